@@ -1,0 +1,467 @@
+"""The Navigator's catalog: organizations, their programs (ДООП) and groups.
+
+Dictionaries and names follow the navigator ↔ Госуслуги exchange model (see README, «Обмен с
+ЕПГУ»): program states, registers, ОВЗ categories, forms of study, financing sources per group.
+"""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from core.fields import SearchDocumentField
+from core.models import PublicEntity
+from core.validators import validate_inn, validate_ogrn
+
+
+class OrganizationKind(models.TextChoices):
+    # EPGU typeOrg: additional, general, preschool, professional, higher, atypical.
+    UDO = "udo", "Организация дополнительного образования"
+    SCHOOL = "school", "Общеобразовательная организация"
+    KINDERGARTEN = "kindergarten", "Дошкольная образовательная организация"
+    COLLEGE = "college", "Профессиональная образовательная организация"
+    UNIVERSITY = "university", "Образовательная организация высшего образования"
+    NGO = "ngo", "Некоммерческая организация"
+    ENTREPRENEUR = "entrepreneur", "Индивидуальный предприниматель"
+    OTHER = "other", "Иная организация"
+
+
+class Department(models.TextChoices):
+    # EPGU departmentCode.
+    EDUCATION = "education", "Образование"
+    CULTURE = "culture", "Культура"
+    SPORT = "sport", "Спорт"
+    YOUTH = "youth", "Молодёжная политика"
+    SOCIAL = "social", "Социальная защита"
+    OTHER = "other", "Иное"
+
+
+class Direction(models.TextChoices):
+    # Six направленности (приказ № 629). EPGU ProgramFocuses codes in comments.
+    TECHNICAL = "technical", "Техническая"  # tehnicheskoe
+    NATURAL_SCIENCE = "natural_science", "Естественнонаучная"  # estestvennonauchnoe
+    ARTS = "arts", "Художественная"  # hudozhestvennoe
+    SPORT = "sport", "Физкультурно-спортивная"  # fizkulturno-sportivnoe
+    TOURISM = "tourism", "Туристско-краеведческая"  # turistsko-kraevedcheskoe
+    SOCIAL = "social", "Социально-гуманитарная"  # socialno-pedagogicheskoe
+
+
+class ProgramType(models.TextChoices):
+    # EPGU programType.
+    GENERAL = "general", "Общеразвивающая"
+    PREPROFESSIONAL = "preprof", "Предпрофессиональная"
+    SPORT_TRAINING = "sport", "Спортивной подготовки"
+
+
+class StudyForm(models.TextChoices):
+    FULL_TIME = "full_time", "Очная"
+    MIXED = "mixed", "Очно-заочная"
+    EXTRAMURAL = "extramural", "Заочная"
+
+
+class ModerationStatus(models.TextChoices):
+    # EPGU state: initial, moderating, published, wait_for_editing, archive.
+    DRAFT = "draft", "Черновик"
+    MODERATING = "moderating", "На модерации"
+    NEEDS_CHANGES = "needs_changes", "Ожидает правки"
+    PUBLISHED = "published", "Опубликована"
+    ARCHIVED = "archived", "В архиве"
+
+
+class FundingSource(models.TextChoices):
+    BUDGET = "budget", "Бесплатно (муниципальное задание)"
+    CERTIFICATE = "certificate", "По сертификату ПФ"
+    PAID = "paid", "Платно"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Понедельник"
+    TUESDAY = 1, "Вторник"
+    WEDNESDAY = 2, "Среда"
+    THURSDAY = 3, "Четверг"
+    FRIDAY = 4, "Пятница"
+    SATURDAY = 5, "Суббота"
+    SUNDAY = 6, "Воскресенье"
+
+
+WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
+
+
+class UnitKind(models.TextChoices):
+    KVANTORIUM = "kvantorium", "Детский технопарк «Кванториум»"
+    MOBILE_KVANTORIUM = "mobile_kvantorium", "Мобильный технопарк «Кванториум»"
+    IT_CUBE = "it_cube", "Центр цифрового образования «IT-куб»"
+    TOCHKA_ROSTA = "tochka_rosta", "Центр «Точка роста»"
+    SCHOOL_THEATRE = "school_theatre", "Школьный театр"
+    SCHOOL_MUSEUM = "school_museum", "Школьный музей"
+    SCHOOL_SPORT_CLUB = "school_sport_club", "Школьный спортивный клуб"
+    ECO_CENTER = "eco_center", "Экостанция"
+    OTHER = "other", "Иное структурное подразделение"
+
+
+inn_field_validators = [validate_inn]
+kpp_validator = RegexValidator(r"^\d{9}$", "КПП состоит из 9 цифр.")
+
+
+class Organization(PublicEntity):
+    CODE_PREFIX = "OR"
+
+    full_name = models.CharField("полное наименование", max_length=500)
+    short_name = models.CharField("краткое наименование", max_length=200)
+    kind = models.CharField("тип", max_length=32, choices=OrganizationKind.choices)
+    department = models.CharField(
+        "ведомство", max_length=16, choices=Department.choices, default=Department.EDUCATION
+    )
+    inn = models.CharField("ИНН", max_length=12, validators=[validate_inn])
+    kpp = models.CharField("КПП", max_length=9, blank=True, validators=[kpp_validator])
+    ogrn = models.CharField("ОГРН", max_length=15, unique=True, validators=[validate_ogrn])
+    licence_number = models.CharField("номер лицензии", max_length=64, blank=True)
+    licence_date = models.DateField("дата лицензии", null=True, blank=True)
+    municipality = models.ForeignKey(
+        "territory.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT,
+        related_name="organizations",
+    )
+    address = models.CharField("адрес", max_length=500)
+    latitude = models.DecimalField(
+        "широта", max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
+    )
+    longitude = models.DecimalField(
+        "долгота", max_digits=9, decimal_places=6, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
+    )
+    phone = models.CharField("телефон", max_length=64, blank=True)
+    email = models.EmailField("электронная почта", blank=True)
+    website = models.URLField("сайт", blank=True)
+    description = models.TextField("об организации", blank=True)
+    accessible_for_ovz = models.BooleanField("доступна для детей с ОВЗ", default=False)
+    accessibility_notes = models.TextField(
+        "условия доступности", blank=True,
+        help_text="Пандус, лифт, тактильная плитка, адаптированные туалеты, сурдопереводчик…",
+    )
+    is_active = models.BooleanField("действует", default=True)
+
+    class Meta:
+        verbose_name = "организация"
+        verbose_name_plural = "организации"
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(name="organization_inn_digits", condition=Q(inn__regex=r"^(\d{10}|\d{12})$")),
+            models.CheckConstraint(name="organization_ogrn_digits", condition=Q(ogrn__regex=r"^(\d{13}|\d{15})$")),
+            models.CheckConstraint(
+                name="organization_coordinates_in_range",
+                condition=(Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90))
+                & (Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180)),
+            ),
+            models.UniqueConstraint(fields=["inn", "kpp"], name="organization_inn_kpp_unique"),
+        ]
+        indexes = [models.Index(fields=["municipality", "short_name"])]
+
+    def __str__(self) -> str:
+        return self.short_name
+
+
+class OrganizationUnit(models.Model):
+    """A special unit inside an organization: Кванториум, IT-куб, Точка роста, школьный театр…"""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    kind = models.CharField("вид", max_length=32, choices=UnitKind.choices)
+    name = models.CharField("название", max_length=200)
+    address = models.CharField("адрес, если отличается", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "структурное подразделение"
+        verbose_name_plural = "структурные подразделения"
+        ordering = ["organization", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OvzCategory(models.Model):
+    """ОВЗ categories as in the EPGU dictionary OvzTypes."""
+
+    code = models.CharField("код", max_length=32, unique=True)
+    name = models.CharField("категория", max_length=200)
+
+    class Meta:
+        verbose_name = "категория ОВЗ"
+        verbose_name_plural = "категории ОВЗ"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProgramRegister(models.Model):
+    """Program registers (EPGU programRegistries): значимые, предпрофессиональные, сертифицированные…"""
+
+    code = models.CharField("код", max_length=32, unique=True)
+    name = models.CharField("реестр", max_length=200)
+
+    class Meta:
+        verbose_name = "реестр программ"
+        verbose_name_plural = "реестры программ"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Program(PublicEntity):
+    """An additional general-education program (ДООП) of one organization."""
+
+    CODE_PREFIX = "PR"
+
+    organization = models.ForeignKey(
+        Organization, verbose_name="организация", on_delete=models.PROTECT, related_name="programs"
+    )
+    # Where the program is delivered; the organization's municipality unless set otherwise.
+    municipality = models.ForeignKey(
+        "territory.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT,
+        related_name="programs",
+    )
+    unit = models.ForeignKey(
+        OrganizationUnit, verbose_name="подразделение", null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="programs",
+    )
+    title = models.CharField("название", max_length=300)
+    summary = models.CharField("кратко о программе", max_length=600)
+    description = models.TextField("подробное описание", blank=True)
+    goals = models.TextField("цель и задачи", blank=True)
+    results = models.TextField("планируемые результаты", blank=True)
+    equipment = models.TextField("материально-техническая база", blank=True)
+    program_type = models.CharField(
+        "вид программы", max_length=16, choices=ProgramType.choices, default=ProgramType.GENERAL
+    )
+    direction = models.CharField("направленность", max_length=32, choices=Direction.choices)
+    level_initial = models.BooleanField("стартовый уровень", default=False)
+    level_basic = models.BooleanField("базовый уровень", default=False)
+    level_advanced = models.BooleanField("продвинутый уровень", default=False)
+    age_from = models.PositiveSmallIntegerField("возраст с, лет")
+    age_to = models.PositiveSmallIntegerField("возраст по, лет")
+    hours_total = models.PositiveIntegerField("объём, академических часов")
+    duration_months = models.PositiveSmallIntegerField("срок освоения, месяцев")
+    study_form = models.CharField(
+        "форма обучения", max_length=16, choices=StudyForm.choices, default=StudyForm.FULL_TIME
+    )
+    uses_distance_learning = models.BooleanField(
+        "с применением дистанционных технологий и (или) электронного обучения", default=False
+    )
+    is_network = models.BooleanField("сетевая форма реализации", default=False)
+    ovz_adapted = models.BooleanField("адаптирована для детей с ОВЗ", default=False)
+    ovz_categories = models.ManyToManyField(
+        OvzCategory, verbose_name="категории ОВЗ", blank=True, related_name="programs"
+    )
+    disability_adapted = models.BooleanField("адаптирована для детей-инвалидов", default=False)
+    registers = models.ManyToManyField(
+        ProgramRegister, verbose_name="реестры", blank=True, related_name="programs"
+    )
+    is_free = models.BooleanField("бесплатно (муниципальное задание)", default=False)
+    by_certificate = models.BooleanField("оплата сертификатом ПФ", default=False)
+    is_paid = models.BooleanField("платно", default=False)
+    price_per_month = models.DecimalField(
+        "стоимость в месяц, ₽", max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    address = models.CharField("место реализации", max_length=500, blank=True)
+    teachers = models.ManyToManyField(
+        "people.Teacher", verbose_name="педагоги", blank=True, related_name="programs"
+    )
+    status = models.CharField(
+        "статус", max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.DRAFT
+    )
+    moderation_remark = models.TextField("замечание модератора", blank=True)
+    published_at = models.DateTimeField("опубликована", null=True, blank=True)
+    # Denormalized for fast filters: bit d set when some group meets on weekday d (0 = Monday).
+    weekdays_mask = models.PositiveSmallIntegerField("дни занятий (маска)", default=0, editable=False)
+    # Free seats over the groups open for enrollment; kept by catalog.services.refresh_program_groups.
+    open_seats = models.PositiveIntegerField("свободных мест", default=0, editable=False)
+    popularity = models.PositiveIntegerField("популярность", default=0, editable=False)
+    search_document = SearchDocumentField("поисковый документ", blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = "программа"
+        verbose_name_plural = "программы"
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                name="program_age_range", condition=Q(age_from__lte=F("age_to"), age_to__lte=18)
+            ),
+            models.CheckConstraint(
+                name="program_has_level", condition=Q(level_initial=True) | Q(level_basic=True) | Q(level_advanced=True)
+            ),
+            models.CheckConstraint(
+                name="program_has_funding", condition=Q(is_free=True) | Q(by_certificate=True) | Q(is_paid=True)
+            ),
+            models.CheckConstraint(
+                name="program_paid_has_price",
+                condition=Q(is_paid=False) | Q(price_per_month__isnull=False, price_per_month__gte=0),
+            ),
+            models.CheckConstraint(name="program_hours_positive", condition=Q(hours_total__gt=0)),
+            models.CheckConstraint(name="program_months_positive", condition=Q(duration_months__gt=0)),
+            models.CheckConstraint(name="program_weekdays_mask", condition=Q(weekdays_mask__lt=128)),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-popularity", "id"], name="program_status_popular"),
+            models.Index(fields=["municipality", "status", "-popularity"], name="program_muni_popular"),
+            models.Index(fields=["organization", "status"], name="program_org_status"),
+            models.Index(fields=["direction", "status", "-popularity"], name="program_dir_popular"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def levels_display(self) -> str:
+        levels = [
+            name for flag, name in (
+                (self.level_initial, "стартовый"), (self.level_basic, "базовый"), (self.level_advanced, "продвинутый"),
+            ) if flag
+        ]
+        return "разноуровневая: " + ", ".join(levels) if len(levels) > 1 else levels[0] if levels else ""
+
+    @property
+    def form_display(self) -> str:
+        form = self.get_study_form_display()
+        if self.uses_distance_learning:
+            form += " с применением дистанционных технологий"
+        return form
+
+    @property
+    def weekdays(self) -> list[str]:
+        return [WEEKDAY_SHORT[d] for d in range(7) if self.weekdays_mask & (1 << d)]
+
+    @property
+    def funding_labels(self) -> list[str]:
+        labels = []
+        if self.is_free:
+            labels.append("Бесплатно")
+        if self.by_certificate:
+            labels.append("По сертификату")
+        if self.is_paid:
+            labels.append(f"Платно, {self.price_per_month:.0f} ₽/мес" if self.price_per_month is not None else "Платно")
+        return labels
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == ModerationStatus.PUBLISHED
+
+
+class Group(PublicEntity):
+    """A study group of a program: teacher, place, timetable, seats and enrollment window."""
+
+    CODE_PREFIX = "GR"
+
+    program = models.ForeignKey(Program, verbose_name="программа", on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField("название группы", max_length=200)
+    teacher = models.ForeignKey(
+        "people.Teacher", verbose_name="педагог", null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="groups",
+    )
+    address = models.CharField("адрес занятий", max_length=500)
+    academic_year = models.PositiveSmallIntegerField(
+        "учебный год (год начала)", validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    start_date = models.DateField("начало занятий")
+    end_date = models.DateField("окончание занятий")
+    enrollment_opens_at = models.DateTimeField("приём заявок с", null=True, blank=True)
+    enrollment_closes_at = models.DateTimeField("приём заявок по", null=True, blank=True)
+    age_from = models.PositiveSmallIntegerField("возраст с, лет", null=True, blank=True)
+    age_to = models.PositiveSmallIntegerField("возраст по, лет", null=True, blank=True)
+    capacity = models.PositiveSmallIntegerField("мест в группе")
+    # Maintained by the enrollment actions under a row lock; the check below is the last defence.
+    seats_taken = models.PositiveSmallIntegerField("занято мест", default=0, editable=False)
+    hours_per_year = models.PositiveIntegerField("часов в год", null=True, blank=True)
+    is_locked = models.BooleanField("приём закрыт", default=False)
+    is_active = models.BooleanField("действует", default=True)
+
+    class Meta:
+        verbose_name = "группа"
+        verbose_name_plural = "группы"
+        ordering = ["program", "start_date", "name"]
+        constraints = [
+            models.CheckConstraint(name="group_capacity_positive", condition=Q(capacity__gt=0)),
+            models.CheckConstraint(name="group_seats_within_capacity", condition=Q(seats_taken__lte=F("capacity"))),
+            models.CheckConstraint(name="group_dates_ordered", condition=Q(start_date__lte=F("end_date"))),
+            models.CheckConstraint(
+                name="group_enrollment_window_ordered",
+                condition=Q(enrollment_opens_at__isnull=True)
+                | Q(enrollment_closes_at__isnull=True)
+                | Q(enrollment_opens_at__lt=F("enrollment_closes_at")),
+            ),
+            models.CheckConstraint(
+                name="group_age_range",
+                condition=Q(age_from__isnull=True) | Q(age_to__isnull=True) | Q(age_from__lte=F("age_to")),
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "is_active"], name="group_program_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.program})"
+
+    @property
+    def seats_left(self) -> int:
+        return self.capacity - self.seats_taken
+
+    @property
+    def academic_year_display(self) -> str:
+        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+
+
+class ScheduleSlot(models.Model):
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="schedule")
+    weekday = models.PositiveSmallIntegerField("день недели", choices=Weekday.choices)
+    starts_at = models.TimeField("начало")
+    ends_at = models.TimeField("окончание")
+    room = models.CharField("кабинет", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "занятие в расписании"
+        verbose_name_plural = "расписание"
+        ordering = ["weekday", "starts_at"]
+        constraints = [
+            models.CheckConstraint(name="slot_weekday_valid", condition=Q(weekday__lte=6)),
+            models.CheckConstraint(name="slot_time_ordered", condition=Q(starts_at__lt=F("ends_at"))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{WEEKDAY_SHORT[self.weekday]} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+
+class GroupFinancing(models.Model):
+    """One financing source of a group with its own cost (EPGU financingSources[{source, cost}])."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="financing")
+    source = models.CharField("источник", max_length=16, choices=FundingSource.choices)
+    cost_per_month = models.DecimalField(
+        "стоимость в месяц, ₽", max_digits=10, decimal_places=2, default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+
+    class Meta:
+        verbose_name = "источник финансирования"
+        verbose_name_plural = "источники финансирования"
+        constraints = [
+            models.UniqueConstraint(fields=["group", "source"], name="group_financing_unique_source"),
+            models.CheckConstraint(name="group_financing_cost_nonnegative", condition=Q(cost_per_month__gte=0)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()}: {self.cost_per_month} ₽"
+
+
+class SearchTerm(models.Model):
+    """A word of the catalog's vocabulary, for correcting typos in queries."""
+
+    word = models.CharField(max_length=64, unique=True)
+    stem = models.CharField(max_length=64, db_index=True)
+    frequency = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = "слово каталога"
+        verbose_name_plural = "словарь поиска"
+
+    def __str__(self) -> str:
+        return self.word

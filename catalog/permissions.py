@@ -1,0 +1,46 @@
+"""Who may see, edit and moderate organizations, programs and groups."""
+
+from django.db.models import Q
+
+from accounts.roles import Principal
+from catalog.models import Group, ModerationStatus, Organization, Program
+from core import scope
+
+
+def _moderates(p: Principal, municipality_field: str) -> Q:
+    return Q(**{f"{municipality_field}__in": p.municipality_ids}) | Q(
+        **{f"{municipality_field}__region__in": p.region_ids | p.methodologist_region_ids}
+    )
+
+
+def organization_rule(p: Principal, action: scope.Action) -> Q:
+    if action == "view":
+        return Q(is_active=True) | Q(pk__in=p.operated_organization_ids) | _moderates(p, "municipality")
+    if action == "change":
+        return Q(pk__in=p.operated_organization_ids)
+    return Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+
+
+def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
+    own_org = Q(**{f"{prefix}organization__in": p.operated_organization_ids})
+    if action == "view":
+        return (
+            Q(**{f"{prefix}status": ModerationStatus.PUBLISHED})
+            | own_org
+            | Q(**{f"{prefix}organization__in": p.teaching_organization_ids})
+            | _moderates(p, f"{prefix}municipality")
+        )
+    if action == "change":
+        return own_org
+    return Q(**{f"{prefix}municipality__in": p.municipality_ids}) | Q(
+        **{f"{prefix}municipality__region__in": p.region_ids}
+    )
+
+
+def group_rule(p: Principal, action: scope.Action) -> Q:
+    return program_rule(p, action, prefix="program__")
+
+
+scope.register(Organization, organization_rule)
+scope.register(Program, program_rule)
+scope.register(Group, group_rule)

@@ -1,0 +1,259 @@
+"""Actions on the catalog. Each one is atomic, writes the audit log and notifies after commit.
+
+Views, the API, the demo loader and tests all call these; nothing else writes these tables.
+Permission checks happen before (core.scope); these functions check the rules of the domain.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Role, RoleAssignment
+from catalog import search
+from catalog.models import (
+    FundingSource,
+    Group,
+    GroupFinancing,
+    ModerationStatus,
+    Organization,
+    Program,
+    ScheduleSlot,
+)
+from core import audit
+
+S = ModerationStatus
+
+# Moderation state machine: action → (states it may start from, state it leads to).
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "submit": (frozenset({S.DRAFT, S.NEEDS_CHANGES}), S.MODERATING),
+    "approve": (frozenset({S.MODERATING}), S.PUBLISHED),
+    "return": (frozenset({S.MODERATING, S.PUBLISHED}), S.NEEDS_CHANGES),
+    "archive": (frozenset({S.DRAFT, S.MODERATING, S.NEEDS_CHANGES, S.PUBLISHED}), S.ARCHIVED),
+    "restore": (frozenset({S.ARCHIVED}), S.DRAFT),
+}
+TRANSITION_LABELS = {
+    "submit": "Отправить на модерацию",
+    "approve": "Опубликовать",
+    "return": "Вернуть на доработку",
+    "archive": "Перенести в архив",
+    "restore": "Вернуть из архива в черновики",
+}
+# Which side acts: the organization's operators or the territory's moderators.
+ORGANIZATION_TRANSITIONS = frozenset({"submit", "archive", "restore"})
+MODERATOR_TRANSITIONS = frozenset({"approve", "return", "archive"})
+
+
+@dataclass(frozen=True)
+class Slot:
+    weekday: int
+    starts_at: time
+    ends_at: time
+    room: str = ""
+
+
+@dataclass(frozen=True)
+class Financing:
+    source: str
+    cost_per_month: Decimal
+
+
+def _emails(role: str, **scope: Any) -> list[str]:
+    return list(
+        RoleAssignment.objects.filter(role=role, user__is_active=True, **scope).values_list("user__email", flat=True)
+    )
+
+
+def _changed_fields(program: Program) -> list[str]:
+    if program._state.adding:
+        return []
+    old = Program.objects.filter(pk=program.pk).values().first() or {}
+    return sorted(
+        f.attname for f in Program._meta.concrete_fields
+        if f.attname in old and f.attname not in {"updated_at", "search_document"}
+        and old[f.attname] != getattr(program, f.attname)
+    )
+
+
+@transaction.atomic
+def save_program(
+    actor: Any,
+    program: Program,
+    *,
+    ovz_categories: Iterable[Any] | None = None,
+    registers: Iterable[Any] | None = None,
+    teachers: Iterable[Any] | None = None,
+) -> Program:
+    """Create or update a program of an organization (the caller checked the right to)."""
+    creating = program._state.adding
+    if not program.municipality_id:
+        program.municipality_id = program.organization.municipality_id
+    if not program.address:
+        program.address = program.organization.address
+    if not program.is_paid:
+        program.price_per_month = None
+    program.full_clean(exclude=["search_document"])
+    changed = _changed_fields(program)
+    program.save()
+    if ovz_categories is not None:
+        program.ovz_categories.set(ovz_categories)
+    if registers is not None:
+        program.registers.set(registers)
+    if teachers is not None:
+        foreign = [t for t in teachers if t.organization_id != program.organization_id]
+        if foreign:
+            raise ValidationError({"teachers": "Педагог должен работать в организации, которая реализует программу."})
+        program.teachers.set(teachers)
+    search.refresh_search_documents([program.pk])
+    audit.record(actor, "program.created" if creating else "program.updated", program, fields=changed)
+    if program.status == S.PUBLISHED:
+        search.bump_catalog_version()
+    return program
+
+
+def allowed_transitions(program: Program) -> list[str]:
+    return [name for name, (sources, _) in TRANSITIONS.items() if program.status in sources]
+
+
+@transaction.atomic
+def change_program_status(actor: Any, program: Program, transition: str, remark: str = "") -> Program:
+    """Move a program through moderation: черновик → на модерации → опубликована → в архиве."""
+    if transition not in TRANSITIONS:
+        raise ValidationError(f"Неизвестное действие «{transition}».")
+    locked = Program.objects.select_for_update().get(pk=program.pk)
+    sources, target = TRANSITIONS[transition]
+    if locked.status not in sources:
+        raise ValidationError(
+            f"Действие «{TRANSITION_LABELS[transition]}» невозможно: программа в статусе "
+            f"«{locked.get_status_display()}»."
+        )
+    remark = remark.strip()
+    if transition == "return" and not remark:
+        raise ValidationError("Укажите, что нужно исправить: замечание обязательно при возврате на доработку.")
+    if transition == "submit" and not locked.groups.filter(is_active=True).exists():
+        raise ValidationError("Добавьте хотя бы одну группу: без групп семья не сможет записаться.")
+    previous = locked.status
+    locked.status = target
+    if transition in {"approve", "return"}:
+        locked.moderation_remark = remark
+    if target == S.PUBLISHED:
+        locked.published_at = timezone.now()
+    locked.save(update_fields=["status", "moderation_remark", "published_at", "updated_at"])
+    audit.record(actor, f"program.{transition}", locked, previous=previous, status=target, remark=remark)
+    if S.PUBLISHED in (previous, target):
+        search.bump_catalog_version()
+    if target == S.PUBLISHED:
+        search.add_search_terms([locked])
+    _notify_status(locked, transition, remark)
+    program.refresh_from_db()
+    return program
+
+
+def _notify_status(program: Program, transition: str, remark: str) -> None:
+    subject = f"«{program.title}»: {program.get_status_display().lower()}"
+    if transition == "submit":
+        audit.notify_after_commit(
+            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id),
+            f"Программа на модерации: «{program.title}»",
+            f"Организация «{program.organization.short_name}» отправила программу на модерацию.",
+        )
+        return
+    body = f"Статус программы «{program.title}»: {program.get_status_display()}."
+    if remark:
+        body += f"\n\nЗамечание модератора: {remark}"
+    audit.notify_after_commit(
+        _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id), subject, body
+    )
+
+
+@transaction.atomic
+def save_group(
+    actor: Any,
+    group: Group,
+    *,
+    schedule: Sequence[Slot] | None = None,
+    financing: Sequence[Financing] | None = None,
+) -> Group:
+    """Create or update a group with its timetable and financing sources."""
+    program = Program.objects.select_for_update().get(pk=group.program_id)
+    creating = group._state.adding
+    if not group.address:
+        group.address = program.address or program.organization.address
+    if group.teacher_id and group.teacher.organization_id != program.organization_id:
+        raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
+    group.full_clean()
+    if schedule is not None:
+        _check_schedule(schedule)
+    if financing is not None:
+        _check_financing(program, financing)
+    group.save()
+    if schedule is not None:
+        group.schedule.all().delete()
+        ScheduleSlot.objects.bulk_create(
+            ScheduleSlot(group=group, weekday=s.weekday, starts_at=s.starts_at, ends_at=s.ends_at, room=s.room)
+            for s in schedule
+        )
+    if financing is not None:
+        group.financing.all().delete()
+        GroupFinancing.objects.bulk_create(
+            GroupFinancing(group=group, source=f.source, cost_per_month=f.cost_per_month) for f in financing
+        )
+    refresh_program_groups([program.pk])
+    audit.record(actor, "group.created" if creating else "group.updated", group, program=program.code)
+    if program.status == S.PUBLISHED:
+        search.bump_catalog_version()
+    return group
+
+
+def _check_schedule(schedule: Sequence[Slot]) -> None:
+    for slot in schedule:
+        if not 0 <= slot.weekday <= 6:
+            raise ValidationError({"schedule": "День недели указан неверно."})
+        if slot.starts_at >= slot.ends_at:
+            raise ValidationError({"schedule": f"Занятие в {slot.starts_at:%H:%M} должно заканчиваться позже, чем начинается."})
+
+
+def _check_financing(program: Program, financing: Sequence[Financing]) -> None:
+    allowed = {
+        FundingSource.BUDGET: program.is_free,
+        FundingSource.CERTIFICATE: program.by_certificate,
+        FundingSource.PAID: program.is_paid,
+    }
+    sources = [f.source for f in financing]
+    if len(sources) != len(set(sources)):
+        raise ValidationError({"financing": "Каждый источник финансирования указывается один раз."})
+    for item in financing:
+        if item.source not in allowed:
+            raise ValidationError({"financing": f"Неизвестный источник финансирования «{item.source}»."})
+        if not allowed[item.source]:
+            label = FundingSource(item.source).label
+            raise ValidationError({"financing": f"Источник «{label}» не указан в условиях программы."})
+        if item.cost_per_month < 0:
+            raise ValidationError({"financing": "Стоимость не может быть отрицательной."})
+
+
+def refresh_program_groups(program_ids: Iterable[int]) -> None:
+    """Recompute the denormalized weekdays and free seats of programs from their groups."""
+    today = timezone.localdate()
+    now = timezone.now()
+    programs = {pid: [0, 0] for pid in program_ids}
+    groups = Group.objects.filter(program_id__in=programs, is_active=True, end_date__gte=today)
+    for pid, capacity, taken, locked, closes in groups.values_list(
+        "program_id", "capacity", "seats_taken", "is_locked", "enrollment_closes_at"
+    ):
+        if not locked and (closes is None or closes > now):
+            programs[pid][1] += capacity - taken
+    for pid, weekday in ScheduleSlot.objects.filter(
+        group__program_id__in=programs, group__is_active=True, group__end_date__gte=today
+    ).values_list("group__program_id", "weekday"):
+        programs[pid][0] |= 1 << weekday
+    for pid, (mask, seats) in programs.items():
+        Program.objects.filter(pk=pid).update(weekdays_mask=mask, open_seats=seats)
+
+

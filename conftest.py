@@ -1,0 +1,29 @@
+import pytest
+
+from catalog.models import Program
+from core.testing import Personas, make_personas, make_program
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    return make_personas()
+
+
+@pytest.fixture
+def published_program(personas) -> Program:
+    """A published program of organization A in municipality X, with one group of 15 seats."""
+    return make_program(personas.org_a, "Робототехника и конструирование", actor=personas.operator_a)
+
+
+@pytest.fixture
+def draft_program(personas) -> Program:
+    return make_program(personas.org_a, "Черновик программы", status="draft", actor=personas.operator_a)

@@ -1,0 +1,30 @@
+"""Recording actions in the audit log and notifying people after the transaction commits."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import models, transaction
+
+from core.models import AuditEvent
+
+
+def record(actor: Any, action: str, obj: models.Model, **data: Any) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        data=data,
+    )
+
+
+def notify_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:
+    """Send an e-mail once the surrounding transaction has committed (never for a rollback)."""
+    emails = sorted({email for email in recipients if email})
+    if not emails:
+        return
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=False)
+    )

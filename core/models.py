@@ -1,0 +1,67 @@
+"""Base models shared by every domain app, and the audit log."""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+# Crockford's base32 without I, L, O, U: easy to read aloud and to type into a spreadsheet.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_RANDOM_LENGTH = 6
+
+
+def new_code(prefix: str) -> str:
+    return prefix + "-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField("создано", auto_now_add=True)
+    updated_at = models.DateTimeField("изменено", auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class PublicEntity(TimestampedModel):
+    """An entity exchanged with other systems: a UUID and a short code people type."""
+
+    CODE_PREFIX = "X"
+
+    uuid = models.UUIDField("UUID", default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField("код", max_length=12, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.code:
+            self.code = new_code(self.CODE_PREFIX)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, and when. Written by every action, never edited."""
+
+    created_at = models.DateTimeField("время", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField("действие", max_length=64, db_index=True)
+    object_type = models.CharField("тип объекта", max_length=64)
+    object_id = models.CharField("объект", max_length=64)
+    data = models.JSONField("подробности", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "запись журнала"
+        verbose_name_plural = "журнал действий"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

@@ -1,0 +1,59 @@
+"""The one place where scope is enforced (like NetBox's RestrictedQuerySet.restrict).
+
+Each domain app registers, per model, a function that turns a principal and an action into a
+filter. Views and API endpoints never filter by role themselves: they call `restrict` or
+`get_in_scope`. Outside your scope an object does not exist (404); visible but not yours to
+change is 403.
+"""
+
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from accounts.roles import Principal, principal_of
+
+Action = Literal["view", "change", "moderate"]
+ScopeRule = Callable[[Principal, Action], Q]
+M = TypeVar("M", bound=Model)
+
+_rules: dict[type[Model], ScopeRule] = {}
+NOTHING = Q(pk__in=[])
+EVERYTHING = Q()
+
+
+def register(model: type[Model], rule: ScopeRule) -> None:
+    _rules[model] = rule
+
+
+def scope_filter(model: type[Model], user: Any, action: Action) -> Q:
+    principal = principal_of(user)
+    if principal.is_admin:
+        return EVERYTHING
+    try:
+        rule = _rules[model]
+    except KeyError:
+        raise LookupError(f"No scope rule registered for {model.__name__}") from None
+    return rule(principal, action)
+
+
+def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> QuerySet[M]:
+    return queryset.filter(scope_filter(queryset.model, user, action))
+
+
+def can(user: Any, obj: Model, action: Action) -> bool:
+    model = type(obj)
+    return model._default_manager.filter(scope_filter(model, user, action), pk=obj.pk).exists()
+
+
+def get_in_scope(queryset: QuerySet[M], user: Any, action: Action = "view", **lookup: Any) -> M:
+    """The object if the user may act on it; 404 if they may not even see it; 403 otherwise."""
+    try:
+        obj = restrict(queryset, user, "view").get(**lookup)
+    except queryset.model.DoesNotExist:
+        raise Http404 from None
+    if action != "view" and not can(user, obj, action):
+        raise PermissionDenied
+    return obj

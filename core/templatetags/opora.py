@@ -1,0 +1,15 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def ru_plural(number: int, forms: str) -> str:
+    """Russian plural: 1 программа, 2 программы, 5 программ (forms: "one,few,many")."""
+    one, few, many = forms.split(",")
+    n = abs(int(number))
+    if n % 10 == 1 and n % 100 != 11:
+        return one
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return few
+    return many

@@ -1,0 +1,159 @@
+"""Builders for tests: territories, organizations, programs and the personas who use them.
+
+Everything is built through the real actions (catalog.services), so fixtures compose by state.
+"""
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Role, RoleAssignment, User
+from catalog import services
+from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, Program
+from core.validators import inn_check_digits, ogrn_check_digit
+from territory.models import Municipality, Region
+
+PASSWORD = "opora-test-pass-1"
+_counter = itertools.count(1)
+
+
+def make_region(name: str = "Энская область", code: str = "99") -> Region:
+    return Region.objects.create(name=name, code=code)
+
+
+def make_municipality(region: Region, name: str, oktmo: str | None = None) -> Municipality:
+    n = next(_counter)
+    return Municipality.objects.create(region=region, name=name, oktmo=oktmo or f"{region.code}{n:06d}")
+
+
+def make_organization(municipality: Municipality, short_name: str, **fields: Any) -> Organization:
+    n = next(_counter)
+    defaults: dict[str, Any] = {
+        "full_name": f"Муниципальное бюджетное учреждение дополнительного образования «{short_name}»",
+        "kind": OrganizationKind.UDO,
+        "inn": inn_check_digits(f"99{n:07d}"),
+        "ogrn": ogrn_check_digit(f"1029900{n:05d}"),
+        "address": f"г. Энск, ул. Ленина, д. {n}",
+        "phone": "+7 (900) 000-00-00",
+        "email": f"org{n}@example.ru",
+    }
+    defaults.update(fields)
+    return Organization.objects.create(municipality=municipality, short_name=short_name, **defaults)
+
+
+def make_user(email: str, role: str | None = None, **scope: Any) -> User:
+    user = User.objects.create_user(email=email, password=PASSWORD, first_name="Тест", last_name=email.split("@")[0])
+    if role:
+        RoleAssignment.objects.create(user=user, role=role, **scope)
+    return user
+
+
+def make_program(
+    organization: Organization,
+    title: str = "Робототехника",
+    *,
+    status: str = ModerationStatus.PUBLISHED,
+    actor: Any = None,
+    with_group: bool = True,
+    **fields: Any,
+) -> Program:
+    defaults: dict[str, Any] = {
+        "summary": f"Программа «{title}» для детей и подростков.",
+        "description": "Занятия в группах, проекты, соревнования.",
+        "direction": Direction.TECHNICAL,
+        "level_basic": True,
+        "age_from": 7,
+        "age_to": 14,
+        "hours_total": 144,
+        "duration_months": 9,
+        "is_free": True,
+    }
+    defaults.update(fields)
+    program = services.save_program(actor, Program(organization=organization, title=title, **defaults))
+    if with_group:
+        make_group(program, actor=actor)
+    if status != ModerationStatus.DRAFT:
+        services.change_program_status(actor, program, "submit")
+        if status == ModerationStatus.PUBLISHED:
+            services.change_program_status(actor, program, "approve")
+        elif status == ModerationStatus.NEEDS_CHANGES:
+            services.change_program_status(actor, program, "return", remark="Уточните описание")
+        elif status == ModerationStatus.ARCHIVED:
+            services.change_program_status(actor, program, "archive")
+    program.refresh_from_db()
+    return program
+
+
+def make_group(program: Program, *, actor: Any = None, capacity: int = 15, weekdays: tuple[int, ...] = (0, 2), **fields: Any) -> Group:
+    today = timezone.localdate()
+    start = date(today.year, 9, 1) if today.month < 9 else today + timedelta(days=7)
+    defaults: dict[str, Any] = {
+        "name": f"Группа {next(_counter)}",
+        "academic_year": start.year if start.month >= 9 else start.year - 1,
+        "start_date": start,
+        "end_date": start + timedelta(days=270),
+        "capacity": capacity,
+    }
+    defaults.update(fields)
+    return services.save_group(
+        actor,
+        Group(program=program, **defaults),
+        schedule=[services.Slot(d, time(16, 0), time(17, 30)) for d in weekdays],
+        financing=[services.Financing("budget", Decimal(0))] if program.is_free else [],
+    )
+
+
+@dataclass
+class Personas:
+    """Two of everything, so every test can check the owner, the outsider and the read-only."""
+
+    region: Region
+    other_region: Region
+    municipality_x: Municipality
+    municipality_y: Municipality
+    org_a: Organization
+    org_b: Organization
+    family: User
+    other_family: User
+    teacher_a: User
+    operator_a: User
+    operator_b: User
+    municipal_x: User
+    municipal_y: User
+    regional: User
+    other_regional: User
+    methodologist: User
+    admin: User
+
+
+def make_personas() -> Personas:
+    region = make_region()
+    other_region = make_region("Другая область", "98")
+    x = make_municipality(region, "Энск")
+    y = make_municipality(region, "Заречный район")
+    org_a = make_organization(x, "Дом творчества «Радуга»")
+    org_b = make_organization(y, "Станция юных техников")
+    admin = User.objects.create_superuser(email="admin@opora.test", password=PASSWORD)
+    return Personas(
+        region=region,
+        other_region=other_region,
+        municipality_x=x,
+        municipality_y=y,
+        org_a=org_a,
+        org_b=org_b,
+        family=make_user("family@opora.test", Role.GUARDIAN),
+        other_family=make_user("other-family@opora.test", Role.GUARDIAN),
+        teacher_a=make_user("teacher-a@opora.test", Role.TEACHER, organization=org_a),
+        operator_a=make_user("operator-a@opora.test", Role.ORGANIZATION_OPERATOR, organization=org_a),
+        operator_b=make_user("operator-b@opora.test", Role.ORGANIZATION_OPERATOR, organization=org_b),
+        municipal_x=make_user("municipal-x@opora.test", Role.MUNICIPAL_OPERATOR, municipality=x),
+        municipal_y=make_user("municipal-y@opora.test", Role.MUNICIPAL_OPERATOR, municipality=y),
+        regional=make_user("regional@opora.test", Role.REGIONAL_OPERATOR, region=region),
+        other_regional=make_user("other-regional@opora.test", Role.REGIONAL_OPERATOR, region=other_region),
+        methodologist=make_user("methodologist@opora.test", Role.METHODOLOGIST, region=region),
+        admin=admin,
+    )

@@ -1,0 +1,58 @@
+"""Checksums of Russian registration numbers (ИНН, ОГРН)."""
+
+from django.core.exceptions import ValidationError
+
+_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_1 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+_INN12_WEIGHTS_2 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
+
+
+def _inn_digit(digits: list[int], weights: tuple[int, ...]) -> int:
+    return sum(d * w for d, w in zip(digits, weights, strict=False)) % 11 % 10
+
+
+def is_valid_inn(value: str) -> bool:
+    if not value.isdigit() or len(value) not in (10, 12):
+        return False
+    digits = [int(c) for c in value]
+    if len(digits) == 10:
+        return _inn_digit(digits, _INN10_WEIGHTS) == digits[9]
+    return (
+        _inn_digit(digits, _INN12_WEIGHTS_1) == digits[10]
+        and _inn_digit(digits, _INN12_WEIGHTS_2) == digits[11]
+    )
+
+
+def is_valid_ogrn(value: str) -> bool:
+    """ОГРН (13 digits, remainder by 11) or ОГРНИП (15 digits, remainder by 13)."""
+    if not value.isdigit() or len(value) not in (13, 15):
+        return False
+    divisor = 11 if len(value) == 13 else 13
+    return int(value[:-1]) % divisor % 10 == int(value[-1])
+
+
+def inn_check_digits(first_digits: str) -> str:
+    """Complete a 9-digit prefix into a valid 10-digit ИНН of a legal entity."""
+    digits = [int(c) for c in first_digits]
+    return first_digits + str(_inn_digit(digits, _INN10_WEIGHTS))
+
+
+def ogrn_check_digit(first_digits: str) -> str:
+    """Complete a 12-digit prefix into a valid 13-digit ОГРН."""
+    return first_digits + str(int(first_digits) % 11 % 10)
+
+
+def validate_inn(value: str) -> None:
+    if not is_valid_inn(value):
+        raise ValidationError(
+            "ИНН должен состоять из 10 или 12 цифр с верными контрольными цифрами.",
+            code="invalid_inn",
+        )
+
+
+def validate_ogrn(value: str) -> None:
+    if not is_valid_ogrn(value):
+        raise ValidationError(
+            "ОГРН должен состоять из 13 (ОГРНИП — 15) цифр с верной контрольной цифрой.",
+            code="invalid_ogrn",
+        )

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from opora.api import api
+
+admin.site.site_header = "Опора — администрирование"
+admin.site.site_title = "Опора"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("accounts/", include("accounts.urls")),
+    path("office/", include("catalog.office_urls")),
+    path("", include("catalog.urls")),
+]

@@ -1,0 +1,35 @@
+"""Who may see and edit teachers, guardians and children."""
+
+from django.db.models import Q
+
+from accounts.roles import Principal
+from core import scope
+from people.models import Child, Guardian, Teacher
+
+
+def teacher_rule(p: Principal, action: scope.Action) -> Q:
+    own = Q(organization__in=p.operated_organization_ids)
+    if action == "change":
+        return own
+    return (
+        own
+        | Q(organization__in=p.teaching_organization_ids)
+        | Q(organization__municipality__in=p.municipality_ids)
+        | Q(organization__municipality__region__in=p.region_ids | p.methodologist_region_ids)
+    )
+
+
+def guardian_rule(p: Principal, action: scope.Action) -> Q:
+    return Q(user_id=p.user_id) if p.user_id else scope.NOTHING
+
+
+def child_rule(p: Principal, action: scope.Action) -> Q:
+    family = Q(guardians__user_id=p.user_id) if p.user_id else scope.NOTHING
+    if action == "change":
+        return family
+    return family | Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+
+
+scope.register(Teacher, teacher_rule)
+scope.register(Guardian, guardian_rule)
+scope.register(Child, child_rule)
