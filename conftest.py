@@ -8,6 +8,8 @@ from core.testing import Personas, make_personas, make_program
 def _isolated_cache(settings):
     from django.core.cache import cache
 
+    # Real password hashing costs ~0.3 s a user; tests only need it to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     cache.clear()
     yield
     cache.clear()

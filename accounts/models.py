@@ -2,7 +2,7 @@
 
 import hashlib
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
@@ -37,9 +37,9 @@ class User(AbstractUser):
     phone = models.CharField("телефон", max_length=32, blank=True)
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[assignment,misc]
 
     class Meta:
         verbose_name = "пользователь"
@@ -79,9 +79,7 @@ class RoleAssignment(models.Model):
     municipality = models.ForeignKey(
         "territory.Municipality", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    region = models.ForeignKey(
-        "territory.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
+    region = models.ForeignKey("territory.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -120,11 +118,13 @@ class RoleAssignment(models.Model):
             ),
             # One assignment per user, role and scope (partial indexes: SQLite lacks NULLS NOT DISTINCT).
             models.UniqueConstraint(
-                fields=["user", "role", "organization"], condition=Q(organization__isnull=False),
+                fields=["user", "role", "organization"],
+                condition=Q(organization__isnull=False),
                 name="role_unique_in_organization",
             ),
             models.UniqueConstraint(
-                fields=["user", "role", "municipality"], condition=Q(municipality__isnull=False),
+                fields=["user", "role", "municipality"],
+                condition=Q(municipality__isnull=False),
                 name="role_unique_in_municipality",
             ),
             models.UniqueConstraint(

@@ -45,12 +45,10 @@ def principal_of(user: Any) -> Principal:
         return ANONYMOUS
     cached = getattr(user, "_opora_principal", None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     by_role: dict[str, set[int]] = {}
     roles = set()
-    for a in RoleAssignment.objects.filter(user=user).only(
-        "role", "organization_id", "municipality_id", "region_id"
-    ):
+    for a in RoleAssignment.objects.filter(user=user).only("role", "organization_id", "municipality_id", "region_id"):
         roles.add(a.role)
         scope_id = a.organization_id or a.municipality_id or a.region_id
         if scope_id:

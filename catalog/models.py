@@ -110,25 +110,33 @@ class Organization(PublicEntity):
     full_name = models.CharField("полное наименование", max_length=500)
     short_name = models.CharField("краткое наименование", max_length=200)
     kind = models.CharField("тип", max_length=32, choices=OrganizationKind.choices)
-    department = models.CharField(
-        "ведомство", max_length=16, choices=Department.choices, default=Department.EDUCATION
-    )
+    department = models.CharField("ведомство", max_length=16, choices=Department.choices, default=Department.EDUCATION)
     inn = models.CharField("ИНН", max_length=12, validators=[validate_inn])
     kpp = models.CharField("КПП", max_length=9, blank=True, validators=[kpp_validator])
     ogrn = models.CharField("ОГРН", max_length=15, unique=True, validators=[validate_ogrn])
     licence_number = models.CharField("номер лицензии", max_length=64, blank=True)
     licence_date = models.DateField("дата лицензии", null=True, blank=True)
     municipality = models.ForeignKey(
-        "territory.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT,
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
         related_name="organizations",
     )
     address = models.CharField("адрес", max_length=500)
     latitude = models.DecimalField(
-        "широта", max_digits=9, decimal_places=6, null=True, blank=True,
+        "широта",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
     )
     longitude = models.DecimalField(
-        "долгота", max_digits=9, decimal_places=6, null=True, blank=True,
+        "долгота",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
     )
     phone = models.CharField("телефон", max_length=64, blank=True)
@@ -137,7 +145,8 @@ class Organization(PublicEntity):
     description = models.TextField("об организации", blank=True)
     accessible_for_ovz = models.BooleanField("доступна для детей с ОВЗ", default=False)
     accessibility_notes = models.TextField(
-        "условия доступности", blank=True,
+        "условия доступности",
+        blank=True,
         help_text="Пандус, лифт, тактильная плитка, адаптированные туалеты, сурдопереводчик…",
     )
     is_active = models.BooleanField("действует", default=True)
@@ -219,12 +228,18 @@ class Program(PublicEntity):
     )
     # Where the program is delivered; the organization's municipality unless set otherwise.
     municipality = models.ForeignKey(
-        "territory.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT,
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        on_delete=models.PROTECT,
         related_name="programs",
     )
     unit = models.ForeignKey(
-        OrganizationUnit, verbose_name="подразделение", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="programs",
+        OrganizationUnit,
+        verbose_name="подразделение",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="programs",
     )
     title = models.CharField("название", max_length=300)
     summary = models.CharField("кратко о программе", max_length=600)
@@ -255,23 +270,21 @@ class Program(PublicEntity):
         OvzCategory, verbose_name="категории ОВЗ", blank=True, related_name="programs"
     )
     disability_adapted = models.BooleanField("адаптирована для детей-инвалидов", default=False)
-    registers = models.ManyToManyField(
-        ProgramRegister, verbose_name="реестры", blank=True, related_name="programs"
-    )
+    registers = models.ManyToManyField(ProgramRegister, verbose_name="реестры", blank=True, related_name="programs")
     is_free = models.BooleanField("бесплатно (муниципальное задание)", default=False)
     by_certificate = models.BooleanField("оплата сертификатом ПФ", default=False)
     is_paid = models.BooleanField("платно", default=False)
     price_per_month = models.DecimalField(
-        "стоимость в месяц, ₽", max_digits=10, decimal_places=2, null=True, blank=True,
+        "стоимость в месяц, ₽",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
     address = models.CharField("место реализации", max_length=500, blank=True)
-    teachers = models.ManyToManyField(
-        "people.Teacher", verbose_name="педагоги", blank=True, related_name="programs"
-    )
-    status = models.CharField(
-        "статус", max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.DRAFT
-    )
+    teachers = models.ManyToManyField("people.Teacher", verbose_name="педагоги", blank=True, related_name="programs")
+    status = models.CharField("статус", max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.DRAFT)
     moderation_remark = models.TextField("замечание модератора", blank=True)
     published_at = models.DateTimeField("опубликована", null=True, blank=True)
     # Denormalized for fast filters: bit d set when some group meets on weekday d (0 = Monday).
@@ -286,9 +299,7 @@ class Program(PublicEntity):
         verbose_name_plural = "программы"
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(
-                name="program_age_range", condition=Q(age_from__lte=F("age_to"), age_to__lte=18)
-            ),
+            models.CheckConstraint(name="program_age_range", condition=Q(age_from__lte=F("age_to"), age_to__lte=18)),
             models.CheckConstraint(
                 name="program_has_level", condition=Q(level_initial=True) | Q(level_basic=True) | Q(level_advanced=True)
             ),
@@ -316,9 +327,13 @@ class Program(PublicEntity):
     @property
     def levels_display(self) -> str:
         levels = [
-            name for flag, name in (
-                (self.level_initial, "стартовый"), (self.level_basic, "базовый"), (self.level_advanced, "продвинутый"),
-            ) if flag
+            name
+            for flag, name in (
+                (self.level_initial, "стартовый"),
+                (self.level_basic, "базовый"),
+                (self.level_advanced, "продвинутый"),
+            )
+            if flag
         ]
         return "разноуровневая: " + ", ".join(levels) if len(levels) > 1 else levels[0] if levels else ""
 
@@ -357,7 +372,11 @@ class Group(PublicEntity):
     program = models.ForeignKey(Program, verbose_name="программа", on_delete=models.CASCADE, related_name="groups")
     name = models.CharField("название группы", max_length=200)
     teacher = models.ForeignKey(
-        "people.Teacher", verbose_name="педагог", null=True, blank=True, on_delete=models.SET_NULL,
+        "people.Teacher",
+        verbose_name="педагог",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="groups",
     )
     address = models.CharField("адрес занятий", max_length=500)
@@ -436,7 +455,10 @@ class GroupFinancing(models.Model):
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="financing")
     source = models.CharField("источник", max_length=16, choices=FundingSource.choices)
     cost_per_month = models.DecimalField(
-        "стоимость в месяц, ₽", max_digits=10, decimal_places=2, default=Decimal(0),
+        "стоимость в месяц, ₽",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal(0),
         validators=[MinValueValidator(Decimal(0))],
     )
 

@@ -19,8 +19,9 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan
 
 from catalog import text
@@ -94,10 +95,11 @@ class SearchResult:
 
 # --- Indexing ---------------------------------------------------------------------------
 
-_DIRECTION_LABEL_SQL = "CASE p.direction " + " ".join(
-    f"WHEN '{d.value}' THEN '{d.label}'" for d in Direction
-) + " ELSE '' END"
+_DIRECTION_LABEL_SQL = (
+    "CASE p.direction " + " ".join(f"WHEN '{d.value}' THEN '{d.label}'" for d in Direction) + " ELSE '' END"
+)
 
+# Built only from the Direction constants above, never from input.
 _PG_DOCUMENT_SQL = f"""
 UPDATE catalog_program p SET search_document =
     setweight(to_tsvector('russian', replace(lower(p.title), 'ё', 'е')), 'A')
@@ -106,13 +108,17 @@ UPDATE catalog_program p SET search_document =
  || setweight(to_tsvector('russian', replace(lower(p.description || ' ' || p.goals), 'ё', 'е')), 'C')
 FROM catalog_organization o
 WHERE o.id = p.organization_id
-"""
+"""  # noqa: S608
 
 
 def _sqlite_document(program: Program) -> str:
     parts = [
-        program.title, program.summary, program.organization.short_name,
-        program.get_direction_display(), program.description, program.goals,
+        program.title,
+        program.summary,
+        program.organization.short_name,
+        program.get_direction_display(),
+        program.description,
+        program.goals,
     ]
     # Leading and trailing spaces let a query stem match a word's start: LIKE '% stem%'.
     return " " + " ".join(dict.fromkeys(text.stems(" ".join(parts)))) + " "
@@ -331,11 +337,11 @@ def _count_facets(params: SearchParams, query_words: Sequence[str]) -> tuple[int
         groups.setdefault(facet if _selected(params, facet) else "", []).append(facet)
     counts: dict[str, dict[str, int]] = {}
     total = 0
-    for skip, facets in groups.items():
+    for skip, facet_names in groups.items():
         aggregates: dict[str, Any] = {}
         if skip == "":
             aggregates["total"] = Count("pk")
-        for facet in facets:
+        for facet in facet_names:
             for value, condition in spec[facet].items():
                 aggregates[f"{facet}__{value}"] = Count("pk", filter=condition)
         row = base.filter(_filters(params, query_words, skip=skip)).aggregate(**aggregates)
@@ -369,7 +375,7 @@ def municipalities() -> list[Municipality]:
     if found is None:
         found = list(Municipality.objects.only("oktmo", "name").order_by("name"))
         cache.set(key, found, 300)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _cached_counts(params: SearchParams, query_words: Sequence[str]) -> tuple[int, dict[str, list[FacetValue]]]:
@@ -385,16 +391,42 @@ def _cached_counts(params: SearchParams, query_words: Sequence[str]) -> tuple[in
     if found is None:
         found = _count_facets(params, query_words)
         cache.set(key, found, seconds)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 LIST_FIELDS = (
-    "uuid", "code", "title", "summary", "direction", "age_from", "age_to", "study_form",
-    "uses_distance_learning", "level_initial", "level_basic", "level_advanced", "ovz_adapted",
-    "is_free", "by_certificate", "is_paid", "price_per_month", "weekdays_mask", "open_seats",
-    "popularity", "published_at", "updated_at", "status", "hours_total", "duration_months",
-    "is_network", "program_type", "disability_adapted",
-    "organization__code", "organization__short_name", "municipality__name", "municipality__oktmo",
+    "uuid",
+    "code",
+    "title",
+    "summary",
+    "direction",
+    "age_from",
+    "age_to",
+    "study_form",
+    "uses_distance_learning",
+    "level_initial",
+    "level_basic",
+    "level_advanced",
+    "ovz_adapted",
+    "is_free",
+    "by_certificate",
+    "is_paid",
+    "price_per_month",
+    "weekdays_mask",
+    "open_seats",
+    "popularity",
+    "published_at",
+    "updated_at",
+    "status",
+    "hours_total",
+    "duration_months",
+    "is_network",
+    "program_type",
+    "disability_adapted",
+    "organization__code",
+    "organization__short_name",
+    "municipality__name",
+    "municipality__oktmo",
 )
 
 
@@ -407,9 +439,7 @@ def _page(params: SearchParams, query_words: Sequence[str]) -> list[Program]:
     )
     sort = params.sort if params.sort in SORTS else "relevance"
     if sort == "relevance" and query_words:
-        queryset = queryset.annotate(title_hit=_title_match(query_words)).order_by(
-            "-title_hit", "-popularity", "id"
-        )
+        queryset = queryset.annotate(title_hit=_title_match(query_words)).order_by("-title_hit", "-popularity", "id")
     elif sort == "title":
         queryset = queryset.order_by("title", "id")
     elif sort == "new":
@@ -448,7 +478,8 @@ def _closest_term(word: str) -> str | None:
             row = cursor.fetchone()
         return row[0] if row else None
     candidates = list(
-        SearchTerm.objects.filter(word__length__gte=len(word) - 3, word__length__lte=len(word) + 3)
+        SearchTerm.objects.annotate(size=Length("word"))
+        .filter(size__gte=len(word) - 3, size__lte=len(word) + 3)
         .order_by("-frequency")
         .values_list("word", flat=True)
     )
@@ -458,7 +489,7 @@ def _closest_term(word: str) -> str | None:
 
 def search_programs(params: SearchParams) -> SearchResult:
     """Published programs matching the params: one page, the total, facet counts, corrections."""
-    query_words = text.words(params.q)
+    query_words = text.query_words(params.q)
     programs = _page(params, query_words)
     total, facets = _cached_counts(params, query_words)
     result = SearchResult(params=params, programs=programs, total=total, facets=facets)
@@ -494,4 +525,4 @@ def suggestion_counts() -> dict[str, int]:
             **dict(programs.values_list("direction").annotate(n=Count("pk")).values_list("direction", "n")),
         }
         cache.set(key, found, settings.OPORA_FACET_CACHE_SECONDS or 1)
-    return found  # type: ignore[no-any-return]
+    return found

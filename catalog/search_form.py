@@ -13,14 +13,28 @@ class ProgramSearchForm(forms.Form):
     q = forms.CharField(label="Что ищем", required=False, max_length=200)
     direction = forms.MultipleChoiceField(label="Направленность", required=False, choices=Direction.choices)
     age = forms.IntegerField(
-        label="Возраст ребёнка", required=False, min_value=0, max_value=18,
-        error_messages={"min_value": "Возраст — от 0 до 18 лет.", "max_value": "Возраст — от 0 до 18 лет.",
-                        "invalid": "Возраст укажите числом полных лет."},
+        label="Возраст ребёнка",
+        required=False,
+        min_value=0,
+        max_value=18,
+        error_messages={
+            "min_value": "Возраст — от 0 до 18 лет.",
+            "max_value": "Возраст — от 0 до 18 лет.",
+            "invalid": "Возраст укажите числом полных лет.",
+        },
     )
-    municipality = forms.RegexField(label="Муниципалитет", required=False, regex=r"^\d{8}(\d{3})?$",
-                                    error_messages={"invalid": "Муниципалитет не найден."})
-    organization = forms.RegexField(label="Организация", required=False, regex=r"^OR-[0-9A-Z]{6}$",
-                                    error_messages={"invalid": "Организация не найдена."})
+    municipality = forms.RegexField(
+        label="Муниципалитет",
+        required=False,
+        regex=r"^\d{8}(\d{3})?$",
+        error_messages={"invalid": "Муниципалитет не найден."},
+    )
+    organization = forms.RegexField(
+        label="Организация",
+        required=False,
+        regex=r"^OR-[0-9A-Z]{6}$",
+        error_messages={"invalid": "Организация не найдена."},
+    )
     form = forms.MultipleChoiceField(label="Форма обучения", required=False, choices=list(FORMS.items()))
     level = forms.MultipleChoiceField(label="Уровень", required=False, choices=list(LEVELS.items()))
     ovz = forms.BooleanField(label="Адаптирована для детей с ОВЗ", required=False)

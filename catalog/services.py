@@ -12,7 +12,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -22,7 +21,6 @@ from catalog.models import (
     Group,
     GroupFinancing,
     ModerationStatus,
-    Organization,
     Program,
     ScheduleSlot,
 )
@@ -73,10 +71,12 @@ def _emails(role: str, **scope: Any) -> list[str]:
 def _changed_fields(program: Program) -> list[str]:
     if program._state.adding:
         return []
-    old = Program.objects.filter(pk=program.pk).values().first() or {}
+    old: dict[str, Any] = dict(Program.objects.filter(pk=program.pk).values().first() or {})
     return sorted(
-        f.attname for f in Program._meta.concrete_fields
-        if f.attname in old and f.attname not in {"updated_at", "search_document"}
+        f.attname
+        for f in Program._meta.concrete_fields
+        if f.attname in old
+        and f.attname not in {"updated_at", "search_document"}
         and old[f.attname] != getattr(program, f.attname)
     )
 
@@ -185,7 +185,7 @@ def save_group(
     creating = group._state.adding
     if not group.address:
         group.address = program.address or program.organization.address
-    if group.teacher_id and group.teacher.organization_id != program.organization_id:
+    if group.teacher is not None and group.teacher.organization_id != program.organization_id:
         raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
     group.full_clean()
     if schedule is not None:
@@ -216,14 +216,16 @@ def _check_schedule(schedule: Sequence[Slot]) -> None:
         if not 0 <= slot.weekday <= 6:
             raise ValidationError({"schedule": "День недели указан неверно."})
         if slot.starts_at >= slot.ends_at:
-            raise ValidationError({"schedule": f"Занятие в {slot.starts_at:%H:%M} должно заканчиваться позже, чем начинается."})
+            raise ValidationError(
+                {"schedule": f"Занятие в {slot.starts_at:%H:%M} должно заканчиваться позже, чем начинается."}
+            )
 
 
 def _check_financing(program: Program, financing: Sequence[Financing]) -> None:
     allowed = {
-        FundingSource.BUDGET: program.is_free,
-        FundingSource.CERTIFICATE: program.by_certificate,
-        FundingSource.PAID: program.is_paid,
+        FundingSource.BUDGET.value: program.is_free,
+        FundingSource.CERTIFICATE.value: program.by_certificate,
+        FundingSource.PAID.value: program.is_paid,
     }
     sources = [f.source for f in financing]
     if len(sources) != len(set(sources)):
@@ -255,5 +257,3 @@ def refresh_program_groups(program_ids: Iterable[int]) -> None:
         programs[pid][0] |= 1 << weekday
     for pid, (mask, seats) in programs.items():
         Program.objects.filter(pk=pid).update(weekdays_mask=mask, open_seats=seats)
-
-

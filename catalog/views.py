@@ -25,8 +25,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "navigator/home.html",
-        {"counts": counts, "directions": directions, "municipalities": municipalities(),
-         "chosen_municipality": request.COOKIES.get("opora_municipality", "")},
+        {
+            "counts": counts,
+            "directions": directions,
+            "municipalities": municipalities(),
+            "chosen_municipality": request.COOKIES.get("opora_municipality", ""),
+        },
     )
 
 
@@ -71,8 +75,16 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
 def _chips(request: HttpRequest, params: object, result: object) -> list[tuple[str, str]]:
     """Removable chips for each active filter: (label, link without it)."""
     chips = []
-    facet_params = {"direction": "direction", "form": "form", "level": "level", "funding": "funding", "day": "day",
-                    "municipality": "municipality", "ovz": "ovz", "free_seats": "free_seats"}
+    facet_params = {
+        "direction": "direction",
+        "form": "form",
+        "level": "level",
+        "funding": "funding",
+        "day": "day",
+        "municipality": "municipality",
+        "ovz": "ovz",
+        "free_seats": "free_seats",
+    }
     facets = getattr(result, "facets", {})
     for facet, param in facet_params.items():
         for value in facets.get(facet, []):
@@ -93,7 +105,9 @@ def _chips(request: HttpRequest, params: object, result: object) -> list[tuple[s
 @require_GET
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     queryset = Program.objects.select_related("organization", "municipality", "unit").prefetch_related(
-        "ovz_categories", "registers", "teachers",
+        "ovz_categories",
+        "registers",
+        "teachers",
         Prefetch(
             "groups",
             queryset=Group.objects.filter(is_active=True, end_date__gte=timezone.localdate())
@@ -147,5 +161,3 @@ def toggle_a11y(request: HttpRequest) -> HttpResponse:
     else:
         response.delete_cookie(A11Y_COOKIE)
     return response
-
-

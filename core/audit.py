@@ -25,6 +25,4 @@ def notify_after_commit(recipients: Iterable[str], subject: str, body: str) -> N
     emails = sorted({email for email in recipients if email})
     if not emails:
         return
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=False)
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, emails, fail_silently=False))

@@ -9,7 +9,7 @@ change is 403.
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -52,7 +52,7 @@ def get_in_scope(queryset: QuerySet[M], user: Any, action: Action = "view", **lo
     """The object if the user may act on it; 404 if they may not even see it; 403 otherwise."""
     try:
         obj = restrict(queryset, user, "view").get(**lookup)
-    except queryset.model.DoesNotExist:
+    except ObjectDoesNotExist:
         raise Http404 from None
     if action != "view" and not can(user, obj, action):
         raise PermissionDenied

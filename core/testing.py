@@ -17,7 +17,7 @@ from catalog.models import Direction, Group, ModerationStatus, Organization, Org
 from core.validators import inn_check_digits, ogrn_check_digit
 from territory.models import Municipality, Region
 
-PASSWORD = "opora-test-pass-1"
+PASSWORD = "opora-test-pass-1"  # noqa: S105  (test accounts only)
 _counter = itertools.count(1)
 
 
@@ -88,7 +88,9 @@ def make_program(
     return program
 
 
-def make_group(program: Program, *, actor: Any = None, capacity: int = 15, weekdays: tuple[int, ...] = (0, 2), **fields: Any) -> Group:
+def make_group(
+    program: Program, *, actor: Any = None, capacity: int = 15, weekdays: tuple[int, ...] = (0, 2), **fields: Any
+) -> Group:
     today = timezone.localdate()
     start = date(today.year, 9, 1) if today.month < 9 else today + timedelta(days=7)
     defaults: dict[str, Any] = {

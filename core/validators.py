@@ -17,10 +17,7 @@ def is_valid_inn(value: str) -> bool:
     digits = [int(c) for c in value]
     if len(digits) == 10:
         return _inn_digit(digits, _INN10_WEIGHTS) == digits[9]
-    return (
-        _inn_digit(digits, _INN12_WEIGHTS_1) == digits[10]
-        and _inn_digit(digits, _INN12_WEIGHTS_2) == digits[11]
-    )
+    return _inn_digit(digits, _INN12_WEIGHTS_1) == digits[10] and _inn_digit(digits, _INN12_WEIGHTS_2) == digits[11]
 
 
 def is_valid_ogrn(value: str) -> bool:

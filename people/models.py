@@ -58,8 +58,12 @@ class Guardian(PersonName, TimestampedModel):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="guardian")
     phone = models.CharField("телефон", max_length=32, blank=True)
     municipality = models.ForeignKey(
-        "territory.Municipality", verbose_name="муниципалитет", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -77,12 +81,16 @@ class Child(PersonName, TimestampedModel):
     birth_date = models.DateField("дата рождения")
     sex = models.CharField("пол", max_length=1, choices=Sex.choices)
     municipality = models.ForeignKey(
-        "territory.Municipality", verbose_name="муниципалитет проживания", on_delete=models.PROTECT,
+        "territory.Municipality",
+        verbose_name="муниципалитет проживания",
+        on_delete=models.PROTECT,
         related_name="children",
     )
     has_ovz = models.BooleanField("ограниченные возможности здоровья (ОВЗ)", default=False)
     has_disability = models.BooleanField("инвалидность", default=False)
-    guardians = models.ManyToManyField(Guardian, verbose_name="законные представители", blank=True, related_name="children")
+    guardians = models.ManyToManyField(
+        Guardian, verbose_name="законные представители", blank=True, related_name="children"
+    )
 
     class Meta:
         verbose_name = "ребёнок"

@@ -8,9 +8,7 @@ from django.db.models import Q
 
 from core.models import TimestampedModel
 
-oktmo_validator = RegexValidator(
-    r"^\d{8}(\d{3})?$", "Код ОКТМО состоит из 8 или 11 цифр."
-)
+oktmo_validator = RegexValidator(r"^\d{8}(\d{3})?$", "Код ОКТМО состоит из 8 или 11 цифр.")
 
 
 class Region(TimestampedModel):

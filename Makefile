@@ -1,0 +1,63 @@
+# Opora: the two commands of the README and the benchmarks.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Tests run with production settings (DEBUG off); the key is for tests only.
+TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
+	OPORA_SECURE_COOKIES=0
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
+
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search serve
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Re-install only when the pinned requirements change.
+$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+# Debian's Chromium for the browser tests; nothing downloads a browser of its own.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "Установите Chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; \
+	fi
+
+demo: install
+	OPORA_DEBUG=1 $(BIN)/python manage.py migrate --noinput
+	OPORA_DEBUG=1 $(BIN)/python manage.py load_demo --reset
+	OPORA_DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	OPORA_DEBUG=1 $(BIN)/mypy .
+
+pytest: install browser-deps
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py collectstatic --noinput -v0
+	$(TEST_ENV) $(BIN)/pytest -n 2 --dist loadfile -q
+
+test: lint typecheck pytest
+
+# Production server (granian, WSGI) on PostgreSQL; see README.
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --host $(HOST) --port $(PORT) opora.wsgi:application
+
+bench-search: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/search.py

@@ -1,0 +1,118 @@
+"""The public Navigator pages: what families see, what stays hidden, and how bad input is handled."""
+
+import pytest
+from django.urls import reverse
+
+from core.testing import make_program
+
+
+def test_home_shows_search_directions_municipalities_and_counts(client, published_program, personas):
+    html = client.get(reverse("navigator:home")).content.decode()
+    assert 'role="search"' in html
+    assert "Техническая" in html and "Социально-гуманитарная" in html
+    assert personas.municipality_x.name in html
+    assert "1</strong> программ" in html or "<strong>1</strong>" in html
+
+
+def test_search_page_finds_programs_and_its_url_can_be_shared(client, published_program):
+    url = reverse("navigator:search") + "?q=робототехнике&direction=technical&age=9"
+    html = client.get(url).content.decode()
+    assert published_program.title in html
+    assert 'value="робототехнике"' in html
+    assert 'value="technical" checked' in html
+
+
+def test_search_page_without_javascript_is_a_plain_get_form(client, published_program):
+    html = client.get(reverse("navigator:search")).content.decode()
+    assert 'method="get"' in html
+    assert "<noscript>" in html
+
+
+def test_htmx_request_gets_only_the_results_fragment(client, published_program):
+    response = client.get(reverse("navigator:search") + "?q=робототехника", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert published_program.title in html
+    assert "<html" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("age=abc", "Возраст укажите числом"), ("age=40", "Возраст — от 0 до 18"), ("direction=magic", "Направленность")],
+)
+def test_bad_filter_values_get_a_russian_message_and_are_ignored(client, published_program, query, message):
+    response = client.get(reverse("navigator:search") + "?" + query)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert published_program.title in html
+
+
+def test_typo_shows_what_was_searched_instead(client, published_program):
+    html = client.get(reverse("navigator:search") + "?q=работотехника").content.decode()
+    assert "ничего не нашлось" in html
+    assert published_program.title in html
+
+
+def test_program_page_has_everything_to_decide(client, published_program):
+    html = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    group = published_program.groups.get()
+    for text in [published_program.title, published_program.organization.short_name, group.name, "Пн 16:00–17:30",
+                 "15 из 15", "Записаться", "7–14 лет", "144 ч"]:
+        assert text in html, text
+
+
+@pytest.mark.parametrize("who", [None, "family", "operator_b", "municipal_y", "other_regional"])
+def test_unpublished_program_does_not_exist_for_outsiders(client, draft_program, personas, who):
+    if who:
+        client.force_login(getattr(personas, who))
+    assert client.get(reverse("navigator:program", args=[draft_program.code])).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["operator_a", "teacher_a", "municipal_x", "regional", "admin"])
+def test_unpublished_program_is_previewed_within_scope(client, draft_program, personas, who):
+    client.force_login(getattr(personas, who))
+    response = client.get(reverse("navigator:program", args=[draft_program.code]))
+    assert response.status_code == 200
+    assert "Программа не опубликована" in response.content.decode()
+
+
+def test_organization_page_shows_contacts_accessibility_and_published_programs(client, published_program, personas):
+    make_program(personas.org_a, "Секретный черновик", status="draft")
+    html = client.get(reverse("navigator:organization", args=[personas.org_a.code])).content.decode()
+    assert personas.org_a.full_name in html and personas.org_a.phone in html
+    assert "Доступная среда" in html
+    assert published_program.title in html
+    assert "Секретный черновик" not in html
+
+
+def test_unknown_codes_are_404(client, db):
+    assert client.get(reverse("navigator:program", args=["PR-000000"])).status_code == 404
+    assert client.get(reverse("navigator:organization", args=["OR-000000"])).status_code == 404
+
+
+def test_version_for_the_visually_impaired_switches_by_cookie_without_javascript(client, published_program):
+    response = client.get(reverse("navigator:a11y") + "?on=1&next=/programs/")
+    assert response.status_code == 302 and response["Location"] == "/programs/"
+    assert 'class="a11y"' in client.get("/programs/").content.decode()
+    client.get(reverse("navigator:a11y") + "?on=0&next=/")
+    assert 'class="a11y"' not in client.get("/programs/").content.decode()
+
+
+def test_a11y_switch_never_redirects_to_another_site(client, db):
+    response = client.get(reverse("navigator:a11y") + "?on=1&next=https://evil.example/")
+    assert response["Location"] == "/"
+
+
+def test_search_page_query_count_does_not_grow_with_results(client, personas, django_assert_max_num_queries):
+    for n in range(12):
+        make_program(personas.org_a, f"Робототехника {n}")
+    client.get(reverse("navigator:search"))  # warm the municipality list cache
+    with django_assert_max_num_queries(8):
+        client.get(reverse("navigator:search") + "?q=робототехника&sort=popular")
+
+
+def test_pages_are_labelled_for_screen_readers(client, published_program):
+    html = client.get(reverse("navigator:search")).content.decode()
+    assert 'lang="ru"' in html
+    assert "Перейти к содержимому" in html
+    assert '<label for="q"' in html and '<label for="municipality">' in html

@@ -1,0 +1,192 @@
+"""Search quality on a small hand-made catalog: Russian morphology, typos, filters, facets, order."""
+
+from decimal import Decimal
+
+import pytest
+
+from catalog import services
+from catalog.models import Direction, Group, Program, StudyForm
+from catalog.search import SearchParams, search_programs
+from core.testing import make_group, make_program
+
+CATALOG = [
+    # title, direction, age range, extra fields
+    ("Робототехника", Direction.TECHNICAL, (7, 12), {"popularity": 50}),
+    ("Лего-конструирование", Direction.TECHNICAL, (5, 8), {}),
+    (
+        "Программирование на Python",
+        Direction.TECHNICAL,
+        (11, 17),
+        {"is_free": False, "is_paid": True, "price_per_month": Decimal(3000)},
+    ),
+    ("3D-моделирование и прототипирование", Direction.TECHNICAL, (10, 17), {"is_free": False, "by_certificate": True}),
+    ("Хореография: современный танец", Direction.ARTS, (6, 16), {}),
+    ("Вокальная студия «Звонкие голоса»", Direction.ARTS, (7, 15), {}),
+    ("Театральная студия", Direction.ARTS, (8, 17), {"study_form": StudyForm.MIXED}),
+    ("Шахматы для начинающих", Direction.SPORT, (6, 12), {"level_initial": True, "level_basic": False}),
+    ("Футбол", Direction.SPORT, (7, 14), {}),
+    ("Юные экологи", Direction.NATURAL_SCIENCE, (9, 14), {"ovz_adapted": True}),
+    ("Занимательная химия", Direction.NATURAL_SCIENCE, (12, 16), {"uses_distance_learning": True}),
+    ("Краеведение: история родного края", Direction.TOURISM, (10, 17), {}),
+    ("Английский язык для школьников", Direction.SOCIAL, (8, 14), {"level_advanced": True}),
+]
+
+
+@pytest.fixture
+def catalog(personas):
+    programs = {}
+    for title, direction, (age_from, age_to), extra in CATALOG:
+        fields = dict(extra)
+        popularity = fields.pop("popularity", 0)
+        program = make_program(
+            personas.org_b if direction == Direction.SPORT else personas.org_a,
+            title,
+            direction=direction,
+            age_from=age_from,
+            age_to=age_to,
+            summary=f"Занятия «{title}» в объединении дополнительного образования.",
+            with_group=False,
+            status="draft",
+            **fields,
+        )
+        make_group(program, weekdays=(5,) if title == "Футбол" else (0, 2))
+        services.change_program_status(None, program, "submit")
+        services.change_program_status(None, program, "approve")
+        Program.objects.filter(pk=program.pk).update(popularity=popularity)
+        programs[title] = program
+    make_program(personas.org_a, "Робототехника (черновик)", status="draft")
+    make_program(personas.org_a, "Робототехника на модерации", status="moderating")
+    return programs
+
+
+def titles(**params):
+    return [p.title for p in search_programs(SearchParams(**params)).programs]
+
+
+# query → titles that must be found; titles that must not appear
+QUERIES = [
+    ("робототехника", ["Робототехника"], ["Лего-конструирование", "Робототехника (черновик)"]),
+    ("робототехнике", ["Робототехника"], []),
+    ("робототехникой", ["Робототехника"], []),
+    ("Робототехники", ["Робототехника"], []),
+    ("кружок по робототехнике для детей", ["Робототехника"], []),
+    ("хореографии", ["Хореография: современный танец"], ["Футбол"]),
+    ("хореографией", ["Хореография: современный танец"], []),
+    ("современные танцы", ["Хореография: современный танец"], []),
+    ("шахматы", ["Шахматы для начинающих"], ["Футбол"]),
+    ("шахматам", ["Шахматы для начинающих"], []),
+    ("шахматах", ["Шахматы для начинающих"], []),
+    ("экология", ["Юные экологи"], []),
+    ("химии", ["Занимательная химия"], []),
+    ("программированию", ["Программирование на Python"], []),
+    ("python", ["Программирование на Python"], []),
+    ("3d", ["3D-моделирование и прототипирование"], []),
+    ("моделированием", ["3D-моделирование и прототипирование"], []),
+    ("вокал", ["Вокальная студия «Звонкие голоса»"], []),
+    ("студии", ["Вокальная студия «Звонкие голоса»", "Театральная студия"], ["Футбол"]),
+    ("ёлочка", [], ["Робототехника"]),
+    ("краеведению", ["Краеведение: история родного края"], []),
+    ("английскому языку", ["Английский язык для школьников"], []),
+    ("футболу", ["Футбол"], ["Шахматы для начинающих"]),
+]
+
+
+@pytest.mark.parametrize(("query", "must", "must_not"), QUERIES)
+def test_russian_queries_find_what_they_must_and_nothing_they_must_not(catalog, query, must, must_not):
+    found = titles(q=query)
+    for title in must:
+        assert title in found, f"«{query}» should find «{title}», found {found}"
+    for title in must_not:
+        assert title not in found, f"«{query}» should not find «{title}»"
+
+
+@pytest.mark.parametrize(
+    ("typo", "expected"),
+    [
+        ("работотехника", "Робототехника"),
+        ("хареография", "Хореография: современный танец"),
+        ("шахмоты", "Шахматы для начинающих"),
+        ("футбл", "Футбол"),
+    ],
+)
+def test_a_typo_still_finds_the_program_and_says_what_was_searched(catalog, typo, expected):
+    result = search_programs(SearchParams(q=typo))
+    assert expected in [p.title for p in result.programs]
+    assert result.corrected_query and typo not in result.corrected_query
+
+
+def test_every_inflected_form_of_every_catalog_title_word_finds_something(catalog):
+    forms = [
+        "робототехнику",
+        "конструированием",
+        "программирования",
+        "прототипированию",
+        "хореографию",
+        "студиями",
+        "шахмат",
+        "футболом",
+        "экологами",
+        "химией",
+        "краеведением",
+        "языком",
+        "театральной",
+    ]
+    empty = [word for word in forms if not titles(q=word)]
+    assert empty == []
+
+
+def test_titles_matching_the_query_come_before_descriptions_mentioning_it(catalog, personas):
+    make_program(personas.org_a, "Мастерская юного инженера", summary="Робототехника и электроника для начинающих.")
+    found = titles(q="робототехника")
+    assert found.index("Робототехника") < found.index("Мастерская юного инженера")
+
+
+def test_filters_combine(catalog):
+    assert titles(directions=("technical",), age=6) == ["Лего-конструирование"]
+    assert titles(funding=("paid",)) == ["Программирование на Python"]
+    assert titles(funding=("certificate",)) == ["3D-моделирование и прототипирование"]
+    assert titles(ovz=True) == ["Юные экологи"]
+    assert titles(forms=("mixed",)) == ["Театральная студия"]
+    assert titles(forms=("distance",)) == ["Занимательная химия"]
+    assert titles(levels=("initial",)) == ["Шахматы для начинающих"]
+    assert titles(days=("5",)) == ["Футбол"]
+    assert set(titles(directions=("sport", "tourism"), sort="title")) == {
+        "Шахматы для начинающих",
+        "Футбол",
+        "Краеведение: история родного края",
+    }
+
+
+def test_municipality_and_organization_filters(catalog, personas):
+    sport = set(titles(municipality=personas.municipality_y.oktmo))
+    assert sport == {"Шахматы для начинающих", "Футбол"}
+    assert set(titles(organization=personas.org_b.code)) == sport
+
+
+def test_facet_counts_ignore_their_own_selection_and_respect_the_others(catalog):
+    result = search_programs(SearchParams(directions=("technical",), age=12))
+    directions = {f.value: f.count for f in result.facets["direction"]}
+    assert directions["technical"] == 3  # Робототехника, Python, 3D (Лего ends at 8)
+    assert directions["arts"] == 3
+    assert result.total == 3
+    funding = {f.value: f.count for f in result.facets["funding"]}
+    assert funding == {"free": 1, "certificate": 1, "paid": 1}
+    assert next(f for f in result.facets["direction"] if f.value == "technical").selected
+
+
+def test_free_seats_filter_uses_live_group_seats(catalog):
+    Group.objects.filter(program=catalog["Футбол"]).update(seats_taken=15)
+    services.refresh_program_groups([catalog["Футбол"].pk])
+    assert "Футбол" not in titles(free_seats=True)
+    assert "Шахматы для начинающих" in titles(free_seats=True)
+
+
+def test_sorting_and_pagination(catalog):
+    assert titles(sort="popular")[0] == "Робототехника"
+    by_title = titles(sort="title", page_size=5)
+    assert by_title == sorted(by_title)
+    page2 = titles(sort="title", page_size=5, page=2)
+    assert not set(by_title) & set(page2)
+    result = search_programs(SearchParams(page_size=5))
+    assert result.total == len(CATALOG)
+    assert result.page_count == 3
