@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Tests run with production settings (DEBUG off); the key is for tests only.
 TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HOSTS=127.0.0.1,localhost,testserver \
-	OPORA_SECURE_COOKIES=0
+	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
 .PHONY: demo test install lint typecheck pytest browser-deps bench-search serve

@@ -4,11 +4,13 @@ Dictionaries and names follow the navigator ↔ Госуслуги exchange mode
 ЕПГУ»): program states, registers, ОВЗ categories, forms of study, financing sources per group.
 """
 
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.fields import SearchDocumentField
 from core.models import PublicEntity
@@ -156,10 +158,19 @@ class Organization(PublicEntity):
         verbose_name_plural = "организации"
         ordering = ["short_name"]
         constraints = [
-            models.CheckConstraint(name="organization_inn_digits", condition=Q(inn__regex=r"^(\d{10}|\d{12})$")),
-            models.CheckConstraint(name="organization_ogrn_digits", condition=Q(ogrn__regex=r"^(\d{13}|\d{15})$")),
+            models.CheckConstraint(
+                name="organization_inn_digits",
+                violation_error_message="ИНН состоит из 10 или 12 цифр.",
+                condition=Q(inn__regex=r"^(\d{10}|\d{12})$"),
+            ),
+            models.CheckConstraint(
+                name="organization_ogrn_digits",
+                violation_error_message="ОГРН состоит из 13 или 15 цифр.",
+                condition=Q(ogrn__regex=r"^(\d{13}|\d{15})$"),
+            ),
             models.CheckConstraint(
                 name="organization_coordinates_in_range",
+                violation_error_message="Широта — от −90 до 90, долгота — от −180 до 180.",
                 condition=(Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90))
                 & (Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180)),
             ),
@@ -299,20 +310,41 @@ class Program(PublicEntity):
         verbose_name_plural = "программы"
         ordering = ["title"]
         constraints = [
-            models.CheckConstraint(name="program_age_range", condition=Q(age_from__lte=F("age_to"), age_to__lte=18)),
             models.CheckConstraint(
-                name="program_has_level", condition=Q(level_initial=True) | Q(level_basic=True) | Q(level_advanced=True)
+                name="program_age_range",
+                violation_error_message="Возраст «с» не больше возраста «по», и не старше 18 лет.",
+                condition=Q(age_from__lte=F("age_to"), age_to__lte=18),
             ),
             models.CheckConstraint(
-                name="program_has_funding", condition=Q(is_free=True) | Q(by_certificate=True) | Q(is_paid=True)
+                name="program_has_level",
+                violation_error_message="Отметьте хотя бы один уровень программы.",
+                condition=Q(level_initial=True) | Q(level_basic=True) | Q(level_advanced=True),
+            ),
+            models.CheckConstraint(
+                name="program_has_funding",
+                violation_error_message="Укажите хотя бы один способ оплаты: бесплатно, по сертификату или платно.",
+                condition=Q(is_free=True) | Q(by_certificate=True) | Q(is_paid=True),
             ),
             models.CheckConstraint(
                 name="program_paid_has_price",
+                violation_error_message="Для платной программы укажите стоимость в месяц.",
                 condition=Q(is_paid=False) | Q(price_per_month__isnull=False, price_per_month__gte=0),
             ),
-            models.CheckConstraint(name="program_hours_positive", condition=Q(hours_total__gt=0)),
-            models.CheckConstraint(name="program_months_positive", condition=Q(duration_months__gt=0)),
-            models.CheckConstraint(name="program_weekdays_mask", condition=Q(weekdays_mask__lt=128)),
+            models.CheckConstraint(
+                name="program_hours_positive",
+                violation_error_message="Объём программы должен быть больше нуля часов.",
+                condition=Q(hours_total__gt=0),
+            ),
+            models.CheckConstraint(
+                name="program_months_positive",
+                violation_error_message="Срок освоения должен быть больше нуля месяцев.",
+                condition=Q(duration_months__gt=0),
+            ),
+            models.CheckConstraint(
+                name="program_weekdays_mask",
+                violation_error_message="Неверные дни занятий.",
+                condition=Q(weekdays_mask__lt=128),
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-popularity", "id"], name="program_status_popular"),
@@ -364,10 +396,18 @@ class Program(PublicEntity):
         return self.status == ModerationStatus.PUBLISHED
 
 
+class GroupQuerySet(models.QuerySet["Group"]):
+    def current(self) -> "GroupQuerySet":
+        """Groups that still meet: active and not yet ended."""
+        return self.filter(is_active=True, end_date__gte=timezone.localdate())
+
+
 class Group(PublicEntity):
     """A study group of a program: teacher, place, timetable, seats and enrollment window."""
 
     CODE_PREFIX = "GR"
+
+    objects = GroupQuerySet.as_manager()
 
     program = models.ForeignKey(Program, verbose_name="программа", on_delete=models.CASCADE, related_name="groups")
     name = models.CharField("название группы", max_length=200)
@@ -401,17 +441,31 @@ class Group(PublicEntity):
         verbose_name_plural = "группы"
         ordering = ["program", "start_date", "name"]
         constraints = [
-            models.CheckConstraint(name="group_capacity_positive", condition=Q(capacity__gt=0)),
-            models.CheckConstraint(name="group_seats_within_capacity", condition=Q(seats_taken__lte=F("capacity"))),
-            models.CheckConstraint(name="group_dates_ordered", condition=Q(start_date__lte=F("end_date"))),
+            models.CheckConstraint(
+                name="group_capacity_positive",
+                violation_error_message="В группе должно быть хотя бы одно место.",
+                condition=Q(capacity__gt=0),
+            ),
+            models.CheckConstraint(
+                name="group_seats_within_capacity",
+                violation_error_message="Занятых мест не может быть больше, чем мест в группе.",
+                condition=Q(seats_taken__lte=F("capacity")),
+            ),
+            models.CheckConstraint(
+                name="group_dates_ordered",
+                violation_error_message="Окончание занятий не может быть раньше начала.",
+                condition=Q(start_date__lte=F("end_date")),
+            ),
             models.CheckConstraint(
                 name="group_enrollment_window_ordered",
+                violation_error_message="Приём заявок должен заканчиваться позже, чем начинается.",
                 condition=Q(enrollment_opens_at__isnull=True)
                 | Q(enrollment_closes_at__isnull=True)
                 | Q(enrollment_opens_at__lt=F("enrollment_closes_at")),
             ),
             models.CheckConstraint(
                 name="group_age_range",
+                violation_error_message="Возраст «с» не может быть больше возраста «по».",
                 condition=Q(age_from__isnull=True) | Q(age_to__isnull=True) | Q(age_from__lte=F("age_to")),
             ),
         ]
@@ -423,6 +477,14 @@ class Group(PublicEntity):
     @property
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
+
+    def enrollment_open(self, now: datetime) -> bool:
+        """Whether applications are accepted at `now` (seats aside)."""
+        return (
+            not self.is_locked
+            and (self.enrollment_opens_at is None or self.enrollment_opens_at <= now)
+            and (self.enrollment_closes_at is None or self.enrollment_closes_at > now)
+        )
 
     @property
     def academic_year_display(self) -> str:
@@ -441,8 +503,16 @@ class ScheduleSlot(models.Model):
         verbose_name_plural = "расписание"
         ordering = ["weekday", "starts_at"]
         constraints = [
-            models.CheckConstraint(name="slot_weekday_valid", condition=Q(weekday__lte=6)),
-            models.CheckConstraint(name="slot_time_ordered", condition=Q(starts_at__lt=F("ends_at"))),
+            models.CheckConstraint(
+                name="slot_weekday_valid",
+                violation_error_message="День недели указан неверно.",
+                condition=Q(weekday__lte=6),
+            ),
+            models.CheckConstraint(
+                name="slot_time_ordered",
+                violation_error_message="Занятие должно заканчиваться позже, чем начинается.",
+                condition=Q(starts_at__lt=F("ends_at")),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -467,7 +537,11 @@ class GroupFinancing(models.Model):
         verbose_name_plural = "источники финансирования"
         constraints = [
             models.UniqueConstraint(fields=["group", "source"], name="group_financing_unique_source"),
-            models.CheckConstraint(name="group_financing_cost_nonnegative", condition=Q(cost_per_month__gte=0)),
+            models.CheckConstraint(
+                name="group_financing_cost_nonnegative",
+                violation_error_message="Стоимость не может быть отрицательной.",
+                condition=Q(cost_per_month__gte=0),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,4 +6,12 @@ app_name = "office"
 
 urlpatterns = [
     path("", office_views.home, name="home"),
+    path("programs/", office_views.program_list, name="program_list"),
+    path("programs/new/", office_views.program_create, name="program_create"),
+    path("programs/<str:code>/", office_views.program_detail, name="program_detail"),
+    path("programs/<str:code>/edit/", office_views.program_edit, name="program_edit"),
+    path("programs/<str:code>/status/", office_views.program_status, name="program_status"),
+    path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
+    path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
+    path("moderation/", office_views.moderation_queue, name="moderation_queue"),
 ]

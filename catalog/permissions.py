@@ -18,7 +18,10 @@ def organization_rule(p: Principal, action: scope.Action) -> Q:
         return Q(is_active=True) | Q(pk__in=p.operated_organization_ids) | _moderates(p, "municipality")
     if action == "change":
         return Q(pk__in=p.operated_organization_ids)
-    return Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+    moderated = Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+    if action == "office":
+        return Q(pk__in=p.operated_organization_ids | p.teaching_organization_ids) | moderated
+    return moderated
 
 
 def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
@@ -32,9 +35,12 @@ def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
         )
     if action == "change":
         return own_org
-    return Q(**{f"{prefix}municipality__in": p.municipality_ids}) | Q(
+    moderated = Q(**{f"{prefix}municipality__in": p.municipality_ids}) | Q(
         **{f"{prefix}municipality__region__in": p.region_ids}
     )
+    if action == "office":
+        return own_org | Q(**{f"{prefix}organization__in": p.teaching_organization_ids}) | moderated
+    return moderated
 
 
 def group_rule(p: Principal, action: scope.Action) -> Q:

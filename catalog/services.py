@@ -189,9 +189,9 @@ def save_group(
         raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
     group.full_clean()
     if schedule is not None:
-        _check_schedule(schedule)
+        check_schedule(schedule)
     if financing is not None:
-        _check_financing(program, financing)
+        check_financing(program, financing)
     group.save()
     if schedule is not None:
         group.schedule.all().delete()
@@ -211,7 +211,7 @@ def save_group(
     return group
 
 
-def _check_schedule(schedule: Sequence[Slot]) -> None:
+def check_schedule(schedule: Sequence[Slot]) -> None:
     for slot in schedule:
         if not 0 <= slot.weekday <= 6:
             raise ValidationError({"schedule": "День недели указан неверно."})
@@ -221,7 +221,7 @@ def _check_schedule(schedule: Sequence[Slot]) -> None:
             )
 
 
-def _check_financing(program: Program, financing: Sequence[Financing]) -> None:
+def check_financing(program: Program, financing: Sequence[Financing]) -> None:
     allowed = {
         FundingSource.BUDGET.value: program.is_free,
         FundingSource.CERTIFICATE.value: program.by_certificate,

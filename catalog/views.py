@@ -110,7 +110,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "teachers",
         Prefetch(
             "groups",
-            queryset=Group.objects.filter(is_active=True, end_date__gte=timezone.localdate())
+            queryset=Group.objects.current()
             .select_related("teacher")
             .prefetch_related("schedule", "financing")
             .order_by("start_date", "name"),
@@ -118,15 +118,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     program = scope.get_in_scope(queryset, request.user, "view", code=code)
     now = timezone.now()
-    groups = [
-        {
-            "group": g,
-            "open": not g.is_locked
-            and (g.enrollment_opens_at is None or g.enrollment_opens_at <= now)
-            and (g.enrollment_closes_at is None or g.enrollment_closes_at > now),
-        }
-        for g in program.groups.all()
-    ]
+    groups = [{"group": g, "open": g.enrollment_open(now)} for g in program.groups.all()]
     search_back = urlencode({"direction": program.direction, "municipality": program.municipality.oktmo})
     return render(
         request,

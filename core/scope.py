@@ -15,7 +15,8 @@ from django.http import Http404
 
 from accounts.roles import Principal, principal_of
 
-Action = Literal["view", "change", "moderate"]
+# "office": what a person works with in the back office (theirs, taught in, or moderated).
+Action = Literal["view", "change", "moderate", "office"]
 ScopeRule = Callable[[Principal, Action], Q]
 M = TypeVar("M", bound=Model)
 

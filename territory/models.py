@@ -20,7 +20,13 @@ class Region(TimestampedModel):
         verbose_name = "регион"
         verbose_name_plural = "регионы"
         ordering = ["name"]
-        constraints = [models.CheckConstraint(name="region_code_two_digits", condition=Q(code__regex=r"^\d{2}$"))]
+        constraints = [
+            models.CheckConstraint(
+                name="region_code_two_digits",
+                violation_error_message="Код субъекта — две цифры.",
+                condition=Q(code__regex=r"^\d{2}$"),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -44,7 +50,11 @@ class Municipality(TimestampedModel):
         verbose_name_plural = "муниципальные образования"
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(name="municipality_oktmo_digits", condition=Q(oktmo__regex=r"^\d{8}(\d{3})?$")),
+            models.CheckConstraint(
+                name="municipality_oktmo_digits",
+                violation_error_message="Код ОКТМО состоит из 8 или 11 цифр.",
+                condition=Q(oktmo__regex=r"^\d{8}(\d{3})?$"),
+            ),
             models.UniqueConstraint(fields=["region", "name"], name="municipality_name_unique_in_region"),
         ]
 
@@ -66,8 +76,16 @@ class ChildPopulation(models.Model):
         ordering = ["municipality", "year", "age"]
         constraints = [
             models.UniqueConstraint(fields=["municipality", "year", "age"], name="population_unique_cell"),
-            models.CheckConstraint(name="population_age_of_child", condition=Q(age__lte=17)),
-            models.CheckConstraint(name="population_year_sane", condition=Q(year__gte=2000, year__lte=2100)),
+            models.CheckConstraint(
+                name="population_age_of_child",
+                violation_error_message="Возраст ребёнка — от 0 до 17 лет.",
+                condition=Q(age__lte=17),
+            ),
+            models.CheckConstraint(
+                name="population_year_sane",
+                violation_error_message="Год указан неверно.",
+                condition=Q(year__gte=2000, year__lte=2100),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -56,8 +56,16 @@ def test_typo_shows_what_was_searched_instead(client, published_program):
 def test_program_page_has_everything_to_decide(client, published_program):
     html = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
     group = published_program.groups.get()
-    for text in [published_program.title, published_program.organization.short_name, group.name, "Пн 16:00–17:30",
-                 "15 из 15", "Записаться", "7–14 лет", "144 ч"]:
+    for text in [
+        published_program.title,
+        published_program.organization.short_name,
+        group.name,
+        "Пн 16:00–17:30",
+        "15 из 15",
+        "Записаться",
+        "7–14 лет",
+        "144 ч",
+    ]:
         assert text in html, text
 
 

@@ -1,0 +1,211 @@
+"""`make bench-search`: catalog search at 100 000 programs in 5 000 organizations, on PostgreSQL.
+
+Generates the catalog (once; reused while its size matches), starts the production server
+(granian, WSGI, 2 workers, DEBUG off), then sends ≥ 500 searches as families make them — text,
+filters, both — through the search page and through the API from a few concurrent clients.
+The page's own database time comes from its Server-Timing header, so "sql" is the same query's
+database time alone, measured inside the same request.
+"""
+
+import http.client
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = int(os.environ.get("BENCH_PROGRAMS", "100000"))
+ORGANIZATIONS = int(os.environ.get("BENCH_ORGANIZATIONS", "5000"))
+QUERIES = int(os.environ.get("BENCH_QUERIES", "600"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "4"))
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+SERVER_TIMING = re.compile(r"db;dur=([0-9.]+)")
+
+os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
+os.environ["OPORA_DEBUG"] = "0"
+os.environ.setdefault("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+sys.path.insert(0, str(ROOT))
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/")
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')  # name comes from our own BENCH_DATABASE_URL
+
+
+def ensure_catalog() -> None:
+    from catalog.models import Organization, Program
+
+    if Program.objects.count() == PROGRAMS and Organization.objects.count() == ORGANIZATIONS:
+        print(f"Каталог уже создан: {PROGRAMS} программ, {ORGANIZATIONS} организаций", flush=True)
+        return
+    start = time.perf_counter()
+    manage(
+        "load_demo",
+        "--reset",
+        "--organizations",
+        str(ORGANIZATIONS),
+        "--programs",
+        str(PROGRAMS),
+        "--municipalities",
+        "40",
+        "--children",
+        "20000",
+    )
+    print(f"Каталог создан за {time.perf_counter() - start:.0f} с", flush=True)
+
+
+def make_queries(rng: random.Random) -> list[dict[str, object]]:
+    """Searches as families make them: a word of the catalog (often inflected or mistyped),
+    their municipality, the child's age, a direction, sometimes free-only or a day."""
+    from catalog.models import Direction, SearchTerm
+    from territory.models import Municipality
+
+    words = list(SearchTerm.objects.order_by("-frequency").values_list("word", flat=True)[:400])
+    municipalities = list(Municipality.objects.values_list("oktmo", flat=True))
+    endings = ["", "", "е", "ой", "и", "у", "ами"]
+    queries: list[dict[str, object]] = []
+    for _ in range(QUERIES):
+        q: dict[str, object] = {}
+        kind = rng.random()
+        if kind < 0.7:
+            word = rng.choice(words[:150] if rng.random() < 0.7 else words)
+            if rng.random() < 0.3 and len(word) > 5:
+                word = word[:-1] + rng.choice(endings)  # an inflected or truncated form
+            if rng.random() < 0.05:
+                i = rng.randrange(1, len(word) - 1)
+                word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # a typo: two letters swapped
+            q["q"] = word
+        if kind > 0.4 or rng.random() < 0.5:
+            q["municipality"] = rng.choice(municipalities)
+        if rng.random() < 0.5:
+            q["age"] = rng.randint(5, 17)
+        if rng.random() < 0.35:
+            q["direction"] = rng.choice(list(Direction)).value
+        if rng.random() < 0.2:
+            q["funding"] = rng.choice(["free", "certificate", "paid"])
+        if rng.random() < 0.1:
+            q["free_seats"] = "on"
+        if rng.random() < 0.1:
+            q["day"] = str(rng.randrange(7))
+        if rng.random() < 0.15:
+            q["sort"] = rng.choice(["popular", "title", "new"])
+        if rng.random() < 0.15:
+            q["page"] = rng.randint(2, 4)
+        queries.append(q)
+    return queries
+
+
+def start_server() -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv" / "bin" / "granian"),
+            "--interface",
+            "wsgi",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(PORT),
+            "--log-level",
+            "warning",
+            "opora.wsgi:application",
+        ],
+        cwd=ROOT,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
+            conn.request("GET", "/")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("Сервер не запустился за 60 секунд")
+
+
+def run(paths: list[str]) -> list[tuple[float, float]]:
+    """(client milliseconds, database milliseconds) per request, CLIENTS at a time, keep-alive."""
+    chunks = [paths[i::CLIENTS] for i in range(CLIENTS)]
+
+    def client(chunk: list[str]) -> list[tuple[float, float]]:
+        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        out = []
+        for path in chunk:
+            start = time.perf_counter()
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            elapsed = (time.perf_counter() - start) * 1000
+            if response.status != 200:
+                raise SystemExit(f"{path}: HTTP {response.status}")
+            match = SERVER_TIMING.search(response.getheader("Server-Timing") or "")
+            out.append((elapsed, float(match.group(1)) if match else 0.0))
+        return out
+
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        return [item for part in pool.map(client, chunks) for item in part]
+
+
+def p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> None:
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit("bench-search работает на PostgreSQL: задайте DATABASE_URL")
+    ensure_database()
+    manage("migrate", "--noinput", "-v0")
+    import django
+
+    django.setup()
+    ensure_catalog()
+    manage("collectstatic", "--noinput", "-v0")
+    queries = make_queries(random.Random(20261123))
+    page_paths = ["/programs/?" + urllib.parse.urlencode(q) for q in queries]
+    api_paths = [
+        "/api/v1/programs?" + urllib.parse.urlencode(q).replace("free_seats=on", "free_seats=true") for q in queries
+    ]
+    server = start_server()
+    try:
+        run(page_paths[:20] + api_paths[:20])  # open connections and load code in both workers
+        pages = run(page_paths)
+        api = run(api_paths)
+    finally:
+        server.terminate()
+        server.wait(10)
+    page_ms = [t for t, _ in pages]
+    sql_ms = [d for _, d in pages]
+    api_ms = [t for t, _ in api]
+    print(
+        f"clients={CLIENTS} server=granian-wsgi-2 page_p99_ms={p(page_ms, 99):.1f} "
+        f"api_p50_ms={p(api_ms, 50):.1f} sql_p50_ms={p(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f}"
+    )
+    print(
+        f"BENCH search programs={PROGRAMS} queries={len(queries)} page_p50_ms={p(page_ms, 50):.1f} "
+        f"page_p95_ms={p(page_ms, 95):.1f} api_p95_ms={p(api_ms, 95):.1f} sql_p95_ms={p(sql_ms, 95):.2f} "
+        f"ratio_page_to_sql={p(page_ms, 95) / max(p(sql_ms, 95), 0.01):.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,245 @@
+"""The catalog in the admin. Programs and groups are saved through catalog.services, like everywhere
+else, so the search document, the denormalized weekdays and seats and the audit log stay right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.forms import BaseFormSet
+from django.http import HttpRequest
+
+from catalog import services
+from catalog.forms import (
+    PROGRAM_SECTIONS,
+    FinancingForm,
+    FinancingFormSet,
+    GroupRulesForm,
+    ProgramRulesForm,
+    SlotForm,
+    financing_from,
+    schedule_from,
+)
+from catalog.models import (
+    FundingSource,
+    Group,
+    GroupFinancing,
+    Organization,
+    OrganizationUnit,
+    OvzCategory,
+    Program,
+    ProgramRegister,
+    ScheduleSlot,
+    SearchTerm,
+)
+from core.admin import ReadOnlyAdmin
+
+SYSTEM_FIELDS = ("code", "uuid", "created_at", "updated_at")
+
+
+class OptionalFieldsMixin:
+    """Fields the admin may leave empty because catalog.services fills them in."""
+
+    optional_fields: dict[str, str] = {}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
+        for name, help_text in self.optional_fields.items():
+            form.base_fields[name].required = False
+            form.base_fields[name].help_text = help_text
+        return form
+
+
+class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = OrganizationUnit
+    fields = ("kind", "name", "address")
+    extra = 0
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("short_name", "code", "inn", "kind", "municipality", "is_active")
+    list_filter = ("is_active", "kind", "department", "municipality__region")
+    search_fields = ("short_name", "full_name", "=inn", "=ogrn", "=code")
+    list_select_related = ("municipality",)
+    autocomplete_fields = ("municipality",)
+    readonly_fields = SYSTEM_FIELDS
+    inlines = (UnitInline,)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    show_full_result_count = False
+
+
+@admin.register(OrganizationUnit)
+class OrganizationUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "kind", "organization")
+    list_filter = ("kind",)
+    search_fields = ("name", "organization__short_name")
+    list_select_related = ("organization",)
+    autocomplete_fields = ("organization",)
+    show_full_result_count = False
+
+
+class DictionaryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+admin.site.register([OvzCategory, ProgramRegister], DictionaryAdmin)
+
+
+def _transition_action(transition: str) -> Callable[[admin.ModelAdmin[Program], HttpRequest, QuerySet[Program]], None]:
+    label = services.TRANSITION_LABELS[transition]
+
+    @admin.action(description=f"{label} (выбранные программы)")
+    def act(modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program]) -> None:
+        done = 0
+        for program in queryset.select_related("organization"):
+            try:
+                services.change_program_status(request.user, program, transition)
+            except ValidationError as error:
+                modeladmin.message_user(request, f"{program.code}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                done += 1
+        modeladmin.message_user(request, f"{label}: выполнено для {done}.", messages.SUCCESS)
+
+    act.__name__ = f"program_{transition}"
+    return act
+
+
+@admin.register(Program)
+class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    form = ProgramRulesForm
+    fieldsets = [
+        (legend, {"fields": names})
+        for legend, names in (
+            *PROGRAM_SECTIONS,
+            ("Модерация", ("municipality", "status", "moderation_remark", "published_at")),
+            ("Служебное", (*SYSTEM_FIELDS, "weekdays_mask", "open_seats", "popularity")),
+        )
+    ]
+    optional_fields = {"municipality": "Если не указан, берётся муниципалитет организации."}
+    readonly_fields = (
+        *SYSTEM_FIELDS,
+        "status",
+        "moderation_remark",
+        "published_at",
+        "weekdays_mask",
+        "open_seats",
+        "popularity",
+    )
+    list_display = ("title", "code", "organization", "municipality", "direction", "status", "open_seats", "updated_at")
+    list_filter = (
+        "status",
+        "direction",
+        "program_type",
+        "study_form",
+        "ovz_adapted",
+        "is_free",
+        "by_certificate",
+        "is_paid",
+    )
+    search_fields = ("=code", "title", "organization__short_name")
+    list_select_related = ("organization", "municipality")
+    autocomplete_fields = ("organization", "municipality", "unit", "teachers")
+    filter_horizontal = ("ovz_categories", "registers")
+    ordering = ("-updated_at",)
+    show_full_result_count = False
+    actions = [_transition_action(name) for name in ("submit", "approve", "archive", "restore")]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Programs are archived, not deleted: families' applications and the history refer to them."""
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
+        services.save_program(
+            request.user,
+            obj,
+            ovz_categories=form.cleaned_data["ovz_categories"],
+            registers=form.cleaned_data["registers"],
+            teachers=form.cleaned_data["teachers"],
+        )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing left: save_program has set the relations, and a program has no inlines."""
+
+
+class ScheduleInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ScheduleSlot
+    form = SlotForm
+    extra = 0
+
+
+class FinancingInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = GroupFinancing
+    form = FinancingForm
+    formset = FinancingFormSet
+    extra = 0
+    max_num = len(FundingSource)
+
+
+@admin.register(Group)
+class GroupAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+    form = GroupRulesForm
+    optional_fields = {"address": "Если не указан, берётся место реализации программы."}
+    inlines = (ScheduleInline, FinancingInline)
+    readonly_fields = (*SYSTEM_FIELDS, "seats_taken")
+    list_display = ("name", "code", "program", "teacher", "start_date", "capacity", "seats_taken", "is_active")
+    list_filter = ("is_active", "is_locked", "academic_year")
+    search_fields = ("=code", "name", "=program__code", "program__title")
+    list_select_related = ("program", "teacher")
+    autocomplete_fields = ("program", "teacher")
+    show_full_result_count = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """A group stops with «действует» unticked; deleting would lose the seats and the history."""
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        """The group is saved together with its timetable and financing, in save_related."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        by_model = {formset.model: formset for formset in formsets}
+        services.save_group(
+            request.user,
+            form.instance,
+            schedule=schedule_from(by_model[ScheduleSlot]),
+            financing=financing_from(by_model[GroupFinancing]),
+        )
+
+    def construct_change_message(
+        self, request: HttpRequest, form: Any, formsets: Iterable[BaseFormSet[Any]], add: bool = False
+    ) -> list[dict[str, dict[str, list[str]]]]:
+        # The inline formsets saved nothing (save_group replaced the rows): the audit log tells about them.
+        return super().construct_change_message(request, form, (), add)
+
+
+@admin.register(ScheduleSlot)
+class ScheduleSlotAdmin(ReadOnlyAdmin):
+    """Read-only: the timetable is edited with its group, so the program's weekdays stay right."""
+
+    list_display = ("group", "weekday", "starts_at", "ends_at", "room")
+    list_filter = ("weekday",)
+    search_fields = ("=group__code", "group__name")
+    list_select_related = ("group__program",)
+
+
+@admin.register(GroupFinancing)
+class GroupFinancingAdmin(ReadOnlyAdmin):
+    """Read-only: financing is edited with its group, against the program's conditions."""
+
+    list_display = ("group", "source", "cost_per_month")
+    list_filter = ("source",)
+    search_fields = ("=group__code", "group__name")
+    list_select_related = ("group__program",)
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("word", "stem", "frequency")
+    search_fields = ("^word",)
+    ordering = ("-frequency",)
+    show_full_result_count = False

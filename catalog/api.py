@@ -1,0 +1,645 @@
+"""API: organizations, programs and groups of the catalog.
+
+Reads are scoped by core.scope and searched by catalog.search, exactly as on the Navigator's
+pages. Writes go only through catalog.services, with the token's user as the actor; this module
+maps requests to those calls and results to schemas, nothing more.
+"""
+
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Prefetch, Q, QuerySet
+from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
+from pydantic import AwareDatetime, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from accounts.api_auth import PUBLIC, token_auth
+from catalog import services
+from catalog.models import (
+    Direction,
+    FundingSource,
+    Group,
+    GroupFinancing,
+    Organization,
+    OrganizationKind,
+    OrganizationUnit,
+    OvzCategory,
+    Program,
+    ProgramRegister,
+    ProgramType,
+    ScheduleSlot,
+    StudyForm,
+    Weekday,
+)
+from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams, search_programs
+from core import scope
+from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
+from people.models import Teacher
+from territory.api import MunicipalityRefOut
+from territory.models import Municipality, oktmo_validator
+
+router = Router(auth=PUBLIC)
+
+ORGANIZATIONS, PROGRAMS, GROUPS = ["Организации"], ["Программы"], ["Группы"]
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
+ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
+# Which side may take a moderation step, and the scope action that side needs.
+TRANSITION_SIDES: tuple[tuple[scope.Action, frozenset[str]], ...] = (
+    ("change", services.ORGANIZATION_TRANSITIONS),
+    ("moderate", services.MODERATOR_TRANSITIONS),
+)
+
+
+class OneOf:
+    """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise."""
+
+    def __init__(self, choices: Iterable[tuple[Any, str]]) -> None:
+        self.choices: Mapping[Any, str] = dict(choices)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["enum"] = list(self.choices)
+        json_schema["description"] = "; ".join(f"{value} — {label}" for value, label in self.choices.items())
+        return json_schema
+
+    def _check(self, value: Any) -> Any:
+        if value not in self.choices:
+            expected = ", ".join(str(choice) for choice in self.choices)
+            raise PydanticCustomError("choice", "Допустимые значения: {expected}.", {"expected": expected})
+        return value
+
+
+# --- Schemas: references ----------------------------------------------------------------------
+
+
+class OrganizationRefOut(ModelSchema):
+    class Meta:
+        model = Organization
+        fields = ["code", "short_name"]
+
+
+class ProgramRefOut(ModelSchema):
+    class Meta:
+        model = Program
+        fields = ["code", "title"]
+
+
+class TeacherOut(Schema):
+    uuid: UUID = Field(description="UUID педагога")
+    full_name: str = Field(description="Фамилия, имя, отчество")
+    position: str = Field(description="Должность")
+
+
+class DictionaryItemOut(Schema):
+    code: str = Field(description="Код по справочнику")
+    name: str = Field(description="Название")
+
+
+# --- Schemas: organizations -------------------------------------------------------------------
+
+
+class OrganizationOut(ModelSchema):
+    """Организация, реализующая программы."""
+
+    municipality: MunicipalityRefOut
+
+    class Meta:
+        model = Organization
+        fields = [
+            "uuid",
+            "code",
+            "short_name",
+            "full_name",
+            "kind",
+            "department",
+            "inn",
+            "kpp",
+            "ogrn",
+            "address",
+            "latitude",
+            "longitude",
+            "phone",
+            "email",
+            "website",
+            "accessible_for_ovz",
+            "is_active",
+            "updated_at",
+        ]
+
+
+class UnitOut(ModelSchema):
+    class Meta:
+        model = OrganizationUnit
+        fields = ["kind", "name", "address"]
+
+
+class OrganizationDetailOut(OrganizationOut, ModelSchema):
+    """Организация со сведениями о лицензии, доступности и подразделениях."""
+
+    units: list[UnitOut] = Field(description="Структурные подразделения: Кванториум, IT-куб, Точка роста…")
+
+    class Meta:
+        model = Organization
+        fields = ["description", "accessibility_notes", "licence_number", "licence_date", "created_at"]
+
+
+class OrganizationQuery(PageQuery):
+    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
+    kind: Annotated[str, OneOf(OrganizationKind.choices)] | None = Field(None, description="Тип организации")
+    q: str = Field("", max_length=200, description="Часть краткого или полного наименования")
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="Только изменённые с этого момента (ISO 8601 с часовым поясом, например 2025-09-01T00:00:00Z); "
+        "для синхронизации — тогда список упорядочен по времени изменения",
+    )
+
+
+# --- Schemas: groups --------------------------------------------------------------------------
+
+
+class SlotOut(ModelSchema):
+    class Meta:
+        model = ScheduleSlot
+        fields = ["weekday", "starts_at", "ends_at", "room"]
+
+
+class FinancingOut(ModelSchema):
+    class Meta:
+        model = GroupFinancing
+        fields = ["source", "cost_per_month"]
+
+
+class GroupSummaryOut(ModelSchema):
+    """Группа программы: сроки, места и расписание."""
+
+    seats_left: int = Field(description="Свободных мест")
+    schedule: list[SlotOut] = Field(description="Расписание: день недели (0 — понедельник), время, кабинет")
+
+    class Meta:
+        model = Group
+        fields = [
+            "uuid",
+            "code",
+            "name",
+            "start_date",
+            "end_date",
+            "age_from",
+            "age_to",
+            "capacity",
+            "is_locked",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "updated_at",
+        ]
+
+
+class GroupOut(GroupSummaryOut, ModelSchema):
+    """Группа: программа, педагог, адрес, расписание, финансирование и места."""
+
+    program: ProgramRefOut
+    teacher: TeacherOut | None = Field(description="Педагог группы")
+    financing: list[FinancingOut] = Field(description="Источники финансирования и стоимость")
+
+    class Meta:
+        model = Group
+        fields = ["address", "academic_year", "seats_taken", "hours_per_year", "is_active", "created_at"]
+
+
+class SlotIn(ModelSchema):
+    weekday: Annotated[int, OneOf(Weekday.choices)]
+
+    class Meta:
+        model = ScheduleSlot
+        fields = ["starts_at", "ends_at", "room"]
+
+
+class FinancingIn(Schema):
+    source: Annotated[str, OneOf(FundingSource.choices)]
+    cost_per_month: Decimal = Field(description="Стоимость в месяц, ₽; 0 — бесплатно")
+
+
+class GroupFieldsIn(ModelSchema):
+    """Поля группы. Расписание и финансирование заменяются целиком, если переданы."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    address: str = Field("", description="Адрес занятий; по умолчанию — место реализации программы")
+    teacher: UUID | None = Field(None, description="UUID педагога организации")
+    schedule: list[SlotIn] | None = Field(None, description="Расписание: занятия по дням недели")
+    financing: list[FinancingIn] | None = Field(None, description="Источники финансирования из условий программы")
+
+    class Meta:
+        model = Group
+        fields = [
+            "name",
+            "academic_year",
+            "start_date",
+            "end_date",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "age_from",
+            "age_to",
+            "capacity",
+            "hours_per_year",
+            "is_locked",
+            "is_active",
+        ]
+
+
+class GroupCreateIn(GroupFieldsIn):
+    program: str = Field(description="Код программы, например PR-7K2M9Q")
+
+
+# --- Schemas: programs ------------------------------------------------------------------------
+
+PROGRAM_LIST_FIELDS = [
+    "uuid",
+    "code",
+    "title",
+    "summary",
+    "direction",
+    "program_type",
+    "age_from",
+    "age_to",
+    "hours_total",
+    "duration_months",
+    "study_form",
+    "uses_distance_learning",
+    "is_network",
+    "level_initial",
+    "level_basic",
+    "level_advanced",
+    "ovz_adapted",
+    "disability_adapted",
+    "is_free",
+    "by_certificate",
+    "is_paid",
+    "price_per_month",
+    "open_seats",
+    "status",
+    "published_at",
+    "updated_at",
+]
+
+
+class ProgramListItemOut(ModelSchema):
+    """Программа в списке результатов поиска."""
+
+    organization: OrganizationRefOut
+    municipality: MunicipalityRefOut
+    weekdays: list[int] = Field(description="Дни занятий групп: 0 — понедельник … 6 — воскресенье")
+
+    class Meta:
+        model = Program
+        fields = PROGRAM_LIST_FIELDS
+
+    @staticmethod
+    def resolve_weekdays(program: Program) -> list[int]:
+        return [day for day in range(7) if program.weekdays_mask & (1 << day)]
+
+
+class ProgramDetailOut(ProgramListItemOut, ModelSchema):
+    """Программа со всеми сведениями и текущими группами."""
+
+    unit: UnitOut | None = Field(description="Структурное подразделение")
+    ovz_categories: list[DictionaryItemOut] = Field(description="Категории ОВЗ")
+    registers: list[DictionaryItemOut] = Field(description="Реестры программ")
+    teachers: list[TeacherOut] = Field(description="Педагоги")
+    groups: list[GroupSummaryOut] = Field(description="Действующие группы")
+
+    class Meta:
+        model = Program
+        fields = ["description", "goals", "results", "equipment", "address", "moderation_remark", "created_at"]
+
+
+class FacetValueOut(Schema):
+    value: str = Field(description="Значение фильтра для запроса")
+    label: str = Field(description="Подпись")
+    count: int = Field(description="Сколько программ найдётся с этим значением")
+    selected: bool = Field(description="Выбрано в запросе")
+
+
+class ProgramSearchOut(Page[ProgramListItemOut]):
+    """Страница результатов поиска с фасетами, как в Навигаторе."""
+
+    facets: dict[str, list[FacetValueOut]] = Field(
+        description="Фасеты: direction, form, level, funding, ovz, free_seats, day, municipality"
+    )
+    corrected_query: str | None = Field(
+        description="Запрос с исправленными опечатками, по которому показаны результаты"
+    )
+    suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
+
+
+class ProgramSearchQuery(PageQuery):
+    q: str = Field("", max_length=200, description="Что ищем: слова из названия, описания, организации")
+    direction: list[Annotated[str, OneOf(Direction.choices)]] = Field([], description="Направленность, можно несколько")
+    age: int | None = Field(None, ge=0, le=18, description="Возраст ребёнка, полных лет")
+    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
+    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
+    form: list[Annotated[str, OneOf(FORMS.items())]] = Field([], description="Форма обучения, можно несколько")
+    level: list[Annotated[str, OneOf(LEVELS.items())]] = Field([], description="Уровень, можно несколько")
+    ovz: bool = Field(False, description="Только адаптированные для детей с ОВЗ")
+    funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field([], description="Оплата, можно несколько")
+    free_seats: bool = Field(False, description="Только с свободными местами")
+    day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field([], description="Дни занятий, можно несколько")
+    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", description="Сортировка")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Номер страницы, с 1 до {MAX_PAGE}")
+
+
+class ProgramFieldsIn(ModelSchema):
+    """Поля программы, которые заполняет организация."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    direction: Annotated[str, OneOf(Direction.choices)]
+    program_type: Annotated[str, OneOf(ProgramType.choices)] = ProgramType.GENERAL
+    study_form: Annotated[str, OneOf(StudyForm.choices)] = StudyForm.FULL_TIME
+    municipality: str | None = Field(
+        None, description="ОКТМО места реализации; если не указан при создании — муниципалитет организации"
+    )
+    ovz_categories: list[str] = Field([], description="Коды категорий ОВЗ")
+    registers: list[str] = Field([], description="Коды реестров программ")
+    teachers: list[UUID] = Field([], description="UUID педагогов организации")
+
+    class Meta:
+        model = Program
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "goals",
+            "results",
+            "equipment",
+            "level_initial",
+            "level_basic",
+            "level_advanced",
+            "age_from",
+            "age_to",
+            "hours_total",
+            "duration_months",
+            "uses_distance_learning",
+            "is_network",
+            "ovz_adapted",
+            "disability_adapted",
+            "is_free",
+            "by_certificate",
+            "is_paid",
+            "price_per_month",
+            "address",
+        ]
+
+
+class ProgramCreateIn(ProgramFieldsIn):
+    organization: str = Field(description="Код организации, например OR-7K2M9Q")
+
+
+class TransitionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    transition: Annotated[str, OneOf(services.TRANSITION_LABELS.items())] = Field(
+        description="Действие: submit и restore — организация; approve и return — модератор; archive — обе стороны"
+    )
+    remark: str = Field("", description="Замечание модератора; обязательно при возврате на доработку")
+
+
+# --- Querysets ---------------------------------------------------------------------------------
+
+
+def _current_groups() -> QuerySet[Group]:
+    """Groups still running, as on the program's page."""
+    return Group.objects.current().order_by("start_date", "name", "id")
+
+
+def _with_details(groups: QuerySet[Group]) -> QuerySet[Group]:
+    return groups.select_related("program", "teacher").prefetch_related("schedule", "financing")
+
+
+def _program_detail(user: Any, code: str) -> Program:
+    programs = Program.objects.select_related("organization", "municipality", "unit").prefetch_related(
+        "ovz_categories",
+        "registers",
+        "teachers",
+        Prefetch("groups", queryset=_current_groups().prefetch_related("schedule")),
+    )
+    return scope.get_in_scope(programs, user, "view", code=code)
+
+
+# --- Organizations ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/organizations", response={200: Page[OrganizationOut], **INVALID}, tags=ORGANIZATIONS, summary="Организации"
+)
+def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[str, Any]:
+    organizations = scope.restrict(Organization.objects.select_related("municipality"), request.auth)
+    if query.municipality:
+        organizations = organizations.filter(municipality__oktmo=query.municipality)
+    if query.kind:
+        organizations = organizations.filter(kind=query.kind)
+    if query.q:
+        organizations = organizations.filter(Q(short_name__icontains=query.q) | Q(full_name__icontains=query.q))
+    if query.updated_since:
+        organizations = organizations.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id")
+    else:
+        organizations = organizations.order_by("short_name", "id")
+    return paginate(organizations, query)
+
+
+@router.get(
+    "/organizations/{code}",
+    response={200: OrganizationDetailOut, **NOT_FOUND},
+    tags=ORGANIZATIONS,
+    summary="Организация",
+)
+def get_organization(request: Any, code: str) -> Organization:
+    organizations = Organization.objects.select_related("municipality").prefetch_related("units")
+    return scope.get_in_scope(organizations, request.auth, "view", code=code)
+
+
+# --- Programs: reading ------------------------------------------------------------------------
+
+
+@router.get("/programs", response={200: ProgramSearchOut, **INVALID}, tags=PROGRAMS, summary="Поиск программ")
+def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
+    """Те же фильтры, поиск, фасеты и исправление опечаток, что на страницах Навигатора."""
+    result = search_programs(
+        SearchParams(
+            q=query.q.strip(),
+            directions=tuple(query.direction),
+            age=query.age,
+            municipality=query.municipality,
+            organization=query.organization,
+            forms=tuple(query.form),
+            levels=tuple(query.level),
+            ovz=query.ovz,
+            funding=tuple(query.funding),
+            free_seats=query.free_seats,
+            days=tuple(query.day),
+            sort=query.sort,
+            page=query.page,
+            page_size=query.page_size,
+        )
+    )
+    return {
+        "items": result.programs,
+        "total": result.total,
+        "page": query.page,
+        "page_count": result.page_count,
+        "facets": result.facets,
+        "corrected_query": result.corrected_query,
+        "suggestion": result.suggestion,
+    }
+
+
+@router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")
+def get_program(request: Any, code: str) -> Program:
+    """Опубликованная программа — всем; черновики и программы на модерации — в пределах полномочий."""
+    return _program_detail(request.auth, code)
+
+
+@router.get(
+    "/programs/{code}/groups",
+    response={200: Page[GroupOut], **NOT_FOUND, **INVALID},
+    tags=GROUPS,
+    summary="Группы программы",
+)
+def list_program_groups(request: Any, code: str, query: Query[PageQuery]) -> dict[str, Any]:
+    program = scope.get_in_scope(Program.objects.all(), request.auth, "view", code=code)
+    return paginate(_with_details(_current_groups().filter(program=program)), query)
+
+
+@router.get("/groups/{code}", response={200: GroupOut, **NOT_FOUND}, tags=GROUPS, summary="Группа")
+def get_group(request: Any, code: str) -> Group:
+    return scope.get_in_scope(_with_details(Group.objects.all()), request.auth, "view", code=code)
+
+
+# --- Programs and groups: writing -------------------------------------------------------------
+
+
+PROGRAM_RELATIONS: dict[str, tuple[type[Model], str]] = {
+    "ovz_categories": (OvzCategory, "code"),
+    "registers": (ProgramRegister, "code"),
+    "teachers": (Teacher, "uuid"),
+}
+
+
+def _find(model: type[Model], field: str, attribute: str, keys: list[Any]) -> list[Any]:
+    """Objects for the public keys a client sent, or an error on the field naming the unknown ones."""
+    found = list(model._default_manager.filter(**{f"{attribute}__in": keys}))
+    unknown = {str(key) for key in keys} - {str(getattr(obj, attribute)) for obj in found}
+    if unknown:
+        raise ValidationError({field: f"Не найдены: {', '.join(sorted(unknown))}."})
+    return found
+
+
+def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program:
+    relations = {
+        name: _find(model, name, attribute, data.pop(name) or [])
+        for name, (model, attribute) in PROGRAM_RELATIONS.items()
+        if name in data
+    }
+    oktmo = data.pop("municipality", None)
+    if oktmo:
+        program.municipality = _find(Municipality, "municipality", "oktmo", [oktmo])[0]
+    for name, value in data.items():
+        setattr(program, name, value)
+    return services.save_program(actor, program, **relations)
+
+
+def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
+    schedule, financing = data.pop("schedule", None), data.pop("financing", None)
+    if "teacher" in data:
+        teacher = data.pop("teacher")
+        group.teacher = _find(Teacher, "teacher", "uuid", [teacher])[0] if teacher else None
+    for name, value in data.items():
+        setattr(group, name, value)
+    return services.save_group(
+        actor,
+        group,
+        schedule=None if schedule is None else [services.Slot(**slot) for slot in schedule],
+        financing=None if financing is None else [services.Financing(**item) for item in financing],
+    )
+
+
+@router.post(
+    "/programs",
+    auth=token_auth,
+    response={201: ProgramDetailOut, **WRITE_ERRORS},
+    tags=PROGRAMS,
+    summary="Создать программу",
+)
+def create_program(request: Any, body: ProgramCreateIn) -> Status[Program]:
+    """Создаёт черновик. Владелец токена должен быть оператором организации, указанной в теле запроса."""
+    data = body.model_dump(exclude_unset=True)
+    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "change", code=data.pop("organization"))
+    program = _save_program(request.auth, Program(organization=organization), data)
+    return Status(201, _program_detail(request.auth, program.code))
+
+
+@router.patch(
+    "/programs/{code}",
+    auth=token_auth,
+    response={200: ProgramDetailOut, **WRITE_ERRORS},
+    tags=PROGRAMS,
+    summary="Изменить программу",
+)
+def update_program(request: Any, code: str, body: PatchDict[ProgramFieldsIn]) -> Program:
+    """Меняются только переданные поля; null в списке педагогов, категорий ОВЗ или реестров очищает его."""
+    program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "change", code=code)
+    _save_program(request.auth, program, body)
+    return _program_detail(request.auth, code)
+
+
+@router.post(
+    "/programs/{code}/transitions",
+    auth=token_auth,
+    response={200: ProgramDetailOut, **WRITE_ERRORS},
+    tags=PROGRAMS,
+    summary="Сменить статус программы",
+)
+def transition_program(request: Any, code: str, body: TransitionIn) -> Program:
+    """Модерация: организация отправляет и архивирует, модератор публикует и возвращает на доработку."""
+    program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "view", code=code)
+    if not any(
+        scope.can(request.auth, program, action)
+        for action, transitions in TRANSITION_SIDES
+        if body.transition in transitions
+    ):
+        raise PermissionDenied
+    services.change_program_status(request.auth, program, body.transition, body.remark)
+    return _program_detail(request.auth, code)
+
+
+@router.post(
+    "/groups", auth=token_auth, response={201: GroupOut, **WRITE_ERRORS}, tags=GROUPS, summary="Создать группу"
+)
+def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
+    data = body.model_dump(exclude_unset=True)
+    program = scope.get_in_scope(Program.objects.all(), request.auth, "change", code=data.pop("program"))
+    group = _save_group(request.auth, Group(program=program), data)
+    return Status(201, _with_details(Group.objects.all()).get(pk=group.pk))
+
+
+@router.patch(
+    "/groups/{code}",
+    auth=token_auth,
+    response={200: GroupOut, **WRITE_ERRORS},
+    tags=GROUPS,
+    summary="Изменить группу",
+)
+def update_group(request: Any, code: str, body: PatchDict[GroupFieldsIn]) -> Group:
+    """Меняются только переданные поля; расписание и финансирование — целиком."""
+    group = scope.get_in_scope(Group.objects.select_related("program"), request.auth, "change", code=code)
+    _save_group(request.auth, group, body)
+    return _with_details(Group.objects.all()).get(pk=group.pk)

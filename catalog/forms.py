@@ -1,0 +1,298 @@
+"""Forms of the back office and the admin: programs, groups, their timetable and financing.
+
+The table constraints of Program and Group are checked here once more so that a person sees a
+Russian message next to the field instead of a failed INSERT. The domain rules that live in
+catalog.services (timetable, financing) are called, not copied.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+
+from catalog import services
+from catalog.models import (
+    FundingSource,
+    Group,
+    GroupFinancing,
+    Organization,
+    OrganizationUnit,
+    Program,
+    ScheduleSlot,
+    Weekday,
+)
+from people.models import Teacher
+
+MAX_CHILD_AGE = 18
+WRONG_ORGANIZATION = "Педагог должен работать в организации, которая реализует программу."
+AGE_INPUT = forms.NumberInput(attrs={"min": 0, "max": MAX_CHILD_AGE})
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+MOMENT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+# The office program form, fieldset by fieldset.
+PROGRAM_SECTIONS = (
+    ("Основное", ("organization", "title", "summary", "description", "goals", "results", "equipment")),
+    ("Вид и направленность", ("program_type", "direction", "unit")),
+    ("Уровень (хотя бы один)", ("level_initial", "level_basic", "level_advanced")),
+    ("Возраст и объём", ("age_from", "age_to", "hours_total", "duration_months")),
+    ("Форма и место", ("study_form", "uses_distance_learning", "is_network", "address")),
+    ("Доступность", ("ovz_adapted", "ovz_categories", "disability_adapted")),
+    ("Условия оплаты (хотя бы одно)", ("is_free", "by_certificate", "is_paid", "price_per_month")),
+    ("Реестры и педагоги", ("registers", "teachers")),
+)
+
+
+def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Offer only these rows in a model choice field (single or multiple)."""
+    field = form.fields[name]
+    if isinstance(field, forms.ModelChoiceField):
+        field.queryset = queryset
+
+
+class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The rules of the program table (age, level, funding, price) as field errors in Russian."""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        age_from, age_to = data.get("age_from"), data.get("age_to")
+        if age_to is not None and age_to > MAX_CHILD_AGE:
+            self.add_error("age_to", f"Навигатор — для детей: возраст не больше {MAX_CHILD_AGE} лет.")
+        elif age_from is not None and age_to is not None and age_from > age_to:
+            self.add_error("age_to", "Возраст «по» должен быть не меньше возраста «с».")
+        for name, label in (("hours_total", "Объём программы"), ("duration_months", "Срок освоения")):
+            if data.get(name) == 0:
+                self.add_error(name, f"{label} должен быть больше нуля.")
+        self._require_one(data, ("level_initial", "level_basic", "level_advanced"), "Выберите хотя бы один уровень.")
+        self._require_one(
+            data,
+            ("is_free", "by_certificate", "is_paid"),
+            "Укажите условия: бесплатно, по сертификату или платно (можно несколько).",
+        )
+        if data.get("is_paid") and data.get("price_per_month") is None and "price_per_month" in self.fields:
+            self.add_error("price_per_month", "Укажите стоимость в месяц: программа отмечена как платная.")
+        self._check_organization(data)
+        return data
+
+    def _require_one(self, data: dict[str, Any], names: tuple[str, ...], message: str) -> None:
+        if all(name in self.fields for name in names) and not any(data.get(name) for name in names):
+            self.add_error(names[0], message)
+
+    def _check_organization(self, data: dict[str, Any]) -> None:
+        if "organization" in self.fields:
+            organization = data.get("organization")
+        else:
+            organization = self.instance.organization if self.instance.organization_id else None
+        if organization is None:
+            return
+        if any(t.organization_id != organization.pk for t in data.get("teachers") or ()):
+            self.add_error("teachers", WRONG_ORGANIZATION)
+        unit = data.get("unit")
+        if unit is not None and unit.organization_id != organization.pk:
+            self.add_error("unit", "Подразделение должно относиться к организации, которая реализует программу.")
+
+
+class ProgramForm(ProgramRulesForm):
+    """The office form of a program. The organization is chosen only by operators of several."""
+
+    required_css_class = "required"
+
+    class Meta:
+        model = Program
+        fields = [name for _, names in PROGRAM_SECTIONS for name in names]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "goals": forms.Textarea(attrs={"rows": 4}),
+            "results": forms.Textarea(attrs={"rows": 4}),
+            "equipment": forms.Textarea(attrs={"rows": 3}),
+            "age_from": AGE_INPUT,
+            "age_to": AGE_INPUT,
+            "ovz_categories": forms.CheckboxSelectMultiple,
+            "registers": forms.CheckboxSelectMultiple,
+            "teachers": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "summary": "Одно-два предложения: их видят в результатах поиска.",
+            "address": "Если не указано, берётся адрес организации.",
+            "price_per_month": "Только для платной программы.",
+            "ovz_categories": "Для каких категорий детей с ОВЗ адаптирована программа.",
+        }
+
+    def __init__(self, *args: Any, organizations: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.organization_id is None and organizations is not None:
+            candidates = list(organizations[:2])
+            if len(candidates) == 1:
+                self.instance.organization = candidates[0]
+        if self.instance.organization_id is not None or organizations is None:
+            del self.fields["organization"]
+            organizations = Organization.objects.filter(pk=self.instance.organization_id)
+        else:
+            limit_choices(self, "organization", organizations)
+        teachers = Teacher.objects.filter(organization__in=organizations)
+        limit_choices(self, "teachers", teachers)
+        limit_choices(self, "unit", OrganizationUnit.objects.filter(organization__in=organizations))
+        if not teachers.exists():
+            self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
+
+    def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
+        return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in PROGRAM_SECTIONS]
+
+
+class GroupRulesForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The rules of the group table (dates, enrollment window, ages, seats) as field errors in Russian."""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        for first, last, message in (
+            ("start_date", "end_date", "Занятия должны заканчиваться не раньше, чем начинаются."),
+            ("age_from", "age_to", "Возраст «по» должен быть не меньше возраста «с»."),
+        ):
+            if data.get(first) is not None and data.get(last) is not None and data[first] > data[last]:
+                self.add_error(last, message)
+        opens, closes = data.get("enrollment_opens_at"), data.get("enrollment_closes_at")
+        if opens is not None and closes is not None and opens >= closes:
+            self.add_error("enrollment_closes_at", "Приём заявок должен заканчиваться позже, чем начинается.")
+        capacity, taken = data.get("capacity"), self.instance.seats_taken
+        if capacity == 0:
+            self.add_error("capacity", "В группе должно быть хотя бы одно место.")
+        elif capacity is not None and capacity < taken:
+            self.add_error("capacity", f"Уже занято мест: {taken}. Вместимость не может быть меньше.")
+        program = data.get("program") if "program" in self.fields else self.instance.program
+        teacher = data.get("teacher")
+        if program is not None and teacher is not None and teacher.organization_id != program.organization_id:
+            self.add_error("teacher", WRONG_ORGANIZATION)
+        return data
+
+
+class GroupForm(GroupRulesForm):
+    required_css_class = "required"
+
+    class Meta:
+        model = Group
+        fields = [
+            "name",
+            "teacher",
+            "address",
+            "academic_year",
+            "start_date",
+            "end_date",
+            "enrollment_opens_at",
+            "enrollment_closes_at",
+            "age_from",
+            "age_to",
+            "capacity",
+            "hours_per_year",
+            "is_locked",
+            "is_active",
+        ]
+        widgets = {
+            "start_date": DATE_INPUT,
+            "end_date": DATE_INPUT,
+            "enrollment_opens_at": MOMENT_INPUT,
+            "enrollment_closes_at": MOMENT_INPUT,
+            "age_from": AGE_INPUT,
+            "age_to": AGE_INPUT,
+        }
+        help_texts = {
+            "address": "Если не указан, берётся место реализации программы.",
+            "academic_year": "Например, 2025 для 2025/26 учебного года.",
+            "age_from": "Если группа уже, чем программа.",
+            "is_locked": "Заявки в группу не принимаются.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["address"].required = False
+        if self.instance._state.adding:
+            today = timezone.localdate()
+            self.fields["academic_year"].initial = today.year if today.month >= 6 else today.year - 1
+        limit_choices(self, "teacher", Teacher.objects.filter(organization_id=self.instance.program.organization_id))
+
+
+class SlotForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One lesson of the weekly timetable; the timing rule is the one catalog.services enforces."""
+
+    required_css_class = "required"
+
+    weekday = forms.TypedChoiceField(
+        label="День недели", choices=[("", "— день —"), *Weekday.choices], coerce=int, empty_value=None
+    )
+
+    class Meta:
+        model = ScheduleSlot
+        fields = ["weekday", "starts_at", "ends_at", "room"]
+        widgets = {"starts_at": TIME_INPUT, "ends_at": TIME_INPUT}
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if all(data.get(name) is not None for name in ("weekday", "starts_at", "ends_at")):
+            try:
+                services.check_schedule([services.Slot(data["weekday"], data["starts_at"], data["ends_at"])])
+            except ValidationError as error:
+                self.add_error("ends_at", error.messages)
+        return data
+
+
+class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
+    required_css_class = "required"
+    source = forms.ChoiceField(label="Источник", choices=[("", "— источник —"), *FundingSource.choices])
+
+    class Meta:
+        model = GroupFinancing
+        fields = ["source", "cost_per_month"]
+        widgets = {"cost_per_month": forms.NumberInput(attrs={"min": 0, "step": "0.01"})}
+
+
+class FinancingFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """The group's financing sources must be among the program's conditions, each once."""
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors) or getattr(self.instance, "program", None) is None:
+            return
+        try:
+            services.check_financing(self.instance.program, financing_from(self))
+        except ValidationError as error:
+            raise ValidationError(error.messages) from None
+
+
+ScheduleFormSet = inlineformset_factory(
+    Group, ScheduleSlot, form=SlotForm, extra=2, can_delete=True, can_delete_extra=False
+)
+GroupFinancingFormSet = inlineformset_factory(
+    Group,
+    GroupFinancing,
+    form=FinancingForm,
+    formset=FinancingFormSet,
+    extra=1,
+    max_num=len(FundingSource),
+    can_delete=True,
+    can_delete_extra=False,
+)
+
+
+def _kept_rows(formset: forms.BaseFormSet[Any]) -> list[dict[str, Any]]:
+    """Cleaned rows that remain: not deleted, not left blank."""
+    return [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
+def schedule_from(formset: forms.BaseFormSet[Any]) -> list[services.Slot]:
+    return [
+        services.Slot(row["weekday"], row["starts_at"], row["ends_at"], row.get("room") or "")
+        for row in _kept_rows(formset)
+    ]
+
+
+def financing_from(formset: forms.BaseFormSet[Any]) -> list[services.Financing]:
+    return [services.Financing(row["source"], row.get("cost_per_month") or Decimal(0)) for row in _kept_rows(formset)]

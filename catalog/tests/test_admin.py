@@ -1,0 +1,230 @@
+"""The admin: every model is there, big lists stay cheap, and saving goes through the actions."""
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.db.models import Model
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import ApiToken, Role, RoleAssignment, User
+from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot
+from core.models import AuditEvent
+from core.testing import make_program
+
+PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people"}
+READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing}
+BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
+
+
+def admin_url(model: type[Model], view: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def admin_client(client, personas):
+    client.force_login(personas.admin)
+    return client
+
+
+def test_every_model_of_the_project_is_registered():
+    models = {m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS}
+    assert models - set(admin.site._registry) == set()
+
+
+def test_every_registered_model_lists_and_adds_for_the_administrator(admin_client, personas, published_program):
+    request = RequestFactory().get("/admin/")
+    request.user = personas.admin
+    read_only = set()
+    for model, model_admin in admin.site._registry.items():
+        assert admin_client.get(admin_url(model, "changelist")).status_code == 200, model
+        can_add = model_admin.has_add_permission(request)
+        assert admin_client.get(admin_url(model, "add")).status_code == (200 if can_add else 403), model
+        if not can_add:
+            read_only.add(model)
+    assert read_only == READ_ONLY
+
+
+def test_big_lists_skip_the_full_count_and_join_what_they_show():
+    for model in BIG_TABLES:
+        model_admin = admin.site._registry[model]
+        assert model_admin.show_full_result_count is False, model
+        assert model_admin.list_select_related, model
+
+
+def test_change_pages_of_catalog_objects_open(admin_client, personas, published_program):
+    group = published_program.groups.get()
+    for url in (
+        admin_url(Program, "change", published_program.pk),
+        admin_url(Group, "change", group.pk),
+        admin_url(type(personas.org_a), "change", personas.org_a.pk),
+        admin_url(User, "change", personas.operator_a.pk),
+        admin_url(AuditEvent, "change", AuditEvent.objects.first().pk),
+    ):
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_program_search_finds_by_title_and_by_code(admin_client, published_program, draft_program):
+    found = admin_client.get(admin_url(Program, "changelist"), {"q": "конструирование"}).context["cl"].result_list
+    assert list(found) == [published_program]
+    found = admin_client.get(admin_url(Program, "changelist"), {"q": draft_program.code}).context["cl"].result_list
+    assert list(found) == [draft_program]
+
+
+def program_admin_data(organization_pk: int, **changes: Any) -> dict[str, Any]:
+    data = {
+        "organization": organization_pk,
+        "title": "Театральная студия",
+        "summary": "Сценическая речь, движение, спектакли.",
+        "program_type": "general",
+        "direction": "arts",
+        "level_basic": "on",
+        "age_from": "7",
+        "age_to": "12",
+        "hours_total": "144",
+        "duration_months": "9",
+        "study_form": "full_time",
+        "by_certificate": "on",
+        "_save": "Сохранить",
+    }
+    data.update(changes)
+    return data
+
+
+def test_saving_a_program_in_the_admin_goes_through_the_actions(admin_client, personas):
+    response = admin_client.post(admin_url(Program, "add"), program_admin_data(personas.org_a.pk))
+    assert response.status_code == 302
+    program = Program.objects.get(title="Театральная студия")
+    assert program.status == ModerationStatus.DRAFT
+    assert program.municipality == personas.municipality_x  # filled in by save_program
+    assert program.address == personas.org_a.address
+    assert program.search_document
+    assert AuditEvent.objects.filter(action="program.created", object_id=str(program.pk), actor=personas.admin).exists()
+
+    admin_client.post(admin_url(Program, "change", program.pk), program_admin_data(personas.org_a.pk, title="Театр"))
+    program.refresh_from_db()
+    assert program.title == "Театр"
+    assert AuditEvent.objects.filter(action="program.updated", object_id=str(program.pk)).exists()
+
+
+def test_the_admin_explains_a_broken_program_rule_in_russian(admin_client, personas):
+    response = admin_client.post(admin_url(Program, "add"), program_admin_data(personas.org_a.pk, age_from="15"))
+    assert response.status_code == 200
+    assert "не меньше возраста «с»" in " ".join(response.context["adminform"].form.errors["age_to"])
+    assert not Program.objects.exists()
+
+
+def test_the_admin_cannot_delete_programs_or_groups(admin_client, published_program):
+    assert admin_client.get(admin_url(Program, "delete", published_program.pk)).status_code == 403
+    assert admin_client.get(admin_url(Group, "delete", published_program.groups.get().pk)).status_code == 403
+
+
+def test_saving_a_group_in_the_admin_updates_the_programs_weekdays_and_seats(admin_client, personas):
+    program = make_program(personas.org_a, "Без групп", status=ModerationStatus.DRAFT, with_group=False)
+    start = timezone.localdate()
+    data = {
+        "program": program.pk,
+        "name": "Младшая группа",
+        "academic_year": str(start.year),
+        "start_date": start.isoformat(),
+        "end_date": start.replace(year=start.year + 1).isoformat(),
+        "capacity": "10",
+        "is_active": "on",
+        "schedule-TOTAL_FORMS": "1",
+        "schedule-INITIAL_FORMS": "0",
+        "schedule-0-weekday": "4",
+        "schedule-0-starts_at": "10:00",
+        "schedule-0-ends_at": "11:00",
+        "financing-TOTAL_FORMS": "1",
+        "financing-INITIAL_FORMS": "0",
+        "financing-0-source": "budget",
+        "financing-0-cost_per_month": "0",
+        "_save": "Сохранить",
+    }
+    response = admin_client.post(admin_url(Group, "add"), data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    group = Group.objects.get(program=program)
+    assert list(group.schedule.values_list("weekday", flat=True)) == [4]
+    assert group.address == personas.org_a.address
+    program.refresh_from_db()
+    assert program.weekdays_mask == 1 << 4
+    assert program.open_seats == 10
+    assert AuditEvent.objects.filter(action="group.created", object_id=str(group.pk)).exists()
+
+
+def test_the_admin_rejects_financing_the_program_does_not_offer(admin_client, personas):
+    program = make_program(personas.org_a, "Бесплатная", status=ModerationStatus.DRAFT, with_group=False)
+    start = timezone.localdate()
+    response = admin_client.post(
+        admin_url(Group, "add"),
+        {
+            "program": program.pk,
+            "name": "Платная группа",
+            "academic_year": str(start.year),
+            "start_date": start.isoformat(),
+            "end_date": start.isoformat(),
+            "capacity": "10",
+            "schedule-TOTAL_FORMS": "0",
+            "schedule-INITIAL_FORMS": "0",
+            "financing-TOTAL_FORMS": "1",
+            "financing-INITIAL_FORMS": "0",
+            "financing-0-source": "paid",
+            "financing-0-cost_per_month": "900",
+        },
+    )
+    assert response.status_code == 200
+    assert "не указан в условиях программы" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_an_admin_action_publishes_the_selected_programs(admin_client, personas):
+    program = make_program(personas.org_a, "На проверке", status=ModerationStatus.MODERATING)
+    response = admin_client.post(
+        admin_url(Program, "changelist"), {"action": "program_approve", "_selected_action": [program.pk]}
+    )
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.status == ModerationStatus.PUBLISHED
+    assert AuditEvent.objects.filter(action="program.approve", actor=personas.admin).exists()
+
+
+def test_a_role_must_carry_exactly_its_scope(admin_client, personas):
+    response = admin_client.post(
+        admin_url(RoleAssignment, "add"),
+        {"user": personas.operator_b.pk, "role": Role.MUNICIPAL_OPERATOR, "organization": personas.org_a.pk},
+    )
+    errors = response.context["adminform"].form.errors
+    assert "укажите, где она действует" in " ".join(errors["municipality"])
+    assert "не заполняется" in " ".join(errors["organization"])
+    admin_client.post(
+        admin_url(RoleAssignment, "add"),
+        {"user": personas.operator_b.pk, "role": Role.MUNICIPAL_OPERATOR, "municipality": personas.municipality_y.pk},
+    )
+    assert RoleAssignment.objects.filter(user=personas.operator_b, role=Role.MUNICIPAL_OPERATOR).exists()
+
+
+def test_the_administrator_creates_a_user_by_email(admin_client):
+    response = admin_client.post(
+        admin_url(User, "add"),
+        {
+            "email": "New.Operator@Opora.test",
+            "usable_password": "true",
+            "password1": "Xq7-long-pass!",
+            "password2": "Xq7-long-pass!",
+        },
+    )
+    assert response.status_code == 302
+    user = User.objects.get(email="new.operator@opora.test")
+    assert user.check_password("Xq7-long-pass!")
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "municipal_x", "family"])
+def test_people_without_staff_status_cannot_reach_the_admin(client, personas, persona):
+    client.force_login(getattr(personas, persona))
+    for url in (reverse("admin:index"), admin_url(Program, "changelist")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))

@@ -1,0 +1,667 @@
+"""The REST API of the catalog: reads as on the pages, writes through the actions, scope everywhere."""
+
+import json
+import re
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.core.management import CommandError, call_command
+from django.http import QueryDict
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import ApiToken, User
+from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, OvzCategory, Program
+from catalog.search import search_programs
+from catalog.search_form import params_from_query
+from core.models import AuditEvent
+from core.testing import make_group, make_program
+from people.models import Teacher
+
+API = "/api/v1"
+
+
+def bearer(user: User) -> dict[str, str]:
+    _, raw = ApiToken.issue(user, "Тестовая интеграция")
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def send(client, method: str, path: str, payload: dict, user: User | None = None):
+    headers = bearer(user) if user else {}
+    return getattr(client, method)(API + path, json.dumps(payload), content_type="application/json", headers=headers)
+
+
+def messages(response) -> list[str]:
+    return [error["msg"] for error in response.json()["detail"]]
+
+
+def errors_by_field(response) -> dict[str, str]:
+    """Field name → message; a list item's error is reported under the list's name."""
+    return {
+        next(part for part in reversed(e["loc"]) if isinstance(part, str)): e["msg"] for e in response.json()["detail"]
+    }
+
+
+def program_payload(organization: Organization, **changes) -> dict:
+    payload = {
+        "organization": organization.code,
+        "title": "Шахматы для начинающих",
+        "summary": "Первые шаги в шахматах: правила, дебюты, турниры.",
+        "direction": "social",
+        "level_initial": True,
+        "age_from": 6,
+        "age_to": 12,
+        "hours_total": 72,
+        "duration_months": 9,
+        "is_free": True,
+    }
+    payload.update(changes)
+    return payload
+
+
+def group_payload(program: Program, **changes) -> dict:
+    payload = {
+        "program": program.code,
+        "name": "Группа выходного дня",
+        "academic_year": 2025,
+        "start_date": "2025-09-01",
+        "end_date": "2099-05-31",
+        "capacity": 12,
+        "schedule": [{"weekday": 5, "starts_at": "10:00", "ends_at": "11:30", "room": "12"}],
+        "financing": [{"source": "budget", "cost_per_month": "0"}],
+    }
+    payload.update(changes)
+    return payload
+
+
+# --- Tokens -----------------------------------------------------------------------------------
+
+
+def test_issue_api_token_prints_a_token_that_authenticates_writes(client, personas, draft_program):
+    out = StringIO()
+    call_command("issue_api_token", email="Operator-A@opora.test", name="Выгрузка", stdout=out, stderr=StringIO())
+    raw = out.getvalue().strip()
+    token = ApiToken.objects.get(user=personas.operator_a)
+    assert token.name == "Выгрузка" and raw.startswith("opora_") and raw not in token.digest
+    response = client.patch(
+        f"{API}/programs/{draft_program.code}",
+        {"title": "Новое название"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}"},
+    )
+    assert response.status_code == 200
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_issue_api_token_refuses_an_unknown_email(personas):
+    with pytest.raises(CommandError, match="не найден"):
+        call_command("issue_api_token", email="nobody@opora.test", name="Выгрузка")
+
+
+def test_unauthenticated_write_is_401_in_russian(client, personas, draft_program):
+    response = send(client, "patch", f"/programs/{draft_program.code}", {"title": "Новое"})
+    assert response.status_code == 401
+    assert "токен" in response.json()["detail"]
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_invalid_token_is_401_for_writes_and_reads(client, personas, published_program):
+    headers = {"Authorization": "Bearer opora_wrong"}
+    assert client.get(f"{API}/programs/{published_program.code}", headers=headers).status_code == 401
+    write = client.patch(
+        f"{API}/programs/{published_program.code}", "{}", content_type="application/json", headers=headers
+    )
+    assert write.status_code == 401
+
+
+def test_token_of_a_deactivated_user_is_refused(client, personas, draft_program):
+    headers = bearer(personas.operator_a)
+    User.objects.filter(pk=personas.operator_a.pk).update(is_active=False)
+    assert client.get(f"{API}/programs/{draft_program.code}", headers=headers).status_code == 401
+
+
+def test_token_writes_need_no_csrf_token(personas, draft_program):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.patch(
+        f"{API}/programs/{draft_program.code}",
+        json.dumps({"title": "Новое название"}),
+        content_type="application/json",
+        headers=bearer(personas.operator_a),
+    )
+    assert response.status_code == 200
+
+
+def test_session_cannot_write_without_a_token(client, personas, draft_program):
+    client.force_login(personas.operator_a)
+    response = client.patch(f"{API}/programs/{draft_program.code}", "{}", content_type="application/json")
+    assert response.status_code == 401
+
+
+# --- Organizations ----------------------------------------------------------------------------
+
+
+def test_organizations_are_listed_publicly_with_pages(client, personas):
+    response = client.get(f"{API}/organizations", {"page_size": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == 2 and body["page"] == 1 and body["page_count"] == 2
+    [item] = body["items"]
+    assert {"code", "uuid", "updated_at", "municipality"} <= item.keys()
+    assert item["municipality"]["oktmo"] in {personas.municipality_x.oktmo, personas.municipality_y.oktmo}
+
+
+def test_organizations_filter_by_municipality_kind_and_name(client, personas):
+    Organization.objects.filter(pk=personas.org_b.pk).update(kind=OrganizationKind.SCHOOL)
+
+    def codes(**query) -> set[str]:
+        return {item["code"] for item in client.get(f"{API}/organizations", query).json()["items"]}
+
+    assert codes(municipality=personas.municipality_x.oktmo) == {personas.org_a.code}
+    assert codes(kind="school") == {personas.org_b.code}
+    assert codes(q="Радуга") == {personas.org_a.code}
+
+
+def test_organizations_updated_since_returns_only_later_changes(client, personas):
+    long_ago = timezone.now() - timedelta(days=30)
+    Organization.objects.filter(pk=personas.org_b.pk).update(updated_at=long_ago)
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    items = client.get(f"{API}/organizations", {"updated_since": since}).json()["items"]
+    assert [item["code"] for item in items] == [personas.org_a.code]
+    everything = client.get(f"{API}/organizations", {"updated_since": (long_ago - timedelta(days=1)).isoformat()})
+    assert [item["code"] for item in everything.json()["items"]] == [personas.org_b.code, personas.org_a.code]
+
+
+def test_updated_since_needs_a_time_zone(client, personas):
+    response = client.get(f"{API}/organizations", {"updated_since": "2025-09-01T00:00:00"})
+    assert response.status_code == 422
+    assert messages(response) == ["Укажите часовой пояс, например 2025-09-01T00:00:00Z."]
+
+
+def test_inactive_organization_is_visible_only_within_scope(client, personas):
+    Organization.objects.filter(pk=personas.org_a.pk).update(is_active=False)
+    path = f"{API}/organizations/{personas.org_a.code}"
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers=bearer(personas.operator_b)).status_code == 404
+    assert client.get(path, headers=bearer(personas.operator_a)).status_code == 200
+    assert client.get(path, headers=bearer(personas.municipal_x)).status_code == 200
+    listed = client.get(f"{API}/organizations").json()["items"]
+    assert [item["code"] for item in listed] == [personas.org_b.code]
+
+
+def test_organization_detail_has_licence_and_units(client, personas):
+    personas.org_a.units.create(kind="it_cube", name="IT-куб")
+    body = client.get(f"{API}/organizations/{personas.org_a.code}").json()
+    assert body["short_name"] == personas.org_a.short_name
+    assert body["units"] == [{"kind": "it_cube", "name": "IT-куб", "address": ""}]
+    assert "licence_number" in body
+
+
+def test_organization_list_does_not_query_per_row(client, personas, django_assert_max_num_queries):
+    for n in range(5):
+        make_program(personas.org_a, f"Кружок {n}", with_group=False, status="draft")
+    with django_assert_max_num_queries(2):
+        response = client.get(f"{API}/organizations", {"page_size": 100})
+    assert response.status_code == 200
+
+
+# --- Programs: search -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalog(personas, published_program):
+    """Programs in both municipalities, so that filters have something to exclude."""
+    return [
+        published_program,
+        make_program(
+            personas.org_b,
+            "Ансамбль народного танца",
+            direction=Direction.ARTS,
+            age_from=10,
+            age_to=17,
+            is_free=False,
+            is_paid=True,
+            price_per_month=1500,
+        ),
+        make_program(
+            personas.org_b,
+            "Юный турист",
+            direction=Direction.TOURISM,
+            level_basic=False,
+            level_advanced=True,
+            age_from=12,
+            age_to=17,
+        ),
+        make_program(personas.org_a, "Черновик без публикации", status="draft"),
+    ]
+
+
+def test_search_finds_robotics_for_a_declined_word(client, catalog):
+    body = client.get(f"{API}/programs", {"q": "робототехнике"}).json()
+    assert [item["title"] for item in body["items"]] == ["Робототехника и конструирование"]
+    assert body["total"] == 1 and body["corrected_query"] is None
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_total"),
+    [
+        ("", 3),
+        ("direction=arts&direction=tourism", 2),
+        ("age=11", 2),
+        ("funding=paid", 1),
+        ("level=advanced", 1),
+        ("day=0&day=6", 3),
+        ("day=4", 0),
+        ("free_seats=1&sort=title", 3),
+        ("q=танцы", 1),
+        ("municipality={y}", 2),
+        ("organization={org_a}", 1),
+        ("form=distance", 0),
+    ],
+)
+def test_search_filters_behave_as_on_the_navigator_pages(client, personas, catalog, query, expected_total):
+    query = query.format(y=personas.municipality_y.oktmo, org_a=personas.org_a.code)
+    params, errors = params_from_query(QueryDict(query), page_size=20)
+    assert errors == []
+    on_page = search_programs(params)
+    body = client.get(f"{API}/programs?{query}").json()
+    assert [item["code"] for item in body["items"]] == [program.code for program in on_page.programs]
+    assert body["total"] == on_page.total == expected_total
+    assert {
+        facet: [(v["value"], v["count"], v["selected"]) for v in values] for facet, values in body["facets"].items()
+    } == {facet: [(v.value, v.count, v.selected) for v in values] for facet, values in on_page.facets.items()}
+
+
+def test_search_answers_with_facets_pages_and_list_fields(client, personas, catalog):
+    body = client.get(f"{API}/programs", {"direction": "arts", "page_size": 1}).json()
+    assert body["total"] == 1 and body["page"] == 1 and body["page_count"] == 1
+    arts = next(value for value in body["facets"]["direction"] if value["value"] == "arts")
+    assert arts == {"value": "arts", "label": "Художественная", "count": 1, "selected": True}
+    [item] = body["items"]
+    assert item["organization"] == {"code": personas.org_b.code, "short_name": personas.org_b.short_name}
+    assert item["weekdays"] == [0, 2] and item["is_paid"] is True and item["updated_at"]
+
+
+def test_search_suggests_the_corrected_query_for_a_typo(client, catalog):
+    body = client.get(f"{API}/programs", {"q": "робототехнека"}).json()
+    assert body["corrected_query"] == "робототехника"
+    assert [item["title"] for item in body["items"]] == ["Робототехника и конструирование"]
+
+
+def test_search_rejects_bad_filters_with_russian_messages(client, personas):
+    response = client.get(
+        f"{API}/programs", {"direction": "cooking", "age": "30", "page_size": "101", "day": "9", "municipality": "abc"}
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "Запрос содержит ошибки."
+    assert errors_by_field(response) == {
+        "direction": "Допустимые значения: technical, natural_science, arts, sport, tourism, social.",
+        "age": "Значение должно быть не больше 18.",
+        "page_size": "Значение должно быть не больше 100.",
+        "day": "Допустимые значения: 0, 1, 2, 3, 4, 5, 6.",
+        "municipality": "Значение не соответствует формату ^\\d{8}(\\d{3})?$.",
+    }
+
+
+def test_search_does_not_query_per_program(client, personas, catalog, django_assert_max_num_queries):
+    for n in range(10):
+        make_program(personas.org_a, f"Робототехника {n}")
+    with django_assert_max_num_queries(4):
+        response = client.get(f"{API}/programs", {"q": "робототехника", "page_size": 100})
+    assert response.json()["total"] == 11
+
+
+# --- Programs and groups: reading -------------------------------------------------------------
+
+
+def test_published_program_is_public_with_its_groups(client, published_program):
+    body = client.get(f"{API}/programs/{published_program.code}").json()
+    assert body["code"] == published_program.code and body["uuid"] == str(published_program.uuid)
+    assert body["status"] == "published" and body["organization"]["code"] == published_program.organization.code
+    [group] = body["groups"]
+    assert group["seats_left"] == 15
+    assert [slot["weekday"] for slot in group["schedule"]] == [0, 2]
+
+
+def test_draft_is_visible_only_within_scope(client, personas, draft_program):
+    path = f"{API}/programs/{draft_program.code}"
+    assert client.get(path).status_code == 404
+    assert client.get(path, headers=bearer(personas.family)).status_code == 404
+    assert client.get(path, headers=bearer(personas.operator_b)).status_code == 404
+    assert client.get(path, headers=bearer(personas.municipal_y)).status_code == 404
+    assert client.get(path, headers=bearer(personas.operator_a)).status_code == 200
+    assert client.get(path, headers=bearer(personas.teacher_a)).status_code == 200
+    assert client.get(path, headers=bearer(personas.municipal_x)).status_code == 200
+    assert client.get(path, headers=bearer(personas.admin)).status_code == 200
+
+
+def test_signed_in_operator_sees_own_draft_through_the_session(client, personas, draft_program):
+    client.force_login(personas.operator_a)
+    assert client.get(f"{API}/programs/{draft_program.code}").json()["status"] == "draft"
+
+
+def test_program_groups_are_listed_with_schedule_and_financing(client, personas, published_program):
+    make_group(published_program, weekdays=(4,), capacity=10)
+    body = client.get(f"{API}/programs/{published_program.code}/groups").json()
+    assert body["total"] == 2
+    assert {group["capacity"] for group in body["items"]} == {15, 10}
+    assert all(group["financing"] == [{"source": "budget", "cost_per_month": "0.00"}] for group in body["items"])
+    assert all(group["program"]["code"] == published_program.code for group in body["items"])
+
+
+def test_groups_of_a_draft_are_hidden_from_outsiders(client, personas, draft_program):
+    group = draft_program.groups.get()
+    assert client.get(f"{API}/programs/{draft_program.code}/groups").status_code == 404
+    assert client.get(f"{API}/groups/{group.code}").status_code == 404
+    assert client.get(f"{API}/groups/{group.code}", headers=bearer(personas.operator_b)).status_code == 404
+    assert client.get(f"{API}/groups/{group.code}", headers=bearer(personas.operator_a)).status_code == 200
+
+
+def test_group_detail_has_schedule_financing_and_seats_left(client, published_program):
+    group = published_program.groups.get()
+    Group.objects.filter(pk=group.pk).update(seats_taken=4)
+    body = client.get(f"{API}/groups/{group.code}").json()
+    assert body["seats_left"] == 11 and body["seats_taken"] == 4 and body["capacity"] == 15
+    assert body["schedule"][0] == {"weekday": 0, "starts_at": "16:00:00", "ends_at": "17:30:00", "room": ""}
+    assert body["financing"] == [{"source": "budget", "cost_per_month": "0.00"}]
+    assert body["program"] == {"code": published_program.code, "title": published_program.title}
+
+
+def test_program_groups_list_does_not_query_per_group(client, published_program, django_assert_max_num_queries):
+    for weekday in range(6):
+        make_group(published_program, weekdays=(weekday,))
+    with django_assert_max_num_queries(5):
+        response = client.get(f"{API}/programs/{published_program.code}/groups", {"page_size": 100})
+    assert response.json()["total"] == 7
+
+
+def test_unknown_program_is_404_in_russian(client, personas):
+    response = client.get(f"{API}/programs/PR-000000")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Не найдено."}
+
+
+# --- Programs: writing ------------------------------------------------------------------------
+
+
+def test_operator_creates_a_draft_program_for_own_organization(client, personas):
+    OvzCategory.objects.create(code="hearing", name="Нарушения слуха")
+    response = send(
+        client,
+        "post",
+        "/programs",
+        program_payload(personas.org_a, ovz_adapted=True, ovz_categories=["hearing"]),
+        personas.operator_a,
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["status"] == "draft" and body["code"].startswith("PR-")
+    assert body["municipality"]["oktmo"] == personas.municipality_x.oktmo
+    assert body["program_type"] == "general" and body["study_form"] == "full_time"
+    assert body["ovz_categories"] == [{"code": "hearing", "name": "Нарушения слуха"}]
+    program = Program.objects.get(code=body["code"])
+    assert AuditEvent.objects.filter(action="program.created", object_id=str(program.pk), actor=personas.operator_a)
+
+
+def test_operator_cannot_create_a_program_for_another_organization(client, personas):
+    response = send(client, "post", "/programs", program_payload(personas.org_b), personas.operator_a)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Недостаточно прав для этого действия."}
+
+
+def test_teacher_cannot_create_programs(client, personas):
+    response = send(client, "post", "/programs", program_payload(personas.org_a), personas.teacher_a)
+    assert response.status_code == 403
+
+
+def test_program_for_an_unknown_organization_is_404(client, personas):
+    Organization.objects.filter(pk=personas.org_b.pk).update(is_active=False)
+    for code in ("OR-000000", personas.org_b.code):
+        response = send(
+            client, "post", "/programs", {**program_payload(personas.org_a), "organization": code}, personas.operator_a
+        )
+        assert response.status_code == 404
+
+
+def test_admin_creates_programs_for_any_organization(client, personas):
+    response = send(client, "post", "/programs", program_payload(personas.org_b), personas.admin)
+    assert response.status_code == 201
+
+
+def test_program_validation_errors_are_russian_and_name_the_field(client, personas):
+    payload = program_payload(personas.org_a, age_from=14, age_to=10, direction="cooking", colour="red")
+    del payload["title"]
+    response = send(client, "post", "/programs", payload, personas.operator_a)
+    assert response.status_code == 422
+    assert errors_by_field(response) == {
+        "title": "Обязательное поле.",
+        "direction": "Допустимые значения: technical, natural_science, arts, sport, tourism, social.",
+        "colour": "Неизвестное поле.",
+    }
+    model_rules = send(client, "post", "/programs", program_payload(personas.org_a, is_free=False), personas.operator_a)
+    assert model_rules.status_code == 422
+    assert model_rules.json()["message"] == "Запрос содержит ошибки."
+    assert all(re.search("[а-я]", error["msg"]) for error in model_rules.json()["detail"])
+    assert not Program.objects.filter(title="Шахматы для начинающих").exists()
+
+
+def test_body_that_is_not_json_is_400_in_russian(client, personas, draft_program):
+    response = client.patch(
+        f"{API}/programs/{draft_program.code}",
+        "{title:",
+        content_type="application/json",
+        headers=bearer(personas.operator_a),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Тело запроса не разобрано: ожидается JSON."}
+
+
+def test_teachers_must_work_in_the_programs_organization(client, personas, draft_program):
+    stranger = Teacher.objects.create(organization=personas.org_b, last_name="Петров", first_name="Пётр")
+    colleague = Teacher.objects.create(organization=personas.org_a, last_name="Иванова", first_name="Анна")
+    path = f"/programs/{draft_program.code}"
+    response = send(client, "patch", path, {"teachers": [str(stranger.uuid)]}, personas.operator_a)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "teachers"],
+            "msg": "Педагог должен работать в организации, которая реализует программу.",
+            "type": "invalid",
+        }
+    ]
+    accepted = send(client, "patch", path, {"teachers": [str(colleague.uuid)]}, personas.operator_a)
+    assert accepted.json()["teachers"] == [
+        {"uuid": str(colleague.uuid), "full_name": "Иванова Анна", "position": colleague.position}
+    ]
+
+
+def test_unknown_dictionary_codes_are_field_errors(client, personas, draft_program):
+    response = send(client, "patch", f"/programs/{draft_program.code}", {"registers": ["nope"]}, personas.operator_a)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"loc": ["body", "registers"], "msg": "Не найдены: nope.", "type": "invalid"}]
+
+
+def test_operator_patches_only_the_fields_sent(client, personas, draft_program):
+    response = send(
+        client, "patch", f"/programs/{draft_program.code}", {"title": "Лего-конструирование"}, personas.operator_a
+    )
+    assert response.status_code == 200
+    draft_program.refresh_from_db()
+    assert draft_program.title == "Лего-конструирование"
+    assert draft_program.summary.startswith("Программа «Черновик программы»") and draft_program.age_to == 14
+
+
+def test_patching_a_paid_program_without_price_is_a_field_error(client, personas, draft_program):
+    response = send(client, "patch", f"/programs/{draft_program.code}", {"is_paid": True}, personas.operator_a)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]
+
+
+def test_operator_cannot_patch_other_organizations_program(client, personas, draft_program, published_program):
+    assert (
+        send(client, "patch", f"/programs/{draft_program.code}", {"title": "X"}, personas.operator_b).status_code == 404
+    )
+    response = send(client, "patch", f"/programs/{published_program.code}", {"title": "X"}, personas.operator_b)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["teacher_a", "municipal_x", "regional", "methodologist"])
+def test_read_only_roles_cannot_patch_programs(client, personas, draft_program, persona):
+    response = send(client, "patch", f"/programs/{draft_program.code}", {"title": "X"}, getattr(personas, persona))
+    assert response.status_code == 403
+    draft_program.refresh_from_db()
+    assert draft_program.title == "Черновик программы"
+
+
+# --- Programs: moderation ---------------------------------------------------------------------
+
+
+def transition(client, program: Program, user: User, name: str, remark: str = ""):
+    return send(client, "post", f"/programs/{program.code}/transitions", {"transition": name, "remark": remark}, user)
+
+
+def test_program_goes_through_moderation_with_the_right_roles(client, personas, draft_program):
+    submitted = transition(client, draft_program, personas.operator_a, "submit")
+    assert submitted.status_code == 200 and submitted.json()["status"] == "moderating"
+    returned = transition(client, draft_program, personas.municipal_x, "return", "Уточните возраст")
+    assert returned.status_code == 200
+    assert returned.json()["status"] == "needs_changes" and returned.json()["moderation_remark"] == "Уточните возраст"
+    assert transition(client, draft_program, personas.operator_a, "submit").status_code == 200
+    approved = transition(client, draft_program, personas.regional, "approve")
+    assert approved.status_code == 200 and approved.json()["status"] == "published"
+    assert client.get(f"{API}/programs/{draft_program.code}").status_code == 200
+
+
+def test_organization_cannot_approve_its_own_program(client, personas, draft_program):
+    transition(client, draft_program, personas.operator_a, "submit")
+    assert transition(client, draft_program, personas.operator_a, "approve").status_code == 403
+    draft_program.refresh_from_db()
+    assert draft_program.status == ModerationStatus.MODERATING
+
+
+def test_moderator_cannot_submit_for_the_organization(client, personas, draft_program):
+    assert transition(client, draft_program, personas.municipal_x, "submit").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"), [("municipal_y", 404), ("other_regional", 404), ("methodologist", 403), ("teacher_a", 403)]
+)
+def test_only_moderators_of_the_territory_approve(client, personas, draft_program, persona, status):
+    transition(client, draft_program, personas.operator_a, "submit")
+    assert transition(client, draft_program, getattr(personas, persona), "approve").status_code == status
+
+
+def test_moderation_rules_come_back_as_russian_422(client, personas, draft_program):
+    transition(client, draft_program, personas.operator_a, "submit")
+    response = transition(client, draft_program, personas.municipal_x, "return")
+    assert response.status_code == 422
+    assert messages(response) == ["Укажите, что нужно исправить: замечание обязательно при возврате на доработку."]
+    unknown = transition(client, draft_program, personas.municipal_x, "publish")
+    assert unknown.status_code == 422 and messages(unknown)[0].startswith("Допустимые значения: submit, approve")
+
+
+def test_both_sides_may_archive(client, personas, published_program, draft_program):
+    assert transition(client, published_program, personas.municipal_x, "archive").json()["status"] == "archived"
+    assert transition(client, draft_program, personas.operator_a, "archive").json()["status"] == "archived"
+
+
+# --- Groups: writing --------------------------------------------------------------------------
+
+
+def test_operator_creates_a_group_with_schedule_and_financing(client, personas, draft_program):
+    response = send(client, "post", "/groups", group_payload(draft_program), personas.operator_a)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["schedule"] == [{"weekday": 5, "starts_at": "10:00:00", "ends_at": "11:30:00", "room": "12"}]
+    assert body["financing"] == [{"source": "budget", "cost_per_month": "0.00"}]
+    assert body["seats_left"] == 12 and body["address"] == draft_program.address
+    draft_program.refresh_from_db()
+    assert draft_program.weekdays_mask == (1 << 0) | (1 << 2) | (1 << 5)
+
+
+def test_operator_cannot_add_groups_to_other_organizations_programs(client, personas, draft_program, published_program):
+    assert send(client, "post", "/groups", group_payload(draft_program), personas.operator_b).status_code == 404
+    assert send(client, "post", "/groups", group_payload(published_program), personas.operator_b).status_code == 403
+    assert send(client, "post", "/groups", group_payload(published_program), personas.teacher_a).status_code == 403
+
+
+def test_group_patch_replaces_the_schedule_and_keeps_the_rest(client, personas, published_program):
+    group = published_program.groups.get()
+    slots = [{"weekday": 1, "starts_at": "15:00", "ends_at": "16:00"}]
+    response = send(client, "patch", f"/groups/{group.code}", {"schedule": slots}, personas.operator_a)
+    assert response.status_code == 200
+    assert [(slot["weekday"], slot["room"]) for slot in response.json()["schedule"]] == [(1, "")]
+    assert response.json()["financing"] == [{"source": "budget", "cost_per_month": "0.00"}]
+    assert response.json()["capacity"] == 15
+
+
+def test_group_rules_come_back_as_field_errors(client, personas, published_program):
+    group = published_program.groups.get()
+    paid = send(
+        client,
+        "patch",
+        f"/groups/{group.code}",
+        {"financing": [{"source": "paid", "cost_per_month": 900}]},
+        personas.operator_a,
+    )
+    assert paid.status_code == 422
+    assert paid.json()["detail"] == [
+        {"loc": ["body", "financing"], "msg": "Источник «Платно» не указан в условиях программы.", "type": "invalid"}
+    ]
+    backwards = [{"weekday": 1, "starts_at": "16:00", "ends_at": "15:00"}]
+    response = send(client, "patch", f"/groups/{group.code}", {"schedule": backwards}, personas.operator_a)
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "schedule"]
+    impossible = [{"weekday": 8, "starts_at": "25:00", "ends_at": "26:00"}]
+    bad_time = send(client, "patch", f"/groups/{group.code}", {"schedule": impossible}, personas.operator_a)
+    assert bad_time.status_code == 422
+    assert set(messages(bad_time)) == {"Допустимые значения: 0, 1, 2, 3, 4, 5, 6.", "Укажите время в формате ЧЧ:ММ."}
+
+
+@pytest.mark.parametrize(("persona", "status"), [("operator_b", 403), ("teacher_a", 403), ("municipal_x", 403)])
+def test_outsiders_cannot_patch_groups(client, personas, published_program, persona, status):
+    group = published_program.groups.get()
+    response = send(client, "patch", f"/groups/{group.code}", {"capacity": 30}, getattr(personas, persona))
+    assert response.status_code == status
+
+
+def test_unauthenticated_group_write_is_401(client, published_program):
+    assert send(client, "post", "/groups", group_payload(published_program)).status_code == 401
+
+
+# --- OpenAPI and docs -------------------------------------------------------------------------
+
+
+def test_openapi_document_lists_every_endpoint(client):
+    response = client.get(f"{API}/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.content)
+    assert document["openapi"].startswith("3.")
+    paths = {path: set(operations) for path, operations in document["paths"].items()}
+    assert paths == {
+        f"{API}/municipalities": {"get"},
+        f"{API}/municipalities/{{oktmo}}": {"get"},
+        f"{API}/organizations": {"get"},
+        f"{API}/organizations/{{code}}": {"get"},
+        f"{API}/programs": {"get", "post"},
+        f"{API}/programs/{{code}}": {"get", "patch"},
+        f"{API}/programs/{{code}}/groups": {"get"},
+        f"{API}/programs/{{code}}/transitions": {"post"},
+        f"{API}/groups": {"post"},
+        f"{API}/groups/{{code}}": {"get", "patch"},
+    }
+    assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert document["paths"][f"{API}/programs"]["get"]["summary"] == "Поиск программ"
+
+
+def test_docs_work_without_any_cdn(client):
+    assert client.get("/api/docs").url == "/api/v1/docs"
+    response = client.get(f"{API}/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(url.startswith("/static/ninja/") for url in assets), assets
+    assert all(finders.find(url.removeprefix("/static/")) for url in assets)
+    assert '"validatorUrl": null' in html
+    assert f'"url": "{API}/openapi.json"' in html

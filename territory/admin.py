@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from territory.models import ChildPopulation, Municipality, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "code")
+    search_fields = ("name", "=code")
+
+
+class PopulationInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ChildPopulation
+    fields = ("year", "age", "count")
+    extra = 0
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("name", "oktmo", "kind", "region")
+    list_filter = ("region", "kind")
+    search_fields = ("name", "=oktmo")
+    list_select_related = ("region",)
+    autocomplete_fields = ("region",)
+    inlines = (PopulationInline,)
+
+
+@admin.register(ChildPopulation)
+class ChildPopulationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("municipality", "year", "age", "count")
+    list_filter = ("year", "municipality__region")
+    search_fields = ("municipality__name", "=municipality__oktmo")
+    list_select_related = ("municipality",)
+    autocomplete_fields = ("municipality",)
