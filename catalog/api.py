@@ -36,6 +36,7 @@ from catalog.models import (
     StudyForm,
     Weekday,
 )
+from catalog.permissions import permitted_transitions
 from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams, search_programs
 from core import scope
 from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
@@ -50,13 +51,9 @@ ORGANIZATIONS, PROGRAMS, GROUPS = ["Организации"], ["Программ
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
 ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
+
+
 # Which side may take a moderation step, and the scope action that side needs.
-TRANSITION_SIDES: tuple[tuple[scope.Action, frozenset[str]], ...] = (
-    ("change", services.ORGANIZATION_TRANSITIONS),
-    ("moderate", services.MODERATOR_TRANSITIONS),
-)
-
-
 class OneOf:
     """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise."""
 
@@ -611,11 +608,7 @@ def update_program(request: Any, code: str, body: PatchDict[ProgramFieldsIn]) ->
 def transition_program(request: Any, code: str, body: TransitionIn) -> Program:
     """Модерация: организация отправляет и архивирует, модератор публикует и возвращает на доработку."""
     program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "view", code=code)
-    if not any(
-        scope.can(request.auth, program, action)
-        for action, transitions in TRANSITION_SIDES
-        if body.transition in transitions
-    ):
+    if body.transition not in permitted_transitions(request.auth, program):
         raise PermissionDenied
     services.change_program_status(request.auth, program, body.transition, body.remark)
     return _program_detail(request.auth, code)

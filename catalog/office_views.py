@@ -23,6 +23,7 @@ from accounts.views import AuthenticatedRequest
 from catalog import services
 from catalog.forms import GroupFinancingFormSet, GroupForm, ProgramForm, ScheduleFormSet, financing_from, schedule_from
 from catalog.models import Group, ModerationStatus, Organization, Program
+from catalog.permissions import permitted_transitions
 from core import scope
 
 QUEUE_TRANSITIONS = ("approve", "return")
@@ -32,12 +33,6 @@ def _office_programs(user: Any) -> QuerySet[Program]:
     """Programs a person works with here: theirs to change or moderate, and read-only those of the
     organizations they teach in. Someone else's published program is a public page, not an office one."""
     return scope.restrict(Program.objects.all(), user, "office")
-
-
-def _permitted_transitions(*, change: bool, moderate: bool) -> frozenset[str]:
-    """The transitions of the sides a person acts for: the organization's, the moderator's, or both."""
-    organization_side = services.ORGANIZATION_TRANSITIONS if change else frozenset()
-    return organization_side | (services.MODERATOR_TRANSITIONS if moderate else frozenset())
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
@@ -118,7 +113,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         code=code,
     )
     can_change = scope.can(request.user, program, "change")
-    permitted = _permitted_transitions(change=can_change, moderate=scope.can(request.user, program, "moderate"))
+    permitted = permitted_transitions(request.user, program)
     transitions = [
         (name, services.TRANSITION_LABELS[name]) for name in services.allowed_transitions(program) if name in permitted
     ]
@@ -177,10 +172,7 @@ def _program_form(request: HttpRequest, program: Program, organizations: QuerySe
 def program_status(request: HttpRequest, code: str) -> HttpResponse:
     program = scope.get_in_scope(_office_programs(request.user), request.user, "view", code=code)
     transition = request.POST.get("transition", "")
-    permitted = _permitted_transitions(
-        change=scope.can(request.user, program, "change"), moderate=scope.can(request.user, program, "moderate")
-    )
-    if transition not in permitted:
+    if transition not in permitted_transitions(request.user, program):
         raise PermissionDenied
     try:
         services.change_program_status(request.user, program, transition, request.POST.get("remark", ""))

@@ -1,5 +1,7 @@
 """Who may see, edit and moderate organizations, programs and groups."""
 
+from typing import Any
+
 from django.db.models import Q
 
 from accounts.roles import Principal
@@ -50,3 +52,16 @@ def group_rule(p: Principal, action: scope.Action) -> Q:
 scope.register(Organization, organization_rule)
 scope.register(Program, program_rule)
 scope.register(Group, group_rule)
+
+
+def permitted_transitions(user: Any, program: Program) -> frozenset[str]:
+    """Moderation transitions this person may make on this program, whatever its state: the
+    organization's side (submit, archive, restore) needs "change", the moderator's "moderate"."""
+    from catalog.services import MODERATOR_TRANSITIONS, ORGANIZATION_TRANSITIONS
+
+    permitted: frozenset[str] = frozenset()
+    if scope.can(user, program, "change"):
+        permitted |= ORGANIZATION_TRANSITIONS
+    if scope.can(user, program, "moderate"):
+        permitted |= MODERATOR_TRANSITIONS
+    return permitted
