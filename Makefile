@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search serve
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,3 +61,7 @@ serve: install
 
 bench-search: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/search.py
+
+# README screenshots from a running demo (make demo in another terminal).
+screenshots: install browser-deps
+	$(BIN)/python bench/screenshots.py http://$(HOST):$(PORT)

@@ -12,6 +12,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -240,20 +242,32 @@ def check_financing(program: Program, financing: Sequence[Financing]) -> None:
             raise ValidationError({"financing": "Стоимость не может быть отрицательной."})
 
 
-def refresh_program_groups(program_ids: Iterable[int]) -> None:
-    """Recompute the denormalized weekdays and free seats of programs from their groups."""
-    today = timezone.localdate()
+REFRESH_CHUNK = 500  # program ids per statement: SQLite takes at most 999 parameters
+
+
+def refresh_program_groups(program_ids: Iterable[int] | None = None) -> None:
+    """Recompute the denormalized weekdays and free seats of programs (all when None) from their
+    groups, in set-based UPDATEs so that a whole catalog takes seconds."""
+    if program_ids is None:
+        _refresh_programs(Program.objects.all())
+        return
+    ids = list(program_ids)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        _refresh_programs(Program.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK]))
+
+
+def _refresh_programs(programs: QuerySet[Program]) -> None:
     now = timezone.now()
-    programs = {pid: [0, 0] for pid in program_ids}
-    groups = Group.objects.filter(program_id__in=programs, is_active=True, end_date__gte=today)
-    for pid, capacity, taken, locked, closes in groups.values_list(
-        "program_id", "capacity", "seats_taken", "is_locked", "enrollment_closes_at"
-    ):
-        if not locked and (closes is None or closes > now):
-            programs[pid][1] += capacity - taken
-    for pid, weekday in ScheduleSlot.objects.filter(
-        group__program_id__in=programs, group__is_active=True, group__end_date__gte=today
-    ).values_list("group__program_id", "weekday"):
-        programs[pid][0] |= 1 << weekday
-    for pid, (mask, seats) in programs.items():
-        Program.objects.filter(pk=pid).update(weekdays_mask=mask, open_seats=seats)
+    current = Group.objects.filter(program=OuterRef("pk"), is_active=True, end_date__gte=timezone.localdate())
+    enrolling = current.filter(Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now), is_locked=False)
+    free_seats = (
+        enrolling.order_by().values("program").annotate(seats=Sum(F("capacity") - F("seats_taken"))).values("seats")
+    )
+    slots = ScheduleSlot.objects.filter(
+        group__program=OuterRef("pk"), group__is_active=True, group__end_date__gte=timezone.localdate()
+    )
+    mask = sum(
+        (Case(When(Exists(slots.filter(weekday=day)), then=Value(1 << day)), default=Value(0)) for day in range(7)),
+        start=Value(0),
+    )
+    programs.update(open_seats=Coalesce(Subquery(free_seats), 0), weekdays_mask=mask)

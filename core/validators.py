@@ -29,14 +29,18 @@ def is_valid_ogrn(value: str) -> bool:
 
 
 def inn_check_digits(first_digits: str) -> str:
-    """Complete a 9-digit prefix into a valid 10-digit ИНН of a legal entity."""
+    """Complete a prefix into a valid ИНН: 9 digits for a legal entity, 10 for a person."""
     digits = [int(c) for c in first_digits]
-    return first_digits + str(_inn_digit(digits, _INN10_WEIGHTS))
+    if len(digits) == 9:
+        return first_digits + str(_inn_digit(digits, _INN10_WEIGHTS))
+    eleventh = _inn_digit(digits, _INN12_WEIGHTS_1)
+    return first_digits + str(eleventh) + str(_inn_digit([*digits, eleventh], _INN12_WEIGHTS_2))
 
 
 def ogrn_check_digit(first_digits: str) -> str:
-    """Complete a 12-digit prefix into a valid 13-digit ОГРН."""
-    return first_digits + str(int(first_digits) % 11 % 10)
+    """Complete a prefix into a valid ОГРН (12 digits) or ОГРНИП (14 digits)."""
+    divisor = 11 if len(first_digits) == 12 else 13
+    return first_digits + str(int(first_digits) % divisor % 10)
 
 
 def validate_inn(value: str) -> None:

@@ -1,0 +1,143 @@
+"""`manage.py load_demo`: a realistic demo region, deterministic from a seed, sized by arguments."""
+
+import time
+from datetime import date
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.demo import DEMO_PASSWORD, EMAIL_DOMAIN, create_demo_accounts, delete_demo_users, unusable_password
+from accounts.models import Role
+from catalog.demo import CatalogSize, create_organizations, create_programs
+from catalog.models import Organization, OvzCategory, ProgramRegister
+from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
+from catalog.services import refresh_program_groups
+from core import audit
+from people.demo import NameMaker, create_families
+from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
+from territory.models import Region
+
+# Dictionaries filled by migrations survive a reset; everything else in these apps is demo data.
+KEPT_MODELS = (OvzCategory, ProgramRegister)
+
+
+def delete_demo_data() -> None:
+    """Empty the territory, catalog and people tables and remove the demo accounts.
+
+    Role assignments go too: they point into the territory and the catalog being emptied."""
+    tables = [
+        model._meta.db_table
+        for label in ("territory", "catalog", "people")
+        for model in apps.get_app_config(label).get_models(include_auto_created=True)
+        if model not in KEPT_MODELS
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # TRUNCATE refuses while deferred foreign-key checks of this transaction are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables, allow_cascade=True))
+    delete_demo_users()
+
+
+class Command(BaseCommand):
+    help = (
+        "Создаёт демонстрационный регион: муниципалитеты с численностью детей, организации, программы, "
+        "группы, педагогов, семьи и учётные записи для каждой роли. Одинаковый --seed даёт одинаковые данные."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--seed", type=int, default=2026, help="зерно генератора (по умолчанию 2026)")
+        parser.add_argument("--municipalities", type=int, default=8, help=f"муниципалитетов, 1–{MAX_MUNICIPALITIES}")
+        parser.add_argument("--organizations", type=int, default=240, help="организаций")
+        parser.add_argument("--programs", type=int, default=2400, help="программ")
+        parser.add_argument("--children", type=int, default=3000, help="детей в семьях с учётными записями")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="сначала удалить территорию, каталог, людей, демо-учётные записи и назначения ролей",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        municipalities, organizations = options["municipalities"], options["organizations"]
+        programs, children = options["programs"], options["children"]
+        if not 1 <= municipalities <= MAX_MUNICIPALITIES:
+            raise CommandError(f"Муниципалитетов может быть от 1 до {MAX_MUNICIPALITIES}.")
+        if organizations < municipalities * 2:
+            raise CommandError("Организаций нужно хотя бы вдвое больше, чем муниципалитетов: школа и центр в каждом.")
+        if programs < 1 or children < 1:
+            raise CommandError("Нужна хотя бы одна программа и хотя бы один ребёнок.")
+        if not options["reset"] and (Region.objects.exists() or Organization.objects.exists()):
+            raise CommandError(
+                "В базе уже есть данные. Запустите с --reset, чтобы заменить их демонстрационными "
+                "(территория, каталог и люди будут удалены)."
+            )
+        started = time.monotonic()
+        if options["reset"]:
+            delete_demo_data()
+            self.step("Прежние данные удалены", started)
+        with transaction.atomic():
+            accounts = self.generate(options, started)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")  # fresh statistics, or the first searches plan for empty tables
+        self.stdout.write(self.style.SUCCESS(f"Готово за {time.monotonic() - started:.0f} с."))
+        self.stdout.write(f"\nДемо-учётные записи (пароль у всех: {DEMO_PASSWORD}):")
+        for email, role, scope in accounts:
+            self.stdout.write(f"  {email:<28} {role} — {scope}")
+
+    def generate(self, options: dict[str, Any], started: float) -> list[tuple[str, str, str]]:
+        rng = DemoRandom(options["seed"])
+        names = NameMaker(rng)
+        today = timezone.localdate()
+        territory = create_territory(rng, options["municipalities"], today)
+        self.step(f"Регион: {territory.region.name}, муниципалитетов: {len(territory.places)}", started)
+        organizations = create_organizations(rng, names, territory, options["organizations"], options["programs"])
+        self.step(f"Организаций: {len(organizations)}", started)
+        featured = organizations[0].organization
+        accounts = create_demo_accounts(rng, names, territory, featured)
+        teacher = accounts[Role.TEACHER].user
+
+        def report(size: CatalogSize) -> None:
+            if not self.stdout.isatty():
+                return
+            self.stdout.write(f"  программ: {size.programs}, групп: {size.groups}", ending="\r")
+            self.stdout.flush()
+
+        size = create_programs(rng, names, organizations, today, (teacher, featured.pk), report)
+        self.step(f"Программ: {size.programs}, групп: {size.groups}, педагогов: {size.teachers}", started)
+        families = create_families(
+            rng,
+            names,
+            territory.places,
+            options["children"],
+            today,
+            accounts[Role.GUARDIAN].user,
+            EMAIL_DOMAIN,
+            unusable_password(rng),
+        )
+        self.step(f"Семей: {len(families.guardians)}, детей: {len(families.children)}", started)
+        refresh_program_groups()
+        refresh_search_documents()
+        words = rebuild_search_terms()
+        bump_catalog_version()
+        self.step(f"Поисковый индекс построен, слов в словаре: {words}", started)
+        audit.record(
+            None,
+            "demo.loaded",
+            territory.region,
+            seed=options["seed"],
+            municipalities=len(territory.places),
+            organizations=size.organizations,
+            programs=size.programs,
+            groups=size.groups,
+            children=len(families.children),
+            date=date.isoformat(today),
+        )
+        return [(a.email, a.role, a.scope) for a in accounts.values()]
+
+    def step(self, message: str, started: float) -> None:
+        self.stdout.write(f"[{time.monotonic() - started:6.1f} с] {message}")
