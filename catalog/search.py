@@ -10,8 +10,6 @@ are ordered by an indexed signal, with title matches first for text queries.
 """
 
 import difflib
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,13 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
-from django.db.models.lookups import GreaterThan
 
 from catalog import text
 from catalog.models import Direction, ModerationStatus, Organization, Program, SearchTerm, StudyForm
+from catalog.search_index import Bits, CatalogIndex, catalog_version, current_index, new_catalog_version
 from territory.models import Municipality
 
 SORTS = {
@@ -45,7 +43,6 @@ FORMS = {
 FUNDING = {"free": "Бесплатно", "certificate": "По сертификату", "paid": "Платно"}
 WEEKDAYS = {str(d): name for d, name in enumerate(["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"])}
 MAX_PAGE = 50  # deeper than 1 000 results nobody reads: the page asks to narrow the search
-CATALOG_VERSION_KEY = "catalog:version"
 
 
 @dataclass(frozen=True)
@@ -183,15 +180,8 @@ def rebuild_search_terms() -> int:
 
 
 def bump_catalog_version() -> None:
-    """Invalidate cached counts after the catalog changed (call inside the changing transaction)."""
-    transaction.on_commit(_incr_version)
-
-
-def _incr_version() -> None:
-    try:
-        cache.incr(CATALOG_VERSION_KEY)
-    except ValueError:
-        cache.set(CATALOG_VERSION_KEY, 1, None)
+    """Tell every process the catalog changed (call inside the changing transaction)."""
+    transaction.on_commit(new_catalog_version)
 
 
 # --- Querying ---------------------------------------------------------------------------
@@ -240,65 +230,27 @@ def published_programs() -> QuerySet[Program]:
     return Program.objects.filter(status=ModerationStatus.PUBLISHED)
 
 
-def _filters(params: SearchParams, query_words: Sequence[str], skip: str = "") -> Q:
-    """Every condition of the search, except the facet named by `skip`."""
-    q = Q()
-    if query_words:
-        q &= Q(search_document__matches=list(query_words))
+def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, skip: str = "") -> int:
+    """Slots passing every condition of the search except the facet named by `skip`."""
+    bits = index.everything if text_bits is None else text_bits
     if params.directions and skip != "direction":
-        q &= Q(direction__in=params.directions)
+        bits &= Bits.any_of(index.get("direction", d) for d in params.directions)
     if params.age is not None:
-        q &= Q(age_from__lte=params.age, age_to__gte=params.age)
+        bits &= index.get("age", str(params.age))
     if params.municipality and skip != "municipality":
-        q &= Q(municipality__oktmo=params.municipality)
+        bits &= index.get("municipality", params.municipality)
     if params.organization:
-        q &= Q(organization__code=params.organization)
-    if params.forms and skip != "form":
-        form_q = Q(study_form__in=[f for f in params.forms if f != "distance"])
-        if "distance" in params.forms:
-            form_q |= Q(uses_distance_learning=True)
-        q &= form_q
-    if params.levels and skip != "level":
-        level_q = Q()
-        for level in params.levels:
-            level_q |= Q(**{f"level_{level}": True})
-        q &= level_q
+        bits &= index.organization(params.organization)
+    for facet, chosen in (("form", params.forms), ("level", params.levels), ("funding", params.funding)):
+        if chosen and skip != facet:
+            bits &= Bits.any_of(index.get(facet, value) for value in chosen)
     if params.ovz and skip != "ovz":
-        q &= Q(ovz_adapted=True)
-    if params.funding and skip != "funding":
-        funding_q = Q()
-        for value in params.funding:
-            funding_q |= Q(**{_FUNDING_FIELD[value]: True})
-        q &= funding_q
+        bits &= index.get("ovz", "1")
     if params.free_seats and skip != "free_seats":
-        q &= Q(open_seats__gt=0)
+        bits &= index.get("free_seats", "1")
     if params.days and skip != "day":
-        q &= _any_weekday(sum(1 << int(d) for d in params.days))
-    return q
-
-
-_FUNDING_FIELD = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
-
-
-def _any_weekday(mask: int) -> Q:
-    """Some group meets on one of the days in `mask`: (weekdays_mask & mask) > 0."""
-    return Q(GreaterThan(F("weekdays_mask").bitand(mask), 0))
-
-
-def _facet_spec() -> dict[str, dict[str, Q]]:
-    """Facet → value → condition, for every facet counted by conditional aggregation."""
-    return {
-        "direction": {d.value: Q(direction=d.value) for d in Direction},
-        "form": {
-            **{f: Q(study_form=f) for f in FORMS if f != "distance"},
-            "distance": Q(uses_distance_learning=True),
-        },
-        "level": {lvl: Q(**{f"level_{lvl}": True}) for lvl in LEVELS},
-        "funding": {value: Q(**{name: True}) for value, name in _FUNDING_FIELD.items()},
-        "ovz": {"1": Q(ovz_adapted=True)},
-        "free_seats": {"1": Q(open_seats__gt=0)},
-        "day": {d: _any_weekday(1 << int(d)) for d in WEEKDAYS},
-    }
+        bits &= Bits.any_of(index.get("day", d) for d in params.days)
+    return bits
 
 
 _FACET_LABELS: dict[str, dict[str, str]] = {
@@ -326,47 +278,20 @@ def _selected(params: SearchParams, facet: str) -> set[str]:
     return set(chosen[facet])
 
 
-def _count_facets(params: SearchParams, query_words: Sequence[str]) -> tuple[int, dict[str, list[FacetValue]]]:
-    """Total and counts per filter value. A facet's counts ignore its own selection, so that
-    choosing «Техническая» still shows how many programs the other directions have. Facets the
-    family has not touched share one pass of conditional aggregation."""
-    spec = _facet_spec()
-    base = published_programs()
-    groups: dict[str, list[str]] = {"": []}
-    for facet in spec:
-        groups.setdefault(facet if _selected(params, facet) else "", []).append(facet)
-    counts: dict[str, dict[str, int]] = {}
-    total = 0
-    for skip, facet_names in groups.items():
-        aggregates: dict[str, Any] = {}
-        if skip == "":
-            aggregates["total"] = Count("pk")
-        for facet in facet_names:
-            for value, condition in spec[facet].items():
-                aggregates[f"{facet}__{value}"] = Count("pk", filter=condition)
-        row = base.filter(_filters(params, query_words, skip=skip)).aggregate(**aggregates)
-        total = row.pop("total", total)
-        for key, n in row.items():
-            facet, value = key.split("__", 1)
-            counts.setdefault(facet, {})[value] = n
-    municipality_counts = dict(
-        base.filter(_filters(params, query_words, skip="municipality"))
-        .values_list("municipality__oktmo")
-        .annotate(n=Count("pk"))
-        .values_list("municipality__oktmo", "n")
-    )
-    facets = {
-        facet: [
-            FacetValue(value, label, counts[facet].get(value, 0), value in _selected(params, facet))
-            for value, label in _FACET_LABELS[facet].items()
+def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | None) -> dict[str, list[FacetValue]]:
+    """Counts per filter value. A facet's counts ignore its own selection, so that choosing
+    «Техническая» still shows how many programs the other directions have."""
+    unfiltered = _matching(index, params, text_bits)
+    facets: dict[str, list[FacetValue]] = {}
+    options = {**_FACET_LABELS, "municipality": {m.oktmo: m.name for m in municipalities()}}
+    for facet, labels in options.items():
+        selected = _selected(params, facet)
+        base = _matching(index, params, text_bits, skip=facet) if selected else unfiltered
+        facets[facet] = [
+            FacetValue(value, label, (base & index.get(facet, value)).bit_count(), value in selected)
+            for value, label in labels.items()
         ]
-        for facet in spec
-    }
-    facets["municipality"] = [
-        FacetValue(m.oktmo, m.name, municipality_counts.get(m.oktmo, 0), m.oktmo == params.municipality)
-        for m in municipalities()
-    ]
-    return total, facets
+    return facets
 
 
 def municipalities() -> list[Municipality]:
@@ -378,20 +303,20 @@ def municipalities() -> list[Municipality]:
     return found
 
 
-def _cached_counts(params: SearchParams, query_words: Sequence[str]) -> tuple[int, dict[str, list[FacetValue]]]:
-    seconds = settings.OPORA_FACET_CACHE_SECONDS
-    if seconds <= 0:
-        return _count_facets(params, query_words)
-    version = cache.get_or_set(CATALOG_VERSION_KEY, 1, None)
-    identity = asdict(params.without(page=1, sort="relevance", q="", page_size=0))
-    identity["words"] = list(query_words)
-    digest = hashlib.sha1(json.dumps(identity, sort_keys=True).encode(), usedforsecurity=False).hexdigest()
-    key = f"catalog:facets:{version}:{digest}"
-    found = cache.get(key)
-    if found is None:
-        found = _count_facets(params, query_words)
-        cache.set(key, found, seconds)
-    return found
+def _text_matches(index: CatalogIndex, query_words: Sequence[str]) -> tuple[int, int] | None:
+    """(all matches, title matches) of the query's words, as bitsets; None for no words."""
+    if not query_words:
+        return None
+
+    def load() -> Iterable[tuple[int, bool]]:
+        return (
+            published_programs()
+            .filter(search_document__matches=list(query_words))
+            .annotate(title_hit=_title_match(query_words))
+            .values_list("id", "title_hit")
+        )
+
+    return index.text(query_words, load)
 
 
 LIST_FIELDS = (
@@ -430,27 +355,15 @@ LIST_FIELDS = (
 )
 
 
-def _page(params: SearchParams, query_words: Sequence[str]) -> list[Program]:
-    queryset = (
-        published_programs()
-        .filter(_filters(params, query_words))
-        .select_related("organization", "municipality")
-        .only(*LIST_FIELDS)
-    )
+def _page(index: CatalogIndex, params: SearchParams, bits: int, title_bits: int) -> list[Program]:
+    """The requested page of matches, rows read fresh from the database in the index's order."""
     sort = params.sort if params.sort in SORTS else "relevance"
-    if sort == "relevance" and query_words:
-        queryset = queryset.annotate(title_hit=_title_match(query_words)).order_by("-title_hit", "-popularity", "id")
-    elif sort == "title":
-        queryset = queryset.order_by("title", "id")
-    elif sort == "new":
-        queryset = queryset.order_by("-published_at", "-id")
-    elif sort == "age":
-        queryset = queryset.order_by("age_from", "-popularity", "id")
-    else:
-        queryset = queryset.order_by("-popularity", "id")
     page = min(max(params.page, 1), MAX_PAGE)
-    start = (page - 1) * params.page_size
-    return list(queryset[start : start + params.page_size])
+    slots = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, first=title_bits)
+    ids = [index.ids[slot] for slot in slots]
+    rows = published_programs().filter(pk__in=ids).select_related("organization", "municipality").only(*LIST_FIELDS)
+    by_id = {program.pk: program for program in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]  # a program unpublished since the index was built drops out
 
 
 def correct_words(query_words: Sequence[str]) -> list[str]:
@@ -487,22 +400,31 @@ def _closest_term(word: str) -> str | None:
     return matches[0] if matches else None
 
 
+def _search(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> SearchResult:
+    text_bits, title_bits = _text_matches(index, query_words) or (None, 0)
+    bits = _matching(index, params, text_bits)
+    return SearchResult(
+        params=params,
+        programs=_page(index, params, bits, title_bits),
+        total=bits.bit_count(),
+        facets=_count_facets(index, params, text_bits),
+    )
+
+
 def search_programs(params: SearchParams) -> SearchResult:
     """Published programs matching the params: one page, the total, facet counts, corrections."""
+    index = current_index()
     query_words = text.query_words(params.q)
-    programs = _page(params, query_words)
-    total, facets = _cached_counts(params, query_words)
-    result = SearchResult(params=params, programs=programs, total=total, facets=facets)
-    if query_words and total < 3:
+    result = _search(index, params, query_words)
+    if query_words and result.total < 3:
         corrected = correct_words(query_words)
         if corrected != list(query_words):
             corrected_query = " ".join(corrected)
-            if total == 0:
-                corrected_total, corrected_facets = _cached_counts(params, corrected)
-                if corrected_total:
-                    result.programs = _page(params, corrected)
-                    result.total, result.facets = corrected_total, corrected_facets
-                    result.corrected_query = corrected_query
+            if result.total == 0:
+                corrected_result = _search(index, params, corrected)
+                if corrected_result.total:
+                    corrected_result.corrected_query = corrected_query
+                    return corrected_result
             else:
                 result.suggestion = corrected_query
     return result
@@ -510,8 +432,7 @@ def search_programs(params: SearchParams) -> SearchResult:
 
 def suggestion_counts() -> dict[str, int]:
     """Counts for the home page: programs, organizations, free seats."""
-    version = cache.get_or_set(CATALOG_VERSION_KEY, 1, None)
-    key = f"catalog:home:{version}"
+    key = f"catalog:home:{catalog_version()}"
     found = cache.get(key)
     if found is None:
         programs = published_programs()
