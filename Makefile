@@ -59,8 +59,10 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --host $(HOST) --port $(PORT) opora.wsgi:application
 
+# Production-like: PostgreSQL and the shared Redis cache (the catalog version is seen by all workers).
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/1
 bench-search: install
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/search.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/search.py
 
 # README screenshots from a running demo (make demo in another terminal).
 screenshots: install browser-deps

@@ -34,6 +34,7 @@ from catalog.models import (
     Program,
     ProgramRegister,
     ScheduleSlot,
+    SearchPosting,
     SearchTerm,
 )
 from core.admin import ReadOnlyAdmin
@@ -243,3 +244,19 @@ class SearchTermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("^word",)
     ordering = ("-frequency",)
     show_full_result_count = False
+
+
+@admin.register(SearchPosting)
+class SearchPostingAdmin(ReadOnlyAdmin):
+    """Kept by catalog.postings from the search documents; shown to check what a word finds."""
+
+    list_display = ("lexeme", "program_count", "title_count")
+    search_fields = ("^lexeme",)
+
+    @admin.display(description="программ")
+    def program_count(self, posting: SearchPosting) -> int:
+        return int.from_bytes(posting.programs, "little").bit_count()
+
+    @admin.display(description="в названии")
+    def title_count(self, posting: SearchPosting) -> int:
+        return int.from_bytes(posting.title_programs, "little").bit_count()

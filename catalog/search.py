@@ -10,18 +10,18 @@ are ordered by an indexed signal, with title matches first for text queries.
 """
 
 import difflib
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, QuerySet
 from django.db.models.functions import Length
 
-from catalog import text
+from catalog import postings, text
 from catalog.models import Direction, ModerationStatus, Organization, Program, SearchTerm, StudyForm
 from catalog.search_index import Bits, CatalogIndex, catalog_version, current_index, new_catalog_version
 from territory.models import Municipality
@@ -122,10 +122,21 @@ def _sqlite_document(program: Program) -> str:
 
 
 def refresh_search_documents(program_ids: Iterable[int] | None = None) -> None:
-    """Rebuild the search documents of the given programs (all when None)."""
+    """Rebuild the search documents of the given programs (all when None) and their postings."""
     ids = None if program_ids is None else list(program_ids)
     if ids == []:
         return
+    if ids is None:
+        _write_documents(None)
+        postings.rebuild_postings()
+        return
+    before = {pid: (lexemes, title) for pid, lexemes, title in postings.document_lexemes(ids)}
+    _write_documents(ids)
+    after = {pid: (lexemes, title) for pid, lexemes, title in postings.document_lexemes(ids)}
+    postings.update_postings(before, after)
+
+
+def _write_documents(ids: list[int] | None) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             if ids is None:
@@ -187,52 +198,13 @@ def bump_catalog_version() -> None:
 # --- Querying ---------------------------------------------------------------------------
 
 
-class _TextMatch(models.Lookup):  # type: ignore[type-arg]
-    """`search_document matches [words]`: every word must begin some indexed word."""
-
-    lookup_name = "matches"
-    prepare_rhs = False
-
-    def get_prep_lookup(self) -> Any:
-        return self.rhs
-
-    def as_sql(self, compiler: Any, conn: Any) -> tuple[str, list[Any]]:
-        lhs, lhs_params = self.process_lhs(compiler, conn)
-        query_words: Sequence[str] = self.rhs
-        if conn.vendor == "postgresql":
-            tsquery = " & ".join(f"{w}:*" for w in query_words)
-            return f"{lhs} @@ to_tsquery('russian', %s)", [*lhs_params, tsquery]
-        clauses = " AND ".join([f"{lhs} LIKE %s"] * len(query_words))
-        return f"({clauses})", [*lhs_params * len(query_words), *(f"% {text.stem(w)}%" for w in query_words)]
-
-
-def _register_lookup() -> None:
-    from core.fields import SearchDocumentField
-
-    SearchDocumentField.register_lookup(_TextMatch)
-
-
-_register_lookup()
-
-
-def _title_match(query_words: Sequence[str]) -> models.Expression:
-    """True when every word is in the title (weight A): such programs come first."""
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{w}:*A" for w in query_words)
-        return RawSQL("catalog_program.search_document @@ to_tsquery('russian', %s)", [tsquery], models.BooleanField())
-    condition = Q()
-    for w in query_words:
-        condition &= Q(title__icontains=w[: max(3, len(text.stem(w)))])
-    return models.Case(models.When(condition, then=True), default=False, output_field=models.BooleanField())
-
-
 def published_programs() -> QuerySet[Program]:
     return Program.objects.filter(status=ModerationStatus.PUBLISHED)
 
 
 def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, skip: str = "") -> int:
     """Slots passing every condition of the search except the facet named by `skip`."""
-    bits = index.everything if text_bits is None else text_bits
+    bits = index.everything if text_bits is None else text_bits & index.everything
     if params.directions and skip != "direction":
         bits &= Bits.any_of(index.get("direction", d) for d in params.directions)
     if params.age is not None:
@@ -294,29 +266,28 @@ def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | No
     return facets
 
 
-def municipalities() -> list[Municipality]:
-    key = "catalog:municipalities"
-    found = cache.get(key)
-    if found is None:
-        found = list(Municipality.objects.only("oktmo", "name").order_by("name"))
-        cache.set(key, found, 300)
+class MunicipalityOption(NamedTuple):
+    oktmo: str
+    name: str
+
+
+_municipalities: tuple[float, list[MunicipalityOption]] = (0.0, [])
+
+
+def municipalities() -> list[MunicipalityOption]:
+    """Municipalities for selectors, kept in the process as long as facet counts may be stale:
+    read on every search page, changed by regional law rather than by the minute."""
+    global _municipalities
+    loaded_at, found = _municipalities
+    if time.monotonic() - loaded_at >= settings.OPORA_FACET_CACHE_SECONDS or not found:
+        found = [MunicipalityOption(*row) for row in Municipality.objects.order_by("name").values_list("oktmo", "name")]
+        _municipalities = (time.monotonic(), found)
     return found
 
 
 def _text_matches(index: CatalogIndex, query_words: Sequence[str]) -> tuple[int, int] | None:
     """(all matches, title matches) of the query's words, as bitsets; None for no words."""
-    if not query_words:
-        return None
-
-    def load() -> Iterable[tuple[int, bool]]:
-        return (
-            published_programs()
-            .filter(search_document__matches=list(query_words))
-            .annotate(title_hit=_title_match(query_words))
-            .values_list("id", "title_hit")
-        )
-
-    return index.text(query_words, load)
+    return index.text(query_words, postings.matches) if query_words else None
 
 
 LIST_FIELDS = (
@@ -359,8 +330,7 @@ def _page(index: CatalogIndex, params: SearchParams, bits: int, title_bits: int)
     """The requested page of matches, rows read fresh from the database in the index's order."""
     sort = params.sort if params.sort in SORTS else "relevance"
     page = min(max(params.page, 1), MAX_PAGE)
-    slots = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, first=title_bits)
-    ids = [index.ids[slot] for slot in slots]
+    ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, first=title_bits)
     rows = published_programs().filter(pk__in=ids).select_related("organization", "municipality").only(*LIST_FIELDS)
     by_id = {program.pk: program for program in rows}
     return [by_id[pk] for pk in ids if pk in by_id]  # a program unpublished since the index was built drops out

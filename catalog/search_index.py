@@ -6,8 +6,8 @@ bitsets of 100 000 bits costs microseconds. The database still answers the text 
 (GIN) and returns the rows of the page, fresh; the index says which published programs pass the
 filters, how many per filter value, and in which order.
 
-Slots are the published programs in popularity order (most popular first), so the first set bits
-of a bitset are the most popular matches. Each process keeps one index and rebuilds it in the
+Bit i of a bitset is the program with id i; orders (popularity, title, date, age) are lists of
+ids, and a page is the first ids of an order whose bits are set. Each process keeps one index and rebuilds it in the
 background when the catalog changed, at most once per OPORA_FACET_CACHE_SECONDS; with 0 (tests)
 every search reads the database afresh.
 """
@@ -48,17 +48,17 @@ def new_catalog_version() -> None:
 
 
 class Bits:
-    """Set-bit helpers for Python ints used as bitsets (bit i = slot i)."""
+    """Helpers for Python ints used as bitsets of program ids (bit i = program i)."""
 
     @staticmethod
-    def from_slots(slots: Iterable[int], size: int) -> int:
+    def from_ids(ids: Iterable[int], size: int) -> int:
         buffer = bytearray((size + 7) // 8)
-        for slot in slots:
-            buffer[slot >> 3] |= 1 << (slot & 7)
+        for pid in ids:
+            buffer[pid >> 3] |= 1 << (pid & 7)
         return int.from_bytes(buffer, "little")
 
     @staticmethod
-    def slots(bits: int) -> Iterator[int]:
+    def ids(bits: int) -> Iterator[int]:
         """Set bits in ascending order; skips empty bytes at C speed."""
         data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
         for match in _NONZERO.finditer(data):
@@ -76,39 +76,30 @@ class Bits:
 
 @dataclass
 class CatalogIndex:
+    """Bit i of every bitset is the program with id i."""
+
     version: str
     built_at: float
-    ids: list[int]  # slot → program id
-    slot_of: dict[int, int]
-    everything: int
+    size: int  # largest program id + 1
+    everything: int  # published programs
     bits: dict[tuple[str, str], int]
-    organizations: dict[str, list[int]]  # organization code → slots
-    orders: dict[str, list[int]]  # sort → slots in that order
-    ranks: dict[str, list[int]]  # sort → rank of each slot
+    organizations: dict[str, list[int]]  # organization code → program ids
+    orders: dict[str, list[int]]  # sort → published program ids in that order
+    ranks: dict[str, list[int]]  # sort → position of each program id in that order
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
-
-    @property
-    def size(self) -> int:
-        return len(self.ids)
 
     def get(self, facet: str, value: str) -> int:
         return self.bits.get((facet, value), 0)
 
     def organization(self, code: str) -> int:
-        return Bits.from_slots(self.organizations.get(code, ()), self.size)
+        return Bits.from_ids(self.organizations.get(code, ()), self.size)
 
-    def from_ids(self, ids: Iterable[int]) -> int:
-        """Programs published after the index was built have no slot yet and are left out."""
-        slot_of = self.slot_of
-        return Bits.from_slots((slot_of[i] for i in ids if i in slot_of), self.size)
-
-    def text(self, words: Sequence[str], load: Callable[[], Iterable[tuple[int, bool]]]) -> tuple[int, int]:
-        """(all matches, title matches) of query words; `load` gives (program id, in title) pairs."""
+    def text(self, words: Sequence[str], load: Callable[[Sequence[str]], tuple[int, int]]) -> tuple[int, int]:
+        """(all matches, title matches) of query words, remembered per index."""
         key = tuple(words)
         found = self.text_cache.get(key)
         if found is None:
-            pairs = list(load())
-            found = (self.from_ids(i for i, _ in pairs), self.from_ids(i for i, in_title in pairs if in_title))
+            found = load(words)
             self.text_cache[key] = found
             if len(self.text_cache) > TEXT_CACHE_SIZE:
                 self.text_cache.popitem(last=False)
@@ -117,39 +108,32 @@ class CatalogIndex:
         return found
 
     def top(self, bits: int, sort: str, start: int, count: int, first: int = 0) -> list[int]:
-        """Slots `start`..`start + count` of `bits` in the given sort order; `first` (title
+        """Program ids `start`..`start + count` of `bits` in the given order; `first` (title
         matches) come before the rest when sorting by relevance."""
         if sort == "relevance" and first:
-            ordered = _chain_limited(Bits.slots(bits & first), Bits.slots(bits & ~first), start + count)
-            return ordered[start:]
-        if sort not in self.orders:  # popularity: slot order
-            return _take(Bits.slots(bits), start, count)
-        matches = bits.bit_count()
-        if matches * 20 < self.size:  # a narrow match: sort its slots by rank
-            rank = self.ranks[sort]
-            return sorted(Bits.slots(bits), key=rank.__getitem__)[start : start + count]
+            head = self._ordered(bits & first, "popular", start + count)
+            tail = (
+                self._ordered(bits & ~first, "popular", start + count - len(head)) if len(head) < start + count else []
+            )
+            return (head + tail)[start : start + count]
+        return self._ordered(bits, sort if sort in self.orders else "popular", start + count)[start:]
+
+    def _ordered(self, bits: int, sort: str, limit: int) -> list[int]:
+        if not bits or limit <= 0:
+            return []
+        if bits.bit_count() * 20 < len(self.orders[sort]):  # a narrow match: sort its ids by rank
+            return sorted(Bits.ids(bits), key=self.ranks[sort].__getitem__)[:limit]
         data = bits.to_bytes((self.size + 7) // 8, "little")
-        chosen = (slot for slot in self.orders[sort] if data[slot >> 3] >> (slot & 7) & 1)
-        return _take(chosen, start, count)
+        chosen = (pid for pid in self.orders[sort] if data[pid >> 3] >> (pid & 7) & 1)
+        return _take(chosen, limit)
 
 
-def _take(slots: Iterator[int], start: int, count: int) -> list[int]:
-    out = []
-    for position, slot in enumerate(slots):
-        if position >= start + count:
-            break
-        if position >= start:
-            out.append(slot)
-    return out
-
-
-def _chain_limited(head: Iterator[int], tail: Iterator[int], limit: int) -> list[int]:
+def _take(ids: Iterator[int], limit: int) -> list[int]:
     out: list[int] = []
-    for slots in (head, tail):
-        for slot in slots:
-            if len(out) >= limit:
-                return out
-            out.append(slot)
+    for pid in ids:
+        if len(out) >= limit:
+            break
+        out.append(pid)
     return out
 
 
@@ -182,67 +166,68 @@ def build_index(version: str) -> CatalogIndex:
         .order_by("-popularity", "id")
         .values_list(*INDEX_FIELDS)
     )
-    size = len(rows)
-    slots: dict[tuple[str, str], list[int]] = {}
+    size = max((row[0] for row in rows), default=0) + 1
+    members: dict[tuple[str, str], list[int]] = {}
     organizations: dict[str, list[int]] = {}
     age_from: list[list[int]] = [[] for _ in range(MAX_AGE + 1)]
     age_to: list[list[int]] = [[] for _ in range(MAX_AGE + 1)]
 
-    def add(key: tuple[str, str], slot: int) -> None:
-        slots.setdefault(key, []).append(slot)
+    def add(key: tuple[str, str], pid: int) -> None:
+        members.setdefault(key, []).append(pid)
 
-    for slot, row in enumerate(rows):
+    for row in rows:
         values = dict(zip(INDEX_FIELDS, row, strict=True))
-        add(("direction", values["direction"]), slot)
-        add(("form", values["study_form"]), slot)
+        pid = values["id"]
+        add(("direction", values["direction"]), pid)
+        add(("form", values["study_form"]), pid)
         if values["uses_distance_learning"]:
-            add(("form", "distance"), slot)
+            add(("form", "distance"), pid)
         for level, name in LEVEL_FIELDS.items():
             if values[name]:
-                add(("level", level), slot)
+                add(("level", level), pid)
         for funding, name in FUNDING_FIELDS.items():
             if values[name]:
-                add(("funding", funding), slot)
+                add(("funding", funding), pid)
         if values["ovz_adapted"]:
-            add(("ovz", "1"), slot)
+            add(("ovz", "1"), pid)
         if values["open_seats"] > 0:
-            add(("free_seats", "1"), slot)
+            add(("free_seats", "1"), pid)
         mask = values["weekdays_mask"]
         for day in range(7):
             if mask >> day & 1:
-                add(("day", str(day)), slot)
-        add(("municipality", values["municipality__oktmo"]), slot)
-        organizations.setdefault(values["organization__code"], []).append(slot)
-        age_from[min(values["age_from"], MAX_AGE)].append(slot)
-        age_to[min(values["age_to"], MAX_AGE)].append(slot)
-    bits = {key: Bits.from_slots(found, size) for key, found in slots.items()}
+                add(("day", str(day)), pid)
+        add(("municipality", values["municipality__oktmo"]), pid)
+        organizations.setdefault(values["organization__code"], []).append(pid)
+        age_from[min(values["age_from"], MAX_AGE)].append(pid)
+        age_to[min(values["age_to"], MAX_AGE)].append(pid)
+    bits = {key: Bits.from_ids(found, size) for key, found in members.items()}
     # A program suits age a when age_from <= a <= age_to: prefix unions of both ends.
-    starts = [Bits.from_slots(found, size) for found in age_from]
-    ends = [Bits.from_slots(found, size) for found in age_to]
+    starts = [Bits.from_ids(found, size) for found in age_from]
+    ends = [Bits.from_ids(found, size) for found in age_to]
     started, not_ended = 0, Bits.any_of(ends)
     for age in range(MAX_AGE + 1):
         started |= starts[age]
         bits[("age", str(age))] = started & not_ended
         not_ended &= ~ends[age]
-    sort_keys: dict[str, Callable[[int], Any]] = {
-        "title": lambda s: (rows[s][17].lower(), rows[s][0]),
-        "new": lambda s: (-(rows[s][18].timestamp() if rows[s][18] else 0), -rows[s][0]),
-        "age": lambda s: (rows[s][13], s),
+    # Rows come most popular first; the other orders are sorted from that one, so ties keep popularity.
+    sort_keys: dict[str, Callable[[Sequence[Any]], Any]] = {
+        "title": lambda row: row[17].lower(),
+        "new": lambda row: -(row[18].timestamp() if row[18] else 0),
+        "age": lambda row: row[13],
     }
-    orders = {name: sorted(range(size), key=key) for name, key in sort_keys.items()}
+    orders = {"popular": [row[0] for row in rows]}
+    orders.update({name: [row[0] for row in sorted(rows, key=key)] for name, key in sort_keys.items()})
     ranks = {}
     for name, order in orders.items():
         rank = [0] * size
-        for position, slot in enumerate(order):
-            rank[slot] = position
+        for position, pid in enumerate(order):
+            rank[pid] = position
         ranks[name] = rank
-    ids = [row[0] for row in rows]
     return CatalogIndex(
         version=version,
         built_at=time.monotonic(),
-        ids=ids,
-        slot_of={pid: slot for slot, pid in enumerate(ids)},
-        everything=(1 << size) - 1,
+        size=size,
+        everything=Bits.from_ids(orders["popular"], size),
         bits=bits,
         organizations=organizations,
         orders=orders,

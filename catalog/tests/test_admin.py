@@ -11,12 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, Role, RoleAssignment, User
-from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot
+from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people"}
-READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing}
+READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing, SearchPosting}
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 
 

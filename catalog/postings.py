@@ -1,0 +1,137 @@
+"""The inverted index of program search documents (SearchPosting): kept here, read by search.
+
+PostgreSQL analyses the text (the `russian` configuration builds each program's tsvector) and
+this module turns the lexemes into one bitmap over program ids per lexeme. SQLite stores stems
+computed in Python (catalog.text), so the same postings come out of both databases.
+"""
+
+import functools
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.db import connection, transaction
+
+from catalog import text
+from catalog.models import MAX_LEXEME, Program, SearchPosting
+
+CHUNK = 500  # programs or lexemes per statement: SQLite takes at most 999 parameters
+
+Lexemes = dict[int, tuple[set[str], set[str]]]  # program id → (all lexemes, lexemes of the title)
+
+
+def document_lexemes(program_ids: Sequence[int] | None = None) -> Iterator[tuple[int, set[str], set[str]]]:
+    """(program id, lexemes of its document, lexemes of its title) for the given programs (all)."""
+    chunks: Iterable[Sequence[int] | None] = (
+        [None] if program_ids is None else (program_ids[i : i + CHUNK] for i in range(0, len(program_ids), CHUNK))
+    )
+    for chunk in chunks:
+        if connection.vendor == "postgresql":
+            sql = (
+                "SELECT id, tsvector_to_array(search_document), tsvector_to_array(ts_filter(search_document, '{a}')) "
+                "FROM catalog_program"
+            )
+            with connection.cursor() as cursor:
+                if chunk is None:
+                    cursor.execute(sql)
+                else:
+                    cursor.execute(sql + " WHERE id = ANY(%s)", [list(chunk)])
+                for pid, lexemes, title in cursor.fetchall():
+                    yield pid, _short(lexemes), _short(title)
+            continue
+        queryset = Program.objects.all() if chunk is None else Program.objects.filter(pk__in=chunk)
+        for pid, document, title in queryset.values_list("id", "search_document", "title").iterator(chunk_size=2000):
+            yield pid, _short(document.split()), _short(text.stems(title))
+
+
+def _short(lexemes: Iterable[str]) -> set[str]:
+    return {lexeme for lexeme in lexemes if len(lexeme) <= MAX_LEXEME}
+
+
+def _set_bit(bitmap: bytearray, bit: int, value: bool) -> None:
+    if len(bitmap) <= bit >> 3:
+        if not value:
+            return
+        bitmap.extend(bytes((bit >> 3) + 1 - len(bitmap)))
+    if value:
+        bitmap[bit >> 3] |= 1 << (bit & 7)
+    else:
+        bitmap[bit >> 3] &= ~(1 << (bit & 7)) & 0xFF
+
+
+def rebuild_postings() -> int:
+    """The whole index from the documents; returns the number of lexemes."""
+    programs: dict[str, bytearray] = {}
+    titles: dict[str, bytearray] = {}
+    for pid, lexemes, title in document_lexemes():
+        for lexeme in lexemes:
+            _set_bit(programs.setdefault(lexeme, bytearray()), pid, True)
+        for lexeme in title:
+            _set_bit(titles.setdefault(lexeme, bytearray()), pid, True)
+    with transaction.atomic():
+        SearchPosting.objects.all().delete()
+        SearchPosting.objects.bulk_create(
+            [
+                SearchPosting(lexeme=lexeme, programs=bytes(bitmap), title_programs=bytes(titles.get(lexeme, b"")))
+                for lexeme, bitmap in programs.items()
+            ],
+            batch_size=1000,
+        )
+    return len(programs)
+
+
+def update_postings(before: Lexemes, after: Lexemes) -> None:
+    """Move the programs' bits from the lexemes they had to the ones they have now. Rows are
+    locked in lexeme order, so concurrent edits neither lose bits nor deadlock."""
+    changes: dict[str, list[tuple[int, bool, bool]]] = {}  # lexeme → (program, in document, in title)
+    for pid in before.keys() | after.keys():
+        old_all, old_title = before.get(pid, (set(), set()))
+        new_all, new_title = after.get(pid, (set(), set()))
+        for lexeme in (old_all ^ new_all) | (old_title ^ new_title):
+            changes.setdefault(lexeme, []).append((pid, lexeme in new_all, lexeme in new_title))
+    if not changes:
+        return
+    lexemes = sorted(changes)
+    with transaction.atomic():
+        SearchPosting.objects.bulk_create([SearchPosting(lexeme=lexeme) for lexeme in lexemes], ignore_conflicts=True)
+        for start in range(0, len(lexemes), CHUNK):
+            chunk = lexemes[start : start + CHUNK]
+            rows = list(SearchPosting.objects.select_for_update().filter(lexeme__in=chunk).order_by("lexeme"))
+            for row in rows:
+                programs, titles = bytearray(row.programs), bytearray(row.title_programs)
+                for pid, in_document, in_title in changes[row.lexeme]:
+                    _set_bit(programs, pid, in_document)
+                    _set_bit(titles, pid, in_title)
+                row.programs, row.title_programs = bytes(programs), bytes(titles)
+            SearchPosting.objects.bulk_update(rows, ["programs", "title_programs"])
+
+
+def query_lexemes(words: Sequence[str]) -> list[str]:
+    """The lexemes the database's own analysis gives the query words (stop words give none)."""
+    if connection.vendor != "postgresql":
+        return [text.stem(word) for word in words]
+    return [lexeme for lexeme in map(_pg_lexeme, words) if lexeme]
+
+
+@functools.lru_cache(maxsize=20_000)
+def _pg_lexeme(word: str) -> str | None:
+    # The dictionary never changes while the server runs: each word is asked once per process.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (ts_lexize('russian_stem', %s))[1]", [word])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def matches(words: Sequence[str]) -> tuple[int, int]:
+    """Bitsets over program ids: programs whose document has a word beginning with every query
+    word, and those where every such word is in the title («робот» finds «Робототехника»)."""
+    everything: int | None = None
+    in_titles: int | None = None
+    for lexeme in query_lexemes(words):
+        found, titled = 0, 0
+        for programs, titles in SearchPosting.objects.filter(lexeme__startswith=lexeme).values_list(
+            "programs", "title_programs"
+        ):
+            found |= int.from_bytes(programs, "little")
+            titled |= int.from_bytes(titles, "little")
+        everything = found if everything is None else everything & found
+        in_titles = titled if in_titles is None else in_titles & titled
+    return everything or 0, in_titles or 0

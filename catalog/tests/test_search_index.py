@@ -1,0 +1,133 @@
+"""The bitset search index and the postings it reads agree with the database they summarize."""
+
+import itertools
+import threading
+
+import pytest
+from django.db.models import Q
+
+from catalog import postings, search_index
+from catalog.models import ModerationStatus, Program, SearchPosting
+from catalog.search import SearchParams, published_programs, search_programs
+from catalog.search_index import build_index, catalog_version, current_index, new_catalog_version
+from core.testing import make_program
+
+pytestmark = pytest.mark.django_db
+
+
+def posting_bits() -> dict[str, tuple[int, int]]:
+    return {
+        row.lexeme: (int.from_bytes(row.programs, "little"), int.from_bytes(row.title_programs, "little"))
+        for row in SearchPosting.objects.all()
+    }
+
+
+def test_incremental_postings_equal_a_rebuild_from_scratch(personas, published_program):
+    program = make_program(personas.org_b, "Шахматы", direction="sport", actor=personas.operator_b)
+    program.title = "Судомоделирование"
+    program.summary = "Строим модели кораблей."
+    from catalog import services
+
+    services.save_program(personas.operator_b, program)
+    incremental = {lexeme: bits for lexeme, bits in posting_bits().items() if bits != (0, 0)}
+    postings.rebuild_postings()
+    assert posting_bits() == incremental
+    lexemes = {lexeme for lexeme, (programs, _) in incremental.items() if programs >> program.pk & 1}
+    assert any(lexeme.startswith("судомодел") for lexeme in lexemes)
+    assert not any(lexeme.startswith("шахмат") for lexeme in lexemes)  # the old title left no trace
+
+
+def test_matches_need_every_word_and_title_matches_need_it_in_the_title(personas):
+    robots = make_program(personas.org_a, "Робототехника", summary="Конструируем и программируем роботов.")
+    python = make_program(personas.org_a, "Программирование на Python", summary="Пишем игры.")
+    found, in_title = postings.matches(["программа"])
+    assert found >> robots.pk & 1 and found >> python.pk & 1  # «программ…» begins words of both
+    assert in_title >> python.pk & 1 and not in_title >> robots.pk & 1
+    found, _ = postings.matches(["программируем", "роботов"])
+    assert found >> robots.pk & 1 and not found >> python.pk & 1
+
+
+FILTERS = {
+    "directions": [(), ("technical",), ("technical", "arts")],
+    "age": [None, 6, 13],
+    "funding": [(), ("free",), ("paid", "certificate")],
+    "free_seats": [False, True],
+    "days": [(), ("5",)],
+}
+
+
+def reference(params: SearchParams) -> set[int]:
+    """The same conditions written as a database query, independently of the index."""
+    q = Q()
+    if params.directions:
+        q &= Q(direction__in=params.directions)
+    if params.age is not None:
+        q &= Q(age_from__lte=params.age, age_to__gte=params.age)
+    if params.funding:
+        fields = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
+        funding = Q()
+        for value in params.funding:
+            funding |= Q(**{fields[value]: True})
+        q &= funding
+    if params.free_seats:
+        q &= Q(open_seats__gt=0)
+    ids = set(published_programs().filter(q).values_list("pk", flat=True))
+    if params.days:
+        masks = dict(Program.objects.filter(pk__in=ids).values_list("pk", "weekdays_mask"))
+        ids = {pk for pk in ids if any(masks[pk] >> int(d) & 1 for d in params.days)}
+    return ids
+
+
+def test_index_filters_counts_and_order_agree_with_the_database(personas):
+    for n, (direction, ages, paid) in enumerate(
+        itertools.product(["technical", "arts", "sport"], [(5, 8), (10, 16)], [False, True])
+    ):
+        make_program(
+            personas.org_a if n % 2 else personas.org_b,
+            f"Программа {n}",
+            direction=direction,
+            age_from=ages[0],
+            age_to=ages[1],
+            is_free=not paid,
+            is_paid=paid,
+            price_per_month=1000 if paid else None,
+            popularity=n * 7 % 5,
+        )
+    make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
+    for values in itertools.product(*FILTERS.values()):
+        params = SearchParams(**dict(zip(FILTERS, values, strict=True)), page_size=50)
+        result = search_programs(params)
+        expected = reference(params)
+        assert {p.pk for p in result.programs} == expected, params
+        assert result.total == len(expected), params
+        popularity = [p.popularity for p in result.programs]
+        assert popularity == sorted(popularity, reverse=True), params
+        direction_counts = {v.value: v.count for v in result.facets["direction"]}
+        for direction, count in direction_counts.items():
+            assert count == len(reference(params.without(directions=(direction,)))), (params, direction)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_index_is_reused_until_stale_then_rebuilt_in_the_background(settings, personas):
+    settings.OPORA_FACET_CACHE_SECONDS = 60
+    search_index._index = None
+    first = current_index()
+    assert current_index() is first  # nothing changed: the same index
+    make_program(personas.org_a, "Новая программа")
+    new_catalog_version()
+    assert current_index() is first  # changed, but younger than a minute: still served
+    first.built_at -= 61
+    assert current_index() is first  # the stale index answers while a new one is built
+    for thread in threading.enumerate():
+        if thread.name == "catalog-index":
+            thread.join(10)
+    rebuilt = current_index()
+    assert rebuilt is not first and rebuilt.version == catalog_version()
+    assert rebuilt.everything.bit_count() == first.everything.bit_count() + 1
+    search_index._index = None
+
+
+def test_index_of_an_empty_catalog():
+    index = build_index("v")
+    assert index.everything == 0
+    assert index.top(0, "popular", 0, 20) == []
