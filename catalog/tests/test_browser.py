@@ -90,6 +90,22 @@ def test_search_works_without_javascript_on_a_phone(live_server, browser, catalo
     context.close()
 
 
+def test_filters_fold_on_a_phone_and_stay_open_on_a_desktop(live_server, browser, catalog_for_browser):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(live_server.url + "/programs/?q=шахматы")
+    direction = page.get_by_role("checkbox", name="Физкультурно-спортивная")
+    assert direction.is_hidden()  # results first: the filters are folded
+    page.get_by_text("Фильтры", exact=True).click()
+    assert direction.is_visible()
+    page.screenshot(path=str(SHOTS / "filters-phone.png"), full_page=True)
+    phone.close()
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    desktop.goto(live_server.url + "/programs/?q=шахматы")
+    assert desktop.get_by_role("checkbox", name="Физкультурно-спортивная").is_visible()
+    desktop.close()
+
+
 def test_keyboard_user_reaches_the_search_and_the_visually_impaired_version(live_server, browser, catalog_for_browser):
     page = browser.new_page()
     page.goto(live_server.url + "/")
