@@ -766,7 +766,9 @@ class ProgramMaker:
             program = item.program
             teachers += [Program.teachers.through(program_id=program.pk, teacher_id=t) for t in item.teachers]
             if program.ovz_adapted:
-                for category in self.rng.sample(self.ovz_categories, self.rng.randint(1, 3)):
+                for category in self.rng.sample(
+                    self.ovz_categories, min(len(self.ovz_categories), self.rng.randint(1, 3))
+                ):
                     categories.append(Program.ovz_categories.through(program_id=program.pk, ovzcategory_id=category))
             codes = [
                 code

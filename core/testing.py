@@ -109,6 +109,25 @@ def make_group(
     )
 
 
+def make_child(guardian_user: User, first_name: str = "Маша", age_on: date | None = None, age: int = 9) -> Any:
+    """A child of `guardian_user` who is `age` full years old on `age_on` (default: today)."""
+    from people.models import Child, Guardian
+
+    day = age_on or timezone.localdate()
+    guardian, _ = Guardian.objects.get_or_create(
+        user=guardian_user, defaults={"last_name": guardian_user.last_name, "first_name": guardian_user.first_name}
+    )
+    child = Child.objects.create(
+        last_name=guardian_user.last_name,
+        first_name=first_name,
+        birth_date=day.replace(year=day.year - age) - timedelta(days=30),
+        sex=Child.Sex.FEMALE,
+        municipality=Municipality.objects.order_by("pk")[0],
+    )
+    child.guardians.add(guardian)
+    return child
+
+
 @dataclass
 class Personas:
     """Two of everything, so every test can check the owner, the outsider and the read-only."""

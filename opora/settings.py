@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "territory",
     "catalog",
     "people",
+    "enrollment",
 ]
 
 MIDDLEWARE = [
@@ -175,3 +176,7 @@ LOGGING = {
 # Catalog search: page size and how long facet counts may be served from cache.
 OPORA_PAGE_SIZE = 20
 OPORA_FACET_CACHE_SECONDS = env_int("OPORA_FACET_CACHE_SECONDS", 60)
+# Enrollment: how many applications a child may have in progress at once, and how many days a
+# family has to answer an invitation before the seat goes to the next child in the queue.
+OPORA_MAX_ACTIVE_APPLICATIONS = env_int("OPORA_MAX_ACTIVE_APPLICATIONS", 5)
+OPORA_INVITATION_DAYS = env_int("OPORA_INVITATION_DAYS", 3)

@@ -14,9 +14,10 @@ from accounts.models import ApiToken, Role, RoleAssignment, User
 from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
+from enrollment.models import Application, ApplicationEvent
 
-PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people"}
-READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing, SearchPosting}
+PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
+READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing, SearchPosting, Application, ApplicationEvent}
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 
 

@@ -1,0 +1,130 @@
+"""Applications (заявки) of children to programs and groups, and the history of each.
+
+A seat is held by an application that is invited (приглашение, with a deadline) or enrolled
+(зачислен). The group's `seats_taken` counts them; it moves only together with the status, in
+the same transaction, by a conditional UPDATE, and the database refuses a count above capacity.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from core.models import PublicEntity
+
+
+class ApplicationStatus(models.TextChoices):
+    NEW = "new", "Новая"
+    REVIEWING = "reviewing", "На рассмотрении"
+    INVITED = "invited", "Приглашение"
+    ENROLLED = "enrolled", "Зачислен"
+    WAITLISTED = "waitlisted", "В очереди"
+    REJECTED = "rejected", "Отказ"
+    CANCELLED = "cancelled", "Отменена семьёй"
+    EXPIRED = "expired", "Истёк срок"
+    EXPELLED = "expelled", "Отчислен"
+
+
+S = ApplicationStatus
+ACTIVE_STATUSES = (S.NEW, S.REVIEWING, S.INVITED, S.ENROLLED, S.WAITLISTED)
+SEAT_STATUSES = (S.INVITED, S.ENROLLED)
+
+
+class Application(PublicEntity):
+    CODE_PREFIX = "AP"
+
+    child = models.ForeignKey(
+        "people.Child", verbose_name="ребёнок", on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="заявитель", on_delete=models.PROTECT, related_name="applications"
+    )
+    program = models.ForeignKey(
+        "catalog.Program", verbose_name="программа", on_delete=models.PROTECT, related_name="applications"
+    )
+    # Empty for "any group of this program" until a seat is given.
+    group = models.ForeignKey(
+        "catalog.Group",
+        verbose_name="группа",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    status = models.CharField("статус", max_length=16, choices=ApplicationStatus.choices, default=S.NEW)
+    deadline = models.DateTimeField("ответить на приглашение до", null=True, blank=True)
+    waitlisted_at = models.DateTimeField("в очереди с", null=True, blank=True)
+    reason = models.TextField("причина", blank=True)
+    # The same key from the same person is the same application: double clicks, retries, reconnects.
+    idempotency_key = models.CharField("ключ повтора", max_length=64)
+
+    class Meta:
+        verbose_name = "заявка"
+        verbose_name_plural = "заявки"
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["applicant", "idempotency_key"], name="application_idempotency_key"),
+            models.UniqueConstraint(
+                fields=["child", "program"],
+                condition=Q(status__in=ACTIVE_STATUSES),
+                name="application_one_active_per_child_and_program",
+                violation_error_message="У ребёнка уже есть действующая заявка на эту программу.",
+            ),
+            models.CheckConstraint(
+                name="application_seat_has_group",
+                violation_error_message="Приглашённый или зачисленный ребёнок должен быть в группе.",
+                condition=~Q(status__in=SEAT_STATUSES) | Q(group__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="application_invitation_has_deadline",
+                violation_error_message="У приглашения должен быть срок ответа.",
+                condition=~Q(status=S.INVITED) | Q(deadline__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="application_waitlist_has_time",
+                violation_error_message="У заявки в очереди должно быть время постановки.",
+                condition=~Q(status=S.WAITLISTED) | Q(waitlisted_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["group", "status", "waitlisted_at"], name="application_group_queue"),
+            models.Index(fields=["program", "status", "waitlisted_at"], name="application_program_queue"),
+            models.Index(fields=["child", "status"], name="application_child_status"),
+            models.Index(fields=["status", "deadline"], name="application_deadline"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.child} → {self.program}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class ApplicationEvent(models.Model):
+    """One transition of an application: who, when, from which status to which, and why."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField("время", auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Пусто — система (очередь, истечение срока).",
+    )
+    from_status = models.CharField("было", max_length=16, choices=ApplicationStatus.choices, blank=True)
+    to_status = models.CharField("стало", max_length=16, choices=ApplicationStatus.choices)
+    group = models.ForeignKey(
+        "catalog.Group", verbose_name="группа", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField("причина", blank=True)
+
+    class Meta:
+        verbose_name = "событие заявки"
+        verbose_name_plural = "история заявок"
+        ordering = ["application", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"

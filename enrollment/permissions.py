@@ -1,0 +1,27 @@
+"""Who may see and decide on applications: the family, the organization, its moderators."""
+
+from django.db.models import Q
+
+from accounts.roles import Principal
+from core import scope
+from enrollment.models import Application
+from people.models import Child
+
+
+def application_rule(p: Principal, action: scope.Action) -> Q:
+    if not p.is_authenticated or p.user_id is None:
+        return scope.NOTHING
+    own_org = Q(program__organization__in=p.operated_organization_ids)
+    if action == "change":
+        return own_org
+    moderated = Q(program__municipality__in=p.municipality_ids) | Q(program__municipality__region__in=p.region_ids)
+    if action == "moderate":
+        return moderated
+    staff = own_org | Q(program__organization__in=p.teaching_organization_ids) | moderated
+    if action == "office":
+        return staff
+    family = Q(applicant_id=p.user_id) | Q(child__in=Child.objects.filter(guardians__user_id=p.user_id))
+    return family | staff
+
+
+scope.register(Application, application_rule)

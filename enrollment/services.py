@@ -1,0 +1,291 @@
+"""Enrollment actions: applying, and every status change of an application, in one place.
+
+Each action is one transaction that writes the application's history and the audit log and
+notifies the family after commit. Seats move with statuses: taking one is a conditional UPDATE
+(`seats_taken < capacity`), so concurrent invitations can never oversell a group, and the
+database's check constraint refuses a count above capacity whatever the code does.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from catalog import search
+from catalog.models import Group, ModerationStatus, Program
+from catalog.services import refresh_program_groups
+from core import audit, scope
+from enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Application, ApplicationEvent
+from enrollment.models import ApplicationStatus as S
+from people.models import Child
+
+
+@dataclass(frozen=True)
+class Transition:
+    label: str
+    sources: frozenset[str]
+    target: str
+    by: str  # "organization", "family" or "system"
+    needs_reason: bool = False
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "review": Transition("Взять на рассмотрение", frozenset({S.NEW}), S.REVIEWING, "organization"),
+    "invite": Transition("Пригласить", frozenset({S.NEW, S.REVIEWING, S.WAITLISTED}), S.INVITED, "organization"),
+    "enroll": Transition("Зачислить", frozenset({S.INVITED}), S.ENROLLED, "organization"),
+    "waitlist": Transition("Поставить в очередь", frozenset({S.NEW, S.REVIEWING}), S.WAITLISTED, "organization"),
+    "reject": Transition(
+        "Отказать", frozenset({S.NEW, S.REVIEWING, S.WAITLISTED, S.INVITED}), S.REJECTED, "organization", True
+    ),
+    "cancel": Transition(
+        "Отменить заявку", frozenset({S.NEW, S.REVIEWING, S.WAITLISTED, S.INVITED}), S.CANCELLED, "family"
+    ),
+    "expire": Transition("Срок ответа истёк", frozenset({S.INVITED}), S.EXPIRED, "system"),
+    "expel": Transition("Отчислить", frozenset({S.ENROLLED}), S.EXPELLED, "organization", True),
+}
+
+
+def _is_guardian_of(user: Any, child: Child) -> bool:
+    return bool(user and user.is_authenticated and child.guardians.filter(user=user).exists())
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _open_groups(program: Program, now: datetime) -> list[Group]:
+    return [g for g in program.groups.current().order_by("start_date", "pk") if g.enrollment_open(now)]
+
+
+def _check_application(child: Child, program: Program, group: Group | None, now: datetime) -> None:
+    """The rules a new application must satisfy, each with a message for the family."""
+    if program.status != ModerationStatus.PUBLISHED:
+        raise ValidationError("Программа не опубликована: запись на неё закрыта.")
+    if group is not None and group.program_id != program.pk:
+        raise ValidationError({"group": "Эта группа относится к другой программе."})
+    open_groups = _open_groups(program, now)
+    if group is not None and group not in open_groups:
+        raise ValidationError({"group": "Приём заявок в эту группу сейчас закрыт."})
+    if not open_groups:
+        raise ValidationError("Приём заявок на программу сейчас закрыт.")
+    candidates = [group] if group is not None else open_groups
+    fits = [
+        g
+        for g in candidates
+        if (g.age_from if g.age_from is not None else program.age_from)
+        <= _age_on(child.birth_date, g.start_date)
+        <= (g.age_to if g.age_to is not None else program.age_to)
+    ]
+    if not fits:
+        age = _age_on(child.birth_date, candidates[0].start_date)
+        raise ValidationError(
+            f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
+            f"{program.age_from}–{program.age_to} лет."
+        )
+    active = Application.objects.filter(child=child, status__in=ACTIVE_STATUSES)
+    if active.filter(program=program).exists():
+        raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")
+    limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
+    if active.exclude(status=S.ENROLLED).count() >= limit:
+        raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
+
+
+def apply(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Application:
+    """A family's application. The same key from the same person returns the first application:
+    a double click or a retried request never makes two."""
+    if not idempotency_key or len(idempotency_key) > 64:
+        raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
+    existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return _same_request(existing, child, program, group)
+    if not _is_guardian_of(actor, child):
+        raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
+    now = timezone.now()
+    _check_application(child, program, group, now)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
+            )
+            _record(actor, application, "", S.NEW)
+    except IntegrityError:
+        # Two identical requests raced: the other one won, and its application is this one.
+        existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
+        return _same_request(existing, child, program, group)
+    return application
+
+
+def _same_request(existing: Application, child: Child, program: Program, group: Group | None) -> Application:
+    if (existing.child_id, existing.program_id, existing.group_id) != (
+        child.pk,
+        program.pk,
+        getattr(group, "pk", None),
+    ):
+        raise ValidationError("Этот ключ повтора уже использован для другой заявки.")
+    return existing
+
+
+def allowed_transitions(application: Application) -> list[str]:
+    return [name for name, t in TRANSITIONS.items() if application.status in t.sources]
+
+
+def _check_actor(actor: Any, application: Application, transition: Transition) -> None:
+    if transition.by == "system":
+        if actor is not None:
+            raise PermissionDenied("Это действие выполняет только система.")
+    elif transition.by == "family":
+        if not _is_guardian_of(actor, application.child):
+            raise PermissionDenied("Отменить заявку может только законный представитель ребёнка.")
+    elif not scope.can(actor, application, "change"):
+        raise PermissionDenied("Решение по заявке принимает организация, которая ведёт программу.")
+
+
+def change_status(
+    actor: Any,
+    application: Application,
+    name: str,
+    *,
+    reason: str = "",
+    group: Group | None = None,
+    now: datetime | None = None,
+) -> Application:
+    """Move an application along one transition; seats and the queue follow."""
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        raise ValidationError(f"Неизвестное действие «{name}».")
+    reason = reason.strip()
+    if transition.needs_reason and not reason:
+        raise ValidationError({"reason": "Укажите причину: её увидит семья."})
+    _check_actor(actor, application, transition)
+    now = now or timezone.now()
+    with transaction.atomic():
+        # The row lock makes two decisions on one application happen one after the other.
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status not in transition.sources:
+            raise ValidationError(
+                f"Действие «{transition.label}» невозможно: заявка в статусе «{S(current.status).label}»."
+            )
+        _apply_transition(actor, current, transition, reason, group, now)
+    application.refresh_from_db()
+    return application
+
+
+def _apply_transition(
+    actor: Any, application: Application, transition: Transition, reason: str, group: Group | None, now: datetime
+) -> None:
+    previous, released = application.status, None
+    if transition.target == S.INVITED:
+        application.group = _take_seat(application, group)
+        application.deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
+    elif previous in SEAT_STATUSES and transition.target not in SEAT_STATUSES:
+        released = application.group
+        if released is not None:
+            _release_seat(released.pk)
+    if transition.target == S.WAITLISTED:
+        application.waitlisted_at = now
+    if transition.target != S.INVITED:
+        application.deadline = None
+    application.status = transition.target
+    application.reason = reason or application.reason
+    application.save(update_fields=["status", "group", "deadline", "waitlisted_at", "reason", "updated_at"])
+    _record(actor, application, previous, transition.target, reason)
+    if released is not None:
+        offer_freed_seats(released, now)
+    refresh_program_groups([application.program_id])
+    search.bump_catalog_version()
+
+
+def _take_seat(application: Application, group: Group | None) -> Group:
+    """Hold a seat in the chosen group, the application's group, or any open group of the program."""
+    choice = group or application.group
+    if choice is not None and choice.program_id != application.program_id:
+        raise ValidationError({"group": "Эта группа относится к другой программе."})
+    candidates = (
+        [choice] if choice is not None else list(application.program.groups.current().order_by("start_date", "pk"))
+    )
+    for candidate in candidates:
+        taken = Group.objects.filter(pk=candidate.pk, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+        if taken:
+            return candidate
+    raise ValidationError("Свободных мест нет — заявку можно поставить в очередь.")
+
+
+def _release_seat(group_id: int) -> None:
+    Group.objects.filter(pk=group_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+
+
+def offer_freed_seats(group: Group, now: datetime) -> list[Application]:
+    """Invite the next children in the queue while the group has free seats: those who asked
+    for this group, or for any group of its program, in the order they were queued."""
+    offered: list[Application] = []
+    while True:
+        seats = Group.objects.filter(pk=group.pk).values_list("capacity", "seats_taken").get()
+        if seats[1] >= seats[0]:
+            return offered
+        candidate = (
+            Application.objects.select_for_update()
+            .filter(Q(group=group) | Q(group__isnull=True, program_id=group.program_id), status=S.WAITLISTED)
+            .order_by("waitlisted_at", "pk")
+            .first()
+        )
+        if candidate is None:
+            return offered
+        try:
+            _apply_transition(None, candidate, TRANSITIONS["invite"], "", group, now)
+        except ValidationError:
+            return offered  # a concurrent invitation took the seat first
+        offered.append(candidate)
+
+
+def expire_overdue(now: datetime | None = None) -> int:
+    """Expire invitations whose deadline passed; their seats go to the queue. Returns how many."""
+    now = now or timezone.now()
+    overdue = list(
+        Application.objects.filter(status=S.INVITED, deadline__lt=now).order_by("deadline").values_list("pk", flat=True)
+    )
+    for pk in overdue:
+        try:
+            change_status(None, Application.objects.get(pk=pk), "expire", now=now)
+        except ValidationError:
+            continue  # answered or cancelled meanwhile
+    return len(overdue)
+
+
+def waitlist_position(application: Application) -> int | None:
+    """1 for the first in the queue; None when the application is not waiting."""
+    if application.status != S.WAITLISTED or application.waitlisted_at is None:
+        return None
+    same_queue = Q(group=application.group) if application.group_id else Q(program=application.program, group=None)
+    ahead = Application.objects.filter(same_queue, status=S.WAITLISTED).filter(
+        Q(waitlisted_at__lt=application.waitlisted_at)
+        | Q(waitlisted_at=application.waitlisted_at, pk__lt=application.pk)
+    )
+    return ahead.count() + 1
+
+
+def _record(actor: Any, application: Application, previous: str, target: str, reason: str = "") -> None:
+    ApplicationEvent.objects.create(
+        application=application,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        from_status=previous,
+        to_status=target,
+        group=application.group,
+        reason=reason,
+    )
+    audit.record(actor, f"application.{target}", application, previous=previous, reason=reason)
+    label = S(target).label
+    body = f"Заявка {application.code} ({application.program.title}): статус «{label}»."
+    if reason:
+        body += f"\nПричина: {reason}"
+    if target == S.INVITED and application.deadline:
+        body += f"\nОтветьте до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}."
+    audit.notify_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)

@@ -1,0 +1,71 @@
+"""Many people acting at once on PostgreSQL: the last seats are never sold twice, and a request
+repeated in parallel makes one application."""
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from catalog.models import Group
+from core.testing import make_child, make_personas, make_program
+from enrollment.models import Application
+from enrollment.models import ApplicationStatus as S
+from enrollment.services import apply, change_status
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="row locks need PostgreSQL"),
+]
+
+
+def run_at_once(calls: list[Callable[[], Any]]) -> list[Any]:
+    """Start every call at the same instant, each in its own thread and connection."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(index: int) -> None:
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def test_the_last_seats_are_never_oversold():
+    personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
+    group = program.groups.get()
+    Group.objects.filter(pk=group.pk).update(capacity=5)
+    applications = [
+        apply(personas.family, make_child(personas.family, f"Ребёнок {n}", group.start_date), program, None, f"k{n}")
+        for n in range(12)
+    ]
+    results = run_at_once([lambda a=a: change_status(personas.operator_a, a, "invite").status for a in applications])
+    outcomes = Counter("invited" if r == S.INVITED else type(r).__name__ for r in results)
+    assert outcomes == {"invited": 5, "ValidationError": 7}, results
+    assert all("Свободных мест нет" in str(r) for r in results if isinstance(r, ValidationError))
+    group.refresh_from_db()
+    assert group.seats_taken == 5 == Application.objects.filter(status=S.INVITED, group=group).count()
+
+
+def test_a_request_repeated_in_parallel_makes_one_application():
+    personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
+    child = make_child(personas.family, age_on=program.groups.get().start_date)
+    results = run_at_once([lambda: apply(personas.family, child, program, None, "same-key").pk for _ in range(8)])
+    assert Application.objects.count() == 1
+    assert set(results) == {Application.objects.get().pk}, results

@@ -1,0 +1,235 @@
+"""The application state machine, its checks, seats and the queue, and who may do what."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from catalog.models import Group
+from core import scope
+from core.models import AuditEvent
+from core.testing import make_child, make_program
+from enrollment import services
+from enrollment.models import Application, ApplicationEvent
+from enrollment.models import ApplicationStatus as S
+from enrollment.services import TRANSITIONS, apply, change_status, expire_overdue, waitlist_position
+
+pytestmark = pytest.mark.django_db
+
+
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+@pytest.fixture
+def group(published_program) -> Group:
+    return published_program.groups.get()
+
+
+@pytest.fixture
+def child(personas, group):
+    return make_child(personas.family, age_on=group.start_date, age=9)
+
+
+@pytest.fixture
+def application(personas, child, published_program) -> Application:
+    return apply(personas.family, child, published_program, None, key())
+
+
+# Each status reached through the real transitions, from a new application.
+PATHS = {
+    S.NEW: [],
+    S.REVIEWING: ["review"],
+    S.INVITED: ["invite"],
+    S.ENROLLED: ["invite", "enroll"],
+    S.WAITLISTED: ["waitlist"],
+    S.REJECTED: ["reject"],
+    S.CANCELLED: ["cancel"],
+    S.EXPIRED: ["invite", "expire"],
+    S.EXPELLED: ["invite", "enroll", "expel"],
+}
+
+
+def actor_for(name: str, personas):
+    return {"family": personas.family, "organization": personas.operator_a, "system": None}[TRANSITIONS[name].by]
+
+
+def walk(application: Application, names: list[str], personas) -> Application:
+    for name in names:
+        application = change_status(actor_for(name, personas), application, name, reason="Причина")
+    return application
+
+
+def test_applying_creates_a_new_application_with_its_history(personas, child, published_program):
+    application = apply(personas.family, child, published_program, None, "k-1")
+    assert application.status == S.NEW and application.group is None
+    assert list(application.events.values_list("from_status", "to_status")) == [("", S.NEW)]
+    assert AuditEvent.objects.filter(action="application.new", object_id=str(application.pk)).exists()
+
+
+def test_the_same_key_gives_the_same_application_and_a_reused_key_is_refused(personas, child, published_program, group):
+    first = apply(personas.family, child, published_program, None, "double-click")
+    assert apply(personas.family, child, published_program, None, "double-click") == first
+    assert Application.objects.count() == 1
+    with pytest.raises(ValidationError, match="уже использован"):
+        apply(personas.family, child, published_program, group, "double-click")
+
+
+@pytest.mark.parametrize(("status", "names"), PATHS.items())
+def test_every_transition_is_allowed_exactly_from_its_sources(personas, child, published_program, status, names):
+    for name, transition in TRANSITIONS.items():
+        Application.objects.all().delete()
+        Group.objects.update(seats_taken=0)
+        application = walk(apply(personas.family, child, published_program, None, key()), names, personas)
+        assert application.status == status
+        actor = actor_for(name, personas)
+        if status in transition.sources:
+            changed = change_status(actor, application, name, reason="Причина")
+            assert changed.status == transition.target, (status, name)
+            assert changed.events.last().to_status == transition.target
+        else:
+            with pytest.raises(ValidationError, match="невозможно"):
+                change_status(actor, application, name, reason="Причина")
+            application.refresh_from_db()
+            assert application.status == status, (status, name)
+
+
+def test_seats_follow_statuses(personas, application, group):
+    invited = change_status(personas.operator_a, application, "invite")
+    group.refresh_from_db()
+    assert invited.group == group and group.seats_taken == 1
+    assert invited.deadline is not None and invited.deadline > timezone.now()
+    change_status(personas.operator_a, invited, "enroll")
+    change_status(personas.operator_a, invited, "expel", reason="Переезд в другой город")
+    group.refresh_from_db()
+    assert group.seats_taken == 0
+    assert invited.events.last().reason == "Переезд в другой город"
+
+
+def test_a_full_group_refuses_an_invitation_and_the_queue_gets_the_freed_seat(personas, published_program, group):
+    Group.objects.filter(pk=group.pk).update(capacity=1)
+    first = apply(
+        personas.family, make_child(personas.family, "Аня", group.start_date), published_program, group, key()
+    )
+    second = apply(
+        personas.family, make_child(personas.family, "Ваня", group.start_date), published_program, None, key()
+    )
+    change_status(personas.operator_a, first, "invite")
+    with pytest.raises(ValidationError, match="Свободных мест нет"):
+        change_status(personas.operator_a, second, "invite")
+    second = change_status(personas.operator_a, second, "waitlist")
+    assert waitlist_position(second) == 1
+    change_status(personas.family, first, "cancel")
+    second.refresh_from_db()
+    assert second.status == S.INVITED and second.group == group  # offered automatically
+    assert second.events.last().actor is None  # by the system
+    group.refresh_from_db()
+    assert group.seats_taken == 1
+
+
+def test_an_unanswered_invitation_expires_and_passes_the_seat_on(personas, published_program, group):
+    Group.objects.filter(pk=group.pk).update(capacity=1)
+    first = apply(
+        personas.family, make_child(personas.family, "Аня", group.start_date), published_program, group, key()
+    )
+    second = apply(
+        personas.family, make_child(personas.family, "Ваня", group.start_date), published_program, group, key()
+    )
+    change_status(personas.operator_a, first, "invite")
+    change_status(personas.operator_a, second, "waitlist")
+    assert expire_overdue(timezone.now()) == 0
+    assert expire_overdue(timezone.now() + timedelta(days=4)) == 1
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == S.EXPIRED and second.status == S.INVITED
+
+
+def test_reasons_are_required_for_refusals_and_expulsions(personas, application):
+    with pytest.raises(ValidationError, match="причину"):
+        change_status(personas.operator_a, application, "reject", reason="  ")
+    application.refresh_from_db()
+    assert application.status == S.NEW
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("too_young", "программа — для детей"),
+        ("closed", "закрыт"),
+        ("duplicate", "уже есть действующая заявка"),
+        ("limit", "наибольшее число"),
+        ("draft", "не опубликована"),
+    ],
+)
+def test_application_checks_explain_themselves(personas, published_program, group, settings, setup, message):
+    child = make_child(personas.family, age_on=group.start_date, age=9)
+    program = published_program
+    if setup == "too_young":
+        child = make_child(personas.family, "Тима", group.start_date, age=4)
+    elif setup == "closed":
+        Group.objects.filter(pk=group.pk).update(enrollment_closes_at=timezone.now() - timedelta(days=1))
+    elif setup == "duplicate":
+        apply(personas.family, child, program, None, key())
+    elif setup == "limit":
+        settings.OPORA_MAX_ACTIVE_APPLICATIONS = 1
+        other = make_program(personas.org_a, "Шахматы")
+        apply(personas.family, child, other, None, key())
+    elif setup == "draft":
+        program = make_program(personas.org_a, "Черновик", status="draft")
+    before = Application.objects.count()
+    with pytest.raises(ValidationError, match=message):
+        apply(personas.family, child, program, None, key())
+    assert Application.objects.count() == before
+
+
+def test_only_the_guardian_applies_and_cancels_and_only_the_organization_decides(personas, child, published_program):
+    with pytest.raises(PermissionDenied):
+        apply(personas.other_family, child, published_program, None, key())
+    application = apply(personas.family, child, published_program, None, key())
+    with pytest.raises(PermissionDenied):
+        change_status(personas.other_family, application, "cancel")
+    for outsider in (personas.operator_b, personas.family, personas.municipal_x, personas.teacher_a):
+        with pytest.raises(PermissionDenied):
+            change_status(outsider, application, "invite")
+    with pytest.raises(PermissionDenied):
+        change_status(personas.operator_a, application, "expire")  # only the system expires
+    application.refresh_from_db()
+    assert application.status == S.NEW and ApplicationEvent.objects.filter(application=application).count() == 1
+
+
+def test_who_sees_an_application(personas, application):
+    visible = {
+        persona: scope.restrict(Application.objects.all(), getattr(personas, persona)).exists()
+        for persona in ("family", "other_family", "operator_a", "operator_b", "teacher_a", "municipal_x", "municipal_y")
+    }
+    assert visible == {
+        "family": True,
+        "other_family": False,
+        "operator_a": True,
+        "operator_b": False,
+        "teacher_a": True,
+        "municipal_x": True,
+        "municipal_y": False,
+    }
+
+
+def test_the_database_refuses_an_oversold_group_and_a_seat_without_a_group(personas, application, group):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Group.objects.filter(pk=group.pk).update(seats_taken=F("capacity") + 1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(status=S.ENROLLED, group=None)
+
+
+def test_a_group_of_another_program_is_refused(personas, child, published_program):
+    other = make_program(personas.org_a, "Шахматы").groups.get()
+    with pytest.raises(ValidationError, match="другой программе"):
+        apply(personas.family, child, published_program, other, key())
+
+
+def test_services_module_lists_every_status_in_some_path():
+    targets = {t.target for t in services.TRANSITIONS.values()} | {S.NEW}
+    assert targets == set(S.values) == set(PATHS)
