@@ -1,6 +1,7 @@
 import pytest
 
 from catalog.models import Program
+from core.browser import browser  # noqa: F401  (the Chromium fixture of browser tests)
 from core.testing import Personas, make_personas, make_program
 
 

@@ -11,7 +11,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
-from accounts.models import ORGANIZATION_ROLES, REGION_ROLES, ApiToken, Role, RoleAssignment, User
+from accounts.models import ORGANIZATION_ROLES, REGION_ROLES, ApiToken, Consent, Role, RoleAssignment, User
 from core.admin import ReadOnlyAdmin
 
 SCOPE_FIELDS = ("organization", "municipality", "region")
@@ -110,3 +110,13 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     fields = ("user", "name", "prefix", "digest", "created_at", "last_used_at")
     deletable = True
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    """Evidence of consent: given by the person when registering, never edited."""
+
+    list_display = ("user", "text_version", "accepted_at", "ip_address")
+    list_filter = ("text_version",)
+    search_fields = ("user__email",)
+    list_select_related = ("user",)

@@ -168,3 +168,20 @@ class ApiToken(models.Model):
         raw = "opora_" + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name, digest=hash_token(raw), prefix=raw[6:14])
         return token, raw
+
+
+class Consent(models.Model):
+    """A person's consent to the processing of personal data (152-ФЗ): which text, and when."""
+
+    user = models.ForeignKey(User, verbose_name="кто", on_delete=models.CASCADE, related_name="consents")
+    text_version = models.CharField("версия текста согласия", max_length=32)
+    accepted_at = models.DateTimeField("дано", auto_now_add=True)
+    ip_address = models.GenericIPAddressField("IP-адрес", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "согласие на обработку персональных данных"
+        verbose_name_plural = "согласия на обработку персональных данных"
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.text_version}"

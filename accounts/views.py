@@ -1,15 +1,20 @@
-"""The signed-in person's own settings: API tokens."""
+"""Accounts: a family registers and confirms the e-mail; a signed-in person manages API tokens."""
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import login, password_validation
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
+from accounts.consent import CONSENT_TEXT, CONSENT_VERSION
 from accounts.models import ApiToken, User
+from territory.models import Municipality
 
 
 class AuthenticatedRequest(HttpRequest):
@@ -46,3 +51,75 @@ def revoke_api_token(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     services.revoke_api_token(request.user, token)
     messages.success(request, f"Токен «{token.name}» отозван: запросы с ним больше не принимаются.")
     return redirect("accounts:api_tokens")
+
+
+class RegistrationForm(forms.Form):
+    email = forms.EmailField(label="Электронная почта")
+    last_name = forms.CharField(label="Фамилия", max_length=150)
+    first_name = forms.CharField(label="Имя", max_length=150)
+    patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
+    phone = forms.CharField(label="Телефон", max_length=32, required=False)
+    municipality = forms.ModelChoiceField(
+        label="Муниципалитет, где вы живёте", queryset=Municipality.objects.order_by("name"), empty_label="Выберите"
+    )
+    password1 = forms.CharField(label="Пароль", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(
+        label="Пароль ещё раз", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    consent = forms.BooleanField(
+        label="Я даю согласие на обработку персональных данных моих и моих детей",
+        error_messages={"required": "Без согласия на обработку персональных данных записать ребёнка нельзя."},
+    )
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("С этим адресом уже есть учётная запись: войдите или восстановите пароль.")
+        return email
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("password1") != data.get("password2"):
+            self.add_error("password2", "Пароли не совпадают.")
+        elif data.get("password1"):
+            try:
+                password_validation.validate_password(data["password1"], User(email=data.get("email", "")))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """A parent registers; the account opens once the e-mail is confirmed."""
+    form = RegistrationForm(request.POST or None)
+    if form.is_valid():
+        data = form.cleaned_data
+        services.register_guardian(
+            data["email"],
+            data["password1"],
+            last_name=data["last_name"],
+            first_name=data["first_name"],
+            patronymic=data["patronymic"],
+            phone=data["phone"],
+            municipality=data["municipality"],
+            ip_address=request.META.get("REMOTE_ADDR"),
+            confirmation_url=lambda token: request.build_absolute_uri(reverse("accounts:confirm", args=[token])),
+        )
+        return render(request, "accounts/registered.html", {"email": data["email"]})
+    return render(
+        request,
+        "accounts/register.html",
+        {"form": form, "consent_text": CONSENT_TEXT, "consent_version": CONSENT_VERSION},
+    )
+
+
+@require_GET
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user = services.confirm_email(token)
+    except ValidationError as error:
+        return render(request, "accounts/confirm_failed.html", {"error": error.messages[0]}, status=400)
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Адрес подтверждён. Добавьте ребёнка — и можно записываться.")
+    return redirect("family:cabinet")

@@ -106,7 +106,14 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
     if not _is_guardian_of(actor, child):
         raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
     now = timezone.now()
-    _check_application(child, program, group, now)
+    try:
+        _check_application(child, program, group, now)
+    except ValidationError:
+        # A parallel request with the same key may have created the application since the lookup above.
+        existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return _same_request(existing, child, program, group)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -134,6 +141,27 @@ def _same_request(existing: Application, child: Child, program: Program, group: 
 
 def allowed_transitions(application: Application) -> list[str]:
     return [name for name, t in TRANSITIONS.items() if application.status in t.sources]
+
+
+def permitted_actions(user: Any, application: Application) -> list[str]:
+    """The allowed transitions this person may make now: the family's as a guardian, the
+    organization's with "change" scope; never the system's. Checked once per side."""
+    sides: dict[str, bool] = {}
+    permitted = []
+    for name in allowed_transitions(application):
+        transition = TRANSITIONS[name]
+        if transition.by == "system":
+            continue
+        if transition.by not in sides:
+            try:
+                _check_actor(user, application, transition)
+            except PermissionDenied:
+                sides[transition.by] = False
+            else:
+                sides[transition.by] = True
+        if sides[transition.by]:
+            permitted.append(name)
+    return permitted
 
 
 def _check_actor(actor: Any, application: Application, transition: Transition) -> None:

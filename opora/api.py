@@ -15,15 +15,17 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from catalog.api import router as catalog_router
+from enrollment.api import router as enrollment_router
 from territory.api import router as territory_router
 
 api = NinjaAPI(
     title="Опора API",
     version="1",
     description=(
-        "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы.\n\n"
-        "Чтение открыто всем. Изменения — с токеном API в заголовке `Authorization: Bearer <токен>`; "
-        "токен выдаёт администратор командой `manage.py issue_api_token`."
+        "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы, заявки.\n\n"
+        "Каталог открыт всем; заявки видят только семья, организация и её модераторы. Изменения — с токеном "
+        "API в заголовке `Authorization: Bearer <токен>`; токен выпускается в кабинете («Токены API») или "
+        "командой `manage.py issue_api_token`."
     ),
     urls_namespace="api",
     # Swagger UI comes from ninja's static files; the validator badge would call validator.swagger.io.
@@ -31,6 +33,7 @@ api = NinjaAPI(
 )
 api.add_router("", territory_router)
 api.add_router("", catalog_router)
+api.add_router("", enrollment_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
 

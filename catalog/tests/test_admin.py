@@ -10,14 +10,14 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ApiToken, Role, RoleAssignment, User
+from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
 from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
 from enrollment.models import Application, ApplicationEvent
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
-READ_ONLY = {AuditEvent, ApiToken, ScheduleSlot, GroupFinancing, SearchPosting, Application, ApplicationEvent}
+READ_ONLY = {AuditEvent, ApiToken, Consent, ScheduleSlot, GroupFinancing, SearchPosting, Application, ApplicationEvent}
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 
 

@@ -651,6 +651,9 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/programs/{{code}}/transitions": {"post"},
         f"{API}/groups": {"post"},
         f"{API}/groups/{{code}}": {"get", "patch"},
+        f"{API}/applications": {"get", "post"},
+        f"{API}/applications/{{code}}": {"get"},
+        f"{API}/applications/{{code}}/transitions": {"post"},
     }
     assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
     assert document["paths"][f"{API}/programs"]["get"]["summary"] == "Поиск программ"

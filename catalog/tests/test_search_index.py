@@ -107,7 +107,7 @@ def test_index_filters_counts_and_order_agree_with_the_database(personas):
             assert count == len(reference(params.without(directions=(direction,)))), (params, direction)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_index_is_reused_until_stale_then_rebuilt_in_the_background(settings, personas):
     settings.OPORA_FACET_CACHE_SECONDS = 60
     search_index._index = None

@@ -18,7 +18,7 @@ from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply, change_status
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="row locks need PostgreSQL"),
 ]
 

@@ -1,0 +1,78 @@
+"""The organization's side of enrollment in the back office: the queue of applications, filtered,
+with decisions on one or many at once. Every decision goes through enrollment.services."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Program
+from core import scope
+from enrollment import services
+from enrollment.models import Application, ApplicationStatus
+
+# What the organization decides from the queue; expiry is the system's, cancelling the family's.
+QUEUE_ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by == "organization"}
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    applications = scope.restrict(Application.objects.all(), request.user, "office")
+    status = request.GET.get("status", "")
+    program = request.GET.get("program", "")
+    if status in ApplicationStatus.values:
+        applications = applications.filter(status=status)
+    if program:
+        applications = applications.filter(program__code=program)
+    applications = applications.select_related("child", "program", "group").order_by("created_at", "pk")
+    page = Paginator(applications, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
+    for application in page.object_list:
+        application.queue_position = services.waitlist_position(application)
+    programs = scope.restrict(Program.objects.all(), request.user, "office").filter(applications__isnull=False)
+    return render(
+        request,
+        "office/applications.html",
+        {
+            "page": page,
+            "status": status,
+            "program": program,
+            "statuses": ApplicationStatus.choices,
+            "programs": programs.distinct().order_by("title").values_list("code", "title"),
+            "actions": QUEUE_ACTIONS,
+            "filter_query": urlencode({k: v for k, v in (("status", status), ("program", program)) if v}),
+            "may_decide": scope.restrict(Application.objects.all(), request.user, "change").exists(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest) -> HttpResponse:
+    """One action on the selected applications; each is decided on its own, and the message says
+    which succeeded and why the others did not."""
+    action = request.POST.get("action", "")
+    codes = request.POST.getlist("application")
+    back = request.POST.get("back") or "office_applications:queue"
+    if action not in QUEUE_ACTIONS or not codes:
+        messages.error(request, "Выберите заявки и действие.")
+        return redirect(back)
+    done, failed = [], []
+    for code in codes:
+        try:
+            application = scope.get_in_scope(Application.objects.all(), request.user, "change", code=code)
+            services.change_status(request.user, application, action, reason=request.POST.get("reason", ""))
+            done.append(code)
+        except (ValidationError, PermissionDenied) as error:
+            failed.append(f"{code}: {' '.join(getattr(error, 'messages', [str(error)]))}")
+    if done:
+        messages.success(request, f"«{QUEUE_ACTIONS[action]}»: {', '.join(done)}.")
+    for problem in failed:
+        messages.error(request, problem)
+    return redirect(back)

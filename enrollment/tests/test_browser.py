@@ -1,0 +1,65 @@
+"""In Chromium: a family registers, confirms the e-mail, adds a child and applies; the organization
+invites and enrolls; the family sees «Зачислен»."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from core.browser import SHOTS
+from core.testing import PASSWORD, make_personas, make_program
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_from_registration_to_enrollment(live_server, browser):
+    personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
+    start = program.groups.get().start_date
+    birth = (start - timedelta(days=9 * 366)).isoformat()
+
+    family = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    family.goto(live_server.url + f"/programs/{program.code}/")
+    family.get_by_role("link", name="Войти и записать ребёнка").click()
+    family.get_by_role("link", name="Зарегистрируйтесь").click()
+    family.get_by_label("Электронная почта").fill("mama@example.ru")
+    family.get_by_label("Фамилия").fill("Иванова")
+    family.get_by_label("Имя").fill("Анна")
+    family.get_by_label("Муниципалитет, где вы живёте").select_option(label="Энск")
+    family.get_by_label("Пароль", exact=True).fill("ochen-dlinny-parol-42")
+    family.get_by_label("Пароль ещё раз").fill("ochen-dlinny-parol-42")
+    family.get_by_label("Я даю согласие").check()
+    family.get_by_role("button", name="Зарегистрироваться").click()
+    family.get_by_text("Почти готово").wait_for()
+    link = re.search(r"https?://\S+/accounts/confirm/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    family.goto(link.group(0))
+    family.get_by_role("heading", name="Мои дети и заявки").wait_for()
+
+    family.get_by_role("link", name="Добавить ребёнка").first.click()
+    family.get_by_label("Имя").fill("Маша")
+    family.get_by_label("Дата рождения").fill(birth)
+    family.get_by_label("Пол").select_option(label="Женский")
+    family.get_by_role("button", name="Сохранить").click()
+    family.goto(live_server.url + f"/programs/{program.code}/")
+    family.get_by_role("button", name="Подать заявку").click()
+    family.get_by_text("Новая").first.wait_for()
+    family.screenshot(path=str(SHOTS / "family-applied.png"), full_page=True)
+
+    office = browser.new_page(viewport={"width": 1280, "height": 900})
+    office.goto(live_server.url + "/accounts/login/")
+    office.get_by_label("Электронная почта").fill(personas.operator_a.email)
+    office.get_by_label("Пароль").fill(PASSWORD)
+    office.get_by_role("button", name="Войти").click()
+    office.goto(live_server.url + "/office/applications/")
+    for action in ("Пригласить", "Зачислить"):
+        office.get_by_label(re.compile("Выбрать заявку")).first.check()
+        office.get_by_label("Действие").select_option(label=action)
+        office.get_by_role("button", name="Выполнить").click()
+        office.get_by_text(f"«{action}»").wait_for()
+    office.screenshot(path=str(SHOTS / "office-applications.png"), full_page=True)
+
+    family.goto(live_server.url + "/family/")
+    assert family.get_by_text("Зачислен", exact=True).is_visible()
+    family.screenshot(path=str(SHOTS / "family-enrolled.png"), full_page=True)

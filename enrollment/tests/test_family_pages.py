@@ -1,0 +1,96 @@
+"""The family's pages: adding a child, applying from the program page, the cabinet, cancelling."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from core.testing import make_child
+from enrollment.models import Application
+from enrollment.models import ApplicationStatus as S
+from people.models import Child, Guardian
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def family_client(client, personas):
+    Guardian.objects.create(user=personas.family, last_name="Тест", first_name="Мама")
+    client.force_login(personas.family)
+    return client
+
+
+def test_a_parent_adds_a_child(family_client, personas):
+    response = family_client.post(
+        reverse("family:child_new"),
+        {
+            "last_name": "Тестова",
+            "first_name": "Маша",
+            "birth_date": (timezone.localdate() - timedelta(days=9 * 366)).isoformat(),
+            "sex": "f",
+            "municipality": personas.municipality_x.pk,
+        },
+    )
+    assert response.status_code == 302
+    child = Child.objects.get(first_name="Маша")
+    assert child.guardians.get().user == personas.family
+
+
+def test_a_child_born_tomorrow_or_adult_is_refused(family_client, personas):
+    for birth in (timezone.localdate() + timedelta(days=1), timezone.localdate() - timedelta(days=19 * 366)):
+        response = family_client.post(
+            reverse("family:child_new"),
+            {
+                "last_name": "Т",
+                "first_name": "Я",
+                "birth_date": birth.isoformat(),
+                "sex": "m",
+                "municipality": personas.municipality_x.pk,
+            },
+        )
+        assert response.status_code == 200
+        assert "будущем" in response.content.decode() or "до 18 лет" in response.content.decode()
+    assert not Child.objects.exists()
+
+
+def test_the_program_page_offers_the_form_and_applying_twice_makes_one_application(
+    family_client, personas, published_program
+):
+    group = published_program.groups.get()
+    child = make_child(personas.family, age_on=group.start_date)
+    page = family_client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert "Подать заявку" in page and str(child.uuid) in page
+    data = {"child": str(child.uuid), "group": group.code, "idempotency_key": "form-123"}
+    url = reverse("family:apply", args=[published_program.code])
+    assert family_client.post(url, data).status_code == 302
+    assert family_client.post(url, data).status_code == 302  # a double click
+    application = Application.objects.get()
+    cabinet = family_client.get(reverse("family:cabinet")).content.decode()
+    assert application.code in cabinet and "Новая" in cabinet
+    family_client.post(reverse("family:cancel", args=[application.code]))
+    application.refresh_from_db()
+    assert application.status == S.CANCELLED
+
+
+def test_another_family_cannot_apply_for_or_cancel_my_childs_application(client, personas, published_program):
+    group = published_program.groups.get()
+    child = make_child(personas.family, age_on=group.start_date)
+    Guardian.objects.create(user=personas.other_family, last_name="Чужая", first_name="Семья")
+    client.force_login(personas.other_family)
+    url = reverse("family:apply", args=[published_program.code])
+    assert client.post(url, {"child": str(child.uuid), "idempotency_key": "x"}).status_code == 404
+    from enrollment.services import apply
+
+    application = apply(personas.family, child, published_program, None, "k")
+    assert client.post(reverse("family:cancel", args=[application.code])).status_code == 404
+    application.refresh_from_db()
+    assert application.status == S.NEW
+
+
+def test_guests_are_invited_to_sign_in_and_staff_cannot_use_the_cabinet(client, personas, published_program):
+    page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert "Войти и записать ребёнка" in page
+    assert client.get(reverse("family:cabinet")).status_code == 302  # to the login page
+    client.force_login(personas.operator_a)
+    assert client.get(reverse("family:cabinet")).status_code == 403

@@ -1,0 +1,63 @@
+"""The organization's queue of applications: who sees it, filters, decisions one by one or in bulk."""
+
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from core.testing import make_child
+from enrollment.models import Application
+from enrollment.models import ApplicationStatus as S
+from enrollment.services import apply
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def applications(personas, published_program):
+    group = published_program.groups.get()
+    return [
+        apply(
+            personas.family,
+            make_child(personas.family, name, group.start_date),
+            published_program,
+            None,
+            uuid.uuid4().hex,
+        )
+        for name in ("Аня", "Ваня", "Петя")
+    ]
+
+
+def test_the_operator_sees_the_queue_and_filters_it(client, personas, applications):
+    client.force_login(personas.operator_a)
+    page = client.get(reverse("office_applications:queue")).content.decode()
+    assert all(a.code in page for a in applications) and "С выбранными" in page
+    filtered = client.get(reverse("office_applications:queue"), {"status": S.ENROLLED}).content.decode()
+    assert "Заявок нет" in filtered
+
+
+def test_bulk_invite_then_enroll_and_a_refusal_needs_a_reason(client, personas, applications):
+    client.force_login(personas.operator_a)
+    url = reverse("office_applications:decide")
+    codes = [a.code for a in applications[:2]]
+    client.post(url, {"action": "invite", "application": codes})
+    client.post(url, {"action": "enroll", "application": codes[:1]})
+    statuses = dict(Application.objects.values_list("code", "status"))
+    assert statuses[codes[0]] == S.ENROLLED and statuses[codes[1]] == S.INVITED
+    response = client.post(url, {"action": "reject", "application": [applications[2].code]}, follow=True)
+    assert "Укажите причину" in response.content.decode()
+    assert Application.objects.get(pk=applications[2].pk).status == S.NEW
+
+
+def test_outsiders_neither_see_nor_decide(client, personas, applications):
+    client.force_login(personas.operator_b)
+    page = client.get(reverse("office_applications:queue")).content.decode()
+    assert applications[0].code not in page
+    response = client.post(
+        reverse("office_applications:decide"), {"action": "invite", "application": [applications[0].code]}
+    )
+    assert response.status_code == 404  # outside the scope the application does not exist
+    assert Application.objects.get(pk=applications[0].pk).status == S.NEW
+    client.force_login(personas.teacher_a)  # sees the queue of its organization, decides nothing
+    page = client.get(reverse("office_applications:queue")).content.decode()
+    assert applications[0].code in page and "С выбранными" not in page

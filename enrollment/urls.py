@@ -1,0 +1,12 @@
+from django.urls import path
+
+from enrollment import views
+
+app_name = "family"
+
+urlpatterns = [
+    path("", views.cabinet, name="cabinet"),
+    path("children/new/", views.child_new, name="child_new"),
+    path("apply/<str:code>/", views.apply, name="apply"),
+    path("applications/<str:code>/cancel/", views.cancel, name="cancel"),
+]

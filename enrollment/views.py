@@ -1,0 +1,98 @@
+"""The family's side of enrollment: the cabinet, adding a child, applying, cancelling."""
+
+import uuid
+from typing import cast
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import User
+from catalog.models import Group, ModerationStatus, Program
+from core import scope
+from enrollment import services
+from enrollment.models import Application
+from people.forms import ChildForm
+from people.models import Child, Guardian
+from people.services import add_child
+
+
+def _guardian(request: HttpRequest) -> Guardian:
+    guardian = Guardian.objects.filter(user=cast(User, request.user)).first()  # signed in: login_required
+    if guardian is None:
+        raise PermissionDenied("Раздел для родителей: войдите как родитель (законный представитель).")
+    return guardian
+
+
+@login_required
+@require_GET
+def cabinet(request: HttpRequest) -> HttpResponse:
+    guardian = _guardian(request)
+    children = list(guardian.children.order_by("birth_date"))
+    applications = (
+        Application.objects.filter(child__in=children)
+        .select_related("program", "program__organization", "group")
+        .order_by("-created_at")
+    )
+    by_child: dict[int, list[Application]] = {child.pk: [] for child in children}
+    for application in applications:
+        application.queue_position = services.waitlist_position(application)  # type: ignore[attr-defined]
+        application.may_cancel = "cancel" in services.permitted_actions(request.user, application)  # type: ignore[attr-defined]
+        by_child[application.child_id].append(application)
+    rows = [(child, by_child[child.pk]) for child in children]
+    return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_new(request: HttpRequest) -> HttpResponse:
+    guardian = _guardian(request)
+    form = ChildForm(
+        request.POST or None, initial={"last_name": guardian.last_name, "municipality": guardian.municipality}
+    )
+    if form.is_valid():
+        try:
+            child = add_child(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{child.first_name} добавлен(а). Теперь можно записаться на программу.")
+            return redirect(request.POST.get("next") or "family:cabinet")
+    return render(request, "family/child_form.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_POST
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    program = get_object_or_404(Program, code=code, status=ModerationStatus.PUBLISHED)
+    try:
+        child_uuid = uuid.UUID(request.POST.get("child", ""))
+    except ValueError:
+        messages.error(request, "Выберите ребёнка, которого записываете.")
+        return redirect("navigator:program", code=program.code)
+    child = get_object_or_404(Child, uuid=child_uuid, guardians__user=request.user)
+    group_code = request.POST.get("group") or ""
+    group = get_object_or_404(Group, code=group_code, program=program) if group_code else None
+    try:
+        application = services.apply(request.user, child, program, group, request.POST.get("idempotency_key", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("navigator:program", code=program.code)
+    messages.success(request, f"Заявка {application.code} на «{program.title}» подана: статус «Новая».")
+    return redirect("family:cabinet")
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, code: str) -> HttpResponse:
+    application = scope.get_in_scope(Application.objects.all(), request.user, "view", code=code)
+    try:
+        services.change_status(request.user, application, "cancel")
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Заявка {application.code} отменена.")
+    return redirect("family:cabinet")
