@@ -12,6 +12,8 @@ from catalog.models import Direction, Group, ModerationStatus, Organization, Org
 from catalog.search import SearchParams, search_programs
 from catalog.services import refresh_program_groups
 from core.models import AuditEvent
+from enrollment.models import Application
+from enrollment.models import ApplicationStatus as S
 from core.validators import is_valid_inn, is_valid_ogrn
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
@@ -76,6 +78,11 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert teacher.organization == operator_org
     family = User.objects.get(email="family@demo.opora").guardian
     assert family.children.count() == 2
+    # The demo organization's queue shows decisions made through the real actions.
+    queue = Application.objects.filter(program__organization=operator_org)
+    assert queue.exists() and queue.count() == Application.objects.count()
+    assert {S.NEW, S.INVITED, S.ENROLLED} <= set(queue.values_list("status", flat=True))
+    assert all(a.events.exists() for a in queue)
     # Generated guardians cannot sign in: only the printed demo accounts can.
     other = Guardian.objects.exclude(pk=family.pk).first()
     assert other is not None and not other.user.has_usable_password()

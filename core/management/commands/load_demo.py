@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.management.color import no_style
 from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, EMAIL_DOMAIN, create_demo_accounts, delete_demo_users, unusable_password
@@ -17,21 +18,23 @@ from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
 from core import audit
+from enrollment.demo import create_applications
 from people.demo import NameMaker, create_families
 from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
 from territory.models import Region
 
 # Dictionaries filled by migrations survive a reset; everything else in these apps is demo data.
 KEPT_MODELS = (OvzCategory, ProgramRegister)
+APPLICATIONS = 60  # to the demo organization, so that its queue has every status
 
 
 def delete_demo_data() -> None:
-    """Empty the territory, catalog and people tables and remove the demo accounts.
+    """Empty the territory, catalog, people and enrollment tables and remove the demo accounts.
 
     Role assignments go too: they point into the territory and the catalog being emptied."""
     tables = [
         model._meta.db_table
-        for label in ("territory", "catalog", "people")
+        for label in ("territory", "catalog", "people", "enrollment")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model not in KEPT_MODELS
     ]
@@ -79,7 +82,8 @@ class Command(BaseCommand):
         if options["reset"]:
             delete_demo_data()
             self.step("Прежние данные удалены", started)
-        with transaction.atomic():
+        # The demo's decisions e-mail nobody (after commit): the families are invented.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"), transaction.atomic():
             accounts = self.generate(options, started)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -120,6 +124,10 @@ class Command(BaseCommand):
             unusable_password(rng),
         )
         self.step(f"Семей: {len(families.guardians)}, детей: {len(families.children)}", started)
+        applications = create_applications(
+            rng, families.children, featured, accounts[Role.ORGANIZATION_OPERATOR].user, APPLICATIONS
+        )
+        self.step(f"Заявок в «{featured.short_name}»: {len(applications)}", started)
         refresh_program_groups()
         refresh_search_documents()
         words = rebuild_search_terms()
