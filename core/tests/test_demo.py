@@ -12,9 +12,9 @@ from catalog.models import Direction, Group, ModerationStatus, Organization, Org
 from catalog.search import SearchParams, search_programs
 from catalog.services import refresh_program_groups
 from core.models import AuditEvent
+from core.validators import is_valid_inn, is_valid_ogrn
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
-from core.validators import is_valid_inn, is_valid_ogrn
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
 
