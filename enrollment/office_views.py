@@ -12,13 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Program
+from catalog.models import Group, Program
 from core import scope
 from enrollment import services
 from enrollment.models import Application, ApplicationStatus
 
 # What the organization decides from the queue; expiry is the system's, cancelling the family's.
 QUEUE_ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by == "organization"}
+TRANSFER = "transfer"
 
 
 @login_required
@@ -48,6 +49,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             "actions": QUEUE_ACTIONS,
             "filter_query": urlencode({k: v for k, v in (("status", status), ("program", program)) if v}),
             "may_decide": scope.restrict(Application.objects.all(), request.user, "change").exists(),
+            # Invitations and transfers to a chosen group: offered once the list shows one program.
+            "groups": Group.objects.current().filter(program__code=program).order_by("start_date", "name")
+            if program
+            else [],
         },
     )
 
@@ -60,19 +65,26 @@ def decide(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     codes = request.POST.getlist("application")
     back = request.POST.get("back") or "office_applications:queue"
-    if action not in QUEUE_ACTIONS or not codes:
+    group_code = request.POST.get("group", "")
+    group = Group.objects.filter(code=group_code).first() if group_code else None
+    if action not in {*QUEUE_ACTIONS, TRANSFER} or not codes or (action == TRANSFER and group is None):
         messages.error(request, "Выберите заявки и действие.")
         return redirect(back)
     done, failed = [], []
     for code in codes:
         try:
             application = scope.get_in_scope(Application.objects.all(), request.user, "change", code=code)
-            services.change_status(request.user, application, action, reason=request.POST.get("reason", ""))
+            reason = request.POST.get("reason", "")
+            if action == TRANSFER and group is not None:
+                services.transfer(request.user, application, group, reason)
+            else:
+                services.change_status(request.user, application, action, reason=reason, group=group)
             done.append(code)
         except (ValidationError, PermissionDenied) as error:
             failed.append(f"{code}: {' '.join(getattr(error, 'messages', [str(error)]))}")
     if done:
-        messages.success(request, f"«{QUEUE_ACTIONS[action]}»: {', '.join(done)}.")
+        label = "Перевести в группу" if action == TRANSFER else QUEUE_ACTIONS[action]
+        messages.success(request, f"«{label}»: {', '.join(done)}.")
     for problem in failed:
         messages.error(request, problem)
     return redirect(back)

@@ -274,6 +274,39 @@ def offer_freed_seats(group: Group, now: datetime) -> list[Application]:
         offered.append(candidate)
 
 
+def transfer(actor: Any, application: Application, group: Group, reason: str = "") -> Application:
+    """Move an invited or enrolled child to another group of the same program: the new seat is
+    taken before the old one is freed, so a full group refuses and nothing changes."""
+    if not scope.can(actor, application, "change"):
+        raise PermissionDenied("Переводить детей между группами может организация, которая ведёт программу.")
+    with transaction.atomic():
+        current = Application.objects.select_for_update().get(pk=application.pk)
+        if current.status not in SEAT_STATUSES:
+            raise ValidationError("Перевести можно только приглашённого или зачисленного ребёнка.")
+        if group.program_id != current.program_id:
+            raise ValidationError({"group": "Перевод возможен только в группу той же программы."})
+        if group.pk == current.group_id:
+            raise ValidationError({"group": "Ребёнок уже в этой группе."})
+        previous = current.group
+        taken = Group.objects.filter(pk=group.pk, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+        if not taken:
+            raise ValidationError({"group": f"В группе «{group.name}» нет свободных мест."})
+        if previous is not None:
+            _release_seat(previous.pk)
+        current.group = group
+        current.save(update_fields=["group", "updated_at"])
+        note = reason.strip() or (f"Перевод из группы «{previous.name}»" if previous else "Перевод")
+        _record(actor, current, current.status, current.status, note)
+        if previous is not None:
+            offer_freed_seats(previous, timezone.now())
+        refresh_program_groups([current.program_id])
+        search.bump_catalog_version()
+    application.refresh_from_db()
+    return application
+
+
 def expire_overdue(now: datetime | None = None) -> int:
     """Expire invitations whose deadline passed; their seats go to the queue. Returns how many."""
     now = now or timezone.now()

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from core.testing import make_child
+from core.testing import make_child, make_group
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply
@@ -61,3 +61,16 @@ def test_outsiders_neither_see_nor_decide(client, personas, applications):
     client.force_login(personas.teacher_a)  # sees the queue of its organization, decides nothing
     page = client.get(reverse("office_applications:queue")).content.decode()
     assert applications[0].code in page and "С выбранными" not in page
+
+
+def test_invite_into_a_chosen_group_then_transfer_from_the_queue(client, personas, applications, published_program):
+    first = published_program.groups.get()
+    second = make_group(published_program, capacity=2)
+    client.force_login(personas.operator_a)
+    page = client.get(reverse("office_applications:queue"), {"program": published_program.code}).content.decode()
+    assert "Перевести в группу" in page and second.name in page
+    url = reverse("office_applications:decide")
+    client.post(url, {"action": "invite", "group": first.code, "application": [applications[0].code]})
+    client.post(url, {"action": "transfer", "group": second.code, "application": [applications[0].code]})
+    moved = Application.objects.get(pk=applications[0].pk)
+    assert moved.status == S.INVITED and moved.group == second

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog.models import Group
 from core import scope
 from core.models import AuditEvent
-from core.testing import make_child, make_program
+from core.testing import make_child, make_group, make_program
 from enrollment import services
 from enrollment.models import Application, ApplicationEvent
 from enrollment.models import ApplicationStatus as S
@@ -233,3 +233,26 @@ def test_a_group_of_another_program_is_refused(personas, child, published_progra
 def test_services_module_lists_every_status_in_some_path():
     targets = {t.target for t in services.TRANSITIONS.values()} | {S.NEW}
     assert targets == set(S.values) == set(PATHS)
+
+
+def test_transfer_moves_the_seat_and_a_full_group_refuses(personas, application, published_program, group):
+    other = make_group(published_program, capacity=1)
+    invited = change_status(personas.operator_a, application, "invite", group=group)
+    moved = services.transfer(personas.operator_a, invited, other)
+    group.refresh_from_db()
+    other.refresh_from_db()
+    assert moved.group == other and moved.status == S.INVITED
+    assert (group.seats_taken, other.seats_taken) == (0, 1)
+    assert "Перевод из группы" in moved.events.last().reason
+    with pytest.raises(ValidationError, match="уже в этой группе"):
+        services.transfer(personas.operator_a, moved, other)
+    second = apply(
+        personas.family, make_child(personas.family, "Петя", group.start_date), published_program, None, key()
+    )
+    second = change_status(personas.operator_a, second, "invite", group=group)
+    with pytest.raises(ValidationError, match="нет свободных мест"):
+        services.transfer(personas.operator_a, second, other)
+    second.refresh_from_db()
+    assert second.group == group  # nothing changed
+    with pytest.raises(PermissionDenied):
+        services.transfer(personas.operator_b, second, other)
