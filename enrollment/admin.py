@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from enrollment.models import Application, ApplicationEvent
+from enrollment.models import Application, ApplicationEvent, Campaign, CampaignChoice
 
 
 class ApplicationEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -33,3 +33,33 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     list_filter = ("to_status",)
     list_select_related = ("application", "actor")
     search_fields = ("application__code",)
+
+
+class CampaignChoiceInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CampaignChoice
+    extra = 0
+    can_delete = False
+    fields = ("child", "rank", "group", "outcome")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Campaigns are planned here; the allocation runs with `manage.py allocate_campaign CODE`."""
+
+    list_display = ("code", "name", "municipality", "kind", "opens_at", "closes_at", "status", "progress")
+    list_filter = ("kind", "status", "municipality")
+    search_fields = ("code", "name")
+    filter_horizontal = ("programs",)
+    readonly_fields = ("code", "status", "lottery_seed", "progress", "allocated_at", "summary")
+    inlines = [CampaignChoiceInline]
+
+
+@admin.register(CampaignChoice)
+class CampaignChoiceAdmin(ReadOnlyAdmin):
+    list_display = ("campaign", "child", "rank", "group", "outcome")
+    list_select_related = ("campaign", "child", "group")
+    search_fields = ("campaign__code", "child__last_name")

@@ -128,3 +128,100 @@ class ApplicationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class CampaignKind(models.TextChoices):
+    FIRST_COME = "first_come", "В порядке очереди"
+    PREFERENCES = "preferences", "По выбору семей с распределением"
+
+
+class CampaignStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Запланирована"
+    ALLOCATING = "allocating", "Идёт распределение"
+    ALLOCATED = "allocated", "Распределение завершено"
+
+
+class Campaign(PublicEntity):
+    """An enrollment campaign of a municipality for a set of programs.
+
+    First come: applications open at `opens_at` and each takes a free seat at once, in the order
+    they arrive, or joins the queue. Preferences: until `closes_at` families rank up to
+    `max_choices` groups per child; then deferred acceptance allocates the seats with the chosen
+    priorities and a lottery whose seed is published."""
+
+    CODE_PREFIX = "CA"
+
+    municipality = models.ForeignKey(
+        "territory.Municipality", verbose_name="муниципалитет", on_delete=models.PROTECT, related_name="campaigns"
+    )
+    name = models.CharField("название", max_length=200)
+    kind = models.CharField("порядок приёма", max_length=16, choices=CampaignKind.choices)
+    programs = models.ManyToManyField("catalog.Program", verbose_name="программы", related_name="campaigns")
+    opens_at = models.DateTimeField("приём заявок с")
+    closes_at = models.DateTimeField("приём заявок по", null=True, blank=True)
+    max_choices = models.PositiveSmallIntegerField("групп в выборе ребёнка, не больше", default=3)
+    priority_ovz = models.BooleanField("приоритет детям с ОВЗ", default=True)
+    priority_siblings = models.BooleanField("приоритет братьям и сёстрам занимающихся в организации", default=True)
+    priority_residents = models.BooleanField("приоритет жителям муниципалитета", default=True)
+    status = models.CharField("статус", max_length=16, choices=CampaignStatus.choices, default=CampaignStatus.SCHEDULED)
+    lottery_seed = models.BigIntegerField("зерно жребия", null=True, blank=True, help_text="Публикуется для проверки.")
+    progress = models.PositiveSmallIntegerField("ход распределения, %", default=0)
+    allocated_at = models.DateTimeField("распределено", null=True, blank=True)
+    summary = models.JSONField("итоги", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = "приёмная кампания"
+        verbose_name_plural = "приёмные кампании"
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_window_ordered",
+                violation_error_message="Приём должен заканчиваться позже, чем начинается.",
+                condition=Q(closes_at__isnull=True) | Q(opens_at__lt=models.F("closes_at")),
+            ),
+            models.CheckConstraint(
+                name="campaign_preferences_close",
+                violation_error_message="Для распределения по выбору семей укажите, когда закрывается приём.",
+                condition=~Q(kind=CampaignKind.PREFERENCES) | Q(closes_at__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="campaign_max_choices_range",
+                violation_error_message="Ребёнок может выбрать от 1 до 10 групп.",
+                condition=Q(max_choices__gte=1, max_choices__lte=10),
+            ),
+            models.CheckConstraint(
+                name="campaign_progress_percent",
+                violation_error_message="Ход распределения — от 0 до 100 %.",
+                condition=Q(progress__lte=100),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CampaignChoice(models.Model):
+    """One ranked choice of a child in a preference campaign, and after the allocation its outcome."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="choices")
+    child = models.ForeignKey("people.Child", verbose_name="ребёнок", on_delete=models.CASCADE, related_name="+")
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="заявитель", on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveSmallIntegerField("место в выборе")
+    group = models.ForeignKey("catalog.Group", verbose_name="группа", on_delete=models.PROTECT, related_name="+")
+    outcome = models.TextField("результат", blank=True)
+    created_at = models.DateTimeField("выбрано", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "выбор группы в кампании"
+        verbose_name_plural = "выбор групп в кампаниях"
+        ordering = ["campaign", "child", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "child", "rank"], name="campaign_choice_rank_unique"),
+            models.UniqueConstraint(fields=["campaign", "child", "group"], name="campaign_choice_group_unique"),
+            models.CheckConstraint(name="campaign_choice_rank_positive", condition=Q(rank__gte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child} — {self.rank}: {self.group}"

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from accounts.roles import Principal
 from core import scope
-from enrollment.models import Application
+from enrollment.models import Application, Campaign
 from people.models import Child
 
 
@@ -25,3 +25,12 @@ def application_rule(p: Principal, action: scope.Action) -> Q:
 
 
 scope.register(Application, application_rule)
+
+
+def campaign_rule(p: Principal, action: scope.Action) -> Q:
+    if action == "view":
+        return scope.EVERYTHING  # when and how enrollment opens is public
+    return Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+
+
+scope.register(Campaign, campaign_rule)

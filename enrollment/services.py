@@ -20,7 +20,14 @@ from catalog import search
 from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_program_groups
 from core import audit, scope
-from enrollment.models import ACTIVE_STATUSES, SEAT_STATUSES, Application, ApplicationEvent
+from enrollment.models import (
+    ACTIVE_STATUSES,
+    SEAT_STATUSES,
+    Application,
+    ApplicationEvent,
+    Campaign,
+    CampaignKind,
+)
 from enrollment.models import ApplicationStatus as S
 from people.models import Child
 
@@ -54,7 +61,7 @@ def _is_guardian_of(user: Any, child: Child) -> bool:
     return bool(user and user.is_authenticated and child.guardians.filter(user=user).exists())
 
 
-def _age_on(birth: date, day: date) -> int:
+def age_on(birth: date, day: date) -> int:
     return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
@@ -62,10 +69,36 @@ def _open_groups(program: Program, now: datetime) -> list[Group]:
     return [g for g in program.groups.current().order_by("start_date", "pk") if g.enrollment_open(now)]
 
 
+def _campaign_of(program: Program, now: datetime) -> Campaign | None:
+    """The campaign that decides how this program takes applications now, if any."""
+    return (
+        Campaign.objects.filter(programs=program)
+        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+        .order_by("opens_at")
+        .first()
+    )
+
+
+def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
+    if campaign is None:
+        return
+    opens = timezone.localtime(campaign.opens_at)
+    if campaign.kind == CampaignKind.PREFERENCES:
+        raise ValidationError(
+            f"Запись на эту программу идёт через кампанию «{campaign.name}»: выберите группы по порядку "
+            f"предпочтения до {timezone.localtime(campaign.closes_at):%d.%m.%Y %H:%M}, места распределят после."
+            if campaign.opens_at <= now
+            else f"Запись на эту программу откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»)."
+        )
+    if campaign.opens_at > now:
+        raise ValidationError(f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»).")
+
+
 def _check_application(child: Child, program: Program, group: Group | None, now: datetime) -> None:
     """The rules a new application must satisfy, each with a message for the family."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
+    _check_campaign(_campaign_of(program, now), now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
     open_groups = _open_groups(program, now)
@@ -78,11 +111,11 @@ def _check_application(child: Child, program: Program, group: Group | None, now:
         g
         for g in candidates
         if (g.age_from if g.age_from is not None else program.age_from)
-        <= _age_on(child.birth_date, g.start_date)
+        <= age_on(child.birth_date, g.start_date)
         <= (g.age_to if g.age_to is not None else program.age_to)
     ]
     if not fits:
-        age = _age_on(child.birth_date, candidates[0].start_date)
+        age = age_on(child.birth_date, candidates[0].start_date)
         raise ValidationError(
             f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
             f"{program.age_from}–{program.age_to} лет."
@@ -120,12 +153,35 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
                 child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
             )
             _record(actor, application, "", S.NEW)
+            if _campaign_of(program, now) is not None:  # first come: a seat now, or the queue
+                _seat_or_queue(application, now)
     except IntegrityError:
         # Two identical requests raced: the other one won, and its application is this one.
         existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
         if existing is None:
             raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
         return _same_request(existing, child, program, group)
+    return application
+
+
+def _seat_or_queue(application: Application, now: datetime) -> None:
+    try:
+        with transaction.atomic():
+            _apply_transition(None, application, TRANSITIONS["invite"], "", None, now)
+    except ValidationError:
+        _apply_transition(None, application, TRANSITIONS["waitlist"], "", None, now)
+
+
+def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, now: datetime) -> Application:
+    """The application of a child who won a seat in a campaign's allocation, invited at once."""
+    application = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
+    if application is None:
+        application = Application.objects.create(
+            child=child, applicant=applicant, program=group.program, group=group, idempotency_key=key
+        )
+        _record(None, application, "", S.NEW)
+    if application.status == S.NEW:
+        _apply_transition(None, application, TRANSITIONS["invite"], "", group, now)
     return application
 
 

@@ -14,10 +14,20 @@ from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
 from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
-from enrollment.models import Application, ApplicationEvent
+from enrollment.models import Application, ApplicationEvent, CampaignChoice
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
-READ_ONLY = {AuditEvent, ApiToken, Consent, ScheduleSlot, GroupFinancing, SearchPosting, Application, ApplicationEvent}
+READ_ONLY = {
+    AuditEvent,
+    ApiToken,
+    Consent,
+    ScheduleSlot,
+    GroupFinancing,
+    SearchPosting,
+    Application,
+    ApplicationEvent,
+    CampaignChoice,
+}
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 
 
