@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from enrollment.models import Application, ApplicationEvent, Campaign, CampaignChoice
+from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, Holiday, Lesson
 
 
 class ApplicationEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -63,3 +63,24 @@ class CampaignChoiceAdmin(ReadOnlyAdmin):
     list_display = ("campaign", "child", "rank", "group", "outcome")
     list_select_related = ("campaign", "child", "group")
     search_fields = ("campaign__code", "child__last_name")
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("date", "name")
+    date_hierarchy = "date"
+
+
+@admin.register(Lesson)
+class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("group", "date", "starts_at", "ends_at", "is_cancelled")
+    list_filter = ("is_cancelled",)
+    list_select_related = ("group",)
+    search_fields = ("group__code", "group__name")
+    raw_id_fields = ("group",)
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ReadOnlyAdmin):
+    list_display = ("lesson", "application", "present", "marked_by", "marked_at")
+    list_select_related = ("lesson", "application", "marked_by")

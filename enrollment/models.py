@@ -225,3 +225,68 @@ class CampaignChoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child} — {self.rank}: {self.group}"
+
+
+class Holiday(models.Model):
+    """A day without lessons (public holidays, school breaks), skipped when lessons are generated."""
+
+    date = models.DateField("дата", unique=True)
+    name = models.CharField("название", max_length=200)
+
+    class Meta:
+        verbose_name = "нерабочий день"
+        verbose_name_plural = "нерабочие дни"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d.%m.%Y} — {self.name}"
+
+
+class Lesson(models.Model):
+    """One lesson of a group, generated from its timetable."""
+
+    group = models.ForeignKey("catalog.Group", verbose_name="группа", on_delete=models.CASCADE, related_name="lessons")
+    date = models.DateField("дата")
+    starts_at = models.TimeField("начало")
+    ends_at = models.TimeField("окончание")
+    is_cancelled = models.BooleanField("отменено", default=False)
+
+    class Meta:
+        verbose_name = "занятие"
+        verbose_name_plural = "занятия"
+        ordering = ["group", "date", "starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "date", "starts_at"], name="lesson_unique_per_group_time"),
+            models.CheckConstraint(
+                name="lesson_time_ordered",
+                violation_error_message="Занятие должно заканчиваться позже, чем начинается.",
+                condition=Q(starts_at__lt=models.F("ends_at")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} {self.date:%d.%m.%Y} {self.starts_at:%H:%M}"
+
+
+class Attendance(models.Model):
+    """Whether an enrolled child was at a lesson, as the teacher marked it."""
+
+    lesson = models.ForeignKey(Lesson, verbose_name="занятие", on_delete=models.CASCADE, related_name="attendance")
+    application = models.ForeignKey(
+        Application, verbose_name="зачисление", on_delete=models.CASCADE, related_name="attendance"
+    )
+    present = models.BooleanField("присутствовал")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="отметил", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField("отмечено", auto_now=True)
+
+    class Meta:
+        verbose_name = "отметка посещаемости"
+        verbose_name_plural = "посещаемость"
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "application"], name="attendance_once_per_lesson"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lesson}: {'был' if self.present else 'не был'}"

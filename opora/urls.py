@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("accounts/", include("accounts.urls")),
     path("office/applications/", include("enrollment.office_urls")),
+    path("office/journal/", include("enrollment.journal_urls")),
     path("office/", include("catalog.office_urls")),
     path("family/", include("enrollment.urls")),
     path("", include("catalog.urls")),

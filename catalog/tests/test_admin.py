@@ -14,7 +14,7 @@ from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
 from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
-from enrollment.models import Application, ApplicationEvent, CampaignChoice
+from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
 READ_ONLY = {
@@ -27,6 +27,7 @@ READ_ONLY = {
     Application,
     ApplicationEvent,
     CampaignChoice,
+    Attendance,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 

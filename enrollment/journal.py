@@ -1,0 +1,121 @@
+"""The attendance journal: lessons generated from a group's timetable (holidays skipped), marked
+by the teacher in one submit from a phone, and a monthly report per group as XLSX."""
+
+import calendar
+import io
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+
+from catalog.models import Group
+from core import audit, scope
+from enrollment.models import Application, Attendance, Holiday, Lesson
+from enrollment.models import ApplicationStatus as S
+
+MONTHS = (
+    "январь", "февраль", "март", "апрель", "май", "июнь",
+    "июль", "август", "сентябрь", "октябрь", "ноябрь", "декабрь",
+)  # fmt: skip
+
+
+def generate_lessons(group: Group, until: date | None = None) -> int:
+    """Create the group's lessons from its timetable up to `until` (default: its end date);
+    existing lessons stay as they are. Returns how many were created."""
+    holidays = set(
+        Holiday.objects.filter(date__range=(group.start_date, group.end_date)).values_list("date", flat=True)
+    )
+    slots: dict[int, list[Any]] = {}
+    for slot in group.schedule.all():
+        slots.setdefault(slot.weekday, []).append(slot)
+    last = min(until or group.end_date, group.end_date)
+    lessons = []
+    day = group.start_date
+    while day <= last:
+        if day not in holidays:
+            for slot in slots.get(day.weekday(), []):
+                lessons.append(Lesson(group=group, date=day, starts_at=slot.starts_at, ends_at=slot.ends_at))
+        day += timedelta(days=1)
+    before = group.lessons.count()
+    Lesson.objects.bulk_create(lessons, ignore_conflicts=True)
+    return group.lessons.count() - before
+
+
+def may_keep_journal(user: Any, group: Group) -> bool:
+    """The group's teacher and the organization's operators keep its journal."""
+    teacher = group.teacher
+    return bool(teacher and teacher.user_id and teacher.user_id == getattr(user, "pk", None)) or scope.can(
+        user, group, "change"
+    )
+
+
+def enrolled(group: Group) -> list[Application]:
+    return list(
+        Application.objects.filter(group=group, status=S.ENROLLED)
+        .select_related("child")
+        .order_by("child__last_name", "child__first_name")
+    )
+
+
+@transaction.atomic
+def mark_attendance(actor: Any, lesson: Lesson, present: Iterable[int]) -> int:
+    """Mark every enrolled child: those in `present` (application ids) were there, the rest were
+    not. Returns how many marks were written."""
+    if not may_keep_journal(actor, lesson.group):
+        raise PermissionDenied("Журнал группы ведёт её педагог или оператор организации.")
+    if lesson.date > timezone.localdate():
+        raise ValidationError("Нельзя отметить занятие, которое ещё не прошло.")
+    if lesson.is_cancelled:
+        raise ValidationError("Занятие отменено: отмечать некого.")
+    here = set(present)
+    children = enrolled(lesson.group)
+    unknown = here - {a.pk for a in children}
+    if unknown:
+        raise ValidationError("Отмечены дети, которые не зачислены в группу.")
+    for application in children:
+        Attendance.objects.update_or_create(
+            lesson=lesson,
+            application=application,
+            defaults={"present": application.pk in here, "marked_by": actor},
+        )
+    audit.record(actor, "journal.marked", lesson, present=len(here), total=len(children))
+    return len(children)
+
+
+def monthly_report(group: Group, year: int, month: int) -> bytes:
+    """The month's attendance of a group as an XLSX workbook: a row per child, a column per lesson."""
+    first = date(year, month, 1)
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    lessons = list(group.lessons.filter(date__range=(first, last), is_cancelled=False).order_by("date", "starts_at"))
+    children = enrolled(group)
+    marks = {
+        (a.lesson_id, a.application_id): a.present
+        for a in Attendance.objects.filter(lesson__in=lessons, application__in=children)
+    }
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{month:02d}.{year}"
+    sheet.append([f"{group.program.title} — {group.name}, {MONTHS[month - 1]} {year}"])
+    sheet.append(["Ребёнок", *[f"{lesson.date:%d.%m}" for lesson in lessons], "Был", "Пропустил"])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center")
+    for application in children:
+        row = [marks.get((lesson.pk, application.pk)) for lesson in lessons]
+        sheet.append(
+            [
+                application.child.full_name,
+                *["+" if mark else "н" if mark is False else "" for mark in row],
+                sum(1 for mark in row if mark),
+                sum(1 for mark in row if mark is False),
+            ]
+        )
+    sheet.column_dimensions["A"].width = 36
+    output = io.BytesIO()
+    book.save(output)
+    return output.getvalue()
