@@ -1,7 +1,16 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
-from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, Holiday, Lesson
+from enrollment.models import (
+    Application,
+    ApplicationEvent,
+    Attendance,
+    Campaign,
+    CampaignChoice,
+    EnrollmentOrder,
+    Holiday,
+    Lesson,
+)
 
 
 class ApplicationEventInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -84,3 +93,11 @@ class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class AttendanceAdmin(ReadOnlyAdmin):
     list_display = ("lesson", "application", "present", "marked_by", "marked_at")
     list_select_related = ("lesson", "application", "marked_by")
+
+
+@admin.register(EnrollmentOrder)
+class EnrollmentOrderAdmin(ReadOnlyAdmin):
+    list_display = ("__str__", "organization", "group", "date", "created_by")
+    list_filter = ("year",)
+    list_select_related = ("organization", "group", "created_by")
+    search_fields = ("code", "organization__short_name")

@@ -290,3 +290,37 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lesson}: {'был' if self.present else 'не был'}"
+
+
+class EnrollmentOrder(PublicEntity):
+    """An order (приказ) of an organization enrolling children into a group: numbered per
+    organization and year, signed on paper, kept here with the children it names."""
+
+    CODE_PREFIX = "OD"
+
+    organization = models.ForeignKey(
+        "catalog.Organization", verbose_name="организация", on_delete=models.PROTECT, related_name="orders"
+    )
+    group = models.ForeignKey("catalog.Group", verbose_name="группа", on_delete=models.PROTECT, related_name="orders")
+    year = models.PositiveSmallIntegerField("год")
+    sequence = models.PositiveIntegerField("порядковый номер в году")
+    date = models.DateField("дата приказа")
+    applications = models.ManyToManyField(Application, verbose_name="зачисленные", related_name="orders")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="подготовил", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "приказ о зачислении"
+        verbose_name_plural = "приказы о зачислении"
+        ordering = ["-date", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "year", "sequence"], name="order_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Приказ № {self.number} от {self.date:%d.%m.%Y}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.sequence}-ДО"

@@ -10,16 +10,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Group, Program
 from core import scope
-from enrollment import services
-from enrollment.models import Application, ApplicationStatus
+from enrollment import orders, services
+from enrollment.models import Application, ApplicationStatus, EnrollmentOrder
 
 # What the organization decides from the queue; expiry is the system's, cancelling the family's.
 QUEUE_ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by == "organization"}
 TRANSFER = "transfer"
+ORDER = "order"
 
 
 @login_required
@@ -67,9 +70,11 @@ def decide(request: HttpRequest) -> HttpResponse:
     back = request.POST.get("back") or "office_applications:queue"
     group_code = request.POST.get("group", "")
     group = Group.objects.filter(code=group_code).first() if group_code else None
-    if action not in {*QUEUE_ACTIONS, TRANSFER} or not codes or (action == TRANSFER and group is None):
+    if action not in {*QUEUE_ACTIONS, TRANSFER, ORDER} or not codes or (action == TRANSFER and group is None):
         messages.error(request, "Выберите заявки и действие.")
         return redirect(back)
+    if action == ORDER:
+        return _order(request, codes, back)
     done, failed = [], []
     for code in codes:
         try:
@@ -88,3 +93,26 @@ def decide(request: HttpRequest) -> HttpResponse:
     for problem in failed:
         messages.error(request, problem)
     return redirect(back)
+
+
+def _order(request: HttpRequest, codes: list[str], back: str) -> HttpResponse:
+    applications = [scope.get_in_scope(Application.objects.all(), request.user, "change", code=c) for c in codes]
+    try:
+        order = orders.create_order(request.user, applications)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        return redirect(back)
+    link = reverse("office_applications:order_pdf", args=[order.code])
+    messages.success(request, format_html('{} подготовлен: <a href="{}">скачать PDF</a>.', order, link))
+    return redirect(back)
+
+
+@login_required
+@require_GET
+def order_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    order = scope.get_in_scope(
+        EnrollmentOrder.objects.select_related("organization", "group__program"), request.user, "view", code=code
+    )
+    response = HttpResponse(orders.order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="prikaz-{order.year}-{order.sequence}.pdf"'
+    return response

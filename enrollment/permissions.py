@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from accounts.roles import Principal
 from core import scope
-from enrollment.models import Application, Campaign
+from enrollment.models import Application, Campaign, EnrollmentOrder
 from people.models import Child
 
 
@@ -34,3 +34,17 @@ def campaign_rule(p: Principal, action: scope.Action) -> Q:
 
 
 scope.register(Campaign, campaign_rule)
+
+
+def order_rule(p: Principal, action: scope.Action) -> Q:
+    own = Q(organization__in=p.operated_organization_ids)
+    if action == "change":
+        return own
+    return (
+        own
+        | Q(organization__municipality__in=p.municipality_ids)
+        | Q(organization__municipality__region__in=p.region_ids)
+    )
+
+
+scope.register(EnrollmentOrder, order_rule)

@@ -134,7 +134,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [("vendor", BASE_DIR / "node_modules")] if (BASE_DIR / "node_modules").exists() else []
+# Only browser assets from node_modules are public; the fonts there are for PDF documents.
+HTMX_DIR = BASE_DIR / "node_modules" / "htmx.org"
+STATICFILES_DIRS = [("vendor/htmx.org", HTMX_DIR)] if HTMX_DIR.exists() else []
+PDF_FONT_DIR = BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf"
 # Hashed, compressed names for far-future caching in production; plain names in debug and in tests
 # (the test live server serves static files from the finders, which know no hashed names).
 HASHED_STATIC = env_bool("OPORA_HASHED_STATIC", not DEBUG)

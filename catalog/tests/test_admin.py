@@ -14,7 +14,7 @@ from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
 from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
 from core.models import AuditEvent
 from core.testing import make_program
-from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice
+from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
 READ_ONLY = {
@@ -28,6 +28,7 @@ READ_ONLY = {
     ApplicationEvent,
     CampaignChoice,
     Attendance,
+    EnrollmentOrder,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 
