@@ -35,6 +35,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
     applications = (
         Application.objects.filter(child__in=children)
         .select_related("program", "program__organization", "group")
+        .prefetch_related("events")
         .order_by("-created_at")
     )
     by_child: dict[int, list[Application]] = {child.pk: [] for child in children}

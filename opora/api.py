@@ -9,12 +9,14 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from catalog.api import router as catalog_router
+from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
 from territory.api import router as territory_router
 
@@ -127,3 +129,12 @@ def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": "Не найдено."}, status=404)
+
+
+@api.exception_handler(OperationalError)
+def database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpResponse:
+    """An exhausted connection pool is a 503 with Retry-After; any other database error stays an error."""
+    response = overload_response(request, exc)
+    if response is None:
+        raise exc
+    return response

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.middleware.OverloadMiddleware",
     "core.middleware.DatabaseTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -101,6 +102,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif env_int("OPORA_DB_POOL_SIZE", 0) > 0:
+    # A bounded pool per process: a request that waits OPORA_DB_POOL_TIMEOUT seconds for a connection
+    # is answered 503 with Retry-After (core.middleware.OverloadMiddleware) instead of piling up.
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": 1,
+            "max_size": env_int("OPORA_DB_POOL_SIZE", 0),
+            "timeout": env_int("OPORA_DB_POOL_TIMEOUT", 3),
+        }
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

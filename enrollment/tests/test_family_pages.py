@@ -67,7 +67,7 @@ def test_the_program_page_offers_the_form_and_applying_twice_makes_one_applicati
     assert family_client.post(url, data).status_code == 302  # a double click
     application = Application.objects.get()
     cabinet = family_client.get(reverse("family:cabinet")).content.decode()
-    assert application.code in cabinet and "Новая" in cabinet
+    assert application.code in cabinet and "Новая" in cabinet and "История" in cabinet
     family_client.post(reverse("family:cancel", args=[application.code]))
     application.refresh_from_db()
     assert application.status == S.CANCELLED

@@ -256,3 +256,17 @@ def test_transfer_moves_the_seat_and_a_full_group_refuses(personas, application,
     assert second.group == group  # nothing changed
     with pytest.raises(PermissionDenied):
         services.transfer(personas.operator_b, second, other)
+
+
+def test_the_expiry_command_expires_overdue_invitations(personas, application):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    invited = change_status(personas.operator_a, application, "invite")
+    Application.objects.filter(pk=invited.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+    out = StringIO()
+    call_command("expire_invitations", stdout=out)
+    assert "Просрочено приглашений: 1" in out.getvalue()
+    invited.refresh_from_db()
+    assert invited.status == S.EXPIRED
