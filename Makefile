@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate bench-rush serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ serve: install
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/1
 bench-search: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/search.py
+
+# Enrollment day: 10 000 families, 200 concurrent clients, 3 000 seats opening at one instant.
+BENCH_RUSH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_rush
+bench-rush: install
+	DATABASE_URL=$(BENCH_RUSH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/rush.py
 
 # Deferred acceptance at regional size: 300 000 children × 5 choices × 15 000 groups.
 bench-allocate: install

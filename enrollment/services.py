@@ -282,8 +282,7 @@ def _apply_transition(
     _record(actor, application, previous, transition.target, reason)
     if released is not None:
         offer_freed_seats(released, now)
-    refresh_program_groups([application.program_id])
-    search.bump_catalog_version()
+    _seats_changed(application.program_id)
 
 
 def _take_seat(application: Application, group: Group | None) -> Group:
@@ -305,6 +304,13 @@ def _take_seat(application: Application, group: Group | None) -> Group:
 
 def _release_seat(group_id: int) -> None:
     Group.objects.filter(pk=group_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
+
+
+def _seats_changed(program_id: int) -> None:
+    """Recount the program's free seats for the Navigator after commit: a display figure, so it
+    need not hold the program's row lock inside every seat transaction on enrollment day."""
+    transaction.on_commit(lambda: refresh_program_groups([program_id]))
+    search.bump_catalog_version()
 
 
 def offer_freed_seats(group: Group, now: datetime) -> list[Application]:
@@ -357,8 +363,7 @@ def transfer(actor: Any, application: Application, group: Group, reason: str = "
         _record(actor, current, current.status, current.status, note)
         if previous is not None:
             offer_freed_seats(previous, timezone.now())
-        refresh_program_groups([current.program_id])
-        search.bump_catalog_version()
+        _seats_changed(current.program_id)
     application.refresh_from_db()
     return application
 

@@ -39,3 +39,10 @@ def test_the_api_answers_an_exhausted_pool_the_same_way():
     assert response.status_code == 503 and response["Retry-After"] == "2"
     with pytest.raises(OperationalError):
         database_unavailable(request, OperationalError("disk full"))
+
+
+@pytest.mark.django_db
+def test_the_health_endpoint_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"

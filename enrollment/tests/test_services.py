@@ -270,3 +270,14 @@ def test_the_expiry_command_expires_overdue_invitations(personas, application):
     assert "Просрочено приглашений: 1" in out.getvalue()
     invited.refresh_from_db()
     assert invited.status == S.EXPIRED
+
+
+def test_the_navigator_seat_count_follows_after_commit(
+    personas, application, published_program, django_capture_on_commit_callbacks
+):
+    published_program.refresh_from_db()
+    before = published_program.open_seats
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(personas.operator_a, application, "invite")
+    published_program.refresh_from_db()
+    assert published_program.open_seats == before - 1
