@@ -10,12 +10,9 @@ answer the clients got names an application that exists, and every family got a 
 import http.client
 import json
 import os
-import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -40,19 +37,7 @@ os.environ.update({k: v for k, v in SERVER_ENV.items() if k != "OPORA_DB_POOL_SI
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
 sys.path.insert(0, str(ROOT))
 
-
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
-
-
-def fresh_database() -> None:
-    import psycopg
-
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # our own BENCH_RUSH_DATABASE_URL
-        conn.execute(f'CREATE DATABASE "{name}"')
+from bench.common import manage, percentile, postgres_database, start_server  # noqa: E402
 
 
 def setup() -> tuple[list[dict[str, str]], float]:
@@ -151,26 +136,6 @@ def setup() -> tuple[list[dict[str, str]], float]:
     return families, opens.timestamp()
 
 
-def start_server() -> subprocess.Popen[bytes]:
-    command = [
-        str(ROOT / ".venv" / "bin" / "granian"),
-        "--interface", "wsgi", "--workers", "2", "--blocking-threads", "8", "--host", "127.0.0.1",
-        "--port", str(PORT), "--log-level", "warning", "opora.wsgi:application",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **SERVER_ENV})
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("Сервер не запустился за 60 секунд")
-
-
 def ceiling(seconds: float = 5.0) -> float:
     """Requests per second on /healthz from CLIENTS clients."""
     stop = time.perf_counter() + seconds
@@ -256,14 +221,10 @@ def rush(families: list[dict[str, str]], opens_at: float) -> tuple[list[dict[str
     return results, time.perf_counter() - started
 
 
-def p(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
-
-
 def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("bench-rush работает на PostgreSQL: задайте DATABASE_URL")
-    fresh_database()
+    postgres_database(fresh=True)
     manage("migrate", "--noinput", "-v0")
     import django
 
@@ -271,7 +232,7 @@ def main() -> None:
     families, opens_at = setup()
     print(f"{len(families)} семей, {GROUPS} групп по {SEATS} мест; приём откроется через "
           f"{opens_at - time.time():.0f} с", flush=True)  # fmt: skip
-    server = start_server()
+    server = start_server(PORT, SERVER_ENV, threads=8)
     try:
         top = ceiling()
         results, seconds = rush(families, opens_at)
@@ -303,7 +264,7 @@ def main() -> None:
     print(
         f"BENCH rush applicants={len(families)} seats={GROUPS * SEATS} enrolled_or_offered={placed} "
         f"waitlisted={waitlisted} oversold={oversold} lost={lost} http_5xx={errors_5xx} rate_per_s={rate:.0f} "
-        f"p95_ms={p(latencies, 95):.0f} p99_ms={p(latencies, 99):.0f} ceiling_rate_per_s={top:.0f}"
+        f"p95_ms={percentile(latencies, 95):.0f} p99_ms={percentile(latencies, 99):.0f} ceiling_rate_per_s={top:.0f}"
     )
 
 

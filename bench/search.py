@@ -11,8 +11,6 @@ import http.client
 import os
 import random
 import re
-import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -35,20 +33,7 @@ os.environ.setdefault("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
 sys.path.insert(0, str(ROOT))
 
-
-def manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
-
-
-def ensure_database() -> None:
-    import psycopg
-
-    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')  # name comes from our own BENCH_DATABASE_URL
+from bench.common import manage, percentile, postgres_database, start_server  # noqa: E402
 
 
 def ensure_catalog() -> None:
@@ -120,37 +105,6 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
     return queries
 
 
-def start_server() -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "granian"),
-            "--interface",
-            "wsgi",
-            "--workers",
-            "2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(PORT),
-            "--log-level",
-            "warning",
-            "opora.wsgi:application",
-        ],
-        cwd=ROOT,
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=5)
-            conn.request("GET", "/")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise SystemExit("Сервер не запустился за 60 секунд")
-
-
 def run(paths: list[str], clients: int = 1) -> list[tuple[float, float]]:
     """(client milliseconds, database milliseconds) per request, `clients` at a time, keep-alive."""
     chunks = [paths[i::clients] for i in range(clients)]
@@ -174,14 +128,10 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float]]:
         return [item for part in pool.map(client, chunks) for item in part]
 
 
-def p(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
 def main() -> None:
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("bench-search работает на PostgreSQL: задайте DATABASE_URL")
-    ensure_database()
+    postgres_database(fresh=False)
     manage("migrate", "--noinput", "-v0")
     import django
 
@@ -193,7 +143,7 @@ def main() -> None:
     api_paths = [
         "/api/v1/programs?" + urllib.parse.urlencode(q).replace("free_seats=on", "free_seats=true") for q in queries
     ]
-    server = start_server()
+    server = start_server(PORT)
     try:
         run(page_paths[:40] + api_paths[:40], LOAD_CLIENTS)  # load code and indexes in both workers
         loaded = run(page_paths, LOAD_CLIENTS)
@@ -207,17 +157,18 @@ def main() -> None:
     api_ms = [t for t, _ in api]
     loaded_ms = [t for t, _ in loaded]
     print(
-        f"under load: clients={LOAD_CLIENTS} server=granian-wsgi-2 page_p50_ms={p(loaded_ms, 50):.1f} "
-        f"page_p95_ms={p(loaded_ms, 95):.1f} sql_p95_ms={p([d for _, d in loaded], 95):.2f}"
+        f"under load: clients={LOAD_CLIENTS} server=granian-wsgi-2 page_p50_ms={percentile(loaded_ms, 50):.1f} "
+        f"page_p95_ms={percentile(loaded_ms, 95):.1f} sql_p95_ms={percentile([d for _, d in loaded], 95):.2f}"
     )
     print(
-        f"one client: page_p99_ms={p(page_ms, 99):.1f} api_p50_ms={p(api_ms, 50):.1f} "
-        f"sql_p50_ms={p(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f}"
+        f"one client: page_p99_ms={percentile(page_ms, 99):.1f} api_p50_ms={percentile(api_ms, 50):.1f} "
+        f"sql_p50_ms={percentile(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f}"
     )
+    page_p95, sql_p95 = percentile(page_ms, 95), percentile(sql_ms, 95)
     print(
-        f"BENCH search programs={PROGRAMS} queries={len(queries)} page_p50_ms={p(page_ms, 50):.1f} "
-        f"page_p95_ms={p(page_ms, 95):.1f} api_p95_ms={p(api_ms, 95):.1f} sql_p95_ms={p(sql_ms, 95):.2f} "
-        f"ratio_page_to_sql={p(page_ms, 95) / max(p(sql_ms, 95), 0.01):.2f}"
+        f"BENCH search programs={PROGRAMS} queries={len(queries)} page_p50_ms={percentile(page_ms, 50):.1f} "
+        f"page_p95_ms={page_p95:.1f} api_p95_ms={percentile(api_ms, 95):.1f} sql_p95_ms={sql_p95:.2f} "
+        f"ratio_page_to_sql={page_p95 / max(sql_p95, 0.01):.2f}"
     )
 
 

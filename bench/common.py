@@ -1,0 +1,56 @@
+"""What the benchmarks share: manage.py, their PostgreSQL database, the production server, percentiles."""
+
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
+
+
+def postgres_database(fresh: bool) -> None:
+    """Create the database of DATABASE_URL if missing; drop and recreate it when `fresh`."""
+    import psycopg
+
+    url = urllib.parse.urlparse(os.environ["DATABASE_URL"])
+    name = url.path.lstrip("/")  # the benchmark's own database, from its BENCH_*_DATABASE_URL
+    with psycopg.connect(url._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_server(port: int, env: dict[str, str] | None = None, threads: int | None = None) -> subprocess.Popen[bytes]:
+    """granian, WSGI, 2 workers, as `make serve` runs it; returns once /healthz answers."""
+    command = [
+        str(ROOT / ".venv" / "bin" / "granian"),
+        "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", "opora.wsgi:application",
+    ]  # fmt: skip
+    if threads is not None:
+        command[3:3] = ["--blocking-threads", str(threads)]
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    raise SystemExit("Сервер не запустился за 60 секунд")
+
+
+def percentile(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
