@@ -3,6 +3,7 @@ allocates the seats (enrollment.allocation) and every family learns what it got 
 higher choice, why not: the priority or the lottery cut-off of that group."""
 
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -149,3 +150,23 @@ def allocate_campaign(campaign: Campaign, progress: Callable[[int], None] | None
     )
     audit.record(None, "campaign.allocated", locked, **summary)
     return summary
+
+
+def start_allocation(campaign: Campaign) -> threading.Thread:
+    """Run the allocation in the background; its progress is saved on the campaign for the office
+    page to show. A process that dies mid-way leaves the campaign «Идёт распределение» (see admin)."""
+
+    def report(percent: int) -> None:
+        Campaign.objects.filter(pk=campaign.pk).update(progress=min(percent, 99))
+
+    def run() -> None:
+        from django.db import connection
+
+        try:
+            allocate_campaign(campaign, report)
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=run, name=f"allocate-{campaign.code}", daemon=True)
+    thread.start()
+    return thread

@@ -69,7 +69,7 @@ def _open_groups(program: Program, now: datetime) -> list[Group]:
     return [g for g in program.groups.current().order_by("start_date", "pk") if g.enrollment_open(now)]
 
 
-def _campaign_of(program: Program, now: datetime) -> Campaign | None:
+def campaign_of(program: Program, now: datetime) -> Campaign | None:
     """The campaign that decides how this program takes applications now, if any."""
     return (
         Campaign.objects.filter(programs=program)
@@ -98,7 +98,7 @@ def _check_application(child: Child, program: Program, group: Group | None, now:
     """The rules a new application must satisfy, each with a message for the family."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
-    _check_campaign(_campaign_of(program, now), now)
+    _check_campaign(campaign_of(program, now), now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
     open_groups = _open_groups(program, now)
@@ -153,7 +153,7 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
                 child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
             )
             _record(actor, application, "", S.NEW)
-            if _campaign_of(program, now) is not None:  # first come: a seat now, or the queue
+            if campaign_of(program, now) is not None:  # first come: a seat now, or the queue
                 _seat_or_queue(application, now)
     except IntegrityError:
         # Two identical requests raced: the other one won, and its application is this one.

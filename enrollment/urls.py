@@ -1,6 +1,6 @@
 from django.urls import path
 
-from enrollment import views
+from enrollment import campaign_views, views
 
 app_name = "family"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("children/new/", views.child_new, name="child_new"),
     path("apply/<str:code>/", views.apply, name="apply"),
     path("applications/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("campaigns/<str:code>/", campaign_views.rank, name="campaign"),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("office/applications/", include("enrollment.office_urls")),
     path("office/journal/", include("enrollment.journal_urls")),
+    path("office/campaigns/", include("enrollment.campaign_urls")),
     path("office/", include("catalog.office_urls")),
     path("family/", include("enrollment.urls")),
     path("", include("catalog.urls")),

@@ -7,6 +7,8 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Program
+from enrollment import services
+from enrollment.models import CampaignKind
 from people.models import Child
 
 register = template.Library()
@@ -18,7 +20,9 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
     user = request.user
     children = list(Child.objects.filter(guardians__user=user).order_by("birth_date")) if user.is_authenticated else []
     now = timezone.now()
+    campaign = services.campaign_of(program, now)
     return {
+        "campaign": campaign if campaign and campaign.kind == CampaignKind.PREFERENCES else None,
         "program": program,
         "user": user,
         "is_guardian": context["principal"].is_guardian,
