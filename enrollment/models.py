@@ -54,6 +54,7 @@ class Application(PublicEntity):
     deadline = models.DateTimeField("ответить на приглашение до", null=True, blank=True)
     waitlisted_at = models.DateTimeField("в очереди с", null=True, blank=True)
     reason = models.TextField("причина", blank=True)
+    left_on = models.DateField("дата отчисления", null=True, blank=True)
     # The same key from the same person is the same application: double clicks, retries, reconnects.
     idempotency_key = models.CharField("ключ повтора", max_length=64)
 

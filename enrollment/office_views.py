@@ -1,6 +1,7 @@
 """The organization's side of enrollment in the back office: the queue of applications, filtered,
 with decisions on one or many at once. Every decision goes through enrollment.services."""
 
+from datetime import date
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -68,6 +69,11 @@ def decide(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     codes = request.POST.getlist("application")
     back = request.POST.get("back") or "office_applications:queue"
+    try:
+        left_on = date.fromisoformat(request.POST["left_on"]) if request.POST.get("left_on") else None
+    except ValueError:
+        messages.error(request, "Дата отчисления указана неверно.")
+        return redirect(back)
     group_code = request.POST.get("group", "")
     group = Group.objects.filter(code=group_code).first() if group_code else None
     if action not in {*QUEUE_ACTIONS, TRANSFER, ORDER} or not codes or (action == TRANSFER and group is None):
@@ -83,7 +89,7 @@ def decide(request: HttpRequest) -> HttpResponse:
             if action == TRANSFER and group is not None:
                 services.transfer(request.user, application, group, reason)
             else:
-                services.change_status(request.user, application, action, reason=reason, group=group)
+                services.change_status(request.user, application, action, reason=reason, group=group, left_on=left_on)
             done.append(code)
         except (ValidationError, PermissionDenied) as error:
             failed.append(f"{code}: {' '.join(getattr(error, 'messages', [str(error)]))}")

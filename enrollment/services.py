@@ -239,8 +239,10 @@ def change_status(
     reason: str = "",
     group: Group | None = None,
     now: datetime | None = None,
+    left_on: date | None = None,
 ) -> Application:
-    """Move an application along one transition; seats and the queue follow."""
+    """Move an application along one transition; seats and the queue follow. An expulsion takes
+    effect on `left_on` (default: today), never in the future nor before the enrollment."""
     transition = TRANSITIONS.get(name)
     if transition is None:
         raise ValidationError(f"Неизвестное действие «{name}».")
@@ -256,6 +258,8 @@ def change_status(
             raise ValidationError(
                 f"Действие «{transition.label}» невозможно: заявка в статусе «{S(current.status).label}»."
             )
+        if transition.target == S.EXPELLED:
+            current.left_on = _check_left_on(current, left_on or timezone.localdate(now))
         _apply_transition(actor, current, transition, reason, group, now)
     application.refresh_from_db()
     return application
@@ -278,11 +282,21 @@ def _apply_transition(
         application.deadline = None
     application.status = transition.target
     application.reason = reason or application.reason
-    application.save(update_fields=["status", "group", "deadline", "waitlisted_at", "reason", "updated_at"])
+    fields = ["status", "group", "deadline", "waitlisted_at", "reason", "left_on", "updated_at"]
+    application.save(update_fields=fields)
     _record(actor, application, previous, transition.target, reason)
     if released is not None:
         offer_freed_seats(released, now)
     _seats_changed(application.program_id)
+
+
+def _check_left_on(application: Application, left_on: date) -> date:
+    if left_on > timezone.localdate():
+        raise ValidationError({"left_on": "Дата отчисления не может быть в будущем."})
+    enrolled_at = application.events.filter(to_status=S.ENROLLED).order_by("-created_at").first()
+    if enrolled_at is not None and left_on < timezone.localdate(enrolled_at.created_at):
+        raise ValidationError({"left_on": "Дата отчисления раньше даты зачисления."})
+    return left_on
 
 
 def _take_seat(application: Application, group: Group | None) -> Group:

@@ -281,3 +281,14 @@ def test_the_navigator_seat_count_follows_after_commit(
         change_status(personas.operator_a, application, "invite")
     published_program.refresh_from_db()
     assert published_program.open_seats == before - 1
+
+
+def test_an_expulsion_has_a_date_not_in_the_future_nor_before_the_enrollment(personas, application):
+    enrolled = change_status(personas.operator_a, change_status(personas.operator_a, application, "invite"), "enroll")
+    today = timezone.localdate()
+    with pytest.raises(ValidationError, match="в будущем"):
+        change_status(personas.operator_a, enrolled, "expel", reason="Переезд", left_on=today + timedelta(days=1))
+    with pytest.raises(ValidationError, match="раньше даты зачисления"):
+        change_status(personas.operator_a, enrolled, "expel", reason="Переезд", left_on=today - timedelta(days=30))
+    expelled = change_status(personas.operator_a, enrolled, "expel", reason="Переезд")
+    assert expelled.status == S.EXPELLED and expelled.left_on == today
