@@ -4,12 +4,14 @@ demo organization, which has already invited, enrolled, queued and refused some 
 Everything goes through enrollment.services, so seats, queues and histories are real."""
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 
 from accounts.models import User
-from catalog.models import ModerationStatus, Organization
-from enrollment.models import Application
+from catalog.models import Group, ModerationStatus, Organization, Program
+from enrollment.campaigns import submit_choices
+from enrollment.models import Application, Campaign, CampaignKind
 from enrollment.services import apply, change_status
 from people.models import Child
 from territory.demo import DemoRandom
@@ -54,3 +56,38 @@ def create_applications(
         except ValidationError:
             change_status(operator, application, "waitlist")  # the group is full: the queue
     return applications
+
+
+def create_campaign(
+    rng: DemoRandom, organization: Organization, children: Sequence[Child], now: datetime, count: int
+) -> Campaign | None:
+    """An open preference campaign of the capital for another organization's programs, with the
+    ranked choices of up to `count` children: the municipal operator's page and the families' ranking."""
+    programs = list(
+        Program.objects.filter(organization=organization, status=ModerationStatus.PUBLISHED).order_by("pk")[:4]
+    )
+    if not programs:
+        return None
+    campaign = Campaign.objects.create(
+        municipality=organization.municipality,
+        name=f"Набор в «{organization.short_name}» на второе полугодие",
+        kind=CampaignKind.PREFERENCES,
+        opens_at=now - timedelta(days=2),
+        closes_at=now + timedelta(days=7),
+        max_choices=3,
+    )
+    campaign.programs.set(programs)
+    groups = list(Group.objects.current().filter(program__in=programs))
+    placed = 0
+    for child in children:
+        if placed >= count or not groups:
+            break
+        guardian = child.guardians.select_related("user").first()
+        if guardian is None:
+            continue
+        try:
+            submit_choices(guardian.user, campaign, child, rng.sample(groups, min(len(groups), rng.randint(1, 3))))
+            placed += 1
+        except ValidationError:
+            continue  # an age that fits none of the chosen groups
+    return campaign

@@ -13,7 +13,7 @@ from catalog.search import SearchParams, search_programs
 from catalog.services import refresh_program_groups
 from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
-from enrollment.models import Application
+from enrollment.models import Application, Campaign
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
@@ -83,6 +83,8 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert queue.exists() and queue.count() == Application.objects.count()
     assert {S.NEW, S.INVITED, S.ENROLLED} <= set(queue.values_list("status", flat=True))
     assert all(a.events.exists() for a in queue)
+    campaign = Campaign.objects.get()  # another organization of the capital recruits by preferences
+    assert campaign.programs.exclude(organization=operator_org).exists() and campaign.choices.exists()
     # Generated guardians cannot sign in: only the printed demo accounts can.
     other = Guardian.objects.exclude(pk=family.pk).first()
     assert other is not None and not other.user.has_usable_password()

@@ -18,7 +18,7 @@ from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
 from core import audit
-from enrollment.demo import create_applications
+from enrollment.demo import create_applications, create_campaign
 from people.demo import NameMaker, create_families
 from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
 from territory.models import Region
@@ -26,6 +26,7 @@ from territory.models import Region
 # Dictionaries filled by migrations survive a reset; everything else in these apps is demo data.
 KEPT_MODELS = (OvzCategory, ProgramRegister)
 APPLICATIONS = 60  # to the demo organization, so that its queue has every status
+CAMPAIGN_CHOICES = 40  # children who ranked groups in the demo campaign
 
 
 def delete_demo_data() -> None:
@@ -128,6 +129,17 @@ class Command(BaseCommand):
             rng, families.children, featured, accounts[Role.ORGANIZATION_OPERATOR].user, APPLICATIONS
         )
         self.step(f"Заявок в «{featured.short_name}»: {len(applications)}", started)
+        # Another organization of the capital recruits through a preference campaign.
+        recruiting = next(
+            (o.organization for o in organizations[1:] if o.place.index == 0 and o.program_count >= 3), None
+        )
+        if recruiting is not None:
+            campaign = create_campaign(rng, recruiting, families.children[2:], timezone.now(), CAMPAIGN_CHOICES)
+            if campaign is not None:
+                self.step(
+                    f"Кампания «{campaign.name}»: выбор {campaign.choices.values('child').distinct().count()} детей",
+                    started,
+                )
         refresh_program_groups()
         refresh_search_documents()
         words = rebuild_search_terms()
