@@ -29,6 +29,17 @@ def postgres_database(fresh: bool) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def prepare_postgres(bench: str, fresh: bool) -> None:
+    """The benchmark's PostgreSQL database, migrated, and Django set up in this process."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit(f"{bench} работает на PostgreSQL: задайте DATABASE_URL")
+    postgres_database(fresh)
+    manage("migrate", "--noinput", "-v0")
+    import django
+
+    django.setup()
+
+
 def start_server(port: int, env: dict[str, str] | None = None, threads: int | None = None) -> subprocess.Popen[bytes]:
     """granian, WSGI, 2 workers, as `make serve` runs it; returns once /healthz answers."""
     command = [

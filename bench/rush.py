@@ -37,7 +37,7 @@ os.environ.update({k: v for k, v in SERVER_ENV.items() if k != "OPORA_DB_POOL_SI
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
 sys.path.insert(0, str(ROOT))
 
-from bench.common import manage, percentile, postgres_database, start_server  # noqa: E402
+from bench.common import percentile, prepare_postgres, start_server  # noqa: E402
 
 
 def setup() -> tuple[list[dict[str, str]], float]:
@@ -222,13 +222,7 @@ def rush(families: list[dict[str, str]], opens_at: float) -> tuple[list[dict[str
 
 
 def main() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("bench-rush работает на PostgreSQL: задайте DATABASE_URL")
-    postgres_database(fresh=True)
-    manage("migrate", "--noinput", "-v0")
-    import django
-
-    django.setup()
+    prepare_postgres("bench-rush", fresh=True)
     families, opens_at = setup()
     print(f"{len(families)} семей, {GROUPS} групп по {SEATS} мест; приём откроется через "
           f"{opens_at - time.time():.0f} с", flush=True)  # fmt: skip

@@ -33,7 +33,7 @@ os.environ.setdefault("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
 sys.path.insert(0, str(ROOT))
 
-from bench.common import manage, percentile, postgres_database, start_server  # noqa: E402
+from bench.common import manage, percentile, prepare_postgres, start_server  # noqa: E402
 
 
 def ensure_catalog() -> None:
@@ -129,13 +129,7 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float]]:
 
 
 def main() -> None:
-    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
-        raise SystemExit("bench-search работает на PostgreSQL: задайте DATABASE_URL")
-    postgres_database(fresh=False)
-    manage("migrate", "--noinput", "-v0")
-    import django
-
-    django.setup()
+    prepare_postgres("bench-search", fresh=False)
     ensure_catalog()
     manage("collectstatic", "--noinput", "-v0")
     queries = make_queries(random.Random(20261123))

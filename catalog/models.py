@@ -478,6 +478,15 @@ class Group(PublicEntity):
     def seats_left(self) -> int:
         return self.capacity - self.seats_taken
 
+    @property
+    def ages(self) -> tuple[int, int]:
+        """The ages the group takes: its own range, or its program's."""
+        program = self.program
+        return (
+            self.age_from if self.age_from is not None else program.age_from,
+            self.age_to if self.age_to is not None else program.age_to,
+        )
+
     def enrollment_open(self, now: datetime) -> bool:
         """Whether applications are accepted at `now` (seats aside)."""
         return (

@@ -41,9 +41,8 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
     for group in groups:
         if group.program_id not in program_ids or not group.is_active:
             raise ValidationError(f"Группа «{group.name}» не участвует в кампании.")
-        low = group.age_from if group.age_from is not None else group.program.age_from
-        high = group.age_to if group.age_to is not None else group.program.age_to
-        if not low <= services.age_on(child.birth_date, group.start_date) <= high:
+        low, high = group.ages
+        if not low <= child.age_on(group.start_date) <= high:
             raise ValidationError(f"Группа «{group.name}» — для детей {low}–{high} лет.")
     with transaction.atomic():
         CampaignChoice.objects.filter(campaign=campaign, child=child).delete()

@@ -61,10 +61,6 @@ def _is_guardian_of(user: Any, child: Child) -> bool:
     return bool(user and user.is_authenticated and child.guardians.filter(user=user).exists())
 
 
-def age_on(birth: date, day: date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def _open_groups(program: Program, now: datetime) -> list[Group]:
     return [g for g in program.groups.current().order_by("start_date", "pk") if g.enrollment_open(now)]
 
@@ -94,11 +90,13 @@ def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
         raise ValidationError(f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»).")
 
 
-def _check_application(child: Child, program: Program, group: Group | None, now: datetime) -> None:
-    """The rules a new application must satisfy, each with a message for the family."""
+def _check_application(child: Child, program: Program, group: Group | None, now: datetime) -> Campaign | None:
+    """The rules a new application must satisfy, each with a message for the family. Returns the
+    campaign the program takes applications through, if any."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
-    _check_campaign(campaign_of(program, now), now)
+    campaign = campaign_of(program, now)
+    _check_campaign(campaign, now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
     open_groups = _open_groups(program, now)
@@ -107,15 +105,9 @@ def _check_application(child: Child, program: Program, group: Group | None, now:
     if not open_groups:
         raise ValidationError("Приём заявок на программу сейчас закрыт.")
     candidates = [group] if group is not None else open_groups
-    fits = [
-        g
-        for g in candidates
-        if (g.age_from if g.age_from is not None else program.age_from)
-        <= age_on(child.birth_date, g.start_date)
-        <= (g.age_to if g.age_to is not None else program.age_to)
-    ]
+    fits = [g for g in candidates if g.ages[0] <= child.age_on(g.start_date) <= g.ages[1]]
     if not fits:
-        age = age_on(child.birth_date, candidates[0].start_date)
+        age = child.age_on(candidates[0].start_date)
         raise ValidationError(
             f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
             f"{program.age_from}–{program.age_to} лет."
@@ -126,6 +118,7 @@ def _check_application(child: Child, program: Program, group: Group | None, now:
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
     if active.exclude(status=S.ENROLLED).count() >= limit:
         raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
+    return campaign
 
 
 def apply(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Application:
@@ -140,7 +133,7 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
         raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
     now = timezone.now()
     try:
-        _check_application(child, program, group, now)
+        campaign = _check_application(child, program, group, now)
     except ValidationError:
         # A parallel request with the same key may have created the application since the lookup above.
         existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
@@ -153,7 +146,7 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
                 child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
             )
             _record(actor, application, "", S.NEW)
-            if campaign_of(program, now) is not None:  # first come: a seat now, or the queue
+            if campaign is not None:  # first come (a preference campaign refused above): a seat now, or the queue
                 _seat_or_queue(application, now)
     except IntegrityError:
         # Two identical requests raced: the other one won, and its application is this one.

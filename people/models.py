@@ -4,6 +4,7 @@ The registry issue extends children with protected identifiers and deduplication
 """
 
 import uuid
+from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -101,3 +102,8 @@ class Child(PersonName, TimestampedModel):
             models.Index(fields=["last_name", "first_name", "birth_date"]),
         ]
         constraints = [models.CheckConstraint(name="child_sex_valid", condition=Q(sex__in=["m", "f"]))]
+
+    def age_on(self, day: date) -> int:
+        """Full years on `day`: the age that decides which programs and groups fit."""
+        birth = self.birth_date
+        return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

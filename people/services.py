@@ -1,6 +1,5 @@
 """Actions on people: a parent adds a child (atomic, audited)."""
 
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,10 +12,6 @@ from people.models import Child, Guardian
 MAX_AGE = 18  # additional education of children: until the 18th birthday
 
 
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
-
-
 @transaction.atomic
 def add_child(actor: Any, child: Child) -> Child:
     """Save a new child of the signed-in parent, who becomes its legal representative."""
@@ -26,7 +21,7 @@ def add_child(actor: Any, child: Child) -> Child:
     today = timezone.localdate()
     if child.birth_date > today:
         raise ValidationError({"birth_date": "Дата рождения не может быть в будущем."})
-    if _age(child.birth_date, today) >= MAX_AGE:
+    if child.age_on(today) >= MAX_AGE:
         raise ValidationError({"birth_date": "Дополнительное образование детей — до 18 лет."})
     child.full_clean()
     child.save()
