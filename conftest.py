@@ -13,6 +13,7 @@ def _isolated_cache(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Every search reads the catalog afresh: tests change it inside transactions that never commit.
     settings.OPORA_FACET_CACHE_SECONDS = 0
+    settings.OPORA_INDICATOR_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

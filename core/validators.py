@@ -57,3 +57,29 @@ def validate_ogrn(value: str) -> None:
             "ОГРН должен состоять из 13 (ОГРНИП — 15) цифр с верной контрольной цифрой.",
             code="invalid_ogrn",
         )
+
+
+def snils_check_number(first_nine: str) -> str:
+    """The two control digits of a СНИЛС: weights 9…1, then the sum modulo 101 (100 → 00)."""
+    total = sum(int(d) * w for d, w in zip(first_nine, range(9, 0, -1), strict=True))
+    return f"{total % 101 % 100:02d}"
+
+
+def is_valid_snils(digits: str) -> bool:
+    """11 digits; numbers up to 001-001-998 were issued before control digits existed."""
+    if not digits.isdigit() or len(digits) != 11:
+        return False
+    if int(digits[:9]) <= 1001998:
+        return True
+    return snils_check_number(digits[:9]) == digits[9:]
+
+
+def normalize_snils(value: str) -> str:
+    """The 11 digits of a СНИЛС typed with or without dashes and spaces; the message never repeats it."""
+    digits = "".join(ch for ch in value if not ch.isspace() and ch != "-")
+    if not is_valid_snils(digits):
+        raise ValidationError(
+            "СНИЛС должен состоять из 11 цифр с верным контрольным числом (формат 123-456-789 01).",
+            code="invalid_snils",
+        )
+    return digits

@@ -1,20 +1,25 @@
-"""API: enrollment applications (заявки) of children to programs and groups.
+"""API: enrollment applications (заявки) of children to programs and groups, enrollment
+campaigns with families' ranked choices, and the attendance journal of a group.
 
 Only signed-in callers: a family sees its children's applications, an organization its
-programs', a moderator those of the territory, all through core.scope. Applying and every
-status change go through enrollment.services with the token's user as the actor; this module
-finds the objects a request names and maps results to schemas, nothing more.
+programs', a moderator those of the territory, all through core.scope. Applying, every status
+change and transfer go through enrollment.services, choices through enrollment.campaigns, marks
+through enrollment.journal, with the token's user as the actor; this module finds the objects a
+request names and maps results to schemas, nothing more.
 """
 
-from datetime import datetime
+import datetime as dt
+from datetime import date, datetime, time
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Model, Q, QuerySet
+from django.http import Http404, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.security import django_auth
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
+from pydantic_core import PydanticCustomError
 
 from accounts.api_auth import token_auth
 from catalog.api import OneOf, ProgramRefOut
@@ -22,9 +27,20 @@ from catalog.models import Group, Program
 from core import scope
 from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
-from enrollment import services
-from enrollment.models import Application, ApplicationEvent, ApplicationStatus
+from enrollment import campaigns, journal, services
+from enrollment.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Attendance,
+    Campaign,
+    CampaignChoice,
+    CampaignKind,
+    CampaignStatus,
+    Lesson,
+)
 from people.models import Child
+from territory.api import MunicipalityRefOut
 
 M = TypeVar("M", bound=Model)
 
@@ -33,7 +49,9 @@ SIGNED_IN = [token_auth, django_auth]
 
 router = Router(auth=SIGNED_IN, tags=["Заявки"])
 
+CAMPAIGNS, JOURNAL = ["Приёмные кампании"], ["Журнал посещаемости"]
 READ_ERRORS = {401: ErrorOut}
+SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
 # The system's own transitions (expiry of an invitation) are not requested through the API.
@@ -90,6 +108,7 @@ class ApplicationDetailOut(ApplicationOut):
 
     waitlist_position: int | None = Field(description="Место в очереди, с 1; пусто — заявка не в очереди")
     reason: str = Field(description="Причина последнего решения: отказа, отчисления")
+    left_on: date | None = Field(description="Дата отчисления; пусто — ребёнок не отчислен")
     events: list[ApplicationEventOut] = Field(description="История заявки, от подачи")
     allowed_actions: list[str] = Field(
         description="Действия, которые вызывающий может выполнить сейчас: "
@@ -126,6 +145,18 @@ class ApplicationTransitionIn(Schema):
     )
     reason: str = Field("", description="Причина; обязательна при отказе и отчислении")
     group: str | None = Field(None, description="Код группы для приглашения; пусто — группа заявки или любая свободная")
+    left_on: date | None = Field(
+        None,
+        description="Дата отчисления, ГГГГ-ММ-ДД, только для expel; пусто — сегодня. "
+        "Не в будущем и не раньше зачисления",
+    )
+
+
+class ApplicationTransferIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    group: str = Field(min_length=1, description="Код группы той же программы, куда перевести ребёнка")
+    reason: str = Field("", description="Причина перевода; пусто — «Перевод из группы …»")
 
 
 # --- Querysets ---------------------------------------------------------------------------------
@@ -151,6 +182,10 @@ def _group(user: Any, code: str | None) -> Group | None:
     if not code:
         return None
     return _named(scope.restrict(Group.objects.all(), user), "group", "Группа не найдена.", code=code)
+
+
+def _application(user: Any, code: str) -> Application:
+    return scope.get_in_scope(Application.objects.all(), user, "view", code=code)
 
 
 # --- Endpoints ---------------------------------------------------------------------------------
@@ -214,7 +249,395 @@ def transition_application(request: Any, code: str, body: ApplicationTransitionI
     """Организация рассматривает, приглашает, зачисляет, ставит в очередь, отказывает и отчисляет; семья
     отменяет заявку. Отказ и отчисление — с причиной."""
     user = request.auth
-    application = scope.get_in_scope(Application.objects.all(), user, "view", code=code)
+    application = _application(user, code)
     group = _group(user, body.group)
-    services.change_status(user, application, body.action, reason=body.reason, group=group)
+    if body.left_on is not None and body.action != "expel":
+        raise ValidationError({"left_on": "Дату отчисления указывают только при отчислении (expel)."})
+    services.change_status(user, application, body.action, reason=body.reason, group=group, left_on=body.left_on)
     return _detail(user, code)
+
+
+@router.post(
+    "/applications/{code}/transfer",
+    auth=token_auth,
+    response={200: ApplicationDetailOut, **WRITE_ERRORS},
+    summary="Перевести в другую группу",
+)
+def transfer_application(request: Any, code: str, body: ApplicationTransferIn) -> Application:
+    """Организация, которая ведёт программу, переводит приглашённого или зачисленного ребёнка в другую группу
+    той же программы. Место в новой группе занимается раньше, чем освобождается старое: в полную группу перевести
+    нельзя, и тогда ничего не меняется. Освободившееся место предлагается следующему в очереди."""
+    user = request.auth
+    application = _application(user, code)
+    group = _named(scope.restrict(Group.objects.all(), user), "group", "Группа не найдена.", code=body.group)
+    services.transfer(user, application, group, body.reason)
+    return _detail(user, code)
+
+
+# --- Campaigns ---------------------------------------------------------------------------------
+
+
+class CampaignOut(Schema):
+    """Приёмная кампания муниципалитета: сроки, порядок приёма, приоритеты и статус."""
+
+    code: str = Field(description="Код кампании, например CA-7K2M9Q")
+    uuid: UUID = Field(description="UUID кампании")
+    name: str = Field(description="Название")
+    kind: str = Field(description="; ".join(f"{value} — {label}" for value, label in CampaignKind.choices))
+    kind_label: str = Field(description="Порядок приёма по-русски")
+    municipality: MunicipalityRefOut = Field(description="Муниципалитет кампании")
+    opens_at: datetime = Field(description="Приём заявок (выбора групп) с")
+    closes_at: datetime | None = Field(description="Приём заявок по; пусто — без даты окончания (в порядке очереди)")
+    max_choices: int = Field(description="Сколько групп, не больше, ребёнок может выбрать по порядку предпочтения")
+    priority_ovz: bool = Field(description="Приоритет детям с ОВЗ")
+    priority_siblings: bool = Field(description="Приоритет братьям и сёстрам занимающихся в организации")
+    priority_residents: bool = Field(description="Приоритет жителям муниципалитета")
+    status: str = Field(description="; ".join(f"{value} — {label}" for value, label in CampaignStatus.choices))
+    status_label: str = Field(description="Статус по-русски")
+    updated_at: datetime = Field(description="Изменена")
+
+    @staticmethod
+    def resolve_kind_label(campaign: Campaign) -> str:
+        return CampaignKind(campaign.kind).label
+
+    @staticmethod
+    def resolve_status_label(campaign: Campaign) -> str:
+        return CampaignStatus(campaign.status).label
+
+
+class CampaignSummaryOut(Schema):
+    children: int = Field(description="Детей, выбиравших группы")
+    assigned: int = Field(description="Из них получили место")
+    proposals: int = Field(description="Предложений в ходе отложенного принятия")
+
+
+class CampaignDetailOut(CampaignOut):
+    """Кампания с программами, ходом распределения, опубликованным зерном жребия и итогами."""
+
+    programs: list[ProgramRefOut] = Field(description="Программы кампании")
+    progress: int = Field(description="Ход распределения, %")
+    lottery_seed: str | None = Field(
+        description="Зерно жребия, публикуется при начале распределения: по нему любой может повторить "
+        "распределение. Строкой — число длиннее, чем точно передаёт JSON в JavaScript"
+    )
+    allocated_at: datetime | None = Field(description="Когда распределение завершено")
+    summary: CampaignSummaryOut | None = Field(description="Итоги распределения; пусто — распределения ещё не было")
+    can_change: bool = Field(description="Вызывающий управляет этой кампанией (муниципалитет кампании)")
+
+    @staticmethod
+    def resolve_programs(campaign: Campaign) -> list[Program]:
+        return list(campaign.programs.order_by("title", "pk"))
+
+    @staticmethod
+    def resolve_lottery_seed(campaign: Campaign) -> str | None:
+        return None if campaign.lottery_seed is None else str(campaign.lottery_seed)
+
+    @staticmethod
+    def resolve_summary(campaign: Campaign) -> dict[str, Any] | None:
+        return campaign.summary if campaign.status == CampaignStatus.ALLOCATED else None
+
+    @staticmethod
+    def resolve_can_change(campaign: Campaign, context: dict[str, Any]) -> bool:
+        return scope.can(context["request"].auth, campaign, "change")
+
+
+class CampaignQuery(PageQuery):
+    status: Annotated[str, OneOf(CampaignStatus.choices)] | None = Field(None, description="Статус кампании")
+    kind: Annotated[str, OneOf(CampaignKind.choices)] | None = Field(None, description="Порядок приёма")
+    municipality: str | None = Field(None, pattern=r"^\d{8}(\d{3})?$", description="ОКТМО муниципалитета")
+    managed: bool = Field(False, description="Только кампании, которыми управляет вызывающий")
+
+
+class CampaignChoiceOut(Schema):
+    rank: int = Field(description="Место в выборе: 1 — самая желанная группа")
+    group: GroupRefOut = Field(description="Группа")
+    program: ProgramRefOut = Field(description="Программа группы")
+    outcome: str = Field(
+        description="Итог распределения по этой группе: «Место в группе» или почему нет (приоритет, проходной номер "
+        "жребия); пусто — распределения ещё не было или до этой группы очередь не дошла"
+    )
+    seat: bool = Field(description="Распределение дало ребёнку место в этой группе")
+
+    @staticmethod
+    def resolve_program(choice: CampaignChoice) -> Program:
+        return choice.group.program
+
+
+def _at_most_choices(groups: list[str]) -> list[str]:
+    if len(groups) > campaigns.MAX_CHOICES_LIMIT:
+        raise PydanticCustomError(
+            "too_many_choices", "Не больше {limit} групп.", {"limit": campaigns.MAX_CHOICES_LIMIT}
+        )
+    return groups
+
+
+class ChoicesIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    groups: Annotated[list[str], AfterValidator(_at_most_choices)] = Field(
+        description="Коды групп по порядку предпочтения, первая — самая желанная; заменяют прежний выбор"
+    )
+
+
+class ChildChoicesOut(Schema):
+    """Выбор групп ребёнка в кампании по порядку предпочтения и, после распределения, его итог по каждой."""
+
+    campaign: str = Field(description="Код кампании")
+    child: ChildRefOut = Field(description="Ребёнок")
+    accepting: bool = Field(description="Выбор принимается сейчас: кампания по выбору семей, приём открыт")
+    max_choices: int = Field(description="Сколько групп, не больше, можно выбрать")
+    choices: list[CampaignChoiceOut] = Field(description="Выбранные группы, от самой желанной")
+    application: ApplicationOut | None = Field(description="Заявка-приглашение, созданная распределением; пусто — нет")
+
+
+def _campaigns() -> QuerySet[Campaign]:
+    return Campaign.objects.select_related("municipality").order_by("-opens_at", "-id")
+
+
+def _campaign(user: Any, code: str) -> Campaign:
+    return scope.get_in_scope(_campaigns(), user, "view", code=code)
+
+
+def _child(user: Any, uuid: UUID) -> Child:
+    return scope.get_in_scope(Child.objects.all(), user, "view", uuid=uuid)
+
+
+def _child_choices(campaign: Campaign, child: Child) -> dict[str, Any]:
+    application = campaigns.allocation_application(campaign, child)
+    choices = list(
+        CampaignChoice.objects.filter(campaign=campaign, child=child).select_related("group__program").order_by("rank")
+    )
+    for choice in choices:
+        choice.seat = application is not None and application.group_id == choice.group_id  # type: ignore[attr-defined]
+    return {
+        "campaign": campaign.code,
+        "child": child,
+        "accepting": campaigns.accepting_choices(campaign),
+        "max_choices": campaign.max_choices,
+        "choices": choices,
+        "application": application,
+    }
+
+
+@router.get(
+    "/campaigns", response={200: Page[CampaignOut], **READ_ERRORS, **INVALID}, tags=CAMPAIGNS, summary="Кампании"
+)
+def list_campaigns(request: Any, query: Query[CampaignQuery]) -> dict[str, Any]:
+    """Когда и как открывается приём, знают все: список открыт любому вошедшему. С `managed=true` — только
+    кампании, которыми управляет вызывающий (муниципалитет, регион). Сначала позже открывающиеся."""
+    found = scope.restrict(_campaigns(), request.auth, "change" if query.managed else "view")
+    if query.status:
+        found = found.filter(status=query.status)
+    if query.kind:
+        found = found.filter(kind=query.kind)
+    if query.municipality:
+        found = found.filter(municipality__oktmo=query.municipality)
+    return paginate(found, query)
+
+
+@router.get(
+    "/campaigns/{code}",
+    response={200: CampaignDetailOut, **READ_ERRORS, **NOT_FOUND},
+    tags=CAMPAIGNS,
+    summary="Кампания",
+)
+def get_campaign(request: Any, code: str) -> Campaign:
+    """Сроки, программы и приоритеты кампании; после начала распределения — опубликованное зерно жребия и ход,
+    после завершения — итоги."""
+    return _campaign(request.auth, code)
+
+
+@router.get(
+    "/campaigns/{code}/children/{child}/choices",
+    response={200: ChildChoicesOut, **SCOPED_READ_ERRORS},
+    tags=CAMPAIGNS,
+    summary="Выбор групп ребёнка",
+)
+def get_choices(request: Any, code: str, child: UUID) -> dict[str, Any]:
+    """Видят законные представители ребёнка и муниципалитет кампании. После распределения у каждой группы —
+    итог: место или почему нет (приоритет, проходной номер жребия), как на странице семьи."""
+    user = request.auth
+    campaign, kid = _campaign(user, code), _child(user, child)
+    if not campaigns.may_see_choices(user, campaign, kid):
+        raise PermissionDenied
+    return _child_choices(campaign, kid)
+
+
+@router.put(
+    "/campaigns/{code}/children/{child}/choices",
+    auth=token_auth,
+    response={200: ChildChoicesOut, **WRITE_ERRORS},
+    tags=CAMPAIGNS,
+    summary="Выбрать группы",
+)
+def put_choices(request: Any, code: str, child: UUID, body: ChoicesIn) -> dict[str, Any]:
+    """Законный представитель ребёнка выбирает группы кампании по порядку предпочтения, пока открыт приём;
+    новый выбор заменяет прежний."""
+    user = request.auth
+    campaign, kid = _campaign(user, code), _child(user, child)
+    found = {
+        g.code: g for g in scope.restrict(Group.objects.select_related("program"), user).filter(code__in=body.groups)
+    }
+    unknown = [c for c in body.groups if c not in found]
+    if unknown:
+        raise ValidationError({"groups": f"Группы не найдены: {', '.join(unknown)}."})
+    campaigns.submit_choices(user, campaign, kid, [found[c] for c in body.groups])
+    return _child_choices(campaign, kid)
+
+
+# --- Journal -----------------------------------------------------------------------------------
+
+
+class LessonOut(Schema):
+    id: int = Field(description="Номер занятия")
+    date: dt.date = Field(description="Дата")  # the module's name: a field called `date` hides the type
+    starts_at: time = Field(description="Начало")
+    ends_at: time = Field(description="Окончание")
+    is_cancelled: bool = Field(description="Занятие отменено")
+    marked: int = Field(description="Детей отмечено")
+    present: int = Field(description="Из них присутствовали")
+
+
+class AttendanceRowOut(Schema):
+    application: str = Field(description="Код заявки (зачисления) ребёнка")
+    child: ChildRefOut = Field(description="Ребёнок")
+    present: bool | None = Field(description="Был на занятии; пусто — не отмечен")
+
+
+class LessonDetailOut(LessonOut):
+    """Занятие и отметки каждого зачисленного в группу ребёнка."""
+
+    attendance: list[AttendanceRowOut] = Field(description="Зачисленные дети и их отметки, по алфавиту")
+
+    @staticmethod
+    def resolve_attendance(lesson: Lesson) -> list[dict[str, Any]]:
+        marks = dict(Attendance.objects.filter(lesson=lesson).values_list("application_id", "present"))
+        return [
+            {"application": a.code, "child": a.child, "present": marks.get(a.pk)}
+            for a in journal.enrolled(lesson.group)
+        ]
+
+
+class LessonQuery(PageQuery):
+    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Месяц, ГГГГ-ММ")
+
+
+class AttendanceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    present: list[str] = Field(
+        description="Коды заявок (зачислений) детей, которые были на занятии; остальные зачисленные — не были"
+    )
+
+
+class GeneratedOut(Schema):
+    created: int = Field(description="Сколько занятий добавлено")
+
+
+class ReportQuery(Schema):
+    year: int = Field(ge=2000, le=2100, description="Год")
+    month: int = Field(ge=1, le=12, description="Месяц, 1–12")
+
+
+def _lessons(group: Group) -> QuerySet[Lesson]:
+    return group.lessons.annotate(
+        marked=Count("attendance"), present=Count("attendance", filter=Q(attendance__present=True))
+    ).order_by("date", "starts_at", "pk")
+
+
+def _lesson(group: Group, lesson_id: int) -> Lesson:
+    lesson = _lessons(group).select_related("group").filter(pk=lesson_id).first()
+    if lesson is None:
+        raise Http404
+    return lesson
+
+
+JOURNAL_ACCESS = (
+    "Журнал ведут педагог группы и оператор её организации; группа, которую вызывающий не видит, — 404, "
+    "видит, но журнал не ведёт — 403."
+)
+
+
+@router.get(
+    "/groups/{code}/lessons",
+    response={200: Page[LessonOut], **SCOPED_READ_ERRORS},
+    tags=JOURNAL,
+    summary="Занятия группы",
+    description=f"Занятия, созданные по расписанию группы (нерабочие дни пропущены), по порядку. {JOURNAL_ACCESS}",
+)
+def list_lessons(request: Any, code: str, query: Query[LessonQuery]) -> dict[str, Any]:
+    lessons = _lessons(journal.journal_group(request.auth, code))
+    if query.month:
+        year, month = (int(part) for part in query.month.split("-"))
+        lessons = lessons.filter(date__year=year, date__month=month)
+    return paginate(lessons, query)
+
+
+@router.post(
+    "/groups/{code}/lessons/generate",
+    auth=token_auth,
+    response={200: GeneratedOut, **WRITE_ERRORS},
+    tags=JOURNAL,
+    summary="Создать занятия по расписанию",
+    description="Создаёт занятия группы по её расписанию до конца периода, пропуская нерабочие дни; уже созданные "
+    f"остаются как есть, повтор ничего не добавляет. {JOURNAL_ACCESS}",
+)
+def generate_lessons(request: Any, code: str) -> dict[str, int]:
+    return {"created": journal.generate_lessons(journal.journal_group(request.auth, code))}
+
+
+@router.get(
+    "/groups/{code}/lessons/{lesson_id}",
+    response={200: LessonDetailOut, **SCOPED_READ_ERRORS},
+    tags=JOURNAL,
+    summary="Занятие и отметки",
+    description=JOURNAL_ACCESS,
+)
+def get_lesson(request: Any, code: str, lesson_id: int) -> Lesson:
+    return _lesson(journal.journal_group(request.auth, code), lesson_id)
+
+
+@router.put(
+    "/groups/{code}/lessons/{lesson_id}/attendance",
+    auth=token_auth,
+    response={200: LessonDetailOut, **WRITE_ERRORS},
+    tags=JOURNAL,
+    summary="Отметить посещаемость",
+    description="Отмечает всех зачисленных детей сразу: перечисленные были, остальные не были; повтор исправляет "
+    f"отметки. Будущее и отменённое занятие отметить нельзя. {JOURNAL_ACCESS}",
+)
+def mark_lesson(request: Any, code: str, lesson_id: int, body: AttendanceIn) -> Lesson:
+    user = request.auth
+    group = journal.journal_group(user, code)
+    lesson = _lesson(group, lesson_id)
+    enrolled = {a.code: a.pk for a in journal.enrolled(group)}
+    unknown = [c for c in body.present if c not in enrolled]
+    if unknown:
+        raise ValidationError({"present": f"Не зачислены в группу: {', '.join(unknown)}."})
+    journal.mark_attendance(user, lesson, {enrolled[c] for c in body.present})
+    return _lesson(group, lesson_id)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get(
+    "/groups/{code}/report",
+    response={**SCOPED_READ_ERRORS},
+    tags=JOURNAL,
+    summary="Отчёт о посещаемости за месяц (XLSX)",
+    description=f"Строка на ребёнка, столбец на занятие: «+» был, «н» не был; итоги. {JOURNAL_ACCESS}",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "Книга Excel",
+                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def journal_report(request: Any, code: str, query: Query[ReportQuery]) -> HttpResponse:
+    group = journal.journal_group(request.auth, code)
+    response = HttpResponse(journal.monthly_report(group, query.year, query.month), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="journal-{group.code}-{query.year}-{query.month:02d}.xlsx"'
+    return response

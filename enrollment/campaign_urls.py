@@ -6,6 +6,9 @@ app_name = "campaigns"
 
 urlpatterns = [
     path("", campaign_views.campaign_list, name="list"),
+    path("new/", campaign_views.campaign_new, name="new"),
+    path("<str:code>/edit/", campaign_views.campaign_edit, name="edit"),
     path("<str:code>/progress/", campaign_views.campaign_progress, name="progress"),
     path("<str:code>/allocate/", campaign_views.allocate, name="allocate"),
+    path("<str:code>/restart/", campaign_views.restart, name="restart"),
 ]

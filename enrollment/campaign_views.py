@@ -1,17 +1,25 @@
-"""Campaign pages: the municipality's list with the allocation and its progress; a family ranks groups."""
+"""Campaign pages: the municipality plans its campaigns and follows the allocation and its
+progress (restarting one whose process died); a family ranks groups.
 
-from typing import cast
+Planning pages are office pages: a campaign of another territory is not found here (404) even
+though its dates are public; every rule is in enrollment.campaigns."""
 
+from typing import Any, cast
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.forms.models import fields_for_model
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
-from catalog.models import Group
+from catalog.forms import MOMENT_INPUT
+from catalog.models import Group, ModerationStatus, Program
 from core import scope
 from enrollment import campaigns
 from enrollment.models import Campaign, CampaignChoice, CampaignKind, CampaignStatus
@@ -21,8 +29,21 @@ from people.models import Child
 @login_required
 @require_GET
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    managed = scope.restrict(Campaign.objects.select_related("municipality"), request.user, "change")
-    return render(request, "office/campaigns.html", {"campaigns": managed.order_by("-opens_at"), "now": timezone.now()})
+    now = timezone.now()
+    managed = list(
+        scope.restrict(Campaign.objects.select_related("municipality"), request.user, "change").order_by("-opens_at")
+    )
+    for campaign in managed:
+        campaign.stale = campaigns.allocation_is_stale(campaign, now)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "office/campaigns.html",
+        {
+            "campaigns": managed,
+            "now": now,
+            "may_plan": campaigns.planning_municipalities(request.user).exists(),
+        },
+    )
 
 
 @login_required
@@ -30,6 +51,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 def campaign_progress(request: HttpRequest, code: str) -> HttpResponse:
     """The progress fragment the campaign list polls while an allocation runs."""
     campaign = scope.get_in_scope(Campaign.objects.all(), request.user, "change", code=code)
+    campaign.stale = campaigns.allocation_is_stale(campaign)  # type: ignore[attr-defined]
     return render(request, "office/_campaign_progress.html", {"campaign": campaign})
 
 
@@ -87,7 +109,7 @@ def rank(request: HttpRequest, code: str) -> HttpResponse:
             "rows": [
                 (child, by_child.get(child.pk, []), _slots(slots, by_child.get(child.pk, []))) for child in children
             ],
-            "open": campaign.opens_at <= timezone.now() < (campaign.closes_at or timezone.now()),
+            "open": campaigns.accepting_choices(campaign),
         },
     )
 
@@ -95,3 +117,171 @@ def rank(request: HttpRequest, code: str) -> HttpResponse:
 def _slots(slots: range, choices: list[CampaignChoice]) -> list[tuple[int, str]]:
     current = {choice.rank: choice.group.code for choice in choices}
     return [(n, current.get(n, "")) for n in slots]
+
+
+# --- Planning -----------------------------------------------------------------------------------
+
+PROGRAMS_SHOWN = 50  # matches of the program filter shown at once; the search narrows them
+
+
+class CampaignForm(forms.Form):
+    """The fields of a campaign's plan as the model labels them; the rules are checked by
+    enrollment.campaigns, which puts its messages next to these fields."""
+
+    programs = forms.ModelMultipleChoiceField(
+        Program.objects.none(), to_field_name="code", required=False, label="Программы"
+    )
+
+    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = fields_for_model(
+            Campaign,
+            fields=campaigns.PLAN_FIELDS,
+            widgets={
+                "kind": forms.RadioSelect,
+                "opens_at": MOMENT_INPUT,
+                "closes_at": MOMENT_INPUT,
+                "max_choices": forms.NumberInput(attrs={"max": campaigns.MAX_CHOICES_LIMIT}),
+            },
+            help_texts={
+                "closes_at": "Обязательно для распределения по выбору семей; в порядке очереди — можно не указывать.",
+                "max_choices": f"От 1 до {campaigns.MAX_CHOICES_LIMIT}; только для распределения по выбору семей.",
+            },
+        )
+        fields["kind"].choices = CampaignKind.choices
+        fields["max_choices"].widget.attrs["min"] = 1  # the model field's own minimum is 0
+        programs_field = self.fields.pop("programs")
+        self.fields.update(fields)
+        self.fields["programs"] = programs_field
+        programs_field.queryset = programs  # type: ignore[attr-defined]
+
+    def plan(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in campaigns.PLAN_FIELDS}
+
+
+def _managed(request: HttpRequest, code: str) -> Campaign:
+    """A campaign of the person's territory: someone else's is not found here, as on other office pages."""
+    managed = scope.restrict(Campaign.objects.select_related("municipality"), request.user, "office")
+    return scope.get_in_scope(managed, request.user, "change", code=code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_new(request: HttpRequest) -> HttpResponse:
+    territory = campaigns.planning_municipalities(request.user).order_by("name")
+    if not territory.exists():
+        raise PermissionDenied("Кампании планирует опорный центр муниципалитета или региона.")
+    chosen = request.POST.get("municipality") or request.GET.get("municipality")
+    municipality = territory.filter(oktmo=chosen).first() if chosen else None
+    if municipality is None:
+        candidates = list(territory[:2])
+        if len(candidates) == 1:
+            municipality = candidates[0]
+        else:
+            return render(request, "office/campaign_municipality.html", {"municipalities": territory})
+    return _campaign_form(request, Campaign(municipality=municipality))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_edit(request: HttpRequest, code: str) -> HttpResponse:
+    return _campaign_form(request, _managed(request, code))
+
+
+def _campaign_form(request: HttpRequest, campaign: Campaign) -> HttpResponse:
+    creating = campaign._state.adding
+    municipality = campaign.municipality
+    current = {} if creating else {p.pk: p for p in campaign.programs.select_related("organization").order_by("title")}
+    # Offered: the municipality's programs, and those already in the campaign whatever became of them.
+    offered = Program.objects.filter(Q(municipality=municipality) | Q(pk__in=list(current)))
+    action = request.POST.get("action", "save")
+    form = CampaignForm(
+        request.POST if request.method == "POST" and action == "save" else None,
+        programs=offered,
+        initial=_initial(request, campaign),
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            if creating:
+                campaign = campaigns.plan_campaign(
+                    request.user, municipality, programs=form.cleaned_data["programs"], **form.plan()
+                )
+            else:
+                campaigns.update_campaign(request.user, campaign, programs=form.cleaned_data["programs"], **form.plan())
+        except ValidationError as error:
+            for field, errors in error.update_error_dict({}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Кампания «{campaign.name}» сохранена.")
+            return redirect("campaigns:list")
+    query = (request.POST.get("program_q") if request.method == "POST" else request.GET.get("q")) or ""
+    selected = _selected(request, current, offered)
+    matches = (
+        offered.filter(municipality=municipality, status=ModerationStatus.PUBLISHED)
+        .exclude(pk__in=[p.pk for p in selected])
+        .select_related("organization")
+        .order_by("title", "pk")
+    )
+    if query.strip():
+        matches = matches.filter(_title_or_code(query.strip()))
+    found = matches.count()
+    return render(
+        request,
+        "office/campaign_form.html",
+        {
+            "form": form,
+            "campaign": campaign,
+            "municipality": municipality,
+            "creating": creating,
+            "locked": not creating and campaign.status != CampaignStatus.SCHEDULED,
+            "selected": selected,
+            "matches": list(matches[:PROGRAMS_SHOWN]),
+            "found": found,
+            "shown": min(found, PROGRAMS_SHOWN),
+            "query": query,
+        },
+    )
+
+
+def _title_or_code(query: str) -> Q:
+    """Programs whose title contains the words typed, or with this code. SQLite folds the case of
+    Latin letters only, so the usual spellings of a Cyrillic query are tried too."""
+    spellings = {query, query.lower(), query.capitalize()}
+    matches = Q(code__iexact=query)
+    for spelling in spellings:
+        matches |= Q(title__icontains=spelling)
+    return matches
+
+
+def _initial(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
+    """What the form shows: the typed values when only the program filter was used, else the campaign's."""
+    if request.method == "POST":
+        data = request.POST
+        return {name: data.get(name) for name in campaigns.PLAN_FIELDS}
+    if campaign._state.adding:
+        return {}
+    return {name: getattr(campaign, name) for name in campaigns.PLAN_FIELDS}
+
+
+def _selected(request: HttpRequest, current: dict[int, Program], offered: QuerySet[Program]) -> list[Program]:
+    """The programs ticked: the campaign's, or those of the submitted form."""
+    if request.method != "POST":
+        return list(current.values())
+    codes = request.POST.getlist("programs")
+    return list(offered.filter(code__in=codes).select_related("organization").order_by("title"))
+
+
+@login_required
+@require_POST
+def restart(request: HttpRequest, code: str) -> HttpResponse:
+    campaign = _managed(request, code)
+    try:
+        campaigns.restart_allocation(request.user, campaign)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            f"Распределение кампании «{campaign.name}» перезапущено с тем же зерном жребия {campaign.lottery_seed}.",
+        )
+    return redirect("campaigns:list")

@@ -1,19 +1,23 @@
 """The attendance journal: lessons generated from a group's timetable (holidays skipped), marked
-by the teacher in one submit from a phone, and a monthly report per group as XLSX."""
+by the teacher in one submit from a phone, and a monthly report per group as XLSX. Holidays are
+kept by the territories' operators; declaring one removes the day's unmarked lessons."""
 
 import calendar
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
-from catalog.models import Group
+from accounts.roles import principal_of
+from catalog.models import Group, ScheduleSlot
 from core import audit, scope
 from enrollment.models import Application, Attendance, Holiday, Lesson
 from enrollment.models import ApplicationStatus as S
@@ -119,3 +123,82 @@ def monthly_report(group: Group, year: int, month: int) -> bytes:
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def journal_group(user: Any, code: str) -> Group:
+    """The group whose journal this person keeps: 404 when they may not see it, 403 when they see
+    it but keep no journal of it. Pages and the API find a journal's group only through here."""
+    group = scope.get_in_scope(Group.objects.select_related("program", "teacher"), user, "office", code=code)
+    if not may_keep_journal(user, group):
+        raise PermissionDenied("Журнал группы ведёт её педагог или оператор организации.")
+    return group
+
+
+# --- Holidays -----------------------------------------------------------------------------------
+
+HOLIDAY_NAME_LENGTH = 200
+
+
+def may_manage_holidays(user: Any) -> bool:
+    """Holidays are days off for every group, so the territories' operators keep them (a municipal
+    or regional operator, the administrator), as they moderate the catalog."""
+    return principal_of(user).moderates_anything
+
+
+@dataclass(frozen=True)
+class HolidayAdded:
+    holiday: Holiday
+    removed: int  # lessons on that day without a single mark, removed
+    kept: int  # lessons on that day with attendance marked, kept as they are
+
+
+@transaction.atomic
+def add_holiday(actor: Any, day: date, name: str) -> HolidayAdded:
+    """Declare a day without lessons. Lessons already generated on it go, unless attendance was
+    marked at them: marks are never deleted, those lessons stay for the teacher to deal with."""
+    if not may_manage_holidays(actor):
+        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Укажите, что это за день: например, «День народного единства»."})
+    if len(name) > HOLIDAY_NAME_LENGTH:
+        raise ValidationError({"name": f"Название — не длиннее {HOLIDAY_NAME_LENGTH} символов."})
+    existing = Holiday.objects.filter(date=day).first()
+    if existing is not None:
+        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день: «{existing.name}»."})
+    try:
+        holiday = Holiday.objects.create(date=day, name=name)
+    except IntegrityError:  # the same day, added at this very moment by someone else
+        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день."}) from None
+    # Locked first: a mark being saved at one of them waits, and is not deleted with its lesson.
+    on_day = Lesson.objects.filter(
+        pk__in=list(Lesson.objects.select_for_update().filter(date=day).values_list("pk", flat=True))
+    )
+    marked = Exists(Attendance.objects.filter(lesson=OuterRef("pk")))
+    kept = on_day.filter(marked).count()
+    removed, _ = on_day.exclude(marked).delete()
+    audit.record(actor, "holiday.added", holiday, date=day.isoformat(), name=name, removed=removed, kept=kept)
+    return HolidayAdded(holiday=holiday, removed=removed, kept=kept)
+
+
+@transaction.atomic
+def remove_holiday(actor: Any, holiday: Holiday) -> int:
+    """Make the day a working one again. Groups whose lessons are already generated get that day's
+    lessons back from their timetable; returns how many."""
+    if not may_manage_holidays(actor):
+        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+    day = holiday.date
+    audit.record(actor, "holiday.removed", holiday, date=day.isoformat(), name=holiday.name)
+    holiday.delete()
+    slots = ScheduleSlot.objects.filter(
+        Exists(Lesson.objects.filter(group=OuterRef("group"))),
+        weekday=day.weekday(),
+        group__start_date__lte=day,
+        group__end_date__gte=day,
+    )
+    before = Lesson.objects.filter(date=day).count()
+    Lesson.objects.bulk_create(
+        [Lesson(group_id=s.group_id, date=day, starts_at=s.starts_at, ends_at=s.ends_at) for s in slots],
+        ignore_conflicts=True,
+    )
+    return Lesson.objects.filter(date=day).count() - before

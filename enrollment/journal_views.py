@@ -1,26 +1,26 @@
-"""The journal pages: a group's lessons by month, marking a lesson in one submit, the XLSX report."""
+"""The journal pages: a group's lessons by month, marking a lesson in one submit, the XLSX report,
+and the holidays (нерабочие дни) the lessons skip."""
 
 from datetime import date
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.roles import principal_of
 from catalog.models import Group
-from core import scope
 from enrollment import journal
-from enrollment.models import Attendance
+from enrollment.models import Attendance, Holiday
 
 
 def _group(request: HttpRequest, code: str) -> Group:
-    group = scope.get_in_scope(Group.objects.select_related("program", "teacher"), request.user, "office", code=code)
-    if not journal.may_keep_journal(request.user, group):
-        raise PermissionDenied("Журнал группы ведёт её педагог или оператор организации.")
-    return group
+    return journal.journal_group(request.user, code)
 
 
 def _month(value: str | None) -> date:
@@ -92,3 +92,87 @@ def report(request: HttpRequest, code: str, year: int, month: int) -> HttpRespon
     )
     response["Content-Disposition"] = f'attachment; filename="journal-{group.code}-{year}-{month:02d}.xlsx"'
     return response
+
+
+# --- Holidays -----------------------------------------------------------------------------------
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label="Дата", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    name = forms.CharField(
+        label="Название",
+        max_length=journal.HOLIDAY_NAME_LENGTH,
+        help_text="Например: «День народного единства», «Осенние каникулы».",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def holidays(request: HttpRequest) -> HttpResponse:
+    """Everyone who works in the office sees the days off; the territories' operators add them."""
+    if not principal_of(request.user).uses_office:
+        raise PermissionDenied("Нерабочие дни видят сотрудники организаций и опорных центров.")
+    may_manage = journal.may_manage_holidays(request.user)
+    form = HolidayForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+        if form.is_valid():
+            try:
+                added = journal.add_holiday(request.user, form.cleaned_data["date"], form.cleaned_data["name"])
+            except ValidationError as error:
+                for field, errors in error.update_error_dict({}).items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _added_message(added))
+                return redirect(f"{reverse('journal:holidays')}?year={added.holiday.date.year}")
+    year = _year(request.GET.get("year"))
+    return render(
+        request,
+        "office/holidays.html",
+        {
+            "form": form,
+            "may_manage": may_manage,
+            "year": year,
+            "holidays": Holiday.objects.filter(date__year=year).order_by("date"),
+            "years": _years(year),
+        },
+    )
+
+
+def _added_message(added: journal.HolidayAdded) -> str:
+    text = f"{added.holiday.date:%d.%m.%Y} — нерабочий день «{added.holiday.name}»."
+    if added.removed:
+        text += f" Занятий без отметок на этот день убрано из журналов: {added.removed}."
+    if added.kept:
+        text += (
+            f" Занятий с отметками посещаемости оставлено: {added.kept} — отметки не удаляются никогда; "
+            "педагоги увидят эти занятия в журнале."
+        )
+    return text
+
+
+def _year(value: str | None) -> int:
+    today = timezone.localdate()
+    return int(value) if value and value.isdigit() and 2000 <= int(value) <= 2100 else today.year
+
+
+def _years(year: int) -> list[int]:
+    """The years the page links to: those with holidays, the current and the next one."""
+    today = timezone.localdate().year
+    have = {day.year for day in Holiday.objects.dates("date", "year")}
+    return sorted(have | {today, today + 1, year})
+
+
+@login_required
+@require_POST
+def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    holiday = get_object_or_404(Holiday, pk=pk)
+    if not journal.may_manage_holidays(request.user):
+        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+    restored = journal.remove_holiday(request.user, holiday)
+    text = f"{holiday.date:%d.%m.%Y} снова рабочий день."
+    if restored:
+        text += f" Занятий по расписанию вернулось в журналы: {restored}."
+    messages.success(request, text)
+    return redirect(f"{reverse('journal:holidays')}?year={holiday.date.year}")

@@ -24,6 +24,11 @@ class ApplicationStatus(models.TextChoices):
     EXPELLED = "expelled", "Отчислен"
 
 
+class ApplicationSource(models.TextChoices):
+    NAVIGATOR = "navigator", "Навигатор"
+    IMPORT = "import", "Импорт списка организации"
+
+
 S = ApplicationStatus
 ACTIVE_STATUSES = (S.NEW, S.REVIEWING, S.INVITED, S.ENROLLED, S.WAITLISTED)
 SEAT_STATUSES = (S.INVITED, S.ENROLLED)
@@ -54,7 +59,9 @@ class Application(PublicEntity):
     deadline = models.DateTimeField("ответить на приглашение до", null=True, blank=True)
     waitlisted_at = models.DateTimeField("в очереди с", null=True, blank=True)
     reason = models.TextField("причина", blank=True)
+    enrolled_on = models.DateField("дата зачисления", null=True, blank=True)
     left_on = models.DateField("дата отчисления", null=True, blank=True)
+    source = models.CharField("откуда", max_length=16, choices=ApplicationSource.choices, default="navigator")
     # The same key from the same person is the same application: double clicks, retries, reconnects.
     idempotency_key = models.CharField("ключ повтора", max_length=64)
 
@@ -79,6 +86,18 @@ class Application(PublicEntity):
                 name="application_invitation_has_deadline",
                 violation_error_message="У приглашения должен быть срок ответа.",
                 condition=~Q(status=S.INVITED) | Q(deadline__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="application_enrollment_has_date",
+                violation_error_message="У зачисления должна быть дата.",
+                condition=~Q(status__in=(S.ENROLLED, S.EXPELLED)) | Q(enrolled_on__isnull=False),
+            ),
+            models.CheckConstraint(
+                name="application_left_after_enrolled",
+                violation_error_message="Дата отчисления раньше даты зачисления.",
+                condition=Q(left_on__isnull=True)
+                | Q(enrolled_on__isnull=True)
+                | Q(left_on__gte=models.F("enrolled_on")),
             ),
             models.CheckConstraint(
                 name="application_waitlist_has_time",
@@ -192,7 +211,7 @@ class Campaign(PublicEntity):
             ),
             models.CheckConstraint(
                 name="campaign_progress_percent",
-                violation_error_message="Ход распределения — от 0 до 100 %.",
+                violation_error_message="Ход распределения — от 0 до 100 %%.",
                 condition=Q(progress__lte=100),
             ),
         ]

@@ -271,11 +271,13 @@ def _apply_transition(
             _release_seat(released.pk)
     if transition.target == S.WAITLISTED:
         application.waitlisted_at = now
+    if transition.target == S.ENROLLED:
+        application.enrolled_on = timezone.localdate(now)
     if transition.target != S.INVITED:
         application.deadline = None
     application.status = transition.target
     application.reason = reason or application.reason
-    fields = ["status", "group", "deadline", "waitlisted_at", "reason", "left_on", "updated_at"]
+    fields = ["status", "group", "deadline", "waitlisted_at", "reason", "enrolled_on", "left_on", "updated_at"]
     application.save(update_fields=fields)
     _record(actor, application, previous, transition.target, reason)
     if released is not None:
@@ -286,8 +288,7 @@ def _apply_transition(
 def _check_left_on(application: Application, left_on: date) -> date:
     if left_on > timezone.localdate():
         raise ValidationError({"left_on": "Дата отчисления не может быть в будущем."})
-    enrolled_at = application.events.filter(to_status=S.ENROLLED).order_by("-created_at").first()
-    if enrolled_at is not None and left_on < timezone.localdate(enrolled_at.created_at):
+    if application.enrolled_on is not None and left_on < application.enrolled_on:
         raise ValidationError({"left_on": "Дата отчисления раньше даты зачисления."})
     return left_on
 

@@ -57,7 +57,12 @@ def child_new(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            child = add_child(request.user, form.save(commit=False))
+            child = add_child(
+                request.user,
+                form.save(commit=False),
+                snils=form.cleaned_data["snils"],
+                birth_certificate=form.cleaned_data["birth_certificate"],
+            ).child
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -18,13 +18,16 @@ from ninja.errors import ValidationError as RequestValidationError
 from catalog.api import router as catalog_router
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
+from monitoring.api import router as monitoring_router
+from people.api import router as people_router
 from territory.api import router as territory_router
 
 api = NinjaAPI(
     title="Опора API",
     version="1",
     description=(
-        "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы, заявки.\n\n"
+        "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы, заявки, "
+        "реестр детей и показатели мониторинга.\n\n"
         "Каталог открыт всем; заявки видят только семья, организация и её модераторы. Изменения — с токеном "
         "API в заголовке `Authorization: Bearer <токен>`; токен выпускается в кабинете («Токены API») или "
         "командой `manage.py issue_api_token`."
@@ -36,6 +39,8 @@ api = NinjaAPI(
 api.add_router("", territory_router)
 api.add_router("", catalog_router)
 api.add_router("", enrollment_router)
+api.add_router("", people_router)
+api.add_router("", monitoring_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
 

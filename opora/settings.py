@@ -31,6 +31,9 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# Encrypts children's identifiers and keys their digests. Set it apart from the secret key in
+# production: rotating OPORA_SECRET_KEY must not make the registry unreadable or unmatchable.
+PERSONAL_DATA_KEY = env_str("OPORA_PERSONAL_DATA_KEY") or SECRET_KEY
 ALLOWED_HOSTS = env_list("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("OPORA_CSRF_TRUSTED_ORIGINS")
 
@@ -50,6 +53,7 @@ INSTALLED_APPS = [
     "catalog",
     "people",
     "enrollment",
+    "monitoring",
 ]
 
 MIDDLEWARE = [
@@ -147,8 +151,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Only browser assets from node_modules are public; the fonts there are for PDF documents.
-HTMX_DIR = BASE_DIR / "node_modules" / "htmx.org"
-STATICFILES_DIRS = [("vendor/htmx.org", HTMX_DIR)] if HTMX_DIR.exists() else []
+BROWSER_PACKAGES = ("htmx.org", "chart.js")
+STATICFILES_DIRS = [
+    (f"vendor/{package}", BASE_DIR / "node_modules" / package)
+    for package in BROWSER_PACKAGES
+    if (BASE_DIR / "node_modules" / package).exists()
+]
 PDF_FONT_DIR = BASE_DIR / "node_modules" / "dejavu-fonts-ttf" / "ttf"
 # Hashed, compressed names for far-future caching in production; plain names in debug and in tests
 # (the test live server serves static files from the finders, which know no hashed names).
@@ -195,3 +203,5 @@ OPORA_FACET_CACHE_SECONDS = env_int("OPORA_FACET_CACHE_SECONDS", 60)
 # family has to answer an invitation before the seat goes to the next child in the queue.
 OPORA_MAX_ACTIVE_APPLICATIONS = env_int("OPORA_MAX_ACTIVE_APPLICATIONS", 5)
 OPORA_INVITATION_DAYS = env_int("OPORA_INVITATION_DAYS", 3)
+# Monitoring: how long the figures of a territory and year may be served from cache.
+OPORA_INDICATOR_CACHE_SECONDS = env_int("OPORA_INDICATOR_CACHE_SECONDS", 300)

@@ -17,6 +17,8 @@ urlpatterns = [
     path("office/applications/", include("enrollment.office_urls")),
     path("office/journal/", include("enrollment.journal_urls")),
     path("office/campaigns/", include("enrollment.campaign_urls")),
+    path("office/monitoring/", include("monitoring.urls")),
+    path("office/registry/", include("people.office_urls")),
     path("office/", include("catalog.office_urls")),
     path("family/", include("enrollment.urls")),
     path("", include("catalog.urls")),

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from people.models import Child, Guardian, Teacher
+from core.admin import ReadOnlyAdmin
+from people.models import Child, ChildMerge, Guardian, MatchCandidate, Teacher
 
 NAME_SEARCH = ("last_name", "first_name", "patronymic")
 
@@ -31,3 +32,28 @@ class ChildAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("municipality",)
     autocomplete_fields = ("municipality", "guardians")
     show_full_result_count = False
+    # Identifiers are never shown here: only the registry's audited reading decrypts them.
+    exclude = ("snils_cipher", "birth_certificate_cipher")
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).filter(merged_into__isnull=True)
+
+
+@admin.register(MatchCandidate)
+class MatchCandidateAdmin(ReadOnlyAdmin):
+    """Decisions go through the review queue (people.registry.decide), which merges for real."""
+
+    list_display = ("first", "second", "probability", "status", "created_at", "decided_by")
+    list_filter = ("status",)
+    list_select_related = ("first", "second", "decided_by")
+    raw_id_fields = ("first", "second")
+
+
+@admin.register(ChildMerge)
+class ChildMergeAdmin(ReadOnlyAdmin):
+    """Merges and their undoing go through people.registry, which moves everything back and forth."""
+
+    list_display = ("survivor", "absorbed", "automatic", "probability", "created_at", "undone_at")
+    list_filter = ("automatic",)
+    list_select_related = ("survivor", "absorbed")
+    raw_id_fields = ("survivor", "absorbed")

@@ -4,6 +4,21 @@ from people.models import Child
 
 
 class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
+    # Not model fields: the registry keeps them only encrypted and as digests (people.identity).
+    snils = forms.CharField(
+        label="СНИЛС",
+        required=False,
+        max_length=20,
+        help_text="Необязательно. По СНИЛС ребёнок не будет учтён дважды, если его запишет и организация.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789 01"}),
+    )
+    birth_certificate = forms.CharField(
+        label="Свидетельство о рождении: серия и номер",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "II-АБ 123456"}),
+    )
+
     class Meta:
         model = Child
         fields = [

@@ -1,6 +1,8 @@
 """Teachers, guardians and children, as far as the catalog needs them.
 
-The registry issue extends children with protected identifiers and deduplication.
+A child is one record per real child: the registry (people.registry) matches every new or
+imported child against the existing ones and merges duplicates; identifiers are kept protected
+(people.identity).
 """
 
 import uuid
@@ -73,6 +75,12 @@ class Guardian(PersonName, TimestampedModel):
         ordering = ["last_name", "first_name"]
 
 
+class ChildQuerySet(models.QuerySet["Child"]):
+    def living(self) -> "ChildQuerySet":
+        """Records of real children: without the duplicates merged into others."""
+        return self.filter(merged_into__isnull=True)
+
+
 class Child(PersonName, TimestampedModel):
     class Sex(models.TextChoices):
         MALE = "m", "Мужской"
@@ -92,6 +100,25 @@ class Child(PersonName, TimestampedModel):
     guardians = models.ManyToManyField(
         Guardian, verbose_name="законные представители", blank=True, related_name="children"
     )
+    # Encrypted for display to authorized roles, digested for matching (people.identity).
+    snils_cipher = models.TextField("СНИЛС (зашифрован)", blank=True, editable=False)
+    snils_digest = models.CharField("СНИЛС (ключ сопоставления)", max_length=64, blank=True, editable=False)
+    birth_certificate_cipher = models.TextField("свидетельство о рождении (зашифровано)", blank=True, editable=False)
+    birth_certificate_digest = models.CharField(
+        "свидетельство о рождении (ключ сопоставления)", max_length=64, blank=True, editable=False
+    )
+    # A duplicate merged into another record stays, empty, so that the merge can be undone.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="объединён с",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="absorbed",
+        editable=False,
+    )
+
+    objects = ChildQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ребёнок"
@@ -100,10 +127,103 @@ class Child(PersonName, TimestampedModel):
         indexes = [
             models.Index(fields=["municipality", "birth_date"]),
             models.Index(fields=["last_name", "first_name", "birth_date"]),
+            models.Index(fields=["birth_date"], name="child_birth_date"),
         ]
-        constraints = [models.CheckConstraint(name="child_sex_valid", condition=Q(sex__in=["m", "f"]))]
+        constraints = [
+            models.CheckConstraint(name="child_sex_valid", condition=Q(sex__in=["m", "f"])),
+            # One living record per СНИЛС: the database refuses a second one that matching missed.
+            models.UniqueConstraint(
+                fields=["snils_digest"],
+                condition=~Q(snils_digest="") & Q(merged_into__isnull=True),
+                name="child_one_record_per_snils",
+                violation_error_message="Ребёнок с таким СНИЛС уже есть в реестре.",
+            ),
+            models.CheckConstraint(name="child_not_merged_into_itself", condition=~Q(merged_into=models.F("pk"))),
+        ]
 
     def age_on(self, day: date) -> int:
         """Full years on `day`: the age that decides which programs and groups fit."""
         birth = self.birth_date
         return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+class MatchStatus(models.TextChoices):
+    PENDING = "pending", "Ждёт решения"
+    MERGED = "merged", "Объединены"
+    DISTINCT = "distinct", "Разные дети"
+
+
+class MatchCandidate(models.Model):
+    """A pair of records that may be one child: matching was not sure enough to merge them itself."""
+
+    first = models.ForeignKey(Child, verbose_name="запись 1", on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Child, verbose_name="запись 2", on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField("вероятность совпадения")
+    status = models.CharField("решение", max_length=16, choices=MatchStatus.choices, default=MatchStatus.PENDING)
+    created_at = models.DateTimeField("найдена", auto_now_add=True)
+    decided_at = models.DateTimeField("решено", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто решил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "возможный дубликат"
+        verbose_name_plural = "возможные дубликаты"
+        ordering = ["-probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="match_candidate_pair_once"),
+            models.CheckConstraint(name="match_candidate_ordered", condition=Q(first__lt=models.F("second"))),
+            models.CheckConstraint(
+                name="match_candidate_probability", condition=Q(probability__gte=0, probability__lte=1)
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-probability"], name="match_candidate_queue")]
+
+    def __str__(self) -> str:
+        return f"{self.first_id} ~ {self.second_id} ({self.probability:.2f})"
+
+
+class ChildMerge(models.Model):
+    """One merge of a duplicate into the surviving record, with what moved, so it can be undone."""
+
+    survivor = models.ForeignKey(Child, verbose_name="остаётся", on_delete=models.PROTECT, related_name="merges")
+    absorbed = models.ForeignKey(Child, verbose_name="дубликат", on_delete=models.PROTECT, related_name="+")
+    probability = models.FloatField("вероятность совпадения", null=True, blank=True)
+    automatic = models.BooleanField("автоматически", default=False)
+    moved = models.JSONField("перенесено", default=dict)
+    created_at = models.DateTimeField("объединено", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто объединил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    undone_at = models.DateTimeField("отменено", null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто отменил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "объединение записей"
+        verbose_name_plural = "объединения записей"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["absorbed"], condition=Q(undone_at__isnull=True), name="child_merge_absorbed_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.absorbed_id} → {self.survivor_id}"

@@ -24,10 +24,21 @@ def guardian_rule(p: Principal, action: scope.Action) -> Q:
 
 
 def child_rule(p: Principal, action: scope.Action) -> Q:
-    family = Q(guardians__user_id=p.user_id) if p.user_id else scope.NOTHING
+    """A family changes its own children; the territory's operators moderate the registry (merges,
+    the review queue); an organization sees the children who applied to it."""
+    from enrollment.models import Application
+
+    territory = Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+    if action == "moderate":
+        return territory
+    if p.user_id is None:
+        return scope.NOTHING
+    family = Q(pk__in=Child.guardians.through.objects.filter(guardian__user_id=p.user_id).values("child_id"))
     if action == "change":
         return family
-    return family | Q(municipality__in=p.municipality_ids) | Q(municipality__region__in=p.region_ids)
+    staff = p.operated_organization_ids | p.teaching_organization_ids
+    applied = Q(pk__in=Application.objects.filter(program__organization__in=staff).values("child_id"))
+    return family | territory | (applied if staff else scope.NOTHING)
 
 
 scope.register(Teacher, teacher_rule)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from territory.models import ChildPopulation, Municipality, Region
+from territory.models import ChildPopulation, Contingent, Municipality, Region
 
 
 @admin.register(Region)
@@ -28,6 +28,15 @@ class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(ChildPopulation)
 class ChildPopulationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("municipality", "year", "age", "count")
+    list_filter = ("year", "municipality__region")
+    search_fields = ("municipality__name", "=municipality__oktmo")
+    list_select_related = ("municipality",)
+    autocomplete_fields = ("municipality",)
+
+
+@admin.register(Contingent)
+class ContingentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("municipality", "year", "children_with_ovz", "school_pupils")
     list_filter = ("year", "municipality__region")
     search_fields = ("municipality__name", "=municipality__oktmo")
     list_select_related = ("municipality",)

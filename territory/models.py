@@ -90,3 +90,30 @@ class ChildPopulation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality}, {self.year}, {self.age} лет: {self.count}"
+
+
+class Contingent(models.Model):
+    """What a municipality knows of its children besides their number: those with ОВЗ aged 5–17
+    (the denominator of the ОВЗ coverage indicator) and school pupils (of career-lesson
+    participation), for a year."""
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="contingents")
+    year = models.PositiveSmallIntegerField("год")
+    children_with_ovz = models.PositiveIntegerField("дети с ОВЗ 5–17 лет", null=True, blank=True)
+    school_pupils = models.PositiveIntegerField("обучающиеся общеобразовательных организаций", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "контингент"
+        verbose_name_plural = "контингент: дети с ОВЗ и школьники"
+        ordering = ["municipality", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "year"], name="contingent_unique_year"),
+            models.CheckConstraint(
+                name="contingent_year_sane",
+                violation_error_message="Год указан неверно.",
+                condition=Q(year__gte=2000, year__lte=2100),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality}, {self.year}"

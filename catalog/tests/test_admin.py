@@ -15,8 +15,9 @@ from catalog.models import Group, GroupFinancing, ModerationStatus, Program, Sch
 from core.models import AuditEvent
 from core.testing import make_program
 from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
+from people.models import ChildMerge, MatchCandidate
 
-PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment"}
+PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment", "monitoring"}
 READ_ONLY = {
     AuditEvent,
     ApiToken,
@@ -29,6 +30,8 @@ READ_ONLY = {
     CampaignChoice,
     Attendance,
     EnrollmentOrder,
+    MatchCandidate,
+    ChildMerge,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 

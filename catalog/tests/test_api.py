@@ -654,6 +654,23 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/applications": {"get", "post"},
         f"{API}/applications/{{code}}": {"get"},
         f"{API}/applications/{{code}}/transitions": {"post"},
+        f"{API}/applications/{{code}}/transfer": {"post"},
+        f"{API}/campaigns": {"get"},
+        f"{API}/campaigns/{{code}}": {"get"},
+        f"{API}/campaigns/{{code}}/children/{{child}}/choices": {"get", "put"},
+        f"{API}/groups/{{code}}/lessons": {"get"},
+        f"{API}/groups/{{code}}/lessons/generate": {"post"},
+        f"{API}/groups/{{code}}/lessons/{{lesson_id}}": {"get"},
+        f"{API}/groups/{{code}}/lessons/{{lesson_id}}/attendance": {"put"},
+        f"{API}/groups/{{code}}/report": {"get"},
+        f"{API}/children": {"get", "post"},
+        f"{API}/children/{{uuid}}": {"get"},
+        f"{API}/children/{{uuid}}/identifiers": {"post"},
+        f"{API}/registry/duplicates": {"get"},
+        f"{API}/registry/duplicates/{{pk}}": {"post"},
+        f"{API}/registry/merges/{{pk}}/undo": {"post"},
+        f"{API}/indicators": {"get"},
+        f"{API}/targets": {"get", "put"},
     }
     assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
     assert document["paths"][f"{API}/programs"]["get"]["summary"] == "Поиск программ"

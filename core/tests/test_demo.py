@@ -13,12 +13,23 @@ from catalog.search import SearchParams, search_programs
 from catalog.services import refresh_program_groups
 from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
-from enrollment.models import Application, Campaign
+from enrollment.models import Application, ApplicationSource, Campaign
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
 
-SIZE = ["--municipalities", "3", "--organizations", "40", "--programs", "300", "--children", "60"]
+SIZE = [
+    "--municipalities",
+    "3",
+    "--organizations",
+    "40",
+    "--programs",
+    "300",
+    "--children",
+    "60",
+    "--registry-share",
+    "0.05",
+]
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +49,9 @@ def test_sizes_are_as_asked_and_registration_numbers_valid():
     assert Municipality.objects.count() == 3
     assert Organization.objects.count() == 40
     assert Program.objects.count() == 300
-    assert Child.objects.count() == 60
-    assert ChildPopulation.objects.filter(age=10).count() == 3 * 4  # four years of population per municipality
+    families = Child.objects.filter(guardians__isnull=False).distinct()
+    assert families.count() == 60
+    assert ChildPopulation.objects.filter(age=10).count() == 3 * 5  # five years of population per municipality
     assert Teacher.objects.exists() and Guardian.objects.exists()
     for inn, ogrn, kind in Organization.objects.values_list("inn", "ogrn", "kind"):
         assert is_valid_inn(inn), inn
@@ -79,8 +91,8 @@ def test_every_role_has_an_account_that_signs_in(client):
     family = User.objects.get(email="family@demo.opora").guardian
     assert family.children.count() == 2
     # The demo organization's queue shows decisions made through the real actions.
-    queue = Application.objects.filter(program__organization=operator_org)
-    assert queue.exists() and queue.count() == Application.objects.count()
+    queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)
+    assert queue.exists() and queue.count() == Application.objects.filter(source=ApplicationSource.NAVIGATOR).count()
     assert {S.NEW, S.INVITED, S.ENROLLED} <= set(queue.values_list("status", flat=True))
     assert all(a.events.exists() for a in queue)
     campaign = Campaign.objects.get()  # another organization of the capital recruits by preferences

@@ -19,6 +19,7 @@ from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_s
 from catalog.services import refresh_program_groups
 from core import audit
 from enrollment.demo import create_applications, create_campaign
+from monitoring.demo import create_registry, create_targets
 from people.demo import NameMaker, create_families
 from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
 from territory.models import Region
@@ -35,7 +36,7 @@ def delete_demo_data() -> None:
     Role assignments go too: they point into the territory and the catalog being emptied."""
     tables = [
         model._meta.db_table
-        for label in ("territory", "catalog", "people", "enrollment")
+        for label in ("territory", "catalog", "people", "enrollment", "monitoring")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model not in KEPT_MODELS
     ]
@@ -60,6 +61,12 @@ class Command(BaseCommand):
         parser.add_argument("--programs", type=int, default=2400, help="программ")
         parser.add_argument("--children", type=int, default=3000, help="детей в семьях с учётными записями")
         parser.add_argument(
+            "--registry-share",
+            type=float,
+            default=1.0,
+            help="доля детей, которых организации внесли в реестр (0–1; по умолчанию 1 — все обучающиеся)",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="сначала удалить территорию, каталог, людей, демо-учётные записи и назначения ролей",
@@ -74,6 +81,8 @@ class Command(BaseCommand):
             raise CommandError("Организаций нужно хотя бы вдвое больше, чем муниципалитетов: школа и центр в каждом.")
         if programs < 1 or children < 1:
             raise CommandError("Нужна хотя бы одна программа и хотя бы один ребёнок.")
+        if not 0 <= options["registry_share"] <= 1:
+            raise CommandError("Доля детей в реестре — число от 0 до 1.")
         if not options["reset"] and (Region.objects.exists() or Organization.objects.exists()):
             raise CommandError(
                 "В базе уже есть данные. Запустите с --reset, чтобы заменить их демонстрационными "
@@ -140,6 +149,14 @@ class Command(BaseCommand):
                     f"Кампания «{campaign.name}»: выбор {campaign.choices.values('child').distinct().count()} детей",
                     started,
                 )
+        registry = create_registry(
+            rng, names, territory.places, today, accounts[Role.ORGANIZATION_OPERATOR].user, options["registry_share"]
+        )
+        self.step(
+            f"Реестр: детей {registry.children}, зачислений {registry.enrollments}, "
+            f"участий в открытых уроках {registry.career_visits}, целевых значений {create_targets(territory.region)}",
+            started,
+        )
         refresh_program_groups()
         refresh_search_documents()
         words = rebuild_search_terms()

@@ -1,0 +1,226 @@
+"""Holidays (нерабочие дни) kept outside the admin: the territories' operators add and remove them;
+lessons already generated on a new holiday go unless attendance was marked at them, and come back
+from the timetable when the day is a working one again."""
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Group
+from core.models import AuditEvent
+from core.testing import make_child, make_group
+from enrollment import journal
+from enrollment.models import Attendance, Holiday, Lesson
+from enrollment.services import apply, change_status
+from people.models import Teacher
+
+pytestmark = pytest.mark.django_db
+
+
+def last_weekday(weekday: int, before: date) -> date:
+    return before - timedelta(days=(before.weekday() - weekday) % 7 or 7)
+
+
+@pytest.fixture
+def groups(personas, published_program) -> tuple[Group, Group]:
+    """Two groups meeting on Mondays from six weeks ago for four months, their lessons generated;
+    the first with its teacher and an enrolled child."""
+    start = timezone.localdate() - timedelta(days=42)
+    made = []
+    for name in ("Первая", "Вторая"):
+        group = make_group(
+            published_program, name=name, start_date=start, end_date=start + timedelta(days=120), weekdays=(0,)
+        )
+        journal.generate_lessons(group)
+        made.append(group)
+    first = made[0]
+    teacher = Teacher.objects.create(
+        organization=personas.org_a, user=personas.teacher_a, last_name="Педагог", first_name="А"
+    )
+    Group.objects.filter(pk=first.pk).update(teacher=teacher)
+    first.refresh_from_db()
+    child = make_child(personas.family, "Аня", first.start_date)
+    application = apply(personas.family, child, published_program, first, uuid.uuid4().hex)
+    change_status(personas.operator_a, application, "invite")
+    change_status(personas.operator_a, application, "enroll")
+    return first, made[1]
+
+
+@pytest.fixture
+def past_monday() -> date:
+    return last_weekday(0, timezone.localdate())
+
+
+@pytest.fixture
+def next_monday() -> date:
+    today = timezone.localdate()
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+# --- Rules ------------------------------------------------------------------------------------------
+
+
+def test_a_new_holiday_removes_the_days_unmarked_lessons(personas, groups, next_monday):
+    first, second = groups
+    added = journal.add_holiday(personas.municipal_x, next_monday, "  День города  ")
+    assert (added.holiday.date, added.holiday.name) == (next_monday, "День города")
+    assert (added.removed, added.kept) == (2, 0)
+    assert not Lesson.objects.filter(date=next_monday).exists()
+    assert first.lessons.count() == second.lessons.count() > 0  # the other days stay
+    event = AuditEvent.objects.get(action="holiday.added")
+    assert event.actor == personas.municipal_x
+    assert event.data == {"date": next_monday.isoformat(), "name": "День города", "removed": 2, "kept": 0}
+
+
+def test_a_holiday_never_deletes_marked_attendance(personas, groups, past_monday):
+    first, second = groups
+    marked = first.lessons.get(date=past_monday)
+    (application,) = journal.enrolled(first)
+    journal.mark_attendance(personas.teacher_a, marked, {application.pk})
+    added = journal.add_holiday(personas.municipal_x, past_monday, "Карантин")
+    assert (added.removed, added.kept) == (1, 1)
+    assert list(Lesson.objects.filter(date=past_monday)) == [marked]  # the marked one stays as it was
+    assert Attendance.objects.get(lesson=marked).present is True
+    assert not second.lessons.filter(date=past_monday).exists()
+
+
+def test_lessons_generated_later_skip_the_holiday(personas, published_program, next_monday):
+    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    start = timezone.localdate()
+    group = make_group(published_program, start_date=start, end_date=start + timedelta(days=30), weekdays=(0,))
+    journal.generate_lessons(group)
+    assert group.lessons.exists() and not group.lessons.filter(date=next_monday).exists()
+
+
+def test_a_holiday_is_refused_with_a_russian_message(personas, next_monday):
+    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    cases = [
+        (next_monday, "Другое", "date", f"{next_monday:%d.%m.%Y} уже нерабочий день: «День города»."),
+        (
+            next_monday + timedelta(days=1),
+            "   ",
+            "name",
+            "Укажите, что это за день: например, «День народного единства».",
+        ),
+        (next_monday + timedelta(days=1), "я" * 201, "name", "Название — не длиннее 200 символов."),
+    ]
+    for day, name, field, message in cases:
+        with pytest.raises(ValidationError) as caught:
+            journal.add_holiday(personas.municipal_x, day, name)
+        assert caught.value.message_dict == {field: [message]}
+    assert list(Holiday.objects.values_list("name", flat=True)) == ["День города"]
+
+
+def test_only_the_territories_operators_keep_holidays(personas, next_monday):
+    for user in (personas.teacher_a, personas.operator_a, personas.family, personas.methodologist):
+        with pytest.raises(PermissionDenied):
+            journal.add_holiday(user, next_monday, "Самовольный выходной")
+    assert not Holiday.objects.exists()
+    for user, day in ((personas.regional, next_monday), (personas.admin, next_monday + timedelta(days=7))):
+        journal.add_holiday(user, day, "Праздник")
+    holiday = Holiday.objects.first()
+    with pytest.raises(PermissionDenied):
+        journal.remove_holiday(personas.operator_a, holiday)
+    assert Holiday.objects.count() == 2
+
+
+def test_removing_a_holiday_brings_the_lessons_back(personas, groups, published_program, next_monday):
+    first, second = groups
+    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    idle = make_group(published_program, start_date=first.start_date, end_date=first.end_date, weekdays=(0,))
+    restored = journal.remove_holiday(personas.municipal_x, added.holiday)
+    assert restored == 2
+    assert not Holiday.objects.exists()
+    assert set(Lesson.objects.filter(date=next_monday).values_list("group", flat=True)) == {first.pk, second.pk}
+    assert not idle.lessons.exists()  # a group whose journal was never started stays untouched
+    lesson = first.lessons.get(date=next_monday)
+    assert (lesson.starts_at.hour, lesson.ends_at.hour, lesson.ends_at.minute) == (16, 17, 30)
+    assert AuditEvent.objects.get(action="holiday.removed").data == {
+        "date": next_monday.isoformat(),
+        "name": "День города",
+    }
+
+
+def test_removing_a_holiday_keeps_the_lessons_that_stayed(personas, groups, past_monday):
+    first, _ = groups
+    marked = first.lessons.get(date=past_monday)
+    journal.mark_attendance(personas.teacher_a, marked, set())
+    added = journal.add_holiday(personas.municipal_x, past_monday, "Карантин")
+    assert journal.remove_holiday(personas.municipal_x, added.holiday) == 1  # only the other group's lesson
+    assert Lesson.objects.filter(date=past_monday).count() == 2
+    assert Attendance.objects.filter(lesson=marked).count() == 1
+
+
+# --- Pages ------------------------------------------------------------------------------------------
+
+
+def test_the_municipal_operator_adds_a_holiday_from_the_page(client, personas, groups, next_monday):
+    client.force_login(personas.municipal_x)
+    url = reverse("journal:holidays")
+    page = client.get(url).content.decode()
+    assert "Добавить нерабочий день" in page and '<label for="id_date">' in page and '<label for="id_name">' in page
+    response = client.post(url, {"date": next_monday.isoformat(), "name": "День города"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{url}?year={next_monday.year}"
+    page = response.content.decode()
+    assert f"{next_monday:%d.%m.%Y} — нерабочий день «День города»." in page
+    assert "Занятий без отметок на этот день убрано из журналов: 2." in page
+    assert "День города" in page and Holiday.objects.get().date == next_monday
+
+
+def test_the_page_says_marked_lessons_are_kept(client, personas, groups, past_monday):
+    first, _ = groups
+    journal.mark_attendance(personas.teacher_a, first.lessons.get(date=past_monday), set())
+    client.force_login(personas.municipal_x)
+    response = client.post(
+        reverse("journal:holidays"), {"date": past_monday.isoformat(), "name": "Карантин"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Занятий с отметками посещаемости оставлено: 1 — отметки не удаляются никогда" in page
+
+
+def test_bad_input_on_the_page_is_shown_and_saves_nothing(client, personas, next_monday):
+    client.force_login(personas.municipal_x)
+    url = reverse("journal:holidays")
+    response = client.post(url, {"date": "31.02.2026", "name": "Праздник"})
+    assert response.status_code == 200 and "Введите правильную дату." in response.content.decode()
+    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    response = client.post(url, {"date": next_monday.isoformat(), "name": "Ещё раз"})
+    assert f"{next_monday:%d.%m.%Y} уже нерабочий день: «День города»." in response.content.decode()
+    assert Holiday.objects.count() == 1
+
+
+def test_the_municipal_operator_removes_a_holiday_from_the_page(client, personas, groups, next_monday):
+    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    client.force_login(personas.municipal_x)
+    page = client.get(reverse("journal:holidays"), {"year": next_monday.year}).content.decode()
+    remove = reverse("journal:holiday_remove", args=[added.holiday.pk])
+    assert remove in page and f'aria-label="Сделать {next_monday:%d.%m.%Y} рабочим днём"' in page
+    response = client.post(remove, follow=True)
+    assert "Занятий по расписанию вернулось в журналы: 2." in response.content.decode()
+    assert not Holiday.objects.exists()
+    assert client.post(remove).status_code == 404
+
+
+def test_staff_see_the_holidays_read_only_and_families_not_at_all(client, personas, groups, next_monday):
+    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    url = reverse("journal:holidays")
+    for staff in (personas.teacher_a, personas.operator_a):
+        client.force_login(staff)
+        page = client.get(url, {"year": next_monday.year}).content.decode()
+        assert "День города" in page and "Добавить нерабочий день" not in page and "Сделать рабочим" not in page
+        assert client.post(url, {"date": (next_monday + timedelta(days=7)).isoformat(), "name": "Х"}).status_code == 403
+        assert client.post(reverse("journal:holiday_remove", args=[added.holiday.pk])).status_code == 403
+    client.force_login(personas.family)
+    assert client.get(url).status_code == 403
+    assert list(Holiday.objects.values_list("pk", flat=True)) == [added.holiday.pk]
+
+
+def test_the_journal_links_to_the_holidays(client, personas, groups):
+    first, _ = groups
+    client.force_login(personas.teacher_a)
+    page = client.get(reverse("journal:group", args=[first.code])).content.decode()
+    assert reverse("journal:holidays") in page

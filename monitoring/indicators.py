@@ -1,0 +1,293 @@
+"""The indicators of «Успех каждого ребенка», defined once and computed from the registry.
+
+Every number counts distinct children, never enrollments: a child in three programs is one
+covered child. Children are placed in the municipality where they live, the same territory
+as the population in the denominator. An enrollment counts for a year when it was active on
+at least one day of that year (enrolled on or before 31 December and not expelled before
+1 January); sport-training programs count like any other. Ages are full years on 1 January of
+the year, the date of the population figures of the denominator.
+
+The numbers of one year come from one SQL statement: it folds each child's enrollments into a
+bit mask of directions, then counts children per (municipality, ОВЗ, mask). Any union of
+directions is then a sum over masks, so the statement stays the same whatever the breakdown.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
+
+from catalog.models import Direction, Program
+from enrollment.models import Application, ApplicationStatus
+from monitoring.models import CareerLessonVisit, IndicatorCode
+from monitoring.statform import EnrollmentFact
+from people.models import Child
+from territory.models import ChildPopulation, Contingent
+
+AGE_FROM, AGE_TO = 5, 17  # «от 5 до 18 лет», 18 not included
+DIRECTION_BITS = {direction: 1 << index for index, direction in enumerate(Direction.values)}
+TECH_SCIENCE_MASK = DIRECTION_BITS[Direction.TECHNICAL] | DIRECTION_BITS[Direction.NATURAL_SCIENCE]
+COUNTED_STATUSES = (ApplicationStatus.ENROLLED, ApplicationStatus.EXPELLED)
+
+
+@dataclass(frozen=True)
+class Definition:
+    code: str
+    title: str
+    numerator: str
+    denominator: str
+    source: str
+
+
+DEFINITIONS = {
+    IndicatorCode.COVERAGE: Definition(
+        IndicatorCode.COVERAGE,
+        IndicatorCode.COVERAGE.label,
+        "Дети 5–17 лет (от 5 до 18, 18 не включая), живущие на территории и зачисленные хотя бы на одну "
+        "программу в течение года (включая спортивную подготовку); каждый ребёнок считается один раз.",
+        "Численность детей 5–17 лет, проживающих на территории, на 1 января года (данные Росстата).",
+        "Методика приказа Минпросвещения России от 15.04.2019 № 170",
+    ),
+    IndicatorCode.TECH_SCIENCE: Definition(
+        IndicatorCode.TECH_SCIENCE,
+        IndicatorCode.TECH_SCIENCE.label,
+        "Дети 5–17 лет, зачисленные хотя бы на одну программу технической или естественнонаучной "
+        "направленности в течение года; каждый ребёнок считается один раз.",
+        "Численность детей 5–17 лет, проживающих на территории, на 1 января года.",
+        "Федеральный проект «Успех каждого ребенка», целевое значение 27 % к 2024 году",
+    ),
+    IndicatorCode.OVZ: Definition(
+        IndicatorCode.OVZ,
+        IndicatorCode.OVZ.label,
+        "Дети 5–17 лет с ОВЗ, зачисленные хотя бы на одну программу в течение года; каждый — один раз.",
+        "Численность детей 5–17 лет с ОВЗ, проживающих на территории (данные муниципалитета о контингенте).",
+        "Региональная дорожная карта: 34/45/52/64/70 % в 2020–2024 годах",
+    ),
+    IndicatorCode.CAREER_LESSONS: Definition(
+        IndicatorCode.CAREER_LESSONS,
+        IndicatorCode.CAREER_LESSONS.label,
+        "Дети, принявшие участие хотя бы в одном открытом онлайн-уроке по профориентации в течение года; "
+        "каждый — один раз (по загруженным спискам участников).",
+        "Численность обучающихся общеобразовательных организаций территории (данные о контингенте).",
+        "Региональная дорожная карта: 30/45/55/65/75/85 % в 2019–2024 годах",
+    ),
+}
+
+
+@dataclass
+class Figures:
+    """The counts behind the indicators for one territory and year."""
+
+    population: int = 0
+    covered: int = 0
+    tech_science: int = 0
+    ovz_covered: int = 0
+    ovz_population: int | None = None
+    career_participants: int = 0
+    school_pupils: int | None = None
+    by_direction: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Direction.values, 0))
+
+    def add(self, other: "Figures") -> None:
+        self.population += other.population
+        self.covered += other.covered
+        self.tech_science += other.tech_science
+        self.ovz_covered += other.ovz_covered
+        self.ovz_population = _plus(self.ovz_population, other.ovz_population)
+        self.career_participants += other.career_participants
+        self.school_pupils = _plus(self.school_pupils, other.school_pupils)
+        for direction, count in other.by_direction.items():
+            self.by_direction[direction] += count
+
+    def fraction(self, code: str) -> tuple[int, int | None]:
+        """(numerator, denominator) of an indicator; the denominator is None when it is unknown."""
+        return {
+            IndicatorCode.COVERAGE: (self.covered, self.population),
+            IndicatorCode.TECH_SCIENCE: (self.tech_science, self.population),
+            IndicatorCode.OVZ: (self.ovz_covered, self.ovz_population),
+            IndicatorCode.CAREER_LESSONS: (self.career_participants, self.school_pupils),
+        }[IndicatorCode(code)]
+
+    def percent(self, code: str) -> Decimal | None:
+        numerator, denominator = self.fraction(code)
+        return percent(numerator, denominator)
+
+    def direction_percent(self, direction: str) -> Decimal | None:
+        return percent(self.by_direction[direction], self.population)
+
+
+def percent(numerator: int, denominator: int | None) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(100 * numerator) / denominator).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _plus(a: int | None, b: int | None) -> int | None:
+    return None if a is None and b is None else (a or 0) + (b or 0)
+
+
+def birth_dates_counted(year: int) -> tuple[date, date]:
+    """(born after, born on or before): the children aged 5–17 on 1 January of `year`."""
+    reference = date(year, 1, 1)
+    return reference.replace(year=year - AGE_TO - 1), reference.replace(year=year - AGE_FROM)
+
+
+def _mask_sql() -> str:
+    return " + ".join(
+        f"MAX(CASE WHEN p.direction = '{direction}' THEN {bit} ELSE 0 END)" for direction, bit in DIRECTION_BITS.items()
+    )
+
+
+def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) -> list[tuple[int, bool, int, int]]:
+    """Rows (municipality, has ОВЗ, direction mask, children) for the children counted in `year`."""
+    born_after, born_until = birth_dates_counted(year)
+    params: list[Any] = [*COUNTED_STATUSES, date(year, 12, 31), date(year, 1, 1), born_after, born_until]
+    territory = ""
+    if municipality_ids is not None:
+        ids = sorted(set(municipality_ids))
+        if not ids:
+            return []
+        territory = f"AND c.municipality_id IN ({', '.join(['%s'] * len(ids))})"
+        params.extend(ids)
+    # Only table names, code constants and placeholders are interpolated; values go as parameters.
+    sql = f"""
+        WITH per_child AS (
+            SELECT c.municipality_id AS municipality_id, c.has_ovz AS has_ovz, {_mask_sql()} AS mask
+            FROM {Application._meta.db_table} a
+            JOIN {Child._meta.db_table} c ON c.id = a.child_id
+            JOIN {Program._meta.db_table} p ON p.id = a.program_id
+            WHERE a.status IN (%s, %s) AND a.enrolled_on <= %s AND (a.left_on IS NULL OR a.left_on >= %s)
+              AND c.birth_date > %s AND c.birth_date <= %s {territory}
+            GROUP BY c.id, c.municipality_id, c.has_ovz
+        )
+        SELECT municipality_id, has_ovz, mask, COUNT(*) FROM per_child GROUP BY municipality_id, has_ovz, mask
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(m, bool(ovz), mask, count) for m, ovz, mask, count in cursor.fetchall()]
+
+
+def figures_by_municipality(year: int, municipality_ids: Iterable[int] | None = None) -> dict[int, Figures]:
+    """Every count of every indicator for each municipality (all of them when ids are not given)."""
+    ids = None if municipality_ids is None else sorted(set(municipality_ids))
+    result: dict[int, Figures] = defaultdict(Figures)
+    for municipality, has_ovz, mask, children in covered_by_mask(year, ids):
+        figures = result[municipality]
+        figures.covered += children
+        if mask & TECH_SCIENCE_MASK:
+            figures.tech_science += children
+        if has_ovz:
+            figures.ovz_covered += children
+        for direction, bit in DIRECTION_BITS.items():
+            if mask & bit:
+                figures.by_direction[direction] += children
+    population = ChildPopulation.objects.filter(year=year, age__gte=AGE_FROM, age__lte=AGE_TO)
+    contingents = Contingent.objects.filter(year=year)
+    visits = CareerLessonVisit.objects.filter(held_on__year=year)
+    if ids is not None:
+        population = population.filter(municipality__in=ids)
+        contingents = contingents.filter(municipality__in=ids)
+        visits = visits.filter(child__municipality__in=ids)
+    for row in population.values("municipality").annotate(total=Sum("count")):
+        result[row["municipality"]].population = row["total"]
+    for contingent in contingents:
+        result[contingent.municipality_id].ovz_population = contingent.children_with_ovz
+        result[contingent.municipality_id].school_pupils = contingent.school_pupils
+    participants = visits.values("child__municipality").annotate(children=Count("child", distinct=True))
+    for row in participants:
+        result[row["child__municipality"]].career_participants = row["children"]
+    return dict(result)
+
+
+def total(figures: Iterable[Figures]) -> Figures:
+    """The figures of a territory made of municipalities: each child lives in one, so sums are exact."""
+    result = Figures()
+    for item in figures:
+        result.add(item)
+    return result
+
+
+# Until contracts (the finance module) say how each enrollment is paid, the program's first
+# source in the order budget → certificate → paid stands for it.
+FUNDING = Case(
+    When(program__is_free=True, then=Value("budget")),
+    When(program__by_certificate=True, then=Value("certificate")),
+    default=Value("paid"),
+    output_field=CharField(),
+)
+
+
+def children_by(year: int, municipality_ids: Iterable[int], dimension: str) -> dict[str, int]:
+    """Distinct children 5–17 counted in `year` per organization kind, funding or organization."""
+    born_after, born_until = birth_dates_counted(year)
+    column = {
+        "organization_kind": "program__organization__kind",
+        "funding": "funding",
+        "organization": "program__organization",
+        "direction": "program__direction",
+    }[dimension]
+    rows = counted_enrollments(year, municipality_ids).filter(
+        child__birth_date__gt=born_after, child__birth_date__lte=born_until
+    )
+    if dimension == "funding":
+        rows = rows.annotate(funding=FUNDING)
+    counts = rows.values(column).annotate(children=Count("child", distinct=True)).order_by("-children")
+    return {str(row[column]): row["children"] for row in counts}
+
+
+def counted_enrollments(year: int, municipality_ids: Iterable[int]) -> QuerySet[Application]:
+    """The enrollments of children living in the territory that were active during `year`."""
+    return Application.objects.filter(
+        status__in=COUNTED_STATUSES,
+        enrolled_on__lte=date(year, 12, 31),
+        child__municipality__in=list(municipality_ids),
+    ).exclude(left_on__lt=date(year, 1, 1))
+
+
+def form_facts(year: int, municipality_ids: Iterable[int]) -> Iterator[EnrollmentFact]:
+    """Enrollments active on 31 December in the organizations of the territory, as facts of form
+    1-ДОП (monitoring.statform): the form counts where children study, not where they live."""
+    last_day = date(year, 12, 31)
+    age_date = date(year + 1, 1, 1)  # the form's ages: full years on 1 January of the next year
+    rows = (
+        Application.objects.filter(
+            status__in=COUNTED_STATUSES,
+            enrolled_on__lte=last_day,
+            program__organization__municipality__in=list(municipality_ids),
+        )
+        .exclude(left_on__lt=last_day)
+        .annotate(funding=FUNDING)
+        .values_list(
+            "child_id",
+            "program__organization_id",
+            "child__sex",
+            "child__birth_date",
+            "child__has_ovz",
+            "child__has_disability",
+            "program__direction",
+            "program__program_type",
+            "funding",
+            "program__is_network",
+            "program__uses_distance_learning",
+        )
+    )
+    for child, organization, sex, birth, ovz, disability, direction, kind, funding, network, distance in rows.iterator(
+        chunk_size=5000
+    ):
+        yield EnrollmentFact(
+            child_id=child,
+            organization_id=organization,
+            sex=sex,
+            age=age_date.year - birth.year - ((age_date.month, age_date.day) < (birth.month, birth.day)),
+            has_ovz=ovz,
+            has_disability=disability,
+            direction=direction,
+            program_type=kind,
+            funding=funding,
+            is_network=network,
+            is_distance=distance,
+        )

@@ -1,0 +1,200 @@
+"""The dashboard's tables, each defined once: the page shows it and the XLSX export writes it."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from catalog.models import Direction, FundingSource, Organization, OrganizationKind
+from enrollment.models import Application
+from monitoring import indicators, services
+from monitoring.models import IndicatorCode
+from monitoring.territories import Territory
+
+
+@dataclass
+class Table:
+    slug: str
+    title: str
+    headers: list[str]
+    rows: list[list[Any]]
+    note: str = ""
+    # Links of the first column on the page (not in the workbook).
+    links: list[str] = field(default_factory=list)
+
+
+def _share(part: int, whole: int | None) -> Decimal | None:
+    return indicators.percent(part, whole)
+
+
+def indicator_table(territory: Territory, year: int) -> Table:
+    rows = [
+        [
+            row.definition.title,
+            row.value,
+            row.target,
+            row.numerator,
+            row.denominator,
+            f"Числитель: {row.definition.numerator} Знаменатель: {row.definition.denominator}",
+        ]
+        for row in services.indicator_rows(territory, year)
+    ]
+    return Table(
+        "indicators",
+        f"Показатели: {territory.name}, {year}",
+        ["Показатель", "Значение, %", "Цель, %", "Числитель", "Знаменатель", "Как считается"],
+        rows,
+    )
+
+
+def comparison_table(territory: Territory, year: int) -> Table:
+    """Municipalities of the territory side by side, each against its own or the region's target."""
+    figures = services.figures(year, territory.municipality_ids)
+    targets = services.targets_of(territory)
+    municipalities = {m.pk: m for m in territory.region.municipalities.filter(pk__in=territory.municipality_ids)}
+    rows = []
+    for pk in sorted(municipalities, key=lambda pk: municipalities[pk].name):
+        f = figures.get(pk, indicators.Figures())
+        rows.append(
+            [
+                municipalities[pk].name,
+                f.population,
+                f.covered,
+                f.percent(IndicatorCode.COVERAGE),
+                f.percent(IndicatorCode.TECH_SCIENCE),
+                f.percent(IndicatorCode.OVZ),
+                f.percent(IndicatorCode.CAREER_LESSONS),
+            ]
+        )
+    coverage_target = targets.get((IndicatorCode.COVERAGE, year))
+    note = f"Цель по охвату на {year} год: {coverage_target} %." if coverage_target is not None else ""
+    return Table(
+        "municipalities",
+        f"Сравнение муниципалитетов, {year}",
+        [
+            "Муниципалитет",
+            "Детей 5–17 лет",
+            "Охвачено детей",
+            "Охват, %",
+            "Тех. и ест.-науч., %",
+            "ОВЗ, %",
+            "Профориентация, %",
+        ],
+        rows,
+        note=note,
+    )
+
+
+def direction_table(territory: Territory, year: int) -> Table:
+    total = indicators.total(services.figures(year, territory.municipality_ids).values())
+    rows = [[label, total.by_direction[value], total.direction_percent(value)] for value, label in Direction.choices]
+    return Table(
+        "directions",
+        f"Охват по направленностям, {year}",
+        ["Направленность", "Детей", "% от детей 5–17 лет"],
+        rows,
+        note="Ребёнок в программах двух направленностей учтён в обеих строках, в итоге охвата — один раз.",
+    )
+
+
+def _breakdown(territory: Territory, year: int, dimension: str, labels: dict[str, str]) -> list[list[Any]]:
+    population = indicators.total(services.figures(year, territory.municipality_ids).values()).population
+    counts = indicators.children_by(year, territory.municipality_ids, dimension)
+    return [[labels.get(key, key), children, _share(children, population)] for key, children in counts.items()]
+
+
+def organization_kind_table(territory: Territory, year: int) -> Table:
+    return Table(
+        "organization-kinds",
+        f"Охват по типам организаций, {year}",
+        ["Тип организации", "Детей", "% от детей 5–17 лет"],
+        _breakdown(territory, year, "organization_kind", dict(OrganizationKind.choices)),
+    )
+
+
+def funding_table(territory: Territory, year: int) -> Table:
+    return Table(
+        "funding",
+        f"Охват по источникам финансирования, {year}",
+        ["Источник", "Детей", "% от детей 5–17 лет"],
+        _breakdown(territory, year, "funding", dict(FundingSource.choices)),
+        note="Источник зачисления — первый из источников программы: бюджет, затем сертификат, затем платно.",
+    )
+
+
+def organization_table(territory: Territory, year: int) -> Table:
+    counts = indicators.children_by(year, territory.municipality_ids, "organization")
+    organizations = Organization.objects.in_bulk([int(pk) for pk in counts])
+    rows, links = [], []
+    for pk, children in counts.items():
+        organization = organizations[int(pk)]
+        rows.append([organization.short_name, organization.get_kind_display(), children])
+        links.append(organization.code)
+    return Table(
+        "organizations",
+        f"Организации по числу охваченных детей, {year}",
+        ["Организация", "Тип", "Детей (живущих на территории)"],
+        rows,
+        links=links,
+    )
+
+
+def organization_enrollments(organization: Organization, year: int) -> QuerySet[Application]:
+    """Enrollments of the organization active during the year, whoever the children are."""
+    return (
+        Application.objects.filter(program__organization=organization, status__in=indicators.COUNTED_STATUSES)
+        .filter(enrolled_on__lte=f"{year}-12-31")
+        .exclude(left_on__lt=f"{year}-01-01")
+    )
+
+
+def organization_program_table(organization: Organization, year: int) -> Table:
+    rows = (
+        organization_enrollments(organization, year)
+        .values("program__code", "program__title", "program__direction")
+        .annotate(children=Count("child", distinct=True))
+        .order_by("-children", "program__title")
+    )
+    directions = dict(Direction.choices)
+    return Table(
+        "programs",
+        f"{organization.short_name}: программы, {year}",
+        ["Программа", "Код", "Направленность", "Детей"],
+        [[r["program__title"], r["program__code"], directions[r["program__direction"]], r["children"]] for r in rows],
+    )
+
+
+def organization_children_table(organization: Organization, year: int) -> Table:
+    enrollments = (
+        organization_enrollments(organization, year)
+        .select_related("child", "program", "group")
+        .order_by("child__last_name", "child__first_name", "enrolled_on")
+    )
+    rows = [
+        [
+            a.child.full_name,
+            a.child.birth_date,
+            a.program.title,
+            a.group.name if a.group else "",
+            a.enrolled_on,
+            a.left_on,
+        ]
+        for a in enrollments
+    ]
+    return Table(
+        "children",
+        f"{organization.short_name}: обучающиеся, {year}",
+        ["Ребёнок", "Дата рождения", "Программа", "Группа", "Зачислен", "Отчислен"],
+        rows,
+    )
+
+
+DASHBOARD_TABLES = {
+    "indicators": indicator_table,
+    "municipalities": comparison_table,
+    "directions": direction_table,
+    "organization-kinds": organization_kind_table,
+    "funding": funding_table,
+    "organizations": organization_table,
+}

@@ -1,0 +1,209 @@
+"""API: children and the registry.
+
+A family lists and adds its own children; staff list the children in their scope and enter
+children into the registry (matched against it: the answer says whether the child was already
+known). The territory's operators decide on possible duplicates and undo merges. Identifiers
+(СНИЛС, birth certificate) are write-only except through the audited `identifiers` call.
+"""
+
+from datetime import date, datetime
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from accounts.roles import principal_of
+from core import scope
+from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from enrollment.api import SIGNED_IN
+from people import registry, services
+from people.models import Child, ChildMerge, MatchCandidate
+from territory.models import Municipality
+
+router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
+WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+
+
+class ChildOut(Schema):
+    uuid: UUID
+    last_name: str
+    first_name: str
+    patronymic: str
+    birth_date: date
+    sex: str = Field(description="m — мужской, f — женский")
+    municipality: str = Field(description="ОКТМО муниципалитета проживания")
+    has_ovz: bool
+    has_disability: bool
+    has_snils: bool = Field(description="СНИЛС указан (сам номер — только через identifiers)")
+    merged_into: UUID | None = Field(description="Запись — дубликат, объединённый с этой записью")
+
+    @staticmethod
+    def resolve_municipality(child: Child) -> str:
+        return child.municipality.oktmo
+
+    @staticmethod
+    def resolve_has_snils(child: Child) -> bool:
+        return bool(child.snils_digest)
+
+    @staticmethod
+    def resolve_merged_into(child: Child) -> UUID | None:
+        return child.merged_into.uuid if child.merged_into else None
+
+
+class ChildIn(Schema):
+    last_name: str = Field(min_length=1, max_length=100)
+    first_name: str = Field(min_length=1, max_length=100)
+    patronymic: str = Field("", max_length=100)
+    birth_date: date
+    sex: Child.Sex
+    municipality: str = Field(pattern=r"^\d{8}(\d{3})?$", description="ОКТМО муниципалитета проживания")
+    has_ovz: bool = False
+    has_disability: bool = False
+    snils: str = Field("", max_length=20, description="СНИЛС; хранится зашифрованным")
+    birth_certificate: str = Field("", max_length=40, description="Серия и номер свидетельства о рождении")
+
+
+class RegistrationOut(Schema):
+    child: ChildOut
+    known: bool = Field(description="Ребёнок уже был в реестре: возвращена существующая запись")
+    merged_automatically: bool = Field(description="Новая запись совпала с существующей и объединена с ней")
+    possible_duplicates: int = Field(description="Пар отправлено на проверку оператору")
+
+
+class ChildQuery(PageQuery):
+    last_name: str | None = Field(None, max_length=100)
+    first_name: str | None = Field(None, max_length=100)
+    birth_date: date | None = None
+
+
+class IdentifiersOut(Schema):
+    snils: str = Field(description="СНИЛС; пусто — не указан")
+    birth_certificate: str = Field(description="Свидетельство о рождении; пусто — не указано")
+
+
+def _children(user) -> QuerySet[Child]:  # type: ignore[no-untyped-def]
+    return scope.restrict(Child.objects.select_related("municipality", "merged_into"), user)
+
+
+@router.get("/children", response={200: Page[ChildOut], 401: ErrorOut, **INVALID}, summary="Дети")
+def child_list(request, query: Query[ChildQuery]):  # type: ignore[no-untyped-def]
+    children = _children(request.auth).filter(merged_into__isnull=True)
+    if query.last_name:
+        children = children.filter(last_name__iexact=query.last_name.strip())
+    if query.first_name:
+        children = children.filter(first_name__iexact=query.first_name.strip())
+    if query.birth_date:
+        children = children.filter(birth_date=query.birth_date)
+    return paginate(children.order_by("last_name", "first_name", "birth_date", "pk"), query)
+
+
+@router.get("/children/{uuid}", response={200: ChildOut, 401: ErrorOut, **NOT_FOUND}, summary="Ребёнок")
+def child_detail(request, uuid: UUID):  # type: ignore[no-untyped-def]
+    return get_object_or_404(_children(request.auth), uuid=uuid)
+
+
+@router.post("/children", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Добавить ребёнка")
+def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
+    """Семья добавляет своего ребёнка; сотрудник организации или оператор вносит ребёнка в реестр.
+    Запись сверяется с реестром: если ребёнок уже есть, возвращается существующая запись."""
+    user = request.auth
+    principal = principal_of(user)
+    municipality = get_object_or_404(Municipality, oktmo=body.municipality)
+    fields = body.dict(exclude={"municipality", "snils", "birth_certificate"})
+    child = Child(municipality=municipality, **fields)
+    if principal.is_guardian and not principal.uses_office:
+        registration = services.add_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
+    elif principal.uses_office:
+        registration = registry.register_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
+    else:
+        raise PermissionDenied
+    return 201, {
+        "child": registration.child,
+        "known": not registration.created,
+        "merged_automatically": registration.merged is not None,
+        "possible_duplicates": len(registration.review),
+    }
+
+
+@router.post(
+    "/children/{uuid}/identifiers",
+    response={200: IdentifiersOut, 401: ErrorOut, **NOT_FOUND},
+    summary="СНИЛС и свидетельство о рождении (просмотр записывается в журнал)",
+)
+def child_identifiers(request, uuid: UUID):  # type: ignore[no-untyped-def]
+    child = get_object_or_404(_children(request.auth), uuid=uuid)
+    return registry.reveal_identifiers(request.auth, child)
+
+
+class ChildRefOut(Schema):
+    uuid: UUID
+    full_name: str
+    birth_date: date
+    municipality: str
+
+    @staticmethod
+    def resolve_municipality(child: Child) -> str:
+        return child.municipality.oktmo
+
+
+class DuplicateOut(Schema):
+    id: int
+    probability: float
+    first: ChildRefOut
+    second: ChildRefOut
+    created_at: datetime
+
+
+class DecisionIn(Schema):
+    same: bool = Field(description="true — один ребёнок (объединить), false — разные дети")
+
+
+def _pairs(user) -> QuerySet[MatchCandidate]:  # type: ignore[no-untyped-def]
+    ids = Child.objects.filter(scope.scope_filter(Child, user, "moderate")).values("pk")
+    return registry.pending_review().filter(Q(first__in=ids, second__in=ids))
+
+
+@router.get(
+    "/registry/duplicates",
+    response={200: Page[DuplicateOut], 401: ErrorOut, **INVALID},
+    summary="Возможные дубликаты на проверке",
+)
+def duplicates(request, query: Query[PageQuery]):  # type: ignore[no-untyped-def]
+    return paginate(_pairs(request.auth), query)
+
+
+@router.post("/registry/duplicates/{pk}", response={200: DuplicateOut, **WRITE_ERRORS}, summary="Решить по паре")
+def decide(request, pk: int, body: DecisionIn):  # type: ignore[no-untyped-def]
+    candidate = get_object_or_404(_pairs(request.auth), pk=pk)
+    return registry.decide(request.auth, candidate, same=body.same)
+
+
+class MergeOut(Schema):
+    id: int
+    survivor: UUID
+    absorbed: UUID
+    automatic: bool
+    probability: float | None
+    created_at: datetime
+    undone_at: datetime | None
+
+    @staticmethod
+    def resolve_survivor(merge: ChildMerge) -> UUID:
+        return merge.survivor.uuid
+
+    @staticmethod
+    def resolve_absorbed(merge: ChildMerge) -> UUID:
+        return merge.absorbed.uuid
+
+
+@router.post("/registry/merges/{pk}/undo", response={200: MergeOut, **WRITE_ERRORS}, summary="Отменить объединение")
+def undo_merge(request, pk: int):  # type: ignore[no-untyped-def]
+    visible = Child.objects.filter(scope.scope_filter(Child, request.auth, "view")).values("pk")
+    merge = get_object_or_404(ChildMerge.objects.filter(survivor__in=visible), pk=pk)
+    if not scope.can(request.auth, merge.survivor, "moderate"):
+        raise PermissionDenied
+    registry.undo_merge(request.auth, merge)
+    merge.refresh_from_db()
+    return merge

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from people import office_views
+
+app_name = "registry"
+
+urlpatterns = [
+    path("", office_views.child_list, name="children"),
+    path("duplicates/", office_views.review_queue, name="review_queue"),
+    path("duplicates/<int:pk>/", office_views.decide, name="decide"),
+    path("merges/<int:pk>/undo/", office_views.undo_merge, name="undo_merge"),
+    path("<uuid:uuid>/", office_views.child_detail, name="child"),
+    path("<uuid:uuid>/identifiers/", office_views.reveal, name="reveal"),
+]

@@ -1,0 +1,272 @@
+"""The registry of children: one record per real child.
+
+Every child that enters Opora — added by a family, imported by an organization — goes through
+`register_child`. A СНИЛС already in the registry means the same child, whatever the names say.
+Otherwise the record is compared with the living records born on a nearby date
+(people.matching): a sure match is merged at once, an uncertain one waits for a municipal
+operator in the review queue. A merge moves everything that refers to the duplicate onto the
+surviving record and remembers what it moved, so that it can be undone.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import ForeignObjectRel
+from django.utils import timezone
+
+from core import audit
+from core.validators import normalize_snils
+from people import identity, matching
+from people.models import Child, ChildMerge, MatchCandidate, MatchStatus
+
+# Fields a survivor takes from the duplicate when its own are empty (the duplicate knew more).
+FILLABLE_FIELDS = ("patronymic", "snils_cipher", "snils_digest", "birth_certificate_cipher", "birth_certificate_digest")
+
+
+@dataclass
+class Registration:
+    """What registering a child ended in: the record to use from now on, and how it was found."""
+
+    child: Child
+    created: bool
+    merged: ChildMerge | None = None
+    review: list[MatchCandidate] = field(default_factory=list)
+
+
+def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "") -> None:
+    """Validate and protect the identifiers typed for a child (not saved here)."""
+    errors: dict[str, str] = {}
+    if snils.strip():
+        try:
+            child.snils_digest = identity.snils_digest(snils)
+            child.snils_cipher = identity.encrypt(identity.format_snils(normalize_snils(snils)))
+        except ValidationError as error:
+            errors["snils"] = error.messages[0]
+    if birth_certificate.strip():
+        try:
+            child.birth_certificate_digest = identity.birth_certificate_digest(birth_certificate)
+            child.birth_certificate_cipher = identity.encrypt(" ".join(birth_certificate.upper().split()))
+        except ValidationError as error:
+            errors["birth_certificate"] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
+
+
+def as_person(child: Child) -> matching.Person:
+    return matching.Person(
+        id=child.pk or 0,
+        last_name=child.last_name,
+        first_name=child.first_name,
+        patronymic=child.patronymic,
+        birth_date=child.birth_date,
+        sex=child.sex,
+        municipality_id=child.municipality_id,
+        snils_digest=child.snils_digest,
+    )
+
+
+def scored_candidates(child: Child) -> list[tuple[Child, float]]:
+    """Living records that may be this child, most likely first (pairs judged distinct excluded)."""
+    nearby = Child.objects.living().filter(birth_date__in=matching.candidate_birth_dates(child.birth_date))
+    distinct = set(
+        MatchCandidate.objects.filter(status=MatchStatus.DISTINCT)
+        .filter(models.Q(first=child) | models.Q(second=child))
+        .values_list("first_id", "second_id")
+    )
+    me = as_person(child)
+    scored = []
+    for other in nearby.exclude(pk=child.pk):
+        if (min(child.pk, other.pk), max(child.pk, other.pk)) in distinct:
+            continue
+        probability = matching.match_probability(me, as_person(other))
+        if probability >= matching.REVIEW_AT:
+            scored.append((other, probability))
+    return sorted(scored, key=lambda pair: (-pair[1], pair[0].pk))
+
+
+@transaction.atomic
+def register_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> Registration:
+    """Enter a child into the registry: the existing record if it is the same child, else a new one."""
+    set_identifiers(child, snils=snils, birth_certificate=birth_certificate)
+    child.full_clean(exclude=["merged_into"])
+    if child.snils_digest:
+        known = Child.objects.living().select_for_update().filter(snils_digest=child.snils_digest).first()
+        if known is not None:
+            audit.record(actor, "child.matched", known, by="snils")
+            return Registration(child=known, created=False)
+    child.save()
+    audit.record(actor, "child.registered", child)
+    candidates = scored_candidates(child)
+    sure = [(other, p) for other, p in candidates if matching.verdict(p) == matching.Verdict.SAME]
+    if sure:
+        # The older record survives: documents and applications already refer to it.
+        other, probability = sure[0]
+        merge = merge_children(actor, other, child, probability=probability, automatic=True)
+        return Registration(child=other, created=True, merged=merge)
+    review = [_queue_pair(child, other, p) for other, p in candidates]
+    return Registration(child=child, created=True, review=review)
+
+
+def _queue_pair(one: Child, other: Child, probability: float) -> MatchCandidate:
+    first, second = sorted((one.pk, other.pk))
+    candidate, _ = MatchCandidate.objects.get_or_create(
+        first_id=first, second_id=second, defaults={"probability": probability}
+    )
+    return candidate
+
+
+def _references() -> list[tuple[type[models.Model], str]]:
+    """Every foreign key to a child, except the registry's own bookkeeping and the guardians' links."""
+    own = {Child, ChildMerge, MatchCandidate, Child.guardians.through}
+    return [
+        (relation.related_model, relation.field.name)
+        for relation in Child._meta.get_fields(include_hidden=True)
+        if isinstance(relation, ForeignObjectRel)
+        and relation.one_to_many
+        and isinstance(relation.related_model, type)
+        and relation.related_model not in own
+    ]
+
+
+def _label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+@transaction.atomic
+def merge_children(
+    actor: Any, survivor: Child, absorbed: Child, *, probability: float | None = None, automatic: bool = False
+) -> ChildMerge:
+    """Make `absorbed` a duplicate of `survivor`: its applications, choices, guardians and missing
+    details move to the survivor; what moved is kept for `undo_merge`."""
+    if survivor.pk == absorbed.pk:
+        raise ValidationError("Нельзя объединить запись с самой собой.")
+    locked = {
+        c.pk: c for c in Child.objects.select_for_update().filter(pk__in=[survivor.pk, absorbed.pk]).order_by("pk")
+    }
+    survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
+    if survivor.merged_into_id or absorbed.merged_into_id:
+        raise ValidationError("Одна из записей уже объединена с другой; обновите страницу.")
+    moved: dict[str, Any] = {"rows": {}, "fields": {}}
+    for model, field_name in _references():
+        rows = model._default_manager.filter(**{field_name: absorbed})
+        ids = list(rows.values_list("pk", flat=True))
+        if not ids:
+            continue
+        try:
+            with transaction.atomic():
+                rows.update(**{field_name: survivor})
+        except IntegrityError:
+            raise ValidationError(
+                f"Записи нельзя объединить: у обеих есть «{model._meta.verbose_name_plural}», которые не могут "
+                "принадлежать одному ребёнку (например, две действующие заявки на одну программу). "
+                "Сначала завершите одну из них."
+            ) from None
+        moved["rows"][f"{_label(model)}.{field_name}"] = ids
+    absorbed_guardians = set(absorbed.guardians.values_list("pk", flat=True))
+    added = sorted(absorbed_guardians - set(survivor.guardians.values_list("pk", flat=True)))
+    survivor.guardians.add(*added)
+    absorbed.guardians.clear()
+    moved["guardians"] = {"absorbed": sorted(absorbed_guardians), "added": added}
+    for name in FILLABLE_FIELDS:
+        if not getattr(survivor, name) and getattr(absorbed, name):
+            moved["fields"][name] = getattr(survivor, name)
+            setattr(survivor, name, getattr(absorbed, name))
+    # The duplicate steps aside first: one living record per СНИЛС holds at every statement.
+    absorbed.merged_into = survivor
+    absorbed.save(update_fields=["merged_into", "updated_at"])
+    survivor.save()
+    merge = ChildMerge.objects.create(
+        survivor=survivor,
+        absorbed=absorbed,
+        probability=probability,
+        automatic=automatic,
+        moved=moved,
+        created_by=_user(actor),
+    )
+    first, second = sorted((survivor.pk, absorbed.pk))
+    MatchCandidate.objects.filter(first_id=first, second_id=second).update(
+        status=MatchStatus.MERGED, decided_at=timezone.now(), decided_by=_user(actor)
+    )
+    audit.record(actor, "child.merged", survivor, absorbed=absorbed.pk, automatic=automatic, probability=probability)
+    return merge
+
+
+@transaction.atomic
+def undo_merge(actor: Any, merge: ChildMerge) -> Child:
+    """Separate the two records again, exactly as they were; the pair is remembered as distinct."""
+    merge = ChildMerge.objects.select_for_update().get(pk=merge.pk)
+    if merge.undone_at is not None:
+        raise ValidationError("Это объединение уже отменено.")
+    survivor = Child.objects.select_for_update().get(pk=merge.survivor_id)
+    absorbed = Child.objects.select_for_update().get(pk=merge.absorbed_id)
+    if survivor.merged_into_id:
+        raise ValidationError(
+            "Запись, которая осталась, потом сама объединена с другой: сначала отмените то объединение."
+        )
+    for key, ids in merge.moved.get("rows", {}).items():
+        label, field_name = key.rsplit(".", 1)
+        model = next(m for m, f in _references() if _label(m) == label and f == field_name)
+        model._default_manager.filter(pk__in=ids, **{field_name: survivor}).update(**{field_name: absorbed})
+    guardians = merge.moved.get("guardians", {})
+    survivor.guardians.remove(*guardians.get("added", []))
+    absorbed.guardians.add(*guardians.get("absorbed", []))
+    for name, value in merge.moved.get("fields", {}).items():
+        setattr(survivor, name, value)
+    survivor.save()
+    absorbed.merged_into = None
+    absorbed.save(update_fields=["merged_into", "updated_at"])
+    merge.undone_at, merge.undone_by = timezone.now(), _user(actor)
+    merge.save(update_fields=["undone_at", "undone_by"])
+    first, second = sorted((survivor.pk, absorbed.pk))
+    MatchCandidate.objects.update_or_create(
+        first_id=first,
+        second_id=second,
+        defaults={
+            "status": MatchStatus.DISTINCT,
+            "probability": merge.probability or 0.0,
+            "decided_at": timezone.now(),
+            "decided_by": _user(actor),
+        },
+    )
+    audit.record(actor, "child.merge_undone", survivor, absorbed=absorbed.pk)
+    return absorbed
+
+
+@transaction.atomic
+def decide(actor: Any, candidate: MatchCandidate, *, same: bool) -> MatchCandidate:
+    """The operator's verdict on a pair from the review queue."""
+    candidate = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if candidate.status != MatchStatus.PENDING:
+        raise ValidationError("По этой паре уже принято решение.")
+    if same:
+        # The record created first survives: it is the one documents already refer to.
+        merge_children(actor, candidate.first, candidate.second, probability=candidate.probability)
+        candidate.refresh_from_db()
+        return candidate
+    candidate.status, candidate.decided_at, candidate.decided_by = MatchStatus.DISTINCT, timezone.now(), _user(actor)
+    candidate.save(update_fields=["status", "decided_at", "decided_by"])
+    audit.record(actor, "child.kept_apart", candidate.first, other=candidate.second_id)
+    return candidate
+
+
+def pending_review() -> "models.QuerySet[MatchCandidate]":
+    """Pairs still waiting for a decision whose records are both alive."""
+    return MatchCandidate.objects.filter(
+        status=MatchStatus.PENDING, first__merged_into__isnull=True, second__merged_into__isnull=True
+    ).select_related("first__municipality", "second__municipality")
+
+
+def reveal_identifiers(actor: Any, child: Child) -> dict[str, str]:
+    """The child's СНИЛС and birth certificate in clear, for a person allowed to see them; every
+    reading is written to the audit log (152-ФЗ)."""
+    audit.record(actor, "child.personal_data_viewed", child)
+    return {
+        "snils": identity.decrypt(child.snils_cipher),
+        "birth_certificate": identity.decrypt(child.birth_certificate_cipher),
+    }
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None

@@ -1,0 +1,139 @@
+"""Registry pages and API: owner, outsider, read-only; identifiers shown only on purpose."""
+
+from datetime import date
+
+import pytest
+
+from core.models import AuditEvent
+from core.testing import make_program
+from enrollment.models import Application
+from people import registry
+from people.models import Child, ChildMerge, Guardian, MatchCandidate, MatchStatus
+
+SNILS = "112-233-445 95"
+API = "/api/v1"
+
+
+def enter(actor, municipality, first="Артём", **kw) -> Child:
+    child = Child(
+        last_name="Соловьёв",
+        first_name=first,
+        patronymic="Игоревич",
+        birth_date=kw.pop("birth", date(2015, 3, 4)),
+        sex="m",
+        municipality=municipality,
+    )
+    return registry.register_child(actor, child, **kw).child
+
+
+@pytest.fixture
+def pair(personas):
+    """Two records in municipality X the engine was unsure about."""
+    first = enter(personas.operator_a, personas.municipality_x, snils=SNILS)
+    second = Child.objects.create(
+        last_name="Соловьёва",
+        first_name="Артём",
+        patronymic="Игоревич",
+        birth_date=date(2015, 3, 5),
+        sex="m",
+        municipality=personas.municipality_x,
+    )
+    return MatchCandidate.objects.create(first=first, second=second, probability=0.77)
+
+
+def test_registry_list_is_scoped(client, personas, pair):
+    client.force_login(personas.municipal_x)
+    page = client.get("/office/registry/")
+    assert page.status_code == 200 and "Соловьёв Артём Игоревич" in page.content.decode()
+    assert "Возможные дубликаты ждут решения: 1" in page.content.decode()
+    client.force_login(personas.municipal_y)
+    assert "Соловьёв" not in client.get("/office/registry/").content.decode()
+    assert client.get(f"/office/registry/{pair.first.uuid}/").status_code == 404
+    client.force_login(personas.family)
+    assert client.get("/office/registry/").status_code == 403
+
+
+def test_an_organization_sees_the_children_who_applied(client, personas, pair):
+    client.force_login(personas.operator_b)
+    assert client.get(f"/office/registry/{pair.first.uuid}/").status_code == 404
+    program = make_program(personas.org_b, "Юный техник", actor=personas.operator_b, age_from=5, age_to=17)
+    Application.objects.create(child=pair.first, applicant=personas.family, program=program, idempotency_key="a")
+    card = client.get(f"/office/registry/{pair.first.uuid}/")
+    assert card.status_code == 200 and "Юный техник" in card.content.decode()
+    assert not card.context["may_moderate"]
+    assert client.get("/office/registry/duplicates/").status_code == 403
+
+
+def test_identifiers_are_shown_only_on_a_deliberate_audited_request(client, personas, pair):
+    client.force_login(personas.municipal_x)
+    card = client.get(f"/office/registry/{pair.first.uuid}/").content.decode()
+    assert "445" not in card and "Показать" in card
+    assert client.get(f"/office/registry/{pair.first.uuid}/identifiers/").status_code == 405
+    shown = client.post(f"/office/registry/{pair.first.uuid}/identifiers/")
+    assert "112-233-445 95" in shown.content.decode() and shown["Cache-Control"] == "no-store"
+    assert AuditEvent.objects.filter(action="child.personal_data_viewed", actor=personas.municipal_x).count() == 1
+
+
+def test_review_queue_merge_and_undo(client, personas, pair):
+    client.force_login(personas.municipal_y)
+    assert client.post(f"/office/registry/duplicates/{pair.pk}/", {"decision": "same"}).status_code == 404
+    client.force_login(personas.municipal_x)
+    queue = client.get("/office/registry/duplicates/")
+    assert "0,77" in queue.content.decode()
+    client.post(f"/office/registry/duplicates/{pair.pk}/", {"decision": "same"})
+    merge = ChildMerge.objects.get()
+    assert merge.survivor == pair.first and merge.absorbed == pair.second
+    client.force_login(personas.municipal_y)
+    assert client.post(f"/office/registry/merges/{merge.pk}/undo/").status_code == 404
+    client.force_login(personas.municipal_x)
+    client.post(f"/office/registry/merges/{merge.pk}/undo/")
+    merge.refresh_from_db()
+    pair.refresh_from_db()
+    assert merge.undone_at is not None and pair.status == MatchStatus.DISTINCT
+
+
+def test_api_children_for_a_family_and_for_staff(client, personas):
+    child = {
+        "last_name": "Петрова",
+        "first_name": "Анна",
+        "birth_date": "2016-05-20",
+        "sex": "f",
+        "municipality": personas.municipality_x.oktmo,
+        "snils": SNILS,
+    }
+    client.force_login(personas.operator_a)
+    entered = client.post(f"{API}/children", child, content_type="application/json")
+    assert entered.status_code == 201 and entered.json()["known"] is False
+    assert "snils" not in entered.json()["child"] and entered.json()["child"]["has_snils"] is True
+    Guardian.objects.create(user=personas.family, last_name="Петрова", first_name="Мария")
+    client.force_login(personas.family)
+    added = client.post(f"{API}/children", {**child, "first_name": "Аня"}, content_type="application/json")
+    # The same СНИЛС: the registry already knows the child, the family becomes its representative.
+    assert added.status_code == 201 and added.json()["known"] is True
+    assert added.json()["child"]["uuid"] == entered.json()["child"]["uuid"]
+    assert [c["first_name"] for c in client.get(f"{API}/children").json()["items"]] == ["Анна"]
+    client.force_login(personas.other_family)
+    assert client.get(f"{API}/children").json()["items"] == []
+    uuid = entered.json()["child"]["uuid"]
+    assert client.get(f"{API}/children/{uuid}").status_code == 404
+    assert client.post(f"{API}/children/{uuid}/identifiers").status_code == 404
+    client.force_login(personas.operator_b)
+    bad = client.post(f"{API}/children", {**child, "snils": "123"}, content_type="application/json")
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "snils"]
+    assert Child.objects.count() == 1  # nothing was entered
+
+
+def test_api_duplicates_and_undo(client, personas, pair):
+    client.force_login(personas.municipal_x)
+    listed = client.get(f"{API}/registry/duplicates").json()
+    assert [d["id"] for d in listed["items"]] == [pair.pk]
+    decided = client.post(f"{API}/registry/duplicates/{pair.pk}", {"same": True}, content_type="application/json")
+    assert decided.status_code == 200 and decided.json()["id"] == pair.pk
+    merge = ChildMerge.objects.get()
+    client.force_login(personas.operator_a)
+    assert client.post(f"{API}/registry/merges/{merge.pk}/undo").status_code in (403, 404)
+    client.force_login(personas.municipal_x)
+    undone = client.post(f"{API}/registry/merges/{merge.pk}/undo")
+    assert undone.status_code == 200 and undone.json()["undone_at"]
+    client.force_login(personas.municipal_y)
+    assert client.get(f"{API}/registry/duplicates").json()["items"] == []
