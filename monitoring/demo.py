@@ -6,17 +6,20 @@ five and ten and stay for years, some in two programs at once, so coverage by ye
 the enrollments instead of being written down.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Direction, Group, ModerationStatus, Program
-from enrollment.models import Application, ApplicationSource, ApplicationStatus
+from core.bulk import insert_rows
+from enrollment.models import SEAT_STATUSES, Application, ApplicationSource, ApplicationStatus
 from monitoring.models import CareerLessonVisit, IndicatorCode, Target
 from people.demo import BOY_NAMES, GIRL_NAMES, MALE_NAMES, NameMaker
 from people.models import Child
@@ -24,6 +27,40 @@ from territory.demo import POPULATION_YEARS_BACK, DemoRandom, Place
 from territory.models import ChildPopulation, Contingent, Region
 
 BATCH = 2000
+CHILD_FIELDS = (
+    "created_at",
+    "updated_at",
+    "uuid",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "sex",
+    "municipality",
+    "has_ovz",
+    "has_disability",
+    "snils_cipher",
+    "snils_digest",
+    "birth_certificate_cipher",
+    "birth_certificate_digest",
+)
+APPLICATION_FIELDS = (
+    "created_at",
+    "updated_at",
+    "uuid",
+    "code",
+    "child",
+    "applicant",
+    "program",
+    "group",
+    "status",
+    "reason",
+    "idempotency_key",
+    "enrolled_on",
+    "left_on",
+    "source",
+)
+GRADUATED = "Завершил(а) обучение по программе"
 # Where children go, as the regional statistics publish it (1-ДОП: arts first, then social, sport).
 DIRECTION_WEIGHTS = (
     (Direction.ARTS, 0.29),
@@ -51,11 +88,13 @@ class Registry:
 
 
 class _Seats:
-    """Free seats of this year's groups, taken by the children still enrolled."""
+    """Seats of this year's groups. The catalog's generator drew how full each group looks; from
+    here on the seats are held by real applications: the registry's children fill them."""
 
     def __init__(self, programs: Sequence[Program]) -> None:
         self.groups: dict[int, list[Group]] = {p.pk: list(p.groups.all()) for p in programs}
-        self.taken: dict[int, int] = {g.pk: g.seats_taken for gs in self.groups.values() for g in gs}
+        held = Counter(Application.objects.filter(status__in=SEAT_STATUSES).values_list("group", flat=True))
+        self.taken: dict[int, int] = {g.pk: held[g.pk] for gs in self.groups.values() for g in gs}
 
     def take(self, program: Program) -> Group | None:
         for group in self.groups[program.pk]:
@@ -63,6 +102,10 @@ class _Seats:
                 self.taken[group.pk] += 1
                 return group
         return None
+
+    def first(self, program: Program) -> Group | None:
+        groups = self.groups[program.pk]
+        return groups[0] if groups else None
 
 
 def create_registry(
@@ -72,52 +115,66 @@ def create_registry(
     organizations really teach; less for a quick demo whose coverage is then lower)."""
     programs = list(Program.objects.filter(status=ModerationStatus.PUBLISHED).prefetch_related("groups").order_by("pk"))
     by_place: dict[tuple[int, str], list[Program]] = defaultdict(list)
+    in_place: dict[int, list[Program]] = defaultdict(list)
     for program in programs:
         by_place[(program.municipality_id, program.direction)].append(program)
+        in_place[program.municipality_id].append(program)
     seats = _Seats(programs)
     cohorts = _cohorts(places, today)
-    children: list[Child] = []
-    spans: list[tuple[int, Program, date, date | None]] = []  # (child index, program, enrolled, left)
+    now = timezone.now()
+    children: list[tuple[Any, ...]] = []  # values of CHILD_FIELDS after the timestamps
+    placed: list[tuple[int, Program, Group, date, date | None]] = []  # child index, program, group, in, out
     for place in places:
-        for birth_year, size in cohorts[place.municipality.pk].items():
-            # Later cohorts start earlier and more of them are reached: coverage grows year by year.
-            reach = min(0.93, 0.72 + 0.012 * (birth_year - 2004))
+        municipality = place.municipality.pk
+        for birth_year, size in cohorts[municipality].items():
+            # Later cohorts are reached a little more: coverage grows year by year.
+            reach = min(0.95, 0.84 + 0.006 * (birth_year - 2005))
             for _ in range(round(size * reach * share)):
-                found = _enrollment_spans(rng, by_place, place, birth_year, today)
+                busy: set[int] = set()
+                found = [
+                    (spot, start, end)
+                    for direction, start, end in _enrollment_spans(rng, birth_year, today)
+                    if (
+                        spot := _place(
+                            rng, seats, by_place[(municipality, direction)], in_place[municipality], end is None, busy
+                        )
+                    )
+                ]
                 if not found:
                     continue  # organizations enter the children they teach: no study, no record
                 children.append(_child(rng, names, place, birth_year))
-                spans.extend((len(children) - 1, program, start, end) for program, start, end in found)
-    Child.objects.bulk_create(children, batch_size=BATCH)
+                placed.extend((len(children) - 1, program, group, start, end) for (program, group), start, end in found)
+    child_ids = insert_rows(Child, CHILD_FIELDS, [(now, now, *child) for child in children])
     applications = []
-    for index, (child_index, program, start, end) in enumerate(spans):
-        group = seats.take(program) if end is None else program.groups.all()[0] if program.groups.all() else None
-        if group is None:
-            continue  # this year's groups are full: the child is on no list this year
-        applications.append(
-            Application(
-                code=rng.code(Application.CODE_PREFIX),
-                uuid=rng.uuid4(),
-                child=children[child_index],
-                applicant=entered_by,
-                program=program,
-                group=group,
-                status=ApplicationStatus.ENROLLED if end is None else ApplicationStatus.EXPELLED,
-                enrolled_on=start,
-                left_on=end,
-                reason="" if end is None else "Завершил(а) обучение по программе",
-                source=ApplicationSource.IMPORT,
-                idempotency_key=f"demo-registry-{index}",
-            )
+    for index, (child_index, program, group, start, end) in enumerate(placed):
+        status, reason = (ApplicationStatus.ENROLLED, "") if end is None else (ApplicationStatus.EXPELLED, GRADUATED)
+        code, uuid, key = rng.code(Application.CODE_PREFIX), rng.uuid4(), f"demo-registry-{index}"
+        child, source = child_ids[child_index], ApplicationSource.IMPORT
+        row = (
+            now,
+            now,
+            uuid,
+            code,
+            child,
+            entered_by.pk,
+            program.pk,
+            group.pk,
+            status,
+            reason,
+            key,
+            start,
+            end,
+            source,
         )
-    Application.objects.bulk_create(applications, batch_size=BATCH)
+        applications.append(row)
+    insert_rows(Application, APPLICATION_FIELDS, applications)
     changed = [g for gs in seats.groups.values() for g in gs if seats.taken[g.pk] != g.seats_taken]
     for group in changed:
         group.seats_taken = seats.taken[group.pk]
     Group.objects.bulk_update(changed, ["seats_taken"], batch_size=BATCH)
-    visits = _career_visits(rng, children, today)
-    CareerLessonVisit.objects.bulk_create(visits, batch_size=BATCH)
-    _contingents(rng, places, children, today)
+    visits = _career_visits(rng, [(pk, child[4]) for pk, child in zip(child_ids, children, strict=True)], today)
+    insert_rows(CareerLessonVisit, ("child", "held_on", "title"), visits)
+    _contingents(rng, places, today)
     return Registry(children=len(children), enrollments=len(applications), career_visits=len(visits))
 
 
@@ -140,61 +197,74 @@ def _cohorts(places: Sequence[Place], today: date) -> dict[int, dict[int, int]]:
     return result
 
 
-def _child(rng: DemoRandom, names: NameMaker, place: Place, birth_year: int) -> Child:
+def _child(rng: DemoRandom, names: NameMaker, place: Place, birth_year: int) -> tuple[Any, ...]:
     female = rng.random() < 0.49
     surnames = names.surname_pair(names.adult(female=False).last)
     father = rng.choice(MALE_NAMES)
     has_ovz = rng.random() < 0.035
-    return Child(
-        uuid=rng.uuid4(),
-        last_name=surnames[1] if female else surnames[0],
-        first_name=rng.choice(GIRL_NAMES) if female else rng.choice(BOY_NAMES),
-        patronymic=father[2] if female else father[1],
-        birth_date=date(birth_year, 1, 1) + timedelta(days=rng.randint(0, 364)),
-        sex=Child.Sex.FEMALE if female else Child.Sex.MALE,
-        municipality=place.municipality,
-        has_ovz=has_ovz,
-        has_disability=has_ovz and rng.random() < 0.3,
+    return (
+        rng.uuid4(),
+        surnames[1] if female else surnames[0],
+        rng.choice(GIRL_NAMES) if female else rng.choice(BOY_NAMES),
+        father[2] if female else father[1],
+        date(birth_year, 1, 1) + timedelta(days=rng.randint(0, 364)),
+        Child.Sex.FEMALE if female else Child.Sex.MALE,
+        place.municipality.pk,
+        has_ovz,
+        has_ovz and rng.random() < 0.3,
+        *("",) * 4,  # no identifiers: organizations' lists of earlier years rarely carried them
     )
 
 
-def _enrollment_spans(
-    rng: DemoRandom, by_place: dict[tuple[int, str], list[Program]], place: Place, birth_year: int, today: date
-) -> list[tuple[Program, date, date | None]]:
-    """One or two stretches of study: from a September to a May some years later, or until now."""
-    spans: list[tuple[Program, date, date | None]] = []
-    first_start_age = rng.randint(5, 9) if birth_year >= 2012 else rng.randint(6, 11)
-    for stretch in range(rng.weighted(((1, 0.55), (2, 0.35), (3, 0.1)))):
-        start_year = birth_year + first_start_age + stretch * rng.randint(0, 3)
-        end_year = start_year + rng.randint(1, 6)
-        if start_year >= today.year or end_year < today.year - POPULATION_YEARS_BACK:
-            continue
-        direction = rng.weighted(DIRECTION_WEIGHTS)
-        options = by_place.get((place.municipality.pk, direction)) or by_place.get(
-            (place.municipality.pk, Direction.ARTS)
-        )
-        if not options:
-            continue
-        program = rng.choice(options)
-        if any(program is chosen for chosen, _, _ in spans):
-            continue  # one child, one program: a second stretch goes elsewhere or nowhere
-        start = date(start_year, 9, 1) + timedelta(days=rng.randint(0, 20))
-        end = date(end_year, 5, 31)
-        spans.append((program, start, None if end >= today else end))
+def _enrollment_spans(rng: DemoRandom, birth_year: int, today: date) -> list[tuple[str, date, date | None]]:
+    """(direction, enrolled, left or None) of a child's programs: most start between five and nine
+    and keep studying for years, one in three in a second program as well."""
+    start_year = birth_year + rng.randint(5, 9)
+    keeps_on = rng.random() < 0.8
+    last_year = birth_year + 17 if keeps_on else start_year + rng.randint(1, 4)
+    if start_year >= today.year or last_year < today.year - POPULATION_YEARS_BACK:
+        return []
+    spans: list[tuple[str, date, date | None]] = []
+    for _ in range(rng.weighted(((1, 0.65), (2, 0.27), (3, 0.08)))):
+        begins = min(start_year + rng.randint(0, 2), today.year - 1)
+        end = date(max(begins + 1, last_year + 1), 5, 31)
+        start = date(begins, 9, 1) + timedelta(days=rng.randint(0, 20))
+        spans.append((rng.weighted(DIRECTION_WEIGHTS), start, None if end >= today else end))
     return spans
 
 
-def _career_visits(rng: DemoRandom, children: Sequence[Child], today: date) -> list[CareerLessonVisit]:
+def _place(
+    rng: DemoRandom,
+    seats: _Seats,
+    options: Sequence[Program],
+    fallback: Sequence[Program],
+    current: bool,
+    busy: set[int],
+) -> tuple[Program, Group] | None:
+    """A program of the chosen direction (else any of the municipality) and a group of it: one
+    with a free seat for a child still studying, the first one for a past enrollment."""
+    for pool in (options, fallback):
+        for program in (rng.choice(pool) for _ in range(6 if pool else 0)):
+            if program.pk in busy:
+                continue
+            group = seats.take(program) if current else seats.first(program)
+            if group is not None:
+                busy.add(program.pk)
+                return program, group
+    return None
+
+
+def _career_visits(rng: DemoRandom, children: Sequence[tuple[int, date]], today: date) -> list[tuple[Any, ...]]:
     """Open lessons of this year (participation lists are loaded from this year on), school-age children."""
     visits = []
-    for child in children:
-        if 7 <= today.year - child.birth_date.year <= 17 and rng.random() < 0.8:
+    for child_id, birth_date in children:
+        if 7 <= today.year - birth_date.year <= 17 and rng.random() < 0.8:
             held_on = date(today.year, rng.randint(1, max(1, today.month - 1)), 15)
-            visits.append(CareerLessonVisit(child=child, held_on=held_on, title=rng.choice(CAREER_LESSONS)))
+            visits.append((child_id, held_on, rng.choice(CAREER_LESSONS)))
     return visits
 
 
-def _contingents(rng: DemoRandom, places: Sequence[Place], children: Sequence[Child], today: date) -> None:
+def _contingents(rng: DemoRandom, places: Sequence[Place], today: date) -> None:
     """Children with ОВЗ and school pupils per municipality and year, as the municipality reports them."""
     population = {
         (row["municipality"], row["year"]): row["total"]

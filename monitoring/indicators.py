@@ -19,7 +19,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from catalog.models import Direction, Program
@@ -137,9 +138,11 @@ def birth_dates_counted(year: int) -> tuple[date, date]:
 
 
 def _mask_sql() -> str:
-    return " + ".join(
-        f"MAX(CASE WHEN p.direction = '{direction}' THEN {bit} ELSE 0 END)" for direction, bit in DIRECTION_BITS.items()
-    )
+    bit = " ".join(f"WHEN '{direction}' THEN {bit}" for direction, bit in DIRECTION_BITS.items())
+    bit = f"CASE p.direction {bit} ELSE 0 END"
+    # One aggregate per child: PostgreSQL ORs the bits; SQLite has no BIT_OR, but the sum of the
+    # distinct powers of two is the same number.
+    return f"BIT_OR({bit})" if connection.vendor == "postgresql" else f"SUM(DISTINCT {bit})"
 
 
 def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) -> list[tuple[int, bool, int, int]]:
@@ -166,7 +169,10 @@ def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) ->
         )
         SELECT municipality_id, has_ovz, mask, COUNT(*) FROM per_child GROUP BY municipality_id, has_ovz, mask
     """  # noqa: S608
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A million children are grouped in memory; the default 4 MB would spill the hash to disk.
+            cursor.execute("SET LOCAL work_mem = %s", [settings.OPORA_REPORT_WORK_MEM])
         cursor.execute(sql, params)
         return [(m, bool(ovz), mask, count) for m, ovz, mask, count in cursor.fetchall()]
 

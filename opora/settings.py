@@ -205,3 +205,5 @@ OPORA_MAX_ACTIVE_APPLICATIONS = env_int("OPORA_MAX_ACTIVE_APPLICATIONS", 5)
 OPORA_INVITATION_DAYS = env_int("OPORA_INVITATION_DAYS", 3)
 # Monitoring: how long the figures of a territory and year may be served from cache.
 OPORA_INDICATOR_CACHE_SECONDS = env_int("OPORA_INDICATOR_CACHE_SECONDS", 300)
+# PostgreSQL memory for one report query (indicators group a million children in a hash).
+OPORA_REPORT_WORK_MEM = env_str("OPORA_REPORT_WORK_MEM", "256MB")
