@@ -19,6 +19,13 @@ def shot(page: Page, name: str, full_page: bool = False) -> None:
     print(f"{name}.png  {page.url}")
 
 
+def sign_in(page: Page, email: str) -> None:
+    page.goto(BASE + "/accounts/login/")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill("opora-demo")
+    page.get_by_role("button", name="Войти").click()
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
@@ -36,24 +43,26 @@ def main() -> None:
         shot(page, "organization")
         page.goto(BASE + "/programs/?q=работотехника")
         shot(page, "typo")
-        page.goto(BASE + "/accounts/login/")
-        page.get_by_label("Электронная почта").fill("operator@demo.opora")
-        page.get_by_label("Пароль").fill("opora-demo")
-        page.get_by_role("button", name="Войти").click()
+        sign_in(page, "operator@demo.opora")
         page.goto(BASE + "/office/programs/")
         shot(page, "office-programs")
         page.goto(BASE + "/office/applications/")
         shot(page, "office-applications")
         family = browser.new_page(viewport=PHONE, locale="ru-RU", is_mobile=True)
-        family.goto(BASE + "/accounts/login/")
-        family.get_by_label("Электронная почта").fill("family@demo.opora")
-        family.get_by_label("Пароль").fill("opora-demo")
-        family.get_by_role("button", name="Войти").click()
+        sign_in(family, "family@demo.opora")
         family.goto(BASE + "/family/")
         shot(family, "family-cabinet", full_page=True)
         phone = browser.new_page(viewport=PHONE, locale="ru-RU", is_mobile=True)
         phone.goto(BASE + "/programs/?q=футбол&age=9")
         shot(phone, "phone-results")
+        office = browser.new_page(viewport=DESKTOP, locale="ru-RU")
+        sign_in(office, "regional@demo.opora")
+        office.goto(BASE + "/office/monitoring/")
+        office.wait_for_timeout(500)  # the charts draw after the page has loaded
+        shot(office, "monitoring", full_page=True)
+        sign_in(office, "municipal@demo.opora")
+        office.goto(BASE + "/office/registry/duplicates/")
+        shot(office, "registry-duplicates")
         browser.close()
 
 

@@ -312,3 +312,30 @@ def delete_monitoring() -> None:
     Target.objects.all().delete()
     CareerLessonVisit.objects.all().delete()
     Contingent.objects.all().delete()
+
+
+def create_duplicates(rng: DemoRandom, entered_by: User, count: int) -> tuple[int, int]:
+    """Children entered a second time by another organization, with the slips people make: the
+    registry merges the sure ones and queues the doubtful for the municipal operator.
+    Returns (merged, queued)."""
+    from people import registry
+
+    merged = queued = 0
+    originals = list(Child.objects.living().filter(guardians__isnull=True).order_by("pk")[: count * 20 : 20])
+    for original in originals:
+        slip = rng.choice(("yo", "day", "patronymic", "suffix"))
+        copy = Child(
+            last_name=original.last_name.replace("ё", "е") if slip == "yo" else original.last_name,
+            first_name=original.first_name.replace("ё", "е"),
+            patronymic="" if slip == "patronymic" else original.patronymic,
+            birth_date=original.birth_date + timedelta(days=1) if slip == "day" else original.birth_date,
+            sex=original.sex,
+            municipality=original.municipality,
+        )
+        if slip == "suffix":
+            copy.last_name = original.last_name + ("а" if original.sex == Child.Sex.MALE else "")
+            copy.birth_date = original.birth_date + timedelta(days=1)
+        result = registry.register_child(entered_by, copy)
+        merged += result.merged is not None
+        queued += bool(result.review)
+    return merged, queued

@@ -19,7 +19,7 @@ from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_s
 from catalog.services import refresh_program_groups
 from core import audit
 from enrollment.demo import create_applications, create_campaign
-from monitoring.demo import create_registry, create_targets
+from monitoring.demo import create_duplicates, create_registry, create_targets
 from people.demo import NameMaker, create_families
 from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
 from territory.models import Region
@@ -28,6 +28,7 @@ from territory.models import Region
 KEPT_MODELS = (OvzCategory, ProgramRegister)
 APPLICATIONS = 60  # to the demo organization, so that its queue has every status
 CAMPAIGN_CHOICES = 40  # children who ranked groups in the demo campaign
+DUPLICATES = 24  # registry children entered again with slips: some merged, some for review
 
 
 def delete_demo_data() -> None:
@@ -157,6 +158,8 @@ class Command(BaseCommand):
             f"участий в открытых уроках {registry.career_visits}, целевых значений {create_targets(territory.region)}",
             started,
         )
+        merged, queued = create_duplicates(rng, accounts[Role.ORGANIZATION_OPERATOR].user, DUPLICATES)
+        self.step(f"Повторно внесённые дети: объединено {merged}, на проверке у оператора {queued}", started)
         refresh_program_groups()
         refresh_search_documents()
         words = rebuild_search_terms()
