@@ -205,7 +205,7 @@ def hand_written(year: int) -> dict[tuple[int, str | None], tuple[int, ...]]:
         LEFT JOIN territory_contingent k ON k.municipality_id = b.municipality_id AND k.year = %(year)s
         LEFT JOIN career r ON r.municipality_id = b.municipality_id
     """
-    params = {
+    params: dict[str, Any] = {
         "first": date(year, 1, 1),
         "last": date(year, 12, 31),
         "born_after": born_after,

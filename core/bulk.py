@@ -33,8 +33,10 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if not rows:
         return []
     meta = model._meta
-    columns = [meta.get_field(name) for name in fields]
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
     adapters = [_adapter(column) for column in columns]
+    if len(columns) != len(fields):
+        raise ValueError(f"{meta.label}: вставлять можно только в поля таблицы")
     quote = connection.ops.quote_name
     # Names come from the model, values go as parameters.
     sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: E501, S608

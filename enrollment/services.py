@@ -25,6 +25,7 @@ from enrollment.models import (
     SEAT_STATUSES,
     Application,
     ApplicationEvent,
+    ApplicationSource,
     Campaign,
     CampaignKind,
 )
@@ -419,3 +420,84 @@ def _record(actor: Any, application: Application, previous: str, target: str, re
     if target == S.INVITED and application.deadline:
         body += f"\nОтветьте до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}."
     audit.notify_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
+
+
+def record_enrollment(
+    actor: Any,
+    child: Child,
+    group: Group,
+    *,
+    enrolled_on: date,
+    left_on: date | None,
+    key: str,
+    applicant: Any = None,
+) -> tuple[Application, bool]:
+    """An enrollment that happened outside the Navigator, from an organization's list: the child is
+    enrolled in the group (a seat taken, as every other enrollment takes one) or, with `left_on`,
+    was enrolled and has left (no seat). Returns the application and whether it was created.
+
+    Recording it again creates nothing: the same key, or the child's enrollment in the program
+    from the same day, is returned as it is, and so is an enrollment the child already has in the
+    program. The caller has checked that the actor may record enrollments of the organization
+    (monitoring.imports, by the scope of its batch); `applicant` (default: the actor) is the
+    person the application is filed under — the actor is None when the system applies a list."""
+    applicant = applicant or actor
+    if not key or len(key) > 64:
+        raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
+    if enrolled_on > timezone.localdate():
+        raise ValidationError({"enrolled_on": "Дата зачисления не может быть в будущем."})
+    if left_on is not None:
+        _check_left_on(Application(enrolled_on=enrolled_on), left_on)
+    status = S.ENROLLED if left_on is None else S.EXPELLED
+    with transaction.atomic():
+        # The group's row lock makes two lists naming one child in it apply one after the other.
+        group = Group.objects.select_for_update().select_related("program").get(pk=group.pk)
+        mine = Application.objects.filter(child=child, program_id=group.program_id)
+        known = mine.filter(
+            Q(idempotency_key=key) | Q(enrolled_on=enrolled_on, status__in=(S.ENROLLED, S.EXPELLED))
+        ).first()
+        if known is not None:
+            return known, False
+        active = mine.filter(status__in=ACTIVE_STATUSES).first()
+        if status == S.ENROLLED and active is not None:
+            if active.status == S.ENROLLED:
+                return active, False
+            raise ValidationError(
+                f"У ребёнка уже есть заявка {active.code} на эту программу в статусе «{S(active.status).label}»: "
+                "зачислите его по этой заявке."
+            )
+        application = Application(
+            child=child,
+            applicant=applicant,
+            program=group.program,
+            group=group,
+            status=status,
+            enrolled_on=enrolled_on,
+            left_on=left_on,
+            source=ApplicationSource.IMPORT,
+            idempotency_key=key,
+        )
+        if status == S.ENROLLED and group.seats_taken >= group.capacity:  # reliable: the row is locked
+            raise ValidationError({"group": f"В группе «{group.name}» нет свободных мест (мест: {group.capacity})."})
+        try:
+            with transaction.atomic():
+                if status == S.ENROLLED:
+                    _take_seat(application, group)
+                application.save()
+        except IntegrityError:
+            # A family's application to the program was accepted in between.
+            raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
+        # Not _record: the applicant of an imported enrollment is the organization's operator, who
+        # must not get a notification per child of the list, and the family never applied here.
+        ApplicationEvent.objects.create(
+            application=application,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            from_status="",
+            to_status=status,
+            group=group,
+            reason=ApplicationSource.IMPORT.label,
+        )
+        audit.record(actor, "application.imported", application, status=status, key=key)
+        if status == S.ENROLLED:
+            _seats_changed(group.program_id)
+    return application, True

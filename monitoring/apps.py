@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     verbose_name = "Мониторинг"
+
+    def ready(self) -> None:
+        from monitoring import permissions  # noqa: F401  (registers scope rules)

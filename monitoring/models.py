@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.models import PublicEntity
+
 
 class IndicatorCode(models.TextChoices):
     COVERAGE = "coverage", "Охват дополнительным образованием детей 5–18 лет"
@@ -99,3 +101,86 @@ class CareerLessonVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.held_on}: {self.title}"
+
+
+class ImportStatus(models.TextChoices):
+    UPLOADED = "uploaded", "Загружен"
+    VALIDATED = "validated", "Проверен"
+    APPLYING = "applying", "Применяется"
+    APPLIED = "applied", "Применён"
+    FAILED = "failed", "Прерван"
+
+
+# A list of a few thousand children is well under a megabyte; the cap keeps a stray file out of the table.
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+
+
+class ImportBatch(PublicEntity):
+    """One uploaded list of children and their enrollments (monitoring.imports): the file as it
+    came, what checking it found, and what applying it did to the registry and the enrollments."""
+
+    CODE_PREFIX = "IM"
+
+    organization = models.ForeignKey(
+        "catalog.Organization", verbose_name="организация", on_delete=models.PROTECT, related_name="import_batches"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="загрузил", on_delete=models.PROTECT, related_name="+"
+    )
+    # Empty until someone confirms; stays empty when an administrator applies from the command line.
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="подтвердил",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField("имя файла", max_length=255)
+    # Kept until the list is applied (a stopped run resumes from it), then emptied: it holds СНИЛС in clear.
+    content = models.BinaryField("файл", editable=False)
+    file_size = models.PositiveIntegerField("размер файла, байт")
+    status = models.CharField("статус", max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
+    rows_total = models.PositiveIntegerField("строк в файле", default=0)
+    rows_valid = models.PositiveIntegerField("строк без ошибок", default=0)
+    # [{row, column, message}]: what checking found (row null: the file as a whole).
+    errors = models.JSONField("ошибки проверки", default=list, blank=True)
+    # [{row, column, message}]: rows that could not be applied (a full group, a conflicting application).
+    failures = models.JSONField("ошибки применения", default=list, blank=True)
+    progress = models.PositiveSmallIntegerField("ход применения, %", default=0)
+    # The last file row applied: a run that stopped resumes after it.
+    last_row = models.PositiveIntegerField("применено до строки", default=0)
+    outcome = models.JSONField("итоги", default=dict, blank=True)
+    applied_at = models.DateTimeField("применён", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "загрузка списка детей"
+        verbose_name_plural = "загрузки списков детей"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="import_batch_progress_percent",
+                violation_error_message="Ход применения — от 0 до 100 %%.",
+                condition=Q(progress__lte=100),
+            ),
+            models.CheckConstraint(
+                name="import_batch_valid_within_total",
+                violation_error_message="Строк без ошибок не может быть больше, чем строк в файле.",
+                condition=Q(rows_valid__lte=models.F("rows_total")),
+            ),
+            models.CheckConstraint(
+                name="import_batch_file_size",
+                violation_error_message="Файл больше 10 МБ.",
+                condition=Q(file_size__lte=IMPORT_MAX_BYTES),
+            ),
+            models.CheckConstraint(
+                name="import_batch_applied_has_time",
+                violation_error_message="У применённой загрузки должно быть время применения.",
+                condition=Q(status=ImportStatus.APPLIED, applied_at__isnull=False)
+                | (~Q(status=ImportStatus.APPLIED) & Q(applied_at__isnull=True)),
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "-created_at"], name="import_batch_history")]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.file_name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from monitoring import views
+from monitoring import import_views, views
 
 app_name = "monitoring"
 
@@ -10,4 +10,11 @@ urlpatterns = [
     path("organizations/<str:code>/", views.organization, name="organization"),
     path("targets/", views.targets, name="targets"),
     path("form-1dop/", views.form_1dop, name="form_1dop"),
+    path("imports/", import_views.batch_list, name="imports"),
+    path("imports/template.xlsx", import_views.template, name="import_template"),
+    path("imports/upload/", import_views.upload, name="import_upload"),
+    path("imports/<str:code>/", import_views.batch_detail, name="import"),
+    path("imports/<str:code>/progress/", import_views.batch_progress, name="import_progress"),
+    path("imports/<str:code>/apply/", import_views.apply, name="import_apply"),
+    path("imports/<str:code>/errors.xlsx", import_views.errors_xlsx, name="import_errors"),
 ]

@@ -19,6 +19,7 @@ from catalog.api import router as catalog_router
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
 from monitoring.api import router as monitoring_router
+from monitoring.import_api import router as import_router
 from people.api import router as people_router
 from territory.api import router as territory_router
 
@@ -41,6 +42,7 @@ api.add_router("", catalog_router)
 api.add_router("", enrollment_router)
 api.add_router("", people_router)
 api.add_router("", monitoring_router)
+api.add_router("", import_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
 

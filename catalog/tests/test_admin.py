@@ -15,6 +15,7 @@ from catalog.models import Group, GroupFinancing, ModerationStatus, Program, Sch
 from core.models import AuditEvent
 from core.testing import make_program
 from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
+from monitoring.models import ImportBatch
 from people.models import ChildMerge, MatchCandidate
 
 PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment", "monitoring"}
@@ -32,6 +33,7 @@ READ_ONLY = {
     EnrollmentOrder,
     MatchCandidate,
     ChildMerge,
+    ImportBatch,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 

@@ -671,6 +671,10 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/registry/merges/{{pk}}/undo": {"post"},
         f"{API}/indicators": {"get"},
         f"{API}/targets": {"get", "put"},
+        f"{API}/imports": {"get", "post"},
+        f"{API}/imports/{{code}}": {"get"},
+        f"{API}/imports/{{code}}/apply": {"post"},
+        f"{API}/imports/{{code}}/errors": {"get"},
     }
     assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
     assert document["paths"][f"{API}/programs"]["get"]["summary"] == "Поиск программ"

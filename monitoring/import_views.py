@@ -1,0 +1,176 @@
+"""Pages of the list imports: the history, the template, the upload, a batch with its errors,
+the confirmation, the progress while it applies and the outcome. Rules are in monitoring.imports."""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from catalog.models import Organization
+from core import scope
+from core.xlsx import table_workbook, xlsx_response
+from monitoring import imports
+from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
+
+
+def _importer(request: HttpRequest) -> None:
+    if not imports.may_use_imports(request.user):
+        raise PermissionDenied
+
+
+def _batches(*, with_errors: bool = False) -> QuerySet[ImportBatch]:
+    # The file and the error lists can weigh megabytes: only the pages that show the errors load them.
+    heavy = ("content",) if with_errors else ("content", "errors", "failures")
+    return ImportBatch.objects.select_related("organization", "uploaded_by").defer(*heavy)
+
+
+class UploadForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), to_field_name="code", label="Организация", empty_label=None
+    )
+    file = forms.FileField(
+        label="Файл списка (.xlsx)",
+        help_text=f"Заполненный шаблон, не больше {IMPORT_MAX_BYTES // (1024 * 1024)} МБ.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
+    )
+
+    def __init__(self, *args: Any, organizations: QuerySet[Organization], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organization"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organizations
+        if len(organizations) == 1:
+            # Nothing to choose: the organization is named on the page, the field travels hidden.
+            field.widget = forms.HiddenInput()
+            field.initial = organizations[0].code
+
+
+@login_required
+@require_GET
+def batch_list(request: HttpRequest) -> HttpResponse:
+    _importer(request)
+    return _list_page(request, None)
+
+
+def _list_page(request: HttpRequest, form: UploadForm | None, status: int = 200) -> HttpResponse:
+    organizations = imports.importable_organizations(request.user)
+    batches = scope.restrict(_batches(), request.user).order_by("-created_at", "-pk")
+    page = Paginator(batches, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "organizations": organizations,
+        "form": form or UploadForm(organizations=organizations),
+    }
+    return render(request, "imports/list.html", context, status=status)
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest) -> HttpResponse:
+    """The template; for one organization (chosen, or the only one) with its programs and groups."""
+    _importer(request)
+    organizations = imports.importable_organizations(request.user)
+    code = request.GET.get("organization")
+    organization = get_object_or_404(organizations, code=code) if code else None
+    if organization is None and len(organizations) == 1:
+        organization = organizations[0]
+    name = f"shablon-spiska-detey-{organization.code}.xlsx" if organization else "shablon-spiska-detey.xlsx"
+    return xlsx_response(imports.template_workbook(organization), name)
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    _importer(request)
+    organizations = imports.importable_organizations(request.user)
+    if not organizations.exists():
+        raise PermissionDenied
+    form = UploadForm(request.POST, request.FILES, organizations=organizations)
+    if not form.is_valid():
+        return _list_page(request, form, status=400)
+    uploaded = form.cleaned_data["file"]
+    try:
+        imports.refuse_too_big(uploaded.size)
+        batch = imports.upload(request.user, form.cleaned_data["organization"], uploaded.name, uploaded.read())
+    except ValidationError as error:
+        form.add_error("file", error)
+        return _list_page(request, form, status=400)
+    if batch.errors:
+        messages.error(request, f"Файл проверен: ошибок {len(batch.errors)}. Ничего не изменено.")
+    else:
+        messages.success(request, f"Файл проверен, ошибок нет: строк {batch.rows_valid}. Ничего не изменено.")
+    return redirect("monitoring:import", code=batch.code)
+
+
+@login_required
+@require_GET
+def batch_detail(request: HttpRequest, code: str) -> HttpResponse:
+    _importer(request)
+    batch = scope.get_in_scope(_batches(with_errors=True), request.user, code=code)
+    errors = Paginator(batch.errors, 50).get_page(request.GET.get("page"))
+    return render(request, "imports/detail.html", {**_progress_context(request, batch), "errors": errors})
+
+
+def _progress_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
+    return {
+        "batch": batch,
+        "stale": imports.is_stale(batch),
+        "may_apply": imports.may_apply(batch) and scope.can(request.user, batch, "change"),
+        "outcome": imports.outcome_lines(batch),
+        "rows_wrong": batch.rows_total - batch.rows_valid,
+    }
+
+
+@login_required
+@require_GET
+def batch_progress(request: HttpRequest, code: str) -> HttpResponse:
+    """The fragment the batch page polls while the list applies; when it is done, htmx reloads the
+    whole page, which lists the rows that failed."""
+    _importer(request)
+    batch = scope.get_in_scope(_batches(), request.user, code=code)
+    response = render(request, "imports/_progress.html", _progress_context(request, batch))
+    if request.headers.get("HX-Request") and batch.status != ImportStatus.APPLYING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+@require_POST
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    _importer(request)
+    batch = scope.get_in_scope(_batches(), request.user, "change", code=code)
+    try:
+        imports.start_apply(request.user, batch)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Список применяется: строки без ошибок вносятся в реестр и в группы.")
+    return redirect("monitoring:import", code=batch.code)
+
+
+@login_required
+@require_GET
+def errors_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    _importer(request)
+    batch = scope.get_in_scope(_batches(with_errors=True), request.user, code=code)
+    rows = [("проверка", e["row"] or "", e["column"], e["message"]) for e in batch.errors]
+    rows += [("применение", e["row"] or "", e["column"], e["message"]) for e in batch.failures]
+    content = table_workbook(
+        f"Ошибки загрузки {batch.code}",
+        ["Этап", "Строка", "Столбец", "Ошибка"],
+        rows,
+        note=f"{batch.organization.short_name}, файл «{batch.file_name}», "
+        f"загружен {timezone.localtime(batch.created_at):%d.%m.%Y %H:%M}",
+    )
+    return xlsx_response(content, f"oshibki-{batch.code}.xlsx")
