@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate bench-rush serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate bench-rush bench-coverage bench-dedup serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,15 @@ bench-rush: install
 # Deferred acceptance at regional size: 300 000 children × 5 choices × 15 000 groups.
 bench-allocate: install
 	$(BIN)/python bench/allocate.py
+
+# Registry deduplication: 1 000 000 child records with 3 % erroneous copies and 1 % twins.
+bench-dedup: install
+	$(BIN)/python bench/dedup.py
+
+# Coverage indicators at regional size: 1 000 000 children, 3 000 000 enrollments, 60 municipalities.
+BENCH_COVERAGE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_coverage
+bench-coverage: install
+	DATABASE_URL=$(BENCH_COVERAGE_DATABASE_URL) $(BIN)/python bench/coverage.py
 
 # README screenshots from a running demo (make demo in another terminal).
 screenshots: install browser-deps
