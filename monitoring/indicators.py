@@ -171,8 +171,12 @@ def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) ->
     """  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # A million children are grouped in memory; the default 4 MB would spill the hash to disk.
+            # A million children are grouped in memory; the default 4 MB would spill the hash to
+            # disk. The planner also undervalues splitting the scan and the grouping between
+            # workers here (measured on 2 cores: 3.7 s serial, 2.5 s parallel).
             cursor.execute("SET LOCAL work_mem = %s", [settings.OPORA_REPORT_WORK_MEM])
+            cursor.execute("SET LOCAL parallel_setup_cost = 0")
+            cursor.execute("SET LOCAL parallel_tuple_cost = 0")
         cursor.execute(sql, params)
         return [(m, bool(ovz), mask, count) for m, ovz, mask, count in cursor.fetchall()]
 
