@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.utils.formats import number_format
 
 from catalog.models import Direction, FundingSource, Organization, OrganizationKind
 from enrollment.models import Application
@@ -68,7 +69,7 @@ def comparison_table(territory: Territory, year: int) -> Table:
             ]
         )
     coverage_target = targets.get((IndicatorCode.COVERAGE, year))
-    note = f"Цель по охвату на {year} год: {coverage_target} %." if coverage_target is not None else ""
+    note = f"Цель по охвату на {year} год: {number_format(coverage_target)} %." if coverage_target is not None else ""
     return Table(
         "municipalities",
         f"Сравнение муниципалитетов, {year}",
