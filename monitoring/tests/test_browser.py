@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from core.browser import SHOTS
 from core.testing import PASSWORD, make_personas, make_program
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_dashboard_in_a_browser(live_server, browser):
     personas = make_personas()
-    year = date.today().year
+    year = timezone.localdate().year
     x = personas.municipality_x
     for age in range(5, 18):
         ChildPopulation.objects.create(municipality=x, year=year, age=age, count=4)
