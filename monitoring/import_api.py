@@ -21,7 +21,7 @@ from ninja.files import UploadedFile
 from core import scope
 from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
 from enrollment.api import SIGNED_IN
-from monitoring import imports
+from monitoring import career_import, imports
 from monitoring.models import ImportBatch, ImportStatus
 
 router = Router(auth=SIGNED_IN, tags=["Загрузка списков детей"])
@@ -139,3 +139,57 @@ def import_apply(request, code: str):  # type: ignore[no-untyped-def]
     """Строки с ошибками пропускаются. Применение идёт в фоне: статус `applying`, ход — `progress`."""
     batch = scope.get_in_scope(_batches(_importer(request)), request.auth, "change", code=code)
     return Status(202, imports.start_apply(request.auth, batch))
+
+
+# --- Participants of open career-guidance lessons (monitoring.career_import) -----------------
+
+
+class CareerLessonsOut(Schema):
+    organization: str = Field(description="Код организации")
+    rows: int = Field(description="Строк в файле")
+    children_matched: int = Field(description="Детей найдено в реестре")
+    children_created: int = Field(description="Новых детей внесено в реестр")
+    visits_created: int = Field(description="Участий в уроках добавлено")
+    visits_present: int = Field(description="Участий уже было в системе — не повторены")
+
+
+class RowErrorOut(Schema):
+    row: int | None = Field(description="Номер строки в файле; null — файл целиком")
+    column: str = Field(description="Столбец; пусто — строка целиком")
+    message: str = Field(description="Что не так")
+    text: str = Field(description="Сообщение целиком: «Строка 7, «Дата урока»: …»")
+
+
+class CareerLessonsErrorOut(ValidationErrorOut):
+    """Файл не принят (422): ничего не записано; ошибки строк — в `errors`."""
+
+    errors: list[RowErrorOut] = Field(default_factory=list, description="Ошибки строк файла")
+
+
+@router.post(
+    "/career-lessons",
+    response={200: CareerLessonsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: CareerLessonsErrorOut},
+    summary="Загрузить участников открытых уроков по профориентации (xlsx)",
+)
+def career_lessons_upload(request, organization: Form[str], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+    """Файл по шаблону страницы «Участники открытых уроков» (multipart/form-data: organization — код
+    организации, file — .xlsx). Файл проверяется целиком: при любой ошибке ничего не записывается и
+    возвращается 422 со списком ошибок строк; иначе дети вносятся в реестр (найденные не повторяются),
+    участия — по одному на ребёнка, дату и урок. Повторная загрузка того же файла ничего не добавляет."""
+    user = _importer(request)
+    found = imports.importable_organizations(user).filter(code=organization).first()
+    if found is None:
+        raise Http404
+    imports.refuse_too_big(file.size or 0)
+    result = career_import.import_visits(user, found, file.name or "", file.read())
+    if result.errors:
+        rows = [{**e, "text": imports.error_text(e)} for e in result.errors]
+        return Status(
+            422,
+            {
+                "message": f"В файле ошибок: {len(rows)}. Ничего не записано.",
+                "detail": [{"loc": ["body", "file"], "msg": e["text"], "type": "row"} for e in rows],
+                "errors": rows,
+            },
+        )
+    return {"organization": found.code, **result.outcome}

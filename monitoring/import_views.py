@@ -13,12 +13,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.models import Organization
 from core import scope
 from core.xlsx import table_workbook, xlsx_response
-from monitoring import imports
+from monitoring import career_import, imports
 from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
 
 
@@ -174,3 +174,50 @@ def errors_xlsx(request: HttpRequest, code: str) -> HttpResponse:
         f"загружен {timezone.localtime(batch.created_at):%d.%m.%Y %H:%M}",
     )
     return xlsx_response(content, f"oshibki-{batch.code}.xlsx")
+
+
+# --- Participants of open career-guidance lessons (monitoring.career_import) -----------------
+
+
+@login_required
+@require_GET
+def career_template(request: HttpRequest) -> HttpResponse:
+    _importer(request)
+    organizations = imports.importable_organizations(request.user)
+    code = request.GET.get("organization")
+    organization = get_object_or_404(organizations, code=code) if code else None
+    if organization is None and len(organizations) == 1:
+        organization = organizations[0]
+    name = f"shablon-otkrytye-uroki-{organization.code}.xlsx" if organization else "shablon-otkrytye-uroki.xlsx"
+    return xlsx_response(career_import.template_workbook(organization), name)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def career_lessons(request: HttpRequest) -> HttpResponse:
+    """Upload a list of participants: checked whole, written only if every row is right."""
+    _importer(request)
+    organizations = imports.importable_organizations(request.user)
+    if not organizations.exists():
+        raise PermissionDenied
+    context: dict[str, Any] = {"organizations": organizations}
+    if request.method != "POST":
+        context["form"] = UploadForm(organizations=organizations)
+        return render(request, "imports/career_lessons.html", context)
+    form = UploadForm(request.POST, request.FILES, organizations=organizations)
+    context["form"] = form
+    if not form.is_valid():
+        return render(request, "imports/career_lessons.html", context, status=400)
+    uploaded, organization = form.cleaned_data["file"], form.cleaned_data["organization"]
+    try:
+        imports.refuse_too_big(uploaded.size)
+        result = career_import.import_visits(request.user, organization, uploaded.name, uploaded.read())
+    except ValidationError as error:
+        form.add_error("file", error)
+        return render(request, "imports/career_lessons.html", context, status=400)
+    context |= {"organization": organization, "file_name": uploaded.name, "result": result}
+    if result.errors:
+        context["errors"] = result.errors
+        return render(request, "imports/career_lessons.html", context)
+    context["outcome"] = career_import.outcome_lines(result.outcome)
+    return render(request, "imports/career_lessons.html", context)

@@ -675,6 +675,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/imports/{{code}}": {"get"},
         f"{API}/imports/{{code}}/apply": {"post"},
         f"{API}/imports/{{code}}/errors": {"get"},
+        f"{API}/career-lessons": {"post"},
     }
     assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
     assert document["paths"][f"{API}/programs"]["get"]["summary"] == "Поиск программ"
