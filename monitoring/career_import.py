@@ -8,7 +8,6 @@ if any row is wrong nothing is written; a clean file registers each child throug
 Uploading the same file again adds nothing.
 """
 
-import io
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,10 +17,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from catalog.models import Organization
 from core import audit
@@ -250,57 +245,26 @@ def _example(organization: Organization | None) -> list[Any]:
     ]
 
 
-def template_workbook(organization: Organization | None = None) -> bytes:
-    """«Участники» with the headers, an example row and a drop-down for «Пол»; «Справка» for each column."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Участники"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.append(_example(organization))
-    for cell in sheet[2]:
-        cell.font = Font(italic=True, color="808080")
-    sheet.freeze_panes = "A2"
-    for index, title in enumerate(HEADERS, start=1):
-        letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = 40 if title == LESSON else max(14, len(title) + 4)
-        if title in (BIRTH_DATE, LESSON_DATE):
-            for cell in sheet[letter][1:]:
-                cell.number_format = "DD.MM.YYYY"
-        elif title in (SNILS, OKTMO):
-            sheet.column_dimensions[letter].number_format = "@"  # Excel keeps the leading zeros
-    letter = get_column_letter(HEADERS.index(SEX) + 1)
-    validation = DataValidation(type="list", formula1='"М,Ж"', allow_blank=True)
-    validation.error = validation.prompt = "Выберите «М» или «Ж»."
-    validation.errorTitle = validation.promptTitle = SEX
-    validation.add(f"{letter}2:{letter}{imports.TEMPLATE_ROWS + 1}")
-    sheet.add_data_validation(validation)
-
-    help_sheet = book.create_sheet("Справка")
-    help_sheet.append(["Как заполнить список участников открытых уроков по профориентации"])
-    help_sheet["A1"].font = Font(bold=True, size=13)
-    notes = (
+CAREER_TEMPLATE = imports.Template(
+    sheet="Участники",
+    headers=HEADERS,
+    help=HELP,
+    heading="Как заполнить список участников открытых уроков по профориентации",
+    notes=(
         "Одна строка — один ребёнок на одном уроке. Ребёнок был на двух уроках — две строки.",
         "Вторая строка листа «Участники» — пример: удалите её. Заголовки не меняйте.",
         "Файл проверяется целиком: если есть хоть одна ошибка, ничего не записывается — исправьте "
         "строки из списка ошибок и загрузите файл снова.",
         "Ребёнок, который уже есть в реестре, не создаётся заново. Повторная загрузка того же файла "
         "ничего не добавляет.",
-    )
-    for note in notes:
-        help_sheet.append([note])
-    help_sheet.append([])
-    help_sheet.append(["Столбец", "Обязательный", "Что указать", "Пример"])
-    for cell in help_sheet[help_sheet.max_row]:
-        cell.font = Font(bold=True)
-    for title, example in zip(HEADERS, _example(None), strict=True):
-        required, what = HELP[title]
-        shown = f"{example:%d.%m.%Y}" if isinstance(example, date) else example or ""
-        help_sheet.append([title, "да" if required else "нет", what, shown])
-    for letter, width in zip("ABCD", (26, 14, 90, 40), strict=True):
-        help_sheet.column_dimensions[letter].width = width
-    output = io.BytesIO()
-    book.save(output)
-    return output.getvalue()
+    ),
+    date_columns=(BIRTH_DATE, LESSON_DATE),
+    text_columns=(SNILS, OKTMO),
+    choices=((SEX, "М,Ж", "Выберите «М» или «Ж»."),),
+    wide_columns=(LESSON,),
+)
+
+
+def template_workbook(organization: Organization | None = None) -> bytes:
+    """«Участники» with the headers, an example row and a drop-down for «Пол»; «Справка» for each column."""
+    return imports.workbook_bytes(imports.template_book(CAREER_TEMPLATE, _example(organization)))

@@ -752,44 +752,100 @@ def _apply_row(batch: ImportBatch, row: Row, known: dict[str, Child]) -> Counter
 # --- The template ---------------------------------------------------------------------------
 
 
-def template_workbook(organization: Organization | None = None) -> bytes:
-    """The list template: the «Дети» sheet with the headers, an example row and drop-down lists
-    for «Пол» and «ОВЗ»; «Справка» explaining each column; for an organization, its programs and
-    groups with their codes."""
+@dataclass(frozen=True)
+class Template:
+    """What a list template holds: its sheet, columns, an example row and the help for each column."""
+
+    sheet: str
+    headers: Sequence[str]
+    help: Mapping[str, tuple[bool, str]]
+    heading: str
+    notes: Sequence[str]
+    date_columns: Sequence[str]
+    text_columns: Sequence[str]  # codes whose leading zeros Excel must keep
+    choices: Sequence[tuple[str, str, str]] = ()  # (column, "a,b", message) drop-down lists
+    wide_columns: Sequence[str] = ()
+
+
+def template_book(template: Template, example: Sequence[Any]) -> Workbook:
+    """The data sheet (bold headers, a grey example row, date formats, drop-downs) and «Справка»."""
     book = Workbook()
     sheet = book.active
-    sheet.title = "Дети"
-    sheet.append(HEADERS)
+    sheet.title = template.sheet
+    sheet.append(list(template.headers))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.append(_example(organization))
+    sheet.append(list(example))
     for cell in sheet[2]:
         cell.font = Font(italic=True, color="808080")
     sheet.freeze_panes = "A2"
-    for index, title in enumerate(HEADERS, start=1):
+    for index, title in enumerate(template.headers, start=1):
         letter = get_column_letter(index)
-        sheet.column_dimensions[letter].width = max(14, len(title) + 4)
-        if title in (BIRTH_DATE, ENROLLED_ON, LEFT_ON):
+        sheet.column_dimensions[letter].width = 40 if title in template.wide_columns else max(14, len(title) + 4)
+        if title in template.date_columns:
             sheet.column_dimensions[letter].number_format = "DD.MM.YYYY"
             for cell in sheet[letter][1:]:
                 cell.number_format = "DD.MM.YYYY"
-        elif title in (SNILS, OKTMO, INN, PROGRAM, GROUP):
-            # Text, so that Excel keeps the leading zeros of a code.
+        elif title in template.text_columns:
             sheet.column_dimensions[letter].number_format = "@"
-    for title, choices, message in ((SEX, "М,Ж", "Выберите «М» или «Ж»."), (OVZ, "да,нет", "Выберите «да» или «нет».")):
-        letter = get_column_letter(HEADERS.index(title) + 1)
+    for title, choices, message in template.choices:
+        letter = get_column_letter(list(template.headers).index(title) + 1)
         validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
         validation.error, validation.errorTitle = message, title
         validation.prompt, validation.promptTitle = message, title
         validation.add(f"{letter}2:{letter}{TEMPLATE_ROWS + 1}")
         sheet.add_data_validation(validation)
-    _help_sheet(book)
-    if organization is not None:
-        _codes_sheet(book, organization)
+    help_sheet = book.create_sheet("Справка")
+    help_sheet.append([template.heading])
+    help_sheet["A1"].font = Font(bold=True, size=13)
+    for note in template.notes:
+        help_sheet.append([note])
+    help_sheet.append([])
+    help_sheet.append(["Столбец", "Обязательный", "Что указать", "Пример"])
+    for cell in help_sheet[help_sheet.max_row]:
+        cell.font = Font(bold=True)
+    for title, value in zip(template.headers, example, strict=True):
+        required, what = template.help[title]
+        shown = f"{value:%d.%m.%Y}" if isinstance(value, date) else value or ""
+        help_sheet.append([title, "да" if required else "нет", what, shown])
+    for letter, width in zip("ABCD", (26, 14, 90, 40), strict=True):
+        help_sheet.column_dimensions[letter].width = width
+    return book
+
+
+def workbook_bytes(book: Workbook) -> bytes:
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+LIST_TEMPLATE = Template(
+    sheet="Дети",
+    headers=HEADERS,
+    help=HELP,
+    heading="Как заполнить список детей",
+    notes=(
+        "Одна строка — одно зачисление ребёнка в группу. Ребёнок на двух программах — две строки.",
+        "Вторая строка листа «Дети» — пример: удалите её. Заголовки не меняйте.",
+        "После загрузки файл проверяется целиком: каждая ошибка названа с номером строки и столбцом. "
+        "Ничего не меняется, пока вы не подтвердите загрузку; строки с ошибками не применяются.",
+        "Ребёнок с СНИЛС, который уже есть в реестре, не создаётся заново; без СНИЛС — сверяется по ФИО, "
+        "дате рождения и муниципалитету.",
+        f"Не больше {_MAX_ROWS_SHOWN} строк и {IMPORT_MAX_BYTES // (1024 * 1024)} МБ в одном файле.",
+    ),
+    date_columns=(BIRTH_DATE, ENROLLED_ON, LEFT_ON),
+    text_columns=(SNILS, OKTMO, INN, PROGRAM, GROUP),
+    choices=((SEX, "М,Ж", "Выберите «М» или «Ж»."), (OVZ, "да,нет", "Выберите «да» или «нет».")),
+)
+
+
+def template_workbook(organization: Organization | None = None) -> bytes:
+    """The list template; for an organization, also its programs and groups with their codes."""
+    book = template_book(LIST_TEMPLATE, _example(organization))
+    if organization is not None:
+        _codes_sheet(book, organization)
+    return workbook_bytes(book)
 
 
 def _example(organization: Organization | None) -> list[Any]:
@@ -808,33 +864,6 @@ def _example(organization: Organization | None) -> list[Any]:
         date(2024, 9, 1),
         None,
     ]
-
-
-def _help_sheet(book: Workbook) -> None:
-    sheet = book.create_sheet("Справка")
-    sheet.append(["Как заполнить список детей"])
-    sheet["A1"].font = Font(bold=True, size=13)
-    notes = (
-        "Одна строка — одно зачисление ребёнка в группу. Ребёнок на двух программах — две строки.",
-        "Вторая строка листа «Дети» — пример: удалите её. Заголовки не меняйте.",
-        "После загрузки файл проверяется целиком: каждая ошибка названа с номером строки и столбцом. "
-        "Ничего не меняется, пока вы не подтвердите загрузку; строки с ошибками не применяются.",
-        "Ребёнок с СНИЛС, который уже есть в реестре, не создаётся заново; без СНИЛС — сверяется по ФИО, "
-        "дате рождения и муниципалитету.",
-        f"Не больше {_MAX_ROWS_SHOWN} строк и {IMPORT_MAX_BYTES // (1024 * 1024)} МБ в одном файле.",
-    )
-    for note in notes:
-        sheet.append([note])
-    sheet.append([])
-    sheet.append(["Столбец", "Обязательный", "Что указать", "Пример"])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for title, example in zip(HEADERS, _example(None), strict=True):
-        required, what = HELP[title]
-        shown = f"{example:%d.%m.%Y}" if isinstance(example, date) else example or ""
-        sheet.append([title, "да" if required else "нет", what, shown])
-    for letter, width in zip("ABCD", (26, 14, 90, 18), strict=True):
-        sheet.column_dimensions[letter].width = width
 
 
 def _codes_sheet(book: Workbook, organization: Organization) -> None:
