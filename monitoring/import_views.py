@@ -1,6 +1,7 @@
 """Pages of the list imports: the history, the template, the upload, a batch with its errors,
 the confirmation, the progress while it applies and the outcome. Rules are in monitoring.imports."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -75,18 +76,22 @@ def _list_page(request: HttpRequest, form: UploadForm | None, status: int = 200)
     return render(request, "imports/list.html", context, status=status)
 
 
-@login_required
-@require_GET
-def template(request: HttpRequest) -> HttpResponse:
-    """The template; for one organization (chosen, or the only one) with its programs and groups."""
+def _template_response(request: HttpRequest, build: Callable[[Organization | None], bytes], name: str) -> HttpResponse:
+    """A template for one organization (chosen, or the only one) with its codes, else a blank one."""
     _importer(request)
     organizations = imports.importable_organizations(request.user)
     code = request.GET.get("organization")
     organization = get_object_or_404(organizations, code=code) if code else None
     if organization is None and len(organizations) == 1:
         organization = organizations[0]
-    name = f"shablon-spiska-detey-{organization.code}.xlsx" if organization else "shablon-spiska-detey.xlsx"
-    return xlsx_response(imports.template_workbook(organization), name)
+    filename = f"{name}-{organization.code}.xlsx" if organization else f"{name}.xlsx"
+    return xlsx_response(build(organization), filename)
+
+
+@login_required
+@require_GET
+def template(request: HttpRequest) -> HttpResponse:
+    return _template_response(request, imports.template_workbook, "shablon-spiska-detey")
 
 
 @login_required
@@ -182,14 +187,7 @@ def errors_xlsx(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def career_template(request: HttpRequest) -> HttpResponse:
-    _importer(request)
-    organizations = imports.importable_organizations(request.user)
-    code = request.GET.get("organization")
-    organization = get_object_or_404(organizations, code=code) if code else None
-    if organization is None and len(organizations) == 1:
-        organization = organizations[0]
-    name = f"shablon-otkrytye-uroki-{organization.code}.xlsx" if organization else "shablon-otkrytye-uroki.xlsx"
-    return xlsx_response(career_import.template_workbook(organization), name)
+    return _template_response(request, career_import.template_workbook, "shablon-otkrytye-uroki")
 
 
 @login_required
