@@ -10,14 +10,25 @@ from django.db import models, transaction
 from core.models import AuditEvent
 
 
-def record(actor: Any, action: str, obj: models.Model, **data: Any) -> AuditEvent:
-    return AuditEvent.objects.create(
+def _event(actor: Any, action: str, obj: models.Model, data: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
         data=data,
     )
+
+
+def record(actor: Any, action: str, obj: models.Model, **data: Any) -> AuditEvent:
+    event = _event(actor, action, obj, data)
+    event.save()
+    return event
+
+
+def record_many(entries: Iterable[tuple[Any, str, models.Model, dict[str, Any]]]) -> list[AuditEvent]:
+    """Several records in one statement, for a hot path that takes more than one step at once."""
+    return AuditEvent.objects.bulk_create([_event(*entry) for entry in entries])
 
 
 def notify_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:

@@ -234,9 +234,14 @@ def create_application(
     child = _named(Child.objects.all(), "child", "Ребёнок не найден.", uuid=body.child)
     program = _named(scope.restrict(Program.objects.all(), user), "program", "Программа не найдена.", code=body.program)
     group = _group(user, body.group)
-    repeated = Application.objects.filter(applicant=user, idempotency_key=idempotency_key).exists()
-    application = services.apply(user, child, program, group, idempotency_key)
-    return Status(200 if repeated else 201, _detail(user, application.code))
+    applied = services.apply_once(user, child, program, group, idempotency_key)
+    if not applied.created:
+        return Status(200, _detail(user, applied.application.code))
+    # The new application as the detail would read it: child, program, group and history are the
+    # objects just written, so the answer needs no query for them.
+    application = applied.application
+    application._prefetched_objects_cache = {"events": applied.events}  # type: ignore[attr-defined]
+    return Status(201, application)
 
 
 @router.post(

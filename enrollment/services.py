@@ -13,7 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from catalog import search
@@ -59,11 +60,18 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 def _is_guardian_of(user: Any, child: Child) -> bool:
-    return bool(user and user.is_authenticated and child.guardians.filter(user=user).exists())
+    if not (user and user.is_authenticated):
+        return False
+    if getattr(child, "_guardian_checked_for", None) == user.pk:  # apply() has just checked, in this request
+        return True
+    return child.guardians.filter(user=user).exists()
 
 
-def _open_groups(program: Program, now: datetime) -> list[Group]:
-    return [g for g in program.groups.current().order_by("start_date", "pk") if g.enrollment_open(now)]
+def _current_groups(program: Program) -> list[Group]:
+    groups = list(program.groups.current().order_by("start_date", "pk"))
+    for g in groups:
+        g.program = program  # known: saves a query per group on its ages and in the history
+    return groups
 
 
 def campaign_of(program: Program, now: datetime) -> Campaign | None:
@@ -91,21 +99,52 @@ def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
         raise ValidationError(f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»).")
 
 
-def _check_application(child: Child, program: Program, group: Group | None, now: datetime) -> Campaign | None:
+@dataclass(frozen=True)
+class _ApplicantFacts:
+    is_guardian: bool
+    applied_to_program: bool
+    in_work: int
+
+
+def _applicant_facts(actor: Any, child: Child, program: Program) -> _ApplicantFacts:
+    """In one statement: whether the actor is the child's guardian, whether the child has an active
+    application to the program, and how many of the child's applications are in work."""
+    if not (actor and actor.is_authenticated):
+        return _ApplicantFacts(False, False, 0)
+    active = Application.objects.filter(child=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    in_work = active.exclude(status=S.ENROLLED).order_by().values("child").annotate(n=Count("pk")).values("n")
+    row = (
+        Child.objects.filter(pk=child.pk)
+        .annotate(
+            is_guardian=Exists(Child.guardians.through.objects.filter(child_id=OuterRef("pk"), guardian__user=actor)),
+            applied_to_program=Exists(active.filter(program=program)),
+            in_work=Coalesce(Subquery(in_work), 0),
+        )
+        .values_list("is_guardian", "applied_to_program", "in_work")
+        .first()
+    )
+    return _ApplicantFacts(False, False, 0) if row is None else _ApplicantFacts(*row)
+
+
+def _check_application(
+    child: Child, program: Program, group: Group | None, now: datetime, facts: _ApplicantFacts
+) -> tuple[Campaign | None, list[Group]]:
     """The rules a new application must satisfy, each with a message for the family. Returns the
-    campaign the program takes applications through, if any."""
+    campaign the program takes applications through, if any, and the program's current groups."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
     campaign = campaign_of(program, now)
     _check_campaign(campaign, now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
-    open_groups = _open_groups(program, now)
+    current = _current_groups(program)
+    open_groups = [g for g in current if g.enrollment_open(now)]
     if group is not None and group not in open_groups:
         raise ValidationError({"group": "Приём заявок в эту группу сейчас закрыт."})
     if not open_groups:
         raise ValidationError("Приём заявок на программу сейчас закрыт.")
-    candidates = [group] if group is not None else open_groups
+    # The program's own instance of the chosen group, whose program is known.
+    candidates = [open_groups[open_groups.index(group)]] if group is not None else open_groups
     fits = [g for g in candidates if g.ages[0] <= child.age_on(g.start_date) <= g.ages[1]]
     if not fits:
         age = child.age_on(candidates[0].start_date)
@@ -113,57 +152,129 @@ def _check_application(child: Child, program: Program, group: Group | None, now:
             f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
             f"{program.age_from}–{program.age_to} лет."
         )
-    active = Application.objects.filter(child=child, status__in=ACTIVE_STATUSES)
-    if active.filter(program=program).exists():
+    if facts.applied_to_program:
         raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
-    if active.exclude(status=S.ENROLLED).count() >= limit:
+    if facts.in_work >= limit:
         raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
-    return campaign
+    return campaign, current
+
+
+@dataclass(frozen=True)
+class Applied:
+    """The result of applying: the application, whether this request created it and, if it did,
+    the history written (so the answer needs no query for it)."""
+
+    application: Application
+    created: bool
+    events: list[ApplicationEvent]
 
 
 def apply(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Application:
     """A family's application. The same key from the same person returns the first application:
     a double click or a retried request never makes two."""
+    return apply_once(actor, child, program, group, idempotency_key).application
+
+
+def apply_once(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Applied:
+    """`apply`, telling whether the application is new. The key is looked up only when the request
+    cannot make a new application: every repeat of an existing key either fails a rule (the first
+    application is active) or hits the unique (applicant, key) constraint on insert."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
-    existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return _same_request(existing, child, program, group)
-    if not _is_guardian_of(actor, child):
-        raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
     now = timezone.now()
     try:
-        campaign = _check_application(child, program, group, now)
-    except ValidationError:
-        # A parallel request with the same key may have created the application since the lookup above.
-        existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+        facts = _applicant_facts(actor, child, program)
+        if not facts.is_guardian:
+            raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
+        campaign, current = _check_application(child, program, group, now, facts)
+    except (ValidationError, PermissionDenied):
+        # A repeated request (or a parallel one with the same key) returns the first application.
+        existing = _by_key(actor, idempotency_key)
         if existing is None:
             raise
-        return _same_request(existing, child, program, group)
+        return Applied(_same_request(existing, child, program, group), False, [])
+    child._guardian_checked_for = actor.pk  # type: ignore[attr-defined]
+    if group is not None:
+        group = current[current.index(group)]  # the program's instance: its program is known
     try:
         with transaction.atomic():
-            application = Application.objects.create(
-                child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
-            )
-            _record(actor, application, "", S.NEW)
-            if campaign is not None:  # first come (a preference campaign refused above): a seat now, or the queue
-                _seat_or_queue(application, now)
+            application, events = _create(actor, child, program, group, idempotency_key, campaign, current, now)
     except IntegrityError:
-        # Two identical requests raced: the other one won, and its application is this one.
-        existing = Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+        # A repeated request, or two identical requests raced: the first application is this one.
+        existing = _by_key(actor, idempotency_key)
         if existing is None:
             raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
-        return _same_request(existing, child, program, group)
-    return application
+        return Applied(_same_request(existing, child, program, group), False, [])
+    return Applied(application, True, events)
 
 
-def _seat_or_queue(application: Application, now: datetime) -> None:
-    try:
-        with transaction.atomic():
-            _apply_transition(None, application, TRANSITIONS["invite"], "", None, now)
-    except ValidationError:
-        _apply_transition(None, application, TRANSITIONS["waitlist"], "", None, now)
+def _by_key(actor: Any, idempotency_key: str) -> Application | None:
+    return Application.objects.filter(applicant=actor, idempotency_key=idempotency_key).first()
+
+
+def _create(
+    actor: Any,
+    child: Child,
+    program: Program,
+    group: Group | None,
+    idempotency_key: str,
+    campaign: Campaign | None,
+    current: list[Group],
+    now: datetime,
+) -> tuple[Application, list[ApplicationEvent]]:
+    """The new application with its history; in a first-come campaign (a preference campaign was
+    refused above) a seat is taken at once by the single conditional UPDATE, or the child queues.
+    The application is inserted in its final status: the same rows as a NEW application moved on
+    by the invite or waitlist transition, in fewer statements."""
+    application = Application(
+        child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
+    )
+    steps = [(actor, "", S.NEW, group)]
+    if campaign is not None:
+        seat = _take_first_seat([group] if group is not None else current)
+        if seat is not None:
+            application.group, application.status = seat, S.INVITED
+            application.deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
+        else:
+            application.status, application.waitlisted_at = S.WAITLISTED, now
+        steps.append((None, S.NEW, application.status, application.group))
+    application.save(force_insert=True)
+    events = ApplicationEvent.objects.bulk_create(
+        [
+            ApplicationEvent(
+                application=application,
+                actor=who if getattr(who, "is_authenticated", False) else None,
+                from_status=previous,
+                to_status=target,
+                group=at,
+                reason="",
+            )
+            for who, previous, target, at in steps
+        ]
+    )
+    audit.record_many(
+        [
+            (who, f"application.{target}", application, {"previous": previous, "reason": ""})
+            for who, previous, target, _ in steps
+        ]
+    )
+    for _, _, target, _ in steps:
+        _notify(application, target)
+    if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
+        _seats_changed(program.pk)
+    return application, events
+
+
+def _take_first_seat(candidates: list[Group]) -> Group | None:
+    """Hold a seat in the first candidate group that has one (the same conditional UPDATE as _take_seat)."""
+    for candidate in candidates:
+        taken = Group.objects.filter(pk=candidate.pk, seats_taken__lt=F("capacity")).update(
+            seats_taken=F("seats_taken") + 1
+        )
+        if taken:
+            return candidate
+    return None
 
 
 def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, now: datetime) -> Application:
@@ -302,13 +413,10 @@ def _take_seat(application: Application, group: Group | None) -> Group:
     candidates = (
         [choice] if choice is not None else list(application.program.groups.current().order_by("start_date", "pk"))
     )
-    for candidate in candidates:
-        taken = Group.objects.filter(pk=candidate.pk, seats_taken__lt=F("capacity")).update(
-            seats_taken=F("seats_taken") + 1
-        )
-        if taken:
-            return candidate
-    raise ValidationError("Свободных мест нет — заявку можно поставить в очередь.")
+    seat = _take_first_seat(candidates)
+    if seat is None:
+        raise ValidationError("Свободных мест нет — заявку можно поставить в очередь.")
+    return seat
 
 
 def _release_seat(group_id: int) -> None:
@@ -413,6 +521,10 @@ def _record(actor: Any, application: Application, previous: str, target: str, re
         reason=reason,
     )
     audit.record(actor, f"application.{target}", application, previous=previous, reason=reason)
+    _notify(application, target, reason)
+
+
+def _notify(application: Application, target: str, reason: str = "") -> None:
     label = S(target).label
     body = f"Заявка {application.code} ({application.program.title}): статус «{label}»."
     if reason:

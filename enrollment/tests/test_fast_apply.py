@@ -1,0 +1,123 @@
+"""The first-come apply path is cheap: few statements per application through the API, one write of
+a token's last use a minute, and the same answers as before."""
+
+import json
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from accounts.models import ApiToken
+from accounts.services import issue_api_token
+from catalog.models import Group, Program
+from core.testing import make_child
+from enrollment.models import Application, ApplicationEvent, Campaign, CampaignKind
+from enrollment.models import ApplicationStatus as S
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1/applications"
+MAX_STATEMENTS = 12
+
+
+@pytest.fixture
+def first_come(personas, published_program: Program) -> Campaign:
+    created = Campaign.objects.create(
+        municipality=personas.municipality_x,
+        name="Рывок",
+        kind=CampaignKind.FIRST_COME,
+        opens_at=timezone.now() - timedelta(seconds=1),
+    )
+    created.programs.add(published_program)
+    return created
+
+
+@pytest.fixture
+def group(published_program: Program) -> Group:
+    return published_program.groups.get()
+
+
+def _post(client, raw: str, payload: dict, idempotency_key: str):
+    return client.post(
+        API,
+        json.dumps(payload),
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {raw}", "Idempotency-Key": idempotency_key},
+    )
+
+
+def _payload(child, program: Program, group: Group | None) -> dict:
+    return {"child": str(child.uuid), "program": program.code, "group": group.code if group else None}
+
+
+def test_one_first_come_apply_is_a_few_statements(client, personas, published_program, group, first_come):
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    child = make_child(personas.family, age_on=group.start_date, age=9)
+    # A request before warms the token's last use, as on enrollment day.
+    other = make_child(personas.family, "Ваня", age_on=group.start_date, age=9)
+    assert _post(client, raw, _payload(other, published_program, None), uuid.uuid4().hex).status_code == 201
+
+    idempotency_key = uuid.uuid4().hex
+    with CaptureQueriesContext(connection) as queries:
+        response = _post(client, raw, _payload(child, published_program, group), idempotency_key)
+    assert response.status_code == 201, response.content
+    statements = [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+    assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
+
+    body = response.json()
+    application = Application.objects.get(code=body["code"])
+    assert (body["status"], application.status) == (S.INVITED, S.INVITED)
+    assert body["group"] == {"code": group.code, "name": group.name}
+    assert body["child"]["uuid"] == str(child.uuid)
+    assert body["program"]["code"] == published_program.code
+    assert body["waitlist_position"] is None
+    assert [(e["from_status"], e["to_status"], e["by_system"]) for e in body["events"]] == [
+        ("", S.NEW, False),
+        (S.NEW, S.INVITED, True),
+    ]
+    assert body["allowed_actions"] == ["cancel"]
+    assert body["deadline"] is not None
+    group.refresh_from_db()
+    assert group.seats_taken == 2
+
+    # The same key again: the same application, 200, nothing new.
+    again = _post(client, raw, _payload(child, published_program, group), idempotency_key)
+    assert again.status_code == 200
+    assert again.json() == body
+    assert ApplicationEvent.objects.filter(application=application).count() == 2
+
+
+def test_a_full_group_queues_with_its_position(client, personas, published_program, group, first_come):
+    Group.objects.filter(pk=group.pk).update(seats_taken=F("capacity"))
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    anya = make_child(personas.family, "Аня", age_on=group.start_date, age=9)
+    vanya = make_child(personas.family, "Ваня", age_on=group.start_date, age=9)
+    first = _post(client, raw, _payload(anya, published_program, group), uuid.uuid4().hex).json()
+    response = _post(client, raw, _payload(vanya, published_program, group), uuid.uuid4().hex)
+    assert response.status_code == 201
+    body = response.json()
+    assert (first["status"], first["waitlist_position"]) == (S.WAITLISTED, 1)
+    assert (body["status"], body["waitlist_position"]) == (S.WAITLISTED, 2)
+    assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [("", S.NEW), (S.NEW, S.WAITLISTED)]
+    assert body["allowed_actions"] == ["cancel"]
+
+
+def test_the_last_use_of_a_token_is_written_at_most_once_a_minute(client, personas, published_program, group):
+    token, raw = issue_api_token(None, personas.family, "Рывок")
+    headers = {"Authorization": f"Bearer {raw}"}
+    assert client.get(API, headers=headers).status_code == 200
+    first = ApiToken.objects.get(pk=token.pk).last_used_at
+    assert first is not None
+    assert client.get(API, headers=headers).status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(minutes=2))
+    assert client.get(API, headers=headers).status_code == 200
+    assert ApiToken.objects.get(pk=token.pk).last_used_at > first
+
+
+def test_an_unknown_token_is_still_401(client):
+    assert client.get(API, headers={"Authorization": "Bearer nope"}).status_code == 401
