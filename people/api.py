@@ -101,7 +101,9 @@ def child_list(request, query: Query[ChildQuery]):  # type: ignore[no-untyped-de
 
 @router.get("/children/{uuid}", response={200: ChildOut, 401: ErrorOut, **NOT_FOUND}, summary="Ребёнок")
 def child_detail(request, uuid: UUID):  # type: ignore[no-untyped-def]
-    return get_object_or_404(_children(request.auth), uuid=uuid)
+    child = get_object_or_404(_children(request.auth), uuid=uuid)
+    registry.record_reading(request.auth, child)
+    return child
 
 
 @router.post("/children", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Добавить ребёнка")

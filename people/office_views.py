@@ -63,6 +63,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
 def child_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     _staff(request)
     child = scope.get_in_scope(Child.objects.select_related("municipality", "merged_into"), request.user, uuid=uuid)
+    registry.record_reading(request.user, child)
     may_moderate = scope.can(request.user, child, "moderate")
     context: dict[str, Any] = {
         "child": child,

@@ -258,6 +258,14 @@ def pending_review() -> "models.QuerySet[MatchCandidate]":
     ).select_related("first__municipality", "second__municipality")
 
 
+def record_reading(actor: Any, child: Child) -> None:
+    """A staff member opened a child's card (152-ФЗ: reads of personal data are accounted for);
+    a family reading its own child is not staff work and is not recorded."""
+    reader = _user(actor)
+    if reader is None or not child.guardians.filter(user=reader).exists():
+        audit.record(actor, "child.viewed", child)
+
+
 def reveal_identifiers(actor: Any, child: Child) -> dict[str, str]:
     """The child's СНИЛС and birth certificate in clear, for a person allowed to see them; every
     reading is written to the audit log (152-ФЗ)."""

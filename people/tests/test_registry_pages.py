@@ -46,6 +46,9 @@ def test_registry_list_is_scoped(client, personas, pair):
     page = client.get("/office/registry/")
     assert page.status_code == 200 and "Соловьёв Артём Игоревич" in page.content.decode()
     assert "Возможные дубликаты ждут решения: 1" in page.content.decode()
+    assert client.get(f"/office/registry/{pair.first.uuid}/").status_code == 200
+    viewed = AuditEvent.objects.get(action="child.viewed")  # staff reading a card is accounted for
+    assert (viewed.actor, viewed.object_id) == (personas.municipal_x, str(pair.first.pk))
     client.force_login(personas.municipal_y)
     assert "Соловьёв" not in client.get("/office/registry/").content.decode()
     assert client.get(f"/office/registry/{pair.first.uuid}/").status_code == 404
@@ -112,6 +115,8 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     assert added.status_code == 201 and added.json()["known"] is True
     assert added.json()["child"]["uuid"] == entered.json()["child"]["uuid"]
     assert [c["first_name"] for c in client.get(f"{API}/children").json()["items"]] == ["Анна"]
+    assert client.get(f"{API}/children/{entered.json()['child']['uuid']}").status_code == 200
+    assert not AuditEvent.objects.filter(action="child.viewed").exists()  # a family reading its own child
     client.force_login(personas.other_family)
     assert client.get(f"{API}/children").json()["items"] == []
     uuid = entered.json()["child"]["uuid"]
