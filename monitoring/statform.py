@@ -228,50 +228,65 @@ def _section(value: object, where: str, sources: Mapping[str, Source]) -> Sectio
         raise LayoutError(f"{where}.key: {key!r} must be 1-10 letters, digits or dots")
     where = f"{where} (раздел {key})"
 
-    columns: list[Column] = []
-    column_sums: dict[int, object] = {}
-    for index, item in enumerate(_array(fields["columns"], f"{where}.columns")):
-        spot = f"{where}.columns[{index}]"
-        column, sum_of = _column(item, spot, sources)
-        if any(known.number == column.number for known in columns):
-            raise LayoutError(f"{spot}: column number {column.number} is used twice")
-        columns.append(column)
-        if sum_of is not None:
-            column_sums[column.number] = sum_of
-    numbers = [column.number for column in columns]
-    for index, column in enumerate(columns):
-        if column.number in column_sums:
-            spot = f"{where}.columns[{index}].sum_of"
-            parts = _column_refs(column_sums[column.number], spot, numbers)
-            _check_sum(parts, column.number, column_sums, spot, "column")
-            columns[index] = replace(column, sum_of=parts)
-
-    rows: list[Row] = []
-    row_sums: dict[str, object] = {}
-    for index, item in enumerate(_array(fields["rows"], f"{where}.rows")):
-        spot = f"{where}.rows[{index}]"
-        row, sum_of = _row(item, spot, sources)
-        if any(known.code == row.code for known in rows):
-            raise LayoutError(f"{spot}: row code {row.code!r} is used twice")
-        rows.append(row)
-        if sum_of is not None:
-            row_sums[row.code] = sum_of
-    codes = [row.code for row in rows]
-    for index, row in enumerate(rows):
-        if row.code in row_sums:
-            spot = f"{where}.rows[{index}].sum_of"
-            summands = _row_refs(row_sums[row.code], spot, codes)
-            _check_sum(summands, row.code, row_sums, spot, "row")
-            rows[index] = replace(row, sum_of=summands)
-
+    columns = _entries(
+        fields["columns"],
+        f"{where}.columns",
+        lambda item, spot: _column(item, spot, sources),
+        lambda column: column.number,
+        lambda number: f"column number {number}",
+        _column_refs,
+        "column",
+    )
+    rows = _entries(
+        fields["rows"],
+        f"{where}.rows",
+        lambda item, spot: _row(item, spot, sources),
+        lambda row: row.code,
+        lambda code: f"row code {code!r}",
+        _row_refs,
+        "row",
+    )
     return Section(
         key=key,
         title=_text(fields["title"], f"{where}.title"),
         count=_measure(fields["count"], f"{where}.count"),
-        columns=tuple(columns),
-        rows=tuple(rows),
+        columns=columns,
+        rows=rows,
         source=_source_ref(fields.get("source"), f"{where}.source", sources),
     )
+
+
+_Entry = TypeVar("_Entry", Column, Row)
+
+
+def _entries(
+    items: object,
+    where: str,
+    parse: Callable[[object, str], tuple[_Entry, object]],
+    key_of: Callable[[_Entry], Any],
+    described: Callable[[Any], str],
+    refs: Callable[[object, str, Sequence[Any]], tuple[Any, ...]],
+    kind: str,
+) -> tuple[_Entry, ...]:
+    """The columns or the rows of a section: each parsed, keys unique, sums resolved to their parts."""
+    entries: list[_Entry] = []
+    sums: dict[Any, object] = {}
+    for index, item in enumerate(_array(items, where)):
+        spot = f"{where}[{index}]"
+        entry, sum_of = parse(item, spot)
+        if any(key_of(known) == key_of(entry) for known in entries):
+            raise LayoutError(f"{spot}: {described(key_of(entry))} is used twice")
+        entries.append(entry)
+        if sum_of is not None:
+            sums[key_of(entry)] = sum_of
+    keys = [key_of(entry) for entry in entries]
+    for index, entry in enumerate(entries):
+        if key_of(entry) in sums:
+            spot = f"{where}[{index}].sum_of"
+            parts = refs(sums[key_of(entry)], spot, keys)
+            _check_sum(parts, key_of(entry), sums, spot, kind)
+            entries[index] = replace(entry, sum_of=parts)
+    return tuple(entries)
 
 
 def _column(value: object, where: str, sources: Mapping[str, Source]) -> tuple[Column, object]:
