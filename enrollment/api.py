@@ -27,6 +27,7 @@ from catalog.models import Group, Program
 from core import scope
 from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
+from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from enrollment import campaigns, journal, services
 from enrollment.models import (
     Application,
@@ -623,9 +624,6 @@ def mark_lesson(request: Any, code: str, lesson_id: int, body: AttendanceIn) -> 
     return _lesson(group, lesson_id)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @router.get(
     "/groups/{code}/report",
     response={**SCOPED_READ_ERRORS},
@@ -636,13 +634,12 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         "responses": {
             "200": {
                 "description": "Книга Excel",
-                "content": {XLSX: {"schema": {"type": "string", "format": "binary"}}},
+                "content": {XLSX_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },
 )
 def journal_report(request: Any, code: str, query: Query[ReportQuery]) -> HttpResponse:
     group = journal.journal_group(request.auth, code)
-    response = HttpResponse(journal.monthly_report(group, query.year, query.month), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="journal-{group.code}-{query.year}-{query.month:02d}.xlsx"'
-    return response
+    content = journal.monthly_report(group, query.year, query.month)
+    return xlsx_response(content, f"journal-{group.code}-{query.year}-{query.month:02d}.xlsx")

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import principal_of
 from catalog.models import Group
+from core.xlsx import xlsx_response
 from enrollment import journal
 from enrollment.models import Attendance, Holiday
 
@@ -86,12 +87,7 @@ def report(request: HttpRequest, code: str, year: int, month: int) -> HttpRespon
     group = _group(request, code)
     if not 1 <= month <= 12:
         raise ValidationError("Месяц — от 1 до 12.")
-    response = HttpResponse(
-        journal.monthly_report(group, year, month),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="journal-{group.code}-{year}-{month:02d}.xlsx"'
-    return response
+    return xlsx_response(journal.monthly_report(group, year, month), f"journal-{group.code}-{year}-{month:02d}.xlsx")
 
 
 # --- Holidays -----------------------------------------------------------------------------------
