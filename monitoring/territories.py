@@ -50,7 +50,11 @@ def territories_for(user: Any) -> list[Territory]:
 
 def territory_for(user: Any, key: str | None) -> Territory:
     """The territory named by `key` (the first one when empty); 404 outside the user's scope."""
-    territories = territories_for(user)
+    return chosen(territories_for(user), key)
+
+
+def chosen(territories: list[Territory], key: str | None) -> Territory:
+    """The territory named by `key` among those the user monitors (403 if none, 404 if not there)."""
     if not territories:
         raise PermissionDenied
     if not key:

@@ -17,7 +17,7 @@ from core import audit
 from core.xlsx import table_workbook, xlsx_response
 from monitoring import indicators, services, statform, tables
 from monitoring.models import IndicatorCode, Target
-from monitoring.territories import Territory, may_see_children, may_set_targets, territories_for, territory_for
+from monitoring.territories import Territory, chosen, may_see_children, may_set_targets, territories_for
 from territory.models import Municipality
 
 FIRST_YEAR = 2019
@@ -39,14 +39,15 @@ def _export(table: tables.Table, name: str) -> HttpResponse:
 
 
 def _context(request: HttpRequest) -> tuple[Territory, int, dict[str, Any]]:
-    territory = territory_for(request.user, request.GET.get("territory"))
+    territories = territories_for(request.user)
+    territory = chosen(territories, request.GET.get("territory"))
     year = _year(request)
     return (
         territory,
         year,
         {
             "territory": territory,
-            "territories": territories_for(request.user),
+            "territories": territories,
             "year": year,
             "years": list(range(timezone.localdate().year, FIRST_YEAR - 1, -1)),
             "query": f"territory={territory.key}&year={year}",
@@ -103,7 +104,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization(request: HttpRequest, code: str) -> HttpResponse:
     _, year, context = _context(request)
-    monitored = {pk for t in territories_for(request.user) for pk in t.municipality_ids}
+    monitored = {pk for t in context["territories"] for pk in t.municipality_ids}
     found = get_object_or_404(Organization, code=code, municipality__in=monitored)
     programs = tables.organization_program_table(found, year)
     show_children = may_see_children(request.user)
