@@ -249,13 +249,15 @@ def children_by(year: int, municipality_ids: Iterable[int], dimension: str) -> d
     return {str(row[column]): row["children"] for row in counts}
 
 
+def active_between(first: date, last: date) -> QuerySet[Application]:
+    """Enrollments active on at least one day from `first` to `last`: enrolled by the last day and
+    not expelled before the first."""
+    return Application.objects.filter(status__in=COUNTED_STATUSES, enrolled_on__lte=last).exclude(left_on__lt=first)
+
+
 def counted_enrollments(year: int, municipality_ids: Iterable[int]) -> QuerySet[Application]:
     """The enrollments of children living in the territory that were active during `year`."""
-    return Application.objects.filter(
-        status__in=COUNTED_STATUSES,
-        enrolled_on__lte=date(year, 12, 31),
-        child__municipality__in=list(municipality_ids),
-    ).exclude(left_on__lt=date(year, 1, 1))
+    return active_between(date(year, 1, 1), date(year, 12, 31)).filter(child__municipality__in=list(municipality_ids))
 
 
 def form_facts(year: int, municipality_ids: Iterable[int]) -> Iterator[EnrollmentFact]:
@@ -264,12 +266,8 @@ def form_facts(year: int, municipality_ids: Iterable[int]) -> Iterator[Enrollmen
     last_day = date(year, 12, 31)
     age_date = date(year + 1, 1, 1)  # the form's ages: full years on 1 January of the next year
     rows = (
-        Application.objects.filter(
-            status__in=COUNTED_STATUSES,
-            enrolled_on__lte=last_day,
-            program__organization__municipality__in=list(municipality_ids),
-        )
-        .exclude(left_on__lt=last_day)
+        active_between(last_day, last_day)
+        .filter(program__organization__municipality__in=list(municipality_ids))
         .annotate(funding=FUNDING)
         .values_list(
             "child_id",

@@ -1,6 +1,7 @@
 """The dashboard's tables, each defined once: the page shows it and the XLSX export writes it."""
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -143,11 +144,7 @@ def organization_table(territory: Territory, year: int) -> Table:
 
 def organization_enrollments(organization: Organization, year: int) -> QuerySet[Application]:
     """Enrollments of the organization active during the year, whoever the children are."""
-    return (
-        Application.objects.filter(program__organization=organization, status__in=indicators.COUNTED_STATUSES)
-        .filter(enrolled_on__lte=f"{year}-12-31")
-        .exclude(left_on__lt=f"{year}-01-01")
-    )
+    return indicators.active_between(date(year, 1, 1), date(year, 12, 31)).filter(program__organization=organization)
 
 
 def organization_program_table(organization: Organization, year: int) -> Table:
