@@ -31,7 +31,11 @@ from enrollment.models import (
     CampaignKind,
 )
 from enrollment.models import ApplicationStatus as S
+from enrollment.signals import application_left
 from people.models import Child
+
+# Statuses in which an application has left (or never took) its place: a contract paid for it ends.
+LEAVING_STATUSES = frozenset({S.EXPELLED, S.CANCELLED, S.REJECTED, S.EXPIRED})
 
 
 @dataclass(frozen=True)
@@ -392,6 +396,8 @@ def _apply_transition(
     fields = ["status", "group", "deadline", "waitlisted_at", "reason", "enrolled_on", "left_on", "updated_at"]
     application.save(update_fields=fields)
     _record(actor, application, previous, transition.target, reason)
+    if transition.target in LEAVING_STATUSES:
+        application_left.send(sender=Application, application=application, status=transition.target)
     if released is not None:
         offer_freed_seats(released, now)
     _seats_changed(application.program_id)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "people",
     "enrollment",
     "monitoring",
+    "finance",
 ]
 
 MIDDLEWARE = [
