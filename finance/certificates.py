@@ -9,11 +9,11 @@ municipality's number of days falls back to accounting and its money returns to 
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
 from core import audit, scope
@@ -33,7 +33,16 @@ from finance.models import (
 from people.models import Child
 
 CS = CertificateStatus
+M = TypeVar("M", bound=Model)
 ADULT_AGE = 18
+
+
+def locked(queryset: QuerySet[M], **lookup: Any) -> M:
+    """The row locked, then read with its relations in a new statement: on PostgreSQL a locking
+    query that waited for another transaction sees the row's new version but its joins as they
+    were when the query started."""
+    queryset.model._default_manager.select_for_update().filter(**lookup).values_list("pk").get()
+    return queryset.get(**lookup)
 
 
 def _adulthood(child: Child) -> date:
@@ -89,9 +98,7 @@ def confirm_identity(actor: Any, certificate: Certificate, *, accept: bool = Tru
     if not accept and not reason:
         raise ValidationError({"reason": "Укажите причину отказа: её увидит семья."})
     with transaction.atomic():
-        current = (
-            Certificate.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=certificate.pk)
-        )
+        current = locked(Certificate.objects.select_related("municipality"), pk=certificate.pk)
         if current.status != CS.REQUESTED:
             raise ValidationError(f"Сертификат уже в статусе «{CS(current.status).label}».")
         if accept:
@@ -259,9 +266,7 @@ def downgrade_idle(now: datetime | None = None) -> int:
         if candidate.last_activity_at is not None and candidate.last_activity_at + limit > now:
             continue
         with transaction.atomic():
-            certificate = (
-                Certificate.objects.select_for_update(of=("self",)).select_related("group").get(pk=candidate.pk)
-            )
+            certificate = locked(Certificate.objects.select_related("group"), pk=candidate.pk)
             still_idle = (
                 certificate.status == CS.FINANCING
                 and not Contract.objects.filter(certificate=certificate, status__in=LIVE_CONTRACT).exists()

@@ -30,6 +30,8 @@ from finance.models import (
     AccountKind,
     Agreement,
     Certificate,
+    CertificateGroup,
+    CertificateStatus,
     Certification,
     CertificationStatus,
     Contract,
@@ -126,10 +128,11 @@ def _monthly_price(group: Group) -> int:
     return kopecks(financing.cost_per_month)
 
 
-def quote(certificate: Certificate, group: Group, day: date) -> Quote:
+def quote(certificate: Certificate, group: Group, day: date, *, fresh: CertificateGroup | None = None) -> Quote:
     """The contract the certificate would get in `group` starting on `day` (or the group's start):
     the certificate pays up to the normative cost of each month and within its balance or weekly
-    hours; the family pays the rest. Reads the certificate as it is (lock it to rely on it)."""
+    hours; the family pays the rest. Reads the certificate as it is (lock it to rely on it), or,
+    with `fresh`, as if it had just been credited that certificate group's nominal."""
     _, module = _certified_module(group)
     provider = Provider.objects.filter(organization_id=group.program.organization_id).first()
     if provider is None or provider.status != ProviderStatus.ACTIVE:
@@ -146,17 +149,19 @@ def quote(certificate: Certificate, group: Group, day: date) -> Quote:
     normative = kopecks(module.normative_cost) // module.months
     covered_per_month = min(price, normative)
     hours = significant = Decimal(0)
-    group_of_certificate = certificate.group
+    group_of_certificate = fresh or certificate.group
     uses_hours = group_of_certificate is not None and group_of_certificate.nominal_kind == NominalKind.HOURS
     if uses_hours:
+        hours_left = fresh.weekly_hours if fresh else certificate.hours_left
+        significant_left = fresh.significant_extra_hours if fresh else certificate.significant_hours_left
         is_significant = group.program.registers.filter(code=SIGNIFICANT_REGISTER).exists()
-        significant = min(module.weekly_hours, certificate.significant_hours_left) if is_significant else Decimal(0)
-        hours = significant + min(module.weekly_hours - significant, certificate.hours_left)
+        significant = min(module.weekly_hours, significant_left) if is_significant else Decimal(0)
+        hours = significant + min(module.weekly_hours - significant, hours_left)
         share = hours / module.weekly_hours
         certificate_total = int((covered_per_month * months * share).to_integral_value(ROUND_FLOOR))
     else:
-        balance = 0
-        if certificate.group is not None:
+        balance = kopecks(fresh.nominal) if fresh else 0
+        if fresh is None and certificate.group is not None:
             balance = (
                 Account.objects.filter(kind=AccountKind.CERTIFICATE, period=period, certificate=certificate)
                 .values_list("balance", flat=True)
@@ -180,6 +185,18 @@ def quote(certificate: Certificate, group: Group, day: date) -> Quote:
     )
 
 
+def preview(certificate: Certificate, group: Group, day: date) -> Quote:
+    """What `request_contract` would offer on `day`: a certificate that is not yet a ПФ certificate
+    of the period is quoted with the nominal it would be credited first (the caps are checked
+    only by the request itself)."""
+    offer = quote(certificate, group, day)
+    held = certificate.group
+    if certificate.status == CertificateStatus.FINANCING and held is not None and held.period_id == offer.period.pk:
+        return offer
+    fresh = certificates.group_for(certificate, offer.period, day)
+    return offer if fresh is None else quote(certificate, group, day, fresh=fresh)
+
+
 def _is_guardian(actor: Any, certificate: Certificate) -> bool:
     return bool(getattr(actor, "is_authenticated", False)) and certificate.child.guardians.filter(user=actor).exists()
 
@@ -198,13 +215,13 @@ def request_contract(actor: Any, application: Application, *, accept_copayment: 
         raise ValidationError("Договор заключают, когда ребёнка пригласили или зачислили в группу.")
     now = timezone.now()
     with transaction.atomic():
-        certificate = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("group", "child")
-            .filter(child_id=application.child_id)
-            .first()
-        )
-        if certificate is None or not certificate.is_issued:
+        try:
+            certificate = certificates.locked(
+                Certificate.objects.select_related("group", "child"), child_id=application.child_id
+            )
+        except Certificate.DoesNotExist:
+            raise ValidationError("У ребёнка нет сертификата: запросите его в личном кабинете.") from None
+        if not certificate.is_issued:
             raise ValidationError("У ребёнка нет выданного сертификата: запросите его в личном кабинете.")
         if not _is_guardian(actor, certificate):
             raise PermissionDenied("Договор заключает законный представитель ребёнка.")
@@ -291,9 +308,7 @@ def _provider_side(actor: Any, contract: Contract) -> bool:
 
 
 def _locked(contract: Contract, allowed: tuple[str, ...], label: str) -> Contract:
-    current = (
-        Contract.objects.select_for_update(of=("self",)).select_related("certificate", "period").get(pk=contract.pk)
-    )
+    current = certificates.locked(Contract.objects.select_related("certificate", "period"), pk=contract.pk)
     if current.status not in allowed:
         raise ValidationError(f"Действие «{label}» невозможно: договор в статусе «{CS(current.status).label}».")
     return current
