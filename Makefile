@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate bench-rush bench-coverage bench-dedup serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,11 @@ bench-dedup: install
 BENCH_COVERAGE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_coverage
 bench-coverage: install
 	DATABASE_URL=$(BENCH_COVERAGE_DATABASE_URL) $(BIN)/python bench/coverage.py
+
+# The monthly close of 200 000 active certificate contracts, closed twice, then reconciled.
+BENCH_LEDGER_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_ledger
+bench-ledger: install
+	DATABASE_URL=$(BENCH_LEDGER_DATABASE_URL) $(BIN)/python bench/ledger.py
 
 # README screenshots from a running demo (make demo in another terminal).
 screenshots: install browser-deps

@@ -1,9 +1,10 @@
-"""Inserting generated rows quickly: the demo and the benchmarks write 10⁵ rows at a time.
+"""Inserting many rows quickly: the demo and the benchmarks write 10⁵ rows at a time, the monthly
+close of certificate contracts as many ledger rows.
 
-Django's bulk_create prepares every value through its field and compiles SQL per batch, which
-at this size costs far more than the database's own work. Data made by our generators is
-already valid, so one prepared statement with executemany does the same job several times
-faster. Validation still happens: the database's constraints check every row.
+Django's bulk_create prepares every value through its field and compiles SQL with a placeholder
+per value, which at this size costs far more than the database's own work. Our rows are made by
+our own code, so they go as they are, a whole batch per statement; the database's constraints
+still check every row.
 """
 
 import uuid
@@ -15,14 +16,77 @@ from django.db import connection, models
 from django.db.models import Max
 
 
-def _adapter(field: models.Field) -> Callable[[Any], Any]:  # type: ignore[type-arg]
-    if isinstance(field, models.UUIDField) and connection.vendor != "postgresql":
+def _adapter(field: models.Field) -> Callable[[Any], Any] | None:  # type: ignore[type-arg]
+    """How a value goes to SQLite (psycopg adapts Python values itself); None: as it is."""
+    if connection.vendor == "postgresql":
+        return None
+    if isinstance(field, models.UUIDField):
         return lambda value: value.hex if isinstance(value, uuid.UUID) else value
     if isinstance(field, models.DateTimeField):
         return lambda value: connection.ops.adapt_datetimefield_value(value) if isinstance(value, datetime) else value
     if isinstance(field, models.DateField):
         return lambda value: connection.ops.adapt_datefield_value(value) if isinstance(value, date) else value
-    return lambda value: value
+    return None
+
+
+# PostgreSQL takes a whole batch as one array per column; SQLite takes a VALUES list, within its
+# limit of 32 766 parameters per statement.
+ROWS_PER_STATEMENT = {"postgresql": 50000}
+SQLITE_PARAMETERS = 32000
+
+
+def rows_source(columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """A derived table of `rows` with the named columns, for INSERT … SELECT and UPDATE … FROM.
+
+    On PostgreSQL each column is one array parameter (unnest), so the statement has a handful of
+    placeholders whatever the number of rows: the driver does not parse thousands of them and
+    the server plans one statement. Elsewhere it is a VALUES list."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{t}[]" for t in types)
+        columns_as_arrays = [list(c) for c in zip(*rows, strict=True)]
+        return f"(SELECT * FROM unnest({arrays}) AS source({names}))", columns_as_arrays  # noqa: S608  (names from models)
+    row = f"({', '.join(['%s'] * len(columns))})"
+    renamed = ", ".join(f"column{n} AS {quote(c)}" for n, c in enumerate(columns, start=1))
+    values = ", ".join([row] * len(rows))
+    return f"(SELECT {renamed} FROM (VALUES {values}))", [v for r in rows for v in r]  # noqa: S608
+
+
+def insert_many(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (values in the order of `fields`) in few statements; returns the `returning`
+    columns of the new rows (nothing if none are asked for)."""
+    if not rows:
+        return []
+    meta = model._meta
+    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
+    if len(columns) != len(fields):
+        raise ValueError(f"{meta.label}: вставлять можно только в поля таблицы")
+    adapters = [_adapter(column) for column in columns]
+    if any(adapters):
+        rows = [tuple(v if adapt is None else adapt(v) for adapt, v in zip(adapters, row, strict=True)) for row in rows]
+    types = [column.db_type(connection) or "text" for column in columns]
+    names = [column.column for column in columns]
+    quote = connection.ops.quote_name
+    returned = [field.column for name in returning if isinstance(field := meta.get_field(name), models.Field)]
+    tail = f" RETURNING {', '.join(quote(c) for c in returned)}" if returning else ""
+    size = ROWS_PER_STATEMENT.get(connection.vendor, SQLITE_PARAMETERS // len(columns))
+    found: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), size):
+            source, params = rows_source(names, types, rows[start : start + size])
+            listed = ", ".join(quote(n) for n in names)
+            # Names come from the model, values go as parameters.
+            sql = f"INSERT INTO {quote(meta.db_table)} ({listed}) SELECT {listed} FROM {source} AS rows{tail}"  # noqa: S608
+            cursor.execute(sql, params)
+            if returning:
+                found.extend(cursor.fetchall())
+    return found
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[int]:
@@ -33,16 +97,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if not rows:
         return []
     meta = model._meta
-    columns = [field for name in fields if isinstance(field := meta.get_field(name), models.Field)]
-    adapters = [_adapter(column) for column in columns]
-    if len(columns) != len(fields):
-        raise ValueError(f"{meta.label}: вставлять можно только в поля таблицы")
-    quote = connection.ops.quote_name
-    # Names come from the model, values go as parameters.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c.column) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: E501, S608
     before = model._default_manager.aggregate(last=Max("pk"))["last"] or 0
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, [tuple(adapt(v) for adapt, v in zip(adapters, row, strict=True)) for row in rows])
+    insert_many(model, fields, rows)
     keys = list(model._default_manager.filter(pk__gt=before).order_by("pk").values_list("pk", flat=True))
     if len(keys) != len(rows):
         raise RuntimeError(f"{meta.label}: вставлено {len(rows)} строк, найдено {len(keys)} — запись шла не в одиночку")

@@ -7,7 +7,8 @@ contract's reserve) that would go below zero makes the database refuse the whole
 Every operation has a key: posting it again returns the first one and writes nothing.
 """
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,7 +17,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core import bulk
 from finance.models import Account, AccountKind, Operation, Posting
+
+OPERATION_FIELDS = ("key", "kind", "created_at", "actor", "period", "certificate", "contract", "month", "memo")
 
 
 @dataclass(frozen=True)
@@ -71,19 +75,16 @@ def provider_account(kind: str, period_id: int, provider_id: int) -> Account:
 
 def post(actor: Any, entry: Entry) -> Operation:
     """Write one operation (or return the one already written under its key)."""
-    existing = Operation.objects.filter(key=entry.key).first()
-    if existing is not None:
-        return existing
-    operations = post_many(actor, [entry])
-    return operations[0] if operations else Operation.objects.get(key=entry.key)
+    post_many(actor, [entry])
+    return Operation.objects.get(key=entry.key)
 
 
-def post_many(actor: Any, entries: Sequence[Entry]) -> list[Operation]:
-    """Write many operations at once: one INSERT of operations, one of postings, one UPDATE of
-    the balances they touch. Entries whose key is already written are skipped; the new
-    operations are returned."""
+def post_many(actor: Any, entries: Sequence[Entry]) -> int:
+    """Write many operations at once: their rows inserted many per statement, and one UPDATE of
+    the balances they touch. Entries whose key is already written are skipped; returns how many
+    operations were written."""
     if not entries:
-        return []
+        return 0
     for entry in entries:
         for move in entry.moves:
             if move.amount <= 0:
@@ -95,68 +96,68 @@ def post_many(actor: Any, entries: Sequence[Entry]) -> list[Operation]:
         known = set(Operation.objects.filter(key__in=keys).values_list("key", flat=True))
         fresh = [e for e in entries if e.key not in known]
         if not fresh:
-            return []
+            return 0
         now = timezone.now()
         actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
         try:
             with transaction.atomic():
-                operations = Operation.objects.bulk_create(
-                    [
-                        Operation(
-                            key=e.key,
-                            kind=e.kind,
-                            created_at=now,
-                            actor_id=actor_id,
-                            period_id=e.period_id,
-                            certificate_id=e.certificate_id,
-                            contract_id=e.contract_id,
-                            month=e.month,
-                            memo=e.memo[:300],
-                        )
-                        for e in fresh
-                    ]
+                # The monthly close writes 10⁵ operations: their rows go a batch per statement.
+                ids = dict(
+                    bulk.insert_many(
+                        Operation,
+                        OPERATION_FIELDS,
+                        [
+                            (
+                                e.key,
+                                e.kind,
+                                now,
+                                actor_id,
+                                e.period_id,
+                                e.certificate_id,
+                                e.contract_id,
+                                e.month,
+                                e.memo[:300],
+                            )
+                            for e in fresh
+                        ],
+                        returning=("key", "id"),
+                    )
                 )
-                Posting.objects.bulk_create(
-                    [
-                        Posting(operation=op, debit_id=m.debit_id, credit_id=m.credit_id, amount=m.amount)
-                        for op, e in zip(operations, fresh, strict=True)
-                        for m in e.moves
-                    ],
-                    batch_size=5000,
+                bulk.insert_many(
+                    Posting,
+                    ("operation", "debit", "credit", "amount"),
+                    [(ids[e.key], m.debit_id, m.credit_id, m.amount) for e in fresh for m in e.moves],
                 )
-                _apply_balances([op.pk for op in operations])
+                _apply_balances(fresh)
         except IntegrityError as error:
             if "account_guarded_not_negative" in str(error):
                 raise InsufficientFundsError(
                     "Недостаточно средств: операция сделала бы остаток отрицательным."
                 ) from None
             raise
-    return operations
+    return len(fresh)
 
 
-def _apply_balances(operation_ids: Iterable[int]) -> None:
-    """Move the cached balances by the postings of these operations: one statement, each account
-    once, with its net change. The check constraint refuses a guarded account going negative."""
-    ids = list(operation_ids)
-    if not ids:
+def _apply_balances(entries: Sequence[Entry]) -> None:
+    """Move the cached balances by the entries' moves: one statement, each account once with its
+    net change. The check constraint refuses a guarded account going negative."""
+    deltas: dict[int, int] = defaultdict(int)
+    for entry in entries:
+        for move in entry.moves:
+            deltas[move.debit_id] -= move.amount
+            deltas[move.credit_id] += move.amount
+    changed = [(account, delta) for account, delta in deltas.items() if delta]
+    if not changed:
         return
-    placeholders = ", ".join(["%s"] * len(ids))
-    posting = Posting._meta.db_table
-    account = Account._meta.db_table
-    # Table names come from the models and the values go as parameters.
+    table = Account._meta.db_table
+    source, params = bulk.rows_source(("account_id", "amount"), ("bigint", "bigint"), changed)
+    # The table name comes from the model and the values go as parameters.
     sql = f"""
-        UPDATE {account} SET balance = {account}.balance + delta.amount
-        FROM (
-            SELECT account_id, SUM(amount) AS amount FROM (
-                SELECT credit_id AS account_id, amount FROM {posting} WHERE operation_id IN ({placeholders})
-                UNION ALL
-                SELECT debit_id, -amount FROM {posting} WHERE operation_id IN ({placeholders})
-            ) AS legs GROUP BY account_id
-        ) AS delta
-        WHERE {account}.id = delta.account_id
+        UPDATE {table} SET balance = {table}.balance + delta.amount
+        FROM {source} AS delta WHERE {table}.id = delta.account_id
     """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, ids + ids)
+        cursor.execute(sql, params)
 
 
 def account_balance(account: Account) -> int:

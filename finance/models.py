@@ -628,14 +628,25 @@ class OperationKind(models.TextChoices):
 class Operation(AppendOnly):
     """One business operation in the ledger; its key makes repeating it a no-op."""
 
-    key = models.CharField("ключ операции", max_length=80, unique=True)
+    key = models.CharField("ключ операции", max_length=80)
     kind = models.CharField("вид", max_length=12, choices=OperationKind.choices)
     created_at = models.DateTimeField("время", auto_now_add=True)
+    # Few indexes: the monthly close writes 10⁵ operations at once, and each index costs on every row.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="кто", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
-    period = models.ForeignKey(FinancingPeriod, verbose_name="период", on_delete=models.PROTECT, related_name="+")
-    certificate = models.ForeignKey(Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    period = models.ForeignKey(
+        FinancingPeriod, verbose_name="период", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    certificate = models.ForeignKey(
+        Certificate, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     contract = models.ForeignKey(Contract, null=True, blank=True, on_delete=models.PROTECT, related_name="operations")
     month = models.DateField("месяц", null=True, blank=True)
     memo = models.CharField("основание", max_length=300, blank=True)
@@ -645,6 +656,13 @@ class Operation(AppendOnly):
         verbose_name_plural = "операции"
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["period", "kind", "month"], name="operation_period_kind_month")]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], name="operation_key_unique"),
+            # At most one charge of a contract per month, whatever the keys say.
+            models.UniqueConstraint(
+                fields=["contract", "month"], condition=Q(kind="charge"), name="operation_one_charge_per_month"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key}"
@@ -665,10 +683,6 @@ class Posting(AppendOnly):
         constraints = [
             models.CheckConstraint(name="posting_amount_positive", condition=Q(amount__gt=0)),
             models.CheckConstraint(name="posting_between_two_accounts", condition=~Q(debit=F("credit"))),
-        ]
-        indexes = [
-            models.Index(fields=["debit"], name="posting_debit"),
-            models.Index(fields=["credit"], name="posting_credit"),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from catalog.api import router as catalog_router
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
+from finance.api import router as finance_router
 from monitoring.api import router as monitoring_router
 from monitoring.import_api import router as import_router
 from people.api import router as people_router
@@ -43,6 +44,7 @@ api.add_router("", enrollment_router)
 api.add_router("", people_router)
 api.add_router("", monitoring_router)
 api.add_router("", import_router)
+api.add_router("", finance_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
 

@@ -19,7 +19,9 @@ urlpatterns = [
     path("office/campaigns/", include("enrollment.campaign_urls")),
     path("office/monitoring/", include("monitoring.urls")),
     path("office/registry/", include("people.office_urls")),
+    path("office/finance/", include("finance.office_urls")),
     path("office/", include("catalog.office_urls")),
+    path("family/finance/", include("finance.family_urls")),
     path("family/", include("enrollment.urls")),
     path("", include("catalog.urls")),
 ]

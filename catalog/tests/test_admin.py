@@ -15,10 +15,15 @@ from catalog.models import Group, GroupFinancing, ModerationStatus, Program, Sch
 from core.models import AuditEvent
 from core.testing import make_program
 from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
+from finance.models import CertificateGroup, FinancingPeriod
 from monitoring.models import ImportBatch
 from people.models import ChildMerge, MatchCandidate
 
-PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment", "monitoring"}
+PROJECT_APPS = {"core", "accounts", "territory", "catalog", "people", "enrollment", "monitoring", "finance"}
+# Finance: everything but the payer's settings (periods, certificate groups) changes through its services.
+FINANCE_READ_ONLY = {
+    m for m in apps.get_app_config("finance").get_models() if m not in (FinancingPeriod, CertificateGroup)
+}
 READ_ONLY = {
     AuditEvent,
     ApiToken,
@@ -34,6 +39,7 @@ READ_ONLY = {
     MatchCandidate,
     ChildMerge,
     ImportBatch,
+    *FINANCE_READ_ONLY,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
 

@@ -13,3 +13,13 @@ def ru_plural(number: int, forms: str) -> str:
     if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
         return few
     return many
+
+
+@register.filter
+def rub(kopecks: int | str | None) -> str:
+    """Kopecks as roubles: 2700000 → «27 000,00 ₽» (narrow no-break spaces between thousands)."""
+    if kopecks is None or kopecks == "":
+        return ""
+    whole, cents = divmod(abs(int(kopecks)), 100)
+    sign = "−" if int(kopecks) < 0 else ""
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{cents:02d}\u00a0₽"

@@ -15,6 +15,8 @@ from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
 from enrollment.models import Application, ApplicationSource, Campaign
 from enrollment.models import ApplicationStatus as S
+from finance.models import Contract
+from finance.reconcile import reconcile
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
 
@@ -59,6 +61,7 @@ def test_sizes_are_as_asked_and_registration_numbers_valid():
         assert len(inn) == (12 if kind == OrganizationKind.ENTREPRENEUR else 10)
     assert "admin@demo.opora" in output and DEMO_PASSWORD in output
     assert AuditEvent.objects.filter(action="demo.loaded").count() == 1
+    assert Contract.objects.exists() and reconcile() == []  # the financing demo, its ledger balanced
 
 
 def test_catalog_is_searchable_and_consistent():
@@ -92,7 +95,12 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert family.children.count() == 2
     # The demo organization's queue shows decisions made through the real actions.
     queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)
-    assert queue.exists() and queue.count() == Application.objects.filter(source=ApplicationSource.NAVIGATOR).count()
+    assert queue.exists()
+    # Other organizations' navigator applications are only those of the financing demo's contracts.
+    elsewhere = Application.objects.filter(source=ApplicationSource.NAVIGATOR).exclude(
+        program__organization=operator_org
+    )
+    assert not elsewhere.filter(contracts__isnull=True).exists()
     assert {S.NEW, S.INVITED, S.ENROLLED} <= set(queue.values_list("status", flat=True))
     assert all(a.events.exists() for a in queue)
     campaign = Campaign.objects.get()  # another organization of the capital recruits by preferences

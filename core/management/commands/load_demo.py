@@ -19,6 +19,7 @@ from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_s
 from catalog.services import refresh_program_groups
 from core import audit
 from enrollment.demo import create_applications, create_campaign
+from finance.demo import create_finance
 from monitoring.demo import create_duplicates, create_registry, create_targets
 from people.demo import NameMaker, create_families
 from territory.demo import MAX_MUNICIPALITIES, DemoRandom, create_territory
@@ -37,7 +38,7 @@ def delete_demo_data() -> None:
     Role assignments go too: they point into the territory and the catalog being emptied."""
     tables = [
         model._meta.db_table
-        for label in ("territory", "catalog", "people", "enrollment", "monitoring")
+        for label in ("territory", "catalog", "people", "enrollment", "monitoring", "finance")
         for model in apps.get_app_config(label).get_models(include_auto_created=True)
         if model not in KEPT_MODELS
     ]
@@ -160,6 +161,13 @@ class Command(BaseCommand):
         )
         merged, queued = create_duplicates(rng, accounts[Role.ORGANIZATION_OPERATOR].user, DUPLICATES)
         self.step(f"Повторно внесённые дети: объединено {merged}, на проверке у оператора {queued}", started)
+        finance = create_finance(rng, today, featured, {r: a.user for r, a in accounts.items()}, families.children)
+        self.step(
+            f"Финансирование: периодов {finance.periods}, исполнителей {finance.providers}, сертифицированных "
+            f"программ {finance.certified}, сертификатов {sum(finance.certificates.values())}, "
+            f"договоров {sum(finance.contracts.values())}, закрыто месяцев {finance.closed_months}",
+            started,
+        )
         refresh_program_groups()
         refresh_search_documents()
         words = rebuild_search_terms()

@@ -1,0 +1,250 @@
+"""Personified financing in the admin.
+
+The payer's settings (financing periods with their certificate groups) are edited here. Everything
+else changes only through the finance services, so that the ledger, the caps and the histories
+follow: certificates, contracts, registers and invoices are shown read-only, and the ledger
+(accounts, operations, postings) is append-only — nobody adds, changes or deletes a row.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from core.admin import ReadOnlyAdmin
+from finance.models import (
+    Account,
+    Agreement,
+    Certificate,
+    CertificateEvent,
+    CertificateGroup,
+    Certification,
+    Completeness,
+    Contract,
+    ContractEvent,
+    FinancingPeriod,
+    Invoice,
+    MonthClose,
+    Operation,
+    Posting,
+    ProgramModule,
+    Provider,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class CertificateGroupInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = CertificateGroup
+    extra = 0
+    fields = (
+        "name",
+        "age_from",
+        "age_to",
+        "nominal_kind",
+        "nominal",
+        "weekly_hours",
+        "significant_extra_hours",
+        "max_certificates",
+        "max_nominal_total",
+        "funded_count",
+        "funded_total",
+    )
+    readonly_fields = ("funded_count", "funded_total")
+
+
+@admin.register(FinancingPeriod)
+class FinancingPeriodAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """The payer's rules for a period; its certificate groups set the nominals and the caps."""
+
+    list_display = ("name", "municipality", "starts_on", "ends_on", "downgrade_after_days")
+    list_filter = ("municipality",)
+    search_fields = ("name", "municipality__name", "municipality__oktmo")
+    list_select_related = ("municipality",)
+    inlines = [CertificateGroupInline]
+
+
+@admin.register(CertificateGroup)
+class CertificateGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "name",
+        "period",
+        "age_from",
+        "age_to",
+        "nominal_kind",
+        "nominal",
+        "max_certificates",
+        "funded_count",
+        "funded_total",
+    )
+    list_filter = ("nominal_kind", "period__municipality")
+    search_fields = ("name", "period__name", "period__municipality__name")
+    list_select_related = ("period__municipality",)
+    readonly_fields = ("funded_count", "funded_total")
+
+
+class CertificateEventInline(ReadOnlyInline):
+    model = CertificateEvent
+    fields = ("created_at", "actor", "from_status", "to_status", "reason")
+    readonly_fields = fields
+
+
+@admin.register(Certificate)
+class CertificateAdmin(ReadOnlyAdmin):
+    """Issued, switched to ПФ and back only through finance.certificates."""
+
+    list_display = ("code", "number", "child", "municipality", "status", "group", "issued_on", "valid_until")
+    list_filter = ("status", "municipality")
+    search_fields = ("code", "number", "child__last_name", "child__first_name")
+    list_select_related = ("child", "municipality", "group__period")
+    raw_id_fields = ("child", "requested_by", "confirmed_by", "group")
+    inlines = [CertificateEventInline]
+
+
+@admin.register(CertificateEvent)
+class CertificateEventAdmin(ReadOnlyAdmin):
+    list_display = ("certificate", "created_at", "actor", "from_status", "to_status")
+    list_filter = ("to_status",)
+    search_fields = ("certificate__code", "certificate__number")
+    list_select_related = ("certificate", "actor")
+
+
+@admin.register(Provider)
+class ProviderAdmin(ReadOnlyAdmin):
+    """The register of providers: organizations enter it through finance.registers."""
+
+    list_display = ("organization", "status", "included_on", "bank_account", "bik")
+    list_filter = ("status", "organization__municipality")
+    search_fields = ("organization__short_name", "organization__inn", "organization__code")
+    list_select_related = ("organization",)
+
+
+@admin.register(Agreement)
+class AgreementAdmin(ReadOnlyAdmin):
+    list_display = ("number", "provider", "period", "signed_on", "is_active")
+    list_filter = ("is_active", "period__municipality")
+    search_fields = ("number", "provider__organization__short_name")
+    list_select_related = ("provider__organization", "period__municipality")
+
+
+class ProgramModuleInline(ReadOnlyInline):
+    model = ProgramModule
+    fields = ("order", "name", "months", "hours", "weekly_hours", "price")
+    readonly_fields = fields
+
+
+@admin.register(Certification)
+class CertificationAdmin(ReadOnlyAdmin):
+    """The register of certified programs: submitted and decided through finance.registers."""
+
+    list_display = ("program", "status", "hourly_cost", "decided_at", "updated_at")
+    list_filter = ("status", "program__municipality")
+    search_fields = ("program__title", "program__code")
+    list_select_related = ("program",)
+    raw_id_fields = ("program", "submitted_by", "decided_by")
+    inlines = [ProgramModuleInline]
+
+
+@admin.register(ProgramModule)
+class ProgramModuleAdmin(ReadOnlyAdmin):
+    list_display = ("certification", "order", "name", "months", "hours", "weekly_hours", "price")
+    search_fields = ("name", "certification__program__title", "certification__program__code")
+    list_filter = ("certification__status",)
+    list_select_related = ("certification__program",)
+
+
+class ContractEventInline(ReadOnlyInline):
+    model = ContractEvent
+    fields = ("created_at", "actor", "from_status", "to_status", "reason")
+    readonly_fields = fields
+
+
+@admin.register(Contract)
+class ContractAdmin(ReadOnlyAdmin):
+    """Statuses and money change only through finance.contracts and the monthly close."""
+
+    list_display = ("code", "certificate", "group", "provider", "status", "starts_on", "ends_on", "total_cost")
+    list_filter = ("status", "payment_order", "period__municipality")
+    search_fields = ("code", "certificate__number", "certificate__child__last_name", "group__code")
+    list_select_related = ("certificate", "group", "provider__organization")
+    raw_id_fields = ("certificate", "application", "group", "provider", "period", "module", "created_by")
+    inlines = [ContractEventInline]
+
+
+@admin.register(ContractEvent)
+class ContractEventAdmin(ReadOnlyAdmin):
+    list_display = ("contract", "created_at", "actor", "from_status", "to_status")
+    list_filter = ("to_status",)
+    search_fields = ("contract__code",)
+    list_select_related = ("contract", "actor")
+
+
+@admin.register(Account)
+class AccountAdmin(ReadOnlyAdmin):
+    """Balances are a cache of the postings, moved only by the ledger."""
+
+    list_display = ("pk", "kind", "period", "certificate", "contract", "provider", "balance")
+    list_filter = ("kind", "period__municipality")
+    search_fields = ("certificate__number", "contract__code", "provider__organization__short_name")
+    list_select_related = ("period", "certificate", "contract", "provider__organization")
+    raw_id_fields = ("period", "certificate", "contract", "provider")
+
+
+class PostingInline(ReadOnlyInline):
+    model = Posting
+    fields = ("debit", "credit", "amount")
+    readonly_fields = fields
+
+
+@admin.register(Operation)
+class OperationAdmin(ReadOnlyAdmin):
+    """The ledger is append-only: an operation is never changed or deleted, a mistake gets a new one."""
+
+    list_display = ("key", "kind", "period", "certificate", "contract", "month", "created_at", "actor")
+    list_filter = ("kind", "period__municipality")
+    search_fields = ("=key", "memo", "contract__code", "certificate__number")
+    list_select_related = ("period", "certificate", "contract", "actor")
+    raw_id_fields = ("actor", "period", "certificate", "contract")
+    inlines = [PostingInline]
+
+
+@admin.register(Posting)
+class PostingAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "operation", "debit", "credit", "amount")
+    list_filter = ("operation__kind",)
+    search_fields = ("=operation__key",)
+    list_select_related = ("operation", "debit", "credit")
+    raw_id_fields = ("operation", "debit", "credit")
+
+
+@admin.register(MonthClose)
+class MonthCloseAdmin(ReadOnlyAdmin):
+    list_display = ("period", "month", "runs", "contracts_charged", "charged_total", "released_total", "closed_at")
+    list_filter = ("period__municipality",)
+    search_fields = ("period__name", "period__municipality__name")
+    list_select_related = ("period__municipality",)
+
+
+@admin.register(Completeness)
+class CompletenessAdmin(ReadOnlyAdmin):
+    list_display = ("group", "month", "percent", "reported_by", "reported_at")
+    list_filter = ("month",)
+    search_fields = ("group__code", "group__name")
+    list_select_related = ("group", "reported_by")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ("code", "provider", "period", "month", "kind", "amount", "status", "paid_at")
+    list_filter = ("kind", "status", "period__municipality")
+    search_fields = ("code", "provider__organization__short_name")
+    list_select_related = ("provider__organization", "period")
