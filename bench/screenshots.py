@@ -52,6 +52,9 @@ def main() -> None:
         sign_in(family, "family@demo.opora")
         family.goto(BASE + "/family/")
         shot(family, "family-cabinet", full_page=True)
+        family.locator("a[href*='/certificate/']").first.click()
+        family.wait_for_load_state()
+        shot(family, "family-certificate", full_page=True)
         phone = browser.new_page(viewport=PHONE, locale="ru-RU", is_mobile=True)
         phone.goto(BASE + "/programs/?q=футбол&age=9")
         shot(phone, "phone-results")
@@ -63,6 +66,8 @@ def main() -> None:
         sign_in(office, "municipal@demo.opora")
         office.goto(BASE + "/office/registry/duplicates/")
         shot(office, "registry-duplicates")
+        office.goto(BASE + "/office/finance/reports/")
+        shot(office, "finance-reports", full_page=True)
         browser.close()
 
 
