@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -130,6 +131,18 @@ class CertificateGroup(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.period.name})"
 
+    def clean(self) -> None:
+        """The nominal of a group that has funded certificates stays as it was: the ledger and the
+        caps counted them at that nominal (a new period gets a new group)."""
+        if self.pk is None:
+            return
+        before = CertificateGroup.objects.filter(pk=self.pk).values(*NOMINAL_FIELDS).first()
+        if before and self.funded_count and any(before[f] != getattr(self, f) for f in NOMINAL_FIELDS):
+            raise ValidationError(
+                f"По группе уже выданы сертификаты ПФ ({self.funded_count}): номинал менять нельзя. "
+                "Создайте новую группу или новый период."
+            )
+
     @property
     def nominal_value(self) -> Decimal:
         """What one certificate takes from the caps: roubles or weekly hours."""
@@ -138,6 +151,9 @@ class CertificateGroup(TimestampedModel):
             if self.nominal_kind == NominalKind.RUBLES
             else self.weekly_hours + self.significant_extra_hours
         )
+
+
+NOMINAL_FIELDS = ("nominal_kind", "nominal", "weekly_hours", "significant_extra_hours")
 
 
 class CertificateStatus(models.TextChoices):

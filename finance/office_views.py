@@ -24,12 +24,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core import scope
+from core.templatetags.opora import amount
 from core.xlsx import table_workbook, xlsx_response
 from finance import certificates, closing, contracts, registers, reports
 from finance.forms import (
@@ -72,9 +72,9 @@ from finance.pdf import contract_pdf
 HOME = "office_finance:home"
 
 
-def money(amount: int) -> str:
-    """Kopecks as roubles with two decimals, grouped the Russian way: «27 000,00»."""
-    return number_format(rubles(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
+def money(kopecks: int) -> str:
+    """Kopecks as roubles with two decimals for a column headed «₽»: «27 000,00»."""
+    return amount(kopecks)
 
 
 def _office(request: HttpRequest) -> None:

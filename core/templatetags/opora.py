@@ -20,6 +20,11 @@ def rub(kopecks: int | str | None) -> str:
     """Kopecks as roubles: 2700000 → «27 000,00 ₽» (narrow no-break spaces between thousands)."""
     if kopecks is None or kopecks == "":
         return ""
+    return f"{amount(kopecks)}\u00a0₽"
+
+
+def amount(kopecks: int | str) -> str:
+    """Kopecks as a number of roubles for a column headed «₽»: 2700000 → «27 000,00»."""
     whole, cents = divmod(abs(int(kopecks)), 100)
     sign = "−" if int(kopecks) < 0 else ""
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{cents:02d}\u00a0₽"
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{cents:02d}"

@@ -43,3 +43,26 @@ def test_a_period_opens_with_its_certificate_groups_inline(client, personas, per
     response = client.get(reverse("admin:finance_financingperiod_change", args=[period.pk]))
     assert response.status_code == 200
     assert cert_group.name in response.content.decode()
+
+
+def test_the_nominal_of_a_funded_group_cannot_change(personas, offer, cert_group):
+    from decimal import Decimal
+
+    from django.core.exceptions import ValidationError
+
+    from finance import contracts
+    from finance.testing import enrolled, issued_certificate
+
+    cert_group.nominal = Decimal(25000)
+    cert_group.full_clean()  # nothing funded yet: allowed
+    cert_group.save()
+    certificate = issued_certificate(personas.family, personas.municipal_x)
+    application = enrolled(personas.family, personas.operator_a, certificate, offer.group)
+    contracts.request_contract(personas.family, application, accept_copayment=True)
+    cert_group.refresh_from_db()
+    cert_group.nominal = Decimal(40000)
+    with pytest.raises(ValidationError, match="номинал менять нельзя"):
+        cert_group.full_clean()
+    cert_group.refresh_from_db()
+    cert_group.max_certificates = 5  # the caps may still change
+    cert_group.full_clean()

@@ -176,14 +176,14 @@ def test_provider_confirms_a_contract_the_territory_only_reads_it(personas, offe
         assert signed_in(outsider).post(confirm, {"payment_order": "full"}).status_code == 404
     territory = signed_in(personas.municipal_x)
     page = territory.get(detail)
-    assert page.status_code == 200 and "27\xa0000,00" in page.content.decode()
+    assert page.status_code == 200 and "27\u202f000,00" in page.content.decode()
     assert "Подтвердить договор" not in page.content.decode()
     assert territory.post(confirm, {"payment_order": "full"}).status_code == 403
     assert signed_in(personas.regional).post(confirm, {"payment_order": "full"}).status_code == 403
 
     provider = signed_in(personas.operator_a)
     listing = provider.get(reverse("office_finance:contracts"), {"status": "created"}).content.decode()
-    assert contract.code in listing and "27\xa0000,00" in listing
+    assert contract.code in listing and "27\u202f000,00" in listing
     assert contract.code not in provider.get(reverse("office_finance:contracts"), {"status": "active"}).content.decode()
     assert contract.code in territory.get(reverse("office_finance:contracts")).content.decode()
     assert (
@@ -242,12 +242,12 @@ def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer,
 
     territory = signed_in(personas.municipal_x)
     response = territory.post(close, {"month": september}, follow=True)
-    assert "списано 3\xa0000,00 ₽ по 1 дог." in said(response)
+    assert "списано 3\u202f000,00 ₽ по 1 дог." in said(response)
     assert MonthClose.objects.get(period=period).charged_total == 300_000
     territory.post(close, {"month": september})  # again: nothing more is charged
     assert MonthClose.objects.get(period=period).charged_total == 300_000
     html = territory.get(page_url).content.decode()
-    assert "3\xa0000,00" in html and ">2</td>" in html  # two runs
+    assert "3\u202f000,00" in html and ">2</td>" in html  # two runs
 
     provider.post(issue, {"provider": offer.provider.pk, "month": september, "kind": "final"})
     final = Invoice.objects.get(kind=InvoiceKind.FINAL)
@@ -291,7 +291,7 @@ def test_reports_add_up_and_download_as_xlsx(personas, offer, period):
     url = reverse("office_finance:reports")
     territory = signed_in(personas.municipal_x)
     html = territory.get(url).content.decode()
-    assert "Итого" in html and "24\xa0000,00" in html
+    assert "Итого" in html and "24\u202f000,00" in html
 
     rows = workbook_rows(territory.get(url, {"table": "municipality"}))
     energy = next(r for r in rows if r[0] == "Энск")
