@@ -21,6 +21,7 @@ from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.utils import timezone
 
 from core import audit, scope
+from core.money import rub
 from enrollment.models import Attendance, Lesson
 from finance import contracts, ledger
 from finance.models import (
@@ -41,7 +42,6 @@ from finance.models import (
     Posting,
     Provider,
     first_day,
-    rubles,
 )
 
 CHUNK = 2000
@@ -292,7 +292,7 @@ def issue_invoice(
             amount = ceiling if amount is None else amount
             if not 0 < amount <= ceiling:
                 raise ValidationError(
-                    {"amount": f"Аванс — не больше 80 % суммы месяца по договорам: до {rubles(ceiling)} ₽."}
+                    {"amount": f"Аванс — не больше 80 % суммы месяца по договорам: до {rub(ceiling)}."}
                 )
         elif kind == InvoiceKind.FINAL:
             if not closed:

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from catalog.models import FundingSource, Group, GroupFinancing
 from core import audit, scope
+from core.money import rub
 from enrollment.models import Application, ApplicationStatus
 from finance import certificates, ledger
 from finance.models import (
@@ -47,7 +48,6 @@ from finance.models import (
     ProviderStatus,
     first_day,
     kopecks,
-    rubles,
 )
 
 CS = ContractStatus
@@ -105,9 +105,9 @@ class Quote:
     def copayment_message(self) -> str:
         first, other = self.family_split
         return (
-            f"Сертификат покрывает {rubles(self.certificate_total)} ₽ из {rubles(self.total_cost)} ₽. "
-            f"Доплата семьи — {rubles(self.family_total)} ₽: {rubles(first)} ₽ за первый месяц"
-            + (f" и по {rubles(other)} ₽ за остальные {self.months - 1} мес." if self.months > 1 else ".")
+            f"Сертификат покрывает {rub(self.certificate_total)} из {rub(self.total_cost)}. "
+            f"Доплата семьи — {rub(self.family_total)}: {rub(first)} за первый месяц"
+            + (f" и по {rub(other)} за остальные {self.months - 1} мес." if self.months > 1 else ".")
         )
 
 
@@ -233,7 +233,7 @@ def request_contract(actor: Any, application: Application, *, accept_copayment: 
         if offer.certificate_total <= 0:
             raise ValidationError(
                 "Средств сертификата не осталось: оплатить обучение сертификатом нельзя. "
-                f"Полная стоимость — {rubles(offer.total_cost)} ₽."
+                f"Полная стоимость — {rub(offer.total_cost)}."
             )
         if offer.family_total > 0 and not accept_copayment:
             raise ValidationError(

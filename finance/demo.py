@@ -300,6 +300,7 @@ def create_finance(
                         for g in offer.groups
                         if seats[g.pk] < min(CONTRACTS_PER_GROUP, g.capacity - g.seats_taken)
                         and _open(g, clock.now)
+                        and g.end_date > today  # some contracts are requested today
                         and _fits(child, offer.program, g, day, today)
                     ),
                     None,

@@ -28,8 +28,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
+from core import money as money_format
 from core import scope
-from core.templatetags.opora import amount
 from core.xlsx import table_workbook, xlsx_response
 from finance import certificates, closing, contracts, registers, reports
 from finance.forms import (
@@ -74,7 +74,7 @@ HOME = "office_finance:home"
 
 def money(kopecks: int) -> str:
     """Kopecks as roubles with two decimals for a column headed «₽»: «27 000,00»."""
-    return amount(kopecks)
+    return money_format.amount(kopecks)
 
 
 def _office(request: HttpRequest) -> None:

@@ -1,5 +1,7 @@
 from django import template
 
+from core import money
+
 register = template.Library()
 
 
@@ -17,14 +19,7 @@ def ru_plural(number: int, forms: str) -> str:
 
 @register.filter
 def rub(kopecks: int | str | None) -> str:
-    """Kopecks as roubles: 2700000 → «27 000,00 ₽» (narrow no-break spaces between thousands)."""
+    """Kopecks as roubles: 2700000 → «27 000,00 ₽»."""
     if kopecks is None or kopecks == "":
         return ""
-    return f"{amount(kopecks)}\u00a0₽"
-
-
-def amount(kopecks: int | str) -> str:
-    """Kopecks as a number of roubles for a column headed «₽»: 2700000 → «27 000,00»."""
-    whole, cents = divmod(abs(int(kopecks)), 100)
-    sign = "−" if int(kopecks) < 0 else ""
-    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{cents:02d}"
+    return money.rub(kopecks)

@@ -133,7 +133,7 @@ def test_a_short_balance_is_refused_with_the_copayment_explained_until_the_famil
     payload = {"application": str(application.uuid)}
     refused = post(client, "/contracts", personas.family, payload)
     assert refused.status_code == 422
-    assert "Доплата семьи — 9000.00 ₽" in messages(refused)
+    assert "Доплата семьи — 9\u202f000,00\u00a0₽" in messages(refused)
     assert not Contract.objects.exists()
     assert Certificate.objects.get().status == CertificateStatus.ACCOUNTING
 

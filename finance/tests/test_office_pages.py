@@ -235,7 +235,7 @@ def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer,
     # The advance before the close: at most 80 % of the month's 3 000 ₽.
     issue = reverse("office_finance:invoice_issue", args=[period.pk])
     invoice_form = {"provider": offer.provider.pk, "month": september, "kind": "advance", "amount": "2500"}
-    assert "до 2400.00 ₽" in said(provider.post(issue, invoice_form, follow=True))
+    assert "до 2\u202f400,00\u00a0₽" in said(provider.post(issue, invoice_form, follow=True))
     provider.post(issue, {**invoice_form, "amount": ""})
     advance = Invoice.objects.get(kind=InvoiceKind.ADVANCE)
     assert advance.amount == 240_000

@@ -1,0 +1,14 @@
+"""Money as people read it: kopecks written as roubles the Russian way."""
+
+
+def amount(kopecks: int | str) -> str:
+    """Kopecks as a number of roubles for a column headed «₽»: 2700000 → «27 000,00»
+    (narrow no-break spaces between thousands)."""
+    whole, cents = divmod(abs(int(kopecks)), 100)
+    sign = "−" if int(kopecks) < 0 else ""
+    return f"{sign}{whole:,}".replace(",", "\u202f") + f",{cents:02d}"
+
+
+def rub(kopecks: int | str) -> str:
+    """Kopecks as roubles with the sign: 2700000 → «27 000,00 ₽»."""
+    return f"{amount(kopecks)}\u00a0₽"
