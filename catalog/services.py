@@ -256,13 +256,25 @@ def refresh_program_groups(program_ids: Iterable[int] | None = None) -> None:
         _refresh_programs(Program.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK]))
 
 
-def _refresh_programs(programs: QuerySet[Program]) -> None:
+def refresh_open_seats(program_id: int) -> None:
+    """Recount one program's free seats after seats moved (its timetable did not change)."""
+    Program.objects.filter(pk=program_id).update(open_seats=Coalesce(Subquery(_free_seats()), 0))
+
+
+def _free_seats() -> QuerySet[Group]:
+    """The free seats of the program (OuterRef) over its groups open for enrollment."""
     now = timezone.now()
-    current = Group.objects.filter(program=OuterRef("pk"), is_active=True, end_date__gte=timezone.localdate())
-    enrolling = current.filter(Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now), is_locked=False)
-    free_seats = (
-        enrolling.order_by().values("program").annotate(seats=Sum(F("capacity") - F("seats_taken"))).values("seats")
+    enrolling = Group.objects.filter(
+        Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now),
+        program=OuterRef("pk"),
+        is_active=True,
+        end_date__gte=timezone.localdate(),
+        is_locked=False,
     )
+    return enrolling.order_by().values("program").annotate(seats=Sum(F("capacity") - F("seats_taken"))).values("seats")
+
+
+def _refresh_programs(programs: QuerySet[Program]) -> None:
     slots = ScheduleSlot.objects.filter(
         group__program=OuterRef("pk"), group__is_active=True, group__end_date__gte=timezone.localdate()
     )
@@ -270,4 +282,4 @@ def _refresh_programs(programs: QuerySet[Program]) -> None:
         (Case(When(Exists(slots.filter(weekday=day)), then=Value(1 << day)), default=Value(0)) for day in range(7)),
         start=Value(0),
     )
-    programs.update(open_seats=Coalesce(Subquery(free_seats), 0), weekdays_mask=mask)
+    programs.update(open_seats=Coalesce(Subquery(_free_seats()), 0), weekdays_mask=mask)

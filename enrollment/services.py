@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from catalog import search
 from catalog.models import Group, ModerationStatus, Program
-from catalog.services import refresh_program_groups
+from catalog.services import refresh_open_seats
 from core import audit, scope
 from enrollment.models import (
     ACTIVE_STATUSES,
@@ -432,7 +432,7 @@ def _release_seat(group_id: int) -> None:
 def _seats_changed(program_id: int) -> None:
     """Recount the program's free seats for the Navigator after commit: a display figure, so it
     need not hold the program's row lock inside every seat transaction on enrollment day."""
-    transaction.on_commit(lambda: refresh_program_groups([program_id]))
+    transaction.on_commit(lambda: refresh_open_seats(program_id))
     search.bump_catalog_version()
 
 
