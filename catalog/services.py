@@ -261,7 +261,7 @@ def refresh_open_seats(program_id: int) -> None:
     Program.objects.filter(pk=program_id).update(open_seats=Coalesce(Subquery(_free_seats()), 0))
 
 
-def _free_seats() -> QuerySet[Group]:
+def _free_seats() -> QuerySet[Any, dict[str, Any]]:
     """The free seats of the program (OuterRef) over its groups open for enrollment."""
     now = timezone.now()
     enrolling = Group.objects.filter(
