@@ -426,3 +426,23 @@ def test_reports_add_up_from_the_ledger(personas, offer, period, clock):
     assert program.name == offer.program.title
     (counts,) = reports.certificate_counts(periods)
     assert (counts.issued, counts.financing, counts.used) == (2, 2, 2)
+
+
+@pytest.mark.parametrize("kind", [NominalKind.RUBLES, NominalKind.HOURS])
+def test_preview_quotes_the_nominal_a_certificate_would_get_and_changes_nothing(
+    personas, period, offer, cert_group, kind
+):
+    cert_group.nominal_kind = kind
+    cert_group.weekly_hours = Decimal(2)
+    cert_group.save()
+    certificate = issued_certificate(personas.family, personas.municipal_x)
+    enrolled(personas.family, personas.operator_a, certificate, offer.group)
+    preview = contracts.preview(certificate, offer.group, date(2026, 9, 1))
+    expected = 1_350_000 if kind == NominalKind.HOURS else 2_700_000  # 2 of 4 weekly hours, or the money
+    assert (preview.certificate_total, preview.family_total) == (expected, 2_700_000 - expected)
+    certificate.refresh_from_db()
+    assert certificate.status == CertificateStatus.ACCOUNTING
+    assert not Operation.objects.exists()
+    # The request gets exactly what the preview showed.
+    contract = contracts.request_contract(personas.family, certificate.child.applications.get(), accept_copayment=True)
+    assert (contract.certificate_total, contract.family_total) == (preview.certificate_total, preview.family_total)
