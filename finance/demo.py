@@ -348,15 +348,18 @@ def create_finance(
     own_groups = Contract.objects.filter(provider__organization=featured).values_list("group_id", flat=True)
     if months and own_groups:
         closing.report_completeness(operator, next(iter(sorted(own_groups))), months[-1], 90)
+    closed: set[int] = set()
     for period in periods.values():
         if not Contract.objects.filter(period=period).exists():
             continue
         for month in months:
             closing.close_month(moderator(period.municipality_id), period, month)
             result.closed_months += 1
+        closed.add(period.pk)
     payee = Provider.objects.filter(organization=featured).first()
     own_period = periods[featured.municipality_id]
-    if payee is not None:
+    # Invoices for the months closed; a demo where no contract fell to the organization has none.
+    if payee is not None and own_period.pk in closed:
         for number, month in enumerate(months):
             invoice = closing.issue_invoice(operator, payee, own_period, month, InvoiceKind.FINAL)
             result.invoices += 1
