@@ -14,12 +14,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from accounts.api_auth import token_auth
 from catalog.api import OneOf
@@ -31,8 +31,6 @@ from enrollment.models import Application
 from finance import certificates, closing, contracts, registers, reports
 from finance.models import (
     LIVE_CONTRACT,
-    Account,
-    AccountKind,
     Agreement,
     Certificate,
     CertificateEvent,
@@ -46,9 +44,7 @@ from finance.models import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
-    OperationKind,
     PaymentOrder,
-    Posting,
     Provider,
     ProviderStatus,
     first_day,
@@ -70,9 +66,15 @@ def _described(choices: list[tuple[str, str]]) -> str:
 # --- Schemas: pieces ---------------------------------------------------------------------------
 
 
-class MoneyOut(Schema):
+class MoneyOut(BaseModel):  # plain pydantic: it is read from a number, not from an object
     kopecks: int = Field(description="Сумма в копейках")
     rubles: str = Field(description="Та же сумма в рублях, строкой с двумя знаками, например «30000.00»")
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_kopecks(cls, value: Any) -> Any:
+        """A money field of a schema is read from the model's kopecks as they are."""
+        return money(value) if isinstance(value, int) else value
 
 
 def money(amount: int) -> dict[str, Any]:
@@ -118,6 +120,16 @@ class CertificateOut(Schema):
         return CertificateStatus(certificate.status).label
 
 
+NO_MONEY = reports.CertificateMoney(nominal=0, balance=0, reserved=0, spent=0)
+
+
+def _held(certificate: Certificate) -> reports.CertificateMoney:
+    """The certificate's money, read once per answer."""
+    if not hasattr(certificate, "_held"):
+        certificate._held = reports.certificate_money(certificate) or NO_MONEY  # type: ignore[attr-defined]
+    return certificate._held  # type: ignore[attr-defined]
+
+
 class CertificateDetailOut(CertificateOut):
     """Сертификат с остатком, резервом по договорам, потраченным и историей."""
 
@@ -139,31 +151,16 @@ class CertificateDetailOut(CertificateOut):
         return certificate.group.period.name if certificate.group else None
 
     @staticmethod
-    def resolve_balance(certificate: Certificate) -> dict[str, Any]:
-        if certificate.group is None:
-            return money(0)
-        balance = (
-            Account.objects.filter(
-                kind=AccountKind.CERTIFICATE, period_id=certificate.group.period_id, certificate=certificate
-            )
-            .values_list("balance", flat=True)
-            .first()
-        )
-        return money(balance or 0)
+    def resolve_balance(certificate: Certificate) -> int:
+        return _held(certificate).balance
 
     @staticmethod
-    def resolve_reserved(certificate: Certificate) -> dict[str, Any]:
-        reserved = Account.objects.filter(kind=AccountKind.RESERVE, contract__certificate=certificate).aggregate(
-            total=Sum("balance")
-        )["total"]
-        return money(reserved or 0)
+    def resolve_reserved(certificate: Certificate) -> int:
+        return _held(certificate).reserved
 
     @staticmethod
-    def resolve_spent(certificate: Certificate) -> dict[str, Any]:
-        spent = Posting.objects.filter(
-            operation__kind=OperationKind.CHARGE, operation__certificate=certificate
-        ).aggregate(total=Sum("amount"))["total"]
-        return money(spent or 0)
+    def resolve_spent(certificate: Certificate) -> int:
+        return _held(certificate).spent
 
     @staticmethod
     def resolve_weekly_hours_left(certificate: Certificate) -> Decimal:
@@ -310,41 +307,12 @@ class ContractDetailOut(ContractOut):
     events: list[EventOut] = Field(description="История статусов")
 
     @staticmethod
-    def resolve_total_cost(contract: Contract) -> dict[str, Any]:
-        return money(contract.total_cost)
+    def resolve_reserved(contract: Contract) -> int:
+        return contract.reserve_account.balance
 
     @staticmethod
-    def resolve_certificate_total(contract: Contract) -> dict[str, Any]:
-        return money(contract.certificate_total)
-
-    @staticmethod
-    def resolve_certificate_first_month(contract: Contract) -> dict[str, Any]:
-        return money(contract.certificate_first_month)
-
-    @staticmethod
-    def resolve_certificate_other_month(contract: Contract) -> dict[str, Any]:
-        return money(contract.certificate_other_month)
-
-    @staticmethod
-    def resolve_family_total(contract: Contract) -> dict[str, Any]:
-        return money(contract.family_total)
-
-    @staticmethod
-    def resolve_family_first_month(contract: Contract) -> dict[str, Any]:
-        return money(contract.family_first_month)
-
-    @staticmethod
-    def resolve_family_other_month(contract: Contract) -> dict[str, Any]:
-        return money(contract.family_other_month)
-
-    @staticmethod
-    def resolve_reserved(contract: Contract) -> dict[str, Any]:
-        balance = Account.objects.filter(contract=contract).values_list("balance", flat=True).first()
-        return money(balance or 0)
-
-    @staticmethod
-    def resolve_charged(contract: Contract) -> dict[str, Any]:
-        return money(contracts.charged_total(contract))
+    def resolve_charged(contract: Contract) -> int:
+        return contracts.charged_total(contract)
 
 
 class QuoteOut(Schema):
@@ -454,14 +422,14 @@ def quote_contract(request: Any, query: Query[QuoteQuery]) -> dict[str, Any]:
         "starts_on": offer.starts_on,
         "ends_on": offer.ends_on,
         "months": offer.months,
-        "monthly_price": money(offer.monthly_price),
-        "total_cost": money(offer.total_cost),
-        "certificate_total": money(offer.certificate_total),
-        "certificate_first_month": money(cert_first),
-        "certificate_other_month": money(cert_other),
-        "family_total": money(offer.family_total),
-        "family_first_month": money(family_first),
-        "family_other_month": money(family_other),
+        "monthly_price": offer.monthly_price,
+        "total_cost": offer.total_cost,
+        "certificate_total": offer.certificate_total,
+        "certificate_first_month": cert_first,
+        "certificate_other_month": cert_other,
+        "family_total": offer.family_total,
+        "family_first_month": family_first,
+        "family_other_month": family_other,
         "copayment_message": offer.copayment_message() if offer.family_total > 0 else "",
     }
 
@@ -583,10 +551,6 @@ class InvoiceOut(Schema):
     @staticmethod
     def resolve_period(invoice: Invoice) -> int:
         return invoice.period_id
-
-    @staticmethod
-    def resolve_amount(invoice: Invoice) -> dict[str, Any]:
-        return money(invoice.amount)
 
 
 class InvoiceIn(Schema):
@@ -922,12 +886,12 @@ class MonthCloseOut(Schema):
         return int(record.period_id)
 
     @staticmethod
-    def resolve_charged(record: Any) -> dict[str, Any]:
-        return money(record.charged_total)
+    def resolve_charged(record: Any) -> int:
+        return int(record.charged_total)
 
     @staticmethod
-    def resolve_released(record: Any) -> dict[str, Any]:
-        return money(record.released_total)
+    def resolve_released(record: Any) -> int:
+        return int(record.released_total)
 
 
 REPORT_KINDS = [("municipality", "По муниципалитетам"), ("provider", "По исполнителям"), ("program", "По программам")]

@@ -5,13 +5,12 @@ The family sees only its own children's certificates and contracts: every object
 among those of the signed-in guardian and through the scope rules; anything else is 404.
 """
 
-from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,12 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from core import scope
 from enrollment.models import Application, ApplicationStatus
-from finance import certificates, contracts
+from finance import certificates, contracts, reports
 from finance.models import (
     LIVE_CONTRACT,
     PENDING_CONTRACT,
-    Account,
-    AccountKind,
     Certificate,
     CertificateStatus,
     Contract,
@@ -33,7 +30,6 @@ from finance.models import (
     NominalKind,
     OperationKind,
     Posting,
-    kopecks,
 )
 from finance.pdf import contract_pdf
 from people.models import Child
@@ -70,36 +66,6 @@ def _contract(request: HttpRequest, contract_uuid: Any) -> Contract:
         "module",
     )
     return scope.get_in_scope(queryset, request.user, "view", uuid=contract_uuid)
-
-
-@dataclass(frozen=True)
-class Money:
-    """A ПФ certificate's money in its period, in kopecks."""
-
-    nominal: int
-    balance: int
-    reserved: int
-    spent: int
-
-
-def certificate_money(certificate: Certificate) -> Money | None:
-    group = certificate.group
-    if certificate.status != CertificateStatus.FINANCING or group is None:
-        return None
-    period_id = group.period_id
-    balance = (
-        Account.objects.filter(kind=AccountKind.CERTIFICATE, period_id=period_id, certificate=certificate)
-        .values_list("balance", flat=True)
-        .first()
-    )
-    reserved = Account.objects.filter(
-        kind=AccountKind.RESERVE, period_id=period_id, contract__certificate=certificate
-    ).aggregate(total=Sum("balance"))["total"]
-    spent = Posting.objects.filter(
-        operation__kind=OperationKind.CHARGE, operation__period_id=period_id, operation__certificate=certificate
-    ).aggregate(total=Sum("amount"))["total"]
-    nominal = kopecks(group.nominal) if group.nominal_kind == NominalKind.RUBLES else 0
-    return Money(nominal=nominal, balance=balance or 0, reserved=reserved or 0, spent=spent or 0)
 
 
 @login_required
@@ -144,7 +110,7 @@ def certificate(request: HttpRequest, child_uuid: Any) -> HttpResponse:
         {
             "child": child,
             "certificate": cert,
-            "money": certificate_money(cert) if cert else None,
+            "money": reports.certificate_money(cert) if cert else None,
             "uses_hours": bool(cert and cert.group and cert.group.nominal_kind == NominalKind.HOURS),
             "events": list(cert.events.all()) if cert else [],
             "contracts": child_contracts,
@@ -212,7 +178,7 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def contract(request: HttpRequest, contract_uuid: Any) -> HttpResponse:
     current = _contract(request, contract_uuid)
-    reserve = Account.objects.filter(contract=current).values_list("balance", flat=True).first() or 0
+    reserve = current.reserve_account.balance
     charges = list(
         Posting.objects.filter(operation__contract=current, operation__kind=OperationKind.CHARGE)
         .select_related("operation")

@@ -49,7 +49,6 @@ from finance.forms import (
     period_months,
 )
 from finance.models import (
-    Account,
     Agreement,
     Certificate,
     CertificateStatus,
@@ -441,7 +440,7 @@ def contract_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
         code=code,
     )
-    reserve = Account.objects.filter(contract=contract).values_list("balance", flat=True).first() or 0
+    reserve = contract.reserve_account.balance
     amounts = [
         ("Стоимость обучения", contract.total_cost, None, None),
         (

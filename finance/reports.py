@@ -19,8 +19,10 @@ from finance.models import (
     Contract,
     ContractStatus,
     FinancingPeriod,
+    NominalKind,
     OperationKind,
     Posting,
+    kopecks,
 )
 
 
@@ -155,3 +157,35 @@ def totals(rows: Iterable[MoneyRow]) -> MoneyRow:
     for attribute, value in sums.items():
         setattr(total, attribute, value)
     return total
+
+
+@dataclass(frozen=True)
+class CertificateMoney:
+    """A ПФ certificate's money in its period, in kopecks."""
+
+    nominal: int
+    balance: int
+    reserved: int
+    spent: int
+
+
+def certificate_money(certificate: Certificate) -> CertificateMoney | None:
+    """A ПФ certificate's nominal, free balance, reserve under contracts and money spent in its
+    period (None for a certificate that holds no money)."""
+    group = certificate.group
+    if certificate.status != CertificateStatus.FINANCING or group is None:
+        return None
+    period_id = group.period_id
+    balance = (
+        Account.objects.filter(kind=AccountKind.CERTIFICATE, period_id=period_id, certificate=certificate)
+        .values_list("balance", flat=True)
+        .first()
+    )
+    reserved = Account.objects.filter(
+        kind=AccountKind.RESERVE, period_id=period_id, contract__certificate=certificate
+    ).aggregate(total=Sum("balance"))["total"]
+    spent = Posting.objects.filter(
+        operation__kind=OperationKind.CHARGE, operation__period_id=period_id, operation__certificate=certificate
+    ).aggregate(total=Sum("amount"))["total"]
+    nominal = kopecks(group.nominal) if group.nominal_kind == NominalKind.RUBLES else 0
+    return CertificateMoney(nominal=nominal, balance=balance or 0, reserved=reserved or 0, spent=spent or 0)
