@@ -1,5 +1,6 @@
 """What a signed-in person may reach, computed once per request from their role assignments."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,13 +47,22 @@ def principal_of(user: Any) -> Principal:
     cached = getattr(user, "_opora_principal", None)
     if cached is not None:
         return cached
+    assignments = RoleAssignment.objects.filter(user=user).values_list(
+        "role", "organization_id", "municipality_id", "region_id"
+    )
+    return remember_principal(user, assignments)
+
+
+def remember_principal(user: Any, assignments: Iterable[tuple[str, int | None, int | None, int | None]]) -> Principal:
+    """The principal of `user` from their role assignments (role, organization, municipality,
+    region), cached on the user: for a caller that has read them already."""
     by_role: dict[str, set[int]] = {}
     roles = set()
-    for a in RoleAssignment.objects.filter(user=user).only("role", "organization_id", "municipality_id", "region_id"):
-        roles.add(a.role)
-        scope_id = a.organization_id or a.municipality_id or a.region_id
+    for role, organization_id, municipality_id, region_id in assignments:
+        roles.add(role)
+        scope_id = organization_id or municipality_id or region_id
         if scope_id:
-            by_role.setdefault(a.role, set()).add(scope_id)
+            by_role.setdefault(role, set()).add(scope_id)
     principal = Principal(
         user_id=user.pk,
         is_authenticated=True,

@@ -11,9 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -26,7 +26,7 @@ from catalog.models import (
     Program,
     ScheduleSlot,
 )
-from core import audit
+from core import audit, rawsql
 
 S = ModerationStatus
 
@@ -257,21 +257,26 @@ def refresh_program_groups(program_ids: Iterable[int] | None = None) -> None:
 
 
 def refresh_open_seats(program_id: int) -> None:
-    """Recount one program's free seats after seats moved (its timetable did not change)."""
-    Program.objects.filter(pk=program_id).update(open_seats=Coalesce(Subquery(_free_seats()), 0))
+    """Recount one program's free seats after seats moved (its timetable did not change): a fixed
+    statement, since on enrollment day it follows every seat taken."""
+    sql, params = _free_seats()
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s", [*params, program_id])  # noqa: S608
 
 
-def _free_seats() -> QuerySet[Any, dict[str, Any]]:
-    """The free seats of the program (OuterRef) over its groups open for enrollment."""
+def _free_seats() -> tuple[str, list[Any]]:
+    """SQL for the free seats of the program being updated (catalog_program) over its groups open
+    for enrollment, and its parameters."""
     now = timezone.now()
-    enrolling = Group.objects.filter(
-        Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now),
-        program=OuterRef("pk"),
-        is_active=True,
-        end_date__gte=timezone.localdate(),
-        is_locked=False,
+    sql = (
+        "SELECT COALESCE(SUM(g.capacity - g.seats_taken), 0) FROM catalog_group g "
+        "WHERE g.program_id = catalog_program.id AND g.is_active AND NOT g.is_locked AND g.end_date >= %s "
+        "AND (g.enrollment_closes_at IS NULL OR g.enrollment_closes_at > %s)"
     )
-    return enrolling.order_by().values("program").annotate(seats=Sum(F("capacity") - F("seats_taken"))).values("seats")
+    return sql, [
+        rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now)),
+        rawsql.param(Group._meta.get_field("enrollment_closes_at"), now),
+    ]
 
 
 def _refresh_programs(programs: QuerySet[Program]) -> None:
@@ -282,4 +287,4 @@ def _refresh_programs(programs: QuerySet[Program]) -> None:
         (Case(When(Exists(slots.filter(weekday=day)), then=Value(1 << day)), default=Value(0)) for day in range(7)),
         start=Value(0),
     )
-    programs.update(open_seats=Coalesce(Subquery(_free_seats()), 0), weekdays_mask=mask)
+    programs.update(open_seats=RawSQL(*_free_seats()), weekdays_mask=mask)  # noqa: S611  (our fixed SQL)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import models, transaction
 
+from core.bulk import insert_objects
 from core.models import AuditEvent
 
 
@@ -28,7 +29,7 @@ def record(actor: Any, action: str, obj: models.Model, **data: Any) -> AuditEven
 
 def record_many(entries: Iterable[tuple[Any, str, models.Model, dict[str, Any]]]) -> list[AuditEvent]:
     """Several records in one statement, for a hot path that takes more than one step at once."""
-    return AuditEvent.objects.bulk_create([_event(*entry) for entry in entries])
+    return list(insert_objects([_event(*entry) for entry in entries]))
 
 
 def notify_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:

@@ -35,9 +35,13 @@ class PublicEntity(TimestampedModel):
         abstract = True
 
     def save(self, *args: object, **kwargs: object) -> None:
+        self.assign_code()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def assign_code(self) -> None:
+        """A new code unless the entity has one (`save` does it; so do inserts that bypass it)."""
         if not self.code:
             self.code = new_code(self.CODE_PREFIX)
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class AuditEvent(models.Model):

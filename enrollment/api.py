@@ -231,11 +231,8 @@ def create_application(
     """Подаёт законный представитель ребёнка. Новая заявка — 201; повтор с тем же ключом и теми же данными — 200
     и та же заявка."""
     user = request.auth
-    # Any child: applying for someone else's is refused by services.apply (403), not hidden.
-    child = _named(Child.objects.all(), "child", "Ребёнок не найден.", uuid=body.child)
-    program = _named(scope.restrict(Program.objects.all(), user), "program", "Программа не найдена.", code=body.program)
-    group = _group(user, body.group)
-    applied = services.apply_once(user, child, program, group, idempotency_key)
+    # Any child: applying for someone else's is refused by services (403), not hidden.
+    applied = services.apply_by_reference(user, body.child, body.program, body.group, idempotency_key)
     if not applied.created:
         return Status(200, _detail(user, applied.application.code))
     # The new application as the detail would read it: child, program, group and history are the

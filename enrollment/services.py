@@ -9,18 +9,21 @@ database's check constraint refuses a count above capacity whatever the code doe
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog import search
 from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_open_seats
-from core import audit, scope
+from core import audit, rawsql, scope
+from core.bulk import insert_objects
+from enrollment import intake
 from enrollment.models import (
     ACTIVE_STATUSES,
     SEAT_STATUSES,
@@ -71,21 +74,11 @@ def _is_guardian_of(user: Any, child: Child) -> bool:
     return child.guardians.filter(user=user).exists()
 
 
-def _current_groups(program: Program) -> list[Group]:
-    groups = list(program.groups.current().order_by("start_date", "pk"))
-    for g in groups:
-        g.program = program  # known: saves a query per group on its ages and in the history
-    return groups
-
-
 def campaign_of(program: Program, now: datetime) -> Campaign | None:
-    """The campaign that decides how this program takes applications now, if any."""
-    return (
-        Campaign.objects.filter(programs=program)
-        .filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
-        .order_by("opens_at")
-        .first()
-    )
+    """The campaign that decides how this program takes applications now, if any (the one
+    `intake.load` reads with an application)."""
+    subquery = RawSQL(intake.campaign_subquery("%s", "%s"), [program.pk, rawsql.param(Campaign.opens_at.field, now)])  # noqa: S611  (our fixed SQL; values are parameters)
+    return Campaign.objects.filter(pk=subquery).first()
 
 
 def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
@@ -103,52 +96,21 @@ def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
         raise ValidationError(f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»).")
 
 
-@dataclass(frozen=True)
-class _ApplicantFacts:
-    is_guardian: bool
-    applied_to_program: bool
-    in_work: int
-
-
-def _applicant_facts(actor: Any, child: Child, program: Program) -> _ApplicantFacts:
-    """In one statement: whether the actor is the child's guardian, whether the child has an active
-    application to the program, and how many of the child's applications are in work."""
-    if not (actor and actor.is_authenticated):
-        return _ApplicantFacts(False, False, 0)
-    active = Application.objects.filter(child=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-    in_work = active.exclude(status=S.ENROLLED).order_by().values("child").annotate(n=Count("pk")).values("n")
-    row = (
-        Child.objects.filter(pk=child.pk)
-        .annotate(
-            is_guardian=Exists(Child.guardians.through.objects.filter(child_id=OuterRef("pk"), guardian__user=actor)),
-            applied_to_program=Exists(active.filter(program=program)),
-            in_work=Coalesce(Subquery(in_work), 0),
-        )
-        .values_list("is_guardian", "applied_to_program", "in_work")
-        .first()
-    )
-    return _ApplicantFacts(False, False, 0) if row is None else _ApplicantFacts(*row)
-
-
 def _check_application(
-    child: Child, program: Program, group: Group | None, now: datetime, facts: _ApplicantFacts
-) -> tuple[Campaign | None, list[Group]]:
-    """The rules a new application must satisfy, each with a message for the family. Returns the
-    campaign the program takes applications through, if any, and the program's current groups."""
+    child: Child, program: Program, group: Group | None, now: datetime, request: intake.ApplicationRequest
+) -> None:
+    """The rules a new application must satisfy, each with a message for the family."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
-    campaign = campaign_of(program, now)
-    _check_campaign(campaign, now)
+    _check_campaign(request.campaign, now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
-    current = _current_groups(program)
-    open_groups = [g for g in current if g.enrollment_open(now)]
+    open_groups = [g for g in request.groups if g.enrollment_open(now)]
     if group is not None and group not in open_groups:
         raise ValidationError({"group": "Приём заявок в эту группу сейчас закрыт."})
     if not open_groups:
         raise ValidationError("Приём заявок на программу сейчас закрыт.")
-    # The program's own instance of the chosen group, whose program is known.
-    candidates = [open_groups[open_groups.index(group)]] if group is not None else open_groups
+    candidates = [group] if group is not None else open_groups
     fits = [g for g in candidates if g.ages[0] <= child.age_on(g.start_date) <= g.ages[1]]
     if not fits:
         age = child.age_on(candidates[0].start_date)
@@ -156,12 +118,11 @@ def _check_application(
             f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
             f"{program.age_from}–{program.age_to} лет."
         )
-    if facts.applied_to_program:
+    if request.applied_to_program:
         raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
-    if facts.in_work >= limit:
+    if request.in_work >= limit:
         raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
-    return campaign, current
 
 
 @dataclass(frozen=True)
@@ -181,17 +142,41 @@ def apply(actor: Any, child: Child, program: Program, group: Group | None, idemp
 
 
 def apply_once(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Applied:
-    """`apply`, telling whether the application is new. The key is looked up only when the request
-    cannot make a new application: every repeat of an existing key either fails a rule (the first
-    application is active) or hits the unique (applicant, key) constraint on insert."""
+    """`apply`, telling whether the application is new."""
+    # The caller has the program, so it may see it: a draft is refused by the rules, with the reason.
+    code = group.code if group else None
+    return apply_by_reference(actor, child.uuid, program.code, code, idempotency_key, program_seen=True)
+
+
+def apply_by_reference(
+    actor: Any,
+    child_uuid: UUID,
+    program_code: str,
+    group_code: str | None,
+    idempotency_key: str,
+    *,
+    program_seen: bool = False,
+) -> Applied:
+    """`apply_once` for a request that names the child by UUID and the program and group by code;
+    an unknown one, or a program outside the actor's scope, is an error on its field. Everything
+    the rules need is read in one statement (`intake.load`). The key is looked up only when the
+    request cannot make a new application: every repeat of an existing key either fails a rule
+    (the first application is active) or hits the unique (applicant, key) constraint on insert."""
     if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
     now = timezone.now()
+    request = intake.load(actor, child_uuid, program_code, now)
+    child, program = request.child, request.program
+    hidden = not program_seen and program is not None and program.status != ModerationStatus.PUBLISHED
+    if program is None or (hidden and not scope.can(actor, program, "view")):
+        raise ValidationError({"program": "Программа не найдена."})
+    if child is None:
+        raise ValidationError({"child": "Ребёнок не найден."})
+    group = _named_group(actor, request, group_code)
     try:
-        facts = _applicant_facts(actor, child, program)
-        if not facts.is_guardian:
+        if not request.is_guardian:
             raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
-        campaign, current = _check_application(child, program, group, now, facts)
+        _check_application(child, program, group, now, request)
     except (ValidationError, PermissionDenied):
         # A repeated request (or a parallel one with the same key) returns the first application.
         existing = _by_key(actor, idempotency_key)
@@ -199,11 +184,9 @@ def apply_once(actor: Any, child: Child, program: Program, group: Group | None, 
             raise
         return Applied(_same_request(existing, child, program, group), False, [])
     child._guardian_checked_for = actor.pk  # type: ignore[attr-defined]
-    if group is not None:
-        group = current[current.index(group)]  # the program's instance: its program is known
     try:
         with transaction.atomic():
-            application, events = _create(actor, child, program, group, idempotency_key, campaign, current, now)
+            application, events = _create(actor, child, program, group, idempotency_key, request, now)
     except IntegrityError:
         # A repeated request, or two identical requests raced: the first application is this one.
         existing = _by_key(actor, idempotency_key)
@@ -211,6 +194,20 @@ def apply_once(actor: Any, child: Child, program: Program, group: Group | None, 
             raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
         return Applied(_same_request(existing, child, program, group), False, [])
     return Applied(application, True, events)
+
+
+def _named_group(actor: Any, request: intake.ApplicationRequest, code: str | None) -> Group | None:
+    """The group the request names: one of the program's current groups, or (for the rules to
+    refuse with a reason) another group the actor may see; unknown is an error on the field."""
+    if not code:
+        return None
+    for group in request.groups:
+        if group.code == code:
+            return group
+    found = scope.restrict(Group.objects.all(), actor).filter(code=code).first()
+    if found is None:
+        raise ValidationError({"group": "Группа не найдена."})
+    return found
 
 
 def _by_key(actor: Any, idempotency_key: str) -> Application | None:
@@ -223,8 +220,7 @@ def _create(
     program: Program,
     group: Group | None,
     idempotency_key: str,
-    campaign: Campaign | None,
-    current: list[Group],
+    request: intake.ApplicationRequest,
     now: datetime,
 ) -> tuple[Application, list[ApplicationEvent]]:
     """The new application with its history; in a first-come campaign (a preference campaign was
@@ -235,27 +231,30 @@ def _create(
         child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
     )
     steps = [(actor, "", S.NEW, group)]
-    if campaign is not None:
-        seat = _take_first_seat([group] if group is not None else current)
+    if request.campaign is not None:
+        seat = _take_first_seat([group] if group is not None else request.groups)
         if seat is not None:
             application.group, application.status = seat, S.INVITED
             application.deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
         else:
             application.status, application.waitlisted_at = S.WAITLISTED, now
         steps.append((None, S.NEW, application.status, application.group))
-    application.save(force_insert=True)
-    events = ApplicationEvent.objects.bulk_create(
-        [
-            ApplicationEvent(
-                application=application,
-                actor=who if getattr(who, "is_authenticated", False) else None,
-                from_status=previous,
-                to_status=target,
-                group=at,
-                reason="",
-            )
-            for who, previous, target, at in steps
-        ]
+    application.assign_code()
+    insert_objects([application])
+    events = list(
+        insert_objects(
+            [
+                ApplicationEvent(
+                    application=application,
+                    actor=who if getattr(who, "is_authenticated", False) else None,
+                    from_status=previous,
+                    to_status=target,
+                    group=at,
+                    reason="",
+                )
+                for who, previous, target, at in steps
+            ]
+        )
     )
     audit.record_many(
         [
@@ -271,14 +270,17 @@ def _create(
 
 
 def _take_first_seat(candidates: list[Group]) -> Group | None:
-    """Hold a seat in the first candidate group that has one (the same conditional UPDATE as _take_seat)."""
-    for candidate in candidates:
-        taken = Group.objects.filter(pk=candidate.pk, seats_taken__lt=F("capacity")).update(
-            seats_taken=F("seats_taken") + 1
-        )
-        if taken:
-            return candidate
+    """Hold a seat in the first candidate group that has one: a conditional UPDATE, so concurrent
+    takers never oversell (a fixed statement: it runs for every seat on enrollment day)."""
+    with connection.cursor() as cursor:
+        for candidate in candidates:
+            cursor.execute(TAKE_SEAT_SQL, [candidate.pk])
+            if cursor.rowcount:
+                return candidate
     return None
+
+
+TAKE_SEAT_SQL = "UPDATE catalog_group SET seats_taken = seats_taken + 1 WHERE id = %s AND seats_taken < capacity"
 
 
 def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, now: datetime) -> Application:
@@ -295,10 +297,9 @@ def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, no
 
 
 def _same_request(existing: Application, child: Child, program: Program, group: Group | None) -> Application:
-    if (existing.child_id, existing.program_id, existing.group_id) != (
-        child.pk,
-        program.pk,
-        getattr(group, "pk", None),
+    # "Any group" named no group: the first application may since have been given a seat.
+    if (existing.child_id, existing.program_id) != (child.pk, program.pk) or (
+        group is not None and existing.group_id != group.pk
     ):
         raise ValidationError("Этот ключ повтора уже использован для другой заявки.")
     return existing
