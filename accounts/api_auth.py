@@ -59,7 +59,7 @@ class ApiTokenAuth(HttpBearer):
         if last_used_at is None or last_used_at < stale:
             # Conditional: of many parallel requests with one token, one writes.
             field = ApiToken._meta.get_field("last_used_at")
-            with connection.cursor() as cursor:
+            with rawsql.cursor() as cursor:
                 cursor.execute(
                     _TOUCH_SQL,
                     {"now": rawsql.param(field, now), "id": token_id, "stale": rawsql.param(field, stale)},

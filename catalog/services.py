@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -260,7 +260,7 @@ def refresh_open_seats(program_id: int) -> None:
     """Recount one program's free seats after seats moved (its timetable did not change): a fixed
     statement, since on enrollment day it follows every seat taken."""
     sql, params = _free_seats()
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         cursor.execute(f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s", [*params, program_id])  # noqa: S608
 
 

@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 from django.db import connection, models
 from django.db.models import Max
 
+from core import rawsql
+
 Instance = TypeVar("Instance", bound=models.Model)
 
 
@@ -79,7 +81,7 @@ def insert_many(
     tail = f" RETURNING {', '.join(quote(c) for c in returned)}" if returning else ""
     size = ROWS_PER_STATEMENT.get(connection.vendor, SQLITE_PARAMETERS // len(columns))
     found: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         for start in range(0, len(rows), size):
             source, params = rows_source(names, types, rows[start : start + size])
             listed = ", ".join(quote(n) for n in names)

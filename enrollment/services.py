@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -272,7 +272,7 @@ def _create(
 def _take_first_seat(candidates: list[Group]) -> Group | None:
     """Hold a seat in the first candidate group that has one: a conditional UPDATE, so concurrent
     takers never oversell (a fixed statement: it runs for every seat on enrollment day)."""
-    with connection.cursor() as cursor:
+    with rawsql.cursor() as cursor:
         for candidate in candidates:
             cursor.execute(TAKE_SEAT_SQL, [candidate.pk])
             if cursor.rowcount:
