@@ -10,6 +10,7 @@ still check every row.
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -110,16 +111,29 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
 
 
 def insert_objects(objects: Sequence[Instance]) -> Sequence[Instance]:
-    """Insert a few new model instances in one statement and set their primary keys: bulk_create
-    for a hot path, where compiling the ORM's INSERT costs more than the database's work. Values
-    are prepared by their fields (auto_now, JSON, UUID) as `save()` would; no signals are sent."""
+    """Insert a few new instances of one model in one statement and set their primary keys:
+    bulk_create for a hot path, where compiling the ORM's INSERT costs more than the database's
+    work. Values are prepared by their fields (auto_now, JSON, UUID) as `save()` would; no
+    signals are sent. For a handful of rows: one parameter per value."""
     if not objects:
         return objects
-    meta = objects[0]._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objects]
-    keys = insert_many(type(objects[0]), [field.name for field in fields], rows, returning=(meta.pk.name,))
+    fields, head, row, tail = _insert_statement(type(objects[0]), connection.vendor)
+    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects for field in fields]
+    with rawsql.cursor() as cursor:
+        cursor.execute(head + ", ".join([row] * len(objects)) + tail, params)
+        keys = cursor.fetchall()
     for obj, (key,) in zip(objects, keys, strict=True):
         obj.pk = key
         obj._state.adding, obj._state.db = False, connection.alias
     return objects
+
+
+@cache
+def _insert_statement(model: type[models.Model], vendor: str) -> tuple[list[models.Field], str, str, str]:  # type: ignore[type-arg]
+    """The model's fields but its key, and the parts of its INSERT … VALUES … RETURNING key."""
+    meta = model._meta
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "  # noqa: S608
+    row = f"({', '.join(['%s'] * len(fields))})"
+    return fields, head, row, f" RETURNING {quote(meta.pk.column)}"

@@ -46,7 +46,10 @@ def restrict(queryset: QuerySet[M], user: Any, action: Action = "view") -> Query
 
 def can(user: Any, obj: Model, action: Action) -> bool:
     model = type(obj)
-    return model._default_manager.filter(scope_filter(model, user, action), pk=obj.pk).exists()
+    allowed = scope_filter(model, user, action)
+    if allowed == NOTHING:  # no query to build: a family asking whether it may decide for an organization
+        return False
+    return model._default_manager.filter(allowed, pk=obj.pk).exists()
 
 
 def get_in_scope(queryset: QuerySet[M], user: Any, action: Action = "view", **lookup: Any) -> M:

@@ -13,7 +13,7 @@ def application_rule(p: Principal, action: scope.Action) -> Q:
         return scope.NOTHING
     own_org = Q(program__organization__in=p.operated_organization_ids)
     if action == "change":
-        return own_org
+        return own_org if p.operated_organization_ids else scope.NOTHING
     moderated = Q(program__municipality__in=p.municipality_ids) | Q(program__municipality__region__in=p.region_ids)
     if action == "moderate":
         return moderated

@@ -507,15 +507,25 @@ def expire_overdue(now: datetime | None = None) -> int:
 
 
 def waitlist_position(application: Application) -> int | None:
-    """1 for the first in the queue; None when the application is not waiting."""
+    """1 for the first in the queue; None when the application is not waiting. The queue is the
+    group's, or, for "any group", the program's; earlier first, then by number (a fixed statement:
+    every answer to a queued family carries it)."""
     if application.status != S.WAITLISTED or application.waitlisted_at is None:
         return None
-    same_queue = Q(group=application.group) if application.group_id else Q(program=application.program, group=None)
-    ahead = Application.objects.filter(same_queue, status=S.WAITLISTED).filter(
-        Q(waitlisted_at__lt=application.waitlisted_at)
-        | Q(waitlisted_at=application.waitlisted_at, pk__lt=application.pk)
-    )
-    return ahead.count() + 1
+    at = rawsql.param(Application.waitlisted_at.field, application.waitlisted_at)
+    if application.group_id:
+        sql, queue = WAITLIST_AHEAD_IN_GROUP, application.group_id
+    else:
+        sql, queue = WAITLIST_AHEAD_FOR_PROGRAM, application.program_id
+    [(ahead,)] = rawsql.select(sql, {"queue": queue, "at": at, "id": application.pk}, [None])
+    return int(ahead) + 1
+
+
+_AHEAD = f"a.status = '{S.WAITLISTED}' AND (a.waitlisted_at < %(at)s OR (a.waitlisted_at = %(at)s AND a.id < %(id)s))"
+WAITLIST_AHEAD_IN_GROUP = f"SELECT COUNT(*) FROM enrollment_application a WHERE a.group_id = %(queue)s AND {_AHEAD}"  # noqa: S608
+WAITLIST_AHEAD_FOR_PROGRAM = (
+    f"SELECT COUNT(*) FROM enrollment_application a WHERE a.program_id = %(queue)s AND a.group_id IS NULL AND {_AHEAD}"  # noqa: S608
+)
 
 
 def _record(actor: Any, application: Application, previous: str, target: str, reason: str = "") -> None:

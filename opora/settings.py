@@ -109,17 +109,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif env_int("OPORA_DB_POOL_SIZE", 0) > 0:
-    # A bounded pool per process: a request that waits OPORA_DB_POOL_TIMEOUT seconds for a connection
-    # is answered 503 with Retry-After (core.middleware.OverloadMiddleware) instead of piling up.
-    DATABASES["default"]["OPTIONS"] = {
-        "pool": {
+else:
+    # Only the fixed statements of hot paths are prepared (core.rawsql binds their parameters on the
+    # server; the ORM's queries inline theirs and are never prepared). Their plans do not depend on
+    # the values, so PostgreSQL plans each once per connection instead of at every execution.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        prepare_threshold=2, options="-c plan_cache_mode=force_generic_plan"
+    )
+    if env_int("OPORA_DB_POOL_SIZE", 0) > 0:
+        # A bounded pool per process: a request that waits OPORA_DB_POOL_TIMEOUT seconds for a connection
+        # is answered 503 with Retry-After (core.middleware.OverloadMiddleware) instead of piling up.
+        DATABASES["default"]["OPTIONS"]["pool"] = {
             "min_size": 1,
             "max_size": env_int("OPORA_DB_POOL_SIZE", 0),
             "timeout": env_int("OPORA_DB_POOL_TIMEOUT", 3),
         }
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
