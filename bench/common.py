@@ -41,10 +41,11 @@ def prepare_postgres(bench: str, fresh: bool) -> None:
 
 
 def start_server(port: int, env: dict[str, str] | None = None, threads: int | None = None) -> subprocess.Popen[bytes]:
-    """granian, WSGI, 2 workers, as `make serve` runs it; returns once /healthz answers."""
+    """granian, WSGI, 2 workers (BENCH_WORKERS), as `make serve` runs it; returns once /healthz answers."""
     command = [
         str(ROOT / ".venv" / "bin" / "granian"),
-        "--interface", "wsgi", "--workers", "2", "--host", "127.0.0.1", "--port", str(port),
+        "--interface", "wsgi", "--workers", os.environ.get("BENCH_WORKERS", "2"),
+        "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "opora.wsgi:application",
     ]  # fmt: skip
     if threads is not None:

@@ -48,15 +48,28 @@ def cursor() -> Iterator[Any]:
         with connection.cursor() as plain:
             yield plain
         return
-    import psycopg
-
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     with connection.wrap_database_errors:
-        server_side = psycopg.Cursor(connection.connection)
+        server_side = _preparing_cursor()(connection.connection)
     # Wrapped as connection.cursor() wraps its own: errors, query logging, execute wrappers.
     with connection._prepare_cursor(server_side) as wrapped:  # type: ignore[attr-defined]
         yield wrapped
+
+
+@cache
+def _preparing_cursor() -> type:
+    import psycopg
+
+    class PreparingCursor(psycopg.Cursor):
+        """psycopg's cursor binding on the server, remembering a prepared statement it runs as it
+        does one it does not: Django's query log reads it (psycopg 3.3 leaves it unset)."""
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, *, binary: bool | None = None) -> None:
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparingCursor
 
 
 def select(sql: str, params: Mapping[str, Any], columns: Sequence[Column]) -> list[tuple[Any, ...]]:

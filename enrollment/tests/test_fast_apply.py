@@ -21,7 +21,7 @@ from enrollment.models import ApplicationStatus as S
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/applications"
-MAX_STATEMENTS = 12
+MAX_STATEMENTS = 8
 
 
 @pytest.fixture

@@ -1,0 +1,88 @@
+"""Fixed statements read values as the ORM does, insert as `save()` would, and show in the query log."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from catalog.models import Group, Program
+from core import audit, rawsql
+from core.models import AuditEvent
+from enrollment.models import Application, ApplicationEvent
+
+pytestmark = pytest.mark.django_db
+
+GROUP_FIELDS = ("id", "uuid", "code", "start_date", "enrollment_opens_at", "is_locked", "capacity")
+
+
+def test_selected_columns_are_the_orm_values(published_program: Program):
+    group = published_program.groups.get()
+    opens = timezone.now().replace(microsecond=123456) - timedelta(days=2)
+    Group.objects.filter(pk=group.pk).update(enrollment_opens_at=opens, is_locked=True)
+    columns = rawsql.fields(Group, GROUP_FIELDS)
+    sql = f"SELECT {rawsql.select_list('g', columns)}, 1 + 1 FROM catalog_group g WHERE g.uuid = %(uuid)s"  # noqa: S608
+    [row] = rawsql.select(sql, {"uuid": rawsql.param(Group._meta.get_field("uuid"), group.uuid)}, [*columns, None])
+
+    loaded = Group.from_db(connection.alias, GROUP_FIELDS, row[:-1])
+    expected = Group.objects.get(pk=group.pk)
+    for name in GROUP_FIELDS:
+        assert getattr(loaded, name) == getattr(expected, name), name
+    assert loaded.enrollment_opens_at == opens and loaded.enrollment_opens_at.tzinfo is not None
+    assert loaded.is_locked is True
+    assert row[-1] == 2
+
+
+def test_fields_come_in_the_models_order_and_unknown_names_are_refused():
+    assert [f.attname for f in rawsql.fields(Group, ("capacity", "id", "code"))] == ["id", "code", "capacity"]
+    with pytest.raises(LookupError):
+        rawsql.fields(Group, ("id", "no_such_field"))
+
+
+def test_inserted_instances_get_keys_timestamps_and_json(personas, published_program: Program):
+    program = published_program
+    events = audit.record_many(
+        [
+            (personas.family, "test.first", program, {"ключ": "значение", "n": [1, 2]}),
+            (None, "test.second", program, {}),
+        ]
+    )
+    assert all(event.pk for event in events)
+    stored = {event.pk: event for event in AuditEvent.objects.filter(pk__in=[e.pk for e in events])}
+    first, second = (stored[event.pk] for event in events)
+    assert (first.action, first.actor_id, first.data) == (
+        "test.first",
+        personas.family.pk,
+        {"ключ": "значение", "n": [1, 2]},
+    )
+    assert (second.action, second.actor_id, second.data) == ("test.second", None, {})
+    assert first.created_at is not None and first.object_id == str(program.pk)
+
+
+def test_fixed_statements_show_in_the_query_log_once_prepared(published_program: Program):
+    group = published_program.groups.get()
+    sql = "SELECT g.capacity FROM catalog_group g WHERE g.id = %(id)s"
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(4):  # on PostgreSQL prepared from the second run on
+            assert rawsql.select(sql, {"id": group.pk}, [None]) == [(group.capacity,)]
+    logged = [q["sql"] for q in queries.captured_queries]
+    assert len(logged) == 4 and all(text and "FROM catalog_group g" in text for text in logged), logged
+
+
+def test_an_application_with_history_is_inserted_in_its_final_status(personas, published_program: Program):
+    from core.bulk import insert_objects
+    from core.testing import make_child
+
+    group = published_program.groups.get()
+    child = make_child(personas.family, age_on=group.start_date)
+    application = Application(
+        child=child, applicant=personas.family, program=published_program, group=group, idempotency_key="k"
+    )
+    application.assign_code()
+    insert_objects([application])
+    [event] = insert_objects([ApplicationEvent(application=application, from_status="", to_status="new", reason="")])
+    stored = Application.objects.get(pk=application.pk)
+    assert stored.code == application.code and stored.code.startswith("AP-")
+    assert stored.uuid == application.uuid and stored.created_at is not None and stored.status == "new"
+    assert ApplicationEvent.objects.get(pk=event.pk).application_id == application.pk
