@@ -57,7 +57,8 @@ test: lint typecheck pytest
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --host $(HOST) --port $(PORT) opora.wsgi:application
+	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --blocking-threads $${OPORA_THREADS:-16} \
+		--host $(HOST) --port $(PORT) opora.wsgi:application
 
 # Production-like: PostgreSQL and the shared Redis cache (the catalog version is seen by all workers).
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/1

@@ -28,7 +28,7 @@ SERVER_ENV = {
     "OPORA_SECRET_KEY": "bench-only-not-secret",
     "OPORA_DEBUG": "0",
     "OPORA_ALLOWED_HOSTS": "127.0.0.1",
-    "OPORA_DB_POOL_SIZE": os.environ.get("BENCH_POOL_SIZE", "8"),
+    "OPORA_DB_POOL_SIZE": os.environ.get("BENCH_POOL_SIZE", "16"),
     "OPORA_DB_POOL_TIMEOUT": "5",
     # Letters are not part of the measured path (in production they leave through the mail server).
     "OPORA_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
@@ -226,7 +226,7 @@ def main() -> None:
     families, opens_at = setup()
     print(f"{len(families)} семей, {GROUPS} групп по {SEATS} мест; приём откроется через "
           f"{opens_at - time.time():.0f} с", flush=True)  # fmt: skip
-    server = start_server(PORT, SERVER_ENV, threads=int(os.environ.get("BENCH_THREADS", "8")))
+    server = start_server(PORT, SERVER_ENV, threads=int(os.environ.get("BENCH_THREADS", "16")))
     try:
         top = ceiling()
         results, seconds = rush(families, opens_at)

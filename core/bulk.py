@@ -11,12 +11,13 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 from django.db.models import Max
 
 from core import rawsql
+from core.models import PublicEntity
 
 Instance = TypeVar("Instance", bound=models.Model)
 
@@ -110,21 +111,41 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     return keys
 
 
+CODE_ATTEMPTS = 5
+
+
 def insert_objects(objects: Sequence[Instance]) -> Sequence[Instance]:
     """Insert a few new instances of one model in one statement and set their primary keys:
     bulk_create for a hot path, where compiling the ORM's INSERT costs more than the database's
     work. Values are prepared by their fields (auto_now, JSON, UUID) as `save()` would; no
-    signals are sent. For a handful of rows: one parameter per value."""
-    if not objects:
-        return objects
-    fields, head, row, tail = _insert_statement(type(objects[0]), connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in objects for field in fields]
-    with rawsql.cursor() as cursor:
-        cursor.execute(head + ", ".join([row] * len(objects)) + tail, params)
-        keys = cursor.fetchall()
-    for obj, (key,) in zip(objects, keys, strict=True):
-        obj.pk = key
-        obj._state.adding, obj._state.db = False, connection.alias
+    signals are sent. For a handful of rows: one parameter per value.
+
+    A public entity whose random code is taken (one in a few thousand at a million rows) draws
+    another: the row is skipped by ON CONFLICT and inserted again, instead of failing the request."""
+    pending: list[models.Model] = list(objects)
+    for _ in range(CODE_ATTEMPTS):
+        if not pending:
+            return objects
+        fields, head, row, tail = _insert_statement(type(pending[0]), connection.vendor)
+        params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in pending for field in fields]
+        with rawsql.cursor() as cursor:
+            cursor.execute(head + ", ".join([row] * len(pending)) + tail, params)
+            inserted = cursor.fetchall()
+        if isinstance(pending[0], PublicEntity):
+            by_code = {code: key for key, code in inserted}
+            keys = [by_code.get(cast(PublicEntity, obj).code) for obj in pending]
+        else:
+            keys = [key for (key,) in inserted]
+        for obj, key in zip(pending, keys, strict=True):
+            if key is not None:
+                obj.pk = key
+                obj._state.adding, obj._state.db = False, connection.alias
+        pending = [obj for obj, key in zip(pending, keys, strict=True) if key is None]
+        for taken in pending:
+            cast(PublicEntity, taken).code = ""
+            cast(PublicEntity, taken).assign_code()
+    if pending:
+        raise IntegrityError(f"{pending[0]._meta.label}: не удалось подобрать свободный код")
     return objects
 
 
@@ -136,4 +157,6 @@ def _insert_statement(model: type[models.Model], vendor: str) -> tuple[list[mode
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(field.column) for field in fields)}) VALUES "  # noqa: S608
     row = f"({', '.join(['%s'] * len(fields))})"
+    if issubclass(model, PublicEntity):
+        return fields, head, row, f" ON CONFLICT (code) DO NOTHING RETURNING {quote(meta.pk.column)}, code"
     return fields, head, row, f" RETURNING {quote(meta.pk.column)}"

@@ -86,3 +86,30 @@ def test_an_application_with_history_is_inserted_in_its_final_status(personas, p
     assert stored.code == application.code and stored.code.startswith("AP-")
     assert stored.uuid == application.uuid and stored.created_at is not None and stored.status == "new"
     assert ApplicationEvent.objects.get(pk=event.pk).application_id == application.pk
+
+
+def test_a_taken_code_draws_another_instead_of_failing(personas, published_program: Program, monkeypatch):
+    from core import models as core_models
+    from core.bulk import insert_objects
+    from core.testing import make_child
+
+    group = published_program.groups.get()
+    existing = Application.objects.create(
+        child=make_child(personas.family, "Аня", age_on=group.start_date),
+        applicant=personas.family,
+        program=published_program,
+        idempotency_key="first",
+    )
+    fresh = iter(["AP-ZZZZZZ"])
+    monkeypatch.setattr(core_models, "new_code", lambda prefix: next(fresh))
+    second = Application(
+        child=make_child(personas.family, "Ваня", age_on=group.start_date),
+        applicant=personas.family,
+        program=published_program,
+        idempotency_key="second",
+        code=existing.code,  # drawn again by chance
+    )
+    insert_objects([second])
+    assert second.pk and second.code == "AP-ZZZZZZ"
+    assert Application.objects.get(pk=second.pk).code == "AP-ZZZZZZ"
+    assert Application.objects.get(pk=existing.pk).idempotency_key == "first"
