@@ -77,7 +77,8 @@ def _is_guardian_of(user: Any, child: Child) -> bool:
 def campaign_of(program: Program, now: datetime) -> Campaign | None:
     """The campaign that decides how this program takes applications now, if any (the one
     `intake.load` reads with an application)."""
-    subquery = RawSQL(intake.campaign_subquery("%s", "%s"), [program.pk, rawsql.param(Campaign.opens_at.field, now)])  # noqa: S611  (our fixed SQL; values are parameters)
+    at = rawsql.param(Campaign.opens_at.field, now)
+    subquery = RawSQL(intake.campaign_subquery("%s", "%s"), [program.pk, at])  # noqa: S611  (values are parameters)
     return Campaign.objects.filter(pk=subquery).first()
 
 
