@@ -17,7 +17,7 @@ from django.db import IntegrityError, connection, models
 from django.db.models import Max
 
 from core import rawsql
-from core.models import PublicEntity
+from core.models import CODE_ATTEMPTS, PublicEntity
 
 Instance = TypeVar("Instance", bound=models.Model)
 
@@ -109,9 +109,6 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Sequence
     if len(keys) != len(rows):
         raise RuntimeError(f"{meta.label}: вставлено {len(rows)} строк, найдено {len(keys)} — запись шла не в одиночку")
     return keys
-
-
-CODE_ATTEMPTS = 5
 
 
 def insert_objects(objects: Sequence[Instance]) -> Sequence[Instance]:

@@ -4,11 +4,14 @@ import secrets
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 
 # Crockford's base32 without I, L, O, U: easy to read aloud and to type into a spreadsheet.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_RANDOM_LENGTH = 6
+# 32⁶ ≈ 10⁹ codes: in a table of a million rows one new code in a thousand is taken already, so a
+# taken code is drawn again (a regional allocation of 300 000 applications meets dozens).
+CODE_ATTEMPTS = 5
 
 
 def new_code(prefix: str) -> str:
@@ -35,8 +38,20 @@ class PublicEntity(TimestampedModel):
         abstract = True
 
     def save(self, *args: object, **kwargs: object) -> None:
-        self.assign_code()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        if self.code or not self._state.adding:
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            return
+        for _ in range(CODE_ATTEMPTS):
+            self.assign_code()
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)  # type: ignore[arg-type]
+                return
+            except IntegrityError:
+                if not type(self)._base_manager.filter(code=self.code).exists():
+                    raise  # another constraint refused the row
+                self.code = ""
+        raise IntegrityError(f"{self._meta.label}: не удалось подобрать свободный код")
 
     def assign_code(self) -> None:
         """A new code unless the entity has one (`save` does it; so do inserts that bypass it)."""

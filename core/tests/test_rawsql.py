@@ -1,9 +1,10 @@
 """Fixed statements read values as the ORM does, insert as `save()` would, and show in the query log."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -113,3 +114,23 @@ def test_a_taken_code_draws_another_instead_of_failing(personas, published_progr
     assert second.pk and second.code == "AP-ZZZZZZ"
     assert Application.objects.get(pk=second.pk).code == "AP-ZZZZZZ"
     assert Application.objects.get(pk=existing.pk).idempotency_key == "first"
+
+
+def test_saving_an_entity_whose_drawn_code_is_taken_draws_another(personas, published_program: Program, monkeypatch):
+    from core import models as core_models
+
+    taken = published_program.code
+    drawn = iter([taken, taken, "PR-ZZZZZZ"])
+    monkeypatch.setattr(core_models, "new_code", lambda prefix: next(drawn))
+    copy = Program.objects.get(pk=published_program.pk)
+    copy.pk, copy.id, copy.code, copy._state.adding = None, None, "", True
+    copy.uuid = uuid.uuid4()
+    copy.save()
+    assert copy.code == "PR-ZZZZZZ" and Program.objects.filter(code__in=[taken, "PR-ZZZZZZ"]).count() == 2
+
+
+def test_another_constraint_still_refuses_a_new_entity(personas, published_program: Program):
+    copy = Program.objects.get(pk=published_program.pk)
+    copy.pk, copy.id, copy.code, copy._state.adding = None, None, "", True  # the same UUID
+    with pytest.raises(IntegrityError):
+        copy.save()
