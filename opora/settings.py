@@ -113,9 +113,11 @@ else:
     # Only the fixed statements of hot paths are prepared (core.rawsql binds their parameters on the
     # server; the ORM's queries inline theirs and are never prepared). Their plans do not depend on
     # the values, so PostgreSQL plans each once per connection instead of at every execution.
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        prepare_threshold=2, options="-c plan_cache_mode=force_generic_plan"
-    )
+    # Off behind a pooler that moves transactions between server connections (PgBouncer, transaction mode).
+    if env_bool("OPORA_DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            prepare_threshold=2, options="-c plan_cache_mode=force_generic_plan"
+        )
     if env_int("OPORA_DB_POOL_SIZE", 0) > 0:
         # A bounded pool per process: a request that waits OPORA_DB_POOL_TIMEOUT seconds for a connection
         # is answered 503 with Retry-After (core.middleware.OverloadMiddleware) instead of piling up.
