@@ -257,11 +257,21 @@ def refresh_program_groups(program_ids: Iterable[int] | None = None) -> None:
 
 
 def refresh_open_seats(program_id: int) -> None:
-    """Recount one program's free seats after seats moved (its timetable did not change): a fixed
-    statement, since on enrollment day it follows every seat taken."""
+    """Recount one program's free seats after a seat moved (its timetable did not change): a fixed
+    statement, since on enrollment day it follows every seat taken.
+
+    Cards show the count as read with the page (their cache varies on it); the search index only
+    knows whether a program has free seats, so the catalog changes for search only when one seat
+    may have crossed zero — not at each of the thousands of seats taken on enrollment day."""
     sql, params = _free_seats()
     with rawsql.cursor() as cursor:
-        cursor.execute(f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s", [*params, program_id])  # noqa: S608
+        cursor.execute(
+            f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s RETURNING open_seats",  # noqa: S608
+            [*params, program_id],
+        )
+        row = cursor.fetchone()
+    if row is not None and row[0] <= 1:
+        search.bump_catalog_version()
 
 
 def _free_seats() -> tuple[str, list[Any]]:

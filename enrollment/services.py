@@ -18,7 +18,6 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from catalog import search
 from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_open_seats
 from core import audit, rawsql, scope
@@ -435,7 +434,6 @@ def _seats_changed(program_id: int) -> None:
     """Recount the program's free seats for the Navigator after commit: a display figure, so it
     need not hold the program's row lock inside every seat transaction on enrollment day."""
     transaction.on_commit(lambda: refresh_open_seats(program_id))
-    search.bump_catalog_version()
 
 
 def offer_freed_seats(group: Group, now: datetime) -> list[Application]:

@@ -121,3 +121,39 @@ def test_the_last_use_of_a_token_is_written_at_most_once_a_minute(client, person
 
 def test_an_unknown_token_is_still_401(client):
     assert client.get(API, headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_seats_change_the_search_catalog_only_when_a_program_fills_or_reopens(
+    client, personas, published_program, group, first_come, django_capture_on_commit_callbacks
+):
+    from catalog.search_index import catalog_version
+
+    Group.objects.filter(pk=group.pk).update(capacity=3, seats_taken=0)
+    Program.objects.filter(pk=published_program.pk).update(open_seats=3)
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    children = [make_child(personas.family, name, age_on=group.start_date) for name in ("Аня", "Ваня", "Петя")]
+    before = catalog_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, raw, _payload(children[0], published_program, group), "a").status_code == 201
+    assert Program.objects.get(pk=published_program.pk).open_seats == 2
+    assert catalog_version() == before  # the card shows 2 (its cache varies on the count), search unchanged
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, raw, _payload(children[1], published_program, group), "b")
+        _post(client, raw, _payload(children[2], published_program, group), "c")
+    assert Program.objects.get(pk=published_program.pk).open_seats == 0
+    assert catalog_version() != before  # full: «есть свободные места» no longer finds it
+
+
+def test_a_search_card_shows_the_seats_left_after_each_seat_taken(
+    client, personas, published_program, group, first_come, django_capture_on_commit_callbacks
+):
+    Group.objects.filter(pk=group.pk).update(capacity=3, seats_taken=0)
+    Program.objects.filter(pk=published_program.pk).update(open_seats=3)
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    child = make_child(personas.family, age_on=group.start_date)
+    assert "Свободных мест: 3" in client.get("/programs/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, raw, _payload(child, published_program, group), "a").status_code == 201
+    assert "Свободных мест: 2" in client.get("/programs/").content.decode()
