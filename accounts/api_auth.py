@@ -24,15 +24,13 @@ LAST_USE_PRECISION = timedelta(minutes=1)
 
 _USER_FIELDS = tuple(field.attname for field in User._meta.concrete_fields)
 _ROLE_FIELDS = ("role", "organization_id", "municipality_id", "region_id")
-_COLUMNS: list[rawsql.Column] = [
-    *rawsql.fields(ApiToken, ("id", "last_used_at")),
-    *rawsql.fields(User, _USER_FIELDS),
-    *rawsql.fields(RoleAssignment, _ROLE_FIELDS),
-]
+_USER_COLUMNS = rawsql.fields(User, _USER_FIELDS)
+_ROLE_COLUMNS = rawsql.fields(RoleAssignment, _ROLE_FIELDS)  # in this order: remember_principal reads them so
+_COLUMNS: list[rawsql.Column] = [*rawsql.fields(ApiToken, ("id", "last_used_at")), *_USER_COLUMNS, *_ROLE_COLUMNS]
 # The token, its user and the user's roles in one fixed statement: every API write starts here.
 _SQL = (
-    f"SELECT t.id, t.last_used_at, {rawsql.select_list('u', rawsql.fields(User, _USER_FIELDS))}, "  # noqa: S608
-    f"{rawsql.select_list('r', rawsql.fields(RoleAssignment, _ROLE_FIELDS))} "
+    f"SELECT t.id, t.last_used_at, {rawsql.select_list('u', _USER_COLUMNS)}, "  # noqa: S608
+    f"{rawsql.select_list('r', _ROLE_COLUMNS)} "
     f"FROM {ApiToken._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
     f"LEFT JOIN {RoleAssignment._meta.db_table} r ON r.user_id = u.id "
     "WHERE t.digest = %(digest)s AND u.is_active"

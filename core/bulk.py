@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, models
 from django.db.models import Max
@@ -120,17 +120,20 @@ def insert_objects(objects: Sequence[Instance]) -> Sequence[Instance]:
     A public entity whose random code is taken (one in a few thousand at a million rows) draws
     another: the row is skipped by ON CONFLICT and inserted again, instead of failing the request."""
     pending: list[models.Model] = list(objects)
+    coded = [obj for obj in pending if isinstance(obj, PublicEntity)]
     for _ in range(CODE_ATTEMPTS):
         if not pending:
             return objects
+        for entity in coded:
+            entity.assign_code()
         fields, head, row, tail = _insert_statement(type(pending[0]), connection.vendor)
         params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for obj in pending for field in fields]
         with rawsql.cursor() as cursor:
             cursor.execute(head + ", ".join([row] * len(pending)) + tail, params)
             inserted = cursor.fetchall()
-        if isinstance(pending[0], PublicEntity):
+        if coded:
             by_code = {code: key for key, code in inserted}
-            keys = [by_code.get(cast(PublicEntity, obj).code) for obj in pending]
+            keys = [by_code.get(entity.code) for entity in coded]
         else:
             keys = [key for (key,) in inserted]
         for obj, key in zip(pending, keys, strict=True):
@@ -138,9 +141,9 @@ def insert_objects(objects: Sequence[Instance]) -> Sequence[Instance]:
                 obj.pk = key
                 obj._state.adding, obj._state.db = False, connection.alias
         pending = [obj for obj, key in zip(pending, keys, strict=True) if key is None]
-        for taken in pending:
-            cast(PublicEntity, taken).code = ""
-            cast(PublicEntity, taken).assign_code()
+        coded = [entity for entity in coded if entity.pk is None]
+        for entity in coded:
+            entity.code = ""  # taken: the next round draws another
     if pending:
         raise IntegrityError(f"{pending[0]._meta.label}: не удалось подобрать свободный код")
     return objects

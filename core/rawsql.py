@@ -3,9 +3,9 @@
 Compiling an ORM query costs about a millisecond of Python, and PostgreSQL planning a statement
 sent with its values inlined (Django's default, client-side binding) costs as much again. A request
 that must answer in a few milliseconds sends fixed statements with server-side parameters instead:
-psycopg prepares a statement the fifth time a connection runs it, and the pooled connection keeps
-it. Selected columns go through the converters the ORM would use (SQLite keeps dates and UUIDs as
-text), so the values are the ORM's values.
+psycopg prepares a statement the second time a connection runs it (`prepare_threshold` in the
+settings), and the pooled connection keeps it. Selected columns go through the converters the ORM
+would use (SQLite keeps dates and UUIDs as text), so the values are the ORM's values.
 """
 
 from collections.abc import Callable, Iterator, Mapping, Sequence

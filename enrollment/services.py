@@ -239,7 +239,6 @@ def _create(
         else:
             application.status, application.waitlisted_at = S.WAITLISTED, now
         steps.append((None, S.NEW, application.status, application.group))
-    application.assign_code()
     insert_objects([application])
     events = list(
         insert_objects(
@@ -269,6 +268,9 @@ def _create(
     return application, events
 
 
+TAKE_SEAT_SQL = "UPDATE catalog_group SET seats_taken = seats_taken + 1 WHERE id = %s AND seats_taken < capacity"
+
+
 def _take_first_seat(candidates: list[Group]) -> Group | None:
     """Hold a seat in the first candidate group that has one: a conditional UPDATE, so concurrent
     takers never oversell (a fixed statement: it runs for every seat on enrollment day)."""
@@ -278,9 +280,6 @@ def _take_first_seat(candidates: list[Group]) -> Group | None:
             if cursor.rowcount:
                 return candidate
     return None
-
-
-TAKE_SEAT_SQL = "UPDATE catalog_group SET seats_taken = seats_taken + 1 WHERE id = %s AND seats_taken < capacity"
 
 
 def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, now: datetime) -> Application:

@@ -10,7 +10,10 @@ from django.utils import timezone
 
 from catalog.models import Group, Program
 from core import audit, rawsql
+from core import models as core_models
+from core.bulk import insert_objects
 from core.models import AuditEvent
+from core.testing import make_child
 from enrollment.models import Application, ApplicationEvent
 
 pytestmark = pytest.mark.django_db
@@ -72,8 +75,6 @@ def test_fixed_statements_show_in_the_query_log_once_prepared(published_program:
 
 
 def test_an_application_with_history_is_inserted_in_its_final_status(personas, published_program: Program):
-    from core.bulk import insert_objects
-    from core.testing import make_child
 
     group = published_program.groups.get()
     child = make_child(personas.family, age_on=group.start_date)
@@ -90,9 +91,6 @@ def test_an_application_with_history_is_inserted_in_its_final_status(personas, p
 
 
 def test_a_taken_code_draws_another_instead_of_failing(personas, published_program: Program, monkeypatch):
-    from core import models as core_models
-    from core.bulk import insert_objects
-    from core.testing import make_child
 
     group = published_program.groups.get()
     existing = Application.objects.create(
@@ -117,7 +115,6 @@ def test_a_taken_code_draws_another_instead_of_failing(personas, published_progr
 
 
 def test_saving_an_entity_whose_drawn_code_is_taken_draws_another(personas, published_program: Program, monkeypatch):
-    from core import models as core_models
 
     taken = published_program.code
     drawn = iter([taken, taken, "PR-ZZZZZZ"])
