@@ -9,12 +9,15 @@ from core.testing import Personas, make_personas, make_program
 def _isolated_cache(settings):
     from django.core.cache import cache
 
+    from catalog.search_index import new_catalog_version
+
     # Real password hashing costs ~0.3 s a user; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Every search reads the catalog afresh: tests change it inside transactions that never commit.
     settings.OPORA_FACET_CACHE_SECONDS = 0
     settings.OPORA_INDICATOR_CACHE_SECONDS = 0
     cache.clear()
+    new_catalog_version()  # a catalog of the test's own, whatever this process read before
     yield
     cache.clear()
 

@@ -40,16 +40,16 @@ def prepare_postgres(bench: str, fresh: bool) -> None:
     django.setup()
 
 
-def start_server(port: int, env: dict[str, str] | None = None, threads: int | None = None) -> subprocess.Popen[bytes]:
-    """granian, WSGI, 2 workers (BENCH_WORKERS), as `make serve` runs it; returns once /healthz answers."""
+def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """granian, WSGI, 2 workers (BENCH_WORKERS) of 16 threads (BENCH_THREADS), as `make serve` runs it;
+    returns once /healthz answers."""
     command = [
         str(ROOT / ".venv" / "bin" / "granian"),
         "--interface", "wsgi", "--workers", os.environ.get("BENCH_WORKERS", "2"),
+        "--blocking-threads", os.environ.get("BENCH_THREADS", "16"),
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "opora.wsgi:application",
     ]  # fmt: skip
-    if threads is not None:
-        command[3:3] = ["--blocking-threads", str(threads)]
     server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:

@@ -226,7 +226,7 @@ def main() -> None:
     families, opens_at = setup()
     print(f"{len(families)} семей, {GROUPS} групп по {SEATS} мест; приём откроется через "
           f"{opens_at - time.time():.0f} с", flush=True)  # fmt: skip
-    server = start_server(PORT, SERVER_ENV, threads=int(os.environ.get("BENCH_THREADS", "16")))
+    server = start_server(PORT, SERVER_ENV)
     try:
         top = ceiling()
         results, seconds = rush(families, opens_at)

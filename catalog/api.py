@@ -5,8 +5,6 @@ pages. Writes go only through catalog.services, with the token's user as the act
 maps requests to those calls and results to schemas, nothing more.
 """
 
-import re
-from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -14,9 +12,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Prefetch, Q, QuerySet
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+from pydantic import AwareDatetime, ConfigDict
 
 from accounts.api_auth import PUBLIC, token_auth
 from catalog import services
@@ -37,45 +33,21 @@ from catalog.models import (
     Weekday,
 )
 from catalog.permissions import permitted_transitions
-from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams, search_programs
+from catalog.search import search_programs
+from catalog.search_form import OKTMO_PATTERN, ProgramSearchQuery
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
-from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
+from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
 from people.models import Teacher
 from territory.api import MunicipalityRefOut
-from territory.models import Municipality, oktmo_validator
+from territory.models import Municipality
 
 router = Router(auth=PUBLIC)
 
 ORGANIZATIONS, PROGRAMS, GROUPS = ["Организации"], ["Программы"], ["Группы"]
 WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
-OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
-ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
 
 
 # Which side may take a moderation step, and the scope action that side needs.
-class OneOf:
-    """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise."""
-
-    def __init__(self, choices: Iterable[tuple[Any, str]]) -> None:
-        self.choices: Mapping[Any, str] = dict(choices)
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        return core_schema.no_info_after_validator_function(self._check, handler(source))
-
-    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        json_schema = handler(schema)
-        json_schema["enum"] = list(self.choices)
-        json_schema["description"] = "; ".join(f"{value} — {label}" for value, label in self.choices.items())
-        return json_schema
-
-    def _check(self, value: Any) -> Any:
-        if value not in self.choices:
-            expected = ", ".join(str(choice) for choice in self.choices)
-            raise PydanticCustomError("choice", "Допустимые значения: {expected}.", {"expected": expected})
-        return value
-
-
 # --- Schemas: references ----------------------------------------------------------------------
 
 
@@ -289,6 +261,10 @@ PROGRAM_LIST_FIELDS = [
 ]
 
 
+# What the list item reads: its fields, the weekdays mask and the references.
+PROGRAM_LIST_COLUMNS = ("id", "organization_id", "municipality_id", "weekdays_mask", *PROGRAM_LIST_FIELDS)
+
+
 class ProgramListItemOut(ModelSchema):
     """Программа в списке результатов поиска."""
 
@@ -336,22 +312,6 @@ class ProgramSearchOut(Page[ProgramListItemOut]):
         description="Запрос с исправленными опечатками, по которому показаны результаты"
     )
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
-
-
-class ProgramSearchQuery(PageQuery):
-    q: str = Field("", max_length=200, description="Что ищем: слова из названия, описания, организации")
-    direction: list[Annotated[str, OneOf(Direction.choices)]] = Field([], description="Направленность, можно несколько")
-    age: int | None = Field(None, ge=0, le=18, description="Возраст ребёнка, полных лет")
-    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
-    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
-    form: list[Annotated[str, OneOf(FORMS.items())]] = Field([], description="Форма обучения, можно несколько")
-    level: list[Annotated[str, OneOf(LEVELS.items())]] = Field([], description="Уровень, можно несколько")
-    ovz: bool = Field(False, description="Только адаптированные для детей с ОВЗ")
-    funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field([], description="Оплата, можно несколько")
-    free_seats: bool = Field(False, description="Только с свободными местами")
-    day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field([], description="Дни занятий, можно несколько")
-    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", description="Сортировка")
-    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
 
 class ProgramFieldsIn(ModelSchema):
@@ -470,24 +430,7 @@ def get_organization(request: Any, code: str) -> Organization:
 @router.get("/programs", response={200: ProgramSearchOut, **INVALID}, tags=PROGRAMS, summary="Поиск программ")
 def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
     """Те же фильтры, поиск, фасеты и исправление опечаток, что на страницах Навигатора."""
-    result = search_programs(
-        SearchParams(
-            q=query.q.strip(),
-            directions=tuple(query.direction),
-            age=query.age,
-            municipality=query.municipality,
-            organization=query.organization,
-            forms=tuple(query.form),
-            levels=tuple(query.level),
-            ovz=query.ovz,
-            funding=tuple(query.funding),
-            free_seats=query.free_seats,
-            days=tuple(query.day),
-            sort=query.sort,
-            page=query.page,
-            page_size=query.page_size,
-        )
-    )
+    result = search_programs(query.to_params(query.page_size), PROGRAM_LIST_COLUMNS)
     return {
         "items": result.programs,
         "total": result.total,

@@ -1,75 +1,106 @@
-"""Reading search parameters from a query string (pages) with Russian messages for bad input."""
+"""What a catalog search may ask, one definition for the API and the Navigator's pages.
 
-from typing import Any
+The API answers a bad value with 422; a page reports it in Russian and searches with the rest,
+never guessing what was meant.
+"""
 
-from django import forms
+import re
+from typing import Annotated, Any, get_origin
+
 from django.http import QueryDict
+from ninja import Field
+from pydantic import ValidationError
 
-from catalog.models import Direction
-from catalog.search import FORMS, FUNDING, LEVELS, SORTS, WEEKDAYS, SearchParams
+from catalog.models import Direction, Organization
+from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams
+from core.api import OneOf, PageQuery, russian_message
+from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
+from territory.models import oktmo_validator
+
+OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
+ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
 
 
-class ProgramSearchForm(forms.Form):
-    q = forms.CharField(label="Что ищем", required=False, max_length=200)
-    direction = forms.MultipleChoiceField(label="Направленность", required=False, choices=Direction.choices)
-    age = forms.IntegerField(
-        label="Возраст ребёнка",
-        required=False,
-        min_value=0,
-        max_value=18,
-        error_messages={
-            "min_value": "Возраст — от 0 до 18 лет.",
-            "max_value": "Возраст — от 0 до 18 лет.",
-            "invalid": "Возраст укажите числом полных лет.",
-        },
-    )
-    municipality = forms.RegexField(
-        label="Муниципалитет",
-        required=False,
-        regex=r"^\d{8}(\d{3})?$",
-        error_messages={"invalid": "Муниципалитет не найден."},
-    )
-    organization = forms.RegexField(
-        label="Организация",
-        required=False,
-        regex=r"^OR-[0-9A-Z]{6}$",
-        error_messages={"invalid": "Организация не найдена."},
-    )
-    form = forms.MultipleChoiceField(label="Форма обучения", required=False, choices=list(FORMS.items()))
-    level = forms.MultipleChoiceField(label="Уровень", required=False, choices=list(LEVELS.items()))
-    ovz = forms.BooleanField(label="Адаптирована для детей с ОВЗ", required=False)
-    funding = forms.MultipleChoiceField(label="Оплата", required=False, choices=list(FUNDING.items()))
-    free_seats = forms.BooleanField(label="Есть свободные места", required=False)
-    day = forms.MultipleChoiceField(label="Дни занятий", required=False, choices=list(WEEKDAYS.items()))
-    sort = forms.ChoiceField(label="Сортировка", required=False, choices=list(SORTS.items()))
-    page = forms.IntegerField(required=False, min_value=1)
+class ProgramSearchQuery(PageQuery):
+    q: str = Field("", max_length=200, description="Что ищем: слова из названия, описания, организации")
+    direction: list[Annotated[str, OneOf(Direction.choices)]] = Field([], description="Направленность, можно несколько")
+    age: int | None = Field(None, ge=0, le=18, description="Возраст ребёнка, полных лет")
+    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
+    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
+    form: list[Annotated[str, OneOf(FORMS.items())]] = Field([], description="Форма обучения, можно несколько")
+    level: list[Annotated[str, OneOf(LEVELS.items())]] = Field([], description="Уровень, можно несколько")
+    ovz: bool = Field(False, description="Только адаптированные для детей с ОВЗ")
+    funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field([], description="Оплата, можно несколько")
+    free_seats: bool = Field(False, description="Только с свободными местами")
+    day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field([], description="Дни занятий, можно несколько")
+    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", description="Сортировка")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:
-        """The valid part of the query: a bad value is reported and ignored, never guessed."""
-        data: dict[str, Any] = self.cleaned_data if self.is_valid() else self._valid_part()
         return SearchParams(
-            q=(data.get("q") or "").strip(),
-            directions=tuple(data.get("direction") or ()),
-            age=data.get("age"),
-            municipality=data.get("municipality") or None,
-            organization=data.get("organization") or None,
-            forms=tuple(data.get("form") or ()),
-            levels=tuple(data.get("level") or ()),
-            ovz=bool(data.get("ovz")),
-            funding=tuple(data.get("funding") or ()),
-            free_seats=bool(data.get("free_seats")),
-            days=tuple(data.get("day") or ()),
-            sort=data.get("sort") or "relevance",
-            page=data.get("page") or 1,
+            q=self.q.strip(),
+            directions=tuple(self.direction),
+            age=self.age,
+            municipality=self.municipality,
+            organization=self.organization,
+            forms=tuple(self.form),
+            levels=tuple(self.level),
+            ovz=self.ovz,
+            funding=tuple(self.funding),
+            free_seats=self.free_seats,
+            days=tuple(self.day),
+            sort=self.sort,
+            page=self.page,
             page_size=page_size,
         )
 
-    def _valid_part(self) -> dict[str, Any]:
-        return {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+
+# What a page calls each parameter, and its own words where pydantic's would not help a family.
+PAGE_LABELS = {
+    "q": "Что ищем",
+    "direction": "Направленность",
+    "age": "Возраст ребёнка",
+    "municipality": "Муниципалитет",
+    "organization": "Организация",
+    "form": "Форма обучения",
+    "level": "Уровень",
+    "ovz": "Адаптирована для детей с ОВЗ",
+    "funding": "Оплата",
+    "free_seats": "Есть свободные места",
+    "day": "Дни занятий",
+    "sort": "Сортировка",
+    "page": "Страница",
+}
+PAGE_MESSAGES = {
+    ("age", "int_parsing"): "Возраст укажите числом полных лет.",
+    ("age", "greater_than_equal"): "Возраст — от 0 до 18 лет.",
+    ("age", "less_than_equal"): "Возраст — от 0 до 18 лет.",
+    ("municipality", "string_pattern_mismatch"): "Муниципалитет не найден.",
+    ("organization", "string_pattern_mismatch"): "Организация не найдена.",
+}
+LISTS = {name for name, field in ProgramSearchQuery.model_fields.items() if get_origin(field.annotation) is list}
 
 
 def params_from_query(query: QueryDict, page_size: int) -> tuple[SearchParams, list[str]]:
-    form = ProgramSearchForm(query)
-    params = form.to_params(page_size)
-    errors = [f"{form.fields[name].label}: {msg}" for name, msgs in form.errors.items() for msg in msgs]
-    return params, errors
+    """The valid part of a page's query string, and a Russian message for each bad value (ignored).
+    An empty value is no value: the page's form sends `age=` when the box is left blank."""
+    data: dict[str, Any] = {}
+    for name in PAGE_LABELS:
+        values = [value for value in query.getlist(name) if value != ""]
+        if values:
+            data[name] = values if name in LISTS else values[-1]
+    errors: list[str] = []
+    while True:
+        try:
+            return ProgramSearchQuery.model_validate(data).to_params(page_size), errors
+        except ValidationError as invalid:
+            for error in invalid.errors():
+                name = str(error["loc"][0])
+                message = PAGE_MESSAGES.get((name, error["type"]))
+                if message is None:
+                    # A dictionary's codes mean nothing to a family: name what it sent instead.
+                    choice = error["type"] == "choice"
+                    message = f"такого значения нет: «{error['input']}»." if choice else russian_message(error)
+                errors.append(f"{PAGE_LABELS[name]}: {message}")
+                if data.pop(name, None) is None:
+                    raise  # not a parameter's value: nothing to leave out

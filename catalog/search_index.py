@@ -28,6 +28,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from catalog.models import ModerationStatus, Program
 
 CATALOG_VERSION_KEY = "catalog:version"
+VERSION_SECONDS = 1.0
 MAX_AGE = 18
 TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search the same subjects
 _NONZERO = re.compile(rb"[^\x00]")
@@ -38,13 +39,29 @@ FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "i
 LEVEL_FIELDS = {"initial": "level_initial", "basic": "level_basic", "advanced": "level_advanced"}
 
 
+_version_read: tuple[float, str] = (0.0, "")  # (when this process read it, the version)
+
+
 def catalog_version() -> str:
-    """A token that changes whenever the published catalog changes (see bump in catalog.search)."""
-    return str(cache.get_or_set(CATALOG_VERSION_KEY, lambda: uuid.uuid4().hex, None))
+    """A token that changes whenever the published catalog changes (see bump in catalog.search).
+    Every search page needs it and the shared cache is a round trip away (0.3–2 ms with a fresh
+    Redis client each time), so a process rereads it at most once per VERSION_SECONDS (never
+    longer than facet counts may be stale): other processes see a change within that time."""
+    global _version_read
+    read_at, version = _version_read
+    now = time.monotonic()
+    if version and now - read_at < min(VERSION_SECONDS, settings.OPORA_FACET_CACHE_SECONDS):
+        return version
+    version = str(cache.get_or_set(CATALOG_VERSION_KEY, lambda: uuid.uuid4().hex, None))
+    _version_read = (now, version)
+    return version
 
 
 def new_catalog_version() -> None:
-    cache.set(CATALOG_VERSION_KEY, uuid.uuid4().hex, None)
+    global _version_read
+    version = uuid.uuid4().hex
+    cache.set(CATALOG_VERSION_KEY, version, None)
+    _version_read = (time.monotonic(), version)
 
 
 class Bits:

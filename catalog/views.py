@@ -14,7 +14,6 @@ from django.views.decorators.http import require_GET
 from catalog.models import Direction, Group, Organization, Program
 from catalog.search import FORMS, FUNDING, LEVELS, SORTS, WEEKDAYS, municipalities, search_programs, suggestion_counts
 from catalog.search_form import params_from_query
-from catalog.search_index import catalog_version
 from core import scope
 from core.context_processors import A11Y_COOKIE
 
@@ -48,7 +47,6 @@ def search(request: HttpRequest) -> HttpResponse:
         template,
         {
             "result": result,
-            "catalog_version": catalog_version(),
             "params": params,
             "errors": errors,
             "base_query": base_query,

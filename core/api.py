@@ -1,10 +1,15 @@
-"""Pieces every API router shares: the page of a list and the shapes of error answers."""
+"""Pieces every API router shares: the page of a list, dictionary values, the shapes of error
+answers and pydantic's messages in Russian."""
 
+from collections.abc import Iterable, Mapping
 from math import ceil
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MAX_PAGE_SIZE = 100
 
@@ -59,3 +64,70 @@ class ValidationErrorOut(Schema):
 
 NOT_FOUND = {404: ErrorOut}
 INVALID = {422: ValidationErrorOut}
+
+
+class OneOf:
+    """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise."""
+
+    def __init__(self, choices: Iterable[tuple[Any, str]]) -> None:
+        self.choices: Mapping[Any, str] = dict(choices)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["enum"] = list(self.choices)
+        json_schema["description"] = "; ".join(f"{value} — {label}" for value, label in self.choices.items())
+        return json_schema
+
+    def _check(self, value: Any) -> Any:
+        if value not in self.choices:
+            expected = ", ".join(str(choice) for choice in self.choices)
+            raise PydanticCustomError("choice", "Допустимые значения: {expected}.", {"expected": expected})
+        return value
+
+
+# Pydantic's messages by error type; a type not listed keeps its own (custom types are Russian already).
+PYDANTIC_MESSAGES = {
+    "missing": "Обязательное поле.",
+    "extra_forbidden": "Неизвестное поле.",
+    "json_invalid": "Некорректный JSON.",
+    "model_attributes_type": "Ожидается объект.",
+    "dict_type": "Ожидается объект.",
+    "list_type": "Ожидается список.",
+    "string_type": "Ожидается строка.",
+    "string_too_short": "Не короче {min_length} символов.",
+    "string_too_long": "Не длиннее {max_length} символов.",
+    "string_pattern_mismatch": "Значение не соответствует формату {pattern}.",
+    "bool_type": "Укажите true или false.",
+    "bool_parsing": "Укажите true или false.",
+    "int_type": "Укажите целое число.",
+    "int_parsing": "Укажите целое число.",
+    "int_from_float": "Укажите целое число.",
+    "decimal_type": "Укажите число.",
+    "decimal_parsing": "Укажите число.",
+    "decimal_max_digits": "Не больше {max_digits} цифр.",
+    "decimal_max_places": "Не больше {decimal_places} знаков после запятой.",
+    "greater_than": "Значение должно быть больше {gt}.",
+    "greater_than_equal": "Значение должно быть не меньше {ge}.",
+    "less_than": "Значение должно быть меньше {lt}.",
+    "less_than_equal": "Значение должно быть не больше {le}.",
+    "date_type": "Укажите дату в формате ГГГГ-ММ-ДД.",
+    "date_parsing": "Укажите дату в формате ГГГГ-ММ-ДД.",
+    "date_from_datetime_parsing": "Укажите дату в формате ГГГГ-ММ-ДД.",
+    "time_type": "Укажите время в формате ЧЧ:ММ.",
+    "time_parsing": "Укажите время в формате ЧЧ:ММ.",
+    "datetime_type": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
+    "datetime_parsing": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
+    "datetime_from_date_parsing": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
+    "timezone_aware": "Укажите часовой пояс, например 2025-09-01T00:00:00Z.",
+    "uuid_type": "Укажите UUID.",
+    "uuid_parsing": "Укажите UUID.",
+}
+
+
+def russian_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error's message in Russian."""
+    template = PYDANTIC_MESSAGES.get(error["type"])
+    return template.format(**error.get("ctx", {})) if template else error["msg"]

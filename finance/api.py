@@ -22,10 +22,9 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from accounts.api_auth import token_auth
-from catalog.api import OneOf
 from catalog.models import Group, Organization, Program
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
 from enrollment.api import SIGNED_IN
 from enrollment.models import Application
 from finance import certificates, closing, contracts, registers, reports

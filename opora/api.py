@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from catalog.api import router as catalog_router
+from core.api import russian_message
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
 from finance.api import router as finance_router
@@ -48,44 +49,6 @@ api.add_router("", finance_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
 
-# Pydantic's messages by error type; a type not listed keeps its own (custom types are Russian already).
-PYDANTIC_MESSAGES = {
-    "missing": "Обязательное поле.",
-    "extra_forbidden": "Неизвестное поле.",
-    "json_invalid": "Некорректный JSON.",
-    "model_attributes_type": "Ожидается объект.",
-    "dict_type": "Ожидается объект.",
-    "list_type": "Ожидается список.",
-    "string_type": "Ожидается строка.",
-    "string_too_short": "Не короче {min_length} символов.",
-    "string_too_long": "Не длиннее {max_length} символов.",
-    "string_pattern_mismatch": "Значение не соответствует формату {pattern}.",
-    "bool_type": "Укажите true или false.",
-    "bool_parsing": "Укажите true или false.",
-    "int_type": "Укажите целое число.",
-    "int_parsing": "Укажите целое число.",
-    "int_from_float": "Укажите целое число.",
-    "decimal_type": "Укажите число.",
-    "decimal_parsing": "Укажите число.",
-    "decimal_max_digits": "Не больше {max_digits} цифр.",
-    "decimal_max_places": "Не больше {decimal_places} знаков после запятой.",
-    "greater_than": "Значение должно быть больше {gt}.",
-    "greater_than_equal": "Значение должно быть не меньше {ge}.",
-    "less_than": "Значение должно быть меньше {lt}.",
-    "less_than_equal": "Значение должно быть не больше {le}.",
-    "date_type": "Укажите дату в формате ГГГГ-ММ-ДД.",
-    "date_parsing": "Укажите дату в формате ГГГГ-ММ-ДД.",
-    "date_from_datetime_parsing": "Укажите дату в формате ГГГГ-ММ-ДД.",
-    "time_type": "Укажите время в формате ЧЧ:ММ.",
-    "time_parsing": "Укажите время в формате ЧЧ:ММ.",
-    "datetime_type": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
-    "datetime_parsing": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
-    "datetime_from_date_parsing": "Укажите дату и время в формате ISO 8601, например 2025-09-01T00:00:00Z.",
-    "timezone_aware": "Укажите часовой пояс, например 2025-09-01T00:00:00Z.",
-    "uuid_type": "Укажите UUID.",
-    "uuid_parsing": "Укажите UUID.",
-}
-
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
     return api.create_response(request, {"message": INVALID_REQUEST, "detail": errors}, status=422)
@@ -95,9 +58,7 @@ def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse
 def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        template = PYDANTIC_MESSAGES.get(error["type"])
-        message = template.format(**error.get("ctx", {})) if template else error["msg"]
-        errors.append({"loc": list(error["loc"]), "msg": message, "type": error["type"]})
+        errors.append({"loc": list(error["loc"]), "msg": russian_message(error), "type": error["type"]})
     return _invalid(request, errors)
 
 

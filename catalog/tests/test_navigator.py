@@ -1,5 +1,7 @@
 """The public Navigator pages: what families see, what stays hidden, and how bad input is handled."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -124,3 +126,49 @@ def test_pages_are_labelled_for_screen_readers(client, published_program):
     assert 'lang="ru"' in html
     assert "Перейти к содержимому" in html
     assert '<label for="q"' in html and '<label for="municipality">' in html
+
+
+def test_result_cards_escape_what_organizations_type_and_show_what_a_family_needs(client, personas):
+    program = make_program(
+        personas.org_a,
+        "Театр <Маски> & «Песни»",
+        summary="Сцена " * 60,
+        is_paid=True,
+        price_per_month=Decimal("1500"),
+        ovz_adapted=True,
+    )
+    for url in [reverse("navigator:search"), reverse("navigator:organization", args=[personas.org_a.code])]:
+        html = client.get(url).content.decode()
+        assert "Театр &lt;Маски&gt; &amp; «Песни»" in html and "<Маски>" not in html
+        assert f'href="{reverse("navigator:program", args=[program.code])}"' in html
+        assert '<span class="badge free">Бесплатно</span><span class="badge paid">Платно, 1500 ₽/мес</span>' in html
+        assert "Для детей с ОВЗ" in html and "Свободных мест: 15" in html and "7–14 лет" in html
+        assert ("Сцена " * 36).strip()[:210] in html and "…" in html  # summary cut at 220 characters
+
+
+def test_facet_counts_are_read_out_with_the_russian_plural(client, published_program):
+    html = client.get(reverse("navigator:search")).content.decode()
+    assert 'aria-label="1 программа">1</span>' in html
+    assert 'aria-label="0 программ">0</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
+        ("page=99", "Страница: Значение должно быть не больше 50."),
+        ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
+    ],
+)
+def test_each_bad_value_is_named_and_the_rest_of_the_search_still_applies(client, personas, query, message):
+    make_program(personas.org_a, "Робототехника", direction="technical")
+    make_program(personas.org_a, "Живопись", direction="arts")
+    html = client.get(reverse("navigator:search") + "?q=робототехника&" + query).content.decode()
+    assert message in html
+    assert "Робототехника" in html and "Живопись" not in html  # the query still applies
+
+
+def test_an_empty_box_is_no_value_and_no_error(client, published_program):
+    html = client.get(reverse("navigator:search") + "?q=&age=&municipality=").content.decode()
+    assert 'role="alert"' not in html
+    assert published_program.title in html

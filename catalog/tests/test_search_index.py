@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from catalog import postings, search_index
 from catalog.models import ModerationStatus, Program, SearchPosting
-from catalog.search import SearchParams, published_programs, search_programs
+from catalog.search import SearchParams, list_programs, published_programs, search_programs
 from catalog.search_index import build_index, catalog_version, current_index, new_catalog_version
 from core.testing import make_program
 
@@ -131,3 +131,45 @@ def test_index_of_an_empty_catalog():
     index = build_index("v")
     assert index.everything == 0
     assert index.top(0, "popular", 0, 20) == []
+
+
+def test_a_process_rereads_the_catalog_version_at_most_once_a_second(settings):
+    from django.core.cache import cache
+
+    settings.OPORA_FACET_CACHE_SECONDS = 60
+    new_catalog_version()
+    mine = catalog_version()
+    cache.set(search_index.CATALOG_VERSION_KEY, "changed-by-another-process", None)
+    assert catalog_version() == mine  # read less than a second ago
+    read_at, version = search_index._version_read
+    search_index._version_read = (read_at - search_index.VERSION_SECONDS, version)
+    assert catalog_version() == "changed-by-another-process"
+    new_catalog_version()
+    assert catalog_version() not in (mine, "changed-by-another-process")  # this process's own change: at once
+
+
+def test_tests_and_short_facet_lifetimes_read_the_version_every_time(settings):
+    from django.core.cache import cache
+
+    settings.OPORA_FACET_CACHE_SECONDS = 0
+    catalog_version()
+    cache.set(search_index.CATALOG_VERSION_KEY, "changed-by-another-process", None)
+    assert catalog_version() == "changed-by-another-process"
+
+
+def test_a_page_of_programs_is_one_statement_in_the_order_asked(personas, django_assert_num_queries):
+    first = make_program(personas.org_a, "Шахматы")
+    second = make_program(personas.org_b, "Живопись", municipality=personas.municipality_y)
+    hidden = make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
+    town = first.municipality.name
+    with django_assert_num_queries(1):
+        programs = list_programs([second.pk, hidden.pk, first.pk])
+        assert [p.title for p in programs] == ["Живопись", "Шахматы"]  # unpublished left out
+        assert [(p.organization.short_name, p.municipality.name) for p in programs] == [
+            (personas.org_b.short_name, personas.municipality_y.name),
+            (personas.org_a.short_name, town),
+        ]
+        assert programs[1].open_seats == 15 and programs[1].get_direction_display() == "Техническая"
+    assert list_programs([]) == []
+    with django_assert_num_queries(1):
+        programs[0].description  # noqa: B018 -- a field the card does not show is read when asked
