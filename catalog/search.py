@@ -362,10 +362,19 @@ def list_programs(ids: Sequence[int], fields: tuple[str, ...] = CARD_FIELDS) -> 
     load_program, load_organization, load_municipality = _list_loaders(fields)
     org_at, municipality_at = statement.cuts
     by_id = {}
+    # A page often shows one municipality and few organizations: one instance of each.
+    organizations: dict[int, Organization] = {}
+    municipalities: dict[int, Municipality] = {}
     for row in rawsql.select(statement.sql, [ModerationStatus.PUBLISHED.value, *ids], statement.columns):
         program = load_program(row[:org_at])
-        program._state.fields_cache["organization"] = load_organization(row[org_at:municipality_at])
-        program._state.fields_cache["municipality"] = load_municipality(row[municipality_at:])
+        organization = organizations.get(program.organization_id)
+        if organization is None:
+            organization = organizations[program.organization_id] = load_organization(row[org_at:municipality_at])
+        municipality = municipalities.get(program.municipality_id)
+        if municipality is None:
+            municipality = municipalities[program.municipality_id] = load_municipality(row[municipality_at:])
+        program._state.fields_cache["organization"] = organization
+        program._state.fields_cache["municipality"] = municipality
         by_id[program.pk] = program
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -382,12 +391,14 @@ def _page(
 
 def correct_words(query_words: Sequence[str]) -> list[str]:
     """Replace words the catalog does not know by the closest known word."""
-    known_stems = set(
-        SearchTerm.objects.filter(stem__in=[text.stem(w) for w in query_words]).values_list("stem", flat=True)
-    )
+    stems = [text.stem(w) for w in query_words]
+    with connection.cursor() as cursor:
+        placeholders = ", ".join(["%s"] * len(stems))
+        cursor.execute(f"SELECT stem FROM catalog_searchterm WHERE stem IN ({placeholders})", stems)  # noqa: S608
+        known_stems = {row[0] for row in cursor.fetchall()}
     corrected = []
-    for word in query_words:
-        if text.stem(word) in known_stems or word.isdigit() or len(word) < 3:
+    for word, word_stem in zip(query_words, stems, strict=True):
+        if word_stem in known_stems or word.isdigit() or len(word) < 3:
             corrected.append(word)
             continue
         corrected.append(_closest_term(word) or word)
@@ -414,37 +425,41 @@ def _closest_term(word: str) -> str | None:
     return matches[0] if matches else None
 
 
-def _search(
-    index: CatalogIndex, params: SearchParams, query_words: Sequence[str], fields: tuple[str, ...]
-) -> SearchResult:
+class _Matches(NamedTuple):
+    bits: int  # programs passing the text and every filter
+    title_bits: int  # programs with the words in their title
+    text_bits: int | None  # programs with the words (None: no words)
+
+
+def _matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> _Matches:
     text_bits, title_bits = _text_matches(index, query_words) or (None, 0)
-    bits = _matching(index, params, text_bits)
-    return SearchResult(
-        params=params,
-        programs=_page(index, params, bits, title_bits, fields),
-        total=bits.bit_count(),
-        facets=_count_facets(index, params, text_bits),
-    )
+    return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
 
 def search_programs(params: SearchParams, fields: tuple[str, ...] = CARD_FIELDS) -> SearchResult:
     """Published programs matching the params: one page (these fields of each program), the total,
-    facet counts, corrections."""
+    facet counts, corrections. A page and facets are made only for the matches shown."""
     index = current_index()
     query_words = text.query_words(params.q)
-    result = _search(index, params, query_words, fields)
-    if query_words and result.total < 3:
+    found = _matches(index, params, query_words)
+    corrected_query = suggestion = None
+    if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         if corrected != list(query_words):
-            corrected_query = " ".join(corrected)
-            if result.total == 0:
-                corrected_result = _search(index, params, corrected, fields)
-                if corrected_result.total:
-                    corrected_result.corrected_query = corrected_query
-                    return corrected_result
+            if not found.bits:
+                instead = _matches(index, params, corrected)
+                if instead.bits:
+                    found, corrected_query = instead, " ".join(corrected)
             else:
-                result.suggestion = corrected_query
-    return result
+                suggestion = " ".join(corrected)
+    return SearchResult(
+        params=params,
+        programs=_page(index, params, found.bits, found.title_bits, fields),
+        total=found.bits.bit_count(),
+        facets=_count_facets(index, params, found.text_bits),
+        corrected_query=corrected_query,
+        suggestion=suggestion,
+    )
 
 
 def suggestion_counts() -> dict[str, int]:

@@ -138,7 +138,10 @@ class CatalogIndex:
     def _ordered(self, bits: int, sort: str, limit: int) -> list[int]:
         if not bits or limit <= 0:
             return []
-        if bits.bit_count() * 20 < len(self.orders[sort]):  # a narrow match: sort its ids by rank
+        # Either sort the matches by rank (cost grows with their number) or walk the order until
+        # `limit` matches are found (cost grows with the number of programs over the share matched).
+        count = bits.bit_count()
+        if count * count < limit * len(self.orders[sort]):  # a narrow match: sort its ids by rank
             return sorted(Bits.ids(bits), key=self.ranks[sort].__getitem__)[:limit]
         data = bits.to_bytes((self.size + 7) // 8, "little")
         chosen = (pid for pid in self.orders[sort] if data[pid >> 3] >> (pid & 7) & 1)

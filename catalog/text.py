@@ -1,5 +1,6 @@
 """Russian text normalization shared by indexing and querying (both databases)."""
 
+import functools
 import re
 import threading
 
@@ -146,7 +147,9 @@ def _stemmer() -> snowballstemmer.stemmer:
     return stemmer
 
 
+@functools.lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
+    """A word's Snowball stem; remembered, as searches repeat the catalog's words."""
     return str(_stemmer().stemWord(word))
 
 

@@ -12,7 +12,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from catalog.models import Direction, Group, Organization, Program
-from catalog.search import FORMS, FUNDING, LEVELS, SORTS, WEEKDAYS, municipalities, search_programs, suggestion_counts
+from catalog.search import (
+    FORMS,
+    FUNDING,
+    LEVELS,
+    SORTS,
+    WEEKDAYS,
+    SearchResult,
+    municipalities,
+    search_programs,
+    suggestion_counts,
+)
 from catalog.search_form import params_from_query
 from core import scope
 from core.context_processors import A11Y_COOKIE
@@ -38,9 +48,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(request.GET, settings.OPORA_PAGE_SIZE)
     result = search_programs(params)
-    query = request.GET.copy()
-    query.pop("page", None)
-    base_query = query.urlencode()
+    # The query without its page: links to other pages and chips build on it.
+    query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
     template = "navigator/_results.html" if request.headers.get("HX-Request") else "navigator/search.html"
     response = render(
         request,
@@ -49,10 +58,10 @@ def search(request: HttpRequest) -> HttpResponse:
             "result": result,
             "params": params,
             "errors": errors,
-            "base_query": base_query,
+            "base_query": urlencode(query),
             "sorts": SORTS,
             "pages": _page_numbers(params.page, result.page_count),
-            "chips": _chips(request, params, result),
+            "chips": _chips(query, result),
             "labels": {"form": FORMS, "level": LEVELS, "funding": FUNDING, "day": WEEKDAYS},
         },
     )
@@ -72,33 +81,26 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
     return numbers
 
 
-def _chips(request: HttpRequest, params: object, result: object) -> list[tuple[str, str]]:
+# Filters that are on or off: a chip removes the parameter whatever value switched it on («on», «1»).
+SWITCHES = {"ovz", "free_seats"}
+CHIP_PARAMS = (("q", "«{}»"), ("age", "{} лет"), ("organization", "Организация {}"))
+
+
+def _chips(query: list[tuple[str, str]], result: SearchResult) -> list[tuple[str, str]]:
     """Removable chips for each active filter: (label, link without it)."""
+
+    def without(param: str, value: str | None = None) -> str:
+        return "?" + urlencode([(k, v) for k, v in query if k != param or (value is not None and v != value)])
+
     chips = []
-    facet_params = {
-        "direction": "direction",
-        "form": "form",
-        "level": "level",
-        "funding": "funding",
-        "day": "day",
-        "municipality": "municipality",
-        "ovz": "ovz",
-        "free_seats": "free_seats",
-    }
-    facets = getattr(result, "facets", {})
-    for facet, param in facet_params.items():
-        for value in facets.get(facet, []):
+    for facet, values in result.facets.items():
+        for value in values:
             if value.selected:
-                query = request.GET.copy()
-                query.setlist(param, [v for v in query.getlist(param) if v != value.value])
-                query.pop("page", None)
-                chips.append((value.label, "?" + query.urlencode()))
-    for param, label in (("q", "«{}»"), ("age", "{} лет"), ("organization", "Организация {}")):
-        if request.GET.get(param):
-            query = request.GET.copy()
-            query.pop(param)
-            query.pop("page", None)
-            chips.append((label.format(request.GET[param]), "?" + query.urlencode()))
+                chips.append((value.label, without(facet, None if facet in SWITCHES else value.value)))
+    given = dict(query)
+    for param, label in CHIP_PARAMS:
+        if given.get(param):
+            chips.append((label.format(given[param]), without(param)))
     return chips
 
 

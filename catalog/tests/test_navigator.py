@@ -1,8 +1,10 @@
 """The public Navigator pages: what families see, what stays hidden, and how bad input is handled."""
 
+import re
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from core.testing import make_program
@@ -172,3 +174,21 @@ def test_an_empty_box_is_no_value_and_no_error(client, published_program):
     html = client.get(reverse("navigator:search") + "?q=&age=&municipality=").content.decode()
     assert 'role="alert"' not in html
     assert published_program.title in html
+
+
+def test_each_active_filter_has_a_chip_that_removes_only_it(client, published_program, personas):
+    url = reverse("navigator:search") + "?q=робототехника&direction=technical&direction=arts&free_seats=on&age=9&page=2"
+    html = client.get(url).content.decode()
+    chips = dict(re.findall(r'<a class="chip" href="\?([^"]*)" aria-label="Убрать фильтр ([^"]*)"', html))
+    assert sorted(chips.values()) == [
+        "9 лет",
+        "«робототехника»",
+        "Есть свободные места",
+        "Техническая",
+        "Художественная",
+    ]
+    by_label = {label: QueryDict(link.replace("&amp;", "&")) for link, label in chips.items()}
+    assert by_label["Техническая"].getlist("direction") == ["arts"] and "page" not in by_label["Техническая"]
+    assert "free_seats" not in by_label["Есть свободные места"]  # switched on by «on», removed all the same
+    assert "q" not in by_label["«робототехника»"] and by_label["«робототехника»"]["age"] == "9"
+    assert "age" not in by_label["9 лет"] and by_label["9 лет"].getlist("direction") == ["technical", "arts"]
