@@ -12,7 +12,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from accounts.roles import principal_of
 from core import scope
@@ -121,12 +121,15 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
         registration = registry.register_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
     else:
         raise PermissionDenied
-    return 201, {
-        "child": registration.child,
-        "known": not registration.created,
-        "merged_automatically": registration.merged is not None,
-        "possible_duplicates": len(registration.review),
-    }
+    return Status(
+        201,
+        {
+            "child": registration.child,
+            "known": not registration.created,
+            "merged_automatically": registration.merged is not None,
+            "possible_duplicates": len(registration.review),
+        },
+    )
 
 
 @router.post(
