@@ -66,9 +66,10 @@ def facet_select_options(values: Sequence[FacetValue]) -> SafeString:
 FUNDING_BADGES = {"Бесплатно": "free", "По сертификату": "cert"}  # any other label is a price
 
 
-@functools.lru_cache(maxsize=20_000)
+@functools.lru_cache(maxsize=4096)
 def _card(program: Program, catalog_version: str, open_seats: int) -> str:
-    # Programs are equal by primary key: the key is the program, the catalog and its free seats.
+    # Programs are equal by primary key: the key is the program, the catalog and its free seats. The
+    # key keeps its instance (~1.5 KB): the cards of the pages families open most, not the catalog.
     meta = [
         program.organization.short_name,
         program.municipality.name,
