@@ -1,15 +1,35 @@
+import functools
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from accounts.roles import principal_of
 
 A11Y_COOKIE = "opora_a11y"
+HEADER_LINKS = {
+    "home": "navigator:home",
+    "search": "navigator:search",
+    "cabinet": "family:cabinet",
+    "office": "office:home",
+    "login": "accounts:login",
+    "logout": "accounts:logout",
+    "register": "accounts:register",
+    "a11y": "navigator:a11y",
+}
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """The visually-impaired mode flag and the signed-in person's scope, for every template."""
+    """The visually-impaired mode flag, the signed-in person's scope and the header's links, for
+    every template."""
     return {
         "a11y_mode": request.COOKIES.get(A11Y_COOKIE) == "1",
         "principal": principal_of(getattr(request, "user", None)),
+        "links": _header_links(),
     }
+
+
+@functools.cache
+def _header_links() -> dict[str, str]:
+    # Every page shows them: reversed once per process (~40 µs each), not on every page.
+    return {name: reverse(view) for name, view in HEADER_LINKS.items()}
