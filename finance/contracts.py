@@ -48,6 +48,7 @@ from finance.models import (
     ProviderStatus,
     first_day,
     kopecks,
+    months_between,
 )
 
 CS = ContractStatus
@@ -56,11 +57,6 @@ SIGNIFICANT_REGISTER = "significant"
 
 def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def months_between(start: date, end: date) -> int:
-    """Calendar months from the month of `start` to the month of `end`, both counted."""
-    return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
 def next_month(day: date) -> date:

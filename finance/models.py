@@ -31,6 +31,11 @@ def first_day(day: date) -> date:
     return day.replace(day=1)
 
 
+def months_between(start: date, end: date) -> int:
+    """Calendar months from the month of `start` to the month of `end`, both counted."""
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
 class FinancingPeriod(TimestampedModel):
     """A municipality's financing period (usually the calendar or academic year) with its rules."""
 
@@ -510,6 +515,11 @@ class Contract(PublicEntity):
 
     def __str__(self) -> str:
         return f"Договор {self.code}"
+
+    @property
+    def months_in_force(self) -> int:
+        """Months from the start to the end date: the agreed months, fewer once terminated early."""
+        return months_between(self.starts_on, self.ends_on)
 
     def scheduled_payment(self, month: date) -> int:
         """The certificate's payment due for `month` (any day of it), in kopecks."""

@@ -138,6 +138,7 @@ def test_the_family_accepts_and_then_terminates_the_contract(family_client, pers
     assert contract.status == ContractStatus.ACTIVE
     html = page(family_client, "contract", contract_uuid=contract.uuid).content.decode()
     assert "Действует" in html and "Расторгнуть" in html and "История договора" in html
+    assert f"{contract.months} месяцев</dd>" in html and "(по договору" not in html
 
     response = family_client.post(
         reverse("family_finance:terminate", args=[contract.uuid]), {"reason": " "}, follow=True
@@ -152,6 +153,8 @@ def test_the_family_accepts_and_then_terminates_the_contract(family_client, pers
     # September is still due to the provider; the rest came back to the certificate.
     html = page(family_client, "contract", contract_uuid=contract.uuid).content.decode()
     assert "Расторгнут" in html and f'id="contract-reserve">{money("3 000,00 ₽")}<' in html
+    # It lasted to the end of September: one month of the nine agreed.
+    assert f"30.09.2026, 1 месяц (по договору {contract.months})</dd>" in html
 
 
 def test_the_family_refuses_a_pending_contract(family_client, personas, contract, certificate, period):

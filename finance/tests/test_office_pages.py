@@ -218,6 +218,10 @@ def test_provider_rejects_with_a_reason_and_terminates_an_active_contract(person
     provider.post(terminate, {"on": "2026-09-15", "reason": "Переезд семьи"})
     active.refresh_from_db()
     assert active.status == CS.TERMINATED and active.ends_on.isoformat() == "2026-09-30"
+    detail = provider.get(reverse("office_finance:contract", args=[active.code])).content.decode()
+    assert f"30.09.2026, 1 мес. (по договору {active.months})</dd>" in detail
+    listing = provider.get(reverse("office_finance:contracts"), {"status": "terminated"}).content.decode()
+    assert f'<span class="muted">1 мес. из {active.months}</span>' in listing
 
 
 def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer, period):
