@@ -1,14 +1,15 @@
-"""The search page's repeated parts, rendered in Python and kept.
+"""The search page's repeated parts, rendered in Python (and cards kept).
 
 Facet controls: ~80 options per page would otherwise be the slowest part of rendering it; the
 escaped constant parts of each option are kept, only the count and the selection change from page
 to page. Result cards: twenty per page, ~250 µs each as a template; a card changes with the
 catalog and with its program's free seats (read fresh with the page), so each is rendered once
-per both and kept in the process.
+per both and kept in the process. The sort options and page links: the page's template loops,
+as nodes, cost more than the page's database statement.
 """
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape  # Django's own wraps it for lazy strings: three times slower, and these are str
 
 from django import template
@@ -125,3 +126,29 @@ def program_cards(programs: Iterable[Program]) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items."""
     version = catalog_version()
     return mark_safe("\n".join(_card(p, version) for p in programs))  # noqa: S308 -- escaped above
+
+
+@register.simple_tag
+def sort_options(sorts: Mapping[str, str], chosen: str) -> SafeString:
+    """The sort select's options, the chosen one selected."""
+    return mark_safe(  # noqa: S308 -- escaped here
+        "".join(
+            f'<option value="{escape(value)}"{" selected" if value == chosen else ""}>{escape(label)}</option>'
+            for value, label in sorts.items()
+        )
+    )
+
+
+@register.simple_tag
+def page_links(pages: Sequence[int | None], current: int, base_query: str) -> SafeString:
+    """Links to the pages of results (None: a gap), the current one marked, each keeping the query."""
+    link = f"?{escape(base_query)}&amp;page="
+    items = []
+    for n in pages:
+        if n is None:
+            items.append('<li><span aria-hidden="true">…</span></li>')
+        elif n == current:
+            items.append(f'<li><span aria-current="page">{n}</span></li>')
+        else:
+            items.append(f'<li><a href="{link}{n}">{n}</a></li>')
+    return mark_safe("\n".join(items))  # noqa: S308 -- escaped here, or numbers

@@ -192,3 +192,17 @@ def test_each_active_filter_has_a_chip_that_removes_only_it(client, published_pr
     assert "free_seats" not in by_label["Есть свободные места"]  # switched on by «on», removed all the same
     assert "q" not in by_label["«робототехника»"] and by_label["«робототехника»"]["age"] == "9"
     assert "age" not in by_label["9 лет"] and by_label["9 лет"].getlist("direction") == ["technical", "arts"]
+
+
+def test_results_are_paged_with_the_query_kept_and_the_sort_chosen(client, settings, personas):
+    settings.OPORA_PAGE_SIZE = 2
+    for n in range(7):
+        make_program(personas.org_a, f"Робототехника {n}")
+    html = client.get(reverse("navigator:search") + "?q=робототехника&sort=title&page=2").content.decode()
+    assert '<option value="title" selected>по названию</option>' in html
+    assert '<option value="relevance">по релевантности</option>' in html
+    query = "q=%D1%80%D0%BE%D0%B1%D0%BE%D1%82%D0%BE%D1%82%D0%B5%D1%85%D0%BD%D0%B8%D0%BA%D0%B0&amp;sort=title"
+    assert f'<li><a href="?{query}&amp;page=1">1</a></li>' in html
+    assert '<li><span aria-current="page">2</span></li>' in html
+    assert f'<li><a href="?{query}&amp;page=4">4</a></li>' in html  # 7 programs, 2 a page
+    assert "Робототехника 2" in html and "Робототехника 3" in html and "Робототехника 4" not in html
