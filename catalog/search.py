@@ -12,7 +12,7 @@ are ordered by an indexed signal, with title matches first for text queries.
 import difflib
 import functools
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -322,6 +322,9 @@ class _ListStatement:
     sql: str
     columns: tuple[Any, ...]  # the field of each selected column, for its converters
     cuts: tuple[int, int]  # where the organization's and the municipality's columns start
+    load_program: Callable[[Sequence[Any]], Program]
+    load_organization: Callable[[Sequence[Any]], Organization]
+    load_municipality: Callable[[Sequence[Any]], Municipality]
 
 
 @functools.cache
@@ -341,15 +344,9 @@ def _list_statement(count: int, fields: tuple[str, ...]) -> _ListStatement:
         sql=sql,
         columns=(*program, *organization, *municipality),
         cuts=(len(program), len(program) + len(organization)),
-    )
-
-
-@functools.cache
-def _list_loaders(fields: tuple[str, ...]) -> tuple[Any, Any, Any]:
-    return (
-        rawsql.loader(Program, fields),
-        rawsql.loader(Organization, LIST_ORGANIZATION_FIELDS),
-        rawsql.loader(Municipality, LIST_MUNICIPALITY_FIELDS),
+        load_program=rawsql.loader(Program, fields),
+        load_organization=rawsql.loader(Organization, LIST_ORGANIZATION_FIELDS),
+        load_municipality=rawsql.loader(Municipality, LIST_MUNICIPALITY_FIELDS),
     )
 
 
@@ -359,20 +356,21 @@ def list_programs(ids: Sequence[int], fields: tuple[str, ...] = CARD_FIELDS) -> 
     if not ids:
         return []
     statement = _list_statement(len(ids), fields)
-    load_program, load_organization, load_municipality = _list_loaders(fields)
     org_at, municipality_at = statement.cuts
     by_id = {}
     # A page often shows one municipality and few organizations: one instance of each.
     organizations: dict[int, Organization] = {}
     municipalities: dict[int, Municipality] = {}
     for row in rawsql.select(statement.sql, [ModerationStatus.PUBLISHED.value, *ids], statement.columns):
-        program = load_program(row[:org_at])
+        program = statement.load_program(row[:org_at])
         organization = organizations.get(program.organization_id)
         if organization is None:
-            organization = organizations[program.organization_id] = load_organization(row[org_at:municipality_at])
+            organization = organizations[program.organization_id] = statement.load_organization(
+                row[org_at:municipality_at]
+            )
         municipality = municipalities.get(program.municipality_id)
         if municipality is None:
-            municipality = municipalities[program.municipality_id] = load_municipality(row[municipality_at:])
+            municipality = municipalities[program.municipality_id] = statement.load_municipality(row[municipality_at:])
         program._state.fields_cache["organization"] = organization
         program._state.fields_cache["municipality"] = municipality
         by_id[program.pk] = program
@@ -394,7 +392,7 @@ def correct_words(query_words: Sequence[str]) -> list[str]:
     stems = [text.stem(w) for w in query_words]
     with connection.cursor() as cursor:
         placeholders = ", ".join(["%s"] * len(stems))
-        cursor.execute(f"SELECT stem FROM catalog_searchterm WHERE stem IN ({placeholders})", stems)  # noqa: S608
+        cursor.execute(f"SELECT stem FROM {SearchTerm._meta.db_table} WHERE stem IN ({placeholders})", stems)  # noqa: S608
         known_stems = {row[0] for row in cursor.fetchall()}
     corrected = []
     for word, word_stem in zip(query_words, stems, strict=True):

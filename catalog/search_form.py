@@ -22,19 +22,35 @@ ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{C
 
 
 class ProgramSearchQuery(PageQuery):
-    q: str = Field("", max_length=200, description="Что ищем: слова из названия, описания, организации")
-    direction: list[Annotated[str, OneOf(Direction.choices)]] = Field([], description="Направленность, можно несколько")
-    age: int | None = Field(None, ge=0, le=18, description="Возраст ребёнка, полных лет")
-    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
-    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
-    form: list[Annotated[str, OneOf(FORMS.items())]] = Field([], description="Форма обучения, можно несколько")
-    level: list[Annotated[str, OneOf(LEVELS.items())]] = Field([], description="Уровень, можно несколько")
-    ovz: bool = Field(False, description="Только адаптированные для детей с ОВЗ")
-    funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field([], description="Оплата, можно несколько")
-    free_seats: bool = Field(False, description="Только с свободными местами")
-    day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field([], description="Дни занятий, можно несколько")
-    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", description="Сортировка")
-    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"Номер страницы, с 1 до {MAX_PAGE}")
+    q: str = Field(
+        "", max_length=200, title="Что ищем", description="Что ищем: слова из названия, описания, организации"
+    )
+    direction: list[Annotated[str, OneOf(Direction.choices)]] = Field(
+        [], title="Направленность", description="Направленность, можно несколько"
+    )
+    age: int | None = Field(None, ge=0, le=18, title="Возраст ребёнка", description="Возраст ребёнка, полных лет")
+    municipality: str | None = Field(
+        None, pattern=OKTMO_PATTERN, title="Муниципалитет", description="ОКТМО муниципалитета"
+    )
+    organization: str | None = Field(
+        None, pattern=ORGANIZATION_CODE_PATTERN, title="Организация", description="Код организации"
+    )
+    form: list[Annotated[str, OneOf(FORMS.items())]] = Field(
+        [], title="Форма обучения", description="Форма обучения, можно несколько"
+    )
+    level: list[Annotated[str, OneOf(LEVELS.items())]] = Field(
+        [], title="Уровень", description="Уровень, можно несколько"
+    )
+    ovz: bool = Field(False, title="Адаптирована для детей с ОВЗ", description="Только адаптированные для детей с ОВЗ")
+    funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field(
+        [], title="Оплата", description="Оплата, можно несколько"
+    )
+    free_seats: bool = Field(False, title="Есть свободные места", description="Только с свободными местами")
+    day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field(
+        [], title="Дни занятий", description="Дни занятий, можно несколько"
+    )
+    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", title="Сортировка", description="Сортировка")
+    page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:
         return SearchParams(
@@ -55,22 +71,7 @@ class ProgramSearchQuery(PageQuery):
         )
 
 
-# What a page calls each parameter, and its own words where pydantic's would not help a family.
-PAGE_LABELS = {
-    "q": "Что ищем",
-    "direction": "Направленность",
-    "age": "Возраст ребёнка",
-    "municipality": "Муниципалитет",
-    "organization": "Организация",
-    "form": "Форма обучения",
-    "level": "Уровень",
-    "ovz": "Адаптирована для детей с ОВЗ",
-    "funding": "Оплата",
-    "free_seats": "Есть свободные места",
-    "day": "Дни занятий",
-    "sort": "Сортировка",
-    "page": "Страница",
-}
+# A page's own words where pydantic's would not help a family.
 PAGE_MESSAGES = {
     ("age", "int_parsing"): "Возраст укажите числом полных лет.",
     ("age", "greater_than_equal"): "Возраст — от 0 до 18 лет.",
@@ -78,7 +79,11 @@ PAGE_MESSAGES = {
     ("municipality", "string_pattern_mismatch"): "Муниципалитет не найден.",
     ("organization", "string_pattern_mismatch"): "Организация не найдена.",
 }
+# What a page reads (its page size is the site's), each parameter named by its title in messages.
+PAGE_LABELS = {name: field.title for name, field in ProgramSearchQuery.model_fields.items() if name != "page_size"}
 LISTS = {name for name, field in ProgramSearchQuery.model_fields.items() if get_origin(field.annotation) is list}
+# Filters that are on or off: whatever value switched one on («on», «1»), removing it removes the parameter.
+SWITCHES = {name for name, field in ProgramSearchQuery.model_fields.items() if field.annotation is bool}
 
 
 def params_from_query(query: QueryDict, page_size: int) -> tuple[SearchParams, list[str]]:

@@ -13,17 +13,13 @@ from django.views.decorators.http import require_GET
 
 from catalog.models import Direction, Group, Organization, Program
 from catalog.search import (
-    FORMS,
-    FUNDING,
-    LEVELS,
     SORTS,
-    WEEKDAYS,
     SearchResult,
     municipalities,
     search_programs,
     suggestion_counts,
 )
-from catalog.search_form import params_from_query
+from catalog.search_form import SWITCHES, params_from_query
 from core import scope
 from core.context_processors import A11Y_COOKIE
 
@@ -62,7 +58,6 @@ def search(request: HttpRequest) -> HttpResponse:
             "sorts": SORTS,
             "pages": _page_numbers(params.page, result.page_count),
             "chips": _chips(query, result),
-            "labels": {"form": FORMS, "level": LEVELS, "funding": FUNDING, "day": WEEKDAYS},
         },
     )
     if params.municipality:
@@ -81,8 +76,6 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
     return numbers
 
 
-# Filters that are on or off: a chip removes the parameter whatever value switched it on («on», «1»).
-SWITCHES = {"ovz", "free_seats"}
 CHIP_PARAMS = (("q", "«{}»"), ("age", "{} лет"), ("organization", "Организация {}"))
 
 

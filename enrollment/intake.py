@@ -13,7 +13,6 @@ from itertools import accumulate
 from typing import Any
 from uuid import UUID
 
-from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Group, Program
@@ -73,6 +72,10 @@ _COLUMNS: list[rawsql.Column] = [
 ]
 # Where each model's columns end in a row.
 _CUTS = tuple(accumulate(len(fields) for fields in (PROGRAM_FIELDS, CHILD_FIELDS, CAMPAIGN_FIELDS, GROUP_FIELDS)))
+_load_program = rawsql.loader(Program, PROGRAM_FIELDS)
+_load_child = rawsql.loader(Child, CHILD_FIELDS)
+_load_campaign = rawsql.loader(Campaign, CAMPAIGN_FIELDS)
+_load_group = rawsql.loader(Group, GROUP_FIELDS)
 _GUARDIANS = Child.guardians.through._meta.db_table
 _SQL = f"""
 SELECT {rawsql.select_list("p", _program_columns)}, {rawsql.select_list("c", _child_columns)},
@@ -121,19 +124,18 @@ def load(actor: Any, child_uuid: UUID, program_code: str, now: datetime) -> Appl
     )
     if not rows:
         return ApplicationRequest(None, None, None, [], False, False, 0)
-    db = connection.alias
     first = rows[0]
     cut = _CUTS
-    program = Program.from_db(db, PROGRAM_FIELDS, first[: cut[0]])
+    program = _load_program(first[: cut[0]])
     child_values = first[cut[0] : cut[1]]
-    child = Child.from_db(db, CHILD_FIELDS, child_values) if child_values[0] is not None else None
+    child = _load_child(child_values) if child_values[0] is not None else None
     campaign_values = first[cut[1] : cut[2]]
-    campaign = Campaign.from_db(db, CAMPAIGN_FIELDS, campaign_values) if campaign_values[0] is not None else None
+    campaign = _load_campaign(campaign_values) if campaign_values[0] is not None else None
     groups = []
     for row in rows:
         if row[cut[2]] is None:
             continue  # the program has no current group
-        group = Group.from_db(db, GROUP_FIELDS, row[cut[2] : cut[3]])
+        group = _load_group(row[cut[2] : cut[3]])
         group.program = program  # known: its ages and the history need no query
         groups.append(group)
     is_guardian, applied, in_work = first[cut[3] :]
