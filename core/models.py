@@ -2,6 +2,8 @@
 
 import secrets
 import uuid
+from collections.abc import Callable
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -41,11 +43,18 @@ class PublicEntity(TimestampedModel):
         if self.code or not self._state.adding:
             super().save(*args, **kwargs)  # type: ignore[arg-type]
             return
+        self.insert_with_code(lambda: super(PublicEntity, self).save(*args, **kwargs))  # type: ignore[arg-type]
+
+    def insert_with_code(self, insert: Callable[[], object], *, one_statement: bool = False) -> None:
+        """Run `insert` (which writes this new entity) with a fresh code, again with another code
+        while the drawn one turns out to be taken; any other refusal is raised as it is. An insert
+        of `one_statement` is atomic by itself: it takes a savepoint only inside a transaction."""
         for _ in range(CODE_ATTEMPTS):
             self.assign_code()
+            alone = one_statement and not transaction.get_connection().in_atomic_block
             try:
-                with transaction.atomic():
-                    super().save(*args, **kwargs)  # type: ignore[arg-type]
+                with nullcontext() if alone else transaction.atomic():
+                    insert()
                 return
             except IntegrityError:
                 if not type(self)._base_manager.filter(code=self.code).exists():

@@ -4,20 +4,24 @@ On the day enrollment opens thousands of families apply in the same minute, and 
 used to ask the database ten questions through the ORM. Here they are one fixed statement: the
 program by its code, the child by its UUID, whether the applicant is the child's guardian, the
 child's applications in work, the campaign the program takes applications through and the
-program's current groups. The rules themselves stay in `services`.
+program's current groups (only the one the family chose, if it chose one). The rules themselves
+stay in `services`.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from itertools import accumulate
 from typing import Any
 from uuid import UUID
 
+from django.db import connection
 from django.utils import timezone
 
 from catalog.models import Group, Program
 from core import rawsql
-from enrollment.models import ACTIVE_STATUSES, Campaign
+from core.models import AuditEvent
+from enrollment.models import ACTIVE_STATUSES, Application, ApplicationEvent, Campaign
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian
 
@@ -90,6 +94,7 @@ FROM catalog_program p
 LEFT JOIN people_child c ON c.uuid = %(child)s
 LEFT JOIN enrollment_campaign k ON k.id = ({campaign_subquery("p.id", "%(now)s")})
 LEFT JOIN catalog_group g ON g.program_id = p.id AND g.is_active AND g.end_date >= %(today)s
+  AND (CAST(%(group)s AS varchar) IS NULL OR g.code = %(group)s)
 WHERE p.code = %(program)s
 ORDER BY g.start_date, g.id
 """  # noqa: S608  (names from our models; values are parameters)
@@ -98,7 +103,8 @@ ORDER BY g.start_date, g.id
 @dataclass(frozen=True)
 class ApplicationRequest:
     """The program (None if no program has the code), the child (None if unknown), what the rules
-    need about them, and the program's current groups in the order seats are offered."""
+    need about them, and the program's current groups in the order seats are offered: only the
+    named one when the request names a group (empty if it is not one of them)."""
 
     program: Program | None
     child: Child | None
@@ -109,7 +115,7 @@ class ApplicationRequest:
     in_work: int
 
 
-def load(actor: Any, child_uuid: UUID, program_code: str, now: datetime) -> ApplicationRequest:
+def load(actor: Any, child_uuid: UUID, program_code: str, group_code: str | None, now: datetime) -> ApplicationRequest:
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
     rows = rawsql.select(
         _SQL,
@@ -117,6 +123,7 @@ def load(actor: Any, child_uuid: UUID, program_code: str, now: datetime) -> Appl
             "actor": actor_id,
             "child": rawsql.param(Child._meta.get_field("uuid"), child_uuid),
             "program": program_code,
+            "group": group_code or None,
             "now": rawsql.param(Campaign._meta.get_field("opens_at"), now),
             "today": rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now)),
         },
@@ -140,3 +147,97 @@ def load(actor: Any, child_uuid: UUID, program_code: str, now: datetime) -> Appl
         groups.append(group)
     is_guardian, applied, in_work = first[cut[3] :]
     return ApplicationRequest(program, child, campaign, groups, bool(is_guardian), bool(applied), int(in_work or 0))
+
+
+# --- Writing it: one statement on PostgreSQL --------------------------------------------------
+#
+# The seat, the application in its final status, its history and its audit records are one
+# statement with data-modifying WITH clauses: atomic by itself, one round trip, no BEGIN and
+# COMMIT of their own. `services` writes the same rows step by step where WITH cannot modify
+# data (SQLite).
+
+_APPLICATION_FIELDS = [field for field in Application._meta.concrete_fields if not field.primary_key]
+_SEATED = "seat.id IS NOT NULL"
+# Columns the seat decides; the parameters hold the values for a child without a seat.
+_DECIDED_BY_SEAT = {
+    "group_id": "COALESCE(seat.id, {})",
+    "status": f"CASE WHEN {_SEATED} THEN '{S.INVITED}' ELSE {{}} END",
+    "deadline": f"CASE WHEN {_SEATED} THEN CAST(%(seated_deadline)s AS timestamptz) ELSE {{}} END",
+    "waitlisted_at": f"CASE WHEN {_SEATED} THEN NULL ELSE {{}} END",
+}
+
+
+def _application_values() -> str:
+    values = []
+    for field in _APPLICATION_FIELDS:
+        value = f"CAST(%({field.attname})s AS {field.db_type(connection)})"
+        values.append(_DECIDED_BY_SEAT.get(field.attname, "{}").format(value))
+    return ", ".join(values)
+
+
+def _audit_row(actor: str, action: str, data: str) -> str:
+    return (
+        f"SELECT app.created_at, {actor}, {action}, '{Application._meta.label_lower}', "  # noqa: S608
+        f"CAST(app.id AS varchar), {data} FROM app"
+    )
+
+
+@cache
+def _insert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _APPLICATION_FIELDS)
+    applicant = "CAST(%(applicant_id)s AS bigint)"
+    moved_on = f"app.status <> '{S.NEW}'"  # a first-come campaign placed or queued it at once
+    applied = _audit_row(applicant, f"'application.{S.NEW}'", """CAST('{"previous": "", "reason": ""}' AS jsonb)""")
+    placed = _audit_row(
+        "NULL", "'application.' || app.status", f"jsonb_build_object('previous', '{S.NEW}', 'reason', '')"
+    )
+    return f"""
+WITH seat AS (
+  UPDATE {Group._meta.db_table} g SET seats_taken = g.seats_taken + 1
+  FROM (SELECT c.id FROM {Group._meta.db_table} c
+        WHERE c.id = ANY(CAST(%(candidates)s AS bigint[])) AND c.seats_taken < c.capacity
+        ORDER BY array_position(CAST(%(candidates)s AS bigint[]), c.id) LIMIT 1 FOR UPDATE) first_free
+  WHERE g.id = first_free.id AND g.seats_taken < g.capacity
+  RETURNING g.id
+), app AS (
+  INSERT INTO {Application._meta.db_table} ({columns})
+  SELECT {_application_values()} FROM (SELECT 1) one LEFT JOIN seat ON true
+  RETURNING id, created_at, group_id, status, deadline, waitlisted_at
+), history AS (
+  INSERT INTO {ApplicationEvent._meta.db_table}
+    (application_id, created_at, actor_id, from_status, to_status, group_id, reason)
+  SELECT app.id, app.created_at, {applicant}, '', '{S.NEW}', CAST(%(group_id)s AS bigint), '' FROM app
+  UNION ALL
+  SELECT app.id, app.created_at, NULL, '{S.NEW}', app.status, app.group_id, '' FROM app WHERE {moved_on}
+), audit AS (
+  INSERT INTO {AuditEvent._meta.db_table} (created_at, actor_id, action, object_type, object_id, data)
+  {applied}
+  UNION ALL
+  {placed} WHERE {moved_on}
+)
+SELECT id, group_id, status, deadline, waitlisted_at FROM app
+"""  # noqa: S608  (names from our models, constants from our code; values are parameters)
+
+
+_RETURNED = rawsql.fields(Application, ("id", "group_id", "status", "deadline", "waitlisted_at"))
+
+
+def insert(application: Application, candidates: list[Group], deadline: datetime) -> None:
+    """Write a new application as `services` prepared it (NEW, or WAITLISTED in a first-come
+    campaign) on PostgreSQL; in a first-come campaign it takes a seat in the first of the
+    `candidates` that has one, and is then INVITED with `deadline`. The history and the audit
+    records are those of the transitions it went through."""
+    prepared = {
+        field.attname: field.get_db_prep_save(field.pre_save(application, True), connection)
+        for field in _APPLICATION_FIELDS
+    }
+
+    def write() -> None:
+        prepared["code"] = application.code
+        params = {**prepared, "candidates": [group.pk for group in candidates], "seated_deadline": deadline}
+        [row] = rawsql.select(_insert_sql(), params, _RETURNED)
+        application.pk, application.group_id, application.status, application.deadline, application.waitlisted_at = row
+
+    application.insert_with_code(write, one_statement=True)
+    application._state.adding, application._state.db = False, connection.alias

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -165,7 +165,7 @@ def apply_by_reference(
     if not idempotency_key or len(idempotency_key) > 64:
         raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
     now = timezone.now()
-    request = intake.load(actor, child_uuid, program_code, now)
+    request = intake.load(actor, child_uuid, program_code, group_code, now)
     child, program = request.child, request.program
     hidden = not program_seen and program is not None and program.status != ModerationStatus.PUBLISHED
     if program is None or (hidden and not scope.can(actor, program, "view")):
@@ -185,8 +185,7 @@ def apply_by_reference(
         return Applied(_same_request(existing, child, program, group), False, [])
     child._guardian_checked_for = actor.pk  # type: ignore[attr-defined]
     try:
-        with transaction.atomic():
-            application, events = _create(actor, child, program, group, idempotency_key, request, now)
+        application, events = _create(actor, child, program, group, idempotency_key, request, now)
     except IntegrityError:
         # A repeated request, or two identical requests raced: the first application is this one.
         existing = _by_key(actor, idempotency_key)
@@ -224,48 +223,67 @@ def _create(
     now: datetime,
 ) -> tuple[Application, list[ApplicationEvent]]:
     """The new application with its history; in a first-come campaign (a preference campaign was
-    refused above) a seat is taken at once by the single conditional UPDATE, or the child queues.
-    The application is inserted in its final status: the same rows as a NEW application moved on
-    by the invite or waitlist transition, in fewer statements."""
+    refused above) a seat is taken at once by a conditional UPDATE, or the child queues. The
+    application is inserted in its final status: the same rows as a NEW application moved on by
+    the invite or waitlist transition, in fewer statements (one on PostgreSQL)."""
     application = Application(
         child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
     )
-    steps = [(actor, "", S.NEW, group)]
-    if request.campaign is not None:
-        seat = _take_first_seat([group] if group is not None else request.groups)
-        if seat is not None:
-            application.group, application.status = seat, S.INVITED
-            application.deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
-        else:
-            application.status, application.waitlisted_at = S.WAITLISTED, now
-        steps.append((None, S.NEW, application.status, application.group))
-    insert_objects([application])
-    events = list(
-        insert_objects(
-            [
-                ApplicationEvent(
-                    application=application,
-                    actor=who if getattr(who, "is_authenticated", False) else None,
-                    from_status=previous,
-                    to_status=target,
-                    group=at,
-                    reason="",
-                )
-                for who, previous, target, at in steps
-            ]
-        )
-    )
-    audit.record_many(
-        [
-            (who, f"application.{target}", application, {"previous": previous, "reason": ""})
-            for who, previous, target, _ in steps
-        ]
-    )
-    for _, _, target, _ in steps:
-        _notify(application, target)
+    first_come = request.campaign is not None
+    candidates = ([group] if group is not None else request.groups) if first_come else []
+    if first_come:
+        application.status, application.waitlisted_at = S.WAITLISTED, now  # unless a seat is free
+    deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
+    if connection.vendor == "postgresql":
+        intake.insert(application, candidates, deadline)
+        application.group = next((g for g in candidates if g.pk == application.group_id), group)
+        events = _history(actor, application, group)
+    else:
+        with transaction.atomic():
+            seat = _take_first_seat(candidates)
+            if seat is not None:
+                application.group, application.status = seat, S.INVITED
+                application.deadline, application.waitlisted_at = deadline, None
+            insert_objects([application])
+            events = list(insert_objects(_history(actor, application, group)))
+            audit.record_many(
+                [
+                    (
+                        event.actor,
+                        f"application.{event.to_status}",
+                        application,
+                        {"previous": event.from_status, "reason": ""},
+                    )
+                    for event in events
+                ]
+            )
+    for event in events:
+        _notify(application, event.to_status)
     if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
         _seats_changed(program.pk)
     return application, events
+
+
+def _history(actor: Any, application: Application, chosen: Group | None) -> list[ApplicationEvent]:
+    """The events of a new application: applied (by the family, for the group it chose) and, if a
+    first-come campaign placed or queued it at once, that step (by the system)."""
+    steps: list[tuple[Any, str, str, Group | None]] = [
+        (actor if getattr(actor, "is_authenticated", False) else None, "", S.NEW, chosen)
+    ]
+    if application.status != S.NEW:
+        steps.append((None, S.NEW, application.status, application.group))
+    return [
+        ApplicationEvent(
+            application=application,
+            created_at=application.created_at,
+            actor=who,
+            from_status=previous,
+            to_status=target,
+            group=at,
+            reason="",
+        )
+        for who, previous, target, at in steps
+    ]
 
 
 TAKE_SEAT_SQL = "UPDATE catalog_group SET seats_taken = seats_taken + 1 WHERE id = %s AND seats_taken < capacity"
