@@ -156,6 +156,19 @@ def load(actor: Any, child_uuid: UUID, program_code: str, group_code: str | None
 # COMMIT of their own. `services` writes the same rows step by step where WITH cannot modify
 # data (SQLite).
 
+
+def ahead_in_queue(queue: str, key: str, at: str, application: str) -> str:
+    """SQL counting the applications queued ahead of one (`application`, queued `at`): in its
+    group's queue (`queue` "group", `key` the group), or for "any group" in its program's
+    ("program"); earlier first, then by number."""
+    where = "a.group_id = {}" if queue == "group" else "a.program_id = {} AND a.group_id IS NULL"
+    return (
+        f"SELECT COUNT(*) FROM {Application._meta.db_table} a WHERE {where.format(key)} "  # noqa: S608
+        f"AND a.status = '{S.WAITLISTED}' "
+        f"AND (a.waitlisted_at < {at} OR (a.waitlisted_at = {at} AND a.id < {application}))"
+    )
+
+
 _APPLICATION_FIELDS = [field for field in Application._meta.concrete_fields if not field.primary_key]
 _SEATED = "seat.id IS NOT NULL"
 # Columns the seat decides; the parameters hold the values for a child without a seat.
@@ -203,7 +216,7 @@ WITH seat AS (
 ), app AS (
   INSERT INTO {Application._meta.db_table} ({columns})
   SELECT {_application_values()} FROM (SELECT 1) one LEFT JOIN seat ON true
-  RETURNING id, created_at, group_id, status, deadline, waitlisted_at
+  RETURNING id, created_at, program_id, group_id, status, deadline, waitlisted_at
 ), history AS (
   INSERT INTO {ApplicationEvent._meta.db_table}
     (application_id, created_at, actor_id, from_status, to_status, group_id, reason)
@@ -216,18 +229,23 @@ WITH seat AS (
   UNION ALL
   {placed} WHERE {moved_on}
 )
-SELECT id, group_id, status, deadline, waitlisted_at FROM app
+SELECT id, group_id, status, deadline, waitlisted_at,
+  CASE WHEN status = '{S.WAITLISTED}' THEN 1 + CASE WHEN group_id IS NOT NULL
+    THEN ({ahead_in_queue("group", "app.group_id", "app.waitlisted_at", "app.id")})
+    ELSE ({ahead_in_queue("program", "app.program_id", "app.waitlisted_at", "app.id")}) END END
+FROM app
 """  # noqa: S608  (names from our models, constants from our code; values are parameters)
 
 
-_RETURNED = rawsql.fields(Application, ("id", "group_id", "status", "deadline", "waitlisted_at"))
+_RETURNED = [*rawsql.fields(Application, ("id", "group_id", "status", "deadline", "waitlisted_at")), None]
 
 
 def insert(application: Application, candidates: list[Group], deadline: datetime) -> None:
     """Write a new application as `services` prepared it (NEW, or WAITLISTED in a first-come
     campaign) on PostgreSQL; in a first-come campaign it takes a seat in the first of the
     `candidates` that has one, and is then INVITED with `deadline`. The history and the audit
-    records are those of the transitions it went through."""
+    records are those of the transitions it went through. A queued application learns its place
+    in the queue from the same statement."""
     prepared = {
         field.attname: field.get_db_prep_save(field.pre_save(application, True), connection)
         for field in _APPLICATION_FIELDS
@@ -237,7 +255,10 @@ def insert(application: Application, candidates: list[Group], deadline: datetime
         prepared["code"] = application.code
         params = {**prepared, "candidates": [group.pk for group in candidates], "seated_deadline": deadline}
         [row] = rawsql.select(_insert_sql(), params, _RETURNED)
-        application.pk, application.group_id, application.status, application.deadline, application.waitlisted_at = row
+        (application.pk, application.group_id, application.status, application.deadline, application.waitlisted_at) = (
+            row[:5]
+        )
+        application.known_waitlist_position = row[5]
 
     application.insert_with_code(write, one_statement=True)
     application._state.adding, application._state.db = False, connection.alias

@@ -36,6 +36,9 @@ SEAT_STATUSES = (S.INVITED, S.ENROLLED)
 
 class Application(PublicEntity):
     CODE_PREFIX = "AP"
+    # The place in the queue read together with the write that queued this instance (the answer
+    # to the family needs no second query); None: not known, ask `services.waitlist_position`.
+    known_waitlist_position: int | None = None
 
     child = models.ForeignKey(
         "people.Child", verbose_name="ребёнок", on_delete=models.PROTECT, related_name="applications"

@@ -528,6 +528,8 @@ def waitlist_position(application: Application) -> int | None:
     every answer to a queued family carries it)."""
     if application.status != S.WAITLISTED or application.waitlisted_at is None:
         return None
+    if application.known_waitlist_position is not None:
+        return application.known_waitlist_position
     at = rawsql.param(Application.waitlisted_at.field, application.waitlisted_at)
     if application.group_id:
         sql, queue = WAITLIST_AHEAD_IN_GROUP, application.group_id
@@ -537,11 +539,8 @@ def waitlist_position(application: Application) -> int | None:
     return int(ahead) + 1
 
 
-_AHEAD = f"a.status = '{S.WAITLISTED}' AND (a.waitlisted_at < %(at)s OR (a.waitlisted_at = %(at)s AND a.id < %(id)s))"
-WAITLIST_AHEAD_IN_GROUP = f"SELECT COUNT(*) FROM enrollment_application a WHERE a.group_id = %(queue)s AND {_AHEAD}"  # noqa: S608
-WAITLIST_AHEAD_FOR_PROGRAM = (
-    f"SELECT COUNT(*) FROM enrollment_application a WHERE a.program_id = %(queue)s AND a.group_id IS NULL AND {_AHEAD}"  # noqa: S608
-)
+WAITLIST_AHEAD_IN_GROUP = intake.ahead_in_queue("group", "%(queue)s", "%(at)s", "%(id)s")
+WAITLIST_AHEAD_FOR_PROGRAM = intake.ahead_in_queue("program", "%(queue)s", "%(at)s", "%(id)s")
 
 
 def _record(actor: Any, application: Application, previous: str, target: str, reason: str = "") -> None:
