@@ -257,8 +257,7 @@ def _create(
                     for event in events
                 ]
             )
-    for event in events:
-        _notify(application, event.to_status)
+    _notify(application, application.status)  # one letter with where the application stands
     if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
         _seats_changed(program.pk)
     return application, events

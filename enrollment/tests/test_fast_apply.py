@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.db import connection
 from django.db.models import F
 from django.test.utils import CaptureQueriesContext
@@ -94,19 +95,27 @@ def test_one_first_come_apply_is_a_few_statements(client, personas, published_pr
     assert ApplicationEvent.objects.filter(application=application).count() == 2
 
 
-def test_a_full_group_queues_with_its_position(client, personas, published_program, group, first_come):
+def test_a_full_group_queues_with_its_position(
+    client, personas, published_program, group, first_come, django_capture_on_commit_callbacks
+):
     Group.objects.filter(pk=group.pk).update(seats_taken=F("capacity"))
     _, raw = issue_api_token(None, personas.family, "Рывок")
     anya = make_child(personas.family, "Аня", age_on=group.start_date, age=9)
     vanya = make_child(personas.family, "Ваня", age_on=group.start_date, age=9)
-    first = _post(client, raw, _payload(anya, published_program, group), uuid.uuid4().hex).json()
-    response = _post(client, raw, _payload(vanya, published_program, group), uuid.uuid4().hex)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _post(client, raw, _payload(anya, published_program, group), uuid.uuid4().hex).json()
+        response = _post(client, raw, _payload(vanya, published_program, group), uuid.uuid4().hex)
     assert response.status_code == 201
     body = response.json()
     assert (first["status"], first["waitlist_position"]) == (S.WAITLISTED, 1)
     assert (body["status"], body["waitlist_position"]) == (S.WAITLISTED, 2)
     assert [(e["from_status"], e["to_status"]) for e in body["events"]] == [("", S.NEW), (S.NEW, S.WAITLISTED)]
     assert body["allowed_actions"] == ["cancel"]
+    # One letter per application, saying where it stands (not one per step of the same instant).
+    assert [m.subject for m in mail.outbox] == [
+        f"Заявка {first['code']}: {S.WAITLISTED.label}",
+        f"Заявка {body['code']}: {S.WAITLISTED.label}",
+    ]
 
 
 def test_the_last_use_of_a_token_is_written_at_most_once_a_minute(client, personas, published_program, group):
