@@ -57,7 +57,7 @@ test: lint typecheck pytest
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --blocking-threads $${OPORA_THREADS:-16} \
+	$(BIN)/granian --interface wsgi --workers $${OPORA_WORKERS:-2} --blocking-threads $${OPORA_THREADS:-8} \
 		--host $(HOST) --port $(PORT) opora.wsgi:application
 
 # Production-like: PostgreSQL and the shared Redis cache (the catalog version is seen by all workers).

@@ -41,12 +41,12 @@ def prepare_postgres(bench: str, fresh: bool) -> None:
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """granian, WSGI, 2 workers (BENCH_WORKERS) of 16 threads (BENCH_THREADS), as `make serve` runs it;
+    """granian, WSGI, 2 workers (BENCH_WORKERS) of 8 threads (BENCH_THREADS), as `make serve` runs it;
     returns once /healthz answers."""
     command = [
         str(ROOT / ".venv" / "bin" / "granian"),
         "--interface", "wsgi", "--workers", os.environ.get("BENCH_WORKERS", "2"),
-        "--blocking-threads", os.environ.get("BENCH_THREADS", "16"),
+        "--blocking-threads", os.environ.get("BENCH_THREADS", "8"),
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "opora.wsgi:application",
     ]  # fmt: skip

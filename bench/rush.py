@@ -28,7 +28,7 @@ SERVER_ENV = {
     "OPORA_SECRET_KEY": "bench-only-not-secret",
     "OPORA_DEBUG": "0",
     "OPORA_ALLOWED_HOSTS": "127.0.0.1",
-    "OPORA_DB_POOL_SIZE": os.environ.get("BENCH_POOL_SIZE", "16"),
+    "OPORA_DB_POOL_SIZE": os.environ.get("BENCH_POOL_SIZE", "8"),
     "OPORA_DB_POOL_TIMEOUT": "5",
     # Letters are not part of the measured path (in production they leave through the mail server).
     "OPORA_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
