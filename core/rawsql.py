@@ -14,7 +14,8 @@ from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, models
-from django.db.models.base import DEFERRED
+from django.db.models import signals
+from django.db.models.base import DEFERRED, ModelState
 
 Column = models.Field | None  # type: ignore[type-arg]
 """The model field a selected column holds; None for a computed value, taken as it is."""
@@ -99,13 +100,22 @@ def fields(model: type[models.Model], names: Sequence[str]) -> list[models.Field
 
 def loader(model: type[M], names: Sequence[str]) -> Callable[[Sequence[Any]], M]:
     """Builds an instance from the values of these attnames in `fields` order, the other fields
-    deferred, as `Model.from_db` does for `only()` — without its search of `names` per field."""
-    position = {field.attname: i for i, field in enumerate(fields(model, names))}
+    deferred, as `Model.from_db` does for `only()`. A deferred field is one missing from the
+    instance's __dict__ (`Model.get_deferred_fields`), so the instance is given just the loaded
+    values: `Model.__init__` walks every field of a wide model (a search page builds dozens of
+    programs). A model that init signals are connected for is built through `__init__`."""
+    attnames = [field.attname for field in fields(model, names)]
+    position = {name: i for i, name in enumerate(attnames)}
     slots = [position.get(field.attname) for field in model._meta.concrete_fields]
     db = connection.alias
 
     def load(values: Sequence[Any]) -> M:
-        instance = model(*[DEFERRED if i is None else values[i] for i in slots])
+        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+            instance = model(*[DEFERRED if i is None else values[i] for i in slots])
+        else:
+            instance = model.__new__(model)
+            instance.__dict__.update(zip(attnames, values, strict=True))
+            instance._state = ModelState()
         instance._state.adding = False
         instance._state.db = db
         return instance

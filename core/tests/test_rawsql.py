@@ -38,6 +38,26 @@ def test_selected_columns_are_the_orm_values(published_program: Program):
     assert row[-1] == 2
 
 
+def test_a_loaded_instance_is_the_orm_one_with_the_other_fields_deferred(published_program: Program):
+    group = published_program.groups.get()
+    columns = rawsql.fields(Group, GROUP_FIELDS)
+    sql = f"SELECT {rawsql.select_list('g', columns)} FROM catalog_group g WHERE g.id = %s"  # noqa: S608
+    [row] = rawsql.select(sql, [group.pk], columns)
+
+    loaded = rawsql.loader(Group, GROUP_FIELDS)(row)
+    assert loaded == group and not loaded._state.adding and loaded._state.db == connection.alias
+    assert {name: getattr(loaded, name) for name in GROUP_FIELDS} == {
+        name: getattr(group, name) for name in GROUP_FIELDS
+    }
+    assert "name" in loaded.get_deferred_fields() and "capacity" not in loaded.get_deferred_fields()
+    with CaptureQueriesContext(connection) as queries:
+        assert loaded.name == group.name  # a deferred field is read when asked for, as the ORM does
+    assert len(queries) == 1
+    loaded.capacity = 20
+    loaded.save(update_fields=["capacity"])
+    assert Group.objects.get(pk=group.pk).capacity == 20
+
+
 def test_fields_come_in_the_models_order_and_unknown_names_are_refused():
     assert [f.attname for f in rawsql.fields(Group, ("capacity", "id", "code"))] == ["id", "code", "capacity"]
     with pytest.raises(LookupError):
