@@ -41,16 +41,17 @@ def prepare_postgres(bench: str, fresh: bool) -> None:
 
 
 def start_server(port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """granian, WSGI, 2 workers (BENCH_WORKERS) of 8 threads (BENCH_THREADS), as `make serve` runs it;
-    returns once /healthz answers."""
+    """granian, WSGI, 2 workers (BENCH_WORKERS) of 8 threads (BENCH_THREADS) with a pool of as many
+    PostgreSQL connections, as the README says to run `make serve`; returns once /healthz answers."""
+    threads = os.environ.get("BENCH_THREADS", "8")
     command = [
         str(ROOT / ".venv" / "bin" / "granian"),
         "--interface", "wsgi", "--workers", os.environ.get("BENCH_WORKERS", "2"),
-        "--blocking-threads", os.environ.get("BENCH_THREADS", "8"),
+        "--blocking-threads", threads,
         "--host", "127.0.0.1", "--port", str(port),
         "--log-level", "warning", "opora.wsgi:application",
     ]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "OPORA_DB_POOL_SIZE": threads, **(env or {})})
     deadline = time.time() + 60
     while time.time() < deadline:
         try:

@@ -109,8 +109,12 @@ def loader(model: type[M], names: Sequence[str]) -> Callable[[Sequence[Any]], M]
     slots = [position.get(field.attname) for field in model._meta.concrete_fields]
     db = connection.alias
 
+    @cache
+    def init_signalled() -> bool:  # asked at the first load, once every app has connected its receivers
+        return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
+
     def load(values: Sequence[Any]) -> M:
-        if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        if init_signalled():
             instance = model(*[DEFERRED if i is None else values[i] for i in slots])
         else:
             instance = model.__new__(model)
