@@ -12,7 +12,6 @@ background when the catalog changed, at most once per OPORA_FACET_CACHE_SECONDS;
 every search reads the database afresh.
 """
 
-import re
 import threading
 import time
 import uuid
@@ -21,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -31,8 +31,6 @@ CATALOG_VERSION_KEY = "catalog:version"
 VERSION_SECONDS = 1.0
 MAX_AGE = 18
 TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search the same subjects
-_NONZERO = re.compile(rb"[^\x00]")
-_BYTE_BITS = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
 
 # Facets counted from the index, with the bitset key of each value.
 FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
@@ -75,13 +73,12 @@ class Bits:
         return int.from_bytes(buffer, "little")
 
     @staticmethod
-    def ids(bits: int) -> Iterator[int]:
-        """Set bits in ascending order; skips empty bytes at C speed."""
-        data = bits.to_bytes((bits.bit_length() + 7) // 8, "little")
-        for match in _NONZERO.finditer(data):
-            base = match.start() * 8
-            for bit in _BYTE_BITS[data[match.start()]]:
-                yield base + bit
+    def id_array(bits: int, size: int) -> "np.ndarray[Any, np.dtype[np.int64]]":
+        """The set bits, ascending, found by numpy: only the non-zero bytes are unpacked."""
+        data = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
+        nonzero = np.flatnonzero(data)
+        byte, bit = np.nonzero(np.unpackbits(data[nonzero][:, None], axis=1, bitorder="little"))
+        return nonzero[byte] * 8 + bit
 
     @staticmethod
     def any_of(bitsets: Iterable[int]) -> int:
@@ -102,7 +99,7 @@ class CatalogIndex:
     bits: dict[tuple[str, str], int]
     organizations: dict[str, list[int]]  # organization code → program ids
     orders: dict[str, list[int]]  # sort → published program ids in that order
-    ranks: dict[str, list[int]]  # sort → position of each program id in that order
+    ranks: dict[str, "np.ndarray[Any, np.dtype[np.int32]]"]  # sort → position of each program id in that order
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
 
     def get(self, facet: str, value: str) -> int:
@@ -140,9 +137,14 @@ class CatalogIndex:
             return []
         # Either sort the matches by rank (cost grows with their number) or walk the order until
         # `limit` matches are found (cost grows with the number of programs over the share matched).
+        # Sorting costs ~30 µs + ~0.04 µs a match (numpy), walking ~0.15 µs a program passed over.
         count = bits.bit_count()
-        if count * count < limit * len(self.orders[sort]):  # a narrow match: sort its ids by rank
-            return sorted(Bits.ids(bits), key=self.ranks[sort].__getitem__)[:limit]
+        order = self.orders[sort]
+        if count * count < 4 * limit * len(order):  # a narrow match: its ranks, the smallest first
+            ranks = self.ranks[sort][Bits.id_array(bits, self.size)]
+            if len(ranks) > limit:
+                ranks = np.partition(ranks, limit)[:limit]
+            return [order[rank] for rank in np.sort(ranks).tolist()]
         data = bits.to_bytes((self.size + 7) // 8, "little")
         chosen = (pid for pid in self.orders[sort] if data[pid >> 3] >> (pid & 7) & 1)
         return _take(chosen, limit)
@@ -239,9 +241,8 @@ def build_index(version: str) -> CatalogIndex:
     orders.update({name: [row[0] for row in sorted(rows, key=key)] for name, key in sort_keys.items()})
     ranks = {}
     for name, order in orders.items():
-        rank = [0] * size
-        for position, pid in enumerate(order):
-            rank[pid] = position
+        rank = np.zeros(size, dtype=np.int32)
+        rank[order] = np.arange(len(order), dtype=np.int32)
         ranks[name] = rank
     return CatalogIndex(
         version=version,

@@ -1,15 +1,24 @@
 """The bitset search index and the postings it reads agree with the database they summarize."""
 
 import itertools
+import random
 import threading
 
+import numpy as np
 import pytest
 from django.db.models import Q
 
 from catalog import postings, search_index
 from catalog.models import ModerationStatus, Program, SearchPosting
 from catalog.search import SearchParams, list_programs, published_programs, search_programs
-from catalog.search_index import build_index, catalog_version, current_index, new_catalog_version
+from catalog.search_index import (
+    Bits,
+    CatalogIndex,
+    build_index,
+    catalog_version,
+    current_index,
+    new_catalog_version,
+)
 from core.testing import make_program
 
 pytestmark = pytest.mark.django_db
@@ -173,3 +182,26 @@ def test_a_page_of_programs_is_one_statement_in_the_order_asked(personas, django
     assert list_programs([]) == []
     with django_assert_num_queries(1):
         programs[0].description  # noqa: B018 -- a field the card does not show is read when asked
+
+
+def test_set_bits_are_found_in_order():
+    ids = [0, 1, 7, 8, 9, 63, 64, 500, 4095]
+    bits = Bits.from_ids(ids, 4096)
+    assert Bits.id_array(bits, 4096).tolist() == ids
+    assert Bits.id_array(0, 4096).tolist() == []
+
+
+@pytest.mark.parametrize("matched", [1, 5, 60, 300, 2000, 4000])
+def test_a_page_is_the_first_matches_of_the_order_whether_sorted_or_walked(matched):
+    """Narrow matches are sorted by rank, broad ones found by walking the order: the same page."""
+    size = 4000
+    rng = random.Random(matched)
+    order = rng.sample(range(size), size)
+    rank = np.zeros(size, dtype=np.int32)
+    rank[order] = np.arange(size, dtype=np.int32)
+    index = CatalogIndex("v", 0.0, size, Bits.from_ids(order, size), {}, {}, {"popular": order}, {"popular": rank})
+    chosen = set(rng.sample(range(size), matched))
+    expected = [pid for pid in order if pid in chosen]
+    bits = Bits.from_ids(chosen, size)
+    for start, count in [(0, 20), (20, 20), (40, 60)]:
+        assert index.top(bits, "popular", start, count) == expected[start : start + count], (start, count)
