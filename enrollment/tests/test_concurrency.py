@@ -1,21 +1,23 @@
-"""Many people acting at once on PostgreSQL: the last seats are never sold twice, and a request
-repeated in parallel makes one application."""
+"""Many people acting at once on PostgreSQL: the last seats are never sold twice (invitations, and
+families rushing a first-come campaign), and a request repeated in parallel makes one application."""
 
 import threading
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from catalog.models import Group
-from core.testing import make_child, make_personas, make_program
-from enrollment.models import Application
+from core.testing import make_child, make_group, make_personas, make_program
+from enrollment.models import Application, Campaign, CampaignKind
 from enrollment.models import ApplicationStatus as S
-from enrollment.services import apply, change_status
+from enrollment.services import apply, change_status, waitlist_position
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -69,3 +71,30 @@ def test_a_request_repeated_in_parallel_makes_one_application():
     results = run_at_once([lambda: apply(personas.family, child, program, None, "same-key").pk for _ in range(8)])
     assert Application.objects.count() == 1
     assert set(results) == {Application.objects.get().pk}, results
+
+
+def test_families_rushing_a_first_come_campaign_fill_every_seat_once():
+    """Applying for "any group" at the opening instant: each group's seats go once, in the order of
+    the groups, and everyone else queues."""
+    personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
+    first = program.groups.get()
+    Group.objects.filter(pk=first.pk).update(capacity=3)
+    second = make_group(program, start_date=first.start_date + timedelta(days=1), capacity=3)
+    campaign = Campaign.objects.create(
+        municipality=personas.municipality_x,
+        name="Рывок",
+        kind=CampaignKind.FIRST_COME,
+        opens_at=timezone.now() - timedelta(seconds=1),
+    )
+    campaign.programs.add(program)
+    children = [make_child(personas.family, f"Ребёнок {n}", first.start_date) for n in range(12)]
+    results = run_at_once(
+        [lambda c=c, n=n: apply(personas.family, c, program, None, f"rush-{n}").status for n, c in enumerate(children)]
+    )
+    assert Counter(results) == {S.INVITED: 6, S.WAITLISTED: 6}, results
+    for group in (first, second):
+        group.refresh_from_db()
+        assert group.seats_taken == 3 == Application.objects.filter(status=S.INVITED, group=group).count()
+    queued = Application.objects.filter(status=S.WAITLISTED)
+    assert sorted(waitlist_position(a) for a in queued) == [1, 2, 3, 4, 5, 6]
