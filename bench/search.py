@@ -25,7 +25,7 @@ QUERIES = int(os.environ.get("BENCH_QUERIES", "600"))
 # a second pass with one client per worker shows the same searches under load.
 LOAD_CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "2"))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-SERVER_TIMING = re.compile(r"db;dur=([0-9.]+)")
+SERVER_TIMING = re.compile(r'db;dur=([0-9.]+);desc="(\d+)')
 
 os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
 os.environ["OPORA_DEBUG"] = "0"
@@ -105,11 +105,11 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
     return queries
 
 
-def run(paths: list[str], clients: int = 1) -> list[tuple[float, float]]:
-    """(client milliseconds, database milliseconds) per request, `clients` at a time, keep-alive."""
+def run(paths: list[str], clients: int = 1) -> list[tuple[float, float, int]]:
+    """(client milliseconds, database milliseconds, statements) per request, `clients` at a time, keep-alive."""
     chunks = [paths[i::clients] for i in range(clients)]
 
-    def client(chunk: list[str]) -> list[tuple[float, float]]:
+    def client(chunk: list[str]) -> list[tuple[float, float, int]]:
         conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
         out = []
         for path in chunk:
@@ -121,7 +121,7 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float]]:
             if response.status != 200:
                 raise SystemExit(f"{path}: HTTP {response.status}")
             match = SERVER_TIMING.search(response.getheader("Server-Timing") or "")
-            out.append((elapsed, float(match.group(1)) if match else 0.0))
+            out.append((elapsed, float(match.group(1)), int(match.group(2))) if match else (elapsed, 0.0, 0))
         return out
 
     with ThreadPoolExecutor(clients) as pool:
@@ -146,18 +146,23 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(10)
-    page_ms = [t for t, _ in pages]
-    sql_ms = [d for _, d in pages]
-    api_ms = [t for t, _ in api]
-    loaded_ms = [t for t, _ in loaded]
+    page_ms = [t for t, _, _ in pages]
+    sql_ms = [d for _, d, _ in pages]
+    api_ms = [t for t, _, _ in api]
+    loaded_ms = [t for t, _, _ in loaded]
     print(
         f"under load: clients={LOAD_CLIENTS} server=granian-wsgi-2 page_p50_ms={percentile(loaded_ms, 50):.1f} "
-        f"page_p95_ms={percentile(loaded_ms, 95):.1f} sql_p95_ms={percentile([d for _, d in loaded], 95):.2f}"
+        f"page_p95_ms={percentile(loaded_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in loaded], 95):.2f}"
     )
     print(
         f"one client: page_p99_ms={percentile(page_ms, 99):.1f} api_p50_ms={percentile(api_ms, 50):.1f} "
         f"sql_p50_ms={percentile(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f}"
     )
+    # SQL p95 falls where pages of one, two and three statements meet: show each group.
+    groups = {n: [d for _, d, count in pages if count == n] for n in sorted({count for _, _, count in pages})}
+    print("sql by statements per page: " + ", ".join(
+        f"{n}: {len(ds)} pages, p50 {percentile(ds, 50):.2f} ms, max {max(ds):.2f} ms" for n, ds in groups.items()
+    ))  # fmt: skip
     page_p95, sql_p95 = percentile(page_ms, 95), percentile(sql_ms, 95)
     print(
         f"BENCH search programs={PROGRAMS} queries={len(queries)} page_p50_ms={percentile(page_ms, 50):.1f} "
