@@ -38,8 +38,8 @@ class Application(PublicEntity):
     CODE_PREFIX = "AP"
     # The place in the queue read together with the write that queued this instance (the answer
     # to the family needs no second query); None: not known, ask `services.waitlist_position`.
-    # It is the place as the write saw the queue: of families queued in the same instant, by
-    # transactions not yet committed then, two may be told the same place; every later read counts again.
+    # It is the place as the write's snapshot saw the queue: two families queued in the same instant
+    # may be told the same place; every later read counts again.
     known_waitlist_position: int | None = None
 
     child = models.ForeignKey(
