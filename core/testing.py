@@ -109,6 +109,29 @@ def make_group(
     )
 
 
+def make_campaign(
+    municipality: Municipality,
+    program: Program,
+    kind: str,
+    opens_in: timedelta = timedelta(0),
+    closes_in: timedelta | None = None,
+) -> Any:
+    """A campaign of `municipality` for `program` opening `opens_in` from now (negative: already open)."""
+    from enrollment.models import Campaign
+
+    now = timezone.now()
+    created = Campaign.objects.create(
+        municipality=municipality,
+        name="Приём 2026",
+        kind=kind,
+        opens_at=now + opens_in,
+        closes_at=now + closes_in if closes_in is not None else None,
+        max_choices=2,
+    )
+    created.programs.add(program)
+    return created
+
+
 def make_child(guardian_user: User, first_name: str = "Маша", age_on: date | None = None, age: int = 9) -> Any:
     """A child of `guardian_user` who is `age` full years old on `age_on` (default: today)."""
     from people.models import Child, Guardian

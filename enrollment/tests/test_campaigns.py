@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from catalog.models import Group
-from core.testing import make_child, make_group
+from core.testing import make_campaign, make_child, make_group
 from enrollment.campaigns import allocate_campaign, submit_choices
 from enrollment.models import Application, Campaign, CampaignChoice, CampaignKind, CampaignStatus
 from enrollment.models import ApplicationStatus as S
@@ -21,17 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def campaign(personas, program, kind, opens_in=timedelta(0), closes_in=None) -> Campaign:
-    now = timezone.now()
-    created = Campaign.objects.create(
-        municipality=personas.municipality_x,
-        name="Приём 2026",
-        kind=kind,
-        opens_at=now + opens_in,
-        closes_at=now + closes_in if closes_in is not None else None,
-        max_choices=2,
-    )
-    created.programs.add(program)
-    return created
+    return make_campaign(personas.municipality_x, program, kind, opens_in, closes_in)
 
 
 def close(prefs: Campaign) -> None:

@@ -11,11 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
 
 from catalog.models import Group
-from core.testing import make_child, make_group, make_personas, make_program
-from enrollment.models import Application, Campaign, CampaignKind
+from core.testing import make_campaign, make_child, make_group, make_personas, make_program
+from enrollment.models import Application, CampaignKind
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply, change_status, waitlist_position
 
@@ -81,13 +80,7 @@ def test_families_rushing_a_first_come_campaign_fill_every_seat_once():
     first = program.groups.get()
     Group.objects.filter(pk=first.pk).update(capacity=3)
     second = make_group(program, start_date=first.start_date + timedelta(days=1), capacity=3)
-    campaign = Campaign.objects.create(
-        municipality=personas.municipality_x,
-        name="Рывок",
-        kind=CampaignKind.FIRST_COME,
-        opens_at=timezone.now() - timedelta(seconds=1),
-    )
-    campaign.programs.add(program)
+    make_campaign(personas.municipality_x, program, CampaignKind.FIRST_COME, -timedelta(seconds=1))
     children = [make_child(personas.family, f"Ребёнок {n}", first.start_date) for n in range(12)]
     results = run_at_once(
         [lambda c=c, n=n: apply(personas.family, c, program, None, f"rush-{n}").status for n, c in enumerate(children)]

@@ -17,7 +17,7 @@ from accounts.models import ApiToken
 from accounts.services import issue_api_token
 from catalog.models import Group, Program
 from core.models import AuditEvent
-from core.testing import make_child, make_group
+from core.testing import make_campaign, make_child, make_group
 from enrollment.models import Application, ApplicationEvent, Campaign, CampaignKind
 from enrollment.models import ApplicationStatus as S
 
@@ -30,14 +30,7 @@ MAX_STATEMENTS = {"postgresql": 3, "sqlite": 8}
 
 @pytest.fixture
 def first_come(personas, published_program: Program) -> Campaign:
-    created = Campaign.objects.create(
-        municipality=personas.municipality_x,
-        name="Рывок",
-        kind=CampaignKind.FIRST_COME,
-        opens_at=timezone.now() - timedelta(seconds=1),
-    )
-    created.programs.add(published_program)
-    return created
+    return make_campaign(personas.municipality_x, published_program, CampaignKind.FIRST_COME, -timedelta(seconds=1))
 
 
 @pytest.fixture
