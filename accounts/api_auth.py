@@ -28,22 +28,22 @@ _USER_COLUMNS = rawsql.fields(User, _USER_FIELDS)
 _ROLE_COLUMNS = rawsql.fields(RoleAssignment, _ROLE_FIELDS)  # in this order: remember_principal reads them so
 _COLUMNS: list[rawsql.Column] = [*rawsql.fields(ApiToken, ("id", "last_used_at")), *_USER_COLUMNS, *_ROLE_COLUMNS]
 _TOKENS, _USERS = ApiToken._meta.db_table, User._meta.db_table
+_LAST_USED = ApiToken._meta.get_field("last_used_at")
 _STALE = "(t.last_used_at IS NULL OR t.last_used_at < %(stale)s)"
 # The token, its user and the user's roles in one fixed statement: every API write starts here.
-_SELECT = (
+_SQL = (
     f"SELECT t.id, t.last_used_at, {rawsql.select_list('u', _USER_COLUMNS)}, "  # noqa: S608
     f"{rawsql.select_list('r', _ROLE_COLUMNS)} "
-    f"FROM {{tokens}} t JOIN {_USERS} u ON u.id = t.user_id "
+    f"FROM {_TOKENS} t JOIN {_USERS} u ON u.id = t.user_id "
     f"LEFT JOIN {RoleAssignment._meta.db_table} r ON r.user_id = u.id "
     "WHERE t.digest = %(digest)s AND u.is_active"
 )
-_SQL = _SELECT.format(tokens=_TOKENS)
 # PostgreSQL writes the last use in the same statement (a data-modifying WITH): on enrollment day
 # every family's first request would otherwise be two round trips and two commits.
 _SQL_TOUCHING = (
     f"WITH touched AS (UPDATE {_TOKENS} AS t SET last_used_at = %(now)s "  # noqa: S608
     f"WHERE t.digest = %(digest)s AND {_STALE} "
-    f"AND EXISTS (SELECT 1 FROM {_USERS} u WHERE u.id = t.user_id AND u.is_active)) " + _SELECT.format(tokens=_TOKENS)
+    f"AND EXISTS (SELECT 1 FROM {_USERS} u WHERE u.id = t.user_id AND u.is_active)) " + _SQL
 )
 _TOUCH_SQL = f"UPDATE {_TOKENS} AS t SET last_used_at = %(now)s WHERE t.digest = %(digest)s AND {_STALE}"  # noqa: S608
 
@@ -53,12 +53,11 @@ class ApiTokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         now = timezone.now()
-        field = ApiToken._meta.get_field("last_used_at")
         # Written at most once per LAST_USE_PRECISION, and of many parallel requests with one token, by one.
         params = {
             "digest": hash_token(token),
-            "now": rawsql.param(field, now),
-            "stale": rawsql.param(field, now - LAST_USE_PRECISION),
+            "now": rawsql.param(_LAST_USED, now),
+            "stale": rawsql.param(_LAST_USED, now - LAST_USE_PRECISION),
         }
         touching = connection.vendor == "postgresql"
         rows = rawsql.select(_SQL_TOUCHING if touching else _SQL, params, _COLUMNS)
