@@ -5,13 +5,13 @@ this module turns the lexemes into one bitmap over program ids per lexeme. SQLit
 computed in Python (catalog.text), so the same postings come out of both databases.
 """
 
-import functools
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection, transaction
 
 from catalog import text
 from catalog.models import MAX_LEXEME, Program, SearchPosting
+from core import rawsql
 
 CHUNK = 500  # programs or lexemes per statement: SQLite takes at most 999 parameters
 
@@ -104,20 +104,38 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
             SearchPosting.objects.bulk_update(rows, ["programs", "title_programs"])
 
 
-def query_lexemes(words: Sequence[str]) -> list[str]:
-    """The lexemes the database's own analysis gives the query words (stop words give none)."""
-    if connection.vendor != "postgresql":
-        return [text.stem(word) for word in words]
-    return [lexeme for lexeme in map(_pg_lexeme, words) if lexeme]
+# Each query word's lexeme (the database's own analysis: a stop word has none) and the postings of
+# the lexemes beginning with it, as a range [lexeme, lexeme with its last letter's successor): one
+# round trip for the whole query. The pattern operators compare bytes whatever the collation and use
+# the prefix index with values bound on the server (a LIKE pattern would need them at planning);
+# UTF-8 orders bytes as code points, so the successor bounds the range. A word with a lexeme but no
+# postings comes back once, with NULLs.
+_PG_MATCHES_SQL = """
+SELECT w.n, p.programs, p.title_programs
+FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, n)
+CROSS JOIN LATERAL (SELECT (ts_lexize('russian_stem', w.word))[1] AS lexeme) l
+LEFT JOIN catalog_searchposting p
+    ON p.lexeme ~>=~ l.lexeme AND p.lexeme ~<~ (left(l.lexeme, -1) || chr(ascii(right(l.lexeme, 1)) + 1))
+WHERE l.lexeme IS NOT NULL
+"""
+# SQLite compares text byte by byte: the same range with plain operators, a statement per stem.
+_SQLITE_PREFIX_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme >= %s AND lexeme < %s"
 
 
-@functools.lru_cache(maxsize=20_000)
-def _pg_lexeme(word: str) -> str | None:
-    # The dictionary never changes while the server runs: each word is asked once per process.
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT (ts_lexize('russian_stem', %s))[1]", [word])
-        row = cursor.fetchone()
-    return row[0] if row else None
+def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None, bytes | None]]]:
+    """Query word's position → the postings of every lexeme beginning with its own; stop words left out."""
+    found: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
+    with rawsql.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_MATCHES_SQL, [list(words)])
+            for n, programs, titles in cursor.fetchall():
+                found.setdefault(n, []).append((programs, titles))
+            return found
+        for n, lexeme in enumerate(map(text.stem, words)):
+            if lexeme:
+                cursor.execute(_SQLITE_PREFIX_SQL, [lexeme, lexeme[:-1] + chr(ord(lexeme[-1]) + 1)])
+                found[n] = cursor.fetchall()
+    return found
 
 
 def matches(words: Sequence[str]) -> tuple[int, int]:
@@ -125,13 +143,11 @@ def matches(words: Sequence[str]) -> tuple[int, int]:
     word, and those where every such word is in the title («робот» finds «Робототехника»)."""
     everything: int | None = None
     in_titles: int | None = None
-    for lexeme in query_lexemes(words):
+    for postings in _postings_by_word(words).values():
         found, titled = 0, 0
-        for programs, titles in SearchPosting.objects.filter(lexeme__startswith=lexeme).values_list(
-            "programs", "title_programs"
-        ):
-            found |= int.from_bytes(programs, "little")
-            titled |= int.from_bytes(titles, "little")
+        for programs, titles in postings:
+            found |= int.from_bytes(programs or b"", "little")
+            titled |= int.from_bytes(titles or b"", "little")
         everything = found if everything is None else everything & found
         in_titles = titled if in_titles is None else in_titles & titled
     return everything or 0, in_titles or 0

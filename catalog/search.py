@@ -255,15 +255,14 @@ def _selected(params: SearchParams, facet: str) -> set[str]:
 def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | None) -> dict[str, list[FacetValue]]:
     """Counts per filter value. A facet's counts ignore its own selection, so that choosing
     «Техническая» still shows how many programs the other directions have."""
-    unfiltered = _matching(index, params, text_bits)
+    counts = index.value_counts(_matching(index, params, text_bits))
     facets: dict[str, list[FacetValue]] = {}
     options = {**_FACET_LABELS, "municipality": {m.oktmo: m.name for m in municipalities()}}
     for facet, labels in options.items():
         selected = _selected(params, facet)
-        base = _matching(index, params, text_bits, skip=facet) if selected else unfiltered
+        own = index.value_counts(_matching(index, params, text_bits, skip=facet), facet) if selected else counts
         facets[facet] = [
-            FacetValue(value, label, (base & index.get(facet, value)).bit_count(), value in selected)
-            for value, label in labels.items()
+            FacetValue(value, label, own.get((facet, value), 0), value in selected) for value, label in labels.items()
         ]
     return facets
 
@@ -389,30 +388,34 @@ def _page(
 
 def correct_words(query_words: Sequence[str]) -> list[str]:
     """Replace words the catalog does not know by the closest known word."""
-    stems = [text.stem(w) for w in query_words]
-    with connection.cursor() as cursor:
-        placeholders = ", ".join(["%s"] * len(stems))
-        cursor.execute(f"SELECT stem FROM {SearchTerm._meta.db_table} WHERE stem IN ({placeholders})", stems)  # noqa: S608
-        known_stems = {row[0] for row in cursor.fetchall()}
-    corrected = []
-    for word, word_stem in zip(query_words, stems, strict=True):
-        if word_stem in known_stems or word.isdigit() or len(word) < 3:
-            corrected.append(word)
-            continue
-        corrected.append(_closest_term(word) or word)
-    return corrected
+    doubtful = {n: word for n, word in enumerate(query_words) if len(word) >= 3 and not word.isdigit()}
+    closest = _closest_terms(doubtful) if doubtful else {}
+    return [closest.get(n) or word for n, word in enumerate(query_words)]
 
 
-def _closest_term(word: str) -> str | None:
+# For each query word whose stem the vocabulary lacks: the most similar known word (trigrams), or NULL.
+_PG_CLOSEST_SQL = f"""
+SELECT w.n, (
+    SELECT t.word FROM {SearchTerm._meta.db_table} t WHERE t.word %% w.word
+    ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT 1
+)
+FROM unnest(%s::int[], %s::text[], %s::text[]) AS w(n, word, stem)
+WHERE NOT EXISTS (SELECT FROM {SearchTerm._meta.db_table} k WHERE k.stem = w.stem)
+"""  # noqa: S608 -- the table's name, not input
+
+
+def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
+    """Position → the closest known word (None: nothing close), for the words the catalog does not know."""
+    stems = {n: text.stem(word) for n, word in words.items()}
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT word FROM catalog_searchterm WHERE word %% %s "
-                "ORDER BY similarity(word, %s) DESC, frequency DESC LIMIT 1",
-                [word, word],
-            )
-            row = cursor.fetchone()
-        return row[0] if row else None
+        with rawsql.cursor() as cursor:
+            cursor.execute(_PG_CLOSEST_SQL, [list(words), list(words.values()), list(stems.values())])
+            return dict(cursor.fetchall())
+    known = set(SearchTerm.objects.filter(stem__in=stems.values()).values_list("stem", flat=True))
+    return {n: _closest_sqlite_term(word) for n, word in words.items() if stems[n] not in known}
+
+
+def _closest_sqlite_term(word: str) -> str | None:
     candidates = list(
         SearchTerm.objects.annotate(size=Length("word"))
         .filter(size__gte=len(word) - 3, size__lte=len(word) + 3)

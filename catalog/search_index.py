@@ -35,6 +35,7 @@ TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search th
 # Facets counted from the index, with the bitset key of each value.
 FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
 LEVEL_FIELDS = {"initial": "level_initial", "basic": "level_basic", "advanced": "level_advanced"}
+FACETS = ("direction", "form", "level", "funding", "ovz", "free_seats", "day", "municipality")
 
 
 _version_read: tuple[float, str] = (0.0, "")  # (when this process read it, the version)
@@ -101,9 +102,39 @@ class CatalogIndex:
     orders: dict[str, list[int]]  # sort → published program ids in that order
     ranks: dict[str, "np.ndarray[Any, np.dtype[np.int32]]"]  # sort → position of each program id in that order
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
+    # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
+    facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
+    facet_matrix: "np.ndarray[Any, np.dtype[np.uint64]]" = field(init=False)
+
+    def __post_init__(self) -> None:
+        keys = sorted(key for key in self.bits if key[0] in FACETS)
+        self.facet_rows = {}
+        for row, (facet, value) in enumerate(keys):
+            self.facet_rows.setdefault(facet, {})[value] = row
+        self.facet_matrix = np.stack([self._words(self.bits[key]) for key in keys] or [self._words(0)])
+
+    def _words(self, bits: int) -> "np.ndarray[Any, np.dtype[np.uint64]]":
+        return np.frombuffer(bits.to_bytes((self.size + 63) // 64 * 8, "little"), dtype=np.uint64)
 
     def get(self, facet: str, value: str) -> int:
         return self.bits.get((facet, value), 0)
+
+    def value_counts(self, base: int, facet: str | None = None) -> dict[tuple[str, str], int]:
+        """How many programs of `base` have each value of the facet (of every facet when None);
+        a value no published program has is left out. Python would intersect and count ~70
+        bitsets one by one (~0.3 ms a page); numpy does it at once, over the words `base` sets."""
+        rows = self.facet_rows if facet is None else {facet: self.facet_rows.get(facet, {})}
+        spans = [row for values in rows.values() for row in values.values()]
+        if not spans:
+            return {}
+        first = min(spans)
+        matrix = self.facet_matrix[first : max(spans) + 1]  # a facet's rows are adjacent
+        words = self._words(base)
+        nonzero = np.flatnonzero(words)
+        if len(nonzero) < len(words) // 2:
+            matrix, words = matrix[:, nonzero], words[nonzero]
+        counts = np.bitwise_count(matrix & words).sum(axis=1, dtype=np.int64).tolist()
+        return {(name, value): counts[row - first] for name, values in rows.items() for value, row in values.items()}
 
     def organization(self, code: str) -> int:
         return Bits.from_ids(self.organizations.get(code, ()), self.size)

@@ -54,6 +54,10 @@ def test_matches_need_every_word_and_title_matches_need_it_in_the_title(personas
     assert in_title >> python.pk & 1 and not in_title >> robots.pk & 1
     found, _ = postings.matches(["программируем", "роботов"])
     assert found >> robots.pk & 1 and not found >> python.pk & 1
+    # A word the catalog lacks matches nothing, even beside known ones; a word in Latin letters has its range too.
+    assert postings.matches(["роботов", "ябвгд"]) == (0, 0)
+    found, in_title = postings.matches(["python"])
+    assert found >> python.pk & 1 and in_title >> python.pk & 1 and not found >> robots.pk & 1
 
 
 FILTERS = {
@@ -205,3 +209,29 @@ def test_a_page_is_the_first_matches_of_the_order_whether_sorted_or_walked(match
     bits = Bits.from_ids(chosen, size)
     for start, count in [(0, 20), (20, 20), (40, 60)]:
         assert index.top(bits, "popular", start, count) == expected[start : start + count], (start, count)
+
+
+@pytest.mark.parametrize("matched", [0, 3, 40, 900, 3000])
+def test_value_counts_equal_intersections_counted_one_by_one(matched):
+    """Counted over the words a narrow match sets or over all of them: the same counts as Python's."""
+    size = 3000
+    rng = random.Random(matched)
+    bits = {
+        ("direction", "technical"): Bits.from_ids(rng.sample(range(size), 1200), size),
+        ("direction", "sport"): Bits.from_ids(rng.sample(range(size), 700), size),
+        ("day", "0"): Bits.from_ids(rng.sample(range(size), 2500), size),
+        ("municipality", "99701000"): Bits.from_ids(range(0, size, 3), size),
+        ("age", "7"): Bits.from_ids(range(size), size),  # a filter, not a facet: not counted
+    }
+    everything = Bits.from_ids(range(size), size)
+    index = CatalogIndex("v", 0.0, size, everything, bits, {}, {"popular": []}, {})
+    base = Bits.from_ids(rng.sample(range(size), matched), size)
+    expected = {key: (base & value).bit_count() for key, value in bits.items() if key[0] != "age"}
+    assert index.value_counts(base) == expected
+    assert index.value_counts(base, "direction") == {k: n for k, n in expected.items() if k[0] == "direction"}
+    assert index.value_counts(base, "level") == {}
+
+
+def test_an_empty_catalog_counts_nothing():
+    index = CatalogIndex("v", 0.0, 1, 0, {}, {}, {"popular": []}, {})
+    assert index.value_counts(0) == {}
