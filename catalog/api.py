@@ -12,7 +12,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Prefetch, Q, QuerySet
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
-from pydantic import AwareDatetime, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from accounts.api_auth import PUBLIC, token_auth
 from catalog import services
@@ -295,7 +295,13 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
         fields = ["description", "goals", "results", "equipment", "address", "moderation_remark", "created_at"]
 
 
-class FacetValueOut(Schema):
+# A plain pydantic model, read from the facet value's attributes by pydantic itself: a search has
+# ~70 of them, and a ninja Schema would read each field through Python (DjangoGetter).
+class FacetValueOut(BaseModel):
+    """Значение фильтра и число программ с ним."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     value: str = Field(description="Значение фильтра для запроса")
     label: str = Field(description="Подпись")
     count: int = Field(description="Сколько программ найдётся с этим значением")

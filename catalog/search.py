@@ -227,8 +227,9 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
     return bits
 
 
+DIRECTIONS = {d.value: str(d.label) for d in Direction}  # a dictionary lookup: get_direction_display() costs ~4 µs
 _FACET_LABELS: dict[str, dict[str, str]] = {
-    "direction": {d.value: str(d.label) for d in Direction},
+    "direction": DIRECTIONS,
     "form": FORMS,
     "level": LEVELS,
     "funding": FUNDING,

@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from catalog.models import Program
-from catalog.search import FacetValue
+from catalog.search import DIRECTIONS, FacetValue
 from catalog.search_index import catalog_version
 from core.templatetags.opora import ru_plural
 
@@ -85,7 +85,7 @@ def _render_card(program: Program) -> str:
     meta = [
         program.organization.short_name,
         program.municipality.name,
-        program.get_direction_display(),
+        DIRECTIONS[program.direction],
         f"{program.age_from}–{program.age_to} лет",
     ]
     if program.weekdays:
