@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.renderers import JSONRenderer
 
 from catalog.api import router as catalog_router
 from core.api import russian_message
@@ -25,8 +26,17 @@ from monitoring.import_api import router as import_router
 from people.api import router as people_router
 from territory.api import router as territory_router
 
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """JSON with Russian text as it is, in UTF-8 (the Content-Type says so), not as \\u escapes: a page of
+    the catalog is ~40 % smaller and readable in any client."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
     title="Опора API",
+    renderer=UnicodeJSONRenderer(),
     version="1",
     description=(
         "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы, заявки, "

@@ -153,6 +153,13 @@ def test_organizations_are_listed_publicly_with_pages(client, personas):
     assert item["municipality"]["oktmo"] in {personas.municipality_x.oktmo, personas.municipality_y.oktmo}
 
 
+def test_russian_text_comes_as_utf8_not_escapes(client, personas, published_program):
+    response = client.get(f"{API}/programs/{published_program.code}")
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    assert published_program.title.encode() in response.content and b"\\u04" not in response.content
+    assert response.json()["title"] == published_program.title
+
+
 def test_organizations_filter_by_municipality_kind_and_name(client, personas):
     Organization.objects.filter(pk=personas.org_b.pk).update(kind=OrganizationKind.SCHOOL)
 
