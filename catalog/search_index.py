@@ -35,7 +35,7 @@ TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search th
 # Facets counted from the index, with the bitset key of each value.
 FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
 LEVEL_FIELDS = {"initial": "level_initial", "basic": "level_basic", "advanced": "level_advanced"}
-FACETS = ("direction", "form", "level", "funding", "ovz", "free_seats", "day", "municipality")
+NOT_COUNTED = {"age"}  # a filter whose values are not counted on the page (every other bitset is a facet's value)
 
 
 _version_read: tuple[float, str] = (0.0, "")  # (when this process read it, the version)
@@ -107,7 +107,7 @@ class CatalogIndex:
     facet_matrix: "np.ndarray[Any, np.dtype[np.uint64]]" = field(init=False)
 
     def __post_init__(self) -> None:
-        keys = sorted(key for key in self.bits if key[0] in FACETS)
+        keys = sorted(key for key in self.bits if key[0] not in NOT_COUNTED)
         self.facet_rows = {}
         for row, (facet, value) in enumerate(keys):
             self.facet_rows.setdefault(facet, {})[value] = row
@@ -124,11 +124,11 @@ class CatalogIndex:
         a value no published program has is left out. Python would intersect and count ~70
         bitsets one by one (~0.3 ms a page); numpy does it at once, over the words `base` sets."""
         rows = self.facet_rows if facet is None else {facet: self.facet_rows.get(facet, {})}
-        spans = [row for values in rows.values() for row in values.values()]
-        if not spans:
+        numbers = [row for values in rows.values() for row in values.values()]
+        if not numbers:
             return {}
-        first = min(spans)
-        matrix = self.facet_matrix[first : max(spans) + 1]  # a facet's rows are adjacent
+        first = min(numbers)
+        matrix = self.facet_matrix[first : max(numbers) + 1]  # a facet's rows are adjacent
         words = self._words(base)
         nonzero = np.flatnonzero(words)
         if len(nonzero) < len(words) // 2:
