@@ -46,7 +46,7 @@ def search(request: HttpRequest) -> HttpResponse:
     result = search_programs(params)
     # The query without its page: links to other pages and chips build on it.
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
-    template = "navigator/_results.html" if request.headers.get("HX-Request") else "navigator/search.html"
+    template = "navigator/_results_update.html" if request.headers.get("HX-Request") else "navigator/search.html"
     response = render(
         request,
         template,

@@ -30,9 +30,11 @@ CODE_MARK = "PR-CODE"
 
 @functools.lru_cache(maxsize=4096)
 def _checkbox(name: str, value: str, label: str) -> tuple[str, str]:
-    """The option's HTML around its selection and its count."""
+    """The option's HTML around its selection and its count. The id lets htmx give the focus back to
+    the checkbox just clicked when the filters are swapped for their new counts."""
     return (
-        f'"><label><input type="checkbox" name="{escape(name)}" value="{escape(value)}"',
+        f'"><label><input type="checkbox" id="filter-{escape(name)}-{escape(value)}" name="{escape(name)}" '
+        f'value="{escape(value)}"',
         f"> {escape(label)}</label>",
     )
 

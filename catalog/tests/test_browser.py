@@ -38,6 +38,10 @@ def test_family_searches_filters_opens_a_program_and_sees_its_groups(live_server
         page.check("input[name=funding][value=free]")
     page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
     assert "funding=free" in page.url
+    # The filters' counts follow the new search, and the checkbox just clicked keeps the focus.
+    technical = page.locator("#filter-direction-technical").locator("xpath=ancestor::div[1]").locator(".count")
+    assert technical.inner_text() == "1"
+    assert page.evaluate("document.activeElement.id") == "filter-funding-free"
     page.screenshot(path=str(SHOTS / "results.png"), full_page=True)
 
     page.click("text=Робототехника и конструирование")

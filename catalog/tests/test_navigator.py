@@ -39,6 +39,19 @@ def test_htmx_request_gets_only_the_results_fragment(client, published_program):
     assert "<html" not in html
 
 
+def test_htmx_results_bring_the_filters_with_counts_of_the_new_search(client, personas, published_program):
+    """The filters sit outside the swapped results: they come out of band, counted for the new search."""
+    make_program(personas.org_a, "Робототехника: соревнования", is_free=False, is_paid=True, price_per_month=2500)
+    url = reverse("navigator:search") + "?q=робототехника"
+    before = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    after = client.get(url + "&funding=free", HTTP_HX_REQUEST="true").content.decode()
+    assert '<div id="filters" hx-swap-oob="true">' in after
+    technical = re.compile(r'id="filter-direction-technical".*?<span class="count"[^>]*>(\d+)</span>', re.S)
+    assert technical.search(before).group(1) == "2"
+    assert technical.search(after).group(1) == "1"  # the free ones only
+    assert 'id="filter-funding-free" name="funding" value="free" checked' in after
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [("age=abc", "Возраст укажите числом"), ("age=40", "Возраст — от 0 до 18"), ("direction=magic", "Направленность")],
