@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import services
 from accounts.consent import CONSENT_TEXT, CONSENT_VERSION
 from accounts.models import ApiToken, User
+from accounts.roles import principal_of
 from territory.models import Municipality
 
 
@@ -27,6 +28,19 @@ class TokenForm(forms.Form):
         max_length=100,
         help_text="Например: «Выгрузка в региональную систему». Видно только вам.",
     )
+
+
+@login_required
+@require_GET
+def start(request: AuthenticatedRequest) -> HttpResponse:
+    """Where signing in leads: staff to the office, a family to its children and applications,
+    anyone else to the Navigator."""
+    principal = principal_of(request.user)
+    if principal.uses_office:
+        return redirect("office:home")
+    if principal.is_guardian:
+        return redirect("family:cabinet")
+    return redirect("navigator:home")
 
 
 @login_required

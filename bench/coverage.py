@@ -93,7 +93,7 @@ def generate() -> None:
                     academic_year=YEAR,
                     start_date=date(YEAR, 9, 1),
                     end_date=date(YEAR + 1, 5, 31),
-                    capacity=1000,
+                    capacity=500,  # the most a group may have (catalog.models.MAX_GROUP_CAPACITY)
                 )
                 for n, program in enumerate(programs)
             ]

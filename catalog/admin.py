@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.forms import BaseFormSet
 from django.http import HttpRequest
 
-from catalog import services
+from catalog import revisions, services
 from catalog.forms import (
     PROGRAM_SECTIONS,
     FinancingForm,
@@ -21,6 +21,7 @@ from catalog.forms import (
     GroupRulesForm,
     ProgramRulesForm,
     SlotForm,
+    TimetableFormSet,
     financing_from,
     schedule_from,
 )
@@ -33,6 +34,7 @@ from catalog.models import (
     OvzCategory,
     Program,
     ProgramRegister,
+    ProgramRevision,
     ScheduleSlot,
     SearchPosting,
     SearchTerm,
@@ -118,7 +120,7 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
         (legend, {"fields": names})
         for legend, names in (
             *PROGRAM_SECTIONS,
-            ("Модерация", ("municipality", "status", "moderation_remark", "published_at")),
+            ("Модерация", ("municipality", "status", "moderation_remark", "submitted_at", "published_at")),
             ("Служебное", (*SYSTEM_FIELDS, "weekdays_mask", "open_seats", "popularity")),
         )
     ]
@@ -127,6 +129,7 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
         *SYSTEM_FIELDS,
         "status",
         "moderation_remark",
+        "submitted_at",
         "published_at",
         "weekdays_mask",
         "open_seats",
@@ -155,12 +158,32 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
         """Programs are archived, not deleted: families' applications and the history refer to them."""
         return False
 
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Program | None:
+        """A published program with changes is edited as its organization edits it: with its pending
+        values (services.save_program sends them to moderation again)."""
+        program = super().get_object(request, object_id, from_field)
+        if program is not None:
+            revisions.editing_copy(program)
+        return program
+
+    def has_change_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
+        """What is on moderation waits for the moderator's decision, here too."""
+        if obj is not None and services.editing_locked(obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> Any:
+        # Pending many-to-many changes cannot be shown in the form: they stay as the organization wrote them.
+        if obj is not None and obj.pk is not None and obj.pending_revision is not None:
+            return (*self.readonly_fields, *revisions.MODERATED_RELATIONS)
+        return self.readonly_fields
+
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
         services.save_program(
             request.user,
             obj,
-            ovz_categories=form.cleaned_data["ovz_categories"],
-            registers=form.cleaned_data["registers"],
+            ovz_categories=form.cleaned_data.get("ovz_categories"),
+            registers=form.cleaned_data.get("registers"),
             teachers=form.cleaned_data["teachers"],
         )
 
@@ -168,9 +191,20 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
         """Nothing left: save_program has set the relations, and a program has no inlines."""
 
 
+@admin.register(ProgramRevision)
+class ProgramRevisionAdmin(ReadOnlyAdmin):
+    """Changes of published programs waiting for moderation: decided in the office, seen here."""
+
+    list_display = ("program", "status", "submitted_at", "author")
+    list_filter = ("status",)
+    search_fields = ("=program__code", "program__title")
+    list_select_related = ("program", "author")
+
+
 class ScheduleInline(admin.TabularInline):  # type: ignore[type-arg]
     model = ScheduleSlot
     form = SlotForm
+    formset = TimetableFormSet
     extra = 0
 
 

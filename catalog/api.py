@@ -15,7 +15,7 @@ from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from accounts.api_auth import PUBLIC, token_auth
-from catalog import services
+from catalog import revisions, services
 from catalog.models import (
     Direction,
     FundingSource,
@@ -281,6 +281,18 @@ class ProgramListItemOut(ModelSchema):
         return [day for day in range(7) if program.weekdays_mask & (1 << day)]
 
 
+class PendingChangesOut(Schema):
+    """Изменения опубликованной программы, ожидающие модерации. До решения модератора в программе —
+    опубликованная редакция; следующий PATCH меняет эти изменения и снова отправляет их на модерацию."""
+
+    status: str = Field(
+        description="moderating — на модерации, needs_changes — возвращены на доработку, draft — отозваны"
+    )
+    fields: list[str] = Field(description="Поля, которые меняются")
+    remark: str = Field(description="Замечание модератора к изменениям")
+    submitted_at: AwareDatetime | None = Field(description="Когда отправлены на модерацию")
+
+
 class ProgramDetailOut(ProgramListItemOut, ModelSchema):
     """Программа со всеми сведениями и текущими группами."""
 
@@ -289,10 +301,23 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
     registers: list[DictionaryItemOut] = Field(description="Реестры программ")
     teachers: list[TeacherOut] = Field(description="Педагоги")
     groups: list[GroupSummaryOut] = Field(description="Действующие группы")
+    pending_changes: PendingChangesOut | None = Field(description="Изменения, ожидающие модерации")
 
     class Meta:
         model = Program
         fields = ["description", "goals", "results", "equipment", "address", "moderation_remark", "created_at"]
+
+    @staticmethod
+    def resolve_pending_changes(program: Program) -> dict[str, Any] | None:
+        revision = program.pending_revision if program.status == "published" else None
+        if revision is None:
+            return None
+        return {
+            "status": revision.status,
+            "fields": [name.removesuffix("_id") for name in sorted(revision.values)],
+            "remark": revision.remark,
+            "submitted_at": revision.submitted_at,
+        }
 
 
 # A plain pydantic model, read from the facet value's attributes by pydantic itself: a search has
@@ -371,7 +396,11 @@ class TransitionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     transition: Annotated[str, OneOf(services.TRANSITION_LABELS.items())] = Field(
-        description="Действие: submit и restore — организация; approve и return — модератор; archive — обе стороны"
+        description=(
+            "Действие: submit, withdraw и restore — организация; approve и return — модератор; archive — обе "
+            "стороны. Изменения опубликованной программы: submit_changes, withdraw_changes и discard_changes — "
+            "организация; approve_changes и return_changes — модератор"
+        )
     )
     remark: str = Field("", description="Замечание модератора; обязательно при возврате на доработку")
 
@@ -389,7 +418,7 @@ def _with_details(groups: QuerySet[Group]) -> QuerySet[Group]:
 
 
 def _program_detail(user: Any, code: str) -> Program:
-    programs = Program.objects.select_related("organization", "municipality", "unit").prefetch_related(
+    programs = Program.objects.select_related("organization", "municipality", "unit", "revision").prefetch_related(
         "ovz_categories",
         "registers",
         "teachers",
@@ -541,8 +570,15 @@ def create_program(request: Any, body: ProgramCreateIn) -> Status[Program]:
     summary="Изменить программу",
 )
 def update_program(request: Any, code: str, body: PatchDict[ProgramFieldsIn]) -> Program:
-    """Меняются только переданные поля; null в списке педагогов, категорий ОВЗ или реестров очищает его."""
-    program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "change", code=code)
+    """Меняются только переданные поля; null в списке педагогов, категорий ОВЗ или реестров очищает его.
+
+    У опубликованной программы изменения того, что видят семьи, уходят на модерацию (pending_changes),
+    а до решения модератора в программе остаётся опубликованная редакция; педагоги и место реализации
+    меняются сразу. Пока программа или её изменения на модерации, изменить её нельзя (422)."""
+    program = scope.get_in_scope(
+        Program.objects.select_related("organization", "revision"), request.auth, "change", code=code
+    )
+    revisions.editing_copy(program)  # the next change starts from the pending one
     _save_program(request.auth, program, body)
     return _program_detail(request.auth, code)
 

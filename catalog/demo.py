@@ -33,6 +33,7 @@ from catalog.models import (
     StudyForm,
     UnitKind,
 )
+from core.templatetags.opora import ages
 from core.validators import inn_check_digits, ogrn_check_digit
 from people.demo import Name, NameMaker, TeacherSpec, create_teachers, translit
 from territory.demo import REGION_ABBR, REGION_GENITIVE, DemoRandom, Place, Territory, Village
@@ -748,6 +749,12 @@ class ProgramMaker:
             address=(unit.address if unit and unit.address else "") or organization.address,
             status=status,
             moderation_remark=rng.choice(REMARKS) if status == ModerationStatus.NEEDS_CHANGES else "",
+            # Sent in the last days, at different hours (no draw from rng: the same seed, the same region).
+            submitted_at=(
+                self.aware(self.today - timedelta(days=1 + len(title) % 6), 9 + len(title) % 9, len(title) % 60)
+                if status == ModerationStatus.MODERATING
+                else None
+            ),
             published_at=(
                 self.aware(self.today - timedelta(days=rng.randint(10, 900)), rng.randint(9, 18))
                 if status in (ModerationStatus.PUBLISHED, ModerationStatus.ARCHIVED)
@@ -834,8 +841,8 @@ class ProgramMaker:
             age_from = program.age_from + step * number
             age_to = program.age_to if number == item.group_count - 1 else age_from + step - 1
         name = f"Группа {number + 1}"
-        if age_from is not None:
-            name = f"Группа {number + 1} ({age_from}–{age_to} лет)"
+        if age_from is not None and age_to is not None:
+            name = f"Группа {number + 1} ({ages(age_from, age_to)})"  # «7 лет», «3–4 года»
         elif program.duration_months > 9:
             name = f"Группа {number + 1}-го года обучения"
         return Group(

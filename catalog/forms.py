@@ -1,14 +1,17 @@
 """Forms of the back office and the admin: programs, groups, their timetable and financing.
 
 The table constraints of Program and Group are checked here once more so that a person sees a
-Russian message next to the field instead of a failed INSERT. The domain rules that live in
-catalog.services (timetable, financing) are called, not copied.
+Russian message next to the field instead of a failed INSERT, one message a field. The domain
+rules that live in catalog.services (a group against its program, the timetable, financing) are
+called, not copied; a failed form lists every error, its rows' too, above it (`error_links`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,6 +21,12 @@ from django.utils import timezone
 
 from catalog import services
 from catalog.models import (
+    MAX_CHILD_AGE,
+    MAX_GROUP_CAPACITY,
+    MAX_HOURS_PER_YEAR,
+    MAX_PRICE_PER_MONTH,
+    MAX_PROGRAM_HOURS,
+    MAX_PROGRAM_MONTHS,
     FundingSource,
     Group,
     GroupFinancing,
@@ -29,7 +38,6 @@ from catalog.models import (
 )
 from people.models import Teacher
 
-MAX_CHILD_AGE = 18
 WRONG_ORGANIZATION = "Педагог должен работать в организации, которая реализует программу."
 AGE_INPUT = forms.NumberInput(attrs={"min": 0, "max": MAX_CHILD_AGE})
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -56,6 +64,31 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
         field.queryset = queryset
 
 
+def input_range(form: forms.BaseForm, limits: dict[str, tuple[Any, Any]]) -> None:
+    """Tell the number inputs their range (min, max), as the rules check it: spin buttons and
+    assistive technology know it before the form is sent."""
+    for name, (low, high) in limits.items():
+        if name in form.fields:
+            form.fields[name].widget.attrs.update({"min": low, "max": high})
+
+
+CHOOSE = "— выберите —"
+NOT_CHOSEN = "— не выбрано —"
+
+
+def russian_empty_choices(form: forms.BaseForm) -> None:
+    """The empty choice of every select in Russian instead of Django's «---------»: «— выберите —»
+    where a value is required, «— не выбрано —» where none is a valid answer."""
+    for field in form.fields.values():
+        label = CHOOSE if field.required else NOT_CHOSEN
+        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
+            if field.empty_label is not None:
+                field.empty_label = label
+        elif isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect):
+            choices = cast(Iterable[tuple[Any, Any]], field.choices)
+            field.choices = [("", label) if value == "" else (value, text) for value, text in choices]
+
+
 class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
     """The rules of the program table (age, level, funding, price) as field errors in Russian."""
 
@@ -76,10 +109,20 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
             ("is_free", "by_certificate", "is_paid"),
             "Укажите условия: бесплатно, по сертификату или платно (можно несколько).",
         )
-        if data.get("is_paid") and data.get("price_per_month") is None and "price_per_month" in self.fields:
-            self.add_error("price_per_month", "Укажите стоимость в месяц: программа отмечена как платная.")
+        self._check_price(data)
         self._check_organization(data)
         return data
+
+    def _check_price(self, data: dict[str, Any]) -> None:
+        """A paid program costs something; a price the field itself refused (not a number, too many
+        digits) keeps that one message."""
+        if not data.get("is_paid") or "price_per_month" not in self.fields or self.has_error("price_per_month"):
+            return
+        price = data.get("price_per_month")
+        if price is None:
+            self.add_error("price_per_month", "Укажите стоимость в месяц: программа отмечена как платная.")
+        elif price <= 0:
+            self.add_error("price_per_month", "Стоимость платной программы должна быть больше нуля.")
 
     def _require_one(self, data: dict[str, Any], names: tuple[str, ...], message: str) -> None:
         if all(name in self.fields for name in names) and not any(data.get(name) for name in names):
@@ -142,6 +185,15 @@ class ProgramForm(ProgramRulesForm):
         limit_choices(self, "unit", OrganizationUnit.objects.filter(organization__in=organizations))
         if not teachers.exists():
             self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
+        russian_empty_choices(self)
+        input_range(
+            self,
+            {
+                "hours_total": (1, MAX_PROGRAM_HOURS),
+                "duration_months": (1, MAX_PROGRAM_MONTHS),
+                "price_per_month": (0, MAX_PRICE_PER_MONTH),
+            },
+        )
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [(legend, [self[name] for name in names if name in self.fields]) for legend, names in PROGRAM_SECTIONS]
@@ -171,6 +223,10 @@ class GroupRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         teacher = data.get("teacher")
         if program is not None and teacher is not None and teacher.organization_id != program.organization_id:
             self.add_error("teacher", WRONG_ORGANIZATION)
+        if program is not None:
+            for name, message in services.group_errors(program, data).items():
+                if not self.has_error(name):
+                    self.add_error(name if name in self.fields else None, message)
         return data
 
 
@@ -205,18 +261,33 @@ class GroupForm(GroupRulesForm):
         }
         help_texts = {
             "address": "Если не указан, берётся место реализации программы.",
-            "academic_year": "Например, 2025 для 2025/26 учебного года.",
-            "age_from": "Если группа уже, чем программа.",
+            "academic_year": "Год, в котором начинается учебный год: 2025 для 2025/26 (с 1 сентября по 31 августа).",
             "is_locked": "Заявки в группу не принимаются.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["address"].required = False
-        if self.instance._state.adding:
-            today = timezone.localdate()
-            self.fields["academic_year"].initial = today.year if today.month >= 6 else today.year - 1
-        limit_choices(self, "teacher", Teacher.objects.filter(organization_id=self.instance.program.organization_id))
+        program = self.instance.program
+        if self.instance._state.adding and self.instance.academic_year is None:
+            # The instance's empty value is in self.initial and would hide a field's `initial`.
+            self.initial["academic_year"] = services.planned_academic_year(timezone.localdate())
+        self.fields["age_from"].help_text = (
+            f"Если группа уже, чем программа: в пределах {program.age_from}–{program.age_to} лет. "
+            "Если не указан — как в программе."
+        )
+        limit_choices(self, "teacher", Teacher.objects.filter(organization_id=program.organization_id))
+        russian_empty_choices(self)
+        ages = (program.age_from, program.age_to)
+        input_range(
+            self,
+            {
+                "age_from": ages,
+                "age_to": ages,
+                "capacity": (1, MAX_GROUP_CAPACITY),
+                "hours_per_year": (1, min(MAX_HOURS_PER_YEAR, program.hours_total)),
+            },
+        )
 
 
 class SlotForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -244,7 +315,27 @@ class SlotForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
 
+class TimetableFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    """Lessons of one group do not overlap on the same weekday; the overlap is shown at the later one."""
+
+    legend = "Расписание на неделю"
+    row_label = "Занятие"
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        rows = _kept_forms(self)
+        schedule = schedule_from(self)
+        overlap = services.find_overlap(schedule)
+        if overlap is not None:
+            first, second = overlap
+            rows[second].add_error("starts_at", services.overlap_message(schedule[first], schedule[second]))
+
+
 class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
+    """One financing source; its cost follows the rule of catalog.services (none when free)."""
+
     required_css_class = "required"
     source = forms.ChoiceField(label="Источник", choices=[("", "— источник —"), *FundingSource.choices])
 
@@ -252,10 +343,32 @@ class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
         model = GroupFinancing
         fields = ["source", "cost_per_month"]
         widgets = {"cost_per_month": forms.NumberInput(attrs={"min": 0, "step": "0.01"})}
+        help_texts = {"cost_per_month": "Для бесплатного источника не указывается."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["cost_per_month"].required = False
+        input_range(self, {"cost_per_month": (0, MAX_PRICE_PER_MONTH)})
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        source = data.get("source")
+        if source and not self.has_error("cost_per_month"):
+            cost = data.get("cost_per_month")
+            message = services.financing_cost_error(source, Decimal(0) if cost is None else cost)
+            if message is not None:
+                self.add_error("cost_per_month", message)
+            elif cost is None:
+                data["cost_per_month"] = Decimal(0)
+        return data
 
 
 class FinancingFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
-    """The group's financing sources must be among the program's conditions, each once."""
+    """The group's financing sources: at least one, among the program's conditions, each once."""
+
+    legend = "Финансирование"
+    row_label = "Источник"
 
     def clean(self) -> None:
         super().clean()
@@ -268,7 +381,7 @@ class FinancingFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 
 
 ScheduleFormSet = inlineformset_factory(
-    Group, ScheduleSlot, form=SlotForm, extra=2, can_delete=True, can_delete_extra=False
+    Group, ScheduleSlot, form=SlotForm, formset=TimetableFormSet, extra=2, can_delete=True, can_delete_extra=False
 )
 GroupFinancingFormSet = inlineformset_factory(
     Group,
@@ -282,9 +395,13 @@ GroupFinancingFormSet = inlineformset_factory(
 )
 
 
+def _kept_forms(formset: forms.BaseFormSet[Any]) -> list[forms.BaseForm]:
+    """Rows that remain: not deleted, not left blank."""
+    return [form for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+
+
 def _kept_rows(formset: forms.BaseFormSet[Any]) -> list[dict[str, Any]]:
-    """Cleaned rows that remain: not deleted, not left blank."""
-    return [form.cleaned_data for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+    return [form.cleaned_data for form in _kept_forms(formset)]
 
 
 def schedule_from(formset: forms.BaseFormSet[Any]) -> list[services.Slot]:
@@ -296,3 +413,42 @@ def schedule_from(formset: forms.BaseFormSet[Any]) -> list[services.Slot]:
 
 def financing_from(formset: forms.BaseFormSet[Any]) -> list[services.Financing]:
     return [services.Financing(row["source"], row.get("cost_per_month") or Decimal(0)) for row in _kept_rows(formset)]
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the summary above a form that failed: where the error is and what it says."""
+
+    anchor: str  # the id of the field, or of the fieldset of a row or a table of rows
+    label: str
+    message: str
+
+
+def error_links(form: forms.BaseForm, *formsets: forms.BaseFormSet[Any]) -> list[ErrorLink]:
+    """Every error of a form and of its formsets (rows of the timetable, financing sources) as links
+    to where it is shown, in the order of the page. The form's non-field errors are not links:
+    the summary shows them itself."""
+    links = _field_links(form)
+    for formset in formsets:
+        prefix = formset.prefix or ""
+        legend = getattr(formset, "legend", "")
+        links += [ErrorLink(prefix, legend, str(message)) for message in formset.non_form_errors()]
+        row_label = getattr(formset, "row_label", "Строка")
+        for number, row in enumerate(formset.forms, start=1):
+            where = f"{row_label} {number}"
+            links += [ErrorLink(f"{prefix}-{number - 1}", where, str(message)) for message in row.non_field_errors()]
+            links += _field_links(row, where)
+    return links
+
+
+def _field_links(form: forms.BaseForm, where: str = "") -> list[ErrorLink]:
+    links = []
+    for name in form.fields:  # in the order of the page, not of the checks
+        if name not in form.errors:
+            continue
+        field = form[name]
+        label = str(field.label)
+        if where:  # «Занятие 2, начало»
+            label = f"{where}, {label[:1].lower()}{label[1:]}"
+        links += [ErrorLink(field.auto_id or name, label, str(message)) for message in form.errors[name]]
+    return links

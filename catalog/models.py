@@ -7,11 +7,13 @@ Dictionaries and names follow the navigator ↔ Госуслуги exchange mode
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core import money
 from core.fields import SearchDocumentField
 from core.models import PublicEntity
 from core.validators import validate_inn, validate_ogrn
@@ -101,6 +103,27 @@ class UnitKind(models.TextChoices):
     ECO_CENTER = "eco_center", "Экостанция"
     OTHER = "other", "Иное структурное подразделение"
 
+
+def _count(value: int) -> str:
+    """10000 → «10 000»: a no-break space between thousands, as the pages write counts."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+# Realistic maximums of what an organization enters, so that a typo (99 999 999 999 hours, 100 000
+# seats) is refused instead of published. Each is a field validator (a Russian message next to the
+# field) and a check constraint (the database refuses it too). The longest programs are the
+# pre-professional ones in the arts and sport training: up to 8–10 years and several thousand
+# hours. The demo (catalog.demo) stays well inside: 3–33 months, 8–792 hours, 8–25 seats, 1 200–4 500 ₽.
+MAX_CHILD_AGE = 18
+MAX_PROGRAM_HOURS = 10_000
+MAX_PROGRAM_MONTHS = 120
+MAX_GROUP_CAPACITY = 500
+MAX_HOURS_PER_YEAR = 2_000  # 52 weeks of 38 hours: above the densest year of sport training
+MAX_PRICE_PER_MONTH = Decimal(1_000_000)
+HOURS_LIMIT_MESSAGE = f"Объём программы — не больше {_count(MAX_PROGRAM_HOURS)} часов."
+MONTHS_LIMIT_MESSAGE = f"Срок освоения — не больше {MAX_PROGRAM_MONTHS} месяцев (10 лет)."
+CAPACITY_LIMIT_MESSAGE = f"В группе — не больше {MAX_GROUP_CAPACITY} мест."
+PRICE_LIMIT_MESSAGE = f"Стоимость — не больше {money.whole(MAX_PRICE_PER_MONTH)}\u00a0₽ в месяц."
 
 inn_field_validators = [validate_inn]
 kpp_validator = RegexValidator(r"^\d{9}$", "КПП состоит из 9 цифр.")
@@ -267,8 +290,14 @@ class Program(PublicEntity):
     level_advanced = models.BooleanField("продвинутый уровень", default=False)
     age_from = models.PositiveSmallIntegerField("возраст с, лет")
     age_to = models.PositiveSmallIntegerField("возраст по, лет")
-    hours_total = models.PositiveIntegerField("объём, академических часов")
-    duration_months = models.PositiveSmallIntegerField("срок освоения, месяцев")
+    hours_total = models.PositiveIntegerField(
+        "объём, академических часов",
+        validators=[MaxValueValidator(MAX_PROGRAM_HOURS, HOURS_LIMIT_MESSAGE)],
+    )
+    duration_months = models.PositiveSmallIntegerField(
+        "срок освоения, месяцев",
+        validators=[MaxValueValidator(MAX_PROGRAM_MONTHS, MONTHS_LIMIT_MESSAGE)],
+    )
     study_form = models.CharField(
         "форма обучения", max_length=16, choices=StudyForm.choices, default=StudyForm.FULL_TIME
     )
@@ -291,13 +320,15 @@ class Program(PublicEntity):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal(0))],
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_PRICE_PER_MONTH, PRICE_LIMIT_MESSAGE)],
     )
     address = models.CharField("место реализации", max_length=500, blank=True)
     teachers = models.ManyToManyField("people.Teacher", verbose_name="педагоги", blank=True, related_name="programs")
     status = models.CharField("статус", max_length=16, choices=ModerationStatus.choices, default=ModerationStatus.DRAFT)
     moderation_remark = models.TextField("замечание модератора", blank=True)
     published_at = models.DateTimeField("опубликована", null=True, blank=True)
+    # Set by the «submit» transition: the moderation queue is served oldest first by it.
+    submitted_at = models.DateTimeField("отправлена на модерацию", null=True, blank=True, editable=False)
     # Denormalized for fast filters: bit d set when some group meets on weekday d (0 = Monday).
     weekdays_mask = models.PositiveSmallIntegerField("дни занятий (маска)", default=0, editable=False)
     # Free seats over the groups open for enrollment; kept by catalog.services.refresh_program_groups.
@@ -327,8 +358,13 @@ class Program(PublicEntity):
             ),
             models.CheckConstraint(
                 name="program_paid_has_price",
-                violation_error_message="Для платной программы укажите стоимость в месяц.",
-                condition=Q(is_paid=False) | Q(price_per_month__isnull=False, price_per_month__gte=0),
+                violation_error_message="Для платной программы укажите стоимость в месяц больше нуля.",
+                condition=Q(is_paid=False) | Q(price_per_month__isnull=False, price_per_month__gt=0),
+            ),
+            models.CheckConstraint(
+                name="program_price_limit",
+                violation_error_message=PRICE_LIMIT_MESSAGE,
+                condition=Q(price_per_month__isnull=True) | Q(price_per_month__lte=MAX_PRICE_PER_MONTH),
             ),
             models.CheckConstraint(
                 name="program_hours_positive",
@@ -336,9 +372,19 @@ class Program(PublicEntity):
                 condition=Q(hours_total__gt=0),
             ),
             models.CheckConstraint(
+                name="program_hours_limit",
+                violation_error_message=HOURS_LIMIT_MESSAGE,
+                condition=Q(hours_total__lte=MAX_PROGRAM_HOURS),
+            ),
+            models.CheckConstraint(
                 name="program_months_positive",
                 violation_error_message="Срок освоения должен быть больше нуля месяцев.",
                 condition=Q(duration_months__gt=0),
+            ),
+            models.CheckConstraint(
+                name="program_months_limit",
+                violation_error_message=MONTHS_LIMIT_MESSAGE,
+                condition=Q(duration_months__lte=MAX_PROGRAM_MONTHS),
             ),
             models.CheckConstraint(
                 name="program_weekdays_mask",
@@ -388,12 +434,70 @@ class Program(PublicEntity):
         if self.by_certificate:
             labels.append("По сертификату")
         if self.is_paid:
-            labels.append(f"Платно, {self.price_per_month:.0f} ₽/мес" if self.price_per_month is not None else "Платно")
+            price = self.price_per_month
+            labels.append(f"Платно, {money.whole(price)}\u00a0₽/мес" if price is not None else "Платно")
         return labels
 
     @property
     def is_public(self) -> bool:
         return self.status == ModerationStatus.PUBLISHED
+
+    @property
+    def pending_revision(self) -> "ProgramRevision | None":
+        """The new revision of a published program waiting for moderation, if there is one."""
+        try:
+            return self.revision
+        except ProgramRevision.DoesNotExist:
+            return None
+
+
+class ProgramRevision(models.Model):
+    """Changes to a published program that wait for the moderator (see catalog.services.save_program).
+
+    Families keep seeing the approved program meanwhile: the new values live here, field by field
+    (only those that differ from the published ones), and reach the program when the moderator
+    approves them. One revision per program at a time; further edits update it."""
+
+    program = models.OneToOneField(Program, verbose_name="программа", on_delete=models.CASCADE, related_name="revision")
+    status = models.CharField(
+        "статус",
+        max_length=16,
+        choices=[
+            (s.value, s.label)
+            for s in (ModerationStatus.DRAFT, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES)
+        ],
+        default=ModerationStatus.MODERATING,
+    )
+    # Field attname → the new value as JSON; a many-to-many field → the sorted list of ids.
+    values = models.JSONField("новые значения", default=dict)
+    remark = models.TextField("замечание модератора", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="автор",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField("отправлена на модерацию", null=True, blank=True)
+    created_at = models.DateTimeField("создана", auto_now_add=True)
+    updated_at = models.DateTimeField("изменена", auto_now=True)
+
+    class Meta:
+        verbose_name = "новая редакция программы"
+        verbose_name_plural = "новые редакции программ"
+        ordering = ["submitted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="program_revision_status",
+                violation_error_message="Новая редакция бывает черновиком, на модерации или ожидает правки.",
+                condition=Q(status__in=["draft", "moderating", "needs_changes"]),
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="program_revision_queue")]
+
+    def __str__(self) -> str:
+        return f"Новая редакция «{self.program}»"
 
 
 class GroupQuerySet(models.QuerySet["Group"]):
@@ -429,10 +533,21 @@ class Group(PublicEntity):
     enrollment_closes_at = models.DateTimeField("приём заявок по", null=True, blank=True)
     age_from = models.PositiveSmallIntegerField("возраст с, лет", null=True, blank=True)
     age_to = models.PositiveSmallIntegerField("возраст по, лет", null=True, blank=True)
-    capacity = models.PositiveSmallIntegerField("мест в группе")
+    capacity = models.PositiveSmallIntegerField(
+        "мест в группе",
+        validators=[MaxValueValidator(MAX_GROUP_CAPACITY, CAPACITY_LIMIT_MESSAGE)],
+    )
     # Maintained by the enrollment actions under a row lock; the check below is the last defence.
     seats_taken = models.PositiveSmallIntegerField("занято мест", default=0, editable=False)
-    hours_per_year = models.PositiveIntegerField("часов в год", null=True, blank=True)
+    hours_per_year = models.PositiveIntegerField(
+        "часов в год",
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, "Часов в год должно быть больше нуля."),
+            MaxValueValidator(MAX_HOURS_PER_YEAR, f"Часов в год — не больше {_count(MAX_HOURS_PER_YEAR)}."),
+        ],
+    )
     is_locked = models.BooleanField("приём закрыт", default=False)
     is_active = models.BooleanField("действует", default=True)
 
@@ -445,6 +560,17 @@ class Group(PublicEntity):
                 name="group_capacity_positive",
                 violation_error_message="В группе должно быть хотя бы одно место.",
                 condition=Q(capacity__gt=0),
+            ),
+            models.CheckConstraint(
+                name="group_capacity_limit",
+                violation_error_message=CAPACITY_LIMIT_MESSAGE,
+                condition=Q(capacity__lte=MAX_GROUP_CAPACITY),
+            ),
+            models.CheckConstraint(
+                name="group_hours_per_year_range",
+                violation_error_message=f"Часов в год — от 1 до {_count(MAX_HOURS_PER_YEAR)}.",
+                condition=Q(hours_per_year__isnull=True)
+                | Q(hours_per_year__gt=0, hours_per_year__lte=MAX_HOURS_PER_YEAR),
             ),
             models.CheckConstraint(
                 name="group_seats_within_capacity",
@@ -467,6 +593,12 @@ class Group(PublicEntity):
                 name="group_age_range",
                 violation_error_message="Возраст «с» не может быть больше возраста «по».",
                 condition=Q(age_from__isnull=True) | Q(age_to__isnull=True) | Q(age_from__lte=F("age_to")),
+            ),
+            models.CheckConstraint(
+                name="group_age_of_a_child",
+                violation_error_message=f"Возраст — не больше {MAX_CHILD_AGE} лет.",
+                condition=(Q(age_from__isnull=True) | Q(age_from__lte=MAX_CHILD_AGE))
+                & (Q(age_to__isnull=True) | Q(age_to__lte=MAX_CHILD_AGE)),
             ),
         ]
         indexes = [models.Index(fields=["program", "is_active"], name="group_program_active")]
@@ -538,7 +670,7 @@ class GroupFinancing(models.Model):
         max_digits=10,
         decimal_places=2,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0))],
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(MAX_PRICE_PER_MONTH, PRICE_LIMIT_MESSAGE)],
     )
 
     class Meta:
@@ -551,10 +683,24 @@ class GroupFinancing(models.Model):
                 violation_error_message="Стоимость не может быть отрицательной.",
                 condition=Q(cost_per_month__gte=0),
             ),
+            models.CheckConstraint(
+                name="group_financing_cost_by_source",
+                violation_error_message="Бесплатный источник — без стоимости, платный — со стоимостью больше нуля.",
+                condition=Q(source=FundingSource.BUDGET, cost_per_month=0)
+                | (~Q(source=FundingSource.BUDGET) & Q(cost_per_month__gt=0)),
+            ),
+            models.CheckConstraint(
+                name="group_financing_cost_limit",
+                violation_error_message=PRICE_LIMIT_MESSAGE,
+                condition=Q(cost_per_month__lte=MAX_PRICE_PER_MONTH),
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_source_display()}: {self.cost_per_month} ₽"
+        """«Бесплатно (муниципальное задание)», «Платно: 1 500 ₽/мес»: a free source shows no cost."""
+        if self.source == FundingSource.BUDGET:
+            return self.get_source_display()
+        return f"{self.get_source_display()}: {money.whole(self.cost_per_month)}\u00a0₽/мес"
 
 
 MAX_LEXEME = 100  # longer tokens (links, codes) are not searched for

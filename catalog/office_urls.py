@@ -11,6 +11,7 @@ urlpatterns = [
     path("programs/<str:code>/", office_views.program_detail, name="program_detail"),
     path("programs/<str:code>/edit/", office_views.program_edit, name="program_edit"),
     path("programs/<str:code>/status/", office_views.program_status, name="program_status"),
+    path("programs/<str:code>/archive/", office_views.program_archive, name="program_archive"),
     path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
     path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
     path("moderation/", office_views.moderation_queue, name="moderation_queue"),

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,19 +20,55 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import principal_of
 from accounts.views import AuthenticatedRequest
-from catalog import services
-from catalog.forms import GroupFinancingFormSet, GroupForm, ProgramForm, ScheduleFormSet, financing_from, schedule_from
-from catalog.models import Group, ModerationStatus, Organization, Program
+from catalog import revisions, services
+from catalog.forms import (
+    GroupFinancingFormSet,
+    GroupForm,
+    ProgramForm,
+    ScheduleFormSet,
+    error_links,
+    financing_from,
+    schedule_from,
+)
+from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
-from core import scope
-
-QUEUE_TRANSITIONS = ("approve", "return")
+from core import audit, scope
+from enrollment.models import ACTIVE_STATUSES, ApplicationStatus
 
 
 def _office_programs(user: Any) -> QuerySet[Program]:
     """Programs a person works with here: theirs to change or moderate, and read-only those of the
     organizations they teach in. Someone else's published program is a public page, not an office one."""
     return scope.restrict(Program.objects.all(), user, "office")
+
+
+def _require_office(request: HttpRequest) -> None:
+    """The office is for the staff of organizations and support centres: a family gets 403 here,
+    while someone else's program stays 404 for staff (scope.get_in_scope)."""
+    if not principal_of(request.user).uses_office:
+        raise PermissionDenied
+
+
+def _moderation_queue(user: Any) -> QuerySet[Program]:
+    """Programs on moderation and published programs whose changes are, in the moderator's
+    territory, oldest submission first."""
+    waiting = Q(status=ModerationStatus.MODERATING) | Q(
+        status=ModerationStatus.PUBLISHED, revision__status=ModerationStatus.MODERATING
+    )
+    submitted = Case(
+        When(status=ModerationStatus.MODERATING, then=F("submitted_at")), default=F("revision__submitted_at")
+    )
+    return (
+        scope.restrict(Program.objects.filter(waiting), user, "moderate")
+        .annotate(queued_at=submitted)
+        .order_by(F("queued_at").asc(nulls_first=True), "pk")
+    )
+
+
+def _transitions(user: Any, program: Program) -> list[tuple[str, str]]:
+    """(name, label) of the transitions this person may make on the program now."""
+    permitted = permitted_transitions(user, program)
+    return [(n, services.TRANSITION_LABELS[n]) for n in services.allowed_transitions(program) if n in permitted]
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
@@ -63,9 +99,8 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
         context["organizations"] = scope.restrict(Organization.objects.all(), request.user, "change")
         context["status_counts"] = [(status, counts.get(status, 0)) for status in ModerationStatus]
     if principal.moderates_anything:
-        context["queue_size"] = scope.restrict(
-            Program.objects.filter(status=ModerationStatus.MODERATING), request.user, "moderate"
-        ).count()
+        context["queue_size"] = _moderation_queue(request.user).count()
+    context["methodologist"] = bool(principal.methodologist_region_ids)
     if principal.teaching_organization_ids:
         context["teacher_groups"] = (
             scope.restrict(Group.objects.filter(teacher__user=request.user), request.user, "view")
@@ -79,7 +114,7 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_GET
 def program_list(request: HttpRequest) -> HttpResponse:
-    programs = _office_programs(request.user).select_related("organization").order_by("-updated_at", "-pk")
+    programs = _office_programs(request.user).select_related("organization", "revision").order_by("-updated_at", "-pk")
     status = request.GET.get("status", "")
     if status in ModerationStatus.values:
         programs = programs.filter(status=status)
@@ -104,19 +139,16 @@ def program_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
+    _require_office(request)
     program = scope.get_in_scope(
         _office_programs(request.user)
-        .select_related("organization", "municipality", "unit")
+        .select_related("organization", "municipality", "unit", "revision")
         .prefetch_related("ovz_categories", "registers", "teachers"),
         request.user,
         "view",
         code=code,
     )
-    can_change = scope.can(request.user, program, "change")
-    permitted = permitted_transitions(request.user, program)
-    transitions = [
-        (name, services.TRANSITION_LABELS[name]) for name in services.allowed_transitions(program) if name in permitted
-    ]
+    revision = program.pending_revision if program.status == ModerationStatus.PUBLISHED else None
     groups = program.groups.select_related("teacher").prefetch_related("schedule", "financing")
     return render(
         request,
@@ -124,8 +156,12 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "program": program,
             "groups": groups.order_by("-is_active", "start_date", "name"),
-            "can_change": can_change,
-            "transitions": transitions,
+            "can_change": scope.can(request.user, program, "change"),
+            "edit_locked": services.editing_locked(program),
+            "transitions": _transitions(request.user, program),
+            "revision": revision,
+            "changes": revisions.rows(program, revision) if revision is not None else [],
+            "history": services.program_history(program),
         },
     )
 
@@ -142,14 +178,27 @@ def program_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, code: str) -> HttpResponse:
-    program = scope.get_in_scope(_office_programs(request.user), request.user, "change", code=code)
-    return _program_form(request, program, None)
+    """The program's form; while it (or its changes) is on moderation, a page that says why not."""
+    _require_office(request)
+    program = scope.get_in_scope(
+        _office_programs(request.user).select_related("organization", "revision"), request.user, "change", code=code
+    )
+    reason = services.editing_locked(program)
+    if reason:
+        context = {"program": program, "reason": reason, "transitions": _transitions(request.user, program)}
+        return render(request, "office/program_locked.html", context, status=409)
+    return _program_form(request, program, None, initial=revisions.editing_copy(program))
 
 
-def _program_form(request: HttpRequest, program: Program, organizations: QuerySet[Organization] | None) -> HttpResponse:
+def _program_form(
+    request: HttpRequest,
+    program: Program,
+    organizations: QuerySet[Organization] | None,
+    initial: dict[str, Any] | None = None,
+) -> HttpResponse:
     creating = program._state.adding
     data = request.POST if request.method == "POST" else None
-    form = ProgramForm(data, instance=program, organizations=organizations)
+    form = ProgramForm(data, instance=program, organizations=organizations, initial=initial)
     if form.is_valid():
         try:
             services.save_program(
@@ -162,29 +211,103 @@ def _program_form(request: HttpRequest, program: Program, organizations: QuerySe
         except ValidationError as error:
             _show_errors(error, form)
         else:
-            messages.success(request, f"Программа «{program.title}» сохранена.")
+            # Titles carry their own quotes («Юный программист»): the title goes after a colon, unquoted.
+            messages.success(request, f"Программа сохранена: {program.title}.")
+            if ProgramRevision.objects.filter(program=program, status=ModerationStatus.MODERATING).exists():
+                messages.info(request, CHANGES_SENT)
             return redirect("office:program_detail", code=program.code)
-    return render(request, "office/program_form.html", {"form": form, "program": program, "creating": creating})
+    return render(
+        request,
+        "office/program_form.html",
+        {
+            "form": form,
+            "program": program,
+            "creating": creating,
+            "error_links": error_links(form),
+            # Said before saving: the changes families read go to moderation (services.save_program).
+            "resubmits": program.status == ModerationStatus.PUBLISHED,
+            "revision": None if creating else program.pending_revision,
+        },
+    )
 
 
 @login_required
 @require_POST
 def program_status(request: HttpRequest, code: str) -> HttpResponse:
+    _require_office(request)
     program = scope.get_in_scope(_office_programs(request.user), request.user, "view", code=code)
     transition = request.POST.get("transition", "")
     if transition not in permitted_transitions(request.user, program):
         raise PermissionDenied
+    if transition == "archive":  # only after the confirmation page has said what it means
+        return redirect("office:program_archive", code=program.code)
+    if transition in CONFIRMED_TRANSITIONS and request.POST.get("confirmed") != "yes":
+        messages.error(request, CONFIRMED_TRANSITIONS[transition])
+        return redirect("office:program_detail", code=program.code)
     try:
         services.change_program_status(request.user, program, transition, request.POST.get("remark", ""))
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, f"Программа «{program.title}»: {program.get_status_display().lower()}.")
+        messages.success(request, _done(program, transition))
     back = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         return redirect(back)
     return redirect("office:program_detail", code=program.code)
+
+
+CHANGES_SENT = (
+    "Изменения отправлены на модерацию. До решения модератора в навигаторе остаётся опубликованная "
+    "редакция, запись в группы продолжается."
+)
+# Transitions whose form carries a required «confirmed» box, and what is said when it was not ticked.
+CONFIRMED_TRANSITIONS = {"discard_changes": "Отметьте, что изменения нужно удалить: без этого они остаются."}
+
+
+def _done(program: Program, transition: str) -> str:
+    """What a transition did, named as the audit log names it, then the program."""
+    return f"{audit.action_label(f'program.{transition}')}: {program.title}."
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_archive(request: HttpRequest, code: str) -> HttpResponse:
+    """Archiving, confirmed on a page of its own (no JavaScript needed) that says what it means for
+    the program's groups, enrolled children and waiting applications."""
+    _require_office(request)
+    program = scope.get_in_scope(
+        _office_programs(request.user).select_related("organization"), request.user, "view", code=code
+    )
+    if "archive" not in permitted_transitions(request.user, program):
+        raise PermissionDenied
+    if request.method == "POST":
+        if request.POST.get("confirmed") != "yes":
+            messages.error(request, "Отметьте, что понимаете, что будет с программой: без этого она остаётся как есть.")
+        else:
+            try:
+                services.change_program_status(request.user, program, "archive")
+            except ValidationError as error:
+                for message in error.messages:
+                    messages.error(request, message)
+            else:
+                messages.success(request, _done(program, "archive"))
+            return redirect("office:program_detail", code=program.code)
+    applications = program.applications.values("status").annotate(n=Count("pk")).order_by()
+    by_status = {row["status"]: row["n"] for row in applications}
+    return render(
+        request,
+        "office/program_archive.html",
+        {
+            "program": program,
+            "allowed": "archive" in services.allowed_transitions(program),
+            "groups_active": program.groups.filter(is_active=True).count(),
+            "groups_total": program.groups.count(),
+            "enrolled": by_status.get(ApplicationStatus.ENROLLED, 0),
+            "waiting": sum(by_status.get(s, 0) for s in ACTIVE_STATUSES if s != ApplicationStatus.ENROLLED),
+            "revision": program.pending_revision if program.status == ModerationStatus.PUBLISHED else None,
+        },
+    )
 
 
 @login_required
@@ -215,7 +338,7 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
         except ValidationError as error:
             _show_errors(error, form, {"schedule": schedule, "financing": financing})
         else:
-            messages.success(request, f"Группа «{group.name}» сохранена.")
+            messages.success(request, f"Группа сохранена: {group.name}.")
             return redirect("office:program_detail", code=group.program.code)
     return render(
         request,
@@ -227,6 +350,7 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
             "group": group,
             "program": group.program,
             "creating": creating,
+            "error_links": error_links(form, schedule, financing) if data is not None else [],
         },
     )
 
@@ -236,14 +360,22 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     if not principal_of(request.user).moderates_anything:
         raise PermissionDenied
-    programs = scope.restrict(
-        Program.objects.filter(status=ModerationStatus.MODERATING).select_related("organization", "municipality"),
-        request.user,
-        "moderate",
-    ).order_by("updated_at", "pk")
-    transitions = [(name, services.TRANSITION_LABELS[name]) for name in QUEUE_TRANSITIONS]
+    programs = _moderation_queue(request.user).select_related("organization", "municipality", "revision")
+    page = _page(request, programs)
+    items = []
+    for program in page.object_list:
+        revision = program.pending_revision if program.status == ModerationStatus.PUBLISHED else None
+        names = services.QUEUE_TRANSITIONS if revision is None else services.QUEUE_REVISION_TRANSITIONS
+        items.append(
+            {
+                "program": program,
+                "revision": revision,
+                "changed": revisions.field_labels(sorted(revision.values)) if revision is not None else [],
+                "transitions": [(name, services.TRANSITION_LABELS[name]) for name in names],
+            }
+        )
     return render(
         request,
         "office/moderation_queue.html",
-        {"page": _page(request, programs), "transitions": transitions, "back": request.get_full_path()},
+        {"page": page, "items": items, "back": request.get_full_path()},
     )

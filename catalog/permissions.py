@@ -56,7 +56,8 @@ scope.register(Group, group_rule)
 
 def permitted_transitions(user: Any, program: Program) -> frozenset[str]:
     """Moderation transitions this person may make on this program, whatever its state: the
-    organization's side (submit, archive, restore) needs "change", the moderator's "moderate"."""
+    organization's side (ORGANIZATION_TRANSITIONS: submit, withdraw, archive, restore and those of
+    its changes) needs "change", the moderator's (MODERATOR_TRANSITIONS) "moderate"."""
     from catalog.services import MODERATOR_TRANSITIONS, ORGANIZATION_TRANSITIONS
 
     permitted: frozenset[str] = frozenset()

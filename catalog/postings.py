@@ -104,37 +104,68 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
             SearchPosting.objects.bulk_update(rows, ["programs", "title_programs"])
 
 
+# A lexeme this short is a whole word to match, not a beginning: «лего» (лег) must not find «лёгкая»
+# (легк), nor «кот» «который», nor «изо» (из) every «изучение». Unless the catalog has no such word:
+# then it is a word being typed («роб»), and matches as a beginning.
+WHOLE_WORD_BELOW = 4
+
 # Each query word's lexeme (the database's own analysis: a stop word has none) and the postings of
-# the lexemes beginning with it, as a range [lexeme, lexeme with its last letter's successor): one
-# round trip for the whole query. The pattern operators compare bytes whatever the collation and use
-# the prefix index with values bound on the server (a LIKE pattern would need them at planning);
-# UTF-8 orders bytes as code points, so the successor bounds the range. A word with a lexeme but no
-# postings comes back once, with NULLs.
+# the lexemes beginning with it, as a range [lexeme, lexeme with its last letter's successor), or
+# of the lexeme alone, as [lexeme, lexeme + chr(1)): one round trip for the whole query. The pattern
+# operators compare bytes whatever the collation and use the prefix index with values bound on the
+# server (a LIKE pattern would need them at planning); UTF-8 orders bytes as code points, so the
+# successor bounds the range. A word with a lexeme but no postings comes back once, with NULLs.
+# Several spellings of one word share its position n; a stem of its other forms (`exact`) is a
+# lexeme already, matched whole.
 _PG_MATCHES_SQL = """
 SELECT w.n, p.programs, p.title_programs
-FROM unnest(%s::text[]) WITH ORDINALITY AS w(word, n)
-CROSS JOIN LATERAL (SELECT (ts_lexize('russian_stem', w.word))[1] AS lexeme) l
-LEFT JOIN catalog_searchposting p
-    ON p.lexeme ~>=~ l.lexeme AND p.lexeme ~<~ (left(l.lexeme, -1) || chr(ascii(right(l.lexeme, 1)) + 1))
+FROM unnest(%s::int[], %s::text[], %s::bool[]) AS w(n, word, exact)
+CROSS JOIN LATERAL (
+    SELECT CASE WHEN w.exact THEN w.word ELSE (ts_lexize('russian_stem', w.word))[1] END AS lexeme
+) l
+CROSS JOIN LATERAL (
+    SELECT CASE
+        WHEN w.exact
+            OR length(l.lexeme) < %s AND EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme)
+        THEN l.lexeme || chr(1)
+        ELSE left(l.lexeme, -1) || chr(ascii(right(l.lexeme, 1)) + 1)
+    END AS bound
+) b
+LEFT JOIN catalog_searchposting p ON p.lexeme ~>=~ l.lexeme AND p.lexeme ~<~ b.bound
 WHERE l.lexeme IS NOT NULL
 """
-# SQLite compares text byte by byte: the same range with plain operators, a statement per stem.
-_SQLITE_PREFIX_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme >= %s AND lexeme < %s"
+# SQLite compares text byte by byte: the same ranges with plain operators, statements per stem.
+_SQLITE_RANGE_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme >= %s AND lexeme < %s"
+_SQLITE_WHOLE_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme = %s"
 
 
 def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None, bytes | None]]]:
-    """Query word's position → the postings of every lexeme beginning with its own; stop words left out."""
+    """Query word's position → the postings of the lexemes it matches, in any of its spellings and
+    forms; stop words left out."""
+    # (position, word or lexeme, whether it is a lexeme to match whole)
+    spelled = [(n, spelling, False) for n, word in enumerate(words) for spelling in text.spellings(word)]
+    spelled += [
+        (n, other, True) for n, word in enumerate(words) for other in text.fleeting_vowel_stems(text.stem(word))
+    ]
     found: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_MATCHES_SQL, [list(words)])
+            cursor.execute(_PG_MATCHES_SQL, [*map(list, zip(*spelled, strict=True)), WHOLE_WORD_BELOW])
             for n, programs, titles in cursor.fetchall():
                 found.setdefault(n, []).append((programs, titles))
             return found
-        for n, lexeme in enumerate(map(text.stem, words)):
-            if lexeme:
-                cursor.execute(_SQLITE_PREFIX_SQL, [lexeme, lexeme[:-1] + chr(ord(lexeme[-1]) + 1)])
-                found[n] = cursor.fetchall()
+        for n, spelling, exact in spelled:
+            lexeme = spelling if exact else text.stem(spelling)
+            if not lexeme:
+                continue
+            rows = []
+            if exact or len(lexeme) < WHOLE_WORD_BELOW:
+                cursor.execute(_SQLITE_WHOLE_SQL, [lexeme])
+                rows = cursor.fetchall()
+            if not rows and not exact:
+                cursor.execute(_SQLITE_RANGE_SQL, [lexeme, lexeme[:-1] + chr(ord(lexeme[-1]) + 1)])
+                rows = cursor.fetchall()
+            found.setdefault(n, []).extend(rows)
     return found
 
 

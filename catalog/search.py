@@ -3,13 +3,12 @@
 PostgreSQL: the `russian` full-text configuration over a stored, weighted tsvector with a GIN
 index; prefix matching so that derived forms still meet; typos corrected by trigram similarity
 over the catalog's vocabulary («Возможно, вы искали…»). SQLite: the same semantics with
-Snowball stems computed in Python and stored as text; typos through difflib. Correct, slower.
+Snowball stems computed in Python and stored as text; typos by edit distance. Correct, slower.
 
 Broad matches are never ranked with ts_rank (310 ms p95 at 100k programs, see README): results
 are ordered by an indexed signal, with title matches first for text queries.
 """
 
-import difflib
 import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -398,15 +397,17 @@ def correct_words(query_words: Sequence[str]) -> list[str]:
     return [closest.get(n) or word for n, word in enumerate(query_words)]
 
 
-# For each query word whose stem the vocabulary lacks: the most similar known word (trigrams), or NULL.
+# For each query word whose stem the vocabulary lacks: the known words most similar to it (trigrams),
+# the most similar and most frequent first; an empty array when none is similar.
 _PG_CLOSEST_SQL = f"""
-SELECT w.n, (
+SELECT w.n, ARRAY(
     SELECT t.word FROM {SearchTerm._meta.db_table} t WHERE t.word %% w.word
-    ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT 1
+    ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT %s
 )
 FROM unnest(%s::int[], %s::text[], %s::text[]) AS w(n, word, stem)
 WHERE NOT EXISTS (SELECT FROM {SearchTerm._meta.db_table} k WHERE k.stem = w.stem)
 """  # noqa: S608 -- the table's name, not input
+CANDIDATES = 8
 
 
 def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
@@ -414,21 +415,21 @@ def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
     stems = {n: text.stem(word) for n, word in words.items()}
     if connection.vendor == "postgresql":
         with rawsql.cursor() as cursor:
-            cursor.execute(_PG_CLOSEST_SQL, [list(words), list(words.values()), list(stems.values())])
-            return dict(cursor.fetchall())
+            cursor.execute(_PG_CLOSEST_SQL, [CANDIDATES, list(words), list(words.values()), list(stems.values())])
+            return {n: text.closest_word(words[n], candidates) for n, candidates in cursor.fetchall()}
     known = set(SearchTerm.objects.filter(stem__in=stems.values()).values_list("stem", flat=True))
     return {n: _closest_sqlite_term(word) for n, word in words.items() if stems[n] not in known}
 
 
 def _closest_sqlite_term(word: str) -> str | None:
-    candidates = list(
+    reach = text.typo_edits(word)
+    candidates = (
         SearchTerm.objects.annotate(size=Length("word"))
-        .filter(size__gte=len(word) - 3, size__lte=len(word) + 3)
+        .filter(size__gte=len(word) - reach, size__lte=len(word) + reach)
         .order_by("-frequency")
         .values_list("word", flat=True)
     )
-    matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
-    return matches[0] if matches else None
+    return text.closest_word(word, candidates)
 
 
 class _Matches(NamedTuple):

@@ -4,10 +4,11 @@ Views, the API, the demo loader and tests all call these; nothing else writes th
 Permission checks happen before (core.scope); these functions check the rules of the domain.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import time
+from datetime import date, datetime, time
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -17,37 +18,75 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
-from catalog import search
+from catalog import revisions, search
 from catalog.models import (
+    MAX_PRICE_PER_MONTH,
+    PRICE_LIMIT_MESSAGE,
+    WEEKDAY_SHORT,
     FundingSource,
     Group,
     GroupFinancing,
     ModerationStatus,
     Program,
+    ProgramRevision,
     ScheduleSlot,
 )
 from core import audit, rawsql
+from core.models import AuditEvent
 
 S = ModerationStatus
 
 # Moderation state machine: action → (states it may start from, state it leads to).
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "submit": (frozenset({S.DRAFT, S.NEEDS_CHANGES}), S.MODERATING),
+    "withdraw": (frozenset({S.MODERATING}), S.DRAFT),
     "approve": (frozenset({S.MODERATING}), S.PUBLISHED),
     "return": (frozenset({S.MODERATING, S.PUBLISHED}), S.NEEDS_CHANGES),
     "archive": (frozenset({S.DRAFT, S.MODERATING, S.NEEDS_CHANGES, S.PUBLISHED}), S.ARCHIVED),
     "restore": (frozenset({S.ARCHIVED}), S.DRAFT),
 }
+# The new revision of a published program (catalog.revisions) has a moderation of its own while
+# the program stays published: action → (revision states it may start from, state it leads to;
+# None when the revision is gone — its values published, or dropped).
+REVISION_TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    "submit_changes": (frozenset({S.DRAFT, S.NEEDS_CHANGES}), S.MODERATING),
+    "withdraw_changes": (frozenset({S.MODERATING}), S.DRAFT),
+    "approve_changes": (frozenset({S.MODERATING}), None),
+    "return_changes": (frozenset({S.MODERATING}), S.NEEDS_CHANGES),
+    "discard_changes": (frozenset({S.DRAFT, S.MODERATING, S.NEEDS_CHANGES}), None),
+}
 TRANSITION_LABELS = {
     "submit": "Отправить на модерацию",
+    "withdraw": "Отозвать с модерации",
     "approve": "Опубликовать",
     "return": "Вернуть на доработку",
     "archive": "Перенести в архив",
     "restore": "Вернуть из архива в черновики",
+    "submit_changes": "Отправить изменения на модерацию",
+    "withdraw_changes": "Отозвать изменения с модерации",
+    "approve_changes": "Опубликовать изменения",
+    "return_changes": "Вернуть изменения на доработку",
+    "discard_changes": "Отменить изменения",
 }
 # Which side acts: the organization's operators or the territory's moderators.
-ORGANIZATION_TRANSITIONS = frozenset({"submit", "archive", "restore"})
-MODERATOR_TRANSITIONS = frozenset({"approve", "return", "archive"})
+ORGANIZATION_TRANSITIONS = frozenset(
+    {"submit", "withdraw", "archive", "restore", "submit_changes", "withdraw_changes", "discard_changes"}
+)
+MODERATOR_TRANSITIONS = frozenset({"approve", "return", "archive", "approve_changes", "return_changes"})
+# What the moderator decides from the queue: on a program, or on the changes of a published one.
+QUEUE_TRANSITIONS = ("approve", "return")
+QUEUE_REVISION_TRANSITIONS = ("approve_changes", "return_changes")
+# Kept by the actions, never by an edit: save_program takes them from the locked row.
+STATE_FIELDS = (
+    "status",
+    "moderation_remark",
+    "published_at",
+    "submitted_at",
+    "weekdays_mask",
+    "open_seats",
+    "popularity",
+    "search_document",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +95,10 @@ class Slot:
     starts_at: time
     ends_at: time
     room: str = ""
+
+    def __str__(self) -> str:
+        day = WEEKDAY_SHORT[self.weekday] if 0 <= self.weekday <= 6 else "?"
+        return f"{day} {self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
 
 
 @dataclass(frozen=True)
@@ -92,8 +135,28 @@ def save_program(
     registers: Iterable[Any] | None = None,
     teachers: Iterable[Any] | None = None,
 ) -> Program:
-    """Create or update a program of an organization (the caller checked the right to)."""
+    """Create or update a program of an organization (the caller checked the right to).
+
+    The moderator decides on what they saw: while a program, or the new revision of a published
+    one, is on moderation, nothing in it changes (`editing_locked`). A published program stays
+    published with its approved content: the new values of what families read
+    (catalog.revisions.MODERATED_FIELDS) go to its revision, which this same action sends to
+    moderation — audited, the moderators told after commit — and which reaches the catalog when
+    the moderator approves it; its teachers and address change at once. Families meanwhile keep
+    finding the program, reading what was checked and applying to its groups. Callers that edit an
+    existing program start from `revisions.editing_copy`, so that pending changes are kept.
+    The status and the other STATE_FIELDS change only through `change_program_status`."""
     creating = program._state.adding
+    published: Program | None = None
+    if not creating:
+        current = Program.objects.select_for_update().get(pk=program.pk)
+        reason = editing_locked(current)
+        if reason:
+            raise ValidationError(reason)
+        for name in STATE_FIELDS:
+            setattr(program, name, getattr(current, name))
+        if current.status == S.PUBLISHED:
+            published = current
     if not program.municipality_id:
         program.municipality_id = program.organization.municipality_id
     if not program.address:
@@ -101,6 +164,15 @@ def save_program(
     if not program.is_paid:
         program.price_per_month = None
     program.full_clean(exclude=["search_document"])
+    if not creating:
+        check_program_groups(program)
+    held: dict[str, Any] = {}
+    revision = None
+    if published is not None:
+        revision = published.pending_revision
+        relations = {"ovz_categories": ovz_categories, "registers": registers}
+        held = revisions.hold(program, published, relations, revision)
+        ovz_categories = registers = None  # their changes, if any, are held
     changed = _changed_fields(program)
     program.save()
     if ovz_categories is not None:
@@ -114,64 +186,339 @@ def save_program(
         program.teachers.set(teachers)
     search.refresh_search_documents([program.pk])
     audit.record(actor, "program.created" if creating else "program.updated", program, fields=changed)
+    if published is not None:
+        _submit_revision(actor, program, revision, held)
     if program.status == S.PUBLISHED:
         search.bump_catalog_version()
     return program
 
 
+def editing_locked(program: Program) -> str:
+    """Why the organization cannot change the program now, or "" when it can: the moderator first
+    decides on what is on moderation. The organization may withdraw it to change it sooner."""
+    if program.status == S.MODERATING:
+        return (
+            "Программа на модерации: изменить её можно после решения модератора. Если нужно исправить "
+            "её сейчас, отзовите программу с модерации — она вернётся в черновики."
+        )
+    revision = program.pending_revision if program.status == S.PUBLISHED else None
+    if revision is not None and revision.status == S.MODERATING:
+        return (
+            "Изменения программы на модерации: изменить её снова можно после решения модератора. Если "
+            "нужно исправить их сейчас, отзовите изменения с модерации."
+        )
+    return ""
+
+
+def _submit_revision(actor: Any, program: Program, revision: ProgramRevision | None, values: dict[str, Any]) -> None:
+    """Send the changes of a published program to moderation (a step of save_program)."""
+    if not values:  # everything is as published again: nothing to moderate
+        if revision is not None:
+            revision.delete()
+            audit.record(
+                actor,
+                "program.discard_changes",
+                program,
+                previous=revision.status,
+                status="",
+                fields=sorted(revision.values),
+                remark="",
+            )
+        return
+    previous = revision.status if revision is not None else ""
+    revision = revision or ProgramRevision(program=program)
+    revision.values = values
+    revision.status = S.MODERATING
+    revision.author = actor if getattr(actor, "is_authenticated", False) else None
+    revision.submitted_at = timezone.now()
+    revision.save()
+    fields = sorted(values)
+    audit.record(actor, "program.submit_changes", program, previous=previous, status=S.MODERATING, fields=fields)
+    _notify_status(program, "submit_changes", "", fields=fields)
+
+
 def allowed_transitions(program: Program) -> list[str]:
-    return [name for name, (sources, _) in TRANSITIONS.items() if program.status in sources]
+    """The transitions the program's state allows (who may make them: catalog.permissions).
+    While changes of a published program are on moderation the moderator decides on them first."""
+    revision = program.pending_revision if program.status == S.PUBLISHED else None
+    names = [name for name, (sources, _) in TRANSITIONS.items() if program.status in sources]
+    if revision is None:
+        return names
+    if revision.status == S.MODERATING:
+        names.remove("return")
+    return names + [name for name, (sources, _) in REVISION_TRANSITIONS.items() if revision.status in sources]
 
 
 @transaction.atomic
 def change_program_status(actor: Any, program: Program, transition: str, remark: str = "") -> Program:
-    """Move a program through moderation: черновик → на модерации → опубликована → в архиве."""
-    if transition not in TRANSITIONS:
+    """Move a program through moderation (TRANSITIONS: черновик → на модерации → опубликована →
+    в архиве), or the new revision of a published program (REVISION_TRANSITIONS)."""
+    if transition not in TRANSITION_LABELS:
         raise ValidationError(f"Неизвестное действие «{transition}».")
     locked = Program.objects.select_for_update().get(pk=program.pk)
+    if transition in REVISION_TRANSITIONS:
+        _change_revision(actor, locked, transition, remark.strip())
+    else:
+        _change_status(actor, locked, transition, remark.strip())
+    program.refresh_from_db()
+    return program
+
+
+NO_REMARK = "Укажите, что нужно исправить: замечание обязательно при возврате на доработку."
+
+
+def _change_status(actor: Any, locked: Program, transition: str, remark: str) -> None:
     sources, target = TRANSITIONS[transition]
-    if locked.status not in sources:
+    if transition not in allowed_transitions(locked):
+        if locked.status in sources:  # allowed by the status, not while changes are on moderation
+            raise ValidationError(
+                f"Действие «{TRANSITION_LABELS[transition]}» невозможно: сначала нужно решить, "
+                "публиковать ли изменения программы, ожидающие модерации."
+            )
         raise ValidationError(
             f"Действие «{TRANSITION_LABELS[transition]}» невозможно: программа в статусе "
             f"«{locked.get_status_display()}»."
         )
-    remark = remark.strip()
     if transition == "return" and not remark:
-        raise ValidationError("Укажите, что нужно исправить: замечание обязательно при возврате на доработку.")
+        raise ValidationError(NO_REMARK)
     if transition == "submit" and not locked.groups.filter(is_active=True).exists():
         raise ValidationError("Добавьте хотя бы одну группу: без групп семья не сможет записаться.")
     previous = locked.status
+    update = ["status", "moderation_remark", "published_at", "submitted_at", "updated_at"]
+    merged: list[str] = []
+    revision = locked.pending_revision if previous == S.PUBLISHED else None
+    if revision is not None:
+        # Leaving the catalog, the program takes what the organization wrote last: nobody reads it
+        # but the organization and the moderator, and it is moderated before it is published again.
+        merged = revisions.apply(locked, revision)
+        revision.delete()
+        update += [Program._meta.get_field(name).name for name in merged if name not in revisions.MODERATED_RELATIONS]
     locked.status = target
     if transition in {"approve", "return"}:
         locked.moderation_remark = remark
     if target == S.PUBLISHED:
         locked.published_at = timezone.now()
-    locked.save(update_fields=["status", "moderation_remark", "published_at", "updated_at"])
-    audit.record(actor, f"program.{transition}", locked, previous=previous, status=target, remark=remark)
+    if transition == "submit":
+        locked.submitted_at = timezone.now()
+    locked.save(update_fields=update)
+    if merged:
+        search.refresh_search_documents([locked.pk])
+    details = {"merged_changes": merged} if merged else {}
+    audit.record(actor, f"program.{transition}", locked, previous=previous, status=target, remark=remark, **details)
     if S.PUBLISHED in (previous, target):
         search.bump_catalog_version()
     if target == S.PUBLISHED:
         search.add_search_terms([locked])
     _notify_status(locked, transition, remark)
-    program.refresh_from_db()
-    return program
 
 
-def _notify_status(program: Program, transition: str, remark: str) -> None:
-    subject = f"«{program.title}»: {program.get_status_display().lower()}"
-    if transition == "submit":
+def _change_revision(actor: Any, locked: Program, transition: str, remark: str) -> None:
+    sources, target = REVISION_TRANSITIONS[transition]
+    label = TRANSITION_LABELS[transition]
+    revision = locked.pending_revision if locked.status == S.PUBLISHED else None
+    if revision is None:
+        raise ValidationError(f"Действие «{label}» невозможно: у программы нет изменений, ожидающих публикации.")
+    if revision.status not in sources:
+        raise ValidationError(f"Действие «{label}» невозможно: изменения в статусе «{revision.get_status_display()}».")
+    if transition == "return_changes" and not remark:
+        raise ValidationError(NO_REMARK)
+    previous, fields = revision.status, sorted(revision.values)
+    if transition == "approve_changes":
+        revisions.apply(locked, revision)
+        try:  # its groups may have changed since the organization saved the changes
+            check_program_groups(locked)
+        except ValidationError as error:
+            raise ValidationError(
+                "Изменения расходятся с группами программы: " + " ".join(error.messages) + " Верните их на доработку."
+            ) from error
+        locked.moderation_remark = remark
+        locked.save()
+        revision.delete()
+        search.refresh_search_documents([locked.pk])
+        search.add_search_terms([locked])
+        search.bump_catalog_version()
+    elif target is None:
+        revision.delete()
+    else:
+        revision.status = target
+        if transition == "return_changes":
+            revision.remark = remark
+        if transition == "submit_changes":
+            revision.submitted_at = timezone.now()
+        revision.save()
+    audit.record(
+        actor, f"program.{transition}", locked, previous=previous, status=target or "", fields=fields, remark=remark
+    )
+    _notify_status(locked, transition, remark, previous=previous, fields=fields)
+
+
+def _notify_status(
+    program: Program, transition: str, remark: str, *, previous: str = "", fields: Sequence[str] = ()
+) -> None:
+    title, organization = program.title, program.organization.short_name
+    changed = ", ".join(revisions.field_labels(list(fields)))
+    to_moderators = {
+        "submit": (
+            f"Программа на модерации: «{title}»",
+            f"Организация «{organization}» отправила программу на модерацию.",
+        ),
+        "submit_changes": (
+            f"Изменения программы на модерации: «{title}»",
+            f"Организация «{organization}» изменила опубликованную программу: {changed}. До вашего решения "
+            "в навигаторе остаётся прежняя редакция.",
+        ),
+        "withdraw": (
+            f"Программа отозвана с модерации: «{title}»",
+            f"Организация «{organization}» отозвала программу с модерации, чтобы доработать её.",
+        ),
+        "withdraw_changes": (
+            f"Изменения отозваны с модерации: «{title}»",
+            f"Организация «{organization}» отозвала изменения программы с модерации, чтобы доработать их.",
+        ),
+        "discard_changes": (
+            f"Изменения отменены: «{title}»",
+            f"Организация «{organization}» отменила изменения программы: проверять их не нужно.",
+        ),
+    }
+    if transition in to_moderators:
+        if transition == "discard_changes" and previous != S.MODERATING:
+            return  # nobody but the organization knew of them
+        subject, body = to_moderators[transition]
         audit.notify_after_commit(
-            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id),
-            f"Программа на модерации: «{program.title}»",
-            f"Организация «{program.organization.short_name}» отправила программу на модерацию.",
+            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id), subject, body
         )
         return
-    body = f"Статус программы «{program.title}»: {program.get_status_display()}."
+    if transition == "approve_changes":
+        subject = f"«{title}»: изменения опубликованы"
+        body = f"Изменения программы «{title}» проверены и опубликованы в навигаторе."
+    elif transition == "return_changes":
+        subject = f"«{title}»: изменения возвращены на доработку"
+        body = f"Изменения программы «{title}» возвращены на доработку. В навигаторе остаётся опубликованная редакция."
+    else:
+        subject = f"«{title}»: {program.get_status_display().lower()}"
+        body = f"Статус программы «{title}»: {program.get_status_display()}."
     if remark:
         body += f"\n\nЗамечание модератора: {remark}"
     audit.notify_after_commit(
         _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id), subject, body
     )
+
+
+# The audit records a program's history is read from (see core.audit.ACTION_LABELS for their names).
+HISTORY_ACTIONS = ("program.created", *(f"program.{name}" for name in TRANSITION_LABELS))
+HISTORY_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime
+    who: str
+    action: str
+    remark: str
+    fields: list[str]
+
+
+def program_history(program: Program) -> list[HistoryEntry]:
+    """The program's way through moderation as the audit log recorded it, the latest first."""
+    events = (
+        AuditEvent.objects.filter(
+            object_type=Program._meta.label_lower, object_id=str(program.pk), action__in=HISTORY_ACTIONS
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
+    )
+    return [
+        HistoryEntry(
+            at=event.created_at,
+            who=event.actor.display_name if event.actor is not None else "Система",
+            action=audit.action_label(event.action),
+            remark=str(event.data.get("remark") or ""),
+            fields=revisions.field_labels(list(event.data.get("fields") or [])),
+        )
+        for event in events
+    ]
+
+
+def check_program_groups(program: Program) -> None:
+    """A changed program must still hold its current groups: their ages, yearly hours and financing
+    sources stay within the program's (the same rules as check_group and check_financing, seen from
+    the program). Past and inactive groups keep the conditions they had."""
+    errors: dict[str, list[str]] = {}
+    groups = Group.objects.current().filter(program=program).prefetch_related("financing").order_by("start_date", "pk")
+    offered = _offered_sources(program)
+    for group in groups:
+        where = f"{group.name} ({group.code})"
+        for value in (group.age_from, group.age_to):
+            if value is not None and not program.age_from <= value <= program.age_to:
+                field = "age_from" if value < program.age_from else "age_to"
+                group.program = program  # the ages it takes when its own are not set, without a query
+                low, high = group.ages
+                errors.setdefault(field, []).append(
+                    f"{where} принимает детей {low}–{high} лет: сначала измените возраст группы."
+                )
+                break
+        if group.hours_per_year is not None and group.hours_per_year > program.hours_total:
+            errors.setdefault("hours_total", []).append(
+                f"{where} занимается {group.hours_per_year} ч в год: объём программы не может быть меньше."
+            )
+        for item in group.financing.all():
+            if not offered.get(item.source, False):
+                errors.setdefault(SOURCE_FLAGS[item.source], []).append(
+                    f"{where} принимает оплату «{item.get_source_display()}»: сначала уберите этот источник у группы."
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+def academic_year_of(day: date) -> int:
+    """The academic year a day belongs to, by the year it begins in: 1 September – 31 August."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def planned_academic_year(today: date) -> int:
+    """The academic year new groups are made for: from June on, the coming one."""
+    return today.year if today.month >= 6 else today.year - 1
+
+
+def academic_year_label(year: int) -> str:
+    return f"{year}/{(year + 1) % 100:02d}"
+
+
+def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with a group's fields against its program, by field: its ages lie within the
+    program's, its academic year is the one its lessons start in, its yearly hours do not exceed the
+    program's. Missing values (None) are not checked: the form or the model reports them."""
+    errors: dict[str, str] = {}
+    for name in ("age_from", "age_to"):
+        value = values.get(name)
+        if value is not None and not program.age_from <= value <= program.age_to:
+            errors[name] = f"Возраст группы — в пределах возраста программы: {program.age_from}–{program.age_to} лет."
+    year, start = values.get("academic_year"), values.get("start_date")
+    if year is not None and start is not None and academic_year_of(start) != year:
+        right = academic_year_of(start)
+        errors["academic_year"] = (
+            f"Учебный год не совпадает с датами: занятия начинаются {start:%d.%m.%Y} — "
+            f"это {academic_year_label(right)} учебный год, укажите {right}."
+        )
+    hours = values.get("hours_per_year")
+    if hours is not None and hours > program.hours_total:
+        errors["hours_per_year"] = f"Часов в год не может быть больше объёма всей программы: {program.hours_total} ч."
+    return errors
+
+
+GROUP_RULE_FIELDS = ("age_from", "age_to", "academic_year", "start_date", "hours_per_year")
+
+
+def check_group(program: Program, group: Group) -> None:
+    """The group's own rules (its fields and table constraints) and those against its program.
+    A field that breaks a rule of the program is not checked again by the model: one message each."""
+    errors: dict[str, Any] = group_errors(program, {name: getattr(group, name) for name in GROUP_RULE_FIELDS})
+    try:
+        group.full_clean(exclude=list(errors))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -182,18 +529,30 @@ def save_group(
     schedule: Sequence[Slot] | None = None,
     financing: Sequence[Financing] | None = None,
 ) -> Group:
-    """Create or update a group with its timetable and financing sources."""
+    """Create or update a group with its timetable and financing sources. The timetable and the
+    financing are replaced when given; a new group needs its financing (at least one source)."""
     program = Program.objects.select_for_update().get(pk=group.program_id)
     creating = group._state.adding
     if not group.address:
         group.address = program.address or program.organization.address
     if group.teacher is not None and group.teacher.organization_id != program.organization_id:
         raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
-    group.full_clean()
+    if financing is None and creating:
+        financing = []
+    # Every rule is checked, so that one answer names every mistake.
+    checks: list[Callable[[], None]] = [partial(check_group, program, group)]
     if schedule is not None:
-        check_schedule(schedule)
+        checks.append(partial(check_schedule, schedule))
     if financing is not None:
-        check_financing(program, financing)
+        checks.append(partial(check_financing, program, financing))
+    errors: dict[str, Any] = {}
+    for check in checks:
+        try:
+            check()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     group.save()
     if schedule is not None:
         group.schedule.all().delete()
@@ -213,6 +572,27 @@ def save_group(
     return group
 
 
+def find_overlap(schedule: Sequence[Slot]) -> tuple[int, int] | None:
+    """Indexes of two lessons that overlap on the same weekday (the earlier first), or None.
+    Lessons that only touch (15:00–16:30 and 16:30–17:00) do not overlap."""
+    order = sorted(range(len(schedule)), key=lambda i: (schedule[i].weekday, schedule[i].starts_at))
+    latest: int | None = None  # the lesson of the day that ends last so far
+    for index in order:
+        slot = schedule[index]
+        if latest is not None and schedule[latest].weekday == slot.weekday:
+            if slot.starts_at < schedule[latest].ends_at:
+                return latest, index
+            if slot.ends_at > schedule[latest].ends_at:
+                latest = index
+        else:
+            latest = index
+    return None
+
+
+def overlap_message(first: Slot, second: Slot) -> str:
+    return f"Занятия группы пересекаются: {first} и {second}."
+
+
 def check_schedule(schedule: Sequence[Slot]) -> None:
     for slot in schedule:
         if not 0 <= slot.weekday <= 6:
@@ -221,14 +601,42 @@ def check_schedule(schedule: Sequence[Slot]) -> None:
             raise ValidationError(
                 {"schedule": f"Занятие в {slot.starts_at:%H:%M} должно заканчиваться позже, чем начинается."}
             )
+    overlap = find_overlap(schedule)
+    if overlap is not None:
+        raise ValidationError({"schedule": overlap_message(schedule[overlap[0]], schedule[overlap[1]])})
+
+
+# The program's condition that allows each financing source of its groups.
+SOURCE_FLAGS = {
+    FundingSource.BUDGET.value: "is_free",
+    FundingSource.CERTIFICATE.value: "by_certificate",
+    FundingSource.PAID.value: "is_paid",
+}
+NO_FINANCING = "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."
+
+
+def _offered_sources(program: Program) -> dict[str, bool]:
+    return {source: bool(getattr(program, flag)) for source, flag in SOURCE_FLAGS.items()}
+
+
+def financing_cost_error(source: str, cost: Decimal) -> str | None:
+    """What is wrong with a source's monthly cost: a free source has none, one that is paid for (by
+    the family or by a certificate) costs more than nothing, and no more than the limit."""
+    if source == FundingSource.BUDGET:
+        return None if cost == 0 else "Бесплатный источник — без стоимости: оставьте 0."
+    if cost <= 0:
+        return f"Укажите стоимость в месяц больше нуля: источник «{FundingSource(source).label}» оплачивается."
+    if cost > MAX_PRICE_PER_MONTH:
+        return PRICE_LIMIT_MESSAGE
+    return None
 
 
 def check_financing(program: Program, financing: Sequence[Financing]) -> None:
-    allowed = {
-        FundingSource.BUDGET.value: program.is_free,
-        FundingSource.CERTIFICATE.value: program.by_certificate,
-        FundingSource.PAID.value: program.is_paid,
-    }
+    """A group's financing: at least one source, each once, among the program's conditions, each
+    with a cost that fits it."""
+    if not financing:
+        raise ValidationError({"financing": NO_FINANCING})
+    allowed = _offered_sources(program)
     sources = [f.source for f in financing]
     if len(sources) != len(set(sources)):
         raise ValidationError({"financing": "Каждый источник финансирования указывается один раз."})
@@ -238,8 +646,9 @@ def check_financing(program: Program, financing: Sequence[Financing]) -> None:
         if not allowed[item.source]:
             label = FundingSource(item.source).label
             raise ValidationError({"financing": f"Источник «{label}» не указан в условиях программы."})
-        if item.cost_per_month < 0:
-            raise ValidationError({"financing": "Стоимость не может быть отрицательной."})
+        message = financing_cost_error(item.source, item.cost_per_month)
+        if message is not None:
+            raise ValidationError({"financing": message})
 
 
 REFRESH_CHUNK = 500  # program ids per statement: SQLite takes at most 999 parameters

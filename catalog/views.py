@@ -5,15 +5,19 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
+from catalog import text
 from catalog.models import Direction, Group, Organization, Program
 from catalog.search import (
+    MAX_PAGE,
     SORTS,
+    SearchParams,
     SearchResult,
     municipalities,
     search_programs,
@@ -22,6 +26,8 @@ from catalog.search import (
 from catalog.search_form import SWITCHES, params_from_query
 from core import scope
 from core.context_processors import A11Y_COOKIE
+from core.templatetags.opora import ru_plural
+from enrollment import admission
 
 
 @require_GET
@@ -40,13 +46,22 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The same address answers a full page, or the results fragment to htmx: caches and the browser's
+# history must keep the two apart.
+HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
-    params, errors = params_from_query(request.GET, settings.OPORA_PAGE_SIZE)
+    params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
     result = search_programs(params)
+    if params.page > result.page_count:  # past the end (an old link, a typed address): the last page
+        params = params.without(page=result.page_count)
+        result = search_programs(params)
     # The query without its page: links to other pages and chips build on it.
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
-    template = "navigator/_results_update.html" if request.headers.get("HX-Request") else "navigator/search.html"
+    query_without_words = bool(params.q) and not text.query_words(params.q)
+    template = "navigator/_results_update.html" if _wants_fragment(request) else "navigator/search.html"
     response = render(
         request,
         template,
@@ -54,15 +69,35 @@ def search(request: HttpRequest) -> HttpResponse:
             "result": result,
             "params": params,
             "errors": errors,
+            "query_without_words": query_without_words,
             "base_query": urlencode(query),
             "sorts": SORTS,
+            "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
-            "chips": _chips(query, result),
+            "chips": _chips(query, params, result, searched_text=not query_without_words),
         },
     )
+    patch_vary_headers(response, HTMX_HEADERS)
     if params.municipality:
         response.set_cookie("opora_municipality", params.municipality, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def _wants_fragment(request: HttpRequest) -> bool:
+    """htmx asks for the results in place. Restoring a page the history cache lacks, htmx 2 says
+    HX-Request too, but swaps the answer for the whole body: that one gets the full page."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def _page_within_cap(query: QueryDict) -> QueryDict:
+    """A page number past the deepest page shown asks for the deepest one, not for an error."""
+    pages = [value for value in query.getlist("page") if value != ""]
+    digits = pages[-1].lstrip("0") if pages and pages[-1].isascii() and pages[-1].isdigit() else ""
+    if len(digits) <= len(str(MAX_PAGE)) and int(digits or 0) <= MAX_PAGE:
+        return query
+    query = query.copy()
+    query.setlist("page", [str(MAX_PAGE)])
+    return query
 
 
 def _page_numbers(current: int, count: int) -> list[int | None]:
@@ -76,11 +111,10 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
     return numbers
 
 
-CHIP_PARAMS = (("q", "«{}»"), ("age", "{} лет"), ("organization", "Организация {}"))
-
-
-def _chips(query: list[tuple[str, str]], result: SearchResult) -> list[tuple[str, str]]:
-    """Removable chips for each active filter: (label, link without it)."""
+def _chips(
+    query: list[tuple[str, str]], params: SearchParams, result: SearchResult, *, searched_text: bool
+) -> list[tuple[str, str]]:
+    """Removable chips for each filter the search applied (never a value it rejected): (label, link without it)."""
 
     def without(param: str, value: str | None = None) -> str:
         return "?" + urlencode([(k, v) for k, v in query if k != param or (value is not None and v != value)])
@@ -90,10 +124,12 @@ def _chips(query: list[tuple[str, str]], result: SearchResult) -> list[tuple[str
         for value in values:
             if value.selected:
                 chips.append((value.label, without(facet, None if facet in SWITCHES else value.value)))
-    given = dict(query)
-    for param, label in CHIP_PARAMS:
-        if given.get(param):
-            chips.append((label.format(given[param]), without(param)))
+    if params.q and searched_text:
+        chips.append((f"«{params.q}»", without("q")))
+    if params.age is not None:
+        chips.append((f"{params.age} {ru_plural(params.age, 'год,года,лет')}", without("age")))
+    if params.organization:
+        chips.append((f"Организация {params.organization}", without("organization")))
     return chips
 
 
@@ -112,13 +148,13 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
     )
     program = scope.get_in_scope(queryset, request.user, "view", code=code)
-    now = timezone.now()
-    groups = [{"group": g, "open": g.enrollment_open(now)} for g in program.groups.all()]
+    found = admission.of_program(program, timezone.now())  # the groups table and the call to action agree
+    groups = [{"group": g, "call": found.calls[g.pk]} for g in program.groups.all()]
     search_back = urlencode({"direction": program.direction, "municipality": program.municipality.oktmo})
     return render(
         request,
         "navigator/program.html",
-        {"program": program, "groups": groups, "search_back": search_back, "now": now},
+        {"program": program, "groups": groups, "admission": found, "search_back": search_back},
     )
 
 

@@ -1,10 +1,19 @@
 """The audit log in the admin (read-only) and the base for other read-only admin pages."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
+from core.audit import ACTION_LABELS, action_label
 from core.models import AuditEvent
 
 
@@ -24,9 +33,119 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return self.deletable and super().has_delete_permission(request, obj)
 
 
+# What names an object in the log: its code, then the first of these it has. Plain columns only,
+# read for a whole page at once; an object without them is named by its type and number.
+NAME_FIELDS = ("title", "short_name", "name", "number", "email")
+
+
+def _model_of(object_type: str) -> type[Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _describe(model: type[Model], obj: Model, columns: list[str]) -> str:
+    code = str(getattr(obj, "code", "") or "") if "code" in columns else ""
+    name = next((str(getattr(obj, f)) for f in NAME_FIELDS if f in columns and getattr(obj, f)), "")
+    if name and code:
+        return f"{code} «{name}»"
+    return code or name or f"{model._meta.verbose_name} № {obj.pk}"
+
+
+def describe_objects(events: Iterable[AuditEvent]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(type, id) of each event's object → (its name, the address of its admin page or ""), with one
+    query per type of object; objects deleted since, or of a type no longer known, are left out."""
+    ids: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        ids[event.object_type].add(event.object_id)
+    found: dict[tuple[str, str], tuple[str, str]] = {}
+    for object_type, keys in ids.items():
+        model = _model_of(object_type)
+        if model is None:
+            continue
+        columns = [
+            f.name for f in model._meta.concrete_fields if f.name in ("code", *NAME_FIELDS) and not f.is_relation
+        ]
+        pks = []
+        for key in keys:
+            try:
+                pks.append(model._meta.pk.to_python(key))
+            except ValidationError:  # a malformed id names no object
+                continue
+        for obj in model._default_manager.filter(pk__in=pks).only("pk", *columns):
+            try:
+                url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[obj.pk])
+            except NoReverseMatch:
+                url = ""
+            found[(object_type, str(obj.pk))] = (_describe(model, obj, columns), url)
+    return found
+
+
+class AuditChangeList(ChangeList):
+    """Names the objects of a whole page of the log at once."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        names = describe_objects(self.result_list)
+        for event in self.result_list:
+            event.described = names.get((event.object_type, event.object_id))
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = "действие"
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return sorted(ACTION_LABELS.items(), key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class ObjectTypeFilter(admin.SimpleListFilter):
+    title = "тип объекта"
+    parameter_name = "object_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        choices = []
+        for model in apps.get_models():
+            if model._meta.app_label in ("admin", "auth", "contenttypes", "sessions"):
+                continue
+            choices.append((model._meta.label_lower, str(model._meta.verbose_name).capitalize()))
+        return sorted(choices, key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(object_type=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "action", "object_type", "object_id", "actor")
-    list_filter = ("object_type", "action")
+    list_display = ("created_at", "action_name", "object_type_name", "object_name", "actor")
+    list_filter = (ActionFilter, ObjectTypeFilter)
     search_fields = ("=object_id", "action", "actor__email")
     list_select_related = ("actor",)
+    fields = ("created_at", "actor", "action_name", "action", "object_type_name", "object_name", "data")
+    readonly_fields = fields
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return AuditChangeList
+
+    @admin.display(description="действие", ordering="action")
+    def action_name(self, event: AuditEvent) -> str:
+        return action_label(event.action)
+
+    @admin.display(description="тип объекта", ordering="object_type")
+    def object_type_name(self, event: AuditEvent) -> str:
+        model = _model_of(event.object_type)
+        return str(model._meta.verbose_name).capitalize() if model is not None else event.object_type
+
+    @admin.display(description="объект")
+    def object_name(self, event: AuditEvent) -> str:
+        described = getattr(event, "described", None)
+        if not hasattr(event, "described"):  # the change page: one event, one query
+            described = describe_objects([event]).get((event.object_type, event.object_id))
+        if described is None:
+            return f"№ {event.object_id}"
+        name, url = described
+        return format_html('<a href="{}">{}</a>', url, name) if url else name

@@ -10,6 +10,99 @@ from django.db import models, transaction
 from core.bulk import insert_objects
 from core.models import AuditEvent
 
+# The Russian name of every action the audit log records, as the admin and the histories show it:
+# the one place where actions are named for people. An action's code is «object.what»; the ones
+# built from a status («application.{status}», «contract.{status}», …) are listed status by status.
+# core/tests/test_audit.py checks that every action the code records has its name here.
+ACTION_LABELS: dict[str, str] = {
+    # Accounts and API tokens.
+    "account.registered": "Регистрация",
+    "account.confirmed": "Адрес почты подтверждён",
+    "api_token.issued": "Выпущен токен API",
+    "api_token.revoked": "Отозван токен API",
+    # Catalog: programs and their moderation, groups.
+    "program.created": "Программа создана",
+    "program.updated": "Программа изменена",
+    "program.submit": "Программа отправлена на модерацию",
+    "program.withdraw": "Программа отозвана с модерации",
+    "program.approve": "Программа опубликована",
+    "program.return": "Программа возвращена на доработку",
+    "program.archive": "Программа перенесена в архив",
+    "program.restore": "Программа возвращена из архива в черновики",
+    "program.submit_changes": "Изменения отправлены на модерацию",
+    "program.withdraw_changes": "Изменения отозваны с модерации",
+    "program.approve_changes": "Изменения опубликованы",
+    "program.return_changes": "Изменения возвращены на доработку",
+    "program.discard_changes": "Изменения отменены",
+    "group.created": "Группа создана",
+    "group.updated": "Группа изменена",
+    # People and the registry of children.
+    "child.added": "Ребёнок добавлен семьёй",
+    "child.registered": "Ребёнок внесён в реестр",
+    "child.matched": "Ребёнок найден в реестре",
+    "child.merged": "Записи о ребёнке объединены",
+    "child.merge_undone": "Объединение записей отменено",
+    "child.kept_apart": "Записи признаны разными детьми",
+    "child.viewed": "Просмотр карточки ребёнка",
+    "child.personal_data_viewed": "Просмотр персональных данных ребёнка",
+    # Enrollment: applications, campaigns, orders, the journal.
+    "application.new": "Заявка подана",
+    "application.reviewing": "Заявка взята на рассмотрение",
+    "application.invited": "Приглашение на зачисление",
+    "application.enrolled": "Зачисление",
+    "application.waitlisted": "Заявка поставлена в очередь",
+    "application.rejected": "Отказ по заявке",
+    "application.cancelled": "Заявка отменена семьёй",
+    "application.expired": "Истёк срок приглашения",
+    "application.expelled": "Отчисление",
+    "application.imported": "Заявка загружена из списка организации",
+    "campaign.planned": "Приёмная кампания запланирована",
+    "campaign.updated": "Приёмная кампания изменена",
+    "campaign.choices": "Выбор семьи в кампании",
+    "campaign.allocation_started": "Распределение мест начато",
+    "campaign.allocation_restarted": "Распределение мест перезапущено",
+    "campaign.allocated": "Места распределены",
+    "order.created": "Приказ о зачислении",
+    "journal.marked": "Отметка посещаемости",
+    "holiday.added": "Добавлен нерабочий день",
+    "holiday.removed": "Удалён нерабочий день",
+    # Monitoring: targets, lists of children from organizations.
+    "target.set": "Целевое значение показателя",
+    "monitoring.children_viewed": "Просмотр списка детей организации",
+    "import.uploaded": "Список детей загружен",
+    "import.confirmed": "Загрузка списка подтверждена",
+    "import.resumed": "Загрузка списка продолжена",
+    "import.applied": "Список детей применён",
+    "career_lessons.imported": "Загружены участники профориентационных уроков",
+    # Personified financing.
+    "certificate.requested": "Заявление на сертификат",
+    "certificate.accounting": "Сертификат учёта",
+    "certificate.financing": "Сертификат ПФ",
+    "certificate.declined": "Отказ в выдаче сертификата",
+    "provider.included": "Исполнитель включён в реестр",
+    "agreement.signed": "Соглашение с исполнителем",
+    "certification.submitted": "Программа отправлена на сертификацию",
+    "certification.certified": "Программа сертифицирована",
+    "certification.denied": "Отказ в сертификации программы",
+    "contract.created": "Договор создан",
+    "contract.confirmed": "Договор подтверждён",
+    "contract.active": "Договор заключён",
+    "contract.terminated": "Договор расторгнут",
+    "contract.rejected": "Договор отклонён",
+    "completeness.reported": "Полнота оказания услуг",
+    "month.closed": "Месяц закрыт",
+    "invoice.advance": "Счёт на аванс",
+    "invoice.final": "Окончательный счёт",
+    "invoice.paid": "Счёт оплачен",
+    # The system.
+    "demo.loaded": "Загружены демонстрационные данные",
+}
+
+
+def action_label(action: str) -> str:
+    """The action's Russian name; an action without one (an old record) shows its code."""
+    return ACTION_LABELS.get(action, action)
+
 
 def _event(actor: Any, action: str, obj: models.Model, data: dict[str, Any]) -> AuditEvent:
     return AuditEvent(

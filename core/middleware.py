@@ -1,12 +1,17 @@
-"""Server-Timing (time spent in the database) and a definite answer under overload (503 + Retry-After)."""
+"""Server-Timing (time spent in the database), a definite answer under overload (503 + Retry-After),
+and the office closed to those who have no work there."""
 
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db import OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from psycopg_pool import PoolTimeout
+
+from accounts.roles import principal_of
 
 RETRY_AFTER_SECONDS = 2
 OVERLOADED = "Сервис перегружен: слишком много запросов одновременно. Повторите через несколько секунд."
@@ -60,3 +65,24 @@ class OverloadMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return overload_response(request, exception)
+
+
+OFFICE_PREFIX = "/office/"
+
+
+class OfficeAccessMiddleware:
+    """The office («Кабинет») is for staff: organizations, territories, methodologists, administrators.
+    Checked here once for every office page, so that no page of any app is left open by mistake:
+    a guest is sent to sign in, a family gets 403 (their pages are under /family/). Each view still
+    limits its objects to the person's scope."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith(OFFICE_PREFIX):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not principal_of(request.user).uses_office:
+                raise PermissionDenied("Кабинет — для сотрудников организаций и операторов.")
+        return self.get_response(request)

@@ -95,17 +95,24 @@ def make_group(
     start = date(today.year, 9, 1) if today.month < 9 else today + timedelta(days=7)
     defaults: dict[str, Any] = {
         "name": f"Группа {next(_counter)}",
-        "academic_year": start.year if start.month >= 9 else start.year - 1,
         "start_date": start,
         "end_date": start + timedelta(days=270),
         "capacity": capacity,
     }
     defaults.update(fields)
+    defaults.setdefault("academic_year", services.academic_year_of(defaults["start_date"]))
+    # One source, the first the program offers: free, paid at its price, or by certificate.
+    if program.is_free:
+        financing = services.Financing("budget", Decimal(0))
+    elif program.is_paid and program.price_per_month:
+        financing = services.Financing("paid", program.price_per_month)
+    else:
+        financing = services.Financing("certificate", Decimal(3000))
     return services.save_group(
         actor,
         Group(program=program, **defaults),
         schedule=[services.Slot(d, time(16, 0), time(17, 30)) for d in weekdays],
-        financing=[services.Financing("budget", Decimal(0))] if program.is_free else [],
+        financing=[financing],
     )
 
 

@@ -106,7 +106,7 @@ def make_certified_program(
         Group(
             program=program,
             name=f"{title}: группа 1",
-            academic_year=start.year,
+            academic_year=catalog_services.academic_year_of(start),
             start_date=start,
             end_date=end or date(start.year + 1, 5, 31),
             capacity=15,

@@ -1,17 +1,43 @@
 """Signing in and the person's own API tokens."""
 
+import pytest
 from django.urls import reverse
 
 from accounts.models import ApiToken, hash_token
 from core.models import AuditEvent
-from core.testing import PASSWORD
+from core.testing import PASSWORD, make_child
 
 
 def test_the_login_page_signs_in_by_email_and_opens_the_office(client, personas):
     assert client.get(reverse("accounts:login")).status_code == 200
-    response = client.post(reverse("accounts:login"), {"username": "operator-a@opora.test", "password": PASSWORD})
-    assert response.status_code == 302
-    assert response["Location"] == reverse("office:home")
+    response = client.post(
+        reverse("accounts:login"), {"username": "operator-a@opora.test", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("office:home")
+
+
+@pytest.mark.parametrize(
+    ("email", "page"),
+    [
+        ("family@opora.test", "family:cabinet"),
+        ("teacher-a@opora.test", "office:home"),
+        ("municipal-x@opora.test", "office:home"),
+        ("methodologist@opora.test", "office:home"),
+    ],
+)
+def test_signing_in_leads_each_person_to_their_own_pages(client, personas, email, page):
+    make_child(personas.family)  # a family registers with its guardian's record
+    response = client.post(reverse("accounts:login"), {"username": email, "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse(page)
+    assert response.status_code == 200
+
+
+def test_signing_in_returns_to_the_page_that_asked_for_it(client, personas):
+    response = client.post(
+        reverse("accounts:login") + "?next=/family/",
+        {"username": "family@opora.test", "password": PASSWORD, "next": "/family/"},
+    )
+    assert response["Location"] == "/family/"
 
 
 def test_a_wrong_password_is_reported_in_russian(client, personas):

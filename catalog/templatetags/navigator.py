@@ -20,7 +20,7 @@ from django.utils.text import Truncator
 from catalog.models import Program
 from catalog.search import DIRECTIONS, FacetValue
 from catalog.search_index import catalog_version
-from core.templatetags.opora import ru_plural
+from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
 PROGRAMS = "программа,программы,программ"
@@ -69,11 +69,26 @@ def facet_select_options(values: Sequence[FacetValue]) -> SafeString:
 FUNDING_BADGES = {"Бесплатно": "free", "По сертификату": "cert"}  # any other label is a price
 
 
+def _funding_badges(program: Program) -> list[str]:
+    return [
+        f'<span class="badge {FUNDING_BADGES.get(label, "paid")}">{escape(label)}</span>'
+        for label in program.funding_labels
+    ]
+
+
+@register.simple_tag
+def funding_badges(program: Program) -> SafeString:
+    """The program's ways of paying as the result cards show them: free, certificate, price."""
+    return mark_safe("".join(_funding_badges(program)))  # noqa: S308 -- escaped above
+
+
 CARDS_KEPT = 20_000
 _cards: dict[tuple[int, str, int], str] = {}  # (program, catalog version, free seats) → its card
 
 
 def _card(program: Program, catalog_version: str) -> str:
+    # The timetable's days (which tell whether any group is announced) change only with the
+    # catalog's version; free seats change without it.
     key = (program.pk, catalog_version, program.open_seats)
     card = _cards.get(key)
     if card is None:
@@ -83,25 +98,30 @@ def _card(program: Program, catalog_version: str) -> str:
     return card
 
 
+def _seats(program: Program) -> str:
+    """Free seats over the groups taking applications; a program none of whose current groups has
+    a timetable has announced no enrollment yet (the card's columns say no more: whether a program
+    has current groups at all is not one of them — see `Program.open_seats`)."""
+    if program.open_seats:
+        return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
+    if not program.weekdays_mask:
+        return '<span class="seats-later">Набор не объявлен</span>'
+    return '<span class="seats-none">Мест нет</span>'
+
+
 def _render_card(program: Program) -> str:
     meta = [
         program.organization.short_name,
         program.municipality.name,
         DIRECTIONS[program.direction],
-        f"{program.age_from}–{program.age_to} лет",
+        ages(program.age_from, program.age_to),
     ]
     if program.weekdays:
         meta.append(", ".join(program.weekdays))
-    badges = [
-        f'<span class="badge {FUNDING_BADGES.get(label, "paid")}">{escape(label)}</span>'
-        for label in program.funding_labels
-    ]
+    badges = _funding_badges(program)
     if program.ovz_adapted:
         badges.append('<span class="badge">Для детей с ОВЗ</span>')
-    if program.open_seats:
-        badges.append(f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>')
-    else:
-        badges.append('<span class="seats-none">Мест нет</span>')
+    badges.append(_seats(program))
     summary = program.summary
     if len(summary) > SUMMARY_CHARS:
         summary = Truncator(summary).chars(SUMMARY_CHARS)

@@ -11,7 +11,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
-from catalog.models import Group, GroupFinancing, ModerationStatus, Program, ScheduleSlot, SearchPosting
+from catalog import services
+from catalog.models import (
+    Group,
+    GroupFinancing,
+    ModerationStatus,
+    Program,
+    ProgramRevision,
+    ScheduleSlot,
+    SearchPosting,
+)
 from core.models import AuditEvent
 from core.testing import make_program
 from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
@@ -31,6 +40,7 @@ READ_ONLY = {
     ScheduleSlot,
     GroupFinancing,
     SearchPosting,
+    ProgramRevision,
     Application,
     ApplicationEvent,
     CampaignChoice,
@@ -152,7 +162,7 @@ def test_saving_a_group_in_the_admin_updates_the_programs_weekdays_and_seats(adm
     data = {
         "program": program.pk,
         "name": "Младшая группа",
-        "academic_year": str(start.year),
+        "academic_year": str(services.academic_year_of(start)),
         "start_date": start.isoformat(),
         "end_date": start.replace(year=start.year + 1).isoformat(),
         "capacity": "10",
@@ -187,7 +197,7 @@ def test_the_admin_rejects_financing_the_program_does_not_offer(admin_client, pe
         {
             "program": program.pk,
             "name": "Платная группа",
-            "academic_year": str(start.year),
+            "academic_year": str(services.academic_year_of(start)),
             "start_date": start.isoformat(),
             "end_date": start.isoformat(),
             "capacity": "10",
@@ -201,6 +211,41 @@ def test_the_admin_rejects_financing_the_program_does_not_offer(admin_client, pe
     )
     assert response.status_code == 200
     assert "не указан в условиях программы" in response.content.decode()
+    assert not Group.objects.exists()
+
+
+def test_the_admin_checks_a_group_against_its_program_and_its_lessons(admin_client, personas):
+    program = make_program(personas.org_a, "Бесплатная", status=ModerationStatus.DRAFT, with_group=False)
+    start = timezone.localdate()
+    response = admin_client.post(
+        admin_url(Group, "add"),
+        {
+            "program": program.pk,
+            "name": "Группа",
+            "academic_year": str(services.academic_year_of(start) + 5),
+            "start_date": start.isoformat(),
+            "end_date": start.isoformat(),
+            "age_from": "3",
+            "capacity": "10",
+            "schedule-TOTAL_FORMS": "2",
+            "schedule-INITIAL_FORMS": "0",
+            "schedule-0-weekday": "1",
+            "schedule-0-starts_at": "15:00",
+            "schedule-0-ends_at": "16:30",
+            "schedule-1-weekday": "1",
+            "schedule-1-starts_at": "15:30",
+            "schedule-1-ends_at": "17:00",
+            "financing-TOTAL_FORMS": "1",
+            "financing-INITIAL_FORMS": "0",
+            "financing-0-source": "budget",
+            "financing-0-cost_per_month": "0",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "в пределах возраста программы: 7–14 лет" in errors["age_from"][0]
+    assert "Учебный год не совпадает с датами" in errors["academic_year"][0]
+    assert "Занятия группы пересекаются: Вт 15:00–16:30 и Вт 15:30–17:00." in response.content.decode()
     assert not Group.objects.exists()
 
 
@@ -252,3 +297,58 @@ def test_people_without_staff_status_cannot_reach_the_admin(client, personas, pe
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
+
+
+# The audit log speaks Russian and names its objects.
+
+
+def test_the_audit_log_shows_russian_action_names_and_names_its_objects(admin_client, personas):
+    program = make_program(personas.org_a, "Шахматная школа", status=ModerationStatus.MODERATING)
+    services.change_program_status(personas.municipal_x, program, "return", remark="Уточните возраст")
+    response = admin_client.get(admin_url(AuditEvent, "changelist"))
+    page = response.content.decode()
+    assert 'class="field-action_name">Программа возвращена на доработку<' in page
+    assert 'class="field-action_name">program.' not in page  # no raw codes in the list
+    assert f"{program.code} «Шахматная школа»" in page
+    assert admin_url(Program, "change", program.pk) in page
+    assert '<td class="field-object_type_name">Программа</td>' in page
+    filtered = admin_client.get(admin_url(AuditEvent, "changelist"), {"action": "program.return"})
+    assert [e.action for e in filtered.context["cl"].result_list] == ["program.return"]
+    event = AuditEvent.objects.get(action="program.return")
+    detail = admin_client.get(admin_url(AuditEvent, "change", event.pk)).content.decode()
+    assert "Программа возвращена на доработку" in detail and f"{program.code} «Шахматная школа»" in detail
+
+
+def test_the_audit_log_names_a_page_of_objects_in_a_query_per_type(
+    admin_client, personas, django_assert_max_num_queries
+):
+    for n in range(6):
+        make_program(personas.org_a, f"Программа {n}", status=ModerationStatus.PUBLISHED)
+    AuditEvent.objects.create(action="program.updated", object_type="catalog.program", object_id="999999")
+    AuditEvent.objects.create(action="legacy.action", object_type="gone.model", object_id="1")
+    url = admin_url(AuditEvent, "changelist")
+    admin_client.get(url)  # warm the session and the user
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(url).content.decode()
+    assert "№ 999999" in page  # deleted since: its number
+    assert "legacy.action" in page and "gone.model" in page  # unknown: as recorded
+
+
+def test_a_program_with_changes_on_moderation_is_read_only_in_the_admin(admin_client, personas, published_program):
+    program = Program.objects.get(pk=published_program.pk)
+    program.summary = "Правка организации."
+    services.save_program(personas.operator_a, program)
+    response = admin_client.post(
+        admin_url(Program, "change", program.pk), program_admin_data(personas.org_a.pk, title="Другое")
+    )
+    assert response.status_code == 403
+    assert ProgramRevision.objects.get().values == {"summary": "Правка организации."}
+
+
+def test_the_admin_edits_a_published_program_from_its_pending_changes(admin_client, personas, published_program):
+    program = Program.objects.get(pk=published_program.pk)
+    program.summary = "Правка организации."
+    services.save_program(personas.operator_a, program)
+    services.change_program_status(personas.municipal_x, program, "return_changes", remark="Короче")
+    page = admin_client.get(admin_url(Program, "change", program.pk)).content.decode()
+    assert "Правка организации." in page

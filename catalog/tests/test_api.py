@@ -567,7 +567,9 @@ def test_moderation_rules_come_back_as_russian_422(client, personas, draft_progr
     assert response.status_code == 422
     assert messages(response) == ["Укажите, что нужно исправить: замечание обязательно при возврате на доработку."]
     unknown = transition(client, draft_program, personas.municipal_x, "publish")
-    assert unknown.status_code == 422 and messages(unknown)[0].startswith("Допустимые значения: submit, approve")
+    assert unknown.status_code == 422 and messages(unknown)[0].startswith(
+        "Допустимые значения: submit, withdraw, approve"
+    )
 
 
 def test_both_sides_may_archive(client, personas, published_program, draft_program):
@@ -625,6 +627,65 @@ def test_group_rules_come_back_as_field_errors(client, personas, published_progr
     bad_time = send(client, "patch", f"/groups/{group.code}", {"schedule": impossible}, personas.operator_a)
     assert bad_time.status_code == 422
     assert set(messages(bad_time)) == {"Допустимые значения: 0, 1, 2, 3, 4, 5, 6.", "Укажите время в формате ЧЧ:ММ."}
+
+
+def test_a_group_is_checked_against_its_program_and_every_mistake_named(client, personas):
+    """The office's rules, through the same action: ages within the program's, the academic year
+    of the dates, realistic seats, lessons that do not overlap, a paid source that costs something."""
+    program = make_program(
+        personas.org_a, "Юный программист", status="draft", with_group=False, age_from=7, age_to=12,
+        is_free=False, is_paid=True, price_per_month=1500,
+    )  # fmt: skip
+    payload = group_payload(
+        program,
+        age_from=3,
+        age_to=17,
+        academic_year=2031,
+        start_date="2026-09-01",
+        end_date="2027-05-31",
+        capacity=100_000,
+        schedule=[
+            {"weekday": 1, "starts_at": "15:00", "ends_at": "16:30"},
+            {"weekday": 1, "starts_at": "15:30", "ends_at": "17:00"},
+        ],
+        financing=[{"source": "paid", "cost_per_month": "0"}],
+    )
+    response = send(client, "post", "/groups", payload, personas.operator_a)
+    assert response.status_code == 422
+    assert errors_by_field(response) == {
+        "age_from": "Возраст группы — в пределах возраста программы: 7–12 лет.",
+        "age_to": "Возраст группы — в пределах возраста программы: 7–12 лет.",
+        "academic_year": "Учебный год не совпадает с датами: занятия начинаются 01.09.2026 — "
+        "это 2026/27 учебный год, укажите 2026.",
+        "capacity": "В группе — не больше 500 мест.",
+        "schedule": "Занятия группы пересекаются: Вт 15:00–16:30 и Вт 15:30–17:00.",
+        "financing": "Укажите стоимость в месяц больше нуля: источник «Платно» оплачивается.",
+    }
+    assert not Group.objects.filter(program=program).exists()
+
+
+def test_a_new_group_needs_its_financing(client, personas, draft_program):
+    payload = group_payload(draft_program)
+    del payload["financing"]
+    response = send(client, "post", "/groups", payload, personas.operator_a)
+    assert response.status_code == 422
+    assert errors_by_field(response) == {
+        "financing": "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."
+    }
+
+
+def test_program_limits_come_back_as_field_errors(client, personas, draft_program):
+    path = f"/programs/{draft_program.code}"
+    response = send(client, "patch", path, {"hours_total": 99_999_999_999, "duration_months": 121}, personas.operator_a)
+    assert response.status_code == 422
+    assert errors_by_field(response) == {
+        "hours_total": "Объём программы — не больше 10\u00a0000 часов.",
+        "duration_months": "Срок освоения — не больше 120 месяцев (10 лет).",
+    }
+    price = send(client, "patch", path, {"is_paid": True, "price_per_month": "1000001"}, personas.operator_a)
+    assert errors_by_field(price) == {"price_per_month": "Стоимость — не больше 1\u00a0000\u00a0000\u00a0₽ в месяц."}
+    draft_program.refresh_from_db()
+    assert draft_program.hours_total == 144 and not draft_program.is_paid
 
 
 @pytest.mark.parametrize(("persona", "status"), [("operator_b", 403), ("teacher_a", 403), ("municipal_x", 403)])
@@ -718,3 +779,22 @@ def test_docs_work_without_any_cdn(client):
     assert all(finders.find(url.removeprefix("/static/")) for url in assets)
     assert '"validatorUrl": null' in html
     assert f'"url": "{API}/openapi.json"' in html
+
+
+def test_a_published_programs_changes_wait_for_the_moderator_in_the_api(client, personas, published_program):
+    path = f"/programs/{published_program.code}"
+    approved = published_program.summary
+    response = send(client, "patch", path, {"summary": "Правка через API.", "age_to": 16}, personas.operator_a)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "published" and body["summary"] == approved and body["age_to"] == 14
+    assert body["pending_changes"]["status"] == "moderating"
+    assert body["pending_changes"]["fields"] == ["age_to", "summary"]
+    locked = send(client, "patch", path, {"summary": "Ещё правка."}, personas.operator_a)
+    assert locked.status_code == 422 and "на модерации" in messages(locked)[0]
+    returned = transition(client, published_program, personas.municipal_x, "return_changes", "Возраст — до 15")
+    assert returned.json()["pending_changes"]["remark"] == "Возраст — до 15"
+    send(client, "patch", path, {"age_to": 15}, personas.operator_a)  # the summary's change is kept
+    approved_now = transition(client, published_program, personas.municipal_x, "approve_changes")
+    body = approved_now.json()
+    assert (body["summary"], body["age_to"], body["pending_changes"]) == ("Правка через API.", 15, None)

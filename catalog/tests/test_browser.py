@@ -3,6 +3,8 @@
 Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can look at the pages.
 """
 
+from urllib.parse import urlencode
+
 import pytest
 
 from core.browser import SHOTS
@@ -93,3 +95,121 @@ def test_keyboard_user_reaches_the_search_and_the_visually_impaired_version(live
     font_size = page.evaluate("getComputedStyle(document.body).fontSize")
     assert font_size == "22px"
     page.screenshot(path=str(SHOTS / "home-a11y.png"), full_page=True)
+
+
+def _search_requests(page) -> list[str]:
+    """The addresses of the search requests htmx sends from now on."""
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.headers.get("hx-request") and "/programs/" in r.url else None)
+    return sent
+
+
+def _settled(page) -> None:
+    """Long enough for a second, duplicate request to have left: a duplicate follows within milliseconds."""
+    page.wait_for_timeout(400)
+
+
+def test_back_from_a_program_shows_the_whole_search_page(live_server, browser, catalog_for_browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/programs/?q=робототехника")
+    with page.expect_response(lambda r: "funding=free" in r.url):
+        page.check("input[name=funding][value=free]")
+    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    page.click("text=Робототехника и конструирование")
+    page.wait_for_url(f"**/programs/{catalog_for_browser.code}/")
+
+    page.go_back()
+    page.wait_for_url("**/programs/?*funding=free*")
+    # The page, not the fragment the browser's cache kept for the same address.
+    assert page.locator(".site-header").is_visible() and page.locator("#q").input_value() == "робототехника"
+    assert page.locator("#filter-funding-free").is_checked() and page.locator(".program-card").count() == 1
+    assert page.title() == "«робототехника» — Поиск программ — Опора"
+
+    # Back within the page, when htmx's own history cache has lost the entry: it asks the server.
+    with page.expect_response(lambda r: "funding=paid" in r.url):
+        page.check("input[name=funding][value=paid]")
+    page.wait_for_function("document.querySelectorAll('.program-card').length === 2")
+    page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
+    with page.expect_response(lambda r: r.request.headers.get("hx-history-restore-request") == "true"):
+        page.go_back()
+    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    assert page.locator(".site-header").count() == 1 and page.locator("#q").input_value() == "робототехника"
+
+
+def test_one_action_sends_one_request_with_only_what_was_chosen(live_server, browser, catalog_for_browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/programs/")
+    sent = _search_requests(page)
+
+    page.fill("#q", "робототехника")
+    with page.expect_response(lambda r: "q=" in r.url):
+        page.press("#q", "Enter")
+    _settled(page)
+    assert len(sent) == 1
+    # Neither the empty boxes nor the default sort fill the address bar.
+    assert page.url == live_server.url + "/programs/?" + urlencode({"q": "робототехника"})
+    assert page.title() == "«робототехника» — Поиск программ — Опора"
+
+    # Typing an age and pressing «Найти»: the box's change on leaving it sends nothing of its own.
+    page.fill("#age", "9")
+    with page.expect_response(lambda r: "age=9" in r.url):
+        page.click("#search-form .search-bar button[type=submit]")
+    _settled(page)
+    assert len(sent) == 2
+
+    # A checkbox and a select search at once, once each.
+    with page.expect_response(lambda r: "funding=paid" in r.url):
+        page.check("input[name=funding][value=paid]")
+    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    _settled(page)
+    with page.expect_response(lambda r: "sort=title" in r.url):
+        page.select_option("#sort", "title")
+    _settled(page)
+    assert len(sent) == 4
+    assert page.url.endswith("&age=9&funding=paid&sort=title")
+    assert "=&" not in page.url and not page.url.endswith("=")
+
+    # The live region is the count: it stays in place and says the new number.
+    assert page.locator("[aria-live], [role=status]").evaluate_all("els => els.map(e => e.id)") == ["result-count"]
+    assert page.locator("#result-count").inner_text() == "1 программа"
+
+
+def test_long_queries_wrap_on_a_phone(live_server, browser, catalog_for_browser):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    long_word = "робототехника" * 4 + "ааааа"  # 57 letters
+    for query in [long_word, " ".join([long_word] * 3)[:200]]:
+        page.goto(live_server.url + "/programs/?q=" + query)
+        assert page.locator(".chip").first.inner_text().startswith("«робототехника")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(SHOTS / "search-long-query-phone.png"), full_page=True)
+    assert page.locator("#q").get_attribute("maxlength") == "200"
+    page.goto(live_server.url + "/programs/?q=робототехника&age=abc")
+    page.screenshot(path=str(SHOTS / "search-phone.png"), full_page=True)
+    phone.close()
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    desktop.goto(live_server.url + "/programs/?q=робототехника&direction=technical")
+    desktop.screenshot(path=str(SHOTS / "search-desktop.png"), full_page=True)
+    desktop.close()
+
+
+def test_the_moderators_remark_stands_under_its_label_and_over_its_button_on_a_desktop(live_server, browser):
+    from core.testing import PASSWORD
+
+    personas = make_personas()
+    make_program(personas.org_a, "Робототехника", status="moderating")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("Электронная почта").fill(personas.municipal_x.email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.goto(live_server.url + "/office/moderation/")
+    form = page.locator("form.transition-remark")
+    label, remark = form.locator("label").bounding_box(), form.locator("textarea").bounding_box()
+    button = form.get_by_role("button", name="Вернуть на доработку").bounding_box()
+    assert label and remark and button
+    assert label["y"] + label["height"] <= remark["y"] and remark["y"] + remark["height"] <= button["y"]
+    assert label["x"] == remark["x"] == button["x"] and remark["width"] >= 400
+    publish = page.get_by_role("button", name="Опубликовать").bounding_box()
+    assert publish and publish["x"] == label["x"] and publish["y"] + publish["height"] <= label["y"]  # a row of its own
+    page.screenshot(path=str(SHOTS / "office-moderation-queue.png"), full_page=True)

@@ -1,10 +1,12 @@
 """The database itself refuses what the rules forbid, even when Python checks are bypassed."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import IntegrityError, transaction
 
 from accounts.models import Role, RoleAssignment
-from catalog.models import Group, Program, ScheduleSlot
+from catalog.models import Group, GroupFinancing, Program, ScheduleSlot
 from core.testing import make_user
 
 
@@ -33,11 +35,48 @@ def test_group_dates_and_capacity_are_checked(published_program):
         {"level_initial": False, "level_basic": False, "level_advanced": False},
         {"is_free": False, "by_certificate": False, "is_paid": False},
         {"is_paid": True, "price_per_month": None},
+        {"is_paid": True, "price_per_month": 0},
+        {"is_paid": True, "price_per_month": Decimal("1000000.01")},
         {"hours_total": 0},
+        {"hours_total": 10_001},
+        {"duration_months": 121},
     ],
 )
 def test_program_rules_are_database_constraints(published_program, changes):
     _refused(lambda: Program.objects.filter(pk=published_program.pk).update(**changes))
+
+
+def test_program_limits_admit_their_maximums(published_program):
+    Program.objects.filter(pk=published_program.pk).update(
+        hours_total=10_000, duration_months=120, is_paid=True, price_per_month=Decimal(1_000_000)
+    )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"capacity": 501},
+        {"hours_per_year": 0},
+        {"hours_per_year": 2001},
+        {"age_to": 19},
+        {"age_from": 19, "age_to": None},
+    ],
+)
+def test_group_limits_are_database_constraints(published_program, changes):
+    group = published_program.groups.get()
+    _refused(lambda: Group.objects.filter(pk=group.pk).update(**changes))
+    Group.objects.filter(pk=group.pk).update(capacity=500, hours_per_year=2000, age_from=18, age_to=18)
+
+
+@pytest.mark.parametrize(
+    ("source", "cost"),
+    [("budget", Decimal(100)), ("paid", Decimal(0)), ("certificate", Decimal(0)), ("paid", Decimal("1000000.01"))],
+)
+def test_financing_costs_follow_their_source_in_the_database(published_program, source, cost):
+    group = published_program.groups.get()
+    GroupFinancing.objects.filter(group=group).delete()
+    _refused(lambda: GroupFinancing.objects.create(group=group, source=source, cost_per_month=cost))
+    GroupFinancing.objects.create(group=group, source=source, cost_per_month=0 if source == "budget" else 1500)
 
 
 def test_schedule_slot_must_end_after_it_starts(published_program):

@@ -7,6 +7,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from catalog.search_form import ProgramSearchQuery
 from core.testing import make_program
 
 
@@ -157,7 +158,8 @@ def test_result_cards_escape_what_organizations_type_and_show_what_a_family_need
         html = client.get(url).content.decode()
         assert "Театр &lt;Маски&gt; &amp; «Песни»" in html and "<Маски>" not in html
         assert f'href="{reverse("navigator:program", args=[program.code])}"' in html
-        assert '<span class="badge free">Бесплатно</span><span class="badge paid">Платно, 1500 ₽/мес</span>' in html
+        paid = "Платно, 1\u00a0500\u00a0₽/мес"
+        assert f'<span class="badge free">Бесплатно</span><span class="badge paid">{paid}</span>' in html
         assert "Для детей с ОВЗ" in html and "Свободных мест: 15" in html and "7–14 лет" in html
         assert ("Сцена " * 36).strip()[:210] in html and "…" in html  # summary cut at 220 characters
 
@@ -172,7 +174,7 @@ def test_facet_counts_are_read_out_with_the_russian_plural(client, published_pro
     ("query", "message"),
     [
         ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
-        ("page=99", "Страница: Значение должно быть не больше 50."),
+        ("page=abc", "Страница: Укажите целое число."),
         ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
     ],
 )
@@ -220,3 +222,112 @@ def test_results_are_paged_with_the_query_kept_and_the_sort_chosen(client, setti
     assert '<li><span aria-current="page">2</span></li>' in html
     assert f'<li><a href="?{query}&amp;page=4">4</a></li>' in html  # 7 programs, 2 a page
     assert "Робототехника 2" in html and "Робототехника 3" in html and "Робототехника 4" not in html
+
+
+def test_full_page_and_fragment_of_one_address_are_kept_apart_by_caches(client, published_program):
+    """Without `Vary` the browser's cache hands the fragment to the Back button as the page."""
+    url = reverse("navigator:search") + "?q=робототехника"
+    for headers in [{}, {"HTTP_HX_REQUEST": "true"}]:
+        vary = {h.strip().lower() for h in client.get(url, **headers)["Vary"].split(",")}
+        assert {"hx-request", "hx-history-restore-request"} <= vary
+
+
+def test_htmx_restoring_history_gets_the_full_page(client, published_program):
+    """htmx 2 says HX-Request when it restores a page missing from its history cache, and puts the
+    answer in place of the whole body."""
+    response = client.get(
+        reverse("navigator:search") + "?q=робототехника", HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "<html" in html and 'class="site-header"' in html and 'id="q"' in html
+
+
+def test_only_the_result_count_is_a_live_region(client, published_program):
+    url = reverse("navigator:search") + "?q=робототехника"
+    page = client.get(url).content.decode()
+    assert "aria-live" not in page
+    assert re.findall(r'<[^>]*role="status"[^>]*>', page) == ['<p id="result-count" role="status">']
+    assert '<div id="results">' in page  # what htmx swaps: no live region of its own
+    # An update changes the text inside the count, so that the region a screen reader watches stays.
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "aria-live" not in fragment and 'role="status"' not in fragment
+    count = re.search(r'<p id="result-count" hx-swap-oob="innerHTML">(.*?)</p>', fragment, re.S)
+    assert count and count.group(1).strip() == "<strong>1</strong> программа"
+
+
+def test_a_change_of_the_search_box_alone_sends_no_request_of_its_own(client, published_program):
+    """Enter in a box would send its change and the form's submit: the boxes search on submit only."""
+    html = client.get(reverse("navigator:search")).content.decode()
+    trigger = re.search(r'hx-trigger="([^"]*)"', html).group(1)
+    assert trigger == "submit, change[target.matches('select, input[type=checkbox]')]"
+    assert 'hx-sync="this:replace"' in html
+    assert 'name="sort" form="search-form" data-default="relevance"' in html  # left out of the address
+
+
+def test_results_fragment_carries_the_same_title_as_the_page(client, published_program):
+    url = reverse("navigator:search") + "?q=робототехника"
+    title = "<title>«робототехника» — Поиск программ — Опора</title>"
+    assert title in client.get(url).content.decode()
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert fragment.lstrip().startswith(title)  # at the top level, where htmx looks for it
+    plain = client.get(reverse("navigator:search"), HTTP_HX_REQUEST="true").content.decode()
+    assert "<title>Поиск программ — Опора</title>" in plain
+
+
+def _chip_labels(html: str) -> list[str]:
+    return re.findall(r'<a class="chip" href="[^"]*" aria-label="Убрать фильтр ([^"]*)"', html)
+
+
+@pytest.mark.parametrize("age", ["abc", "-5", "99"])
+def test_a_rejected_value_gets_its_message_and_no_chip(client, published_program, age):
+    html = client.get(reverse("navigator:search") + f"?age={age}&direction=technical").content.decode()
+    assert 'role="alert">Возраст' in html
+    assert _chip_labels(html) == ["Техническая"]
+    assert 'id="age" name="age" min="0" max="18" value=""' in html
+
+
+def test_age_chip_reads_the_validated_age_in_russian(client, published_program):
+    assert _chip_labels(client.get(reverse("navigator:search") + "?age=1").content.decode()) == ["1 год"]
+    assert _chip_labels(client.get(reverse("navigator:search") + "?age=03").content.decode()) == ["3 года"]
+
+
+@pytest.mark.parametrize("q", ["*", "!", " ? "])
+def test_a_query_without_words_gets_a_notice_and_no_chip(client, personas, published_program, q):
+    make_program(personas.org_b, "Шахматы", direction="sport")
+    html = client.get(reverse("navigator:search"), {"q": q}).content.decode()
+    assert f"В запросе «{q.strip()}» нет слов, по которым можно искать, поэтому он не учтён." in html
+    assert _chip_labels(html) == []
+    assert published_program.title in html and "Шахматы" in html
+    searched = client.get(reverse("navigator:search"), {"q": "шахматы"}).content.decode()
+    assert "нет слов" not in searched and _chip_labels(searched) == ["«шахматы»"]
+
+
+def test_search_box_takes_no_more_than_the_server_accepts(client, published_program):
+    limit = next(
+        rule.max_length for rule in ProgramSearchQuery.model_fields["q"].metadata if hasattr(rule, "max_length")
+    )
+    html = client.get(reverse("navigator:search")).content.decode()
+    assert re.search(r'<input type="search" id="q"[^>]* maxlength="(\d+)"', html).group(1) == str(limit)
+    too_long = client.get(reverse("navigator:search"), {"q": "а" * (limit + 1)}).content.decode()
+    assert f"Не длиннее {limit} символов" in too_long and _chip_labels(too_long) == []
+
+
+@pytest.mark.parametrize("page", ["5", "9", "999", "0" * 3 + "51", "9" * 5000])
+def test_a_page_past_the_end_shows_the_last_page(client, settings, personas, page):
+    settings.OPORA_PAGE_SIZE = 2
+    for n in range(7):
+        make_program(personas.org_a, f"Робототехника {n}")
+    html = client.get(reverse("navigator:search") + f"?q=робототехника&sort=title&page={page}").content.decode()
+    assert 'role="alert"' not in html
+    assert '<li><span aria-current="page">4</span></li>' in html  # 7 programs, 2 a page
+    assert "Робототехника 6" in html and "Ничего не нашлось" not in html
+
+
+def test_past_the_thousandth_result_the_last_page_asks_to_narrow_the_search(client, settings, personas):
+    settings.OPORA_PAGE_SIZE = 1
+    for n in range(51):
+        make_program(personas.org_a, f"Робототехника {n:02}")
+    html = client.get(reverse("navigator:search") + "?q=робототехника&sort=title&page=999").content.decode()
+    assert 'role="alert"' not in html
+    assert '<li><span aria-current="page">50</span></li>' in html and "Робототехника 49" in html
+    assert "Показаны первые 1 000 программ — уточните запрос или фильтры." in html

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
 from catalog import services
-from catalog.models import Group, ModerationStatus, Program
+from catalog.models import Group, ModerationStatus, Program, ProgramRevision
 from core.models import AuditEvent
-from core.testing import make_group, make_organization, make_program
+from core.testing import make_child, make_group, make_organization, make_program
+from enrollment import services as enrollment
 from people.models import Teacher
 
 S = ModerationStatus
@@ -54,7 +55,7 @@ def group_data(*, schedule: list[dict[str, Any]], financing: list[dict[str, Any]
     start = timezone.localdate() + timedelta(days=10)
     data: dict[str, Any] = {
         "name": "Группа выходного дня",
-        "academic_year": str(start.year),
+        "academic_year": str(services.academic_year_of(start)),
         "start_date": start.isoformat(),
         "end_date": (start + timedelta(days=200)).isoformat(),
         "capacity": "12",
@@ -176,11 +177,12 @@ def test_a_teacher_sees_the_groups_they_teach(client, personas, published_progra
     assert "Новая программа" not in page
 
 
-def test_a_family_is_told_what_the_office_is_for(client, personas):
-    client.force_login(personas.family)
-    response = client.get(reverse("office:home"))
-    assert response.status_code == 200
-    assert "Кабинет нужен сотрудникам" in content(response)
+def test_a_methodologist_finds_the_regions_programs_and_indicators(client, personas):
+    client.force_login(personas.methodologist)
+    page = content(client.get(reverse("office:home")))
+    assert reverse("monitoring:dashboard") in page
+    assert reverse("office:program_list") in page
+    assert client.get(reverse("office:program_list")).status_code == 200
 
 
 # Program list.
@@ -510,3 +512,443 @@ def test_errors_raised_by_the_action_itself_land_next_to_what_they_concern(clien
     assert response.context["form"].errors["name"] == ["Занято."]
     assert response.context["form"].non_field_errors() == ["Нет мест."]
     assert "Нет мест." in content(response)
+
+
+# What a QA review found accepted: a program for 7–12 years at 1 500 ₽ a month and its groups.
+
+
+@pytest.fixture
+def qa_program(personas) -> Program:
+    return make_program(
+        personas.org_a,
+        "QA Тестовая программа «Юный программист»",
+        status=S.DRAFT,
+        with_group=False,
+        age_from=7,
+        age_to=12,
+        is_free=False,
+        is_paid=True,
+        price_per_month=Decimal(1500),
+    )
+
+
+OVERLAPPING_TUESDAY = [
+    {"weekday": "1", "starts_at": "15:00", "ends_at": "16:30", "room": ""},
+    {"weekday": "1", "starts_at": "15:30", "ends_at": "17:00", "room": ""},
+]
+PAID_1500 = [{"source": "paid", "cost_per_month": "1500"}]
+
+
+def error_summary(response: Any) -> str:
+    page = content(response)
+    start = page.rindex("<div", 0, page.index('id="form-errors"'))
+    return page[start : page.index("</div>", start)]
+
+
+def test_a_group_breaking_its_programs_rules_shows_each_mistake_at_its_field(client, personas, qa_program):
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:group_create", args=[qa_program.code]),
+        group_data(
+            schedule=OVERLAPPING_TUESDAY,
+            financing=[{"source": "paid", "cost_per_month": "0"}],
+            age_from="3",
+            age_to="17",
+            academic_year="2031",
+            start_date="2026-09-01",
+            end_date="2027-05-31",
+            capacity="100000",
+        ),
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["age_from"] == errors["age_to"] == ["Возраст группы — в пределах возраста программы: 7–12 лет."]
+    assert errors["academic_year"] == [
+        "Учебный год не совпадает с датами: занятия начинаются 01.09.2026 — это 2026/27 учебный год, укажите 2026."
+    ]
+    assert errors["capacity"] == ["В группе — не больше 500 мест."]
+    schedule, financing = response.context["schedule"], response.context["financing"]
+    assert schedule.forms[1].errors["starts_at"] == ["Занятия группы пересекаются: Вт 15:00–16:30 и Вт 15:30–17:00."]
+    assert financing.forms[0].errors["cost_per_month"] == [
+        "Укажите стоимость в месяц больше нуля: источник «Платно» оплачивается."
+    ]
+    summary = error_summary(response)
+    for anchor in ("id_age_from", "id_age_to", "id_academic_year", "id_capacity"):
+        assert f'href="#{anchor}"' in summary
+    assert '<a href="#id_schedule-1-starts_at">Занятие 2, начало</a>' in summary
+    assert '<a href="#id_financing-0-cost_per_month">Источник 1, стоимость в месяц, ₽</a>' in summary
+    assert not Group.objects.exists()
+
+
+def test_the_summary_appears_when_only_a_row_failed_and_takes_the_focus(client, personas, qa_program):
+    """The timetable and financing are far down a long page: the summary at the top names them."""
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:group_create", args=[qa_program.code]),
+        group_data(schedule=OVERLAPPING_TUESDAY, financing=PAID_1500),
+    )
+    assert not response.context["form"].errors
+    summary = error_summary(response)
+    assert "Не сохранено: исправьте ошибки" in summary and 'role="alert"' in summary and 'tabindex="-1"' in summary
+    assert 'href="#id_schedule-1-starts_at"' in summary
+    assert "catalog/form_errors.js" in content(response)
+    assert "Проверьте расписание и финансирование" not in content(response)
+    assert not Group.objects.exists()
+
+
+def test_a_group_needs_a_financing_source(client, personas, qa_program):
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:group_create", args=[qa_program.code]),
+        group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "", "cost_per_month": "0"}]),
+    )
+    message = "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."
+    assert list(response.context["financing"].non_form_errors()) == [message]
+    assert f'<a href="#financing">Финансирование</a>: {message}' in error_summary(response)
+    assert 'id="financing"' in content(response)
+    assert not Group.objects.exists()
+
+
+def test_a_free_source_takes_no_cost_and_a_paid_one_needs_it(client, personas):
+    program = make_program(
+        personas.org_a, "Две формы", status=S.DRAFT, with_group=False, is_paid=True, price_per_month=900
+    )
+    client.force_login(personas.operator_a)
+    url = reverse("office:group_create", args=[program.code])
+    rows = [{"source": "budget", "cost_per_month": "500"}, {"source": "paid", "cost_per_month": ""}]
+    response = client.post(url, group_data(schedule=[], financing=rows))
+    financing = response.context["financing"]
+    assert financing.forms[0].errors["cost_per_month"] == ["Бесплатный источник — без стоимости: оставьте 0."]
+    assert "больше нуля" in financing.forms[1].errors["cost_per_month"][0]
+    rows = [{"source": "budget", "cost_per_month": ""}, {"source": "paid", "cost_per_month": "900"}]
+    assert client.post(url, group_data(schedule=[], financing=rows)).status_code == 302
+    assert sorted(Group.objects.get().financing.values_list("source", "cost_per_month")) == [
+        ("budget", Decimal(0)),
+        ("paid", Decimal(900)),
+    ]
+
+
+def test_a_group_may_be_saved_before_its_timetable_is_known(client, personas, qa_program):
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:group_create", args=[qa_program.code]), group_data(schedule=[], financing=PAID_1500)
+    )
+    assert response.status_code == 302
+    assert not Group.objects.get(program=qa_program).schedule.exists()
+
+
+def test_saving_a_group_says_so_without_nested_quotes(client, personas, qa_program):
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:group_create", args=[qa_program.code]),
+        group_data(schedule=[], financing=PAID_1500, name="Группа «Инженеры»"),
+        follow=True,
+    )
+    assert messages_of(response) == ["Группа сохранена: Группа «Инженеры»."]
+
+
+def test_the_new_group_form_starts_in_the_current_academic_year(client, personas, qa_program):
+    client.force_login(personas.operator_a)
+    response = client.get(reverse("office:group_create", args=[qa_program.code]))
+    year = services.planned_academic_year(timezone.localdate())
+    assert response.context["form"]["academic_year"].value() == year
+    assert f'name="academic_year" value="{year}"' in content(response)
+    assert "в пределах 7–12 лет" in content(response)
+
+
+def test_selects_offer_a_russian_empty_choice(client, personas, qa_program):
+    from catalog.models import OrganizationUnit
+
+    OrganizationUnit.objects.create(organization=personas.org_a, kind="it_cube", name="IT-куб")
+    Teacher.objects.create(organization=personas.org_a, last_name="Петров", first_name="Пётр")
+    client.force_login(personas.operator_a)
+    program_page = content(client.get(reverse("office:program_create")))
+    group_page = content(client.get(reverse("office:group_create", args=[qa_program.code])))
+    assert "---------" not in program_page + group_page
+    assert '<option value="" selected>— выберите —</option>' in program_page  # direction: required
+    assert '<option value="" selected>— не выбрано —</option>' in program_page  # unit: optional
+    assert '<option value="" selected>— не выбрано —</option>' in group_page  # teacher: optional
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"hours_total": "99999999999"}, "hours_total", "Объём программы — не больше 10\u00a0000 часов."),
+        ({"duration_months": "121"}, "duration_months", "Срок освоения — не больше 120 месяцев (10 лет)."),
+        (
+            {"is_paid": "on", "price_per_month": "1000001"},
+            "price_per_month",
+            "Стоимость — не больше 1\u00a0000\u00a0000\u00a0₽ в месяц.",
+        ),
+        (
+            {"is_paid": "on", "price_per_month": "0"},
+            "price_per_month",
+            "Стоимость платной программы должна быть больше нуля.",
+        ),
+        # The field's own message only: not also «укажите стоимость» for the price it could not read.
+        ({"is_paid": "on", "price_per_month": "1e15"}, "price_per_month", "Убедитесь, что вы ввели не более 10 цифр."),
+    ],
+)
+def test_a_program_beyond_realistic_limits_gets_one_message_at_the_field(client, personas, changes, field, message):
+    client.force_login(personas.operator_a)
+    response = client.post(reverse("office:program_create"), program_data(**changes))
+    assert response.context["form"].errors == {field: [message]}
+    assert f'href="#id_{field}"' in error_summary(response)
+    assert not Program.objects.exists()
+
+
+def test_the_edit_page_shows_the_moderators_remark_to_fix(client, personas):
+    program = make_program(personas.org_a, "Вернули на доработку", status=S.NEEDS_CHANGES)
+    client.force_login(personas.operator_a)
+    page = content(client.get(reverse("office:program_edit", args=[program.code])))
+    assert "Замечание модератора:</strong> Уточните описание" in page
+    draft = make_program(personas.org_a, "Черновик", status=S.DRAFT)
+    Program.objects.filter(pk=draft.pk).update(moderation_remark="Старое замечание")
+    assert "Замечание модератора" not in content(client.get(reverse("office:program_edit", args=[draft.code])))
+
+
+def test_saving_a_program_says_so_without_nested_quotes(client, personas):
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:program_create"), program_data(title="QA Тестовая программа «Юный программист»"), follow=True
+    )
+    assert messages_of(response) == ["Программа сохранена: QA Тестовая программа «Юный программист»."]
+
+
+# Moderation of what families read: edits of programs on moderation and of published ones.
+
+
+def published_data(program: Program, **changes: Any) -> dict[str, Any]:
+    """The form as the published_program fixture fills it, with `changes`."""
+    same = {
+        "title": program.title,
+        "summary": program.summary,
+        "description": program.description,
+        "level_initial": None,
+        "level_basic": "on",
+        "age_from": "7",
+        "age_to": "14",
+        "hours_total": "144",
+        "duration_months": "9",
+    }
+    return program_data(**{**same, **changes})
+
+
+def test_a_program_on_moderation_cannot_be_edited_and_the_page_says_why(client, personas):
+    program = make_program(personas.org_a, "На проверке", status=S.MODERATING)
+    client.force_login(personas.operator_a)
+    edit = reverse("office:program_edit", args=[program.code])
+    response = client.get(edit)
+    assert response.status_code == 409
+    page = content(response)
+    assert "Программа на модерации: изменить её можно после решения модератора" in page
+    assert reverse("office:program_detail", args=[program.code]) in page  # the way back
+    assert "Отозвать с модерации" in page
+    response = client.post(edit, program_data(summary="Текст, которого модератор не видел."))
+    assert response.status_code == 409
+    program.refresh_from_db()
+    assert program.summary != "Текст, которого модератор не видел." and program.status == S.MODERATING
+    detail = content(client.get(reverse("office:program_detail", args=[program.code])))
+    assert reverse("office:program_edit", args=[program.code]) not in detail
+
+
+def test_the_operator_withdraws_a_program_from_moderation_to_edit_it(client, personas):
+    program = make_program(personas.org_a, "На проверке", status=S.MODERATING)
+    client.force_login(personas.operator_a)
+    post_status(client, program, "withdraw")
+    program.refresh_from_db()
+    assert program.status == S.DRAFT
+    assert AuditEvent.objects.filter(action="program.withdraw", actor=personas.operator_a).exists()
+    assert client.get(reverse("office:program_edit", args=[program.code])).status_code == 200
+
+
+def test_the_edit_form_of_a_published_program_warns_before_saving(client, personas, published_program, draft_program):
+    client.force_login(personas.operator_a)
+    page = content(client.get(reverse("office:program_edit", args=[published_program.code])))
+    assert "После сохранения программа снова уйдёт на модерацию" in page
+    page = content(client.get(reverse("office:program_edit", args=[draft_program.code])))
+    assert "снова уйдёт на модерацию" not in page
+
+
+def test_editing_a_published_program_sends_the_changes_to_moderation_and_families_see_the_old_text(
+    client, personas, published_program
+):
+    approved = published_program.summary
+    client.force_login(personas.operator_a)
+    response = client.post(
+        reverse("office:program_edit", args=[published_program.code]),
+        published_data(published_program, summary="Новый текст для семей."),
+        follow=True,
+    )
+    assert any("Изменения отправлены на модерацию" in m for m in messages_of(response))
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED and published_program.summary == approved
+    assert ProgramRevision.objects.get(program=published_program).values == {"summary": "Новый текст для семей."}
+    public = content(client.get(reverse("navigator:program", args=[published_program.code])))
+    assert approved in public and "Новый текст для семей." not in public
+    # Locked now: the moderator sees exactly this.
+    assert client.get(reverse("office:program_edit", args=[published_program.code])).status_code == 409
+
+    client.force_login(personas.municipal_x)
+    detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    assert "Новый текст для семей." in detail and "Опубликовать изменения" in detail
+    post_status(client, published_program, "approve_changes")
+    published_program.refresh_from_db()
+    assert published_program.summary == "Новый текст для семей."
+    assert "Новый текст для семей." in content(client.get(reverse("navigator:program", args=[published_program.code])))
+
+
+def test_the_form_shows_returned_changes_and_saving_sends_them_back(client, personas, published_program):
+    client.force_login(personas.operator_a)
+    edit = reverse("office:program_edit", args=[published_program.code])
+    client.post(edit, published_data(published_program, summary="Черновая правка."))
+    client.force_login(personas.municipal_x)
+    post_status(client, published_program, "return_changes", remark="Уберите жаргон")
+    client.force_login(personas.operator_a)
+    page = content(client.get(edit))
+    assert "Черновая правка." in page and "Уберите жаргон" in page
+    client.post(edit, published_data(published_program, summary="Чистовая правка."))
+    revision = ProgramRevision.objects.get()
+    assert (revision.status, revision.values) == (S.MODERATING, {"summary": "Чистовая правка."})
+
+
+def test_discarding_changes_needs_the_box_ticked(client, personas, published_program):
+    client.force_login(personas.operator_a)
+    client.post(
+        reverse("office:program_edit", args=[published_program.code]),
+        published_data(published_program, summary="Лишняя правка."),
+    )
+    response = post_status(client, published_program, "discard_changes")
+    assert any("Отметьте" in m for m in messages_of(response))
+    assert ProgramRevision.objects.exists()
+    post_status(client, published_program, "discard_changes", confirmed="yes")
+    assert not ProgramRevision.objects.exists()
+
+
+def test_the_queue_is_served_by_submission_time_and_shows_it(client, personas, published_program):
+    first = make_program(personas.org_a, "Первая", status=S.MODERATING)
+    second = make_program(personas.org_a, "Вторая", status=S.MODERATING)
+    now = timezone.now()
+    Program.objects.filter(pk=first.pk).update(submitted_at=now - timedelta(days=3), updated_at=now)
+    Program.objects.filter(pk=second.pk).update(
+        submitted_at=now - timedelta(days=2), updated_at=now - timedelta(days=5)
+    )
+    client.force_login(personas.operator_a)
+    client.post(
+        reverse("office:program_edit", args=[published_program.code]),
+        published_data(published_program, summary="Правка опубликованной."),
+    )
+    ProgramRevision.objects.update(submitted_at=now - timedelta(days=1))
+    client.force_login(personas.municipal_x)
+    response = client.get(reverse("office:moderation_queue"))
+    queue = [item["program"].pk for item in response.context["items"]]
+    assert queue == [first.pk, second.pk, published_program.pk]
+    page = content(response)
+    assert f"отправлена {timezone.localtime(now - timedelta(days=3)):%d.%m.%Y %H:%M}" in page
+    assert "Изменения опубликованной программы" in page and "Кратко о программе" in page
+    assert "Опубликовать изменения" in page and "Что нужно исправить в изменениях" in page
+    assert client.get(reverse("office:home")).context["queue_size"] == 3
+
+
+def test_the_remark_of_a_return_stands_on_its_own_row_in_the_queue(client, personas):
+    make_program(personas.org_a, "На проверке", status=S.MODERATING)
+    client.force_login(personas.municipal_x)
+    page = content(client.get(reverse("office:moderation_queue")))
+    form = page[page.index('class="transition transition-remark"') :]
+    form = form[: form.index("</form>")]
+    assert form.index("Что нужно исправить</label>") < form.index("<textarea") < form.index("Вернуть на доработку")
+
+
+def enroll_child(program: Program, personas: Any, name: str) -> Any:
+    child = make_child(personas.family, name)
+    application = enrollment.apply(personas.family, child, program, program.groups.get(), f"key-{name}")
+    if application.status != "invited":
+        application = enrollment.change_status(personas.operator_a, application, "invite", group=program.groups.get())
+    return enrollment.change_status(personas.operator_a, application, "enroll")
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "municipal_x"])
+def test_archiving_is_confirmed_on_a_page_that_counts_groups_and_children(client, personas, published_program, persona):
+    enroll_child(published_program, personas, "Маша")
+    enrollment.apply(personas.family, make_child(personas.family, "Петя"), published_program, None, "key-wait")
+    client.force_login(getattr(personas, persona))
+    detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    archive = reverse("office:program_archive", args=[published_program.code])
+    assert f'href="{archive}"' in detail  # a link to the confirmation, not a button that acts
+
+    response = post_status(client, published_program, "archive")  # a bare POST only leads there
+    assert response.redirect_chain[-1][0] == archive
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED
+
+    page = content(client.get(archive))
+    assert "Групп: 1, из них действуют 1" in page
+    assert "Зачислено детей: <strong>1</strong>" in page
+    assert "Заявок ждут решения: <strong>1</strong>" in page
+    assert 'type="checkbox" name="confirmed" value="yes" id="archive-confirmed" required' in page
+
+    response = client.post(archive, {}, follow=True)
+    assert any("Отметьте" in m for m in messages_of(response))
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED
+
+    client.post(archive, {"confirmed": "yes"})
+    published_program.refresh_from_db()
+    assert published_program.status == S.ARCHIVED
+    assert AuditEvent.objects.filter(action="program.archive", actor=getattr(personas, persona)).exists()
+
+
+def test_who_reaches_the_archive_page(client, personas, published_program):
+    archive = reverse("office:program_archive", args=[published_program.code])
+    client.force_login(personas.operator_b)
+    assert client.get(archive).status_code == 404
+    assert client.post(archive, {"confirmed": "yes"}).status_code == 404
+    client.force_login(personas.municipal_y)
+    assert client.get(archive).status_code == 404
+    client.force_login(personas.teacher_a)
+    assert client.get(archive).status_code == 403
+    client.force_login(personas.family)
+    assert client.get(archive).status_code == 403
+    assert client.post(archive, {"confirmed": "yes"}).status_code == 403
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED
+
+
+def test_a_family_gets_403_on_the_office_pages_of_a_program(client, personas, published_program):
+    client.force_login(personas.family)
+    for url in (
+        reverse("office:program_detail", args=[published_program.code]),
+        reverse("office:program_edit", args=[published_program.code]),
+    ):
+        assert client.get(url).status_code == 403, url
+    assert post_status(client, published_program, "archive").status_code == 403
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "municipal_x"])
+def test_the_program_page_tells_its_history(client, personas, persona):
+    program = make_program(personas.org_a, "Шахматы", status=S.DRAFT, actor=personas.operator_a)
+    services.change_program_status(personas.operator_a, program, "submit")
+    services.change_program_status(personas.municipal_x, program, "return", remark="Добавьте результаты")
+    client.force_login(getattr(personas, persona))
+    page = content(client.get(reverse("office:program_detail", args=[program.code])))
+    history = page[page.index('id="history-heading"') :]
+    assert "Программа возвращена на доработку" in history and "Добавьте результаты" in history
+    assert "municipal-x Тест" in history and "operator-a Тест" in history
+    assert history.index("Программа возвращена на доработку") < history.index("Программа отправлена на модерацию")
+
+
+def test_the_list_marks_programs_with_changes_and_shows_the_remark_on_them(
+    client, personas, published_program, django_assert_max_num_queries
+):
+    client.force_login(personas.operator_a)
+    client.post(
+        reverse("office:program_edit", args=[published_program.code]),
+        published_data(published_program, summary="Правка."),
+    )
+    client.force_login(personas.municipal_x)
+    post_status(client, published_program, "return_changes", remark="Слишком коротко")
+    make_program(personas.org_a, "Ещё одна")
+    client.force_login(personas.operator_a)
+    with django_assert_max_num_queries(8):
+        page = content(client.get(reverse("office:program_list")))
+    assert "изменения: ожидает правки" in page and "Замечание модератора к изменениям:</strong> Слишком коротко" in page

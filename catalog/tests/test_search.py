@@ -106,13 +106,77 @@ def test_russian_queries_find_what_they_must_and_nothing_they_must_not(catalog, 
         ("работотехника", "Робототехника"),
         ("хареография", "Хореография: современный танец"),
         ("шахмоты", "Шахматы для начинающих"),
-        ("футбл", "Футбол"),
+        ("фудбол", "Футбол"),
     ],
 )
 def test_a_typo_still_finds_the_program_and_says_what_was_searched(catalog, typo, expected):
     result = search_programs(SearchParams(q=typo))
     assert expected in [p.title for p in result.programs]
     assert result.corrected_query and typo not in result.corrected_query
+
+
+@pytest.fixture
+def wider_catalog(catalog, personas):
+    """The catalog and programs whose words are easily confused with short queries' words."""
+    more = [
+        ("Лёгкая атлетика", Direction.SPORT, "Изучаем технику бега, которая пригодится в любом спорте."),
+        ("ИЗО-студия «Палитра»", Direction.ARTS, "Рисунок, живопись и композиция."),
+        ("Кукольный театр «Кот в сапогах»", Direction.ARTS, "Ставим сказки с куклами."),
+        ("Конструирование на Arduino", Direction.TECHNICAL, "Собираем умные устройства."),
+        ("Программирование в Scratch", Direction.TECHNICAL, "Первые игры и анимации."),
+        ("Танцы народов мира", Direction.ARTS, "Народные танцы разных стран."),
+    ]
+    for title, direction, summary in more:
+        program = make_program(
+            personas.org_a, title, direction=direction, summary=summary, with_group=False, status="draft"
+        )
+        make_group(program, weekdays=(1,))
+        services.change_program_status(None, program, "submit")
+        services.change_program_status(None, program, "approve")
+    return catalog
+
+
+@pytest.mark.parametrize(
+    ("query", "must", "must_not"),
+    [
+        # A short word is a whole word, not the beginning of longer ones.
+        ("лего", ["Лего-конструирование"], ["Лёгкая атлетика"]),
+        ("кот", ["Кукольный театр «Кот в сапогах»"], ["Лёгкая атлетика"]),
+        ("изо", ["ИЗО-студия «Палитра»"], ["Лёгкая атлетика"]),
+        ("лёгкая", ["Лёгкая атлетика"], ["Лего-конструирование"]),
+        # …unless the catalog has no such word: then it is a word being typed.
+        ("роб", ["Робототехника"], []),
+        # A longer word still finds derived words.
+        ("танцы", ["Танцы народов мира"], ["Футбол"]),
+        # A vowel that comes and goes: «танец» — «танцы», «футбол» typed as «футбл».
+        ("танец", ["Танцы народов мира", "Хореография: современный танец"], []),
+        ("танцы", ["Хореография: современный танец"], []),
+        # Names in Latin letters, typed in Cyrillic, and the other way round, inflected too.
+        ("ардуино", ["Конструирование на Arduino"], ["Робототехника"]),
+        ("скретче", ["Программирование в Scratch"], []),
+        ("питон", ["Программирование на Python"], []),
+        ("lego", ["Лего-конструирование"], []),
+    ],
+)
+def test_short_words_and_other_spellings(wider_catalog, query, must, must_not):
+    found = titles(q=query)
+    for title in must:
+        assert title in found, f"«{query}» should find «{title}», found {found}"
+    for title in must_not:
+        assert title not in found, f"«{query}» should not find «{title}», found {found}"
+
+
+def test_a_typo_is_corrected_to_the_word_fewest_edits_away(wider_catalog):
+    result = search_programs(SearchParams(q="тансы"))
+    assert result.corrected_query == "танцы"
+    assert "Танцы народов мира" in [p.title for p in result.programs]
+
+
+def test_a_short_unknown_word_is_not_corrected_into_a_different_word(wider_catalog):
+    # «ёлка» is two edits from «дела», «лего» and «лёгкая»: not a typo of any of them.
+    result = search_programs(SearchParams(q="ёлка"))
+    assert result.corrected_query is None and result.suggestion is None
+    assert result.total == 0
 
 
 def test_every_inflected_form_of_every_catalog_title_word_finds_something(catalog):

@@ -38,6 +38,7 @@ def test_incremental_postings_equal_a_rebuild_from_scratch(personas, published_p
     from catalog import services
 
     services.save_program(personas.operator_b, program)
+    services.change_program_status(personas.municipal_y, program, "approve_changes")  # published: moderated first
     incremental = {lexeme: bits for lexeme, bits in posting_bits().items() if bits != (0, 0)}
     postings.rebuild_postings()
     assert posting_bits() == incremental

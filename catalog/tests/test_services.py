@@ -1,13 +1,22 @@
 """Rules of the catalog actions: moderation state machine, groups, derived fields, audit."""
 
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from catalog import services
-from catalog.models import Group, ModerationStatus, Program
+from catalog import revisions, services
+from catalog.models import (
+    Group,
+    GroupFinancing,
+    ModerationStatus,
+    OvzCategory,
+    Program,
+    ProgramRegister,
+    ProgramRevision,
+    ScheduleSlot,
+)
 from catalog.search import SearchParams, search_programs
 from core.models import AuditEvent
 from core.testing import make_group, make_program
@@ -71,10 +80,13 @@ def test_only_published_programs_are_found_and_publishing_makes_them_findable(pe
     assert search_programs(SearchParams(q="химия")).total == 0
 
 
-def test_editing_a_program_refreshes_its_search_document(published_program, personas):
+def test_editing_a_program_refreshes_its_search_document_once_the_changes_are_published(published_program, personas):
     published_program.title = "Авиамоделирование"
     published_program.summary = "Модели самолётов своими руками."
     services.save_program(personas.operator_a, published_program)
+    assert search_programs(SearchParams(q="авиамоделированием")).total == 0  # not before the moderator decides
+    assert search_programs(SearchParams(q="конструирование")).total == 1
+    services.change_program_status(personas.municipal_x, published_program, "approve_changes")
     assert search_programs(SearchParams(q="авиамоделированием")).total == 1
     assert search_programs(SearchParams(q="конструирование")).total == 0
 
@@ -91,12 +103,13 @@ def test_group_schedule_and_seats_feed_the_programs_filters(published_program, p
 
 
 def test_a_group_accepts_only_the_programs_funding_sources(published_program, personas):
+    existing = published_program.groups.get()
     group = Group(
         program=published_program,
         name="Платная группа",
-        academic_year=2026,
-        start_date=published_program.groups.get().start_date,
-        end_date=published_program.groups.get().end_date,
+        academic_year=existing.academic_year,
+        start_date=existing.start_date,
+        end_date=existing.end_date,
         capacity=12,
     )
     with pytest.raises(ValidationError, match="не указан в условиях программы"):
@@ -125,3 +138,517 @@ def test_unpaid_program_drops_a_stale_price(published_program, personas):
     services.save_program(personas.operator_a, published_program)
     published_program.refresh_from_db()
     assert published_program.price_per_month is None
+
+
+# A group against its program (the QA review: a program for 7–12 years at 1 500 ₽ a month).
+
+
+@pytest.fixture
+def paid_program(personas) -> Program:
+    return make_program(
+        personas.org_a,
+        "QA Тестовая программа «Юный программист»",
+        status=S.DRAFT,
+        with_group=False,
+        age_from=7,
+        age_to=12,
+        is_free=False,
+        is_paid=True,
+        price_per_month=Decimal(1500),
+    )
+
+
+SEPTEMBER = date(2026, 9, 1)
+TUESDAY_AT_FOUR = [services.Slot(1, time(16, 0), time(17, 30))]
+PAID = [services.Financing("paid", Decimal(1500))]
+
+
+def new_group(program: Program, **fields) -> Group:
+    values = {
+        "name": "Группа QA",
+        "academic_year": 2026,
+        "start_date": SEPTEMBER,
+        "end_date": date(2027, 5, 31),
+        "capacity": 12,
+    }
+    values.update(fields)
+    return Group(program=program, **values)
+
+
+def refused(program: Program, group: Group, schedule=TUESDAY_AT_FOUR, financing=PAID) -> dict[str, list[str]]:
+    """The errors save_group answers with, by field; and that nothing was written."""
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(None, group, schedule=schedule, financing=financing)
+    assert not Group.objects.filter(program=program).exists()
+    return caught.value.message_dict
+
+
+def test_a_valid_group_of_the_paid_program_is_saved(paid_program):
+    group = services.save_group(
+        None, new_group(paid_program, age_from=8, age_to=10), schedule=TUESDAY_AT_FOUR, financing=PAID
+    )
+    assert group.pk and list(group.financing.values_list("source", "cost_per_month")) == [("paid", Decimal(1500))]
+
+
+@pytest.mark.parametrize(
+    ("age_from", "age_to", "fields"), [(3, 17, {"age_from", "age_to"}), (7, 13, {"age_to"}), (5, None, {"age_from"})]
+)
+def test_a_groups_ages_lie_within_its_programs(paid_program, age_from, age_to, fields):
+    errors = refused(paid_program, new_group(paid_program, age_from=age_from, age_to=age_to))
+    assert set(errors) == fields
+    assert all(message == ["Возраст группы — в пределах возраста программы: 7–12 лет."] for message in errors.values())
+
+
+def test_the_academic_year_is_the_one_the_lessons_start_in(paid_program):
+    errors = refused(paid_program, new_group(paid_program, academic_year=2031))
+    assert errors == {
+        "academic_year": [
+            "Учебный год не совпадает с датами: занятия начинаются 01.09.2026 — это 2026/27 учебный год, укажите 2026."
+        ]
+    }
+    # A group starting in spring belongs to the academic year that began the September before.
+    spring = new_group(paid_program, academic_year=2027, start_date=date(2027, 2, 1), end_date=date(2027, 5, 31))
+    assert "укажите 2026" in refused(paid_program, spring)["academic_year"][0]
+
+
+@pytest.mark.parametrize(
+    ("day", "year"),
+    [(date(2026, 9, 1), 2026), (date(2027, 8, 31), 2026), (date(2027, 1, 12), 2026), (date(2026, 8, 31), 2025)],
+)
+def test_academic_year_of_a_day(day, year):
+    assert services.academic_year_of(day) == year
+
+
+def test_new_groups_are_planned_for_the_coming_year_from_june():
+    assert services.planned_academic_year(date(2027, 5, 31)) == 2026
+    assert services.planned_academic_year(date(2027, 6, 1)) == 2027
+    assert services.planned_academic_year(date(2026, 12, 3)) == 2026
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"capacity": 100_000}, "capacity", "В группе — не больше 500 мест."),
+        ({"capacity": 501}, "capacity", "В группе — не больше 500 мест."),
+        ({"hours_per_year": 145}, "hours_per_year", "Часов в год не может быть больше объёма всей программы: 144 ч."),
+    ],
+)
+def test_a_group_has_realistic_seats_and_hours(paid_program, fields, field, message):
+    assert refused(paid_program, new_group(paid_program, **fields)) == {field: [message]}
+
+
+def test_yearly_hours_have_a_limit_even_in_a_long_program(paid_program):
+    paid_program.hours_total = 10_000
+    services.save_program(None, paid_program)
+    errors = refused(paid_program, new_group(paid_program, hours_per_year=2001))
+    assert errors == {"hours_per_year": ["Часов в год — не больше 2\u00a0000."]}
+
+
+def test_the_largest_group_is_accepted(paid_program):
+    group = services.save_group(
+        None, new_group(paid_program, capacity=500, hours_per_year=144), schedule=[], financing=PAID
+    )
+    assert group.capacity == 500
+
+
+def test_lessons_of_a_group_must_not_overlap_on_a_weekday(paid_program):
+    overlapping = [services.Slot(1, time(15, 0), time(16, 30)), services.Slot(1, time(15, 30), time(17, 0))]
+    assert refused(paid_program, new_group(paid_program), schedule=overlapping) == {
+        "schedule": ["Занятия группы пересекаются: Вт 15:00–16:30 и Вт 15:30–17:00."]
+    }
+
+
+def test_lessons_that_touch_or_fall_on_other_days_are_fine(paid_program):
+    schedule = [
+        services.Slot(1, time(15, 0), time(16, 30)),
+        services.Slot(1, time(16, 30), time(17, 0)),
+        services.Slot(3, time(15, 30), time(17, 0)),
+    ]
+    group = services.save_group(None, new_group(paid_program), schedule=schedule, financing=PAID)
+    assert group.schedule.count() == 3
+
+
+@pytest.mark.parametrize(
+    ("schedule", "pair"),
+    [
+        ([(1, 15, 0, 16, 30), (1, 15, 30, 17, 0)], (0, 1)),
+        ([(1, 15, 30, 17, 0), (1, 15, 0, 16, 30)], (1, 0)),  # found whatever the order they come in
+        ([(1, 10, 0, 18, 0), (1, 12, 0, 13, 0), (1, 14, 0, 15, 0)], (0, 1)),
+        ([(1, 10, 0, 12, 0), (1, 11, 0, 11, 30), (1, 11, 45, 13, 0)], (0, 1)),
+        ([(1, 10, 0, 11, 0), (2, 10, 30, 11, 30), (1, 11, 0, 12, 0)], None),
+        ([(0, 9, 0, 10, 0), (0, 9, 0, 10, 0)], (0, 1)),
+    ],
+)
+def test_find_overlap(schedule, pair):
+    slots = [services.Slot(d, time(h1, m1), time(h2, m2)) for d, h1, m1, h2, m2 in schedule]
+    assert services.find_overlap(slots) == pair
+
+
+@pytest.mark.parametrize(
+    ("financing", "message"),
+    [
+        (
+            [services.Financing("paid", Decimal(0))],
+            "Укажите стоимость в месяц больше нуля: источник «Платно» оплачивается.",
+        ),
+        (
+            [services.Financing("paid", Decimal("1000000.01"))],
+            "Стоимость — не больше 1\u00a0000\u00a0000\u00a0₽ в месяц.",
+        ),
+        ([], "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."),
+    ],
+)
+def test_a_paid_source_costs_something_and_a_group_has_at_least_one(paid_program, financing, message):
+    assert refused(paid_program, new_group(paid_program), financing=financing) == {"financing": [message]}
+
+
+def test_a_free_source_has_no_cost(personas):
+    program = make_program(personas.org_a, "Бесплатная", status=S.DRAFT, with_group=False)
+    with pytest.raises(ValidationError, match="Бесплатный источник — без стоимости"):
+        services.save_group(None, new_group(program), financing=[services.Financing("budget", Decimal(100))])
+    group = services.save_group(None, new_group(program), financing=[services.Financing("budget", Decimal(0))])
+    assert str(group.financing.get()) == "Бесплатно (муниципальное задание)"
+
+
+def test_a_certificate_source_costs_something_too(personas):
+    program = make_program(
+        personas.org_a, "По сертификату", status=S.DRAFT, with_group=False, is_free=False, by_certificate=True
+    )
+    with pytest.raises(ValidationError, match="источник «По сертификату ПФ» оплачивается"):
+        services.save_group(None, new_group(program), financing=[services.Financing("certificate", Decimal(0))])
+    group = services.save_group(None, new_group(program), financing=[services.Financing("certificate", Decimal(3200))])
+    assert str(group.financing.get()) == "По сертификату ПФ: 3\u00a0200\u00a0₽/мес"
+
+
+def test_a_group_may_wait_for_its_timetable_but_not_for_its_financing(paid_program):
+    """A timetable may come later (the Navigator shows «уточняется»); the price is needed to apply."""
+    group = services.save_group(None, new_group(paid_program), schedule=[], financing=PAID)
+    assert not group.schedule.exists()
+    with pytest.raises(ValidationError, match="хотя бы один источник"):
+        services.save_group(None, new_group(paid_program, name="Без условий"))  # the API may leave it out
+
+
+def test_every_mistake_of_a_group_is_named_at_once(paid_program):
+    """The QA review's group: ages 3–17, 2031 for dates of 2026/27, 100 000 seats, overlapping
+    lessons and a paid source at 0 ₽ — one answer names them all, and nothing is saved."""
+    group = new_group(paid_program, age_from=3, age_to=17, academic_year=2031, capacity=100_000)
+    overlapping = [services.Slot(1, time(15, 0), time(16, 30)), services.Slot(1, time(15, 30), time(17, 0))]
+    errors = refused(paid_program, group, schedule=overlapping, financing=[services.Financing("paid", Decimal(0))])
+    assert set(errors) == {"age_from", "age_to", "academic_year", "capacity", "schedule", "financing"}
+    assert not ScheduleSlot.objects.exists() and not GroupFinancing.objects.exists()
+
+
+def test_an_existing_group_keeps_its_financing_when_none_is_given(published_program, personas):
+    group = published_program.groups.get()
+    group.capacity = 20
+    services.save_group(personas.operator_a, group)
+    assert group.financing.count() == 1
+
+
+# A program against its groups.
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"age_from": 10}, "age_from", "принимает детей 8–10 лет: сначала измените возраст группы."),
+        ({"age_to": 9}, "age_to", "принимает детей 8–10 лет: сначала измените возраст группы."),
+        ({"hours_total": 100}, "hours_total", "занимается 120 ч в год: объём программы не может быть меньше."),
+        (
+            {"is_paid": False, "is_free": True},
+            "is_paid",
+            "принимает оплату «Платно»: сначала уберите этот источник у группы.",
+        ),
+    ],
+)
+def test_a_program_cannot_leave_its_current_groups_outside(paid_program, changes, field, message):
+    group = services.save_group(
+        None, new_group(paid_program, age_from=8, age_to=10, hours_per_year=120), schedule=[], financing=PAID
+    )
+    for name, value in changes.items():
+        setattr(paid_program, name, value)
+    with pytest.raises(ValidationError) as caught:
+        services.save_program(None, paid_program)
+    assert caught.value.message_dict == {field: [f"{group.name} ({group.code}) {message}"]}
+    paid_program.refresh_from_db()
+    assert (paid_program.age_from, paid_program.age_to, paid_program.hours_total, paid_program.is_paid) == (
+        7,
+        12,
+        144,
+        True,
+    )
+
+
+def test_groups_that_take_the_programs_ages_follow_it(paid_program):
+    services.save_group(None, new_group(paid_program), schedule=[], financing=PAID)
+    paid_program.age_from, paid_program.age_to = 9, 11
+    services.save_program(None, paid_program)
+    assert Group.objects.get(program=paid_program).ages == (9, 11)
+
+
+def test_past_groups_do_not_hold_the_program_back(paid_program):
+    old = new_group(
+        paid_program, academic_year=2020, start_date=date(2020, 9, 1), end_date=date(2021, 5, 31), age_from=7, age_to=8
+    )
+    services.save_group(None, old, schedule=[], financing=PAID)
+    paid_program.age_from = 10
+    services.save_program(None, paid_program)
+    paid_program.refresh_from_db()
+    assert paid_program.age_from == 10
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"hours_total": 99_999_999_999}, "hours_total", "Объём программы — не больше 10\u00a0000 часов."),
+        ({"duration_months": 121}, "duration_months", "Срок освоения — не больше 120 месяцев (10 лет)."),
+        (
+            {"price_per_month": Decimal(1_000_001)},
+            "price_per_month",
+            "Стоимость — не больше 1\u00a0000\u00a0000\u00a0₽ в месяц.",
+        ),
+    ],
+)
+def test_a_program_has_realistic_hours_months_and_price(paid_program, changes, field, message):
+    for name, value in changes.items():
+        setattr(paid_program, name, value)
+    with pytest.raises(ValidationError) as caught:
+        services.save_program(None, paid_program)
+    assert caught.value.message_dict == {field: [message]}
+
+
+def test_a_paid_program_costs_more_than_nothing(paid_program):
+    paid_program.price_per_month = Decimal(0)
+    with pytest.raises(ValidationError, match="стоимость в месяц больше нуля"):
+        services.save_program(None, paid_program)
+
+
+# Moderation of a published program's changes (the QA review: an edited summary was public at once).
+
+
+def edit(actor, program: Program, **changes) -> Program:
+    """Change a program as the office form does: from its pending values, through save_program."""
+    program = Program.objects.get(pk=program.pk)
+    revisions.editing_copy(program)
+    relations = {name: changes.pop(name) for name in revisions.MODERATED_RELATIONS if name in changes}
+    for name, value in changes.items():
+        setattr(program, name, value)
+    services.save_program(actor, program, **relations)
+    return program
+
+
+def test_editing_what_families_read_sends_the_changes_to_moderation_and_the_program_stays_published(
+    personas, published_program, django_capture_on_commit_callbacks, mailoutbox
+):
+    approved = published_program.summary
+    with django_capture_on_commit_callbacks(execute=True):
+        edit(personas.operator_a, published_program, summary="Новое описание, которого модератор не видел.")
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED
+    assert published_program.summary == approved  # families read what was checked
+    revision = ProgramRevision.objects.get(program=published_program)
+    assert revision.status == S.MODERATING
+    assert revision.values == {"summary": "Новое описание, которого модератор не видел."}
+    assert revision.author == personas.operator_a and revision.submitted_at is not None
+    event = AuditEvent.objects.get(action="program.submit_changes", object_id=str(published_program.pk))
+    assert event.actor == personas.operator_a and event.data["fields"] == ["summary"]
+    assert [m.to for m in mailoutbox] == [["municipal-x@opora.test"]]
+    assert "прежняя редакция" in mailoutbox[0].body
+
+
+def test_approving_the_changes_publishes_them(
+    personas, published_program, django_capture_on_commit_callbacks, mailoutbox
+):
+    edit(personas.operator_a, published_program, summary="Исправленное описание.", age_to=16)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_program_status(personas.municipal_x, published_program, "approve_changes")
+    assert published_program.status == S.PUBLISHED
+    assert (published_program.summary, published_program.age_to) == ("Исправленное описание.", 16)
+    assert not ProgramRevision.objects.exists()
+    event = AuditEvent.objects.get(action="program.approve_changes")
+    assert event.actor == personas.municipal_x and event.data["fields"] == ["age_to", "summary"]
+    assert mailoutbox[-1].to == ["operator-a@opora.test"] and "опубликованы" in mailoutbox[-1].subject
+
+
+def test_returned_changes_wait_for_the_organization_and_go_back_to_moderation_when_saved(personas, published_program):
+    edit(personas.operator_a, published_program, summary="Черновая формулировка.", hours_total=72)
+    with pytest.raises(ValidationError, match="замечание обязательно"):
+        services.change_program_status(personas.municipal_x, published_program, "return_changes", remark=" ")
+    services.change_program_status(personas.municipal_x, published_program, "return_changes", remark="Уточните объём")
+    revision = ProgramRevision.objects.get()
+    assert (revision.status, revision.remark) == (S.NEEDS_CHANGES, "Уточните объём")
+    assert Program.objects.get(pk=published_program.pk).status == S.PUBLISHED
+    edit(personas.operator_a, published_program, hours_total=108)  # the summary's change is kept
+    revision.refresh_from_db()
+    assert revision.status == S.MODERATING
+    assert revision.values == {"summary": "Черновая формулировка.", "hours_total": 108}
+
+
+def test_teachers_and_address_of_a_published_program_change_at_once(personas, published_program):
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Петрова", first_name="Анна")
+    program = Program.objects.get(pk=published_program.pk)
+    program.address = "г. Энск, ул. Мира, д. 3"
+    services.save_program(personas.operator_a, program, teachers=[teacher])
+    program.refresh_from_db()
+    assert program.address == "г. Энск, ул. Мира, д. 3" and list(program.teachers.all()) == [teacher]
+    assert not ProgramRevision.objects.exists()
+    assert not AuditEvent.objects.filter(action="program.submit_changes").exists()
+
+
+def test_saving_the_published_values_again_drops_the_revision(personas, published_program):
+    approved = published_program.summary
+    edit(personas.operator_a, published_program, summary="Другое описание.")
+    services.change_program_status(personas.municipal_x, published_program, "return_changes", remark="Не нужно")
+    edit(personas.operator_a, published_program, summary=approved)
+    assert not ProgramRevision.objects.exists()
+    assert AuditEvent.objects.filter(action="program.discard_changes").exists()
+
+
+def test_a_program_on_moderation_cannot_be_changed_until_withdrawn(
+    personas, django_capture_on_commit_callbacks, mailoutbox
+):
+    program = make_program(personas.org_a, "Шахматы", status=S.MODERATING)
+    with pytest.raises(ValidationError, match="Программа на модерации"):
+        edit(personas.operator_a, program, summary="Поправка после отправки.")
+    program.refresh_from_db()
+    assert program.summary != "Поправка после отправки."
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_program_status(personas.operator_a, program, "withdraw")
+    assert program.status == S.DRAFT
+    assert AuditEvent.objects.filter(action="program.withdraw", actor=personas.operator_a).exists()
+    assert mailoutbox[-1].to == ["municipal-x@opora.test"] and "отозвана" in mailoutbox[-1].subject
+    edit(personas.operator_a, program, summary="Поправка после отправки.")
+    program.refresh_from_db()
+    assert program.summary == "Поправка после отправки."
+
+
+def test_changes_on_moderation_cannot_be_changed_until_withdrawn(personas, published_program):
+    edit(personas.operator_a, published_program, summary="Первая правка.")
+    with pytest.raises(ValidationError, match="Изменения программы на модерации"):
+        edit(personas.operator_a, published_program, summary="Вторая правка.")
+    services.change_program_status(personas.operator_a, published_program, "withdraw_changes")
+    assert ProgramRevision.objects.get().status == S.DRAFT
+    assert "withdraw_changes" not in services.allowed_transitions(Program.objects.get(pk=published_program.pk))
+    edit(personas.operator_a, published_program, summary="Вторая правка.")
+    revision = ProgramRevision.objects.get()
+    assert (revision.status, revision.values) == (S.MODERATING, {"summary": "Вторая правка."})
+
+
+def test_discarding_the_changes_leaves_the_published_program_as_it_was(personas, published_program):
+    approved = published_program.summary
+    edit(personas.operator_a, published_program, summary="Не та правка.")
+    services.change_program_status(personas.operator_a, published_program, "discard_changes")
+    assert published_program.summary == approved and published_program.status == S.PUBLISHED
+    assert not ProgramRevision.objects.exists()
+    with pytest.raises(ValidationError, match="нет изменений"):
+        services.change_program_status(personas.municipal_x, published_program, "approve_changes")
+
+
+@pytest.mark.parametrize("transition", list(services.REVISION_TRANSITIONS))
+@pytest.mark.parametrize("state", [S.DRAFT, S.MODERATING, S.NEEDS_CHANGES])
+def test_every_change_transition_is_allowed_exactly_from_its_states(personas, published_program, transition, state):
+    edit(personas.operator_a, published_program, summary="Правка.")
+    ProgramRevision.objects.update(status=state)
+    sources, target = services.REVISION_TRANSITIONS[transition]
+    assert (transition in services.allowed_transitions(Program.objects.get(pk=published_program.pk))) == (
+        state in sources
+    )
+    if state in sources:
+        services.change_program_status(personas.operator_a, published_program, transition, remark="Исправьте")
+        assert list(ProgramRevision.objects.values_list("status", flat=True)) == ([target] if target else [])
+    else:
+        with pytest.raises(ValidationError, match="невозможно"):
+            services.change_program_status(personas.operator_a, published_program, transition, remark="Исправьте")
+        assert ProgramRevision.objects.get().status == state
+
+
+def test_the_moderator_decides_on_the_changes_before_returning_the_program(personas, published_program):
+    edit(personas.operator_a, published_program, summary="Правка.")
+    assert "return" not in services.allowed_transitions(Program.objects.get(pk=published_program.pk))
+    with pytest.raises(ValidationError, match="сначала нужно решить"):
+        services.change_program_status(personas.municipal_x, published_program, "return", remark="Снимите")
+
+
+@pytest.mark.parametrize(("transition", "target"), [("archive", S.ARCHIVED), ("return", S.NEEDS_CHANGES)])
+def test_a_program_leaving_the_catalog_takes_its_pending_changes(personas, published_program, transition, target):
+    edit(personas.operator_a, published_program, summary="Последняя редакция организации.")
+    services.change_program_status(personas.operator_a, published_program, "withdraw_changes")
+    services.change_program_status(personas.municipal_x, published_program, transition, remark="Снимаем")
+    assert published_program.status == target
+    assert published_program.summary == "Последняя редакция организации."
+    assert not ProgramRevision.objects.exists()
+    event = AuditEvent.objects.get(action=f"program.{transition}")
+    assert event.data["merged_changes"] == ["summary"]
+
+
+def test_many_to_many_changes_wait_too_and_a_register_added_meanwhile_stays(personas, published_program):
+    category = OvzCategory.objects.order_by("pk").first()
+    certified, _ = ProgramRegister.objects.get_or_create(code="certified", defaults={"name": "Сертифицированные"})
+    edit(personas.operator_a, published_program, ovz_adapted=True, ovz_categories=[category])
+    assert not published_program.ovz_categories.exists()
+    assert revisions.editing_copy(Program.objects.get(pk=published_program.pk)) == {
+        "ovz_categories": [category.pk],
+        "registers": [],
+    }
+    published_program.registers.add(certified)  # the certification decides meanwhile
+    services.change_program_status(personas.municipal_x, published_program, "approve_changes")
+    assert published_program.ovz_adapted is True
+    assert list(published_program.ovz_categories.all()) == [category]
+    assert list(published_program.registers.all()) == [certified]
+
+
+def test_the_status_and_moderation_fields_change_only_through_transitions(personas, draft_program):
+    program = Program.objects.get(pk=draft_program.pk)
+    program.status = S.PUBLISHED
+    program.moderation_remark = "Само себе замечание"
+    services.save_program(personas.operator_a, program)
+    draft_program.refresh_from_db()
+    assert (draft_program.status, draft_program.moderation_remark) == (S.DRAFT, "")
+
+
+def test_submitting_records_when_and_editing_does_not_move_it(personas, draft_program):
+    services.change_program_status(personas.operator_a, draft_program, "submit")
+    submitted = draft_program.submitted_at
+    assert submitted is not None
+    services.change_program_status(personas.operator_a, draft_program, "withdraw")
+    edit(personas.operator_a, draft_program, summary="Правка черновика.")
+    draft_program.refresh_from_db()
+    assert draft_program.submitted_at == submitted
+
+
+def test_adding_a_group_to_a_published_program_needs_no_moderation(personas, published_program):
+    make_group(published_program, actor=personas.operator_a, weekdays=(5,))
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED and published_program.groups.count() == 2
+    assert "Сб" in published_program.weekdays
+    assert not ProgramRevision.objects.exists()
+
+
+def test_the_history_tells_who_did_what_and_why_the_latest_first(personas):
+    program = make_program(personas.org_a, "Шахматы", status=S.DRAFT, actor=personas.operator_a)
+    services.change_program_status(personas.operator_a, program, "submit")
+    services.change_program_status(personas.municipal_x, program, "return", remark="Добавьте результаты")
+    edit(personas.operator_a, program, results="Разряд по шахматам.")
+    services.change_program_status(personas.operator_a, program, "submit")
+    services.change_program_status(personas.municipal_x, program, "approve")
+    edit(personas.operator_a, program, summary="Правка.")
+    history = services.program_history(program)
+    assert [(e.action, e.who) for e in history] == [
+        ("Изменения отправлены на модерацию", "operator-a Тест"),
+        ("Программа опубликована", "municipal-x Тест"),
+        ("Программа отправлена на модерацию", "operator-a Тест"),
+        ("Программа возвращена на доработку", "municipal-x Тест"),
+        ("Программа отправлена на модерацию", "operator-a Тест"),
+        ("Программа создана", "operator-a Тест"),
+    ]
+    assert history[3].remark == "Добавьте результаты"
+    assert history[0].fields == ["кратко о программе"]
+
+
+def test_changes_that_no_longer_fit_the_groups_are_not_published(personas, published_program):
+    edit(personas.operator_a, published_program, age_from=10)
+    make_group(published_program, actor=personas.operator_a, age_from=7, age_to=9)  # fits the published 7–14
+    with pytest.raises(ValidationError, match="расходятся с группами"):
+        services.change_program_status(personas.municipal_x, published_program, "approve_changes")
+    assert Program.objects.get(pk=published_program.pk).age_from == 7
+    assert ProgramRevision.objects.get().status == S.MODERATING

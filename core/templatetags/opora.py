@@ -1,7 +1,10 @@
 import functools
+from datetime import date
+from decimal import Decimal
 
 from django import template
 from django.templatetags.static import static
+from django.utils.formats import date_format
 
 from core import money
 
@@ -34,3 +37,40 @@ def rub(kopecks: int | str | None) -> str:
     if kopecks is None or kopecks == "":
         return ""
     return money.rub(kopecks)
+
+
+@register.simple_tag
+def ages(age_from: int, age_to: int) -> str:
+    """An age range as families read it: «7 лет», «5–7 лет», «3–4 года», «1 год» (the noun agrees
+    with the last number)."""
+    span = f"{age_from}" if age_from == age_to else f"{age_from}–{age_to}"
+    return f"{span} {ru_plural(age_to, 'год,года,лет')}"
+
+
+@register.simple_tag
+def date_span(start: date, end: date) -> str:
+    """Dates from–to, the year written once when both share it: «1 сентября — 29 декабря 2026»,
+    «1 сентября 2026 — 29 мая 2027»."""
+    first = date_format(start, "j E" if start.year == end.year else "j E Y")
+    return f"{first} — {date_format(end, 'j E Y')}"
+
+
+@register.filter
+def tel(phone: str) -> str:
+    """A phone number as written for people, as a `tel:` URI wants it: «+7 (49136) 3-21-16» →
+    «+74913632116»; a Russian number written with 8 or without the country code gets +7."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if not phone.lstrip().startswith("+"):
+        if len(digits) == 10:
+            digits = f"7{digits}"
+        elif len(digits) == 11 and digits[0] in "78":
+            digits = f"7{digits[1:]}"
+        else:
+            return digits  # a local number: dialled as written
+    return f"+{digits}"
+
+
+@register.filter
+def roubles(value: Decimal | int | None) -> str:
+    """Whole roubles grouped like the pages' counts: Decimal("6000.00") → «6 000 ₽»."""
+    return "" if value is None else f"{money.whole(value)}\u00a0₽"

@@ -89,6 +89,8 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert operator_org is not None
     statuses = set(operator_org.programs.values_list("status", flat=True))
     assert {ModerationStatus.PUBLISHED, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES} <= statuses
+    moderating = operator_org.programs.filter(status=ModerationStatus.MODERATING)
+    assert not moderating.filter(submitted_at=None).exists()  # the queue shows when each was sent
     teacher = User.objects.get(email="teacher@demo.opora").teacher
     assert teacher.organization == operator_org
     family = User.objects.get(email="family@demo.opora").guardian

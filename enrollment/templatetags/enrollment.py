@@ -7,8 +7,7 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Program
-from enrollment import services
-from enrollment.models import CampaignKind
+from enrollment import admission
 from people.models import Child
 
 register = template.Library()
@@ -16,18 +15,26 @@ register = template.Library()
 
 @register.inclusion_tag("family/_apply_form.html", takes_context=True)
 def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
+    """The call to action: a button or the form only when the program takes applications now (or
+    ranked choices in a preference campaign), otherwise why not and when that changes."""
     request = context["request"]
     user = request.user
-    children = list(Child.objects.filter(guardians__user=user).order_by("birth_date")) if user.is_authenticated else []
-    now = timezone.now()
-    campaign = services.campaign_of(program, now)
+    found = context.get("admission") or admission.of_program(program, timezone.now())
+    takes = found.takes_applications
+    children = (
+        list(Child.objects.filter(guardians__user=user).order_by("birth_date"))
+        if takes and user.is_authenticated
+        else []
+    )
+    chosen = request.GET.get("group", "")
     return {
-        "campaign": campaign if campaign and campaign.kind == CampaignKind.PREFERENCES else None,
+        "admission": found,
         "program": program,
         "user": user,
         "is_guardian": context["principal"].is_guardian,
         "children": children,
-        "groups": [g for g in program.groups.all() if g.enrollment_open(now)],
+        "groups": found.groups,
+        "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",
         # A new key per rendering: resubmitting this form (double click, reload) is the same application.
         "idempotency_key": uuid.uuid4().hex,
         "next": request.get_full_path(),

@@ -5,3 +5,16 @@ document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("details[data-fold-on-phone][open]").forEach((details) => details.removeAttribute("open"));
   }
 });
+
+// The address htmx asks for and pushes holds only what was chosen: not an empty box (`age=`) nor the
+// sort a control has by default (its data-default). The server reads a missing value as it reads an
+// empty one, so without JavaScript the plain GET form, sending every box, finds the same.
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = event.detail.elt;
+  if (form.id !== "search-form") return;
+  const params = event.detail.parameters;
+  const isDefault = (name, value) => form.elements.namedItem(name)?.dataset?.default === value;
+  const kept = [...params.entries()].filter(([name, value]) => value !== "" && !isDefault(name, value));
+  for (const name of new Set(params.keys())) params.delete(name);
+  for (const [name, value] of kept) params.append(name, value);
+});

@@ -1,0 +1,94 @@
+"""The program and organization pages in Debian's Chromium: nothing wider than a phone, and in the
+version for the visually impaired everything as large as the text and black on white.
+
+Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can look at the pages.
+"""
+
+from decimal import Decimal
+
+import pytest
+
+from core.browser import SHOTS
+from core.testing import make_personas, make_program
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+# Elements sticking out of the page or out of their card, and the page's own width.
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const out = [];
+  for (const el of document.querySelectorAll('main *')) {
+    const box = el.getBoundingClientRect();
+    const card = el.parentElement.closest('.card');
+    const edge = card ? card.getBoundingClientRect().right : width;
+    if (box.width && box.right > edge + 1) out.push(el.tagName + ' ' + el.textContent.trim().slice(0, 30));
+  }
+  return {page: document.documentElement.scrollWidth, width, out};
+}"""
+SMALLEST_PRINT = """(selector) => Math.min(...[...document.querySelectorAll(selector)].map(
+  el => parseFloat(getComputedStyle(el).fontSize)))"""
+
+
+@pytest.fixture
+def long_words(transactional_db):
+    """An organization with the long e-mail and address of a real school, and its arts program."""
+    personas = make_personas()
+    organization = personas.org_a
+    organization.email = "mbou-sosh-nomer-8-g-krasnorechensk-101@krasnorechensk.edu.example"
+    organization.address = "399028, Энская обл., г. Краснореченск, ул. Краснознамённая, д. 118"
+    organization.save()
+    program = make_program(
+        organization,
+        "Ансамбль народных инструментов",
+        direction="arts",
+        is_paid=True,
+        price_per_month=Decimal(6000),
+        ovz_adapted=True,
+        address="399129, Энская обл., Калиновский р-н, с. Калиновка, ул. Художественная, д. 5",
+    )
+    return organization, program
+
+
+def _page(browser, live_server, viewport, a11y):
+    context = browser.new_context(viewport=viewport)
+    if a11y:
+        context.add_cookies([{"name": "opora_a11y", "value": "1", "url": live_server.url}])
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("a11y", [False, True], ids=["normal", "a11y"])
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_program_and_organization_pages_never_scroll_sideways(live_server, browser, long_words, viewport, a11y):
+    organization, program = long_words
+    context, page = _page(browser, live_server, viewport, a11y)
+    for name, path in (
+        ("program", f"/programs/{program.code}/"),
+        ("organization", f"/organizations/{organization.code}/"),
+    ):
+        page.goto(live_server.url + path)
+        found = page.evaluate(OVERFLOW)
+        mode = "a11y" if a11y else "normal"
+        page.screenshot(path=str(SHOTS / f"test-{name}-{viewport['width']}-{mode}.png"), full_page=True)
+        assert found["page"] <= found["width"], (name, found)
+        assert not found["out"], (name, found["out"])
+    context.close()
+
+
+def test_in_the_version_for_the_visually_impaired_small_print_is_as_large_as_the_text(live_server, browser, long_words):
+    organization, _ = long_words
+    context, page = _page(browser, live_server, PHONE, a11y=True)
+    page.goto(live_server.url + f"/organizations/{organization.code}/")
+    text = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert text == 22
+    for selector in (".badge", ".program-card .meta span", ".breadcrumbs li", ".seats-ok"):
+        assert page.evaluate(SMALLEST_PRINT, selector) >= text, selector
+    badge = page.locator(".badge.paid").first
+    colours = badge.evaluate("el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]")
+    assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]
+    page.goto(live_server.url + "/programs/")
+    assert page.evaluate(SMALLEST_PRINT, ".filters .count") >= text
+    box = page.locator("input[type=checkbox]").first.bounding_box()
+    assert box is not None and box["width"] >= text
+    context.close()
