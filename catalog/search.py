@@ -88,7 +88,12 @@ class SearchResult:
 
     @property
     def page_count(self) -> int:
-        return min(MAX_PAGE, max(1, -(-self.total // self.params.page_size)))
+        return page_count(self.total, self.params.page_size)
+
+
+def page_count(total: int, page_size: int) -> int:
+    """Pages of `total` results: at least one, at most MAX_PAGE."""
+    return min(MAX_PAGE, max(1, -(-total // page_size)))
 
 
 # --- Indexing ---------------------------------------------------------------------------
@@ -443,9 +448,13 @@ def _matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[st
     return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
 
-def search_programs(params: SearchParams, fields: tuple[str, ...] = CARD_FIELDS) -> SearchResult:
+def search_programs(
+    params: SearchParams, fields: tuple[str, ...] = CARD_FIELDS, *, last_page_past_end: bool = False
+) -> SearchResult:
     """Published programs matching the params: one page (these fields of each program), the total,
-    facet counts, corrections. A page and facets are made only for the matches shown."""
+    facet counts, corrections. A page and facets are made only for the matches shown. A page past
+    the last is empty, or with `last_page_past_end` the last page (the result's params say which):
+    a person following an old link wants results, a client paging through the API wants the end."""
     index = current_index()
     query_words = text.query_words(params.q)
     found = _matches(index, params, query_words)
@@ -459,10 +468,13 @@ def search_programs(params: SearchParams, fields: tuple[str, ...] = CARD_FIELDS)
                     found, corrected_query = instead, " ".join(corrected)
             else:
                 suggestion = " ".join(corrected)
+    total = found.bits.bit_count()
+    if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
+        params = params.without(page=last)
     return SearchResult(
         params=params,
         programs=_page(index, params, found.bits, found.title_bits, fields),
-        total=found.bits.bit_count(),
+        total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,
         suggestion=suggestion,

@@ -54,10 +54,8 @@ HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
-    result = search_programs(params)
-    if params.page > result.page_count:  # past the end (an old link, a typed address): the last page
-        params = params.without(page=result.page_count)
-        result = search_programs(params)
+    result = search_programs(params, last_page_past_end=True)  # an old link, a typed address
+    params = result.params
     # The query without its page: links to other pages and chips build on it.
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
     query_without_words = bool(params.q) and not text.query_words(params.q)

@@ -254,3 +254,11 @@ def test_sorting_and_pagination(catalog):
     result = search_programs(SearchParams(page_size=5))
     assert result.total == len(CATALOG)
     assert result.page_count == 3
+
+
+def test_a_page_past_the_end_is_empty_or_the_last_one_when_asked(catalog):
+    # The API pages until an empty page; a person following an old link gets the last page.
+    assert search_programs(SearchParams(page_size=5, page=7)).programs == []
+    result = search_programs(SearchParams(page_size=5, page=7), last_page_past_end=True)
+    assert result.params.page == 3
+    assert len(result.programs) == len(CATALOG) - 10
