@@ -8,6 +8,7 @@ from django.db.models import Count
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role, RoleAssignment, User
+from catalog.demo import CHANGED_SUMMARY
 from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, Program
 from catalog.search import SearchParams, search_programs
 from catalog.services import refresh_program_groups
@@ -75,6 +76,11 @@ def test_catalog_is_searchable_and_consistent():
     refresh_program_groups()
     assert sorted(Program.objects.values_list("pk", "open_seats", "weekdays_mask")) == before
     assert Program.objects.filter(open_seats__gt=0).exists()
+    # The operator's edit of a published program waits for the moderator; families still read the approved text.
+    changed = Program.objects.get(revision__status=ModerationStatus.MODERATING)
+    assert changed.status == ModerationStatus.PUBLISHED
+    assert changed.revision.values["summary"].endswith(CHANGED_SUMMARY)
+    assert not changed.summary.endswith(CHANGED_SUMMARY)
     result = search_programs(SearchParams(q="робототехнике"))
     assert result.total > 0
     assert all("робот" in p.title.lower() or "робот" in p.summary.lower() for p in result.programs[:5])

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, EMAIL_DOMAIN, create_demo_accounts, delete_demo_users, unusable_password
 from accounts.models import Role
-from catalog.demo import CatalogSize, create_organizations, create_programs
+from catalog.demo import CatalogSize, create_organizations, create_programs, propose_a_change
 from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
@@ -173,6 +173,9 @@ class Command(BaseCommand):
         words = rebuild_search_terms()
         bump_catalog_version()
         self.step(f"Поисковый индекс построен, слов в словаре: {words}", started)
+        changed = propose_a_change(featured, accounts[Role.ORGANIZATION_OPERATOR].user)
+        if changed is not None:
+            self.step(f"Изменения программы «{changed.title}» ждут модератора", started)
         audit.record(
             None,
             "demo.loaded",
