@@ -333,6 +333,9 @@ class Program(PublicEntity):
     weekdays_mask = models.PositiveSmallIntegerField("дни занятий (маска)", default=0, editable=False)
     # Free seats over the groups open for enrollment; kept by catalog.services.refresh_program_groups.
     open_seats = models.PositiveIntegerField("свободных мест", default=0, editable=False)
+    # Active groups not yet ended, open for enrollment or not: a card tells «Мест нет» from «Набор не
+    # объявлен» by it; kept with open_seats.
+    current_groups = models.PositiveSmallIntegerField("действующих групп", default=0, editable=False)
     popularity = models.PositiveIntegerField("популярность", default=0, editable=False)
     search_document = SearchDocumentField("поисковый документ", blank=True, default="", editable=False)
 

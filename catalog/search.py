@@ -316,6 +316,7 @@ CARD_FIELDS = (
     "price_per_month",
     "weekdays_mask",
     "open_seats",
+    "current_groups",
 )
 LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name")
 LIST_MUNICIPALITY_FIELDS = ("id", "oktmo", "name")

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -699,11 +700,23 @@ def _free_seats() -> tuple[str, list[Any]]:
 
 
 def _refresh_programs(programs: QuerySet[Program]) -> None:
+    today = timezone.localdate()
     slots = ScheduleSlot.objects.filter(
-        group__program=OuterRef("pk"), group__is_active=True, group__end_date__gte=timezone.localdate()
+        group__program=OuterRef("pk"), group__is_active=True, group__end_date__gte=today
     )
     mask = sum(
         (Case(When(Exists(slots.filter(weekday=day)), then=Value(1 << day)), default=Value(0)) for day in range(7)),
         start=Value(0),
     )
-    programs.update(open_seats=RawSQL(*_free_seats()), weekdays_mask=mask)  # noqa: S611  (our fixed SQL)
+    current = (
+        Group.objects.filter(program=OuterRef("pk"), is_active=True, end_date__gte=today)
+        .order_by()
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    programs.update(
+        open_seats=RawSQL(*_free_seats()),  # noqa: S611  (our fixed SQL)
+        weekdays_mask=mask,
+        current_groups=Coalesce(Subquery(current), 0),
+    )

@@ -83,13 +83,13 @@ def funding_badges(program: Program) -> SafeString:
 
 
 CARDS_KEPT = 20_000
-_cards: dict[tuple[int, str, int], str] = {}  # (program, catalog version, free seats) → its card
+_cards: dict[tuple[int, str, int, int], str] = {}  # (program, catalog version, free seats, current groups) → its card
 
 
 def _card(program: Program, catalog_version: str) -> str:
     # The timetable's days (which tell whether any group is announced) change only with the
     # catalog's version; free seats change without it.
-    key = (program.pk, catalog_version, program.open_seats)
+    key = (program.pk, catalog_version, program.open_seats, program.current_groups)
     card = _cards.get(key)
     if card is None:
         if len(_cards) >= CARDS_KEPT:
@@ -99,12 +99,11 @@ def _card(program: Program, catalog_version: str) -> str:
 
 
 def _seats(program: Program) -> str:
-    """Free seats over the groups taking applications; a program none of whose current groups has
-    a timetable has announced no enrollment yet (the card's columns say no more: whether a program
-    has current groups at all is not one of them — see `Program.open_seats`)."""
+    """Free seats over the groups taking applications; none: whether the program has current
+    groups (full, or not taking applications) or has announced none yet."""
     if program.open_seats:
         return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
-    if not program.weekdays_mask:
+    if not program.current_groups:
         return '<span class="seats-later">Набор не объявлен</span>'
     return '<span class="seats-none">Мест нет</span>'
 

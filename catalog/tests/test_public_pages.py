@@ -140,12 +140,18 @@ def test_a_card_of_a_program_without_groups_says_enrollment_is_not_announced(cli
     ended.is_active = False
     services.save_group(None, ended)  # its only group is gone: nothing to enroll into
     full = published(make_program(personas.org_a, "Шахматы", status="draft", with_group=False), {"capacity": 1})
-    Group.objects.filter(program=full).update(seats_taken=1)
-    services.refresh_program_groups([full.pk])
+    # A group whose timetable is not set yet is still a group: full, it has no seats.
+    untimed = published(
+        make_program(personas.org_a, "Керамика", status="draft", with_group=False), {"capacity": 1, "weekdays": ()}
+    )
+    Group.objects.filter(program__in=[full, untimed]).update(seats_taken=1)
+    services.refresh_program_groups([full.pk, untimed.pk])
     html = client.get(reverse("navigator:organization", args=[personas.org_a.code])).content.decode()
-    cards = {title: html[html.index(title) :].split("</li>")[0] for title in ("Астрономия", "Шахматы", "Робототехника")}
+    titles = ("Астрономия", "Шахматы", "Керамика", "Робототехника")
+    cards = {title: html[html.index(title) :].split("</li>")[0] for title in titles}
     assert '<span class="seats-later">Набор не объявлен</span>' in cards[waiting.title]
     assert '<span class="seats-none">Мест нет</span>' in cards[full.title]
+    assert '<span class="seats-none">Мест нет</span>' in cards[untimed.title]
     assert "Свободных мест: 15" in cards["Робототехника"]
 
 
