@@ -6,6 +6,7 @@ Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can lo
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from core.browser import SHOTS
 from core.testing import make_group, make_personas, make_program
@@ -42,8 +43,8 @@ def test_family_searches_filters_opens_a_program_and_sees_its_groups(live_server
     assert "funding=free" in page.url
     # The filters' counts follow the new search, and the checkbox just clicked keeps the focus.
     technical = page.locator("#filter-direction-technical").locator("xpath=ancestor::div[1]").locator(".count")
-    assert technical.inner_text() == "1"
-    assert page.evaluate("document.activeElement.id") == "filter-funding-free"
+    expect(technical).to_have_text("1")
+    expect(page.locator("#filter-funding-free")).to_be_focused()
     page.screenshot(path=str(SHOTS / "results.png"), full_page=True)
 
     page.click("text=Робототехника и конструирование")
@@ -203,6 +204,7 @@ def test_the_moderators_remark_stands_under_its_label_and_over_its_button_on_a_d
     page.get_by_label("Электронная почта").fill(personas.municipal_x.email)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    page.wait_for_url("**/office/")  # signed in before the next page is asked for
     page.goto(live_server.url + "/office/moderation/")
     form = page.locator("form.transition-remark")
     label, remark = form.locator("label").bounding_box(), form.locator("textarea").bounding_box()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog import services
 from core.browser import SHOTS
@@ -18,7 +19,7 @@ def test_a_failed_group_form_puts_the_focus_on_the_summary_whose_links_lead_to_t
     page.get_by_label("Электронная почта").fill(personas.operator_a.email)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/")
+    page.wait_for_url("**/office/")  # signed in before the next page is asked for
 
     page.goto(f"{live_server.url}/office/programs/{program.code}/groups/new/")
     page.fill("#id_name", "Вторник")
@@ -32,11 +33,11 @@ def test_a_failed_group_form_puts_the_focus_on_the_summary_whose_links_lead_to_t
         page.fill(f"#id_schedule-{row}-ends_at", ends)
     page.select_option("#id_financing-0-source", "budget")
     page.get_by_role("button", name="Сохранить").click()
-    page.wait_for_selector("#form-errors")
 
-    # The only mistakes are far down the page, in the timetable; the page opens on them all the same.
-    assert page.evaluate("document.activeElement.id") == "form-errors"
+    # The only mistakes are far down the page, in the timetable; the page opens on them all the same
+    # (the focus moves once the page's scripts have run: wait for it).
     summary = page.locator("#form-errors")
+    expect(summary).to_be_focused()
     assert "Занятия группы пересекаются: Вт 15:00–16:30 и Вт 15:30–17:00." in summary.inner_text()
     page.screenshot(path=str(SHOTS / "office-group-errors.png"), full_page=True)
     summary.get_by_role("link", name="Занятие 2, начало").click()
