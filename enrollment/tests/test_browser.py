@@ -52,6 +52,7 @@ def test_from_registration_to_enrollment(live_server, browser):
     office.get_by_label("Электронная почта").fill(personas.operator_a.email)
     office.get_by_label("Пароль").fill(PASSWORD)
     office.get_by_role("button", name="Войти").click()
+    office.wait_for_url("**/office/")  # signed in before the next page is asked for
     office.goto(live_server.url + "/office/applications/")
     for action in ("Пригласить", "Зачислить"):
         office.get_by_label(re.compile("Выбрать заявку")).first.check()

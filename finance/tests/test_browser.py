@@ -48,6 +48,7 @@ def test_a_family_gets_a_certificate_and_concludes_a_contract(live_server, brows
     family.get_by_label("Электронная почта").fill(personas.family.email)
     family.get_by_label("Пароль").fill(PASSWORD)
     family.get_by_role("button", name="Войти").click()
+    family.wait_for_url("**/family/")  # signed in before the next page is asked for
     family.goto(live_server.url + "/family/")
     family.get_by_role("link", name="Получить сертификат").click()
     family.get_by_role("button", name="Получить сертификат").click()

@@ -44,6 +44,7 @@ def test_dashboard_in_a_browser(live_server, browser):
     page.get_by_label("Электронная почта").fill(personas.regional.email)
     page.get_by_label("Пароль").fill(PASSWORD)
     page.get_by_role("button", name="Войти").click()
+    page.wait_for_url("**/office/")  # signed in before the next page is asked for
     page.goto(live_server.url + "/office/")
     page.get_by_role("link", name="Мониторинг показателей").click()
     page.get_by_role("heading", name=f"Мониторинг: Энская область, {year}").wait_for()
