@@ -22,6 +22,7 @@ from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_open_seats
 from core import audit, rawsql, scope
 from core.bulk import insert_objects
+from core.templatetags.opora import ages
 from enrollment import intake
 from enrollment.models import (
     ACTIVE_STATUSES,
@@ -114,9 +115,12 @@ def _check_application(
     fits = [g for g in candidates if g.ages[0] <= child.age_on(g.start_date) <= g.ages[1]]
     if not fits:
         age = child.age_on(candidates[0].start_date)
+        # A chosen group may take a narrower age than its program: name the limit that refused.
+        whose, limits = (
+            ("группа", candidates[0].ages) if group is not None else ("программа", (program.age_from, program.age_to))
+        )
         raise ValidationError(
-            f"На начало занятий ребёнку будет {age} (лет), а программа — для детей "
-            f"{program.age_from}–{program.age_to} лет."
+            f"На начало занятий ребёнку будет {ages(age, age)}, а {whose} — для детей {ages(*limits)}."
         )
     if request.applied_to_program:
         raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")

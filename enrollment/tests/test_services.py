@@ -158,7 +158,7 @@ def test_reasons_are_required_for_refusals_and_expulsions(personas, application)
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("too_young", "программа — для детей"),
+        ("too_young", "ребёнку будет 4 года, а программа — для детей 7–14 лет"),
         ("closed", "закрыт"),
         ("duplicate", "уже есть действующая заявка"),
         ("limit", "наибольшее число"),
