@@ -411,6 +411,19 @@ def schedule_from(formset: forms.BaseFormSet[Any]) -> list[services.Slot]:
     ]
 
 
+def new_group_financing(program: Program) -> list[dict[str, Any]]:
+    """The financing rows a new group starts with: one for each way its program is paid for, a paid
+    one at the program's price (a certificate's cost is the operator's to enter)."""
+    rows: list[dict[str, Any]] = []
+    if program.is_free:
+        rows.append({"source": FundingSource.BUDGET, "cost_per_month": None})
+    if program.by_certificate:
+        rows.append({"source": FundingSource.CERTIFICATE, "cost_per_month": None})
+    if program.is_paid:
+        rows.append({"source": FundingSource.PAID, "cost_per_month": program.price_per_month})
+    return rows
+
+
 def financing_from(formset: forms.BaseFormSet[Any]) -> list[services.Financing]:
     return [services.Financing(row["source"], row.get("cost_per_month") or Decimal(0)) for row in _kept_rows(formset)]
 

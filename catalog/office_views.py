@@ -28,6 +28,7 @@ from catalog.forms import (
     ScheduleFormSet,
     error_links,
     financing_from,
+    new_group_financing,
     schedule_from,
 )
 from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
@@ -329,7 +330,12 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = GroupForm(data, instance=group)
     schedule = ScheduleFormSet(data, instance=group, prefix="schedule")
-    financing = GroupFinancingFormSet(data, instance=group, prefix="financing")
+    if creating and data is None:
+        rows = new_group_financing(group.program)
+        financing = GroupFinancingFormSet(instance=group, prefix="financing", initial=rows)
+        financing.extra = max(len(rows), 1)
+    else:
+        financing = GroupFinancingFormSet(data, instance=group, prefix="financing")
     if data is not None and all([form.is_valid(), schedule.is_valid(), financing.is_valid()]):
         try:
             services.save_group(

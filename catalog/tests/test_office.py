@@ -952,3 +952,23 @@ def test_the_list_marks_programs_with_changes_and_shows_the_remark_on_them(
     with django_assert_max_num_queries(8):
         page = content(client.get(reverse("office:program_list")))
     assert "изменения: ожидает правки" in page and "Замечание модератора к изменениям:</strong> Слишком коротко" in page
+
+
+def test_a_new_group_starts_with_a_financing_row_for_each_way_its_program_is_paid_for(client, personas):
+    program = make_program(
+        personas.org_a,
+        "Керамика",
+        status="draft",
+        is_free=True,
+        is_paid=True,
+        price_per_month=Decimal("1500"),
+        with_group=False,
+    )
+    client.force_login(personas.operator_a)
+    financing = client.get(reverse("office:group_create", args=[program.code])).context["financing"]
+    rows = [(form["source"].value(), form["cost_per_month"].value()) for form in financing.forms]
+    assert rows == [("budget", None), ("paid", Decimal("1500"))]
+    program.is_paid, program.price_per_month = False, None
+    program.save()
+    financing = client.get(reverse("office:group_create", args=[program.code])).context["financing"]
+    assert [form["source"].value() for form in financing.forms] == ["budget"]
