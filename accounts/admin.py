@@ -9,12 +9,17 @@ from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group as PermissionGroup
 from django.http import HttpRequest
 
 from accounts.models import ORGANIZATION_ROLES, REGION_ROLES, ApiToken, Consent, Role, RoleAssignment, User
 from core.admin import ReadOnlyAdmin
 
 SCOPE_FIELDS = ("organization", "municipality", "region")
+
+# Who may do what comes from role assignments, not Django's permission groups: listed, they would be
+# a second, unused «Группы» next to the study groups.
+admin.site.unregister(PermissionGroup)
 
 
 def scope_field_of(role: str) -> str | None:

@@ -133,11 +133,13 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
         "published_at",
         "weekdays_mask",
         "open_seats",
+        "current_groups",
         "popularity",
     )
     list_display = ("title", "code", "organization", "municipality", "direction", "status", "open_seats", "updated_at")
     list_filter = (
         "status",
+        "municipality",
         "direction",
         "program_type",
         "study_form",
@@ -223,7 +225,7 @@ class GroupAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-ar
     inlines = (ScheduleInline, FinancingInline)
     readonly_fields = (*SYSTEM_FIELDS, "seats_taken")
     list_display = ("name", "code", "program", "teacher", "start_date", "capacity", "seats_taken", "is_active")
-    list_filter = ("is_active", "is_locked", "academic_year")
+    list_filter = ("is_active", "is_locked", "academic_year", "program__municipality")
     search_fields = ("=code", "name", "=program__code", "program__title")
     list_select_related = ("program", "teacher")
     autocomplete_fields = ("program", "teacher")

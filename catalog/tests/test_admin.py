@@ -67,6 +67,17 @@ def admin_client(client, personas):
 def test_every_model_of_the_project_is_registered():
     models = {m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS}
     assert models - set(admin.site._registry) == set()
+    # Roles are the project's own: Django's permission groups would be a second «Группы» beside the study groups.
+    assert apps.get_model("auth", "Group") not in admin.site._registry
+
+
+def test_programs_and_groups_are_filtered_by_municipality(admin_client, personas, published_program):
+    for model, lookup in ((Program, "municipality__id__exact"), (Group, "program__municipality__id__exact")):
+        url = f"{admin_url(model, 'changelist')}?{lookup}={personas.municipality_x.pk}"
+        response = admin_client.get(url)
+        assert response.status_code == 200 and response.context["cl"].result_count == 1, model
+        url = f"{admin_url(model, 'changelist')}?{lookup}={personas.municipality_y.pk}"
+        assert admin_client.get(url).context["cl"].result_count == 0, model
 
 
 def test_every_registered_model_lists_and_adds_for_the_administrator(admin_client, personas, published_program):
