@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from catalog.models import Program
@@ -31,6 +33,22 @@ def personas(db) -> Personas:
 def published_program(personas) -> Program:
     """A published program of organization A in municipality X, with one group of 15 seats."""
     return make_program(personas.org_a, "Робототехника и конструирование", actor=personas.operator_a)
+
+
+@pytest.fixture
+def paid_program(personas) -> Program:
+    """A draft program of organization A for 7–12 years at 1 500 ₽ a month, without groups."""
+    return make_program(
+        personas.org_a,
+        "QA Тестовая программа «Юный программист»",
+        status="draft",
+        with_group=False,
+        age_from=7,
+        age_to=12,
+        is_free=False,
+        is_paid=True,
+        price_per_month=Decimal(1500),
+    )
 
 
 @pytest.fixture

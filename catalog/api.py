@@ -309,7 +309,7 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
 
     @staticmethod
     def resolve_pending_changes(program: Program) -> dict[str, Any] | None:
-        revision = program.pending_revision if program.status == "published" else None
+        revision = program.pending_revision
         if revision is None:
             return None
         return {

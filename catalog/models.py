@@ -447,7 +447,10 @@ class Program(PublicEntity):
 
     @property
     def pending_revision(self) -> "ProgramRevision | None":
-        """The new revision of a published program waiting for moderation, if there is one."""
+        """The new revision of a published program waiting for moderation, if there is one (a
+        program leaving the catalog takes its revision's values: only a published one has one)."""
+        if self.status != ModerationStatus.PUBLISHED:
+            return None
         try:
             return self.revision
         except ProgramRevision.DoesNotExist:
@@ -507,6 +510,11 @@ class GroupQuerySet(models.QuerySet["Group"]):
     def current(self) -> "GroupQuerySet":
         """Groups that still meet: active and not yet ended."""
         return self.filter(is_active=True, end_date__gte=timezone.localdate())
+
+
+def academic_year_label(year: int) -> str:
+    """2026 → «2026/27»: an academic year by the year it begins in."""
+    return f"{year}/{(year + 1) % 100:02d}"
 
 
 class Group(PublicEntity):
@@ -632,7 +640,7 @@ class Group(PublicEntity):
 
     @property
     def academic_year_display(self) -> str:
-        return f"{self.academic_year}/{(self.academic_year + 1) % 100:02d}"
+        return academic_year_label(self.academic_year)
 
 
 class ScheduleSlot(models.Model):

@@ -43,13 +43,6 @@ def _office_programs(user: Any) -> QuerySet[Program]:
     return scope.restrict(Program.objects.all(), user, "office")
 
 
-def _require_office(request: HttpRequest) -> None:
-    """The office is for the staff of organizations and support centres: a family gets 403 here,
-    while someone else's program stays 404 for staff (scope.get_in_scope)."""
-    if not principal_of(request.user).uses_office:
-        raise PermissionDenied
-
-
 def _moderation_queue(user: Any) -> QuerySet[Program]:
     """Programs on moderation and published programs whose changes are, in the moderator's
     territory, oldest submission first."""
@@ -140,7 +133,6 @@ def program_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
-    _require_office(request)
     program = scope.get_in_scope(
         _office_programs(request.user)
         .select_related("organization", "municipality", "unit", "revision")
@@ -149,7 +141,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "view",
         code=code,
     )
-    revision = program.pending_revision if program.status == ModerationStatus.PUBLISHED else None
+    revision = program.pending_revision
     groups = program.groups.select_related("teacher").prefetch_related("schedule", "financing")
     return render(
         request,
@@ -180,7 +172,6 @@ def program_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, code: str) -> HttpResponse:
     """The program's form; while it (or its changes) is on moderation, a page that says why not."""
-    _require_office(request)
     program = scope.get_in_scope(
         _office_programs(request.user).select_related("organization", "revision"), request.user, "change", code=code
     )
@@ -227,7 +218,7 @@ def _program_form(
             "error_links": error_links(form),
             # Said before saving: the changes families read go to moderation (services.save_program).
             "resubmits": program.status == ModerationStatus.PUBLISHED,
-            "revision": None if creating else program.pending_revision,
+            "revision": program.pending_revision,
         },
     )
 
@@ -235,7 +226,6 @@ def _program_form(
 @login_required
 @require_POST
 def program_status(request: HttpRequest, code: str) -> HttpResponse:
-    _require_office(request)
     program = scope.get_in_scope(_office_programs(request.user), request.user, "view", code=code)
     transition = request.POST.get("transition", "")
     if transition not in permitted_transitions(request.user, program):
@@ -276,7 +266,6 @@ def _done(program: Program, transition: str) -> str:
 def program_archive(request: HttpRequest, code: str) -> HttpResponse:
     """Archiving, confirmed on a page of its own (no JavaScript needed) that says what it means for
     the program's groups, enrolled children and waiting applications."""
-    _require_office(request)
     program = scope.get_in_scope(
         _office_programs(request.user).select_related("organization"), request.user, "view", code=code
     )
@@ -306,7 +295,7 @@ def program_archive(request: HttpRequest, code: str) -> HttpResponse:
             "groups_total": program.groups.count(),
             "enrolled": by_status.get(ApplicationStatus.ENROLLED, 0),
             "waiting": sum(by_status.get(s, 0) for s in ACTIVE_STATUSES if s != ApplicationStatus.ENROLLED),
-            "revision": program.pending_revision if program.status == ModerationStatus.PUBLISHED else None,
+            "revision": program.pending_revision,
         },
     )
 
@@ -370,7 +359,7 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     page = _page(request, programs)
     items = []
     for program in page.object_list:
-        revision = program.pending_revision if program.status == ModerationStatus.PUBLISHED else None
+        revision = program.pending_revision
         names = services.QUEUE_TRANSITIONS if revision is None else services.QUEUE_REVISION_TRANSITIONS
         items.append(
             {

@@ -31,6 +31,7 @@ from catalog.models import (
     Program,
     ProgramRevision,
     ScheduleSlot,
+    academic_year_label,
 )
 from core import audit, rawsql
 from core.models import AuditEvent
@@ -85,6 +86,7 @@ STATE_FIELDS = (
     "submitted_at",
     "weekdays_mask",
     "open_seats",
+    "current_groups",
     "popularity",
     "search_document",
 )
@@ -202,7 +204,7 @@ def editing_locked(program: Program) -> str:
             "Программа на модерации: изменить её можно после решения модератора. Если нужно исправить "
             "её сейчас, отзовите программу с модерации — она вернётся в черновики."
         )
-    revision = program.pending_revision if program.status == S.PUBLISHED else None
+    revision = program.pending_revision
     if revision is not None and revision.status == S.MODERATING:
         return (
             "Изменения программы на модерации: изменить её снова можно после решения модератора. Если "
@@ -241,7 +243,7 @@ def _submit_revision(actor: Any, program: Program, revision: ProgramRevision | N
 def allowed_transitions(program: Program) -> list[str]:
     """The transitions the program's state allows (who may make them: catalog.permissions).
     While changes of a published program are on moderation the moderator decides on them first."""
-    revision = program.pending_revision if program.status == S.PUBLISHED else None
+    revision = program.pending_revision
     names = [name for name, (sources, _) in TRANSITIONS.items() if program.status in sources]
     if revision is None:
         return names
@@ -287,7 +289,7 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
     previous = locked.status
     update = ["status", "moderation_remark", "published_at", "submitted_at", "updated_at"]
     merged: list[str] = []
-    revision = locked.pending_revision if previous == S.PUBLISHED else None
+    revision = locked.pending_revision
     if revision is not None:
         # Leaving the catalog, the program takes what the organization wrote last: nobody reads it
         # but the organization and the moderator, and it is moderated before it is published again.
@@ -316,7 +318,7 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
 def _change_revision(actor: Any, locked: Program, transition: str, remark: str) -> None:
     sources, target = REVISION_TRANSITIONS[transition]
     label = TRANSITION_LABELS[transition]
-    revision = locked.pending_revision if locked.status == S.PUBLISHED else None
+    revision = locked.pending_revision
     if revision is None:
         raise ValidationError(f"Действие «{label}» невозможно: у программы нет изменений, ожидающих публикации.")
     if revision.status not in sources:
@@ -479,10 +481,6 @@ def academic_year_of(day: date) -> int:
 def planned_academic_year(today: date) -> int:
     """The academic year new groups are made for: from June on, the coming one."""
     return today.year if today.month >= 6 else today.year - 1
-
-
-def academic_year_label(year: int) -> str:
-    return f"{year}/{(year + 1) % 100:02d}"
 
 
 def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
@@ -709,7 +707,8 @@ def _refresh_programs(programs: QuerySet[Program]) -> None:
         start=Value(0),
     )
     current = (
-        Group.objects.filter(program=OuterRef("pk"), is_active=True, end_date__gte=today)
+        Group.objects.current()
+        .filter(program=OuterRef("pk"))
         .order_by()
         .values("program")
         .annotate(n=Count("pk"))

@@ -514,22 +514,7 @@ def test_errors_raised_by_the_action_itself_land_next_to_what_they_concern(clien
     assert "Нет мест." in content(response)
 
 
-# What a QA review found accepted: a program for 7–12 years at 1 500 ₽ a month and its groups.
-
-
-@pytest.fixture
-def qa_program(personas) -> Program:
-    return make_program(
-        personas.org_a,
-        "QA Тестовая программа «Юный программист»",
-        status=S.DRAFT,
-        with_group=False,
-        age_from=7,
-        age_to=12,
-        is_free=False,
-        is_paid=True,
-        price_per_month=Decimal(1500),
-    )
+# What a QA review found accepted in the groups of a program for 7–12 years at 1 500 ₽ a month (paid_program).
 
 
 OVERLAPPING_TUESDAY = [
@@ -545,10 +530,10 @@ def error_summary(response: Any) -> str:
     return page[start : page.index("</div>", start)]
 
 
-def test_a_group_breaking_its_programs_rules_shows_each_mistake_at_its_field(client, personas, qa_program):
+def test_a_group_breaking_its_programs_rules_shows_each_mistake_at_its_field(client, personas, paid_program):
     client.force_login(personas.operator_a)
     response = client.post(
-        reverse("office:group_create", args=[qa_program.code]),
+        reverse("office:group_create", args=[paid_program.code]),
         group_data(
             schedule=OVERLAPPING_TUESDAY,
             financing=[{"source": "paid", "cost_per_month": "0"}],
@@ -580,11 +565,11 @@ def test_a_group_breaking_its_programs_rules_shows_each_mistake_at_its_field(cli
     assert not Group.objects.exists()
 
 
-def test_the_summary_appears_when_only_a_row_failed_and_takes_the_focus(client, personas, qa_program):
+def test_the_summary_appears_when_only_a_row_failed_and_takes_the_focus(client, personas, paid_program):
     """The timetable and financing are far down a long page: the summary at the top names them."""
     client.force_login(personas.operator_a)
     response = client.post(
-        reverse("office:group_create", args=[qa_program.code]),
+        reverse("office:group_create", args=[paid_program.code]),
         group_data(schedule=OVERLAPPING_TUESDAY, financing=PAID_1500),
     )
     assert not response.context["form"].errors
@@ -596,10 +581,10 @@ def test_the_summary_appears_when_only_a_row_failed_and_takes_the_focus(client, 
     assert not Group.objects.exists()
 
 
-def test_a_group_needs_a_financing_source(client, personas, qa_program):
+def test_a_group_needs_a_financing_source(client, personas, paid_program):
     client.force_login(personas.operator_a)
     response = client.post(
-        reverse("office:group_create", args=[qa_program.code]),
+        reverse("office:group_create", args=[paid_program.code]),
         group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "", "cost_per_month": "0"}]),
     )
     message = "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."
@@ -628,42 +613,42 @@ def test_a_free_source_takes_no_cost_and_a_paid_one_needs_it(client, personas):
     ]
 
 
-def test_a_group_may_be_saved_before_its_timetable_is_known(client, personas, qa_program):
+def test_a_group_may_be_saved_before_its_timetable_is_known(client, personas, paid_program):
     client.force_login(personas.operator_a)
     response = client.post(
-        reverse("office:group_create", args=[qa_program.code]), group_data(schedule=[], financing=PAID_1500)
+        reverse("office:group_create", args=[paid_program.code]), group_data(schedule=[], financing=PAID_1500)
     )
     assert response.status_code == 302
-    assert not Group.objects.get(program=qa_program).schedule.exists()
+    assert not Group.objects.get(program=paid_program).schedule.exists()
 
 
-def test_saving_a_group_says_so_without_nested_quotes(client, personas, qa_program):
+def test_saving_a_group_says_so_without_nested_quotes(client, personas, paid_program):
     client.force_login(personas.operator_a)
     response = client.post(
-        reverse("office:group_create", args=[qa_program.code]),
+        reverse("office:group_create", args=[paid_program.code]),
         group_data(schedule=[], financing=PAID_1500, name="Группа «Инженеры»"),
         follow=True,
     )
     assert messages_of(response) == ["Группа сохранена: Группа «Инженеры»."]
 
 
-def test_the_new_group_form_starts_in_the_current_academic_year(client, personas, qa_program):
+def test_the_new_group_form_starts_in_the_current_academic_year(client, personas, paid_program):
     client.force_login(personas.operator_a)
-    response = client.get(reverse("office:group_create", args=[qa_program.code]))
+    response = client.get(reverse("office:group_create", args=[paid_program.code]))
     year = services.planned_academic_year(timezone.localdate())
     assert response.context["form"]["academic_year"].value() == year
     assert f'name="academic_year" value="{year}"' in content(response)
     assert "в пределах 7–12 лет" in content(response)
 
 
-def test_selects_offer_a_russian_empty_choice(client, personas, qa_program):
+def test_selects_offer_a_russian_empty_choice(client, personas, paid_program):
     from catalog.models import OrganizationUnit
 
     OrganizationUnit.objects.create(organization=personas.org_a, kind="it_cube", name="IT-куб")
     Teacher.objects.create(organization=personas.org_a, last_name="Петров", first_name="Пётр")
     client.force_login(personas.operator_a)
     program_page = content(client.get(reverse("office:program_create")))
-    group_page = content(client.get(reverse("office:group_create", args=[qa_program.code])))
+    group_page = content(client.get(reverse("office:group_create", args=[paid_program.code])))
     assert "---------" not in program_page + group_page
     assert '<option value="" selected>— выберите —</option>' in program_page  # direction: required
     assert '<option value="" selected>— не выбрано —</option>' in program_page  # unit: optional

@@ -140,22 +140,7 @@ def test_unpaid_program_drops_a_stale_price(published_program, personas):
     assert published_program.price_per_month is None
 
 
-# A group against its program (the QA review: a program for 7–12 years at 1 500 ₽ a month).
-
-
-@pytest.fixture
-def paid_program(personas) -> Program:
-    return make_program(
-        personas.org_a,
-        "QA Тестовая программа «Юный программист»",
-        status=S.DRAFT,
-        with_group=False,
-        age_from=7,
-        age_to=12,
-        is_free=False,
-        is_paid=True,
-        price_per_month=Decimal(1500),
-    )
+# A group against its program (the QA review: paid_program, for 7–12 years at 1 500 ₽ a month).
 
 
 SEPTEMBER = date(2026, 9, 1)
