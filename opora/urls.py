@@ -9,6 +9,8 @@ admin.site.site_header = "Опора — администрирование"
 admin.site.site_title = "Опора"
 
 urlpatterns = [
+    # The Navigator first: its pages are most of the traffic, and Django tries patterns in order.
+    path("", include("catalog.urls")),
     path("healthz", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
@@ -24,5 +26,4 @@ urlpatterns = [
     path("office/", include("catalog.office_urls")),
     path("family/finance/", include("finance.family_urls")),
     path("family/", include("enrollment.urls")),
-    path("", include("catalog.urls")),
 ]
