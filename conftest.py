@@ -18,6 +18,8 @@ def _isolated_cache(settings):
     # Every search reads the catalog afresh: tests change it inside transactions that never commit.
     settings.OPORA_FACET_CACHE_SECONDS = 0
     settings.OPORA_INDICATOR_CACHE_SECONDS = 0
+    # Letters at the commit, in the test's own thread: a test reads mail.outbox right after acting.
+    settings.OPORA_LETTERS_IN_BACKGROUND = False
     cache.clear()
     new_catalog_version()  # a catalog of the test's own, whatever this process read before
     yield

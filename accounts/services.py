@@ -8,7 +8,7 @@ from django.db import transaction
 
 from accounts.consent import CONSENT_VERSION
 from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
-from core import audit
+from core import audit, letters
 from people.models import Guardian
 
 CONFIRMATION_SALT = "opora.accounts.confirm-email"
@@ -51,7 +51,7 @@ def register_guardian(
     Consent.objects.create(user=user, text_version=CONSENT_VERSION, ip_address=ip_address)
     audit.record(None, "account.registered", user, consent=CONSENT_VERSION)
     link = confirmation_url(signing.dumps(user.pk, salt=CONFIRMATION_SALT))
-    audit.notify_after_commit(
+    letters.send_after_commit(
         [user.email],
         "Подтвердите адрес электронной почты",
         f"Здравствуйте, {first_name}!\n\nЧтобы завершить регистрацию в навигаторе, откройте ссылку "

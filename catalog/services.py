@@ -33,7 +33,7 @@ from catalog.models import (
     ScheduleSlot,
     academic_year_label,
 )
-from core import audit, rawsql
+from core import audit, letters, rawsql
 from core.models import AuditEvent
 
 S = ModerationStatus
@@ -387,7 +387,7 @@ def _notify_status(
         if transition == "discard_changes" and previous != S.MODERATING:
             return  # nobody but the organization knew of them
         subject, body = to_moderators[transition]
-        audit.notify_after_commit(
+        letters.send_after_commit(
             _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id), subject, body
         )
         return
@@ -402,7 +402,7 @@ def _notify_status(
         body = f"Статус программы «{title}»: {program.get_status_display()}."
     if remark:
         body += f"\n\nЗамечание модератора: {remark}"
-    audit.notify_after_commit(
+    letters.send_after_commit(
         _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id), subject, body
     )
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_open_seats
-from core import audit, rawsql, scope
+from core import audit, letters, rawsql, scope
 from core.bulk import insert_objects
 from core.templatetags.opora import ages
 from enrollment import intake
@@ -566,7 +566,7 @@ def _notify(application: Application, target: str, reason: str = "") -> None:
         body += f"\nПричина: {reason}"
     if target == S.INVITED and application.deadline:
         body += f"\nОтветьте до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}."
-    audit.notify_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
+    letters.send_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
 
 
 def record_enrollment(

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Model, QuerySet
 from django.utils import timezone
 
-from core import audit, scope
+from core import audit, letters, scope
 from finance import ledger
 from finance.models import (
     LIVE_CONTRACT,
@@ -141,7 +141,7 @@ def _set_status(
     body = f"Сертификат ребёнка {certificate.child.short_name}: «{CS(target).label}»."
     if reason:
         body += f"\n{reason}"
-    audit.notify_after_commit(emails, f"Сертификат: {CS(target).label}", body)
+    letters.send_after_commit(emails, f"Сертификат: {CS(target).label}", body)
 
 
 def period_on(municipality_id: int, day: date) -> FinancingPeriod | None:

@@ -20,7 +20,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from catalog.models import FundingSource, Group, GroupFinancing
-from core import audit, scope
+from core import audit, letters, scope
 from core.money import rub
 from enrollment.models import Application, ApplicationStatus
 from finance import certificates, ledger
@@ -493,7 +493,7 @@ def _record(actor: Any, contract: Contract, previous: str, target: str, reason: 
     if reason:
         body += f"\nПричина: {reason}"
     emails = list(contract.certificate.child.guardians.exclude(user=None).values_list("user__email", flat=True))
-    audit.notify_after_commit(emails, f"Договор {contract.code}: {label}", body)
+    letters.send_after_commit(emails, f"Договор {contract.code}: {label}", body)
 
 
 def charged_total(contract: Contract) -> int:

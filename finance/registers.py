@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
 from catalog.models import ModerationStatus, Organization, Program, ProgramRegister
-from core import audit, scope
+from core import audit, letters, scope
 from finance.models import (
     Agreement,
     Certification,
@@ -160,7 +160,7 @@ def decide_certification(
         emails = RoleAssignment.objects.filter(
             organization_id=program.organization_id, role=Role.ORGANIZATION_OPERATOR
         ).values_list("user__email", flat=True)
-        audit.notify_after_commit(
+        letters.send_after_commit(
             list(emails),
             f"Сертификация программы «{program.title}»: {current.get_status_display()}",
             remark or "Программа включена в реестр сертифицированных программ.",
