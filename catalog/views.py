@@ -29,6 +29,8 @@ from core.context_processors import A11Y_COOKIE
 from core.templatetags.opora import ru_plural
 from enrollment import admission
 
+MUNICIPALITY_COOKIE = "opora_municipality"
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -41,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "counts": counts,
             "directions": directions,
             "municipalities": municipalities(),
-            "chosen_municipality": request.COOKIES.get("opora_municipality", ""),
+            "chosen_municipality": request.COOKIES.get(MUNICIPALITY_COOKIE, ""),
         },
     )
 
@@ -76,8 +78,9 @@ def search(request: HttpRequest) -> HttpResponse:
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
-    if params.municipality:
-        response.set_cookie("opora_municipality", params.municipality, max_age=365 * 24 * 3600, samesite="Lax")
+    if params.municipality and request.COOKIES.get(MUNICIPALITY_COOKIE) != params.municipality:
+        # Remembered for the home page's selector; sent again only when it changes.
+        response.set_cookie(MUNICIPALITY_COOKIE, params.municipality, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 
 
