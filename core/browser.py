@@ -24,13 +24,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+class WatchedBrowser:
+    """Chromium, whose pages report what the Content-Security-Policy refused: every browser test
+    fails on a violation, so a new inline style or script cannot slip in unnoticed."""
+
+    def __init__(self, chromium: Any) -> None:
+        self.chromium = chromium
+        self.violations: list[str] = []
+
+    def new_page(self, **options: Any) -> Any:
+        page = self.chromium.new_page(**options)
+        self._watch(page)
+        return page
+
+    def new_context(self, **options: Any) -> Any:
+        context = self.chromium.new_context(**options)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page: Any) -> None:
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            self.violations.append(f"{message.location.get('url')}: {message.text}")
+
+
 @pytest.fixture
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[WatchedBrowser]:
     sync_api = pytest.importorskip("playwright.sync_api")
     # Playwright's sync API runs an event loop in this thread; the ORM calls happen before it.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
+        watched = WatchedBrowser(chromium)
+        yield watched
         chromium.close()
+    assert watched.violations == [], "the Content-Security-Policy refused: " + "; ".join(watched.violations)

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "core.middleware.OverloadMiddleware",
     "core.middleware.DatabaseTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +150,13 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Only the site's own scripts, styles and fonts; images also as data: URLs (Swagger UI's icons).
+OPORA_CONTENT_SECURITY_POLICY = env_str(
+    "OPORA_CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 
 # One language: no LocaleMiddleware choosing it per request (nor a Vary: Accept-Language that splits caches).
 LANGUAGE_CODE = "ru"

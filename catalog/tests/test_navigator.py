@@ -232,6 +232,17 @@ def test_full_page_and_fragment_of_one_address_are_kept_apart_by_caches(client, 
         assert {"hx-request", "hx-history-restore-request"} <= vary
 
 
+def test_the_municipality_searched_is_remembered_for_the_home_page(client, published_program, personas):
+    oktmo = personas.municipality_x.oktmo
+    response = client.get(reverse("navigator:search") + f"?municipality={oktmo}")
+    cookie = response.cookies["opora_municipality"]
+    assert cookie.value == oktmo and cookie["samesite"] == "Lax" and int(cookie["max-age"]) == 365 * 24 * 3600
+    again = client.get(reverse("navigator:search") + f"?municipality={oktmo}&direction=technical")
+    assert "opora_municipality" not in again.cookies  # the browser has it: not sent again
+    home = client.get(reverse("navigator:home")).content.decode()
+    assert re.search(rf'<option value="{oktmo}"\s+selected', home)
+
+
 def test_htmx_restoring_history_gets_the_full_page(client, published_program):
     """htmx 2 says HX-Request when it restores a page missing from its history cache, and puts the
     answer in place of the whole body."""
@@ -259,7 +270,7 @@ def test_a_change_of_the_search_box_alone_sends_no_request_of_its_own(client, pu
     """Enter in a box would send its change and the form's submit: the boxes search on submit only."""
     html = client.get(reverse("navigator:search")).content.decode()
     trigger = re.search(r'hx-trigger="([^"]*)"', html).group(1)
-    assert trigger == "submit, change[target.matches('select, input[type=checkbox]')]"
+    assert trigger == "submit, filter-change"  # filters.js sends filter-change for a checkbox or a select only
     assert 'hx-sync="this:replace"' in html
     assert 'name="sort" form="search-form" data-default="relevance"' in html  # left out of the address
 

@@ -6,6 +6,14 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+// A checkbox or a select searches at once; a text box waits for Enter or «Найти» (its change would be a
+// second, identical request). Said here, not as an hx-trigger filter: htmx would run that through eval,
+// which the Content-Security-Policy forbids.
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("#search-form");
+  if (form && event.target.matches("select, input[type=checkbox]")) htmx.trigger(form, "filter-change");
+});
+
 // The address htmx asks for and pushes holds only what was chosen: not an empty box (`age=`) nor the
 // sort a control has by default (its data-default). The server reads a missing value as it reads an
 // empty one, so without JavaScript the plain GET form, sending every box, finds the same.
