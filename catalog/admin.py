@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseFormSet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
-from catalog import revisions, services
+from catalog import archiving, revisions, services
 from catalog.forms import (
     PROGRAM_SECTIONS,
     FinancingForm,
@@ -94,11 +96,18 @@ class DictionaryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 admin.site.register([OvzCategory, ProgramRegister], DictionaryAdmin)
 
 
-def _transition_action(transition: str) -> Callable[[admin.ModelAdmin[Program], HttpRequest, QuerySet[Program]], None]:
+def _transition_action(
+    transition: str,
+) -> Callable[[admin.ModelAdmin[Program], HttpRequest, QuerySet[Program]], TemplateResponse | None]:
     label = services.TRANSITION_LABELS[transition]
+    name = f"program_{transition}"
 
     @admin.action(description=f"{label} (выбранные программы)")
-    def act(modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program]) -> None:
+    def act(
+        modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program]
+    ) -> TemplateResponse | None:
+        if transition == "archive" and request.POST.get("post") != "yes":
+            return _archive_confirmation(modeladmin, request, queryset, name)
         done = 0
         for program in queryset.select_related("organization"):
             try:
@@ -108,9 +117,37 @@ def _transition_action(transition: str) -> Callable[[admin.ModelAdmin[Program], 
             else:
                 done += 1
         modeladmin.message_user(request, f"{label}: выполнено для {done}.", messages.SUCCESS)
+        return None
 
-    act.__name__ = f"program_{transition}"
+    act.__name__ = name
     return act
+
+
+def _archive_confirmation(
+    modeladmin: admin.ModelAdmin[Program], request: HttpRequest, queryset: QuerySet[Program], action: str
+) -> TemplateResponse:
+    """Archiving a selection is asked again, with what it means for each program's groups, enrolled
+    children and waiting applications (as the office asks for one program)."""
+    programs = list(queryset.select_related("organization").order_by("title"))
+    found = archiving.consequences([program.pk for program in programs])
+    totals = {
+        field: sum(getattr(found[program.pk], field) for program in programs)
+        for field in ("groups_total", "groups_active", "enrolled", "waiting")
+    }
+    return TemplateResponse(
+        request,
+        "admin/catalog/program/archive_selected_confirmation.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": "Перенести программы в архив?",
+            "opts": modeladmin.model._meta,
+            "media": modeladmin.media,
+            "rows": [(program, found[program.pk]) for program in programs],
+            "totals": totals,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.register(Program)

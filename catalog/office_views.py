@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.roles import principal_of
 from accounts.views import AuthenticatedRequest
-from catalog import revisions, services
+from catalog import archiving, revisions, services
 from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
@@ -34,7 +34,6 @@ from catalog.forms import (
 from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
 from core import audit, scope
-from enrollment.models import ACTIVE_STATUSES, ApplicationStatus
 
 
 def _office_programs(user: Any) -> QuerySet[Program]:
@@ -283,18 +282,13 @@ def program_archive(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _done(program, "archive"))
             return redirect("office:program_detail", code=program.code)
-    applications = program.applications.values("status").annotate(n=Count("pk")).order_by()
-    by_status = {row["status"]: row["n"] for row in applications}
     return render(
         request,
         "office/program_archive.html",
         {
             "program": program,
             "allowed": "archive" in services.allowed_transitions(program),
-            "groups_active": program.groups.filter(is_active=True).count(),
-            "groups_total": program.groups.count(),
-            "enrolled": by_status.get(ApplicationStatus.ENROLLED, 0),
-            "waiting": sum(by_status.get(s, 0) for s in ACTIVE_STATUSES if s != ApplicationStatus.ENROLLED),
+            "consequences": archiving.of_program(program),
             "revision": program.pending_revision,
         },
     )

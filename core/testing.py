@@ -181,6 +181,18 @@ class Personas:
     admin: User
 
 
+def enroll_child(program: Program, personas: "Personas", name: str) -> Any:
+    """A child of the persona family, enrolled in the program's one group through the actions."""
+    from enrollment import services as enrollment
+
+    child = make_child(personas.family, name)
+    group = program.groups.get()
+    application = enrollment.apply(personas.family, child, program, group, f"key-{name}")
+    if application.status != "invited":
+        application = enrollment.change_status(personas.operator_a, application, "invite", group=group)
+    return enrollment.change_status(personas.operator_a, application, "enroll")
+
+
 def make_personas() -> Personas:
     region = make_region()
     other_region = make_region("Другая область", "98")

@@ -1,5 +1,6 @@
 """The admin: every model is there, big lists stay cheap, and saving goes through the actions."""
 
+import re
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from catalog.models import (
     SearchPosting,
 )
 from core.models import AuditEvent
-from core.testing import make_program
+from core.testing import enroll_child, make_child, make_program
+from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationEvent, Attendance, CampaignChoice, EnrollmentOrder
 from finance.models import CertificateGroup, FinancingPeriod
 from monitoring.models import ImportBatch
@@ -269,6 +271,26 @@ def test_an_admin_action_publishes_the_selected_programs(admin_client, personas)
     program.refresh_from_db()
     assert program.status == ModerationStatus.PUBLISHED
     assert AuditEvent.objects.filter(action="program.approve", actor=personas.admin).exists()
+
+
+def test_archiving_a_selection_in_the_admin_first_says_what_it_means(admin_client, personas, published_program):
+    other = make_program(personas.org_b, "Шахматы", actor=personas.operator_b)
+    enroll_child(published_program, personas, "Маша")
+    enrollment.apply(personas.family, make_child(personas.family, "Петя"), published_program, None, "key-wait")
+    selection = {"action": "program_archive", "_selected_action": [published_program.pk, other.pk]}
+    page = admin_client.post(admin_url(Program, "changelist"), selection)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Перенести программы в архив?" in html and "Выбрано программ: 2" in html
+    row = re.search(rf"<tr><td>{published_program.title} .*?</tr>", html).group(0)
+    assert re.findall(r"<td>([^<]*)</td>", row)[-3:] == ["1 (1)", "1", "1"]  # groups (active), enrolled, waiting
+    assert 'name="post" value="yes"' in html and 'name="action" value="program_archive"' in html
+    assert Program.objects.filter(status=ModerationStatus.ARCHIVED).count() == 0  # nothing archived yet
+
+    response = admin_client.post(admin_url(Program, "changelist"), {**selection, "post": "yes"})
+    assert response.status_code == 302
+    assert set(Program.objects.filter(status=ModerationStatus.ARCHIVED)) == {published_program, other}
+    assert AuditEvent.objects.filter(action="program.archive", actor=personas.admin).count() == 2
 
 
 def test_a_role_must_carry_exactly_its_scope(admin_client, personas):

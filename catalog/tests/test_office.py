@@ -13,7 +13,7 @@ from accounts.models import Role, RoleAssignment
 from catalog import services
 from catalog.models import Group, ModerationStatus, Program, ProgramRevision
 from core.models import AuditEvent
-from core.testing import make_child, make_group, make_organization, make_program
+from core.testing import enroll_child, make_child, make_group, make_organization, make_program
 from enrollment import services as enrollment
 from people.models import Teacher
 
@@ -842,14 +842,6 @@ def test_the_remark_of_a_return_stands_on_its_own_row_in_the_queue(client, perso
     form = page[page.index('class="transition transition-remark"') :]
     form = form[: form.index("</form>")]
     assert form.index("Что нужно исправить</label>") < form.index("<textarea") < form.index("Вернуть на доработку")
-
-
-def enroll_child(program: Program, personas: Any, name: str) -> Any:
-    child = make_child(personas.family, name)
-    application = enrollment.apply(personas.family, child, program, program.groups.get(), f"key-{name}")
-    if application.status != "invited":
-        application = enrollment.change_status(personas.operator_a, application, "invite", group=program.groups.get())
-    return enrollment.change_status(personas.operator_a, application, "enroll")
 
 
 @pytest.mark.parametrize("persona", ["operator_a", "municipal_x"])

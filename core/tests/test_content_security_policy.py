@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.browser import SHOTS
-from core.testing import PASSWORD, make_personas
+from core.testing import PASSWORD, make_personas, make_program
 
 POLICY = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -26,6 +26,7 @@ def test_pages_api_and_errors_carry_the_policy(client, url):
 @pytest.mark.django_db(transaction=True)
 def test_admin_and_api_docs_run_under_the_policy(live_server, browser):
     personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(live_server.url + reverse("admin:login"))
     page.fill("#id_username", personas.admin.email)
@@ -33,6 +34,14 @@ def test_admin_and_api_docs_run_under_the_policy(live_server, browser):
     page.click("input[type=submit]")
     page.wait_for_url("**/admin/")
     page.goto(live_server.url + reverse("admin:catalog_program_changelist"))
+    page.locator("#changelist-search").wait_for()
+    # Archiving a selection stops at a page that says what it means.
+    page.check(f"input[name=_selected_action][value='{program.pk}']")
+    page.select_option("select[name=action]", "program_archive")
+    page.get_by_role("button", name="Выполнить").click()
+    page.get_by_role("heading", name="Перенести программы в архив?").wait_for()
+    page.screenshot(path=str(SHOTS / "admin-archive-confirmation.png"))
+    page.get_by_role("link", name="Нет, вернуться").click()
     page.locator("#changelist-search").wait_for()
     page.goto(live_server.url + reverse("admin:catalog_program_add"))
     page.locator("#id_organization").wait_for()  # the autocomplete widget, by admin's scripts
