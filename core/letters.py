@@ -1,20 +1,26 @@
 """Letters to families and staff, sent after the change they tell of has committed.
 
-They are sent by a thread of the process, not by the request: an SMTP server answers in 0.1–1 s,
-and on enrollment day a request thread waiting for it is a family waiting; a mail server that is
-down used to turn a committed application into an error page. A failed letter is tried again
-(RETRY_SECONDS) and, if it still fails, logged with its subject and recipients.
+In the web server (opora/wsgi.py, opora/asgi.py) a thread of each process sends them, not the
+request: an SMTP server answers in 0.1–1 s, and on enrollment day a request thread waiting for it
+is a family waiting; a mail server that is down used to turn a committed application into an error
+page. A failed letter is tried again (RETRY_SECONDS), then given up and logged with its subject and
+recipients. Commands (cron, the demo), the shell and tests send at the commit: nobody waits on
+them, and a command ends only when its letters are sent.
 
 Not a table: that would be one more statement on every application (its hot path writes one),
-for notifications whose facts the cabinet shows anyway. The price: letters queued in a process
-that crashes are lost; a process that stops normally sends what it has queued first.
+for notifications whose facts the cabinet shows anyway. The price: letters queued in a worker that
+crashes are lost; a worker that stops normally sends what it has queued for up to DRAIN_SECONDS and
+logs every letter it could not send.
 """
 
 import atexit
+import heapq
+import itertools
 import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -37,10 +43,13 @@ class Letter:
     def send(self) -> None:
         send_mail(self.subject, self.body, settings.DEFAULT_FROM_EMAIL, list(self.recipients), fail_silently=False)
 
+    def give_up(self, why: str) -> None:
+        logger.error("Письмо «%s» для %s не отправлено: %s", self.subject, ", ".join(self.recipients), why)
+
 
 def send_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:
     """Send a letter once the surrounding transaction has committed (never for a rollback): by the
-    process's sender thread, or at once when OPORA_LETTERS_IN_BACKGROUND is off (tests)."""
+    process's sender thread in the web server (OPORA_LETTERS_IN_BACKGROUND), at the commit elsewhere."""
     emails = tuple(sorted({email for email in recipients if email}))
     if not emails:
         return
@@ -52,27 +61,46 @@ def send_after_commit(recipients: Iterable[str], subject: str, body: str) -> Non
 
 
 class Outbox:
-    """A queue of letters and the thread that sends them, one of each per process."""
+    """Letters to send and the one thread that sends them, with the retries it has scheduled."""
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self._queue: queue.Queue[tuple[Letter, int]] = queue.Queue()
+        self._retries: list[tuple[float, int, Letter, int]] = []  # a heap: (when, order, letter, attempt)
+        self._order = itertools.count()
         threading.Thread(target=self._run, name="letters", daemon=True).start()
 
-    def put(self, letter: Letter, attempt: int = 0) -> None:
-        self._queue.put((letter, attempt))
+    def put(self, letter: Letter) -> None:
+        self._queue.put((letter, 0))
 
     def drain(self, timeout: float = DRAIN_SECONDS) -> bool:
-        """Wait until every queued letter has been tried (at most `timeout` seconds); whether it has.
-        A retry still waiting for its time is not in the queue yet."""
+        """Wait until every queued letter has been tried (at most `timeout` seconds); whether it has."""
         waiter = threading.Thread(target=self._queue.join, daemon=True)
         waiter.start()
         waiter.join(timeout)
         return not waiter.is_alive()
 
+    def close(self) -> None:
+        """At the process's exit: send what is queued, then log every letter left unsent."""
+        if not self.drain():
+            while True:
+                try:
+                    letter, _ = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                letter.give_up("процесс остановлен, письмо не успело уйти")
+        for _, _, letter, _ in list(self._retries):
+            letter.give_up("процесс остановлен до повторной попытки")
+
     def _run(self) -> None:
         while True:
-            letter, attempt = self._queue.get()
+            wait = max(0.0, self._retries[0][0] - time.monotonic()) if self._retries else None
+            try:
+                letter, attempt = self._queue.get(timeout=wait)
+            except queue.Empty:  # a retry is due
+                _, _, letter, attempt = heapq.heappop(self._retries)
+                self._send(letter, attempt)
+                continue
             try:
                 self._send(letter, attempt)
             finally:
@@ -90,12 +118,9 @@ class Outbox:
                     attempt + 1,
                 )
                 return
-            logger.warning(
-                "Письмо «%s» не отправлено, повтор через %d с", letter.subject, RETRY_SECONDS[attempt], exc_info=True
-            )
-            retry = threading.Timer(RETRY_SECONDS[attempt], self.put, args=(letter, attempt + 1))
-            retry.daemon = True
-            retry.start()
+            delay = RETRY_SECONDS[attempt]
+            logger.warning("Письмо «%s» не отправлено, повтор через %s с", letter.subject, delay, exc_info=True)
+            heapq.heappush(self._retries, (time.monotonic() + delay, next(self._order), letter, attempt + 1))
 
 
 _outbox: Outbox | None = None
@@ -109,5 +134,5 @@ def outbox() -> Outbox:
     with _lock:
         if _outbox is None or _outbox.pid != os.getpid():
             _outbox = Outbox()
-            atexit.register(_outbox.drain)
+            atexit.register(_outbox.close)
         return _outbox

@@ -193,8 +193,11 @@ WHITENOISE_USE_FINDERS = DEBUG
 
 EMAIL_BACKEND = env_str("OPORA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("OPORA_FROM_EMAIL", "opora@localhost")
-# Letters go out from a thread of each process after the commit (core.letters), not from the request.
-OPORA_LETTERS_IN_BACKGROUND = env_bool("OPORA_LETTERS_IN_BACKGROUND", True)
+# An SMTP server that stops answering must not hold a sender for ever.
+EMAIL_TIMEOUT = env_int("OPORA_EMAIL_TIMEOUT", 10)
+# In the web server (set by opora/wsgi.py and asgi.py) letters go out from a thread of each process
+# after the commit (core.letters), not from the request; commands, the shell and tests send at the commit.
+OPORA_LETTERS_IN_BACKGROUND = env_bool("OPORA_LETTERS_IN_BACKGROUND", False)
 
 # Safe production defaults; a local demo over plain HTTP turns them off with OPORA_DEBUG=1.
 SECURE_COOKIES = env_bool("OPORA_SECURE_COOKIES", not DEBUG)

@@ -3,4 +3,5 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+os.environ.setdefault("OPORA_LETTERS_IN_BACKGROUND", "1")  # a request never waits for the mail server
 application = get_wsgi_application()

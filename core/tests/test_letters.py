@@ -2,11 +2,15 @@
 neither holds nor breaks the request, a failed letter is retried, then logged."""
 
 import logging
+import os
 import smtplib
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
@@ -93,3 +97,31 @@ def test_a_letter_fails_in_the_request_when_sent_at_once(settings, django_captur
     settings.EMAIL_BACKEND = "core.tests.test_letters.BrokenServerBackend"
     with pytest.raises(smtplib.SMTPServerDisconnected), django_capture_on_commit_callbacks(execute=True):
         letters.send_after_commit(["a@example.ru"], "Заявка", "Текст")
+
+
+def test_a_stopping_process_logs_every_letter_it_could_not_send(in_background, settings, monkeypatch, caplog):
+    settings.EMAIL_BACKEND = "core.tests.test_letters.BrokenServerBackend"
+    monkeypatch.setattr(letters, "RETRY_SECONDS", (3600,))  # the retry would come long after the exit
+    box = letters.Outbox()  # a process of its own: its exit is simulated by close()
+    with caplog.at_level(logging.WARNING, logger="core.letters"):
+        box.put(letters.Letter(("a@example.ru",), "Приказ", "Текст"))
+        assert box.drain(5) and wait_for(lambda: len(caplog.records) == 1)  # failed once, retry scheduled
+        box.close()
+    assert caplog.records[-1].getMessage() == (
+        "Письмо «Приказ» для a@example.ru не отправлено: процесс остановлен до повторной попытки"
+    )
+
+
+@pytest.mark.parametrize(
+    ("entry", "in_background"),
+    [("import opora.wsgi", True), ("import opora.asgi", True), ("import django; django.setup()", False)],
+)
+def test_only_the_web_server_sends_in_the_background(entry, in_background):
+    """A request must not wait for the mail server; a command (cron, the demo) ends once its letters are sent."""
+    code = f"{entry}\nfrom django.conf import settings\nprint(settings.OPORA_LETTERS_IN_BACKGROUND)"
+    environment = {k: v for k, v in os.environ.items() if k != "OPORA_LETTERS_IN_BACKGROUND"}
+    environment["DJANGO_SETTINGS_MODULE"] = "opora.settings"
+    found = subprocess.run(  # noqa: S603 -- this interpreter, a fixed program
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True, cwd=settings.BASE_DIR
+    )
+    assert found.stdout.strip() == str(in_background)
