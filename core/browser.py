@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
@@ -61,4 +62,7 @@ def browser() -> Iterator[WatchedBrowser]:
         watched = WatchedBrowser(chromium)
         yield watched
         chromium.close()
+        # While Playwright's loop runs, the test's ORM calls get connections of their own (asgiref sees an
+        # async context): closed here, or PostgreSQL refuses to drop the test database at the end.
+        connections.close_all()
     assert watched.violations == [], "the Content-Security-Policy refused: " + "; ".join(watched.violations)
