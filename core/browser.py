@@ -54,7 +54,7 @@ class WatchedBrowser:
 @pytest.fixture
 def browser() -> Iterator[WatchedBrowser]:
     sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls happen before it.
+    # Playwright's sync API runs an event loop in this thread, and the test's ORM calls happen while it runs.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as playwright:
