@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from core.testing import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(settings.BASE_DIR) / "artifacts" / "screenshots"
 CHROMIUM_ARGS = [
@@ -23,6 +25,16 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def sign_in(page: Any, base_url: str, email: str, lands_on: str = "/office/") -> None:
+    """Sign in through the login form with the test password, and wait for the page it lands on,
+    so that the next page is asked for signed in."""
+    page.goto(base_url + "/accounts/login/")
+    page.get_by_label("Электронная почта").fill(email)
+    page.get_by_label("Пароль").fill(PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_url(f"**{lands_on}")
 
 
 class WatchedBrowser:

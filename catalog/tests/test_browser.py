@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from core.browser import SHOTS
+from core.browser import SHOTS, sign_in
 from core.testing import make_group, make_personas, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -195,16 +195,11 @@ def test_long_queries_wrap_on_a_phone(live_server, browser, catalog_for_browser)
 
 
 def test_the_moderators_remark_stands_under_its_label_and_over_its_button_on_a_desktop(live_server, browser):
-    from core.testing import PASSWORD
 
     personas = make_personas()
     make_program(personas.org_a, "Робототехника", status="moderating")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Электронная почта").fill(personas.municipal_x.email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/office/")  # signed in before the next page is asked for
+    sign_in(page, live_server.url, personas.municipal_x.email)
     page.goto(live_server.url + "/office/moderation/")
     form = page.locator("form.transition-remark")
     label, remark = form.locator("label").bounding_box(), form.locator("textarea").bounding_box()

@@ -5,8 +5,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from catalog import services
-from core.browser import SHOTS
-from core.testing import PASSWORD, make_personas, make_program
+from core.browser import SHOTS, sign_in
+from core.testing import make_personas, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,11 +15,7 @@ def test_a_failed_group_form_puts_the_focus_on_the_summary_whose_links_lead_to_t
     personas = make_personas()
     program = make_program(personas.org_a, "Юный программист", status="draft", with_group=False, age_from=7, age_to=12)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Электронная почта").fill(personas.operator_a.email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/office/")  # signed in before the next page is asked for
+    sign_in(page, live_server.url, personas.operator_a.email)
 
     page.goto(f"{live_server.url}/office/programs/{program.code}/groups/new/")
     page.fill("#id_name", "Вторник")

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 
-from core.browser import SHOTS
-from core.testing import PASSWORD, make_personas, make_program
+from core.browser import SHOTS, sign_in
+from core.testing import make_personas, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,11 +48,7 @@ def test_from_registration_to_enrollment(live_server, browser):
     family.screenshot(path=str(SHOTS / "family-applied.png"), full_page=True)
 
     office = browser.new_page(viewport={"width": 1280, "height": 900})
-    office.goto(live_server.url + "/accounts/login/")
-    office.get_by_label("Электронная почта").fill(personas.operator_a.email)
-    office.get_by_label("Пароль").fill(PASSWORD)
-    office.get_by_role("button", name="Войти").click()
-    office.wait_for_url("**/office/")  # signed in before the next page is asked for
+    sign_in(office, live_server.url, personas.operator_a.email)
     office.goto(live_server.url + "/office/applications/")
     for action in ("Пригласить", "Зачислить"):
         office.get_by_label(re.compile("Выбрать заявку")).first.check()

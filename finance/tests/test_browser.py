@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from core.browser import SHOTS
-from core.testing import PASSWORD, make_child, make_personas
+from core.browser import SHOTS, sign_in
+from core.testing import make_child, make_personas
 from finance import certificates, contracts
 from finance.contracts import month_end
 from finance.models import Certificate, Contract
@@ -44,11 +44,7 @@ def test_a_family_gets_a_certificate_and_concludes_a_contract(live_server, brows
     child = make_child(personas.family, "Маша")
 
     family = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
-    family.goto(live_server.url + "/accounts/login/")
-    family.get_by_label("Электронная почта").fill(personas.family.email)
-    family.get_by_label("Пароль").fill(PASSWORD)
-    family.get_by_role("button", name="Войти").click()
-    family.wait_for_url("**/family/")  # signed in before the next page is asked for
+    sign_in(family, live_server.url, personas.family.email, lands_on="/family/")
     family.goto(live_server.url + "/family/")
     family.get_by_role("link", name="Получить сертификат").click()
     family.get_by_role("button", name="Получить сертификат").click()

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from core.browser import SHOTS
-from core.testing import PASSWORD, make_personas, make_program
+from core.browser import SHOTS, sign_in
+from core.testing import make_personas, make_program
 from enrollment.models import Application, ApplicationStatus
 from monitoring.models import IndicatorCode, Target
 from people.models import Child
@@ -40,11 +40,7 @@ def test_dashboard_in_a_browser(live_server, browser):
         )
 
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("Электронная почта").fill(personas.regional.email)
-    page.get_by_label("Пароль").fill(PASSWORD)
-    page.get_by_role("button", name="Войти").click()
-    page.wait_for_url("**/office/")  # signed in before the next page is asked for
+    sign_in(page, live_server.url, personas.regional.email)
     page.goto(live_server.url + "/office/")
     page.get_by_role("link", name="Мониторинг показателей").click()
     page.get_by_role("heading", name=f"Мониторинг: Энская область, {year}").wait_for()
