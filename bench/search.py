@@ -140,10 +140,48 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float, int]]:
         return [item for part in pool.map(client, chunks) for item in part]
 
 
+def measure_index_rebuild(times: int = 3) -> str:
+    """What a process pays when the catalog changed: the index rebuilt in its background thread
+    (wall and CPU time), and the longest the interpreter went without switching threads meanwhile,
+    as a page served by that process would wait for it (a thread waking every 0.5 ms sees it)."""
+    import threading
+
+    from catalog.search_index import build_index
+
+    pauses: list[float] = []
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            time.sleep(0.0005)
+            now = time.perf_counter()
+            pauses.append((now - last) * 1000)
+            last = now
+
+    walls, cpus = [], []
+    watcher = threading.Thread(target=heartbeat)
+    watcher.start()
+    try:
+        for _ in range(times):
+            start, cpu = time.perf_counter(), time.thread_time()
+            index = build_index("bench")
+            walls.append((time.perf_counter() - start) * 1000)
+            cpus.append((time.thread_time() - cpu) * 1000)
+    finally:
+        done.set()
+        watcher.join()
+    return (
+        f"index rebuild: programs={index.everything.bit_count()} build_ms={min(walls):.0f} cpu_ms={min(cpus):.0f} "
+        f"longest_pause_ms={max(pauses):.0f}"
+    )
+
+
 def main() -> None:
     prepare_postgres("bench-search", fresh=False)
     ensure_catalog()
     manage("collectstatic", "--noinput", "-v0")
+    rebuild = measure_index_rebuild()
     queries = make_queries(random.Random(20261123))
     page_paths = ["/programs/?" + urllib.parse.urlencode(q) for q in queries]
     api_paths = [
@@ -172,6 +210,7 @@ def main() -> None:
         f"sql_p50_ms={percentile(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f} "
         f"outside_sql_p50_ms={percentile(outside_sql, 50):.2f} outside_sql_p95_ms={percentile(outside_sql, 95):.2f}"
     )
+    print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.
     groups = {n: [d for _, d, count in pages if count == n] for n in sorted({count for _, _, count in pages})}
     print("sql by statements per page: " + ", ".join(

@@ -3,13 +3,15 @@
 import itertools
 import random
 import threading
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from django.db.models import Q
+from django.utils import timezone
 
 from catalog import postings, search_index
-from catalog.models import ModerationStatus, Program, SearchPosting
+from catalog.models import ModerationStatus, Program, SearchPosting, StudyForm
 from catalog.search import SearchParams, list_programs, published_programs, search_programs
 from catalog.search_index import (
     Bits,
@@ -119,6 +121,76 @@ def test_index_filters_counts_and_order_agree_with_the_database(personas):
         direction_counts = {v.value: v.count for v in result.facets["direction"]}
         for direction, count in direction_counts.items():
             assert count == len(reference(params.without(directions=(direction,)))), (params, direction)
+
+
+def newest_first(program: Program) -> tuple[bool, float]:
+    """The «new» order: latest published first, never published last."""
+    return (program.published_at is None, -program.published_at.timestamp() if program.published_at else 0.0)
+
+
+def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(personas):
+    """The index is built column by column; here each program's row says where it belongs."""
+    published_on = timezone.now() - timedelta(days=30)
+    for n, (title, direction, form, ages, days) in enumerate(
+        [
+            ("бассейн", "sport", StudyForm.FULL_TIME, (5, 9), (0, 2)),
+            ("Бассейн", "sport", StudyForm.MIXED, (7, 18), (5,)),
+            ("Ансамбль", "arts", StudyForm.EXTRAMURAL, (16, 17), (6,)),
+            ("Юный химик", "natural_science", StudyForm.FULL_TIME, (10, 14), (1, 3)),
+        ]
+    ):
+        program = make_program(
+            personas.org_a if n % 2 else personas.org_b,
+            title,
+            direction=direction,
+            study_form=form,
+            uses_distance_learning=n == 2,
+            age_from=ages[0],
+            age_to=ages[1],
+            level_initial=n % 2 == 0,
+            level_advanced=n == 3,
+            ovz_adapted=n == 1,
+            is_free=n != 2,
+            is_paid=n == 2,
+            by_certificate=n == 3,
+            price_per_month=1000 if n == 2 else None,
+            popularity=n % 2,
+        )
+        Program.objects.filter(pk=program.pk).update(weekdays_mask=sum(1 << day for day in days))
+    make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
+    Program.objects.filter(title="Ансамбль").update(published_at=None)
+    Program.objects.filter(title="бассейн").update(published_at=published_on)
+    Program.objects.filter(title="Юный химик").update(open_seats=0)  # its groups are full
+    index = build_index("v")
+    rows = list(published_programs().select_related("organization", "municipality").order_by("-popularity", "id"))
+    expected: dict[tuple[str, str], set[int]] = {}
+    for row in rows:
+        keys = [("direction", row.direction), ("form", row.study_form), ("municipality", row.municipality.oktmo)]
+        keys += [("form", "distance")] if row.uses_distance_learning else []
+        keys += [("level", v) for v, f in search_index.LEVEL_FIELDS.items() if getattr(row, f)]
+        keys += [("funding", v) for v, f in search_index.FUNDING_FIELDS.items() if getattr(row, f)]
+        keys += [("ovz", "1")] if row.ovz_adapted else []
+        keys += [("free_seats", "1")] if row.open_seats > 0 else []
+        keys += [("day", str(d)) for d in range(7) if row.weekdays_mask >> d & 1]
+        keys += [("age", str(a)) for a in range(search_index.MAX_AGE + 1) if row.age_from <= a <= row.age_to]
+        for key in keys:
+            expected.setdefault(key, set()).add(row.pk)
+    found = {key: {pid for pid in range(index.size) if bits >> pid & 1} for key, bits in index.bits.items()}
+    assert {key: ids for key, ids in found.items() if ids} == expected
+    assert ("free_seats", "1") in expected and ("form", "distance") in expected  # the catalog has each kind
+    assert index.everything == Bits.from_ids([row.pk for row in rows], index.size)
+    organizations: dict[str, list[int]] = {}
+    for row in rows:
+        organizations.setdefault(row.organization.code, []).append(row.pk)
+    assert index.organizations == organizations
+    assert index.orders == {
+        "popular": [row.pk for row in rows],
+        "title": [row.pk for row in sorted(rows, key=lambda row: row.title.lower())],
+        "new": [row.pk for row in sorted(rows, key=newest_first)],
+        "age": [row.pk for row in sorted(rows, key=lambda row: row.age_from)],
+    }
+    for name, order in index.orders.items():
+        assert [int(index.ranks[name][pid]) for pid in order] == list(range(len(order)))
 
 
 @pytest.mark.django_db(transaction=True)
