@@ -2,15 +2,17 @@
 
 Facet controls: ~80 options per page would otherwise be the slowest part of rendering it; the
 escaped constant parts of each option are kept, only the count and the selection change from page
-to page. Result cards: twenty per page, ~250 µs each as a template; a card changes with the
-catalog and with its program's free seats (read fresh with the page), so each is rendered once
-per both and kept in the process. The sort options and page links: the page's template loops,
-as nodes, cost more than the page's database statement.
+to page. Result cards: twenty per page, ~250 µs each as a template; each is kept in the process
+with what it shows (read fresh with the page) and rendered again when that changes. The sort
+options and page links: the page's template loops, as nodes, cost more than the page's database
+statement.
 """
 
 import functools
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from html import escape  # Django's own wraps it for lazy strings: three times slower, and these are str
+from typing import Any
 
 from django import template
 from django.urls import reverse
@@ -18,8 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from catalog.models import Program
-from catalog.search import DIRECTIONS, FacetValue
-from catalog.search_index import catalog_version
+from catalog.search import CARD_FIELDS, DIRECTIONS, FacetValue
 from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
@@ -78,18 +79,22 @@ def funding_badges(program: Program) -> SafeString:
 
 
 CARDS_KEPT = 20_000
-_cards: dict[tuple[int, str, int, int], str] = {}  # (program, catalog version, free seats, current groups) → its card
+_cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its card shows, the card)
+# Everything a card shows, as read with the page: its program's columns and the two names.
+_shown_fields = operator.attrgetter(*CARD_FIELDS, "organization.short_name", "municipality.name")
 
 
-def _card(program: Program, catalog_version: str) -> str:
-    # The timetable's days (which tell whether any group is announced) change only with the
-    # catalog's version; free seats change without it.
-    key = (program.pk, catalog_version, program.open_seats, program.current_groups)
-    card = _cards.get(key)
-    if card is None:
-        if len(_cards) >= CARDS_KEPT:
-            _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-        card = _cards[key] = _render_card(program)
+def _card(program: Program) -> str:
+    """The program's card, rendered again only when something it shows changed: other programs'
+    changes (on enrollment day, every group that fills up) leave it as it is."""
+    shown = _shown_fields(program)
+    kept = _cards.get(program.pk)
+    if kept is not None and kept[0] == shown:
+        return kept[1]
+    if len(_cards) >= CARDS_KEPT:
+        _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
+    card = _render_card(program)
+    _cards[program.pk] = (shown, card)
     return card
 
 
@@ -140,8 +145,7 @@ def _program_path() -> tuple[str, str]:
 @register.simple_tag
 def program_cards(programs: Iterable[Program]) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items."""
-    version = catalog_version()
-    return mark_safe("\n".join(_card(p, version) for p in programs))  # noqa: S308 -- escaped above
+    return mark_safe("\n".join(_card(p) for p in programs))  # noqa: S308 -- escaped above
 
 
 @register.simple_tag

@@ -7,7 +7,11 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from catalog import services
+from catalog.models import Organization, Program
 from catalog.search_form import ProgramSearchQuery
+from catalog.search_index import new_catalog_version
+from catalog.templatetags import navigator
 from core.testing import make_program
 
 
@@ -162,6 +166,28 @@ def test_result_cards_escape_what_organizations_type_and_show_what_a_family_need
         assert f'<span class="badge free">Бесплатно</span><span class="badge paid">{paid}</span>' in html
         assert "Для детей с ОВЗ" in html and "Свободных мест: 15" in html and "7–14 лет" in html
         assert ("Сцена " * 36).strip()[:210] in html and "…" in html  # summary cut at 220 characters
+
+
+def test_a_card_is_rendered_again_only_when_what_it_shows_changed(client, personas, monkeypatch):
+    program = make_program(personas.org_a, "Шахматы")
+    other = make_program(personas.org_b, "Футбол")
+    rendered: list[str] = []
+    render = navigator._render_card
+    monkeypatch.setattr(navigator, "_render_card", lambda p: rendered.append(p.title) or render(p))
+    navigator._cards.clear()
+
+    def search_page() -> str:
+        return client.get(reverse("navigator:search"), {"q": "шахматы"}).content.decode()
+
+    assert "Шахматы" in search_page() and rendered == ["Шахматы"]
+    services.save_program(personas.operator_b, other)  # the catalog changed, not this card
+    new_catalog_version()
+    search_page()
+    assert rendered == ["Шахматы"]
+    Organization.objects.filter(pk=personas.org_a.pk).update(short_name="ЦДТ «Новое имя»")
+    assert "ЦДТ «Новое имя»" in search_page() and rendered == ["Шахматы", "Шахматы"]
+    Program.objects.filter(pk=program.pk).update(open_seats=0)
+    assert "Мест нет" in search_page() and len(rendered) == 3
 
 
 def test_facet_counts_are_read_out_with_the_russian_plural(client, published_program):
