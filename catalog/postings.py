@@ -144,9 +144,7 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
     forms; stop words left out."""
     # (position, word or lexeme, whether it is a lexeme to match whole)
     spelled = [(n, spelling, False) for n, word in enumerate(words) for spelling in text.spellings(word)]
-    spelled += [
-        (n, other, True) for n, word in enumerate(words) for other in text.fleeting_vowel_stems(text.stem(word))
-    ]
+    spelled += [(n, other, True) for n, word in enumerate(words) for other in text.other_form_stems(text.stem(word))]
     found: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":

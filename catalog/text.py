@@ -12,12 +12,17 @@ from rapidfuzz.distance import OSA
 _WORD = re.compile(r"[0-9a-zа-я]+")
 _local = threading.local()
 
-# Function words that carry no meaning in a catalog query («кружок для детей в центре»).
+# Function words that carry no meaning in a catalog query («кружок для детей в центре»): every stop
+# word of PostgreSQL's `russian` dictionary, which leaves them out of documents and queries, so that a
+# query of SQLite drops the same words (a test compares the two lists), and a few more.
 STOPWORDS = frozenset(
     [
         "а",
         "без",
         "более",
+        "больше",
+        "будет",
+        "будто",
         "бы",
         "был",
         "была",
@@ -27,17 +32,25 @@ STOPWORDS = frozenset(
         "в",
         "вам",
         "вас",
+        "вдруг",
+        "ведь",
         "весь",
         "во",
         "вот",
+        "впрочем",
         "все",
+        "всегда",
+        "всего",
         "всех",
+        "всю",
         "вы",
         "где",
         "да",
         "даже",
+        "два",
         "для",
         "до",
+        "другой",
         "его",
         "ее",
         "ей",
@@ -45,76 +58,133 @@ STOPWORDS = frozenset(
         "если",
         "есть",
         "еще",
+        "ж",
         "же",
         "за",
+        "зачем",
+        "здесь",
         "и",
         "из",
         "или",
         "им",
+        "иногда",
         "их",
         "к",
         "как",
+        "какая",
+        "какой",
         "ко",
         "когда",
+        "конечно",
         "кто",
+        "куда",
         "ли",
         "либо",
+        "лучше",
+        "между",
+        "меня",
         "мне",
+        "много",
         "может",
+        "можно",
+        "мой",
+        "моя",
         "мы",
         "на",
         "над",
+        "надо",
+        "наконец",
         "нам",
         "нас",
         "не",
         "него",
         "нее",
+        "ней",
+        "нельзя",
         "нет",
         "ни",
+        "нибудь",
+        "никогда",
+        "ним",
         "них",
+        "ничего",
         "но",
         "ну",
         "о",
         "об",
+        "один",
         "однако",
         "он",
         "она",
         "они",
         "оно",
+        "опять",
         "от",
         "очень",
+        "перед",
         "по",
         "под",
+        "после",
+        "потом",
+        "потому",
+        "почти",
         "при",
+        "про",
+        "раз",
+        "разве",
         "с",
+        "сам",
+        "свою",
+        "себе",
+        "себя",
+        "сейчас",
         "со",
+        "совсем",
         "так",
         "также",
         "такой",
         "там",
         "те",
+        "тебя",
         "тем",
+        "теперь",
         "то",
+        "тогда",
         "того",
         "тоже",
         "той",
         "только",
         "том",
+        "тот",
+        "три",
+        "тут",
         "ты",
         "у",
+        "уж",
         "уже",
+        "хорошо",
+        "хоть",
         "хотя",
         "чего",
         "чей",
         "чем",
+        "через",
         "что",
+        "чтоб",
         "чтобы",
+        "чуть",
         "чье",
         "чья",
         "эта",
         "эти",
         "это",
+        "этого",
+        "этой",
+        "этом",
+        "этот",
+        "эту",
         "я",
+        # Ages, which the age filter says better.
         "лет",
         "год",
         "года",
@@ -125,7 +195,7 @@ STOPWORDS = frozenset(
 
 # Words families type around what they want («кружок по робототехнике для детей»). They describe
 # every program, so a query drops them instead of requiring them in the document.
-QUERY_NOISE_STEMS = frozenset({"кружок", "кружк", "секц", "занят", "дет", "ребенок", "ребенк", "школьник"})
+QUERY_NOISE_STEMS = frozenset({"кружок", "кружк", "секц", "занят", "дет", "детьм", "ребенок", "ребенк", "школьник"})
 
 
 # Names the catalog writes in Latin letters and families type in Cyrillic, or the other way round:
@@ -196,16 +266,24 @@ def spellings(word: str) -> tuple[str, ...]:
 _VOWELS = frozenset("аеиоуыэюя")
 
 
-def fleeting_vowel_stems(lexeme: str) -> tuple[str, ...]:
-    """The stems of the word's other forms when its last vowel comes and goes: «танец» — «танцы»
-    (танец, танц), «кружок» — «кружка», «сказка» — «сказок». Snowball leaves these as two stems."""
+def other_form_stems(lexeme: str) -> tuple[str, ...]:
+    """The stems Snowball gives a query word's other forms where they differ from its own lexeme,
+    to match whole: its base form stemmed shorter («коллектива» — «коллектив»: коллектив, коллект;
+    «росписи» — «роспись»: роспис, росп; «музеев» — «музей»: музе, муз), a vowel that comes and
+    goes («танец» — «танцы»: танец, танц; «кружок» — «кружка»; «сказка» — «сказок»; «деньги» —
+    «денег»; «балалайка» — «балалаек»), «-ьми» («людьми» — «люди»)."""
+    found = [shorter for base in (lexeme, lexeme + "ь") if 2 <= len(shorter := stem(base)) < len(lexeme)]
     if len(lexeme) < 3 or lexeme[-1] in _VOWELS:
-        return ()
+        return tuple(found)
+    if lexeme.endswith("ьм"):
+        found.append(lexeme[:-2])
     if lexeme[-2] not in _VOWELS:
-        return (f"{lexeme[:-1]}е{lexeme[-1]}", f"{lexeme[:-1]}о{lexeme[-1]}")
-    if len(lexeme) >= 4 and lexeme[-2] in "ео" and lexeme[-3] not in _VOWELS:
-        return (lexeme[:-2] + lexeme[-1],)
-    return ()
+        found += [f"{lexeme[:-1]}е{lexeme[-1]}", f"{lexeme[:-1]}о{lexeme[-1]}"]
+    elif len(lexeme) >= 4 and lexeme[-2] in "ео" and lexeme[-3] not in _VOWELS:
+        found += [lexeme[:-2] + lexeme[-1], f"{lexeme[:-2]}ь{lexeme[-1]}"]
+    elif len(lexeme) >= 4 and lexeme[-2] == "е":
+        found.append(f"{lexeme[:-2]}й{lexeme[-1]}")
+    return tuple(dict.fromkeys(found))
 
 
 def typo_edits(word: str) -> int:
