@@ -109,19 +109,19 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
 # then it is a word being typed («роб»), and matches as a beginning.
 WHOLE_WORD_BELOW = 4
 
-# Each query word's lexeme (the database's own analysis: a stop word has none) and the postings of
-# the lexemes beginning with it, as a range [lexeme, lexeme with its last letter's successor), or
-# of the lexeme alone, as [lexeme, lexeme + chr(1)): one round trip for the whole query. The pattern
-# operators compare bytes whatever the collation and use the prefix index with values bound on the
-# server (a LIKE pattern would need them at planning); UTF-8 orders bytes as code points, so the
-# successor bounds the range. A word with a lexeme but no postings comes back once, with NULLs.
-# Several spellings of one word share its position n; a stem of its other forms (`exact`) is a
-# lexeme already, matched whole.
+# Each query word's lexeme, as the documents' configuration analyses it (a stop word has none; a word
+# in Latin letters has its English stem: «unity», uniti), and the postings of the lexemes beginning
+# with it, as a range [lexeme, lexeme with its last letter's successor), or of the lexeme alone, as
+# [lexeme, lexeme + chr(1)): one round trip for the whole query. The pattern operators compare bytes
+# whatever the collation and use the prefix index with values bound on the server (a LIKE pattern
+# would need them at planning); UTF-8 orders bytes as code points, so the successor bounds the range.
+# A word with a lexeme but no postings comes back once, with NULLs. Several spellings of one word
+# share its position n; a stem of its other forms (`exact`) is a lexeme already, matched whole.
 _PG_MATCHES_SQL = """
 SELECT w.n, p.programs, p.title_programs
 FROM unnest(%s::int[], %s::text[], %s::bool[]) AS w(n, word, exact)
 CROSS JOIN LATERAL (
-    SELECT CASE WHEN w.exact THEN w.word ELSE (ts_lexize('russian_stem', w.word))[1] END AS lexeme
+    SELECT CASE WHEN w.exact THEN w.word ELSE (tsvector_to_array(to_tsvector('russian', w.word)))[1] END AS lexeme
 ) l
 CROSS JOIN LATERAL (
     SELECT CASE

@@ -404,16 +404,23 @@ def correct_words(query_words: Sequence[str]) -> list[str]:
 
 
 # For each query word whose stem the vocabulary lacks: the known words most similar to it (trigrams),
-# the most similar and most frequent first; an empty array when none is similar.
+# the most similar and most frequent first, then those at most two edits away, the closest and most
+# frequent first: trigrams miss two letters swapped near the start of a short word («фтубол» and
+# «футбол» share 3 of 11). An empty array when none is near.
 _PG_CLOSEST_SQL = f"""
 SELECT w.n, ARRAY(
     SELECT t.word FROM {SearchTerm._meta.db_table} t WHERE t.word %% w.word
     ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT %s
+) || ARRAY(
+    SELECT t.word FROM {SearchTerm._meta.db_table} t
+    WHERE length(t.word) BETWEEN length(w.word) - 2 AND length(w.word) + 2
+        AND levenshtein_less_equal(t.word, w.word, 2) <= 2
+    ORDER BY levenshtein_less_equal(t.word, w.word, 2), t.frequency DESC LIMIT %s
 )
 FROM unnest(%s::int[], %s::text[], %s::text[]) AS w(n, word, stem)
 WHERE NOT EXISTS (SELECT FROM {SearchTerm._meta.db_table} k WHERE k.stem = w.stem)
 """  # noqa: S608 -- the table's name, not input
-CANDIDATES = 8
+CANDIDATES = 8  # of each kind
 
 
 def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
@@ -421,7 +428,9 @@ def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
     stems = {n: text.stem(word) for n, word in words.items()}
     if connection.vendor == "postgresql":
         with rawsql.cursor() as cursor:
-            cursor.execute(_PG_CLOSEST_SQL, [CANDIDATES, list(words), list(words.values()), list(stems.values())])
+            cursor.execute(
+                _PG_CLOSEST_SQL, [CANDIDATES, CANDIDATES, list(words), list(words.values()), list(stems.values())]
+            )
             return {n: text.closest_word(words[n], candidates) for n, candidates in cursor.fetchall()}
     known = set(SearchTerm.objects.filter(stem__in=stems.values()).values_list("stem", flat=True))
     return {n: _closest_sqlite_term(word) for n, word in words.items() if stems[n] not in known}

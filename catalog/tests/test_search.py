@@ -111,6 +111,9 @@ def test_russian_queries_find_what_they_must_and_nothing_they_must_not(catalog, 
         ("хареография", "Хореография: современный танец"),
         ("шахмоты", "Шахматы для начинающих"),
         ("фудбол", "Футбол"),
+        # Two letters swapped near the start of a short word: trigrams alone miss it.
+        ("фтубол", "Футбол"),
+        ("хиимя", "Занимательная химия"),
     ],
 )
 def test_a_typo_still_finds_the_program_and_says_what_was_searched(catalog, typo, expected):
@@ -129,6 +132,7 @@ def wider_catalog(catalog, personas):
         ("Конструирование на Arduino", Direction.TECHNICAL, "Собираем умные устройства."),
         ("Программирование в Scratch", Direction.TECHNICAL, "Первые игры и анимации."),
         ("Танцы народов мира", Direction.ARTS, "Народные танцы разных стран."),
+        ("Игры на Unity", Direction.TECHNICAL, "Создаём трёхмерные игры."),
     ]
     for title, direction, summary in more:
         program = make_program(
@@ -160,6 +164,9 @@ def wider_catalog(catalog, personas):
         ("скретче", ["Программирование в Scratch"], []),
         ("питон", ["Программирование на Python"], []),
         ("lego", ["Лего-конструирование"], []),
+        # PostgreSQL gives a word in Latin letters its English stem (uniti): the query's word too.
+        ("unity", ["Игры на Unity"], ["Робототехника"]),
+        ("юнити", ["Игры на Unity"], []),
     ],
 )
 def test_short_words_and_other_spellings(wider_catalog, query, must, must_not):
