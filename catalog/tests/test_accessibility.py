@@ -1,0 +1,95 @@
+"""The Navigator's pages and the office's catalog pages checked by axe-core (Deque's rules, from the
+npm registry) in Debian's Chromium: no violation of WCAG 2.1 A and AA — labels, names, contrast,
+landmarks, language — in the usual version and in the version for the visually impaired, on a
+desktop and on a phone."""
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from core.browser import sign_in
+from core.testing import make_group, make_personas, make_program
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => `${v.id} (${v.impact}): ${v.help} — ` +
+    v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', '));
+}"""
+
+
+@pytest.fixture
+def catalog_pages(transactional_db):
+    """(who signs in, or None, and the pages they open)."""
+    personas = make_personas()
+    program = make_program(
+        personas.org_a,
+        "Ансамбль народных инструментов",
+        direction="arts",
+        is_paid=True,
+        price_per_month=Decimal(3000),
+        ovz_adapted=True,
+    )
+    group = make_group(program)
+    make_program(personas.org_b, "Робототехника")
+    make_program(personas.org_a, "Шахматы", status="moderating")
+    search = reverse("navigator:search")
+    return [
+        (
+            None,
+            [
+                reverse("navigator:home"),
+                search,
+                search + "?q=ансамбли&direction=arts&age=9&free_seats=on",
+                search + "?q=работотехника",
+                search + "?q=ёлочка",
+                reverse("navigator:program", args=[program.code]),
+                reverse("navigator:organization", args=[personas.org_a.code]),
+                reverse("accounts:login"),
+                reverse("accounts:register"),
+            ],
+        ),
+        (
+            personas.operator_a.email,
+            [
+                reverse("office:home"),
+                reverse("office:program_list"),
+                reverse("office:program_create"),
+                reverse("office:program_detail", args=[program.code]),
+                reverse("office:program_edit", args=[program.code]),
+                reverse("office:group_create", args=[program.code]),
+                reverse("office:group_edit", args=[group.code]),
+            ],
+        ),
+        (personas.municipal_x.email, [reverse("office:moderation_queue")]),
+    ]
+
+
+@pytest.mark.parametrize("a11y", [False, True], ids=["usual", "visually-impaired"])
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+)
+def test_catalog_pages_have_no_accessibility_violations(live_server, browser, catalog_pages, viewport, a11y):
+    found = {}
+    for person, paths in catalog_pages:
+        # axe is injected as a script of the test's own: the page's Content-Security-Policy would refuse it.
+        context = browser.new_context(viewport=viewport, bypass_csp=True)
+        if a11y:
+            context.add_cookies([{"name": "opora_a11y", "value": "1", "url": live_server.url}])
+        page = context.new_page()
+        if person:
+            sign_in(page, live_server.url, person)
+        for path in paths:
+            page.goto(live_server.url + path)
+            page.add_script_tag(path=str(AXE))
+            violations = page.evaluate(RUN_AXE, WCAG)
+            if violations:
+                found[path] = violations
+        context.close()
+    assert found == {}
