@@ -146,6 +146,8 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
     spelled = [(n, spelling, False) for n, word in enumerate(words) for spelling in text.spellings(word)]
     spelled += [(n, other, True) for n, word in enumerate(words) for other in text.other_form_stems(text.stem(word))]
     found: dict[int, list[tuple[bytes | None, bytes | None]]] = {}
+    if not spelled:
+        return found  # no words (the statement's arrays cannot be empty columns)
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_MATCHES_SQL, [*map(list, zip(*spelled, strict=True)), WHOLE_WORD_BELOW])

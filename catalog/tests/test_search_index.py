@@ -61,6 +61,7 @@ def test_matches_need_every_word_and_title_matches_need_it_in_the_title(personas
     assert postings.matches(["роботов", "ябвгд"]) == (0, 0)
     found, in_title = postings.matches(["python"])
     assert found >> python.pk & 1 and in_title >> python.pk & 1 and not found >> robots.pk & 1
+    assert postings.matches([]) == (0, 0)  # no words, nothing matched: callers search without text instead
 
 
 FILTERS = {
