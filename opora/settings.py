@@ -122,6 +122,10 @@ else:
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             prepare_threshold=2, options="-c plan_cache_mode=force_generic_plan"
         )
+    else:
+        # Nor do server-side cursors survive such a pooler: QuerySet.iterator() then fetches by chunks
+        # from an ordinary cursor (the search index is read that way while it is rebuilt).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if env_int("OPORA_DB_POOL_SIZE", 0) > 0:
         # A bounded pool per process: a request that waits OPORA_DB_POOL_TIMEOUT seconds for a connection
         # is answered 503 with Retry-After (core.middleware.OverloadMiddleware) instead of piling up.
