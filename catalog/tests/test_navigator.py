@@ -7,7 +7,7 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
-from catalog import services
+from catalog import search, services
 from catalog.models import Organization, Program
 from catalog.search_form import ProgramSearchQuery
 from catalog.search_index import new_catalog_version
@@ -188,6 +188,37 @@ def test_a_card_is_rendered_again_only_when_what_it_shows_changed(client, person
     assert "ЦДТ «Новое имя»" in search_page() and rendered == ["Шахматы", "Шахматы"]
     Program.objects.filter(pk=program.pk).update(open_seats=0)
     assert "Мест нет" in search_page() and len(rendered) == 3
+
+
+def test_the_home_page_counts_what_the_catalog_has(client, personas):
+    make_program(personas.org_a, "Шахматы", direction="sport")
+    make_program(personas.org_a, "Робототехника")
+    make_program(personas.org_b, "Футбол", direction="sport")
+    make_program(personas.org_a, "Черновик", status="draft")
+    Program.objects.filter(title="Футбол").update(open_seats=3)
+    Organization.objects.filter(pk=personas.org_b.pk).update(is_active=False)
+    published = Program.objects.filter(status="published")
+    expected = {
+        "programs": published.count(),
+        "organizations": Organization.objects.filter(is_active=True, programs__in=published).distinct().count(),
+        "free_seats": sum(published.values_list("open_seats", flat=True)),
+        **{direction: published.filter(direction=direction).count() for direction in ("sport", "technical", "arts")},
+    }
+    counts = search.suggestion_counts()
+    assert (
+        {name: counts[name] for name in expected}
+        == expected
+        == {
+            "programs": 3,
+            "organizations": 1,
+            "free_seats": 33,
+            "sport": 2,
+            "technical": 1,
+            "arts": 0,
+        }
+    )
+    html = client.get(reverse("navigator:home")).content.decode()
+    assert "<strong>33</strong> свободных места" in html and "<strong>1</strong> организация" in html
 
 
 def test_facet_counts_are_read_out_with_the_russian_plural(client, published_program):
