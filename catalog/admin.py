@@ -266,6 +266,8 @@ class GroupAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-ar
     search_fields = ("=code", "name", "=program__code", "program__title")
     list_select_related = ("program", "teacher")
     autocomplete_fields = ("program", "teacher")
+    # The model's order (by program, i.e. by its title) sorts the whole program table for each page of the list.
+    ordering = ("-updated_at",)
     show_full_result_count = False
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -299,6 +301,7 @@ class ScheduleSlotAdmin(ReadOnlyAdmin):
     list_filter = ("weekday",)
     search_fields = ("=group__code", "group__name")
     list_select_related = ("group__program",)
+    ordering = ("-id",)  # the model's order (day, time) sorts every slot of the region for each page
 
 
 @admin.register(GroupFinancing)
