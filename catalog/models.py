@@ -199,7 +199,11 @@ class Organization(PublicEntity):
             ),
             models.UniqueConstraint(fields=["inn", "kpp"], name="organization_inn_kpp_unique"),
         ]
-        indexes = [models.Index(fields=["municipality", "short_name"])]
+        indexes = [
+            models.Index(fields=["municipality", "short_name"]),
+            # The API's and the admin's lists page through all organizations by name.
+            models.Index(fields=["short_name", "id"], name="organization_by_name"),
+        ]
 
     def __str__(self) -> str:
         return self.short_name
