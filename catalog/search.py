@@ -412,10 +412,12 @@ SELECT w.n, ARRAY(
     SELECT t.word FROM {SearchTerm._meta.db_table} t WHERE t.word %% w.word
     ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT %s
 ) || ARRAY(
-    SELECT t.word FROM {SearchTerm._meta.db_table} t
-    WHERE length(t.word) BETWEEN length(w.word) - 2 AND length(w.word) + 2
-        AND levenshtein_less_equal(t.word, w.word, 2) <= 2
-    ORDER BY levenshtein_less_equal(t.word, w.word, 2), t.frequency DESC LIMIT %s
+    SELECT e.word FROM (
+        SELECT t.word, t.frequency, levenshtein_less_equal(t.word, w.word, 2) AS edits
+        FROM {SearchTerm._meta.db_table} t
+        WHERE length(t.word) BETWEEN length(w.word) - 2 AND length(w.word) + 2
+    ) e
+    WHERE e.edits <= 2 ORDER BY e.edits, e.frequency DESC LIMIT %s
 )
 FROM unnest(%s::int[], %s::text[], %s::text[]) AS w(n, word, stem)
 WHERE NOT EXISTS (SELECT FROM {SearchTerm._meta.db_table} k WHERE k.stem = w.stem)

@@ -279,10 +279,11 @@ def other_form_stems(lexeme: str) -> tuple[str, ...]:
         found.append(lexeme[:-2])
     if lexeme[-2] not in _VOWELS:
         found += [f"{lexeme[:-1]}е{lexeme[-1]}", f"{lexeme[:-1]}о{lexeme[-1]}"]
-    elif len(lexeme) >= 4 and lexeme[-2] in "ео" and lexeme[-3] not in _VOWELS:
-        found += [lexeme[:-2] + lexeme[-1], f"{lexeme[:-2]}ь{lexeme[-1]}"]
-    elif len(lexeme) >= 4 and lexeme[-2] == "е":
-        found.append(f"{lexeme[:-2]}й{lexeme[-1]}")
+    elif len(lexeme) >= 4 and lexeme[-2] in "ео":
+        if lexeme[-3] not in _VOWELS:
+            found += [lexeme[:-2] + lexeme[-1], f"{lexeme[:-2]}ь{lexeme[-1]}"]
+        elif lexeme[-2] == "е":
+            found.append(f"{lexeme[:-2]}й{lexeme[-1]}")
     return tuple(dict.fromkeys(found))
 
 
