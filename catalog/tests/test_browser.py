@@ -39,7 +39,7 @@ def test_family_searches_filters_opens_a_program_and_sees_its_groups(live_server
     # A filter checkbox: htmx reloads the results in place and updates the address bar.
     with page.expect_response(lambda r: "funding=free" in r.url):
         page.check("input[name=funding][value=free]")
-    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    expect(page.locator(".program-card")).to_have_count(1)
     assert "funding=free" in page.url
     # The filters' counts follow the new search, and the checkbox just clicked keeps the focus.
     technical = page.locator("#filter-direction-technical").locator("xpath=ancestor::div[1]").locator(".count")
@@ -115,7 +115,7 @@ def test_back_from_a_program_shows_the_whole_search_page(live_server, browser, c
     page.goto(live_server.url + "/programs/?q=робототехника")
     with page.expect_response(lambda r: "funding=free" in r.url):
         page.check("input[name=funding][value=free]")
-    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    expect(page.locator(".program-card")).to_have_count(1)
     page.click("text=Робототехника и конструирование")
     page.wait_for_url(f"**/programs/{catalog_for_browser.code}/")
 
@@ -129,11 +129,11 @@ def test_back_from_a_program_shows_the_whole_search_page(live_server, browser, c
     # Back within the page, when htmx's own history cache has lost the entry: it asks the server.
     with page.expect_response(lambda r: "funding=paid" in r.url):
         page.check("input[name=funding][value=paid]")
-    page.wait_for_function("document.querySelectorAll('.program-card').length === 2")
+    expect(page.locator(".program-card")).to_have_count(2)
     page.evaluate("sessionStorage.removeItem('htmx-history-cache')")
     with page.expect_response(lambda r: r.request.headers.get("hx-history-restore-request") == "true"):
         page.go_back()
-    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    expect(page.locator(".program-card")).to_have_count(1)
     assert page.locator(".site-header").count() == 1 and page.locator("#q").input_value() == "робототехника"
 
 
@@ -161,7 +161,7 @@ def test_one_action_sends_one_request_with_only_what_was_chosen(live_server, bro
     # A checkbox and a select search at once, once each.
     with page.expect_response(lambda r: "funding=paid" in r.url):
         page.check("input[name=funding][value=paid]")
-    page.wait_for_function("document.querySelectorAll('.program-card').length === 1")
+    expect(page.locator(".program-card")).to_have_count(1)
     _settled(page)
     with page.expect_response(lambda r: "sort=title" in r.url):
         page.select_option("#sort", "title")

@@ -46,9 +46,11 @@ def test_dashboard_in_a_browser(live_server, browser):
     page.get_by_role("heading", name=f"Мониторинг: Энская область, {year}").wait_for()
     coverage = page.locator("article.indicator").first
     assert "25,0 %" in coverage.inner_text() and "цель 80,0 %" in coverage.inner_text()
-    # Chart.js (served from node_modules) drew every trend chart.
-    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas.trend-chart'))")
-    assert page.evaluate("document.querySelectorAll('canvas.trend-chart').length") == 4
+    # Chart.js (served from node_modules) drew every trend chart. Its scripts are deferred, so they
+    # have run by the load event; wait_for_function would poll with eval, which the CSP forbids.
+    page.wait_for_load_state("load")
+    drawn = "() => [...document.querySelectorAll('canvas.trend-chart')].filter((c) => Chart.getChart(c)).length"
+    assert page.evaluate(drawn) == 4
     coverage.get_by_text("Как считается").click()
     assert "каждый ребёнок считается один раз" in coverage.inner_text()
     page.screenshot(path=str(SHOTS / "monitoring-dashboard.png"), full_page=True)
