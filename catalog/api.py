@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, Prefetch, Q, QuerySet
+from django.db.models import Model, Prefetch, QuerySet
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -37,6 +37,7 @@ from catalog.search import search_programs
 from catalog.search_form import OKTMO_PATTERN, ProgramSearchQuery
 from core import scope
 from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
+from core.typed import contains_typed
 from people.models import Teacher
 from territory.api import MunicipalityRefOut
 from territory.models import Municipality
@@ -440,7 +441,9 @@ def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[st
     if query.kind:
         organizations = organizations.filter(kind=query.kind)
     if query.q:
-        organizations = organizations.filter(Q(short_name__icontains=query.q) | Q(full_name__icontains=query.q))
+        organizations = organizations.filter(
+            contains_typed("short_name", query.q) | contains_typed("full_name", query.q)
+        )
     if query.updated_since:
         organizations = organizations.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id")
     else:

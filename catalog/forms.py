@@ -30,7 +30,6 @@ from catalog.models import (
     FundingSource,
     Group,
     GroupFinancing,
-    Organization,
     OrganizationUnit,
     Program,
     ScheduleSlot,
@@ -46,7 +45,7 @@ TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 # The office program form, fieldset by fieldset.
 PROGRAM_SECTIONS = (
-    ("Основное", ("organization", "title", "summary", "description", "goals", "results", "equipment")),
+    ("Основное", ("title", "summary", "description", "goals", "results", "equipment")),
     ("Вид и направленность", ("program_type", "direction", "unit")),
     ("Уровень (хотя бы один)", ("level_initial", "level_basic", "level_advanced")),
     ("Возраст и объём", ("age_from", "age_to", "hours_total", "duration_months")),
@@ -143,7 +142,7 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ProgramForm(ProgramRulesForm):
-    """The office form of a program. The organization is chosen only by operators of several."""
+    """The office form of a program of the organization its instance already has."""
 
     required_css_class = "required"
 
@@ -169,20 +168,13 @@ class ProgramForm(ProgramRulesForm):
             "ovz_categories": "Для каких категорий детей с ОВЗ адаптирована программа.",
         }
 
-    def __init__(self, *args: Any, organizations: QuerySet[Organization] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.instance.organization_id is None and organizations is not None:
-            candidates = list(organizations[:2])
-            if len(candidates) == 1:
-                self.instance.organization = candidates[0]
-        if self.instance.organization_id is not None or organizations is None:
-            del self.fields["organization"]
-            organizations = Organization.objects.filter(pk=self.instance.organization_id)
-        else:
-            limit_choices(self, "organization", organizations)
-        teachers = Teacher.objects.filter(organization__in=organizations)
+        # The organization is chosen before the form (office_views.program_create): its own teachers
+        # and units only, not those of every organization a regional administrator may edit.
+        teachers = Teacher.objects.filter(organization_id=self.instance.organization_id)
         limit_choices(self, "teachers", teachers)
-        limit_choices(self, "unit", OrganizationUnit.objects.filter(organization__in=organizations))
+        limit_choices(self, "unit", OrganizationUnit.objects.filter(organization_id=self.instance.organization_id))
         if not teachers.exists():
             self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
         russian_empty_choices(self)

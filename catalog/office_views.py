@@ -34,6 +34,7 @@ from catalog.forms import (
 from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
 from core import audit, scope
+from core.typed import contains_typed
 
 
 def _office_programs(user: Any) -> QuerySet[Program]:
@@ -113,7 +114,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         programs = programs.filter(status=status)
     query = request.GET.get("q", "").strip()
     if query:
-        programs = programs.filter(Q(title__icontains=query) | Q(code__iexact=query))
+        programs = programs.filter(contains_typed("title", query) | Q(code__iexact=query))
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(
@@ -161,10 +162,42 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_create(request: HttpRequest) -> HttpResponse:
+    """A new program of an organization the person operates. Whoever operates several chooses it
+    first (`?organization=code`), and the form offers that organization's teachers and units: one
+    form offering all of them took 8 s for an administrator at 5 000 organizations and 42 000 teachers."""
+    code = request.GET.get("organization")
+    if code is not None:
+        organization = scope.get_in_scope(Organization.objects.all(), request.user, "change", code=code)
+        return _program_form(request, Program(organization=organization), organization_chosen=True)
     organizations = scope.restrict(Organization.objects.all(), request.user, "change")
-    if not organizations.exists():
+    first_two = list(organizations[:2])
+    if not first_two:
         raise PermissionDenied
-    return _program_form(request, Program(), organizations)
+    if len(first_two) == 1:
+        return _program_form(request, Program(organization=first_two[0]))
+    return _choose_organization(request, organizations)
+
+
+def _choose_organization(request: HttpRequest, organizations: QuerySet[Organization]) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if query:
+        organizations = organizations.filter(
+            contains_typed("short_name", query)
+            | contains_typed("full_name", query)
+            | Q(inn=query)
+            | Q(code__iexact=query)
+        )
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "office/program_organization.html",
+        {
+            "page": _page(request, organizations.select_related("municipality").order_by("short_name", "pk")),
+            "query": query,
+            "filter_query": filters.urlencode(),
+        },
+    )
 
 
 @login_required
@@ -178,18 +211,19 @@ def program_edit(request: HttpRequest, code: str) -> HttpResponse:
     if reason:
         context = {"program": program, "reason": reason, "transitions": _transitions(request.user, program)}
         return render(request, "office/program_locked.html", context, status=409)
-    return _program_form(request, program, None, initial=revisions.editing_copy(program))
+    return _program_form(request, program, initial=revisions.editing_copy(program))
 
 
 def _program_form(
     request: HttpRequest,
     program: Program,
-    organizations: QuerySet[Organization] | None,
     initial: dict[str, Any] | None = None,
+    *,
+    organization_chosen: bool = False,
 ) -> HttpResponse:
     creating = program._state.adding
     data = request.POST if request.method == "POST" else None
-    form = ProgramForm(data, instance=program, organizations=organizations, initial=initial)
+    form = ProgramForm(data, instance=program, initial=initial)
     if form.is_valid():
         try:
             services.save_program(
@@ -214,6 +248,7 @@ def _program_form(
             "form": form,
             "program": program,
             "creating": creating,
+            "organization_chosen": organization_chosen,
             "error_links": error_links(form),
             # Said before saving: the changes families read go to moderation (services.save_program).
             "resubmits": program.status == ModerationStatus.PUBLISHED,

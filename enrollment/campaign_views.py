@@ -21,6 +21,7 @@ from accounts.models import User
 from catalog.forms import MOMENT_INPUT
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
+from core.typed import contains_typed
 from enrollment import campaigns
 from enrollment.models import Campaign, CampaignChoice, CampaignKind, CampaignStatus
 from people.models import Child
@@ -244,13 +245,8 @@ def _campaign_form(request: HttpRequest, campaign: Campaign) -> HttpResponse:
 
 
 def _title_or_code(query: str) -> Q:
-    """Programs whose title contains the words typed, or with this code. SQLite folds the case of
-    Latin letters only, so the usual spellings of a Cyrillic query are tried too."""
-    spellings = {query, query.lower(), query.capitalize()}
-    matches = Q(code__iexact=query)
-    for spelling in spellings:
-        matches |= Q(title__icontains=spelling)
-    return matches
+    """Programs whose title contains the words typed, or with this code."""
+    return Q(code__iexact=query) | contains_typed("title", query)
 
 
 def _initial(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:

@@ -68,6 +68,7 @@ def catalog_pages(transactional_db):
             ],
         ),
         (personas.municipal_x.email, [reverse("office:moderation_queue")]),
+        (personas.admin.email, [reverse("office:program_create")]),  # the choice of an organization
     ]
 
 

@@ -265,15 +265,48 @@ def test_an_operator_of_several_organizations_chooses_among_their_own_only(clien
     org_c = make_organization(personas.municipality_y, "Центр «Кванториум»")
     RoleAssignment.objects.create(user=personas.operator_a, role=Role.ORGANIZATION_OPERATOR, organization=org_c)
     client.force_login(personas.operator_a)
-    choices = client.get(reverse("office:program_create")).context["form"].fields["organization"].queryset
-    assert set(choices) == {personas.org_a, org_c}
-    response = client.post(reverse("office:program_create"), program_data(organization=personas.org_b.pk))
-    assert "organization" in response.context["form"].errors
-    assert not Program.objects.exists()
-    client.post(reverse("office:program_create"), program_data(organization=org_c.pk))
+    create = reverse("office:program_create")
+    choice = client.get(create)
+    assert list(choice.context["page"].object_list) == [personas.org_a, org_c]  # by name
+    assert f'href="?organization={org_c.code}"' in content(choice)
+    assert personas.org_b.short_name not in content(choice)
+    # Another's organization by its code: visible to all, not theirs to add programs to.
+    assert client.get(create, {"organization": personas.org_b.code}).status_code == 403
+    assert client.post(f"{create}?organization={personas.org_b.code}", program_data()).status_code == 403
+    assert client.get(create, {"organization": "NO-SUCH"}).status_code == 404
+    # A choice made, the organization is the one in the address: a field posted beside it is not read.
+    form_page = client.get(create, {"organization": org_c.code})
+    assert "organization" not in form_page.context["form"].fields
+    assert "Организация: <strong>Центр «Кванториум»</strong>" in content(form_page)
+    client.post(f"{create}?organization={org_c.code}", program_data(organization=personas.org_b.pk))
     program = Program.objects.get()
     assert program.organization == org_c
     assert program.municipality == personas.municipality_y
+    # Sent without a choice (a form kept open from before), nothing is created: the choice is asked for.
+    again = client.post(create, program_data())
+    assert list(again.context["page"].object_list) == [personas.org_a, org_c]
+    assert Program.objects.count() == 1
+
+
+def test_an_administrator_finds_the_organization_and_gets_only_its_teachers(client, personas):
+    for n in range(3):
+        Teacher.objects.create(organization=personas.org_b, last_name=f"Чужой{n}", first_name="Педагог")
+    own = Teacher.objects.create(organization=personas.org_a, last_name="Свой", first_name="Педагог")
+    client.force_login(personas.admin)
+    create = reverse("office:program_create")
+    by_name = client.get(create, {"q": "радуга"})
+    assert list(by_name.context["page"].object_list) == [personas.org_a]
+    assert list(client.get(create, {"q": personas.org_b.inn}).context["page"].object_list) == [personas.org_b]
+    assert list(client.get(create, {"q": personas.org_b.code.lower()}).context["page"].object_list) == [personas.org_b]
+    assert "Организаций не найдено" in content(client.get(create, {"q": "нет такой"}))
+    form = client.get(create, {"organization": personas.org_a.code}).context["form"]
+    assert list(form.fields["teachers"].queryset) == [own]
+    response = client.post(
+        f"{create}?organization={personas.org_a.code}", program_data(teachers=[own.pk], organization=personas.org_b.pk)
+    )
+    assert response.status_code == 302
+    program = Program.objects.get()
+    assert (program.organization, list(program.teachers.all())) == (personas.org_a, [own])
 
 
 @pytest.mark.parametrize("persona", ["teacher_a", "municipal_x", "family"])

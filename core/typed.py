@@ -1,0 +1,15 @@
+"""Filters for what people type into search boxes of lists (not the catalog's full-text search)."""
+
+from django.db import connection
+from django.db.models import Q
+
+
+def contains_typed(field: str, query: str) -> Q:
+    """Rows whose `field` contains the typed text in any case. PostgreSQL's ILIKE folds Cyrillic
+    letters as well; SQLite's LIKE folds only Latin ones, so there the usual spellings of the query
+    are tried too: as typed, in lower case, capitalized («радуга» finds «Радуга»)."""
+    spellings = {query} if connection.vendor == "postgresql" else {query, query.lower(), query.capitalize()}
+    matches = Q()
+    for spelling in spellings:
+        matches |= Q(**{f"{field}__icontains": spelling})
+    return matches
