@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
-from catalog.models import Direction, Program
+from catalog.models import Direction, Organization, OrganizationKind, Program
 from enrollment.models import Application, ApplicationStatus
 from monitoring.models import CareerLessonVisit, IndicatorCode
 from monitoring.statform import EnrollmentFact
@@ -32,6 +32,7 @@ from territory.models import ChildPopulation, Contingent
 
 AGE_FROM, AGE_TO = 5, 17  # «от 5 до 18 лет», 18 not included
 DIRECTION_BITS = {direction: 1 << index for index, direction in enumerate(Direction.values)}
+KIND_BITS = {kind: 1 << index for index, kind in enumerate(OrganizationKind.values)}
 TECH_SCIENCE_MASK = DIRECTION_BITS[Direction.TECHNICAL] | DIRECTION_BITS[Direction.NATURAL_SCIENCE]
 COUNTED_STATUSES = (ApplicationStatus.ENROLLED, ApplicationStatus.EXPELLED)
 
@@ -137,16 +138,34 @@ def birth_dates_counted(year: int) -> tuple[date, date]:
     return reference.replace(year=year - AGE_TO - 1), reference.replace(year=year - AGE_FROM)
 
 
-def _mask_sql() -> str:
-    bit = " ".join(f"WHEN '{direction}' THEN {bit}" for direction, bit in DIRECTION_BITS.items())
-    bit = f"CASE p.direction {bit} ELSE 0 END"
-    # One aggregate per child: PostgreSQL ORs the bits; SQLite has no BIT_OR, but the sum of the
-    # distinct powers of two is the same number.
+def _bits_sql(column: str, bits: dict[str, int]) -> str:
+    """The bit of a row's value of `column` (0 for a value without one)."""
+    return f"CASE {column} " + " ".join(f"WHEN '{value}' THEN {bit}" for value, bit in bits.items()) + " ELSE 0 END"
+
+
+def _funding_bit_sql() -> str:
+    """FUNDING (below) as a bit: the program's first source in its order."""
+    whens = " ".join(f"WHEN p.{column} THEN {FUNDING_BITS[source]}" for source, column in FUNDING_ORDER)
+    return f"CASE {whens} ELSE {FUNDING_BITS[FUNDING_OTHERWISE]} END"
+
+
+def _fold_sql(bit: str) -> str:
+    # PostgreSQL ORs the bits; SQLite has no BIT_OR, but the sum of the distinct powers of two is
+    # the same number.
     return f"BIT_OR({bit})" if connection.vendor == "postgresql" else f"SUM(DISTINCT {bit})"
 
 
-def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) -> list[tuple[int, bool, int, int]]:
-    """Rows (municipality, has ОВЗ, direction mask, children) for the children counted in `year`."""
+def _per_child_masks(
+    year: int,
+    municipality_ids: Iterable[int] | None,
+    child_columns: tuple[str, ...],
+    masks: tuple[str, ...],
+    *,
+    with_organization: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Children counted in `year` per (these columns of the child, these masks): each mask folds
+    the bits of a child's enrollments into one number (an SQL expression over the program `p`,
+    and its organization `o` when asked for)."""
     born_after, born_until = birth_dates_counted(year)
     params: list[Any] = [*COUNTED_STATUSES, date(year, 12, 31), date(year, 1, 1), born_after, born_until]
     territory = ""
@@ -156,18 +175,23 @@ def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) ->
             return []
         territory = f"AND c.municipality_id IN ({', '.join(['%s'] * len(ids))})"
         params.extend(ids)
+    names = [f"c.{column} AS {column}" for column in child_columns]
+    names += [f"{_fold_sql(mask)} AS mask{n}" for n, mask in enumerate(masks)]  # one aggregate per child
+    keys = [*child_columns, *(f"mask{n}" for n in range(len(masks)))]
+    organization = f"JOIN {Organization._meta.db_table} o ON o.id = p.organization_id" if with_organization else ""
     # Only table names, code constants and placeholders are interpolated; values go as parameters.
     sql = f"""
         WITH per_child AS (
-            SELECT c.municipality_id AS municipality_id, c.has_ovz AS has_ovz, {_mask_sql()} AS mask
+            SELECT {", ".join(names)}
             FROM {Application._meta.db_table} a
             JOIN {Child._meta.db_table} c ON c.id = a.child_id
             JOIN {Program._meta.db_table} p ON p.id = a.program_id
+            {organization}
             WHERE a.status IN (%s, %s) AND a.enrolled_on <= %s AND (a.left_on IS NULL OR a.left_on >= %s)
               AND c.birth_date > %s AND c.birth_date <= %s {territory}
-            GROUP BY c.id, c.municipality_id, c.has_ovz
+            GROUP BY {", ".join(["c.id", *(f"c.{column}" for column in child_columns)])}
         )
-        SELECT municipality_id, has_ovz, mask, COUNT(*) FROM per_child GROUP BY municipality_id, has_ovz, mask
+        SELECT {", ".join(keys)}, COUNT(*) FROM per_child GROUP BY {", ".join(keys)}
     """  # noqa: S608
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -178,7 +202,34 @@ def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) ->
             cursor.execute("SET LOCAL parallel_setup_cost = 0")
             cursor.execute("SET LOCAL parallel_tuple_cost = 0")
         cursor.execute(sql, params)
-        return [(m, bool(ovz), mask, count) for m, ovz, mask, count in cursor.fetchall()]
+        return cursor.fetchall()
+
+
+def covered_by_mask(year: int, municipality_ids: Iterable[int] | None = None) -> list[tuple[int, bool, int, int]]:
+    """Rows (municipality, has ОВЗ, direction mask, children) for the children counted in `year`."""
+    rows = _per_child_masks(
+        year, municipality_ids, ("municipality_id", "has_ovz"), (_bits_sql("p.direction", DIRECTION_BITS),)
+    )
+    return [(m, bool(ovz), mask, count) for m, ovz, mask, count in rows]
+
+
+def children_by_kind_and_funding(year: int, municipality_ids: Iterable[int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Distinct children 5–17 counted in `year` per organization kind and per funding (a child
+    in each of theirs), from one pass over the enrollments: two COUNT(DISTINCT) statements each
+    sorted every enrollment of the territory (0.4 s at 150 000 enrollments)."""
+    by_kind: dict[str, int] = defaultdict(int)
+    by_funding: dict[str, int] = defaultdict(int)
+    masks = (_bits_sql("o.kind", KIND_BITS), _funding_bit_sql())
+    for kinds, fundings, children in _per_child_masks(year, municipality_ids, (), masks, with_organization=True):
+        for counts, mask, bits in ((by_kind, kinds, KIND_BITS), (by_funding, fundings, FUNDING_BITS)):
+            for value, bit in bits.items():
+                if mask & bit:
+                    counts[value] += children
+    return _most_first(by_kind), _most_first(by_funding)
+
+
+def _most_first(counts: dict[str, int]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def figures_by_municipality(year: int, municipality_ids: Iterable[int] | None = None) -> dict[int, Figures]:
@@ -223,30 +274,24 @@ def total(figures: Iterable[Figures]) -> Figures:
 
 # Until contracts (the finance module) say how each enrollment is paid, the program's first
 # source in the order budget → certificate → paid stands for it.
+FUNDING_ORDER = (("budget", "is_free"), ("certificate", "by_certificate"))
+FUNDING_OTHERWISE = "paid"
+FUNDING_BITS = {"budget": 1, "certificate": 2, "paid": 4}
 FUNDING = Case(
-    When(program__is_free=True, then=Value("budget")),
-    When(program__by_certificate=True, then=Value("certificate")),
-    default=Value("paid"),
+    *(When(**{f"program__{column}": True}, then=Value(source)) for source, column in FUNDING_ORDER),
+    default=Value(FUNDING_OTHERWISE),
     output_field=CharField(),
 )
 
 
-def children_by(year: int, municipality_ids: Iterable[int], dimension: str) -> dict[str, int]:
-    """Distinct children 5–17 counted in `year` per organization kind, funding or organization."""
+def children_by_organization(year: int, municipality_ids: Iterable[int]) -> dict[int, int]:
+    """Distinct children 5–17 counted in `year` per organization, the most first."""
     born_after, born_until = birth_dates_counted(year)
-    column = {
-        "organization_kind": "program__organization__kind",
-        "funding": "funding",
-        "organization": "program__organization",
-        "direction": "program__direction",
-    }[dimension]
     rows = counted_enrollments(year, municipality_ids).filter(
         child__birth_date__gt=born_after, child__birth_date__lte=born_until
     )
-    if dimension == "funding":
-        rows = rows.annotate(funding=FUNDING)
-    counts = rows.values(column).annotate(children=Count("child", distinct=True)).order_by("-children")
-    return {str(row[column]): row["children"] for row in counts}
+    counts = rows.values("program__organization").annotate(children=Count("child", distinct=True))
+    return {row["program__organization"]: row["children"] for row in counts.order_by("-children")}
 
 
 def active_between(first: date, last: date) -> QuerySet[Application]:

@@ -1,9 +1,10 @@
 """Actions and read models of monitoring: targets set by the region, figures for the dashboard."""
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +17,8 @@ from monitoring.indicators import Figures
 from monitoring.models import IndicatorCode, Target
 from monitoring.territories import Territory, may_set_targets
 from territory.models import Municipality, Region
+
+T = TypeVar("T")
 
 TREND_YEARS = 6
 
@@ -66,13 +69,27 @@ def targets_of(territory: Territory) -> dict[tuple[str, int], Decimal]:
 def figures(year: int, municipality_ids: tuple[int, ...]) -> dict[int, Figures]:
     """Per-municipality figures of a year, cached briefly: a regional dashboard at a million
     children is a few seconds of database work, and figures move slowly."""
+    return _cached("figures", year, municipality_ids, indicators.figures_by_municipality)
+
+
+def children_by_kind_and_funding(year: int, municipality_ids: tuple[int, ...]) -> tuple[dict[str, int], dict[str, int]]:
+    """The territory's children per organization kind and per funding, cached as the figures are."""
+    return _cached("kinds-funding", year, municipality_ids, indicators.children_by_kind_and_funding)
+
+
+def children_by_organization(year: int, municipality_ids: tuple[int, ...]) -> dict[int, int]:
+    """The territory's children per organization, the most first, cached as the figures are."""
+    return _cached("organizations", year, municipality_ids, indicators.children_by_organization)
+
+
+def _cached(name: str, year: int, municipality_ids: tuple[int, ...], compute: Callable[[int, tuple[int, ...]], T]) -> T:
     digest = hashlib.sha1(",".join(map(str, municipality_ids)).encode(), usedforsecurity=False).hexdigest()
-    key = f"monitoring:figures:{year}:{digest}"
+    key = f"monitoring:{name}:{year}:{digest}"
     cached = cache.get(key)
     if cached is None:
-        cached = indicators.figures_by_municipality(year, municipality_ids)
+        cached = compute(year, municipality_ids)
         cache.set(key, cached, settings.OPORA_INDICATOR_CACHE_SECONDS)
-    return cached
+    return cast(T, cached)
 
 
 @dataclass

@@ -100,39 +100,43 @@ def direction_table(territory: Territory, year: int) -> Table:
     )
 
 
-def _breakdown(territory: Territory, year: int, dimension: str, labels: dict[str, str]) -> list[list[Any]]:
+def _share_rows(territory: Territory, year: int, counts: dict[str, int], labels: dict[str, str]) -> list[list[Any]]:
     population = indicators.total(services.figures(year, territory.municipality_ids).values()).population
-    counts = indicators.children_by(year, territory.municipality_ids, dimension)
     return [[labels.get(key, key), children, _share(children, population)] for key, children in counts.items()]
 
 
 def organization_kind_table(territory: Territory, year: int) -> Table:
+    kinds, _ = services.children_by_kind_and_funding(year, territory.municipality_ids)
     return Table(
         "organization-kinds",
         f"Охват по типам организаций, {year}",
         ["Тип организации", "Детей", "% от детей 5–17 лет"],
-        _breakdown(territory, year, "organization_kind", dict(OrganizationKind.choices)),
+        _share_rows(territory, year, kinds, dict(OrganizationKind.choices)),
     )
 
 
 def funding_table(territory: Territory, year: int) -> Table:
+    _, funding = services.children_by_kind_and_funding(year, territory.municipality_ids)
     return Table(
         "funding",
         f"Охват по источникам финансирования, {year}",
         ["Источник", "Детей", "% от детей 5–17 лет"],
-        _breakdown(territory, year, "funding", dict(FundingSource.choices)),
+        _share_rows(territory, year, funding, dict(FundingSource.choices)),
         note="Источник зачисления — первый из источников программы: бюджет, затем сертификат, затем платно.",
     )
 
 
 def organization_table(territory: Territory, year: int) -> Table:
-    counts = indicators.children_by(year, territory.municipality_ids, "organization")
-    organizations = Organization.objects.in_bulk([int(pk) for pk in counts])
+    counts = services.children_by_organization(year, territory.municipality_ids)
+    # Columns, not instances: a region's table names thousands of organizations.
+    found = Organization.objects.filter(pk__in=list(counts)).values_list("pk", "code", "short_name", "kind")
+    organizations = {pk: (code, name, kind) for pk, code, name, kind in found}
+    kinds = dict(OrganizationKind.choices)
     rows, links = [], []
     for pk, children in counts.items():
-        organization = organizations[int(pk)]
-        rows.append([organization.short_name, organization.get_kind_display(), children])
-        links.append(organization.code)
+        code, name, kind = organizations[pk]
+        rows.append([name, kinds.get(kind, kind), children])
+        links.append(code)
     return Table(
         "organizations",
         f"Организации по числу охваченных детей, {year}",

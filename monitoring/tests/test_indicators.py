@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Direction, ProgramType
+from catalog.models import Direction, Organization, OrganizationKind, ProgramType
 from core.testing import make_program
 from enrollment.models import Application, ApplicationStatus
 from monitoring import indicators
@@ -133,9 +133,56 @@ def test_territory_filter_and_breakdowns(personas, data):
     only_y = indicators.figures_by_municipality(YEAR, [personas.municipality_y.pk])
     assert set(only_y) == {personas.municipality_y.pk}
     x_ids = [personas.municipality_x.pk]
-    assert indicators.children_by(YEAR, x_ids, "organization") == {str(personas.org_a.pk): 3}
-    assert indicators.children_by(YEAR, x_ids, "funding") == {"budget": 3}
-    assert indicators.children_by(YEAR, x_ids, "organization_kind") == {"udo": 3}
+    assert indicators.children_by_organization(YEAR, x_ids) == {personas.org_a.pk: 3}
+    assert indicators.children_by_kind_and_funding(YEAR, x_ids) == ({"udo": 3}, {"budget": 3})
+    assert indicators.children_by_kind_and_funding(YEAR, []) == ({}, {})
+
+
+def test_kinds_funding_and_organizations_agree_with_a_naive_recount(personas):
+    """Children in programs of two kinds of organization under every combination of sources of
+    funding; each child counted once per kind, per funding (the program's first source: budget,
+    certificate, paid) and per organization, as Python sets count them."""
+    rng = random.Random(11)
+    x, y = personas.municipality_x, personas.municipality_y
+    Organization.objects.filter(pk=personas.org_b.pk).update(kind=OrganizationKind.SCHOOL)
+    funding_ways = [
+        {"is_free": free, "by_certificate": certificate, "is_paid": paid, "price_per_month": 1000 if paid else None}
+        for free in (True, False)
+        for certificate in (True, False)
+        for paid in (True, False)
+        if free or certificate or paid
+    ]
+    programs = [
+        (make_program(organization, f"П{n}", actor=operator, age_from=5, age_to=17, **way), kind)
+        for organization, operator, kind in (
+            (personas.org_a, personas.operator_a, OrganizationKind.UDO),
+            (personas.org_b, personas.operator_b, OrganizationKind.SCHOOL),
+        )
+        for n, way in enumerate(funding_ways)
+    ]
+    kinds: dict[str, set[int]] = {}
+    funding: dict[str, set[int]] = {}
+    organizations: dict[int, set[int]] = {}
+    for n in range(80):
+        kid = child(rng.choice([x, y]), f"Ребёнок{n}", rng.randint(3, 19))
+        for program, kind in rng.sample(programs, rng.randint(0, 3)):
+            start = date(rng.randint(2024, 2026), rng.randint(1, 12), 1)
+            end = start + timedelta(days=rng.randint(30, 400)) if rng.random() < 0.3 else None
+            enroll(personas.operator_a, kid, program, start, end)
+            born_after, born_until = indicators.birth_dates_counted(YEAR)
+            active = start <= date(YEAR, 12, 31) and (end is None or end >= JAN_1)
+            if active and born_after < kid.birth_date <= born_until:
+                source = "budget" if program.is_free else "certificate" if program.by_certificate else "paid"
+                kinds.setdefault(kind, set()).add(kid.pk)
+                funding.setdefault(source, set()).add(kid.pk)
+                organizations.setdefault(program.organization_id, set()).add(kid.pk)
+    assert len(funding) == 3 and len(kinds) == 2  # the draw reached every value
+    ids = [x.pk, y.pk]
+    by_kind, by_funding = indicators.children_by_kind_and_funding(YEAR, ids)
+    assert by_kind == {kind: len(kids) for kind, kids in kinds.items()}
+    assert by_funding == {source: len(kids) for source, kids in funding.items()}
+    assert list(by_funding.values()) == sorted(by_funding.values(), reverse=True)  # the most first
+    assert indicators.children_by_organization(YEAR, ids) == {pk: len(kids) for pk, kids in organizations.items()}
 
 
 def test_sql_agrees_with_a_naive_recount(personas):
