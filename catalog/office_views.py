@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.roles import principal_of
 from accounts.views import AuthenticatedRequest
 from catalog import archiving, revisions, services
+from catalog.choice import organization_choice
 from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
@@ -179,25 +180,8 @@ def program_create(request: HttpRequest) -> HttpResponse:
 
 
 def _choose_organization(request: HttpRequest, organizations: QuerySet[Organization]) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    if query:
-        organizations = organizations.filter(
-            contains_typed("short_name", query)
-            | contains_typed("full_name", query)
-            | Q(inn=query)
-            | Q(code__iexact=query)
-        )
-    filters = request.GET.copy()
-    filters.pop("page", None)
-    return render(
-        request,
-        "office/program_organization.html",
-        {
-            "page": _page(request, organizations.select_related("municipality").order_by("short_name", "pk")),
-            "query": query,
-            "filter_query": filters.urlencode(),
-        },
-    )
+    choice = organization_choice(organizations, request.GET.get("q", ""))
+    return render(request, "office/program_organization.html", {"choice": choice})
 
 
 @login_required

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog.choice import organization_choice
 from catalog.models import Organization
 from core import scope
 from core.xlsx import table_workbook, xlsx_response
@@ -51,10 +52,11 @@ class UploadForm(forms.Form):
         field = self.fields["organization"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organizations
-        if len(organizations) == 1:
+        first_two = list(organizations.only("code")[:2])
+        if len(first_two) == 1:
             # Nothing to choose: the organization is named on the page, the field travels hidden.
             field.widget = forms.HiddenInput()
-            field.initial = organizations[0].code
+            field.initial = first_two[0].code
 
 
 @login_required
@@ -68,12 +70,32 @@ def _list_page(request: HttpRequest, form: UploadForm | None, status: int = 200)
     organizations = imports.importable_organizations(request.user)
     batches = scope.restrict(_batches(), request.user).order_by("-created_at", "-pk")
     page = Paginator(batches, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "organizations": organizations,
-        "form": form or UploadForm(organizations=organizations),
-    }
+    context = {"page": page, **_upload_context(request, organizations, form)}
     return render(request, "imports/list.html", context, status=status)
+
+
+def _upload_context(
+    request: HttpRequest, organizations: QuerySet[Organization], form: UploadForm | None
+) -> dict[str, Any]:
+    """The upload section: the organization it is for (the only one, the one in the address —
+    `?organization=code`, 404 when not theirs — or the one a refused form was sent for) with its
+    form, or else the choice of one."""
+    first_two = list(organizations.only("code", "short_name")[:2])
+    if not first_two:
+        return {"may_upload": False, "form": form}
+    code = request.GET.get("organization")
+    organization = get_object_or_404(organizations, code=code) if code else None
+    if organization is None and form is not None:
+        organization = getattr(form, "cleaned_data", {}).get("organization")
+    several = len(first_two) > 1
+    if organization is None and not several:
+        organization = first_two[0]
+    context: dict[str, Any] = {"may_upload": True, "several": several, "organization": organization, "form": form}
+    if organization is None:
+        context["choice"] = organization_choice(organizations, request.GET.get("q", ""))
+    elif form is None:
+        context["form"] = UploadForm(organizations=organizations.filter(pk=organization.pk))
+    return context
 
 
 def _template_response(request: HttpRequest, build: Callable[[Organization | None], bytes], name: str) -> HttpResponse:
@@ -82,8 +104,9 @@ def _template_response(request: HttpRequest, build: Callable[[Organization | Non
     organizations = imports.importable_organizations(request.user)
     code = request.GET.get("organization")
     organization = get_object_or_404(organizations, code=code) if code else None
-    if organization is None and len(organizations) == 1:
-        organization = organizations[0]
+    if organization is None:
+        first_two = list(organizations[:2])
+        organization = first_two[0] if len(first_two) == 1 else None
     filename = f"{name}-{organization.code}.xlsx" if organization else f"{name}.xlsx"
     return xlsx_response(build(organization), filename)
 
@@ -198,24 +221,23 @@ def career_lessons(request: HttpRequest) -> HttpResponse:
     organizations = imports.importable_organizations(request.user)
     if not organizations.exists():
         raise PermissionDenied
-    context: dict[str, Any] = {"organizations": organizations}
+
+    def page(form: UploadForm | None, status: int = 200, **shown: Any) -> HttpResponse:
+        context = _upload_context(request, organizations, form) | shown
+        return render(request, "imports/career_lessons.html", context, status=status)
+
     if request.method != "POST":
-        context["form"] = UploadForm(organizations=organizations)
-        return render(request, "imports/career_lessons.html", context)
+        return page(None)
     form = UploadForm(request.POST, request.FILES, organizations=organizations)
-    context["form"] = form
     if not form.is_valid():
-        return render(request, "imports/career_lessons.html", context, status=400)
+        return page(form, 400)
     uploaded, organization = form.cleaned_data["file"], form.cleaned_data["organization"]
     try:
         imports.refuse_too_big(uploaded.size)
         result = career_import.import_visits(request.user, organization, uploaded.name, uploaded.read())
     except ValidationError as error:
         form.add_error("file", error)
-        return render(request, "imports/career_lessons.html", context, status=400)
-    context |= {"organization": organization, "file_name": uploaded.name, "result": result}
+        return page(form, 400)
     if result.errors:
-        context["errors"] = result.errors
-        return render(request, "imports/career_lessons.html", context)
-    context["outcome"] = career_import.outcome_lines(result.outcome)
-    return render(request, "imports/career_lessons.html", context)
+        return page(form, file_name=uploaded.name, result=result, errors=result.errors)
+    return page(form, file_name=uploaded.name, result=result, outcome=career_import.outcome_lines(result.outcome))

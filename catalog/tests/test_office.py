@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
 from catalog import services
+from catalog.choice import CHOICES_SHOWN
 from catalog.models import Group, ModerationStatus, Program, ProgramRevision
 from core.models import AuditEvent
 from core.testing import enroll_child, make_child, make_group, make_organization, make_program
@@ -267,7 +268,7 @@ def test_an_operator_of_several_organizations_chooses_among_their_own_only(clien
     client.force_login(personas.operator_a)
     create = reverse("office:program_create")
     choice = client.get(create)
-    assert list(choice.context["page"].object_list) == [personas.org_a, org_c]  # by name
+    assert choice.context["choice"].matches == [personas.org_a, org_c]  # by name
     assert f'href="?organization={org_c.code}"' in content(choice)
     assert personas.org_b.short_name not in content(choice)
     # Another's organization by its code: visible to all, not theirs to add programs to.
@@ -284,7 +285,7 @@ def test_an_operator_of_several_organizations_chooses_among_their_own_only(clien
     assert program.municipality == personas.municipality_y
     # Sent without a choice (a form kept open from before), nothing is created: the choice is asked for.
     again = client.post(create, program_data())
-    assert list(again.context["page"].object_list) == [personas.org_a, org_c]
+    assert again.context["choice"].matches == [personas.org_a, org_c]
     assert Program.objects.count() == 1
 
 
@@ -295,10 +296,15 @@ def test_an_administrator_finds_the_organization_and_gets_only_its_teachers(clie
     client.force_login(personas.admin)
     create = reverse("office:program_create")
     by_name = client.get(create, {"q": "радуга"})
-    assert list(by_name.context["page"].object_list) == [personas.org_a]
-    assert list(client.get(create, {"q": personas.org_b.inn}).context["page"].object_list) == [personas.org_b]
-    assert list(client.get(create, {"q": personas.org_b.code.lower()}).context["page"].object_list) == [personas.org_b]
+    assert by_name.context["choice"].matches == [personas.org_a]
+    assert client.get(create, {"q": personas.org_b.inn}).context["choice"].matches == [personas.org_b]
+    assert client.get(create, {"q": personas.org_b.code.lower()}).context["choice"].matches == [personas.org_b]
     assert "Организаций не найдено" in content(client.get(create, {"q": "нет такой"}))
+    for n in range(CHOICES_SHOWN):
+        make_organization(personas.municipality_x, f"Школа № {n + 1}")
+    first = client.get(create)
+    assert len(first.context["choice"].matches) == CHOICES_SHOWN and first.context["choice"].total == CHOICES_SHOWN + 2
+    assert f"показаны первые {CHOICES_SHOWN} по названию — уточните запрос" in content(first)
     form = client.get(create, {"organization": personas.org_a.code}).context["form"]
     assert list(form.fields["teachers"].queryset) == [own]
     response = client.post(

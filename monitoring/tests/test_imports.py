@@ -579,6 +579,31 @@ def test_the_operator_uploads_sees_the_errors_and_confirms(client, personas, gro
     assert batch.code in client.get(URL).content.decode()
 
 
+@pytest.mark.parametrize("page", [URL, f"{URL}career-lessons/"])
+def test_whoever_uploads_for_several_organizations_chooses_one_first(client, personas, group, page):
+    """An administrator (every organization of the region) finds one by name, then gets its
+    template and a form that sends its code; another's code in the address is not found."""
+    client.force_login(personas.admin)
+    choice = client.get(page, {"q": "радуга"})
+    text = choice.content.decode()
+    assert choice.context["choice"].matches == [personas.org_a] and "Шаблон для" not in text
+    assert f'href="?organization={personas.org_a.code}"' in text
+    chosen = client.get(page, {"organization": personas.org_a.code}).content.decode()
+    assert f"Шаблон для «{personas.org_a.short_name}»" in chosen and "выбрать другую" in chosen
+    assert f'type="hidden" name="organization" value="{personas.org_a.code}"' in chosen
+    assert "<select" not in chosen
+    client.force_login(personas.municipal_y)  # Заречный район: org B only
+    assert client.get(page, {"organization": personas.org_a.code}).status_code == 404
+
+
+def test_a_refused_upload_keeps_the_organization_it_was_sent_for(client, personas, group):
+    client.force_login(personas.admin)
+    response = client.post(f"{URL}upload/?organization={personas.org_b.code}", {"organization": personas.org_b.code})
+    text = response.content.decode()
+    assert response.status_code == 400 and f"Шаблон для «{personas.org_b.short_name}»" in text
+    assert "Не сохранено" in text and not ImportBatch.objects.exists()
+
+
 def test_the_history_costs_the_same_queries_for_one_batch_or_many(client, personas, group):
     client.force_login(personas.municipal_x)
     upload(personas, xlsx([line(personas, group)]))
