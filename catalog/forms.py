@@ -43,9 +43,9 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MOMENT_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
-# The office program form, fieldset by fieldset.
+# The program forms, fieldset by fieldset: the admin's, and the office's without the organization.
 PROGRAM_SECTIONS = (
-    ("Основное", ("title", "summary", "description", "goals", "results", "equipment")),
+    ("Основное", ("organization", "title", "summary", "description", "goals", "results", "equipment")),
     ("Вид и направленность", ("program_type", "direction", "unit")),
     ("Уровень (хотя бы один)", ("level_initial", "level_basic", "level_advanced")),
     ("Возраст и объём", ("age_from", "age_to", "hours_total", "duration_months")),
@@ -148,7 +148,8 @@ class ProgramForm(ProgramRulesForm):
 
     class Meta:
         model = Program
-        fields = [name for _, names in PROGRAM_SECTIONS for name in names]
+        # The organization is the instance's, chosen before the form (the admin's form has the field).
+        fields = [name for _, names in PROGRAM_SECTIONS for name in names if name != "organization"]
         widgets = {
             "summary": forms.Textarea(attrs={"rows": 3}),
             "description": forms.Textarea(attrs={"rows": 6}),
