@@ -216,6 +216,16 @@ SPELLINGS = (
 )
 
 
+# Words some of whose forms come from another stem: each is also looked for as the other
+# («людям» finds «человек», «судну» finds «судов»). «Дети» — «ребёнок» is not needed: every
+# program is for children, so neither word narrows a query.
+OTHER_STEM_FORMS = (
+    ("человек", "люди"),
+    ("человек", "людьми"),  # its own stem, «людьм»
+    ("судно", "суда"),
+)
+
+
 def normalize(text: str) -> str:
     return text.lower().replace("ё", "е")
 
@@ -252,14 +262,14 @@ def stems(text: str) -> list[str]:
 def _other_spellings() -> dict[str, tuple[str, ...]]:
     # Keyed by stem, so that inflected forms («на скретче», «питона») find the other spelling too.
     found: dict[str, tuple[str, ...]] = {}
-    for latin, cyrillic in SPELLINGS:
-        found[stem(latin)] = (*found.get(stem(latin), ()), cyrillic)
-        found[stem(cyrillic)] = (*found.get(stem(cyrillic), ()), latin)
+    for one, other in (*SPELLINGS, *OTHER_STEM_FORMS):
+        found[stem(one)] = (*found.get(stem(one), ()), other)
+        found[stem(other)] = (*found.get(stem(other), ()), one)
     return found
 
 
 def spellings(word: str) -> tuple[str, ...]:
-    """The query word and its other spellings."""
+    """The query word, its other spellings and the words standing for some of its forms."""
     return (word, *_other_spellings().get(stem(word), ()))
 
 

@@ -190,9 +190,6 @@ def test_a_short_unknown_word_is_not_corrected_into_a_different_word(wider_catal
     assert result.total == 0
 
 
-OTHER_STEM_IN_SINGULAR = {"судно"}  # «моделей судов»: суда, судов…; судно, судна…
-
-
 @pytest.fixture(scope="module")
 def morphology():
     return pymorphy3.MorphAnalyzer()
@@ -200,18 +197,18 @@ def morphology():
 
 def word_forms(morph, word: str) -> set[str]:
     """Every form a family could type of a noun or an adjective: its cases and numbers (and genders),
-    not superlatives («легчайший»), archaic forms, nor another word standing for some of its forms
-    («люди» — «человек», «дети» — «ребёнок») or another stem (the singular of «суда»: «судно»)."""
+    not superlatives («легчайший») nor archaic forms. Forms of another stem count only for the
+    words the search knows them for (text.OTHER_STEM_FORMS: «людям» — «человек», «судов» — «судну»)."""
     parsed = morph.parse(word)[0]
     if parsed.tag.POS not in {"NOUN", "ADJF"}:
         return set()
+    other_stems = {one for pair in text.OTHER_STEM_FORMS for one in pair}
     return {
         form.word
         for form in parsed.lexeme
         if form.tag.POS == parsed.tag.POS
         and not {"Supr", "Arch"} & form.tag.grammemes
-        and text.normalize(form.word)[:3] == word[:3]
-        and (parsed.normal_form not in OTHER_STEM_IN_SINGULAR or "plur" in form.tag.grammemes)
+        and (text.normalize(form.word)[:3] == word[:3] or parsed.normal_form in other_stems)
     }
 
 
