@@ -62,7 +62,7 @@ class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name", "municipality", "kind", "opens_at", "closes_at", "status", "progress")
     list_filter = ("kind", "status", "municipality")
     search_fields = ("code", "name")
-    filter_horizontal = ("programs",)
+    autocomplete_fields = ("programs",)  # found by title or code: a region lists 100 000 of them
     readonly_fields = ("code", "status", "lottery_seed", "progress", "allocated_at", "summary")
     inlines = [CampaignChoiceInline]
 
