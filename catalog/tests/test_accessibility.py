@@ -68,7 +68,8 @@ def catalog_pages(transactional_db):
             ],
         ),
         (personas.municipal_x.email, [reverse("office:moderation_queue")]),
-        (personas.admin.email, [reverse("office:program_create")]),  # the choice of an organization
+        # The choice of an organization, for a new program and for an upload.
+        (personas.admin.email, [reverse("office:program_create"), reverse("monitoring:imports")]),
     ]
 
 
