@@ -31,7 +31,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
     list_display = ("code", "child", "program", "group", "status", "deadline", "created_at")
     list_filter = ("status", "program__municipality")
     search_fields = ("code", "child__last_name", "program__title", "program__code")
-    list_select_related = ("child", "program", "group")
+    list_select_related = ("child", "program", "group__program")
     raw_id_fields = ("child", "applicant", "program", "group")
     inlines = [ApplicationEventInline]
 
@@ -40,7 +40,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
 class ApplicationEventAdmin(ReadOnlyAdmin):
     list_display = ("application", "created_at", "actor", "from_status", "to_status")
     list_filter = ("to_status",)
-    list_select_related = ("application", "actor")
+    list_select_related = ("application__child", "application__program", "actor")
     search_fields = ("application__code",)
 
 
@@ -70,7 +70,7 @@ class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 @admin.register(CampaignChoice)
 class CampaignChoiceAdmin(ReadOnlyAdmin):
     list_display = ("campaign", "child", "rank", "group", "outcome")
-    list_select_related = ("campaign", "child", "group")
+    list_select_related = ("campaign", "child", "group__program")
     search_fields = ("campaign__code", "child__last_name")
 
 
@@ -84,7 +84,7 @@ class HolidayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("group", "date", "starts_at", "ends_at", "is_cancelled")
     list_filter = ("is_cancelled",)
-    list_select_related = ("group",)
+    list_select_related = ("group__program",)
     search_fields = ("group__code", "group__name")
     raw_id_fields = ("group",)
 
@@ -99,5 +99,5 @@ class AttendanceAdmin(ReadOnlyAdmin):
 class EnrollmentOrderAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "organization", "group", "date", "created_by")
     list_filter = ("year",)
-    list_select_related = ("organization", "group", "created_by")
+    list_select_related = ("organization", "group__program", "created_by")
     search_fields = ("code", "organization__short_name")

@@ -175,7 +175,7 @@ class ContractAdmin(ReadOnlyAdmin):
     list_display = ("code", "certificate", "group", "provider", "status", "starts_on", "ends_on", "total_cost")
     list_filter = ("status", "payment_order", "period__municipality")
     search_fields = ("code", "certificate__number", "certificate__child__last_name", "group__code")
-    list_select_related = ("certificate", "group", "provider__organization")
+    list_select_related = ("certificate", "group__program", "provider__organization")
     raw_id_fields = ("certificate", "application", "group", "provider", "period", "module", "created_by")
     inlines = [ContractEventInline]
 
@@ -195,7 +195,7 @@ class AccountAdmin(ReadOnlyAdmin):
     list_display = ("pk", "kind", "period", "certificate", "contract", "provider", "balance")
     list_filter = ("kind", "period__municipality")
     search_fields = ("certificate__number", "contract__code", "provider__organization__short_name")
-    list_select_related = ("period", "certificate", "contract", "provider__organization")
+    list_select_related = ("period__municipality", "certificate", "contract", "provider__organization")
     raw_id_fields = ("period", "certificate", "contract", "provider")
 
 
@@ -212,7 +212,7 @@ class OperationAdmin(ReadOnlyAdmin):
     list_display = ("key", "kind", "period", "certificate", "contract", "month", "created_at", "actor")
     list_filter = ("kind", "period__municipality")
     search_fields = ("=key", "memo", "contract__code", "certificate__number")
-    list_select_related = ("period", "certificate", "contract", "actor")
+    list_select_related = ("period__municipality", "certificate", "contract", "actor")
     raw_id_fields = ("actor", "period", "certificate", "contract")
     inlines = [PostingInline]
 
@@ -239,7 +239,7 @@ class CompletenessAdmin(ReadOnlyAdmin):
     list_display = ("group", "month", "percent", "reported_by", "reported_at")
     list_filter = ("month",)
     search_fields = ("group__code", "group__name")
-    list_select_related = ("group", "reported_by")
+    list_select_related = ("group__program", "reported_by")
 
 
 @admin.register(Invoice)
@@ -247,4 +247,4 @@ class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ("code", "provider", "period", "month", "kind", "amount", "status", "paid_at")
     list_filter = ("kind", "status", "period__municipality")
     search_fields = ("code", "provider__organization__short_name")
-    list_select_related = ("provider__organization", "period")
+    list_select_related = ("provider__organization", "period__municipality")

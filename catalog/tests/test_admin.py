@@ -1,14 +1,19 @@
 """The admin: every model is there, big lists stay cheap, and saving goes through the actions."""
 
 import re
+from collections import Counter
+from io import StringIO
 from typing import Any
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
+from django.core.management import call_command
+from django.db import connection
 from django.db.models import Model
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,9 +31,10 @@ from catalog.models import (
 )
 from core.models import AuditEvent
 from core.testing import enroll_child, make_child, make_program
+from core.tests.test_demo import SIZE as DEMO_SIZE
 from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, EnrollmentOrder
-from finance.models import Certificate, CertificateGroup, Contract, FinancingPeriod
+from finance.models import Account, Certificate, CertificateGroup, Contract, FinancingPeriod, Operation
 from monitoring.models import ImportBatch
 from people.models import Child, ChildMerge, Guardian, MatchCandidate, Teacher
 
@@ -135,6 +141,24 @@ def test_relations_to_tables_that_grow_with_the_region_are_picked_by_search_or_i
                 assert name in (*model_admin.raw_id_fields, *model_admin.autocomplete_fields), (model_admin, name)
                 checked.append((model, name))
     assert (Campaign, "programs") in checked and (Group, "program") in checked
+
+
+@pytest.mark.django_db
+def test_no_list_reads_another_table_once_per_row(client):
+    """Every list of the demo region shows its rows' related names from the rows' own statement: a
+    name read per row (a group's program, a period's municipality) was 100 statements a page."""
+    call_command("load_demo", *DEMO_SIZE, stdout=StringIO())
+    client.force_login(User.objects.get(email="admin@demo.opora"))
+    shown = {}
+    for model in admin.site._registry:
+        with CaptureQueriesContext(connection) as statements:
+            response = client.get(admin_url(model, "changelist"))
+        shapes = Counter(re.sub(r"'[^']*'|\b\d+\b", "?", query["sql"]) for query in statements.captured_queries)
+        statement, times = shapes.most_common(1)[0]
+        assert times <= 2, (model, times, statement[:200])
+        shown[model] = len(response.context["cl"].result_list)
+    for model in (Application, ApplicationEvent, CampaignChoice, Contract, Account, Operation, Group, Program):
+        assert shown[model] >= 3, model  # the check saw rows whose names it would have read one by one
 
 
 def test_change_pages_of_catalog_objects_open(admin_client, personas, published_program):
