@@ -193,6 +193,13 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
     show_full_result_count = False
     actions = [_transition_action(name) for name in ("submit", "approve", "archive", "restore")]
 
+    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
+        # The suggestions of a group's or a campaign's program name each program's organization.
+        return super().get_search_results(request, queryset.select_related("organization"), search_term)
+
+    def autocomplete_label(self, program: Program) -> str:
+        return f"{program.title} — {program.organization.short_name} ({program.code})"
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """Programs are archived, not deleted: families' applications and the history refer to them."""
         return False

@@ -5,9 +5,6 @@ from django.views.generic import RedirectView
 from core.views import favicon, healthz
 from opora.api import api
 
-admin.site.site_header = "Опора — администрирование"
-admin.site.site_title = "Опора"
-
 urlpatterns = [
     # The Navigator first: its pages are most of the traffic, and Django tries patterns in order.
     path("", include("catalog.urls")),

@@ -161,6 +161,19 @@ def test_no_list_reads_another_table_once_per_row(client):
         assert shown[model] >= 3, model  # the check saw rows whose names it would have read one by one
 
 
+def test_program_suggestions_tell_programs_of_the_same_title_apart(admin_client, personas):
+    """A group's or a campaign's program is picked by typing: each suggestion names its organization."""
+    ours, theirs = (make_program(org, "Робототехника") for org in (personas.org_a, personas.org_b))
+    query = {"app_label": "enrollment", "model_name": "campaign", "field_name": "programs", "term": "Робото"}
+    with CaptureQueriesContext(connection) as statements:
+        found = admin_client.get("/admin/autocomplete/", query).json()["results"]
+    assert sorted(result["text"] for result in found) == sorted(
+        f"Робототехника — {program.organization.short_name} ({program.code})" for program in (ours, theirs)
+    )
+    assert not any("catalog_organization" in q["sql"] and "LIMIT 21" in q["sql"] for q in statements.captured_queries)
+    assert "Опора — администрирование" in admin_client.get("/admin/").content.decode()
+
+
 def test_change_pages_of_catalog_objects_open(admin_client, personas, published_program):
     group = published_program.groups.get()
     for url in (
