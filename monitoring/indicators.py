@@ -30,9 +30,26 @@ from monitoring.statform import EnrollmentFact
 from people.models import Child
 from territory.models import ChildPopulation, Contingent
 
+# Until contracts (the finance module) say how each enrollment is paid, the program's first
+# source in the order budget → certificate → paid stands for it.
+FUNDING_ORDER = (("budget", "is_free"), ("certificate", "by_certificate"))
+FUNDING_OTHERWISE = "paid"
+FUNDING = Case(
+    *(When(**{f"program__{column}": True}, then=Value(source)) for source, column in FUNDING_ORDER),
+    default=Value(FUNDING_OTHERWISE),
+    output_field=CharField(),
+)
+
+
+def _bits(values: Iterable[str]) -> dict[str, int]:
+    """A bit for each value, to fold a child's values into one number."""
+    return {value: 1 << index for index, value in enumerate(values)}
+
+
 AGE_FROM, AGE_TO = 5, 17  # «от 5 до 18 лет», 18 not included
-DIRECTION_BITS = {direction: 1 << index for index, direction in enumerate(Direction.values)}
-KIND_BITS = {kind: 1 << index for index, kind in enumerate(OrganizationKind.values)}
+DIRECTION_BITS = _bits(Direction.values)
+KIND_BITS = _bits(OrganizationKind.values)
+FUNDING_BITS = _bits([*(source for source, _ in FUNDING_ORDER), FUNDING_OTHERWISE])
 TECH_SCIENCE_MASK = DIRECTION_BITS[Direction.TECHNICAL] | DIRECTION_BITS[Direction.NATURAL_SCIENCE]
 COUNTED_STATUSES = (ApplicationStatus.ENROLLED, ApplicationStatus.EXPELLED)
 
@@ -144,7 +161,7 @@ def _bits_sql(column: str, bits: dict[str, int]) -> str:
 
 
 def _funding_bit_sql() -> str:
-    """FUNDING (below) as a bit: the program's first source in its order."""
+    """FUNDING as a bit: the program's first source in its order."""
     whens = " ".join(f"WHEN p.{column} THEN {FUNDING_BITS[source]}" for source, column in FUNDING_ORDER)
     return f"CASE {whens} ELSE {FUNDING_BITS[FUNDING_OTHERWISE]} END"
 
@@ -270,18 +287,6 @@ def total(figures: Iterable[Figures]) -> Figures:
     for item in figures:
         result.add(item)
     return result
-
-
-# Until contracts (the finance module) say how each enrollment is paid, the program's first
-# source in the order budget → certificate → paid stands for it.
-FUNDING_ORDER = (("budget", "is_free"), ("certificate", "by_certificate"))
-FUNDING_OTHERWISE = "paid"
-FUNDING_BITS = {"budget": 1, "certificate": 2, "paid": 4}
-FUNDING = Case(
-    *(When(**{f"program__{column}": True}, then=Value(source)) for source, column in FUNDING_ORDER),
-    default=Value(FUNDING_OTHERWISE),
-    output_field=CharField(),
-)
 
 
 def children_by_organization(year: int, municipality_ids: Iterable[int]) -> dict[int, int]:
