@@ -14,6 +14,8 @@ from django.http import HttpRequest
 
 from accounts.models import ORGANIZATION_ROLES, REGION_ROLES, ApiToken, Consent, Role, RoleAssignment, User
 from core.admin import ReadOnlyAdmin
+from core.admin_search import IndexedSearchMixin
+from core.admin_site import ModelAdmin
 
 SCOPE_FIELDS = ("organization", "municipality", "region")
 
@@ -76,7 +78,7 @@ class UserChangeForm(auth_forms.UserChangeForm):  # type: ignore[type-arg]
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
+class UserAdmin(IndexedSearchMixin, DjangoUserAdmin):  # type: ignore[type-arg]
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -97,7 +99,7 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(RoleAssignment)
-class RoleAssignmentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RoleAssignmentAdmin(ModelAdmin):
     form = RoleAssignmentForm
     list_display = ("user", "role", *SCOPE_FIELDS, "created_at")
     list_filter = ("role",)

@@ -42,6 +42,7 @@ from catalog.models import (
     SearchTerm,
 )
 from core.admin import ReadOnlyAdmin
+from core.admin_site import ModelAdmin
 
 SYSTEM_FIELDS = ("code", "uuid", "created_at", "updated_at")
 
@@ -66,7 +67,7 @@ class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationAdmin(ModelAdmin):
     list_display = ("short_name", "code", "inn", "kind", "municipality", "is_active")
     list_filter = ("is_active", "kind", "department", "municipality__region")
     search_fields = ("short_name", "full_name", "=inn", "=ogrn", "=code")
@@ -79,7 +80,7 @@ class OrganizationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(OrganizationUnit)
-class OrganizationUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrganizationUnitAdmin(ModelAdmin):
     list_display = ("name", "kind", "organization")
     list_filter = ("kind",)
     search_fields = ("name", "organization__short_name")
@@ -88,7 +89,7 @@ class OrganizationUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     show_full_result_count = False
 
 
-class DictionaryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class DictionaryAdmin(ModelAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
@@ -151,7 +152,7 @@ def _archive_confirmation(
 
 
 @admin.register(Program)
-class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
     form = ProgramRulesForm
     fieldsets = [
         (legend, {"fields": names})
@@ -193,9 +194,8 @@ class ProgramAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-
     show_full_result_count = False
     actions = [_transition_action(name) for name in ("submit", "approve", "archive", "restore")]
 
-    def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
-        # The suggestions of a group's or a campaign's program name each program's organization.
-        return super().get_search_results(request, queryset.select_related("organization"), search_term)
+    # A group's or a campaign's program is named with its organization: a region has many «Робототехника».
+    autocomplete_related = ("organization",)
 
     def autocomplete_label(self, program: Program) -> str:
         return f"{program.title} — {program.organization.short_name} ({program.code})"
@@ -263,7 +263,7 @@ class FinancingInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Group)
-class GroupAdmin(OptionalFieldsMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class GroupAdmin(OptionalFieldsMixin, ModelAdmin):
     form = GroupRulesForm
     optional_fields = {"address": "Если не указан, берётся место реализации программы."}
     inlines = (ScheduleInline, FinancingInline)
@@ -322,7 +322,7 @@ class GroupFinancingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SearchTerm)
-class SearchTermAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class SearchTermAdmin(ModelAdmin):
     list_display = ("word", "stem", "frequency")
     search_fields = ("^word",)
     ordering = ("-frequency",)

@@ -13,11 +13,12 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from core.admin_site import ModelAdmin
 from core.audit import ACTION_LABELS, action_label
 from core.models import AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(ModelAdmin):
     """Rows written only by the system's actions: the admin looks, never edits."""
 
     show_full_result_count = False

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
+from core.admin_site import ModelAdmin
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -30,7 +31,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
 
     list_display = ("code", "child", "program", "group", "status", "deadline", "created_at")
     list_filter = ("status", "program__municipality")
-    search_fields = ("code", "child__last_name", "program__title", "program__code")
+    search_fields = ("=code", "child__last_name", "program__title", "=program__code")
     list_select_related = ("child", "program", "group__program")
     raw_id_fields = ("child", "applicant", "program", "group")
     inlines = [ApplicationEventInline]
@@ -41,7 +42,7 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     list_display = ("application", "created_at", "actor", "from_status", "to_status")
     list_filter = ("to_status",)
     list_select_related = ("application__child", "application__program", "actor")
-    search_fields = ("application__code",)
+    search_fields = ("=application__code",)
 
 
 class CampaignChoiceInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -56,12 +57,12 @@ class CampaignChoiceInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CampaignAdmin(ModelAdmin):
     """Campaigns are planned here; the allocation runs with `manage.py allocate_campaign CODE`."""
 
     list_display = ("code", "name", "municipality", "kind", "opens_at", "closes_at", "status", "progress")
     list_filter = ("kind", "status", "municipality")
-    search_fields = ("code", "name")
+    search_fields = ("=code", "name")
     autocomplete_fields = ("programs",)  # found by title or code: a region lists 100 000 of them
     readonly_fields = ("code", "status", "lottery_seed", "progress", "allocated_at", "summary")
     inlines = [CampaignChoiceInline]
@@ -71,21 +72,21 @@ class CampaignAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 class CampaignChoiceAdmin(ReadOnlyAdmin):
     list_display = ("campaign", "child", "rank", "group", "outcome")
     list_select_related = ("campaign", "child", "group__program")
-    search_fields = ("campaign__code", "child__last_name")
+    search_fields = ("=campaign__code", "child__last_name")
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class HolidayAdmin(ModelAdmin):
     list_display = ("date", "name")
     date_hierarchy = "date"
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LessonAdmin(ModelAdmin):
     list_display = ("group", "date", "starts_at", "ends_at", "is_cancelled")
     list_filter = ("is_cancelled",)
     list_select_related = ("group__program",)
-    search_fields = ("group__code", "group__name")
+    search_fields = ("=group__code", "group__name")
     raw_id_fields = ("group",)
 
 
@@ -100,4 +101,4 @@ class EnrollmentOrderAdmin(ReadOnlyAdmin):
     list_display = ("__str__", "organization", "group", "date", "created_by")
     list_filter = ("year",)
     list_select_related = ("organization", "group__program", "created_by")
-    search_fields = ("code", "organization__short_name")
+    search_fields = ("=code", "organization__short_name")

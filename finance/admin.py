@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin
+from core.admin_site import ModelAdmin
 from finance.models import (
     Account,
     Agreement,
@@ -63,7 +64,7 @@ class CertificateGroupInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(FinancingPeriod)
-class FinancingPeriodAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class FinancingPeriodAdmin(ModelAdmin):
     """The payer's rules for a period; its certificate groups set the nominals and the caps."""
 
     list_display = ("name", "municipality", "starts_on", "ends_on", "downgrade_after_days")
@@ -74,7 +75,7 @@ class FinancingPeriodAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(CertificateGroup)
-class CertificateGroupAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CertificateGroupAdmin(ModelAdmin):
     list_display = (
         "name",
         "period",
@@ -104,7 +105,7 @@ class CertificateAdmin(ReadOnlyAdmin):
 
     list_display = ("code", "number", "child", "municipality", "status", "group", "issued_on", "valid_until")
     list_filter = ("status", "municipality")
-    search_fields = ("code", "number", "child__last_name", "child__first_name")
+    search_fields = ("=code", "number", "child__last_name", "child__first_name")
     list_select_related = ("child", "municipality", "group__period")
     raw_id_fields = ("child", "requested_by", "confirmed_by", "group")
     inlines = [CertificateEventInline]
@@ -114,7 +115,7 @@ class CertificateAdmin(ReadOnlyAdmin):
 class CertificateEventAdmin(ReadOnlyAdmin):
     list_display = ("certificate", "created_at", "actor", "from_status", "to_status")
     list_filter = ("to_status",)
-    search_fields = ("certificate__code", "certificate__number")
+    search_fields = ("=certificate__code", "certificate__number")
     list_select_related = ("certificate", "actor")
 
 
@@ -124,7 +125,7 @@ class ProviderAdmin(ReadOnlyAdmin):
 
     list_display = ("organization", "status", "included_on", "bank_account", "bik")
     list_filter = ("status", "organization__municipality")
-    search_fields = ("organization__short_name", "organization__inn", "organization__code")
+    search_fields = ("organization__short_name", "organization__inn", "=organization__code")
     list_select_related = ("organization",)
 
 
@@ -148,7 +149,7 @@ class CertificationAdmin(ReadOnlyAdmin):
 
     list_display = ("program", "status", "hourly_cost", "decided_at", "updated_at")
     list_filter = ("status", "program__municipality")
-    search_fields = ("program__title", "program__code")
+    search_fields = ("program__title", "=program__code")
     list_select_related = ("program",)
     raw_id_fields = ("program", "submitted_by", "decided_by")
     inlines = [ProgramModuleInline]
@@ -157,7 +158,7 @@ class CertificationAdmin(ReadOnlyAdmin):
 @admin.register(ProgramModule)
 class ProgramModuleAdmin(ReadOnlyAdmin):
     list_display = ("certification", "order", "name", "months", "hours", "weekly_hours", "price")
-    search_fields = ("name", "certification__program__title", "certification__program__code")
+    search_fields = ("name", "certification__program__title", "=certification__program__code")
     list_filter = ("certification__status",)
     list_select_related = ("certification__program",)
 
@@ -174,7 +175,7 @@ class ContractAdmin(ReadOnlyAdmin):
 
     list_display = ("code", "certificate", "group", "provider", "status", "starts_on", "ends_on", "total_cost")
     list_filter = ("status", "payment_order", "period__municipality")
-    search_fields = ("code", "certificate__number", "certificate__child__last_name", "group__code")
+    search_fields = ("=code", "certificate__number", "certificate__child__last_name", "=group__code")
     list_select_related = ("certificate", "group__program", "provider__organization")
     raw_id_fields = ("certificate", "application", "group", "provider", "period", "module", "created_by")
     inlines = [ContractEventInline]
@@ -184,7 +185,7 @@ class ContractAdmin(ReadOnlyAdmin):
 class ContractEventAdmin(ReadOnlyAdmin):
     list_display = ("contract", "created_at", "actor", "from_status", "to_status")
     list_filter = ("to_status",)
-    search_fields = ("contract__code",)
+    search_fields = ("=contract__code",)
     list_select_related = ("contract", "actor")
 
 
@@ -194,7 +195,7 @@ class AccountAdmin(ReadOnlyAdmin):
 
     list_display = ("pk", "kind", "period", "certificate", "contract", "provider", "balance")
     list_filter = ("kind", "period__municipality")
-    search_fields = ("certificate__number", "contract__code", "provider__organization__short_name")
+    search_fields = ("certificate__number", "=contract__code", "provider__organization__short_name")
     list_select_related = ("period__municipality", "certificate", "contract", "provider__organization")
     raw_id_fields = ("period", "certificate", "contract", "provider")
 
@@ -211,7 +212,7 @@ class OperationAdmin(ReadOnlyAdmin):
 
     list_display = ("key", "kind", "period", "certificate", "contract", "month", "created_at", "actor")
     list_filter = ("kind", "period__municipality")
-    search_fields = ("=key", "memo", "contract__code", "certificate__number")
+    search_fields = ("=key", "memo", "=contract__code", "certificate__number")
     list_select_related = ("period__municipality", "certificate", "contract", "actor")
     raw_id_fields = ("actor", "period", "certificate", "contract")
     inlines = [PostingInline]
@@ -238,7 +239,7 @@ class MonthCloseAdmin(ReadOnlyAdmin):
 class CompletenessAdmin(ReadOnlyAdmin):
     list_display = ("group", "month", "percent", "reported_by", "reported_at")
     list_filter = ("month",)
-    search_fields = ("group__code", "group__name")
+    search_fields = ("=group__code", "group__name")
     list_select_related = ("group__program", "reported_by")
 
 
@@ -246,5 +247,5 @@ class CompletenessAdmin(ReadOnlyAdmin):
 class InvoiceAdmin(ReadOnlyAdmin):
     list_display = ("code", "provider", "period", "month", "kind", "amount", "status", "paid_at")
     list_filter = ("kind", "status", "period__municipality")
-    search_fields = ("code", "provider__organization__short_name")
+    search_fields = ("=code", "provider__organization__short_name")
     list_select_related = ("provider__organization", "period__municipality")

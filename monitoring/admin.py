@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from core.admin_site import ModelAdmin
 from monitoring.models import CareerLessonVisit, ImportBatch, Target
 
 
 @admin.register(Target)
-class TargetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TargetAdmin(ModelAdmin):
     list_display = ("indicator", "region", "municipality", "year", "percent", "source")
     list_filter = ("indicator", "year", "region")
     list_select_related = ("region", "municipality")
@@ -15,7 +16,7 @@ class TargetAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(CareerLessonVisit)
-class CareerLessonVisitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CareerLessonVisitAdmin(ModelAdmin):
     list_display = ("held_on", "title", "child", "organization")
     list_filter = ("held_on",)
     search_fields = ("title", "child__last_name")
@@ -25,12 +26,12 @@ class CareerLessonVisitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ImportBatchAdmin(ModelAdmin):
     """Read-only: a batch changes only through monitoring.imports (the pages or `apply_import`)."""
 
     list_display = ("code", "file_name", "organization", "status", "rows_total", "rows_valid", "progress", "created_at")
     list_filter = ("status",)
-    search_fields = ("code", "file_name", "organization__short_name")
+    search_fields = ("=code", "file_name", "organization__short_name")
     list_select_related = ("organization",)
     exclude = ("content",)
     show_full_result_count = False

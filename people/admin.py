@@ -1,13 +1,14 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
+from core.admin_site import ModelAdmin
 from people.models import Child, ChildMerge, Guardian, MatchCandidate, Teacher
 
 NAME_SEARCH = ("last_name", "first_name", "patronymic")
 
 
 @admin.register(Teacher)
-class TeacherAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TeacherAdmin(ModelAdmin):
     list_display = ("last_name", "first_name", "patronymic", "organization", "position", "user")
     search_fields = (*NAME_SEARCH, "organization__short_name")
     list_select_related = ("organization", "user")
@@ -16,7 +17,7 @@ class TeacherAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Guardian)
-class GuardianAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GuardianAdmin(ModelAdmin):
     list_display = ("last_name", "first_name", "patronymic", "user", "phone", "municipality")
     search_fields = (*NAME_SEARCH, "user__email", "phone")
     list_select_related = ("user", "municipality")
@@ -25,7 +26,7 @@ class GuardianAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChildAdmin(ModelAdmin):
     list_display = ("last_name", "first_name", "patronymic", "birth_date", "municipality", "has_ovz", "has_disability")
     list_filter = ("sex", "has_ovz", "has_disability")
     search_fields = NAME_SEARCH

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from core.admin_site import ModelAdmin
 from territory.models import ChildPopulation, Contingent, Municipality, Region
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class RegionAdmin(ModelAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "=code")
 
@@ -16,7 +17,7 @@ class PopulationInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MunicipalityAdmin(ModelAdmin):
     list_display = ("name", "oktmo", "kind", "region")
     list_filter = ("region", "kind")
     search_fields = ("name", "=oktmo")
@@ -26,7 +27,7 @@ class MunicipalityAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(ChildPopulation)
-class ChildPopulationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ChildPopulationAdmin(ModelAdmin):
     list_display = ("municipality", "year", "age", "count")
     list_filter = ("year", "municipality__region")
     search_fields = ("municipality__name", "=municipality__oktmo")
@@ -35,7 +36,7 @@ class ChildPopulationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Contingent)
-class ContingentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ContingentAdmin(ModelAdmin):
     list_display = ("municipality", "year", "children_with_ovz", "school_pupils")
     list_filter = ("year", "municipality__region")
     search_fields = ("municipality__name", "=municipality__oktmo")

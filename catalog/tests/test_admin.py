@@ -30,7 +30,7 @@ from catalog.models import (
     SearchPosting,
 )
 from core.models import AuditEvent
-from core.testing import enroll_child, make_child, make_program
+from core.testing import enroll_child, make_campaign, make_child, make_program
 from core.tests.test_demo import SIZE as DEMO_SIZE
 from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, EnrollmentOrder
@@ -172,6 +172,22 @@ def test_program_suggestions_tell_programs_of_the_same_title_apart(admin_client,
     )
     assert not any("catalog_organization" in q["sql"] and "LIMIT 21" in q["sql"] for q in statements.captured_queries)
     assert "Опора — администрирование" in admin_client.get("/admin/").content.decode()
+
+
+def test_chosen_programs_are_named_as_their_suggestions_with_one_statement(admin_client, personas):
+    """A campaign's chosen programs read «title — organization (code)», all of them in one statement."""
+    programs = [make_program(org, "Робототехника") for org in (personas.org_a, personas.org_b)]
+    campaign = make_campaign(personas.org_a.municipality, programs[0], "first_come")
+    url = admin_url(Campaign, "change", campaign.pk)
+    admin_client.get(url)  # content types cached
+    with CaptureQueriesContext(connection) as one:
+        admin_client.get(url)
+    campaign.programs.add(programs[1])
+    with CaptureQueriesContext(connection) as two:
+        page = admin_client.get(url).content.decode()
+    for program in programs:
+        assert f"Робототехника — {program.organization.short_name} ({program.code})" in page
+    assert len(two.captured_queries) == len(one.captured_queries)
 
 
 def test_change_pages_of_catalog_objects_open(admin_client, personas, published_program):
