@@ -349,6 +349,23 @@ def current_index() -> CatalogIndex:
     return index
 
 
+def build_in_background() -> threading.Thread:
+    """Build this process's index before its first search needs it (~1.7 s at 100 000 programs): a
+    server process starts this when it loads the application, so that the first family after a
+    restart does not wait; a search arriving meanwhile waits only for the rest of the build."""
+    from django.db import connection
+
+    def build() -> None:
+        try:
+            current_index()
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=build, daemon=True, name="catalog-index")
+    thread.start()
+    return thread
+
+
 def _rebuild(version: str) -> None:
     global _index
     from django.db import connection

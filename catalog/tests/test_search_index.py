@@ -16,6 +16,7 @@ from catalog.search import SearchParams, list_programs, published_programs, sear
 from catalog.search_index import (
     Bits,
     CatalogIndex,
+    build_in_background,
     build_index,
     catalog_version,
     current_index,
@@ -211,6 +212,18 @@ def test_the_index_is_reused_until_stale_then_rebuilt_in_the_background(settings
     rebuilt = current_index()
     assert rebuilt is not first and rebuilt.version == catalog_version()
     assert rebuilt.everything.bit_count() == first.everything.bit_count() + 1
+    search_index._index = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_server_process_builds_the_index_before_the_first_search(settings, personas):
+    settings.OPORA_FACET_CACHE_SECONDS = 60
+    make_program(personas.org_a, "Шахматы")
+    search_index._index = None
+    build_in_background().join(30)
+    built, published = search_index._index, Program.objects.filter(status="published").count()
+    assert built is not None and built.everything.bit_count() == published > 0
+    assert current_index() is built  # the first search finds it ready
     search_index._index = None
 
 
