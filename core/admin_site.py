@@ -32,6 +32,9 @@ class ModelAdmin(IndexedSearchMixin, admin.ModelAdmin):  # type: ignore[type-arg
 
     autocomplete_related: tuple[str, ...] = ()
 
+    class Media:
+        css = {"all": ("css/admin.css",)}
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
     ) -> tuple[QuerySet[Any], bool]:

@@ -6,12 +6,14 @@ from typing import Any
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Model
 from django.test import RequestFactory
 
 from accounts.models import User
 from catalog.models import Group, Program
 from core.admin_search import EXACT, IndexedSearchMixin
+from core.testing import make_child
 from core.tests.test_demo import SIZE as DEMO_SIZE
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +68,11 @@ def test_results_are_djangos_for_every_search_field_of_every_list():
             ours, _ = model_admin.get_search_results(request, queryset, term)
             djangos, _ = super(IndexedSearchMixin, model_admin).get_search_results(request, queryset, term)  # type: ignore[misc]
             name = f"{type(model_admin).__name__}: {term!r}"
-            assert set(ours.values_list("pk", flat=True)) == set(djangos.values_list("pk", flat=True)), name
+            ours_ids, djangos_ids = set(ours.values_list("pk", flat=True)), set(djangos.values_list("pk", flat=True))
+            if connection.vendor == "postgresql":
+                assert ours_ids == djangos_ids, name
+            else:  # SQLite: other spellings of the word too (Django's misses «иванов» for «Иванов»)
+                assert ours_ids >= djangos_ids, name
             assert str(ours.query).count("JOIN") == joins, name
             checked += 1
             found += ours.exists()
@@ -79,6 +85,12 @@ def test_a_code_is_found_as_typed_in_small_letters(admin_client, published_progr
         url = f"/admin/catalog/{model._meta.model_name}/"
         response = admin_client.get(url, {"q": obj.code.lower()})
         assert list(response.context["cl"].result_list) == [obj]
+
+
+def test_a_name_typed_in_small_letters_finds_it_written_with_a_capital(admin_client, personas):
+    child = make_child(personas.family, "Снежана")
+    response = admin_client.get("/admin/people/child/", {"q": "снежана"})
+    assert list(response.context["cl"].result_list) == [child]
 
 
 @pytest.fixture
