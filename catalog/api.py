@@ -36,7 +36,17 @@ from catalog.permissions import permitted_transitions
 from catalog.search import search_programs
 from catalog.search_form import OKTMO_PATTERN, ProgramSearchQuery
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import (
+    INVALID,
+    NOT_FOUND,
+    ErrorOut,
+    OneOf,
+    Page,
+    PageQuery,
+    ValidationErrorOut,
+    paginate,
+    read_by_pydantic,
+)
 from core.typed import contains_typed
 from people.models import Teacher
 from territory.api import MunicipalityRefOut
@@ -266,12 +276,15 @@ PROGRAM_LIST_FIELDS = [
 PROGRAM_LIST_COLUMNS = ("id", "organization_id", "municipality_id", "weekdays_mask", *PROGRAM_LIST_FIELDS)
 
 
+WEEKDAYS = "Дни занятий групп: 0 — понедельник … 6 — воскресенье"
+
+
 class ProgramListItemOut(ModelSchema):
     """Программа в списке результатов поиска."""
 
     organization: OrganizationRefOut
     municipality: MunicipalityRefOut
-    weekdays: list[int] = Field(description="Дни занятий групп: 0 — понедельник … 6 — воскресенье")
+    weekdays: list[int] = Field(description=WEEKDAYS)
 
     class Meta:
         model = Program
@@ -279,7 +292,7 @@ class ProgramListItemOut(ModelSchema):
 
     @staticmethod
     def resolve_weekdays(program: Program) -> list[int]:
-        return [day for day in range(7) if program.weekdays_mask & (1 << day)]
+        return program.weekday_numbers
 
 
 class PendingChangesOut(Schema):
@@ -334,7 +347,16 @@ class FacetValueOut(BaseModel):
     selected: bool = Field(description="Выбрано в запросе")
 
 
-class ProgramSearchOut(Page[ProgramListItemOut]):
+# The search's items as pydantic reads them (see read_by_pydantic); the same fields and names.
+ProgramSearchItemOut = read_by_pydantic(
+    ProgramListItemOut,
+    organization=(read_by_pydantic(OrganizationRefOut), ...),
+    municipality=(read_by_pydantic(MunicipalityRefOut), ...),
+    weekdays=(list[int], Field(validation_alias="weekday_numbers", description=WEEKDAYS)),
+)
+
+
+class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     """Страница результатов поиска с фасетами, как в Навигаторе."""
 
     facets: dict[str, list[FacetValueOut]] = Field(

@@ -433,7 +433,12 @@ class Program(PublicEntity):
 
     @property
     def weekdays(self) -> list[str]:
-        return [WEEKDAY_SHORT[d] for d in range(7) if self.weekdays_mask & (1 << d)]
+        return [WEEKDAY_SHORT[d] for d in self.weekday_numbers]
+
+    @property
+    def weekday_numbers(self) -> list[int]:
+        """The days of its groups' lessons: 0 is Monday."""
+        return [d for d in range(7) if self.weekdays_mask & (1 << d)]
 
     @property
     def funding_labels(self) -> list[str]:

@@ -7,7 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from ninja import Field, Schema
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, create_model
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -15,6 +15,19 @@ MAX_PAGE_SIZE = 100
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+
+
+def read_by_pydantic(schema: type[BaseModel], **fields: Any) -> type[BaseModel]:
+    """The schema's fields (with `fields` added or replaced) as a plain pydantic model, which reads an
+    object's attributes itself: ninja's Schema reads each field through Python (its DjangoGetter),
+    ~3 ms for a page of twenty programs of thirty fields. For schemas without resolvers."""
+    own = {name: (field.annotation, field) for name, field in schema.model_fields.items()}
+    return create_model(
+        schema.__name__,
+        __config__=ConfigDict(from_attributes=True),
+        __doc__=schema.__doc__,
+        **{**own, **fields},
+    )
 
 
 class Page(Schema, Generic[T]):

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from catalog.api import ProgramListItemOut
 from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, OvzCategory, Program
 from catalog.search import search_programs
 from catalog.search_form import params_from_query
@@ -289,6 +290,17 @@ def test_search_answers_with_facets_pages_and_list_fields(client, personas, cata
     [item] = body["items"]
     assert item["organization"] == {"code": personas.org_b.code, "short_name": personas.org_b.short_name}
     assert item["weekdays"] == [0, 2] and item["is_paid"] is True and item["updated_at"]
+
+
+def test_a_search_item_says_what_the_program_page_says_of_the_same_fields(client, catalog):
+    """The search's items are read by pydantic itself (core.api.read_by_pydantic), the program by ninja:
+    the same fields, in the same names and forms."""
+    items = client.get(f"{API}/programs", {"page_size": 100}).json()["items"]
+    assert len(items) >= 3
+    for item in items:
+        detail = client.get(f"{API}/programs/{item['code']}").json()
+        assert set(item) == set(ProgramListItemOut.model_fields)
+        assert item == {key: detail[key] for key in item}
 
 
 def test_search_suggests_the_corrected_query_for_a_typo(client, catalog):
