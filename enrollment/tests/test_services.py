@@ -217,6 +217,13 @@ def test_who_sees_an_application(personas, application):
     }
 
 
+def test_a_guardian_sees_the_applications_of_the_children_still_in_their_care(personas, application):
+    """By the child, not by who filed: a guardian whose link to the child is removed no longer sees them."""
+    assert scope.restrict(Application.objects.all(), personas.family).get() == application
+    application.child.guardians.clear()
+    assert not scope.restrict(Application.objects.all(), personas.family).exists()
+
+
 def test_the_database_refuses_an_oversold_group_and_a_seat_without_a_group(personas, application, group):
     with pytest.raises(IntegrityError), transaction.atomic():
         Group.objects.filter(pk=group.pk).update(seats_taken=F("capacity") + 1)

@@ -19,6 +19,7 @@ from openpyxl import Workbook, load_workbook
 from accounts.models import User
 from accounts.services import issue_api_token
 from catalog.models import Group, Program
+from core import scope
 from core.testing import Personas, make_group, make_municipality, make_personas, make_program
 from core.validators import snils_check_number
 from enrollment import services
@@ -346,6 +347,18 @@ def test_applying_registers_children_through_matching_and_enrolls_them(personas,
     assert batch.applied_at is not None and bytes(batch.content) == b""  # СНИЛС in clear are not kept
     figures = indicators.figures_by_municipality(ENROLLED.year, [personas.municipality_x.pk])
     assert figures[personas.municipality_x.pk].covered == 3
+
+
+def test_who_uploaded_a_list_sees_its_children_only_while_working_for_the_organization(personas, group):
+    """The operator is the applicant of every enrollment the list brings, but not their family: the
+    children's applications are in their sight through the organization's role, and leave it with the role."""
+    rows = [line(personas, group, last_name="Лебедев", first_name="Тимофей", patronymic="Артёмович", sex="М")]
+    imports.apply(personas.operator_a, upload(personas, xlsx(rows)))
+    imported = Application.objects.filter(group=group)
+    assert scope.restrict(Application.objects.all(), personas.operator_a, "view").get() == imported.get()
+    personas.operator_a.roles.all().delete()
+    fresh = User.objects.get(pk=personas.operator_a.pk)  # the principal is read once per user object
+    assert not scope.restrict(Application.objects.all(), fresh, "view").exists()
 
 
 def test_an_expelled_child_is_recorded_without_a_seat_and_counted_in_the_year(personas, group):
