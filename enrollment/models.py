@@ -115,8 +115,6 @@ class Application(PublicEntity):
             models.Index(fields=["program", "status", "waitlisted_at"], name="application_program_queue"),
             models.Index(fields=["child", "status"], name="application_child_status"),
             models.Index(fields=["status", "deadline"], name="application_deadline"),
-            # Lists (the API's, the admin's) show the newest first: read along it, not sorted whole.
-            models.Index(fields=["-created_at", "-id"], name="application_newest_first"),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,9 @@ def _territory(p: Principal, municipality: str, *, regional: bool = True) -> Q:
 
 
 def _family(p: Principal, child: str) -> Q:
-    if p.user_id is None:
+    """The rows of a guardian's children; none for anyone else (staff would only pay an OR with another
+    table for it)."""
+    if p.user_id is None or not p.is_guardian:
         return scope.NOTHING
     return Q(**{f"{child}__in": Child.objects.filter(guardians__user_id=p.user_id).values("pk")})
 
