@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from core.testing import make_child, make_group
+from core.testing import make_child, make_group, make_program
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply
@@ -34,6 +34,16 @@ def test_the_operator_sees_the_queue_and_filters_it(client, personas, applicatio
     assert all(a.code in page for a in applications) and "С выбранными" in page
     filtered = client.get(reverse("office_applications:queue"), {"status": S.ENROLLED}).content.decode()
     assert "Заявок нет" in filtered
+
+
+def test_the_queue_offers_to_filter_by_each_program_that_has_applications_once(
+    client, personas, applications, published_program
+):
+    quiet = make_program(personas.org_a, "Шахматы")  # no applications: not offered
+    client.force_login(personas.operator_a)
+    programs = list(client.get(reverse("office_applications:queue")).context["programs"])
+    assert programs == [(published_program.code, published_program.title)]
+    assert quiet.code not in dict(programs)
 
 
 def test_bulk_invite_then_enroll_and_a_refusal_needs_a_reason(client, personas, applications):
