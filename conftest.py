@@ -32,6 +32,13 @@ def personas(db) -> Personas:
 
 
 @pytest.fixture
+def admin_client(client, personas):
+    """Signed in as the personas' administrator (pytest-django's own makes a bare superuser)."""
+    client.force_login(personas.admin)
+    return client
+
+
+@pytest.fixture
 def published_program(personas) -> Program:
     """A published program of organization A in municipality X, with one group of 15 seats."""
     return make_program(personas.org_a, "Робототехника и конструирование", actor=personas.operator_a)

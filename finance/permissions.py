@@ -16,20 +16,12 @@ from finance.models import (
     MonthClose,
     Provider,
 )
-from people.models import Child
+from people.permissions import children_in_care
 
 
 def _territory(p: Principal, municipality: str, *, regional: bool = True) -> Q:
     rule = Q(**{f"{municipality}__in": p.municipality_ids})
     return rule | Q(**{f"{municipality}__region__in": p.region_ids}) if regional else rule
-
-
-def _family(p: Principal, child: str) -> Q:
-    """The rows of a guardian's children; none for anyone else (staff would only pay an OR with another
-    table for it)."""
-    if p.user_id is None or not p.is_guardian:
-        return scope.NOTHING
-    return Q(**{f"{child}__in": Child.objects.filter(guardians__user_id=p.user_id).values("pk")})
 
 
 def period_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
@@ -69,7 +61,7 @@ def certificate_rule(p: Principal, action: scope.Action) -> Q:
     )
     if action in ("change", "moderate"):
         return territory | applied
-    return territory | applied | _family(p, "child")
+    return territory | applied | children_in_care(p, "child")
 
 
 def contract_rule(p: Principal, action: scope.Action) -> Q:
@@ -79,7 +71,7 @@ def contract_rule(p: Principal, action: scope.Action) -> Q:
     territory = _territory(p, "period__municipality")
     if action == "moderate":
         return territory
-    return provider | territory | _family(p, "certificate__child")
+    return provider | territory | children_in_care(p, "certificate__child")
 
 
 def certification_rule(p: Principal, action: scope.Action) -> Q:

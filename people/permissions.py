@@ -7,6 +7,15 @@ from core import scope
 from people.models import Child, Guardian, Teacher
 
 
+def children_in_care(p: Principal, child: str) -> Q:
+    """Rows whose `child` (a path to a child; "pk" for children themselves) is a child of this guardian.
+    Nothing for anyone else: staff have no children here, and the clause ORed with their own would
+    only hide their sight from the database's indexes (an OR with another table)."""
+    if p.user_id is None or not p.is_guardian:
+        return scope.NOTHING
+    return Q(**{f"{child}__in": Child.guardians.through.objects.filter(guardian__user_id=p.user_id).values("child_id")})
+
+
 def teacher_rule(p: Principal, action: scope.Action) -> Q:
     own = Q(organization__in=p.operated_organization_ids)
     if action == "change":
@@ -33,14 +42,12 @@ def child_rule(p: Principal, action: scope.Action) -> Q:
         return territory
     if p.user_id is None:
         return scope.NOTHING
-    family = Q(pk__in=Child.guardians.through.objects.filter(guardian__user_id=p.user_id).values("child_id"))
+    family = children_in_care(p, "pk")
     if action == "change":
         return family
     staff = p.operated_organization_ids | p.teaching_organization_ids
     applied = Q(pk__in=Application.objects.filter(program__organization__in=staff).values("child_id"))
-    # Only a guardian has children of their own: for staff that clause would only hide their sight from
-    # the database's indexes (an OR with another table).
-    return (family if p.is_guardian else scope.NOTHING) | territory | (applied if staff else scope.NOTHING)
+    return family | territory | (applied if staff else scope.NOTHING)
 
 
 scope.register(Teacher, teacher_rule)

@@ -68,12 +68,6 @@ def admin_url(model: type[Model], view: str, *args: Any) -> str:
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas.admin)
-    return client
-
-
 def test_every_model_of_the_project_is_registered():
     models = {m for m in apps.get_models() if m._meta.app_label in PROJECT_APPS}
     assert models - set(admin.site._registry) == set()

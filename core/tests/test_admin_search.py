@@ -91,9 +91,3 @@ def test_a_name_typed_in_small_letters_finds_it_written_with_a_capital(admin_cli
     child = make_child(personas.family, "Снежана")
     response = admin_client.get("/admin/people/child/", {"q": "снежана"})
     assert list(response.context["cl"].result_list) == [child]
-
-
-@pytest.fixture
-def admin_client(client, personas):
-    client.force_login(personas.admin)
-    return client
