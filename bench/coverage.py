@@ -135,8 +135,10 @@ def generate() -> None:
         cursor.execute(
             """
             INSERT INTO enrollment_application (created_at, updated_at, uuid, code, child_id, applicant_id, program_id,
-                group_id, status, reason, idempotency_key, enrolled_on, left_on, source)
-            SELECT now(), now(), gen_random_uuid(), 'AP-' || lpad(to_hex(e.n), 9, '0'), c.id, %s, %s + e.p, %s + e.p,
+                organization_id, municipality_id, group_id, status, reason, idempotency_key, enrolled_on, left_on,
+                source)
+            SELECT now(), now(), gen_random_uuid(), 'AP-' || lpad(to_hex(e.n), 9, '0'), c.id, %s, p.id,
+                   p.organization_id, p.municipality_id, %s + e.p,
                    CASE WHEN e.n %% 5 < 2 THEN 'expelled' ELSE 'enrolled' END, '', e.n::text,
                    e.start, CASE WHEN e.n %% 5 < 2 THEN e.start + (30 + e.n %% 600)::int END, 'import'
             FROM people_child c
@@ -147,14 +149,15 @@ def generate() -> None:
                        DATE '2021-09-01' + ((c.id * 13 + k * 101) %% 1850)::int AS start
                 FROM generate_series(0, 2) AS k
             ) AS e
+            JOIN catalog_program p ON p.id = %s + e.p
             """,
             [
                 operator.pk,
-                first_program,
                 first_group,
                 first_municipality,
                 PROGRAMS_PER_MUNICIPALITY,
                 PROGRAMS_PER_MUNICIPALITY,
+                first_program,
             ],
         )
         print("участие в открытых уроках…", flush=True)

@@ -166,11 +166,13 @@ def generate() -> int:
         (
             "зачисления",
             """INSERT INTO enrollment_application (created_at, updated_at, uuid, code, child_id, applicant_id,
-                program_id, group_id, status, reason, idempotency_key, enrolled_on, source)
+                program_id, organization_id, municipality_id, group_id, status, reason, idempotency_key, enrolled_on,
+                source)
             SELECT %(now)s, %(now)s, gen_random_uuid(), 'AP-L' || lpad(to_hex(c.n), 8, '0'), c.id, %(user)s,
-                   %(program0)s + (c.n / %(size)s) %% %(programs)s, %(group0)s + c.n / %(size)s, 'enrolled', '',
+                   p.id, p.organization_id, p.municipality_id, %(group0)s + c.n / %(size)s, 'enrolled', '',
                    'bench-' || c.n, %(month)s, 'navigator'
-            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM people_child) AS c""",
+            FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n FROM people_child) AS c
+            JOIN catalog_program p ON p.id = %(program0)s + (c.n / %(size)s) %% %(programs)s""",
         ),
         (
             "сертификаты",

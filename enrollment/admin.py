@@ -30,7 +30,7 @@ class ApplicationAdmin(ReadOnlyAdmin):
     """Statuses change only through enrollment.services, so that seats and the queue follow."""
 
     list_display = ("code", "child", "program", "group", "status", "deadline", "created_at")
-    list_filter = ("status", "program__municipality")
+    list_filter = ("status", "municipality")
     search_fields = ("=code", "child__last_name", "program__title", "=program__code")
     list_select_related = ("child", "program", "group__program")
     raw_id_fields = ("child", "applicant", "program", "group")

@@ -6,4 +6,4 @@ class EnrollmentConfig(AppConfig):
     verbose_name = "Запись: заявки и зачисление"
 
     def ready(self) -> None:
-        from enrollment import permissions  # noqa: F401  (registers scope rules)
+        from enrollment import permissions, receivers  # noqa: F401  (scope rules, a program's moves)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Group, Program
 from core import scope
+from core.typed import contains_typed
 from enrollment import orders, services
 from enrollment.models import Application, ApplicationStatus, EnrollmentOrder
 
@@ -27,24 +28,29 @@ TRANSFER = "transfer"
 ORDER = "order"
 
 
+# Programs offered in a list while there are few (an organization's); a municipality's run into the
+# thousands and a region's into tens of thousands: there the program is typed, its code or title.
+PROGRAMS_LISTED = 100
+
+
 @login_required
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     applications = scope.restrict(Application.objects.all(), request.user, "office")
     status = request.GET.get("status", "")
-    program = request.GET.get("program", "")
+    program = request.GET.get("program", "").strip()
     if status in ApplicationStatus.values:
         applications = applications.filter(status=status)
+    programs = scope.restrict(Program.objects.all(), request.user, "office")
+    chosen: list[int] = []
     if program:
-        applications = applications.filter(program__code=program)
+        matching = programs.filter(Q(code=program.upper()) | contains_typed("title", program))
+        applications = applications.filter(program__in=matching)
+        chosen = list(matching.values_list("pk", flat=True)[:2])
     applications = applications.select_related("child", "program", "group").order_by("created_at", "pk")
     page = Paginator(applications, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
     for application in page.object_list:
         application.queue_position = services.waitlist_position(application)
-    # Programs that have applications: a semi-join, not a DISTINCT over every application of the territory.
-    programs = scope.restrict(Program.objects.all(), request.user, "office").filter(
-        Exists(Application.objects.filter(program=OuterRef("pk")))
-    )
     return render(
         request,
         "office/applications.html",
@@ -53,16 +59,27 @@ def queue(request: HttpRequest) -> HttpResponse:
             "status": status,
             "program": program,
             "statuses": ApplicationStatus.choices,
-            "programs": programs.order_by("title").values_list("code", "title"),
+            "program_choices": _program_choices(programs, program),
             "actions": QUEUE_ACTIONS,
             "filter_query": urlencode({k: v for k, v in (("status", status), ("program", program)) if v}),
             "may_decide": scope.restrict(Application.objects.all(), request.user, "change").exists(),
             # Invitations and transfers to a chosen group: offered once the list shows one program.
-            "groups": Group.objects.current().filter(program__code=program).order_by("start_date", "name")
-            if program
+            "groups": Group.objects.current().filter(program_id=chosen[0]).order_by("start_date", "name")
+            if len(chosen) == 1
             else [],
         },
     )
+
+
+def _program_choices(programs: QuerySet[Program], typed: str) -> list[tuple[str, str]] | None:
+    """(code, title) of the programs with applications, by title, when there are few and the
+    filter is one of them (or none); None: the program is typed."""
+    # Programs that have applications: a semi-join, not a DISTINCT over every application of the territory.
+    with_applications = programs.filter(Exists(Application.objects.filter(program=OuterRef("pk"))))
+    listed = list(with_applications.order_by().values_list("code", "title")[: PROGRAMS_LISTED + 1])
+    if len(listed) > PROGRAMS_LISTED or (typed and typed not in {code for code, _ in listed}):
+        return None
+    return sorted(listed, key=lambda choice: (choice[1], choice[0]))
 
 
 @login_required

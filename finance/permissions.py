@@ -51,11 +51,7 @@ def certificate_rule(p: Principal, action: scope.Action) -> Q:
     the child applied to see them and confirm the child's identity."""
     territory = _territory(p, "municipality")
     applied = (
-        Q(
-            child__in=Application.objects.filter(program__organization__in=p.operated_organization_ids).values(
-                "child_id"
-            )
-        )
+        Q(child__in=Application.objects.filter(organization__in=p.operated_organization_ids).values("child_id"))
         if p.operated_organization_ids
         else scope.NOTHING
     )

@@ -46,7 +46,7 @@ def child_rule(p: Principal, action: scope.Action) -> Q:
     if action == "change":
         return family
     staff = p.operated_organization_ids | p.teaching_organization_ids
-    applied = Q(pk__in=Application.objects.filter(program__organization__in=staff).values("child_id"))
+    applied = Q(pk__in=Application.objects.filter(organization__in=staff).values("child_id"))
     return family | territory | (applied if staff else scope.NOTHING)
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from core.testing import make_child, make_group, make_program
+from enrollment import office_views
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply
@@ -41,9 +42,38 @@ def test_the_queue_offers_to_filter_by_each_program_that_has_applications_once(
 ):
     quiet = make_program(personas.org_a, "Шахматы")  # no applications: not offered
     client.force_login(personas.operator_a)
-    programs = list(client.get(reverse("office_applications:queue")).context["programs"])
+    programs = client.get(reverse("office_applications:queue")).context["program_choices"]
     assert programs == [(published_program.code, published_program.title)]
     assert quiet.code not in dict(programs)
+
+
+def test_where_programs_are_many_the_program_is_typed_by_code_or_title(
+    client, personas, applications, published_program, monkeypatch
+):
+    """A municipality's programs run into thousands: instead of a list, a box for a code or words of
+    the title; a single program found offers its groups for invitations, as a chosen one does."""
+    chess = make_program(personas.org_a, "Шахматы для начинающих")
+    chess_child = make_child(personas.family, "Оля", chess.groups.get().start_date)
+    chess_application = apply(personas.family, chess_child, chess, None, uuid.uuid4().hex)
+    client.force_login(personas.operator_a)
+    url = reverse("office_applications:queue")
+    assert client.get(url).context["program_choices"] == sorted(
+        [(chess.code, chess.title), (published_program.code, published_program.title)], key=lambda c: c[1]
+    )
+    monkeypatch.setattr(office_views, "PROGRAMS_LISTED", 1)
+    page = client.get(url).content.decode()
+    assert 'type="search" name="program"' in page and "Все программы" not in page
+    for typed in ("шахматы", "ДЛЯ НАЧИНАЮЩИХ", chess.code.lower()):
+        response = client.get(url, {"program": typed})
+        assert [a.code for a in response.context["page"]] == [chess_application.code], typed
+        assert list(response.context["groups"]) == [chess.groups.get()]
+        assert f'value="{typed}"' in response.content.decode()
+    broad = client.get(url, {"program": "и"})  # in both titles: both lists, no groups to offer
+    assert {a.code for a in broad.context["page"]} == {chess_application.code, *(a.code for a in applications)}
+    assert list(broad.context["groups"]) == []
+    assert not client.get(url, {"program": "фехтование"}).context["page"].object_list
+    client.force_login(personas.operator_b)  # another organization's program is not found by its code
+    assert not client.get(url, {"program": chess.code}).context["page"].object_list
 
 
 def test_bulk_invite_then_enroll_and_a_refusal_needs_a_reason(client, personas, applications):

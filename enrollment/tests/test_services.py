@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from catalog.models import Group
+from catalog.services import change_program_status, save_program
 from core import scope
 from core.models import AuditEvent
 from core.testing import make_child, make_group, make_program
@@ -204,7 +205,17 @@ def test_only_the_guardian_applies_and_cancels_and_only_the_organization_decides
 def test_who_sees_an_application(personas, application):
     visible = {
         persona: scope.restrict(Application.objects.all(), getattr(personas, persona)).exists()
-        for persona in ("family", "other_family", "operator_a", "operator_b", "teacher_a", "municipal_x", "municipal_y")
+        for persona in (
+            "family",
+            "other_family",
+            "operator_a",
+            "operator_b",
+            "teacher_a",
+            "municipal_x",
+            "municipal_y",
+            "regional",
+            "other_regional",
+        )
     }
     assert visible == {
         "family": True,
@@ -214,7 +225,49 @@ def test_who_sees_an_application(personas, application):
         "teacher_a": True,
         "municipal_x": True,
         "municipal_y": False,
+        "regional": True,
+        "other_regional": False,
     }
+
+
+def test_a_territorys_applications_are_found_without_reading_programs(personas):
+    """The operators' scope reads the application's own copies, along its indexes (see Application)."""
+    for persona in (personas.operator_a, personas.teacher_a, personas.municipal_x, personas.regional):
+        sql = str(scope.restrict(Application.objects.all(), persona, "office").query)
+        assert "catalog_program" not in sql and "territory_municipality" not in sql, sql
+
+
+def test_an_application_carries_its_programs_organization_and_municipality_and_follows_it(
+    personas, child, published_program, group
+):
+    """The copies that the territory's lists read: set by every way an application is written
+    (a family's, an organization's list), moved when a moderator approves the program's move."""
+    applied = apply(personas.family, child, published_program, None, key())
+    listed, _ = services.record_enrollment(
+        personas.operator_a,
+        make_child(personas.family, "Ваня", age_on=group.start_date),
+        group,
+        enrolled_on=timezone.localdate(),
+        left_on=None,
+        key=key(),
+    )
+    other = make_program(personas.org_b, "Шахматы")  # another organization's, in the other municipality
+    elsewhere = apply(personas.family, child, other, None, key())
+    for application in (applied, listed):
+        stored = Application.objects.get(pk=application.pk)
+        assert (stored.organization, stored.municipality) == (personas.org_a, personas.municipality_x)
+    stored = Application.objects.get(pk=elsewhere.pk)
+    assert (stored.organization, stored.municipality) == (personas.org_b, personas.municipality_y)
+
+    published_program.municipality = personas.municipality_y
+    save_program(personas.operator_a, published_program)  # held for the moderator: nothing moves yet
+    moved = Application.objects.filter(program=published_program)
+    assert set(moved.values_list("municipality", flat=True)) == {personas.municipality_x.pk}
+    change_program_status(personas.municipal_x, published_program, "approve_changes")
+    assert set(moved.values_list("organization", "municipality")) == {(personas.org_a.pk, personas.municipality_y.pk)}
+    assert Application.objects.get(pk=elsewhere.pk).organization == personas.org_b
+    assert set(scope.restrict(Application.objects.all(), personas.municipal_y)) == {*moved, elsewhere}
+    assert not scope.restrict(Application.objects.all(), personas.municipal_x).exists()
 
 
 def test_a_guardian_sees_the_applications_of_the_children_still_in_their_care(personas, application):
