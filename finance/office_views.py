@@ -30,6 +30,7 @@ from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core import money as money_format
 from core import scope
+from core.typed import contains_typed
 from core.xlsx import table_workbook, xlsx_response
 from finance import certificates, closing, contracts, registers, reports
 from finance.forms import (
@@ -318,16 +319,29 @@ def certification_decide(request: HttpRequest, code: str) -> HttpResponse:
 # Providers, agreements, periods and certificate groups
 
 
+REGISTRY_FILTERS = {"in": "В реестре исполнителей", "out": "Не в реестре"}
+
+
 @login_required
 @require_GET
 def providers(request: HttpRequest) -> HttpResponse:
     _office(request)
     user = request.user
+    # A region has thousands of organizations: a page of them at a time, found by name or ИНН.
     organizations = (
         scope.restrict(Organization.objects.filter(is_active=True), user, "moderate")
         .select_related("provider", "municipality")
-        .order_by("municipality__name", "short_name")
+        .order_by("municipality__name", "short_name", "pk")
     )
+    query = request.GET.get("q", "").strip()
+    if query:
+        organizations = organizations.filter(
+            contains_typed("short_name", query) | contains_typed("full_name", query) | Q(inn=query)
+        )
+    registry = request.GET.get("registry", "")
+    active = Q(provider__status=ProviderStatus.ACTIVE)
+    if registry in REGISTRY_FILTERS:
+        organizations = organizations.filter(active if registry == "in" else ~active)
     periods = (
         scope.restrict(FinancingPeriod.objects.all(), user, "view")
         .select_related("municipality")
@@ -339,12 +353,16 @@ def providers(request: HttpRequest) -> HttpResponse:
         .order_by("-period__starts_on", "provider__organization__short_name")
     )
     agreement_form = AgreementForm(
-        periods=scope.restrict(FinancingPeriod.objects.all(), user, "change"),
+        periods=scope.restrict(FinancingPeriod.objects.all(), user, "change").select_related("municipality"),
         providers=_active_providers(user),
         initial={"signed_on": timezone.localdate()},
     )
     context = {
-        "organizations": organizations,
+        "page": _page(request, organizations),
+        "query": query,
+        "registry": registry,
+        "registry_filters": REGISTRY_FILTERS,
+        "filter_query": urlencode({k: v for k, v in (("q", query), ("registry", registry)) if v}),
         "include_form": IncludeProviderForm(),
         "periods": periods,
         "agreements": agreements,

@@ -17,11 +17,11 @@ from finance.models import (
     Provider,
 )
 from people.permissions import children_in_care
+from territory.permissions import in_territory
 
 
 def _territory(p: Principal, municipality: str, *, regional: bool = True) -> Q:
-    rule = Q(**{f"{municipality}__in": p.municipality_ids})
-    return rule | Q(**{f"{municipality}__region__in": p.region_ids}) if regional else rule
+    return in_territory(municipality, p.municipality_ids, p.region_ids if regional else ())
 
 
 def period_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:

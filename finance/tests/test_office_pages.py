@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from core.testing import make_child, make_program
+from core.testing import make_child, make_organization, make_program
 from finance import certificates, closing, contracts
 from finance.models import (
     Agreement,
@@ -164,6 +164,33 @@ def test_municipal_operator_includes_a_provider_and_signs_an_agreement(personas,
     owner.post(reverse("office_finance:agreement_sign"), form)
     assert Agreement.objects.get(period=period, provider=provider).number == "7-ПФ"
     assert "7-ПФ" in signed_in(personas.operator_a).get(reverse("office_finance:providers")).content.decode()
+
+
+def test_the_territorys_organizations_are_found_by_name_or_inn_and_by_the_register_a_page_at_a_time(personas, settings):
+    """A region has thousands of organizations: the page lists a page of them, filtered."""
+    settings.OPORA_PAGE_SIZE = 1
+    second = make_organization(personas.municipality_x, "Центр детского досуга «Солнечный круг»")
+    Provider.objects.create(organization=personas.org_a, included_on=SEPTEMBER, bank_account="4" * 20, bik="0" * 9)
+    regional = signed_in(personas.regional)
+    url = reverse("office_finance:providers")
+
+    def listed(**query: str) -> list[str]:
+        response = regional.get(url, query)
+        return [org.code for org in response.context["page"].object_list]
+
+    first_page = regional.get(url).content.decode()
+    assert (
+        "Найдено: 3" in first_page and "page=2" in first_page
+    )  # org A, «Солнечный круг», org B of the other municipality
+    assert listed(q="солнечный") == listed(q="досуга") == listed(q=second.inn) == [second.code]
+    assert listed(registry="in") == [personas.org_a.code]
+    assert listed(registry="out", q="круг") == [second.code]
+    page = regional.get(url, {"q": "круг", "registry": "out"}).content.decode()
+    assert 'value="круг"' in page and '<option value="out" selected>' in page
+    assert "Организаций по этому отбору нет" in regional.get(url, {"q": "фехтование"}).content.decode()
+    assert (
+        listed(q="круг") and not signed_in(personas.municipal_y).get(url, {"q": "круг"}).context["page"].object_list
+    )  # another municipality's operator does not find it
 
 
 def test_provider_confirms_a_contract_the_territory_only_reads_it(personas, offer):
