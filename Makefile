@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-admin-search bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-admin-search bench-office bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ bench-search: install
 # The admin's lists searched at regional size (the catalog of bench-search).
 bench-admin-search: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/admin_search.py
+
+# The staff's office pages and API lists at regional size (the catalog of bench-search).
+bench-office: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/office.py
 
 # Enrollment day: 10 000 families, 200 concurrent clients, 3 000 seats opening at one instant.
 BENCH_RUSH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_rush

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from catalog.models import Organization
-from core.typed import contains_typed
+from core.typed import code_typed, contains_typed
 
 CHOICES_SHOWN = 20  # more is a longer list to read than a word to add to the search
 
@@ -24,10 +24,7 @@ def organization_choice(organizations: QuerySet[Organization], query: str) -> Or
     query = query.strip()
     if query:
         organizations = organizations.filter(
-            contains_typed("short_name", query)
-            | contains_typed("full_name", query)
-            | Q(inn=query)
-            | Q(code__iexact=query)
+            contains_typed("short_name", query) | contains_typed("full_name", query) | Q(inn=query) | code_typed(query)
         )
     first = organizations.select_related("municipality").only("code", "short_name", "inn", "municipality__name")
     matches = list(first.order_by("short_name", "pk")[:CHOICES_SHOWN])

@@ -35,7 +35,7 @@ from catalog.forms import (
 from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
 from core import audit, scope
-from core.typed import contains_typed
+from core.typed import title_or_code
 
 
 def _office_programs(user: Any) -> QuerySet[Program]:
@@ -115,7 +115,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
         programs = programs.filter(status=status)
     query = request.GET.get("q", "").strip()
     if query:
-        programs = programs.filter(contains_typed("title", query) | Q(code__iexact=query))
+        programs = programs.filter(title_or_code(query))
     filters = request.GET.copy()
     filters.pop("page", None)
     return render(

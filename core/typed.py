@@ -13,3 +13,14 @@ def contains_typed(field: str, query: str) -> Q:
     for spelling in spellings:
         matches |= Q(**{f"{field}__icontains": spelling})
     return matches
+
+
+def code_typed(query: str) -> Q:
+    """Rows with the code typed, in any case: codes are kept in capitals and found whole by their
+    unique index (`code__iexact` compares UPPER(code) and reads every row of the table)."""
+    return Q(code=query.strip().upper())
+
+
+def title_or_code(query: str) -> Q:
+    """Rows whose title contains the text typed, or with this code."""
+    return code_typed(query) | contains_typed("title", query)

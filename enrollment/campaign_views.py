@@ -21,7 +21,7 @@ from accounts.models import User
 from catalog.forms import MOMENT_INPUT
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
-from core.typed import contains_typed
+from core.typed import title_or_code
 from enrollment import campaigns
 from enrollment.models import Campaign, CampaignChoice, CampaignKind, CampaignStatus
 from people.models import Child
@@ -224,7 +224,7 @@ def _campaign_form(request: HttpRequest, campaign: Campaign) -> HttpResponse:
         .order_by("title", "pk")
     )
     if query.strip():
-        matches = matches.filter(_title_or_code(query.strip()))
+        matches = matches.filter(title_or_code(query.strip()))
     found = matches.count()
     return render(
         request,
@@ -242,11 +242,6 @@ def _campaign_form(request: HttpRequest, campaign: Campaign) -> HttpResponse:
             "query": query,
         },
     )
-
-
-def _title_or_code(query: str) -> Q:
-    """Programs whose title contains the words typed, or with this code."""
-    return Q(code__iexact=query) | contains_typed("title", query)
 
 
 def _initial(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:

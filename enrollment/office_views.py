@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Group, Program
 from core import scope
-from core.typed import contains_typed
+from core.typed import title_or_code
 from enrollment import orders, services
 from enrollment.models import Application, ApplicationStatus, EnrollmentOrder
 
@@ -44,7 +44,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     programs = scope.restrict(Program.objects.all(), request.user, "office")
     chosen: list[int] = []
     if program:
-        matching = programs.filter(Q(code=program.upper()) | contains_typed("title", program))
+        matching = programs.filter(title_or_code(program))
         applications = applications.filter(program__in=matching)
         chosen = list(matching.values_list("pk", flat=True)[:2])
     applications = applications.select_related("child", "program", "group").order_by("created_at", "pk")
