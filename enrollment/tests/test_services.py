@@ -4,12 +4,13 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from catalog.models import Group
+from catalog.models import Group, Program
 from catalog.services import change_program_status, save_program
 from core import scope
 from core.models import AuditEvent
@@ -352,3 +353,25 @@ def test_an_expulsion_has_a_date_not_in_the_future_nor_before_the_enrollment(per
         change_status(personas.operator_a, enrolled, "expel", reason="Переезд", left_on=today - timedelta(days=30))
     expelled = change_status(personas.operator_a, enrolled, "expel", reason="Переезд")
     assert expelled.status == S.EXPELLED and expelled.left_on == today
+
+
+@pytest.mark.skipif("postgresql" not in settings.DATABASES["default"]["ENGINE"], reason="a PostgreSQL constraint")
+def test_the_database_refuses_copies_that_differ_from_the_program(personas, application):
+    """Checked at commit (deferred: a program's row moves before its applications): a statement that
+    moves a program without its save, or changes a copy alone, cannot be committed."""
+
+    def commit_check() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS application_copies_its_program IMMEDIATE")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Program.objects.filter(pk=application.program_id).update(municipality=personas.municipality_y)
+        commit_check()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(organization=personas.org_b)
+        commit_check()
+    program = Program.objects.get(pk=application.program_id)
+    program.municipality = personas.municipality_y
+    program.save()  # its applications follow (enrollment.receivers)
+    commit_check()
+    assert Application.objects.get(pk=application.pk).municipality == personas.municipality_y
