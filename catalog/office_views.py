@@ -171,11 +171,11 @@ def program_create(request: HttpRequest) -> HttpResponse:
         organization = scope.get_in_scope(Organization.objects.all(), request.user, "change", code=code)
         return _program_form(request, Program(organization=organization), organization_chosen=True)
     organizations = scope.restrict(Organization.objects.all(), request.user, "change")
-    first_two = list(organizations[:2])
-    if not first_two:
+    only, several = scope.single(organizations)
+    if only is not None:
+        return _program_form(request, Program(organization=only))
+    if not several:
         raise PermissionDenied
-    if len(first_two) == 1:
-        return _program_form(request, Program(organization=first_two[0]))
     return _choose_organization(request, organizations)
 
 

@@ -61,3 +61,11 @@ def get_in_scope(queryset: QuerySet[M], user: Any, action: Action = "view", **lo
     if action != "view" and not can(user, obj, action):
         raise PermissionDenied
     return obj
+
+
+def single(queryset: QuerySet[M]) -> tuple[M | None, bool]:
+    """(the only object, False) when the queryset holds one; (None, True) when it holds several;
+    (None, False) when none. Two rows read at most: "is there one organization of mine to act for,
+    or a choice to make?"."""
+    first_two = list(queryset[:2])
+    return (first_two[0], False) if len(first_two) == 1 else (None, len(first_two) > 1)

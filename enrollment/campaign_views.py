@@ -175,10 +175,8 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("municipality") or request.GET.get("municipality")
     municipality = territory.filter(oktmo=chosen).first() if chosen else None
     if municipality is None:
-        candidates = list(territory[:2])
-        if len(candidates) == 1:
-            municipality = candidates[0]
-        else:
+        municipality, _ = scope.single(territory)
+        if municipality is None:
             return render(request, "office/campaign_municipality.html", {"municipalities": territory})
     return _campaign_form(request, Campaign(municipality=municipality))
 

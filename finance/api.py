@@ -590,12 +590,12 @@ def _own_provider(user: Any, organization: UUID | None) -> Provider:
     providers = scope.restrict(Provider.objects.select_related("organization"), user, "change")
     if organization is not None:
         providers = providers.filter(organization__uuid=organization)
-    found = list(providers[:2])
-    if not found:
-        raise PermissionDenied
-    if len(found) > 1:
+    only, several = scope.single(providers)
+    if several:
         raise ValidationError({"organization": "Вы ведёте несколько организаций: укажите, от какой выставить счёт."})
-    return found[0]
+    if only is None:
+        raise PermissionDenied
+    return only
 
 
 @router.post(

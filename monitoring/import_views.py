@@ -52,11 +52,11 @@ class UploadForm(forms.Form):
         field = self.fields["organization"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = organizations
-        first_two = list(organizations.only("code")[:2])
-        if len(first_two) == 1:
+        only, _ = scope.single(organizations.only("code"))
+        if only is not None:
             # Nothing to choose: the organization is named on the page, the field travels hidden.
             field.widget = forms.HiddenInput()
-            field.initial = first_two[0].code
+            field.initial = only.code
 
 
 @login_required
@@ -80,16 +80,15 @@ def _upload_context(
     """The upload section: the organization it is for (the only one, the one in the address —
     `?organization=code`, 404 when not theirs — or the one a refused form was sent for) with its
     form, or else the choice of one."""
-    first_two = list(organizations.only("code", "short_name")[:2])
-    if not first_two:
+    only, several = scope.single(organizations.only("code", "short_name"))
+    if only is None and not several:
         return {"may_upload": False, "form": form}
     code = request.GET.get("organization")
     organization = get_object_or_404(organizations, code=code) if code else None
     if organization is None and form is not None:
         organization = getattr(form, "cleaned_data", {}).get("organization")
-    several = len(first_two) > 1
-    if organization is None and not several:
-        organization = first_two[0]
+    if organization is None:
+        organization = only
     context: dict[str, Any] = {"may_upload": True, "several": several, "organization": organization, "form": form}
     if organization is None:
         context["choice"] = organization_choice(organizations, request.GET.get("q", ""))
@@ -105,8 +104,7 @@ def _template_response(request: HttpRequest, build: Callable[[Organization | Non
     code = request.GET.get("organization")
     organization = get_object_or_404(organizations, code=code) if code else None
     if organization is None:
-        first_two = list(organizations[:2])
-        organization = first_two[0] if len(first_two) == 1 else None
+        organization, _ = scope.single(organizations)
     filename = f"{name}-{organization.code}.xlsx" if organization else f"{name}.xlsx"
     return xlsx_response(build(organization), filename)
 
