@@ -51,7 +51,8 @@ def paginate(queryset: QuerySet[M], query: PageQuery) -> dict[str, Any]:
     total = queryset.count()
     start = (query.page - 1) * query.page_size
     return {
-        "items": list(queryset[start : start + query.page_size]),
+        # A page past the end is empty without asking the database: an offset past 2⁶³ is an error there.
+        "items": list(queryset[start : start + query.page_size]) if start < total else [],
         "total": total,
         "page": query.page,
         "page_count": max(1, ceil(total / query.page_size)),

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
@@ -90,6 +91,13 @@ def bad_request(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # Ninja raises a bare HttpError only for a body it cannot parse (400).
     detail = "Тело запроса не разобрано: ожидается JSON." if exc.status_code == 400 else str(exc)
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def upload_unreadable(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    # Django's own views answer 400 to it; ninja would let it through as a 500.
+    detail = "Тело запроса не разобрано: ожидается multipart/form-data с файлом."
+    return api.create_response(request, {"detail": detail}, status=400)
 
 
 @api.exception_handler(AuthenticationError)

@@ -154,6 +154,13 @@ def test_organizations_are_listed_publicly_with_pages(client, personas):
     assert item["municipality"]["oktmo"] in {personas.municipality_x.oktmo, personas.municipality_y.oktmo}
 
 
+def test_a_page_past_the_end_is_empty_however_far(client, personas):
+    """An offset past what the database's integers hold was a 500 (found by schemathesis)."""
+    for page in (3, 10**20):
+        body = client.get(f"{API}/organizations", {"page_size": 1, "page": page}).json()
+        assert (body["items"], body["total"], body["page"], body["page_count"]) == ([], 2, page, 2)
+
+
 def test_russian_text_comes_as_utf8_not_escapes(client, personas, published_program):
     response = client.get(f"{API}/programs/{published_program.code}")
     assert response["Content-Type"] == "application/json; charset=utf-8"

@@ -683,6 +683,16 @@ def bearer(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {raw}"}
 
 
+def test_an_upload_the_server_cannot_parse_is_a_400_in_russian(client, personas):
+    """A multipart body without its boundary was a 500 (found by schemathesis): Django's own views say 400."""
+    response = client.generic(
+        "POST", f"{API}/imports", b"file=x", content_type="multipart/form-data", headers=bearer(personas.operator_a)
+    )
+    assert response.status_code == 400, response.content.decode()
+    assert response.json() == {"detail": "Тело запроса не разобрано: ожидается multipart/form-data с файлом."}
+    assert not ImportBatch.objects.exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_api_uploads_lists_errors_and_applies(client):
     personas = make_personas()
