@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-admin-search bench-office bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-admin-search bench-office fuzz-api bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,15 @@ bench-admin-search: install
 # The staff's office pages and API lists at regional size (the catalog of bench-search).
 bench-office: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/office.py
+
+# The API fuzzed from its OpenAPI schema (schemathesis, in .venv-fuzz) on a small demo: no answer may be a 500.
+.venv-fuzz/.installed: requirements-fuzz.txt
+	$(PYTHON) -m venv .venv-fuzz
+	.venv-fuzz/bin/pip install --quiet -r requirements-fuzz.txt
+	touch $@
+
+fuzz-api: install .venv-fuzz/.installed
+	$(BIN)/python bench/fuzz_api.py
 
 # Enrollment day: 10 000 families, 200 concurrent clients, 3 000 seats opening at one instant.
 BENCH_RUSH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_rush
