@@ -39,11 +39,10 @@ from core import scope
 from core.api import (
     INVALID,
     NOT_FOUND,
-    ErrorOut,
+    WRITE_ERRORS,
     OneOf,
     Page,
     PageQuery,
-    ValidationErrorOut,
     paginate,
     read_by_pydantic,
 )
@@ -55,7 +54,6 @@ from territory.models import Municipality
 router = Router(auth=PUBLIC)
 
 ORGANIZATIONS, PROGRAMS, GROUPS = ["Организации"], ["Программы"], ["Группы"]
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 # Which side may take a moderation step, and the scope action that side needs.

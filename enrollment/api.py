@@ -25,7 +25,7 @@ from accounts.api_auth import token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, paginate
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from enrollment import campaigns, journal, services
@@ -53,7 +53,6 @@ router = Router(auth=SIGNED_IN, tags=["Заявки"])
 CAMPAIGNS, JOURNAL = ["Приёмные кампании"], ["Журнал посещаемости"]
 READ_ERRORS = {401: ErrorOut}
 SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
 # The system's own transitions (expiry of an invitation) are not requested through the API.
 ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by != "system"}

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from accounts.api_auth import token_auth
 from catalog.models import Group, Organization, Program
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
 from enrollment.api import SIGNED_IN
 from enrollment.models import Application
 from finance import certificates, closing, contracts, registers, reports
@@ -55,7 +55,6 @@ router = Router(auth=SIGNED_IN, tags=["Персонифицированное ф
 
 READ_ERRORS = {401: ErrorOut, **INVALID}
 DETAIL_ERRORS = {401: ErrorOut, **NOT_FOUND}
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 def _described(choices: list[tuple[str, str]]) -> str:

@@ -19,14 +19,13 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
 from enrollment.api import SIGNED_IN
 from monitoring import career_import, imports
 from monitoring.models import ImportBatch, ImportStatus
 
 router = Router(auth=SIGNED_IN, tags=["Загрузка списков детей"])
 READ_ERRORS = {401: ErrorOut, 403: ErrorOut, **NOT_FOUND, **INVALID}
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class ImportOut(Schema):

@@ -16,14 +16,13 @@ from ninja import Field, Query, Router, Schema, Status
 
 from accounts.roles import principal_of
 from core import scope
-from core.api import INVALID, NOT_FOUND, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, paginate
 from enrollment.api import SIGNED_IN
 from people import registry, services
 from people.models import Child, ChildMerge, MatchCandidate
 from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
-WRITE_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
 
 
 class ChildOut(Schema):

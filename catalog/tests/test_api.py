@@ -483,6 +483,9 @@ def test_body_that_is_not_json_is_400_in_russian(client, personas, draft_program
     )
     assert response.status_code == 400
     assert response.json() == {"detail": "Тело запроса не разобрано: ожидается JSON."}
+    documented = client.get(f"{API}/openapi.json").json()["paths"]
+    assert "400" in documented[f"{API}/programs/{{code}}"]["patch"]["responses"]  # every change says so
+    assert "400" in documented[f"{API}/applications"]["post"]["responses"]
 
 
 def test_teachers_must_work_in_the_programs_organization(client, personas, draft_program):
