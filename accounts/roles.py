@@ -18,6 +18,10 @@ class Principal:
     municipality_ids: frozenset[int] = field(default_factory=frozenset)
     region_ids: frozenset[int] = field(default_factory=frozenset)
     methodologist_region_ids: frozenset[int] = field(default_factory=frozenset)
+    # Regions' municipalities as scope rules read them (territory.permissions.in_territory): once a request.
+    region_municipalities: dict[frozenset[int], frozenset[int]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def is_staff_of_any_organization(self) -> bool:

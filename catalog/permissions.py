@@ -11,7 +11,7 @@ from territory.permissions import in_territory
 
 
 def _moderates(p: Principal, municipality_field: str) -> Q:
-    return in_territory(municipality_field, p.municipality_ids, p.region_ids | p.methodologist_region_ids)
+    return in_territory(municipality_field, p, p.region_ids | p.methodologist_region_ids)
 
 
 def organization_rule(p: Principal, action: scope.Action) -> Q:
@@ -19,7 +19,7 @@ def organization_rule(p: Principal, action: scope.Action) -> Q:
         return Q(is_active=True) | Q(pk__in=p.operated_organization_ids) | _moderates(p, "municipality")
     if action == "change":
         return Q(pk__in=p.operated_organization_ids)
-    moderated = in_territory("municipality", p.municipality_ids, p.region_ids)
+    moderated = in_territory("municipality", p, p.region_ids)
     if action == "office":
         return Q(pk__in=p.operated_organization_ids | p.teaching_organization_ids) | moderated
     return moderated
@@ -36,7 +36,7 @@ def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
         )
     if action == "change":
         return own_org
-    moderated = in_territory(f"{prefix}municipality", p.municipality_ids, p.region_ids)
+    moderated = in_territory(f"{prefix}municipality", p, p.region_ids)
     if action == "office":
         return own_org | Q(**{f"{prefix}organization__in": p.teaching_organization_ids}) | moderated
     return moderated

@@ -16,7 +16,7 @@ def application_rule(p: Principal, action: scope.Action) -> Q:
     own_org = Q(organization__in=p.operated_organization_ids)
     if action == "change":
         return own_org if p.operated_organization_ids else scope.NOTHING
-    moderated = in_territory("municipality", p.municipality_ids, p.region_ids)
+    moderated = in_territory("municipality", p, p.region_ids)
     if action == "moderate":
         return moderated
     staff = own_org | Q(organization__in=p.teaching_organization_ids) | moderated
@@ -34,7 +34,7 @@ scope.register(Application, application_rule)
 def campaign_rule(p: Principal, action: scope.Action) -> Q:
     if action == "view":
         return scope.EVERYTHING  # when and how enrollment opens is public
-    return in_territory("municipality", p.municipality_ids, p.region_ids)
+    return in_territory("municipality", p, p.region_ids)
 
 
 scope.register(Campaign, campaign_rule)
@@ -44,7 +44,7 @@ def order_rule(p: Principal, action: scope.Action) -> Q:
     own = Q(organization__in=p.operated_organization_ids)
     if action == "change":
         return own
-    return own | in_territory("organization__municipality", p.municipality_ids, p.region_ids)
+    return own | in_territory("organization__municipality", p, p.region_ids)
 
 
 scope.register(EnrollmentOrder, order_rule)

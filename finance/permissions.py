@@ -21,7 +21,7 @@ from territory.permissions import in_territory
 
 
 def _territory(p: Principal, municipality: str, *, regional: bool = True) -> Q:
-    return in_territory(municipality, p.municipality_ids, p.region_ids if regional else ())
+    return in_territory(municipality, p, p.region_ids if regional else frozenset())
 
 
 def period_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:

@@ -13,8 +13,8 @@ def batch_rule(p: Principal, action: scope.Action) -> Q:
     municipality's organizations; the regional operator follows the region's imports read-only."""
     own = Q(organization__in=p.operated_organization_ids)
     if action == "view":
-        return own | in_territory("organization__municipality", p.municipality_ids, p.region_ids)
-    return own | in_territory("organization__municipality", p.municipality_ids)
+        return own | in_territory("organization__municipality", p, p.region_ids)
+    return own | in_territory("organization__municipality", p)
 
 
 scope.register(ImportBatch, batch_rule)

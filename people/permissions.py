@@ -24,7 +24,7 @@ def teacher_rule(p: Principal, action: scope.Action) -> Q:
     return (
         own
         | Q(organization__in=p.teaching_organization_ids)
-        | in_territory("organization__municipality", p.municipality_ids, p.region_ids | p.methodologist_region_ids)
+        | in_territory("organization__municipality", p, p.region_ids | p.methodologist_region_ids)
     )
 
 
@@ -37,7 +37,7 @@ def child_rule(p: Principal, action: scope.Action) -> Q:
     the review queue); an organization sees the children who applied to it."""
     from enrollment.models import Application
 
-    territory = in_territory("municipality", p.municipality_ids, p.region_ids)
+    territory = in_territory("municipality", p, p.region_ids)
     if action == "moderate":
         return territory
     if p.user_id is None:
