@@ -6,21 +6,17 @@ would: by a child's or teacher's family name, a word of a program's title, a tow
 small letters; each page is opened as a signed-in administrator (rows, their count, the page).
 """
 
-import os
 import random
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
-os.environ["OPORA_DEBUG"] = "0"
-os.environ.setdefault("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-os.environ.setdefault("OPORA_SECURE_COOKIES", "0")
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
 sys.path.insert(0, str(ROOT))
 
-from bench.common import percentile, prepare_postgres  # noqa: E402
+from bench.common import in_process_settings, percentile, prepare_postgres  # noqa: E402
+
+in_process_settings()
 from bench.search import ensure_catalog  # noqa: E402
 
 

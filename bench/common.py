@@ -12,6 +12,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def in_process_settings() -> None:
+    """Production settings for a benchmark that calls the application in its own process through
+    Django's test client (signed in as a person): DEBUG off, the client's host allowed. Before Django
+    or another benchmark module (which sets its own defaults) is imported."""
+    os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
+    os.environ["OPORA_DEBUG"] = "0"
+    os.environ.setdefault("OPORA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+    os.environ.setdefault("OPORA_SECURE_COOKIES", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opora.settings")
+
+
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
 

@@ -345,7 +345,7 @@ def current_index() -> CatalogIndex:
     changed = index.version != version or isinstance(caches["default"], LocMemCache)
     if stale and changed and not _rebuilding.is_set():
         _rebuilding.set()
-        threading.Thread(target=_rebuild, args=(version,), daemon=True, name="catalog-index").start()
+        _in_background(lambda: _rebuild(version))
     return index
 
 
@@ -353,25 +353,27 @@ def build_in_background() -> threading.Thread:
     """Build this process's index before its first search needs it (~1.7 s at 100 000 programs): a
     server process starts this when it loads the application, so that the first family after a
     restart does not wait; a search arriving meanwhile waits only for the rest of the build."""
+    return _in_background(current_index)
+
+
+def _in_background(work: Callable[[], object]) -> threading.Thread:
+    """Run `work` in a thread of its own, which closes its own database connection when done."""
     from django.db import connection
 
-    def build() -> None:
+    def run() -> None:
         try:
-            current_index()
+            work()
         finally:
-            connection.close()  # this thread's own connection
+            connection.close()
 
-    thread = threading.Thread(target=build, daemon=True, name="catalog-index")
+    thread = threading.Thread(target=run, daemon=True, name="catalog-index")
     thread.start()
     return thread
 
 
 def _rebuild(version: str) -> None:
     global _index
-    from django.db import connection
-
     try:
         _index = build_index(version)
     finally:
-        connection.close()  # this thread's own connection
         _rebuilding.clear()
