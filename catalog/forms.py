@@ -8,10 +8,9 @@ called, not copied; a failed form lists every error, its rows' too, above it (`e
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -35,6 +34,7 @@ from catalog.models import (
     ScheduleSlot,
     Weekday,
 )
+from core.forms import russian_empty_choices
 from people.models import Teacher
 
 WRONG_ORGANIZATION = "Педагог должен работать в организации, которая реализует программу."
@@ -69,23 +69,6 @@ def input_range(form: forms.BaseForm, limits: dict[str, tuple[Any, Any]]) -> Non
     for name, (low, high) in limits.items():
         if name in form.fields:
             form.fields[name].widget.attrs.update({"min": low, "max": high})
-
-
-CHOOSE = "— выберите —"
-NOT_CHOSEN = "— не выбрано —"
-
-
-def russian_empty_choices(form: forms.BaseForm) -> None:
-    """The empty choice of every select in Russian instead of Django's «---------»: «— выберите —»
-    where a value is required, «— не выбрано —» where none is a valid answer."""
-    for field in form.fields.values():
-        label = CHOOSE if field.required else NOT_CHOSEN
-        if isinstance(field, forms.ModelChoiceField) and not isinstance(field, forms.ModelMultipleChoiceField):
-            if field.empty_label is not None:
-                field.empty_label = label
-        elif isinstance(field, forms.ChoiceField) and not isinstance(field.widget, forms.RadioSelect):
-            choices = cast(Iterable[tuple[Any, Any]], field.choices)
-            field.choices = [("", label) if value == "" else (value, text) for value, text in choices]
 
 
 class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -143,8 +126,6 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 class ProgramForm(ProgramRulesForm):
     """The office form of a program of the organization its instance already has."""
-
-    required_css_class = "required"
 
     class Meta:
         model = Program
@@ -224,8 +205,6 @@ class GroupRulesForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class GroupForm(GroupRulesForm):
-    required_css_class = "required"
-
     class Meta:
         model = Group
         fields = [
@@ -286,8 +265,6 @@ class GroupForm(GroupRulesForm):
 class SlotForm(forms.ModelForm):  # type: ignore[type-arg]
     """One lesson of the weekly timetable; the timing rule is the one catalog.services enforces."""
 
-    required_css_class = "required"
-
     weekday = forms.TypedChoiceField(
         label="День недели", choices=[("", "— день —"), *Weekday.choices], coerce=int, empty_value=None
     )
@@ -329,7 +306,6 @@ class TimetableFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
     """One financing source; its cost follows the rule of catalog.services (none when free)."""
 
-    required_css_class = "required"
     source = forms.ChoiceField(label="Источник", choices=[("", "— источник —"), *FundingSource.choices])
 
     class Meta:
@@ -341,6 +317,8 @@ class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["cost_per_month"].required = False
+        if self.instance._state.adding and "cost_per_month" not in (kwargs.get("initial") or {}):
+            self.initial["cost_per_month"] = None  # a spare row shows an empty cost, not the model's 0
         input_range(self, {"cost_per_month": (0, MAX_PRICE_PER_MONTH)})
 
     def clean(self) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
 from accounts.models import User
 from catalog.models import Group, ModerationStatus, Organization, Program
 from enrollment.campaigns import submit_choices
-from enrollment.models import Application, Campaign, CampaignKind
+from enrollment.models import Application, ApplicationStatus, Campaign, CampaignKind
 from enrollment.services import apply, change_status
 from people.models import Child
 from territory.demo import DemoRandom
@@ -56,6 +57,22 @@ def create_applications(
         except ValidationError:
             change_status(operator, application, "waitlist")  # the group is full: the queue
     return applications
+
+
+def hand_groups_to_teacher(teacher: User, organization: Organization, count: int = 2) -> list[Group]:
+    """The demo teacher leads the demo organization's groups with the most enrolled children, so that
+    the teacher's cabinet opens on real groups with a journal to fill."""
+    groups = list(
+        Group.objects.filter(program__organization=organization, applications__status=ApplicationStatus.ENROLLED)
+        .annotate(enrolled=Count("applications"))
+        .select_related("program")
+        .order_by("-enrolled", "pk")[:count]
+    )
+    for group in groups:
+        group.teacher = teacher.teacher
+        group.save(update_fields=["teacher", "updated_at"])
+        group.program.teachers.add(teacher.teacher)
+    return groups
 
 
 def create_campaign(

@@ -8,6 +8,7 @@ the same transaction, by a conditional UPDATE, and the database refuses a count 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.fields import CopiedForeignKey
 from core.models import PublicEntity
@@ -248,6 +249,18 @@ class Campaign(PublicEntity):
 
     def __str__(self) -> str:
         return self.name
+
+    def status_label(self) -> str:
+        """The status as staff read it: before its allocation a campaign is also before, in or after
+        its window of applications."""
+        if self.status != CampaignStatus.SCHEDULED:
+            return self.get_status_display()
+        now = timezone.now()
+        if now < self.opens_at:
+            return str(CampaignStatus.SCHEDULED.label)
+        if self.closes_at is None or now < self.closes_at:
+            return "Идёт приём заявок"
+        return "Приём завершён, ждёт распределения" if self.kind == CampaignKind.PREFERENCES else "Приём завершён"
 
 
 class CampaignChoice(models.Model):

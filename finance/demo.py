@@ -196,6 +196,21 @@ def _enroll(child: Child, guardian: User, offer: _Offer, group: Group, key: str)
         return None
 
 
+def _one_request_waits_for(
+    featured: Organization, family: User, planned: list[tuple[Application, User, _Offer, str]]
+) -> None:
+    """The demo organization's operator finds a contract to confirm: the last of its planned
+    contracts (not the demo family's) becomes a fresh request if the plan gave it none."""
+    own = [
+        index
+        for index, (_, applicant, offer, _) in enumerate(planned)
+        if offer.program.organization_id == featured.pk and applicant != family
+    ]
+    if own and all(planned[i][3] != ContractStatus.CREATED for i in own):
+        application, applicant, offer, _ = planned[own[-1]]
+        planned[own[-1]] = (application, applicant, offer, ContractStatus.CREATED)
+
+
 def create_finance(
     rng: DemoRandom, today: date, featured: Organization, accounts: dict[str, User], children: Sequence[Child]
 ) -> FinanceDemo:
@@ -317,6 +332,7 @@ def create_finance(
                 target: str = ContractStatus.ACTIVE if guardians[child.pk] == family else next(plan)
                 planned.append((application, guardians[child.pk], offer, target))
                 break
+        _one_request_waits_for(featured, family, planned)
         for application, applicant, offer, target in planned:
             if target in (ContractStatus.CREATED, ContractStatus.CONFIRMED):
                 continue  # requested these days, below

@@ -58,8 +58,11 @@ class MonthField(forms.TypedChoiceField):
 
 
 class CertificateDecisionForm(forms.Form):
+    # No decision is preselected: saving the form must not confirm an identity nobody checked.
     decision = forms.ChoiceField(
-        label="Решение", choices=[("confirm", "Личность подтверждена"), ("decline", "Отказать в выдаче")]
+        label="Решение",
+        choices=[("", "— выберите —"), ("confirm", "Личность подтверждена"), ("decline", "Отказать в выдаче")],
+        error_messages={"required": "Выберите решение."},
     )
     reason = forms.CharField(label="Причина отказа", required=False, max_length=500)
 
@@ -135,10 +138,7 @@ class AgreementForm(forms.Form):
 
 
 class ConfirmContractForm(forms.Form):
-    # The labels are long: on a phone the list must not be wider than the screen.
-    payment_order = forms.ChoiceField(
-        label="Порядок оплаты", choices=PaymentOrder.choices, widget=forms.Select(attrs={"style": "width: 100%"})
-    )
+    payment_order = forms.ChoiceField(label="Порядок оплаты", choices=PaymentOrder.choices)
 
 
 class RejectContractForm(forms.Form):
@@ -156,9 +156,12 @@ class TerminateContractForm(forms.Form):
     )
 
 
+# The month page holds three forms, each with its «Месяц»: their ids differ, so each label names its own list.
+
+
 class CloseMonthForm(forms.Form):
     def __init__(self, *args: Any, months: list[date], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"auto_id": "close_%s", **kwargs})
         self.fields["month"] = MonthField(months, label="Месяц")
 
 
@@ -167,7 +170,7 @@ class CompletenessForm(forms.Form):
     percent = forms.IntegerField(label="Полнота оказания услуг, %", min_value=0, max_value=100, initial=100)
 
     def __init__(self, *args: Any, groups: QuerySet[Any], months: list[date], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"auto_id": "completeness_%s", **kwargs})
         self.fields["group"].queryset = groups  # type: ignore[attr-defined]
         self.fields["month"] = MonthField(months, label="Месяц")
         self.order_fields(["group", "month", "percent"])
@@ -186,7 +189,7 @@ class InvoiceForm(forms.Form):
     )
 
     def __init__(self, *args: Any, providers: QuerySet[Any], months: list[date], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **{"auto_id": "invoice_%s", **kwargs})
         self.fields["provider"].queryset = providers  # type: ignore[attr-defined]
         self.fields["month"] = MonthField(months, label="Месяц")
         self.order_fields(["provider", "month", "kind", "amount"])

@@ -460,7 +460,12 @@ def contract_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
     reserve = contract.reserve_account.balance
     amounts = [
-        ("Стоимость обучения", contract.total_cost, None, None),
+        (
+            "Стоимость обучения",
+            contract.total_cost,
+            contract.certificate_first_month + contract.family_first_month,
+            contract.certificate_other_month + contract.family_other_month,
+        ),
         (
             "Оплачивает сертификат",
             contract.certificate_total,
@@ -471,8 +476,9 @@ def contract_detail(request: HttpRequest, code: str) -> HttpResponse:
     ]
     context = {
         "contract": contract,
+        # A contract of one month has no other months: "—", as the family's page says.
         "amounts": [
-            (label, money(total), first is not None and money(first), other is not None and money(other))
+            (label, money(total), money(first), contract.months > 1 and money(other))
             for label, total, first, other in amounts
         ],
         "reserve": money(reserve),
@@ -635,18 +641,21 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-month", "provider__organization__short_name", "kind")
     )
     closes = list(scope.restrict(MonthClose.objects.filter(period=period), user, "view").order_by("-month"))
+    chosen = {"month": month.isoformat() if month else None}  # the forms act on the month shown
     context = {
         "period": period,
         "months": [(m.isoformat(), month_label(m)) for m in months],
         "month": month,
         "month_value": month.isoformat() if month else "",
         "may_close": scope.can(user, period, "change"),
-        "close_form": CloseMonthForm(months=months, initial={"month": month.isoformat() if month else None}),
+        "close_form": CloseMonthForm(months=months, initial=chosen),
         "closes": [(r, money(r.charged_total), money(r.released_total)) for r in closes],
         "groups": groups.exists(),
-        "completeness_form": CompletenessForm(groups=groups, months=months),
+        "completeness_form": CompletenessForm(groups=groups, months=months, initial=chosen),
         "completeness": Completeness.objects.filter(group__in=groups).select_related("group").order_by("-month"),
-        "invoice_form": InvoiceForm(providers=own_providers, months=months) if own_providers.exists() else None,
+        "invoice_form": InvoiceForm(providers=own_providers, months=months, initial=chosen)
+        if own_providers.exists()
+        else None,
         "invoices": [(i, money(i.amount)) for i in invoices],
         "register": register,
     }

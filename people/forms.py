@@ -1,5 +1,8 @@
+from typing import Any
+
 from django import forms
 
+from core.forms import russian_empty_choices
 from people.models import Child
 
 
@@ -36,3 +39,7 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
             "has_ovz": "Есть заключение психолого-медико-педагогической комиссии.",
             "municipality": "Где ребёнок живёт: от этого зависят приоритеты при записи.",
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        russian_empty_choices(self)

@@ -67,8 +67,14 @@ def test_bad_registrations_explain_and_create_nothing(client, form, change, mess
     users = User.objects.count()
     response = client.post(reverse("accounts:register"), {**form, **change})
     assert response.status_code == 200
-    assert message.lower() in response.content.decode().lower()
+    html = response.content.decode()
+    assert message.lower() in html.lower()
     assert User.objects.count() == users and not Consent.objects.exists()
+    # The page opens on a summary; each field in error is marked and names its message for screen readers.
+    assert 'id="form-errors"' in html and "Не сохранено: исправьте ошибки" in html
+    for field in re.findall(r'<(?:input|select)[^>]*aria-invalid="true"[^>]*>', html):
+        described = re.search(r'aria-describedby="([^"]*_error)"', field)
+        assert described is not None and f'id="{described[1]}"' in html, field
 
 
 def test_a_broken_or_foreign_link_confirms_nothing(client, form, django_capture_on_commit_callbacks):

@@ -1,5 +1,6 @@
 """The back office («Кабинет»): who reaches which page, and that every write goes through the actions."""
 
+import re
 from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -624,7 +625,7 @@ def test_a_group_needs_a_financing_source(client, personas, paid_program):
     client.force_login(personas.operator_a)
     response = client.post(
         reverse("office:group_create", args=[paid_program.code]),
-        group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "", "cost_per_month": "0"}]),
+        group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "", "cost_per_month": ""}]),
     )
     message = "Укажите хотя бы один источник финансирования: бесплатно, по сертификату или платно."
     assert list(response.context["financing"].non_form_errors()) == [message]
@@ -988,3 +989,17 @@ def test_a_new_group_starts_with_a_financing_row_for_each_way_its_program_is_pai
     program.save()
     financing = client.get(reverse("office:group_create", args=[program.code])).context["financing"]
     assert [form["source"].value() for form in financing.forms] == ["budget"]
+
+
+def test_the_group_form_marks_required_fields_but_not_on_the_spare_rows(client, personas, published_program):
+    group = published_program.groups.get()
+    client.force_login(personas.operator_a)
+    page = content(client.get(reverse("office:group_edit", args=[group.code])))
+    assert re.search(r'<div class="field[^"]*\brequired\b[^"]*">\s*<label for="id_name"', page)
+    for row in range(group.schedule.count() + 2):  # the lessons, then two spare rows
+        weekday = re.search(rf'<div class="field([^"]*)">\s*<label for="id_schedule-{row}-weekday"', page)
+        assert weekday is not None and ("required" in weekday[1]) == (row < group.schedule.count()), row
+    # The spare financing source shows no cost (the model's 0 would read as a price).
+    spare = group.financing.count()
+    cost = re.search(rf'<input[^>]*name="financing-{spare}-cost_per_month"[^>]*>', page)
+    assert cost is not None and "value=" not in cost[0]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from catalog import services
 from catalog.models import Group, Program
 from core import money
-from core.templatetags.opora import ages, date_span, roubles, tel
+from core.templatetags.opora import ages, date_span, figure, roubles, tel
 from core.testing import make_group, make_program
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,11 @@ def test_prices_group_thousands_as_the_counts_do():
     assert money.whole(Decimal("6000.00")) == "6\u00a0000"
     assert roubles(Decimal("12500.40")) == "12\u00a0500\u00a0₽"
     assert roubles(Decimal(900)) == "900\u00a0₽" and roubles(None) == ""
+
+
+def test_figures_of_tables_group_thousands_and_leave_names_and_inns_alone():
+    assert figure(28691) == "28\u00a0691" and figure(Decimal("12.5")) == "12,5"
+    assert figure("7701234567") == "7701234567" and figure("Энск") == "Энск" and figure(True) is True
 
 
 def test_home_counts_are_read_with_the_russian_plural(client, personas):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import template
 from django.templatetags.static import static
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 
 from core import money
 
@@ -74,3 +74,12 @@ def tel(phone: str) -> str:
 def roubles(value: Decimal | int | None) -> str:
     """Whole roubles grouped like the pages' counts: Decimal("6000.00") → «6 000 ₽»."""
     return "" if value is None else f"{money.whole(value)}\u00a0₽"
+
+
+@register.filter
+def figure(value: object) -> object:
+    """A number in a table written as the pages write counts, thousands grouped (28 691; 12,5);
+    any other value (a name, an ИНН) as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        return value
+    return number_format(value, force_grouping=True)

@@ -71,6 +71,10 @@ def test_catalog_is_searchable_and_consistent():
     assert set(published.values_list("direction", flat=True)) == set(Direction.values)
     assert not published.annotate(n=Count("groups")).filter(n=0).exists()
     assert not Group.objects.filter(seats_taken__gt=0).exclude(capacity__gte=1).exists()
+    # Nobody is enrolled in a program families have never seen.
+    never_published = [ModerationStatus.DRAFT, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES]
+    assert Group.objects.filter(program__status__in=never_published).exists()
+    assert not Group.objects.filter(program__status__in=never_published, seats_taken__gt=0).exists()
     # The denormalized seats and weekdays are what a fresh recount gives.
     before = sorted(Program.objects.values_list("pk", "open_seats", "weekdays_mask"))
     refresh_program_groups()
@@ -99,6 +103,9 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert not moderating.filter(submitted_at=None).exists()  # the queue shows when each was sent
     teacher = User.objects.get(email="teacher@demo.opora").teacher
     assert teacher.organization == operator_org
+    # The teacher's cabinet opens on groups with enrolled children, whose journal is there to fill.
+    assert Group.objects.filter(teacher=teacher, applications__status=S.ENROLLED).exists()
+    assert Contract.objects.filter(provider__organization=operator_org, status="created").exists()  # to confirm
     family = User.objects.get(email="family@demo.opora").guardian
     assert family.children.count() == 2
     # The demo organization's queue shows decisions made through the real actions.

@@ -72,3 +72,22 @@ def test_the_municipality_allocates_in_the_background_and_sees_the_result(client
     fragment = client.get(reverse("campaigns:progress", args=[campaign.code])).content.decode()
     assert "получили место 1" in fragment and str(campaign.lottery_seed) in fragment
     assert Application.objects.get(child=child).group == group
+
+
+@pytest.mark.django_db
+def test_the_list_says_where_a_campaign_is_in_its_window_before_its_allocation(client):
+    personas = make_personas()
+    program = make_program(personas.org_a, "Робототехника", actor=personas.operator_a)
+    campaign = preference_campaign(personas, program)
+    client.force_login(personas.municipal_x)
+    now = timezone.now()
+    for opens_at, closes_at, status in (
+        (now + timedelta(days=1), now + timedelta(days=3), "Запланирована"),
+        (now - timedelta(days=1), now + timedelta(days=3), "Идёт приём заявок"),
+        (now - timedelta(days=3), now - timedelta(minutes=1), "Приём завершён, ждёт распределения"),
+    ):
+        Campaign.objects.filter(pk=campaign.pk).update(opens_at=opens_at, closes_at=closes_at)
+        page = client.get(reverse("campaigns:list")).content.decode()
+        assert f"<strong>{status}</strong>" in page
+    Campaign.objects.filter(pk=campaign.pk).update(status=CampaignStatus.ALLOCATED)
+    assert "<strong>Распределение завершено</strong>" in client.get(reverse("campaigns:list")).content.decode()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.browser import SHOTS, sign_in
 from core.testing import make_child, make_personas
-from finance import certificates, contracts
+from finance import certificates
 from finance.contracts import month_end
 from finance.models import Certificate, Contract
 from finance.testing import enrolled, make_certificate_group, make_certified_program, make_period
@@ -63,7 +63,15 @@ def test_a_family_gets_a_certificate_and_concludes_a_contract(live_server, brows
     family.get_by_role("button", name="Отправить заявку на договор").click()
     family.get_by_text("Создан, ожидает подтверждения").first.wait_for()
 
-    contracts.confirm_contract(personas.operator_a, Contract.objects.get(certificate=certificate))
+    # The organization confirms it in its office, on a phone: the list of payment orders, whose
+    # labels are long, stays on the screen (as everything there does).
+    office = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
+    sign_in(office, live_server.url, personas.operator_a.email)
+    office.goto(f"{live_server.url}/office/finance/contracts/{Contract.objects.get(certificate=certificate).code}/")
+    assert office.evaluate("document.documentElement.scrollWidth") <= 390
+    office.screenshot(path=str(SHOTS / "office-contract-phone.png"), full_page=True)
+    office.get_by_role("button", name="Подтвердить договор").click()
+    office.get_by_text("«Подтверждён").first.wait_for()
 
     family.reload()
     family.get_by_role("button", name="Заключить договор").click()

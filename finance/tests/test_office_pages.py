@@ -2,6 +2,7 @@
 outsider of another municipality or organization (404) and the read-only (403); XLSX downloads."""
 
 import io
+import re
 from decimal import Decimal
 
 import openpyxl
@@ -84,6 +85,9 @@ def test_municipal_operator_confirms_identity_and_the_outsider_gets_404(personas
     assert signed_in(personas.operator_b).post(url, {"decision": "confirm"}).status_code == 404
 
     owner = signed_in(personas.municipal_x)
+    assert '<option value="">— выберите —</option>' in page.content.decode()  # nothing decided by default
+    response = owner.post(url, {"decision": ""}, follow=True)
+    assert "Решение: Выберите решение." in said(response)
     response = owner.post(url, {"decision": "decline", "reason": " "}, follow=True)
     assert "Укажите причину отказа" in said(response)
     certificate.refresh_from_db()
@@ -204,6 +208,9 @@ def test_provider_confirms_a_contract_the_territory_only_reads_it(personas, offe
     territory = signed_in(personas.municipal_x)
     page = territory.get(detail)
     assert page.status_code == 200 and "27\u202f000,00" in page.content.decode()
+    # The cost of study is split by month as the certificate's and the family's parts are.
+    cost_row = re.search(r"Стоимость обучения</th>(.*?)</tr>", page.content.decode())
+    assert cost_row is not None and "—" not in cost_row[1] and cost_row[1].count("\u202f000,00") == 3
     assert "Подтвердить договор" not in page.content.decode()
     assert territory.post(confirm, {"payment_order": "full"}).status_code == 403
     assert signed_in(personas.regional).post(confirm, {"payment_order": "full"}).status_code == 403
@@ -259,6 +266,12 @@ def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer,
 
     provider = signed_in(personas.operator_a)
     assert provider.get(page_url).status_code == 200  # a provider reaches the period by its agreement
+    # Its forms (completeness, invoice) act on the month shown, as the register below does, and each
+    # «Месяц» label names its own list.
+    html = provider.get(page_url, {"month": september}).content.decode()
+    assert html.count(f'<option value="{september}" selected>') == 3
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert {"completeness_month", "invoice_month"} <= set(ids) and len(ids) == len(set(ids))
     assert signed_in(personas.operator_b).get(page_url).status_code == 404
     assert signed_in(personas.municipal_y).post(close, {"month": september}).status_code == 404
     assert provider.post(close, {"month": september}).status_code == 403

@@ -18,7 +18,7 @@ from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
 from core import audit
-from enrollment.demo import create_applications, create_campaign
+from enrollment.demo import create_applications, create_campaign, hand_groups_to_teacher
 from finance.demo import create_finance
 from monitoring.demo import create_duplicates, create_registry, create_targets
 from people.demo import NameMaker, create_families
@@ -140,6 +140,8 @@ class Command(BaseCommand):
             rng, families.children, featured, accounts[Role.ORGANIZATION_OPERATOR].user, APPLICATIONS
         )
         self.step(f"Заявок в «{featured.short_name}»: {len(applications)}", started)
+        taught = hand_groups_to_teacher(teacher, featured)
+        self.step(f"Педагог демо-входа ведёт групп: {len(taught)}", started)
         # Another organization of the capital recruits through a preference campaign.
         recruiting = next(
             (o.organization for o in organizations[1:] if o.place.index == 0 and o.program_count >= 3), None
