@@ -4,6 +4,7 @@ from django import forms
 
 from core.forms import russian_empty_choices
 from people.models import Child
+from people.services import check_birth_date
 
 
 class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -43,3 +44,8 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         russian_empty_choices(self)
+
+    def clean_birth_date(self) -> Any:
+        born = self.cleaned_data["birth_date"]
+        check_birth_date(Child(birth_date=born))
+        return born

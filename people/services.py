@@ -13,6 +13,16 @@ from people.models import Child, Guardian
 MAX_AGE = 18  # additional education of children: until the 18th birthday
 
 
+def check_birth_date(child: Child) -> None:
+    """A child a parent enters is born, and under 18 today. The form asks too, beside its other
+    checks, so that a parent learns every mistake at once."""
+    today = timezone.localdate()
+    if child.birth_date > today:
+        raise ValidationError("Дата рождения не может быть в будущем.")
+    if child.age_on(today) >= MAX_AGE:
+        raise ValidationError("Дополнительное образование детей — до 18 лет.")
+
+
 @transaction.atomic
 def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> registry.Registration:
     """Enter a child of the signed-in parent, who becomes its legal representative. If the registry
@@ -20,11 +30,10 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
     guardian = Guardian.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if guardian is None:
         raise PermissionDenied("Добавить ребёнка может только родитель (законный представитель).")
-    today = timezone.localdate()
-    if child.birth_date > today:
-        raise ValidationError({"birth_date": "Дата рождения не может быть в будущем."})
-    if child.age_on(today) >= MAX_AGE:
-        raise ValidationError({"birth_date": "Дополнительное образование детей — до 18 лет."})
+    try:
+        check_birth_date(child)
+    except ValidationError as error:
+        raise ValidationError({"birth_date": error.messages}) from None
     registration = registry.register_child(actor, child, snils=snils, birth_certificate=birth_certificate)
     registration.child.guardians.add(guardian)
     audit.record(actor, "child.added", registration.child)

@@ -54,6 +54,16 @@ def test_a_child_born_tomorrow_or_adult_is_refused(family_client, personas):
     assert not Child.objects.exists()
 
 
+def test_a_child_form_names_every_mistake_at_once(family_client, personas):
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    form = {"last_name": "Т", "first_name": "", "birth_date": tomorrow.isoformat(), "sex": "m"}
+    response = family_client.post(reverse("family:child_new"), form)
+    errors = response.context["form"].errors
+    assert errors["birth_date"] == ["Дата рождения не может быть в будущем."]
+    assert "first_name" in errors and "municipality" in errors
+    assert not Child.objects.exists()
+
+
 def test_the_program_page_offers_the_form_and_applying_twice_makes_one_application(
     family_client, personas, published_program
 ):
