@@ -29,6 +29,10 @@ class UserManager(BaseUserManager["User"]):
         extra.update(is_staff=True, is_superuser=True)
         return self._create(email, password, **extra)
 
+    def get_by_natural_key(self, username: str | None) -> "User":
+        """Addresses are kept in small letters: «Mama@Mail.ru» signs in as the «mama@mail.ru» it registered."""
+        return super().get_by_natural_key((username or "").strip().lower())
+
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]

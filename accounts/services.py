@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -13,6 +14,7 @@ from people.models import Guardian
 
 CONFIRMATION_SALT = "opora.accounts.confirm-email"
 CONFIRMATION_DAYS = 3
+RESEND_MINUTES = 10
 
 
 @transaction.atomic
@@ -50,14 +52,29 @@ def register_guardian(
     )
     Consent.objects.create(user=user, text_version=CONSENT_VERSION, ip_address=ip_address)
     audit.record(None, "account.registered", user, consent=CONSENT_VERSION)
+    _send_confirmation(user, confirmation_url)
+    return user
+
+
+def _send_confirmation(user: User, confirmation_url: Any) -> None:
     link = confirmation_url(signing.dumps(user.pk, salt=CONFIRMATION_SALT))
     letters.send_after_commit(
         [user.email],
         "Подтвердите адрес электронной почты",
-        f"Здравствуйте, {first_name}!\n\nЧтобы завершить регистрацию в навигаторе, откройте ссылку "
+        f"Здравствуйте, {user.first_name}!\n\nЧтобы завершить регистрацию в навигаторе, откройте ссылку "
         f"(она действует {CONFIRMATION_DAYS} дня):\n{link}",
     )
-    return user
+
+
+def resend_confirmation(user: User, confirmation_url: Any) -> bool:
+    """The letter with the confirmation link again, for a parent who signs in before confirming;
+    at most once in RESEND_MINUTES, whoever asks. Tells whether it was sent."""
+    if user.is_active or not cache.add(f"accounts:confirmation-resent:{user.pk}", True, RESEND_MINUTES * 60):
+        return False
+    with transaction.atomic():
+        audit.record(None, "account.confirmation_resent", user)
+        _send_confirmation(user, confirmation_url)
+    return True
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from accounts import services
 from accounts.consent import CONSENT_TEXT, CONSENT_VERSION
 from accounts.models import ApiToken, User
 from accounts.roles import principal_of
+from core.validators import validate_phone
 from territory.models import Municipality
 
 
@@ -67,12 +68,15 @@ def revoke_api_token(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("accounts:api_tokens")
 
 
+REGISTERED_EMAIL = "accounts:registered-email"
+
+
 class RegistrationForm(forms.Form):
     email = forms.EmailField(label="Электронная почта")
     last_name = forms.CharField(label="Фамилия", max_length=150)
     first_name = forms.CharField(label="Имя", max_length=150)
     patronymic = forms.CharField(label="Отчество", max_length=150, required=False)
-    phone = forms.CharField(label="Телефон", max_length=32, required=False)
+    phone = forms.CharField(label="Телефон", max_length=32, required=False, validators=[validate_phone])
     municipality = forms.ModelChoiceField(
         label="Муниципалитет, где вы живёте", queryset=Municipality.objects.order_by("name"), empty_label="Выберите"
     )
@@ -120,12 +124,22 @@ def register(request: HttpRequest) -> HttpResponse:
             ip_address=request.META.get("REMOTE_ADDR"),
             confirmation_url=lambda token: request.build_absolute_uri(reverse("accounts:confirm", args=[token])),
         )
-        return render(request, "accounts/registered.html", {"email": data["email"]})
+        # A page of its own: reloading it does not post the registration again.
+        request.session[REGISTERED_EMAIL] = data["email"]
+        return redirect("accounts:registered")
     return render(
         request,
         "accounts/register.html",
         {"form": form, "consent_text": CONSENT_TEXT, "consent_version": CONSENT_VERSION},
     )
+
+
+@require_GET
+def registered(request: HttpRequest) -> HttpResponse:
+    email = request.session.get(REGISTERED_EMAIL)
+    if not email:
+        return redirect("accounts:register")
+    return render(request, "accounts/registered.html", {"email": email})
 
 
 @require_GET

@@ -15,7 +15,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import principal_of
@@ -35,6 +34,7 @@ from catalog.forms import (
 from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
 from core import audit, scope
+from core.redirects import back_to
 from core.typed import title_or_code
 
 
@@ -260,10 +260,7 @@ def program_status(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, _done(program, transition))
-    back = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
-        return redirect(back)
-    return redirect("office:program_detail", code=program.code)
+    return back_to(request, request.POST.get("next"), "office:program_detail", code=program.code)
 
 
 CHANGES_SENT = (

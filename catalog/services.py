@@ -167,7 +167,9 @@ def save_program(
     if not program.is_paid:
         program.price_per_month = None
     program.full_clean(exclude=["search_document"])
-    if not creating:
+    if creating:
+        check_title_free(program)
+    else:
         check_program_groups(program)
     held: dict[str, Any] = {}
     revision = None
@@ -194,6 +196,20 @@ def save_program(
     if program.status == S.PUBLISHED:
         search.bump_catalog_version()
     return program
+
+
+def check_title_free(program: Program) -> None:
+    """A new program is not a second copy of one its organization runs (a form sent twice, the
+    «Back» button): another of the same title is refused, unless that one is archived."""
+    twin = (
+        Program.objects.filter(organization_id=program.organization_id, title__iexact=program.title)
+        .exclude(status=S.ARCHIVED)
+        .values_list("code", flat=True)
+        .first()
+    )
+    if twin is not None:
+        message = f"В организации уже есть программа «{program.title}» ({twin}): откройте её или назовите новую иначе."
+        raise ValidationError({"title": message})
 
 
 def editing_locked(program: Program) -> str:
@@ -520,6 +536,20 @@ def check_group(program: Program, group: Group) -> None:
         raise ValidationError(errors)
 
 
+def check_group_name_free(group: Group) -> None:
+    """Families choose a group by its name: a program's groups of one academic year have different
+    names (and a form sent twice makes no second group). Checked under the program's row lock."""
+    taken = (
+        Group.objects.filter(program_id=group.program_id, academic_year=group.academic_year, name__iexact=group.name)
+        .exclude(pk=group.pk)
+        .exists()
+    )
+    if taken:
+        raise ValidationError(
+            {"name": f"В программе уже есть группа «{group.name}» на этот учебный год: назовите эту группу иначе."}
+        )
+
+
 @transaction.atomic
 def save_group(
     actor: Any,
@@ -539,7 +569,7 @@ def save_group(
     if financing is None and creating:
         financing = []
     # Every rule is checked, so that one answer names every mistake.
-    checks: list[Callable[[], None]] = [partial(check_group, program, group)]
+    checks: list[Callable[[], None]] = [partial(check_group, program, group), partial(check_group_name_free, group)]
     if schedule is not None:
         checks.append(partial(check_schedule, schedule))
     if financing is not None:

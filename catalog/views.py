@@ -5,11 +5,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from catalog import text
@@ -26,6 +25,7 @@ from catalog.search import (
 from catalog.search_form import SWITCHES, params_from_query
 from core import scope
 from core.context_processors import A11Y_COOKIE
+from core.redirects import back_to
 from core.templatetags.opora import ru_plural
 from enrollment import admission
 
@@ -176,10 +176,7 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def toggle_a11y(request: HttpRequest) -> HttpResponse:
     """Switch the version for the visually impaired on or off; works without JavaScript."""
-    target = request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = back_to(request, request.GET.get("next"), "/")
     if request.GET.get("on") == "1":
         response.set_cookie(A11Y_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
     else:

@@ -16,6 +16,8 @@ ACTION_LABELS: dict[str, str] = {
     # Accounts and API tokens.
     "account.registered": "Регистрация",
     "account.confirmed": "Адрес почты подтверждён",
+    "account.confirmation_resent": "Ссылка для подтверждения отправлена ещё раз",
+    "account.password_reset": "Пароль изменён по ссылке из письма",
     "api_token.issued": "Выпущен токен API",
     "api_token.revoked": "Отозван токен API",
     # Catalog: programs and their moderation, groups.

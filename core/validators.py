@@ -1,4 +1,6 @@
-"""Checksums of Russian registration numbers (ИНН, ОГРН)."""
+"""Checks of what people type: Russian registration numbers (ИНН, ОГРН, СНИЛС) by their checksums, phones."""
+
+import re
 
 from django.core.exceptions import ValidationError
 
@@ -83,3 +85,14 @@ def normalize_snils(value: str) -> str:
             code="invalid_snils",
         )
     return digits
+
+
+PHONE_CHARACTERS = re.compile(r"[\d\s()+\-]+")
+
+
+def validate_phone(value: str) -> None:
+    """A phone as people write it (+7 (900) 123-45-67, 8 900 1234567): digits, spaces, brackets,
+    dashes and a plus, 10 to 15 digits in all."""
+    digits = sum(ch.isdigit() for ch in value)
+    if not PHONE_CHARACTERS.fullmatch(value) or not 10 <= digits <= 15:
+        raise ValidationError("Укажите телефон цифрами, например +7 900 123-45-67.")

@@ -11,13 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Group, Program
 from core import scope
+from core.redirects import back_to
 from core.typed import title_or_code
 from enrollment import orders, services
 from enrollment.models import Application, ApplicationStatus, EnrollmentOrder
@@ -89,17 +90,17 @@ def decide(request: HttpRequest) -> HttpResponse:
     which succeeded and why the others did not."""
     action = request.POST.get("action", "")
     codes = request.POST.getlist("application")
-    back = request.POST.get("back") or "office_applications:queue"
+    back = request.POST.get("back", "")
     try:
         left_on = date.fromisoformat(request.POST["left_on"]) if request.POST.get("left_on") else None
     except ValueError:
         messages.error(request, "Дата отчисления указана неверно.")
-        return redirect(back)
+        return back_to(request, back, "office_applications:queue")
     group_code = request.POST.get("group", "")
     group = Group.objects.filter(code=group_code).first() if group_code else None
     if action not in {*QUEUE_ACTIONS, TRANSFER, ORDER} or not codes or (action == TRANSFER and group is None):
         messages.error(request, "Выберите заявки и действие.")
-        return redirect(back)
+        return back_to(request, back, "office_applications:queue")
     if action == ORDER:
         return _order(request, codes, back)
     done, failed = [], []
@@ -116,10 +117,11 @@ def decide(request: HttpRequest) -> HttpResponse:
             failed.append(f"{code}: {' '.join(getattr(error, 'messages', [str(error)]))}")
     if done:
         label = "Перевести в группу" if action == TRANSFER else QUEUE_ACTIONS[action]
-        messages.success(request, f"«{label}»: {', '.join(done)}.")
+        applications = "заявка" if len(done) == 1 else "заявки"
+        messages.success(request, f"Выполнено «{label}»: {applications} {', '.join(done)}.")
     for problem in failed:
         messages.error(request, problem)
-    return redirect(back)
+    return back_to(request, back, "office_applications:queue")
 
 
 def _order(request: HttpRequest, codes: list[str], back: str) -> HttpResponse:
@@ -128,10 +130,10 @@ def _order(request: HttpRequest, codes: list[str], back: str) -> HttpResponse:
         order = orders.create_order(request.user, applications)
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        return redirect(back)
+        return back_to(request, back, "office_applications:queue")
     link = reverse("office_applications:order_pdf", args=[order.code])
     messages.success(request, format_html('{} подготовлен: <a href="{}">скачать PDF</a>.', order, link))
-    return redirect(back)
+    return back_to(request, back, "office_applications:queue")
 
 
 @login_required

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
+from core.redirects import back_to
 from enrollment import services
 from enrollment.models import Application
 from people.forms import ChildForm
@@ -57,17 +58,22 @@ def child_new(request: HttpRequest) -> HttpResponse:
     )
     if form.is_valid():
         try:
-            child = add_child(
+            registration = add_child(
                 request.user,
                 form.save(commit=False),
                 snils=form.cleaned_data["snils"],
                 birth_certificate=form.cleaned_data["birth_certificate"],
-            ).child
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"{child.first_name} добавлен(а). Теперь можно записаться на программу.")
-            return redirect(request.POST.get("next") or "family:cabinet")
+            child = registration.child
+            if registration.created:
+                added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
+            else:  # an organization had entered the child: that record is the one, now in this cabinet
+                added = "уже есть в реестре детей — запись добавлена в ваш кабинет"
+            messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
+            return back_to(request, request.POST.get("next"), "family:cabinet")
     return render(request, "family/child_form.html", {"form": form, "next": request.GET.get("next", "")})
 
 

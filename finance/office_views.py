@@ -30,6 +30,7 @@ from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core import money as money_format
 from core import scope
+from core.redirects import back_to
 from core.typed import contains_typed
 from core.xlsx import table_workbook, xlsx_response
 from finance import certificates, closing, contracts, registers, reports
@@ -99,11 +100,8 @@ def _form_problem(request: HttpRequest, form: BaseForm) -> None:
 
 
 def _back(request: HttpRequest, default: str, *args: Any) -> HttpResponse:
-    """Back to the page the form was on (a path of this site only), else to `default`."""
-    back = request.POST.get("back", "")
-    if back.startswith("/") and not back.startswith("//"):
-        return redirect(back)
-    return redirect(default, *args)
+    """Back to the page the form was on, else to `default`."""
+    return back_to(request, request.POST.get("back"), default, *args)
 
 
 def _office_contracts(user: Any) -> QuerySet[Contract]:
@@ -642,6 +640,9 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     closes = list(scope.restrict(MonthClose.objects.filter(period=period), user, "view").order_by("-month"))
     chosen = {"month": month.isoformat() if month else None}  # the forms act on the month shown
+    # Completeness is reported for a month before its close: a closed month is not offered.
+    closed = set(MonthClose.objects.filter(period=period, closed_at__isnull=False).values_list("month", flat=True))
+    open_months = [m for m in months if m not in closed]
     context = {
         "period": period,
         "months": [(m.isoformat(), month_label(m)) for m in months],
@@ -651,8 +652,12 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "close_form": CloseMonthForm(months=months, initial=chosen),
         "closes": [(r, money(r.charged_total), money(r.released_total)) for r in closes],
         "groups": groups.exists(),
-        "completeness_form": CompletenessForm(groups=groups, months=months, initial=chosen),
-        "completeness": Completeness.objects.filter(group__in=groups).select_related("group").order_by("-month"),
+        "completeness_form": CompletenessForm(groups=groups, months=open_months, initial=chosen)
+        if open_months
+        else None,
+        "completeness": Completeness.objects.filter(group__in=groups)
+        .select_related("group__program")
+        .order_by("-month", "group__program__title", "group__name"),
         "invoice_form": InvoiceForm(providers=own_providers, months=months, initial=chosen)
         if own_providers.exists()
         else None,

@@ -61,7 +61,7 @@ def comparison_table(territory: Territory, year: int) -> Table:
         rows.append(
             [
                 municipalities[pk].name,
-                f.population,
+                f.population or None,  # no population loaded for the year: «нет данных», not 0
                 f.covered,
                 f.percent(IndicatorCode.COVERAGE),
                 f.percent(IndicatorCode.TECH_SCIENCE),

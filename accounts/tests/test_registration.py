@@ -9,6 +9,7 @@ from django.urls import reverse
 from accounts.consent import CONSENT_VERSION
 from accounts.models import Consent, Role, RoleAssignment, User
 from accounts.services import CONFIRMATION_SALT
+from core.models import AuditEvent
 from people.models import Guardian
 
 pytestmark = pytest.mark.django_db
@@ -34,8 +35,10 @@ def test_registration_creates_an_inactive_parent_with_consent_and_sends_a_link(
     client, form, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("accounts:register"), form)
-    assert response.status_code == 200 and "Почти готово" in response.content.decode()
+        response = client.post(reverse("accounts:register"), form, follow=True)
+    # The answer is a page of its own: reloading it does not register again.
+    assert response.redirect_chain == [(reverse("accounts:registered"), 302)]
+    assert "Почти готово" in response.content.decode() and "mama@example.ru" in response.content.decode()
     user = User.objects.get(email="mama@example.ru")
     assert not user.is_active
     assert RoleAssignment.objects.filter(user=user, role=Role.GUARDIAN).exists()
@@ -61,6 +64,7 @@ def test_registration_creates_an_inactive_parent_with_consent_and_sends_a_link(
         ({"password1": "123", "password2": "123"}, "пароль"),
         ({"email": "family@opora.test"}, "уже есть учётная запись"),
         ({"municipality": ""}, "Обязательное поле"),
+        ({"phone": "abc"}, "Укажите телефон цифрами"),
     ],
 )
 def test_bad_registrations_explain_and_create_nothing(client, form, change, message):
@@ -87,3 +91,64 @@ def test_a_broken_or_foreign_link_confirms_nothing(client, form, django_capture_
     assert signing.loads(signing.dumps(user.pk, salt=CONFIRMATION_SALT), salt=CONFIRMATION_SALT) == user.pk
     user.refresh_from_db()
     assert not user.is_active
+
+
+def test_the_registered_page_without_a_registration_leads_to_the_form(client):
+    assert client.get(reverse("accounts:registered"))["Location"] == reverse("accounts:register")
+
+
+def sign_in(client, email: str, password: str):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password}, follow=True)
+
+
+def test_an_address_signs_in_in_any_case_and_a_wrong_password_says_nothing_about_the_account(client, form):
+    client.post(reverse("accounts:register"), form)
+    User.objects.filter(email="mama@example.ru").update(is_active=True)
+    response = sign_in(client, " MAMA@example.RU ", FORM["password1"])
+    assert response.context["user"].email == "mama@example.ru"
+    client.logout()
+    for email, password in (("mama@example.ru", "не-тот-пароль"), ("nobody@example.ru", FORM["password1"])):
+        page = sign_in(client, email, password).content.decode()
+        assert "Неверный адрес электронной почты или пароль." in page and "не подтверждён" not in page
+
+
+def test_signing_in_before_confirming_says_so_and_sends_the_link_again_once_in_a_while(
+    client, form, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:register"), form)
+        first = sign_in(client, "mama@example.ru", FORM["password1"]).content.decode()
+        second = sign_in(client, "mama@example.ru", FORM["password1"]).content.decode()
+    assert "Адрес mama@example.ru ещё не подтверждён" in first and "Мы отправили письмо ещё раз." in first
+    assert "Письмо уже отправлено" in second  # not a letter on every attempt
+    assert [letter.subject for letter in mail.outbox] == ["Подтвердите адрес электронной почты"] * 2
+    assert "Неверный адрес" in sign_in(client, "mama@example.ru", "не-тот-пароль").content.decode()
+    assert not User.objects.get(email="mama@example.ru").is_active
+
+
+def test_a_parent_who_forgot_the_password_sets_a_new_one_from_the_letter(
+    client, form, django_capture_on_commit_callbacks
+):
+    client.post(reverse("accounts:register"), form)
+    User.objects.filter(email="mama@example.ru").update(is_active=True)
+    assert 'href="/accounts/password/"' in client.get(reverse("accounts:login")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "Mama@Example.ru"}, follow=True)
+        client.post(reverse("accounts:password_reset"), {"email": "nobody@example.ru"})  # the same answer, no letter
+    assert "Проверьте почту" in response.content.decode()
+    [letter] = mail.outbox
+    assert (
+        letter.to == ["mama@example.ru"] and letter.subject == "Новый пароль в навигаторе дополнительного образования"
+    )
+    link = re.search(r"http://testserver(/accounts/password/\S+/)", letter.body)
+    assert link is not None
+    page = client.get(link[1], follow=True)  # Django hides the token behind a redirect of its own
+    new_password = "sovsem-novy-parol-77"
+    response = client.post(
+        page.redirect_chain[-1][0], {"new_password1": new_password, "new_password2": new_password}, follow=True
+    )
+    assert "Пароль сохранён" in response.content.decode()
+    assert AuditEvent.objects.filter(action="account.password_reset", actor__email="mama@example.ru").exists()
+    assert sign_in(client, "mama@example.ru", new_password).context["user"].is_authenticated
+    client.logout()
+    assert "Ссылка уже использована" in client.get(link[1], follow=True).content.decode()

@@ -730,6 +730,10 @@ def test_the_edit_page_shows_the_moderators_remark_to_fix(client, personas):
     draft = make_program(personas.org_a, "Черновик", status=S.DRAFT)
     Program.objects.filter(pk=draft.pk).update(moderation_remark="Старое замечание")
     assert "Замечание модератора" not in content(client.get(reverse("office:program_edit", args=[draft.code])))
+    # Sent again, the program shows the moderator what was asked last time, as such.
+    Program.objects.filter(pk=draft.pk).update(status=S.MODERATING)
+    detail = content(client.get(reverse("office:program_detail", args=[draft.code])))
+    assert "Прошлое замечание модератора:</strong> Старое замечание" in detail
 
 
 def test_saving_a_program_says_so_without_nested_quotes(client, personas):
@@ -1003,3 +1007,22 @@ def test_the_group_form_marks_required_fields_but_not_on_the_spare_rows(client, 
     spare = group.financing.count()
     cost = re.search(rf'<input[^>]*name="financing-{spare}-cost_per_month"[^>]*>', page)
     assert cost is not None and "value=" not in cost[0]
+
+
+def test_a_form_sent_again_makes_no_second_program_or_group(client, personas, paid_program):
+    client.force_login(personas.operator_a)
+    assert client.post(reverse("office:program_create"), program_data()).status_code == 302
+    again = client.post(reverse("office:program_create"), program_data())  # «Back», then «Save» again
+    first = Program.objects.get(organization=personas.org_a, title=program_data()["title"])
+    assert again.context["form"].errors["title"] == [
+        f"В организации уже есть программа «{first.title}» ({first.code}): откройте её или назовите новую иначе."
+    ]
+    data = group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "paid", "cost_per_month": "1500"}])
+    url = reverse("office:group_create", args=[paid_program.code])
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert "В программе уже есть группа «Группа выходного дня» на этот учебный год" in content(again)
+    assert paid_program.groups.filter(name="Группа выходного дня").count() == 1
+    # Archived, a program's title is free again.
+    Program.objects.filter(pk=first.pk).update(status=ModerationStatus.ARCHIVED)
+    assert client.post(reverse("office:program_create"), program_data()).status_code == 302

@@ -69,7 +69,7 @@ def test_a_broken_mail_server_does_not_break_the_page(
     form = {**FORM, "municipality": personas.municipality_x.pk}
     with caplog.at_level(logging.ERROR, logger="core.letters"):
         with django_capture_on_commit_callbacks(execute=True):  # the commit hands the letter over
-            response = client.post(reverse("accounts:register"), form)
+            response = client.post(reverse("accounts:register"), form, follow=True)
         assert letters.outbox().drain(5)
     assert response.status_code == 200 and "Почти готово" in response.content.decode()
     assert User.objects.filter(email="mama@example.ru", is_active=False).exists()

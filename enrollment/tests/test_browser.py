@@ -54,7 +54,7 @@ def test_from_registration_to_enrollment(live_server, browser):
         office.get_by_label(re.compile("Выбрать заявку")).first.check()
         office.get_by_label("Действие").select_option(label=action)
         office.get_by_role("button", name="Выполнить").click()
-        office.get_by_text(f"«{action}»").wait_for()
+        office.get_by_text(f"Выполнено «{action}»").wait_for()
     office.screenshot(path=str(SHOTS / "office-applications.png"), full_page=True)
 
     family.goto(live_server.url + "/family/")

@@ -21,20 +21,24 @@ def family_client(client, personas):
     return client
 
 
-def test_a_parent_adds_a_child(family_client, personas):
-    response = family_client.post(
-        reverse("family:child_new"),
-        {
-            "last_name": "Тестова",
-            "first_name": "Маша",
-            "birth_date": (timezone.localdate() - timedelta(days=9 * 366)).isoformat(),
-            "sex": "f",
-            "municipality": personas.municipality_x.pk,
-        },
-    )
-    assert response.status_code == 302
+def test_a_parent_adds_a_child_and_goes_back_only_to_a_page_of_the_site(family_client, personas):
+    form = {
+        "last_name": "Тестова",
+        "first_name": "Маша",
+        "birth_date": (timezone.localdate() - timedelta(days=9 * 366)).isoformat(),
+        "sex": "f",
+        "municipality": personas.municipality_x.pk,
+    }
+    response = family_client.post(reverse("family:child_new"), {**form, "next": "https://evil.example/"}, follow=True)
+    assert response.redirect_chain == [(reverse("family:cabinet"), 302)]
+    assert "Маша добавлена. Теперь можно записаться на программу." in response.content.decode()
     child = Child.objects.get(first_name="Маша")
     assert child.guardians.get().user == personas.family
+    program_page = reverse("navigator:program", args=["PR-ANY000"])
+    response = family_client.post(
+        reverse("family:child_new"), {**form, "first_name": "Петя", "sex": "m", "next": program_page}
+    )
+    assert response["Location"] == program_page
 
 
 def test_a_child_born_tomorrow_or_adult_is_refused(family_client, personas):

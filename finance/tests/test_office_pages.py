@@ -324,7 +324,10 @@ def test_provider_reports_completeness_before_the_close(personas, offer, period)
     record = closing.close_month(personas.municipal_x, period, SEPTEMBER)
     assert record.charged_total == 150_000  # half of the 3 000 ₽ month
     html = signed_in(personas.operator_a).get(reverse("office_finance:period", args=[period.pk])).content.decode()
-    assert "Полнота оказания услуг" in html and ">50</td>" in html
+    assert "Полнота оказания услуг" in html and f"{offer.program.title}, {offer.group.name}</td><td" in html
+    assert ">50</td>" in html
+    # September, the only month so far, is closed: nothing is offered to report on.
+    assert 'id="completeness_month"' not in html and "Все месяцы периода до сегодняшнего закрыты" in html
     response = signed_in(personas.operator_a).post(url, {**form, "percent": "80"}, follow=True)
     assert "Месяц уже закрыт" in said(response)
 

@@ -185,7 +185,7 @@ def test_the_page_uploads_shows_errors_then_the_outcome(client, personas):
     assert not CareerLessonVisit.objects.exists()
     response = client.post(URL, {"organization": personas.org_a.code, "file": io.BytesIO(clean_file(personas))})
     text = response.content.decode()
-    assert response.status_code == 200 and "Участий в уроках добавлено: <strong>3</strong>" in text
+    assert response.status_code == 200 and "<dt>Участий в уроках добавлено</dt><dd><strong>3</strong></dd>" in text
     assert CareerLessonVisit.objects.count() == 3
 
 
