@@ -13,11 +13,24 @@ from openpyxl.utils import get_column_letter
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+SHEET_NAME_LENGTH = 31  # Excel's limit
+
+
+def sheet_name(title: str) -> str:
+    """The title as a sheet name Excel accepts: without the characters it refuses (\\ / * ? : [ ]),
+    at most 31 characters, cut between words («Показатели Энская область, 2026»)."""
+    name = " ".join(re.sub(r"[\\/*?:\[\]]", " ", title).split())
+    if len(name) > SHEET_NAME_LENGTH:
+        cut = name[: SHEET_NAME_LENGTH + 1]
+        name = cut.rsplit(" ", 1)[0].rstrip(" ,.;—-") if " " in cut else cut[:SHEET_NAME_LENGTH]
+    return name
+
+
 def table_workbook(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, note: str = "") -> bytes:
     """One sheet: a title line, an optional note, bold headers, then the rows as they are."""
     book = Workbook()
     sheet = book.active
-    sheet.title = re.sub(r"[\\/*?:\[\]]", " ", title)[:31]  # characters Excel refuses in a sheet name
+    sheet.title = sheet_name(title)
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
     if note:

@@ -48,7 +48,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         matching = programs.filter(title_or_code(program))
         applications = applications.filter(program__in=matching)
         chosen = list(matching.order_by().values_list("pk", flat=True)[:2])  # one program: its groups are offered
-    applications = applications.select_related("child", "program", "group").order_by("created_at", "pk")
+    applications = applications.select_related("child", "applicant", "program", "group").order_by("created_at", "pk")
     page = Paginator(applications, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
     for application in page.object_list:
         application.queue_position = services.waitlist_position(application)

@@ -99,9 +99,18 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
-    application = scope.get_in_scope(Application.objects.all(), request.user, "view", code=code)
+    """Asked first (a cancelled application cannot be restored: a seat held goes to the next child),
+    then done."""
+    application = scope.get_in_scope(
+        Application.objects.select_related("child", "program", "group"), request.user, "view", code=code
+    )
+    if request.method == "GET":
+        if "cancel" not in services.allowed_transitions(application):
+            messages.error(request, f"Заявку {application.code} отменить уже нельзя.")
+            return redirect("family:cabinet")
+        return render(request, "family/cancel.html", {"application": application})
     try:
         services.change_status(request.user, application, "cancel")
     except ValidationError as error:

@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from accounts.roles import principal_of
 from catalog.models import Group, Organization, Program
 from core import audit, scope
+from core.templatetags.opora import ages
 from core.validators import normalize_snils
 from enrollment import services
 from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
@@ -439,7 +440,23 @@ def _check_codes(
             errors.append(_error(number, GROUP, f"группы с кодом {group} нет в Навигаторе"))
         elif group is not None and program is not None and groups[group].program.code != program:
             errors.append(_error(number, GROUP, f"группа {group} — другой программы, не {program}"))
+        elif group is not None and (message := _age_misfit(groups[group], values.get(BIRTH_DATE))):
+            errors.append(_error(number, BIRTH_DATE, message))
     return municipalities, groups, errors
+
+
+def _age_misfit(group: Group, birth: date | None) -> str:
+    """A child the group's ages do not take (on its first lesson, as applications are checked):
+    most often a mistyped birth date or group code."""
+    if birth is None:
+        return ""
+    age, (youngest, oldest) = Child(birth_date=birth).age_on(group.start_date), group.ages
+    if youngest <= age <= oldest:
+        return ""
+    return (
+        f"на начало занятий группы «{group.name}» ребёнку {ages(age, age)}, "
+        f"а группа — для детей {ages(youngest, oldest)}"
+    )
 
 
 def _duplicates(parsed: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -493,7 +510,9 @@ def check(batch: ImportBatch) -> Checked:
         return Checked(total=0, rows=[], errors=[_error(None, "", str(problem))])
     readable = [(number, values) for number, values in parsed if values]
     municipalities, groups, code_errors = _check_codes(batch.organization, readable)
-    errors += code_errors + _duplicates(readable)
+    # One message per cell: a birth date already refused is not also measured against its group.
+    refused = {(error["row"], error["column"]) for error in errors}
+    errors += [e for e in code_errors if (e["row"], e["column"]) not in refused] + _duplicates(readable)
     bad = {error["row"] for error in errors}
     rows = [
         Row(

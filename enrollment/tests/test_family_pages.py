@@ -82,9 +82,17 @@ def test_the_program_page_offers_the_form_and_applying_twice_makes_one_applicati
     application = Application.objects.get()
     cabinet = family_client.get(reverse("family:cabinet")).content.decode()
     assert application.code in cabinet and "Новая" in cabinet and "История" in cabinet
-    family_client.post(reverse("family:cancel", args=[application.code]))
+    # «Отменить» asks first: the page names the application, and nothing changes until it is confirmed.
+    cancel = reverse("family:cancel", args=[application.code])
+    assert f'href="{cancel}"' in cabinet
+    question = family_client.get(cancel).content.decode()
+    assert "Отменить заявку?" in question and application.code in question and "Да, отменить заявку" in question
+    application.refresh_from_db()
+    assert application.status == S.NEW
+    family_client.post(cancel)
     application.refresh_from_db()
     assert application.status == S.CANCELLED
+    assert "отменить уже нельзя" in family_client.get(cancel, follow=True).content.decode()
 
 
 def test_another_family_cannot_apply_for_or_cancel_my_childs_application(client, personas, published_program):
@@ -98,6 +106,7 @@ def test_another_family_cannot_apply_for_or_cancel_my_childs_application(client,
 
     application = apply(personas.family, child, published_program, None, "k")
     assert client.post(reverse("family:cancel", args=[application.code])).status_code == 404
+    assert client.get(reverse("family:cancel", args=[application.code])).status_code == 404
     application.refresh_from_db()
     assert application.status == S.NEW
 

@@ -33,6 +33,12 @@ def test_the_operator_sees_the_queue_and_filters_it(client, personas, applicatio
     client.force_login(personas.operator_a)
     page = client.get(reverse("office_applications:queue")).content.decode()
     assert all(a.code in page for a in applications) and "С выбранными" in page
+    # Whom to call about an invitation: the applicant's name, phone and e-mail.
+    personas.family.phone = "+7 (900) 123-45-67"
+    personas.family.save(update_fields=["phone"])
+    page = client.get(reverse("office_applications:queue")).content.decode()
+    assert '<a href="tel:+79001234567">+7 (900) 123-45-67</a>' in page
+    assert f'<a href="mailto:{personas.family.email}">' in page and personas.family.display_name in page
     filtered = client.get(reverse("office_applications:queue"), {"status": S.ENROLLED}).content.decode()
     assert "Заявок нет" in filtered
 

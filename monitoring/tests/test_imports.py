@@ -20,6 +20,7 @@ from accounts.models import User
 from accounts.services import issue_api_token
 from catalog.models import Group, Program
 from core import scope
+from core.templatetags.opora import ages
 from core.testing import Personas, make_group, make_municipality, make_personas, make_program
 from core.validators import snils_check_number
 from enrollment import services
@@ -180,6 +181,17 @@ def test_columns_may_come_in_any_order_and_case(personas, group):
 def test_a_wrong_cell_is_named_by_row_column_and_reason(personas, group, cells, expected):
     batch = upload(personas, xlsx([line(personas, group, **cells)]))
     assert texts(batch) == [expected]
+    assert (batch.rows_total, batch.rows_valid) == (1, 0)
+
+
+def test_a_child_the_groups_ages_do_not_take_is_named_at_the_check_not_after_applying(personas, group):
+    born = group.start_date.replace(year=group.start_date.year - 4, day=1)  # four on the first lesson
+    batch = upload(personas, xlsx([line(personas, group, birth_date=f"{born:%d.%m.%Y}")]))
+    youngest, oldest = group.ages
+    assert texts(batch) == [
+        f"Строка 2, «Дата рождения»: на начало занятий группы «{group.name}» ребёнку 4 года, "
+        f"а группа — для детей {ages(youngest, oldest)}"
+    ]
     assert (batch.rows_total, batch.rows_valid) == (1, 0)
 
 
