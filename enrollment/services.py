@@ -565,7 +565,13 @@ def _notify(application: Application, target: str, reason: str = "") -> None:
     if reason:
         body += f"\nПричина: {reason}"
     if target == S.INVITED and application.deadline:
-        body += f"\nОтветьте до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}."
+        # Enrollment is done in person: the family brings the documents, the organization enrolls.
+        organization = application.program.organization
+        contact = f" (телефон {organization.phone})" if organization.phone else ""
+        body += (
+            f"\nМесто за ребёнком до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}: придите в "
+            f"«{organization.short_name}»{contact} с документами для зачисления. Позже место перейдёт следующему."
+        )
     letters.send_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
 
 

@@ -3,10 +3,12 @@
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
 from core.testing import make_child
+from enrollment import services as enrollment
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian
@@ -117,3 +119,23 @@ def test_guests_are_invited_to_sign_in_and_staff_cannot_use_the_cabinet(client, 
     assert client.get(reverse("family:cabinet")).status_code == 302  # to the login page
     client.force_login(personas.operator_a)
     assert client.get(reverse("family:cabinet")).status_code == 403
+
+
+def test_an_invitation_tells_the_family_to_come_with_documents_and_whom_to_call(
+    family_client, personas, published_program, django_capture_on_commit_callbacks
+):
+    organization = published_program.organization
+    organization.phone = "+7 (49136) 3-21-16"
+    organization.save(update_fields=["phone"])
+    group = published_program.groups.get()
+    child = make_child(personas.family, age_on=group.start_date)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = enrollment.apply(personas.family, child, published_program, group, "invite-1")
+        enrollment.change_status(personas.operator_a, application, "invite")
+    letter = mail.outbox[-1]
+    assert "Место за ребёнком до" in letter.body and f"«{organization.short_name}» (телефон +7 (49136) 3-21-16)" in (
+        letter.body
+    )
+    cabinet = family_client.get(reverse("family:cabinet")).content.decode()
+    assert "придите в организацию с документами для зачисления" in cabinet
+    assert '<a href="tel:+74913632116">' in cabinet
