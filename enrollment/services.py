@@ -565,12 +565,12 @@ def _notify(application: Application, target: str, reason: str = "") -> None:
     if reason:
         body += f"\nПричина: {reason}"
     if target == S.INVITED and application.deadline:
-        # Enrollment is done in person: the family brings the documents, the organization enrolls.
-        organization = application.program.organization
-        contact = f" (телефон {organization.phone})" if organization.phone else ""
+        # Enrollment is done in person: the family brings the documents, the organization enrolls. (Its
+        # contacts are in the cabinet: reading them here would be a fourth statement on enrollment day.)
         body += (
             f"\nМесто за ребёнком до {timezone.localtime(application.deadline):%d.%m.%Y %H:%M}: придите в "
-            f"«{organization.short_name}»{contact} с документами для зачисления. Позже место перейдёт следующему."
+            "организацию с документами для зачисления (её телефон — в личном кабинете и на странице программы). "
+            "Позже место перейдёт следующему."
         )
     letters.send_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
 
