@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import reverse
 
 from core.browser import sign_in
-from core.testing import make_group, make_personas, make_program
+from core.testing import make_child, make_group, make_personas, make_program
+from enrollment.services import apply
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,7 @@ RUN_AXE = """async (tags) => {
 
 @pytest.fixture
 def catalog_pages(transactional_db):
-    """(who signs in, or None, and the pages they open)."""
+    """(who signs in, or None, the page signing in lands on, and the pages they open)."""
     personas = make_personas()
     program = make_program(
         personas.org_a,
@@ -40,9 +41,12 @@ def catalog_pages(transactional_db):
     make_program(personas.org_b, "Робототехника")
     make_program(personas.org_a, "Шахматы", status="moderating")
     search = reverse("navigator:search")
+    child = make_child(personas.family, "Аня", group.start_date)
+    application = apply(personas.family, child, program, None, "a11y-1")
     return [
         (
             None,
+            "",
             [
                 reverse("navigator:home"),
                 search,
@@ -53,10 +57,22 @@ def catalog_pages(transactional_db):
                 reverse("navigator:organization", args=[personas.org_a.code]),
                 reverse("accounts:login"),
                 reverse("accounts:register"),
+                reverse("accounts:password_reset"),
+                reverse("accounts:password_reset_done"),
+            ],
+        ),
+        (
+            personas.family.email,
+            "/family/",
+            [
+                reverse("family:cabinet"),
+                reverse("family:child_new"),
+                reverse("family:cancel", args=[application.code]),
             ],
         ),
         (
             personas.operator_a.email,
+            "/office/",
             [
                 reverse("office:home"),
                 reverse("office:program_list"),
@@ -65,11 +81,12 @@ def catalog_pages(transactional_db):
                 reverse("office:program_edit", args=[program.code]),
                 reverse("office:group_create", args=[program.code]),
                 reverse("office:group_edit", args=[group.code]),
+                reverse("office_applications:queue"),
             ],
         ),
-        (personas.municipal_x.email, [reverse("office:moderation_queue")]),
+        (personas.municipal_x.email, "/office/", [reverse("office:moderation_queue")]),
         # The choice of an organization, for a new program and for an upload.
-        (personas.admin.email, [reverse("office:program_create"), reverse("monitoring:imports")]),
+        (personas.admin.email, "/office/", [reverse("office:program_create"), reverse("monitoring:imports")]),
     ]
 
 
@@ -79,14 +96,14 @@ def catalog_pages(transactional_db):
 )
 def test_catalog_pages_have_no_accessibility_violations(live_server, browser, catalog_pages, viewport, a11y):
     found = {}
-    for person, paths in catalog_pages:
+    for person, lands_on, paths in catalog_pages:
         # axe is injected as a script of the test's own: the page's Content-Security-Policy would refuse it.
         context = browser.new_context(viewport=viewport, bypass_csp=True)
         if a11y:
             context.add_cookies([{"name": "opora_a11y", "value": "1", "url": live_server.url}])
         page = context.new_page()
         if person:
-            sign_in(page, live_server.url, person)
+            sign_in(page, live_server.url, person, lands_on=lands_on)
         for path in paths:
             page.goto(live_server.url + path)
             page.add_script_tag(path=str(AXE))
