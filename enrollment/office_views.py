@@ -25,6 +25,10 @@ from enrollment.models import Application, ApplicationStatus, EnrollmentOrder
 
 # What the organization decides from the queue; expiry is the system's, cancelling the family's.
 QUEUE_ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by == "organization"}
+# Oldest first by default (applications are answered in the order they came); newest first to see what
+# has just arrived. Both read the queue's index (…, created_at, id), the second backwards.
+NEWEST_FIRST = "new"
+QUEUE_ORDERS = [(NEWEST_FIRST, "Сначала новые")]
 TRANSFER = "transfer"
 ORDER = "order"
 
@@ -48,7 +52,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         matching = programs.filter(title_or_code(program))
         applications = applications.filter(program__in=matching)
         chosen = list(matching.order_by().values_list("pk", flat=True)[:2])  # one program: its groups are offered
-    applications = applications.select_related("child", "applicant", "program", "group").order_by("created_at", "pk")
+    order = request.GET.get("order", "")
+    order = order if order == NEWEST_FIRST else ""
+    ordering = ("-created_at", "-pk") if order == NEWEST_FIRST else ("created_at", "pk")
+    applications = applications.select_related("child", "applicant", "program", "group").order_by(*ordering)
     page = Paginator(applications, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
     for application in page.object_list:
         application.queue_position = services.waitlist_position(application)
@@ -61,8 +68,12 @@ def queue(request: HttpRequest) -> HttpResponse:
             "program": program,
             "statuses": ApplicationStatus.choices,
             "program_choices": _program_choices(programs, program),
+            "order": order,
+            "orders": QUEUE_ORDERS,
             "actions": QUEUE_ACTIONS,
-            "filter_query": urlencode({k: v for k, v in (("status", status), ("program", program)) if v}),
+            "filter_query": urlencode(
+                {k: v for k, v in (("status", status), ("program", program), ("order", order)) if v}
+            ),
             "may_decide": scope.restrict(Application.objects.all(), request.user, "change").exists(),
             # Invitations and transfers to a chosen group: offered once the list shows one program.
             "groups": Group.objects.current().filter(program_id=chosen[0]).order_by("start_date", "name")

@@ -39,8 +39,19 @@ def test_the_operator_sees_the_queue_and_filters_it(client, personas, applicatio
     page = client.get(reverse("office_applications:queue")).content.decode()
     assert '<a href="tel:+79001234567">+7 (900) 123-45-67</a>' in page
     assert f'<a href="mailto:{personas.family.email}">' in page and personas.family.display_name in page
+    # An enrollment from the organization's list names no applicant: its operator entered it.
+    Application.objects.filter(pk=applications[0].pk).update(source="import")
+    page = client.get(reverse("office_applications:queue")).content.decode()
+    assert page.count(f'<a href="mailto:{personas.family.email}">') == 2 and "Импорт списка организации" in page
     filtered = client.get(reverse("office_applications:queue"), {"status": S.ENROLLED}).content.decode()
     assert "Заявок нет" in filtered
+    # Oldest first, as they are answered; newest first on asking, kept by the page links.
+    codes = [a.code for a in applications]
+    assert [a.code for a in client.get(reverse("office_applications:queue")).context["page"]] == codes
+    newest = client.get(reverse("office_applications:queue"), {"order": "new"})
+    assert [a.code for a in newest.context["page"]] == codes[::-1]
+    assert newest.context["filter_query"] == "order=new"
+    assert client.get(reverse("office_applications:queue"), {"order": "x"}).context["order"] == ""
 
 
 def test_the_queue_offers_to_filter_by_each_program_that_has_applications_once(
@@ -120,3 +131,13 @@ def test_invite_into_a_chosen_group_then_transfer_from_the_queue(client, persona
     client.post(url, {"action": "transfer", "group": second.code, "application": [applications[0].code]})
     moved = Application.objects.get(pk=applications[0].pk)
     assert moved.status == S.INVITED and moved.group == second
+
+
+def test_a_decision_goes_back_to_the_queue_page_it_came_from_and_never_to_another_site(client, personas, applications):
+    client.force_login(personas.operator_a)
+    url = reverse("office_applications:decide")
+    filtered = reverse("office_applications:queue") + "?status=new"
+    decision = {"action": "review", "application": [applications[0].code]}
+    assert client.post(url, {**decision, "back": filtered})["Location"] == filtered
+    response = client.post(url, {**decision, "application": [applications[1].code], "back": "https://evil.example/"})
+    assert response["Location"] == reverse("office_applications:queue")
