@@ -32,10 +32,12 @@ class SignInForm(AuthenticationForm):
             raise
 
     def _refuse_if_unconfirmed(self) -> None:
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        user = User.objects.filter(email=email, is_active=False).first()
+        try:
+            user = User.objects.get_by_natural_key(self.cleaned_data.get("username"))
+        except User.DoesNotExist:
+            return
         request = self.request  # the login view always passes it: the link is built from its host
-        if request is None or user is None or not user.check_password(self.cleaned_data.get("password") or ""):
+        if request is None or user.is_active or not user.check_password(self.cleaned_data.get("password") or ""):
             return
         resent = services.resend_confirmation(
             user, lambda token: request.build_absolute_uri(reverse("accounts:confirm", args=[token]))

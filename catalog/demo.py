@@ -17,6 +17,7 @@ from accounts.models import User
 from catalog import services
 from catalog.demo_texts import TOPICS, Topic
 from catalog.models import (
+    NOT_YET_PUBLISHED,
     Department,
     Direction,
     FundingSource,
@@ -836,7 +837,7 @@ class ProgramMaker:
         end = min(start + timedelta(days=30 * program.duration_months), date(year + 1, 5, 31))
         capacity = rng.randint(12, 25) if program.direction == D.SPORT else rng.randint(8, 20)
         taken = capacity if rng.chance(0.15) else int(capacity * rng.uniform(0.3, 0.95))
-        if program.status in (ModerationStatus.DRAFT, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES):
+        if program.status in NOT_YET_PUBLISHED:
             taken = 0  # families never saw the program: nobody is enrolled yet
         age_from, age_to = None, None
         if item.group_count > 1 and program.age_to - program.age_from >= item.group_count:

@@ -73,6 +73,10 @@ class ModerationStatus(models.TextChoices):
     ARCHIVED = "archived", "В архиве"
 
 
+# Before the first publication (and a revision's states): families have not seen it.
+NOT_YET_PUBLISHED = (ModerationStatus.DRAFT, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES)
+
+
 class FundingSource(models.TextChoices):
     BUDGET = "budget", "Бесплатно (муниципальное задание)"
     CERTIFICATE = "certificate", "По сертификату ПФ"
@@ -479,10 +483,7 @@ class ProgramRevision(models.Model):
     status = models.CharField(
         "статус",
         max_length=16,
-        choices=[
-            (s.value, s.label)
-            for s in (ModerationStatus.DRAFT, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES)
-        ],
+        choices=[(s.value, s.label) for s in NOT_YET_PUBLISHED],
         default=ModerationStatus.MODERATING,
     )
     # Field attname → the new value as JSON; a many-to-many field → the sorted list of ids.

@@ -57,6 +57,11 @@ def _check_month(period: FinancingPeriod, month: date) -> date:
     return month
 
 
+def closed_months(period: FinancingPeriod) -> set[date]:
+    """The months of the period its municipality has closed."""
+    return set(MonthClose.objects.filter(period=period, closed_at__isnull=False).values_list("month", flat=True))
+
+
 def report_completeness(actor: Any, group_id: int, month: date, percent: int) -> Completeness:
     """The provider reports how fully the group's services were provided; only before the close."""
     contract = Contract.objects.filter(group_id=group_id).select_related("period").first()
@@ -281,7 +286,7 @@ def issue_invoice(
     if not scope.can(actor, provider, "change"):
         raise PermissionDenied("Счёт выставляет организация-исполнитель.")
     month = _check_month(period, month)
-    closed = MonthClose.objects.filter(period=period, month=month, closed_at__isnull=False).exists()
+    closed = month in closed_months(period)
     with transaction.atomic():
         if Invoice.objects.filter(provider=provider, period=period, month=month, kind=kind).exists():
             raise ValidationError("Такой счёт за этот месяц уже выставлен.")

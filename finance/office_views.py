@@ -641,7 +641,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     closes = list(scope.restrict(MonthClose.objects.filter(period=period), user, "view").order_by("-month"))
     chosen = {"month": month.isoformat() if month else None}  # the forms act on the month shown
     # Completeness is reported for a month before its close: a closed month is not offered.
-    closed = set(MonthClose.objects.filter(period=period, closed_at__isnull=False).values_list("month", flat=True))
+    closed = closing.closed_months(period)
     open_months = [m for m in months if m not in closed]
     context = {
         "period": period,
