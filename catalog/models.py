@@ -4,7 +4,7 @@ Dictionaries and names follow the navigator ↔ Госуслуги exchange mode
 ЕПГУ»): program states, registers, ОВЗ categories, forms of study, financing sources per group.
 """
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core import money
+from core.dates import full_years, years_before
 from core.fields import SearchDocumentField
 from core.models import PublicEntity
 from core.validators import validate_inn, validate_ogrn
@@ -636,11 +637,26 @@ class Group(PublicEntity):
     @property
     def ages(self) -> tuple[int, int]:
         """The ages the group takes: its own range, or its program's."""
+        if self.age_from is not None and self.age_to is not None:
+            return self.age_from, self.age_to
         program = self.program
         return (
             self.age_from if self.age_from is not None else program.age_from,
             self.age_to if self.age_to is not None else program.age_to,
         )
+
+    def age_on_first_lesson(self, birth_date: date) -> int:
+        """A child's full years on the group's first lesson: the age its range (`ages`) is for."""
+        return full_years(birth_date, self.start_date)
+
+    def birth_dates(self) -> tuple[date, date]:
+        """The earliest and the latest birth date (both taken) of the children its ages take."""
+        low, high = self.ages
+        return years_before(self.start_date, high + 1) + timedelta(days=1), years_before(self.start_date, low)
+
+    def takes_child_born(self, birth_date: date) -> bool:
+        earliest, latest = self.birth_dates()
+        return earliest <= birth_date <= latest
 
     def enrollment_open(self, now: datetime) -> bool:
         """Whether applications are accepted at `now` (seats aside)."""

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Program
 from core import audit, scope
+from core.templatetags.opora import ages
 from enrollment import services
 from enrollment.allocation import Instance, allocate, draw_lottery
 from enrollment.models import SEAT_STATUSES, Application, Campaign, CampaignChoice, CampaignKind, CampaignStatus
@@ -47,9 +48,8 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
     for group in groups:
         if group.program_id not in program_ids or not group.is_active:
             raise ValidationError(f"Группа «{group.name}» не участвует в кампании.")
-        low, high = group.ages
-        if not low <= child.age_on(group.start_date) <= high:
-            raise ValidationError(f"Группа «{group.name}» — для детей {low}–{high} лет.")
+        if not group.takes_child_born(child.birth_date):
+            raise ValidationError(f"Группа «{group.name}» — для детей {ages(*group.ages)}.")
     with transaction.atomic():
         CampaignChoice.objects.filter(campaign=campaign, child=child).delete()
         choices = CampaignChoice.objects.bulk_create(

@@ -112,9 +112,8 @@ def _check_application(
     if not open_groups:
         raise ValidationError("Приём заявок на программу сейчас закрыт.")
     candidates = [group] if group is not None else open_groups
-    fits = [g for g in candidates if g.ages[0] <= child.age_on(g.start_date) <= g.ages[1]]
-    if not fits:
-        age = child.age_on(candidates[0].start_date)
+    if not any(g.takes_child_born(child.birth_date) for g in candidates):
+        age = candidates[0].age_on_first_lesson(child.birth_date)
         # A chosen group may take a narrower age than its program: name the limit that refused.
         whose, limits = (
             ("группа", candidates[0].ages) if group is not None else ("программа", (program.age_from, program.age_to))
@@ -234,7 +233,7 @@ def _create(
         child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
     )
     first_come = request.campaign is not None
-    candidates = ([group] if group is not None else request.groups) if first_come else []
+    candidates = ([group] if group is not None else _groups_for(child, request.groups, now)) if first_come else []
     if first_come:
         application.status, application.waitlisted_at = S.WAITLISTED, now  # unless a seat is free
     deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
@@ -265,6 +264,12 @@ def _create(
     if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
         _seats_changed(program.pk)
     return application, events
+
+
+def _groups_for(child: Child, groups: list[Group], now: datetime) -> list[Group]:
+    """The groups of a program a seat may be offered in when the family chose none: open, and for
+    the child's age (a program's groups often split its ages)."""
+    return [g for g in groups if g.enrollment_open(now) and g.takes_child_born(child.birth_date)]
 
 
 def _history(actor: Any, application: Application, chosen: Group | None) -> list[ApplicationEvent]:
@@ -433,13 +438,18 @@ def _check_left_on(application: Application, left_on: date) -> date:
 
 
 def _take_seat(application: Application, group: Group | None) -> Group:
-    """Hold a seat in the chosen group, the application's group, or any open group of the program."""
+    """Hold a seat in the chosen group, the application's group, or any current group of the
+    program that takes the child's age (the organization's own choice of group is not second-guessed)."""
     choice = group or application.group
     if choice is not None and choice.program_id != application.program_id:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
-    candidates = (
-        [choice] if choice is not None else list(application.program.groups.current().order_by("start_date", "pk"))
-    )
+    if choice is not None:
+        candidates = [choice]
+    else:
+        current = application.program.groups.current().order_by("start_date", "pk")
+        candidates = [g for g in current if g.takes_child_born(application.child.birth_date)]
+        if not candidates:
+            raise ValidationError({"group": "Возраст ребёнка не подходит ни одной группе программы: выберите группу."})
     seat = _take_first_seat(candidates)
     if seat is None:
         raise ValidationError("Свободных мест нет — заявку можно поставить в очередь.")
@@ -458,15 +468,17 @@ def _seats_changed(program_id: int) -> None:
 
 def offer_freed_seats(group: Group, now: datetime) -> list[Application]:
     """Invite the next children in the queue while the group has free seats: those who asked
-    for this group, or for any group of its program, in the order they were queued."""
+    for this group, or for any group of its program if the group takes their age, in the order
+    they were queued."""
     offered: list[Application] = []
+    for_any_group = Q(group__isnull=True, program_id=group.program_id, child__birth_date__range=group.birth_dates())
     while True:
         seats = Group.objects.filter(pk=group.pk).values_list("capacity", "seats_taken").get()
         if seats[1] >= seats[0]:
             return offered
         candidate = (
-            Application.objects.select_for_update()
-            .filter(Q(group=group) | Q(group__isnull=True, program_id=group.program_id), status=S.WAITLISTED)
+            Application.objects.select_for_update(of=("self",))
+            .filter(Q(group=group) | for_any_group, status=S.WAITLISTED)
             .order_by("waitlisted_at", "pk")
             .first()
         )

@@ -176,10 +176,7 @@ def _fits(child: Child, program: Program, group: Group, day: date, today: date) 
     """The child's age fits the group, and a certificate group, both then and now."""
     if not all(NOMINAL_AGES[0] <= child.age_on(d) <= NOMINAL_AGES[1] for d in (day, today)):
         return False
-    age = child.age_on(group.start_date)
-    low = group.age_from if group.age_from is not None else program.age_from
-    high = group.age_to if group.age_to is not None else program.age_to
-    return low <= age <= high and child.municipality_id == program.municipality_id
+    return group.takes_child_born(child.birth_date) and child.municipality_id == program.municipality_id
 
 
 def _open(group: Group, now: datetime) -> bool:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from catalog.models import Organization
 from core import audit
+from core.dates import full_years
 from monitoring import imports
 from monitoring.imports import BIRTH_DATE, FIRST_NAME, LAST_NAME, OKTMO, PATRONYMIC, SEX, SNILS
 from monitoring.models import CareerLessonVisit
@@ -122,7 +123,7 @@ def _parse(number: int, cells: Sequence[Any], columns: dict[str, int]) -> tuple[
     elif birth is not None and held is not None:
         if held < birth:
             errors.append(imports._error(number, LESSON_DATE, "дата урока раньше даты рождения"))
-        elif (age := Child(birth_date=birth).age_on(held)) > 18:
+        elif (age := full_years(birth, held)) > 18:
             errors.append(imports._error(number, BIRTH_DATE, f"на дату урока ребёнку {age} — списки детей до 18 лет"))
     return values, errors
 

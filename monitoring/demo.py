@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import User
 from catalog.models import Direction, Group, ModerationStatus, Program
 from core.bulk import insert_rows
+from core.dates import full_years
 from enrollment.models import SEAT_STATUSES, Application, ApplicationSource, ApplicationStatus
 from monitoring.models import CareerLessonVisit, IndicatorCode, Target
 from people.demo import BOY_NAMES, GIRL_NAMES, MALE_NAMES, NameMaker
@@ -44,6 +45,7 @@ CHILD_FIELDS = (
     "birth_certificate_cipher",
     "birth_certificate_digest",
 )
+BIRTH_DATE = CHILD_FIELDS.index("birth_date") - 2  # in the values of a child, which come after the timestamps
 APPLICATION_FIELDS = (
     "created_at",
     "updated_at",
@@ -104,9 +106,9 @@ class _Seats:
         held = Counter(Application.objects.filter(status__in=SEAT_STATUSES).values_list("group", flat=True))
         self.taken: dict[int, int] = {g.pk: held[g.pk] for gs in self.groups.values() for g in gs}
 
-    def take(self, program: Program) -> Group | None:
+    def take(self, program: Program, birth: date) -> Group | None:
         for group in self.groups[program.pk]:
-            if self.taken[group.pk] < group.capacity:
+            if self.taken[group.pk] < group.capacity and group.takes_child_born(birth):
                 self.taken[group.pk] += 1
                 return group
         return None
@@ -122,11 +124,13 @@ def create_registry(
     """Children of every cohort counted in the last years, `share` of them (1.0: as many as the
     organizations really teach; less for a quick demo whose coverage is then lower)."""
     programs = list(Program.objects.filter(status=ModerationStatus.PUBLISHED).prefetch_related("groups").order_by("pk"))
-    by_place: dict[tuple[int, str], list[Program]] = defaultdict(list)
-    in_place: dict[int, list[Program]] = defaultdict(list)
+    # Programs by (municipality, direction, age) and by (municipality, age): a child goes where its age is taught.
+    by_place: dict[tuple[int, str, int], list[Program]] = defaultdict(list)
+    in_place: dict[tuple[int, int], list[Program]] = defaultdict(list)
     for program in programs:
-        by_place[(program.municipality_id, program.direction)].append(program)
-        in_place[program.municipality_id].append(program)
+        for age in range(program.age_from, program.age_to + 1):
+            by_place[(program.municipality_id, program.direction, age)].append(program)
+            in_place[(program.municipality_id, age)].append(program)
     seats = _Seats(programs)
     cohorts = _cohorts(places, today)
     now = timezone.now()
@@ -138,32 +142,30 @@ def create_registry(
             # Later cohorts are reached a little more: coverage grows year by year.
             reach = min(0.95, 0.84 + 0.006 * (birth_year - 2005))
             for _ in range(round(size * reach * share)):
-                busy: set[int] = set()
-                found = [
-                    (spot, start, end)
-                    for direction, start, end in _enrollment_spans(rng, birth_year, today)
-                    if (
-                        spot := _place(
-                            rng, seats, by_place[(municipality, direction)], in_place[municipality], end is None, busy
-                        )
-                    )
-                ]
+                child = _child(rng, names, place, birth_year)
+                birth, busy = child[BIRTH_DATE], set[int]()
+                found = []
+                for direction, start, end in _enrollment_spans(rng, birth_year, today):
+                    # One still studying is in this year's group; one who left was of the program's ages then.
+                    age = full_years(birth, today if end is None else start)
+                    options, fallback = by_place[(municipality, direction, age)], in_place[(municipality, age)]
+                    if spot := _place(rng, seats, options, fallback, birth if end is None else None, busy):
+                        found.append((spot, start, end))
                 if not found:
                     continue  # organizations enter the children they teach: no study, no record
-                children.append(_child(rng, names, place, birth_year))
+                children.append(child)
                 placed.extend((len(children) - 1, program, group, start, end) for (program, group), start, end in found)
     child_ids = insert_rows(Child, CHILD_FIELDS, [(now, now, *child) for child in children])
     applications = []
     for index, (child_index, program, group, start, end) in enumerate(placed):
         status, reason = (ApplicationStatus.ENROLLED, "") if end is None else (ApplicationStatus.EXPELLED, GRADUATED)
         code, uuid, key = rng.code(Application.CODE_PREFIX), rng.uuid4(), f"demo-registry-{index}"
-        child, source = child_ids[child_index], ApplicationSource.IMPORT
         row = (
             now,
             now,
             uuid,
             code,
-            child,
+            child_ids[child_index],
             entered_by.pk,
             program.pk,
             program.organization_id,
@@ -174,7 +176,7 @@ def create_registry(
             key,
             start,
             end,
-            source,
+            ApplicationSource.IMPORT,
         )
         applications.append(row)
     insert_rows(Application, APPLICATION_FIELDS, applications)
@@ -182,7 +184,9 @@ def create_registry(
     for group in changed:
         group.seats_taken = seats.taken[group.pk]
     Group.objects.bulk_update(changed, ["seats_taken"], batch_size=BATCH)
-    visits = _career_visits(rng, [(pk, child[4]) for pk, child in zip(child_ids, children, strict=True)], today)
+    visits = _career_visits(
+        rng, [(pk, child[BIRTH_DATE]) for pk, child in zip(child_ids, children, strict=True)], today
+    )
     insert_rows(CareerLessonVisit, ("child", "held_on", "title"), visits)
     _contingents(rng, places, today)
     return Registry(children=len(children), enrollments=len(applications), career_visits=len(visits))
@@ -248,16 +252,17 @@ def _place(
     seats: _Seats,
     options: Sequence[Program],
     fallback: Sequence[Program],
-    current: bool,
+    studying_born: date | None,
     busy: set[int],
 ) -> tuple[Program, Group] | None:
-    """A program of the chosen direction (else any of the municipality) and a group of it: one
-    with a free seat for a child still studying, the first one for a past enrollment."""
+    """A program of the chosen direction (else any of the municipality) and a group of it: for a
+    child still studying (born `studying_born`), one with a free seat that takes its age; the first
+    one for a past enrollment."""
     for pool in (options, fallback):
         for program in (rng.choice(pool) for _ in range(6 if pool else 0)):
             if program.pk in busy:
                 continue
-            group = seats.take(program) if current else seats.first(program)
+            group = seats.first(program) if studying_born is None else seats.take(program, studying_born)
             if group is not None:
                 busy.add(program.pk)
                 return program, group

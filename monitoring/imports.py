@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from accounts.roles import principal_of
 from catalog.models import Group, Organization, Program
 from core import audit, scope
+from core.dates import full_years
 from core.templatetags.opora import ages
 from core.validators import normalize_snils
 from enrollment import services
@@ -395,7 +396,7 @@ def _parse(number: int, cells: Sequence[Any], columns: dict[str, int]) -> tuple[
     elif birth is not None and enrolled is not None:
         if enrolled < birth:
             errors.append(_error(number, ENROLLED_ON, "дата зачисления раньше даты рождения"))
-        elif (age := Child(birth_date=birth).age_on(enrolled)) > 18:
+        elif (age := full_years(birth, enrolled)) > 18:
             errors.append(_error(number, BIRTH_DATE, f"на дату зачисления ребёнку {age} — списки детей до 18 лет"))
     if left is not None and left > today:
         errors.append(_error(number, LEFT_ON, "дата отчисления в будущем"))
@@ -448,15 +449,10 @@ def _check_codes(
 def _age_misfit(group: Group, birth: date | None) -> str:
     """A child the group's ages do not take (on its first lesson, as applications are checked):
     most often a mistyped birth date or group code."""
-    if birth is None:
+    if birth is None or group.takes_child_born(birth):
         return ""
-    age, (youngest, oldest) = Child(birth_date=birth).age_on(group.start_date), group.ages
-    if youngest <= age <= oldest:
-        return ""
-    return (
-        f"на начало занятий группы «{group.name}» ребёнку {ages(age, age)}, "
-        f"а группа — для детей {ages(youngest, oldest)}"
-    )
+    age = group.age_on_first_lesson(birth)
+    return f"на начало занятий группы «{group.name}» ребёнку {ages(age, age)}, а группа — для детей {ages(*group.ages)}"
 
 
 def _duplicates(parsed: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:

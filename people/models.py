@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.dates import full_years
 from core.models import TimestampedModel
 
 
@@ -142,9 +143,7 @@ class Child(PersonName, TimestampedModel):
         ]
 
     def age_on(self, day: date) -> int:
-        """Full years on `day`: the age that decides which programs and groups fit."""
-        birth = self.birth_date
-        return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+        return full_years(self.birth_date, day)
 
 
 class MatchStatus(models.TextChoices):

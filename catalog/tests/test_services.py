@@ -1,6 +1,6 @@
 """Rules of the catalog actions: moderation state machine, groups, derived fields, audit."""
 
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,7 @@ from catalog.models import (
     ScheduleSlot,
 )
 from catalog.search import SearchParams, search_programs
+from core.dates import full_years
 from core.models import AuditEvent
 from core.testing import make_group, make_program
 from people.models import Teacher
@@ -637,3 +638,15 @@ def test_changes_that_no_longer_fit_the_groups_are_not_published(personas, publi
         services.change_program_status(personas.municipal_x, published_program, "approve_changes")
     assert Program.objects.get(pk=published_program.pk).age_from == 7
     assert ProgramRevision.objects.get().status == S.MODERATING
+
+
+@pytest.mark.parametrize("start", [date(2026, 9, 1), date(2028, 2, 29), date(2027, 2, 28), date(2027, 3, 1)])
+def test_a_group_takes_the_children_whose_age_on_its_first_lesson_is_in_its_range(start):
+    """The birth dates a group takes (queried for its queue) agree with the age counted day by day,
+    leap days included."""
+    group = Group(start_date=start, age_from=7, age_to=9)
+    earliest, latest = group.birth_dates()
+    for birth in (start - timedelta(days=n) for n in range(365 * 6, 365 * 11 + 3)):
+        assert group.takes_child_born(birth) == (7 <= full_years(birth, start) <= 9), birth
+    assert full_years(earliest, start) == 9 and full_years(earliest - timedelta(days=1), start) == 10
+    assert full_years(latest, start) == 7 and full_years(latest + timedelta(days=1), start) == 6

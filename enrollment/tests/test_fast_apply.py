@@ -204,3 +204,19 @@ def test_any_group_takes_a_seat_in_the_first_group_that_has_one(client, personas
     queued = Application.objects.get(code=second["code"])
     assert (queued.group_id, queued.deadline) == (None, None)
     assert abs(queued.waitlisted_at - queued.created_at) < timedelta(seconds=5)
+
+
+def test_any_group_seats_a_child_only_in_a_group_for_its_age(client, personas, published_program, group, first_come):
+    """A program's groups often split its ages: the seat is in the first group with one that takes the
+    child, not in the first group with one."""
+    low, high = published_program.age_from, published_program.age_to
+    Group.objects.filter(pk=group.pk).update(age_from=low, age_to=low + 1)
+    older = make_group(
+        published_program, start_date=group.start_date + timedelta(days=1), age_from=low + 2, age_to=high
+    )
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    child = make_child(personas.family, age_on=group.start_date, age=low + 2)
+    answer = _post(client, raw, _payload(child, published_program, None), uuid.uuid4().hex).json()
+    assert (answer["status"], answer["group"]["code"]) == (S.INVITED, older.code)
+    group.refresh_from_db()
+    assert group.seats_taken == 0

@@ -133,6 +133,49 @@ def test_a_full_group_refuses_an_invitation_and_the_queue_gets_the_freed_seat(pe
     assert group.seats_taken == 1
 
 
+def test_a_freed_seat_goes_to_the_first_queued_child_the_group_takes(personas, published_program, group):
+    low, high = published_program.age_from, published_program.age_to
+    Group.objects.filter(pk=group.pk).update(capacity=1, age_from=low, age_to=low + 1)
+    make_group(published_program, age_from=low + 2, age_to=high, capacity=1, seats_taken=1)
+    start = group.start_date
+    holder = apply(personas.family, make_child(personas.family, "Аня", start, low), published_program, group, key())
+    change_status(personas.operator_a, holder, "invite")
+    queued = [
+        change_status(
+            personas.operator_a,
+            apply(personas.family, make_child(personas.family, name, start, age), published_program, None, key()),
+            "waitlist",
+        )
+        for name, age in (("Петя", low + 3), ("Ваня", low + 1))
+    ]
+    change_status(personas.family, holder, "cancel")
+    older, younger = (Application.objects.get(pk=a.pk) for a in queued)
+    assert (older.status, younger.status, younger.group_id) == (S.WAITLISTED, S.INVITED, group.pk)
+
+
+def test_an_invitation_without_a_group_takes_a_seat_in_one_for_the_childs_age(personas, published_program, group):
+    low, high = published_program.age_from, published_program.age_to
+    Group.objects.filter(pk=group.pk).update(age_from=low, age_to=low + 1)
+    older = make_group(published_program, age_from=low + 2, age_to=high)
+    application = apply(
+        personas.family,
+        make_child(personas.family, age_on=group.start_date, age=low + 2),
+        published_program,
+        None,
+        key(),
+    )
+    assert change_status(personas.operator_a, application, "invite").group == older
+    Group.objects.filter(pk=older.pk).update(age_to=low + 2)
+    application = apply(
+        personas.family, make_child(personas.family, "Петя", group.start_date, low + 2), published_program, None, key()
+    )
+    Group.objects.filter(pk=older.pk).update(age_from=high, age_to=high)  # the program's groups changed since
+    with pytest.raises(ValidationError, match="Возраст ребёнка не подходит ни одной группе"):
+        change_status(personas.operator_a, application, "invite")
+    application.refresh_from_db()
+    assert (application.status, application.group_id) == (S.NEW, None)
+
+
 def test_an_unanswered_invitation_expires_and_passes_the_seat_on(personas, published_program, group):
     Group.objects.filter(pk=group.pk).update(capacity=1)
     first = apply(
