@@ -834,7 +834,11 @@ class ProgramMaker:
                     (self.aware(date(year, 9, 30), 18), 0.2),
                 )
             )
-        end = min(start + timedelta(days=30 * program.duration_months), date(year + 1, 5, 31))
+        end = max(
+            min(start + timedelta(days=30 * program.duration_months), date(year + 1, 5, 31)), start + timedelta(14)
+        )
+        if closes is not None and closes > self.aware(end, 18):
+            closes = self.aware(end, 18)  # a short course takes applications until its last lesson at most
         capacity = rng.randint(12, 25) if program.direction == D.SPORT else rng.randint(8, 20)
         taken = capacity if rng.chance(0.15) else int(capacity * rng.uniform(0.3, 0.95))
         if program.status in NOT_YET_PUBLISHED:
@@ -858,7 +862,7 @@ class ProgramMaker:
             address=program.address,
             academic_year=year,
             start_date=start,
-            end_date=max(end, start + timedelta(days=14)),
+            end_date=end,
             enrollment_opens_at=opens,
             enrollment_closes_at=closes,
             age_from=age_from,

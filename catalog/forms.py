@@ -63,6 +63,12 @@ def limit_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> N
         field.queryset = queryset
 
 
+POSITIVE_PROGRAM_FIELDS = {
+    "hours_total": "Объём программы должен быть больше нуля.",
+    "duration_months": "Срок освоения должен быть больше нуля.",
+}
+
+
 def input_range(form: forms.BaseForm, limits: dict[str, tuple[Any, Any]]) -> None:
     """Tell the number inputs their range (min, max), as the rules check it: spin buttons and
     assistive technology know it before the form is sent."""
@@ -82,9 +88,9 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("age_to", f"Навигатор — для детей: возраст не больше {MAX_CHILD_AGE} лет.")
         elif age_from is not None and age_to is not None and age_from > age_to:
             self.add_error("age_to", "Возраст «по» должен быть не меньше возраста «с».")
-        for name, label in (("hours_total", "Объём программы"), ("duration_months", "Срок освоения")):
+        for name in POSITIVE_PROGRAM_FIELDS:
             if data.get(name) == 0:
-                self.add_error(name, f"{label} должен быть больше нуля.")
+                self.add_error(name, POSITIVE_PROGRAM_FIELDS[name])
         self._require_one(data, ("level_initial", "level_basic", "level_advanced"), "Выберите хотя бы один уровень.")
         self._require_one(
             data,
@@ -93,6 +99,12 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         )
         self._check_price(data)
         self._check_organization(data)
+        if data.get("ovz_categories") and not data.get("ovz_adapted") and "ovz_adapted" in self.fields:
+            self.add_error(
+                "ovz_categories",
+                "Категории указываются для программы, адаптированной для детей с ОВЗ: отметьте "
+                "«Адаптирована для детей с ОВЗ» или снимите категории.",
+            )
         return data
 
     def _check_price(self, data: dict[str, Any]) -> None:
@@ -160,6 +172,8 @@ class ProgramForm(ProgramRulesForm):
         if not teachers.exists():
             self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
         russian_empty_choices(self)
+        for name, message in POSITIVE_PROGRAM_FIELDS.items():
+            self.fields[name].error_messages["min_value"] = message  # below zero: the same words as for zero
         input_range(
             self,
             {
@@ -306,7 +320,9 @@ class TimetableFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
     """One financing source; its cost follows the rule of catalog.services (none when free)."""
 
-    source = forms.ChoiceField(label="Источник", choices=[("", "— источник —"), *FundingSource.choices])
+    # Not required: a row left without a source (a spare one, or one whose source was taken away)
+    # is no source of the group, whatever its cost says.
+    source = forms.ChoiceField(label="Источник", choices=[("", "— источник —"), *FundingSource.choices], required=False)
 
     class Meta:
         model = GroupFinancing
@@ -325,7 +341,9 @@ class FinancingForm(forms.ModelForm):  # type: ignore[type-arg]
         super().clean()
         data = self.cleaned_data
         source = data.get("source")
-        if source and not self.has_error("cost_per_month"):
+        if not source and not self.has_error("source"):
+            data["DELETE"] = True
+        elif source and not self.has_error("cost_per_month"):
             cost = data.get("cost_per_month")
             message = services.financing_cost_error(source, Decimal(0) if cost is None else cost)
             if message is not None:
@@ -340,6 +358,10 @@ class FinancingFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
 
     legend = "Финансирование"
     row_label = "Источник"
+
+    def validate_unique(self) -> None:
+        """Each source once: `check_financing` says it in the rule's words (Django's own message
+        names the field in English)."""
 
     def clean(self) -> None:
         super().clean()

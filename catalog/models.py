@@ -518,6 +518,12 @@ class ProgramRevision(models.Model):
     def __str__(self) -> str:
         return f"Новая редакция «{self.program}»"
 
+    def changes_status(self) -> str:
+        """The status said of «изменения» (plural): «на модерации», «ожидают правки»."""
+        if self.status == ModerationStatus.NEEDS_CHANGES:
+            return "ожидают правки"
+        return str(self.get_status_display()).lower()
+
 
 class GroupQuerySet(models.QuerySet["Group"]):
     def current(self) -> "GroupQuerySet":

@@ -35,6 +35,7 @@ from catalog.models import (
 )
 from core import audit, letters, rawsql
 from core.models import AuditEvent
+from core.typed import same_in_any_case
 
 S = ModerationStatus
 
@@ -166,6 +167,8 @@ def save_program(
         program.address = program.organization.address
     if not program.is_paid:
         program.price_per_month = None
+    if not program.ovz_adapted:
+        ovz_categories = []  # categories describe an adaptation: without it, families would read a promise
     program.full_clean(exclude=["search_document"])
     if creating:
         check_title_free(program)
@@ -201,14 +204,12 @@ def save_program(
 def check_title_free(program: Program) -> None:
     """A new program is not a second copy of one its organization runs (a form sent twice, the
     «Back» button): another of the same title is refused, unless that one is archived."""
-    twin = (
-        Program.objects.filter(organization_id=program.organization_id, title__iexact=program.title)
-        .exclude(status=S.ARCHIVED)
-        .values_list("code", flat=True)
-        .first()
-    )
+    running = Program.objects.filter(organization_id=program.organization_id).exclude(status=S.ARCHIVED)
+    twin = same_in_any_case(running.only("code", "title"), "title", program.title)
     if twin is not None:
-        message = f"В организации уже есть программа «{program.title}» ({twin}): откройте её или назовите новую иначе."
+        message = (
+            f"В организации уже есть программа «{twin.title}» ({twin.code}): откройте её или назовите новую иначе."
+        )
         raise ValidationError({"title": message})
 
 
@@ -300,8 +301,11 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
         )
     if transition == "return" and not remark:
         raise ValidationError(NO_REMARK)
-    if transition == "submit" and not locked.groups.filter(is_active=True).exists():
-        raise ValidationError("Добавьте хотя бы одну группу: без групп семья не сможет записаться.")
+    if transition == "submit" and not locked.groups.current().exists():
+        raise ValidationError(
+            "Добавьте хотя бы одну действующую группу, занятия которой ещё не закончились: "
+            "без неё семья не сможет записаться."
+        )
     previous = locked.status
     update = ["status", "moderation_remark", "published_at", "submitted_at", "updated_at"]
     merged: list[str] = []
@@ -501,8 +505,9 @@ def planned_academic_year(today: date) -> int:
 
 def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with a group's fields against its program, by field: its ages lie within the
-    program's, its academic year is the one its lessons start in, its yearly hours do not exceed the
-    program's. Missing values (None) are not checked: the form or the model reports them."""
+    program's, its academic year is the one its lessons start in, applications are taken no later
+    than its last lesson, its yearly hours do not exceed the program's. Missing values (None) are
+    not checked: the form or the model reports them."""
     errors: dict[str, str] = {}
     for name in ("age_from", "age_to"):
         value = values.get(name)
@@ -515,13 +520,27 @@ def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
             f"Учебный год не совпадает с датами: занятия начинаются {start:%d.%m.%Y} — "
             f"это {academic_year_label(right)} учебный год, укажите {right}."
         )
+    end = values.get("end_date")
+    for name, verb in (("enrollment_opens_at", "начинаться"), ("enrollment_closes_at", "заканчиваться")):
+        moment = values.get(name)
+        if end is not None and moment is not None and timezone.localtime(moment).date() > end:
+            errors[name] = f"Приём заявок должен {verb} не позже последнего дня занятий ({end:%d.%m.%Y})."
     hours = values.get("hours_per_year")
     if hours is not None and hours > program.hours_total:
         errors["hours_per_year"] = f"Часов в год не может быть больше объёма всей программы: {program.hours_total} ч."
     return errors
 
 
-GROUP_RULE_FIELDS = ("age_from", "age_to", "academic_year", "start_date", "hours_per_year")
+GROUP_RULE_FIELDS = (
+    "age_from",
+    "age_to",
+    "academic_year",
+    "start_date",
+    "end_date",
+    "enrollment_opens_at",
+    "enrollment_closes_at",
+    "hours_per_year",
+)
 
 
 def check_group(program: Program, group: Group) -> None:
@@ -539,12 +558,8 @@ def check_group(program: Program, group: Group) -> None:
 def check_group_name_free(group: Group) -> None:
     """Families choose a group by its name: a program's groups of one academic year have different
     names (and a form sent twice makes no second group). Checked under the program's row lock."""
-    taken = (
-        Group.objects.filter(program_id=group.program_id, academic_year=group.academic_year, name__iexact=group.name)
-        .exclude(pk=group.pk)
-        .exists()
-    )
-    if taken:
+    same_year = Group.objects.filter(program_id=group.program_id, academic_year=group.academic_year)
+    if same_in_any_case(same_year.exclude(pk=group.pk).only("name"), "name", group.name) is not None:
         raise ValidationError(
             {"name": f"В программе уже есть группа «{group.name}» на этот учебный год: назовите эту группу иначе."}
         )
@@ -652,7 +667,7 @@ def financing_cost_error(source: str, cost: Decimal) -> str | None:
     """What is wrong with a source's monthly cost: a free source has none, one that is paid for (by
     the family or by a certificate) costs more than nothing, and no more than the limit."""
     if source == FundingSource.BUDGET:
-        return None if cost == 0 else "Бесплатный источник — без стоимости: оставьте 0."
+        return None if cost == 0 else "Бесплатный источник — без стоимости: укажите 0 или оставьте поле пустым."
     if cost <= 0:
         return f"Укажите стоимость в месяц больше нуля: источник «{FundingSource(source).label}» оплачивается."
     if cost > MAX_PRICE_PER_MONTH:

@@ -1,7 +1,10 @@
-"""Filters for what people type into search boxes of lists (not the catalog's full-text search)."""
+"""Filters for what people type into search boxes of lists and names (not the catalog's full-text search)."""
+
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Length
 
 
 def contains_typed(field: str, query: str) -> Q:
@@ -24,3 +27,11 @@ def code_typed(query: str) -> Q:
 def title_or_code(query: str) -> Q:
     """Rows whose title contains the text typed, or with this code."""
     return code_typed(query) | contains_typed("title", query)
+
+
+def same_in_any_case(queryset: QuerySet[Any], field: str, text: str) -> Any | None:
+    """The first row whose `field` is `text` in any case, Cyrillic included on every database:
+    SQLite's LIKE and lower() fold Latin letters only, so rows of the same length are compared here."""
+    folded = text.casefold()
+    rows = queryset.annotate(typed_length=Length(field)).filter(typed_length=len(text))
+    return next((row for row in rows if getattr(row, field).casefold() == folded), None)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment
 from catalog import services
 from catalog.choice import CHOICES_SHOWN
-from catalog.models import Group, ModerationStatus, Program, ProgramRevision
+from catalog.models import Group, ModerationStatus, OvzCategory, Program, ProgramRevision
 from core.models import AuditEvent
 from core.testing import enroll_child, make_child, make_group, make_organization, make_program
 from enrollment import services as enrollment
@@ -634,16 +634,23 @@ def test_a_group_needs_a_financing_source(client, personas, paid_program):
     assert not Group.objects.exists()
 
 
-def test_a_free_source_takes_no_cost_and_a_paid_one_needs_it(client, personas):
-    program = make_program(
+@pytest.fixture
+def free_and_paid_program(personas) -> Program:
+    """A draft of organization A, free and paid (900 ₽ a month), without groups."""
+    return make_program(
         personas.org_a, "Две формы", status=S.DRAFT, with_group=False, is_paid=True, price_per_month=900
     )
+
+
+def test_a_free_source_takes_no_cost_and_a_paid_one_needs_it(client, personas, free_and_paid_program):
     client.force_login(personas.operator_a)
-    url = reverse("office:group_create", args=[program.code])
+    url = reverse("office:group_create", args=[free_and_paid_program.code])
     rows = [{"source": "budget", "cost_per_month": "500"}, {"source": "paid", "cost_per_month": ""}]
     response = client.post(url, group_data(schedule=[], financing=rows))
     financing = response.context["financing"]
-    assert financing.forms[0].errors["cost_per_month"] == ["Бесплатный источник — без стоимости: оставьте 0."]
+    assert financing.forms[0].errors["cost_per_month"] == [
+        "Бесплатный источник — без стоимости: укажите 0 или оставьте поле пустым."
+    ]
     assert "больше нуля" in financing.forms[1].errors["cost_per_month"][0]
     rows = [{"source": "budget", "cost_per_month": ""}, {"source": "paid", "cost_per_month": "900"}]
     assert client.post(url, group_data(schedule=[], financing=rows)).status_code == 302
@@ -972,7 +979,46 @@ def test_the_list_marks_programs_with_changes_and_shows_the_remark_on_them(
     client.force_login(personas.operator_a)
     with django_assert_max_num_queries(8):
         page = content(client.get(reverse("office:program_list")))
-    assert "изменения: ожидает правки" in page and "Замечание модератора к изменениям:</strong> Слишком коротко" in page
+    assert "изменения: ожидают правки" in page and "Замечание модератора к изменениям:</strong> Слишком коротко" in page
+
+
+def test_a_source_given_twice_is_named_in_russian_and_a_row_without_a_source_is_dropped(
+    client, personas, free_and_paid_program
+):
+    client.force_login(personas.operator_a)
+    url = reverse("office:group_create", args=[free_and_paid_program.code])
+    twice = [{"source": "budget", "cost_per_month": ""}, {"source": "budget", "cost_per_month": ""}]
+    response = client.post(url, group_data(schedule=[], financing=twice))
+    assert list(response.context["financing"].non_form_errors()) == [
+        "Каждый источник финансирования указывается один раз."
+    ]
+    assert "повторяющ" not in content(response) and not Group.objects.exists()  # Django's words, naming "source"
+    # The row offered for the paid source, its source taken away and its cost left: no source of the group.
+    rows = [{"source": "budget", "cost_per_month": ""}, {"source": "", "cost_per_month": "900"}]
+    assert client.post(url, group_data(schedule=[], financing=rows)).status_code == 302
+    assert list(Group.objects.get().financing.values_list("source", flat=True)) == ["budget"]
+
+
+def test_ovz_categories_without_the_adaptation_are_refused_with_a_reason(client, personas, draft_program):
+    client.force_login(personas.operator_a)
+    category = OvzCategory.objects.first()
+    response = client.post(
+        reverse("office:program_edit", args=[draft_program.code]), program_data(ovz_categories=[category.pk])
+    )
+    assert response.context["form"].errors["ovz_categories"] == [
+        "Категории указываются для программы, адаптированной для детей с ОВЗ: отметьте "
+        "«Адаптирована для детей с ОВЗ» или снимите категории."
+    ]
+    assert not draft_program.ovz_categories.exists()
+
+
+def test_a_negative_volume_is_named_as_zero_is(client, personas, draft_program):
+    client.force_login(personas.operator_a)
+    url = reverse("office:program_edit", args=[draft_program.code])
+    for value in ("0", "-5"):
+        errors = client.post(url, program_data(hours_total=value, duration_months=value)).context["form"].errors
+        assert errors["hours_total"] == ["Объём программы должен быть больше нуля."], value
+        assert errors["duration_months"] == ["Срок освоения должен быть больше нуля."], value
 
 
 def test_a_new_group_starts_with_a_financing_row_for_each_way_its_program_is_paid_for(client, personas):
@@ -1012,7 +1058,8 @@ def test_the_group_form_marks_required_fields_but_not_on_the_spare_rows(client, 
 def test_a_form_sent_again_makes_no_second_program_or_group(client, personas, paid_program):
     client.force_login(personas.operator_a)
     assert client.post(reverse("office:program_create"), program_data()).status_code == 302
-    again = client.post(reverse("office:program_create"), program_data())  # «Back», then «Save» again
+    # «Back», then «Save» again; the same title in other letters' case is the same program too.
+    again = client.post(reverse("office:program_create"), program_data(title=program_data()["title"].upper()))
     first = Program.objects.get(organization=personas.org_a, title=program_data()["title"])
     assert again.context["form"].errors["title"] == [
         f"В организации уже есть программа «{first.title}» ({first.code}): откройте её или назовите новую иначе."
@@ -1020,8 +1067,8 @@ def test_a_form_sent_again_makes_no_second_program_or_group(client, personas, pa
     data = group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "paid", "cost_per_month": "1500"}])
     url = reverse("office:group_create", args=[paid_program.code])
     assert client.post(url, data).status_code == 302
-    again = client.post(url, data)
-    assert "В программе уже есть группа «Группа выходного дня» на этот учебный год" in content(again)
+    again = client.post(url, {**data, "name": "группа ВЫХОДНОГО дня"})  # the same name, whatever its case
+    assert "В программе уже есть группа «группа ВЫХОДНОГО дня» на этот учебный год" in content(again)
     assert paid_program.groups.filter(name="Группа выходного дня").count() == 1
     # Archived, a program's title is free again.
     Program.objects.filter(pk=first.pk).update(status=ModerationStatus.ARCHIVED)

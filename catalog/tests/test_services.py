@@ -1,10 +1,11 @@
 """Rules of the catalog actions: moderation state machine, groups, derived fields, audit."""
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from catalog import revisions, services
 from catalog.models import (
@@ -55,8 +56,46 @@ def test_returning_a_program_requires_a_remark(personas):
 
 def test_a_program_without_groups_cannot_be_submitted(personas):
     program = make_program(personas.org_a, status=S.DRAFT, with_group=False)
-    with pytest.raises(ValidationError, match="хотя бы одну группу"):
+    with pytest.raises(ValidationError, match="хотя бы одну действующую группу"):
         services.change_program_status(personas.operator_a, program, "submit")
+
+
+def test_a_program_whose_groups_have_all_ended_cannot_be_submitted(personas):
+    program = make_program(personas.org_a, status=S.DRAFT)
+    Group.objects.filter(program=program).update(
+        academic_year=2020, start_date=date(2020, 9, 1), end_date=date(2021, 5, 31)
+    )
+    with pytest.raises(ValidationError, match="действующую группу, занятия которой ещё не закончились"):
+        services.change_program_status(personas.operator_a, program, "submit")
+    program.refresh_from_db()
+    assert program.status == S.DRAFT
+
+
+def test_ovz_categories_are_kept_only_for_a_program_adapted_for_ovz(personas):
+    program = make_program(personas.org_a, status=S.DRAFT)
+    categories = list(OvzCategory.objects.all()[:2])
+    program.ovz_adapted = True
+    services.save_program(personas.operator_a, program, ovz_categories=categories)
+    assert program.ovz_categories.count() == 2
+    program.ovz_adapted = False
+    services.save_program(personas.operator_a, program, ovz_categories=categories)
+    assert not program.ovz_categories.exists()
+
+
+@pytest.mark.parametrize("name", ["enrollment_opens_at", "enrollment_closes_at"])
+def test_applications_are_taken_no_later_than_the_groups_last_lesson(published_program, name):
+    group = published_program.groups.get()
+    setattr(group, name, timezone.make_aware(datetime.combine(group.end_date + timedelta(days=1), time(10))))
+    with pytest.raises(ValidationError) as refused:
+        services.check_group(published_program, group)
+    assert refused.value.message_dict[name] == [
+        f"Приём заявок должен {'начинаться' if name.endswith('opens_at') else 'заканчиваться'} не позже "
+        f"последнего дня занятий ({group.end_date:%d.%m.%Y})."
+    ]
+    setattr(group, name, timezone.make_aware(datetime.combine(group.end_date, time(18))))
+    if name == "enrollment_opens_at":
+        group.enrollment_closes_at = None
+    services.check_group(published_program, group)
 
 
 def test_transitions_are_audited_and_notify_after_commit(personas, django_capture_on_commit_callbacks, mailoutbox):
