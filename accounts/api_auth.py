@@ -12,7 +12,7 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
 from accounts.models import ApiToken, RoleAssignment, User, hash_token
 from accounts.roles import remember_principal
@@ -49,7 +49,15 @@ _TOUCH_SQL = f"UPDATE {_TOKENS} AS t SET last_used_at = %(now)s WHERE t.digest =
 
 
 class ApiTokenAuth(HttpBearer):
-    """`Authorization: Bearer <token>`: the token's user, or 401 for a token that is unknown or revoked."""
+    """`Authorization: Bearer <token>`: the token's user, or 401 for a token that is unknown or revoked,
+    and for an Authorization header of another scheme (a client sending `Token …` or a bare token
+    would otherwise read the public catalog as a guest without a word)."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        header = request.headers.get(self.header)
+        if header and header.split(" ")[0].lower() != self.openapi_scheme:
+            raise AuthenticationError
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> User:
         now = timezone.now()
@@ -79,4 +87,15 @@ def session_or_anonymous(request: HttpRequest) -> Any:
 
 
 token_auth = ApiTokenAuth()
+
+
+class SignedInSession(SessionAuth):
+    """The signed-in user of the session (its CSRF token checked), or nobody: a caller without a
+    session gets the API's 401 in Russian, not the CSRF check's 403 meant for a session's forms."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        return super().__call__(request) if request.user.is_authenticated else None
+
+
+session_auth = SignedInSession()
 PUBLIC = [token_auth, session_or_anonymous]

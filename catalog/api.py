@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import CharField, Model, Prefetch, QuerySet, TextField
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -37,6 +37,7 @@ from catalog.search import search_programs
 from catalog.search_form import OKTMO_PATTERN, ProgramSearchQuery
 from core import scope
 from core.api import (
+    INPUT,
     INVALID,
     NOT_FOUND,
     WRITE_ERRORS,
@@ -194,6 +195,8 @@ class GroupOut(GroupSummaryOut, ModelSchema):
 
 
 class SlotIn(ModelSchema):
+    model_config = INPUT
+
     weekday: Annotated[int, OneOf(Weekday.choices)]
 
     class Meta:
@@ -202,6 +205,8 @@ class SlotIn(ModelSchema):
 
 
 class FinancingIn(Schema):
+    model_config = INPUT
+
     source: Annotated[str, OneOf(FundingSource.choices)]
     cost_per_month: Decimal = Field(description="Стоимость в месяц, ₽; 0 — бесплатно")
 
@@ -209,7 +214,7 @@ class FinancingIn(Schema):
 class GroupFieldsIn(ModelSchema):
     """Поля группы. Расписание и финансирование заменяются целиком, если переданы."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     address: str = Field("", description="Адрес занятий; по умолчанию — место реализации программы")
     teacher: UUID | None = Field(None, description="UUID педагога организации")
@@ -313,16 +318,23 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
     registers: list[DictionaryItemOut] = Field(description="Реестры программ")
     teachers: list[TeacherOut] = Field(description="Педагоги")
     groups: list[GroupSummaryOut] = Field(description="Действующие группы")
-    pending_changes: PendingChangesOut | None = Field(description="Изменения, ожидающие модерации")
+    pending_changes: PendingChangesOut | None = Field(
+        description="Изменения, ожидающие модерации; видны организации и модератору программы"
+    )
+    moderation_remark: str = Field(description="Замечание модератора; видно организации и модератору программы")
 
     class Meta:
         model = Program
-        fields = ["description", "goals", "results", "equipment", "address", "moderation_remark", "created_at"]
+        fields = ["description", "goals", "results", "equipment", "address", "created_at"]
+
+    @staticmethod
+    def resolve_moderation_remark(program: Program) -> str:
+        return program.moderation_remark if getattr(program, "moderation_shown", False) else ""
 
     @staticmethod
     def resolve_pending_changes(program: Program) -> dict[str, Any] | None:
         revision = program.pending_revision
-        if revision is None:
+        if revision is None or not getattr(program, "moderation_shown", False):
             return None
         return {
             "status": revision.status,
@@ -369,7 +381,7 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
 class ProgramFieldsIn(ModelSchema):
     """Поля программы, которые заполняет организация."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     direction: Annotated[str, OneOf(Direction.choices)]
     program_type: Annotated[str, OneOf(ProgramType.choices)] = ProgramType.GENERAL
@@ -414,7 +426,7 @@ class ProgramCreateIn(ProgramFieldsIn):
 
 
 class TransitionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     transition: Annotated[str, OneOf(services.TRANSITION_LABELS.items())] = Field(
         description=(
@@ -445,7 +457,11 @@ def _program_detail(user: Any, code: str) -> Program:
         "teachers",
         Prefetch("groups", queryset=_current_groups().prefetch_related("schedule")),
     )
-    return scope.get_in_scope(programs, user, "view", code=code)
+    program = scope.get_in_scope(programs, user, "view", code=code)
+    # The moderator's remarks and the changes under moderation are between the organization and its
+    # moderator (the public page shows neither).
+    program.moderation_shown = bool(permitted_transitions(user, program))  # type: ignore[attr-defined]
+    return program
 
 
 # --- Organizations ----------------------------------------------------------------------------
@@ -550,9 +566,16 @@ def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program
     oktmo = data.pop("municipality", None)
     if oktmo:
         program.municipality = _find(Municipality, "municipality", "oktmo", [oktmo])[0]
-    for name, value in data.items():
-        setattr(program, name, value)
+    _assign(program, data)
     return services.save_program(actor, program, **relations)
+
+
+def _assign(obj: Model, data: dict[str, Any]) -> None:
+    """Set the fields sent; null in a text field kept as empty text (blank, not null) is empty text."""
+    for name, value in data.items():
+        field = obj._meta.get_field(name)
+        empty_text = value is None and isinstance(field, CharField | TextField) and not field.null
+        setattr(obj, name, "" if empty_text else value)
 
 
 def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
@@ -560,8 +583,7 @@ def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
     if "teacher" in data:
         teacher = data.pop("teacher")
         group.teacher = _find(Teacher, "teacher", "uuid", [teacher])[0] if teacher else None
-    for name, value in data.items():
-        setattr(group, name, value)
+    _assign(group, data)
     return services.save_group(
         actor,
         group,

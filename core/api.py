@@ -6,12 +6,19 @@ from math import ceil
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from ninja import Field, Schema
+from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
 from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, create_model
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 MAX_PAGE_SIZE = 100
+# What every request body takes: no field the schema does not name, text without surrounding spaces
+# (a title of spaces is an empty title, refused as the office refuses it).
+INPUT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -38,7 +45,7 @@ class Page(Schema, Generic[T]):
     items: list[T] = Field(description="Записи этой страницы")
     total: int = Field(description="Всего записей, подходящих под условия")
     page: int = Field(description="Номер страницы, с 1")
-    page_count: int = Field(description="Всего страниц")
+    page_count: int = Field(description="Сколько страниц можно открыть (в поиске программ — не больше 50)")
 
 
 class PageQuery(Schema):
@@ -143,10 +150,53 @@ PYDANTIC_MESSAGES = {
     "timezone_aware": "Укажите часовой пояс, например 2025-09-01T00:00:00Z.",
     "uuid_type": "Укажите UUID.",
     "uuid_parsing": "Укажите UUID.",
+    "finite_number": "Укажите конечное число.",
+    "enum": "Допустимые значения: {expected}.",
+    "literal_error": "Допустимые значения: {expected}.",
+    "null_character": "Данные содержат запрещённый символ: ноль-байт.",
 }
+
+
+def _carries_null_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_carries_null_character(k) or _carries_null_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_carries_null_character(item) for item in value)
+    return False
+
+
+NULL_CHARACTER = {"type": "null_character", "msg": PYDANTIC_MESSAGES["null_character"]}
+
+
+class RequestParser(Parser):
+    """JSON bodies and query strings as the pages read their forms: an empty query parameter is no
+    filter (the search page's own form sends `age=` when the age is left empty), and a NUL character
+    is refused anywhere (PostgreSQL keeps none in text; Django's forms refuse it the same way)."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if _carries_null_character(data):
+            raise RequestValidationError([{"loc": ("body",), **NULL_CHARACTER}])
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        parsed = super().parse_querydict(data, list_fields, request)
+        result: dict[str, Any] = {}
+        for key, value in parsed.items():
+            if _carries_null_character(value):
+                raise RequestValidationError([{"loc": ("query", key), **NULL_CHARACTER}])
+            kept = [v for v in value if v != ""] if isinstance(value, list) else value
+            if kept != "" and kept != []:
+                result[key] = kept
+        return result
 
 
 def russian_message(error: Mapping[str, Any]) -> str:
     """A pydantic error's message in Russian."""
     template = PYDANTIC_MESSAGES.get(error["type"])
-    return template.format(**error.get("ctx", {})) if template else error["msg"]
+    context = {name: str(value).replace(" or ", " или ") for name, value in error.get("ctx", {}).items()}
+    return template.format(**context) if template else error["msg"]

@@ -17,15 +17,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Model, Q, QuerySet
 from django.http import Http404, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.security import django_auth
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
-from accounts.api_auth import token_auth
+from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from core import scope
-from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, paginate
+from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, paginate
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from enrollment import campaigns, journal, services
@@ -46,7 +45,7 @@ from territory.api import MunicipalityRefOut
 M = TypeVar("M", bound=Model)
 
 # A bearer token, or a signed-in session; anonymous callers get 401.
-SIGNED_IN = [token_auth, django_auth]
+SIGNED_IN = [token_auth, session_auth]
 
 router = Router(auth=SIGNED_IN, tags=["Заявки"])
 
@@ -130,7 +129,7 @@ class ApplicationQuery(PageQuery):
 
 
 class ApplicationIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     child: UUID = Field(description="UUID ребёнка, законным представителем которого вы являетесь")
     program: str = Field(description="Код программы, например PR-7K2M9Q")
@@ -138,7 +137,7 @@ class ApplicationIn(Schema):
 
 
 class ApplicationTransitionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     action: Annotated[str, OneOf(ACTIONS.items())] = Field(
         description="Действие: cancel — семья; остальные — организация, которая ведёт программу"
@@ -153,7 +152,7 @@ class ApplicationTransitionIn(Schema):
 
 
 class ApplicationTransferIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     group: str = Field(min_length=1, description="Код группы той же программы, куда перевести ребёнка")
     reason: str = Field("", description="Причина перевода; пусто — «Перевод из группы …»")
@@ -374,7 +373,7 @@ def _at_most_choices(groups: list[str]) -> list[str]:
 
 
 class ChoicesIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     groups: Annotated[list[str], AfterValidator(_at_most_choices)] = Field(
         description="Коды групп по порядку предпочтения, первая — самая желанная; заменяют прежний выбор"
@@ -525,7 +524,7 @@ class LessonQuery(PageQuery):
 
 
 class AttendanceIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     present: list[str] = Field(
         description="Коды заявок (зачислений) детей, которые были на занятии; остальные зачисленные — не были"

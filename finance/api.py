@@ -19,13 +19,24 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, model_validator
 
 from accounts.api_auth import token_auth
 from catalog.models import Group, Organization, Program
 from core import scope
-from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, ValidationErrorOut, paginate
-from enrollment.api import SIGNED_IN
+from core.api import (
+    INPUT,
+    INVALID,
+    NOT_FOUND,
+    WRITE_ERRORS,
+    ErrorOut,
+    OneOf,
+    Page,
+    PageQuery,
+    ValidationErrorOut,
+    paginate,
+)
+from enrollment.api import SIGNED_IN, ChildRefOut
 from enrollment.models import Application
 from finance import certificates, closing, contracts, registers, reports
 from finance.models import (
@@ -77,12 +88,6 @@ class MoneyOut(BaseModel):  # plain pydantic: it is read from a number, not from
 
 def money(amount: int) -> dict[str, Any]:
     return {"kopecks": amount, "rubles": str(rubles(amount))}
-
-
-class ChildRefOut(Schema):
-    uuid: UUID = Field(description="UUID ребёнка")
-    first_name: str = Field(description="Имя")
-    last_name: str = Field(description="Фамилия")
 
 
 class EventOut(Schema):
@@ -170,13 +175,13 @@ class CertificateDetailOut(CertificateOut):
 
 
 class CertificateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     child: UUID = Field(description="UUID ребёнка, законным представителем которого вы являетесь")
 
 
 class IdentityIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     accept: bool = Field(description="true — личность подтверждена, сертификат выдаётся; false — отказ")
     reason: str = Field("", max_length=1000, description="Причина отказа; обязательна при accept=false")
@@ -339,7 +344,7 @@ class QuoteQuery(Schema):
 
 
 class ContractIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     application: UUID = Field(description="UUID заявки: ребёнка пригласили или зачислили в группу")
     accept_copayment: bool = Field(
@@ -348,19 +353,19 @@ class ContractIn(Schema):
 
 
 class ConfirmContractIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     payment_order: Annotated[str, OneOf(PaymentOrder.choices)] = Field(PaymentOrder.FULL, description="Порядок оплаты")
 
 
 class ReasonIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     reason: str = Field("", max_length=1000, description="Причина; организации обязательна, её увидит семья")
 
 
 class TerminateIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     on: date | None = Field(
         None, description="День прекращения, ГГГГ-ММ-ДД; договор действует до конца этого месяца. Пусто — сегодня"
@@ -514,7 +519,7 @@ def terminate_contract(request: Any, uuid: UUID, body: TerminateIn) -> Contract:
 
 
 class CompletenessIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     group: UUID = Field(description="UUID группы")
     month: date = Field(description="Любой день месяца, ГГГГ-ММ-ДД")
@@ -552,7 +557,7 @@ class InvoiceOut(Schema):
 
 
 class InvoiceIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     period: int = Field(description="Номер периода финансирования, на который у исполнителя есть соглашение")
     month: date = Field(description="Любой день месяца, ГГГГ-ММ-ДД")
@@ -654,7 +659,7 @@ def pay_invoice(request: Any, code: str) -> Invoice:
 
 
 class ModuleIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     name: str = Field(min_length=1, max_length=200, description="Название модуля")
     months: int = Field(ge=1, le=24, description="Месяцев")
@@ -695,14 +700,14 @@ class CertificationOut(Schema):
 
 
 class CertificationIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     program: UUID = Field(description="UUID опубликованной программы вашей организации")
     modules: list[ModuleIn] = Field(min_length=1, description="Модули программы по порядку")
 
 
-class DecisionIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+class CertificationDecisionIn(Schema):
+    model_config = INPUT
 
     certify: bool = Field(description="true — сертифицировать; false — отказать с замечаниями")
     hourly_cost: Decimal | None = Field(
@@ -720,7 +725,7 @@ class CertificationQuery(PageQuery):
 
 
 class ProviderIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     organization: UUID = Field(description="UUID организации")
     bank_account: str = Field("", max_length=20, description="Расчётный счёт, 20 цифр")
@@ -743,7 +748,7 @@ class ProviderOut(Schema):
 
 
 class AgreementIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     period: int = Field(description="Номер периода финансирования")
     provider: UUID = Field(description="UUID организации из реестра исполнителей")
@@ -814,7 +819,7 @@ def submit_certification(request: Any, body: CertificationIn) -> Certification:
     tags=OPERATOR,
     summary="Решение о сертификации",
 )
-def decide_certification(request: Any, certification_id: int, body: DecisionIn) -> Certification:
+def decide_certification(request: Any, certification_id: int, body: CertificationDecisionIn) -> Certification:
     """Оператор муниципалитета программы сертифицирует её по нормативной стоимости часа или отказывает
     с замечаниями."""
     user = request.auth
@@ -865,7 +870,7 @@ def sign_agreement(request: Any, body: AgreementIn) -> Agreement:
 
 
 class CloseIn(Schema):
-    model_config = ConfigDict(extra="forbid")
+    model_config = INPUT
 
     month: date = Field(description="Любой день месяца, ГГГГ-ММ-ДД")
 

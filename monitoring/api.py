@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from core.api import INVALID, NOT_FOUND, ErrorOut, ValidationErrorOut
+from core.api import INPUT, INVALID, NOT_FOUND, ErrorOut, ValidationErrorOut
 from enrollment.api import SIGNED_IN
 from monitoring import services
 from monitoring.indicators import Figures
@@ -114,6 +114,8 @@ class TargetOut(Schema):
 
 
 class TargetIn(Schema):
+    model_config = INPUT
+
     indicator: IndicatorCode = Field(description="Показатель")
     municipality: str | None = Field(None, pattern=r"^\d{8}(\d{3})?$", description="ОКТМО; пусто — весь регион")
     year: int = Field(ge=2000, le=2100)

@@ -18,7 +18,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from ninja.renderers import JSONRenderer
 
 from catalog.api import router as catalog_router
-from core.api import russian_message
+from core.api import RequestParser, russian_message
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
 from finance.api import router as finance_router
@@ -38,6 +38,7 @@ class UnicodeJSONRenderer(JSONRenderer):
 api = NinjaAPI(
     title="Опора API",
     renderer=UnicodeJSONRenderer(),
+    parser=RequestParser(),
     version="1",
     description=(
         "Навигатор дополнительного образования: муниципалитеты, организации, программы, группы, заявки, "
@@ -88,8 +89,14 @@ def data_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpRespon
 
 @api.exception_handler(HttpError)
 def bad_request(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # Ninja raises a bare HttpError only for a body it cannot parse (400).
-    detail = "Тело запроса не разобрано: ожидается JSON." if exc.status_code == 400 else str(exc)
+    if isinstance(exc.__cause__, RequestValidationError):
+        return request_invalid(request, exc.__cause__)  # the parser refused a value (core.api.RequestParser)
+    # Ninja raises a bare HttpError for a body it cannot parse (400) and for a session's request
+    # without its CSRF token (403).
+    detail = {
+        400: "Тело запроса не разобрано: ожидается JSON.",
+        403: "Запрос от имени сессии без CSRF-токена: отправьте заголовок X-CSRFToken или используйте токен API.",
+    }.get(exc.status_code, str(exc))
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 

@@ -9,20 +9,23 @@ known). The territory's operators decide on possible duplicates and undo merges.
 from datetime import date, datetime
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.roles import principal_of
 from core import scope
-from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, paginate
+from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, paginate
 from enrollment.api import SIGNED_IN
 from people import registry, services
 from people.models import Child, ChildMerge, MatchCandidate
 from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
+# Personal data: kept by no cache, the browser's own included (as the office page that shows identifiers).
+PERSONAL = "no-store"
 
 
 class ChildOut(Schema):
@@ -52,6 +55,8 @@ class ChildOut(Schema):
 
 
 class ChildIn(Schema):
+    model_config = INPUT
+
     last_name: str = Field(min_length=1, max_length=100)
     first_name: str = Field(min_length=1, max_length=100)
     patronymic: str = Field("", max_length=100)
@@ -99,9 +104,10 @@ def child_list(request, query: Query[ChildQuery]):  # type: ignore[no-untyped-de
 
 
 @router.get("/children/{uuid}", response={200: ChildOut, 401: ErrorOut, **NOT_FOUND}, summary="Ребёнок")
-def child_detail(request, uuid: UUID):  # type: ignore[no-untyped-def]
+def child_detail(request, uuid: UUID, response: HttpResponse):  # type: ignore[no-untyped-def]
     child = get_object_or_404(_children(request.auth), uuid=uuid)
     registry.record_reading(request.auth, child)
+    response["Cache-Control"] = PERSONAL
     return child
 
 
@@ -111,7 +117,9 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
     Запись сверяется с реестром: если ребёнок уже есть, возвращается существующая запись."""
     user = request.auth
     principal = principal_of(user)
-    municipality = get_object_or_404(Municipality, oktmo=body.municipality)
+    municipality = Municipality.objects.filter(oktmo=body.municipality).first()
+    if municipality is None:
+        raise ValidationError({"municipality": "Муниципалитет с таким кодом ОКТМО не найден."})
     fields = body.dict(exclude={"municipality", "snils", "birth_certificate"})
     child = Child(municipality=municipality, **fields)
     if principal.is_guardian and not principal.uses_office:
@@ -136,12 +144,13 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
     response={200: IdentifiersOut, 401: ErrorOut, **NOT_FOUND},
     summary="СНИЛС и свидетельство о рождении (просмотр записывается в журнал)",
 )
-def child_identifiers(request, uuid: UUID):  # type: ignore[no-untyped-def]
+def child_identifiers(request, uuid: UUID, response: HttpResponse):  # type: ignore[no-untyped-def]
     child = get_object_or_404(_children(request.auth), uuid=uuid)
+    response["Cache-Control"] = PERSONAL
     return registry.reveal_identifiers(request.auth, child)
 
 
-class ChildRefOut(Schema):
+class DuplicateChildOut(Schema):
     uuid: UUID
     full_name: str
     birth_date: date
@@ -155,12 +164,14 @@ class ChildRefOut(Schema):
 class DuplicateOut(Schema):
     id: int
     probability: float
-    first: ChildRefOut
-    second: ChildRefOut
+    first: DuplicateChildOut
+    second: DuplicateChildOut
     created_at: datetime
 
 
-class DecisionIn(Schema):
+class DuplicateDecisionIn(Schema):
+    model_config = INPUT
+
     same: bool = Field(description="true — один ребёнок (объединить), false — разные дети")
 
 
@@ -179,7 +190,7 @@ def duplicates(request, query: Query[PageQuery]):  # type: ignore[no-untyped-def
 
 
 @router.post("/registry/duplicates/{pk}", response={200: DuplicateOut, **WRITE_ERRORS}, summary="Решить по паре")
-def decide(request, pk: int, body: DecisionIn):  # type: ignore[no-untyped-def]
+def decide(request, pk: int, body: DuplicateDecisionIn):  # type: ignore[no-untyped-def]
     candidate = get_object_or_404(_pairs(request.auth), pk=pk)
     return registry.decide(request.auth, candidate, same=body.same)
 

@@ -81,7 +81,7 @@ def get_municipality(request: Any, oktmo: str, query: Query[PopulationQuery]) ->
     population = list(cells.filter(year=year).order_by("age").values("age", "count")) if year else []
     return {
         **MunicipalityOut.model_validate(municipality).model_dump(),
-        "population_year": year,
+        "population_year": year if population else None,
         "population": population,
         "children_total": sum(cell["count"] for cell in population),
     }

@@ -820,3 +820,58 @@ def test_a_published_programs_changes_wait_for_the_moderator_in_the_api(client, 
     approved_now = transition(client, published_program, personas.municipal_x, "approve_changes")
     body = approved_now.json()
     assert (body["summary"], body["age_to"], body["pending_changes"]) == ("Правка через API.", 15, None)
+
+
+def test_the_moderators_remarks_are_for_the_organization_and_its_moderator(client, personas, published_program):
+    path = f"/programs/{published_program.code}"
+    send(client, "patch", path, {"summary": "Правка через API."}, personas.operator_a)
+    transition(client, published_program, personas.municipal_x, "return_changes", "Внутреннее замечание")
+    Program.objects.filter(pk=published_program.pk).update(moderation_remark="Было замечание")
+    for user in (personas.operator_a, personas.municipal_x):
+        body = client.get(API + path, headers=bearer(user)).json()
+        assert body["pending_changes"]["remark"] == "Внутреннее замечание", user
+        assert body["moderation_remark"] == "Было замечание", user
+    for headers in ({}, bearer(personas.operator_b), bearer(personas.family)):
+        body = client.get(API + path, headers=headers).json()
+        assert (body["pending_changes"], body["moderation_remark"]) == (None, ""), headers
+
+
+def test_written_text_is_trimmed_null_is_empty_text_and_a_nul_character_is_refused(client, personas):
+    created = send(client, "post", "/programs", program_payload(personas.org_a, description=None), personas.operator_a)
+    assert created.status_code == 201 and created.json()["description"] == ""
+    path = f"/programs/{created.json()['code']}"
+    assert send(client, "patch", path, {"goals": None}, personas.operator_a).json()["goals"] == ""
+    blank = send(client, "patch", path, {"summary": "   "}, personas.operator_a)
+    assert blank.status_code == 422 and errors_by_field(blank) == {"summary": "Это поле не может быть пустым."}
+    nul = send(client, "patch", path, {"summary": "Шах\x00маты"}, personas.operator_a)
+    assert nul.status_code == 422 and messages(nul) == ["Данные содержат запрещённый символ: ноль-байт."]
+    nan = send(client, "patch", path, {"price_per_month": "NaN"}, personas.operator_a)
+    assert nan.status_code == 422 and messages(nan) == ["Укажите конечное число."]
+    found = client.get(f"{API}/programs", {"q": "Шах\x00"})
+    assert found.status_code == 422 and found.json()["detail"][0]["loc"] == ["query", "q"]
+
+
+def test_an_empty_query_parameter_is_no_filter_as_on_the_page(client, published_program):
+    empty = client.get(f"{API}/programs", {"q": "", "age": "", "municipality": "", "organization": "", "day": ""})
+    assert empty.status_code == 200
+    assert empty.json()["total"] == client.get(f"{API}/programs").json()["total"] == 1
+
+
+@pytest.mark.parametrize("header", ["Token {raw}", "{raw}", "Basic Zm9vOmJhcg=="])
+def test_an_authorization_header_the_api_cannot_use_is_refused_not_ignored(client, personas, draft_program, header):
+    _, raw = ApiToken.issue(personas.operator_a, "Интеграция")
+    response = client.get(f"{API}/programs/{draft_program.code}", headers={"Authorization": header.format(raw=raw)})
+    assert response.status_code == 401
+    assert (
+        client.get(f"{API}/programs/{draft_program.code}", headers={"Authorization": f"Bearer {raw}"}).status_code
+        == 200
+    )
+
+
+def test_each_schema_of_the_documentation_describes_what_its_endpoint_exchanges(client):
+    schema = client.get(f"{API}/openapi.json").json()
+    components = schema["components"]["schemas"]
+    assert set(components["DuplicateChildOut"]["properties"]) == {"uuid", "full_name", "birth_date", "municipality"}
+    decide = schema["paths"][f"{API}/registry/duplicates/{{pk}}"]["post"]["requestBody"]["content"]
+    assert decide["application/json"]["schema"]["$ref"].endswith("/DuplicateDecisionIn")
+    assert set(components["DuplicateDecisionIn"]["properties"]) == {"same"}

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from core.models import AuditEvent
 from core.testing import make_program
@@ -116,7 +117,8 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     assert added.status_code == 201 and added.json()["known"] is True
     assert added.json()["child"]["uuid"] == entered.json()["child"]["uuid"]
     assert [c["first_name"] for c in client.get(f"{API}/children").json()["items"]] == ["Анна"]
-    assert client.get(f"{API}/children/{entered.json()['child']['uuid']}").status_code == 200
+    own = client.get(f"{API}/children/{entered.json()['child']['uuid']}")
+    assert own.status_code == 200 and own["Cache-Control"] == "no-store"  # personal data
     assert not AuditEvent.objects.filter(action="child.viewed").exists()  # a family reading its own child
     client.force_login(personas.other_family)
     assert client.get(f"{API}/children").json()["items"] == []
@@ -143,3 +145,34 @@ def test_api_duplicates_and_undo(client, personas, pair):
     assert undone.status_code == 200 and undone.json()["undone_at"]
     client.force_login(personas.municipal_y)
     assert client.get(f"{API}/registry/duplicates").json()["items"] == []
+
+
+def test_api_child_input_is_checked_field_by_field(client, personas):
+    client.force_login(personas.operator_a)
+    child = {"last_name": "Петрова", "first_name": "Анна", "birth_date": "2016-05-20", "sex": "f"}
+    unknown = client.post(f"{API}/children", {**child, "municipality": "12345678"}, content_type="application/json")
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == [
+        {"loc": ["body", "municipality"], "msg": "Муниципалитет с таким кодом ОКТМО не найден.", "type": "invalid"}
+    ]
+    child["municipality"] = personas.municipality_x.oktmo
+    for changes, message in (
+        ({"last_name": "   "}, "Не короче 1 символов."),
+        ({"nickname": "Аня"}, "Неизвестное поле."),
+        ({"sex": "x"}, "Допустимые значения: 'm' или 'f'."),
+        ({"first_name": "Ан\x00на"}, "Данные содержат запрещённый символ: ноль-байт."),
+    ):
+        refused = client.post(f"{API}/children", {**child, **changes}, content_type="application/json")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["msg"] == message, changes
+    assert not Child.objects.exists()
+
+
+def test_api_without_a_token_or_a_session_is_401_and_a_session_needs_its_csrf_token(personas):
+    child = {"last_name": "Петрова", "first_name": "Анна", "birth_date": "2016-05-20", "sex": "f"}
+    guest = Client(enforce_csrf_checks=True)
+    response = guest.post(f"{API}/children", child, content_type="application/json")
+    assert response.status_code == 401 and "токен API" in response.json()["detail"]
+    guest.force_login(personas.operator_a)
+    response = guest.post(f"{API}/children", child, content_type="application/json")
+    assert response.status_code == 403 and "CSRF-токена" in response.json()["detail"]
+    assert not Child.objects.exists()
