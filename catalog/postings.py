@@ -104,10 +104,13 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
             SearchPosting.objects.bulk_update(rows, ["programs", "title_programs"])
 
 
-# A lexeme this short is a whole word to match, not a beginning: «лего» (лег) must not find «лёгкая»
-# (легк), nor «кот» «который», nor «изо» (из) every «изучение». Unless the catalog has no such word:
-# then it is a word being typed («роб»), and matches as a beginning.
+# A short word with a lexeme this short is a whole word to match, not a beginning: «лего» (лег) must
+# not find «лёгкая» (легк), nor «кот» «который». Unless the catalog has no such word: then it is a
+# word being typed, and its letters as typed begin the words it finds («роб» — «робототехника»,
+# «изо» — «изобразительное», not every «изучение» that its lexeme «из» begins). A longer word with a
+# short lexeme finds the words its lexeme begins («химия», хим — «химический», «химик»).
 WHOLE_WORD_BELOW = 4
+SHORT_WORD_BELOW = 5
 
 # Each query word's lexeme, as the documents' configuration analyses it (a stop word has none; a word
 # in Latin letters has its English stem: «unity», uniti), and the postings of the lexemes beginning
@@ -124,14 +127,21 @@ CROSS JOIN LATERAL (
     SELECT CASE WHEN w.exact THEN w.word ELSE (tsvector_to_array(to_tsvector('russian', w.word)))[1] END AS lexeme
 ) l
 CROSS JOIN LATERAL (
+    SELECT NOT w.exact AND length(l.lexeme) < %s AND length(w.word) < %s AS short
+) k
+CROSS JOIN LATERAL (
+    SELECT
+        CASE WHEN k.short AND NOT EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme)
+        THEN w.word ELSE l.lexeme END AS low,
+        w.exact OR k.short AND EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme) AS whole
+) s
+CROSS JOIN LATERAL (
     SELECT CASE
-        WHEN w.exact
-            OR length(l.lexeme) < %s AND EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme)
-        THEN l.lexeme || chr(1)
-        ELSE left(l.lexeme, -1) || chr(ascii(right(l.lexeme, 1)) + 1)
+        WHEN s.whole THEN s.low || chr(1)
+        ELSE left(s.low, -1) || chr(ascii(right(s.low, 1)) + 1)
     END AS bound
 ) b
-LEFT JOIN catalog_searchposting p ON p.lexeme ~>=~ l.lexeme AND p.lexeme ~<~ b.bound
+LEFT JOIN catalog_searchposting p ON p.lexeme ~>=~ s.low AND p.lexeme ~<~ b.bound
 WHERE l.lexeme IS NOT NULL
 """
 # SQLite compares text byte by byte: the same ranges with plain operators, statements per stem.
@@ -150,7 +160,9 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
         return found  # no words (the statement's arrays cannot be empty columns)
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_MATCHES_SQL, [*map(list, zip(*spelled, strict=True)), WHOLE_WORD_BELOW])
+            cursor.execute(
+                _PG_MATCHES_SQL, [*map(list, zip(*spelled, strict=True)), WHOLE_WORD_BELOW, SHORT_WORD_BELOW]
+            )
             for n, programs, titles in cursor.fetchall():
                 found.setdefault(n, []).append((programs, titles))
             return found
@@ -159,11 +171,13 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
             if not lexeme:
                 continue
             rows = []
-            if exact or len(lexeme) < WHOLE_WORD_BELOW:
+            short = not exact and len(lexeme) < WHOLE_WORD_BELOW and len(spelling) < SHORT_WORD_BELOW
+            if exact or short:
                 cursor.execute(_SQLITE_WHOLE_SQL, [lexeme])
                 rows = cursor.fetchall()
             if not rows and not exact:
-                cursor.execute(_SQLITE_RANGE_SQL, [lexeme, lexeme[:-1] + chr(ord(lexeme[-1]) + 1)])
+                low = spelling if short else lexeme
+                cursor.execute(_SQLITE_RANGE_SQL, [low, low[:-1] + chr(ord(low[-1]) + 1)])
                 rows = cursor.fetchall()
             found.setdefault(n, []).extend(rows)
     return found

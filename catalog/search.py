@@ -473,13 +473,16 @@ def search_programs(
     corrected_query = suggestion = None
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
-        if corrected != list(query_words):
-            if not found.bits:
-                instead = _matches(index, params, corrected)
-                if instead.bits:
-                    found, corrected_query = instead, " ".join(corrected)
-            else:
-                suggestion = " ".join(corrected)
+        instead = _matches(index, params, corrected) if corrected != list(query_words) else found
+        if not found.bits and instead.bits:
+            found, corrected_query = instead, " ".join(corrected)
+        elif instead.bits.bit_count() > found.bits.bit_count():
+            suggestion = " ".join(corrected)  # offered only where it finds more
+        elif not found.bits and len(corrected) > 1:
+            # No program has every word: those with the words that some program has («бальные танцы» — танцы).
+            known = [word for word in corrected if (_text_matches(index, [word]) or (0, 0))[0]]
+            if known and len(known) < len(corrected) and (instead := _matches(index, params, known)).bits:
+                found, corrected_query = instead, " ".join(known)
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)

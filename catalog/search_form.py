@@ -11,6 +11,7 @@ from django.http import QueryDict
 from ninja import Field
 from pydantic import ValidationError
 
+from catalog import text
 from catalog.models import Direction, Organization
 from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams
 from core.api import OneOf, PageQuery, russian_message
@@ -21,9 +22,15 @@ OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
 ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
 
 
+Q_MAX_LENGTH = 200
+
+
 class ProgramSearchQuery(PageQuery):
     q: str = Field(
-        "", max_length=200, title="Что ищем", description="Что ищем: слова из названия, описания, организации"
+        "",
+        max_length=Q_MAX_LENGTH,
+        title="Что ищем",
+        description="Что ищем: слова из названия, описания, организации; «7 лет» — возраст, «бесплатно» — условия",
     )
     direction: list[Annotated[str, OneOf(Direction.choices)]] = Field(
         [], title="Направленность", description="Направленность, можно несколько"
@@ -53,16 +60,21 @@ class ProgramSearchQuery(PageQuery):
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:
+        """The search asked for; an age or a way of paying written into the query is its filter,
+        unless the filter is set already (then the words stay in the query, as written)."""
+        q, age, funding = text.filters_in_query(self.q.strip())
+        if (age is not None and self.age is not None) or (funding and self.funding):
+            q, age, funding = self.q.strip(), None, ()
         return SearchParams(
-            q=self.q.strip(),
+            q=q,
             directions=tuple(self.direction),
-            age=self.age,
+            age=self.age if age is None else age,
             municipality=self.municipality,
             organization=self.organization,
             forms=tuple(self.form),
             levels=tuple(self.level),
             ovz=self.ovz,
-            funding=tuple(self.funding),
+            funding=tuple(self.funding) or funding,
             free_seats=self.free_seats,
             days=tuple(self.day),
             sort=self.sort,
@@ -94,6 +106,8 @@ def params_from_query(query: QueryDict, page_size: int) -> tuple[SearchParams, l
         values = [value for value in query.getlist(name) if value != ""]
         if values:
             data[name] = values if name in LISTS else values[-1]
+    if "q" in data:
+        data["q"] = data["q"][:Q_MAX_LENGTH]  # what a long query begins with: the rest rarely changes the results
     errors: list[str] = []
     while True:
         try:
@@ -106,6 +120,7 @@ def params_from_query(query: QueryDict, page_size: int) -> tuple[SearchParams, l
                     # A dictionary's codes mean nothing to a family: name what it sent instead.
                     choice = error["type"] == "choice"
                     message = f"такого значения нет: «{error['input']}»." if choice else russian_message(error)
-                errors.append(f"{PAGE_LABELS[name]}: {message}")
+                if name != "page":  # a page number out of a link: the first page is the answer
+                    errors.append(f"{PAGE_LABELS[name]}: {message}")
                 if data.pop(name, None) is None:
                     raise  # not a parameter's value: nothing to leave out

@@ -28,6 +28,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from catalog import text
 from catalog.models import ModerationStatus, Program
 
 CATALOG_VERSION_KEY = "catalog:version"
@@ -268,7 +269,7 @@ def build_index(version: str) -> CatalogIndex:
         bits[("age", str(age))] = bitset(ids[(starts <= age) & (ends >= age)])
     # Rows come most popular first; the other orders keep that order among equals.
     popular = ids.tolist()
-    titles = [title.lower() for title in columns["title"]]
+    titles = [text.normalize(title) for title in columns["title"]]
     newest = np.empty_like(ids)
     newest[np.array(columns["newest_rank"], dtype=np.int64) - 1] = ids
     orders = {

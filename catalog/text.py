@@ -213,6 +213,8 @@ SPELLINGS = (
     ("java", "джава"),
     ("photoshop", "фотошоп"),
     ("3d", "3д"),
+    # Names schools shorten: «ИЗО» is «изобразительное искусство».
+    ("изо", "изобразительное"),
 )
 
 
@@ -233,6 +235,26 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """Meaningful words of a text, normalized, in order."""
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
+
+
+# «танцы 5 лет», «шахматы для 7 лет»: an age said in the query is the age filter (a range, «10-12 лет», is not).
+_AGE_IN_QUERY = re.compile(r"(?<![\d\-–])(?:\b(?:для|на|в|с)\s+)?\b(\d{1,2})\s*(?:лет|года?)\b", re.IGNORECASE)
+# Words of a query that name how a program is paid for, by their stems: the funding filter.
+FUNDING_STEMS = {"бесплатн": "free", "платн": "paid", "сертификат": "certificate"}
+
+
+def filters_in_query(query: str) -> tuple[str, int | None, tuple[str, ...]]:
+    """(the query without them, the age, the ways of paying) a family wrote into the search box."""
+    age = None
+    if (said := _AGE_IN_QUERY.search(query)) is not None and int(said[1]) <= 18:
+        age, query = int(said[1]), f"{query[: said.start()]} {query[said.end() :]}"
+    kept, funding = [], []
+    for token in query.split():
+        found = [FUNDING_STEMS[stem(w)] for w in _WORD.findall(normalize(token)) if stem(w) in FUNDING_STEMS]
+        funding += found
+        if not found:
+            kept.append(token)
+    return " ".join(kept), age, tuple(dict.fromkeys(funding))
 
 
 def query_words(text: str) -> list[str]:
@@ -298,9 +320,10 @@ def other_form_stems(lexeme: str) -> tuple[str, ...]:
 
 
 def typo_edits(word: str) -> int:
-    """How many edits a typo may make in a word: one in a short word (else «елка» becomes «дела»),
-    two in a longer one, three in a long one. Two letters swapped count as one edit."""
-    return 1 if len(word) <= 5 else 2 if len(word) <= 9 else 3
+    """How many edits a typo may make in a word: one (two letters swapped count as one), two in a
+    long word. More turns real words the catalog lacks into others: «аутизм» into «туризм»,
+    «бесплатный» into «беспилотные»."""
+    return 1 if len(word) <= 10 else 2
 
 
 def closest_word(word: str, candidates: Iterable[str]) -> str | None:

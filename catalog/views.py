@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -35,15 +35,23 @@ MUNICIPALITY_COOKIE = "opora_municipality"
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     counts = suggestion_counts()
-    directions = [(d.value, d.label, counts.get(d.value, 0)) for d in Direction]
+    options = municipalities()
+    chosen = request.COOKIES.get(MUNICIPALITY_COOKIE, "")
+    chosen_name = next((m.name for m in options if m.oktmo == chosen), None)
+    by_direction = {d.value: counts.get(d.value, 0) for d in Direction}
+    if chosen_name is not None:
+        # The cards lead to the municipality chosen before: they count its programs, as the search will.
+        facets = search_programs(SearchParams(municipality=chosen, page_size=1)).facets["direction"]
+        by_direction = {value.value: value.count for value in facets}
     return render(
         request,
         "navigator/home.html",
         {
             "counts": counts,
-            "directions": directions,
-            "municipalities": municipalities(),
-            "chosen_municipality": request.COOKIES.get(MUNICIPALITY_COOKIE, ""),
+            "directions": [(d.value, d.label, by_direction.get(d.value, 0)) for d in Direction],
+            "municipalities": options,
+            "chosen_municipality": chosen if chosen_name is not None else "",
+            "chosen_municipality_name": chosen_name,
         },
     )
 
@@ -56,6 +64,8 @@ HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
+    if (said := _filters_said(request.GET, params)) is not None:
+        return _go(request, "?" + urlencode(said))
     result = search_programs(params, last_page_past_end=True)  # an old link, a typed address
     params = result.params
     # The query without its page: links to other pages and chips build on it.
@@ -82,6 +92,27 @@ def search(request: HttpRequest) -> HttpResponse:
         # Remembered for the home page's selector; sent again only when it changes.
         response.set_cookie(MUNICIPALITY_COOKIE, params.municipality, max_age=365 * 24 * 3600, samesite="Lax")
     return response
+
+
+def _filters_said(query: QueryDict, params: SearchParams) -> list[tuple[str, str]] | None:
+    """The address of the search with an age or a way of paying written into the query («танцы 5 лет»)
+    as its filters, so that the chips and the filters show them and remove them; None if none was."""
+    rest, age, funding = text.filters_in_query(query.get("q", "").strip())
+    if (age is None and not funding) or params.q != rest:
+        return None  # none written, or the filter was chosen already: the words stay as written
+    replaced = {"q", "age", "funding", "page"}
+    kept = [(key, value) for key, values in query.lists() if key not in replaced for value in values]
+    filters = [("age", str(params.age))] if params.age is not None else []
+    return [("q", params.q), *kept, *filters, *(("funding", way) for way in params.funding)]
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect; to htmx, the instruction to load that page whole (its URL becomes the history's)."""
+    if _wants_fragment(request):
+        response = HttpResponse(status=204)
+        response["HX-Location"] = url
+        return response
+    return HttpResponseRedirect(url)
 
 
 def _wants_fragment(request: HttpRequest) -> bool:
@@ -130,7 +161,8 @@ def _chips(
     if params.age is not None:
         chips.append((f"{params.age} {ru_plural(params.age, 'год,года,лет')}", without("age")))
     if params.organization:
-        chips.append((f"Организация {params.organization}", without("organization")))
+        named = Organization.objects.filter(code=params.organization).values_list("short_name", flat=True).first()
+        chips.append((named or f"Организация {params.organization}", without("organization")))
     return chips
 
 

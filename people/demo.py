@@ -5,6 +5,7 @@ the common ones of each generation, so that a child is a Маша or a Тимо�
 and patronymics are derived from the father's name.
 """
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -110,7 +111,9 @@ SCHOOL_TEACHER_POSITIONS = {
 
 
 def translit(text: str) -> str:
-    return "".join(_TRANSLIT.get(ch, ch) for ch in text.lower()).replace(" ", "-")
+    """Latin letters for an address: «МБОУ СОШ № 1, г. Энск» — «mbou-sosh-1-g-ensk»."""
+    latin = "".join(_TRANSLIT.get(ch, ch) for ch in text.lower())
+    return re.sub(r"[^a-z0-9]+", "-", latin).strip("-")
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,24 @@ def test_family_searches_filters_opens_a_program_and_sees_its_groups(live_server
     page.screenshot(path=str(SHOTS / "program.png"), full_page=True)
 
 
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 500}, {"width": 390, "height": 600}])
+def test_a_filter_ticked_low_on_the_page_stays_where_it_was(live_server, browser, catalog_for_browser, viewport):
+    """htmx replaces the filters: the browser's scroll anchoring must not carry the page off (it
+    jumped a screen and more down, leaving the checkbox out of sight)."""
+    page = browser.new_page(viewport=viewport)
+    page.goto(live_server.url + "/programs/?q=робототехника")
+    if not page.locator("input[name=day][value='5']").is_visible():
+        page.click(".filters summary")  # folded on a phone
+    day = page.locator("input[name=day][value='5']")
+    day.evaluate("box => box.scrollIntoView({block: 'center'})")
+    before = day.evaluate("box => box.getBoundingClientRect().top")
+    with page.expect_response(lambda r: "day=5" in r.url):
+        day.check()
+    page.wait_for_timeout(300)  # the swap settles
+    after = page.locator("input[name=day][value='5']").evaluate("box => box.getBoundingClientRect().top")
+    assert abs(after - before) < 5, (before, after)
+
+
 def test_search_works_without_javascript_on_a_phone(live_server, browser, catalog_for_browser):
     context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844}, is_mobile=True)
     page = context.new_page()

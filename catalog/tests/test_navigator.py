@@ -2,6 +2,7 @@
 
 import re
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.http import QueryDict
@@ -231,7 +232,6 @@ def test_facet_counts_are_read_out_with_the_russian_plural(client, published_pro
     ("query", "message"),
     [
         ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
-        ("page=abc", "Страница: Укажите целое число."),
         ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
     ],
 )
@@ -241,6 +241,12 @@ def test_each_bad_value_is_named_and_the_rest_of_the_search_still_applies(client
     html = client.get(reverse("navigator:search") + "?q=робототехника&" + query).content.decode()
     assert message in html
     assert "Робототехника" in html and "Живопись" not in html  # the query still applies
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-3"])
+def test_a_page_number_that_is_no_page_opens_the_first_without_a_word(client, published_program, page):
+    html = client.get(reverse("navigator:search"), {"page": page}).content.decode()
+    assert 'role="alert"' not in html and published_program.title in html
 
 
 def test_an_empty_box_is_no_value_and_no_error(client, published_program):
@@ -376,8 +382,9 @@ def test_search_box_takes_no_more_than_the_server_accepts(client, published_prog
     )
     html = client.get(reverse("navigator:search")).content.decode()
     assert re.search(r'<input type="search" id="q"[^>]* maxlength="(\d+)"', html).group(1) == str(limit)
-    too_long = client.get(reverse("navigator:search"), {"q": "а" * (limit + 1)}).content.decode()
-    assert f"Не длиннее {limit} символов" in too_long and _chip_labels(too_long) == []
+    # A longer one (a typed address) is searched by what it begins with.
+    too_long = client.get(reverse("navigator:search"), {"q": "ш" * (limit + 1)}).content.decode()
+    assert "Не длиннее" not in too_long and _chip_labels(too_long) == [f"«{'ш' * limit}»"]
 
 
 @pytest.mark.parametrize("page", ["5", "9", "999", "0" * 3 + "51", "9" * 5000])
@@ -399,3 +406,44 @@ def test_past_the_thousandth_result_the_last_page_asks_to_narrow_the_search(clie
     assert 'role="alert"' not in html
     assert '<li><span aria-current="page">50</span></li>' in html and "Робототехника 49" in html
     assert "Показаны первые 1 000 программ — уточните запрос или фильтры." in html
+
+
+def test_an_age_written_into_the_search_box_becomes_the_age_filter(client, published_program):
+    response = client.get(reverse("navigator:search"), {"q": "робототехника для 9 лет", "sort": "title", "page": "2"})
+    assert response.status_code == 302
+    assert response["Location"] == "?" + urlencode({"q": "робототехника", "sort": "title", "age": "9"})
+    html = client.get(reverse("navigator:search") + response["Location"]).content.decode()
+    assert _chip_labels(html) == ["«робототехника»", "9 лет"] and published_program.title in html
+    # Chosen in the filter already, the words stay in the query as written.
+    kept = client.get(reverse("navigator:search"), {"q": "робототехника 9 лет", "age": "10"})
+    assert kept.status_code == 200
+    # With htmx, the page is loaded whole at its new address.
+    fragment = client.get(reverse("navigator:search"), {"q": "бесплатно"}, headers={"HX-Request": "true"})
+    assert (fragment.status_code, fragment["HX-Location"]) == (204, "?q=&funding=free")
+
+
+def test_the_organization_filter_is_named_by_the_organization(client, published_program):
+    organization = published_program.organization
+    html = client.get(reverse("navigator:search"), {"organization": organization.code}).content.decode()
+    assert organization.short_name in _chip_labels(html)
+
+
+def test_the_home_directions_count_the_municipality_they_lead_to(client, personas, published_program):
+    make_program(personas.org_b, "Шахматы", direction="social")  # in the other municipality
+    client.cookies["opora_municipality"] = published_program.municipality.oktmo
+    html = client.get(reverse("navigator:home")).content.decode()
+    assert f"Направленности: {published_program.municipality.name}" in html
+    social = re.search(r'dir-social"[^>]*>\s*<h3>[^<]*</h3><span class="count">(\d+)', html)
+    assert social is not None and social[1] == "0"  # the other municipality's chess is not counted
+    client.cookies["opora_municipality"] = "00000000"  # no longer a municipality: the whole catalog
+    html = client.get(reverse("navigator:home")).content.decode()
+    social = re.search(r'dir-social"[^>]*>\s*<h3>[^<]*</h3><span class="count">(\d+)', html)
+    assert "Направленности:" not in html and social is not None and social[1] == "1"
+
+
+def test_the_switch_to_the_other_version_follows_the_search_htmx_changed(client, published_program):
+    fragment = client.get(reverse("navigator:search"), {"q": "робототехника", "day": "5"}, headers={"HX-Request": "1"})
+    switch = re.search(
+        r'<a href="([^"]*)" class="a11y-toggle" id="a11y-toggle" hx-swap-oob="true">', fragment.content.decode()
+    )
+    assert switch is not None and "next=/programs/%3Fq%3D" in switch[1] and "%26day%3D5" in switch[1]

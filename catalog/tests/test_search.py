@@ -67,6 +67,14 @@ def titles(**params):
     return [p.title for p in search_programs(SearchParams(**params)).programs]
 
 
+def assert_finds(query: str, must: list[str], must_not: list[str]) -> None:
+    found = titles(q=query)
+    for title in must:
+        assert title in found, f"«{query}» should find «{title}», found {found}"
+    for title in must_not:
+        assert title not in found, f"«{query}» should not find «{title}», found {found}"
+
+
 # query → titles that must be found; titles that must not appear
 QUERIES = [
     ("робототехника", ["Робототехника"], ["Лего-конструирование", "Робототехника (черновик)"]),
@@ -97,11 +105,7 @@ QUERIES = [
 
 @pytest.mark.parametrize(("query", "must", "must_not"), QUERIES)
 def test_russian_queries_find_what_they_must_and_nothing_they_must_not(catalog, query, must, must_not):
-    found = titles(q=query)
-    for title in must:
-        assert title in found, f"«{query}» should find «{title}», found {found}"
-    for title in must_not:
-        assert title not in found, f"«{query}» should not find «{title}»"
+    assert_finds(query, must, must_not)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +126,17 @@ def test_a_typo_still_finds_the_program_and_says_what_was_searched(catalog, typo
     assert result.corrected_query and typo not in result.corrected_query
 
 
+def publish_all(personas, programs: list[tuple[str, str, str]], weekday: int) -> None:
+    """Published programs of organization A (title, direction, summary), a group each."""
+    for title, direction, summary in programs:
+        program = make_program(
+            personas.org_a, title, direction=direction, summary=summary, with_group=False, status="draft"
+        )
+        make_group(program, weekdays=(weekday,))
+        services.change_program_status(None, program, "submit")
+        services.change_program_status(None, program, "approve")
+
+
 @pytest.fixture
 def wider_catalog(catalog, personas):
     """The catalog and programs whose words are easily confused with short queries' words."""
@@ -134,13 +149,7 @@ def wider_catalog(catalog, personas):
         ("Танцы народов мира", Direction.ARTS, "Народные танцы разных стран."),
         ("Игры на Unity", Direction.TECHNICAL, "Создаём трёхмерные игры."),
     ]
-    for title, direction, summary in more:
-        program = make_program(
-            personas.org_a, title, direction=direction, summary=summary, with_group=False, status="draft"
-        )
-        make_group(program, weekdays=(1,))
-        services.change_program_status(None, program, "submit")
-        services.change_program_status(None, program, "approve")
+    publish_all(personas, more, weekday=1)
     return catalog
 
 
@@ -170,11 +179,7 @@ def wider_catalog(catalog, personas):
     ],
 )
 def test_short_words_and_other_spellings(wider_catalog, query, must, must_not):
-    found = titles(q=query)
-    for title in must:
-        assert title in found, f"«{query}» should find «{title}», found {found}"
-    for title in must_not:
-        assert title not in found, f"«{query}» should not find «{title}», found {found}"
+    assert_finds(query, must, must_not)
 
 
 def test_a_typo_is_corrected_to_the_word_fewest_edits_away(wider_catalog):
@@ -332,3 +337,73 @@ def test_a_page_past_the_end_is_empty_or_the_last_one_when_asked(catalog):
     result = search_programs(SearchParams(page_size=5, page=7), last_page_past_end=True)
     assert result.params.page == 3
     assert len(result.programs) == len(CATALOG) - 10
+
+
+@pytest.fixture
+def family_catalog(wider_catalog, personas):
+    """The catalog and programs whose words families confuse with the ones they type."""
+    more = [
+        ("Беспилотные летательные аппараты", Direction.TECHNICAL, "Собираем и пилотируем дроны."),
+        ("Спортивный туризм", Direction.TOURISM, "Походы, ориентирование, узлы."),
+        ("Хоровое пение", Direction.ARTS, "Поём в хоре."),
+        ("Изобразительное искусство", Direction.ARTS, "Акварель и гуашь."),
+        ("Изучаем природу родного края", Direction.NATURAL_SCIENCE, "Экскурсии и наблюдения."),
+        ("Химическая лаборатория", Direction.NATURAL_SCIENCE, "Опыты с веществами."),
+        ("Юный химик", Direction.NATURAL_SCIENCE, "Первые опыты."),
+    ]
+    publish_all(personas, more, weekday=3)
+    return wider_catalog
+
+
+@pytest.mark.parametrize("query", ["аутизм", "бесплатный", "бесплатные"])
+def test_a_real_word_the_catalog_lacks_is_not_turned_into_another(family_catalog, query):
+    # «аутизм» is two edits from «туризм», «бесплатный» three from «беспилотные»: not typos of them.
+    result = search_programs(SearchParams(q=query))
+    assert (result.corrected_query, result.suggestion, result.total) == (None, None, 0)
+
+
+def test_a_suggestion_is_offered_only_where_it_finds_more(family_catalog):
+    # «боровое» (a village) is a letter away from «хоровое», but no robotics program sings.
+    result = search_programs(SearchParams(q="робототехника боровое"))
+    assert result.suggestion is None and result.corrected_query is None
+
+
+def test_with_no_program_having_every_word_those_with_the_known_words_are_shown(family_catalog):
+    result = search_programs(SearchParams(q="бальные танцы"))
+    assert result.corrected_query == "танцы"
+    assert "Танцы народов мира" in [p.title for p in result.programs]
+    assert search_programs(SearchParams(q="бальные вальсы")).total == 0  # no word known: nothing to show
+
+
+@pytest.mark.parametrize(
+    ("query", "must", "must_not"),
+    [
+        # A short word the catalog does not have is the beginning of words, as typed: «изо» (из) — not «изучаем».
+        ("изо", ["Изобразительное искусство", "ИЗО-студия «Палитра»"], ["Изучаем природу родного края"]),
+        # A longer word with a short stem finds the words its stem begins: «химия» (хим).
+        ("химия", ["Занимательная химия", "Химическая лаборатория", "Юный химик"], []),
+    ],
+)
+def test_short_stems_of_longer_words(family_catalog, query, must, must_not):
+    assert_finds(query, must, must_not)
+
+
+def test_titles_sort_with_yo_as_ye(family_catalog):
+    found = titles(q="", sort="title", page_size=100)
+    assert found.index("Лёгкая атлетика") < found.index("Лего-конструирование")
+
+
+@pytest.mark.parametrize(
+    ("written", "q", "age", "funding"),
+    [
+        ("танцы 5 лет", "танцы", 5, ()),
+        ("шахматы для 7 лет", "шахматы", 7, ()),
+        ("бесплатный кружок", "кружок", None, ("free",)),
+        ("футбол платно для 12 лет", "футбол", 12, ("paid",)),
+        ("по сертификату", "по", None, ("certificate",)),
+        ("шахматы 10-12 лет", "шахматы 10-12 лет", None, ()),  # a range is not one age
+        ("фото 30 лет", "фото 30 лет", None, ()),  # not a child's age
+    ],
+)
+def test_an_age_or_a_way_of_paying_written_into_the_query_is_its_filter(written, q, age, funding):
+    assert text.filters_in_query(written) == (q, age, funding)
