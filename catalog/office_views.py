@@ -4,6 +4,7 @@ Views stay thin: who may see and do what comes from core.scope (404 outside the 
 visible but not allowed), every write goes through catalog.services.
 """
 
+from collections import Counter
 from typing import Any
 
 from django import forms
@@ -31,7 +32,7 @@ from catalog.forms import (
     new_group_financing,
     schedule_from,
 )
-from catalog.models import Group, ModerationStatus, Organization, Program, ProgramRevision
+from catalog.models import NOT_YET_PUBLISHED, Group, ModerationStatus, Organization, Program, ProgramRevision
 from catalog.permissions import permitted_transitions
 from core import audit, scope
 from core.redirects import back_to
@@ -42,6 +43,14 @@ def _office_programs(user: Any) -> QuerySet[Program]:
     """Programs a person works with here: theirs to change or moderate, and read-only those of the
     organizations they teach in. Someone else's published program is a public page, not an office one."""
     return scope.restrict(Program.objects.all(), user, "office")
+
+
+def _in_status(status: str) -> Q:
+    """Programs in the status, and for a status before publication, published programs whose changes
+    are in it: «Ожидает правки» lists the returned changes as well, the work an operator looks for."""
+    if status in NOT_YET_PUBLISHED:
+        return Q(status=status) | Q(status=ModerationStatus.PUBLISHED, revision__status=status)
+    return Q(status=status)
 
 
 def _moderation_queue(user: Any) -> QuerySet[Program]:
@@ -85,12 +94,11 @@ def home(request: AuthenticatedRequest) -> HttpResponse:
     principal = principal_of(request.user)
     context: dict[str, Any] = {}
     if principal.operated_organization_ids:
-        counts = dict(
-            scope.restrict(Program.objects.all(), request.user, "change")
-            .values_list("status")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        own = scope.restrict(Program.objects.all(), request.user, "change")
+        counts = Counter(dict(own.values_list("status").annotate(n=Count("pk")).order_by()))
+        # A published program's changes waiting or returned are work in that status too (see _in_status).
+        changes = own.filter(status=ModerationStatus.PUBLISHED, revision__isnull=False)
+        counts.update(dict(changes.values_list("revision__status").annotate(n=Count("pk")).order_by()))
         context["organizations"] = scope.restrict(Organization.objects.all(), request.user, "change")
         context["status_counts"] = [(status, counts.get(status, 0)) for status in ModerationStatus]
     if principal.moderates_anything:
@@ -112,7 +120,7 @@ def program_list(request: HttpRequest) -> HttpResponse:
     programs = _office_programs(request.user).select_related("organization", "revision").order_by("-updated_at", "-pk")
     status = request.GET.get("status", "")
     if status in ModerationStatus.values:
-        programs = programs.filter(status=status)
+        programs = programs.filter(_in_status(status))
     query = request.GET.get("q", "").strip()
     if query:
         programs = programs.filter(title_or_code(query))
@@ -250,8 +258,11 @@ def program_status(request: HttpRequest, code: str) -> HttpResponse:
         raise PermissionDenied
     if transition == "archive":  # only after the confirmation page has said what it means
         return redirect("office:program_archive", code=program.code)
-    if transition in CONFIRMED_TRANSITIONS and request.POST.get("confirmed") != "yes":
-        messages.error(request, CONFIRMED_TRANSITIONS[transition])
+    unconfirmed = CONFIRMED_TRANSITIONS.get(transition) or (
+        UNPUBLISH_UNCONFIRMED if transition == "return" and program.status == ModerationStatus.PUBLISHED else None
+    )
+    if unconfirmed and request.POST.get("confirmed") != "yes":
+        messages.error(request, unconfirmed)
         return redirect("office:program_detail", code=program.code)
     try:
         services.change_program_status(request.user, program, transition, request.POST.get("remark", ""))
@@ -269,6 +280,8 @@ CHANGES_SENT = (
 )
 # Transitions whose form carries a required «confirmed» box, and what is said when it was not ticked.
 CONFIRMED_TRANSITIONS = {"discard_changes": "Отметьте, что изменения нужно удалить: без этого они остаются."}
+# Returning a published program takes it off the site: the moderator confirms that too.
+UNPUBLISH_UNCONFIRMED = "Отметьте, что программу нужно снять с публикации: без этого она остаётся опубликованной."
 
 
 def _done(program: Program, transition: str) -> str:

@@ -133,3 +133,7 @@ def database_unavailable(request: HttpRequest, exc: OperationalError) -> HttpRes
     if response is None:
         raise exc
     return response
+
+
+def no_such_endpoint(request: HttpRequest) -> HttpResponse:
+    return api.create_response(request, {"detail": "Такого адреса в API нет: см. /api/docs."}, status=404)

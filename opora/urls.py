@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from core.views import favicon, healthz
-from opora.api import api
+from opora.api import api, no_such_endpoint
 
 urlpatterns = [
     # The Navigator first: its pages are most of the traffic, and Django tries patterns in order.
@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    re_path(r"^api/", no_such_endpoint),  # a client of the API reads JSON, not the site's 404 page
     path("accounts/", include("accounts.urls")),
     path("office/applications/", include("enrollment.office_urls")),
     path("office/journal/", include("enrollment.journal_urls")),

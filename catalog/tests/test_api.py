@@ -875,3 +875,9 @@ def test_each_schema_of_the_documentation_describes_what_its_endpoint_exchanges(
     decide = schema["paths"][f"{API}/registry/duplicates/{{pk}}"]["post"]["requestBody"]["content"]
     assert decide["application/json"]["schema"]["$ref"].endswith("/DuplicateDecisionIn")
     assert set(components["DuplicateDecisionIn"]["properties"]) == {"same"}
+
+
+def test_an_address_the_api_lacks_answers_in_json(client):
+    for path in ("/api/v1/nothing-here", "/api/v2/programs"):
+        response = client.get(path)
+        assert response.status_code == 404 and response.json() == {"detail": "Такого адреса в API нет: см. /api/docs."}

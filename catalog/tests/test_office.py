@@ -393,6 +393,34 @@ def test_returning_for_changes_requires_a_remark(client, personas):
     assert program.moderation_remark == "Опишите планируемые результаты"
 
 
+def test_taking_a_published_program_off_the_site_is_confirmed(client, personas, published_program):
+    client.force_login(personas.municipal_x)
+    page = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    assert (
+        f'<input type="checkbox" name="confirmed" value="yes" id="unpublish-{published_program.code}" required>' in page
+    )
+    response = post_status(client, published_program, "return", remark="Нарушены требования к описанию")
+    assert "Отметьте, что программу нужно снять с публикации" in messages_of(response)[0]
+    published_program.refresh_from_db()
+    assert published_program.status == S.PUBLISHED
+    post_status(client, published_program, "return", remark="Нарушены требования к описанию", confirmed="yes")
+    published_program.refresh_from_db()
+    assert published_program.status == S.NEEDS_CHANGES
+
+
+def test_the_status_filter_and_counts_include_a_published_programs_changes(client, personas, published_program):
+    services.save_program(personas.operator_a, published_program)  # nothing changed: no revision
+    published_program.summary = "Новое описание для семей."
+    services.save_program(personas.operator_a, published_program)
+    services.change_program_status(personas.municipal_x, published_program, "return_changes", remark="Короче")
+    client.force_login(personas.operator_a)
+    listed = content(client.get(reverse("office:program_list"), {"status": "needs_changes"}))
+    assert published_program.title in listed
+    home = content(client.get(reverse("office:home")))
+    assert re.search(r"status-needs_changes\">Ожидает правки</span> 1<", home)
+    assert published_program.title not in content(client.get(reverse("office:program_list"), {"status": "draft"}))
+
+
 def test_an_impossible_transition_is_reported_not_applied(client, personas, draft_program):
     client.force_login(personas.operator_a)
     response = post_status(client, draft_program, "restore")
