@@ -398,24 +398,26 @@ def _page(
 
 def correct_words(query_words: Sequence[str]) -> list[str]:
     """Replace words the catalog does not know by the closest known word."""
-    doubtful = {n: word for n, word in enumerate(query_words) if len(word) >= 3 and not word.isdigit()}
+    # A word of three letters is not corrected: one edit is a third of it («хоп» is not «хор»).
+    doubtful = {n: word for n, word in enumerate(query_words) if len(word) >= 4 and not word.isdigit()}
     closest = _closest_terms(doubtful) if doubtful else {}
     return [closest.get(n) or word for n, word in enumerate(query_words)]
 
 
 # For each query word whose stem the vocabulary lacks: the known words most similar to it (trigrams),
-# the most similar and most frequent first, then those at most two edits away, the closest and most
-# frequent first: trigrams miss two letters swapped near the start of a short word («фтубол» and
-# «футбол» share 3 of 11). An empty array when none is near.
+# the most similar and most frequent first, then those whose stem is at most two edits from its stem,
+# the closest and most frequent first: trigrams miss two letters swapped near the start of a short word
+# («фтубол» and «футбол» share 3 of 11), and words compare in their forms («хоравого» is three edits
+# from «хоровое», one from its stem). An empty array when none is near.
 _PG_CLOSEST_SQL = f"""
 SELECT w.n, ARRAY(
     SELECT t.word FROM {SearchTerm._meta.db_table} t WHERE t.word %% w.word
     ORDER BY similarity(t.word, w.word) DESC, t.frequency DESC LIMIT %s
 ) || ARRAY(
     SELECT e.word FROM (
-        SELECT t.word, t.frequency, levenshtein_less_equal(t.word, w.word, 2) AS edits
+        SELECT t.word, t.frequency, levenshtein_less_equal(t.stem, w.stem, 2) AS edits
         FROM {SearchTerm._meta.db_table} t
-        WHERE length(t.word) BETWEEN length(w.word) - 2 AND length(w.word) + 2
+        WHERE length(t.stem) BETWEEN length(w.stem) - 2 AND length(w.stem) + 2
     ) e
     WHERE e.edits <= 2 ORDER BY e.edits, e.frequency DESC LIMIT %s
 )
@@ -439,7 +441,7 @@ def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
 
 
 def _closest_sqlite_term(word: str) -> str | None:
-    reach = text.typo_edits(word)
+    reach = text.typo_edits(word) + 1  # stems are compared: a form of the word may be a letter longer
     candidates = (
         SearchTerm.objects.annotate(size=Length("word"))
         .filter(size__gte=len(word) - reach, size__lte=len(word) + reach)
@@ -457,6 +459,14 @@ class _Matches(NamedTuple):
 
 def _matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> _Matches:
     text_bits, title_bits = _text_matches(index, query_words) or (None, 0)
+    return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
+
+
+def _any_word_matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> _Matches:
+    text_bits = title_bits = 0
+    for word in query_words:
+        bits, titles = _text_matches(index, [word]) or (0, 0)
+        text_bits, title_bits = text_bits | bits, title_bits | titles
     return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
 
@@ -479,10 +489,13 @@ def search_programs(
         elif instead.bits.bit_count() > found.bits.bit_count():
             suggestion = " ".join(corrected)  # offered only where it finds more
         elif not found.bits and len(corrected) > 1:
-            # No program has every word: those with the words that some program has («бальные танцы» — танцы).
-            known = [word for word in corrected if (_text_matches(index, [word]) or (0, 0))[0]]
-            if known and len(known) < len(corrected) and (instead := _matches(index, params, known)).bits:
-                found, corrected_query = instead, " ".join(known)
+            # No program has every word: those with any of the words that titles use («бальные танцы» —
+            # «танцы», «футбол баскетбол» — «футбол или баскетбол»; not «домом» of «Дом творчества»).
+            titled = [w for w in query_words if (_text_matches(index, [w]) or (0, 0))[1]] or [
+                w for w in corrected if (_text_matches(index, [w]) or (0, 0))[1]
+            ]  # the words as typed first: «робототехника боровое» is robotics, not «хоровое» too
+            if titled and (instead := _any_word_matches(index, params, titled)).bits:
+                found, corrected_query = instead, " или ".join(titled)
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)

@@ -60,21 +60,19 @@ class ProgramSearchQuery(PageQuery):
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:
-        """The search asked for; an age or a way of paying written into the query is its filter,
-        unless the filter is set already (then the words stay in the query, as written)."""
-        q, age, funding = text.filters_in_query(self.q.strip())
-        if (age is not None and self.age is not None) or (funding and self.funding):
-            q, age, funding = self.q.strip(), None, ()
+        """The search asked for; an age, a way of paying or ОВЗ written into the query is its filter,
+        unless that filter is chosen already (the filter chosen wins); the query keeps the other words."""
+        said = text.filters_in_query(self.q.strip())
         return SearchParams(
-            q=q,
+            q=said.rest,
             directions=tuple(self.direction),
-            age=self.age if age is None else age,
+            age=said.age if self.age is None else self.age,
             municipality=self.municipality,
             organization=self.organization,
             forms=tuple(self.form),
             levels=tuple(self.level),
-            ovz=self.ovz,
-            funding=tuple(self.funding) or funding,
+            ovz=self.ovz or said.ovz,
+            funding=tuple(self.funding) or said.funding,
             free_seats=self.free_seats,
             days=tuple(self.day),
             sort=self.sort,

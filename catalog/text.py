@@ -4,6 +4,7 @@ import functools
 import re
 import threading
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import snowballstemmer
 from rapidfuzz import process
@@ -237,24 +238,59 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
 
 
-# «танцы 5 лет», «шахматы для 7 лет»: an age said in the query is the age filter (a range, «10-12 лет», is not).
-_AGE_IN_QUERY = re.compile(r"(?<![\d\-–])(?:\b(?:для|на|в|с)\s+)?\b(\d{1,2})\s*(?:лет|года?)\b", re.IGNORECASE)
+# «танцы 5 лет», «шахматы для 7 лет», «с 5-ти лет»: an age said in the query is the age filter. A range
+# («10-12 лет», «от 3 до 7 лет») is said, but is no one age; «2 год обучения» is no age at all.
+_AGE_IN_QUERY = re.compile(
+    r"(?<![\d\-–])(?:\b(?:для|на|в|с|от)\s+)?\b(\d{1,2})(?:\s*(?:-|–|до)\s*(\d{1,2}))?(?:-?(?:ти|х|и))?"
+    r"\s*(?:лет|года?|годик\w*)\b(?!\s+обучени)",
+    re.IGNORECASE,
+)
+YOUNGEST_SAID = 3  # «программа на 1 год» is a duration, not a child
 # Words of a query that name how a program is paid for, by their stems: the funding filter.
 FUNDING_STEMS = {"бесплатн": "free", "платн": "paid", "сертификат": "certificate"}
 
 
-def filters_in_query(query: str) -> tuple[str, int | None, tuple[str, ...]]:
-    """(the query without them, the age, the ways of paying) a family wrote into the search box."""
+class FiltersInQuery(NamedTuple):
+    """What a family wrote into the search box that a filter says better, and the rest of the query."""
+
+    rest: str
+    age: int | None = None
+    funding: tuple[str, ...] = ()
+    ovz: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.age is not None or bool(self.funding) or self.ovz
+
+
+# A preposition left alone when the word after it becomes a filter («по сертификату», «с ОВЗ»).
+_LEFT_ALONE = frozenset({"по", "с", "для", "на", "за"})
+
+
+def filters_in_query(query: str) -> FiltersInQuery:
+    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату») and ОВЗ written into a query."""
     age = None
-    if (said := _AGE_IN_QUERY.search(query)) is not None and int(said[1]) <= 18:
-        age, query = int(said[1]), f"{query[: said.start()]} {query[said.end() :]}"
-    kept, funding = [], []
+    if (said := _AGE_IN_QUERY.search(query)) is not None and YOUNGEST_SAID <= int(said[1]) <= 18:
+        age = int(said[1]) if said[2] is None else None
+        query = f"{query[: said.start()]} {query[said.end() :]}"
+    kept: list[str] = []
+    funding: list[str] = []
+    ovz = False
     for token in query.split():
-        found = [FUNDING_STEMS[stem(w)] for w in _WORD.findall(normalize(token)) if stem(w) in FUNDING_STEMS]
-        funding += found
-        if not found:
+        token_words = _WORD.findall(normalize(token))
+        ways = [FUNDING_STEMS[stem(w)] for w in token_words if stem(w) in FUNDING_STEMS]
+        is_ovz = "овз" in token_words
+        if not ways and not is_ovz:
             kept.append(token)
-    return " ".join(kept), age, tuple(dict.fromkeys(funding))
+            continue
+        funding += ways
+        ovz = ovz or is_ovz
+        if kept and normalize(kept[-1]) in _LEFT_ALONE:
+            kept.pop()
+    rest = " ".join(kept)
+    if (age is not None or funding or ovz) and not query_words(rest):
+        rest = ""  # what is left says nothing to search for («бесплатный кружок»)
+    return FiltersInQuery(rest, age, tuple(dict.fromkeys(funding)), ovz)
 
 
 def query_words(text: str) -> list[str]:
@@ -327,7 +363,9 @@ def typo_edits(word: str) -> int:
 
 
 def closest_word(word: str, candidates: Iterable[str]) -> str | None:
-    """The candidate fewest edits away from `word`, within what a typo changes; of equally close
-    ones the first (candidates come most similar or most frequent first)."""
-    found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=typo_edits(word))
+    """The candidate whose stem is fewest edits away from the word's, within what a typo changes; of
+    equally close ones the first (candidates come most similar or most frequent first)."""
+    # Stems compared: the catalog's vocabulary has the forms its titles use («гитаре»), a typo may be of
+    # another («гитора»).
+    found = process.extractOne(word, candidates, scorer=OSA.distance, processor=stem, score_cutoff=typo_edits(word))
     return found[0] if found else None

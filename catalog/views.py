@@ -22,7 +22,7 @@ from catalog.search import (
     search_programs,
     suggestion_counts,
 )
-from catalog.search_form import SWITCHES, params_from_query
+from catalog.search_form import Q_MAX_LENGTH, SWITCHES, params_from_query
 from core import scope
 from core.context_processors import A11Y_COOKIE
 from core.redirects import back_to
@@ -81,6 +81,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "query_without_words": query_without_words,
             "base_query": urlencode(query),
+            "suggestion_query": urlencode([*((k, v) for k, v in query if k != "q"), ("q", result.suggestion or "")]),
             "sorts": SORTS,
             "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
@@ -91,26 +92,30 @@ def search(request: HttpRequest) -> HttpResponse:
     if params.municipality and request.COOKIES.get(MUNICIPALITY_COOKIE) != params.municipality:
         # Remembered for the home page's selector; sent again only when it changes.
         response.set_cookie(MUNICIPALITY_COOKIE, params.municipality, max_age=365 * 24 * 3600, samesite="Lax")
+    elif request.GET.get("municipality") == "" and MUNICIPALITY_COOKIE in request.COOKIES:
+        response.delete_cookie(MUNICIPALITY_COOKIE, samesite="Lax")  # «Все муниципалитеты» chosen
     return response
 
 
 def _filters_said(query: QueryDict, params: SearchParams) -> list[tuple[str, str]] | None:
-    """The address of the search with an age or a way of paying written into the query («танцы 5 лет»)
-    as its filters, so that the chips and the filters show them and remove them; None if none was."""
-    rest, age, funding = text.filters_in_query(query.get("q", "").strip())
-    if (age is None and not funding) or params.q != rest:
-        return None  # none written, or the filter was chosen already: the words stay as written
-    replaced = {"q", "age", "funding", "page"}
+    """The address of the search with an age, a way of paying or ОВЗ written into the query («танцы 5
+    лет») as its filters, so that the chips and the filters show them and remove them, and the query
+    without those words; None if none was written."""
+    written = " ".join(query.get("q", "")[:Q_MAX_LENGTH].split())
+    if params.q == written:
+        return None  # nothing in the query said a filter
+    replaced = {"q", "age", "funding", "ovz", "page"}
     kept = [(key, value) for key, values in query.lists() if key not in replaced for value in values]
     filters = [("age", str(params.age))] if params.age is not None else []
-    return [("q", params.q), *kept, *filters, *(("funding", way) for way in params.funding)]
+    filters += [("funding", way) for way in params.funding] + ([("ovz", "on")] if params.ovz else [])
+    return [("q", params.q), *kept, *filters]
 
 
 def _go(request: HttpRequest, url: str) -> HttpResponse:
     """A redirect; to htmx, the instruction to load that page whole (its URL becomes the history's)."""
     if _wants_fragment(request):
         response = HttpResponse(status=204)
-        response["HX-Location"] = url
+        response["HX-Redirect"] = url
         return response
     return HttpResponseRedirect(url)
 

@@ -414,12 +414,14 @@ def test_an_age_written_into_the_search_box_becomes_the_age_filter(client, publi
     assert response["Location"] == "?" + urlencode({"q": "робототехника", "sort": "title", "age": "9"})
     html = client.get(reverse("navigator:search") + response["Location"]).content.decode()
     assert _chip_labels(html) == ["«робототехника»", "9 лет"] and published_program.title in html
-    # Chosen in the filter already, the words stay in the query as written.
-    kept = client.get(reverse("navigator:search"), {"q": "робототехника 9 лет", "age": "10"})
-    assert kept.status_code == 200
+    # Chosen in the filter already, the age chosen wins; the words leave the query all the same.
+    chosen = client.get(reverse("navigator:search"), {"q": "робототехника 9 лет", "age": "10"})
+    assert chosen["Location"] == "?" + urlencode({"q": "робототехника", "age": "10"})
     # With htmx, the page is loaded whole at its new address.
     fragment = client.get(reverse("navigator:search"), {"q": "бесплатно"}, headers={"HX-Request": "true"})
-    assert (fragment.status_code, fragment["HX-Location"]) == (204, "?q=&funding=free")
+    assert (fragment.status_code, fragment["HX-Redirect"]) == (204, "?q=&funding=free")
+    ovz = client.get(reverse("navigator:search"), {"q": "робототехника для детей с ОВЗ", "ovz": ""})
+    assert ovz["Location"] == "?" + urlencode({"q": "робототехника для детей", "ovz": "on"})
 
 
 def test_the_organization_filter_is_named_by_the_organization(client, published_program):
@@ -447,3 +449,19 @@ def test_the_switch_to_the_other_version_follows_the_search_htmx_changed(client,
         r'<a href="([^"]*)" class="a11y-toggle" id="a11y-toggle" hx-swap-oob="true">', fragment.content.decode()
     )
     assert switch is not None and "next=/programs/%3Fq%3D" in switch[1] and "%26day%3D5" in switch[1]
+
+
+def test_the_suggestion_replaces_the_query_and_keeps_the_filters(client, personas, published_program):
+    make_program(personas.org_a, "Театральная студия", direction="arts")
+    make_program(personas.org_a, "Театр моды", direction="arts")
+    # One program has the typo in its description (the vocabulary of corrections is titles' and summaries').
+    make_program(personas.org_a, "Кукольная студия", direction="arts", description="Наш театор кукол.")
+    html = client.get(reverse("navigator:search"), {"q": "театор", "direction": "arts"}).content.decode()
+    link = re.search(r'Возможно, вы искали: <a href="([^"]*)"', html)
+    assert link is not None and link[1] == "?" + urlencode({"direction": "arts", "q": "театр"}).replace("&", "&amp;")
+
+
+def test_all_municipalities_chosen_forgets_the_remembered_one(client, published_program):
+    client.cookies["opora_municipality"] = published_program.municipality.oktmo
+    response = client.get(reverse("navigator:search"), {"q": "", "municipality": ""})
+    assert response.cookies["opora_municipality"].value == ""  # deleted

@@ -365,7 +365,7 @@ def test_a_real_word_the_catalog_lacks_is_not_turned_into_another(family_catalog
 def test_a_suggestion_is_offered_only_where_it_finds_more(family_catalog):
     # «боровое» (a village) is a letter away from «хоровое», but no robotics program sings.
     result = search_programs(SearchParams(q="робототехника боровое"))
-    assert result.suggestion is None and result.corrected_query is None
+    assert result.suggestion is None and result.corrected_query == "робототехника"
 
 
 def test_with_no_program_having_every_word_those_with_the_known_words_are_shown(family_catalog):
@@ -394,16 +394,44 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
 
 
 @pytest.mark.parametrize(
-    ("written", "q", "age", "funding"),
+    ("written", "said"),
     [
-        ("танцы 5 лет", "танцы", 5, ()),
-        ("шахматы для 7 лет", "шахматы", 7, ()),
-        ("бесплатный кружок", "кружок", None, ("free",)),
-        ("футбол платно для 12 лет", "футбол", 12, ("paid",)),
-        ("по сертификату", "по", None, ("certificate",)),
-        ("шахматы 10-12 лет", "шахматы 10-12 лет", None, ()),  # a range is not one age
-        ("фото 30 лет", "фото 30 лет", None, ()),  # not a child's age
+        ("танцы 5 лет", text.FiltersInQuery("танцы", age=5)),
+        ("шахматы для 7 лет", text.FiltersInQuery("шахматы", age=7)),
+        ("бесплатный кружок", text.FiltersInQuery("", funding=("free",))),
+        ("футбол платно для 12 лет", text.FiltersInQuery("футбол", age=12, funding=("paid",))),
+        ("робототехника по сертификату", text.FiltersInQuery("робототехника", funding=("certificate",))),
+        ("танцы для детей с ОВЗ", text.FiltersInQuery("танцы для детей", ovz=True)),
+        ("шахматы 10-12 лет", text.FiltersInQuery("шахматы")),  # a range is said, but is not one age
+        ("танцы от 3 до 7 лет", text.FiltersInQuery("танцы")),
+        ("танцы для детей 5-ти лет", text.FiltersInQuery("танцы для детей", age=5)),
+        ("шахматы 2 год обучения", text.FiltersInQuery("шахматы 2 год обучения")),  # a year of study
+        ("программа на 1 год", text.FiltersInQuery("программа на 1 год")),  # a duration
+        ("*", text.FiltersInQuery("*")),
+        ("фото 30 лет", text.FiltersInQuery("фото 30 лет")),  # not a child's age
     ],
 )
-def test_an_age_or_a_way_of_paying_written_into_the_query_is_its_filter(written, q, age, funding):
-    assert text.filters_in_query(written) == (q, age, funding)
+def test_an_age_a_way_of_paying_or_ovz_written_into_the_query_is_its_filter(written, said):
+    assert text.filters_in_query(written) == said
+
+
+def test_a_typo_of_another_form_of_a_catalog_word_is_corrected(family_catalog):
+    # The vocabulary has «хоровое» (a title's form): «хоравое», «хоравого» are one edit from its stem.
+    for typo in ("хоравое", "хоравого"):
+        result = search_programs(SearchParams(q=typo))
+        assert "Хоровое пение" in [p.title for p in result.programs], typo
+
+
+def test_a_three_letter_word_is_not_corrected(family_catalog):
+    # «хоп» is one edit from «хор», a third of it: «хип-хоп» is not «хор».
+    result = search_programs(SearchParams(q="хип-хоп"))
+    assert (result.corrected_query, result.total) == (None, 0)
+
+
+def test_words_no_program_has_together_show_the_programs_of_each(family_catalog):
+    result = search_programs(SearchParams(q="футбол шахматы"))
+    assert result.corrected_query == "футбол или шахматы"
+    assert {"Футбол", "Шахматы для начинающих"} <= {p.title for p in result.programs}
+    # A word only descriptions use is no title's: «опыты с роботами» shows robotics, not every «опыт».
+    result = search_programs(SearchParams(q="робототехника акварель"))
+    assert result.corrected_query == "робототехника"
