@@ -69,6 +69,20 @@ POSITIVE_PROGRAM_FIELDS = {
 }
 
 
+POSITIVE_GROUP_FIELDS = {
+    "capacity": "В группе должно быть хотя бы одно место.",
+    "hours_per_year": "Часов в год должно быть больше нуля.",
+}
+
+
+def say_below_zero_as_zero(form: forms.BaseForm, messages: dict[str, str]) -> None:
+    """A number below zero is refused in the words zero is (the field's own «не меньше 0» would read
+    as if zero were fine)."""
+    for name, message in messages.items():
+        if name in form.fields:
+            form.fields[name].error_messages["min_value"] = message
+
+
 def input_range(form: forms.BaseForm, limits: dict[str, tuple[Any, Any]]) -> None:
     """Tell the number inputs their range (min, max), as the rules check it: spin buttons and
     assistive technology know it before the form is sent."""
@@ -172,8 +186,7 @@ class ProgramForm(ProgramRulesForm):
         if not teachers.exists():
             self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
         russian_empty_choices(self)
-        for name, message in POSITIVE_PROGRAM_FIELDS.items():
-            self.fields[name].error_messages["min_value"] = message  # below zero: the same words as for zero
+        say_below_zero_as_zero(self, POSITIVE_PROGRAM_FIELDS)
         input_range(
             self,
             {
@@ -204,7 +217,7 @@ class GroupRulesForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("enrollment_closes_at", "Приём заявок должен заканчиваться позже, чем начинается.")
         capacity, taken = data.get("capacity"), self.instance.seats_taken
         if capacity == 0:
-            self.add_error("capacity", "В группе должно быть хотя бы одно место.")
+            self.add_error("capacity", POSITIVE_GROUP_FIELDS["capacity"])
         elif capacity is not None and capacity < taken:
             self.add_error("capacity", f"Уже занято мест: {taken}. Вместимость не может быть меньше.")
         program = data.get("program") if "program" in self.fields else self.instance.program
@@ -264,6 +277,7 @@ class GroupForm(GroupRulesForm):
         )
         limit_choices(self, "teacher", Teacher.objects.filter(organization_id=program.organization_id))
         russian_empty_choices(self)
+        say_below_zero_as_zero(self, POSITIVE_GROUP_FIELDS)
         ages = (program.age_from, program.age_to)
         input_range(
             self,

@@ -170,9 +170,9 @@ def save_program(
     if not program.ovz_adapted:
         ovz_categories = []  # categories describe an adaptation: without it, families would read a promise
     program.full_clean(exclude=["search_document"])
-    if creating:
+    if creating or program.title != current.title:
         check_title_free(program)
-    else:
+    if not creating:
         check_program_groups(program)
     held: dict[str, Any] = {}
     revision = None
@@ -202,9 +202,10 @@ def save_program(
 
 
 def check_title_free(program: Program) -> None:
-    """A new program is not a second copy of one its organization runs (a form sent twice, the
-    «Back» button): another of the same title is refused, unless that one is archived."""
+    """A new or renamed program is not a second copy of one its organization runs (a form sent twice,
+    the «Back» button): another of the same title is refused, unless that one is archived."""
     running = Program.objects.filter(organization_id=program.organization_id).exclude(status=S.ARCHIVED)
+    running = running.exclude(pk=program.pk) if program.pk else running
     twin = same_in_any_case(running.only("code", "title"), "title", program.title)
     if twin is not None:
         message = (
@@ -559,9 +560,10 @@ def check_group_name_free(group: Group) -> None:
     """Families choose a group by its name: a program's groups of one academic year have different
     names (and a form sent twice makes no second group). Checked under the program's row lock."""
     same_year = Group.objects.filter(program_id=group.program_id, academic_year=group.academic_year)
-    if same_in_any_case(same_year.exclude(pk=group.pk).only("name"), "name", group.name) is not None:
+    twin = same_in_any_case(same_year.exclude(pk=group.pk).only("name"), "name", group.name)
+    if twin is not None:
         raise ValidationError(
-            {"name": f"В программе уже есть группа «{group.name}» на этот учебный год: назовите эту группу иначе."}
+            {"name": f"В программе уже есть группа «{twin.name}» на этот учебный год: назовите эту группу иначе."}
         )
 
 

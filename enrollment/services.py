@@ -114,13 +114,14 @@ def _check_application(
     candidates = [group] if group is not None else open_groups
     if not any(g.takes_child_born(child.birth_date) for g in candidates):
         age = candidates[0].age_on_first_lesson(child.birth_date)
-        # A chosen group may take a narrower age than its program: name the limit that refused.
-        whose, limits = (
-            ("группа", candidates[0].ages) if group is not None else ("программа", (program.age_from, program.age_to))
-        )
-        raise ValidationError(
-            f"На начало занятий ребёнку будет {ages(age, age)}, а {whose} — для детей {ages(*limits)}."
-        )
+        said = f"На начало занятий ребёнку будет {ages(age, age)}"
+        if group is not None:  # a chosen group may take a narrower age than its program: name its limit
+            raise ValidationError(f"{said}, а группа — для детей {ages(*group.ages)}.")
+        if not program.age_from <= age <= program.age_to:
+            raise ValidationError(f"{said}, а программа — для детей {ages(program.age_from, program.age_to)}.")
+        # The program's age, but no group taking applications now is for it (its group is closed or absent).
+        taking = ", ".join(dict.fromkeys(ages(*g.ages) for g in candidates))
+        raise ValidationError(f"{said}, а заявки сейчас принимают группы для детей {taking}.")
     if request.applied_to_program:
         raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
@@ -452,7 +453,9 @@ def _take_seat(application: Application, group: Group | None) -> Group:
             raise ValidationError({"group": "Возраст ребёнка не подходит ни одной группе программы: выберите группу."})
     seat = _take_first_seat(candidates)
     if seat is None:
-        raise ValidationError("Свободных мест нет — заявку можно поставить в очередь.")
+        full = ", ".join(f"«{g.name}»" for g in candidates)
+        whose = "В группе" if len(candidates) == 1 else "В группах для возраста ребёнка"
+        raise ValidationError(f"{whose} {full} свободных мест нет — заявку можно поставить в очередь.")
     return seat
 
 

@@ -2,12 +2,15 @@
 
 import uuid
 from typing import cast
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
@@ -15,7 +18,7 @@ from catalog.models import Group, ModerationStatus, Program
 from core import scope
 from core.redirects import back_to
 from enrollment import services
-from enrollment.models import Application
+from enrollment.models import Application, ApplicationStatus
 from people.forms import ChildForm
 from people.models import Child, Guardian
 from people.services import add_child
@@ -93,9 +96,23 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         application = services.apply(request.user, child, program, group, request.POST.get("idempotency_key", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("navigator:program", code=program.code)
-    messages.success(request, f"Заявка {application.code} на «{program.title}» подана: статус «Новая».")
+        # Back to the form with the child and the group it was for: another try is for them too.
+        chosen = urlencode({"child": str(child.uuid), **({"group": group.code} if group else {})})
+        return HttpResponseRedirect(f"{reverse('navigator:program', args=[program.code])}?{chosen}#apply")
+    messages.success(request, applied_message(application))
     return redirect("family:cabinet")
+
+
+def applied_message(application: Application) -> str:
+    """Where the new application stands: a first-come campaign invites or queues it at once."""
+    status = application.get_status_display()
+    said = f"Заявка {application.code} на «{application.program.title}» подана: статус «{status}»"
+    if application.status == ApplicationStatus.INVITED and application.group is not None:
+        held = (
+            f", место держится до {timezone.localtime(application.deadline):%d.%m.%Y}" if application.deadline else ""
+        )
+        return f"{said}, группа «{application.group.name}»{held}."
+    return f"{said}."
 
 
 @login_required

@@ -1096,8 +1096,29 @@ def test_a_form_sent_again_makes_no_second_program_or_group(client, personas, pa
     url = reverse("office:group_create", args=[paid_program.code])
     assert client.post(url, data).status_code == 302
     again = client.post(url, {**data, "name": "группа ВЫХОДНОГО дня"})  # the same name, whatever its case
-    assert "В программе уже есть группа «группа ВЫХОДНОГО дня» на этот учебный год" in content(again)
+    assert "В программе уже есть группа «Группа выходного дня» на этот учебный год" in content(again)
     assert paid_program.groups.filter(name="Группа выходного дня").count() == 1
     # Archived, a program's title is free again.
     Program.objects.filter(pk=first.pk).update(status=ModerationStatus.ARCHIVED)
     assert client.post(reverse("office:program_create"), program_data()).status_code == 302
+
+
+def test_renaming_a_program_to_the_title_of_another_is_refused(client, personas, draft_program):
+    other = make_program(personas.org_a, "Акварель", status=S.DRAFT)
+    client.force_login(personas.operator_a)
+    url = reverse("office:program_edit", args=[draft_program.code])
+    response = client.post(url, program_data(title="АКВАРЕЛЬ"))
+    assert response.context["form"].errors["title"] == [
+        f"В организации уже есть программа «Акварель» ({other.code}): откройте её или назовите новую иначе."
+    ]
+    assert client.post(url, program_data(title=draft_program.title, summary="Новое описание.")).status_code == 302
+
+
+def test_negative_seats_or_hours_of_a_group_read_as_zero_does(client, personas, paid_program):
+    client.force_login(personas.operator_a)
+    url = reverse("office:group_create", args=[paid_program.code])
+    for value in ("0", "-3"):
+        data = group_data(schedule=[], financing=[{"source": "paid", "cost_per_month": "1500"}])
+        errors = client.post(url, {**data, "capacity": value, "hours_per_year": value}).context["form"].errors
+        assert errors["capacity"] == ["В группе должно быть хотя бы одно место."], value
+        assert errors["hours_per_year"] == ["Часов в год должно быть больше нуля."], value

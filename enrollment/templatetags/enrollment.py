@@ -27,12 +27,14 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         else []
     )
     chosen = request.GET.get("group", "")
+    chosen_child = request.GET.get("child", "")  # the one an application refused a moment ago was for
     return {
         "admission": found,
         "program": program,
         "user": user,
         "is_guardian": context["principal"].is_guardian,
         "children": children,
+        "chosen_child": chosen_child if any(str(c.uuid) == chosen_child for c in children) else "",
         "groups": found.groups,
         "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",
         # A new key per rendering: resubmitting this form (double click, reload) is the same application.

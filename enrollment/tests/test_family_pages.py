@@ -7,9 +7,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from core.testing import make_child
+from core.testing import make_campaign, make_child
 from enrollment import services as enrollment
-from enrollment.models import Application
+from enrollment.models import Application, CampaignKind
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian
 
@@ -137,3 +137,26 @@ def test_an_invitation_tells_the_family_to_come_with_documents_and_whom_to_call(
     cabinet = family_client.get(reverse("family:cabinet")).content.decode()
     assert "придите в организацию с документами для зачисления" in cabinet
     assert '<a href="tel:+74913632116">' in cabinet
+
+
+def test_the_family_is_told_where_its_application_stands_and_a_refusal_keeps_the_child_chosen(
+    family_client, personas, published_program
+):
+    group = published_program.groups.get()
+    make_child(personas.family, "Аня", age_on=group.start_date, age=9)
+    too_young = make_child(personas.family, "Ваня", age_on=group.start_date, age=3)
+    url = reverse("family:apply", args=[published_program.code])
+    refused = family_client.post(url, {"child": str(too_young.uuid), "group": group.code, "idempotency_key": "k-1"})
+    assert refused["Location"].endswith(f"?child={too_young.uuid}&group={group.code}#apply")
+    page = family_client.get(refused["Location"]).content.decode()
+    assert f'<option value="{too_young.uuid}" selected>' in page and "ребёнку будет 3 года" in page
+    # In a first-come campaign the seat is taken at once: the message says so, not «Новая».
+    make_campaign(personas.municipality_x, published_program, CampaignKind.FIRST_COME, -timedelta(seconds=1))
+    anya = Child.objects.get(first_name="Аня")
+    response = family_client.post(url, {"child": str(anya.uuid), "idempotency_key": "k-2"}, follow=True)
+    application = Application.objects.get(child=anya)
+    deadline = timezone.localtime(application.deadline)
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Заявка {application.code} на «{published_program.title}» подана: статус «Приглашение», "
+        f"группа «{group.name}», место держится до {deadline:%d.%m.%Y}."
+    ]

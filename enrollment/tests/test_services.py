@@ -121,7 +121,7 @@ def test_a_full_group_refuses_an_invitation_and_the_queue_gets_the_freed_seat(pe
         personas.family, make_child(personas.family, "Ваня", group.start_date), published_program, None, key()
     )
     change_status(personas.operator_a, first, "invite")
-    with pytest.raises(ValidationError, match="Свободных мест нет"):
+    with pytest.raises(ValidationError, match=r"В группе «[^»]+» свободных мест нет"):
         change_status(personas.operator_a, second, "invite")
     second = change_status(personas.operator_a, second, "waitlist")
     assert waitlist_position(second) == 1
@@ -418,3 +418,17 @@ def test_the_database_refuses_copies_that_differ_from_the_program(personas, appl
     program.save()  # its applications follow (enrollment.receivers)
     commit_check()
     assert Application.objects.get(pk=application.pk).municipality == personas.municipality_y
+
+
+def test_a_child_of_the_programs_age_with_no_open_group_for_it_is_told_which_groups_take_applications(
+    personas, published_program, group
+):
+    low = published_program.age_from
+    Group.objects.filter(pk=group.pk).update(age_from=low, age_to=low + 1)
+    older = make_child(personas.family, "Петя", group.start_date, low + 3)
+    with pytest.raises(ValidationError) as refused:
+        apply(personas.family, older, published_program, None, key())
+    assert refused.value.messages == [
+        f"На начало занятий ребёнку будет {low + 3} лет, "
+        f"а заявки сейчас принимают группы для детей {low}–{low + 1} лет."
+    ]
