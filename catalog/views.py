@@ -66,6 +66,13 @@ def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
     if (said := _filters_said(request.GET, params)) is not None:
         return _go(request, "?" + urlencode(said))
+    organization = None
+    if params.organization:
+        found = Organization.objects.filter(code=params.organization).values_list("short_name", flat=True).first()
+        if found is None:  # a code of the right form that names no organization: said like any bad value
+            errors.append("Организация: не найдена.")
+            params = params.without(organization=None)
+        organization = found
     result = search_programs(params, last_page_past_end=True)  # an old link, a typed address
     params = result.params
     # The query without its page: links to other pages and chips build on it.
@@ -85,7 +92,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "sorts": SORTS,
             "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
-            "chips": _chips(query, params, result, searched_text=not query_without_words),
+            "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
@@ -149,7 +156,12 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
 
 
 def _chips(
-    query: list[tuple[str, str]], params: SearchParams, result: SearchResult, *, searched_text: bool
+    query: list[tuple[str, str]],
+    params: SearchParams,
+    result: SearchResult,
+    organization: str | None,
+    *,
+    searched_text: bool,
 ) -> list[tuple[str, str]]:
     """Removable chips for each filter the search applied (never a value it rejected): (label, link without it)."""
 
@@ -165,9 +177,8 @@ def _chips(
         chips.append((f"«{params.q}»", without("q")))
     if params.age is not None:
         chips.append((f"{params.age} {ru_plural(params.age, 'год,года,лет')}", without("age")))
-    if params.organization:
-        named = Organization.objects.filter(code=params.organization).values_list("short_name", flat=True).first()
-        chips.append((named or f"Организация {params.organization}", without("organization")))
+    if organization:
+        chips.append((organization, without("organization")))
     return chips
 
 

@@ -232,6 +232,7 @@ def test_facet_counts_are_read_out_with_the_russian_plural(client, published_pro
     ("query", "message"),
     [
         ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
+        ("organization=OR-ZZZZZZ", "Организация: не найдена."),  # of the right form, but no organization
         ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
     ],
 )
