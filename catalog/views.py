@@ -52,6 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "municipalities": options,
             "chosen_municipality": chosen if chosen_name is not None else "",
             "chosen_municipality_name": chosen_name,
+            "municipality_programs": sum(by_direction.values()),  # each program has one direction
         },
     )
 

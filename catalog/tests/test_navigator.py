@@ -435,7 +435,8 @@ def test_the_home_directions_count_the_municipality_they_lead_to(client, persona
     make_program(personas.org_b, "Шахматы", direction="social")  # in the other municipality
     client.cookies["opora_municipality"] = published_program.municipality.oktmo
     html = client.get(reverse("navigator:home")).content.decode()
-    assert f"Направленности: {published_program.municipality.name}" in html
+    assert f"Направленности: {published_program.municipality.name}, 1 программа" in html
+    assert "во всём навигаторе" in html  # the hero's figures are the whole catalog's
     social = re.search(r'dir-social"[^>]*>\s*<h3>[^<]*</h3><span class="count">(\d+)', html)
     assert social is not None and social[1] == "0"  # the other municipality's chess is not counted
     client.cookies["opora_municipality"] = "00000000"  # no longer a municipality: the whole catalog
