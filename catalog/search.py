@@ -102,13 +102,20 @@ _DIRECTION_LABEL_SQL = (
     "CASE p.direction " + " ".join(f"WHEN '{d.value}' THEN '{d.label}'" for d in Direction) + " ELSE '' END"
 )
 
+# The categories of children with ОВЗ a program is adapted for («слабовидящие» finds those programs).
+_OVZ_CATEGORIES_SQL = (
+    "CASE WHEN p.ovz_adapted THEN COALESCE((SELECT string_agg(c.name, ' ') FROM catalog_program_ovz_categories pc "
+    "JOIN catalog_ovzcategory c ON c.id = pc.ovzcategory_id WHERE pc.program_id = p.id), '') ELSE '' END"
+)
+
 # Built only from the Direction constants above, never from input.
 _PG_DOCUMENT_SQL = f"""
 UPDATE catalog_program p SET search_document =
     setweight(to_tsvector('russian', replace(lower(p.title), 'ё', 'е')), 'A')
  || setweight(to_tsvector('russian', replace(lower(p.summary || ' ' || o.short_name || ' '
         || {_DIRECTION_LABEL_SQL}), 'ё', 'е')), 'B')
- || setweight(to_tsvector('russian', replace(lower(p.description || ' ' || p.goals), 'ё', 'е')), 'C')
+ || setweight(to_tsvector('russian', replace(lower(p.description || ' ' || p.goals || ' '
+        || {_OVZ_CATEGORIES_SQL}), 'ё', 'е')), 'C')
 FROM catalog_organization o
 WHERE o.id = p.organization_id
 """  # noqa: S608
@@ -122,6 +129,7 @@ def _sqlite_document(program: Program) -> str:
         program.get_direction_display(),
         program.description,
         program.goals,
+        *(c.name for c in program.ovz_categories.all() if program.ovz_adapted),
     ]
     # Leading and trailing spaces let a query stem match a word's start: LIKE '% stem%'.
     return " " + " ".join(dict.fromkeys(text.stems(" ".join(parts)))) + " "
@@ -150,8 +158,10 @@ def _write_documents(ids: list[int] | None) -> None:
             else:
                 cursor.execute(_PG_DOCUMENT_SQL + " AND p.id = ANY(%s)", [ids])
         return
-    queryset = Program.objects.select_related("organization").only(
-        "title", "summary", "description", "goals", "direction", "organization__short_name"
+    queryset = (
+        Program.objects.select_related("organization")
+        .prefetch_related("ovz_categories")
+        .only("title", "summary", "description", "goals", "direction", "ovz_adapted", "organization__short_name")
     )
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)

@@ -9,7 +9,7 @@ from django.db import connection
 
 from catalog import postings, search, services, text
 from catalog.demo_texts import TOPICS
-from catalog.models import Direction, Group, ModerationStatus, Program, StudyForm
+from catalog.models import Direction, Group, ModerationStatus, OvzCategory, Program, StudyForm
 from catalog.search import SearchParams, search_programs
 from core.testing import make_group, make_program
 
@@ -435,3 +435,14 @@ def test_words_no_program_has_together_show_the_programs_of_each(family_catalog)
     # A word only descriptions use is no title's: «опыты с роботами» shows robotics, not every «опыт».
     result = search_programs(SearchParams(q="робототехника акварель"))
     assert result.corrected_query == "робототехника"
+
+
+def test_the_categories_of_children_a_program_is_adapted_for_are_searched(personas):
+    blind = OvzCategory.objects.get(name="Слабовидящие")
+    adapted = make_program(personas.org_a, "Шахматы без границ", ovz_adapted=True, with_group=False, status="draft")
+    services.save_program(personas.operator_a, adapted, ovz_categories=[blind])
+    make_group(adapted)
+    services.change_program_status(None, adapted, "submit")
+    services.change_program_status(None, adapted, "approve")
+    make_program(personas.org_a, "Шахматы для всех")
+    assert titles(q="шахматы для слабовидящих") == ["Шахматы без границ"]
