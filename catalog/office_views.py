@@ -304,7 +304,7 @@ def program_archive(request: HttpRequest, code: str) -> HttpResponse:
             messages.error(request, "Отметьте, что понимаете, что будет с программой: без этого она остаётся как есть.")
         else:
             try:
-                services.change_program_status(request.user, program, "archive")
+                services.change_program_status(request.user, program, "archive", request.POST.get("remark", "").strip())
             except ValidationError as error:
                 for message in error.messages:
                     messages.error(request, message)

@@ -318,7 +318,7 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
         revision.delete()
         update += [Program._meta.get_field(name).name for name in merged if name not in revisions.MODERATED_RELATIONS]
     locked.status = target
-    if transition in {"approve", "return"}:
+    if transition in {"approve", "return", "archive"}:  # the archive's reason, if given, read as a remark
         locked.moderation_remark = remark
     if target == S.PUBLISHED:
         locked.published_at = timezone.now()

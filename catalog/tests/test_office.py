@@ -948,10 +948,14 @@ def test_archiving_is_confirmed_on_a_page_that_counts_groups_and_children(client
     published_program.refresh_from_db()
     assert published_program.status == S.PUBLISHED
 
-    client.post(archive, {"confirmed": "yes"})
+    client.post(archive, {"confirmed": "yes", "remark": " Программа больше не реализуется. "})
     published_program.refresh_from_db()
     assert published_program.status == S.ARCHIVED
     assert AuditEvent.objects.filter(action="program.archive", actor=getattr(personas, persona)).exists()
+    # The reason is read on the program and in its history.
+    detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    assert "<strong>Причина переноса в архив:</strong> Программа больше не реализуется." in detail
+    assert published_program.moderation_remark == "Программа больше не реализуется."
 
 
 def test_who_reaches_the_archive_page(client, personas, published_program):
