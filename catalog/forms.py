@@ -102,9 +102,9 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
             self.add_error("age_to", f"Навигатор — для детей: возраст не больше {MAX_CHILD_AGE} лет.")
         elif age_from is not None and age_to is not None and age_from > age_to:
             self.add_error("age_to", "Возраст «по» должен быть не меньше возраста «с».")
-        for name in POSITIVE_PROGRAM_FIELDS:
+        for name, message in POSITIVE_PROGRAM_FIELDS.items():
             if data.get(name) == 0:
-                self.add_error(name, POSITIVE_PROGRAM_FIELDS[name])
+                self.add_error(name, message)
         self._require_one(data, ("level_initial", "level_basic", "level_advanced"), "Выберите хотя бы один уровень.")
         self._require_one(
             data,

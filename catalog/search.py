@@ -472,10 +472,15 @@ def _matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[st
     return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
 
+def _in_titles(index: CatalogIndex, query_words: Sequence[str]) -> list[str]:
+    """The words some program's title has (each word's matches are remembered by the index)."""
+    return [word for word in query_words if index.text([word], postings.matches)[1]]
+
+
 def _any_word_matches(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> _Matches:
     text_bits = title_bits = 0
     for word in query_words:
-        bits, titles = _text_matches(index, [word]) or (0, 0)
+        bits, titles = index.text([word], postings.matches)
         text_bits, title_bits = text_bits | bits, title_bits | titles
     return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
@@ -501,9 +506,8 @@ def search_programs(
         elif not found.bits and len(corrected) > 1:
             # No program has every word: those with any of the words that titles use («бальные танцы» —
             # «танцы», «футбол баскетбол» — «футбол или баскетбол»; not «домом» of «Дом творчества»).
-            titled = [w for w in query_words if (_text_matches(index, [w]) or (0, 0))[1]] or [
-                w for w in corrected if (_text_matches(index, [w]) or (0, 0))[1]
-            ]  # the words as typed first: «робототехника боровое» is robotics, not «хоровое» too
+            # The words as typed first: «робототехника боровое» is robotics, not «хоровое» too.
+            titled = _in_titles(index, query_words) or _in_titles(index, corrected)
             if titled and (instead := _any_word_matches(index, params, titled)).bits:
                 found, corrected_query = instead, " или ".join(titled)
     total = found.bits.bit_count()
@@ -525,13 +529,20 @@ def suggestion_counts() -> dict[str, int]:
     programs, after every change of the catalog); the seats, which change without it, are summed
     over their partial index and kept for as long as facet counts may be stale."""
     index = current_index()
-    directions = index.value_counts(index.everything, "direction")
     return {
         "programs": index.everything.bit_count(),
         "organizations": index.active_organizations,
         "free_seats": _free_seats_total(),
-        **{d.value: directions.get(("direction", d.value), 0) for d in Direction},
+        **direction_counts(),
     }
+
+
+def direction_counts(municipality: str | None = None) -> dict[str, int]:
+    """Published programs per direction, everywhere or in one municipality (ОКТМО): the home page's cards."""
+    index = current_index()
+    base = index.everything if municipality is None else index.bits.get(("municipality", municipality), 0)
+    counts = index.value_counts(base, "direction")
+    return {d.value: counts.get(("direction", d.value), 0) for d in Direction}
 
 
 FREE_SEATS_KEY = "catalog:home:free-seats"

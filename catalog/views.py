@@ -18,6 +18,7 @@ from catalog.search import (
     SORTS,
     SearchParams,
     SearchResult,
+    direction_counts,
     municipalities,
     search_programs,
     suggestion_counts,
@@ -38,17 +39,14 @@ def home(request: HttpRequest) -> HttpResponse:
     options = municipalities()
     chosen = request.COOKIES.get(MUNICIPALITY_COOKIE, "")
     chosen_name = next((m.name for m in options if m.oktmo == chosen), None)
-    by_direction = {d.value: counts.get(d.value, 0) for d in Direction}
-    if chosen_name is not None:
-        # The cards lead to the municipality chosen before: they count its programs, as the search will.
-        facets = search_programs(SearchParams(municipality=chosen, page_size=1)).facets["direction"]
-        by_direction = {value.value: value.count for value in facets}
+    # The cards lead to the municipality chosen before: they count its programs, as the search will.
+    by_direction = direction_counts(chosen if chosen_name is not None else None)
     return render(
         request,
         "navigator/home.html",
         {
             "counts": counts,
-            "directions": [(d.value, d.label, by_direction.get(d.value, 0)) for d in Direction],
+            "directions": [(d.value, d.label, by_direction[d.value]) for d in Direction],
             "municipalities": options,
             "chosen_municipality": chosen if chosen_name is not None else "",
             "chosen_municipality_name": chosen_name,

@@ -99,8 +99,10 @@ def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
 
 def _check_application(
     child: Child, program: Program, group: Group | None, now: datetime, request: intake.ApplicationRequest
-) -> None:
-    """The rules a new application must satisfy, each with a message for the family."""
+) -> list[Group]:
+    """The rules a new application must satisfy, each with a message for the family. Returns the
+    groups a seat may be offered in: the one chosen, or those open for the child's age (a program's
+    groups often split its ages)."""
     if program.status != ModerationStatus.PUBLISHED:
         raise ValidationError("Программа не опубликована: запись на неё закрыта.")
     _check_campaign(request.campaign, now)
@@ -112,7 +114,8 @@ def _check_application(
     if not open_groups:
         raise ValidationError("Приём заявок на программу сейчас закрыт.")
     candidates = [group] if group is not None else open_groups
-    if not any(g.takes_child_born(child.birth_date) for g in candidates):
+    fitting = [g for g in candidates if g.takes_child_born(child.birth_date)]
+    if not fitting:
         age = candidates[0].age_on_first_lesson(child.birth_date)
         said = f"На начало занятий ребёнку будет {ages(age, age)}"
         if group is not None:  # a chosen group may take a narrower age than its program: name its limit
@@ -127,6 +130,7 @@ def _check_application(
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
     if request.in_work >= limit:
         raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
+    return fitting
 
 
 @dataclass(frozen=True)
@@ -180,7 +184,7 @@ def apply_by_reference(
     try:
         if not request.is_guardian:
             raise PermissionDenied("Подать заявку может только законный представитель ребёнка.")
-        _check_application(child, program, group, now, request)
+        seatable = _check_application(child, program, group, now, request)
     except (ValidationError, PermissionDenied):
         # A repeated request (or a parallel one with the same key) returns the first application.
         existing = _by_key(actor, idempotency_key)
@@ -189,7 +193,7 @@ def apply_by_reference(
         return Applied(_same_request(existing, child, program, group), False, [])
     child._guardian_checked_for = actor.pk  # type: ignore[attr-defined]
     try:
-        application, events = _create(actor, child, program, group, idempotency_key, request, now)
+        application, events = _create(actor, child, program, group, idempotency_key, request, seatable, now)
     except IntegrityError:
         # A repeated request, or two identical requests raced: the first application is this one.
         existing = _by_key(actor, idempotency_key)
@@ -224,6 +228,7 @@ def _create(
     group: Group | None,
     idempotency_key: str,
     request: intake.ApplicationRequest,
+    seatable: list[Group],
     now: datetime,
 ) -> tuple[Application, list[ApplicationEvent]]:
     """The new application with its history; in a first-come campaign (a preference campaign was
@@ -234,7 +239,7 @@ def _create(
         child=child, applicant=actor, program=program, group=group, idempotency_key=idempotency_key
     )
     first_come = request.campaign is not None
-    candidates = ([group] if group is not None else _groups_for(child, request.groups, now)) if first_come else []
+    candidates = seatable if first_come else []
     if first_come:
         application.status, application.waitlisted_at = S.WAITLISTED, now  # unless a seat is free
     deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
@@ -265,12 +270,6 @@ def _create(
     if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
         _seats_changed(program.pk)
     return application, events
-
-
-def _groups_for(child: Child, groups: list[Group], now: datetime) -> list[Group]:
-    """The groups of a program a seat may be offered in when the family chose none: open, and for
-    the child's age (a program's groups often split its ages)."""
-    return [g for g in groups if g.enrollment_open(now) and g.takes_child_born(child.birth_date)]
 
 
 def _history(actor: Any, application: Application, chosen: Group | None) -> list[ApplicationEvent]:
