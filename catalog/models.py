@@ -525,6 +525,15 @@ class ProgramRevision(models.Model):
         return str(self.get_status_display()).lower()
 
 
+def offering_seats(now: datetime) -> Q:
+    """Groups whose free seats the Navigator offers: still meeting, not locked, applications not
+    yet closed (a window opening later counts: the seats are there). catalog.services counts a
+    program's seats by the same rule in SQL of its own, the one statement of every seat taken."""
+    return Q(is_active=True, is_locked=False, end_date__gte=timezone.localdate(now)) & (
+        Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=now)
+    )
+
+
 class GroupQuerySet(models.QuerySet["Group"]):
     def current(self) -> "GroupQuerySet":
         """Groups that still meet: active and not yet ended."""

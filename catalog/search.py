@@ -234,10 +234,10 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
             bits &= Bits.any_of(index.get(facet, value) for value in chosen)
     if params.ovz and skip != "ovz":
         bits &= index.get("ovz", "1")
-    if params.free_seats and skip != "free_seats":
-        bits &= index.get("free_seats", "1")
-    if params.days and skip != "day":
-        bits &= Bits.any_of(index.get("day", d) for d in params.days)
+    days = params.days if skip != "day" else ()
+    free_seats = params.free_seats and skip != "free_seats"
+    if days or free_seats:  # in one group, for the child's age when given
+        bits &= index.with_group(params.age, days, free_seats)
     return bits
 
 
@@ -275,11 +275,37 @@ def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | No
     options = {**_FACET_LABELS, "municipality": {m.oktmo: m.name for m in municipalities()}}
     for facet, labels in options.items():
         selected = _selected(params, facet)
-        own = index.value_counts(_matching(index, params, text_bits, skip=facet), facet) if selected else counts
+        if facet in GROUP_FACETS and _in_one_group(params, facet):
+            own = _group_facet_counts(index, params, _matching(index, params, text_bits, skip=facet), facet)
+        elif selected:
+            own = index.value_counts(_matching(index, params, text_bits, skip=facet), facet)
+        else:
+            own = counts
         facets[facet] = [
             FacetValue(value, label, own.get((facet, value), 0), value in selected) for value, label in labels.items()
         ]
     return facets
+
+
+GROUP_FACETS = ("day", "free_seats")  # conditions a search asks of one group (with the child's age)
+
+
+def _in_one_group(params: SearchParams, facet: str) -> bool:
+    """Whether choosing a value of the facet would ask it of the same group as another condition:
+    then its counts are not the index's plain ones (programs with a Saturday group)."""
+    other = params.free_seats if facet == "day" else bool(params.days)
+    return params.age is not None or other
+
+
+def _group_facet_counts(index: CatalogIndex, params: SearchParams, base: int, facet: str) -> dict[tuple[str, str], int]:
+    """Programs of `base` each value of the facet would leave, its condition met by the same group
+    as the age and the other group facet's (a handful of bitsets: counted one by one)."""
+    if facet == "day":
+        return {
+            ("day", day): (base & index.with_group(params.age, (day,), params.free_seats)).bit_count()
+            for day in WEEKDAYS
+        }
+    return {("free_seats", "1"): (base & index.with_group(params.age, params.days, True)).bit_count()}
 
 
 class MunicipalityOption(NamedTuple):

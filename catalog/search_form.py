@@ -52,9 +52,17 @@ class ProgramSearchQuery(PageQuery):
     funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field(
         [], title="Оплата", description="Оплата, можно несколько"
     )
-    free_seats: bool = Field(False, title="Есть свободные места", description="Только с свободными местами")
+    free_seats: bool = Field(
+        False,
+        title="Есть свободные места",
+        description="Только программы с группой, где есть свободные места; с возрастом и днями занятий — в группе "
+        "для этого возраста, занимающейся в эти дни",
+    )
     day: list[Annotated[str, OneOf(WEEKDAYS.items())]] = Field(
-        [], title="Дни занятий", description="Дни занятий, можно несколько"
+        [],
+        title="Дни занятий",
+        description="Дни занятий, можно несколько: программы с группой, занимающейся в один из них (с возрастом — "
+        "в группе для этого возраста)",
     )
     sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", title="Сортировка", description="Сортировка")
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")

@@ -25,11 +25,13 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
-from django.db.models import F, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import connections
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils import timezone
 
 from catalog import text
-from catalog.models import ModerationStatus, Program
+from catalog.models import Group, ModerationStatus, Program, ScheduleSlot, offering_seats
 
 CATALOG_VERSION_KEY = "catalog:version"
 VERSION_SECONDS = 1.0
@@ -106,6 +108,8 @@ class CatalogIndex:
     orders: dict[str, list[int]]  # sort → published program ids in that order
     ranks: dict[str, "np.ndarray[Any, np.dtype[np.int32]]"]  # sort → position of each program id in that order
     active_organizations: int = 0  # active organizations with published programs
+    # Programs with a current group passing the group's conditions together (see GroupKey).
+    groups: "dict[GroupKey, int]" = field(default_factory=dict)
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
     # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
     facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
@@ -140,6 +144,17 @@ class CatalogIndex:
             matrix, words = matrix[:, nonzero], words[nonzero]
         counts = np.bitwise_count(matrix & words).sum(axis=1, dtype=np.int64).tolist()
         return {(name, value): counts[row - first] for name, values in rows.items() for value, row in values.items()}
+
+    def with_group(self, age: int | None, days: Sequence[str], free_seats: bool) -> int:
+        """Programs with one current group for a child of `age`, meeting on one of `days`, with
+        free seats (each condition when given): a Saturday group for seven-year-olds and a full
+        weekday group do not make a program «Сб, есть места» for a seven-year-old."""
+        age = None if age is None else min(age, MAX_AGE)
+        return (
+            Bits.any_of(self.groups.get((age, int(day), free_seats), 0) for day in days)
+            if days
+            else (self.groups.get((age, None, free_seats), 0))
+        )
 
     def organization(self, code: str) -> int:
         return Bits.from_ids(self.organizations.get(code, ()), self.size)
@@ -207,8 +222,6 @@ INDEX_FIELDS = (
     "is_free",
     "by_certificate",
     "is_paid",
-    "open_seats",
-    "weekdays_mask",
     "age_from",
     "age_to",
     "municipality__oktmo",
@@ -226,6 +239,9 @@ FLAG_FACETS = (
     ("ovz", "1", "ovz_adapted"),
 )
 IntArray: TypeAlias = "np.ndarray[Any, np.dtype[np.int64]]"
+# A group's conditions a search may ask of one group: the child's age (None: any), a weekday
+# (0 = Monday; None: any), free seats open for applications (False: seats or not).
+GroupKey: TypeAlias = tuple[int | None, int | None, bool]
 
 
 def build_index(version: str) -> CatalogIndex:
@@ -256,15 +272,16 @@ def build_index(version: str) -> CatalogIndex:
         for value, members in _groups(columns[column], ids).items():
             bits[(facet, value)] = bitset(members)
     chosen_by = [(facet, value, flag(column)) for facet, value, column in FLAG_FACETS]
-    chosen_by.append(("free_seats", "1", np.array(columns["open_seats"], dtype=np.int64) > 0))
-    weekdays = np.array(columns["weekdays_mask"], dtype=np.int64)
-    chosen_by += [("day", str(day), (weekdays >> day & 1).astype(bool)) for day in range(7)]
     for facet, value, chosen in chosen_by:
         if chosen.any():  # a value no program has is not a key, as with the values of columns
             bits[(facet, value)] = bitset(ids[chosen])
+    age_from, age_to = np.array(columns["age_from"], dtype=np.int64), np.array(columns["age_to"], dtype=np.int64)
+    groups = {key: bitset(members) for key, members in _group_programs(ids, (age_from, age_to), size).items()}
+    # The days and free seats filters alone are facets: counted like the columns' values.
+    facets = {(None, day, False): ("day", str(day)) for day in range(7)} | {(None, None, True): ("free_seats", "1")}
+    bits.update({facet: groups[key] for key, facet in facets.items() if key in groups})
     # A program suits age a when age_from <= a <= age_to (ages above MAX_AGE count as MAX_AGE).
-    age_from = np.array(columns["age_from"], dtype=np.int64)
-    starts, ends = np.minimum(age_from, MAX_AGE), np.minimum(np.array(columns["age_to"], dtype=np.int64), MAX_AGE)
+    starts, ends = np.minimum(age_from, MAX_AGE), np.minimum(age_to, MAX_AGE)
     for age in range(MAX_AGE + 1):
         bits[("age", str(age))] = bitset(ids[(starts <= age) & (ends >= age)])
     # Rows come most popular first; the other orders keep that order among equals.
@@ -295,21 +312,77 @@ def build_index(version: str) -> CatalogIndex:
         ),
         orders=orders,
         ranks=ranks,
+        groups=groups,
     )
+
+
+def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -> dict[GroupKey, IntArray]:
+    """The programs of `ids` (their ages parallel) with a current group of each combination of
+    conditions (GroupKey) that some group meets. A group without ages of its own takes its
+    program's; free seats are those of a group offering them (`offering_seats`), as the program's
+    count of them. The programs' rows are not joined: reading them again doubled the time."""
+    columns = _columns(
+        Group.objects.current()
+        .order_by("id")
+        .annotate(
+            low=Coalesce("age_from", Value(-1)),
+            high=Coalesce("age_to", Value(-1)),
+            free=ExpressionWrapper(offering_seats(timezone.now()) & Q(seats_taken__lt=F("capacity")), BooleanField()),
+        ),
+        ("id", "program_id", "low", "high", "free"),
+    )
+    weekdays = _columns(
+        ScheduleSlot.objects.values("group_id")
+        .annotate(mask=Sum(Case(*(When(weekday=day, then=Value(1 << day)) for day in range(7))), distinct=True))
+        .order_by("group_id"),
+        ("group_id", "mask"),
+    )
+    group_ids = np.array(columns["id"], dtype=np.int64)
+    masks = np.zeros(len(group_ids), dtype=np.int64)
+    slotted = np.array(weekdays["group_id"], dtype=np.int64)
+    at = np.minimum(np.searchsorted(group_ids, slotted), max(len(group_ids) - 1, 0))
+    if len(group_ids):  # slots of groups no longer current are left out
+        known = group_ids[at] == slotted
+        masks[at[known]] = np.array(weekdays["mask"], dtype=np.int64)[known]
+    published = np.zeros(size + 1, dtype=bool)  # the last: programs the index has not read (newer)
+    published[ids] = True
+    programs = np.minimum(np.array(columns["program_id"], dtype=np.int64), size)
+    program_low, program_high = np.zeros(size + 1, dtype=np.int64), np.zeros(size + 1, dtype=np.int64)
+    program_low[ids], program_high[ids] = ages
+    low, high = np.array(columns["low"], dtype=np.int64), np.array(columns["high"], dtype=np.int64)
+    low = np.minimum(np.where(low < 0, program_low[programs], low), MAX_AGE)
+    high = np.minimum(np.where(high < 0, program_high[programs], high), MAX_AGE)
+    free = np.array(columns["free"], dtype=bool)
+    of_published = published[programs]
+    found: dict[GroupKey, IntArray] = {}
+    for age in (None, *range(MAX_AGE + 1)):
+        of_age = of_published if age is None else of_published & (low <= age) & (high >= age)
+        for day in (None, *range(7)):
+            on_day = of_age if day is None else of_age & (masks >> day & 1).astype(bool)
+            for free_seats in (False, True):
+                if day is None and not free_seats:
+                    continue  # any group of the age (or any at all): the program's own age range
+                chosen = on_day & free if free_seats else on_day
+                if chosen.any():
+                    found[(age, day, free_seats)] = programs[chosen]
+    return found
 
 
 FETCH_CHUNK = 2000
 
 
-def _columns(queryset: "QuerySet[Program]", names: Sequence[str]) -> dict[str, list[Any]]:
-    """The values of these fields, column by column, read a chunk of rows at a time: 100 000 row
-    tuples alive at once cost the process a full garbage collection (~90 ms without a thread
-    switch) while they are read, and transposing them at once as long again."""
+def _columns(queryset: "QuerySet[Any, Any]", names: Sequence[str]) -> dict[str, list[Any]]:
+    """The values of these fields, column by column, as the database driver returns them (Django's
+    per-row conversion doubled the time), a chunk of rows at a time: 100 000 row tuples alive at
+    once cost the process a full garbage collection (~90 ms without a thread switch) while they
+    are read, and transposing them at once as long again."""
     columns: list[list[Any]] = [[] for _ in names]
-    rows = queryset.values_list(*names).iterator(chunk_size=FETCH_CHUNK)
-    while chunk := list(itertools.islice(rows, FETCH_CHUNK)):
-        for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
-            column.extend(values)
+    sql, params = queryset.values_list(*names).query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(FETCH_CHUNK):
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
     return dict(zip(names, columns, strict=True))
 
 

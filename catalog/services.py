@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Exists, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -711,21 +711,24 @@ def refresh_program_groups(program_ids: Iterable[int] | None = None) -> None:
         _refresh_programs(Program.objects.filter(pk__in=ids[start : start + REFRESH_CHUNK]))
 
 
-def refresh_open_seats(program_id: int) -> None:
-    """Recount one program's free seats after a seat moved (its timetable did not change): a fixed
-    statement, since on enrollment day it follows every seat taken.
+def refresh_open_seats(program_id: int, group_ids: Sequence[int | None] = ()) -> None:
+    """Recount one program's free seats after a seat moved in these groups (its timetable did not
+    change): a fixed statement, since on enrollment day it follows every seat taken.
 
     Cards show the count as read with the page (their cache varies on it); the search index only
-    knows whether a program has free seats, so the catalog changes for search only when one seat
-    may have crossed zero — not at each of the thousands of seats taken on enrollment day."""
+    knows which groups have free seats, so the catalog changes for search only when the program's
+    seats or a group's may have crossed zero — not at each of the thousands of seats taken on
+    enrollment day."""
     sql, params = _free_seats()
+    moved_in, moved_out = [*group_ids, None, None][:2]  # a seat moves within at most two groups
     with rawsql.cursor() as cursor:
         cursor.execute(
-            f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s RETURNING open_seats",  # noqa: S608
-            [*params, program_id],
+            f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s RETURNING open_seats, "  # noqa: S608
+            "(SELECT MIN(capacity - seats_taken) FROM catalog_group WHERE id = %s OR id = %s)",
+            [*params, program_id, moved_in, moved_out],
         )
         row = cursor.fetchone()
-    if row is not None and row[0] <= 1:
+    if row is not None and (row[0] <= 1 or (row[1] is not None and row[1] <= 1)):
         search.bump_catalog_version()
 
 
@@ -744,7 +747,8 @@ def _free_seats() -> tuple[str, list[Any]]:
     ]
 
 
-def _refresh_programs(programs: QuerySet[Program]) -> None:
+def _group_facts() -> dict[str, Any]:
+    """The program's columns its groups decide, as expressions over them (see the Program model)."""
     today = timezone.localdate()
     slots = ScheduleSlot.objects.filter(
         group__program=OuterRef("pk"), group__is_active=True, group__end_date__gte=today
@@ -761,8 +765,29 @@ def _refresh_programs(programs: QuerySet[Program]) -> None:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    programs.update(
-        open_seats=RawSQL(*_free_seats()),  # noqa: S611  (our fixed SQL)
-        weekdays_mask=mask,
-        current_groups=Coalesce(Subquery(current), 0),
-    )
+    return {
+        "open_seats": RawSQL(*_free_seats()),  # noqa: S611  (our fixed SQL)
+        "weekdays_mask": mask,
+        "current_groups": Coalesce(Subquery(current), 0),
+    }
+
+
+def _refresh_programs(programs: QuerySet[Program]) -> None:
+    programs.update(**_group_facts())
+
+
+def refresh_stale_programs() -> int:
+    """Recount the programs whose groups' facts changed with time alone — an enrollment window
+    closed, a group ended — so that cards and the search stop offering them; run from cron
+    (`manage.py refresh_catalog`). Only the programs whose figures differ are written, and the
+    search catalog changes only if one did. Returns how many."""
+    facts = _group_facts()
+    differs = Q()
+    for name in facts:
+        differs |= ~Q(**{name: F(f"fresh_{name}")})
+    fresh = Program.objects.annotate(**{f"fresh_{name}": expression for name, expression in facts.items()})
+    stale = list(fresh.filter(differs).values_list("pk", flat=True))
+    refresh_program_groups(stale)
+    if stale:
+        search.bump_catalog_version()
+    return len(stale)

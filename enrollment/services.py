@@ -268,7 +268,7 @@ def _create(
             )
     _notify(application, application.status)  # one letter with where the application stands
     if application.status == S.INVITED:  # a queued application changes no seat: nothing to recount
-        _seats_changed(program.pk)
+        _seats_changed(program.pk, application.group_id)
     return application, events
 
 
@@ -426,7 +426,7 @@ def _apply_transition(
         application_left.send(sender=Application, application=application, status=transition.target)
     if released is not None:
         offer_freed_seats(released, now)
-    _seats_changed(application.program_id)
+    _seats_changed(application.program_id, application.group_id, released.pk if released else None)
 
 
 def _check_left_on(application: Application, left_on: date) -> date:
@@ -462,10 +462,11 @@ def _release_seat(group_id: int) -> None:
     Group.objects.filter(pk=group_id, seats_taken__gt=0).update(seats_taken=F("seats_taken") - 1)
 
 
-def _seats_changed(program_id: int) -> None:
-    """Recount the program's free seats for the Navigator after commit: a display figure, so it
-    need not hold the program's row lock inside every seat transaction on enrollment day."""
-    transaction.on_commit(lambda: refresh_open_seats(program_id))
+def _seats_changed(program_id: int, *group_ids: int | None) -> None:
+    """Recount the program's free seats for the Navigator after commit (a seat moved in these
+    groups): a display figure, so it need not hold the program's row lock inside every seat
+    transaction on enrollment day."""
+    transaction.on_commit(lambda: refresh_open_seats(program_id, group_ids))
 
 
 def offer_freed_seats(group: Group, now: datetime) -> list[Application]:
@@ -520,7 +521,7 @@ def transfer(actor: Any, application: Application, group: Group, reason: str = "
         _record(actor, current, current.status, current.status, note)
         if previous is not None:
             offer_freed_seats(previous, timezone.now())
-        _seats_changed(current.program_id)
+        _seats_changed(current.program_id, group.pk, previous.pk if previous else None)
     application.refresh_from_db()
     return application
 
@@ -666,5 +667,5 @@ def record_enrollment(
         )
         audit.record(actor, "application.imported", application, status=status, key=key)
         if status == S.ENROLLED:
-            _seats_changed(group.program_id)
+            _seats_changed(group.program_id, group.pk)
     return application, True

@@ -6,6 +6,7 @@ import pymorphy3
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 
 from catalog import postings, search, services, text
 from catalog.demo_texts import TOPICS
@@ -318,6 +319,36 @@ def test_free_seats_filter_uses_live_group_seats(catalog):
     services.refresh_program_groups([catalog["Футбол"].pk])
     assert "Футбол" not in titles(free_seats=True)
     assert "Шахматы для начинающих" in titles(free_seats=True)
+
+
+def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, personas):
+    program = make_program(
+        personas.org_a, "Шахматный клуб", age_from=5, age_to=12, with_group=False, status=ModerationStatus.DRAFT
+    )
+    younger = make_group(program, weekdays=(0,), age_from=5, age_to=7)
+    make_group(program, weekdays=(5,), age_from=10, age_to=12)
+    services.change_program_status(None, program, "submit")
+    services.change_program_status(None, program, "approve")
+    Group.objects.filter(pk=younger.pk).update(seats_taken=F("capacity"))  # the Monday group is full
+
+    def found(**params) -> bool:
+        return titles(**params) == ["Шахматный клуб"]
+
+    assert found(age=6) and found(age=8) and found(free_seats=True) and found(days=("5",))  # each alone
+    assert not found(age=6, free_seats=True)  # the six-year-olds' group is full
+    assert not found(age=6, days=("5",)) and not found(age=8, days=("0", "5"))  # Saturdays are the older ones'
+    assert not found(days=("0",), free_seats=True)
+    assert found(age=11, days=("5",), free_seats=True) and found(days=("0", "5"), free_seats=True)
+    # The counts say what ticking a value would find.
+    facets = search_programs(SearchParams(age=6)).facets
+    assert {f.value: f.count for f in facets["day"] if f.count} == {"0": 1}
+    assert [f.count for f in facets["free_seats"]] == [0]
+    facets = search_programs(SearchParams(age=11, free_seats=True)).facets
+    assert {f.value: f.count for f in facets["day"] if f.count} == {"5": 1}
+    # The API and the page search alike.
+    assert client.get("/api/v1/programs", {"age": 6, "free_seats": "true"}).json()["total"] == 0
+    assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
+    assert "Шахматный клуб" not in client.get("/programs/", {"age": 6, "day": "5"}).content.decode()
 
 
 def test_sorting_and_pagination(catalog):

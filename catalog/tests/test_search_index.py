@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog import postings, search_index
-from catalog.models import ModerationStatus, Program, SearchPosting, StudyForm
+from catalog import postings, search_index, services
+from catalog.models import Group, ModerationStatus, Program, SearchPosting, StudyForm
 from catalog.search import SearchParams, list_programs, published_programs, search_programs
 from catalog.search_index import (
     Bits,
@@ -22,7 +22,7 @@ from catalog.search_index import (
     current_index,
     new_catalog_version,
 )
-from core.testing import make_program
+from core.testing import make_group, make_program
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +38,6 @@ def test_incremental_postings_equal_a_rebuild_from_scratch(personas, published_p
     program = make_program(personas.org_b, "Шахматы", direction="sport", actor=personas.operator_b)
     program.title = "Судомоделирование"
     program.summary = "Строим модели кораблей."
-    from catalog import services
-
     services.save_program(personas.operator_b, program)
     services.change_program_status(personas.municipal_y, program, "approve_changes")  # published: moderated first
     incremental = {lexeme: bits for lexeme, bits in posting_bits().items() if bits != (0, 0)}
@@ -70,12 +68,13 @@ FILTERS = {
     "age": [None, 6, 13],
     "funding": [(), ("free",), ("paid", "certificate")],
     "free_seats": [False, True],
-    "days": [(), ("5",)],
+    "days": [(), ("5",), ("0", "5")],
 }
 
 
 def reference(params: SearchParams) -> set[int]:
-    """The same conditions written as a database query, independently of the index."""
+    """The same conditions written as a database query, independently of the index: the days and
+    free seats are asked of one current group, for the child's age when given."""
     q = Q()
     if params.directions:
         q &= Q(direction__in=params.directions)
@@ -87,20 +86,30 @@ def reference(params: SearchParams) -> set[int]:
         for value in params.funding:
             funding |= Q(**{fields[value]: True})
         q &= funding
-    if params.free_seats:
-        q &= Q(open_seats__gt=0)
-    ids = set(published_programs().filter(q).values_list("pk", flat=True))
-    if params.days:
-        masks = dict(Program.objects.filter(pk__in=ids).values_list("pk", "weekdays_mask"))
-        ids = {pk for pk in ids if any(masks[pk] >> int(d) & 1 for d in params.days)}
-    return ids
+    if params.free_seats or params.days:
+        groups = Group.objects.filter(is_active=True, end_date__gte=timezone.localdate())
+        if params.age is not None:
+            groups = groups.filter(
+                Q(age_from__lte=params.age) | Q(age_from__isnull=True, program__age_from__lte=params.age),
+                Q(age_to__gte=params.age) | Q(age_to__isnull=True, program__age_to__gte=params.age),
+            )
+        if params.days:
+            groups = groups.filter(schedule__weekday__in=[int(day) for day in params.days])
+        if params.free_seats:
+            groups = groups.filter(
+                Q(enrollment_closes_at__isnull=True) | Q(enrollment_closes_at__gt=timezone.now()),
+                is_locked=False,
+                seats_taken__lt=F("capacity"),
+            )
+        q &= Q(pk__in=groups.values("program_id"))
+    return set(published_programs().filter(q).values_list("pk", flat=True))
 
 
 def test_index_filters_counts_and_order_agree_with_the_database(personas):
     for n, (direction, ages, paid) in enumerate(
         itertools.product(["technical", "arts", "sport"], [(5, 8), (10, 16)], [False, True])
     ):
-        make_program(
+        program = make_program(
             personas.org_a if n % 2 else personas.org_b,
             f"Программа {n}",
             direction=direction,
@@ -110,7 +119,19 @@ def test_index_filters_counts_and_order_agree_with_the_database(personas):
             is_paid=paid,
             price_per_month=1000 if paid else None,
             popularity=n * 7 % 5,
+            with_group=False,
+            status=ModerationStatus.DRAFT,
         )
+        # The younger children on weekdays, the older on Saturdays; some groups full, one not yet announced.
+        younger = make_group(program, weekdays=(0, 2), age_to=ages[0] + 1)
+        older = make_group(program, weekdays=(5,), age_from=ages[0] + 2)
+        Group.objects.filter(pk__in=[g.pk for g, full in ((younger, n % 4 == 1), (older, n % 3 == 0)) if full]).update(
+            seats_taken=F("capacity")
+        )
+        services.change_program_status(None, program, "submit")
+        services.change_program_status(None, program, "approve")
+        if n == 5:
+            Group.objects.filter(program=program).update(is_active=False)
     make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
     for values in itertools.product(*FILTERS.values()):
         params = SearchParams(**dict(zip(FILTERS, values, strict=True)), page_size=50)
@@ -120,9 +141,16 @@ def test_index_filters_counts_and_order_agree_with_the_database(personas):
         assert result.total == len(expected), params
         popularity = [p.popularity for p in result.programs]
         assert popularity == sorted(popularity, reverse=True), params
-        direction_counts = {v.value: v.count for v in result.facets["direction"]}
-        for direction, count in direction_counts.items():
-            assert count == len(reference(params.without(directions=(direction,)))), (params, direction)
+        counts = {
+            (facet, v.value): v.count for facet in ("direction", "day", "free_seats") for v in result.facets[facet]
+        }
+        for (facet, value), count in counts.items():
+            chosen = {
+                "direction": {"directions": (value,)},
+                "day": {"days": (value,)},
+                "free_seats": {"free_seats": True},
+            }[facet]
+            assert count == len(reference(params.without(**chosen))), (params, facet, value)
 
 
 def newest_first(program: Program) -> tuple[bool, float]:
@@ -157,23 +185,32 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
             by_certificate=n == 3,
             price_per_month=1000 if n == 2 else None,
             popularity=n % 2,
+            with_group=False,
+            status=ModerationStatus.DRAFT,
         )
-        Program.objects.filter(pk=program.pk).update(weekdays_mask=sum(1 << day for day in days))
+        make_group(program, weekdays=days)
+        services.change_program_status(None, program, "submit")
+        services.change_program_status(None, program, "approve")
     make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
     Program.objects.filter(title="Ансамбль").update(published_at=None)
     Program.objects.filter(title="бассейн").update(published_at=published_on)
-    Program.objects.filter(title="Юный химик").update(open_seats=0)  # its groups are full
+    Group.objects.filter(program__title="Юный химик").update(seats_taken=F("capacity"))  # its group is full
     index = build_index("v")
     rows = list(published_programs().select_related("organization", "municipality").order_by("-popularity", "id"))
     expected: dict[tuple[str, str], set[int]] = {}
+    now = timezone.now()
     for row in rows:
         keys = [("direction", row.direction), ("form", row.study_form), ("municipality", row.municipality.oktmo)]
         keys += [("form", "distance")] if row.uses_distance_learning else []
         keys += [("level", v) for v, f in search_index.LEVEL_FIELDS.items() if getattr(row, f)]
         keys += [("funding", v) for v, f in search_index.FUNDING_FIELDS.items() if getattr(row, f)]
         keys += [("ovz", "1")] if row.ovz_adapted else []
-        keys += [("free_seats", "1")] if row.open_seats > 0 else []
-        keys += [("day", str(d)) for d in range(7) if row.weekdays_mask >> d & 1]
+        groups = list(row.groups.current().prefetch_related("schedule"))
+        offering = [
+            g for g in groups if not g.is_locked and (g.enrollment_closes_at is None or g.enrollment_closes_at > now)
+        ]
+        keys += [("free_seats", "1")] if any(g.seats_left for g in offering) else []
+        keys += sorted({("day", str(slot.weekday)) for g in groups for slot in g.schedule.all()})
         keys += [("age", str(a)) for a in range(search_index.MAX_AGE + 1) if row.age_from <= a <= row.age_to]
         for key in keys:
             expected.setdefault(key, set()).add(row.pk)

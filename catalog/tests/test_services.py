@@ -689,3 +689,37 @@ def test_a_group_takes_the_children_whose_age_on_its_first_lesson_is_in_its_rang
         assert group.takes_child_born(birth) == (7 <= full_years(birth, start) <= 9), birth
     assert full_years(earliest, start) == 9 and full_years(earliest - timedelta(days=1), start) == 10
     assert full_years(latest, start) == 7 and full_years(latest + timedelta(days=1), start) == 6
+
+
+def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_ended(
+    personas, published_program, django_capture_on_commit_callbacks
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from catalog.search_index import catalog_version
+
+    ended = make_program(personas.org_b, "Шахматы", direction="sport")
+    untouched = make_program(personas.org_b, "Футбол", direction="sport")
+    now = timezone.now()
+    # Time passes: no action changes the groups, their figures go stale.
+    Group.objects.filter(program=published_program).update(enrollment_closes_at=now - timedelta(minutes=1))
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Group.objects.filter(program=ended).update(start_date=yesterday - timedelta(days=90), end_date=yesterday)
+    assert Program.objects.get(pk=published_program.pk).open_seats == 15
+    # A search index built now reads the groups themselves; the ones processes keep wait for the command.
+    assert [p.title for p in search_programs(SearchParams(free_seats=True)).programs] == ["Футбол"]
+    before, out = catalog_version(), StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("refresh_catalog", stdout=out)
+    assert out.getvalue().strip() == "Пересчитано программ: 2."
+    assert catalog_version() != before  # every process rebuilds its search index
+    closed, gone, kept = (Program.objects.get(pk=p.pk) for p in (published_program, ended, untouched))
+    assert (closed.open_seats, closed.current_groups, closed.weekdays_mask) == (0, 1, 0b101)  # meets, takes no one
+    assert (gone.open_seats, gone.current_groups, gone.weekdays_mask) == (0, 0, 0)  # «Набор не объявлен»
+    assert (kept.open_seats, kept.current_groups) == (15, 1)
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("refresh_catalog", stdout=out)
+    assert out.getvalue().strip().endswith("Пересчитано программ: 0.") and catalog_version() == before

@@ -151,6 +151,25 @@ def test_seats_change_the_search_catalog_only_when_a_program_fills_or_reopens(
     assert catalog_version() != before  # full: «есть свободные места» no longer finds it
 
 
+def test_a_group_filling_changes_the_search_catalog_while_another_group_has_seats(
+    client, personas, published_program, group, first_come, django_capture_on_commit_callbacks
+):
+    # The search finds a program by a group with seats for the child's age: the full group must leave it.
+    from catalog.search_index import catalog_version
+
+    make_group(published_program, capacity=10)
+    Group.objects.filter(pk=group.pk).update(capacity=2, seats_taken=0)
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    children = [make_child(personas.family, name, age_on=group.start_date) for name in ("Аня", "Ваня")]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, raw, _payload(children[0], published_program, group), "a").status_code == 201
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, raw, _payload(children[1], published_program, group), "b").status_code == 201
+    assert Program.objects.get(pk=published_program.pk).open_seats == 10
+    assert catalog_version() != before
+
+
 def test_a_search_card_shows_the_seats_left_after_each_seat_taken(
     client, personas, published_program, group, first_come, django_capture_on_commit_callbacks
 ):
