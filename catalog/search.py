@@ -85,6 +85,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     corrected_query: str | None = None  # results are shown for this query instead of params.q
     suggestion: str | None = None  # «Возможно, вы искали…», when results exist but look thin
+    # With an age: whether a group for that age has free seats, per program of the page.
+    seats_for_age: dict[int, bool] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -539,9 +541,15 @@ def search_programs(
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
+    programs = _page(index, params, found.bits, found.title_bits, fields)
+    seats_for_age = {}
+    if params.age is not None:
+        with_seats = index.with_group(params.age, (), True)
+        seats_for_age = {program.pk: bool(with_seats >> program.pk & 1) for program in programs}
     return SearchResult(
         params=params,
-        programs=_page(index, params, found.bits, found.title_bits, fields),
+        programs=programs,
+        seats_for_age=seats_for_age,
         total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,

@@ -84,23 +84,26 @@ _cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its 
 _shown_fields = operator.attrgetter(*CARD_FIELDS, "organization.short_name", "municipality.name")
 
 
-def _card(program: Program) -> str:
+def _card(program: Program, full_for_age: int | None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
     changes (on enrollment day, every group that fills up) leave it as it is."""
-    shown = _shown_fields(program)
+    shown = (_shown_fields(program), full_for_age)
     kept = _cards.get(program.pk)
     if kept is not None and kept[0] == shown:
         return kept[1]
     if len(_cards) >= CARDS_KEPT:
         _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-    card = _render_card(program)
+    card = _render_card(program, full_for_age)
     _cards[program.pk] = (shown, card)
     return card
 
 
-def _seats(program: Program) -> str:
-    """Free seats over the groups taking applications; none: whether the program has current
-    groups (full, or not taking applications) or has announced none yet."""
+def _seats(program: Program, full_for_age: int | None) -> str:
+    """Free seats over the groups taking applications, unless none of them is for the age searched
+    for; none: whether the program has current groups (full, or not taking applications) or has
+    announced none yet."""
+    if full_for_age is not None:
+        return f'<span class="seats-none">Для {full_for_age} {ru_plural(full_for_age, "года,лет,лет")} мест нет</span>'
     if program.open_seats:
         return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
     if not program.current_groups:
@@ -108,7 +111,7 @@ def _seats(program: Program) -> str:
     return '<span class="seats-none">Мест нет</span>'
 
 
-def _render_card(program: Program) -> str:
+def _render_card(program: Program, full_for_age: int | None) -> str:
     meta = [
         program.organization.short_name,
         program.municipality.name,
@@ -120,7 +123,7 @@ def _render_card(program: Program) -> str:
     badges = _funding_badges(program)
     if program.ovz_adapted:
         badges.append('<span class="badge">Для детей с ОВЗ</span>')
-    badges.append(_seats(program))
+    badges.append(_seats(program, full_for_age))
     summary = program.summary
     if len(summary) > SUMMARY_CHARS:
         summary = Truncator(summary).chars(SUMMARY_CHARS)
@@ -143,9 +146,15 @@ def _program_path() -> tuple[str, str]:
 
 
 @register.simple_tag
-def program_cards(programs: Iterable[Program]) -> SafeString:
-    """The result cards of these programs (with organization and municipality), as list items."""
-    return mark_safe("\n".join(_card(p) for p in programs))  # noqa: S308 -- escaped above
+def program_cards(
+    programs: Iterable[Program], age: int | None = None, seats_for_age: Mapping[int, bool] | None = None
+) -> SafeString:
+    """The result cards of these programs (with organization and municipality), as list items; with
+    the age searched for, a card whose seats are all in other ages' groups says so."""
+    seats = seats_for_age or {}
+    return mark_safe(  # noqa: S308 -- escaped above
+        "\n".join(_card(p, age if p.open_seats and not seats.get(p.pk, True) else None) for p in programs)
+    )
 
 
 @register.simple_tag

@@ -330,6 +330,7 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     services.change_program_status(None, program, "submit")
     services.change_program_status(None, program, "approve")
     Group.objects.filter(pk=younger.pk).update(seats_taken=F("capacity"))  # the Monday group is full
+    services.refresh_program_groups([program.pk])
 
     def found(**params) -> bool:
         return titles(**params) == ["Шахматный клуб"]
@@ -349,6 +350,10 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     assert client.get("/api/v1/programs", {"age": 6, "free_seats": "true"}).json()["total"] == 0
     assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
     assert "Шахматный клуб" not in client.get("/programs/", {"age": 6, "day": "5"}).content.decode()
+    # Its card says where the seats are not: the fifteen free are the older ones'.
+    assert "Для 6 лет мест нет" in client.get("/programs/", {"age": 6}).content.decode()
+    assert "Свободных мест: 15" in client.get("/programs/", {"age": 11}).content.decode()
+    assert "Свободных мест: 15" in client.get("/programs/").content.decode()
 
 
 def test_sorting_and_pagination(catalog):
