@@ -159,7 +159,10 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
         for legend, names in (
             *PROGRAM_SECTIONS,
             ("Модерация", ("municipality", "status", "moderation_remark", "submitted_at", "published_at")),
-            ("Служебное", (*SYSTEM_FIELDS, "weekdays_mask", "open_seats", "popularity")),
+            (
+                "Служебное",
+                (*SYSTEM_FIELDS, "weekdays_mask", "open_seats", "current_groups", "closed_seats", "popularity"),
+            ),
         )
     ]
     optional_fields = {"municipality": "Если не указан, берётся муниципалитет организации."}
@@ -172,6 +175,7 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
         "weekdays_mask",
         "open_seats",
         "current_groups",
+        "closed_seats",
         "popularity",
     )
     list_display = ("title", "code", "organization", "municipality", "direction", "status", "open_seats", "updated_at")

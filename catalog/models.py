@@ -345,6 +345,8 @@ class Program(PublicEntity):
     # Active groups not yet ended, open for enrollment or not: a card tells «Мест нет» from «Набор не
     # объявлен» by it; kept with open_seats.
     current_groups = models.PositiveSmallIntegerField("действующих групп", default=0, editable=False)
+    # Free seats in current groups taking no applications now (closed or locked): «Приём закрыт», not «Мест нет».
+    closed_seats = models.PositiveIntegerField("свободных мест без приёма", default=0, editable=False)
     popularity = models.PositiveIntegerField("популярность", default=0, editable=False)
     search_document = SearchDocumentField("поисковый документ", blank=True, default="", editable=False)
 

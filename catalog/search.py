@@ -355,6 +355,7 @@ CARD_FIELDS = (
     "weekdays_mask",
     "open_seats",
     "current_groups",
+    "closed_seats",
 )
 LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name")
 LIST_MUNICIPALITY_FIELDS = ("id", "oktmo", "name")

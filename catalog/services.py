@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -88,6 +88,7 @@ STATE_FIELDS = (
     "weekdays_mask",
     "open_seats",
     "current_groups",
+    "closed_seats",
     "popularity",
     "search_document",
 )
@@ -765,10 +766,20 @@ def _group_facts() -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    now = timezone.now()
+    closed = (
+        Group.objects.current()
+        .filter(Q(is_locked=True) | Q(enrollment_closes_at__lte=now), program=OuterRef("pk"))
+        .order_by()
+        .values("program")
+        .annotate(n=Sum(F("capacity") - F("seats_taken")))
+        .values("n")
+    )
     return {
         "open_seats": RawSQL(*_free_seats()),  # noqa: S611  (our fixed SQL)
         "weekdays_mask": mask,
         "current_groups": Coalesce(Subquery(current), 0),
+        "closed_seats": Coalesce(Subquery(closed), 0),
     }
 
 

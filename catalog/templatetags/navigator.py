@@ -100,14 +100,16 @@ def _card(program: Program, full_for_age: int | None) -> str:
 
 def _seats(program: Program, full_for_age: int | None) -> str:
     """Free seats over the groups taking applications, unless none of them is for the age searched
-    for; none: whether the program has current groups (full, or not taking applications) or has
-    announced none yet."""
+    for; none: whether the program has current groups, with seats but taking no applications or
+    full, or has announced none yet."""
     if full_for_age is not None:
         return f'<span class="seats-none">Для {full_for_age} {ru_plural(full_for_age, "года,лет,лет")} мест нет</span>'
     if program.open_seats:
         return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
     if not program.current_groups:
         return '<span class="seats-later">Набор не объявлен</span>'
+    if program.closed_seats:
+        return '<span class="seats-later">Приём закрыт</span>'
     return '<span class="seats-none">Мест нет</span>'
 
 

@@ -174,7 +174,7 @@ def test_a_card_is_rendered_again_only_when_what_it_shows_changed(client, person
     other = make_program(personas.org_b, "Футбол")
     rendered: list[str] = []
     render = navigator._render_card
-    monkeypatch.setattr(navigator, "_render_card", lambda p: rendered.append(p.title) or render(p))
+    monkeypatch.setattr(navigator, "_render_card", lambda p, age: rendered.append(p.title) or render(p, age))
     navigator._cards.clear()
 
     def search_page() -> str:

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from catalog import revisions, services
@@ -692,7 +693,7 @@ def test_a_group_takes_the_children_whose_age_on_its_first_lesson_is_in_its_rang
 
 
 def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_ended(
-    personas, published_program, django_capture_on_commit_callbacks
+    client, personas, published_program, django_capture_on_commit_callbacks
 ):
     from io import StringIO
 
@@ -716,9 +717,14 @@ def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_end
     assert out.getvalue().strip() == "Пересчитано программ: 2."
     assert catalog_version() != before  # every process rebuilds its search index
     closed, gone, kept = (Program.objects.get(pk=p.pk) for p in (published_program, ended, untouched))
-    assert (closed.open_seats, closed.current_groups, closed.weekdays_mask) == (0, 1, 0b101)  # meets, takes no one
-    assert (gone.open_seats, gone.current_groups, gone.weekdays_mask) == (0, 0, 0)  # «Набор не объявлен»
-    assert (kept.open_seats, kept.current_groups) == (15, 1)
+    assert (closed.open_seats, closed.closed_seats, closed.current_groups, closed.weekdays_mask) == (0, 15, 1, 0b101)
+    assert (gone.open_seats, gone.closed_seats, gone.current_groups, gone.weekdays_mask) == (0, 0, 0, 0)
+    assert (kept.open_seats, kept.closed_seats, kept.current_groups) == (15, 0, 1)
+    cards = client.get("/programs/", {"sort": "title"}).content.decode()
+    assert "Приём закрыт" in cards and "Набор не объявлен" in cards and "Свободных мест: 15" in cards
+    Group.objects.filter(program=published_program).update(seats_taken=F("capacity"))
+    services.refresh_program_groups([published_program.pk])
+    assert "Мест нет" in client.get("/programs/", {"q": "Робототехника"}).content.decode()  # closed and full
     before = catalog_version()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("refresh_catalog", stdout=out)
