@@ -150,11 +150,9 @@ class CatalogIndex:
         free seats (each condition when given): a Saturday group for seven-year-olds and a full
         weekday group do not make a program «Сб, есть места» for a seven-year-old."""
         age = None if age is None else min(age, MAX_AGE)
-        return (
-            Bits.any_of(self.groups.get((age, int(day), free_seats), 0) for day in days)
-            if days
-            else (self.groups.get((age, None, free_seats), 0))
-        )
+        if not days:
+            return self.groups.get((age, None, free_seats), 0)
+        return Bits.any_of(self.groups.get((age, int(day), free_seats), 0) for day in days)
 
     def organization(self, code: str) -> int:
         return Bits.from_ids(self.organizations.get(code, ()), self.size)
