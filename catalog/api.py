@@ -269,6 +269,8 @@ PROGRAM_LIST_FIELDS = [
     "is_paid",
     "price_per_month",
     "open_seats",
+    "current_groups",
+    "closed_seats",
     "status",
     "published_at",
     "updated_at",
@@ -376,6 +378,10 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
         description="Запрос с исправленными опечатками, по которому показаны результаты"
     )
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
+    seats_for_age: dict[str, bool] = Field(
+        description="С возрастом в запросе: для каждой программы страницы (по коду) — есть ли свободные места "
+        "в группе для этого возраста (нет — места только в группах для других возрастов)"
+    )
 
 
 class ProgramFieldsIn(ModelSchema):
@@ -513,6 +519,7 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
         "facets": result.facets,
         "corrected_query": result.corrected_query,
         "suggestion": result.suggestion,
+        "seats_for_age": {p.code: result.seats_for_age[p.pk] for p in result.programs if p.pk in result.seats_for_age},
     }
 
 

@@ -349,6 +349,14 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     # The API and the page search alike.
     assert client.get("/api/v1/programs", {"age": 6, "free_seats": "true"}).json()["total"] == 0
     assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
+    body = client.get("/api/v1/programs", {"age": 6}).json()
+    assert body["seats_for_age"] == {program.code: False}
+    assert (body["items"][0]["open_seats"], body["items"][0]["current_groups"], body["items"][0]["closed_seats"]) == (
+        15,
+        2,
+        0,
+    )
+    assert client.get("/api/v1/programs").json()["seats_for_age"] == {}  # no age asked
     assert "Шахматный клуб" not in client.get("/programs/", {"age": 6, "day": "5"}).content.decode()
     # Its card says where the seats are not: the fifteen free are the older ones'.
     assert "Для 6 лет мест нет" in client.get("/programs/", {"age": 6}).content.decode()
