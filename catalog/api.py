@@ -380,7 +380,7 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
     seats_for_age: dict[str, bool] = Field(
         description="С возрастом в запросе: для каждой программы страницы (по коду) — есть ли свободные места "
-        "в группе для этого возраста (нет — места только в группах для других возрастов)"
+        "в группе для этого возраста, принимающей заявки (false — и когда мест нет совсем: см. open_seats)"
     )
 
 

@@ -72,6 +72,9 @@ def search(request: HttpRequest) -> HttpResponse:
             errors.append("Организация: не найдена.")
             params = params.without(organization=None)
         organization = found
+    if params.municipality and all(m.oktmo != params.municipality for m in municipalities()):
+        errors.append("Муниципалитет: не найден.")  # nor remembered for the home page
+        params = params.without(municipality=None)
     result = search_programs(params, last_page_past_end=True)  # an old link, a typed address
     params = result.params
     # The query without its page: links to other pages and chips build on it.
@@ -92,6 +95,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
+            "reset_filters": _reset_filters(query),
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
@@ -152,6 +156,15 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
             numbers.append(None)
         numbers.append(n)
     return numbers
+
+
+def _reset_filters(query: list[tuple[str, str]]) -> str | None:
+    """With two filters or more, the address of the same search without any (the text and the
+    order kept): one click instead of a chip each."""
+    kept = ("q", "sort")
+    if sum(1 for key, value in query if key not in kept and value) < 2:
+        return None
+    return "?" + urlencode([(key, value) for key, value in query if key in kept and value])
 
 
 def _chips(

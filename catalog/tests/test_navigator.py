@@ -234,6 +234,7 @@ def test_facet_counts_are_read_out_with_the_russian_plural(client, published_pro
         ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
         ("organization=OR-ZZZZZZ", "Организация: не найдена."),  # of the right form, but no organization
         ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
+        ("municipality=99999999", "Муниципалитет: не найден."),  # of the right form, but no municipality
     ],
 )
 def test_each_bad_value_is_named_and_the_rest_of_the_search_still_applies(client, personas, query, message):
@@ -254,6 +255,21 @@ def test_an_empty_box_is_no_value_and_no_error(client, published_program):
     html = client.get(reverse("navigator:search") + "?q=&age=&municipality=").content.decode()
     assert 'role="alert"' not in html
     assert published_program.title in html
+
+
+def test_an_unknown_municipality_is_not_remembered(client, published_program):
+    response = client.get(reverse("navigator:search"), {"municipality": "99999999"})
+    assert published_program.title in response.content.decode()  # searched everywhere, with the message
+    assert "opora_municipality" not in response.cookies
+
+
+def test_two_filters_or_more_can_be_reset_at_once_keeping_the_text_and_order(client, published_program):
+    url = reverse("navigator:search") + "?q=робототехника&sort=title&direction=technical&age=9&age=&page=2"
+    html = client.get(url).content.decode()
+    [link] = re.findall(r'<a class="chip chip-reset" href="\?([^"]*)">Сбросить фильтры</a>', html)
+    assert QueryDict(link.replace("&amp;", "&")).dict() == {"q": "робототехника", "sort": "title"}
+    one_filter = client.get(reverse("navigator:search") + "?q=робототехника&direction=technical&age=").content.decode()
+    assert "Сбросить фильтры" not in one_filter  # its chip does it
 
 
 def test_each_active_filter_has_a_chip_that_removes_only_it(client, published_program, personas):
