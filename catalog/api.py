@@ -33,7 +33,7 @@ from catalog.models import (
     Weekday,
 )
 from catalog.permissions import permitted_transitions
-from catalog.search import search_programs
+from catalog.search import AgeSeats, search_programs
 from catalog.search_form import OKTMO_PATTERN, ProgramSearchQuery
 from core import scope
 from core.api import (
@@ -368,6 +368,14 @@ ProgramSearchItemOut = read_by_pydantic(
 )
 
 
+class AgeSeatsOut(BaseModel):
+    """Группы программы для возраста из запроса и свободные места в них."""
+
+    open_seats: int = Field(description="Свободных мест в группах, принимающих заявки")
+    closed_seats: int = Field(description="Свободных мест в группах, не принимающих заявки (приём закрыт)")
+    current_groups: int = Field(description="Действующих групп для этого возраста")
+
+
 class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     """Страница результатов поиска с фасетами, как в Навигаторе."""
 
@@ -378,9 +386,9 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
         description="Запрос с исправленными опечатками, по которому показаны результаты"
     )
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
-    seats_for_age: dict[str, bool] = Field(
-        description="С возрастом в запросе: для каждой программы страницы (по коду) — есть ли свободные места "
-        "в группе для этого возраста, принимающей заявки (false — и когда мест нет совсем: см. open_seats)"
+    seats_for_age: dict[str, AgeSeatsOut] = Field(
+        description="С возрастом в запросе: для каждой программы страницы (по коду) — её действующие группы для "
+        "этого возраста и свободные места в них, как на карточках Навигатора"
     )
 
 
@@ -519,7 +527,11 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
         "facets": result.facets,
         "corrected_query": result.corrected_query,
         "suggestion": result.suggestion,
-        "seats_for_age": {p.code: result.seats_for_age[p.pk] for p in result.programs if p.pk in result.seats_for_age},
+        "seats_for_age": (
+            {p.code: result.seats_for_age.get(p.pk, AgeSeats())._asdict() for p in result.programs}
+            if result.params.age is not None
+            else {}
+        ),
     }
 
 

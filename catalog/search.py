@@ -18,11 +18,21 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import QuerySet
-from django.db.models.functions import Length
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Coalesce, Length
+from django.utils import timezone
 
 from catalog import postings, text
-from catalog.models import Direction, ModerationStatus, Organization, Program, SearchTerm, StudyForm
+from catalog.models import (
+    Direction,
+    Group,
+    ModerationStatus,
+    Organization,
+    Program,
+    SearchTerm,
+    StudyForm,
+    offering_seats,
+)
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
 from core import rawsql
 from territory.models import Municipality
@@ -85,8 +95,8 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     corrected_query: str | None = None  # results are shown for this query instead of params.q
     suggestion: str | None = None  # «Возможно, вы искали…», when results exist but look thin
-    # With an age: whether a group for that age has free seats, per program of the page.
-    seats_for_age: dict[int, bool] = field(default_factory=dict)
+    # With an age: the groups of the page's programs for that age and their seats (program id →).
+    seats_for_age: "dict[int, AgeSeats]" = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -308,6 +318,37 @@ def _group_facet_counts(index: CatalogIndex, params: SearchParams, base: int, fa
             for day in WEEKDAYS
         }
     return {("free_seats", "1"): (base & index.with_group(params.age, params.days, True)).bit_count()}
+
+
+class AgeSeats(NamedTuple):
+    """A program's current groups for one age (their own ages, else the program's) and their free
+    seats, in groups taking applications and in the others."""
+
+    open_seats: int = 0
+    closed_seats: int = 0
+    current_groups: int = 0
+
+
+def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
+    """What the result cards of a search with the child's age say of seats: read with the page,
+    fresh, as the rest of a card (a program's own figures count every age)."""
+    taking = offering_seats(timezone.now())
+    free = F("capacity") - F("seats_taken")
+    rows = (
+        Group.objects.current()
+        .filter(program_id__in=program_ids)
+        .annotate(low=Coalesce("age_from", "program__age_from"), high=Coalesce("age_to", "program__age_to"))
+        .filter(low__lte=age, high__gte=age)
+        .order_by()
+        .values("program_id")
+        .annotate(
+            open=Coalesce(Sum(free, filter=taking), 0),
+            closed=Coalesce(Sum(free, filter=~taking), 0),
+            groups=Count("id"),
+        )
+        .values_list("program_id", "open", "closed", "groups")
+    )
+    return {program: AgeSeats(*seats) for program, *seats in rows}
 
 
 class MunicipalityOption(NamedTuple):
@@ -543,14 +584,10 @@ def search_programs(
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
     programs = _page(index, params, found.bits, found.title_bits, fields)
-    seats_for_age = {}
-    if params.age is not None:
-        with_seats = index.with_group(params.age, (), True)
-        seats_for_age = {program.pk: bool(with_seats >> program.pk & 1) for program in programs}
     return SearchResult(
         params=params,
         programs=programs,
-        seats_for_age=seats_for_age,
+        seats_for_age=age_seats([p.pk for p in programs], params.age) if params.age is not None and programs else {},
         total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -719,28 +719,32 @@ def refresh_open_seats(program_id: int, group_ids: Sequence[int | None] = ()) ->
     Cards show the count as read with the page (their cache varies on it); the search index only
     knows which groups have free seats, so the catalog changes for search only when the program's
     seats or a group's may have crossed zero — not at each of the thousands of seats taken on
-    enrollment day."""
-    sql, params = _free_seats()
+    enrollment day. A seat moves in a group closed for applications too (a child leaves it)."""
+    open_sql, open_params = _free_seats(taking_applications=True)
+    closed_sql, closed_params = _free_seats(taking_applications=False)
     moved_in, moved_out = [*group_ids, None, None][:2]  # a seat moves within at most two groups
     with rawsql.cursor() as cursor:
         cursor.execute(
-            f"UPDATE catalog_program SET open_seats = ({sql}) WHERE id = %s RETURNING open_seats, "  # noqa: S608
+            f"UPDATE catalog_program SET open_seats = ({open_sql}), closed_seats = ({closed_sql}) "  # noqa: S608
+            "WHERE id = %s RETURNING open_seats, "
             "(SELECT MIN(capacity - seats_taken) FROM catalog_group WHERE id = %s OR id = %s)",
-            [*params, program_id, moved_in, moved_out],
+            [*open_params, *closed_params, program_id, moved_in, moved_out],
         )
         row = cursor.fetchone()
     if row is not None and (row[0] <= 1 or (row[1] is not None and row[1] <= 1)):
         search.bump_catalog_version()
 
 
-def _free_seats() -> tuple[str, list[Any]]:
-    """SQL for the free seats of the program being updated (catalog_program) over its groups open
-    for enrollment, and its parameters."""
+def _free_seats(*, taking_applications: bool) -> tuple[str, list[Any]]:
+    """SQL for the free seats of the program being updated (catalog_program) over its current groups
+    taking applications (as `models.offering_seats` says), or over those not taking them, and its
+    parameters."""
     now = timezone.now()
+    taking = "NOT g.is_locked AND (g.enrollment_closes_at IS NULL OR g.enrollment_closes_at > %s)"
     sql = (
-        "SELECT COALESCE(SUM(g.capacity - g.seats_taken), 0) FROM catalog_group g "
-        "WHERE g.program_id = catalog_program.id AND g.is_active AND NOT g.is_locked AND g.end_date >= %s "
-        "AND (g.enrollment_closes_at IS NULL OR g.enrollment_closes_at > %s)"
+        "SELECT COALESCE(SUM(g.capacity - g.seats_taken), 0) FROM catalog_group g "  # noqa: S608 -- our fixed SQL
+        "WHERE g.program_id = catalog_program.id AND g.is_active AND g.end_date >= %s "
+        f"AND {'' if taking_applications else 'NOT '}({taking})"
     )
     return sql, [
         rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now)),
@@ -766,20 +770,11 @@ def _group_facts() -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    now = timezone.now()
-    closed = (
-        Group.objects.current()
-        .filter(Q(is_locked=True) | Q(enrollment_closes_at__lte=now), program=OuterRef("pk"))
-        .order_by()
-        .values("program")
-        .annotate(n=Sum(F("capacity") - F("seats_taken")))
-        .values("n")
-    )
     return {
-        "open_seats": RawSQL(*_free_seats()),  # noqa: S611  (our fixed SQL)
+        "open_seats": RawSQL(*_free_seats(taking_applications=True)),  # noqa: S611  (our fixed SQL)
         "weekdays_mask": mask,
         "current_groups": Coalesce(Subquery(current), 0),
-        "closed_seats": Coalesce(Subquery(closed), 0),
+        "closed_seats": RawSQL(*_free_seats(taking_applications=False)),  # noqa: S611
     }
 
 

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from catalog.models import Program
-from catalog.search import CARD_FIELDS, DIRECTIONS, FacetValue
+from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue
 from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
@@ -84,26 +84,34 @@ _cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its 
 _shown_fields = operator.attrgetter(*CARD_FIELDS, "organization.short_name", "municipality.name")
 
 
-def _card(program: Program, full_for_age: int | None) -> str:
+def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
     changes (on enrollment day, every group that fills up) leave it as it is."""
-    shown = (_shown_fields(program), full_for_age)
+    shown = (_shown_fields(program), for_age)
     kept = _cards.get(program.pk)
     if kept is not None and kept[0] == shown:
         return kept[1]
     if len(_cards) >= CARDS_KEPT:
         _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-    card = _render_card(program, full_for_age)
+    card = _render_card(program, for_age)
     _cards[program.pk] = (shown, card)
     return card
 
 
-def _seats(program: Program, full_for_age: int | None) -> str:
-    """Free seats over the groups taking applications, unless none of them is for the age searched
-    for; none: whether the program has current groups, with seats but taking no applications or
-    full, or has announced none yet."""
-    if full_for_age is not None:
-        return f'<span class="seats-none">Для {full_for_age} {ru_plural(full_for_age, "года,лет,лет")} мест нет</span>'
+def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
+    """Free seats over the groups taking applications (those for the age searched for, when it
+    is); none: whether there are groups (for that age), with seats but taking no applications or
+    full, or the program has announced none yet."""
+    if for_age is not None and (program.current_groups or for_age[1].current_groups):
+        age, seats = for_age
+        years = f"{age} {ru_plural(age, 'года,лет,лет')}"
+        if seats.open_seats:
+            return f'<span class="seats-ok">Свободных мест для {years}: {seats.open_seats}</span>'
+        if not seats.current_groups:
+            return f'<span class="seats-later">Для {years} групп нет</span>'
+        if seats.closed_seats:
+            return f'<span class="seats-later">Для {years} приём закрыт</span>'
+        return f'<span class="seats-none">Для {years} мест нет</span>'
     if program.open_seats:
         return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
     if not program.current_groups:
@@ -113,7 +121,7 @@ def _seats(program: Program, full_for_age: int | None) -> str:
     return '<span class="seats-none">Мест нет</span>'
 
 
-def _render_card(program: Program, full_for_age: int | None) -> str:
+def _render_card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     meta = [
         program.organization.short_name,
         program.municipality.name,
@@ -125,7 +133,7 @@ def _render_card(program: Program, full_for_age: int | None) -> str:
     badges = _funding_badges(program)
     if program.ovz_adapted:
         badges.append('<span class="badge">Для детей с ОВЗ</span>')
-    badges.append(_seats(program, full_for_age))
+    badges.append(_seats(program, for_age))
     summary = program.summary
     if len(summary) > SUMMARY_CHARS:
         summary = Truncator(summary).chars(SUMMARY_CHARS)
@@ -149,13 +157,13 @@ def _program_path() -> tuple[str, str]:
 
 @register.simple_tag
 def program_cards(
-    programs: Iterable[Program], age: int | None = None, seats_for_age: Mapping[int, bool] | None = None
+    programs: Iterable[Program], age: int | None = None, seats_for_age: Mapping[int, AgeSeats] | None = None
 ) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items; with
-    the age searched for, a card whose seats are all in other ages' groups says so."""
+    the age searched for, the seats a card tells are those of the groups for that age."""
     seats = seats_for_age or {}
     return mark_safe(  # noqa: S308 -- escaped above
-        "\n".join(_card(p, age if p.open_seats and not seats.get(p.pk, True) else None) for p in programs)
+        "\n".join(_card(p, None if age is None else (age, seats.get(p.pk, AgeSeats()))) for p in programs)
     )
 
 

@@ -350,7 +350,7 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     assert client.get("/api/v1/programs", {"age": 6, "free_seats": "true"}).json()["total"] == 0
     assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
     body = client.get("/api/v1/programs", {"age": 6}).json()
-    assert body["seats_for_age"] == {program.code: False}
+    assert body["seats_for_age"] == {program.code: {"open_seats": 0, "closed_seats": 0, "current_groups": 1}}
     assert (body["items"][0]["open_seats"], body["items"][0]["current_groups"], body["items"][0]["closed_seats"]) == (
         15,
         2,
@@ -358,10 +358,13 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     )
     assert client.get("/api/v1/programs").json()["seats_for_age"] == {}  # no age asked
     assert "Шахматный клуб" not in client.get("/programs/", {"age": 6, "day": "5"}).content.decode()
-    # Its card says where the seats are not: the fifteen free are the older ones'.
+    # Its card tells the seats of the groups for the age searched for.
     assert "Для 6 лет мест нет" in client.get("/programs/", {"age": 6}).content.decode()
-    assert "Свободных мест: 15" in client.get("/programs/", {"age": 11}).content.decode()
+    assert "Для 8 лет групп нет" in client.get("/programs/", {"age": 8}).content.decode()
+    assert "Свободных мест для 11 лет: 15" in client.get("/programs/", {"age": 11}).content.decode()
     assert "Свободных мест: 15" in client.get("/programs/").content.decode()
+    Group.objects.filter(pk=younger.pk).update(seats_taken=3, is_locked=True)  # a child left; no one is taken
+    assert "Для 6 лет приём закрыт" in client.get("/programs/", {"age": 6}).content.decode()
 
 
 def test_sorting_and_pagination(catalog):

@@ -725,6 +725,10 @@ def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_end
     Group.objects.filter(program=published_program).update(seats_taken=F("capacity"))
     services.refresh_program_groups([published_program.pk])
     assert "Мест нет" in client.get("/programs/", {"q": "Робототехника"}).content.decode()  # closed and full
+    # A child leaves the closed group: the seat moved is recounted at once, as a seat taken is.
+    Group.objects.filter(program=published_program).update(seats_taken=14)
+    services.refresh_open_seats(published_program.pk)
+    assert "Приём закрыт" in client.get("/programs/", {"q": "Робототехника"}).content.decode()
     before = catalog_version()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("refresh_catalog", stdout=out)
