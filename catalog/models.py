@@ -536,6 +536,10 @@ def offering_seats(now: datetime) -> Q:
     )
 
 
+# The same for a current group `g` in SQL (fixed statements on hot paths), with `now` as its parameter.
+OFFERING_SEATS_SQL = "NOT g.is_locked AND (g.enrollment_closes_at IS NULL OR g.enrollment_closes_at > %s)"
+
+
 class GroupQuerySet(models.QuerySet["Group"]):
     def current(self) -> "GroupQuerySet":
         """Groups that still meet: active and not yet ended."""

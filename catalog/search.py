@@ -18,12 +18,13 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, models, transaction
-from django.db.models import Count, F, QuerySet, Sum
-from django.db.models.functions import Coalesce, Length
+from django.db.models import QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from catalog import postings, text
 from catalog.models import (
+    OFFERING_SEATS_SQL,
     Direction,
     Group,
     ModerationStatus,
@@ -31,7 +32,6 @@ from catalog.models import (
     Program,
     SearchTerm,
     StudyForm,
-    offering_seats,
 )
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
 from core import rawsql
@@ -329,25 +329,31 @@ class AgeSeats(NamedTuple):
     current_groups: int = 0
 
 
+@functools.cache
+def _age_seats_sql(count: int | None) -> str:
+    """The statement of `age_seats` for `count` program ids, or (None) an array of them."""
+    free = "g.capacity - g.seats_taken"
+    programs = "g.program_id = ANY(%s)" if count is None else f"g.program_id IN ({', '.join(['%s'] * count)})"
+    return (
+        f"SELECT g.program_id, COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN {free} ELSE 0 END), 0), "  # noqa: S608
+        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 0 ELSE {free} END), 0), COUNT(*) "
+        "FROM catalog_group g JOIN catalog_program p ON p.id = g.program_id "
+        f"WHERE {programs} AND g.is_active AND g.end_date >= %s "
+        "AND COALESCE(g.age_from, p.age_from) <= %s AND COALESCE(g.age_to, p.age_to) >= %s "
+        "GROUP BY g.program_id"
+    )
+
+
 def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
     """What the result cards of a search with the child's age say of seats: read with the page,
-    fresh, as the rest of a card (a program's own figures count every age)."""
-    taking = offering_seats(timezone.now())
-    free = F("capacity") - F("seats_taken")
-    rows = (
-        Group.objects.current()
-        .filter(program_id__in=program_ids)
-        .annotate(low=Coalesce("age_from", "program__age_from"), high=Coalesce("age_to", "program__age_to"))
-        .filter(low__lte=age, high__gte=age)
-        .order_by()
-        .values("program_id")
-        .annotate(
-            open=Coalesce(Sum(free, filter=taking), 0),
-            closed=Coalesce(Sum(free, filter=~taking), 0),
-            groups=Count("id"),
-        )
-        .values_list("program_id", "open", "closed", "groups")
-    )
+    fresh, as the rest of a card (a program's own figures count every age). A fixed statement:
+    compiling it with the ORM cost more than running it."""
+    now = timezone.now()
+    as_array = connection.vendor == "postgresql"
+    closes = rawsql.param(Group._meta.get_field("enrollment_closes_at"), now)
+    today = rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now))
+    params = [closes, closes, *([list(program_ids)] if as_array else program_ids), today, age, age]
+    rows = rawsql.select(_age_seats_sql(None if as_array else len(program_ids)), params, (None, None, None, None))
     return {program: AgeSeats(*seats) for program, *seats in rows}
 
 

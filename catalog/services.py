@@ -22,6 +22,7 @@ from accounts.models import Role, RoleAssignment
 from catalog import revisions, search
 from catalog.models import (
     MAX_PRICE_PER_MONTH,
+    OFFERING_SEATS_SQL,
     PRICE_LIMIT_MESSAGE,
     WEEKDAY_SHORT,
     FundingSource,
@@ -740,11 +741,10 @@ def _free_seats(*, taking_applications: bool) -> tuple[str, list[Any]]:
     taking applications (as `models.offering_seats` says), or over those not taking them, and its
     parameters."""
     now = timezone.now()
-    taking = "NOT g.is_locked AND (g.enrollment_closes_at IS NULL OR g.enrollment_closes_at > %s)"
     sql = (
         "SELECT COALESCE(SUM(g.capacity - g.seats_taken), 0) FROM catalog_group g "  # noqa: S608 -- our fixed SQL
         "WHERE g.program_id = catalog_program.id AND g.is_active AND g.end_date >= %s "
-        f"AND {'' if taking_applications else 'NOT '}({taking})"
+        f"AND {'' if taking_applications else 'NOT '}({OFFERING_SEATS_SQL})"
     )
     return sql, [
         rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now)),

@@ -79,23 +79,27 @@ def funding_badges(program: Program) -> SafeString:
 
 
 CARDS_KEPT = 20_000
-_cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its card shows, the card)
-# Everything a card shows, as read with the page: its program's columns and the two names.
-_shown_fields = operator.attrgetter(*CARD_FIELDS, "organization.short_name", "municipality.name")
+_cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its card shows, the card up to its seats)
+# Everything a card shows but its seats, as read with the page: its program's columns and the two names.
+SEAT_FIELDS = ("open_seats", "current_groups", "closed_seats")
+_shown_fields = operator.attrgetter(
+    *(name for name in CARD_FIELDS if name not in SEAT_FIELDS), "organization.short_name", "municipality.name"
+)
 
 
 def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
-    changes (on enrollment day, every group that fills up) leave it as it is."""
-    shown = (_shown_fields(program), for_age)
+    changes (on enrollment day, every group that fills up) leave it as it is. The seats, which
+    change with the age searched for, end it: they are not kept."""
+    shown = _shown_fields(program)
     kept = _cards.get(program.pk)
     if kept is not None and kept[0] == shown:
-        return kept[1]
+        return kept[1] + _seats(program, for_age) + CARD_END
     if len(_cards) >= CARDS_KEPT:
         _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-    card = _render_card(program, for_age)
+    card = _render_card(program)
     _cards[program.pk] = (shown, card)
-    return card
+    return card + _seats(program, for_age) + CARD_END
 
 
 def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
@@ -121,7 +125,11 @@ def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     return '<span class="seats-none">Мест нет</span>'
 
 
-def _render_card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
+CARD_END = "</div>\n</li>"
+
+
+def _render_card(program: Program) -> str:
+    """The card up to its seats' badge (the last of its badges: see _card)."""
     meta = [
         program.organization.short_name,
         program.municipality.name,
@@ -133,7 +141,6 @@ def _render_card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     badges = _funding_badges(program)
     if program.ovz_adapted:
         badges.append('<span class="badge">Для детей с ОВЗ</span>')
-    badges.append(_seats(program, for_age))
     summary = program.summary
     if len(summary) > SUMMARY_CHARS:
         summary = Truncator(summary).chars(SUMMARY_CHARS)
@@ -143,7 +150,7 @@ def _render_card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
         f'<li class="card program-card">\n  <h3>{link}</h3>\n'
         f'  <div class="meta">{"".join(f"<span>{escape(item)}</span>" for item in map(str, meta))}</div>\n'
         f"  <p>{escape(summary)}</p>\n"
-        f'  <div class="badges">{"".join(badges)}</div>\n</li>'
+        f'  <div class="badges">{"".join(badges)}'
     )
 
 
