@@ -367,5 +367,11 @@ def closest_word(word: str, candidates: Iterable[str]) -> str | None:
     equally close ones the first (candidates come most similar or most frequent first)."""
     # Stems compared: the catalog's vocabulary has the forms its titles use («гитаре»), a typo may be of
     # another («гитора»).
-    found = process.extractOne(word, candidates, scorer=OSA.distance, processor=stem, score_cutoff=typo_edits(word))
-    return found[0] if found else None
+    words = list(candidates)
+    stems = [stem(candidate) for candidate in words]
+    found = process.extractOne(stem(word), stems, scorer=OSA.distance, score_cutoff=typo_edits(word))
+    if found is None:
+        return None
+    # Of that stem's forms, the one nearest the word as typed: «фтубол» is «футбол», not «футболу».
+    forms = [candidate for candidate, its_stem in zip(words, stems, strict=True) if its_stem == found[0]]
+    return min(forms, key=lambda form: OSA.distance(word, form))

@@ -409,6 +409,12 @@ def test_a_real_word_the_catalog_lacks_is_not_turned_into_another(family_catalog
     assert (result.corrected_query, result.suggestion, result.total) == (None, None, 0)
 
 
+@pytest.mark.parametrize(("typed", "shown"), [("фтубол", "футбол"), ("футбалу", "футболу")])
+def test_a_correction_is_shown_in_the_form_nearest_the_word_typed(typed, shown):
+    # The vocabulary has the forms titles use; any form of the stem finds the same programs.
+    assert text.closest_word(typed, ["футболу", "футбольный", "футбол"]) == shown
+
+
 def test_a_suggestion_is_offered_only_where_it_finds_more(family_catalog):
     # «боровое» (a village) is a letter away from «хоровое», but no robotics program sings.
     result = search_programs(SearchParams(q="робототехника боровое"))
