@@ -278,10 +278,13 @@ def build_index(version: str) -> CatalogIndex:
     # The days and free seats filters alone are facets: counted like the columns' values.
     facets = {(None, day, False): ("day", str(day)) for day in range(7)} | {(None, None, True): ("free_seats", "1")}
     bits.update({facet: groups[key] for key, facet in facets.items() if key in groups})
-    # A program suits age a when age_from <= a <= age_to (ages above MAX_AGE count as MAX_AGE).
+    # A program suits age a when age_from <= a <= age_to (ages above MAX_AGE count as MAX_AGE) and,
+    # once it has current groups, one of them takes a child of that age: a family looks for a group.
     starts, ends = np.minimum(age_from, MAX_AGE), np.minimum(age_to, MAX_AGE)
+    with_groups = groups.get((None, None, False), 0)
     for age in range(MAX_AGE + 1):
-        bits[("age", str(age))] = bitset(ids[(starts <= age) & (ends >= age)])
+        of_age = groups.get((age, None, False), 0)
+        bits[("age", str(age))] = bitset(ids[(starts <= age) & (ends >= age)]) & (~with_groups | of_age)
     # Rows come most popular first; the other orders keep that order among equals.
     popular = ids.tolist()
     titles = [text.normalize(title) for title in columns["title"]]
@@ -316,9 +319,10 @@ def build_index(version: str) -> CatalogIndex:
 
 def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -> dict[GroupKey, IntArray]:
     """The programs of `ids` (their ages parallel) with a current group of each combination of
-    conditions (GroupKey) that some group meets. A group without ages of its own takes its
-    program's; free seats are those of a group offering them (`offering_seats`), as the program's
-    count of them. The programs' rows are not joined: reading them again doubled the time."""
+    conditions (GroupKey) that some group meets ((None, None, False): with a current group). A group
+    without ages of its own takes its program's; free seats are those of a group offering them
+    (`offering_seats`), as the program's count of them. The programs' rows are not joined: reading
+    them again doubled the time."""
     columns = _columns(
         Group.objects.current()
         .order_by("id")
@@ -358,8 +362,6 @@ def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -
         for day in (None, *range(7)):
             on_day = of_age if day is None else of_age & (masks >> day & 1).astype(bool)
             for free_seats in (False, True):
-                if day is None and not free_seats:
-                    continue  # any group of the age (or any at all): the program's own age range
                 chosen = on_day & free if free_seats else on_day
                 if chosen.any():
                     found[(age, day, free_seats)] = programs[chosen]

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from catalog import search, services
 from catalog.models import Organization, Program
+from catalog.search import AgeSeats
 from catalog.search_form import ProgramSearchQuery
 from catalog.search_index import new_catalog_version
 from catalog.templatetags import navigator
@@ -483,3 +484,17 @@ def test_all_municipalities_chosen_forgets_the_remembered_one(client, published_
     client.cookies["opora_municipality"] = published_program.municipality.oktmo
     response = client.get(reverse("navigator:search"), {"q": "", "municipality": ""})
     assert response.cookies["opora_municipality"].value == ""  # deleted
+
+
+def test_a_card_tells_the_seats_of_the_groups_for_the_age_searched_for(published_program):
+    # The search leaves out a program with groups but none for the age; a card read as a group closes says so.
+    def badge(age: int, seats: AgeSeats) -> str:
+        return re.findall(
+            r'<span class="seats-[a-z]+">([^<]*)</span>',
+            navigator.program_cards([published_program], age, {published_program.pk: seats}),
+        )[-1]
+
+    assert badge(7, AgeSeats(open_seats=4, closed_seats=2, current_groups=2)) == "Свободных мест для 7 лет: 4"
+    assert badge(1, AgeSeats(closed_seats=2, current_groups=1)) == "Для 1 года приём закрыт"
+    assert badge(21, AgeSeats(current_groups=1)) == "Для 21 года мест нет"
+    assert badge(8, AgeSeats()) == "Для 8 лет групп нет"

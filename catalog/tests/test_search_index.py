@@ -78,8 +78,14 @@ def reference(params: SearchParams) -> set[int]:
     q = Q()
     if params.directions:
         q &= Q(direction__in=params.directions)
+    current = Group.objects.filter(is_active=True, end_date__gte=timezone.localdate())
     if params.age is not None:
         q &= Q(age_from__lte=params.age, age_to__gte=params.age)
+        of_age = current.filter(
+            Q(age_from__lte=params.age) | Q(age_from__isnull=True, program__age_from__lte=params.age),
+            Q(age_to__gte=params.age) | Q(age_to__isnull=True, program__age_to__gte=params.age),
+        )
+        q &= ~Q(pk__in=current.values("program_id")) | Q(pk__in=of_age.values("program_id"))
     if params.funding:
         fields = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
         funding = Q()
@@ -87,7 +93,7 @@ def reference(params: SearchParams) -> set[int]:
             funding |= Q(**{fields[value]: True})
         q &= funding
     if params.free_seats or params.days:
-        groups = Group.objects.filter(is_active=True, end_date__gte=timezone.localdate())
+        groups = current
         if params.age is not None:
             groups = groups.filter(
                 Q(age_from__lte=params.age) | Q(age_from__isnull=True, program__age_from__lte=params.age),
@@ -211,7 +217,12 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
         ]
         keys += [("free_seats", "1")] if any(g.seats_left for g in offering) else []
         keys += sorted({("day", str(slot.weekday)) for g in groups for slot in g.schedule.all()})
-        keys += [("age", str(a)) for a in range(search_index.MAX_AGE + 1) if row.age_from <= a <= row.age_to]
+        takes = [g.ages for g in groups]  # a program with current groups suits the ages one of them takes
+        keys += [
+            ("age", str(a))
+            for a in range(search_index.MAX_AGE + 1)
+            if row.age_from <= a <= row.age_to and (not takes or any(low <= a <= high for low, high in takes))
+        ]
         for key in keys:
             expected.setdefault(key, set()).add(row.pk)
     found = {key: {pid for pid in range(index.size) if bits >> pid & 1} for key, bits in index.bits.items()}
