@@ -35,7 +35,14 @@ class ProgramSearchQuery(PageQuery):
     direction: list[Annotated[str, OneOf(Direction.choices)]] = Field(
         [], title="Направленность", description="Направленность, можно несколько"
     )
-    age: int | None = Field(None, ge=0, le=18, title="Возраст ребёнка", description="Возраст ребёнка, полных лет")
+    age: int | None = Field(
+        None,
+        ge=0,
+        le=18,
+        title="Возраст ребёнка",
+        description="Возраст ребёнка, полных лет: программы для этого возраста, у которых есть группа для него "
+        "(или группы ещё не объявлены)",
+    )
     municipality: str | None = Field(
         None, pattern=OKTMO_PATTERN, title="Муниципалитет", description="ОКТМО муниципалитета"
     )
