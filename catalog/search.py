@@ -333,12 +333,11 @@ class AgeSeats(NamedTuple):
 def _age_seats_sql(count: int | None) -> str:
     """The statement of `age_seats` for `count` program ids, or (None) an array of them."""
     free = "g.capacity - g.seats_taken"
-    programs = "g.program_id = ANY(%s)" if count is None else f"g.program_id IN ({', '.join(['%s'] * count)})"
     return (
         f"SELECT g.program_id, COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN {free} ELSE 0 END), 0), "  # noqa: S608
         f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 0 ELSE {free} END), 0), COUNT(*) "
         "FROM catalog_group g JOIN catalog_program p ON p.id = g.program_id "
-        f"WHERE {programs} AND g.is_active AND g.end_date >= %s "
+        f"WHERE {rawsql.among('g.program_id', count)} AND g.is_active AND g.end_date >= %s "
         "AND COALESCE(g.age_from, p.age_from) <= %s AND COALESCE(g.age_to, p.age_to) >= %s "
         "GROUP BY g.program_id"
     )
@@ -349,11 +348,10 @@ def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
     fresh, as the rest of a card (a program's own figures count every age). A fixed statement:
     compiling it with the ORM cost more than running it."""
     now = timezone.now()
-    as_array = connection.vendor == "postgresql"
     closes = rawsql.param(Group._meta.get_field("enrollment_closes_at"), now)
     today = rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now))
-    params = [closes, closes, *([list(program_ids)] if as_array else program_ids), today, age, age]
-    rows = rawsql.select(_age_seats_sql(None if as_array else len(program_ids)), params, (None, None, None, None))
+    count, ids = rawsql.ids_given(program_ids)
+    rows = rawsql.select(_age_seats_sql(count), [closes, closes, *ids, today, age, age], (None, None, None, None))
     return {program: AgeSeats(*seats) for program, *seats in rows}
 
 
@@ -421,8 +419,7 @@ class _ListStatement:
 @functools.cache
 def _list_statement(count: int | None, fields: tuple[str, ...]) -> _ListStatement:
     """The statement reading these fields of published programs by id, with organization and
-    municipality: of `count` ids, or (None) of an array of them. PostgreSQL takes the array: one
-    statement for every page size, and binding one parameter costs less than binding twenty."""
+    municipality: of `count` ids, or (None) of an array of them (`rawsql.among`)."""
     program = rawsql.fields(Program, fields)
     organization = rawsql.fields(Organization, LIST_ORGANIZATION_FIELDS)
     municipality = rawsql.fields(Municipality, LIST_MUNICIPALITY_FIELDS)
@@ -431,7 +428,7 @@ def _list_statement(count: int | None, fields: tuple[str, ...]) -> _ListStatemen
         f"{rawsql.select_list('m', municipality)} FROM catalog_program p "
         "JOIN catalog_organization o ON o.id = p.organization_id "
         "JOIN territory_municipality m ON m.id = p.municipality_id "
-        "WHERE p.status = %s AND " + ("p.id = ANY(%s)" if count is None else f"p.id IN ({', '.join(['%s'] * count)})")
+        f"WHERE p.status = %s AND {rawsql.among('p.id', count)}"
     )
     return _ListStatement(
         sql=sql,
@@ -448,14 +445,14 @@ def list_programs(ids: Sequence[int], fields: tuple[str, ...] = CARD_FIELDS) -> 
     the ORM builds them (other fields deferred); an id unpublished since is left out."""
     if not ids:
         return []
-    as_array = connection.vendor == "postgresql"
-    statement = _list_statement(None if as_array else len(ids), fields)
+    count, id_params = rawsql.ids_given(ids)
+    statement = _list_statement(count, fields)
     org_at, municipality_at = statement.cuts
     by_id = {}
     # A page often shows one municipality and few organizations: one instance of each.
     organizations: dict[int, Organization] = {}
     municipalities: dict[int, Municipality] = {}
-    params = [ModerationStatus.PUBLISHED.value, *([list(ids)] if as_array else ids)]
+    params = [ModerationStatus.PUBLISHED.value, *id_params]
     for row in rawsql.select(statement.sql, params, statement.columns):
         program = statement.load_program(row[:org_at])
         organization = organizations.get(program.organization_id)

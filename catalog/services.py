@@ -717,7 +717,7 @@ def refresh_open_seats(program_id: int, group_ids: Sequence[int | None] = ()) ->
     """Recount one program's free seats after a seat moved in these groups (its timetable did not
     change): a fixed statement, since on enrollment day it follows every seat taken.
 
-    Cards show the count as read with the page (their cache varies on it); the search index only
+    Cards show the count as read with the page (their seats are never kept); the search index only
     knows which groups have free seats, so the catalog changes for search only when the program's
     seats or a group's may have crossed zero — not at each of the thousands of seats taken on
     enrollment day. A seat moves in a group closed for applications too (a child leaves it)."""

@@ -258,10 +258,6 @@ class FiltersInQuery(NamedTuple):
     funding: tuple[str, ...] = ()
     ovz: bool = False
 
-    @property
-    def found(self) -> bool:
-        return self.age is not None or bool(self.funding) or self.ovz
-
 
 # A preposition left alone when the word after it becomes a filter («по сертификату», «с ОВЗ»).
 _LEFT_ALONE = frozenset({"по", "с", "для", "на", "за"})

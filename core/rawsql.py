@@ -127,6 +127,19 @@ def loader(model: type[M], names: Sequence[str]) -> Callable[[Sequence[Any]], M]
     return load
 
 
+def among(column: str, count: int | None) -> str:
+    """`column` is one of the ids: of `count` parameters, or (None) of one array parameter, which
+    PostgreSQL takes: one statement for every number of ids, and one parameter bound, not twenty."""
+    return f"{column} = ANY(%s)" if count is None else f"{column} IN ({', '.join(['%s'] * count)})"
+
+
+def ids_given(ids: Sequence[int]) -> tuple[int | None, list[Any]]:
+    """The `count` of `among` for these ids, and the parameters that carry them."""
+    if connection.vendor == "postgresql":
+        return None, [list(ids)]
+    return len(ids), list(ids)
+
+
 def select_list(alias: str, columns: Sequence[models.Field]) -> str:  # type: ignore[type-arg]
     """`alias.column, …` for these fields."""
     return ", ".join(f"{alias}.{field.column}" for field in columns)

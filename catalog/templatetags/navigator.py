@@ -93,13 +93,11 @@ def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     change with the age searched for, end it: they are not kept."""
     shown = _shown_fields(program)
     kept = _cards.get(program.pk)
-    if kept is not None and kept[0] == shown:
-        return kept[1] + _seats(program, for_age) + CARD_END
-    if len(_cards) >= CARDS_KEPT:
-        _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-    card = _render_card(program)
-    _cards[program.pk] = (shown, card)
-    return card + _seats(program, for_age) + CARD_END
+    if kept is None or kept[0] != shown:
+        if len(_cards) >= CARDS_KEPT:
+            _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
+        kept = _cards[program.pk] = (shown, _render_card(program))
+    return kept[1] + _seats(program, for_age) + CARD_END
 
 
 def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
