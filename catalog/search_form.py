@@ -15,11 +15,11 @@ from catalog import text
 from catalog.models import Direction, Organization
 from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams
 from core.api import OneOf, PageQuery, russian_message
-from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
+from core.models import code_pattern
 from territory.models import oktmo_validator
 
 OKTMO_PATTERN = re.compile(oktmo_validator.regex).pattern
-ORGANIZATION_CODE_PATTERN = rf"^{Organization.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
+ORGANIZATION_CODE_PATTERN = code_pattern(Organization.CODE_PREFIX)
 
 
 Q_MAX_LENGTH = 200

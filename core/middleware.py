@@ -1,5 +1,6 @@
 """Server-Timing (time spent in the database), a definite answer under overload (503 + Retry-After),
-the office closed to those who have no work there, and the Content-Security-Policy."""
+the API's 405 in its JSON shape, the office closed to those who have no work there, and the
+Content-Security-Policy."""
 
 import time
 from collections.abc import Callable
@@ -66,6 +67,31 @@ class OverloadMiddleware:
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         return overload_response(request, exception)
+
+
+API_PREFIX = "/api/"
+
+
+class ApiMethodNotAllowedMiddleware:
+    """An API client reads JSON in one shape ({"detail": …}); ninja answers a method its path does
+    not take (405) with plain text of its own, before any handler of the API sees the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path_info.startswith(API_PREFIX):
+            return response
+        # ninja lists them from a set: in the order of the process's string hashes.
+        allowed = ", ".join(sorted(method.strip() for method in response.get("Allow", "").split(",") if method.strip()))
+        answer = JsonResponse(
+            {"detail": f"Метод {request.method} по этому адресу не принимается; принимаются: {allowed}."},
+            status=405,
+            json_dumps_params={"ensure_ascii": False},
+        )
+        answer["Allow"] = allowed
+        return answer
 
 
 OFFICE_PREFIX = "/office/"

@@ -20,6 +20,11 @@ def new_code(prefix: str) -> str:
     return prefix + "-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))
 
 
+def code_pattern(prefix: str) -> str:
+    """The regular expression of the codes `new_code` makes with this prefix (for request validation)."""
+    return rf"^{prefix}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
+
+
 class TimestampedModel(models.Model):
     created_at = models.DateTimeField("создано", auto_now_add=True)
     updated_at = models.DateTimeField("изменено", auto_now=True, db_index=True)

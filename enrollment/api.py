@@ -520,7 +520,8 @@ class LessonDetailOut(LessonOut):
 
 
 class LessonQuery(PageQuery):
-    month: str | None = Field(None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Месяц, ГГГГ-ММ")
+    # Years as the monthly report takes them: a month of year 0 is none (the database cannot bound it).
+    month: str | None = Field(None, pattern=r"^20\d\d-(0[1-9]|1[0-2])$", description="Месяц, ГГГГ-ММ, 2000–2099")
 
 
 class AttendanceIn(Schema):

@@ -1,8 +1,9 @@
 """The REST API under /api/v1/, documented at /api/docs (OpenAPI generated from the schemas).
 
-Errors answer in Russian with one shape: {"detail": "…"} for 401, 403 and 404; 422 adds a
-general message and a list of {loc, msg, type}, whether pydantic rejected the request or a
-catalog action (Django's ValidationError) rejected the data.
+Errors answer in Russian with one shape: {"detail": "…"} for 401, 403, 404 and 405 (the last by
+core.middleware.ApiMethodNotAllowedMiddleware); 422 adds a general message and a list of
+{loc, msg, type}, whether pydantic rejected the request or a catalog action (Django's
+ValidationError) rejected the data.
 """
 
 from typing import Any

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.OverloadMiddleware",
     "core.middleware.DatabaseTimingMiddleware",
+    "core.middleware.ApiMethodNotAllowedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -398,8 +398,9 @@ def test_journal_reads_refuse_outsiders_and_those_who_keep_no_journal(client, pe
     assert client.get(path, headers=bearer(personas.municipal_x)).status_code == 403
     lesson = past_lesson(journal_group)
     assert client.get(f"{path}/{lesson.pk}", headers=bearer(personas.municipal_x)).status_code == 403
-    bad = client.get(path, {"month": "2025-13"}, headers=bearer(personas.teacher_a))
-    assert bad.status_code == 422 and messages(bad)[0].startswith("Значение не соответствует формату")
+    for month in ("2025-13", "0000-01"):
+        bad = client.get(path, {"month": month}, headers=bearer(personas.teacher_a))
+        assert bad.status_code == 422 and messages(bad)[0].startswith("Значение не соответствует формату")
 
 
 def test_lessons_are_generated_once_through_the_api(client, personas, published_program):
