@@ -11,7 +11,7 @@ from core.models import PublicEntity
 
 
 class IndicatorCode(models.TextChoices):
-    COVERAGE = "coverage", "Охват дополнительным образованием детей 5–18 лет"
+    COVERAGE = "coverage", "Охват дополнительным образованием детей от 5 до 18 лет"
     TECH_SCIENCE = "tech_science", "Доля детей в программах технической и естественнонаучной направленности"
     OVZ = "ovz", "Охват детей с ОВЗ дополнительным образованием"
     CAREER_LESSONS = "career_lessons", "Участие в открытых онлайн-уроках по профориентации"

@@ -31,7 +31,7 @@ def test_the_dashboard_shows_indicators_against_targets(client, personas, data, 
     response = client.get(URL, {"territory": "r-99", "year": YEAR})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Охват дополнительным образованием детей 5–18 лет" in html
+    assert "Охват дополнительным образованием детей от 5 до 18 лет" in html
     assert "2,1 %" in html and "цель 80,0 %" in html and "не достигнута" in html
     assert "Сравнение муниципалитетов" in html and personas.municipality_y.name in html
     assert "Как считается" in html and "каждый ребёнок считается один раз" in html
