@@ -8,8 +8,9 @@ program's current groups (only the one the family chose, if it chose one). The r
 stay in `services`.
 """
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from itertools import accumulate
 from typing import Any
@@ -157,16 +158,43 @@ def load(actor: Any, child_uuid: UUID, program_code: str, group_code: str | None
 # data (SQLite).
 
 
-def ahead_in_queue(queue: str, key: str, at: str, application: str) -> str:
-    """SQL counting the applications queued ahead of one (`application`, queued `at`): in its
-    group's queue (`queue` "group", `key` the group), or for "any group" in its program's
-    ("program"); earlier first, then by number."""
-    where = "a.group_id = {}" if queue == "group" else "a.program_id = {} AND a.group_id IS NULL"
+def ahead_in_queue(groups: int, program: str, at: str, application: str) -> str:
+    """SQL counting the applications queued ahead of one (`application` of `program`, queued `at`;
+    earlier first, then by number) for the seats it waits for, those of its `groups`: a seat freed
+    in a group goes to the first of those queued for that group or for any group of the program
+    with a child of its ages (`services.offer_freed_seats`), so each of them is ahead. The groups'
+    ids and the birth dates their ages take are parameters (`queue_parameters`)."""
+    if not groups:
+        return "SELECT 0"
+    chosen = ", ".join(f"%(queue_group_{n})s" for n in range(groups))
+    ages = " OR ".join(f"ch.birth_date BETWEEN %(born_from_{n})s AND %(born_to_{n})s" for n in range(groups))
     return (
-        f"SELECT COUNT(*) FROM {Application._meta.db_table} a WHERE {where.format(key)} "  # noqa: S608
+        f"SELECT COUNT(*) FROM {Application._meta.db_table} a WHERE a.program_id = {program} "  # noqa: S608
         f"AND a.status = '{S.WAITLISTED}' "
-        f"AND (a.waitlisted_at < {at} OR (a.waitlisted_at = {at} AND a.id < {application}))"
+        f"AND (a.waitlisted_at < {at} OR (a.waitlisted_at = {at} AND a.id < {application})) "
+        f"AND (a.group_id IN ({chosen}) OR (a.group_id IS NULL AND EXISTS ("
+        f"SELECT 1 FROM {Child._meta.db_table} ch WHERE ch.id = a.child_id AND ({ages}))))"
     )
+
+
+def queue_groups(chosen: Group | None, groups: Iterable[Group], birth_date: date) -> list[Group]:
+    """The groups whose freed seats a queued application waits for: the one chosen, or for «any
+    group» those of the program's current `groups` taking the child's age."""
+    return [chosen] if chosen is not None else [group for group in groups if group.takes_child_born(birth_date)]
+
+
+def queue_parameters(groups: Sequence[Group]) -> dict[str, Any]:
+    """The parameters of `ahead_in_queue` for these groups."""
+    born = Child._meta.get_field("birth_date")
+    parameters: dict[str, Any] = {}
+    for n, group in enumerate(groups):
+        earliest, latest = group.birth_dates()
+        parameters |= {
+            f"queue_group_{n}": group.pk,
+            f"born_from_{n}": rawsql.param(born, earliest),
+            f"born_to_{n}": rawsql.param(born, latest),
+        }
+    return parameters
 
 
 _APPLICATION_FIELDS = [field for field in Application._meta.concrete_fields if not field.primary_key]
@@ -196,7 +224,7 @@ def _audit_row(actor: str, action: str, data: str) -> str:
 
 
 @cache
-def _insert_sql() -> str:
+def _insert_sql(queue_groups: int) -> str:
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in _APPLICATION_FIELDS)
     applicant = "CAST(%(applicant_id)s AS bigint)"
@@ -230,9 +258,8 @@ WITH seat AS (
   {placed} WHERE {moved_on}
 )
 SELECT id, group_id, status, deadline, waitlisted_at,
-  CASE WHEN status = '{S.WAITLISTED}' THEN 1 + CASE WHEN group_id IS NOT NULL
-    THEN ({ahead_in_queue("group", "app.group_id", "app.waitlisted_at", "app.id")})
-    ELSE ({ahead_in_queue("program", "app.program_id", "app.waitlisted_at", "app.id")}) END END
+  CASE WHEN status = '{S.WAITLISTED}'
+    THEN 1 + ({ahead_in_queue(queue_groups, "app.program_id", "app.waitlisted_at", "app.id")}) END
 FROM app
 """  # noqa: S608  (names from our models, constants from our code; values are parameters)
 
@@ -240,12 +267,12 @@ FROM app
 _RETURNED = [*rawsql.fields(Application, ("id", "group_id", "status", "deadline", "waitlisted_at")), None]
 
 
-def insert(application: Application, candidates: list[Group], deadline: datetime) -> None:
+def insert(application: Application, candidates: list[Group], deadline: datetime, queue: list[Group]) -> None:
     """Write a new application as `services` prepared it (NEW, or WAITLISTED in a first-come
     campaign) on PostgreSQL; in a first-come campaign it takes a seat in the first of the
     `candidates` that has one, and is then INVITED with `deadline`. The history and the audit
     records are those of the transitions it went through. A queued application learns its place
-    in the queue from the same statement."""
+    in the queue for the seats of `queue` (`queue_groups`) from the same statement."""
     prepared = {
         field.attname: field.get_db_prep_save(field.pre_save(application, True), connection)
         for field in _APPLICATION_FIELDS
@@ -253,8 +280,13 @@ def insert(application: Application, candidates: list[Group], deadline: datetime
 
     def write() -> None:
         prepared["code"] = application.code
-        params = {**prepared, "candidates": [group.pk for group in candidates], "seated_deadline": deadline}
-        [row] = rawsql.select(_insert_sql(), params, _RETURNED)
+        params = {
+            **prepared,
+            "candidates": [group.pk for group in candidates],
+            "seated_deadline": deadline,
+            **queue_parameters(queue),
+        }
+        [row] = rawsql.select(_insert_sql(len(queue)), params, _RETURNED)
         (application.pk, application.group_id, application.status, application.deadline, application.waitlisted_at) = (
             row[:5]
         )

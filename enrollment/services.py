@@ -6,6 +6,7 @@ notifies the family after commit. Seats move with statuses: taking one is a cond
 database's check constraint refuses a count above capacity whatever the code does.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -244,7 +245,7 @@ def _create(
         application.status, application.waitlisted_at = S.WAITLISTED, now  # unless a seat is free
     deadline = now + timedelta(days=settings.OPORA_INVITATION_DAYS)
     if connection.vendor == "postgresql":
-        intake.insert(application, candidates, deadline)
+        intake.insert(application, candidates, deadline, intake.queue_groups(group, request.groups, child.birth_date))
         application.group = next((g for g in candidates if g.pk == application.group_id), group)
         events = _history(actor, application, group)
     else:
@@ -541,24 +542,34 @@ def expire_overdue(now: datetime | None = None) -> int:
 
 
 def waitlist_position(application: Application) -> int | None:
-    """1 for the first in the queue; None when the application is not waiting. The queue is the
-    group's, or, for "any group", the program's; earlier first, then by number (a fixed statement:
-    every answer to a queued family carries it)."""
+    """1 for the first in the queue; None when the application is not waiting, or waits for «any
+    group» and no current group takes the child's age (no seat will be offered to it). Ahead are
+    those queued earlier for a seat it waits for (`intake.ahead_in_queue`): a fixed statement, as
+    every answer to a queued family carries it."""
     if application.status != S.WAITLISTED or application.waitlisted_at is None:
         return None
     if application.known_waitlist_position is not None:
         return application.known_waitlist_position
-    at = rawsql.param(Application.waitlisted_at.field, application.waitlisted_at)
-    if application.group_id:
-        sql, queue = WAITLIST_AHEAD_IN_GROUP, application.group_id
+    if application.group is not None:
+        queue = [application.group]
     else:
-        sql, queue = WAITLIST_AHEAD_FOR_PROGRAM, application.program_id
-    [(ahead,)] = rawsql.select(sql, {"queue": queue, "at": at, "id": application.pk}, [None])
+        current = Group.objects.current().filter(program_id=application.program_id)
+        queue = intake.queue_groups(None, current, application.child.birth_date)
+    if not queue:
+        return None
+    params = {
+        "program": application.program_id,
+        "at": rawsql.param(Application.waitlisted_at.field, application.waitlisted_at),
+        "id": application.pk,
+        **intake.queue_parameters(queue),
+    }
+    [(ahead,)] = rawsql.select(_waitlist_ahead_sql(len(queue)), params, [None])
     return int(ahead) + 1
 
 
-WAITLIST_AHEAD_IN_GROUP = intake.ahead_in_queue("group", "%(queue)s", "%(at)s", "%(id)s")
-WAITLIST_AHEAD_FOR_PROGRAM = intake.ahead_in_queue("program", "%(queue)s", "%(at)s", "%(id)s")
+@functools.cache
+def _waitlist_ahead_sql(groups: int) -> str:
+    return intake.ahead_in_queue(groups, "%(program)s", "%(at)s", "%(id)s")
 
 
 def _record(actor: Any, application: Application, previous: str, target: str, reason: str = "") -> None:

@@ -20,6 +20,7 @@ from core.models import AuditEvent
 from core.testing import make_campaign, make_child, make_group
 from enrollment.models import Application, ApplicationEvent, Campaign, CampaignKind
 from enrollment.models import ApplicationStatus as S
+from enrollment.services import waitlist_position
 
 pytestmark = pytest.mark.django_db
 
@@ -205,6 +206,25 @@ def test_the_written_history_and_audit_are_those_of_the_transitions(
     days = timedelta(days=settings.OPORA_INVITATION_DAYS)
     assert days - timedelta(seconds=5) < application.deadline - application.created_at <= days
     assert application.waitlisted_at is None
+
+
+def test_a_queued_child_is_told_its_place_among_those_waiting_for_the_same_seats(
+    client, personas, published_program, group, first_come
+):
+    """The place the answer tells (one statement on PostgreSQL) is the one the family's page tells:
+    ahead are those queued for a group of the child's ages, not for the program's other groups."""
+    Group.objects.filter(pk=group.pk).update(age_from=7, age_to=9, seats_taken=F("capacity"))
+    older = make_group(published_program, age_from=10, age_to=12, capacity=1)
+    Group.objects.filter(pk=older.pk).update(seats_taken=1)
+    _, raw = issue_api_token(None, personas.family, "Рывок")
+    places = []
+    for name, age, chosen in (("Аня", 8, None), ("Боря", 11, None), ("Вика", 8, group), ("Даша", 9, None)):
+        child = make_child(personas.family, name, age_on=group.start_date, age=age)
+        body = _post(client, raw, _payload(child, published_program, chosen), uuid.uuid4().hex).json()
+        assert body["status"] == S.WAITLISTED
+        places.append(body["waitlist_position"])
+        assert waitlist_position(Application.objects.get(code=body["code"])) == body["waitlist_position"]
+    assert places == [1, 1, 2, 3]
 
 
 def test_any_group_takes_a_seat_in_the_first_group_that_has_one(client, personas, published_program, group, first_come):

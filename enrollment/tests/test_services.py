@@ -112,6 +112,33 @@ def test_seats_follow_statuses(personas, application, group):
     assert invited.events.last().reason == "Переезд в другой город"
 
 
+def test_a_place_in_the_queue_counts_those_waiting_for_the_same_seats(personas):
+    """Seats freed in a group go to those who chose it and to those who asked for «any group» with a
+    child of its ages: ahead of a child are those of them queued earlier, not the whole program."""
+    program = make_program(personas.org_a, "Шахматы", age_from=7, age_to=12)
+    young = program.groups.get()
+    Group.objects.filter(pk=young.pk).update(age_from=7, age_to=9, capacity=1, seats_taken=1)
+    young.refresh_from_db()
+    older = make_group(program, age_from=10, age_to=12, capacity=1)
+    Group.objects.filter(pk=older.pk).update(seats_taken=1)
+
+    def queued(name: str, age: int, group: Group | None) -> Application:
+        child = make_child(personas.family, name, young.start_date, age=age)
+        return change_status(personas.operator_a, apply(personas.family, child, program, group, key()), "waitlist")
+
+    anya = queued("Аня", 8, None)
+    borya = queued("Боря", 11, None)
+    vika = queued("Вика", 8, young)
+    gleb = queued("Глеб", 11, older)
+    dasha = queued("Даша", 9, None)
+    assert [waitlist_position(a) for a in (anya, borya, vika, gleb, dasha)] == [1, 1, 2, 2, 3]
+    Group.objects.filter(pk=young.pk).update(seats_taken=0)
+    services.offer_freed_seats(young, timezone.now())
+    anya.refresh_from_db()
+    assert (anya.status, anya.group) == (S.INVITED, young)  # the first of the young group's queue, as told
+    assert [waitlist_position(Application.objects.get(pk=a.pk)) for a in (vika, dasha)] == [1, 2]
+
+
 def test_a_full_group_refuses_an_invitation_and_the_queue_gets_the_freed_seat(personas, published_program, group):
     Group.objects.filter(pk=group.pk).update(capacity=1)
     first = apply(
