@@ -6,7 +6,7 @@ maps requests to those calls and results to schemas, nothing more.
 """
 
 from decimal import Decimal
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -54,7 +54,6 @@ from territory.api import MunicipalityRefOut
 from territory.models import Municipality
 
 router = Router(auth=PUBLIC)
-M = TypeVar("M", bound=Model)
 
 ORGANIZATIONS, PROGRAMS, GROUPS = ["Организации"], ["Программы"], ["Группы"]
 
@@ -134,42 +133,23 @@ class OrganizationDetailOut(OrganizationOut, ModelSchema):
         fields = ["description", "accessibility_notes", "licence_number", "licence_date", "created_at"]
 
 
-UPDATED_SINCE = (
-    "Только изменённые с этого момента (ISO 8601 с часовым поясом, например 2025-09-01T00:00:00Z); "
-    "для синхронизации — тогда список упорядочен по времени изменения"
-)
-
-
 class OrganizationQuery(PageQuery):
     municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
     kind: Annotated[str, OneOf(OrganizationKind.choices)] | None = Field(None, description="Тип организации")
     q: str = Field("", max_length=200, description="Часть краткого или полного наименования")
-    updated_since: AwareDatetime | None = Field(None, description=UPDATED_SINCE)
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="Только изменённые с этого момента (ISO 8601 с часовым поясом, например 2025-09-01T00:00:00Z); "
+        "для синхронизации — тогда список упорядочен по времени изменения",
+    )
 
 
-class CatalogPlaceQuery(PageQuery):
-    """Where the programs of a list are: their municipality and organization."""
-
+class GroupQuery(PageQuery):
     municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета программы")
     organization: str | None = Field(
         None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации, например OR-7K2M9Q"
     )
-
-
-class ProgramChangesQuery(CatalogPlaceQuery):
-    updated_since: AwareDatetime = Field(
-        description="Изменённые с этого момента (ISO 8601 с часовым поясом, например 2025-09-01T00:00:00Z); "
-        "для первой синхронизации — любой момент в прошлом"
-    )
-
-
-class GroupQuery(CatalogPlaceQuery):
     program: str | None = Field(None, pattern=code_pattern(Program.CODE_PREFIX), description="Код программы")
-    updated_since: AwareDatetime | None = Field(
-        None,
-        description=UPDATED_SINCE + ", и в нём все изменённые группы, также завершённые и отключённые "
-        "(is_active: false) — чтобы убрать их у себя",
-    )
 
 
 # --- Schemas: groups --------------------------------------------------------------------------
@@ -564,33 +544,6 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
     }
 
 
-def _placed(queryset: QuerySet[M], query: CatalogPlaceQuery, program: str = "") -> QuerySet[M]:
-    """The rows of programs (reached by `program`, a lookup path ending in "__") of the query's
-    municipality and organization."""
-    if query.municipality:
-        queryset = queryset.filter(**{f"{program}municipality__oktmo": query.municipality})
-    if query.organization:
-        queryset = queryset.filter(**{f"{program}organization__code": query.organization})
-    return queryset
-
-
-@router.get(
-    "/programs/changes",
-    response={200: Page[ProgramListItemOut], **INVALID},
-    tags=PROGRAMS,
-    summary="Изменённые программы",
-)
-def list_changed_programs(request: Any, query: Query[ProgramChangesQuery]) -> dict[str, Any]:
-    """Для синхронизации: программы, изменённые с момента updated_since, в порядке изменения, в любом
-    состоянии, которое видно вызывающему (status): без токена — опубликованные; организации — все её
-    программы; оператору — программы его территории, так что снятую с публикации программу можно убрать
-    у себя. Места и дни занятий зависят от групп и меняются без updated_at программы — изменения групп
-    в /groups с updated_since. Следующий запрос — с updated_at последней полученной программы."""
-    programs = scope.restrict(Program.objects.select_related("organization", "municipality"), request.auth)
-    programs = _placed(programs, query).filter(updated_at__gte=query.updated_since)
-    return paginate(programs.order_by("updated_at", "id"), query)
-
-
 @router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")
 def get_program(request: Any, code: str) -> Program:
     """Опубликованная программа — всем; черновики и программы на модерации — в пределах полномочий."""
@@ -610,18 +563,15 @@ def list_program_groups(request: Any, code: str, query: Query[PageQuery]) -> dic
 
 @router.get("/groups", response={200: Page[GroupOut], **INVALID}, tags=GROUPS, summary="Группы")
 def list_groups(request: Any, query: Query[GroupQuery]) -> dict[str, Any]:
-    """Действующие группы программ, которые видит вызывающий (без токена — опубликованных), по программам;
-    с updated_since — для синхронизации: все группы, изменённые с этого момента, в порядке изменения.
-    Занятые места меняются с каждой заявкой без updated_at группы."""
-    every = Group.objects.all() if query.updated_since else Group.objects.current()
-    groups = _placed(scope.restrict(every, request.auth), query, program="program__")
+    """Действующие группы программ, которые видит вызывающий (без токена — опубликованных), по программам."""
+    groups = scope.restrict(Group.objects.current(), request.auth)
+    if query.municipality:
+        groups = groups.filter(program__municipality__oktmo=query.municipality)
+    if query.organization:
+        groups = groups.filter(program__organization__code=query.organization)
     if query.program:
         groups = groups.filter(program__code=query.program)
-    if query.updated_since:
-        groups = groups.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id")
-    else:
-        groups = groups.order_by("program_id", "start_date", "name", "id")
-    return paginate(_with_details(groups), query)
+    return paginate(_with_details(groups.order_by("program_id", "start_date", "name", "id")), query)
 
 
 @router.get("/groups/{code}", response={200: GroupOut, **NOT_FOUND}, tags=GROUPS, summary="Группа")
