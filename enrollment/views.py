@@ -17,6 +17,7 @@ from accounts.models import User
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
 from core.redirects import back_to
+from core.templatetags.opora import BESIDE_FORM
 from enrollment import services
 from enrollment.models import Application, ApplicationStatus
 from people.forms import ChildForm
@@ -95,7 +96,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     try:
         application = services.apply(request.user, child, program, group, request.POST.get("idempotency_key", ""))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, " ".join(error.messages), extra_tags=BESIDE_FORM)
         # Back to the form with the child and the group it was for: another try is for them too.
         chosen = urlencode({"child": str(child.uuid), **({"group": group.code} if group else {})})
         return HttpResponseRedirect(f"{reverse('navigator:program', args=[program.code])}?{chosen}#apply")

@@ -1,14 +1,31 @@
 import functools
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.contrib.messages.storage.base import Message
 from django.templatetags.static import static
 from django.utils.formats import date_format, number_format
 
 from core import money
 
 register = template.Library()
+
+# A message a form shows beside itself (`messages.error(..., extra_tags=BESIDE_FORM)`): the page
+# comes back scrolled to the form, where a refusal at the top of the page would not be seen.
+BESIDE_FORM = "beside-form"
+
+
+@register.filter
+def at_top(messages: Iterable[Message]) -> list[Message]:
+    """The messages shown above the page's content: all but those a form shows beside itself."""
+    return [message for message in messages if BESIDE_FORM not in message.extra_tags]
+
+
+@register.filter
+def beside_form(messages: Iterable[Message]) -> list[Message]:
+    return [message for message in messages if BESIDE_FORM in message.extra_tags]
 
 
 @register.simple_tag

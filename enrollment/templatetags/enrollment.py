@@ -40,4 +40,5 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         # A new key per rendering: resubmitting this form (double click, reload) is the same application.
         "idempotency_key": uuid.uuid4().hex,
         "next": request.get_full_path(),
+        "messages": context.get("messages", ()),  # a refusal of the last try is shown in the form
     }

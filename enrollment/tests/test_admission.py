@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from catalog import services as catalog_services
 from catalog.models import Group
-from core.testing import make_campaign, make_child, make_program
+from core.testing import PASSWORD, make_campaign, make_child, make_program
 from enrollment import admission, services
 from enrollment.models import Application, CampaignKind
 from enrollment.models import ApplicationStatus as S
@@ -45,13 +45,17 @@ def full_group(personas, published_program) -> Group:
     return group
 
 
-def test_a_guest_is_asked_to_sign_in_when_a_group_has_free_seats(client, published_program):
+def test_a_guest_is_asked_to_sign_in_when_a_group_has_free_seats(client, personas, published_program):
     group = published_program.groups.get()
     page = program_page(client, published_program)
     assert SIGN_IN_TO_APPLY in page and SIGN_IN_TO_QUEUE not in page
     login = reverse("accounts:login")
-    assert f'href="{login}?next=/programs/{published_program.code}/%3Fgroup%3D{group.code}"' in page
+    back = f"/programs/{published_program.code}/%3Fgroup%3D{group.code}%23apply"
+    assert f'href="{login}?next={back}"' in page
     assert f'aria-label="Записаться: группа {group.name}">Записаться</a>' in page
+    # Signed in, the family comes back to the form with the group chosen (the form is far down on a phone).
+    signed_in = client.post(f"{login}?next={back}", {"username": personas.family.email, "password": PASSWORD})
+    assert signed_in["Location"] == f"/programs/{published_program.code}/?group={group.code}#apply"
 
 
 def test_a_program_without_groups_says_so_and_offers_no_button(client, personas):

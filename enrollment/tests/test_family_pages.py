@@ -149,7 +149,11 @@ def test_the_family_is_told_where_its_application_stands_and_a_refusal_keeps_the
     refused = family_client.post(url, {"child": str(too_young.uuid), "group": group.code, "idempotency_key": "k-1"})
     assert refused["Location"].endswith(f"?child={too_young.uuid}&group={group.code}#apply")
     page = family_client.get(refused["Location"]).content.decode()
-    assert f'<option value="{too_young.uuid}" selected>' in page and "ребёнку будет 3 года" in page
+    assert f'<option value="{too_young.uuid}" selected>' in page
+    # The page comes back scrolled to the form: the refusal is said there, not at the top of the page.
+    form = page[page.index('<div id="apply"') :]
+    assert '<p class="message message-error" role="alert">' in form and "ребёнку будет 3 года" in form
+    assert page.count("ребёнку будет 3 года") == 1
     # In a first-come campaign the seat is taken at once: the message says so, not «Новая».
     make_campaign(personas.municipality_x, published_program, CampaignKind.FIRST_COME, -timedelta(seconds=1))
     anya = Child.objects.get(first_name="Аня")
