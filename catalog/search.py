@@ -475,7 +475,12 @@ def _page(
     """The requested page of matches, rows read fresh from the database in the index's order."""
     sort = params.sort if params.sort in SORTS else "relevance"
     page = min(max(params.page, 1), MAX_PAGE)
-    ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, first=title_bits)
+    # By relevance: the programs with the words in their title first; among them and among the
+    # rest, those with free seats (for the child's age) before the full ones, which are often the
+    # most popular — a family is shown first what it can join.
+    free = index.with_group(params.age, (), True)
+    tiers = (title_bits & free, title_bits, free)
+    ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers)
     return list_programs(ids, fields)
 
 

@@ -71,7 +71,13 @@ class ProgramSearchQuery(PageQuery):
         description="Дни занятий, можно несколько: программы с группой, занимающейся в один из них (с возрастом — "
         "в группе для этого возраста)",
     )
-    sort: Annotated[str, OneOf(SORTS.items())] = Field("relevance", title="Сортировка", description="Сортировка")
+    sort: Annotated[str, OneOf(SORTS.items())] = Field(
+        "relevance",
+        title="Сортировка",
+        description="Сортировка. По релевантности: сначала программы со словами запроса в названии; среди них и "
+        "среди остальных — сначала те, где есть свободные места (в группах для возраста из запроса), "
+        "затем по популярности",
+    )
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:

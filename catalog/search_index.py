@@ -170,15 +170,17 @@ class CatalogIndex:
             self.text_cache.move_to_end(key)
         return found
 
-    def top(self, bits: int, sort: str, start: int, count: int, first: int = 0) -> list[int]:
-        """Program ids `start`..`start + count` of `bits` in the given order; `first` (title
-        matches) come before the rest when sorting by relevance."""
-        if sort == "relevance" and first:
-            head = self._ordered(bits & first, "popular", start + count)
-            tail = (
-                self._ordered(bits & ~first, "popular", start + count - len(head)) if len(head) < start + count else []
-            )
-            return (head + tail)[start : start + count]
+    def top(self, bits: int, sort: str, start: int, count: int, tiers: Sequence[int] = ()) -> list[int]:
+        """Program ids `start`..`start + count` of `bits` in the given order; by relevance, the
+        matches of each of `tiers` (bitsets) before the rest, tier by tier, each by popularity."""
+        if sort == "relevance" and any(tiers):
+            ids: list[int] = []
+            rest = bits
+            for tier in tiers:
+                ids += self._ordered(rest & tier, "popular", start + count - len(ids))
+                rest &= ~tier
+            ids += self._ordered(rest, "popular", start + count - len(ids))
+            return ids[start : start + count]
         return self._ordered(bits, sort if sort in self.orders else "popular", start + count)[start:]
 
     def _ordered(self, bits: int, sort: str, limit: int) -> list[int]:

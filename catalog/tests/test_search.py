@@ -281,6 +281,18 @@ def test_titles_matching_the_query_come_before_descriptions_mentioning_it(catalo
     assert found.index("Робототехника") < found.index("Мастерская юного инженера")
 
 
+def test_by_relevance_a_family_is_shown_first_what_it_can_join(catalog, personas):
+    """Title matches first; among them and among the rest, programs with free seats before full
+    ones, however popular (the most popular are the full ones)."""
+    Group.objects.filter(program=catalog["Робототехника"]).update(seats_taken=F("capacity"))
+    make_program(personas.org_a, "Робототехника для малышей", age_from=5, age_to=8)
+    make_program(personas.org_a, "Мастерская юного инженера", summary="Робототехника и электроника для начинающих.")
+    assert titles(q="робототехника") == ["Робототехника для малышей", "Робототехника", "Мастерская юного инженера"]
+    assert titles(q="робототехника", sort="popular")[0] == "Робототехника"
+    assert titles()[-1] == "Робототехника"  # the most popular, and full
+    assert titles(age=7)[-1] == "Робототехника"  # no group for seven-year-olds with a seat
+
+
 def test_filters_combine(catalog):
     assert titles(directions=("technical",), age=6) == ["Лего-конструирование"]
     assert titles(funding=("paid",)) == ["Программирование на Python"]
