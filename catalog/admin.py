@@ -161,7 +161,15 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
             ("Модерация", ("municipality", "status", "moderation_remark", "submitted_at", "published_at")),
             (
                 "Служебное",
-                (*SYSTEM_FIELDS, "weekdays_mask", "open_seats", "current_groups", "closed_seats", "popularity"),
+                (
+                    *SYSTEM_FIELDS,
+                    "weekdays_mask",
+                    "open_seats",
+                    "current_groups",
+                    "closed_seats",
+                    "offering_groups",
+                    "popularity",
+                ),
             ),
         )
     ]
@@ -176,6 +184,7 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
         "open_seats",
         "current_groups",
         "closed_seats",
+        "offering_groups",
         "popularity",
     )
     list_display = ("title", "code", "organization", "municipality", "direction", "status", "open_seats", "updated_at")

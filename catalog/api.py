@@ -280,6 +280,7 @@ PROGRAM_LIST_FIELDS = [
     "open_seats",
     "current_groups",
     "closed_seats",
+    "offering_groups",
     "status",
     "published_at",
     "updated_at",
@@ -383,6 +384,10 @@ class AgeSeatsOut(BaseModel):
     open_seats: int = Field(description="Свободных мест в группах, принимающих заявки")
     closed_seats: int = Field(description="Свободных мест в группах, не принимающих заявки (приём закрыт)")
     current_groups: int = Field(description="Действующих групп для этого возраста")
+    offering_groups: int = Field(
+        description="Из них принимающих заявки (в том числе с приёмом, который откроется позже); "
+        "когда свободных мест в них нет, можно встать в очередь"
+    )
 
 
 class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]

@@ -345,8 +345,11 @@ class Program(PublicEntity):
     # Active groups not yet ended, open for enrollment or not: a card tells «Мест нет» from «Набор не
     # объявлен» by it; kept with open_seats.
     current_groups = models.PositiveSmallIntegerField("действующих групп", default=0, editable=False)
-    # Free seats in current groups taking no applications now (closed or locked): «Приём закрыт», not «Мест нет».
+    # Free seats in current groups taking no applications now (closed or locked).
     closed_seats = models.PositiveIntegerField("свободных мест без приёма", default=0, editable=False)
+    # Current groups taking applications (`offering_seats`, a window opening later included): with none,
+    # a card says «Приём закрыт»; with some but no free seat, «Мест нет» (a family may join a queue).
+    offering_groups = models.PositiveSmallIntegerField("групп, принимающих заявки", default=0, editable=False)
     popularity = models.PositiveIntegerField("популярность", default=0, editable=False)
     search_document = SearchDocumentField("поисковый документ", blank=True, default="", editable=False)
 

@@ -321,12 +321,13 @@ def _group_facet_counts(index: CatalogIndex, params: SearchParams, base: int, fa
 
 
 class AgeSeats(NamedTuple):
-    """A program's current groups for one age (their own ages, else the program's) and their free
-    seats, in groups taking applications and in the others."""
+    """A program's current groups for one age (their own ages, else the program's), those of them
+    taking applications, and their free seats, in groups taking applications and in the others."""
 
     open_seats: int = 0
     closed_seats: int = 0
     current_groups: int = 0
+    offering_groups: int = 0
 
 
 @functools.cache
@@ -335,7 +336,8 @@ def _age_seats_sql(count: int | None) -> str:
     free = "g.capacity - g.seats_taken"
     return (
         f"SELECT g.program_id, COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN {free} ELSE 0 END), 0), "  # noqa: S608
-        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 0 ELSE {free} END), 0), COUNT(*) "
+        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 0 ELSE {free} END), 0), COUNT(*), "
+        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 1 ELSE 0 END), 0) "
         "FROM catalog_group g JOIN catalog_program p ON p.id = g.program_id "
         f"WHERE {rawsql.among('g.program_id', count)} AND g.is_active AND g.end_date >= %s "
         "AND COALESCE(g.age_from, p.age_from) <= %s AND COALESCE(g.age_to, p.age_to) >= %s "
@@ -351,7 +353,9 @@ def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
     closes = rawsql.param(Group._meta.get_field("enrollment_closes_at"), now)
     today = rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now))
     count, ids = rawsql.ids_given(program_ids)
-    rows = rawsql.select(_age_seats_sql(count), [closes, closes, *ids, today, age, age], (None, None, None, None))
+    rows = rawsql.select(
+        _age_seats_sql(count), [closes, closes, closes, *ids, today, age, age], (None, None, None, None, None)
+    )
     return {program: AgeSeats(*seats) for program, *seats in rows}
 
 
@@ -400,7 +404,7 @@ CARD_FIELDS = (
     "weekdays_mask",
     "open_seats",
     "current_groups",
-    "closed_seats",
+    "offering_groups",
 )
 LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name")
 LIST_MUNICIPALITY_FIELDS = ("id", "oktmo", "name")

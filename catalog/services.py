@@ -33,6 +33,7 @@ from catalog.models import (
     ProgramRevision,
     ScheduleSlot,
     academic_year_label,
+    offering_seats,
 )
 from core import audit, letters, rawsql
 from core.models import AuditEvent
@@ -90,6 +91,7 @@ STATE_FIELDS = (
     "open_seats",
     "current_groups",
     "closed_seats",
+    "offering_groups",
     "popularity",
     "search_document",
 )
@@ -770,11 +772,19 @@ def _group_facts() -> dict[str, Any]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    offering = (
+        Group.objects.filter(offering_seats(timezone.now()), program=OuterRef("pk"))
+        .order_by()
+        .values("program")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return {
         "open_seats": RawSQL(*_free_seats(taking_applications=True)),  # noqa: S611  (our fixed SQL)
         "weekdays_mask": mask,
         "current_groups": Coalesce(Subquery(current), 0),
         "closed_seats": RawSQL(*_free_seats(taking_applications=False)),  # noqa: S611
+        "offering_groups": Coalesce(Subquery(offering), 0),
     }
 
 

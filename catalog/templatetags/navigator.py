@@ -81,7 +81,7 @@ def funding_badges(program: Program) -> SafeString:
 CARDS_KEPT = 20_000
 _cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its card shows, the card up to its seats)
 # Everything a card shows but its seats, as read with the page: its program's columns and the two names.
-SEAT_FIELDS = ("open_seats", "current_groups", "closed_seats")
+SEAT_FIELDS = ("open_seats", "current_groups", "offering_groups")
 _shown_fields = operator.attrgetter(
     *(name for name in CARD_FIELDS if name not in SEAT_FIELDS), "organization.short_name", "municipality.name"
 )
@@ -102,8 +102,8 @@ def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
 
 def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     """Free seats over the groups taking applications (those for the age searched for, when it
-    is); none: whether there are groups (for that age), with seats but taking no applications or
-    full, or the program has announced none yet."""
+    is); none: whether there are groups (for that age), none of them taking applications, or all
+    full (a family may join a queue), or the program has announced none yet."""
     if for_age is not None and (program.current_groups or for_age[1].current_groups):
         age, seats = for_age
         years = f"{age} {ru_plural(age, 'года,лет,лет')}"
@@ -111,14 +111,14 @@ def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
             return f'<span class="seats-ok">Свободных мест для {years}: {seats.open_seats}</span>'
         if not seats.current_groups:
             return f'<span class="seats-later">Для {years} групп нет</span>'
-        if seats.closed_seats:
+        if not seats.offering_groups:
             return f'<span class="seats-later">Для {years} приём закрыт</span>'
         return f'<span class="seats-none">Для {years} мест нет</span>'
     if program.open_seats:
         return f'<span class="seats-ok">Свободных мест: {program.open_seats}</span>'
     if not program.current_groups:
         return '<span class="seats-later">Набор не объявлен</span>'
-    if program.closed_seats:
+    if not program.offering_groups:
         return '<span class="seats-later">Приём закрыт</span>'
     return '<span class="seats-none">Мест нет</span>'
 

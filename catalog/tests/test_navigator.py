@@ -494,7 +494,10 @@ def test_a_card_tells_the_seats_of_the_groups_for_the_age_searched_for(published
             navigator.program_cards([published_program], age, {published_program.pk: seats}),
         )[-1]
 
-    assert badge(7, AgeSeats(open_seats=4, closed_seats=2, current_groups=2)) == "Свободных мест для 7 лет: 4"
+    assert badge(7, AgeSeats(open_seats=4, closed_seats=2, current_groups=2, offering_groups=1)) == (
+        "Свободных мест для 7 лет: 4"
+    )
     assert badge(1, AgeSeats(closed_seats=2, current_groups=1)) == "Для 1 года приём закрыт"
-    assert badge(21, AgeSeats(current_groups=1)) == "Для 21 года мест нет"
+    assert badge(21, AgeSeats(current_groups=2, offering_groups=1)) == "Для 21 года мест нет"
+    assert badge(21, AgeSeats(current_groups=1)) == "Для 21 года приём закрыт"  # full, and no queue either
     assert badge(8, AgeSeats()) == "Для 8 лет групп нет"

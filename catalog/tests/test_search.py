@@ -363,7 +363,9 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     assert client.get("/api/v1/programs", {"age": 6, "free_seats": "true"}).json()["total"] == 0
     assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
     body = client.get("/api/v1/programs", {"age": 6}).json()
-    assert body["seats_for_age"] == {program.code: {"open_seats": 0, "closed_seats": 0, "current_groups": 1}}
+    assert body["seats_for_age"] == {
+        program.code: {"open_seats": 0, "closed_seats": 0, "current_groups": 1, "offering_groups": 1}
+    }
     assert (body["items"][0]["open_seats"], body["items"][0]["current_groups"], body["items"][0]["closed_seats"]) == (
         15,
         2,

@@ -720,11 +720,18 @@ def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_end
     assert (closed.open_seats, closed.closed_seats, closed.current_groups, closed.weekdays_mask) == (0, 15, 1, 0b101)
     assert (gone.open_seats, gone.closed_seats, gone.current_groups, gone.weekdays_mask) == (0, 0, 0, 0)
     assert (kept.open_seats, kept.closed_seats, kept.current_groups) == (15, 0, 1)
+    assert (closed.offering_groups, gone.offering_groups, kept.offering_groups) == (0, 0, 1)
     cards = client.get("/programs/", {"sort": "title"}).content.decode()
     assert "Приём закрыт" in cards and "Набор не объявлен" in cards and "Свободных мест: 15" in cards
     Group.objects.filter(program=published_program).update(seats_taken=F("capacity"))
     services.refresh_program_groups([published_program.pk])
-    assert "Мест нет" in client.get("/programs/", {"q": "Робототехника"}).content.decode()  # closed and full
+    # Closed and full: no queue either (its page says applications are closed).
+    assert "Приём закрыт" in client.get("/programs/", {"q": "Робототехника"}).content.decode()
+    Group.objects.filter(program=published_program).update(enrollment_closes_at=None)
+    services.refresh_program_groups([published_program.pk])
+    assert "Мест нет" in client.get("/programs/", {"q": "Робототехника"}).content.decode()  # open and full: a queue
+    Group.objects.filter(program=published_program).update(enrollment_closes_at=now - timedelta(minutes=1))
+    services.refresh_program_groups([published_program.pk])
     # A child leaves the closed group: the seat moved is recounted at once, as a seat taken is.
     Group.objects.filter(program=published_program).update(seats_taken=14)
     services.refresh_open_seats(published_program.pk)
