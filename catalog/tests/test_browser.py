@@ -3,6 +3,7 @@
 Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can look at the pages.
 """
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -101,6 +102,32 @@ def test_filters_fold_on_a_phone_and_stay_open_on_a_desktop(live_server, browser
     desktop = browser.new_page(viewport={"width": 1280, "height": 900})
     desktop.goto(live_server.url + "/programs/?q=шахматы")
     assert desktop.get_by_role("checkbox", name="Физкультурно-спортивная").is_visible()
+    desktop.close()
+
+
+def test_on_a_phone_the_filters_lead_to_the_results_they_changed(live_server, browser, catalog_for_browser):
+    """Below a panel of filters a screen and more tall, a ticked filter updates results out of sight:
+    a button at the panel's foot, in sight, says how many and leads to them."""
+    phone = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    page.goto(live_server.url + "/programs/")
+    page.get_by_text("Фильтры", exact=True).click()
+    show = page.locator(".show-results")
+    assert show.is_visible()
+    with page.expect_response(lambda r: "direction=sport" in r.url):
+        page.get_by_role("checkbox", name="Физкультурно-спортивная").check()
+    expect(show).to_have_text(re.compile(r"^Показать \d+ программ[уы]?$"))
+    box = show.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 700  # in sight, though the panel runs on
+    show.tap()
+    assert page.get_by_role("checkbox", name="Физкультурно-спортивная").is_hidden()  # the panel folded
+    top = page.locator(".result-head").evaluate("head => head.getBoundingClientRect().top")
+    assert 0 <= top < 100, top
+    page.screenshot(path=str(SHOTS / "filters-to-results-phone.png"))
+    phone.close()
+    desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+    desktop.goto(live_server.url + "/programs/")
+    assert desktop.locator(".show-results").is_hidden()  # the results are beside the filters
     desktop.close()
 
 
