@@ -213,6 +213,20 @@ def test_one_action_sends_one_request_with_only_what_was_chosen(live_server, bro
     _settled(page)
     assert len(sent) == 4
     assert page.url.endswith("&age=9&funding=paid&sort=title")
+    # Stepping through the closed sort list with the keyboard searches once, for the option left on.
+    page.focus("#sort")
+    for key in ("ArrowDown", "ArrowUp", "ArrowUp"):  # title → new → title → popular
+        page.keyboard.press(key)
+    _settled(page)
+    assert len(sent) == 4
+    with page.expect_response(lambda r: "sort=popular" in r.url):
+        page.keyboard.press("Tab")
+    _settled(page)
+    assert len(sent) == 5 and page.locator("#sort").input_value() == "popular"
+    with page.expect_response(lambda r: "sort=title" in r.url):
+        page.select_option("#sort", "title")  # and a choice by pointer searches at once, as before
+    _settled(page)
+    assert len(sent) == 6
     assert "=&" not in page.url and not page.url.endswith("=")
 
     # The live region is the count: it stays in place and says the new number.

@@ -22,8 +22,29 @@ document.addEventListener("click", (event) => {
 // which the Content-Security-Policy forbids.
 document.addEventListener("change", (event) => {
   const form = event.target.closest("#search-form");
-  if (form && event.target.matches("select, input[type=checkbox]")) htmx.trigger(form, "filter-change");
+  if (!form || !event.target.matches("select, input[type=checkbox]")) return;
+  if (event.target.dataset.stepFrom !== undefined) return; // stepped with the arrow keys: searched below
+  htmx.trigger(form, "filter-change");
 });
+
+// A closed select stepped through with the arrow keys changes at every step: a keyboard user would send
+// a search for each option passed over. It searches once, for the option chosen, on Enter or on leaving it.
+const searchesOnce = (event) => event.target.matches?.("#search-form select");
+document.addEventListener("keydown", (event) => {
+  if (!searchesOnce(event)) return;
+  const select = event.target;
+  if (event.key.startsWith("Arrow") && select.dataset.stepFrom === undefined) select.dataset.stepFrom = select.value;
+  if (event.key === "Enter") settleStepping(select);
+});
+document.addEventListener("focusout", (event) => {
+  if (searchesOnce(event)) settleStepping(event.target);
+});
+function settleStepping(select) {
+  if (select.dataset.stepFrom === undefined) return;
+  const changed = select.dataset.stepFrom !== select.value;
+  delete select.dataset.stepFrom;
+  if (changed) htmx.trigger(select.closest("#search-form"), "filter-change");
+}
 
 // The address htmx asks for and pushes holds only what was chosen: not an empty box (`age=`) nor the
 // sort a control has by default (its data-default). The server reads a missing value as it reads an
