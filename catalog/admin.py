@@ -161,15 +161,7 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
             ("Модерация", ("municipality", "status", "moderation_remark", "submitted_at", "published_at")),
             (
                 "Служебное",
-                (
-                    *SYSTEM_FIELDS,
-                    "weekdays_mask",
-                    "open_seats",
-                    "current_groups",
-                    "closed_seats",
-                    "offering_groups",
-                    "popularity",
-                ),
+                (*SYSTEM_FIELDS, *services.GROUP_FACTS, "popularity"),
             ),
         )
     ]
@@ -180,11 +172,7 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
         "moderation_remark",
         "submitted_at",
         "published_at",
-        "weekdays_mask",
-        "open_seats",
-        "current_groups",
-        "closed_seats",
-        "offering_groups",
+        *services.GROUP_FACTS,
         "popularity",
     )
     list_display = ("title", "code", "organization", "municipality", "direction", "status", "open_seats", "updated_at")

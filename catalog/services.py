@@ -81,17 +81,15 @@ MODERATOR_TRANSITIONS = frozenset({"approve", "return", "archive", "approve_chan
 # What the moderator decides from the queue: on a program, or on the changes of a published one.
 QUEUE_TRANSITIONS = ("approve", "return")
 QUEUE_REVISION_TRANSITIONS = ("approve_changes", "return_changes")
+# A program's columns its groups decide (`_group_facts`).
+GROUP_FACTS = ("weekdays_mask", "open_seats", "current_groups", "closed_seats", "offering_groups")
 # Kept by the actions, never by an edit: save_program takes them from the locked row.
 STATE_FIELDS = (
     "status",
     "moderation_remark",
     "published_at",
     "submitted_at",
-    "weekdays_mask",
-    "open_seats",
-    "current_groups",
-    "closed_seats",
-    "offering_groups",
+    *GROUP_FACTS,
     "popularity",
     "search_document",
 )

@@ -740,3 +740,8 @@ def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_end
     with django_capture_on_commit_callbacks(execute=True):
         call_command("refresh_catalog", stdout=out)
     assert out.getvalue().strip().endswith("Пересчитано программ: 0.") and catalog_version() == before
+
+
+def test_the_group_facts_named_are_those_recounted(db):
+    """The columns an edit never sets and the admin shows read-only are those the groups decide."""
+    assert set(services._group_facts()) == set(services.GROUP_FACTS)
