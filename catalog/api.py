@@ -228,7 +228,11 @@ class GroupFieldsIn(ModelSchema):
     address: str = Field("", description="Адрес занятий; по умолчанию — место реализации программы")
     teacher: UUID | None = Field(None, description="UUID педагога организации")
     schedule: list[SlotIn] | None = Field(None, description="Расписание: занятия по дням недели")
-    financing: list[FinancingIn] | None = Field(None, description="Источники финансирования из условий программы")
+    financing: list[FinancingIn] | None = Field(
+        None,
+        description="Источники финансирования из условий программы; у новой группы — хотя бы один "
+        "(без него создание — ошибка 422), при изменении — не передавайте, чтобы оставить прежние",
+    )
 
     class Meta:
         model = Group
