@@ -7,7 +7,8 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Program
-from enrollment import admission
+from enrollment import admission, services
+from enrollment.models import ACTIVE_STATUSES, Application
 from people.models import Child
 
 register = template.Library()
@@ -26,6 +27,18 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         if takes and user.is_authenticated
         else []
     )
+    # A parent coming back to the program sees where their children's applications to it stand.
+    applications = (
+        list(
+            Application.objects.filter(program=program, child__guardians__user=user, status__in=ACTIVE_STATUSES)
+            .select_related("child", "group")
+            .order_by("created_at")
+        )
+        if context["principal"].is_guardian
+        else []
+    )
+    for application in applications:
+        application.queue_position = services.waitlist_position(application)  # type: ignore[attr-defined]
     chosen = request.GET.get("group", "")
     chosen_child = request.GET.get("child", "")  # the one an application refused a moment ago was for
     return {
@@ -34,6 +47,7 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         "user": user,
         "is_guardian": context["principal"].is_guardian,
         "children": children,
+        "applications": applications,
         "chosen_child": chosen_child if any(str(c.uuid) == chosen_child for c in children) else "",
         "groups": found.groups,
         "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",

@@ -164,3 +164,17 @@ def test_the_family_is_told_where_its_application_stands_and_a_refusal_keeps_the
         f"Заявка {application.code} на «{published_program.title}» подана: статус «Приглашение», "
         f"группа «{group.name}», место держится до {deadline:%d.%m.%Y}."
     ]
+
+
+def test_a_parent_coming_back_to_a_program_sees_where_the_application_stands(
+    family_client, client, personas, published_program
+):
+    group = published_program.groups.get()
+    anya = make_child(personas.family, "Аня", age_on=group.start_date, age=9)
+    applied = enrollment.apply(personas.family, anya, published_program, group, "back-1")
+    page = family_client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    form = page[page.index('<div id="apply"') :]
+    assert f'Аня: заявка <span class="code">{applied.code}</span> — «Новая», группа «{group.name}»' in form
+    client.force_login(personas.other_family)  # another family sees nothing of it
+    other = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert applied.code not in other
