@@ -31,6 +31,7 @@ from catalog.models import (
     ScheduleSlot,
     StudyForm,
     Weekday,
+    weekday_numbers,
 )
 from catalog.permissions import permitted_transitions
 from catalog.search import AgeSeats, search_programs
@@ -392,6 +393,7 @@ class AgeSeatsOut(BaseModel):
         description="Из них принимающих заявки (в том числе с приёмом, который откроется позже); "
         "когда свободных мест в них нет, можно встать в очередь"
     )
+    weekdays: list[int] = Field(description="Дни занятий этих групп: 0 — понедельник … 6 — воскресенье")
 
 
 class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
@@ -546,11 +548,15 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
         "corrected_query": result.corrected_query,
         "suggestion": result.suggestion,
         "seats_for_age": (
-            {p.code: result.seats_for_age.get(p.pk, AgeSeats())._asdict() for p in result.programs}
+            {p.code: _age_seats_out(result.seats_for_age.get(p.pk, AgeSeats())) for p in result.programs}
             if result.params.age is not None
             else {}
         ),
     }
+
+
+def _age_seats_out(seats: AgeSeats) -> dict[str, Any]:
+    return {**seats._asdict(), "weekdays": weekday_numbers(seats.weekdays_mask)}
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")

@@ -97,6 +97,11 @@ class Weekday(models.IntegerChoices):
 WEEKDAY_SHORT = ["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"]
 
 
+def weekday_numbers(mask: int) -> list[int]:
+    """The days of a weekdays mask (bit d set: lessons on day d), 0 is Monday."""
+    return [d for d in range(7) if mask & (1 << d)]
+
+
 class UnitKind(models.TextChoices):
     KVANTORIUM = "kvantorium", "Детский технопарк «Кванториум»"
     MOBILE_KVANTORIUM = "mobile_kvantorium", "Мобильный технопарк «Кванториум»"
@@ -448,7 +453,7 @@ class Program(PublicEntity):
     @property
     def weekday_numbers(self) -> list[int]:
         """The days of its groups' lessons: 0 is Monday."""
-        return [d for d in range(7) if self.weekdays_mask & (1 << d)]
+        return weekday_numbers(self.weekdays_mask)
 
     @property
     def funding_labels(self) -> list[str]:

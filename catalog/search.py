@@ -322,27 +322,35 @@ def _group_facet_counts(index: CatalogIndex, params: SearchParams, base: int, fa
 
 class AgeSeats(NamedTuple):
     """A program's current groups for one age (their own ages, else the program's), those of them
-    taking applications, and their free seats, in groups taking applications and in the others."""
+    taking applications, their free seats, in groups taking applications and in the others, and
+    the days of their lessons (a weekdays mask)."""
 
     open_seats: int = 0
     closed_seats: int = 0
     current_groups: int = 0
     offering_groups: int = 0
+    weekdays_mask: int = 0
 
 
 @functools.cache
 def _age_seats_sql(count: int | None) -> str:
     """The statement of `age_seats` for `count` program ids, or (None) an array of them."""
-    free = "g.capacity - g.seats_taken"
-    return (
-        f"SELECT g.program_id, COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN {free} ELSE 0 END), 0), "  # noqa: S608
-        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 0 ELSE {free} END), 0), COUNT(*), "
-        f"COALESCE(SUM(CASE WHEN {OFFERING_SEATS_SQL} THEN 1 ELSE 0 END), 0) "
-        "FROM catalog_group g JOIN catalog_program p ON p.id = g.program_id "
-        f"WHERE {rawsql.among('g.program_id', count)} AND g.is_active AND g.end_date >= %s "
-        "AND COALESCE(g.age_from, p.age_from) <= %s AND COALESCE(g.age_to, p.age_to) >= %s "
-        "GROUP BY g.program_id"
-    )
+    # The days as a mask: the sum of the distinct powers of two of the weekdays (a bitwise OR on both databases).
+    return f"""
+WITH ag AS (
+  SELECT g.id, g.program_id, g.capacity - g.seats_taken AS free, ({OFFERING_SEATS_SQL}) AS offering
+  FROM catalog_group g JOIN catalog_program p ON p.id = g.program_id
+  WHERE {rawsql.among("g.program_id", count)} AND g.is_active AND g.end_date >= %s
+    AND COALESCE(g.age_from, p.age_from) <= %s AND COALESCE(g.age_to, p.age_to) >= %s
+), days AS (
+  SELECT a.program_id, SUM(DISTINCT 1 << s.weekday) AS mask
+  FROM ag a JOIN catalog_scheduleslot s ON s.group_id = a.id GROUP BY a.program_id
+)
+SELECT ag.program_id, COALESCE(SUM(CASE WHEN ag.offering THEN ag.free ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN ag.offering THEN 0 ELSE ag.free END), 0), COUNT(*),
+  COALESCE(SUM(CASE WHEN ag.offering THEN 1 ELSE 0 END), 0), COALESCE(MAX(days.mask), 0)
+FROM ag LEFT JOIN days ON days.program_id = ag.program_id GROUP BY ag.program_id
+"""  # noqa: S608 -- our fixed SQL
 
 
 def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
@@ -353,9 +361,7 @@ def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
     closes = rawsql.param(Group._meta.get_field("enrollment_closes_at"), now)
     today = rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now))
     count, ids = rawsql.ids_given(program_ids)
-    rows = rawsql.select(
-        _age_seats_sql(count), [closes, closes, closes, *ids, today, age, age], (None, None, None, None, None)
-    )
+    rows = rawsql.select(_age_seats_sql(count), [closes, *ids, today, age, age], (None,) * 6)
     return {program: AgeSeats(*seats) for program, *seats in rows}
 
 

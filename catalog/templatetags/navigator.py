@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from catalog.models import Program
+from catalog.models import WEEKDAY_SHORT, Program, weekday_numbers
 from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue
 from core.templatetags.opora import ages, ru_plural
 
@@ -79,25 +79,34 @@ def funding_badges(program: Program) -> SafeString:
 
 
 CARDS_KEPT = 20_000
-_cards: dict[int, tuple[tuple[Any, ...], str]] = {}  # program id → (what its card shows, the card up to its seats)
-# Everything a card shows but its seats, as read with the page: its program's columns and the two names.
-SEAT_FIELDS = ("open_seats", "current_groups", "offering_groups")
+# program id → (what its card shows, the card before its days, the card between its days and its seats)
+_cards: dict[int, tuple[tuple[Any, ...], str, str]] = {}
+# What a card tells of its groups, which differs with the age searched for: days and seats, not kept.
+GROUP_FIELDS = ("weekdays_mask", "open_seats", "current_groups", "offering_groups")
+# Everything else a card shows, as read with the page: its program's columns and the two names.
 _shown_fields = operator.attrgetter(
-    *(name for name in CARD_FIELDS if name not in SEAT_FIELDS), "organization.short_name", "municipality.name"
+    *(name for name in CARD_FIELDS if name not in GROUP_FIELDS), "organization.short_name", "municipality.name"
 )
 
 
 def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
-    changes (on enrollment day, every group that fills up) leave it as it is. The seats, which
-    change with the age searched for, end it: they are not kept."""
+    changes (on enrollment day, every group that fills up) leave it as it is. The days and the
+    seats, those of the groups for the age searched for when it is, are not kept."""
     shown = _shown_fields(program)
     kept = _cards.get(program.pk)
     if kept is None or kept[0] != shown:
         if len(_cards) >= CARDS_KEPT:
             _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
-        kept = _cards[program.pk] = (shown, _render_card(program))
-    return kept[1] + _seats(program, for_age) + CARD_END
+        kept = _cards[program.pk] = (shown, *_render_card(program))
+    days = program.weekdays_mask if for_age is None else for_age[1].weekdays_mask
+    return kept[1] + _days(days) + kept[2] + _seats(program, for_age) + CARD_END
+
+
+@functools.cache
+def _days(mask: int) -> str:
+    """The days of the lessons, the last of a card's facts (none for no group)."""
+    return f"<span>{', '.join(WEEKDAY_SHORT[d] for d in weekday_numbers(mask))}</span>" if mask else ""
 
 
 def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
@@ -126,16 +135,15 @@ def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
 CARD_END = "</div>\n</li>"
 
 
-def _render_card(program: Program) -> str:
-    """The card up to its seats' badge (the last of its badges: see _card)."""
+def _render_card(program: Program) -> tuple[str, str]:
+    """The card up to its days (the last of its facts) and from them to its seats' badge (the last
+    of its badges): see _card."""
     meta = [
         program.organization.short_name,
         program.municipality.name,
         DIRECTIONS[program.direction],
         ages(program.age_from, program.age_to),
     ]
-    if program.weekdays:
-        meta.append(", ".join(program.weekdays))
     badges = _funding_badges(program)
     if program.ovz_adapted:
         badges.append('<span class="badge">Для детей с ОВЗ</span>')
@@ -146,9 +154,8 @@ def _render_card(program: Program) -> str:
     link = f'<a href="{path_before}{escape(program.code)}{path_after}">{escape(program.title)}</a>'
     return (
         f'<li class="card program-card">\n  <h3>{link}</h3>\n'
-        f'  <div class="meta">{"".join(f"<span>{escape(item)}</span>" for item in map(str, meta))}</div>\n'
-        f"  <p>{escape(summary)}</p>\n"
-        f'  <div class="badges">{"".join(badges)}'
+        f'  <div class="meta">{"".join(f"<span>{escape(item)}</span>" for item in map(str, meta))}',
+        f'</div>\n  <p>{escape(summary)}</p>\n  <div class="badges">{"".join(badges)}',
     )
 
 

@@ -364,7 +364,13 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     assert client.get("/api/v1/programs", {"age": 11, "free_seats": "true"}).json()["total"] == 1
     body = client.get("/api/v1/programs", {"age": 6}).json()
     assert body["seats_for_age"] == {
-        program.code: {"open_seats": 0, "closed_seats": 0, "current_groups": 1, "offering_groups": 1}
+        program.code: {
+            "open_seats": 0,
+            "closed_seats": 0,
+            "current_groups": 1,
+            "offering_groups": 1,
+            "weekdays": [0],  # the six-year-olds' group's day, not the program's Saturday too
+        }
     }
     assert (body["items"][0]["open_seats"], body["items"][0]["current_groups"], body["items"][0]["closed_seats"]) == (
         15,
@@ -376,6 +382,10 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     # Its card tells the seats of the groups for the age searched for.
     assert "Для 6 лет мест нет" in client.get("/programs/", {"age": 6}).content.decode()
     assert "Свободных мест для 11 лет: 15" in client.get("/programs/", {"age": 11}).content.decode()
+    # And the days of those groups: a card for an eleven-year-old says Saturday, not the little ones' Monday.
+    assert "<span>Сб</span>" in client.get("/programs/", {"age": 11}).content.decode()
+    assert "<span>Пн</span>" in client.get("/programs/", {"age": 6}).content.decode()
+    assert "<span>Пн, Сб</span>" in client.get("/programs/").content.decode()
     assert "Свободных мест: 15" in client.get("/programs/").content.decode()
     Group.objects.filter(pk=younger.pk).update(seats_taken=3, is_locked=True)  # a child left; no one is taken
     assert "Для 6 лет приём закрыт" in client.get("/programs/", {"age": 6}).content.decode()
