@@ -393,7 +393,7 @@ class AgeSeatsOut(BaseModel):
         description="Из них принимающих заявки (в том числе с приёмом, который откроется позже); "
         "когда свободных мест в них нет, можно встать в очередь"
     )
-    weekdays: list[int] = Field(description="Дни занятий этих групп: 0 — понедельник … 6 — воскресенье")
+    weekdays: list[int] = Field(description=WEEKDAYS)
 
 
 class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]

@@ -488,8 +488,10 @@ def _page(
     # By relevance: the programs with the words in their title first; among them and among the
     # rest, those with free seats (for the child's age) before the full ones, which are often the
     # most popular — a family is shown first what it can join.
-    free = index.with_group(params.age, (), True)
-    tiers = (title_bits & free, title_bits, free)
+    tiers: tuple[int, ...] = ()
+    if sort == "relevance":
+        free = index.with_group(params.age, (), True)
+        tiers = (title_bits & free, title_bits, free)
     ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers)
     return list_programs(ids, fields)
 
