@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from core.browser import SHOTS, sign_in
 from core.testing import make_personas, make_program
@@ -65,4 +66,5 @@ def test_dashboard_in_a_browser(live_server, browser):
     page.get_by_role("link", name="Организации").click()
     page.get_by_role("link", name=personas.org_a.short_name).click()
     page.get_by_role("link", name="Показать список").click()
-    assert page.get_by_role("cell", name="Тестов Ребёнок0").count() == 1
+    # A click does not wait for the page it opens; expect() retries until the list is there.
+    expect(page.get_by_role("cell", name="Тестов Ребёнок0")).to_have_count(1)
