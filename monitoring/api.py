@@ -120,7 +120,7 @@ class TargetIn(Schema):
     municipality: str | None = Field(None, pattern=r"^\d{8}(\d{3})?$", description="ОКТМО; пусто — весь регион")
     year: int = Field(ge=2000, le=2100)
     percent: Decimal = Field(ge=0, le=100, max_digits=4, decimal_places=1, description="Целевое значение, %")
-    source: str = Field("", max_length=300, description="Основание (документ)")
+    source: str = Field("", max_length=300, description="Основание (документ); пусто — прежнее основание")
 
 
 class TargetsQuery(Schema):

@@ -6,4 +6,4 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Мониторинг"
 
     def ready(self) -> None:
-        from monitoring import permissions  # noqa: F401  (registers scope rules)
+        from monitoring import permissions, receivers  # noqa: F401  (scope rules, registry hooks)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from catalog.models import Organization
 from core import audit
 from core.dates import full_years
+from core.templatetags.opora import ages
 from monitoring import imports
 from monitoring.imports import BIRTH_DATE, FIRST_NAME, LAST_NAME, OKTMO, PATRONYMIC, SEX, SNILS
 from monitoring.models import CareerLessonVisit
@@ -124,7 +125,9 @@ def _parse(number: int, cells: Sequence[Any], columns: dict[str, int]) -> tuple[
         if held < birth:
             errors.append(imports._error(number, LESSON_DATE, "дата урока раньше даты рождения"))
         elif (age := full_years(birth, held)) > 18:
-            errors.append(imports._error(number, BIRTH_DATE, f"на дату урока ребёнку {age} — списки детей до 18 лет"))
+            errors.append(
+                imports._error(number, BIRTH_DATE, f"на дату урока ребёнку {ages(age, age)} — списки детей до 18 лет")
+            )
     return values, errors
 
 

@@ -42,6 +42,7 @@ from core.templatetags.opora import ages
 from core.validators import normalize_snils
 from enrollment import services
 from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
+from monitoring.services import figures_changed
 from people import registry
 from people.models import Child
 from territory.models import Municipality
@@ -397,7 +398,9 @@ def _parse(number: int, cells: Sequence[Any], columns: dict[str, int]) -> tuple[
         if enrolled < birth:
             errors.append(_error(number, ENROLLED_ON, "дата зачисления раньше даты рождения"))
         elif (age := full_years(birth, enrolled)) > 18:
-            errors.append(_error(number, BIRTH_DATE, f"на дату зачисления ребёнку {age} — списки детей до 18 лет"))
+            errors.append(
+                _error(number, BIRTH_DATE, f"на дату зачисления ребёнку {ages(age, age)} — списки детей до 18 лет")
+            )
     if left is not None and left > today:
         errors.append(_error(number, LEFT_ON, "дата отчисления в будущем"))
     if left is not None and enrolled is not None and left < enrolled:
@@ -437,6 +440,7 @@ def _check_codes(
             errors.append(_error(number, PROGRAM, f"программы с кодом {program} нет в Навигаторе"))
         elif program is not None and programs[program] != organization.pk:
             errors.append(_error(number, PROGRAM, f"программа {program} — другой организации, не «{organization}»"))
+            continue  # its group's ages say nothing about this organization's child
         if group is not None and group not in groups:
             errors.append(_error(number, GROUP, f"группы с кодом {group} нет в Навигаторе"))
         elif group is not None and program is not None and groups[group].program.code != program:
@@ -720,6 +724,7 @@ def _apply_rows(batch: ImportBatch, progress: Callable[[int], None] | None) -> d
         status=ImportStatus.APPLIED, progress=100, applied_at=now, outcome=dict(outcome), content=b"", updated_at=now
     )
     audit.record(batch.confirmed_by, "import.applied", batch, **outcome)
+    figures_changed()
     if progress is not None:
         progress(100)
     return dict(outcome)

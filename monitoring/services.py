@@ -1,6 +1,7 @@
 """Actions and read models of monitoring: targets set by the region, figures for the dashboard."""
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -41,19 +42,31 @@ def set_target(
         raise ValidationError({"indicator": "Такого показателя нет."})
     if municipality is not None and municipality.region_id != region.pk:
         raise ValidationError({"municipality": "Муниципалитет относится к другому региону."})
-    try:
-        value = Decimal(str(percent).replace(",", ".").strip())
-    except InvalidOperation:
-        raise ValidationError({"percent": "Целевое значение — число процентов, например 75 или 72,5."}) from None
+    value = _target_percent(percent)
     target = Target.objects.filter(indicator=indicator, region=region, municipality=municipality, year=year).first()
     target = target or Target(indicator=indicator, region=region, municipality=municipality, year=year)
     previous = None if target.pk is None else str(target.percent)
-    target.percent, target.source = value.quantize(Decimal("0.1")), source.strip()
+    # A new value for the same year replaces the old one; an empty «основание» keeps the old document.
+    target.percent, target.source = value, source.strip() or target.source
     target.updated_by = actor if getattr(actor, "is_authenticated", False) else None
     target.full_clean()
     target.save()
     audit.record(actor, "target.set", target, indicator=indicator, year=year, percent=str(target.percent), was=previous)
     return target
+
+
+PERCENT_FORMAT = "Целевое значение — число процентов от 0 до 100, не больше одного знака после запятой: 75 или 72,5."
+
+
+def _target_percent(percent: str | Decimal) -> Decimal:
+    """The percent as written, refused rather than rounded: a target is copied from a document."""
+    try:
+        value = Decimal(str(percent).replace(",", ".").strip())
+    except InvalidOperation:
+        raise ValidationError({"percent": PERCENT_FORMAT}) from None
+    if not value.is_finite() or not 0 <= value <= 100 or value != value.quantize(Decimal("0.1")):
+        raise ValidationError({"percent": PERCENT_FORMAT})
+    return value.quantize(Decimal("0.1"))
 
 
 def targets_of(territory: Territory) -> dict[tuple[str, int], Decimal]:
@@ -82,9 +95,19 @@ def children_by_organization(year: int, municipality_ids: tuple[int, ...]) -> di
     return _cached("organizations", year, municipality_ids, indicators.children_by_organization)
 
 
+# Bumped when children were merged or a list applied: a region's and its municipality's figures are
+# cached apart, and must not disagree for minutes about the children an operator has just changed.
+GENERATION_KEY = "monitoring:generation"
+
+
+def figures_changed() -> None:
+    """The registry changed in bulk or by an operator's decision: the next dashboards recount."""
+    transaction.on_commit(lambda: cache.set(GENERATION_KEY, time.time_ns(), None))
+
+
 def _cached(name: str, year: int, municipality_ids: tuple[int, ...], compute: Callable[[int, tuple[int, ...]], T]) -> T:
     digest = hashlib.sha1(",".join(map(str, municipality_ids)).encode(), usedforsecurity=False).hexdigest()
-    key = f"monitoring:{name}:{year}:{digest}"
+    key = f"monitoring:{name}:{year}:{digest}:{cache.get(GENERATION_KEY, 0)}"
     cached = cache.get(key)
     if cached is None:
         cached = compute(year, municipality_ids)

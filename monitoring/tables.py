@@ -140,7 +140,7 @@ def organization_table(territory: Territory, year: int) -> Table:
     return Table(
         "organizations",
         f"Организации по числу охваченных детей, {year}",
-        ["Организация", "Тип", "Детей (живущих на территории)"],
+        ["Организация", "Тип", "Детей 5–17 лет (живущих на территории)"],
         rows,
         links=links,
     )

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalog.models import Organization
@@ -141,10 +141,12 @@ def targets(request: HttpRequest) -> HttpResponse:
         if not editable:
             raise PermissionDenied
         municipality = None
-        if request.POST.get("municipality"):
-            municipality = get_object_or_404(Municipality, pk=request.POST["municipality"], region=territory.region)
+        if chosen_municipality := request.POST.get("municipality", ""):
+            if not chosen_municipality.isdigit():
+                raise Http404
+            municipality = get_object_or_404(Municipality, pk=chosen_municipality, region=territory.region)
         try:
-            services.set_target(
+            target = services.set_target(
                 request.user,
                 indicator=request.POST.get("indicator", ""),
                 region=territory.region,
@@ -156,7 +158,12 @@ def targets(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, f"Значение не сохранено: {'; '.join(error.messages)}")
         else:
-            messages.success(request, "Целевое значение сохранено.")
+            where = target.municipality.name if target.municipality else f"{territory.region.name} (весь регион)"
+            messages.success(
+                request,
+                f"Целевое значение сохранено: {target.get_indicator_display()}, {where}, {target.year} год — "
+                f"{formats.number_format(target.percent, 1)} %.",
+            )
         return redirect(f"{request.path}?territory={territory.key}&year={year}")
     rows = Target.objects.filter(region=territory.region).select_related("municipality")
     if territory.municipality is not None:

@@ -29,6 +29,7 @@ from enrollment.models import ApplicationStatus as S
 from monitoring import imports, indicators
 from monitoring.imports import BIRTH_DATE, GROUP, HEADERS, OVZ, PROGRAM, SEX, SNILS
 from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
+from monitoring.services import figures as cached_figures
 from people import registry
 from people.models import Child, ChildMerge, MatchCandidate, MatchStatus
 
@@ -148,7 +149,7 @@ def test_columns_may_come_in_any_order_and_case(personas, group):
         ({"birth_date": f"{TODAY + timedelta(days=1):%d.%m.%Y}"}, "Строка 2, «Дата рождения»: дата рождения в будущем"),
         (
             {"birth_date": "01.01.1990", "enrolled_on": "01.09.2024"},
-            "Строка 2, «Дата рождения»: на дату зачисления ребёнку 34 — списки детей до 18 лет",
+            "Строка 2, «Дата рождения»: на дату зачисления ребёнку 34 года — списки детей до 18 лет",
         ),
         ({"sex": "девочка"}, "Строка 2, «Пол»: укажите «М» или «Ж»"),
         ({"sex": ""}, "Строка 2, «Пол»: не заполнено — укажите «М» или «Ж»"),
@@ -228,7 +229,8 @@ def test_excel_numbers_and_dates_are_read_as_the_operator_typed_them(personas, g
 
 
 def test_codes_are_checked_against_the_uploading_organization(personas, group, program):
-    other_program = make_program(personas.org_b, "Авиамоделирование", actor=personas.operator_b)
+    # Its group's ages do not take the ten-year-olds of the list: not a word about them for another's group.
+    other_program = make_program(personas.org_b, "Авиамоделирование", actor=personas.operator_b, age_from=5, age_to=6)
     other_group = other_program.groups.get()
     second_group = make_group(make_program(personas.org_a, "Шахматы", actor=personas.operator_a))
     rows = [
@@ -311,7 +313,9 @@ def test_the_template_has_headers_help_drop_downs_and_the_organizations_codes(pe
 # --- Applying --------------------------------------------------------------------------------
 
 
-def test_applying_registers_children_through_matching_and_enrolls_them(personas, group):
+def test_applying_registers_children_through_matching_and_enrolls_them(
+    personas, group, settings, django_capture_on_commit_callbacks
+):
     known_snils = snils("200300400")
     known = registry.register_child(
         personas.operator_a,
@@ -337,7 +341,11 @@ def test_applying_registers_children_through_matching_and_enrolls_them(personas,
     batch = upload(personas, xlsx(rows))
     assert batch.rows_valid == 3
     assert Child.objects.count() == 2 and not Application.objects.exists()  # checking changed nothing
-    outcome = imports.apply(personas.operator_a, batch)
+    settings.OPORA_INDICATOR_CACHE_SECONDS = 300
+    territory = (personas.municipality_x.pk,)
+    assert indicators.total(cached_figures(ENROLLED.year, territory).values()).covered == 0  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = imports.apply(personas.operator_a, batch)
     assert outcome["children_matched"] == 1
     assert outcome["children_created"] == 1
     assert outcome["children_merged"] + outcome["children_review"] == 1
@@ -359,6 +367,8 @@ def test_applying_registers_children_through_matching_and_enrolls_them(personas,
     assert batch.applied_at is not None and bytes(batch.content) == b""  # СНИЛС in clear are not kept
     figures = indicators.figures_by_municipality(ENROLLED.year, [personas.municipality_x.pk])
     assert figures[personas.municipality_x.pk].covered == 3
+    # The dashboards count the list at once: their cached figures are dropped when it is applied.
+    assert indicators.total(cached_figures(ENROLLED.year, territory).values()).covered == 3
 
 
 def test_who_uploaded_a_list_sees_its_children_only_while_working_for_the_organization(personas, group):

@@ -9,8 +9,9 @@ import pytest
 from catalog.models import Direction, Organization, OrganizationKind, ProgramType
 from core.testing import make_program
 from enrollment.models import Application, ApplicationStatus
-from monitoring import indicators
+from monitoring import indicators, services
 from monitoring.models import CareerLessonVisit, IndicatorCode
+from people import registry
 from people.models import Child
 from territory.models import ChildPopulation, Contingent
 
@@ -220,3 +221,17 @@ def test_sql_agrees_with_a_naive_recount(personas):
         assert (f.covered, f.tech_science, f.ovz_covered) == (len(sets["all"]), len(sets["tech"]), len(sets["ovz"]))
         for direction in Direction.values:
             assert f.by_direction[direction] == len(sets.get(direction, ()))
+
+
+def test_an_operators_merge_recounts_the_cached_figures(personas, data, settings, django_capture_on_commit_callbacks):
+    """A region's and its municipality's figures are cached apart: after a merge decided by an operator
+    neither may go on counting the two records as two children."""
+    settings.OPORA_INDICATOR_CACHE_SECONDS = 300
+    x = personas.municipality_x.pk
+    assert services.figures(YEAR, (x,))[x].covered == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.merge_children(personas.municipal_x, data["c1"], data["c5"], automatic=True)
+    assert services.figures(YEAR, (x,))[x].covered == 3  # an automatic merge: recounted with its list
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.merge_children(personas.municipal_x, data["c1"], data["c2"])
+    assert services.figures(YEAR, (x,))[x].covered == 1

@@ -107,6 +107,39 @@ def test_only_the_regional_operator_sets_targets(client, personas):
     assert Target.objects.get().percent == Decimal("72.5")
 
 
+@pytest.mark.parametrize("percent", ["1e30", "NaN", "-Infinity", "72,55", "72.50001"])
+def test_a_target_is_taken_as_written_or_refused(client, personas, percent):
+    """A target is copied from a document: a huge, non-finite or over-precise value is refused with the
+    format, never rounded (72,55 became 72,6 without a word) nor a server error (1e30 was a 500)."""
+    url = f"{URL}targets/?territory=r-99"
+    client.force_login(personas.regional)
+    client.post(url, {"indicator": IndicatorCode.OVZ, "year": 2025, "percent": "72,5", "source": "Распоряжение № 1"})
+    response = client.post(url, {"indicator": IndicatorCode.OVZ, "year": 2025, "percent": percent}, follow=True)
+    assert "не больше одного знака после запятой" in response.content.decode()
+    assert Target.objects.get().percent == Decimal("72.5")
+
+
+def test_a_new_target_replaces_the_value_and_keeps_the_document_left_empty(client, personas):
+    url = f"{URL}targets/?territory=r-99"
+    client.force_login(personas.regional)
+    form = {"indicator": IndicatorCode.COVERAGE, "year": 2027, "percent": "81", "source": "Концепция до 2030 года"}
+    client.post(url, form)
+    response = client.post(url, {**form, "percent": "80,5", "source": " "}, follow=True)
+    assert "Целевое значение сохранено: Охват" in response.content.decode()
+    assert "2027 год — 80,5 %" in response.content.decode()
+    target = Target.objects.get()
+    assert (target.percent, target.source) == (Decimal("80.5"), "Концепция до 2030 года")
+    client.post(url, {**form, "source": "Распоряжение № 2"})
+    assert Target.objects.get().source == "Распоряжение № 2"
+
+
+def test_a_forged_municipality_of_a_target_is_not_found(client, personas):
+    client.force_login(personas.regional)
+    form = {"indicator": IndicatorCode.OVZ, "year": 2025, "percent": "70", "municipality": "abc"}
+    assert client.post(f"{URL}targets/?territory=r-99", form).status_code == 404
+    assert not Target.objects.exists()
+
+
 def test_api_indicators_and_targets(client, personas, data, region_target):  # noqa: F811
     client.force_login(personas.regional)
     body = client.get(f"{API}/indicators", {"territory": "r-99", "year": YEAR}).json()
