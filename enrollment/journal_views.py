@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -85,8 +85,8 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def report(request: HttpRequest, code: str, year: int, month: int) -> HttpResponse:
     group = _group(request, code)
-    if not 1 <= month <= 12:
-        raise ValidationError("Месяц — от 1 до 12.")
+    if not (1 <= month <= 12 and 2000 <= year <= 2099):  # a typed address naming no month of the journal
+        raise Http404
     return xlsx_response(journal.monthly_report(group, year, month), f"journal-{group.code}-{year}-{month:02d}.xlsx")
 
 

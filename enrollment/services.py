@@ -63,6 +63,8 @@ TRANSITIONS: dict[str, Transition] = {
         "Отменить заявку", frozenset({S.NEW, S.REVIEWING, S.WAITLISTED, S.INVITED}), S.CANCELLED, "family"
     ),
     "expire": Transition("Срок ответа истёк", frozenset({S.INVITED}), S.EXPIRED, "system"),
+    # Both sides signed a contract for the place (finance): the invitation is answered by it.
+    "enroll_by_contract": Transition("Зачислен по договору", frozenset({S.INVITED}), S.ENROLLED, "system"),
     "expel": Transition("Отчислить", frozenset({S.ENROLLED}), S.EXPELLED, "organization", True),
 }
 

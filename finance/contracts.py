@@ -15,13 +15,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Max, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from catalog.models import FundingSource, Group, GroupFinancing
 from core import audit, letters, scope
 from core.money import rub
+from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationStatus
 from finance import certificates, ledger
 from finance.models import (
@@ -124,6 +125,12 @@ def _monthly_price(group: Group) -> int:
     return kopecks(financing.cost_per_month)
 
 
+def _paid_through(certificate: Certificate, group: Group) -> date | None:
+    """The last day an ended contract of the certificate in the group pays for, if there is one."""
+    ended = Contract.objects.filter(certificate=certificate, group=group, status=CS.TERMINATED)
+    return ended.aggregate(last=Max("ends_on"))["last"]
+
+
 def quote(certificate: Certificate, group: Group, day: date, *, fresh: CertificateGroup | None = None) -> Quote:
     """The contract the certificate would get in `group` starting on `day` (or the group's start):
     the certificate pays up to the normative cost of each month and within its balance or weekly
@@ -134,11 +141,18 @@ def quote(certificate: Certificate, group: Group, day: date, *, fresh: Certifica
     if provider is None or provider.status != ProviderStatus.ACTIVE:
         raise ValidationError("Организация не включена в реестр исполнителей: оплатить сертификатом нельзя.")
     starts_on = max(day, group.start_date)
+    paid_through = _paid_through(certificate, group)
+    if paid_through is not None and paid_through >= starts_on:
+        # An ended contract is still charged for its last month: a new one in the same group begins
+        # after it, or the family would pay that month twice.
+        starts_on = paid_through + timedelta(days=1)
     period = certificates.period_on(certificate.municipality_id, starts_on)
     if period is None:
         raise ValidationError("На эти даты муниципалитет не открыл период персонифицированного финансирования.")
     ends_on = min(group.end_date, period.ends_on)
     if ends_on < starts_on:
+        if paid_through is not None and paid_through >= group.end_date:
+            raise ValidationError("Занятия в группе до их конца оплачены по прежнему договору.")
         raise ValidationError("Занятия группы уже закончились.")
     months = months_between(starts_on, ends_on)
     price = _monthly_price(group)
@@ -333,7 +347,9 @@ def confirm_contract(actor: Any, contract: Contract, *, payment_order: str = Pay
 
 
 def accept_contract(actor: Any, contract: Contract) -> Contract:
-    """The family accepts the offer: the contract is concluded and takes effect."""
+    """The family accepts the offer: the contract is concluded and takes effect, and an invited
+    child is enrolled by it (the provider confirmed it: both sides have agreed to the place), so
+    that the invitation's deadline can no longer end a signed contract."""
     with transaction.atomic():
         current = _locked(contract, (CS.CONFIRMED,), "Заключить")
         if not _is_guardian(actor, current.certificate):
@@ -342,6 +358,9 @@ def accept_contract(actor: Any, contract: Contract) -> Contract:
         current.concluded_at = timezone.now()
         current.save(update_fields=["status", "concluded_at", "updated_at"])
         _record(actor, current, CS.CONFIRMED, CS.ACTIVE)
+        application = Application.objects.get(pk=current.application_id)
+        if application.status == ApplicationStatus.INVITED:
+            enrollment.change_status(None, application, "enroll_by_contract", reason=f"заключён договор {current.code}")
     contract.refresh_from_db()
     return contract
 

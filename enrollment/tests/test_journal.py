@@ -81,6 +81,8 @@ def test_the_monthly_report_is_an_xlsx_with_a_row_per_child(group, personas, cli
     by_child = {row[0]: row for row in rows[2:]}
     assert set(by_child) == {anya.child.full_name, journal.enrolled(group)[1].child.full_name}
     assert by_child[anya.child.full_name][-2] == 1  # present once
+    for year, month in ((2026, 13), (2026, 0), (0, 12), (99999, 12)):  # typed addresses were a 500
+        assert client.get(reverse("journal:report", args=[group.code, year, month])).status_code == 404
 
 
 def test_the_journal_page_marks_in_one_submit_and_others_may_not(group, personas, client):

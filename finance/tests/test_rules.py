@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from enrollment import journal
 from enrollment import services as enrollment_services
+from enrollment.models import ApplicationStatus as S
 from enrollment.models import Attendance, Lesson
 from finance import certificates, closing, contracts, ledger
 from finance.models import (
@@ -26,6 +27,7 @@ from finance.models import (
 )
 from finance.reconcile import reconcile
 from finance.testing import enrolled, issued_certificate
+from finance.tests.conftest import SEPTEMBER
 
 CS = ContractStatus
 
@@ -160,6 +162,25 @@ def test_provider_confirms_only_under_an_agreement_and_family_accepts(personas, 
     assert [e.to_status for e in contract.events.all()] == ["created", "confirmed", "active"]
 
 
+def test_a_contract_concluded_for_an_invited_child_enrolls_it(personas, offer, period, clock):
+    """Signed by both sides, the contract answers the invitation: its deadline passing can no longer
+    end the contract (it expired the application and ended the contract of a child who came)."""
+    certificate = issued_certificate(personas.family, personas.municipal_x)
+    application = enrollment_services.apply(personas.family, certificate.child, offer.group.program, offer.group, "i")
+    enrollment_services.change_status(personas.operator_a, application, "invite")
+    contract = contracts.request_contract(personas.family, application)
+    contracts.confirm_contract(personas.operator_a, contract)
+    contract = contracts.accept_contract(personas.family, contract)
+    application.refresh_from_db()
+    assert (application.status, application.deadline, application.enrolled_on) == (S.ENROLLED, None, SEPTEMBER)
+    assert application.events.last().reason == f"заключён договор {contract.code}"
+    clock.set(date(2026, 9, 20))
+    assert enrollment_services.expire_overdue() == 0
+    contract.refresh_from_db()
+    assert contract.status == CS.ACTIVE and reserve(contract) == 2_700_000
+    assert not reconcile()
+
+
 def test_rejection_returns_the_whole_reserve(personas, offer, period):
     certificate = issued_certificate(personas.family, personas.municipal_x)
     contract = contracts.request_contract(
@@ -224,6 +245,32 @@ def test_monthly_close_charges_once_and_expulsion_mid_month(personas, offer, per
     december = closing.close_month(personas.municipal_x, period, date(2026, 12, 1))
     assert december.contracts_charged == 0
     assert not reconcile()
+
+
+def test_a_new_contract_in_the_same_group_begins_after_the_month_the_ended_one_pays(personas, offer, period, clock):
+    """Expelled on 15 November, the contract still pays November; enrolled again in the group on the
+    20th, the child's new contract starts on 1 December (it started on the 20th: November twice)."""
+    certificate = issued_certificate(personas.family, personas.municipal_x)
+    first = active_contract(personas, offer, certificate)
+    clock.set(date(2026, 11, 15))
+    enrollment_services.change_status(personas.operator_a, first.application, "expel", reason="Переезд")
+    clock.set(date(2026, 11, 20))
+    again = enrolled(personas.family, personas.operator_a, certificate, offer.group, "again")
+    second = contracts.request_contract(personas.family, again)
+    assert (second.starts_on, second.ends_on, second.months) == (date(2026, 12, 1), date(2027, 5, 31), 6)
+    assert second.certificate_total == 6 * 300_000
+    assert reserve(first) + reserve(second) + money(certificate, period) == 3_000_000  # nothing charged yet
+    assert not reconcile()
+
+
+def test_no_new_contract_where_the_ended_one_paid_to_the_groups_end(personas, offer, period, clock):
+    certificate = issued_certificate(personas.family, personas.municipal_x)
+    first = active_contract(personas, offer, certificate)
+    clock.set(date(2027, 5, 10))
+    enrollment_services.change_status(personas.operator_a, first.application, "expel", reason="Переезд")
+    again = enrolled(personas.family, personas.operator_a, certificate, offer.group, "again")
+    with pytest.raises(ValidationError, match="оплачены по прежнему договору"):
+        contracts.request_contract(personas.family, again)
 
 
 def test_payment_by_attendance_and_completeness(personas, offer, period, clock):
