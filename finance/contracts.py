@@ -70,6 +70,13 @@ def split(total: int, months: int) -> tuple[int, int]:
     return total - other * (months - 1), other
 
 
+def certificate_share(total: int, months: int, price: int) -> int:
+    """The certificate's total as equal monthly payments can carry it: the first month takes the
+    remainder unless that would pay more than the month's price; then the family pays those kopecks."""
+    first, _ = split(total, months)
+    return total if first <= price else total // months * months
+
+
 @dataclass(frozen=True)
 class Quote:
     """What a contract would cost and who pays what, in kopecks."""
@@ -97,7 +104,10 @@ class Quote:
 
     @property
     def family_split(self) -> tuple[int, int]:
-        return split(self.family_total, self.months)
+        """The rest of each month's price: every month costs the same whoever pays (each part split
+        with its own remainder made the first month 4 340,05 ₽ and the others 4 339,99 ₽)."""
+        first, other = self.certificate_split
+        return self.monthly_price - first, self.monthly_price - other
 
     def copayment_message(self) -> str:
         first, other = self.family_split
@@ -179,6 +189,7 @@ def quote(certificate: Certificate, group: Group, day: date, *, fresh: Certifica
                 or 0
             )
         certificate_total = min(covered_per_month * months, balance)
+    certificate_total = certificate_share(certificate_total, months, price)
     return Quote(
         period=period,
         module=module,

@@ -8,6 +8,22 @@ from finance.models import Contract, ContractStatus, PaymentOrder
 from people.models import Guardian
 
 
+def term_lines(contract: Contract) -> list[tuple[str, str]]:
+    """The term as agreed, and, for a contract ended early, until when it is in force (its end date
+    is the new one: the agreed months over the new dates read as if they had been agreed)."""
+    if contract.months_in_force == contract.months:
+        return [
+            (
+                "Срок обучения",
+                f"с {contract.starts_on:%d.%m.%Y} по {contract.ends_on:%d.%m.%Y} ({contract.months} мес.)",
+            )
+        ]
+    return [
+        ("Срок обучения", f"с {contract.starts_on:%d.%m.%Y}, {contract.months} мес."),
+        ("Договор расторгнут", f"действует по {contract.ends_on:%d.%m.%Y} ({contract.months_in_force} мес.)"),
+    ]
+
+
 def _guardian(contract: Contract) -> Guardian | None:
     """The guardian who asked for the contract, or else any guardian of the child."""
     child = contract.certificate.child
@@ -66,7 +82,8 @@ def contract_pdf(contract: Contract) -> bytes:
     line("Модуль", contract.module.name)
     line("Группа", group.name)
     months = contract.months
-    line("Срок обучения", f"с {contract.starts_on:%d.%m.%Y} по {contract.ends_on:%d.%m.%Y} ({months} мес.)")
+    for label, value in term_lines(contract):
+        line(label, value)
     pdf.ln(3)
 
     heading("3. Стоимость и порядок оплаты")

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from core.templatetags.opora import rub
 from core.testing import make_child
-from finance import certificates, contracts
+from finance import certificates, contracts, pdf
 from finance.models import Account, AccountKind, Certificate, CertificateStatus, Contract, ContractStatus
 from finance.testing import enrolled, issued_certificate, make_certified_program
 
@@ -155,6 +155,12 @@ def test_the_family_accepts_and_then_terminates_the_contract(family_client, pers
     assert "Расторгнут" in html and f'id="contract-reserve">{money("3 000,00 ₽")}<' in html
     # It lasted to the end of September: one month of the nine agreed.
     assert f"30.09.2026, 1 месяц (по договору {contract.months})</dd>" in html
+    # The PDF says so too (it read «с 01.09.2026 по 30.09.2026 (9 мес.)»).
+    assert pdf.term_lines(contract) == [
+        ("Срок обучения", f"с 01.09.2026, {contract.months} мес."),
+        ("Договор расторгнут", "действует по 30.09.2026 (1 мес.)"),
+    ]
+    assert page(family_client, "pdf", contract_uuid=contract.uuid).status_code == 200
 
 
 def test_the_family_refuses_a_pending_contract(family_client, personas, contract, certificate, period):

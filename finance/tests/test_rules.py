@@ -94,6 +94,33 @@ def test_enrollment_into_a_certified_program_makes_a_financing_certificate(perso
     assert not reconcile()
 
 
+@pytest.mark.parametrize(
+    ("total", "months", "price", "certificate"),
+    [(299, 3, 100, (99, 99)), (300, 3, 100, (100, 100)), (250, 3, 100, (84, 83)), (5, 1, 10, (5, 5))],
+)
+def test_every_month_costs_the_price_and_no_part_is_negative(total, months, price, certificate):
+    """A balance a few kopecks short of the whole cost: its remainder would make the certificate pay
+    more than the price in the first month (101 of 100) and the family −1; it is the family's."""
+    cost = contracts.Quote(
+        period=None,  # type: ignore[arg-type]  # the split needs only the amounts
+        module=None,  # type: ignore[arg-type]
+        provider=None,  # type: ignore[arg-type]
+        starts_on=SEPTEMBER,
+        ends_on=SEPTEMBER,
+        months=months,
+        monthly_price=price,
+        certificate_total=contracts.certificate_share(total, months, price),
+        family_total=0,
+        hours_covered=Decimal(0),
+        significant_hours_covered=Decimal(0),
+        uses_hours=False,
+    )
+    assert cost.certificate_split == certificate
+    family = cost.family_split
+    assert all(part >= 0 for part in family)
+    assert {certificate[0] + family[0], certificate[1] + family[1]} == {price}
+
+
 def test_price_above_normative_needs_the_familys_copayment(personas, period, cert_group):
     from finance.testing import make_certified_program
 
@@ -120,6 +147,8 @@ def test_a_short_balance_splits_with_the_remainder_in_the_first_month(personas, 
     # 10 000 ₽ over 9 months: 1 111.11 ₽ a month, the first month 1 111.12 ₽.
     assert (contract.certificate_first_month, contract.certificate_other_month) == (111_112, 111_111)
     assert contract.family_total == 2_700_000 - 1_000_000
+    # The family pays the rest of each month: every month costs the price, 3 000 ₽.
+    assert (contract.family_first_month, contract.family_other_month) == (188_888, 188_889)
     assert money(certificate, period) == 0
 
 
