@@ -59,7 +59,9 @@ def rub(kopecks: int | str | None) -> str:
 @register.simple_tag
 def ages(age_from: int, age_to: int) -> str:
     """An age range as families read it: «7 лет», «5–7 лет», «3–4 года», «1 год» (the noun agrees
-    with the last number)."""
+    with the last number); a child's age under one (or before birth, from a mistyped date) is «меньше года»."""
+    if age_to < 1:
+        return "меньше года"
     span = f"{age_from}" if age_from == age_to else f"{age_from}–{age_to}"
     return f"{span} {ru_plural(age_to, 'год,года,лет')}"
 

@@ -231,6 +231,7 @@ def test_reasons_are_required_for_refusals_and_expulsions(personas, application)
     ("setup", "message"),
     [
         ("too_young", "ребёнку будет 4 года, а программа — для детей 7–14 лет"),
+        ("newborn", "ребёнку будет меньше года, а программа — для детей 7–14 лет"),  # was «-1 год»
         ("closed", "закрыт"),
         ("duplicate", "уже есть действующая заявка"),
         ("limit", "наибольшее число"),
@@ -242,6 +243,8 @@ def test_application_checks_explain_themselves(personas, published_program, grou
     program = published_program
     if setup == "too_young":
         child = make_child(personas.family, "Тима", group.start_date, age=4)
+    elif setup == "newborn":  # born after the group began
+        child = make_child(personas.family, "Ника", group.start_date + timedelta(days=60), age=0)
     elif setup == "closed":
         Group.objects.filter(pk=group.pk).update(enrollment_closes_at=timezone.now() - timedelta(days=1))
     elif setup == "duplicate":
