@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
@@ -572,6 +573,9 @@ class ProgramMaker:
         self.academic_year = today.year if today.month >= 7 else today.year - 1
         self.ovz_categories = list(OvzCategory.objects.values_list("pk", flat=True))
         self.registers = dict(ProgramRegister.objects.values_list("code", "pk"))
+        # Lessons booked so far by teacher, and by room of an organization at an address, per weekday:
+        # a teacher or a room takes one group at a time (catalog.services checks it on every save).
+        self.booked: dict[tuple[Any, ...], list[tuple[time, time]]] = {}
 
     def aware(self, day: date, hour: int, minute: int = 0) -> datetime:
         return timezone.make_aware(datetime.combine(day, time(hour, minute)))
@@ -799,17 +803,15 @@ class ProgramMaker:
 
     def create_groups(self, programs: Sequence[DemoProgram]) -> int:
         groups: list[Group] = []
-        owners: list[DemoProgram] = []
-        for item in programs:
-            for number in range(item.group_count):
-                groups.append(self.group(item, number))
-                owners.append(item)
-        Group.objects.bulk_create(groups, batch_size=BATCH)
         slots: list[ScheduleSlot] = []
         financing: list[GroupFinancing] = []
-        for group, item in zip(groups, owners, strict=True):
-            slots += self.schedule(group, item)
-            financing += self.financing(group, item.program)
+        for item in programs:
+            for number in range(item.group_count):
+                group = self.group(item, number)
+                groups.append(group)
+                slots += self.schedule(group, item)  # may leave a fully booked teacher's group without one
+                financing += self.financing(group, item.program)
+        Group.objects.bulk_create(groups, batch_size=BATCH)
         ScheduleSlot.objects.bulk_create(slots, batch_size=BATCH)
         GroupFinancing.objects.bulk_create(financing, batch_size=BATCH)
         return len(groups)
@@ -874,6 +876,23 @@ class ProgramMaker:
         )
 
     def schedule(self, group: Group, item: DemoProgram) -> list[ScheduleSlot]:
+        """A timetable that books neither the group's teacher nor its room twice: tried afresh a few
+        times; then with another of the program's teachers and any numbered room; then without a
+        room; then, for teachers booked all week, without a teacher."""
+        for attempt in range(40):
+            if attempt >= 8 and item.teachers:
+                group.teacher_id = self.rng.choice(item.teachers)
+            slots = self.timetable(group, item, room=None if attempt < 8 else "" if attempt >= 32 else "any")
+            if self.book(group, slots):
+                return slots
+        group.teacher_id = None
+        slots = self.timetable(group, item, room="")
+        self.book(group, slots)  # nobody to book: always free
+        return slots
+
+    def timetable(self, group: Group, item: DemoProgram, *, room: str | None) -> list[ScheduleSlot]:
+        """Days and times as the organization's kind keeps them; in a room of the direction (None), a
+        numbered one ("any") or the one given."""
         rng = self.rng
         kind = item.program.organization.kind
         sessions = 1 if item.weekly_hours <= 2 else 2 if item.weekly_hours <= 4 else 3
@@ -894,13 +913,33 @@ class ProgramMaker:
             start = time(rng.randint(13, 16), rng.choice((0, 30)))
         else:
             start = time(rng.randint(14, 18), rng.choice((0, 30)))
-        room = rng.choice(ROOMS[D(item.program.direction)])
+        weekend_start = time(rng.randint(10, 13), 0)
+        if room is None:
+            room = rng.choice(ROOMS[D(item.program.direction)])
+        elif room == "any":
+            room = f"каб. {rng.randint(1, 40)}"
         slots = []
         for day in sorted(days):
-            begins = time(10, 0) if day >= 5 else start
+            begins = weekend_start if day >= 5 else start
             ends = (datetime.combine(self.today, begins) + timedelta(minutes=minutes)).time()
             slots.append(ScheduleSlot(group=group, weekday=day, starts_at=begins, ends_at=ends, room=room))
         return slots
+
+    def book(self, group: Group, slots: Sequence[ScheduleSlot]) -> bool:
+        """Book the slots for the group's teacher and room if none of them is taken (whatever the
+        dates: a demo teacher's groups never overlap); False, booking nothing, if one is."""
+        wanted = []
+        for slot in slots:
+            owners: list[tuple[Any, ...]] = [("teacher", group.teacher_id)] if group.teacher_id else []
+            if slot.room:
+                owners.append(("room", group.program.organization_id, group.address, slot.room))
+            wanted += [((*owner, slot.weekday), slot) for owner in owners]
+        for key, slot in wanted:
+            if any(slot.starts_at < ends and starts < slot.ends_at for starts, ends in self.booked.get(key, ())):
+                return False
+        for key, slot in wanted:
+            self.booked.setdefault(key, []).append((slot.starts_at, slot.ends_at))
+        return True
 
     def financing(self, group: Group, program: Program) -> list[GroupFinancing]:
         sources = []

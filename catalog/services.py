@@ -591,6 +591,8 @@ def save_group(
     checks: list[Callable[[], None]] = [partial(check_group, program, group), partial(check_group_name_free, group)]
     if schedule is not None:
         checks.append(partial(check_schedule, schedule))
+    slots = schedule if schedule is not None else [] if creating else [_slot(s) for s in group.schedule.all()]
+    checks.append(partial(check_teacher_and_rooms_free, group, program.organization_id, slots))
     if financing is not None:
         checks.append(partial(check_financing, program, financing))
     errors: dict[str, Any] = {}
@@ -652,6 +654,42 @@ def check_schedule(schedule: Sequence[Slot]) -> None:
     overlap = find_overlap(schedule)
     if overlap is not None:
         raise ValidationError({"schedule": overlap_message(schedule[overlap[0]], schedule[overlap[1]])})
+
+
+def _slot(slot: ScheduleSlot) -> Slot:
+    return Slot(slot.weekday, slot.starts_at, slot.ends_at, slot.room)
+
+
+def check_teacher_and_rooms_free(group: Group, organization_id: int, schedule: Sequence[Slot]) -> None:
+    """A teacher, and a room of the organization at the group's address, take one group at a time:
+    a lesson of another active group over overlapping dates, on the same weekday at an overlapping
+    time, with the same teacher or in the same room, is named (two groups booked one teacher twice)."""
+    if not group.is_active or group.start_date is None or group.end_date is None or not schedule:
+        return  # an inactive group books nobody; missing dates are the form's message
+    same_place = Q(group__program__organization_id=organization_id, group__address=group.address) & ~Q(room="")
+    whose = same_place | Q(group__teacher_id=group.teacher_id) if group.teacher_id is not None else same_place
+    at_once = Q()
+    for slot in schedule:
+        at_once |= Q(weekday=slot.weekday, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)
+    lessons = (
+        ScheduleSlot.objects.filter(at_once, whose, group__is_active=True)
+        .filter(group__start_date__lte=group.end_date, group__end_date__gte=group.start_date)
+        .exclude(group_id=group.pk)
+        .select_related("group__program", "group__teacher")
+        .order_by("weekday", "starts_at")
+    )
+    for other in lessons:
+        for slot in schedule:
+            if slot.weekday != other.weekday or not (slot.starts_at < other.ends_at and other.starts_at < slot.ends_at):
+                continue
+            where = f"группа «{other.group.name}» программы «{other.group.program.title}»: {other}"
+            if group.teacher_id is not None and other.group.teacher_id == group.teacher_id:
+                raise ValidationError(
+                    {"schedule": f"Педагог {other.group.teacher} в это время ведёт другую группу — {where}."}
+                )
+            # Rooms are typed by hand: «Каб. 12» and «каб. 12» are one (SQLite folds Latin letters only).
+            if slot.room.strip() and slot.room.strip().casefold() == other.room.strip().casefold():
+                raise ValidationError({"schedule": f"Кабинет «{other.room}» в это время занят: {where}."})
 
 
 # The program's condition that allows each financing source of its groups.

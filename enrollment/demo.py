@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 
 from accounts.models import User
+from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
 from enrollment.campaigns import submit_choices
 from enrollment.models import Application, ApplicationStatus, Campaign, CampaignKind
@@ -62,17 +63,39 @@ def create_applications(
 def hand_groups_to_teacher(teacher: User, organization: Organization, count: int = 2) -> list[Group]:
     """The demo teacher leads the demo organization's groups with the most enrolled children, so that
     the teacher's cabinet opens on real groups with a journal to fill."""
-    groups = list(
+    candidates = (
         Group.objects.filter(program__organization=organization, applications__status=ApplicationStatus.ENROLLED)
         .annotate(enrolled=Count("applications"))
         .select_related("program")
-        .order_by("-enrolled", "pk")[:count]
+        .prefetch_related("schedule")
+        .order_by("-enrolled", "pk")
+    )
+    groups: list[Group] = []
+    for group in candidates:  # the fullest that do not meet at the same time
+        if not any(_meet_at_once(group, chosen) for chosen in groups):
+            groups.append(group)
+        if len(groups) == count:
+            break
+    # A teacher takes one group at a time (catalog.services): the teacher's own groups meeting then
+    # are left without one, to be named in the office.
+    own = (
+        Group.objects.filter(teacher=teacher.teacher)
+        .exclude(pk__in=[g.pk for g in groups])
+        .prefetch_related("schedule")
+    )
+    Group.objects.filter(pk__in=[g.pk for g in own if any(_meet_at_once(g, chosen) for chosen in groups)]).update(
+        teacher=None
     )
     for group in groups:
         group.teacher = teacher.teacher
         group.save(update_fields=["teacher", "updated_at"])
         group.program.teachers.add(teacher.teacher)
     return groups
+
+
+def _meet_at_once(one: Group, other: Group) -> bool:
+    slots = [catalog_services.Slot(s.weekday, s.starts_at, s.ends_at) for g in (one, other) for s in g.schedule.all()]
+    return catalog_services.find_overlap(slots) is not None
 
 
 def create_campaign(

@@ -43,6 +43,8 @@ PROGRAMS_PER_ORGANIZATION = 2
 ORGANIZATIONS_PER_MUNICIPALITY = 2
 CONTRACTS_PER_GROUP = 3
 MAX_CONTRACTS = 40
+FAMILY_MONTHLY_COST = Decimal(2000)  # nine months of it leave a 30 000 ₽ nominal 12 000 ₽
+
 # The fate of each contract after the demo family's (which is active), in turn.
 STATUS_PLAN = (
     ContractStatus.ACTIVE,
@@ -305,20 +307,23 @@ def create_finance(
         for child in ordered:
             if len(planned) >= MAX_CONTRACTS:
                 break
-            for offer in certified:
-                group = next(
-                    (
-                        g
-                        for g in offer.groups
-                        if seats[g.pk] < min(CONTRACTS_PER_GROUP, g.capacity - g.seats_taken)
-                        and _open(g, clock.now)
-                        and g.end_date > today  # some contracts are requested today
-                        and _fits(child, offer.program, g, day, today)
-                    ),
-                    None,
-                )
-                if group is None or child.pk in used or (guardians[child.pk] == family and family_done):
-                    continue
+            if child.pk in used or (guardians[child.pk] == family and family_done):
+                continue
+            fitting = (
+                (offer, g)
+                for offer in certified
+                for g in offer.groups
+                if seats[g.pk] < min(CONTRACTS_PER_GROUP, g.capacity - g.seats_taken)
+                and _open(g, clock.now)
+                and g.end_date > today  # some contracts are requested today
+                and _fits(child, offer.program, g, day, today)
+            )
+            for offer, group in fitting:
+                if guardians[child.pk] == family:
+                    # The demo family's group costs what leaves its certificate a balance to show.
+                    GroupFinancing.objects.filter(
+                        group=group, source=FundingSource.CERTIFICATE, cost_per_month__gt=FAMILY_MONTHLY_COST
+                    ).update(cost_per_month=FAMILY_MONTHLY_COST)
                 application = _enroll(child, guardians[child.pk], offer, group, rng.uuid4().hex)
                 if application is None:
                     continue

@@ -294,6 +294,48 @@ def test_lessons_that_touch_or_fall_on_other_days_are_fine(paid_program):
     assert group.schedule.count() == 3
 
 
+def test_a_teacher_or_a_room_takes_one_group_at_a_time(paid_program, personas):
+    """Two groups booked Анна Петрова on Tuesdays at four: the second is refused, naming the first;
+    so is a room of the organization at the same address. Touching lessons, another room, other dates,
+    an archived group and the group's own lessons (edited) are fine."""
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Петрова", first_name="Анна")
+    room_12 = [services.Slot(1, time(16, 0), time(17, 30), "Каб. 12")]
+    first = services.save_group(
+        None, new_group(paid_program, name="Первая", teacher=teacher), schedule=room_12, financing=PAID
+    )
+    overlapping = [services.Slot(1, time(17, 0), time(18, 0))]
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(
+            None, new_group(paid_program, name="Вторая", teacher=teacher), schedule=overlapping, financing=PAID
+        )
+    assert caught.value.message_dict == {
+        "schedule": [
+            "Педагог Петрова Анна в это время ведёт другую группу — группа «Первая» программы "
+            f"«{paid_program.title}»: Вт 16:00–17:30."
+        ]
+    }
+    with pytest.raises(ValidationError, match=r"Кабинет «Каб\. 12» в это время занят: группа «Первая»"):
+        services.save_group(
+            None,
+            new_group(paid_program, name="Вторая"),
+            schedule=[services.Slot(1, time(15, 0), time(16, 30), "каб. 12")],
+            financing=PAID,
+        )
+    assert Group.objects.filter(program=paid_program).count() == 1
+    fine = [
+        services.Slot(1, time(17, 30), time(18, 0), "Каб. 12"),  # touches
+        services.Slot(1, time(16, 0), time(17, 0), "Каб. 14"),  # another room, another teacher
+    ]
+    services.save_group(None, new_group(paid_program, name="Вторая"), schedule=fine, financing=PAID)
+    spring = new_group(
+        paid_program, name="Весенняя", teacher=teacher, start_date=date(2027, 6, 1), end_date=date(2027, 8, 31)
+    )
+    services.save_group(None, spring, schedule=room_12, financing=PAID)  # after the first has ended
+    services.save_group(None, first, schedule=[*room_12, services.Slot(3, time(16, 0), time(17, 30))])  # its own
+    Group.objects.filter(pk=first.pk).update(is_active=False)
+    services.save_group(None, new_group(paid_program, name="Третья", teacher=teacher), schedule=room_12, financing=PAID)
+
+
 @pytest.mark.parametrize(
     ("schedule", "pair"),
     [
