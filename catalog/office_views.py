@@ -201,7 +201,12 @@ def program_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
     reason = services.editing_locked(program)
     if reason:
-        context = {"program": program, "reason": reason, "transitions": _transitions(request.user, program)}
+        context = {
+            "program": program,
+            "reason": reason,
+            "transitions": _transitions(request.user, program),
+            "sent": request.method == "POST",  # a form sent before the lock: its changes were not saved
+        }
         return render(request, "office/program_locked.html", context, status=409)
     return _program_form(request, program, initial=revisions.editing_copy(program))
 

@@ -4,6 +4,7 @@ Views, the API, the demo loader and tests all call these; nothing else writes th
 Permission checks happen before (core.scope); these functions check the rules of the domain.
 """
 
+import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -506,6 +507,13 @@ def planned_academic_year(today: date) -> int:
     return today.year if today.month >= 6 else today.year - 1
 
 
+def _months_after(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day if it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
     """What is wrong with a group's fields against its program, by field: its ages lie within the
     program's, its academic year is the one its lessons start in, applications are taken no later
@@ -524,6 +532,12 @@ def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
             f"это {academic_year_label(right)} учебный год, укажите {right}."
         )
     end = values.get("end_date")
+    if start is not None and end is not None and end > _months_after(start, program.duration_months + 1):
+        # A month's slack for holidays; a longer group is a typo of a year (2030 for 2028).
+        errors["end_date"] = (
+            f"Занятия группы длятся дольше программы ({program.duration_months} мес.): "
+            f"с {start:%d.%m.%Y} — не позже {_months_after(start, program.duration_months + 1):%d.%m.%Y}."
+        )
     for name, verb in (("enrollment_opens_at", "начинаться"), ("enrollment_closes_at", "заканчиваться")):
         moment = values.get(name)
         if end is not None and moment is not None and timezone.localtime(moment).date() > end:

@@ -2,6 +2,7 @@
 
 import re
 from collections import Counter
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -259,7 +260,7 @@ def test_saving_a_group_in_the_admin_updates_the_programs_weekdays_and_seats(adm
         "name": "Младшая группа",
         "academic_year": str(services.academic_year_of(start)),
         "start_date": start.isoformat(),
-        "end_date": start.replace(year=start.year + 1).isoformat(),
+        "end_date": (start + timedelta(days=200)).isoformat(),
         "capacity": "10",
         "is_active": "on",
         "schedule-TOTAL_FORMS": "1",

@@ -66,8 +66,8 @@ def group_payload(program: Program, **changes) -> dict:
     payload = {
         "program": program.code,
         "name": "Группа выходного дня",
-        "academic_year": 2025,
-        "start_date": "2025-09-01",
+        "academic_year": 2098,
+        "start_date": "2098-09-01",
         "end_date": "2099-05-31",
         "capacity": 12,
         "schedule": [{"weekday": 5, "starts_at": "10:00", "ends_at": "11:30", "room": "12"}],

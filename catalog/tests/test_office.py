@@ -807,9 +807,9 @@ def test_a_program_on_moderation_cannot_be_edited_and_the_page_says_why(client, 
     page = content(response)
     assert "Программа на модерации: изменить её можно после решения модератора" in page
     assert reverse("office:program_detail", args=[program.code]) in page  # the way back
-    assert "Отозвать с модерации" in page
+    assert "Отозвать с модерации" in page and "Ничего не сохранено" not in page  # nothing was sent
     response = client.post(edit, program_data(summary="Текст, которого модератор не видел."))
-    assert response.status_code == 409
+    assert response.status_code == 409 and "Ничего не сохранено" in content(response)
     program.refresh_from_db()
     assert program.summary != "Текст, которого модератор не видел." and program.status == S.MODERATING
     detail = content(client.get(reverse("office:program_detail", args=[program.code])))
@@ -850,8 +850,9 @@ def test_editing_a_published_program_sends_the_changes_to_moderation_and_familie
     assert ProgramRevision.objects.get(program=published_program).values == {"summary": "Новый текст для семей."}
     public = content(client.get(reverse("navigator:program", args=[published_program.code])))
     assert approved in public and "Новый текст для семей." not in public
-    # Locked now: the moderator sees exactly this.
-    assert client.get(reverse("office:program_edit", args=[published_program.code])).status_code == 409
+    # Locked now: the moderator sees exactly this; the page offers to withdraw them.
+    locked = client.get(reverse("office:program_edit", args=[published_program.code]))
+    assert locked.status_code == 409 and "Отозвать изменения с модерации" in content(locked)
 
     client.force_login(personas.municipal_x)
     detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))

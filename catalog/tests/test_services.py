@@ -277,6 +277,17 @@ def test_the_largest_group_is_accepted(paid_program):
     assert group.capacity == 500
 
 
+def test_a_group_lasts_no_longer_than_its_program_and_a_month(paid_program):
+    """01.09.2027–31.05.2030 for a nine-month program was saved: a mistyped year."""
+    months = paid_program.duration_months
+    assert months == 9
+    assert refused(paid_program, new_group(paid_program, end_date=date(2029, 5, 31))) == {
+        "end_date": ["Занятия группы длятся дольше программы (9 мес.): с 01.09.2026 — не позже 01.07.2027."]
+    }
+    group = services.save_group(None, new_group(paid_program, end_date=date(2027, 7, 1)), schedule=[], financing=PAID)
+    assert group.end_date == date(2027, 7, 1)
+
+
 def test_lessons_of_a_group_must_not_overlap_on_a_weekday(paid_program):
     overlapping = [services.Slot(1, time(15, 0), time(16, 30)), services.Slot(1, time(15, 30), time(17, 0))]
     assert refused(paid_program, new_group(paid_program), schedule=overlapping) == {

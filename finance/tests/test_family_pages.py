@@ -161,6 +161,8 @@ def test_the_family_accepts_and_then_terminates_the_contract(family_client, pers
         ("Договор расторгнут", "действует по 30.09.2026 (1 мес.)"),
     ]
     assert page(family_client, "pdf", contract_uuid=contract.uuid).status_code == 200
+    certificate_page = family_client.get(reverse("family_finance:certificate", args=[contract.certificate.child.uuid]))
+    assert f"расторгнут: 1 из {contract.months} мес." in certificate_page.content.decode()
 
 
 def test_the_family_refuses_a_pending_contract(family_client, personas, contract, certificate, period):
