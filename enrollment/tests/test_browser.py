@@ -1,5 +1,5 @@
 """In Chromium: a family registers, confirms the e-mail, adds a child and applies; the organization
-invites and enrolls; the family sees «Зачислен»."""
+invites and enrolls; the family sees «Зачислен»; an expulsion is asked about before it is sent."""
 
 import re
 from datetime import timedelta
@@ -9,6 +9,7 @@ from django.core import mail
 
 from core.browser import SHOTS, sign_in
 from core.testing import make_personas, make_program
+from enrollment.models import Application, ApplicationStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +61,18 @@ def test_from_registration_to_enrollment(live_server, browser):
     family.goto(live_server.url + "/family/")
     assert family.get_by_text("Зачислен", exact=True).is_visible()
     family.screenshot(path=str(SHOTS / "family-enrolled.png"), full_page=True)
+
+    # An expulsion asks first: declined, nothing is sent; confirmed, the child is expelled.
+    office.goto(live_server.url + "/office/applications/")
+    office.get_by_label(re.compile("Выбрать заявку")).first.check()
+    office.get_by_label("Действие").select_option(label="Отчислить")
+    office.get_by_label(re.compile("Причина")).fill("Переезд")
+    asked: list[str] = []
+    office.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    office.get_by_role("button", name="Выполнить").click()
+    assert asked and asked[0].startswith("Отчислить выбранных детей?")
+    assert Application.objects.get().status == ApplicationStatus.ENROLLED
+    office.once("dialog", lambda dialog: dialog.accept())
+    office.get_by_role("button", name="Выполнить").click()
+    office.get_by_text("Выполнено «Отчислить»").wait_for()
+    assert Application.objects.get().status == ApplicationStatus.EXPELLED
