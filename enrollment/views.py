@@ -72,7 +72,10 @@ def child_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             child = registration.child
-            if registration.created:
+            if registration.already_guardian:  # typed again: the registry found the cabinet's own record
+                messages.info(request, f"{child.first_name} уже есть в вашем кабинете: новая запись не нужна.")
+                return back_to(request, request.POST.get("next"), "family:cabinet")
+            if registration.created and registration.merged is None:
                 added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
             else:  # an organization had entered the child: that record is the one, now in this cabinet
                 added = "уже есть в реестре детей — запись добавлена в ваш кабинет"

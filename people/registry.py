@@ -33,6 +33,7 @@ class Registration:
     created: bool
     merged: ChildMerge | None = None
     review: list[MatchCandidate] = field(default_factory=list)
+    already_guardian: bool = False  # the parent adding the child was already its legal representative
 
 
 def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "") -> None:

@@ -35,6 +35,7 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
     except ValidationError as error:
         raise ValidationError({"birth_date": error.messages}) from None
     registration = registry.register_child(actor, child, snils=snils, birth_certificate=birth_certificate)
+    registration.already_guardian = registration.child.guardians.filter(pk=guardian.pk).exists()
     registration.child.guardians.add(guardian)
     audit.record(actor, "child.added", registration.child)
     return registration

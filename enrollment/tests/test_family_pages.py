@@ -41,6 +41,11 @@ def test_a_parent_adds_a_child_and_goes_back_only_to_a_page_of_the_site(family_c
         reverse("family:child_new"), {**form, "first_name": "Петя", "sex": "m", "next": program_page}
     )
     assert response["Location"] == program_page
+    # Маша typed again (with or without her СНИЛС the registry finds her): the cabinet's own record.
+    response = family_client.post(reverse("family:child_new"), form, follow=True)
+    assert "Маша уже есть в вашем кабинете: новая запись не нужна." in response.content.decode()
+    assert "добавлена" not in response.content.decode()
+    assert Child.objects.filter(first_name="Маша", merged_into=None).count() == 1
 
 
 def test_a_child_born_tomorrow_or_adult_is_refused(family_client, personas):
