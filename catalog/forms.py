@@ -8,6 +8,7 @@ called, not copied; a failed form lists every error, its rows' too, above it (`e
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -105,10 +106,13 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         for name, message in POSITIVE_PROGRAM_FIELDS.items():
             if data.get(name) == 0:
                 self.add_error(name, message)
-        self._require_one(data, ("level_initial", "level_basic", "level_advanced"), "Выберите хотя бы один уровень.")
+        self._require_one(
+            data, ("level_initial", "level_basic", "level_advanced"), "Уровень", "Выберите хотя бы один уровень."
+        )
         self._require_one(
             data,
             ("is_free", "by_certificate", "is_paid"),
+            "Условия оплаты",
             "Укажите условия: бесплатно, по сертификату или платно (можно несколько).",
         )
         self._check_price(data)
@@ -124,17 +128,31 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
     def _check_price(self, data: dict[str, Any]) -> None:
         """A paid program costs something; a price the field itself refused (not a number, too many
         digits) keeps that one message."""
-        if not data.get("is_paid") or "price_per_month" not in self.fields or self.has_error("price_per_month"):
+        if "price_per_month" not in self.fields or self.has_error("price_per_month"):
             return
         price = data.get("price_per_month")
+        if not data.get("is_paid"):
+            if price is not None:  # it was dropped without a word
+                self.add_error(
+                    "price_per_month", "Стоимость указывают для платной программы: отметьте «Платно» или очистите поле."
+                )
+            return
         if price is None:
             self.add_error("price_per_month", "Укажите стоимость в месяц: программа отмечена как платная.")
         elif price <= 0:
             self.add_error("price_per_month", "Стоимость платной программы должна быть больше нуля.")
 
-    def _require_one(self, data: dict[str, Any], names: tuple[str, ...], message: str) -> None:
+    def _require_one(self, data: dict[str, Any], names: tuple[str, ...], label: str, message: str) -> None:
+        """None of these boxes ticked: the error is shown at the first, and named by the group's
+        `label` in the summary (not as if that one box were required)."""
         if all(name in self.fields for name in names) and not any(data.get(name) for name in names):
             self.add_error(names[0], message)
+            self.error_labels[names[0]] = label
+
+    @functools.cached_property
+    def error_labels(self) -> dict[str, str]:
+        """Field name → the name its errors go by in the summary, where not the field's label."""
+        return {}
 
     def _check_organization(self, data: dict[str, Any]) -> None:
         if "organization" in self.fields:
@@ -467,7 +485,7 @@ def _field_links(form: forms.BaseForm, where: str = "") -> list[ErrorLink]:
         if name not in form.errors:
             continue
         field = form[name]
-        label = str(field.label)
+        label = getattr(form, "error_labels", {}).get(name) or str(field.label)
         if where:  # «Занятие 2, начало»
             label = f"{where}, {label[:1].lower()}{label[1:]}"
         links += [ErrorLink(field.auto_id or name, label, str(message)) for message in form.errors[name]]

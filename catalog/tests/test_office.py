@@ -246,6 +246,7 @@ def test_an_operator_creates_a_draft_program_through_the_form(client, personas):
         ({"level_initial": None}, "level_initial", "хотя бы один уровень"),
         ({"is_free": None}, "is_free", "бесплатно, по сертификату или платно"),
         ({"is_paid": "on"}, "price_per_month", "Укажите стоимость"),
+        ({"price_per_month": "500"}, "price_per_month", "для платной программы: отметьте «Платно»"),  # was dropped
         ({"hours_total": "0"}, "hours_total", "больше нуля"),
         ({"title": ""}, "title", "Обязательное поле"),
     ],
@@ -261,6 +262,15 @@ def test_an_invalid_program_shows_a_russian_error_next_to_the_field_and_saves_no
     assert f'id="id_{field}_error"' in page
     assert "Не сохранено" in page
     assert not Program.objects.exists()
+
+
+def test_the_summary_names_a_group_of_boxes_none_of_which_is_ticked(client, personas):
+    """«Стартовый уровень: Выберите хотя бы один уровень» read as if that box were required."""
+    client.force_login(personas.operator_a)
+    response = client.post(reverse("office:program_create"), program_data(level_initial=None, is_free=None))
+    summary = error_summary(response)
+    assert '<a href="#id_level_initial">Уровень</a>: Выберите хотя бы один уровень.' in summary
+    assert '<a href="#id_is_free">Условия оплаты</a>: Укажите условия' in summary
 
 
 def test_an_operator_of_several_organizations_chooses_among_their_own_only(client, personas):
