@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "group.updated": "Группа изменена",
     # People and the registry of children.
     "child.added": "Ребёнок добавлен семьёй",
+    "child.updated": "Данные ребёнка исправлены семьёй",
     "child.registered": "Ребёнок внесён в реестр",
     "child.matched": "Ребёнок найден в реестре",
     "child.merged": "Записи о ребёнке объединены",

@@ -7,6 +7,7 @@ app_name = "family"
 urlpatterns = [
     path("", views.cabinet, name="cabinet"),
     path("children/new/", views.child_new, name="child_new"),
+    path("children/<uuid:child_uuid>/edit/", views.child_edit, name="child_edit"),
     path("apply/<str:code>/", views.apply, name="apply"),
     path("applications/<str:code>/cancel/", views.cancel, name="cancel"),
     path("campaigns/<str:code>/", campaign_views.rank, name="campaign"),

@@ -20,9 +20,9 @@ from core.redirects import back_to
 from core.templatetags.opora import BESIDE_FORM
 from enrollment import services
 from enrollment.models import Application, ApplicationStatus
-from people.forms import ChildForm
+from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
-from people.services import add_child
+from people.services import add_child, update_child
 
 
 def _guardian(request: HttpRequest) -> Guardian:
@@ -82,6 +82,24 @@ def child_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
             return back_to(request, request.POST.get("next"), "family:cabinet")
     return render(request, "family/child_form.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_edit(request: HttpRequest, child_uuid: uuid.UUID) -> HttpResponse:
+    """A parent corrects the child's details; another family's child is not found."""
+    child = get_object_or_404(Child.objects.living(), uuid=child_uuid, guardians__user=request.user)
+    form = ChildDetailsForm(request.POST or None, instance=child)
+    if form.is_valid():
+        try:
+            changed = update_child(request.user, form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            said = "Данные ребёнка исправлены." if changed else "Данные ребёнка не изменились."
+            messages.success(request, said)
+            return redirect("family:cabinet")
+    return render(request, "family/child_form.html", {"form": form, "child": child})
 
 
 @login_required

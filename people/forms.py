@@ -49,3 +49,10 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
         born = self.cleaned_data["birth_date"]
         check_birth_date(Child(birth_date=born))
         return born
+
+
+class ChildDetailsForm(ChildForm):
+    """The cabinet's form of a child already entered: its details, not its identifiers."""
+
+    snils = None  # type: ignore[assignment]
+    birth_certificate = None  # type: ignore[assignment]

@@ -39,3 +39,36 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
     registration.child.guardians.add(guardian)
     audit.record(actor, "child.added", registration.child)
     return registration
+
+
+# What a parent may correct in the cabinet; the identifiers (СНИЛС, свидетельство) are matched against
+# the registry once, when the child is added.
+CHILD_DETAILS = (
+    "last_name",
+    "first_name",
+    "patronymic",
+    "birth_date",
+    "sex",
+    "municipality",
+    "has_ovz",
+    "has_disability",
+)
+
+
+@transaction.atomic
+def update_child(actor: Any, child: Child) -> list[str]:
+    """A parent corrects the child's details (a typo stayed in every application and contract);
+    returns the fields changed. The audit log names them, not their values: personal data."""
+    if not child.guardians.filter(user=actor).exists():
+        raise PermissionDenied("Данные ребёнка исправляет его законный представитель.")
+    try:
+        check_birth_date(child)
+    except ValidationError as error:
+        raise ValidationError({"birth_date": error.messages}) from None
+    before = Child.objects.select_for_update().get(pk=child.pk)
+    changed = [name for name in CHILD_DETAILS if getattr(before, name) != getattr(child, name)]
+    if changed:
+        child.full_clean()
+        child.save(update_fields=[*changed, "updated_at"])
+        audit.record(actor, "child.updated", child, fields=changed)
+    return changed

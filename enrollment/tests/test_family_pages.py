@@ -7,6 +7,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import AuditEvent
 from core.testing import make_campaign, make_child
 from enrollment import services as enrollment
 from enrollment.models import Application, CampaignKind
@@ -46,6 +47,37 @@ def test_a_parent_adds_a_child_and_goes_back_only_to_a_page_of_the_site(family_c
     assert "Маша уже есть в вашем кабинете: новая запись не нужна." in response.content.decode()
     assert "добавлена" not in response.content.decode()
     assert Child.objects.filter(first_name="Маша", merged_into=None).count() == 1
+
+
+def test_a_parent_corrects_the_childs_details_and_nobody_else_may(family_client, client, personas):
+    """Surname «12345» stayed in every application and contract: the cabinet had no way to fix it."""
+    born = timezone.localdate() - timedelta(days=9 * 366)
+    form = {"last_name": "12345", "first_name": "Маша", "birth_date": born.isoformat(), "sex": "f"}
+    family_client.post(reverse("family:child_new"), {**form, "municipality": personas.municipality_x.pk})
+    child = Child.objects.get(first_name="Маша")
+    edit = reverse("family:child_edit", args=[child.uuid])
+    assert edit in family_client.get(reverse("family:cabinet")).content.decode()
+    page = family_client.get(edit).content.decode()
+    assert "Данные ребёнка: Маша 12345" in page and 'name="snils"' not in page
+
+    fixed = {**form, "last_name": "Тестова", "municipality": personas.municipality_y.pk}
+    wrong = family_client.post(edit, {**fixed, "birth_date": (timezone.localdate() + timedelta(days=1)).isoformat()})
+    assert "Дата рождения не может быть в будущем." in wrong.content.decode()
+    child.refresh_from_db()
+    assert child.last_name == "12345"
+    response = family_client.post(edit, fixed, follow=True)
+    assert "Данные ребёнка исправлены." in response.content.decode()
+    child.refresh_from_db()
+    assert (child.last_name, child.municipality) == ("Тестова", personas.municipality_y)
+    event = AuditEvent.objects.get(action="child.updated")
+    assert event.actor == personas.family and event.data == {"fields": ["last_name", "municipality"]}
+
+    for outsider in (personas.other_family, personas.operator_a):
+        client.force_login(outsider)
+        assert client.get(edit).status_code == 404
+        assert client.post(edit, {**fixed, "first_name": "Чужая"}).status_code == 404
+    child.refresh_from_db()
+    assert child.first_name == "Маша"
 
 
 def test_a_child_born_tomorrow_or_adult_is_refused(family_client, personas):
