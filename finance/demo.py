@@ -148,8 +148,7 @@ def _offers(
         start_date__gte=start,
         start_date__lte=end,
         financing__source=FundingSource.CERTIFICATE,
-        seats_taken__lt=F("capacity"),
-    ).order_by("start_date", "pk")
+    ).order_by("start_date", "pk")  # full ones too: the contracts below take only free seats, but the family's
     programs = (
         Program.objects.filter(status=ModerationStatus.PUBLISHED, by_certificate=True, groups__in=groups)
         .distinct()
@@ -309,18 +308,21 @@ def create_finance(
                 break
             if child.pk in used or (guardians[child.pk] == family and family_done):
                 continue
+            ours = guardians[child.pk] == family
             fitting = (
                 (offer, g)
                 for offer in certified
                 for g in offer.groups
-                if seats[g.pk] < min(CONTRACTS_PER_GROUP, g.capacity - g.seats_taken)
+                # The demo family's child is shown a contract whatever the seats (its group gets one more).
+                if (ours or seats[g.pk] < min(CONTRACTS_PER_GROUP, g.capacity - g.seats_taken))
                 and _open(g, clock.now)
                 and g.end_date > today  # some contracts are requested today
                 and _fits(child, offer.program, g, day, today)
             )
             for offer, group in fitting:
-                if guardians[child.pk] == family:
-                    # The demo family's group costs what leaves its certificate a balance to show.
+                if ours:
+                    Group.objects.filter(pk=group.pk, seats_taken__gte=F("capacity")).update(capacity=F("capacity") + 1)
+                    # ...and costs what leaves its certificate a balance to show.
                     GroupFinancing.objects.filter(
                         group=group, source=FundingSource.CERTIFICATE, cost_per_month__gt=FAMILY_MONTHLY_COST
                     ).update(cost_per_month=FAMILY_MONTHLY_COST)
