@@ -155,6 +155,7 @@ def _progress_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any
         "may_apply": imports.may_apply(batch) and scope.can(request.user, batch, "change"),
         "outcome": imports.outcome_lines(batch),
         "rows_wrong": batch.rows_total - batch.rows_valid,
+        "applied_before": imports.applied_before(batch),
     }
 
 

@@ -15,6 +15,7 @@ transaction per chunk with the progress saved; a run that stopped resumes after 
 and applying the same list again creates nothing.
 """
 
+import hashlib
 import io
 import re
 import threading
@@ -561,10 +562,22 @@ def upload(actor: Any, organization: Organization, file_name: str, content: byte
         file_name=PurePath(file_name.replace("\\", "/")).name[:255] or "список.xlsx",
         content=content,
         file_size=len(content),
+        content_digest=hashlib.sha256(content).hexdigest(),
     )
     audit.record(actor, "import.uploaded", batch, organization=organization.code, file_name=batch.file_name)
     validate(batch)
     return batch
+
+
+def applied_before(batch: ImportBatch) -> ImportBatch | None:
+    """The organization's earlier upload of the very same file that was applied, if there is one:
+    applying it again changes nothing but the checks, and the operator should know before."""
+    if batch.status != ImportStatus.VALIDATED or not batch.content_digest:
+        return None
+    same = ImportBatch.objects.filter(
+        organization_id=batch.organization_id, content_digest=batch.content_digest, status=ImportStatus.APPLIED
+    )
+    return same.exclude(pk=batch.pk).order_by("-applied_at").first()
 
 
 def validate(batch: ImportBatch) -> ImportBatch:

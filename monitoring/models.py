@@ -140,6 +140,8 @@ class ImportBatch(PublicEntity):
     # Kept until the list is applied (a stopped run resumes from it), then emptied: it holds СНИЛС in clear.
     content = models.BinaryField("файл", editable=False)
     file_size = models.PositiveIntegerField("размер файла, байт")
+    # Kept after the file is emptied: the same file uploaded again is recognised as applied before.
+    content_digest = models.CharField("SHA-256 файла", max_length=64, blank=True, editable=False)
     status = models.CharField("статус", max_length=16, choices=ImportStatus.choices, default=ImportStatus.UPLOADED)
     rows_total = models.PositiveIntegerField("строк в файле", default=0)
     rows_valid = models.PositiveIntegerField("строк без ошибок", default=0)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
@@ -369,6 +370,20 @@ def test_applying_registers_children_through_matching_and_enrolls_them(
     assert figures[personas.municipality_x.pk].covered == 3
     # The dashboards count the list at once: their cached figures are dropped when it is applied.
     assert indicators.total(cached_figures(ENROLLED.year, territory).values()).covered == 3
+
+
+def test_the_same_file_uploaded_again_after_applying_is_said_to_be_applied(personas, group, client):
+    """It checked as «ошибок нет, Применить 3 строки»; only applying said the enrollments were there."""
+    content = xlsx([line(personas, group)])
+    first = upload(personas, content)
+    imports.apply(personas.operator_a, first)
+    again = upload(personas, content)
+    assert imports.applied_before(again) == ImportBatch.objects.get(pk=first.pk)
+    client.force_login(personas.operator_a)
+    page = client.get(reverse("monitoring:import", args=[again.code])).content.decode()
+    assert "Этот файл уже применён" in page and first.code in page
+    other = upload(personas, xlsx([line(personas, group, first_name="Вера")]))
+    assert imports.applied_before(other) is None
 
 
 def test_who_uploaded_a_list_sees_its_children_only_while_working_for_the_organization(personas, group):
