@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -38,7 +39,9 @@ def _month(value: str | None) -> date:
 def group_journal(request: HttpRequest, code: str) -> HttpResponse:
     group = _group(request, code)
     first = _month(request.GET.get("month"))
-    lessons = list(group.lessons.filter(date__year=first.year, date__month=first.month).order_by("date", "starts_at"))
+    month_lessons = group.lessons.filter(date__year=first.year, date__month=first.month).order_by("date", "starts_at")
+    # A teacher sees which past lessons still wait for their marks.
+    lessons = list(month_lessons.annotate(marked=Exists(Attendance.objects.filter(lesson=OuterRef("pk")))))
     today = timezone.localdate()
     past = [lesson for lesson in lessons if lesson.date <= today and not lesson.is_cancelled]
     chosen = next((lesson for lesson in lessons if str(lesson.pk) == request.GET.get("lesson")), None)

@@ -95,6 +95,8 @@ def test_the_journal_page_marks_in_one_submit_and_others_may_not(group, personas
     assert anya.child.first_name in page and "Сохранить отметки" in page
     assert client.post(url, {"present": [vanya.pk]}).status_code == 302
     assert Attendance.objects.get(application=vanya, lesson=lesson).present
+    chips = client.get(url).content.decode()  # the marked lesson says so among the month's
+    assert f'{lesson.date:%d.%m} {lesson.starts_at:%H:%M} ✓<span class="visually-hidden"> отмечено</span>' in chips
     client.force_login(personas.operator_b)  # sees the public group, keeps no journal of it
     assert client.get(reverse("journal:group", args=[group.code])).status_code == 403
     assert Lesson.objects.filter(group=group).exists()
