@@ -19,7 +19,10 @@ def application_rule(p: Principal, action: scope.Action) -> Q:
     moderated = in_territory("municipality", p, p.region_ids)
     if action == "moderate":
         return moderated
-    staff = own_org | Q(organization__in=p.teaching_organization_ids) | moderated
+    # A teacher sees the applications of the groups the teacher leads, not the organization's whole
+    # queue with every family's contacts (152-ФЗ: no more personal data than the work needs).
+    taught = Q(group__teacher__user_id=p.user_id) if p.teaching_organization_ids else scope.NOTHING
+    staff = own_org | taught | moderated
     if action == "office":
         return staff
     # A family sees its children's applications, by the children, not by who filed them: the staff who

@@ -45,9 +45,12 @@ def child_rule(p: Principal, action: scope.Action) -> Q:
     family = children_in_care(p, "pk")
     if action == "change":
         return family
-    staff = p.operated_organization_ids | p.teaching_organization_ids
-    applied = Q(pk__in=Application.objects.filter(organization__in=staff).values("child_id"))
-    return family | territory | (applied if staff else scope.NOTHING)
+    # An organization's operators see the children who applied to it; its teachers those of their groups.
+    seen = Q(organization__in=p.operated_organization_ids) if p.operated_organization_ids else scope.NOTHING
+    if p.teaching_organization_ids:
+        seen |= Q(group__teacher__user_id=p.user_id)
+    applied = Q(pk__in=Application.objects.filter(seen).values("child_id"))
+    return family | territory | (applied if p.is_staff_of_any_organization else scope.NOTHING)
 
 
 scope.register(Teacher, teacher_rule)

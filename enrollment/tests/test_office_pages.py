@@ -5,11 +5,13 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from catalog.models import Group
 from core.testing import make_child, make_group, make_program
 from enrollment import office_views
 from enrollment.models import Application
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply
+from people.models import Teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -115,7 +117,15 @@ def test_outsiders_neither_see_nor_decide(client, personas, applications):
     )
     assert response.status_code == 404  # outside the scope the application does not exist
     assert Application.objects.get(pk=applications[0].pk).status == S.NEW
-    client.force_login(personas.teacher_a)  # sees the queue of its organization, decides nothing
+    # A teacher sees the applications of the groups the teacher leads, and decides nothing.
+    client.force_login(personas.teacher_a)
+    assert applications[0].code not in client.get(reverse("office_applications:queue")).content.decode()
+    teacher = Teacher.objects.create(
+        organization=personas.org_a, user=personas.teacher_a, last_name="П", first_name="А"
+    )
+    group = applications[0].program.groups.get()
+    Group.objects.filter(pk=group.pk).update(teacher=teacher)
+    Application.objects.filter(pk=applications[0].pk).update(group=group)
     page = client.get(reverse("office_applications:queue")).content.decode()
     assert applications[0].code in page and "С выбранными" not in page
 

@@ -19,6 +19,7 @@ from enrollment import services
 from enrollment.models import Application, ApplicationEvent
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import TRANSITIONS, apply, change_status, expire_overdue, waitlist_position
+from people.models import Child, Teacher
 
 pytestmark = pytest.mark.django_db
 
@@ -296,12 +297,21 @@ def test_who_sees_an_application(personas, application):
         "other_family": False,
         "operator_a": True,
         "operator_b": False,
-        "teacher_a": True,
+        "teacher_a": False,  # the organization's, but in no group the teacher leads
         "municipal_x": True,
         "municipal_y": False,
         "regional": True,
         "other_regional": False,
     }
+    group = application.program.groups.get()
+    Group.objects.filter(pk=group.pk).update(
+        teacher=Teacher.objects.create(
+            organization=personas.org_a, user=personas.teacher_a, last_name="П", first_name="А"
+        )
+    )
+    Application.objects.filter(pk=application.pk).update(group=group)
+    assert scope.restrict(Application.objects.all(), personas.teacher_a).exists()
+    assert scope.restrict(Child.objects.all(), personas.teacher_a).filter(pk=application.child_id).exists()
 
 
 def test_a_territorys_applications_are_found_without_reading_programs(personas):
