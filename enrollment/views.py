@@ -88,7 +88,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def child_edit(request: HttpRequest, child_uuid: uuid.UUID) -> HttpResponse:
     """A parent corrects the child's details; another family's child is not found."""
-    child = get_object_or_404(Child.objects.living(), uuid=child_uuid, guardians__user=request.user)
+    child = scope.get_in_scope(Child.objects.living(), request.user, "change", uuid=child_uuid)
     form = ChildDetailsForm(request.POST or None, instance=child)
     if form.is_valid():
         try:

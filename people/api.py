@@ -1,6 +1,6 @@
 """API: children and the registry.
 
-A family lists and adds its own children; staff list the children in their scope and enter
+A family lists, adds and corrects its own children; staff list the children in their scope and enter
 children into the registry (matched against it: the answer says whether the child was already
 known). The territory's operators decide on possible duplicates and undo merges. Identifiers
 (СНИЛС, birth certificate) are write-only except through the audited `identifiers` call.
@@ -69,6 +69,21 @@ class ChildIn(Schema):
     birth_certificate: str = Field("", max_length=40, description="Серия и номер свидетельства о рождении")
 
 
+class ChildUpdateIn(Schema):
+    """The details a family corrects; what is left out stays as it is. Identifiers are not changed here."""
+
+    model_config = INPUT
+
+    last_name: str | None = Field(None, min_length=1, max_length=100)
+    first_name: str | None = Field(None, min_length=1, max_length=100)
+    patronymic: str | None = Field(None, max_length=100)
+    birth_date: date | None = None
+    sex: Child.Sex | None = None
+    municipality: str | None = Field(None, pattern=r"^\d{8}(\d{3})?$", description="ОКТМО муниципалитета проживания")
+    has_ovz: bool | None = None
+    has_disability: bool | None = None
+
+
 class RegistrationOut(Schema):
     child: ChildOut
     known: bool = Field(description="Ребёнок уже был в реестре: возвращена существующая запись")
@@ -107,6 +122,28 @@ def child_list(request, query: Query[ChildQuery]):  # type: ignore[no-untyped-de
 def child_detail(request, uuid: UUID, response: HttpResponse):  # type: ignore[no-untyped-def]
     child = get_object_or_404(_children(request.auth), uuid=uuid)
     registry.record_reading(request.auth, child)
+    response["Cache-Control"] = PERSONAL
+    return child
+
+
+@router.patch("/children/{uuid}", response={200: ChildOut, **WRITE_ERRORS}, summary="Исправить данные ребёнка")
+def child_update(request, uuid: UUID, body: ChildUpdateIn, response: HttpResponse):  # type: ignore[no-untyped-def]
+    """Законный представитель исправляет данные своего ребёнка (ФИО, дату рождения, пол, муниципалитет,
+    ОВЗ); сотрудники видят ребёнка, но не меняют (403)."""
+    child = scope.get_in_scope(
+        _children(request.auth).filter(merged_into__isnull=True), request.auth, "change", uuid=uuid
+    )
+    values = body.dict(exclude_unset=True)
+    if "municipality" in values:
+        municipality = Municipality.objects.filter(oktmo=values.pop("municipality") or "").first()
+        if municipality is None:
+            raise ValidationError({"municipality": "Муниципалитет с таким кодом ОКТМО не найден."})
+        child.municipality = municipality
+    for name, value in values.items():
+        if value is None and name != "patronymic":
+            raise ValidationError({name: "Поле нельзя очистить."})
+        setattr(child, name, value if value is not None else "")
+    services.update_child(request.auth, child)
     response["Cache-Control"] = PERSONAL
     return child
 

@@ -813,7 +813,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/groups/{{code}}/lessons/{{lesson_id}}/attendance": {"put"},
         f"{API}/groups/{{code}}/report": {"get"},
         f"{API}/children": {"get", "post"},
-        f"{API}/children/{{uuid}}": {"get"},
+        f"{API}/children/{{uuid}}": {"get", "patch"},
         f"{API}/children/{{uuid}}/identifiers": {"post"},
         f"{API}/registry/duplicates": {"get"},
         f"{API}/registry/duplicates/{{pk}}": {"post"},

@@ -131,6 +131,40 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     assert Child.objects.count() == 1  # nothing was entered
 
 
+def test_api_a_family_corrects_its_childs_details_and_staff_may_not(client, personas):
+    Guardian.objects.create(user=personas.family, last_name="Петрова", first_name="Мария")
+    child = {
+        "last_name": "Петрова",
+        "first_name": "Анна",
+        "birth_date": "2016-05-20",
+        "sex": "f",
+        "municipality": personas.municipality_x.oktmo,
+    }
+    client.force_login(personas.family)
+    uuid = client.post(f"{API}/children", child, content_type="application/json").json()["child"]["uuid"]
+    url = f"{API}/children/{uuid}"
+    fixed = client.patch(
+        url, {"first_name": "Анастасия", "municipality": personas.municipality_y.oktmo}, content_type="application/json"
+    )
+    assert fixed.status_code == 200 and fixed["Cache-Control"] == "no-store"
+    assert (fixed.json()["first_name"], fixed.json()["last_name"]) == ("Анастасия", "Петрова")  # the rest stays
+    assert fixed.json()["municipality"] == personas.municipality_y.oktmo
+    for body, field in (
+        ({"birth_date": "2099-01-01"}, "birth_date"),
+        ({"municipality": "99999999"}, "municipality"),
+        ({"last_name": None}, "last_name"),
+        ({"snils": SNILS}, "snils"),  # identifiers are not changed here
+    ):
+        refused = client.patch(url, body, content_type="application/json")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == field, refused.json()
+    assert Child.objects.get().first_name == "Анастасия"
+    client.force_login(personas.other_family)
+    assert client.patch(url, {"first_name": "Чужая"}, content_type="application/json").status_code == 404
+    client.force_login(personas.municipal_y)  # sees the registry of its territory, does not change it
+    assert client.patch(url, {"first_name": "Чужая"}, content_type="application/json").status_code == 403
+    assert Child.objects.get().first_name == "Анастасия"
+
+
 def test_api_duplicates_and_undo(client, personas, pair):
     client.force_login(personas.municipal_x)
     listed = client.get(f"{API}/registry/duplicates").json()
