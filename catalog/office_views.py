@@ -6,6 +6,7 @@ visible but not allowed), every write goes through catalog.services.
 
 from collections import Counter
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -51,6 +52,13 @@ def _in_status(status: str) -> Q:
     if status in NOT_YET_PUBLISHED:
         return Q(status=status) | Q(status=ModerationStatus.PUBLISHED, revision__status=status)
     return Q(status=status)
+
+
+# The moderation queue's filter by what waits: (label, the program's status).
+QUEUE_KINDS = {
+    "new": ("Новые программы", ModerationStatus.MODERATING),
+    "changes": ("Изменения опубликованных", ModerationStatus.PUBLISHED),
+}
 
 
 def _moderation_queue(user: Any) -> QuerySet[Program]:
@@ -383,7 +391,19 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     if not principal_of(request.user).moderates_anything:
         raise PermissionDenied
-    programs = _moderation_queue(request.user).select_related("organization", "municipality", "revision")
+    queue = _moderation_queue(request.user)
+    # The organizations with something waiting, for the filter: a territory's queue runs to hundreds.
+    waiting_organizations = (
+        Organization.objects.filter(pk__in=queue.values("organization_id"))
+        .order_by("short_name")
+        .values_list("code", "short_name")
+    )
+    kind, organization = request.GET.get("kind", ""), request.GET.get("organization", "")
+    programs = queue.select_related("organization", "municipality", "revision")
+    if kind in QUEUE_KINDS:
+        programs = programs.filter(status=QUEUE_KINDS[kind][1])
+    if organization:
+        programs = programs.filter(organization__code=organization)
     page = _page(request, programs)
     items = []
     for program in page.object_list:
@@ -400,5 +420,15 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "office/moderation_queue.html",
-        {"page": page, "items": items, "back": request.get_full_path()},
+        {
+            "page": page,
+            "items": items,
+            "back": request.get_full_path(),
+            "kinds": [(value, label) for value, (label, _) in QUEUE_KINDS.items()],
+            "kind": kind,
+            "organizations": list(waiting_organizations),
+            "organization": organization,
+            "filtered": bool(kind or organization),
+            "filter_query": urlencode([(k, v) for k, v in (("kind", kind), ("organization", organization)) if v]),
+        },
     )

@@ -469,6 +469,30 @@ def test_the_moderation_queue_lists_the_territorys_programs_oldest_first(client,
     assert [p.pk for p in response.context["page"].object_list] == [newer.pk]
 
 
+def test_the_moderation_queue_is_filtered_by_kind_and_organization(client, personas, published_program):
+    """A territory's queue runs to pages: a moderator picks the new programs, the changes, or one
+    organization's (a new submission landed on the second page)."""
+    new_a = make_program(personas.org_a, "Новая А", status=S.MODERATING)
+    org_c = make_organization(personas.municipality_x, "Центр «Кванториум»")
+    new_c = make_program(org_c, "Новая В", status=S.MODERATING)
+    client.force_login(personas.operator_a)
+    edit = reverse("office:program_edit", args=[published_program.code])
+    client.post(edit, published_data(published_program, summary="Новый текст для семей."))
+    client.force_login(personas.municipal_x)
+    queue = reverse("office:moderation_queue")
+
+    def listed(**filters):
+        return [p.pk for p in client.get(queue, filters).context["page"].object_list]
+
+    assert set(listed()) == {new_a.pk, new_c.pk, published_program.pk}
+    assert set(listed(kind="new")) == {new_a.pk, new_c.pk}
+    assert listed(kind="changes") == [published_program.pk]
+    assert listed(organization=org_c.code) == [new_c.pk]
+    assert listed(kind="changes", organization=org_c.code) == []
+    page = content(client.get(queue, {"kind": "changes", "organization": org_c.code}))
+    assert "По этому отбору ничего не ждёт проверки." in page and f'<option value="{org_c.code}" selected>' in page
+
+
 def test_the_queue_is_for_moderators_only(client, personas):
     client.force_login(personas.operator_a)
     assert client.get(reverse("office:moderation_queue")).status_code == 403
