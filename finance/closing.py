@@ -150,6 +150,10 @@ def close_month(actor: Any, period: FinancingPeriod, month: date) -> MonthClose:
         raise PermissionDenied("Закрывает месяц оператор муниципалитета.")
     month = _check_month(period, month)
     last = contracts.month_end(month)
+    if last >= timezone.localdate():
+        # A month is charged in full: closed before it ends, its providers would be paid for lessons
+        # not yet given, and could no longer report its completeness.
+        raise ValidationError({"month": f"Закрыть можно только закончившийся месяц: этот идёт по {last:%d.%m.%Y}."})
     record, _ = MonthClose.objects.get_or_create(period=period, month=month)
     charged = released = count = 0
     charged_already = Operation.objects.filter(contract=OuterRef("pk"), kind=OperationKind.CHARGE, month=month)

@@ -8,7 +8,7 @@ messages are shown as they are.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -619,6 +619,11 @@ def _chosen_month(request: HttpRequest, months: list[date]) -> date | None:
     return months[-1] if months else None
 
 
+def _last_ended_month() -> date:
+    """The last day of the last month that has ended: months up to it may be closed."""
+    return first_day(timezone.localdate()) - timedelta(days=1)
+
+
 @login_required
 @require_GET
 def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -649,7 +654,13 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "month": month,
         "month_value": month.isoformat() if month else "",
         "may_close": scope.can(user, period, "change"),
-        "close_form": CloseMonthForm(months=months, initial=chosen),
+        # Only ended months are closed: the last of them is offered first.
+        "close_form": CloseMonthForm(
+            months=(ended := [m for m in months if m <= _last_ended_month()]),
+            initial={"month": (month if month in ended else ended[-1] if ended else None)},
+        )
+        if months and months[0] <= _last_ended_month()
+        else None,
         "closes": [(r, money(r.charged_total), money(r.released_total)) for r in closes],
         "groups": groups.exists(),
         "completeness_form": CompletenessForm(groups=groups, months=open_months, initial=chosen)
@@ -688,7 +699,7 @@ def month_close(request: HttpRequest, pk: int) -> HttpResponse:
     period = _period_to_act(request, pk)
     if not scope.can(request.user, period, "change"):
         raise PermissionDenied
-    form = CloseMonthForm(request.POST, months=period_months(period, until=timezone.localdate()))
+    form = CloseMonthForm(request.POST, months=period_months(period, until=_last_ended_month()))
     if not form.is_valid():
         _form_problem(request, form)
         return redirect("office_finance:period", period.pk)

@@ -3,10 +3,12 @@ outsider of another municipality or organization (404) and the read-only (403); 
 
 import io
 import re
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -258,7 +260,7 @@ def test_provider_rejects_with_a_reason_and_terminates_an_active_contract(person
     assert f'<span class="muted">1 мес. из {active.months}</span>' in listing
 
 
-def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer, period):
+def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer, period, clock):
     active_contract(personas, offer)
     page_url = reverse("office_finance:period", args=[period.pk])
     close = reverse("office_finance:month_close", args=[period.pk])
@@ -285,6 +287,14 @@ def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer,
     assert advance.amount == 240_000
 
     territory = signed_in(personas.municipal_x)
+    response = territory.post(close, {"month": september}, follow=True)  # September has not ended
+    assert "Выберите месяц периода из списка" in said(response) and not MonthClose.objects.exists()
+    assert 'id="close_month"' not in territory.get(page_url).content.decode()  # nor is offered
+    clock.set(date(2026, 10, 1))
+    territory, provider = (
+        signed_in(personas.municipal_x),
+        signed_in(personas.operator_a),
+    )  # sessions of a month ago expired
     response = territory.post(close, {"month": september}, follow=True)
     assert "списано 3\u202f000,00 ₽ по 1 дог." in said(response)
     assert MonthClose.objects.get(period=period).charged_total == 300_000
@@ -315,25 +325,31 @@ def test_month_close_invoices_payments_and_the_register_as_xlsx(personas, offer,
     assert territory.get(page_url, {"month": "2030-01-01"}).status_code == 404
 
 
-def test_provider_reports_completeness_before_the_close(personas, offer, period):
+def test_provider_reports_completeness_before_the_close(personas, offer, period, clock):
     active_contract(personas, offer)
     url = reverse("office_finance:completeness", args=[period.pk])
     form = {"group": offer.group.pk, "month": SEPTEMBER.isoformat(), "percent": "50"}
     signed_in(personas.operator_b).post(url, form)
     signed_in(personas.operator_a).post(url, form)
+    with pytest.raises(ValidationError, match="только закончившийся месяц"):
+        closing.close_month(personas.municipal_x, period, SEPTEMBER)
+    clock.set(date(2026, 10, 1))
     record = closing.close_month(personas.municipal_x, period, SEPTEMBER)
     assert record.charged_total == 150_000  # half of the 3 000 ₽ month
-    html = signed_in(personas.operator_a).get(reverse("office_finance:period", args=[period.pk])).content.decode()
+    response = signed_in(personas.operator_a).get(reverse("office_finance:period", args=[period.pk]))
+    html = response.content.decode()
     assert "Полнота оказания услуг" in html and f"{offer.program.title}, {offer.group.name}</td><td" in html
     assert ">50</td>" in html
-    # September, the only month so far, is closed: nothing is offered to report on.
-    assert 'id="completeness_month"' not in html and "Все месяцы периода до сегодняшнего закрыты" in html
+    # September is closed: only October is offered to report on.
+    offered = [str(value) for value, _ in response.context["completeness_form"].fields["month"].choices]
+    assert offered == ["2026-10-01"]
     response = signed_in(personas.operator_a).post(url, {**form, "percent": "80"}, follow=True)
     assert "Месяц уже закрыт" in said(response)
 
 
-def test_reports_add_up_and_download_as_xlsx(personas, offer, period):
+def test_reports_add_up_and_download_as_xlsx(personas, offer, period, clock):
     active_contract(personas, offer)
+    clock.set(date(2026, 10, 1))
     closing.close_month(personas.municipal_x, period, SEPTEMBER)
     url = reverse("office_finance:reports")
     territory = signed_in(personas.municipal_x)
