@@ -104,6 +104,9 @@ def _siblings_organizations(children: Sequence[Child]) -> dict[int, set[int]]:
     return found
 
 
+HELD_ALREADY = "У ребёнка уже есть место в этой программе"
+
+
 def allocate_campaign(campaign: Campaign, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run the allocation of a closed preference campaign; returns its summary (also saved)."""
     now = timezone.now()
@@ -126,6 +129,18 @@ def allocate_campaign(campaign: Campaign, progress: Callable[[int], None] | None
         .select_related("group__program", "child")
         .order_by("child", "rank")
     )
+    # A child holding a seat in a program before the campaign keeps it and does not compete for another.
+    places = (
+        Application.objects.filter(child_id__in={c.child_id for c in choices}, status__in=SEAT_STATUSES)
+        .exclude(idempotency_key__startswith=_allocation_prefix(locked))
+        .values_list("child_id", "program_id")
+    )
+    holding = set(places)
+    kept = [c for c in choices if (c.child_id, c.group.program_id) in holding]
+    for choice in kept:
+        choice.outcome = HELD_ALREADY
+    CampaignChoice.objects.bulk_update(kept, ["outcome"])
+    choices = [c for c in choices if (c.child_id, c.group.program_id) not in holding]
     children = sorted({c.child for c in choices}, key=lambda c: c.pk)
     index = {child.pk: n for n, child in enumerate(children)}
     groups = sorted({c.group for c in choices}, key=lambda g: g.pk)

@@ -312,14 +312,22 @@ def _take_first_seat(candidates: list[Group]) -> Group | None:
 
 
 def place_by_allocation(child: Child, applicant: Any, group: Group, key: str, now: datetime) -> Application:
-    """The application of a child who won a seat in a campaign's allocation, invited at once."""
+    """The application of a child who won a seat in a campaign's allocation, invited at once. A
+    child who already applied to the program (before the campaign, say) has that application
+    invited; one already holding a seat in it keeps that seat (one active application a program)."""
     application = Application.objects.filter(applicant=applicant, idempotency_key=key).first()
+    if application is None:
+        application = (
+            Application.objects.select_for_update()
+            .filter(child=child, program=group.program, status__in=ACTIVE_STATUSES)
+            .first()
+        )
     if application is None:
         application = Application.objects.create(
             child=child, applicant=applicant, program=group.program, group=group, idempotency_key=key
         )
         _record(None, application, "", S.NEW)
-    if application.status == S.NEW:
+    if application.status in TRANSITIONS["invite"].sources:
         _apply_transition(None, application, TRANSITIONS["invite"], "", group, now)
     return application
 

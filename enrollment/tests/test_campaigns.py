@@ -15,7 +15,7 @@ from core.testing import make_campaign, make_child, make_group
 from enrollment.campaigns import allocate_campaign, submit_choices
 from enrollment.models import Application, Campaign, CampaignChoice, CampaignKind, CampaignStatus
 from enrollment.models import ApplicationStatus as S
-from enrollment.services import apply
+from enrollment.services import apply, change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,30 @@ def test_allocation_gives_priority_then_lottery_and_explains_the_rest(personas, 
     assert prefs.status == CampaignStatus.ALLOCATED and prefs.progress == 100 and prefs.lottery_seed is not None
     with pytest.raises(ValidationError, match="уже в статусе"):
         allocate_campaign(prefs)
+
+
+def test_a_child_who_applied_before_the_campaign_is_placed_by_that_application(personas, published_program):
+    """The family applied, then the program joined a campaign and the child ranked its group: the
+    allocation crashed on the one-active-application rule and the campaign stayed at 0 % for good."""
+    group = published_program.groups.get()
+    second = make_group(published_program)
+    child = make_child(personas.family, "Аня", group.start_date)
+    enrolled_child = make_child(personas.family, "Ваня", group.start_date)
+    earlier = apply(personas.family, child, published_program, None, uuid.uuid4().hex)
+    holding = apply(personas.family, enrolled_child, published_program, second, uuid.uuid4().hex)
+    change_status(personas.operator_a, holding, "invite")
+    prefs = campaign(personas, published_program, CampaignKind.PREFERENCES, closes_in=timedelta(days=3))
+    submit_choices(personas.family, prefs, child, [group])
+    submit_choices(personas.family, prefs, enrolled_child, [group])
+    close(prefs)
+    summary = allocate_campaign(Campaign.objects.get(pk=prefs.pk))
+    assert summary["assigned"] == 1 and Campaign.objects.get(pk=prefs.pk).status == CampaignStatus.ALLOCATED
+    earlier.refresh_from_db()
+    assert (earlier.status, earlier.group) == (S.INVITED, group)  # the same application, invited
+    holding.refresh_from_db()
+    assert (holding.status, holding.group) == (S.INVITED, second)  # keeps the seat it held
+    assert CampaignChoice.objects.get(child=enrolled_child).outcome == "У ребёнка уже есть место в этой программе"
+    assert Application.objects.count() == 2
 
 
 def test_the_command_reports_progress_and_refuses_unknown_codes(personas, published_program):
