@@ -140,9 +140,10 @@ HOLIDAY_NAME_LENGTH = 200
 
 
 def may_manage_holidays(user: Any) -> bool:
-    """Holidays are days off for every group, so the territories' operators keep them (a municipal
-    or regional operator, the administrator), as they moderate the catalog."""
-    return principal_of(user).moderates_anything
+    """Holidays are days off for every group of every municipality, so the regional operator and the
+    administrator keep them: a municipal operator's day off removed lessons in other municipalities."""
+    principal = principal_of(user)
+    return principal.is_admin or bool(principal.region_ids)
 
 
 @dataclass(frozen=True)
@@ -157,12 +158,15 @@ def add_holiday(actor: Any, day: date, name: str) -> HolidayAdded:
     """Declare a day without lessons. Lessons already generated on it go, unless attendance was
     marked at them: marks are never deleted, those lessons stay for the teacher to deal with."""
     if not may_manage_holidays(actor):
-        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Укажите, что это за день: например, «День народного единства»."})
     if len(name) > HOLIDAY_NAME_LENGTH:
         raise ValidationError({"name": f"Название — не длиннее {HOLIDAY_NAME_LENGTH} символов."})
+    this_year = timezone.localdate().year
+    if not this_year - 1 <= day.year <= this_year + 2:  # 01.01.1900 was taken
+        raise ValidationError({"date": f"Нерабочие дни отмечают на {this_year - 1}–{this_year + 2} годы."})
     existing = Holiday.objects.filter(date=day).first()
     if existing is not None:
         raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день: «{existing.name}»."})
@@ -186,7 +190,7 @@ def remove_holiday(actor: Any, holiday: Holiday) -> int:
     """Make the day a working one again. Groups whose lessons are already generated get that day's
     lessons back from their timetable; returns how many."""
     if not may_manage_holidays(actor):
-        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
     day = holiday.date
     audit.record(actor, "holiday.removed", holiday, date=day.isoformat(), name=holiday.name)
     holiday.delete()

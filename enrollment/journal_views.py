@@ -115,7 +115,9 @@ def holidays(request: HttpRequest) -> HttpResponse:
     form = HolidayForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not may_manage:
-            raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+            raise PermissionDenied(
+                "Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов."
+            )
         if form.is_valid():
             try:
                 added = journal.add_holiday(request.user, form.cleaned_data["date"], form.cleaned_data["name"])
@@ -168,7 +170,7 @@ def _years(year: int) -> list[int]:
 def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
     holiday = get_object_or_404(Holiday, pk=pk)
     if not journal.may_manage_holidays(request.user):
-        raise PermissionDenied("Нерабочие дни отмечает опорный центр муниципалитета или региона.")
+        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
     restored = journal.remove_holiday(request.user, holiday)
     text = f"{holiday.date:%d.%m.%Y} снова рабочий день."
     if restored:

@@ -66,13 +66,13 @@ def next_monday() -> date:
 
 def test_a_new_holiday_removes_the_days_unmarked_lessons(personas, groups, next_monday):
     first, second = groups
-    added = journal.add_holiday(personas.municipal_x, next_monday, "  День города  ")
+    added = journal.add_holiday(personas.regional, next_monday, "  День города  ")
     assert (added.holiday.date, added.holiday.name) == (next_monday, "День города")
     assert (added.removed, added.kept) == (2, 0)
     assert not Lesson.objects.filter(date=next_monday).exists()
     assert first.lessons.count() == second.lessons.count() > 0  # the other days stay
     event = AuditEvent.objects.get(action="holiday.added")
-    assert event.actor == personas.municipal_x
+    assert event.actor == personas.regional
     assert event.data == {"date": next_monday.isoformat(), "name": "День города", "removed": 2, "kept": 0}
 
 
@@ -81,7 +81,7 @@ def test_a_holiday_never_deletes_marked_attendance(personas, groups, past_monday
     marked = first.lessons.get(date=past_monday)
     (application,) = journal.enrolled(first)
     journal.mark_attendance(personas.teacher_a, marked, {application.pk})
-    added = journal.add_holiday(personas.municipal_x, past_monday, "Карантин")
+    added = journal.add_holiday(personas.regional, past_monday, "Карантин")
     assert (added.removed, added.kept) == (1, 1)
     assert list(Lesson.objects.filter(date=past_monday)) == [marked]  # the marked one stays as it was
     assert Attendance.objects.get(lesson=marked).present is True
@@ -89,7 +89,7 @@ def test_a_holiday_never_deletes_marked_attendance(personas, groups, past_monday
 
 
 def test_lessons_generated_later_skip_the_holiday(personas, published_program, next_monday):
-    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    journal.add_holiday(personas.regional, next_monday, "День города")
     start = timezone.localdate()
     group = make_group(published_program, start_date=start, end_date=start + timedelta(days=30), weekdays=(0,))
     journal.generate_lessons(group)
@@ -97,7 +97,7 @@ def test_lessons_generated_later_skip_the_holiday(personas, published_program, n
 
 
 def test_a_holiday_is_refused_with_a_russian_message(personas, next_monday):
-    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    journal.add_holiday(personas.regional, next_monday, "День города")
     cases = [
         (next_monday, "Другое", "date", f"{next_monday:%d.%m.%Y} уже нерабочий день: «День города»."),
         (
@@ -107,16 +107,29 @@ def test_a_holiday_is_refused_with_a_russian_message(personas, next_monday):
             "Укажите, что это за день: например, «День народного единства».",
         ),
         (next_monday + timedelta(days=1), "я" * 201, "name", "Название — не длиннее 200 символов."),
+        (
+            date(1900, 1, 1),
+            "Старый",
+            "date",
+            f"Нерабочие дни отмечают на {timezone.localdate().year - 1}–{timezone.localdate().year + 2} годы.",
+        ),
     ]
     for day, name, field, message in cases:
         with pytest.raises(ValidationError) as caught:
-            journal.add_holiday(personas.municipal_x, day, name)
+            journal.add_holiday(personas.regional, day, name)
         assert caught.value.message_dict == {field: [message]}
     assert list(Holiday.objects.values_list("name", flat=True)) == ["День города"]
 
 
 def test_only_the_territories_operators_keep_holidays(personas, next_monday):
-    for user in (personas.teacher_a, personas.operator_a, personas.family, personas.methodologist):
+    # A municipal operator's day off removed lessons of other municipalities' groups: the region's.
+    for user in (
+        personas.teacher_a,
+        personas.operator_a,
+        personas.family,
+        personas.methodologist,
+        personas.municipal_x,
+    ):
         with pytest.raises(PermissionDenied):
             journal.add_holiday(user, next_monday, "Самовольный выходной")
     assert not Holiday.objects.exists()
@@ -130,9 +143,9 @@ def test_only_the_territories_operators_keep_holidays(personas, next_monday):
 
 def test_removing_a_holiday_brings_the_lessons_back(personas, groups, published_program, next_monday):
     first, second = groups
-    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    added = journal.add_holiday(personas.regional, next_monday, "День города")
     idle = make_group(published_program, start_date=first.start_date, end_date=first.end_date, weekdays=(0,))
-    restored = journal.remove_holiday(personas.municipal_x, added.holiday)
+    restored = journal.remove_holiday(personas.regional, added.holiday)
     assert restored == 2
     assert not Holiday.objects.exists()
     assert set(Lesson.objects.filter(date=next_monday).values_list("group", flat=True)) == {first.pk, second.pk}
@@ -149,8 +162,8 @@ def test_removing_a_holiday_keeps_the_lessons_that_stayed(personas, groups, past
     first, _ = groups
     marked = first.lessons.get(date=past_monday)
     journal.mark_attendance(personas.teacher_a, marked, set())
-    added = journal.add_holiday(personas.municipal_x, past_monday, "Карантин")
-    assert journal.remove_holiday(personas.municipal_x, added.holiday) == 1  # only the other group's lesson
+    added = journal.add_holiday(personas.regional, past_monday, "Карантин")
+    assert journal.remove_holiday(personas.regional, added.holiday) == 1  # only the other group's lesson
     assert Lesson.objects.filter(date=past_monday).count() == 2
     assert Attendance.objects.filter(lesson=marked).count() == 1
 
@@ -158,8 +171,8 @@ def test_removing_a_holiday_keeps_the_lessons_that_stayed(personas, groups, past
 # --- Pages ------------------------------------------------------------------------------------------
 
 
-def test_the_municipal_operator_adds_a_holiday_from_the_page(client, personas, groups, next_monday):
-    client.force_login(personas.municipal_x)
+def test_the_regional_operator_adds_a_holiday_from_the_page(client, personas, groups, next_monday):
+    client.force_login(personas.regional)
     url = reverse("journal:holidays")
     page = client.get(url).content.decode()
     assert "Добавить нерабочий день" in page and '<label for="id_date">' in page and '<label for="id_name">' in page
@@ -174,7 +187,7 @@ def test_the_municipal_operator_adds_a_holiday_from_the_page(client, personas, g
 def test_the_page_says_marked_lessons_are_kept(client, personas, groups, past_monday):
     first, _ = groups
     journal.mark_attendance(personas.teacher_a, first.lessons.get(date=past_monday), set())
-    client.force_login(personas.municipal_x)
+    client.force_login(personas.regional)
     response = client.post(
         reverse("journal:holidays"), {"date": past_monday.isoformat(), "name": "Карантин"}, follow=True
     )
@@ -182,20 +195,31 @@ def test_the_page_says_marked_lessons_are_kept(client, personas, groups, past_mo
     assert "Занятий с отметками посещаемости оставлено: 1 — отметки не удаляются никогда" in page
 
 
-def test_bad_input_on_the_page_is_shown_and_saves_nothing(client, personas, next_monday):
+def test_a_municipal_operator_reads_the_holidays_and_changes_none(client, personas, next_monday):
+    added = journal.add_holiday(personas.regional, next_monday, "День города")
     client.force_login(personas.municipal_x)
+    url = reverse("journal:holidays")
+    page = client.get(url, {"year": next_monday.year}).content.decode()
+    assert "День города" in page and "Добавить нерабочий день" not in page
+    assert client.post(url, {"date": (next_monday + timedelta(days=7)).isoformat(), "name": "Свой"}).status_code == 403
+    assert client.post(reverse("journal:holiday_remove", args=[added.holiday.pk])).status_code == 403
+    assert Holiday.objects.count() == 1
+
+
+def test_bad_input_on_the_page_is_shown_and_saves_nothing(client, personas, next_monday):
+    client.force_login(personas.regional)
     url = reverse("journal:holidays")
     response = client.post(url, {"date": "31.02.2026", "name": "Праздник"})
     assert response.status_code == 200 and "Введите правильную дату." in response.content.decode()
-    journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    journal.add_holiday(personas.regional, next_monday, "День города")
     response = client.post(url, {"date": next_monday.isoformat(), "name": "Ещё раз"})
     assert f"{next_monday:%d.%m.%Y} уже нерабочий день: «День города»." in response.content.decode()
     assert Holiday.objects.count() == 1
 
 
-def test_the_municipal_operator_removes_a_holiday_from_the_page(client, personas, groups, next_monday):
-    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
-    client.force_login(personas.municipal_x)
+def test_the_regional_operator_removes_a_holiday_from_the_page(client, personas, groups, next_monday):
+    added = journal.add_holiday(personas.regional, next_monday, "День города")
+    client.force_login(personas.regional)
     page = client.get(reverse("journal:holidays"), {"year": next_monday.year}).content.decode()
     remove = reverse("journal:holiday_remove", args=[added.holiday.pk])
     assert remove in page and f'aria-label="Сделать {next_monday:%d.%m.%Y} рабочим днём"' in page
@@ -206,7 +230,7 @@ def test_the_municipal_operator_removes_a_holiday_from_the_page(client, personas
 
 
 def test_staff_see_the_holidays_read_only_and_families_not_at_all(client, personas, groups, next_monday):
-    added = journal.add_holiday(personas.municipal_x, next_monday, "День города")
+    added = journal.add_holiday(personas.regional, next_monday, "День города")
     url = reverse("journal:holidays")
     for staff in (personas.teacher_a, personas.operator_a):
         client.force_login(staff)
