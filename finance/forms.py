@@ -77,8 +77,13 @@ class ModuleForm(forms.Form):
     name = forms.CharField(label="Название модуля", max_length=200)
     months = forms.IntegerField(label="Месяцев", min_value=1, max_value=24)
     hours = forms.IntegerField(label="Часов всего", min_value=1)
-    weekly_hours = forms.DecimalField(label="Часов в неделю", min_value=Decimal("0.5"), max_digits=5, decimal_places=2)
-    price = forms.DecimalField(label="Цена модуля, ₽", min_value=Decimal(0), max_digits=12, decimal_places=2)
+    # localize: «350,50» as Russians write it (with a dot too); a text input, as a number input refuses a comma.
+    weekly_hours = forms.DecimalField(
+        label="Часов в неделю", min_value=Decimal("0.5"), max_digits=5, decimal_places=2, localize=True
+    )
+    price = forms.DecimalField(
+        label="Цена модуля, ₽", min_value=Decimal(0), max_digits=12, decimal_places=2, localize=True
+    )
 
     def draft(self) -> ModuleDraft:
         d = self.cleaned_data
@@ -108,6 +113,7 @@ class CertificationDecisionForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=10,
         decimal_places=2,
+        localize=True,
     )
     remark = forms.CharField(label="Замечания", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -185,6 +191,7 @@ class InvoiceForm(forms.Form):
         min_value=Decimal("0.01"),
         max_digits=14,
         decimal_places=2,
+        localize=True,
         help_text="Пусто — наибольший аванс, 80 % суммы месяца по договорам. Окончательный счёт считается сам.",
     )
 

@@ -143,9 +143,9 @@ def test_organization_submits_a_program_and_the_municipality_certifies_it(person
     # 72 h × 200 ₽ and 144 h × 200 ₽; the provider's own price is 54 000 ₽ for 216 h: 250 ₽ an hour.
     assert "14\xa0400,00 ₽" in html and "28\xa0800,00 ₽" in html and "250,00 ₽" in html
     assert "Укажите замечания" in said(moderator.post(decide, {"decision": "deny"}, follow=True))
-    moderator.post(decide, {"decision": "certify", "hourly_cost": "200"})
+    moderator.post(decide, {"decision": "certify", "hourly_cost": "200,50"})  # as Russians write it: was refused
     certification.refresh_from_db()
-    assert (certification.status, certification.hourly_cost) == (CertificationStatus.CERTIFIED, Decimal(200))
+    assert (certification.status, certification.hourly_cost) == (CertificationStatus.CERTIFIED, Decimal("200.50"))
     register = signed_in(personas.operator_b).get(reverse("office_finance:certification")).content.decode()
     assert "Шахматы" not in register  # another municipality's register is not theirs to browse here
 
