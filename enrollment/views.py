@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
+from catalog.forms import error_links
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
 from core.redirects import back_to
@@ -81,7 +82,8 @@ def child_new(request: HttpRequest) -> HttpResponse:
                 added = "уже есть в реестре детей — запись добавлена в ваш кабинет"
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
             return back_to(request, request.POST.get("next"), "family:cabinet")
-    return render(request, "family/child_form.html", {"form": form, "next": request.GET.get("next", "")})
+    context = {"form": form, "next": request.GET.get("next", ""), "error_links": error_links(form)}
+    return render(request, "family/child_form.html", context)
 
 
 @login_required
@@ -99,7 +101,7 @@ def child_edit(request: HttpRequest, child_uuid: uuid.UUID) -> HttpResponse:
             said = "Данные ребёнка исправлены." if changed else "Данные ребёнка не изменились."
             messages.success(request, said)
             return redirect("family:cabinet")
-    return render(request, "family/child_form.html", {"form": form, "child": child})
+    return render(request, "family/child_form.html", {"form": form, "child": child, "error_links": error_links(form)})
 
 
 @login_required

@@ -52,7 +52,7 @@ def test_from_registration_to_enrollment(live_server, browser):
     sign_in(office, live_server.url, personas.operator_a.email)
     office.goto(live_server.url + "/office/applications/")
     for action in ("Пригласить", "Зачислить"):
-        office.get_by_label(re.compile("Выбрать заявку")).first.check()
+        office.get_by_label(re.compile("выбрать заявку")).first.check()
         office.get_by_label("Действие").select_option(label=action)
         office.get_by_role("button", name="Выполнить").click()
         office.get_by_text(f"Выполнено «{action}»").wait_for()
@@ -64,7 +64,7 @@ def test_from_registration_to_enrollment(live_server, browser):
 
     # An expulsion asks first: declined, nothing is sent; confirmed, the child is expelled.
     office.goto(live_server.url + "/office/applications/")
-    office.get_by_label(re.compile("Выбрать заявку")).first.check()
+    office.get_by_label(re.compile("выбрать заявку")).first.check()
     office.get_by_label("Действие").select_option(label="Отчислить")
     office.get_by_label(re.compile("Причина")).fill("Переезд")
     asked: list[str] = []

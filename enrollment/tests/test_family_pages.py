@@ -63,6 +63,9 @@ def test_a_parent_corrects_the_childs_details_and_nobody_else_may(family_client,
     fixed = {**form, "last_name": "Тестова", "municipality": personas.municipality_y.pk}
     wrong = family_client.post(edit, {**fixed, "birth_date": (timezone.localdate() + timedelta(days=1)).isoformat()})
     assert "Дата рождения не может быть в будущем." in wrong.content.decode()
+    assert (
+        '<a href="#id_birth_date">Дата рождения</a>: Дата рождения не может быть в будущем.' in wrong.content.decode()
+    )
     child.refresh_from_db()
     assert child.last_name == "12345"
     response = family_client.post(edit, fixed, follow=True)
