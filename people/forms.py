@@ -4,7 +4,7 @@ from django import forms
 
 from core.forms import russian_empty_choices
 from people.models import Child
-from people.services import check_birth_date
+from people.services import CHILD_DETAILS, check_birth_date
 
 
 class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -25,16 +25,7 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Child
-        fields = [
-            "last_name",
-            "first_name",
-            "patronymic",
-            "birth_date",
-            "sex",
-            "municipality",
-            "has_ovz",
-            "has_disability",
-        ]
+        fields = list(CHILD_DETAILS)
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "has_ovz": "Есть заключение психолого-медико-педагогической комиссии.",
