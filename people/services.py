@@ -41,8 +41,8 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
     return registration
 
 
-# A child's details, as a parent enters and corrects them in the cabinet; the identifiers (СНИЛС, свидетельство) are matched against
-# the registry once, when the child is added.
+# A child's details, as a parent enters and corrects them in the cabinet; the identifiers (СНИЛС,
+# свидетельство) are matched against the registry once, when the child is added.
 CHILD_DETAILS = (
     "last_name",
     "first_name",
