@@ -327,6 +327,9 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+OPENING_GRACE = timedelta(minutes=15)  # «open now», typed a few minutes before it is saved
+
+
 def _check_plan(
     campaign: Campaign,
     programs: Sequence[Program],
@@ -353,6 +356,9 @@ def _check_plan(
     opens, closes = campaign.opens_at, campaign.closes_at
     if opens is None:
         refuse("opens_at", "Укажите, когда открывается приём.")
+    elif opens < now - OPENING_GRACE and (previous is None or opens != previous["opens_at"]):
+        # A campaign «opening» in 2020 with no close was open for good, its programs kept from any other.
+        refuse("opens_at", "Это время уже прошло: приём открывается сейчас или позже.")
     if closes is None and campaign.kind == CampaignKind.PREFERENCES:
         refuse("closes_at", "Для распределения по выбору семей укажите, когда закрывается приём.")
     elif closes is not None and opens is not None and closes <= opens:

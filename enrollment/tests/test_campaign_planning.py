@@ -105,10 +105,22 @@ def test_a_broken_plan_is_refused_field_by_field_in_russian(personas, published_
             "Приём должен заканчиваться позже, чем начинается.",
         ),
         (
-            {"opens_at": now - timedelta(days=2), "closes_at": now - timedelta(days=1)},
+            {"opens_at": now - timedelta(minutes=10), "closes_at": now - timedelta(minutes=5)},
             [published_program],
             "closes_at",
             "Это время уже прошло: приём должен закрываться в будущем.",
+        ),
+        (
+            {"opens_at": now - timedelta(days=2), "closes_at": now + timedelta(days=1)},
+            [published_program],
+            "opens_at",
+            "Это время уже прошло: приём открывается сейчас или позже.",
+        ),
+        (
+            {"kind": "first_come", "opens_at": now - timedelta(days=2400), "closes_at": None},  # «2020», open for good
+            [published_program],
+            "opens_at",
+            "Это время уже прошло: приём открывается сейчас или позже.",
         ),
         ({"max_choices": 0}, [published_program], "max_choices", "Ребёнок может выбрать от 1 до 10 групп."),
         ({"max_choices": 11}, [published_program], "max_choices", "Ребёнок может выбрать от 1 до 10 групп."),
