@@ -7,8 +7,10 @@ by municipality, provider or program; the caller passes the periods it may see.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
 
 from finance.models import (
     LIVE_CONTRACT,
@@ -88,17 +90,17 @@ def by_municipality(periods: QuerySet[FinancingPeriod]) -> list[MoneyRow]:
     return sorted(rows.values(), key=lambda r: r.name)
 
 
-def _by_contract_owner(periods: QuerySet[FinancingPeriod], key: str, name: str) -> list[MoneyRow]:
-    """Reserved and spent per provider or program (the contract's `key`, shown by `name`)."""
+def _by_contract_owner(periods: QuerySet[FinancingPeriod], key: str, name: Any) -> list[MoneyRow]:
+    """Reserved and spent per provider or program (the contract's `key`, shown by the expression `name`)."""
     rows: dict[int, MoneyRow] = {}
     contracts = (
         Contract.objects.filter(period__in=periods)
         .exclude(status=ContractStatus.REJECTED)
-        .values(key, name)
-        .annotate(n=Count("pk"), reserved=Sum("reserve_account__balance"))
+        .values(key)
+        .annotate(label=name, n=Count("pk"), reserved=Sum("reserve_account__balance"))
     )
     for line in contracts:
-        rows[line[key]] = MoneyRow(line[key], line[name], reserved=line["reserved"] or 0, contracts=line["n"])
+        rows[line[key]] = MoneyRow(line[key], line["label"], reserved=line["reserved"] or 0, contracts=line["n"])
     spent = (
         _postings(periods, OperationKind.CHARGE)
         .values(f"operation__contract__{key}")
@@ -112,11 +114,22 @@ def _by_contract_owner(periods: QuerySet[FinancingPeriod], key: str, name: str) 
 
 
 def by_provider(periods: QuerySet[FinancingPeriod]) -> list[MoneyRow]:
-    return _by_contract_owner(periods, "provider_id", "provider__organization__short_name")
+    return _by_contract_owner(periods, "provider_id", F("provider__organization__short_name"))
 
 
 def by_program(periods: QuerySet[FinancingPeriod]) -> list[MoneyRow]:
-    return _by_contract_owner(periods, "group__program_id", "group__program__title")
+    # Many organizations teach «Алгоритмика»: a program is named with its code and organization.
+    program = "group__program__"
+    name = Concat(
+        F(f"{program}title"),
+        Value(" ("),
+        F(f"{program}code"),
+        Value(", "),
+        F(f"{program}organization__short_name"),
+        Value(")"),
+        output_field=CharField(),
+    )
+    return _by_contract_owner(periods, "group__program_id", name)
 
 
 @dataclass(frozen=True)

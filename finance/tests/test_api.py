@@ -275,7 +275,10 @@ def test_the_month_is_reported_closed_invoiced_and_paid(client, personas, active
     assert report["rows"][0]["issued"] == 3_000_000 and report["rows"][0]["spent"] == 300_000
     assert report["total"]["reserved"] == 2_400_000
     by_program = get(client, "/finance/reports", personas.regional, kind="program").json()
-    assert [row["name"] for row in by_program["rows"]] == [active.group.program.title]
+    program = active.group.program
+    assert [row["name"] for row in by_program["rows"]] == [
+        f"{program.title} ({program.code}, {program.organization.short_name})"
+    ]
     assert get(client, "/finance/reports", personas.municipal_y, kind="municipality").json()["rows"] == []
     bad_kind = get(client, "/finance/reports", personas.municipal_x, kind="school")
     assert bad_kind.status_code == 422 and "Допустимые значения" in messages(bad_kind)

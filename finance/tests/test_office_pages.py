@@ -364,7 +364,8 @@ def test_reports_add_up_and_download_as_xlsx(personas, offer, period, clock):
     providers = workbook_rows(territory.get(url, {"table": "provider", "period": period.pk}))
     assert (personas.org_a.short_name, 24000, 3000, 1) in providers
     programs = workbook_rows(territory.get(url, {"table": "program"}))
-    assert (offer.program.title, 24000, 3000, 1) in programs
+    named = f"{offer.program.title} ({offer.program.code}, {offer.program.organization.short_name})"
+    assert (named, 24000, 3000, 1) in programs
     counts = workbook_rows(territory.get(url, {"table": "certificates"}))
     assert ("Энск", 0, 1, 1, 1) in counts
 

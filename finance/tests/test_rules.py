@@ -499,7 +499,8 @@ def test_reports_add_up_from_the_ledger(personas, offer, period, clock):
     (provider,) = reports.by_provider(periods)
     assert (provider.reserved, provider.spent, provider.contracts) == (5_100_000, 300_000, 2)
     (program,) = reports.by_program(periods)
-    assert program.name == offer.program.title
+    # Named with its code and organization: many organizations teach a «Робототехника».
+    assert program.name == f"{offer.program.title} ({offer.program.code}, {offer.program.organization.short_name})"
     (counts,) = reports.certificate_counts(periods)
     assert (counts.issued, counts.financing, counts.used) == (2, 2, 2)
 
