@@ -10,5 +10,6 @@ urlpatterns = [
     path("<str:code>/edit/", campaign_views.campaign_edit, name="edit"),
     path("<str:code>/progress/", campaign_views.campaign_progress, name="progress"),
     path("<str:code>/allocate/", campaign_views.allocate, name="allocate"),
+    path("<str:code>/results/", campaign_views.results, name="results"),
     path("<str:code>/restart/", campaign_views.restart, name="restart"),
 ]

@@ -7,12 +7,14 @@ though its dates are public; every rule is in enrollment.campaigns."""
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.forms.models import fields_for_model
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -54,6 +56,27 @@ def campaign_progress(request: HttpRequest, code: str) -> HttpResponse:
     campaign = scope.get_in_scope(Campaign.objects.all(), request.user, "change", code=code)
     campaign.stale = campaigns.allocation_is_stale(campaign)  # type: ignore[attr-defined]
     return render(request, "office/_campaign_progress.html", {"campaign": campaign})
+
+
+@login_required
+@require_GET
+def results(request: HttpRequest, code: str) -> HttpResponse:
+    """The families' choices of a preference campaign, child by child, with what each got and why
+    not the others (the families see theirs; the municipality answered their questions blind)."""
+    campaign = scope.get_in_scope(Campaign.objects.select_related("municipality"), request.user, "change", code=code)
+    if campaign.kind != CampaignKind.PREFERENCES:
+        raise Http404
+    choices = (
+        CampaignChoice.objects.filter(campaign=campaign)
+        .select_related("child", "group__program")
+        .order_by("child__last_name", "child__first_name", "child_id", "rank")
+    )
+    by_child: dict[int, tuple[Any, list[CampaignChoice]]] = {}
+    for choice in choices:
+        by_child.setdefault(choice.child_id, (choice.child, []))[1].append(choice)
+    page = Paginator(list(by_child.values()), settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"campaign": campaign, "page": page, "placed": campaigns.PLACED}
+    return render(request, "office/campaign_results.html", context)
 
 
 @login_required

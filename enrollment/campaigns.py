@@ -105,6 +105,7 @@ def _siblings_organizations(children: Sequence[Child]) -> dict[int, set[int]]:
 
 
 HELD_ALREADY = "У ребёнка уже есть место в этой программе"
+PLACED = "Место в группе"  # a choice's outcome when the child got that group
 
 
 def allocate_campaign(campaign: Campaign, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
@@ -170,7 +171,7 @@ def allocate_campaign(campaign: Campaign, progress: Callable[[int], None] | None
             got = result.assigned[n]
             for choice in by_child[child.pk]:
                 g = group_index[choice.group_id]
-                choice.outcome = "Место в группе" if g == got else reasons.get(g, "")
+                choice.outcome = PLACED if g == got else reasons.get(g, "")
             CampaignChoice.objects.bulk_update(by_child[child.pk], ["outcome"])
             if got is not None:
                 assigned += 1

@@ -72,6 +72,16 @@ def test_the_municipality_allocates_in_the_background_and_sees_the_result(client
     fragment = client.get(reverse("campaigns:progress", args=[campaign.code])).content.decode()
     assert "получили место 1" in fragment and str(campaign.lottery_seed) in fragment
     assert Application.objects.get(child=child).group == group
+    # Child by child, what the families chose and what each got (the operator saw two numbers).
+    results = reverse("campaigns:results", args=[campaign.code])
+    assert results in page
+    html = client.get(results).content.decode()
+    assert f"{child.last_name} {child.first_name}" in html
+    assert f"{program.title}, {group.name} — <strong>Место в группе</strong>" in html
+    client.force_login(personas.municipal_y)
+    assert client.get(results).status_code == 403  # a public campaign: seen, its families' choices not
+    client.force_login(personas.operator_a)
+    assert client.get(results).status_code == 403
 
 
 @pytest.mark.django_db
