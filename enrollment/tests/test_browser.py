@@ -64,6 +64,14 @@ def test_from_registration_to_enrollment(live_server, browser):
 
     # An expulsion asks first: declined, nothing is sent; confirmed, the child is expelled.
     office.goto(live_server.url + "/office/applications/")
+    pick_all = office.get_by_label("Выбрать все заявки на странице")
+    pick_all.check()  # and unticked again: «выбрать все» ticks every application of the page
+    assert (
+        office.locator('input[name="application"]:checked').count()
+        == office.locator('input[name="application"]').count()
+    )
+    pick_all.uncheck()
+    assert office.locator('input[name="application"]:checked').count() == 0
     office.get_by_label(re.compile("выбрать заявку")).first.check()
     office.get_by_label("Действие").select_option(label="Отчислить")
     office.get_by_label(re.compile("Причина")).fill("Переезд")
