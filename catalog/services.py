@@ -532,11 +532,12 @@ def group_errors(program: Program, values: Mapping[str, Any]) -> dict[str, str]:
             f"это {academic_year_label(right)} учебный год, укажите {right}."
         )
     end = values.get("end_date")
-    if start is not None and end is not None and end > _months_after(start, program.duration_months + 1):
-        # A month's slack for holidays; a longer group is a typo of a year (2030 for 2028).
+    # A month's slack for holidays; a longer group is a typo of a year (2030 for 2028).
+    latest_end = _months_after(start, program.duration_months + 1) if start is not None else None
+    if latest_end is not None and end is not None and end > latest_end:
         errors["end_date"] = (
             f"Занятия группы длятся дольше программы ({program.duration_months} мес.): "
-            f"с {start:%d.%m.%Y} — не позже {_months_after(start, program.duration_months + 1):%d.%m.%Y}."
+            f"с {start:%d.%m.%Y} — не позже {latest_end:%d.%m.%Y}."
         )
     for name, verb in (("enrollment_opens_at", "начинаться"), ("enrollment_closes_at", "заканчиваться")):
         moment = values.get(name)
@@ -680,8 +681,11 @@ def check_teacher_and_rooms_free(group: Group, organization_id: int, schedule: S
     time, with the same teacher or in the same room, is named (two groups booked one teacher twice)."""
     if not group.is_active or group.start_date is None or group.end_date is None or not schedule:
         return  # an inactive group books nobody; missing dates are the form's message
-    same_place = Q(group__program__organization_id=organization_id, group__address=group.address) & ~Q(room="")
-    whose = same_place | Q(group__teacher_id=group.teacher_id) if group.teacher_id is not None else same_place
+    whose = Q(group__teacher_id=group.teacher_id) if group.teacher_id is not None else Q()
+    if any(slot.room.strip() for slot in schedule):
+        whose |= Q(group__program__organization_id=organization_id, group__address=group.address) & ~Q(room="")
+    if not whose:
+        return  # neither a teacher nor a room to book
     at_once = Q()
     for slot in schedule:
         at_once |= Q(weekday=slot.weekday, starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at)

@@ -66,16 +66,20 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
     campaign = scope.get_in_scope(Campaign.objects.select_related("municipality"), request.user, "change", code=code)
     if campaign.kind != CampaignKind.PREFERENCES:
         raise Http404
+    # A page of children, then their choices: a campaign's choices run to tens of thousands.
+    chose = CampaignChoice.objects.filter(campaign=campaign).values("child_id")
+    children = Child.objects.filter(pk__in=chose).order_by("last_name", "first_name", "pk")
+    page = Paginator(children, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
     choices = (
-        CampaignChoice.objects.filter(campaign=campaign)
-        .select_related("child", "group__program")
-        .order_by("child__last_name", "child__first_name", "child_id", "rank")
+        CampaignChoice.objects.filter(campaign=campaign, child__in=list(page.object_list))
+        .select_related("group__program")
+        .order_by("rank")
     )
-    by_child: dict[int, tuple[Any, list[CampaignChoice]]] = {}
+    by_child: dict[int, list[CampaignChoice]] = {}
     for choice in choices:
-        by_child.setdefault(choice.child_id, (choice.child, []))[1].append(choice)
-    page = Paginator(list(by_child.values()), settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"campaign": campaign, "page": page, "placed": campaigns.PLACED}
+        by_child.setdefault(choice.child_id, []).append(choice)
+    rows = [(child, by_child.get(child.pk, [])) for child in page.object_list]
+    context = {"campaign": campaign, "page": page, "rows": rows, "placed": campaigns.PLACED}
     return render(request, "office/campaign_results.html", context)
 
 

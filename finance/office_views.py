@@ -645,6 +645,7 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     closes = list(scope.restrict(MonthClose.objects.filter(period=period), user, "view").order_by("-month"))
     chosen = {"month": month.isoformat() if month else None}  # the forms act on the month shown
+    ended = [m for m in months if m <= _last_ended_month()]
     # Completeness is reported for a month before its close: a closed month is not offered.
     closed = closing.closed_months(period)
     open_months = [m for m in months if m not in closed]
@@ -654,12 +655,9 @@ def period_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "month": month,
         "month_value": month.isoformat() if month else "",
         "may_close": scope.can(user, period, "change"),
-        # Only ended months are closed: the last of them is offered first.
-        "close_form": CloseMonthForm(
-            months=(ended := [m for m in months if m <= _last_ended_month()]),
-            initial={"month": (month if month in ended else ended[-1] if ended else None)},
-        )
-        if months and months[0] <= _last_ended_month()
+        # Only ended months are closed: the month shown, or else the last ended one, is offered.
+        "close_form": CloseMonthForm(months=ended, initial={"month": month if month in ended else ended[-1]})
+        if ended
         else None,
         "closes": [(r, money(r.charged_total), money(r.released_total)) for r in closes],
         "groups": groups.exists(),

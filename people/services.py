@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core import audit
+from core import audit, scope
 from people import registry
 from people.models import Child, Guardian
 
@@ -59,7 +59,7 @@ CHILD_DETAILS = (
 def update_child(actor: Any, child: Child) -> list[str]:
     """A parent corrects the child's details (a typo stayed in every application and contract);
     returns the fields changed. The audit log names them, not their values: personal data."""
-    if not child.guardians.filter(user=actor).exists():
+    if not scope.can(actor, child, "change"):  # the family's children: people.permissions
         raise PermissionDenied("Данные ребёнка исправляет его законный представитель.")
     try:
         check_birth_date(child)
