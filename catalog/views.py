@@ -24,8 +24,7 @@ from catalog.search import (
     suggestion_counts,
 )
 from catalog.search_form import Q_MAX_LENGTH, SWITCHES, params_from_query
-from core import scope
-from core.context_processors import A11Y_COOKIE
+from core import a11y, scope
 from core.redirects import back_to
 from core.templatetags.opora import ru_plural
 from enrollment import admission
@@ -235,10 +234,19 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def toggle_a11y(request: HttpRequest) -> HttpResponse:
-    """Switch the version for the visually impaired on or off; works without JavaScript."""
+    """The version for the visually impaired switched on (?on=1) or off (?on=0), or one of its
+    settings changed (?size=3, which switches it on), then back to the page; works without JavaScript."""
+    switch = request.GET.get("on", "1")
+    current = a11y.from_cookie(request.COOKIES.get(a11y.COOKIE)) or a11y.A11ySettings()
+    try:
+        if switch not in ("0", "1"):
+            raise ValueError(f"Версия для слабовидящих: нет такого значения «{switch[:20]}» (можно: 0, 1).")
+        chosen = a11y.changed(current, request.GET)
+    except ValueError as error:
+        return render(request, "400.html", {"message": str(error)}, status=400)
     response = back_to(request, request.GET.get("next"), "/")
-    if request.GET.get("on") == "1":
-        response.set_cookie(A11Y_COOKIE, "1", max_age=365 * 24 * 3600, samesite="Lax")
+    if switch == "0":
+        response.delete_cookie(a11y.COOKIE)
     else:
-        response.delete_cookie(A11Y_COOKIE)
+        response.set_cookie(a11y.COOKIE, chosen.cookie_value, max_age=a11y.COOKIE_MAX_AGE, samesite="Lax")
     return response

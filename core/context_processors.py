@@ -5,8 +5,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.roles import principal_of
+from core import a11y
 
-A11Y_COOKIE = "opora_a11y"
 HEADER_LINKS = {
     "home": "navigator:home",
     "search": "navigator:search",
@@ -20,10 +20,12 @@ HEADER_LINKS = {
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
-    """The visually-impaired mode flag, the signed-in person's scope and the header's links, for
-    every template."""
+    """The version for the visually impaired (its settings, None for the usual one), the signed-in
+    person's scope and the header's links, for every template."""
+    settings = a11y.from_cookie(request.COOKIES.get(a11y.COOKIE))
     return {
-        "a11y_mode": request.COOKIES.get(A11Y_COOKIE) == "1",
+        "a11y": settings,
+        "a11y_mode": settings is not None,
         "principal": principal_of(getattr(request, "user", None)),
         "links": _header_links(),
     }

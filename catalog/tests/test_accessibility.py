@@ -90,9 +90,24 @@ def catalog_pages(transactional_db):
     ]
 
 
-@pytest.mark.parametrize("a11y", [False, True], ids=["usual", "visually-impaired"])
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+# The version for the visually impaired as it comes, and in each of its other colour schemes (with
+# the largest type and spacing): every text has the contrast AA asks for in each.
 @pytest.mark.parametrize(
-    "viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}], ids=["desktop", "phone"]
+    ("viewport", "a11y"),
+    [
+        (DESKTOP, None),
+        (PHONE, None),
+        (DESKTOP, "1"),
+        (PHONE, "1"),
+        (DESKTOP, "3.black.3.1"),
+        (PHONE, "2.blue.2.0"),
+        (DESKTOP, "3.beige.3.1"),
+    ],
+    ids=["desktop", "phone", "desktop-visually-impaired", "phone-visually-impaired", "black", "blue", "beige"],
 )
 def test_catalog_pages_have_no_accessibility_violations(live_server, browser, catalog_pages, viewport, a11y):
     found = {}
@@ -100,7 +115,7 @@ def test_catalog_pages_have_no_accessibility_violations(live_server, browser, ca
         # axe is injected as a script of the test's own: the page's Content-Security-Policy would refuse it.
         context = browser.new_context(viewport=viewport, bypass_csp=True)
         if a11y:
-            context.add_cookies([{"name": "opora_a11y", "value": "1", "url": live_server.url}])
+            context.add_cookies([{"name": "opora_a11y", "value": a11y, "url": live_server.url}])
         page = context.new_page()
         if person:
             sign_in(page, live_server.url, person, lands_on=lands_on)

@@ -51,25 +51,31 @@ def long_words(transactional_db):
     return organization, program
 
 
-def _page(browser, live_server, viewport, a11y):
+def _page(browser, live_server, viewport, a11y: str | None):
+    """A page in the usual version (None) or in that for the visually impaired, with its settings' cookie."""
     context = browser.new_context(viewport=viewport)
     if a11y:
-        context.add_cookies([{"name": "opora_a11y", "value": "1", "url": live_server.url}])
+        context.add_cookies([{"name": "opora_a11y", "value": a11y, "url": live_server.url}])
     return context, context.new_page()
 
 
-@pytest.mark.parametrize("a11y", [False, True], ids=["normal", "a11y"])
+# The largest type, white on black, the widest spacing: the hardest for a phone's width.
+LARGEST = "3.black.3.0"
+
+
+@pytest.mark.parametrize("a11y", [None, "1", LARGEST], ids=["normal", "a11y", "a11y-largest"])
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_program_and_organization_pages_never_scroll_sideways(live_server, browser, long_words, viewport, a11y):
+def test_program_organization_and_search_pages_never_scroll_sideways(live_server, browser, long_words, viewport, a11y):
     organization, program = long_words
     context, page = _page(browser, live_server, viewport, a11y)
     for name, path in (
         ("program", f"/programs/{program.code}/"),
         ("organization", f"/organizations/{organization.code}/"),
+        ("search", "/programs/?q=ансамбль&age=7"),
     ):
         page.goto(live_server.url + path)
         found = page.evaluate(OVERFLOW)
-        mode = "a11y" if a11y else "normal"
+        mode = {None: "normal", "1": "a11y"}.get(a11y, "a11y-largest")
         page.screenshot(path=str(SHOTS / f"test-{name}-{viewport['width']}-{mode}.png"), full_page=True)
         assert found["page"] <= found["width"], (name, found)
         assert not found["out"], (name, found["out"])
@@ -78,7 +84,7 @@ def test_program_and_organization_pages_never_scroll_sideways(live_server, brows
 
 def test_in_the_version_for_the_visually_impaired_small_print_is_as_large_as_the_text(live_server, browser, long_words):
     organization, _ = long_words
-    context, page = _page(browser, live_server, PHONE, a11y=True)
+    context, page = _page(browser, live_server, PHONE, a11y="1")
     page.goto(live_server.url + f"/organizations/{organization.code}/")
     text = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert text == 22

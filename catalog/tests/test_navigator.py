@@ -130,6 +130,38 @@ def test_version_for_the_visually_impaired_switches_by_cookie_without_javascript
     assert 'class="a11y"' not in client.get("/programs/").content.decode()
 
 
+def test_a_setting_of_the_version_for_the_visually_impaired_is_kept_and_shown_on_every_page(client, published_program):
+    client.get(reverse("navigator:a11y") + "?on=1&next=/")
+    response = client.get(reverse("navigator:a11y") + "?size=3&next=/programs/")
+    assert response.status_code == 302 and response["Location"] == "/programs/"
+    client.get(reverse("navigator:a11y") + "?scheme=black&next=/")
+    assert client.cookies["opora_a11y"].value == "3.black.1.0"
+    html = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert '<html lang="ru" class="a11y a11y-size-3 a11y-scheme-black">' in html
+    panel = html[html.index('<section class="a11y-panel"') : html.index("</section>")]
+    assert re.findall(r'aria-current="true">([^<]+)<span class="visually-hidden"> — ([^<]+)</span>', panel) == [
+        ("А++", "очень крупный"),
+        ("Ц", "белым по чёрному"),
+    ]
+    assert re.findall(r'aria-current="true">([^<]+)</a>', panel) == ["обычный", "скрыть"]
+    # Each choice comes back to the page it was chosen on.
+    assert f"size=1&amp;next=%2Fprograms%2F{published_program.code}%2F" in panel
+
+
+@pytest.mark.parametrize("query", ["size=4", "scheme=%3Cb%3E", "images=", "on=2"])
+def test_a_setting_there_is_no_choice_for_is_refused_and_changes_nothing(client, db, query):
+    client.get(reverse("navigator:a11y") + "?size=2&next=/")
+    response = client.get(reverse("navigator:a11y") + f"?{query}&next=/programs/")
+    assert response.status_code == 400
+    assert "нет такого значения" in response.content.decode()
+    assert client.cookies["opora_a11y"].value == "2.white.1.0"
+
+
+def test_the_usual_version_has_no_settings_panel(client, published_program):
+    html = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert "a11y-panel" not in html and '<html lang="ru">' in html
+
+
 def test_a11y_switch_never_redirects_to_another_site(client, db):
     response = client.get(reverse("navigator:a11y") + "?on=1&next=https://evil.example/")
     assert response["Location"] == "/"
@@ -468,6 +500,13 @@ def test_the_switch_to_the_other_version_follows_the_search_htmx_changed(client,
         r'<a href="([^"]*)" class="a11y-toggle" id="a11y-toggle" hx-swap-oob="true">', fragment.content.decode()
     )
     assert switch is not None and "next=/programs/%3Fq%3D" in switch[1] and "%26day%3D5" in switch[1]
+    assert "a11y-panel" not in fragment.content.decode()
+    client.cookies["opora_a11y"] = "2.white.1.0"
+    fragment = client.get(reverse("navigator:search"), {"q": "робототехника", "day": "5"}, headers={"HX-Request": "1"})
+    html = fragment.content.decode()
+    oob = '<section class="a11y-panel" id="a11y-panel" aria-label="Настройки версии для слабовидящих" hx-swap-oob'
+    panel = html[html.index(oob) :]
+    assert "size=3&amp;next=%2Fprograms%2F%3Fq%3D" in panel and "%26day%3D5" in panel
 
 
 def test_the_suggestion_replaces_the_query_and_keeps_the_filters(client, personas, published_program):

@@ -8,7 +8,7 @@ from django.contrib.messages.storage.base import Message
 from django.templatetags.static import static
 from django.utils.formats import date_format, number_format
 
-from core import money
+from core import a11y, money
 
 register = template.Library()
 
@@ -34,6 +34,14 @@ def asset(path: str) -> str:
     """`{% static %}` looked up once per process: the manifest of hashed names does not change
     while the server runs, and every page asks for the same few files (~50 µs each)."""
     return static(path)
+
+
+@register.simple_tag(takes_context=True)
+def a11y_panel(
+    context: template.Context, settings: a11y.A11ySettings, back: str
+) -> list[tuple[a11y.Setting, list[a11y.PanelChoice]]]:
+    """The settings of the version for the visually impaired with their links, which return to `back`."""
+    return a11y.panel(settings, context["links"]["a11y"], back)
 
 
 @register.filter
