@@ -23,6 +23,7 @@ from accounts.models import User
 from catalog.forms import MOMENT_INPUT
 from catalog.models import Group, ModerationStatus, Program
 from core import scope
+from core.templatetags.opora import ru_plural
 from core.typed import title_or_code
 from enrollment import campaigns
 from enrollment.models import Campaign, CampaignChoice, CampaignKind, CampaignStatus
@@ -120,7 +121,9 @@ def rank(request: HttpRequest, code: str) -> HttpResponse:
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, f"Выбор для {child.first_name} сохранён: групп {len(chosen)}.")
+            count = len(chosen)
+            groups_said = f"{count} {ru_plural(count, 'группа,группы,групп')}"
+            messages.success(request, f"Выбор сохранён. {child.first_name}: {groups_said} в порядке предпочтения.")
         return redirect("family:campaign", code=campaign.code)
     choices = CampaignChoice.objects.filter(campaign=campaign, child__in=children).select_related("group__program")
     by_child: dict[int, list[CampaignChoice]] = {}

@@ -178,9 +178,9 @@ def certificate_decide(request: HttpRequest, code: str) -> HttpResponse:
     else:
         child = certificate.child.short_name
         if accept:
-            messages.success(request, f"Сертификат ребёнка {child} выдан: № {certificate.number}.")
+            messages.success(request, f"Сертификат выдан: {child}, № {certificate.number}.")
         else:
-            messages.success(request, f"В выдаче сертификата ребёнку {child} отказано.")
+            messages.success(request, f"В выдаче сертификата отказано: {child}.")
     return _back(request, "office_finance:certificates")
 
 

@@ -38,7 +38,8 @@ def test_a_family_ranks_groups_from_the_program_page(client, personas, published
     assert reverse("family:campaign", args=[campaign.code]) in page
     url = reverse("family:campaign", args=[campaign.code])
     assert "1-й выбор" in client.get(url).content.decode()
-    client.post(url, {"child": child.pk, "group": [second.code, group.code]})
+    response = client.post(url, {"child": child.pk, "group": [second.code, group.code]}, follow=True)
+    assert "Выбор сохранён. Аня: 2 группы в порядке предпочтения." in response.content.decode()
     assert list(CampaignChoice.objects.order_by("rank").values_list("group", flat=True)) == [second.pk, group.pk]
     assert f'value="{second.code}" selected' in client.get(url).content.decode()  # the ranking is shown back
     response = client.post(url, {"child": "not-a-number", "group": [group.code]})

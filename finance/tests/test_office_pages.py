@@ -98,7 +98,7 @@ def test_municipal_operator_confirms_identity_and_the_outsider_gets_404(personas
     response = owner.post(url, {"decision": "confirm"}, follow=True)
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.ACCOUNTING
-    assert f"№ {certificate.number}" in said(response)
+    assert f"Сертификат выдан: {child.short_name}, № {certificate.number}." in said(response)
     # Decided once: a second decision is refused with the service's message.
     assert "уже в статусе" in said(owner.post(url, {"decision": "confirm"}, follow=True))
 
