@@ -63,6 +63,7 @@ ACTION_LABELS: dict[str, str] = {
     "campaign.allocation_started": "Распределение мест начато",
     "campaign.allocation_restarted": "Распределение мест перезапущено",
     "campaign.allocated": "Места распределены",
+    "campaign.cancelled": "Приёмная кампания отменена",
     "order.created": "Приказ о зачислении",
     "journal.marked": "Отметка посещаемости",
     "holiday.added": "Добавлен нерабочий день",

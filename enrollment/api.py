@@ -322,6 +322,7 @@ class CampaignDetailOut(CampaignOut):
         "распределение. Строкой — число длиннее, чем точно передаёт JSON в JavaScript"
     )
     allocated_at: datetime | None = Field(description="Когда распределение завершено")
+    cancel_reason: str = Field(description="Причина отмены (статус cancelled); пусто — кампания не отменена")
     summary: CampaignSummaryOut | None = Field(description="Итоги распределения; пусто — распределения ещё не было")
     can_change: bool = Field(description="Вызывающий управляет этой кампанией (муниципалитет кампании)")
 

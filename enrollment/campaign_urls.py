@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:code>/allocate/", campaign_views.allocate, name="allocate"),
     path("<str:code>/results/", campaign_views.results, name="results"),
     path("<str:code>/restart/", campaign_views.restart, name="restart"),
+    path("<str:code>/cancel/", campaign_views.cancel, name="cancel"),
 ]

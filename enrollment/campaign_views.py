@@ -304,3 +304,35 @@ def restart(request: HttpRequest, code: str) -> HttpResponse:
             f"Распределение кампании «{campaign.name}» перезапущено с тем же зерном жребия {campaign.lottery_seed}.",
         )
     return redirect("campaigns:list")
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Причина отмены",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=campaigns.CANCEL_REASON_LENGTH,
+        help_text="Её прочтут семьи в письме и на странице кампании.",
+        error_messages={"required": "Укажите причину отмены: её прочтут семьи."},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, code: str) -> HttpResponse:
+    """A campaign planned by mistake, cancelled before its allocation: the page says what follows first."""
+    campaign = _managed(request, code)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            campaigns.cancel_campaign(request.user, campaign, form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("reason" if hasattr(error, "error_dict") else None, error)
+        else:
+            messages.success(request, f"Кампания «{campaign.name}» отменена.")
+            return redirect("campaigns:list")
+    families = CampaignChoice.objects.filter(campaign=campaign).values("applicant").distinct().count()
+    return render(
+        request,
+        "office/campaign_cancel.html",
+        {"campaign": campaign, "form": form, "families": families, "opened": campaign.opens_at <= timezone.now()},
+    )

@@ -2,7 +2,8 @@
 in a preference campaign families rank groups during the window; at the close, deferred acceptance
 allocates the seats (enrollment.allocation) and every family learns what it got and, for each
 higher choice, why not: the priority or the lottery cut-off of that group. An allocation whose
-process died is restarted with the same seed."""
+process died is restarted with the same seed. A campaign planned by mistake is cancelled before
+its allocation; its programs then take applications as their groups say."""
 
 import secrets
 import threading
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Program
-from core import audit, scope
+from core import audit, letters, scope
 from core.templatetags.opora import ages
 from enrollment import services
 from enrollment.allocation import Instance, allocate, draw_lottery
@@ -63,10 +64,11 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
 
 
 def accepting_choices(campaign: Campaign, now: datetime | None = None) -> bool:
-    """Families rank groups of a preference campaign from its opening until its close."""
+    """Families rank groups of a preference campaign from its opening until its close, unless it is cancelled."""
     now = now or timezone.now()
     return (
         campaign.kind == CampaignKind.PREFERENCES
+        and campaign.status != CampaignStatus.CANCELLED
         and campaign.opens_at <= now
         and campaign.closes_at is not None
         and now < campaign.closes_at
@@ -419,6 +421,7 @@ def _check_programs(
     )
     if campaign.closes_at is not None:
         overlapping = overlapping.filter(campaign__opens_at__lt=campaign.closes_at)
+    overlapping = overlapping.exclude(campaign__status=CampaignStatus.CANCELLED)
     if campaign.pk is not None:
         overlapping = overlapping.exclude(campaign=campaign)
     for other, title in overlapping.values_list("campaign__name", "program__title").order_by("program__title"):
@@ -460,5 +463,47 @@ def restart_allocation(actor: Any, campaign: Campaign) -> Campaign:
         locked.save(update_fields=["status", "progress", "updated_at"])
         audit.record(actor, "campaign.allocation_restarted", locked, stalled_at=stalled_at, seed=locked.lottery_seed)
         transaction.on_commit(lambda: start_allocation(locked))
+    campaign.refresh_from_db()
+    return campaign
+
+
+# --- A campaign planned by mistake ---------------------------------------------------------------
+
+CANCEL_REASON_LENGTH = 500
+
+
+def cancel_campaign(actor: Any, campaign: Campaign, reason: str) -> Campaign:
+    """Cancel a campaign whose allocation has not begun, with the reason families are told. Its
+    programs then take applications as their groups say; applications already made in a first-come
+    campaign stay as they are; the choices of a preference campaign are kept (the record of what
+    families asked for) and allocated by nobody. Each family that made choices gets a letter."""
+    if not scope.can(actor, campaign, "change"):
+        raise PermissionDenied("Отменить кампанию может опорный центр её муниципалитета.")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Укажите причину отмены: её прочтут семьи."})
+    if len(reason) > CANCEL_REASON_LENGTH:
+        raise ValidationError({"reason": f"Причина — не длиннее {CANCEL_REASON_LENGTH} символов."})
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status != CampaignStatus.SCHEDULED:
+            raise ValidationError(
+                f"Кампания в статусе «{locked.get_status_display()}»: отменить её можно только до распределения мест."
+            )
+        locked.status = CampaignStatus.CANCELLED
+        locked.cancel_reason = reason
+        locked.save(update_fields=["status", "cancel_reason", "updated_at"])
+        families = sorted(
+            set(CampaignChoice.objects.filter(campaign=locked).values_list("applicant__email", flat=True))
+        )
+        audit.record(actor, "campaign.cancelled", locked, reason=reason, families_with_choices=len(families))
+        body = (
+            f"Приёмная кампания «{locked.name}» ({locked.municipality.name}) отменена.\n"
+            f"Причина: {reason}\n\n"
+            "Выбор групп, который вы сделали в этой кампании, распределяться не будет. Программы кампании "
+            "принимают заявки в обычном порядке: откройте программу в навигаторе, чтобы подать заявку."
+        )
+        for email in families:  # one letter each: families do not see each other's addresses
+            letters.send_after_commit([email], f"Кампания «{locked.name}» отменена", body)
     campaign.refresh_from_db()
     return campaign

@@ -22,7 +22,7 @@ from django.utils import timezone
 from catalog.models import Group, Program
 from core import rawsql
 from core.models import AuditEvent
-from enrollment.models import ACTIVE_STATUSES, Application, ApplicationEvent, Campaign
+from enrollment.models import ACTIVE_STATUSES, Application, ApplicationEvent, Campaign, CampaignStatus
 from enrollment.models import ApplicationStatus as S
 from people.models import Child, Guardian
 
@@ -53,11 +53,12 @@ def _statuses(statuses: tuple[str, ...]) -> str:
 
 def campaign_subquery(program: str, now: str) -> str:
     """SQL for the campaign deciding how `program` takes applications at `now`: the earliest
-    opening of its campaigns not yet closed."""
+    opening of its campaigns not yet closed nor cancelled."""
     through = Campaign.programs.through._meta.db_table
     return (
         f"SELECT cp.campaign_id FROM {through} cp JOIN enrollment_campaign kk ON kk.id = cp.campaign_id "  # noqa: S608
         f"WHERE cp.program_id = {program} AND (kk.closes_at IS NULL OR kk.closes_at > {now}) "
+        f"AND kk.status <> '{CampaignStatus.CANCELLED.value}' "
         "ORDER BY kk.opens_at, kk.id LIMIT 1"
     )
 

@@ -190,6 +190,7 @@ class CampaignStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Запланирована"
     ALLOCATING = "allocating", "Идёт распределение"
     ALLOCATED = "allocated", "Распределение завершено"
+    CANCELLED = "cancelled", "Отменена"
 
 
 class Campaign(PublicEntity):
@@ -219,6 +220,7 @@ class Campaign(PublicEntity):
     progress = models.PositiveSmallIntegerField("ход распределения, %", default=0)
     allocated_at = models.DateTimeField("распределено", null=True, blank=True)
     summary = models.JSONField("итоги", default=dict, blank=True)
+    cancel_reason = models.CharField("причина отмены", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "приёмная кампания"
