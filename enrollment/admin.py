@@ -77,7 +77,8 @@ class CampaignChoiceAdmin(ReadOnlyAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(ModelAdmin):
-    list_display = ("date", "name")
+    list_display = ("date", "name", "region")
+    list_filter = ("region",)
     date_hierarchy = "date"
 
 

@@ -1,6 +1,7 @@
 """The attendance journal: lessons generated from a group's timetable (holidays skipped), marked
-by the teacher in one submit from a phone, and a monthly report per group as XLSX. Holidays are
-kept by the territories' operators; declaring one removes the day's unmarked lessons."""
+by the teacher in one submit from a phone, and a monthly report per group as XLSX. A region's
+holidays are kept by its regional operator, those of every region by the administrator; declaring
+one removes the day's unmarked lessons there."""
 
 import calendar
 import io
@@ -11,16 +12,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 
 from accounts.roles import principal_of
-from catalog.models import Group, ScheduleSlot
+from catalog.models import Group, Program, ScheduleSlot
 from core import audit, scope
 from enrollment.models import Application, Attendance, Holiday, Lesson
 from enrollment.models import ApplicationStatus as S
+from territory.models import Municipality, Region
 
 MONTHS = (
     "январь", "февраль", "март", "апрель", "май", "июнь",
@@ -32,7 +34,7 @@ def generate_lessons(group: Group, until: date | None = None) -> int:
     """Create the group's lessons from its timetable up to `until` (default: its end date);
     existing lessons stay as they are. Returns how many were created."""
     holidays = set(
-        Holiday.objects.filter(date__range=(group.start_date, group.end_date)).values_list("date", flat=True)
+        holidays_of_group(group).filter(date__range=(group.start_date, group.end_date)).values_list("date", flat=True)
     )
     slots: dict[int, list[Any]] = {}
     for slot in group.schedule.all():
@@ -137,13 +139,45 @@ def journal_group(user: Any, code: str) -> Group:
 # --- Holidays -----------------------------------------------------------------------------------
 
 HOLIDAY_NAME_LENGTH = 200
+NOT_YOURS = (
+    "Нерабочие дни всех регионов отмечает администратор, дни региона — его региональный опорный центр: "
+    "каникулы и праздники одного региона не трогают занятия другого."
+)
 
 
-def may_manage_holidays(user: Any) -> bool:
-    """Holidays are days off for every group of every municipality, so the regional operator and the
-    administrator keep them: a municipal operator's day off removed lessons in other municipalities."""
+def holidays_of_group(group: Group) -> QuerySet[Holiday]:
+    """The days off of the group's region and those of every region."""
+    region = Program.objects.filter(pk=group.program_id).values("municipality__region")
+    return Holiday.objects.filter(Q(region__isnull=True) | Q(region__in=region))
+
+
+def holiday_regions(user: Any) -> list[Region | None]:
+    """Where this person keeps days off: the administrator those of every region (None) and of each
+    region; a regional operator those of his regions; nobody else any."""
     principal = principal_of(user)
-    return principal.is_admin or bool(principal.region_ids)
+    regions = Region.objects.order_by("name")
+    if principal.is_admin:
+        return [None, *regions]
+    return list(regions.filter(pk__in=principal.region_ids))
+
+
+def may_manage_holiday(user: Any, holiday: Holiday) -> bool:
+    principal = principal_of(user)
+    return principal.is_admin or (holiday.region_id is not None and holiday.region_id in principal.region_ids)
+
+
+def visible_holidays(user: Any) -> QuerySet[Holiday]:
+    """The days off a person of the office reads: those of every region and of the regions the
+    person works in (an organization's, a municipality's, a region's); the administrator all."""
+    principal = principal_of(user)
+    if principal.is_admin:
+        return Holiday.objects.select_related("region")
+    organizations = principal.operated_organization_ids | principal.teaching_organization_ids
+    regions = Municipality.objects.filter(
+        Q(pk__in=principal.municipality_ids) | Q(organizations__in=organizations)
+    ).values("region")
+    own = Q(region__in=principal.region_ids | principal.methodologist_region_ids) | Q(region__in=regions)
+    return Holiday.objects.filter(Q(region__isnull=True) | own).select_related("region")
 
 
 @dataclass(frozen=True)
@@ -153,12 +187,18 @@ class HolidayAdded:
     kept: int  # lessons on that day with attendance marked, kept as they are
 
 
+def _lessons_where(region: Region | None) -> QuerySet[Lesson]:
+    lessons = Lesson.objects.all()
+    return lessons if region is None else lessons.filter(group__program__municipality__region=region)
+
+
 @transaction.atomic
-def add_holiday(actor: Any, day: date, name: str) -> HolidayAdded:
-    """Declare a day without lessons. Lessons already generated on it go, unless attendance was
-    marked at them: marks are never deleted, those lessons stay for the teacher to deal with."""
-    if not may_manage_holidays(actor):
-        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
+def add_holiday(actor: Any, day: date, name: str, region: Region | None) -> HolidayAdded:
+    """Declare a day without lessons in a region (None: in every region). Lessons already generated
+    on it there go, unless attendance was marked at them: marks are never deleted, those lessons
+    stay for the teacher to deal with."""
+    if region not in holiday_regions(actor):
+        raise PermissionDenied(NOT_YOURS)
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Укажите, что это за день: например, «День народного единства»."})
@@ -167,39 +207,65 @@ def add_holiday(actor: Any, day: date, name: str) -> HolidayAdded:
     this_year = timezone.localdate().year
     if not this_year - 1 <= day.year <= this_year + 2:  # 01.01.1900 was taken
         raise ValidationError({"date": f"Нерабочие дни отмечают на {this_year - 1}–{this_year + 2} годы."})
-    existing = Holiday.objects.filter(date=day).first()
+    existing = Holiday.objects.filter(Q(region__isnull=True) | Q(region=region), date=day).first()
     if existing is not None:
-        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день: «{existing.name}»."})
+        where = "во всех регионах" if existing.region_id is None else "в регионе"
+        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день {where}: «{existing.name}»."})
     try:
-        holiday = Holiday.objects.create(date=day, name=name)
+        with transaction.atomic():
+            holiday = Holiday.objects.create(date=day, name=name, region=region)
     except IntegrityError:  # the same day, added at this very moment by someone else
         raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день."}) from None
     # Locked first: a mark being saved at one of them waits, and is not deleted with its lesson.
     on_day = Lesson.objects.filter(
-        pk__in=list(Lesson.objects.select_for_update().filter(date=day).values_list("pk", flat=True))
+        pk__in=list(_lessons_where(region).select_for_update().filter(date=day).values_list("pk", flat=True))
     )
     marked = Exists(Attendance.objects.filter(lesson=OuterRef("pk")))
     kept = on_day.filter(marked).count()
     removed, _ = on_day.exclude(marked).delete()
-    audit.record(actor, "holiday.added", holiday, date=day.isoformat(), name=name, removed=removed, kept=kept)
+    audit.record(
+        actor,
+        "holiday.added",
+        holiday,
+        date=day.isoformat(),
+        name=name,
+        region=region.name if region else None,
+        removed=removed,
+        kept=kept,
+    )
     return HolidayAdded(holiday=holiday, removed=removed, kept=kept)
 
 
 @transaction.atomic
 def remove_holiday(actor: Any, holiday: Holiday) -> int:
-    """Make the day a working one again. Groups whose lessons are already generated get that day's
-    lessons back from their timetable; returns how many."""
-    if not may_manage_holidays(actor):
-        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
-    day = holiday.date
-    audit.record(actor, "holiday.removed", holiday, date=day.isoformat(), name=holiday.name)
+    """Make the day a working one again where it was off. Groups whose lessons are already generated
+    get that day's lessons back from their timetable, unless the day is still off for them (a day
+    off of every region and one of their region's); returns how many."""
+    if not may_manage_holiday(actor, holiday):
+        raise PermissionDenied(NOT_YOURS)
+    day, region = holiday.date, holiday.region
+    audit.record(
+        actor,
+        "holiday.removed",
+        holiday,
+        date=day.isoformat(),
+        name=holiday.name,
+        region=region.name if region else None,
+    )
     holiday.delete()
+    still_off = Holiday.objects.filter(date=day).values("region")  # what remains is of another scope
     slots = ScheduleSlot.objects.filter(
         Exists(Lesson.objects.filter(group=OuterRef("group"))),
         weekday=day.weekday(),
         group__start_date__lte=day,
         group__end_date__gte=day,
     )
+    if region is not None:
+        if Holiday.objects.filter(date=day, region__isnull=True).exists():
+            return 0
+        slots = slots.filter(group__program__municipality__region=region)
+    else:
+        slots = slots.exclude(group__program__municipality__region__in=still_off)
     before = Lesson.objects.filter(date=day).count()
     Lesson.objects.bulk_create(
         [Lesson(group_id=s.group_id, date=day, starts_at=s.starts_at, ends_at=s.ends_at) for s in slots],

@@ -2,12 +2,13 @@
 and the holidays (нерабочие дни) the lessons skip."""
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from catalog.models import Group
 from core.xlsx import xlsx_response
 from enrollment import journal
 from enrollment.models import Attendance, Holiday
+from territory.models import Region
 
 
 def _group(request: HttpRequest, code: str) -> Group:
@@ -96,6 +98,9 @@ def report(request: HttpRequest, code: str, year: int, month: int) -> HttpRespon
 # --- Holidays -----------------------------------------------------------------------------------
 
 
+EVERY_REGION = "all"
+
+
 class HolidayForm(forms.Form):
     date = forms.DateField(label="Дата", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     name = forms.CharField(
@@ -104,23 +109,46 @@ class HolidayForm(forms.Form):
         help_text="Например: «День народного единства», «Осенние каникулы».",
     )
 
+    def __init__(self, *args: Any, regions: list[Region | None], **kwargs: Any) -> None:
+        """`regions`: where the person keeps days off (journal.holiday_regions); a choice when more than one."""
+        super().__init__(*args, **kwargs)
+        self.regions = {_region_key(region): region for region in regions}
+        if len(regions) > 1:
+            self.fields["region"] = forms.ChoiceField(
+                label="Где",
+                choices=[
+                    (key, "Во всех регионах (федеральный праздник)" if region is None else region.name)
+                    for key, region in self.regions.items()
+                ],
+            )
+
+    def chosen_region(self) -> Region | None:
+        if "region" not in self.fields:
+            return next(iter(self.regions.values()))
+        return self.regions[self.cleaned_data["region"]]
+
+
+def _region_key(region: Region | None) -> str:
+    return EVERY_REGION if region is None else str(region.pk)
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def holidays(request: HttpRequest) -> HttpResponse:
-    """Everyone who works in the office sees the days off; the territories' operators add them."""
+    """Everyone who works in the office sees the days off of every region and of their own; the
+    regional operator keeps the region's, the administrator every region's."""
     if not principal_of(request.user).uses_office:
         raise PermissionDenied("Нерабочие дни видят сотрудники организаций и опорных центров.")
-    may_manage = journal.may_manage_holidays(request.user)
-    form = HolidayForm(request.POST if request.method == "POST" else None)
+    regions = journal.holiday_regions(request.user)
+    form = HolidayForm(request.POST if request.method == "POST" else None, regions=regions)
     if request.method == "POST":
-        if not may_manage:
-            raise PermissionDenied(
-                "Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов."
-            )
+        if not regions:
+            raise PermissionDenied(journal.NOT_YOURS)
         if form.is_valid():
             try:
-                added = journal.add_holiday(request.user, form.cleaned_data["date"], form.cleaned_data["name"])
+                added = journal.add_holiday(
+                    request.user, form.cleaned_data["date"], form.cleaned_data["name"], form.chosen_region()
+                )
             except ValidationError as error:
                 for field, errors in error.update_error_dict({}).items():
                     form.add_error(field if field in form.fields else None, errors)
@@ -128,21 +156,26 @@ def holidays(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _added_message(added))
                 return redirect(f"{reverse('journal:holidays')}?year={added.holiday.date.year}")
     year = _year(request.GET.get("year"))
+    visible = journal.visible_holidays(request.user)
     return render(
         request,
         "office/holidays.html",
         {
             "form": form,
-            "may_manage": may_manage,
+            "may_manage": bool(regions),
             "year": year,
-            "holidays": Holiday.objects.filter(date__year=year).order_by("date"),
-            "years": _years(year),
+            "holidays": [
+                (holiday, journal.may_manage_holiday(request.user, holiday))
+                for holiday in visible.filter(date__year=year).order_by("date", "region__name")
+            ],
+            "years": _years(visible, year),
         },
     )
 
 
 def _added_message(added: journal.HolidayAdded) -> str:
-    text = f"{added.holiday.date:%d.%m.%Y} — нерабочий день «{added.holiday.name}»."
+    where = "во всех регионах" if added.holiday.region is None else f"в регионе «{added.holiday.region.name}»"
+    text = f"{added.holiday.date:%d.%m.%Y} — нерабочий день {where}: «{added.holiday.name}»."
     if added.removed:
         text += f" Занятий без отметок на этот день убрано из журналов: {added.removed}."
     if added.kept:
@@ -158,19 +191,19 @@ def _year(value: str | None) -> int:
     return int(value) if value and value.isdigit() and 2000 <= int(value) <= 2100 else today.year
 
 
-def _years(year: int) -> list[int]:
+def _years(visible: QuerySet[Holiday], year: int) -> list[int]:
     """The years the page links to: those with holidays, the current and the next one."""
     today = timezone.localdate().year
-    have = {day.year for day in Holiday.objects.dates("date", "year")}
+    have = {day.year for day in visible.dates("date", "year")}
     return sorted(have | {today, today + 1, year})
 
 
 @login_required
 @require_POST
 def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    holiday = get_object_or_404(Holiday, pk=pk)
-    if not journal.may_manage_holidays(request.user):
-        raise PermissionDenied("Нерабочие дни отмечает региональный опорный центр: они общие для всех муниципалитетов.")
+    holiday = get_object_or_404(journal.visible_holidays(request.user), pk=pk)
+    if not journal.may_manage_holiday(request.user, holiday):
+        raise PermissionDenied(journal.NOT_YOURS)
     restored = journal.remove_holiday(request.user, holiday)
     text = f"{holiday.date:%d.%m.%Y} снова рабочий день."
     if restored:

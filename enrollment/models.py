@@ -293,15 +293,33 @@ class CampaignChoice(models.Model):
 
 
 class Holiday(models.Model):
-    """A day without lessons (public holidays, school breaks), skipped when lessons are generated."""
+    """A day without lessons (public holidays, school breaks), skipped when lessons are generated:
+    of one region (its breaks, its own holidays), or of every region (federal holidays)."""
 
-    date = models.DateField("дата", unique=True)
+    date = models.DateField("дата")
     name = models.CharField("название", max_length=200)
+    region = models.ForeignKey(
+        "territory.Region",
+        verbose_name="регион",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="holidays",
+        help_text="Пусто — нерабочий день всех регионов (федеральный праздник).",
+    )
 
     class Meta:
         verbose_name = "нерабочий день"
         verbose_name_plural = "нерабочие дни"
         ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["date"], condition=Q(region__isnull=True), name="holiday_date_everywhere_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["region", "date"], condition=Q(region__isnull=False), name="holiday_region_date_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%d.%m.%Y} — {self.name}"
