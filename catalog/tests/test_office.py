@@ -1161,3 +1161,12 @@ def test_negative_seats_or_hours_of_a_group_read_as_zero_does(client, personas, 
         errors = client.post(url, {**data, "capacity": value, "hours_per_year": value}).context["form"].errors
         assert errors["capacity"] == ["В группе должно быть хотя бы одно место."], value
         assert errors["hours_per_year"] == ["Часов в год должно быть больше нуля."], value
+
+
+def test_the_program_page_says_which_groups_its_free_seats_are_counted_in(client, personas, published_program):
+    group = published_program.groups.get()
+    published_program.refresh_from_db()
+    assert published_program.open_seats == group.capacity - group.seats_taken > 0
+    client.force_login(personas.operator_a)
+    html = client.get(reverse("office:program_detail", args=[published_program.code])).content.decode()
+    assert f"<dt>Свободных мест в группах с открытым приёмом</dt><dd>{published_program.open_seats}</dd>" in html
