@@ -25,13 +25,14 @@ pytestmark = pytest.mark.django_db
 REASON = "Сроки перенесены приказом управления образования"
 
 
-def open_campaign(personas, program, kind=CampaignKind.PREFERENCES) -> Campaign:
+def open_campaign(personas, program, kind=CampaignKind.PREFERENCES, name="Летний приём 2026") -> Campaign:
+    """Planned as the municipality plans one, then opened a minute ago."""
     now = timezone.now()
     planned = campaigns.plan_campaign(
         personas.municipal_x,
         personas.municipality_x,
         programs=[program],
-        name="Летний приём 2026",
+        name=name,
         kind=kind,
         opens_at=now + timedelta(hours=1),
         closes_at=now + timedelta(days=7),
@@ -98,18 +99,8 @@ def test_applications_made_in_a_first_come_campaign_stay_when_it_is_cancelled(pe
 def test_a_new_campaign_may_take_the_programs_of_a_cancelled_one_for_the_same_days(personas, published_program):
     mistaken = open_campaign(personas, published_program)
     campaigns.cancel_campaign(personas.municipal_x, mistaken, REASON)
-    now = timezone.now()
-    again = campaigns.plan_campaign(
-        personas.municipal_x,
-        personas.municipality_x,
-        programs=[published_program],
-        name="Летний приём 2026 (новые сроки)",
-        kind=CampaignKind.PREFERENCES,
-        opens_at=now + timedelta(hours=1),
-        closes_at=now + timedelta(days=7),
-    )
+    again = open_campaign(personas, published_program, name="Летний приём 2026 (новые сроки)")
     assert again.status == CampaignStatus.SCHEDULED
-    Campaign.objects.filter(pk=again.pk).update(opens_at=now - timedelta(minutes=1))
     assert campaign_of(published_program, timezone.now()) == again
 
 
