@@ -24,6 +24,9 @@ class Setting(NamedTuple):
     title: str
     choices: tuple[Choice, ...]
 
+    def allows(self, value: str) -> bool:
+        return any(choice.value == value for choice in self.choices)
+
 
 # The colour schemes are those of ГОСТ Р 52872-2019 (each of its text on its background ≥ 7:1).
 SETTINGS = (
@@ -78,8 +81,8 @@ def from_cookie(value: str | None) -> A11ySettings | None:
     if not value or value == "0":
         return None
     parts = value.split(".")
-    if len(parts) != len(SETTINGS) or any(
-        part not in {choice.value for choice in setting.choices} for part, setting in zip(parts, SETTINGS, strict=True)
+    if len(parts) != len(SETTINGS) or not all(
+        setting.allows(part) for part, setting in zip(parts, SETTINGS, strict=True)
     ):
         return A11ySettings()
     return A11ySettings(*parts)
@@ -93,7 +96,7 @@ def changed(settings: A11ySettings, query: Mapping[str, str]) -> A11ySettings:
         if name not in query:
             continue
         value = query[name]
-        if value not in {choice.value for choice in setting.choices}:
+        if not setting.allows(value):
             allowed = ", ".join(choice.value for choice in setting.choices)
             raise ValueError(f"{setting.title}: нет такого значения «{value[:20]}» (можно: {allowed}).")
         values[name] = value
