@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from core.browser import SHOTS, sign_in
 from core.testing import make_personas, make_program
@@ -70,9 +71,15 @@ def test_from_registration_to_enrollment(live_server, browser):
         office.locator('input[name="application"]:checked').count()
         == office.locator('input[name="application"]').count()
     )
+    jump = office.get_by_role("link", name=re.compile("— к действиям"))
+    expect(jump).to_have_text(f"Выбрано: {office.locator('input[name=application]').count()} — к действиям")
     pick_all.uncheck()
     assert office.locator('input[name="application"]:checked').count() == 0
+    expect(jump).to_be_hidden()  # nothing ticked: nothing to lead to
     office.get_by_label(re.compile("выбрать заявку")).first.check()
+    expect(jump).to_have_text("Выбрано: 1 — к действиям")
+    jump.click()
+    office.wait_for_url(re.compile("#bulk-actions$"))
     office.get_by_label("Действие").select_option(label="Отчислить")
     office.get_by_label(re.compile("Причина")).fill("Переезд")
     asked: list[str] = []
