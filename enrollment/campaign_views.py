@@ -16,6 +16,7 @@ from django.db.models import Q, QuerySet
 from django.forms.models import fields_for_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -307,11 +308,13 @@ def restart(request: HttpRequest, code: str) -> HttpResponse:
 
 
 class CancelForm(forms.Form):
+    # Its length is checked by the rule, once runs of spaces are one.
     reason = forms.CharField(
         label="Причина отмены",
         widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=campaigns.CANCEL_REASON_LENGTH,
-        help_text="Её прочтут семьи в письме и на странице кампании.",
+        help_text=(
+            f"Не длиннее {campaigns.CANCEL_REASON_LENGTH} символов. Её прочтут семьи в письме и на странице кампании."
+        ),
         error_messages={"required": "Укажите причину отмены: её прочтут семьи."},
     )
 
@@ -324,9 +327,14 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            campaigns.cancel_campaign(request.user, campaign, form.cleaned_data["reason"])
+            family_page = request.build_absolute_uri(reverse("family:campaign", args=[campaign.code]))
+            campaigns.cancel_campaign(request.user, campaign, form.cleaned_data["reason"], family_page)
         except ValidationError as error:
-            form.add_error("reason" if hasattr(error, "error_dict") else None, error)
+            if hasattr(error, "error_dict"):
+                form.add_error("reason", error)
+            else:  # cancelled meanwhile (another tab), or its allocation began: the page now says which
+                messages.error(request, " ".join(error.messages))
+                return redirect("campaigns:cancel", code=campaign.code)
         else:
             messages.success(request, f"Кампания «{campaign.name}» отменена.")
             return redirect("campaigns:list")

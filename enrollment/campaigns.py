@@ -37,8 +37,7 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
     """Replace the child's ranked choices in the campaign (best first)."""
     if campaign.kind != CampaignKind.PREFERENCES:
         raise ValidationError("В этой кампании места дают в порядке очереди: подайте заявку на программу.")
-    if not accepting_choices(campaign):
-        raise ValidationError("Выбор групп сейчас не принимается: окно кампании закрыто.")
+    _check_accepting(campaign)
     if not child.guardians.filter(user=actor).exists():
         raise PermissionDenied("Выбирать группы может только законный представитель ребёнка.")
     if not 1 <= len(groups) <= campaign.max_choices:
@@ -52,6 +51,9 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
         if not group.takes_child_born(child.birth_date):
             raise ValidationError(f"Группа «{group.name}» — для детей {ages(*group.ages)}.")
     with transaction.atomic():
+        # Under the campaign's lock: a choice saved while the campaign is being cancelled would be
+        # kept without its family being told.
+        _check_accepting(Campaign.objects.select_for_update().get(pk=campaign.pk))
         CampaignChoice.objects.filter(campaign=campaign, child=child).delete()
         choices = CampaignChoice.objects.bulk_create(
             [
@@ -61,6 +63,13 @@ def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequenc
         )
         audit.record(actor, "campaign.choices", campaign, child=child.pk, groups=[g.pk for g in groups])
     return choices
+
+
+def _check_accepting(campaign: Campaign) -> None:
+    if campaign.status == CampaignStatus.CANCELLED:
+        raise ValidationError("Кампания отменена: выбор групп не принимается.")
+    if not accepting_choices(campaign):
+        raise ValidationError("Выбор групп сейчас не принимается: окно кампании закрыто.")
 
 
 def accepting_choices(campaign: Campaign, now: datetime | None = None) -> bool:
@@ -298,6 +307,8 @@ def update_campaign(
         raise PermissionDenied("Изменить кампанию может опорный центр её муниципалитета.")
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == CampaignStatus.CANCELLED:
+            raise ValidationError("Кампания отменена: изменить её нельзя.")
         if locked.status != CampaignStatus.SCHEDULED:
             raise ValidationError(
                 f"Кампания в статусе «{locked.get_status_display()}»: изменить её после начала распределения нельзя."
@@ -472,11 +483,12 @@ def restart_allocation(actor: Any, campaign: Campaign) -> Campaign:
 CANCEL_REASON_LENGTH = 500
 
 
-def cancel_campaign(actor: Any, campaign: Campaign, reason: str) -> Campaign:
+def cancel_campaign(actor: Any, campaign: Campaign, reason: str, family_page: str = "") -> Campaign:
     """Cancel a campaign whose allocation has not begun, with the reason families are told. Its
     programs then take applications as their groups say; applications already made in a first-come
     campaign stay as they are; the choices of a preference campaign are kept (the record of what
-    families asked for) and allocated by nobody. Each family that made choices gets a letter."""
+    families asked for) and allocated by nobody. Each family that made choices gets a letter (with
+    the address of the campaign's page for families, when given)."""
     if not scope.can(actor, campaign, "change"):
         raise PermissionDenied("Отменить кампанию может опорный центр её муниципалитета.")
     reason = " ".join(reason.split())
@@ -486,6 +498,8 @@ def cancel_campaign(actor: Any, campaign: Campaign, reason: str) -> Campaign:
         raise ValidationError({"reason": f"Причина — не длиннее {CANCEL_REASON_LENGTH} символов."})
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+        if locked.status == CampaignStatus.CANCELLED:
+            raise ValidationError(f"Кампания уже отменена. Причина: {locked.cancel_reason}")
         if locked.status != CampaignStatus.SCHEDULED:
             raise ValidationError(
                 f"Кампания в статусе «{locked.get_status_display()}»: отменить её можно только до распределения мест."
@@ -503,6 +517,8 @@ def cancel_campaign(actor: Any, campaign: Campaign, reason: str) -> Campaign:
             "Выбор групп, который вы сделали в этой кампании, распределяться не будет. Программы кампании "
             "принимают заявки в обычном порядке: откройте программу в навигаторе, чтобы подать заявку."
         )
+        if family_page:
+            body += f"\n\nСтраница кампании: {family_page}"
         for email in families:  # one letter each: families do not see each other's addresses
             letters.send_after_commit([email], f"Кампания «{locked.name}» отменена", body)
     campaign.refresh_from_db()

@@ -145,6 +145,16 @@ NOT_YOURS = (
 )
 
 
+def holiday_years() -> range:
+    """The years days off are declared for: last year's (late corrections) to two years ahead."""
+    this_year = timezone.localdate().year
+    return range(this_year - 1, this_year + 3)
+
+
+def where_off(holiday: Holiday) -> str:
+    return "во всех регионах" if holiday.region is None else f"в регионе «{holiday.region.name}»"
+
+
 def holidays_of_group(group: Group) -> QuerySet[Holiday]:
     """The days off of the group's region and those of every region."""
     region = Program.objects.filter(pk=group.program_id).values("municipality__region")
@@ -204,13 +214,12 @@ def add_holiday(actor: Any, day: date, name: str, region: Region | None) -> Holi
         raise ValidationError({"name": "Укажите, что это за день: например, «День народного единства»."})
     if len(name) > HOLIDAY_NAME_LENGTH:
         raise ValidationError({"name": f"Название — не длиннее {HOLIDAY_NAME_LENGTH} символов."})
-    this_year = timezone.localdate().year
-    if not this_year - 1 <= day.year <= this_year + 2:  # 01.01.1900 was taken
-        raise ValidationError({"date": f"Нерабочие дни отмечают на {this_year - 1}–{this_year + 2} годы."})
+    years = holiday_years()
+    if day.year not in years:  # 01.01.1900 was taken
+        raise ValidationError({"date": f"Нерабочие дни отмечают на {years[0]}–{years[-1]} годы."})
     existing = Holiday.objects.filter(Q(region__isnull=True) | Q(region=region), date=day).first()
     if existing is not None:
-        where = "во всех регионах" if existing.region_id is None else "в регионе"
-        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день {where}: «{existing.name}»."})
+        raise ValidationError({"date": f"{day:%d.%m.%Y} уже нерабочий день {where_off(existing)}: «{existing.name}»."})
     try:
         with transaction.atomic():
             holiday = Holiday.objects.create(date=day, name=name, region=region)

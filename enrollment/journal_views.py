@@ -110,16 +110,24 @@ class HolidayForm(forms.Form):
     )
 
     def __init__(self, *args: Any, regions: list[Region | None], **kwargs: Any) -> None:
-        """`regions`: where the person keeps days off (journal.holiday_regions); a choice when more than one."""
+        """`regions`: where the person keeps days off (journal.holiday_regions); a choice when more
+        than one, none chosen beforehand (one of them takes lessons everywhere)."""
         super().__init__(*args, **kwargs)
+        years = journal.holiday_years()
+        self.fields["date"].widget.attrs.update(min=f"{years[0]}-01-01", max=f"{years[-1]}-12-31")
         self.regions = {_region_key(region): region for region in regions}
+        self.only_region = regions[0] if len(regions) == 1 else None
         if len(regions) > 1:
             self.fields["region"] = forms.ChoiceField(
                 label="Где",
                 choices=[
-                    (key, "Во всех регионах (федеральный праздник)" if region is None else region.name)
-                    for key, region in self.regions.items()
+                    ("", "— выберите —"),
+                    *(
+                        (key, "Во всех регионах (федеральный праздник)" if region is None else region.name)
+                        for key, region in self.regions.items()
+                    ),
                 ],
+                error_messages={"required": "Выберите, где этот день нерабочий."},
             )
 
     def chosen_region(self) -> Region | None:
@@ -174,8 +182,7 @@ def holidays(request: HttpRequest) -> HttpResponse:
 
 
 def _added_message(added: journal.HolidayAdded) -> str:
-    where = "во всех регионах" if added.holiday.region is None else f"в регионе «{added.holiday.region.name}»"
-    text = f"{added.holiday.date:%d.%m.%Y} — нерабочий день {where}: «{added.holiday.name}»."
+    text = f"{added.holiday.date:%d.%m.%Y} — нерабочий день {journal.where_off(added.holiday)}: «{added.holiday.name}»."
     if added.removed:
         text += f" Занятий без отметок на этот день убрано из журналов: {added.removed}."
     if added.kept:
@@ -204,8 +211,13 @@ def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
     holiday = get_object_or_404(journal.visible_holidays(request.user), pk=pk)
     if not journal.may_manage_holiday(request.user, holiday):
         raise PermissionDenied(journal.NOT_YOURS)
+    where = journal.where_off(holiday)
     restored = journal.remove_holiday(request.user, holiday)
-    text = f"{holiday.date:%d.%m.%Y} снова рабочий день."
+    text = f"{holiday.date:%d.%m.%Y} снова рабочий день {where}."
+    # Still off where another of the person's days off falls on it: every region's, or a region's.
+    still_off = [journal.where_off(other) for other in journal.visible_holidays(request.user).filter(date=holiday.date)]
+    if still_off:
+        text += f" Нерабочим он остаётся {', '.join(still_off)}."
     if restored:
         text += f" Занятий по расписанию вернулось в журналы: {restored}."
     messages.success(request, text)

@@ -76,7 +76,7 @@ def test_a_cancelled_campaign_gives_its_programs_back_to_their_groups_and_tells_
     # The choices are kept, allocated by nobody; the program takes applications again.
     assert CampaignChoice.objects.filter(campaign=preferences).count() == 2
     assert not campaigns.accepting_choices(preferences)
-    with pytest.raises(ValidationError, match="не принимается"):
+    with pytest.raises(ValidationError, match="Кампания отменена: выбор групп не принимается"):
         campaigns.submit_choices(personas.family, preferences, anya, [group])
     assert campaign_of(published_program, timezone.now()) is None
     application = apply(personas.family, anya, published_program, group, uuid.uuid4().hex)
@@ -121,12 +121,15 @@ def test_cancelling_is_refused_without_a_reason_after_the_allocation_began_and_o
         with pytest.raises(ValidationError, match="только до распределения мест"):
             campaigns.cancel_campaign(personas.municipal_x, planned, REASON)
     Campaign.objects.filter(pk=planned.pk).update(status=CampaignStatus.CANCELLED)
-    with pytest.raises(ValidationError, match="«Отменена»"):
+    Campaign.objects.filter(pk=planned.pk).update(cancel_reason="Ошибка в сроках")
+    with pytest.raises(ValidationError, match=r"Кампания уже отменена\. Причина: Ошибка в сроках"):
         campaigns.cancel_campaign(personas.municipal_x, planned, REASON)
     assert not AuditEvent.objects.filter(action="campaign.cancelled").exists()
 
 
-def test_the_municipality_cancels_on_a_page_that_says_what_follows(personas, published_program):
+def test_the_municipality_cancels_on_a_page_that_says_what_follows(
+    personas, published_program, django_capture_on_commit_callbacks
+):
     group = published_program.groups.get()
     planned = open_campaign(personas, published_program)
     campaigns.submit_choices(personas.family, planned, make_child(personas.family, "Аня", group.start_date), [group])
@@ -146,14 +149,27 @@ def test_the_municipality_cancels_on_a_page_that_says_what_follows(personas, pub
     planned.refresh_from_db()
     assert planned.status == CampaignStatus.SCHEDULED
 
-    response = owner.post(url, {"reason": REASON}, follow=True)
+    second_tab = signed_in(personas.municipal_x)
+    second_tab.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner.post(url, {"reason": REASON}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("campaigns:list")
     html = response.content.decode()
     assert "Кампания «Летний приём 2026» отменена." in html and f"Причина отмены: {REASON}" in html
     assert url not in html  # nothing more to cancel
-    assert "только до распределения мест" in owner.get(url).content.decode()
-    family_page = signed_in(personas.family).get(reverse("family:campaign", args=[planned.code])).content.decode()
-    assert f"Кампания отменена. Причина: «{REASON}»." in family_page and "Сохранить выбор" not in family_page
+    family_url = reverse("family:campaign", args=[planned.code])
+    (letter,) = mail.outbox
+    assert letter.body.endswith(f"Страница кампании: http://testserver{family_url}")
+    # The same page left open in another tab: sent, it says the campaign is cancelled already.
+    response = second_tab.post(url, {"reason": "Другая причина"}, follow=True)
+    html = response.content.decode()
+    assert f"Кампания уже отменена. Причина: {REASON}" in html and "<textarea" not in html
+    assert Campaign.objects.get(pk=planned.pk).cancel_reason == REASON and len(mail.outbox) == 1
+    edit = owner.get(reverse("campaigns:edit", args=[planned.code])).content.decode()
+    assert f"Кампания отменена: изменить её нельзя. Причина отмены: {REASON}" in edit
+    family_page = signed_in(personas.family).get(family_url).content.decode()
+    assert f"<strong>Кампания отменена.</strong> Причина: {REASON}</p>" in family_page
+    assert "Выбор, сделанный до отмены (не распределялся):" in family_page and "Сохранить выбор" not in family_page
 
 
 def test_the_api_says_a_campaign_is_cancelled_and_why(client, personas, published_program):

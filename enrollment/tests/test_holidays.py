@@ -107,7 +107,12 @@ def test_lessons_generated_later_skip_the_holiday(personas, published_program, n
 def test_a_holiday_is_refused_with_a_russian_message(personas, next_monday):
     journal.add_holiday(personas.regional, next_monday, "День города", personas.region)
     cases = [
-        (next_monday, "Другое", "date", f"{next_monday:%d.%m.%Y} уже нерабочий день в регионе: «День города»."),
+        (
+            next_monday,
+            "Другое",
+            "date",
+            f"{next_monday:%d.%m.%Y} уже нерабочий день в регионе «Энская область»: «День города».",
+        ),
         (
             next_monday + timedelta(days=1),
             "   ",
@@ -241,7 +246,27 @@ def test_the_administrator_chooses_where_a_day_is_off(client, personas, groups, 
         reverse("journal:holidays"), {"date": next_monday.isoformat(), "name": "X", "region": "999999"}
     )
     assert "Выберите корректный вариант" in response.content.decode()
+    response = client.post(reverse("journal:holidays"), {"date": next_monday.isoformat(), "name": "X"})
+    assert "Выберите, где этот день нерабочий." in response.content.decode()
     assert Holiday.objects.count() == 2
+    # Made working again everywhere, the day stays off in the region that has its own.
+    everywhere = Holiday.objects.get(region__isnull=True)
+    response = client.post(reverse("journal:holiday_remove", args=[everywhere.pk]), follow=True)
+    assert (
+        f"{next_monday:%d.%m.%Y} снова рабочий день во всех регионах. "
+        "Нерабочим он остаётся в регионе «Другая область». Занятий по расписанию вернулось в журналы: 2."
+    ) in response.content.decode()
+
+
+def test_the_holiday_form_says_where_and_when_days_off_are_declared(client, personas):
+    client.force_login(personas.regional)
+    page = client.get(reverse("journal:holidays")).content.decode()
+    assert "Добавить нерабочий день в регионе «Энская область»" in page and 'name="region"' not in page
+    years = journal.holiday_years()
+    assert f'min="{years[0]}-01-01"' in page and f'max="{years[-1]}-12-31"' in page
+    client.force_login(personas.admin)
+    page = client.get(reverse("journal:holidays")).content.decode()
+    assert '<option value="" selected>— выберите —</option>' in page
 
 
 def test_removing_a_holiday_brings_the_lessons_back(personas, groups, published_program, next_monday):
@@ -317,7 +342,10 @@ def test_bad_input_on_the_page_is_shown_and_saves_nothing(client, personas, next
     assert response.status_code == 200 and "Введите правильную дату." in response.content.decode()
     journal.add_holiday(personas.regional, next_monday, "День города", personas.region)
     response = client.post(url, {"date": next_monday.isoformat(), "name": "Ещё раз"})
-    assert f"{next_monday:%d.%m.%Y} уже нерабочий день в регионе: «День города»." in response.content.decode()
+    assert (
+        f"{next_monday:%d.%m.%Y} уже нерабочий день в регионе «Энская область»: «День города»."
+        in response.content.decode()
+    )
     assert Holiday.objects.count() == 1
 
 
