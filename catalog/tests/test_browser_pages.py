@@ -7,6 +7,7 @@ Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can lo
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from core.browser import SHOTS
 from core.testing import make_personas, make_program
@@ -97,4 +98,29 @@ def test_in_the_version_for_the_visually_impaired_small_print_is_as_large_as_the
     assert page.evaluate(SMALLEST_PRINT, ".filters .count") >= text
     box = page.locator("input[type=checkbox]").first.bounding_box()
     assert box is not None and box["width"] >= text
+    context.close()
+
+
+def test_at_large_type_tables_become_cards_columns_one_and_the_settings_fold_on_a_phone(
+    live_server, browser, long_words
+):
+    _, program = long_words
+    path = f"/programs/{program.code}/"
+    columns = "getComputedStyle(document.querySelector('.program-head')).gridTemplateColumns.split(' ').length"
+    header = "getComputedStyle(document.querySelector('.groups thead')).display"
+    # Counted in letters: at large type a desktop has a tablet's room (one column), at the largest a phone's.
+    for a11y, column_count, cards in ((None, 2, False), ("1", 1, False), (LARGEST, 1, True)):
+        context, page = _page(browser, live_server, DESKTOP, a11y)
+        page.goto(live_server.url + path)
+        assert (page.evaluate(header) == "none") is cards, a11y
+        assert page.evaluate(columns) == column_count, a11y
+        if a11y:
+            assert page.locator(".a11y-panel details").get_attribute("open") is not None  # open on a desktop
+        context.close()
+    context, page = _page(browser, live_server, PHONE, "1")
+    page.goto(live_server.url + path)
+    panel = page.locator(".a11y-panel details")
+    expect(panel).not_to_have_attribute("open", "")
+    page.get_by_text("Настройки для слабовидящих").click()
+    expect(page.get_by_role("link", name="А++ — очень крупный")).to_be_visible()
     context.close()

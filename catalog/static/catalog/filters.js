@@ -1,11 +1,5 @@
-// On a phone the filters start folded, so that results are the first thing a family sees.
-// Without JavaScript they stay open: every filter must remain reachable.
+// The filters start folded on a phone (core's fold.js), so that results are the first thing a family sees.
 document.documentElement.classList.add("js"); // the results' button below works only with the filters searching at once
-document.addEventListener("DOMContentLoaded", () => {
-  if (window.matchMedia("(max-width: 899px)").matches) {
-    document.querySelectorAll("details[data-fold-on-phone][open]").forEach((details) => details.removeAttribute("open"));
-  }
-});
 
 // «Показать N программ» at the foot of the filters on a phone: fold them and go to the results, which a
 // ticked filter has already updated below the panel, out of sight.

@@ -11,6 +11,7 @@
   var valueColour = style.getPropertyValue("--chart-value").trim();
   var targetColour = style.getPropertyValue("--chart-target").trim();
   Chart.defaults.color = style.color;
+  Chart.defaults.borderColor = style.getPropertyValue("--chart-grid").trim();
   Chart.defaults.font.size = Math.max(12, parseFloat(style.fontSize) * 0.75);
   document.querySelectorAll("canvas.trend-chart").forEach(function (canvas) {
     var series = data.series[Number(canvas.dataset.series)];
