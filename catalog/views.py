@@ -236,16 +236,12 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
 def toggle_a11y(request: HttpRequest) -> HttpResponse:
     """The version for the visually impaired switched on (?on=1) or off (?on=0), or one of its
     settings changed (?size=3, which switches it on), then back to the page; works without JavaScript."""
-    switch = request.GET.get("on", "1")
-    current = a11y.from_cookie(request.COOKIES.get(a11y.COOKIE)) or a11y.A11ySettings()
     try:
-        if switch not in ("0", "1"):
-            raise ValueError(f"Версия для слабовидящих: нет такого значения «{switch[:20]}» (можно: 0, 1).")
-        chosen = a11y.changed(current, request.GET)
+        chosen = a11y.requested(a11y.from_cookie(request.COOKIES.get(a11y.COOKIE)), request.GET)
     except ValueError as error:
         return render(request, "400.html", {"message": str(error)}, status=400)
     response = back_to(request, request.GET.get("next"), "/")
-    if switch == "0":
+    if chosen is None:
         response.delete_cookie(a11y.COOKIE)
     else:
         response.set_cookie(a11y.COOKIE, chosen.cookie_value, max_age=a11y.COOKIE_MAX_AGE, samesite="Lax")

@@ -88,6 +88,16 @@ def from_cookie(value: str | None) -> A11ySettings | None:
     return A11ySettings(*parts)
 
 
+def requested(current: A11ySettings | None, query: Mapping[str, str]) -> A11ySettings | None:
+    """What the switch's query asks for: off (`on=0`: None), or on with the settings it names
+    changed; ValueError (its message in Russian) for a value there is no such choice for."""
+    switch = query.get("on", "1")
+    if switch not in ("0", "1"):
+        raise ValueError(f"Версия для слабовидящих: нет такого значения «{switch[:20]}» (можно: 0, 1).")
+    chosen = changed(current or A11ySettings(), query)
+    return None if switch == "0" else chosen
+
+
 def changed(settings: A11ySettings, query: Mapping[str, str]) -> A11ySettings:
     """The settings with those the query names set to its values; ValueError (its message in Russian)
     naming a value there is no such choice for, and nothing is changed."""

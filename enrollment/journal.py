@@ -262,19 +262,17 @@ def remove_holiday(actor: Any, holiday: Holiday) -> int:
         region=region.name if region else None,
     )
     holiday.delete()
-    still_off = Holiday.objects.filter(date=day).values("region")  # what remains is of another scope
+    still_off = Holiday.objects.filter(date=day)  # what remains is of another scope
+    if still_off.filter(region__isnull=True).exists():
+        return 0
     slots = ScheduleSlot.objects.filter(
         Exists(Lesson.objects.filter(group=OuterRef("group"))),
         weekday=day.weekday(),
         group__start_date__lte=day,
         group__end_date__gte=day,
-    )
+    ).exclude(group__program__municipality__region__in=still_off.values("region"))
     if region is not None:
-        if Holiday.objects.filter(date=day, region__isnull=True).exists():
-            return 0
         slots = slots.filter(group__program__municipality__region=region)
-    else:
-        slots = slots.exclude(group__program__municipality__region__in=still_off)
     before = Lesson.objects.filter(date=day).count()
     Lesson.objects.bulk_create(
         [Lesson(group_id=s.group_id, date=day, starts_at=s.starts_at, ends_at=s.ends_at) for s in slots],
