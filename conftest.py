@@ -20,6 +20,7 @@ def _isolated_cache(settings):
     settings.OPORA_INDICATOR_CACHE_SECONDS = 0
     # Letters at the commit, in the test's own thread: a test reads mail.outbox right after acting.
     settings.OPORA_LETTERS_IN_BACKGROUND = False
+    settings.SITE_URL = ""  # letters without links unless a test gives the site's address
     cache.clear()
     new_catalog_version()  # a catalog of the test's own, whatever this process read before
     yield

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -412,7 +413,10 @@ def _notify_status(
             return  # nobody but the organization knew of them
         subject, body = to_moderators[transition]
         letters.send_after_commit(
-            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id), subject, body
+            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id),
+            subject,
+            body,
+            reverse("office:moderation_queue"),
         )
         return
     if transition == "approve_changes":
@@ -427,7 +431,10 @@ def _notify_status(
     if remark:
         body += f"\n\nЗамечание модератора: {remark}"
     letters.send_after_commit(
-        _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id), subject, body
+        _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id),
+        subject,
+        body,
+        reverse("office:program_detail", args=[program.code]),
     )
 
 

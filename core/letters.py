@@ -47,12 +47,16 @@ class Letter:
         logger.error("Письмо «%s» для %s не отправлено: %s", self.subject, ", ".join(self.recipients), why)
 
 
-def send_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:
+def send_after_commit(recipients: Iterable[str], subject: str, body: str, page: str = "") -> None:
     """Send a letter once the surrounding transaction has committed (never for a rollback): by the
-    process's sender thread in the web server (OPORA_LETTERS_IN_BACKGROUND), at the commit elsewhere."""
+    process's sender thread in the web server (OPORA_LETTERS_IN_BACKGROUND), at the commit elsewhere.
+    `page` is the site's path where the reader acts on it, linked at the end when the site's
+    address is configured (OPORA_SITE_URL)."""
     emails = tuple(sorted({email for email in recipients if email}))
     if not emails:
         return
+    if page and settings.SITE_URL:
+        body += f"\n\nОткрыть в навигаторе: {settings.SITE_URL}{page}"
     letter = Letter(emails, subject, body)
     if settings.OPORA_LETTERS_IN_BACKGROUND:
         transaction.on_commit(lambda: outbox().put(letter))

@@ -16,7 +16,6 @@ from django.db.models import Q, QuerySet
 from django.forms.models import fields_for_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -327,8 +326,7 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            family_page = request.build_absolute_uri(reverse("family:campaign", args=[campaign.code]))
-            campaigns.cancel_campaign(request.user, campaign, form.cleaned_data["reason"], family_page)
+            campaigns.cancel_campaign(request.user, campaign, form.cleaned_data["reason"])
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 form.add_error("reason", error)

@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import principal_of
@@ -483,12 +484,12 @@ def restart_allocation(actor: Any, campaign: Campaign) -> Campaign:
 CANCEL_REASON_LENGTH = 500
 
 
-def cancel_campaign(actor: Any, campaign: Campaign, reason: str, family_page: str = "") -> Campaign:
+def cancel_campaign(actor: Any, campaign: Campaign, reason: str) -> Campaign:
     """Cancel a campaign whose allocation has not begun, with the reason families are told. Its
     programs then take applications as their groups say; applications already made in a first-come
     campaign stay as they are; the choices of a preference campaign are kept (the record of what
-    families asked for) and allocated by nobody. Each family that made choices gets a letter (with
-    the address of the campaign's page for families, when given)."""
+    families asked for) and allocated by nobody. Each family that made choices gets a letter that
+    links the campaign's page for families."""
     if not scope.can(actor, campaign, "change"):
         raise PermissionDenied("Отменить кампанию может опорный центр её муниципалитета.")
     reason = " ".join(reason.split())
@@ -517,9 +518,8 @@ def cancel_campaign(actor: Any, campaign: Campaign, reason: str, family_page: st
             "Выбор групп, который вы сделали в этой кампании, распределяться не будет. Программы кампании "
             "принимают заявки в обычном порядке: откройте программу в навигаторе, чтобы подать заявку."
         )
-        if family_page:
-            body += f"\n\nСтраница кампании: {family_page}"
+        page = reverse("family:campaign", args=[locked.code])
         for email in families:  # one letter each: families do not see each other's addresses
-            letters.send_after_commit([email], f"Кампания «{locked.name}» отменена", body)
+            letters.send_after_commit([email], f"Кампания «{locked.name}» отменена", body, page)
     campaign.refresh_from_db()
     return campaign

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Group, ModerationStatus, Program
@@ -608,7 +609,12 @@ def _notify(application: Application, target: str, reason: str = "") -> None:
             "организацию с документами для зачисления (её телефон — в личном кабинете и на странице программы). "
             "Позже место перейдёт следующему."
         )
-    letters.send_after_commit([application.applicant.email], f"Заявка {application.code}: {label}", body)
+    letters.send_after_commit(
+        [application.applicant.email],
+        f"Заявка {application.code}: {label}",
+        body,
+        f"{reverse('family:cabinet')}#child-{application.child_id}",
+    )
 
 
 def record_enrollment(

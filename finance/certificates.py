@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Model, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from core import audit, letters, scope
@@ -141,7 +142,8 @@ def _set_status(
     body = f"Сертификат ребёнка {certificate.child.short_name}: «{CS(target).label}»."
     if reason:
         body += f"\n{reason}"
-    letters.send_after_commit(emails, f"Сертификат: {CS(target).label}", body)
+    page = reverse("family_finance:certificate", args=[certificate.child.uuid])
+    letters.send_after_commit(emails, f"Сертификат: {CS(target).label}", body, page)
 
 
 def period_on(municipality_id: int, day: date) -> FinancingPeriod | None:

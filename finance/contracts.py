@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Sum
 from django.db.models.functions import Greatest
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import FundingSource, Group, GroupFinancing
@@ -523,7 +524,9 @@ def _record(actor: Any, contract: Contract, previous: str, target: str, reason: 
     if reason:
         body += f"\nПричина: {reason}"
     emails = list(contract.certificate.child.guardians.exclude(user=None).values_list("user__email", flat=True))
-    letters.send_after_commit(emails, f"Договор {contract.code}: {label}", body)
+    letters.send_after_commit(
+        emails, f"Договор {contract.code}: {label}", body, reverse("family_finance:contract", args=[contract.uuid])
+    )
 
 
 def charged_total(contract: Contract) -> int:

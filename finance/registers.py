@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
@@ -164,6 +165,7 @@ def decide_certification(
             list(emails),
             f"Сертификация программы «{program.title}»: {current.get_status_display()}",
             remark or "Программа включена в реестр сертифицированных программ.",
+            reverse("office:program_detail", args=[program.code]),
         )
     certification.refresh_from_db()
     return certification

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -31,6 +32,19 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _site_url() -> str:
+    """The address families and staff open the site at (https://navigator.example.ru), for the links
+    in letters: a letter sent by a command or a background job has no request to take a host from."""
+    url = env_str("OPORA_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query):
+        raise ImproperlyConfigured(f"OPORA_SITE_URL must be an address like https://navigator.example.ru, not {url!r}")
+    return url
+
+
+SITE_URL = _site_url()
 # Encrypts children's identifiers and keys their digests. Set it apart from the secret key in
 # production: rotating OPORA_SECRET_KEY must not make the registry unreadable or unmatchable.
 PERSONAL_DATA_KEY = env_str("OPORA_PERSONAL_DATA_KEY") or SECRET_KEY

@@ -99,14 +99,20 @@ def test_applications_are_taken_no_later_than_the_groups_last_lesson(published_p
     services.check_group(published_program, group)
 
 
-def test_transitions_are_audited_and_notify_after_commit(personas, django_capture_on_commit_callbacks, mailoutbox):
+def test_transitions_are_audited_and_notify_after_commit(
+    personas, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    settings.SITE_URL = "https://navigator.example.ru"
     program = make_program(personas.org_a, status=S.DRAFT)
     with django_capture_on_commit_callbacks(execute=True):
         services.change_program_status(personas.operator_a, program, "submit")
     assert [m.to for m in mailoutbox] == [["municipal-x@opora.test"]]
+    # Each letter links where its reader acts: the moderation queue, then the organization's program.
+    assert mailoutbox[-1].body.endswith("Открыть в навигаторе: https://navigator.example.ru/office/moderation/")
     with django_capture_on_commit_callbacks(execute=True):
         services.change_program_status(personas.municipal_x, program, "approve")
     assert mailoutbox[-1].to == ["operator-a@opora.test"]
+    assert mailoutbox[-1].body.endswith(f"https://navigator.example.ru/office/programs/{program.code}/")
     actions = list(AuditEvent.objects.filter(object_id=str(program.pk)).values_list("action", "actor__email"))
     assert ("program.submit", "operator-a@opora.test") in actions
     assert ("program.approve", "municipal-x@opora.test") in actions

@@ -11,7 +11,8 @@ from collections.abc import Callable
 
 import pytest
 from django.conf import settings
-from django.core import mail
+from django.core import checks, mail
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.urls import reverse
@@ -125,3 +126,47 @@ def test_only_the_web_server_sends_in_the_background(entry, in_background):
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True, cwd=settings.BASE_DIR
     )
     assert found.stdout.strip() == str(in_background)
+
+
+def test_a_letter_links_its_page_at_the_configured_address(settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://navigator.example.ru"
+    with django_capture_on_commit_callbacks(execute=True):
+        letters.send_after_commit(["a@example.ru"], "Заявка", "Статус изменён.", "/family/#child-7")
+        letters.send_after_commit(["b@example.ru"], "Заявка", "Статус изменён.")  # a letter about no page
+    assert [m.body for m in mail.outbox] == [
+        "Статус изменён.\n\nОткрыть в навигаторе: https://navigator.example.ru/family/#child-7",
+        "Статус изменён.",
+    ]
+    # Without the site's address a letter goes without a link (never one to a guessed host),
+    # and the deployment check says so.
+    settings.SITE_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        letters.send_after_commit(["a@example.ru"], "Заявка", "Статус изменён.", "/family/")
+    assert mail.outbox[-1].body == "Статус изменён."
+    assert [m.id for m in checks.run_checks(include_deployment_checks=True) if m.id.startswith("opora.")] == [
+        "opora.W001"
+    ]
+    settings.SITE_URL = "https://navigator.example.ru"
+    assert not [m for m in checks.run_checks(include_deployment_checks=True) if m.id.startswith("opora.")]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://navigator.example.ru/", "https://navigator.example.ru"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("navigator.example.ru", None),
+        ("ftp://navigator.example.ru", None),
+        ("https://navigator.example.ru/navigator", None),
+        ("https://", None),
+    ],
+)
+def test_the_site_address_is_taken_as_written_or_refused(monkeypatch, value, expected):
+    from opora.settings import _site_url
+
+    monkeypatch.setenv("OPORA_SITE_URL", value)
+    if expected is None:
+        with pytest.raises(ImproperlyConfigured, match="OPORA_SITE_URL"):
+            _site_url()
+    else:
+        assert _site_url() == expected

@@ -128,7 +128,7 @@ def test_cancelling_is_refused_without_a_reason_after_the_allocation_began_and_o
 
 
 def test_the_municipality_cancels_on_a_page_that_says_what_follows(
-    personas, published_program, django_capture_on_commit_callbacks
+    personas, published_program, django_capture_on_commit_callbacks, settings
 ):
     group = published_program.groups.get()
     planned = open_campaign(personas, published_program)
@@ -151,6 +151,7 @@ def test_the_municipality_cancels_on_a_page_that_says_what_follows(
 
     second_tab = signed_in(personas.municipal_x)
     second_tab.get(url)
+    settings.SITE_URL = "https://navigator.example.ru"
     with django_capture_on_commit_callbacks(execute=True):
         response = owner.post(url, {"reason": REASON}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("campaigns:list")
@@ -159,7 +160,7 @@ def test_the_municipality_cancels_on_a_page_that_says_what_follows(
     assert url not in html  # nothing more to cancel
     family_url = reverse("family:campaign", args=[planned.code])
     (letter,) = mail.outbox
-    assert letter.body.endswith(f"Страница кампании: http://testserver{family_url}")
+    assert letter.body.endswith(f"Открыть в навигаторе: https://navigator.example.ru{family_url}")
     # The same page left open in another tab: sent, it says the campaign is cancelled already.
     response = second_tab.post(url, {"reason": "Другая причина"}, follow=True)
     html = response.content.decode()

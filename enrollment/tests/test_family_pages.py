@@ -161,6 +161,19 @@ def test_guests_are_invited_to_sign_in_and_staff_cannot_use_the_cabinet(client, 
     assert client.get(reverse("family:cabinet")).status_code == 403
 
 
+def test_a_letter_about_an_application_links_the_childs_place_in_the_cabinet(
+    personas, published_program, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://navigator.example.ru"
+    group = published_program.groups.get()
+    child = make_child(personas.family, age_on=group.start_date)
+    with django_capture_on_commit_callbacks(execute=True):
+        application = enrollment.apply(personas.family, child, published_program, group, "link-1")
+    letter = mail.outbox[-1]
+    assert letter.subject.startswith(f"Заявка {application.code}: ")
+    assert letter.body.endswith(f"Открыть в навигаторе: https://navigator.example.ru/family/#child-{child.pk}")
+
+
 def test_an_invitation_tells_the_family_to_come_with_documents_and_whom_to_call(
     family_client, personas, published_program, django_capture_on_commit_callbacks
 ):
@@ -174,6 +187,8 @@ def test_an_invitation_tells_the_family_to_come_with_documents_and_whom_to_call(
         enrollment.change_status(personas.operator_a, application, "invite")
     letter = mail.outbox[-1]
     assert "Место за ребёнком до" in letter.body and "придите в организацию с документами" in letter.body
+    # The site's address is not configured in tests: no link rather than one to a wrong host.
+    assert "http" not in letter.body
     cabinet = family_client.get(reverse("family:cabinet")).content.decode()
     assert "придите в организацию с документами для зачисления" in cabinet
     assert '<a href="tel:+74913632116">' in cabinet

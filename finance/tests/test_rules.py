@@ -191,6 +191,22 @@ def test_provider_confirms_only_under_an_agreement_and_family_accepts(personas, 
     assert [e.to_status for e in contract.events.all()] == ["created", "confirmed", "active"]
 
 
+def test_the_familys_letters_link_the_certificate_and_the_contract(
+    personas, offer, period, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://navigator.example.ru"
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = issued_certificate(personas.family, personas.municipal_x)
+    child_page = f"https://navigator.example.ru/family/finance/children/{certificate.child.uuid}/certificate/"
+    assert mailoutbox[-1].subject == "Сертификат: Сертификат учёта" and mailoutbox[-1].body.endswith(child_page)
+    application = enrolled(personas.family, personas.operator_a, certificate, offer.group)
+    with django_capture_on_commit_callbacks(execute=True):
+        contract = contracts.request_contract(personas.family, application)
+        contracts.confirm_contract(personas.operator_a, contract)
+    assert mailoutbox[-1].subject == f"Договор {contract.code}: {CS.CONFIRMED.label}"
+    assert mailoutbox[-1].body.endswith(f"https://navigator.example.ru/family/finance/contracts/{contract.uuid}/")
+
+
 def test_a_contract_concluded_for_an_invited_child_enrolls_it(personas, offer, period, clock):
     """Signed by both sides, the contract answers the invitation: its deadline passing can no longer
     end the contract (it expired the application and ended the contract of a child who came)."""
