@@ -76,11 +76,20 @@ def child_new(request: HttpRequest) -> HttpResponse:
             if registration.already_guardian:  # typed again: the registry found the cabinet's own record
                 messages.info(request, f"{child.first_name} уже есть в вашем кабинете: новая запись не нужна.")
                 return back_to(request, request.POST.get("next"), "family:cabinet")
-            if registration.created and registration.merged is None:
-                added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
-            else:  # an organization had entered the child: that record is the one, now in this cabinet
-                added = "уже есть в реестре детей — запись добавлена в ваш кабинет"
+            added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
+            if registration.snils_held_elsewhere:
+                messages.info(
+                    request,
+                    "Этот СНИЛС уже указан в другой записи реестра детей, поэтому запись сохранена без него. "
+                    "Опорный центр сверит записи по документам и, если это один ребёнок, объединит их.",
+                )
+            elif registration.review:
+                messages.info(
+                    request,
+                    "В реестре детей есть похожая запись. Опорный центр сверит записи по документам и, если это "
+                    "один ребёнок, объединит их: заявки и договоры сохранятся.",
+                )
             return back_to(request, request.POST.get("next"), "family:cabinet")
     context = {"form": form, "next": request.GET.get("next", ""), "error_links": error_links(form)}
     return render(request, "family/child_form.html", context)

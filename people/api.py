@@ -89,6 +89,9 @@ class RegistrationOut(Schema):
     known: bool = Field(description="Ребёнок уже был в реестре: возвращена существующая запись")
     merged_automatically: bool = Field(description="Новая запись совпала с существующей и объединена с ней")
     possible_duplicates: int = Field(description="Пар отправлено на проверку оператору")
+    snils_held_elsewhere: bool = Field(
+        description="СНИЛС уже указан в другой записи реестра: запись семьи создана без него, пара — на проверке"
+    )
 
 
 class ChildQuery(PageQuery):
@@ -148,10 +151,14 @@ def child_update(request, uuid: UUID, body: ChildUpdateIn, response: HttpRespons
     return child
 
 
-@router.post("/children", response={201: RegistrationOut, **WRITE_ERRORS}, summary="Добавить ребёнка")
+@router.post(
+    "/children", response={200: RegistrationOut, 201: RegistrationOut, **WRITE_ERRORS}, summary="Добавить ребёнка"
+)
 def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
     """Семья добавляет своего ребёнка; сотрудник организации или оператор вносит ребёнка в реестр.
-    Запись сверяется с реестром: если ребёнок уже есть, возвращается существующая запись."""
+    Запись сверяется с реестром: если ребёнок уже есть, возвращается существующая запись (200).
+    Семье — только её собственная: совпадение с записью вне семьи проверяет опорный центр по документам.
+    Сотруднику запись вне его видимости возвращается такой, какой он её прислал (под кодом записи реестра)."""
     user = request.auth
     principal = principal_of(user)
     municipality = Municipality.objects.filter(oktmo=body.municipality).first()
@@ -165,13 +172,18 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
         registration = registry.register_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
     else:
         raise PermissionDenied
+    shown = registration.child
+    if not scope.can(user, shown, "view"):
+        # A name and a birth date do not open the registry's record (its ОВЗ, its other details).
+        shown = Child(uuid=shown.uuid, municipality=municipality, snils_digest=child.snils_digest, **fields)
     return Status(
-        201,
+        201 if registration.created else 200,
         {
-            "child": registration.child,
-            "known": not registration.created,
+            "child": shown,
+            "known": not registration.created or registration.merged is not None,
             "merged_automatically": registration.merged is not None,
             "possible_duplicates": len(registration.review),
+            "snils_held_elsewhere": registration.snils_held_elsewhere,
         },
     )
 

@@ -6,6 +6,11 @@ Otherwise the record is compared with the living records born on a nearby date
 (people.matching): a sure match is merged at once, an uncertain one waits for a municipal
 operator in the review queue. A merge moves everything that refers to the duplicate onto the
 surviving record and remembers what it moved, so that it can be undone.
+
+A parent adding a child is never handed a record outside the family by a match: a merge gives the
+parent that child's applications, contracts and details, and a name with a birth date (or a СНИЛС)
+is no proof of being its legal representative. The family's record is kept, and every record it
+matches waits for the municipal operator, who checks the documents before merging.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +24,7 @@ from django.utils import timezone
 from core import audit
 from core.validators import normalize_snils
 from people import identity, matching
-from people.models import Child, ChildMerge, MatchCandidate, MatchStatus
+from people.models import Child, ChildMerge, Guardian, MatchCandidate, MatchStatus
 
 # Fields a survivor takes from the duplicate when its own are empty (the duplicate knew more).
 FILLABLE_FIELDS = ("patronymic", "snils_cipher", "snils_digest", "birth_certificate_cipher", "birth_certificate_digest")
@@ -34,6 +39,7 @@ class Registration:
     merged: ChildMerge | None = None
     review: list[MatchCandidate] = field(default_factory=list)
     already_guardian: bool = False  # the parent adding the child was already its legal representative
+    snils_held_elsewhere: bool = False  # the parent's СНИЛС is another record's: kept there, the pair reviewed
 
 
 def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "") -> None:
@@ -88,26 +94,50 @@ def scored_candidates(child: Child) -> list[tuple[Child, float]]:
 
 
 @transaction.atomic
-def register_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> Registration:
-    """Enter a child into the registry: the existing record if it is the same child, else a new one."""
+def register_child(
+    actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "", guardian: Guardian | None = None
+) -> Registration:
+    """Enter a child into the registry: the existing record if it is the same child, else a new one.
+    For a parent (`guardian`), the existing record only if it is already the family's (see above)."""
     set_identifiers(child, snils=snils, birth_certificate=birth_certificate)
     child.full_clean(exclude=["merged_into"])
+    held_by: Child | None = None
     if child.snils_digest:
         known = Child.objects.living().select_for_update().filter(snils_digest=child.snils_digest).first()
-        if known is not None:
+        if known is not None and (guardian is None or known.guardians.filter(pk=guardian.pk).exists()):
             audit.record(actor, "child.matched", known, by="snils")
-            return Registration(child=known, created=False)
+            return Registration(child=known, created=False, already_guardian=guardian is not None)
+        if known is not None:  # one living record per СНИЛС: the family's waits without it
+            held_by = known
+            child.snils_digest, child.snils_cipher = "", ""
+    if guardian is not None and (own := _familys_own_record(child, guardian)) is not None:
+        audit.record(actor, "child.matched", own, by="family")
+        return Registration(child=own, created=False, already_guardian=True)
     child.save()
     audit.record(actor, "child.registered", child)
     candidates = scored_candidates(child)
     sure = [(other, p) for other, p in candidates if matching.verdict(p) == matching.Verdict.SAME]
-    if sure:
+    if sure and guardian is None:
         # The older record survives: documents and applications already refer to it.
         other, probability = sure[0]
         merge = merge_children(actor, other, child, probability=probability, automatic=True)
         return Registration(child=other, created=True, merged=merge)
+    if held_by is not None and all(other != held_by for other, _ in candidates):
+        candidates.insert(0, (held_by, 1.0))
     review = [_queue_pair(child, other, p) for other, p in candidates]
-    return Registration(child=child, created=True, review=review)
+    return Registration(child=child, created=True, review=review, snils_held_elsewhere=held_by is not None)
+
+
+def _familys_own_record(child: Child, guardian: Guardian) -> Child | None:
+    """The family's living record of this child, typed again (a sure match among its own children)."""
+    me = as_person(child)
+    own = Child.objects.living().filter(
+        guardians=guardian, birth_date__in=matching.candidate_birth_dates(child.birth_date)
+    )
+    for other in own.order_by("pk"):
+        if matching.verdict(matching.match_probability(me, as_person(other))) == matching.Verdict.SAME:
+            return other
+    return None
 
 
 def _queue_pair(one: Child, other: Child, probability: float) -> MatchCandidate:

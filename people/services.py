@@ -25,8 +25,9 @@ def check_birth_date(child: Child) -> None:
 
 @transaction.atomic
 def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> registry.Registration:
-    """Enter a child of the signed-in parent, who becomes its legal representative. If the registry
-    already holds this child (entered by an organization, say), that record is the one returned."""
+    """Enter a child of the signed-in parent, who becomes its legal representative of the new record,
+    or finds the family's own record of the child typed again. Records of the child outside the family
+    (an organization's, say) wait for the municipal operator's check (people.registry)."""
     guardian = Guardian.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if guardian is None:
         raise PermissionDenied("Добавить ребёнка может только родитель (законный представитель).")
@@ -34,10 +35,12 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
         check_birth_date(child)
     except ValidationError as error:
         raise ValidationError({"birth_date": error.messages}) from None
-    registration = registry.register_child(actor, child, snils=snils, birth_certificate=birth_certificate)
-    registration.already_guardian = registration.child.guardians.filter(pk=guardian.pk).exists()
-    registration.child.guardians.add(guardian)
-    audit.record(actor, "child.added", registration.child)
+    registration = registry.register_child(
+        actor, child, snils=snils, birth_certificate=birth_certificate, guardian=guardian
+    )
+    if not registration.already_guardian:
+        registration.child.guardians.add(guardian)
+        audit.record(actor, "child.added", registration.child)
     return registration
 
 

@@ -47,6 +47,14 @@ def test_a_parent_adds_a_child_and_goes_back_only_to_a_page_of_the_site(family_c
     assert "Маша уже есть в вашем кабинете: новая запись не нужна." in response.content.decode()
     assert "добавлена" not in response.content.decode()
     assert Child.objects.filter(first_name="Маша", merged_into=None).count() == 1
+    # Another family's Маша, typed by this one: a record of its own, and the word that it is checked.
+    family_client.force_login(personas.other_family)
+    Guardian.objects.create(user=personas.other_family, last_name="Тестова", first_name="Ольга")
+    response = family_client.post(reverse("family:child_new"), form, follow=True)
+    html = response.content.decode()
+    assert "Маша добавлена." in html and "В реестре детей есть похожая запись. Опорный центр сверит" in html
+    assert child.guardians.get().user == personas.family
+    assert Child.objects.filter(first_name="Маша", merged_into=None).count() == 2
 
 
 def test_a_parent_corrects_the_childs_details_and_nobody_else_may(family_client, client, personas):

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from core.models import AuditEvent
 from core.testing import make_program
@@ -113,13 +114,21 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     Guardian.objects.create(user=personas.family, last_name="Петрова", first_name="Мария")
     client.force_login(personas.family)
     added = client.post(f"{API}/children", {**child, "first_name": "Аня"}, content_type="application/json")
-    # The same СНИЛС: the registry already knows the child, the family becomes its representative.
-    assert added.status_code == 201 and added.json()["known"] is True
-    assert added.json()["child"]["uuid"] == entered.json()["child"]["uuid"]
-    assert [c["first_name"] for c in client.get(f"{API}/children").json()["items"]] == ["Анна"]
-    own = client.get(f"{API}/children/{entered.json()['child']['uuid']}")
+    # The same СНИЛС in the organization's record: no proof of being the child's representative. The
+    # family gets its own record (without the СНИЛС, one living record per СНИЛС), the pair is reviewed.
+    assert added.status_code == 201 and added.json()["known"] is False
+    assert added.json()["snils_held_elsewhere"] is True and added.json()["possible_duplicates"] == 1
+    family_child = added.json()["child"]
+    assert family_child["uuid"] != entered.json()["child"]["uuid"] and family_child["has_snils"] is False
+    assert [c["first_name"] for c in client.get(f"{API}/children").json()["items"]] == ["Аня"]
+    assert client.get(f"{API}/children/{entered.json()['child']['uuid']}").status_code == 404
+    own = client.get(f"{API}/children/{family_child['uuid']}")
     assert own.status_code == 200 and own["Cache-Control"] == "no-store"  # personal data
     assert not AuditEvent.objects.filter(action="child.viewed").exists()  # a family reading its own child
+    # Typed again, the family's own record is found: nothing new, 200.
+    again = client.post(f"{API}/children", {**child, "first_name": "Аня"}, content_type="application/json")
+    assert again.status_code == 200 and again.json()["known"] is True
+    assert again.json()["child"]["uuid"] == family_child["uuid"] and Child.objects.count() == 2
     client.force_login(personas.other_family)
     assert client.get(f"{API}/children").json()["items"] == []
     uuid = entered.json()["child"]["uuid"]
@@ -128,7 +137,52 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     client.force_login(personas.operator_b)
     bad = client.post(f"{API}/children", {**child, "snils": "123"}, content_type="application/json")
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "snils"]
-    assert Child.objects.count() == 1  # nothing was entered
+    assert Child.objects.count() == 2  # nothing was entered
+    # Another organization enters the same СНИЛС: the registry's record, but only what it sent is shown.
+    known = client.post(
+        f"{API}/children", {**child, "first_name": "Аннушка", "has_ovz": False}, content_type="application/json"
+    )
+    assert known.status_code == 200 and known.json()["known"] is True
+    assert known.json()["child"]["uuid"] == uuid and known.json()["child"]["first_name"] == "Аннушка"
+
+
+def test_a_family_never_takes_another_familys_child_by_its_name_and_birth_date(client, personas):
+    """A sure match outside the family is not merged into it: the pair waits for the municipality."""
+    theirs = Child.objects.create(
+        last_name="Коновалова",
+        first_name="Софья",
+        patronymic="Руслановна",
+        birth_date=date(2015, 12, 31),
+        sex="f",
+        municipality=personas.municipality_x,
+        has_ovz=True,
+    )
+    theirs.guardians.add(Guardian.objects.create(user=personas.other_family, last_name="Коновалова", first_name="А"))
+    Guardian.objects.create(user=personas.family, last_name="Петрова", first_name="Мария")
+    client.force_login(personas.family)
+    typed = {
+        "last_name": "Коновалова",
+        "first_name": "Софья",
+        "patronymic": "Руслановна",
+        "birth_date": "2015-12-31",
+        "sex": "f",
+        "municipality": personas.municipality_x.oktmo,
+    }
+    response = client.post(f"{API}/children", typed, content_type="application/json")
+    body = response.json()
+    assert response.status_code == 201 and body["known"] is False and body["merged_automatically"] is False
+    assert body["child"]["uuid"] != str(theirs.uuid) and body["child"]["has_ovz"] is False
+    assert body["possible_duplicates"] == 1
+    pair = MatchCandidate.objects.get()
+    assert {pair.first_id, pair.second_id} == {theirs.pk, Child.objects.get(uuid=body["child"]["uuid"]).pk}
+    assert list(theirs.guardians.values_list("user", flat=True)) == [personas.other_family.pk]
+    assert client.get(f"{API}/children/{theirs.uuid}").status_code == 404
+    # The cabinet: the record made a moment ago, typed again, is the family's own.
+    response = client.post(
+        reverse("family:child_new"), {**typed, "municipality": personas.municipality_x.pk}, follow=True
+    )
+    assert "Софья уже есть в вашем кабинете" in response.content.decode()
+    assert theirs.guardians.count() == 1 and Child.objects.filter(last_name="Коновалова").count() == 2
 
 
 def test_api_a_family_corrects_its_childs_details_and_staff_may_not(client, personas):
