@@ -234,6 +234,9 @@ class GroupFieldsIn(ModelSchema):
         description="Источники финансирования из условий программы; у новой группы — хотя бы один "
         "(без него создание — ошибка 422), при изменении — не передавайте, чтобы оставить прежние",
     )
+    # With the time zone: a local time without one is a different instant in every region.
+    enrollment_opens_at: AwareDatetime | None = Field(None, description="Приём заявок с (с часовым поясом)")
+    enrollment_closes_at: AwareDatetime | None = Field(None, description="Приём заявок по (с часовым поясом)")
 
     class Meta:
         model = Group
@@ -242,8 +245,6 @@ class GroupFieldsIn(ModelSchema):
             "academic_year",
             "start_date",
             "end_date",
-            "enrollment_opens_at",
-            "enrollment_closes_at",
             "age_from",
             "age_to",
             "capacity",

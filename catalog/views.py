@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from catalog import text
 from catalog.models import Direction, Group, Organization, Program
@@ -32,7 +32,7 @@ from enrollment import admission
 MUNICIPALITY_COOKIE = "opora_municipality"
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     counts = suggestion_counts()
     options = municipalities()
@@ -59,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
 HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
     if (said := _filters_said(request.GET, params)) is not None:
@@ -193,7 +193,7 @@ def _chips(
     return chips
 
 
-@require_GET
+@require_safe
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     queryset = Program.objects.select_related("organization", "municipality", "unit").prefetch_related(
         "ovz_categories",
@@ -218,7 +218,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = scope.get_in_scope(
         Organization.objects.select_related("municipality").prefetch_related("units"), request.user, "view", code=code
@@ -232,7 +232,7 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "navigator/organization.html", {"organization": organization, "page": page})
 
 
-@require_GET
+@require_safe
 def toggle_a11y(request: HttpRequest) -> HttpResponse:
     """The version for the visually impaired switched on (?on=1) or off (?on=0), or one of its
     settings changed (?size=3, which switches it on), then back to the page; works without JavaScript."""

@@ -88,8 +88,8 @@ class ValidationErrorOut(Schema):
 NOT_FOUND = {404: ErrorOut}
 INVALID = {422: ValidationErrorOut}
 # What a change answers when it fails: a body it cannot read (400), no token (401), no right (403),
-# nothing of that code in your scope (404), data that does not pass (422).
-WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, **NOT_FOUND, **INVALID}
+# nothing of that code in your scope (404), a body over the size taken (413), data that does not pass (422).
+WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, **NOT_FOUND, 413: ErrorOut, **INVALID}
 
 
 class OneOf:

@@ -89,6 +89,8 @@ class ApiMethodNotAllowedMiddleware:
         # The same response with its headers (security, Server-Timing), in the API's shape.
         detail = f"Метод {request.method} по этому адресу не принимается; принимаются: {allowed}."
         response.content = json.dumps({"detail": detail}, ensure_ascii=False)
+        if response.has_header("Content-Length"):  # set by CommonMiddleware for the text it replaces
+            response["Content-Length"] = str(len(response.content))
         response["Content-Type"] = "application/json; charset=utf-8"
         response["Allow"] = allowed
         return response

@@ -8,7 +8,8 @@ ValidationError) rejected the data.
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -99,6 +100,14 @@ def bad_request(request: HttpRequest, exc: HttpError) -> HttpResponse:
         403: "Запрос от имени сессии без CSRF-токена: отправьте заголовок X-CSRFToken или используйте токен API.",
     }.get(exc.status_code, str(exc))
     return api.create_response(request, {"detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    # Django's own views answer it with the HTML page of a 400; ninja would let it through as a 500.
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024
+    detail = f"Тело запроса больше {limit:.1f} МБ: столько не принимается.".replace(".", ",", 1)
+    return api.create_response(request, {"detail": detail}, status=413)
 
 
 @api.exception_handler(MultiPartParserError)

@@ -461,6 +461,34 @@ def test_a_method_a_path_does_not_take_is_405_in_json(client, personas):
     assert response.json() == {"detail": "Метод DELETE по этому адресу не принимается; принимаются: GET, POST."}
     assert response["Allow"] == "GET, POST"
     assert response["Content-Type"] == "application/json; charset=utf-8" and response["X-Frame-Options"] == "DENY"
+    # The length said is the body's (it was the replaced text's: clients read 18 bytes of the JSON).
+    assert response["Content-Length"] == str(len(response.content))
+
+
+def test_a_body_over_the_size_taken_is_413_in_json(client, personas, draft_program, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    response = send(
+        client, "patch", f"/programs/{draft_program.code}", {"description": "я" * 600_000}, personas.operator_a
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "Тело запроса больше 1,0 МБ: столько не принимается."}
+    assert Program.objects.get(pk=draft_program.pk).description == draft_program.description
+
+
+def test_a_time_without_its_zone_is_refused_in_russian(client, personas, published_program):
+    group = published_program.groups.get()
+    path = f"/groups/{group.code}"
+    response = send(client, "patch", path, {"enrollment_closes_at": "2027-03-01T00:00:00"}, personas.operator_a)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "body", "enrollment_closes_at"],
+            "msg": "Укажите часовой пояс, например 2025-09-01T00:00:00Z.",
+            "type": "timezone_aware",
+        }
+    ]
+    zoned = send(client, "patch", path, {"enrollment_closes_at": "2027-03-01T00:00:00+03:00"}, personas.operator_a)
+    assert zoned.status_code == 200 and zoned.json()["enrollment_closes_at"] == "2027-02-28T21:00:00Z"
 
 
 def test_unknown_program_is_404_in_russian(client, personas):

@@ -184,3 +184,18 @@ def test_the_version_for_the_visually_impaired_scales_the_root_so_that_everythin
     assert '<html lang="ru" class="a11y">' in html and '<body class="a11y">' in html
     client.cookies["opora_a11y"] = "0"
     assert '<html lang="ru">' in client.get(reverse("navigator:home")).content.decode()
+
+
+def test_public_pages_answer_head_as_get_without_a_body(client, published_program):
+    """Link previews and uptime monitors ask with HEAD; they were refused with 405."""
+    pages = [
+        reverse("navigator:home"),
+        reverse("navigator:search") + "?q=робототехника",
+        reverse("navigator:program", args=[published_program.code]),
+        reverse("navigator:organization", args=[published_program.organization.code]),
+        "/healthz",
+    ]
+    for page in pages:
+        response = client.head(page)
+        assert (page, response.status_code, response.content) == (page, 200, b"")
+    assert client.post(pages[0]).status_code == 405
