@@ -120,6 +120,10 @@ _OVZ_CATEGORIES_SQL = (
     "JOIN catalog_ovzcategory c ON c.id = pc.ovzcategory_id WHERE pc.program_id = p.id), '') ELSE '' END"
 )
 
+# A program adapted for children with disabilities says so in its words («инвалид» finds it).
+DISABILITY_WORDS = "детей-инвалидов"
+_DISABILITY_SQL = f"CASE WHEN p.disability_adapted THEN ' {DISABILITY_WORDS}' ELSE '' END"
+
 # Built only from the Direction constants above, never from input.
 _PG_DOCUMENT_SQL = f"""
 UPDATE catalog_program p SET search_document =
@@ -127,7 +131,7 @@ UPDATE catalog_program p SET search_document =
  || setweight(to_tsvector('russian', replace(lower(p.summary || ' ' || o.short_name || ' '
         || {_DIRECTION_LABEL_SQL}), 'ё', 'е')), 'B')
  || setweight(to_tsvector('russian', replace(lower(p.description || ' ' || p.goals || ' '
-        || {_OVZ_CATEGORIES_SQL}), 'ё', 'е')), 'C')
+        || {_OVZ_CATEGORIES_SQL} || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
 FROM catalog_organization o
 WHERE o.id = p.organization_id
 """  # noqa: S608
@@ -142,6 +146,7 @@ def _sqlite_document(program: Program) -> str:
         program.description,
         program.goals,
         *(c.name for c in program.ovz_categories.all() if program.ovz_adapted),
+        DISABILITY_WORDS if program.disability_adapted else "",
     ]
     # Leading and trailing spaces let a query stem match a word's start: LIKE '% stem%'.
     return " " + " ".join(dict.fromkeys(text.stems(" ".join(parts)))) + " "
@@ -173,7 +178,16 @@ def _write_documents(ids: list[int] | None) -> None:
     queryset = (
         Program.objects.select_related("organization")
         .prefetch_related("ovz_categories")
-        .only("title", "summary", "description", "goals", "direction", "ovz_adapted", "organization__short_name")
+        .only(
+            "title",
+            "summary",
+            "description",
+            "goals",
+            "direction",
+            "ovz_adapted",
+            "disability_adapted",
+            "organization__short_name",
+        )
     )
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)

@@ -229,6 +229,35 @@ OTHER_STEM_FORMS = (
 )
 
 
+# What families type, and what programs are called: a query word also finds programs with these
+# words. One way: «борьба» finds «самбо», «самбо» does not find every combat sport. Keyed by the stem
+# of each form families type («рисование» and «рисовать» stem apart).
+_DRAWING = ("рисунок", "рисуем", "живопись", "изобразительное", "художник")
+_SINGING = ("вокал", "хор", "песня")
+_COMBAT = ("самбо", "дзюдо", "каратэ", "рукопашный", "тхэквондо", "бокс", "единоборства")
+RELATED_WORDS = {
+    "рисование": _DRAWING,
+    "рисовать": _DRAWING,
+    "рисунок": ("рисование", "живопись", "изобразительное"),
+    "пение": _SINGING,
+    "петь": _SINGING,
+    "песня": ("вокал", "хор"),
+    "танцы": ("хореография",),
+    "танцевать": ("танец", "танцы", "хореография"),
+    "туризм": ("турист", "ориентирование"),
+    "аутизм": ("аутистический",),
+    "инвалидность": ("инвалид",),
+    "бассейн": ("плавание",),
+    "борьба": _COMBAT,
+    "единоборства": _COMBAT,
+    "пианино": ("фортепиано",),
+    "рояль": ("фортепиано",),
+    "онлайн": ("дистанционные",),
+    "мультфильм": ("анимация", "мультипликация"),
+    "мультики": ("анимация", "мультипликация"),
+}
+
+
 def normalize(text: str) -> str:
     return text.lower().replace("ё", "е")
 
@@ -319,11 +348,14 @@ def _other_spellings() -> dict[str, tuple[str, ...]]:
     for one, other in (*SPELLINGS, *OTHER_STEM_FORMS):
         found[stem(one)] = (*found.get(stem(one), ()), other)
         found[stem(other)] = (*found.get(stem(other), ()), one)
+    for typed, related in RELATED_WORDS.items():
+        found[stem(typed)] = (*found.get(stem(typed), ()), *related)
     return found
 
 
 def spellings(word: str) -> tuple[str, ...]:
-    """The query word, its other spellings and the words standing for some of its forms."""
+    """The query word, its other spellings, the words standing for some of its forms and the words
+    programs use for what it names."""
     return (word, *_other_spellings().get(stem(word), ()))
 
 
@@ -360,14 +392,25 @@ def typo_edits(word: str) -> int:
 
 def closest_word(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate whose stem is fewest edits away from the word's, within what a typo changes; of
-    equally close ones the first (candidates come most similar or most frequent first)."""
+    equally close ones the first (candidates come most similar or most frequent first). A stem of
+    three letters is not corrected: one edit is a third of it («петь», пет, is not «дети»). Two edits
+    keep the first letter, which people see («Центральная» is not «театральная»)."""
+    word_stem = stem(word)
+    if len(word_stem) < 4:
+        return None
     # Stems compared: the catalog's vocabulary has the forms its titles use («гитаре»), a typo may be of
     # another («гитора»).
     words = list(candidates)
     stems = [stem(candidate) for candidate in words]
-    found = process.extractOne(stem(word), stems, scorer=OSA.distance, score_cutoff=typo_edits(word))
+    found = process.extractOne(word_stem, stems, scorer=OSA.distance, score_cutoff=1)
+    if found is None and typo_edits(word) > 1:
+        same_start = [its_stem for its_stem in stems if its_stem[:1] == word_stem[:1]]
+        found = process.extractOne(word_stem, same_start, scorer=OSA.distance, score_cutoff=typo_edits(word))
     if found is None:
-        return None
+        # A typo in the letter the stem ends before: «футбал» (stem футба) is one edit from «футбол»,
+        # two from its stem.
+        nearest = process.extractOne(word, words, scorer=OSA.distance, score_cutoff=1)
+        return None if nearest is None else nearest[0]
     # Of that stem's forms, the one nearest the word as typed: «фтубол» is «футбол», not «футболу».
     forms = [candidate for candidate, its_stem in zip(words, stems, strict=True) if its_stem == found[0]]
     return min(forms, key=lambda form: OSA.distance(word, form))

@@ -433,7 +433,39 @@ def test_a_real_word_the_catalog_lacks_is_not_turned_into_another(family_catalog
     assert (result.corrected_query, result.suggestion, result.total) == (None, None, 0)
 
 
-@pytest.mark.parametrize(("typed", "shown"), [("фтубол", "футбол"), ("футбалу", "футболу")])
+@pytest.mark.parametrize(
+    ("query", "must", "must_not"),
+    [
+        # A family's everyday word finds what programs are called (one way: «самбо» is not every sport).
+        ("рисование", ["ИЗО-студия «Палитра»", "Изобразительное искусство"], ["Футбол"]),
+        ("рисовать", ["ИЗО-студия «Палитра»", "Изобразительное искусство"], ["Театральная студия"]),
+        ("петь", ["Хоровое пение", "Вокальная студия «Звонкие голоса»"], ["Танцы народов мира"]),
+        ("пением", ["Хоровое пение", "Вокальная студия «Звонкие голоса»"], []),
+        ("танцевать", ["Танцы народов мира", "Хореография: современный танец"], ["Вокальная студия «Звонкие голоса»"]),
+        ("туризм", ["Спортивный туризм"], ["Футбол"]),
+    ],
+)
+def test_the_words_families_use_find_what_programs_are_called(family_catalog, query, must, must_not):
+    assert_finds(query, must, must_not)
+
+
+@pytest.mark.parametrize("query", ["петь", "ёлка", "ул. Центральная"])
+def test_a_word_is_not_corrected_into_an_unrelated_one(catalog, query):
+    # «петь» is one letter from «дети» (a stem of three letters: one edit is a third of it); «Центральная»
+    # two from «театральная» (two edits keep the first letter, which people see).
+    result = search_programs(SearchParams(q=query))
+    assert result.corrected_query != "дети" and result.corrected_query != "театральная"
+    assert text.closest_word(query.split()[-1].lower(), ["дети", "театральная", "мелкую"]) is None
+
+
+def test_a_program_for_children_with_disabilities_is_found_by_the_word(personas):
+    program = make_program(personas.org_a, "Музыкальная ритмика", disability_adapted=True)
+    make_program(personas.org_a, "Ритмика для малышей")
+    for query in ("инвалид", "для детей-инвалидов", "инвалидность"):
+        assert titles(q=query) == [program.title], query
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("фтубол", "футбол"), ("футбалу", "футболу"), ("футбал", "футбол")])
 def test_a_correction_is_shown_in_the_form_nearest_the_word_typed(typed, shown):
     # The vocabulary has the forms titles use; any form of the stem finds the same programs.
     assert text.closest_word(typed, ["футболу", "футбольный", "футбол"]) == shown
