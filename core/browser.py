@@ -38,8 +38,9 @@ def sign_in(page: Any, base_url: str, email: str, lands_on: str = "/office/") ->
 
 
 class WatchedBrowser:
-    """Chromium, whose pages report what the Content-Security-Policy refused: every browser test
-    fails on a violation, so a new inline style or script cannot slip in unnoticed."""
+    """Chromium, whose pages report what the Content-Security-Policy refused and the errors of their
+    scripts: every browser test fails on either, so a new inline style or script, or a script run twice
+    (its declarations said again), cannot slip in unnoticed."""
 
     def __init__(self, chromium: Any) -> None:
         self.chromium = chromium
@@ -57,6 +58,7 @@ class WatchedBrowser:
 
     def _watch(self, page: Any) -> None:
         page.on("console", self._console)
+        page.on("pageerror", lambda error: self.violations.append(f"{page.url}: {error}"))
 
     def _console(self, message: Any) -> None:
         if message.type == "error" and "Content Security Policy" in message.text:
@@ -77,4 +79,4 @@ def browser() -> Iterator[WatchedBrowser]:
         # While Playwright's loop runs, the test's ORM calls get connections of their own (asgiref sees an
         # async context): closed here, or PostgreSQL refuses to drop the test database at the end.
         connections.close_all()
-    assert watched.violations == [], "the Content-Security-Policy refused: " + "; ".join(watched.violations)
+    assert watched.violations == [], "refused or failed in the page: " + "; ".join(watched.violations)

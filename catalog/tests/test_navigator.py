@@ -178,6 +178,10 @@ def test_search_page_query_count_does_not_grow_with_results(client, personas, dj
 def test_pages_are_labelled_for_screen_readers(client, published_program):
     html = client.get(reverse("navigator:search")).content.decode()
     assert '<link rel="stylesheet" href="/static/css/opora.css">' in html and "catalog/filters.js" in html
+    # In the head: htmx restoring the body from its history would run it again (its declarations failed).
+    assert html.index("catalog/filters.js") < html.index("</head>")
+    # Without JavaScript the sort is sent by its own button («Применить» is at the filters' foot).
+    assert '<noscript><button type="submit" form="search-form" class="button">Показать</button></noscript>' in html
     assert 'lang="ru"' in html
     assert "Перейти к содержимому" in html
     assert '<label for="q"' in html and '<label for="municipality">' in html
