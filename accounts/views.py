@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import services
 from accounts.consent import CONSENT_TEXT, CONSENT_VERSION
 from accounts.models import ApiToken, User
 from accounts.roles import principal_of
+from core.redirects import site_path
 from core.validators import validate_phone
 from territory.models import Municipality
 
@@ -109,8 +111,11 @@ class RegistrationForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    """A parent registers; the account opens once the e-mail is confirmed."""
+    """A parent registers; the account opens once the e-mail is confirmed. A parent who came from a
+    program's page («Регистрация» beside its apply button) is brought back to it after confirming."""
     form = RegistrationForm(request.POST or None)
+    back = site_path(request.POST.get("next") or request.GET.get("next"))
+    then = f"?{urlencode({'next': back})}" if back else ""
     if form.is_valid():
         data = form.cleaned_data
         services.register_guardian(
@@ -122,7 +127,7 @@ def register(request: HttpRequest) -> HttpResponse:
             phone=data["phone"],
             municipality=data["municipality"],
             ip_address=request.META.get("REMOTE_ADDR"),
-            confirmation_url=lambda token: request.build_absolute_uri(reverse("accounts:confirm", args=[token])),
+            confirmation_url=lambda token: request.build_absolute_uri(reverse("accounts:confirm", args=[token]) + then),
         )
         # A page of its own: reloading it does not post the registration again.
         request.session[REGISTERED_EMAIL] = data["email"]
@@ -130,7 +135,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/register.html",
-        {"form": form, "consent_text": CONSENT_TEXT, "consent_version": CONSENT_VERSION},
+        {"form": form, "consent_text": CONSENT_TEXT, "consent_version": CONSENT_VERSION, "next": back},
     )
 
 
@@ -150,4 +155,6 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/confirm_failed.html", {"error": error.messages[0]}, status=400)
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(request, "Адрес подтверждён. Добавьте ребёнка — и можно записываться.")
+    if back := site_path(request.GET.get("next")):  # the program it registered from, after the child
+        return redirect(f"{reverse('family:child_new')}?{urlencode({'next': back})}")
     return redirect("family:cabinet")

@@ -687,6 +687,7 @@ class ProgramMaker:
         if kind == K.KINDERGARTEN:
             age_to = min(age_to, 7)
             age_from = min(max(age_from, 4), age_to)
+        age_span = str(age_from) if age_from == age_to else f"{age_from}–{age_to}"  # «детей 7 лет», not «7–7»
         level = rng.weighted((("initial", 0.45), ("basic", 0.33), ("advanced", 0.1), ("multi", 0.12)))
         months = rng.weighted(((9, 0.62), (8, 0.1), (3, 0.08), (4, 0.05), (21, 0.1), (33, 0.05)))
         weekly_hours = rng.weighted(((2, 0.5), (4, 0.3), (6, 0.15), (1, 0.05)))
@@ -729,7 +730,7 @@ class ProgramMaker:
             title=title,
             summary=topic.summary,
             description=" ".join(description),
-            goals=f"Развитие интереса и способностей детей {age_from}–{age_to} лет. {topic.summary}",
+            goals=f"Развитие интереса и способностей детей {age_span} лет. {topic.summary}",
             results=topic.results,
             equipment=topic.equipment,
             program_type=program_type,

@@ -15,3 +15,10 @@ def back_to(request: HttpRequest, target: str | None, default: str, *args: Any, 
     ):
         return redirect(target)
     return redirect(default, *args, **kwargs)
+
+
+def site_path(target: str | None) -> str:
+    """`target` if it is a path of this site (carried through a flow, e.g. a letter's link), else ""."""
+    if target and target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts=set()):
+        return target
+    return ""

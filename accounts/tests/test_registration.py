@@ -56,6 +56,34 @@ def test_registration_creates_an_inactive_parent_with_consent_and_sends_a_link(
     assert client.get(reverse("family:cabinet")).status_code == 200
 
 
+def test_a_parent_registering_from_a_program_comes_back_to_it_after_adding_a_child(
+    client, form, personas, published_program, django_capture_on_commit_callbacks
+):
+    program_page = reverse("navigator:program", args=[published_program.code])
+    page = client.get(program_page).content.decode()
+    register = f"{reverse('accounts:register')}?next={program_page}%23apply"
+    assert f'href="{register}"' in page
+    assert '<input type="hidden" name="next" value="/programs/' in client.get(register).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:register"), {**form, "next": f"{program_page}#apply"})
+    link = re.search(r"http://testserver(/accounts/confirm/\S+)", mail.outbox[-1].body)
+    assert link is not None and link.group(1).endswith(
+        "?next=" + f"{program_page}#apply".replace("/", "%2F").replace("#", "%23")
+    )
+    response = client.get(link.group(1), follow=True)
+    child_form = f"{reverse('family:child_new')}?next={program_page.replace('/', '%2F')}%23apply"
+    assert response.redirect_chain == [(child_form, 302)]
+    assert "Адрес подтверждён. Добавьте ребёнка — и можно записываться." in response.content.decode()
+    # A crafted link to another site confirms the address and goes to the cabinet.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("accounts:register"), {**form, "email": "papa@example.ru", "next": "//evil.example/"})
+    link = re.search(r"http://testserver(/accounts/confirm/\S+)", mail.outbox[-1].body)
+    assert link is not None and "evil" not in link.group(1)
+    client.logout()
+    response = client.get(link.group(1) + "?next=https://evil.example/")
+    assert response["Location"] == reverse("family:cabinet")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -134,6 +134,10 @@ def test_prices_and_funding_look_the_same_on_cards_and_on_the_program_page(clien
 def test_seats_say_free_of_capacity_and_no_seats_is_written_as_on_cards(client, personas, published_program):
     page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
     assert '<span class="seats-ok">Свободно 15 из 15</span>' in page
+    # Seats of a group not taking applications are said, not offered (green beside «Приём закрыт»).
+    Group.objects.filter(program=published_program).update(enrollment_closes_at=timezone.now() - timedelta(days=1))
+    page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert '<span class="muted">Свободно 15 из 15</span>' in page and "Приём закрыт" in page
     Group.objects.filter(program=published_program).update(seats_taken=15)
     page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
     assert '<span class="seats-none">Мест нет</span>' in page and "мест нет<" not in page
