@@ -72,7 +72,12 @@ def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse
 def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
     errors = []
     for error in exc.errors:
-        errors.append({"loc": list(error["loc"]), "msg": russian_message(error), "type": error["type"]})
+        loc = list(error["loc"])
+        if len(loc) > 2 and loc[0] == loc[1]:
+            # ninja names the parameter a schema came in (every view calls it `body` or `query`): said as
+            # the rules say it, part and field («body», «title»), not «body», «body», «title».
+            del loc[1]
+        errors.append({"loc": loc, "msg": russian_message(error), "type": error["type"]})
     return _invalid(request, errors)
 
 

@@ -99,7 +99,7 @@ def test_a_bad_transfer_is_422_in_russian_and_changes_nothing(client, personas, 
         ),
         ({"group": first.code}, ["body", "group"], "Ребёнок уже в этой группе."),
         ({"group": second.code}, ["body", "group"], f"В группе «{second.name}» нет свободных мест."),
-        ({}, ["body", "body", "group"], "Обязательное поле."),
+        ({}, ["body", "group"], "Обязательное поле."),
     ]
     for payload, loc, message in cases:
         response = transfer(client, enrolled, personas.operator_a, **payload)
@@ -296,8 +296,8 @@ def test_bad_choices_are_422_in_russian_and_change_nothing(client, personas, cam
         ({"groups": [group.code, group.code]}, ["body"], "Каждую группу можно выбрать только один раз."),
         ({"groups": []}, ["body"], "Выберите от 1 до 2 групп."),
         ({"groups": [foreign.code]}, ["body"], f"Группа «{foreign.name}» не участвует в кампании."),
-        ({"groups": [f"GR-{n:06d}" for n in range(11)]}, ["body", "body", "groups"], "Не больше 10 групп."),
-        ({"groups": [group.code], "extra": 1}, ["body", "body", "extra"], "Неизвестное поле."),
+        ({"groups": [f"GR-{n:06d}" for n in range(11)]}, ["body", "groups"], "Не больше 10 групп."),
+        ({"groups": [group.code], "extra": 1}, ["body", "extra"], "Неизвестное поле."),
     ]
     for payload, loc, message in cases:
         response = send(client, "put", choices_path(campaign, child), payload, personas.family)
