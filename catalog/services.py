@@ -185,24 +185,30 @@ def save_program(
         relations = {"ovz_categories": ovz_categories, "registers": registers}
         held = revisions.hold(program, published, relations, revision)
         ovz_categories = registers = None  # their changes, if any, are held
+    if teachers is not None and any(t.organization_id != program.organization_id for t in teachers):
+        raise ValidationError({"teachers": "Педагог должен работать в организации, которая реализует программу."})
     changed = _changed_fields(program)
-    program.save()
-    if ovz_categories is not None:
-        program.ovz_categories.set(ovz_categories)
-    if registers is not None:
-        program.registers.set(registers)
-    if teachers is not None:
-        foreign = [t for t in teachers if t.organization_id != program.organization_id]
-        if foreign:
-            raise ValidationError({"teachers": "Педагог должен работать в организации, которая реализует программу."})
-        program.teachers.set(teachers)
-    search.refresh_search_documents([program.pk])
-    audit.record(actor, "program.created" if creating else "program.updated", program, fields=changed)
+    given = {"ovz_categories": ovz_categories, "registers": registers, "teachers": teachers}
+    new_sets = {name: list(items) for name, items in given.items() if items is not None}
+    if not creating:
+        new_sets = {name: items for name, items in new_sets.items() if _relation_changes(program, name, items)}
+    # Nothing changed (a form sent as it was, an API's empty PATCH, a published program's edits held for
+    # moderation): no write, and `updated_at` stays — synchronizing clients read it as «changed».
+    if creating or changed or new_sets:
+        program.save()
+        for name, items in new_sets.items():
+            getattr(program, name).set(items)
+        search.refresh_search_documents([program.pk])
+        audit.record(actor, "program.created" if creating else "program.updated", program, fields=changed)
+        if program.status == S.PUBLISHED:
+            search.bump_catalog_version()
     if published is not None:
         _submit_revision(actor, program, revision, held)
-    if program.status == S.PUBLISHED:
-        search.bump_catalog_version()
     return program
+
+
+def _relation_changes(program: Program, name: str, items: Iterable[Any]) -> bool:
+    return {item.pk for item in items} != set(getattr(program, name).values_list("pk", flat=True))
 
 
 def check_title_free(program: Program) -> None:

@@ -141,6 +141,23 @@ def test_session_cannot_write_without_a_token(client, personas, draft_program):
     assert response.status_code == 401
 
 
+def test_a_change_that_changes_nothing_keeps_updated_at(client, personas, draft_program, published_program):
+    """Synchronizing clients read `updated_at` as «changed»: an empty PATCH, the same values, or a
+    published program's edits waiting for moderation leave it as it was."""
+    for program, body in (
+        (draft_program, {}),
+        (draft_program, {"title": draft_program.title, "teachers": [], "ovz_categories": None}),
+        (published_program, {"description": "Новое описание для модератора."}),
+    ):
+        before = Program.objects.get(pk=program.pk).updated_at
+        response = send(client, "patch", f"/programs/{program.code}", body, personas.operator_a)
+        assert response.status_code == 200 and Program.objects.get(pk=program.pk).updated_at == before, body
+    detail = client.get(f"{API}/programs/{published_program.code}", headers=bearer(personas.operator_a)).json()
+    assert detail["pending_changes"]["fields"] == ["description"]
+    changed = send(client, "patch", f"/programs/{draft_program.code}", {"title": "Шахматы"}, personas.operator_a)
+    assert changed.status_code == 200 and Program.objects.get(pk=draft_program.pk).updated_at > before
+
+
 # --- Organizations ----------------------------------------------------------------------------
 
 
