@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.forms import BaseFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from catalog import archiving, revisions, services
@@ -42,7 +42,7 @@ from catalog.models import (
     SearchTerm,
 )
 from core.admin import ReadOnlyAdmin
-from core.admin_site import ModelAdmin
+from core.admin_site import ModelAdmin, note_changes
 
 SYSTEM_FIELDS = ("code", "uuid", "created_at", "updated_at")
 
@@ -55,6 +55,8 @@ class OptionalFieldsMixin:
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         form = super().get_form(request, obj, change, **kwargs)  # type: ignore[misc]
         for name, help_text in self.optional_fields.items():
+            if name not in form.base_fields:
+                continue  # read-only on this page
             form.base_fields[name].required = False
             form.base_fields[name].help_text = help_text
         return form
@@ -219,11 +221,27 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
             return False
         return super().has_change_permission(request, obj)
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        """A program on moderation opens read-only, saying why and what the organization may do."""
+        if request.method == "GET":
+            program = self.get_object(request, object_id)
+            reason = services.editing_locked(program) if program is not None else ""
+            if reason:
+                self.message_user(request, reason, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> Any:
+        if obj is None or obj.pk is None:
+            return self.readonly_fields
+        # A program stays with its organization: its groups, teachers, applications and contracts
+        # are the organization's.
+        fields = (*self.readonly_fields, "organization")
         # Pending many-to-many changes cannot be shown in the form: they stay as the organization wrote them.
-        if obj is not None and obj.pk is not None and obj.pending_revision is not None:
-            return (*self.readonly_fields, *revisions.MODERATED_RELATIONS)
-        return self.readonly_fields
+        if obj.pending_revision is not None:
+            return (*fields, *revisions.MODERATED_RELATIONS)
+        return fields
 
     def save_model(self, request: HttpRequest, obj: Program, form: Any, change: bool) -> None:
         services.save_program(
@@ -282,6 +300,11 @@ class GroupAdmin(OptionalFieldsMixin, ModelAdmin):
         """A group stops with «действует» unticked; deleting would lose the seats and the history."""
         return False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Any:
+        # A group stays in its program: its applications, enrolled children and contracts are the
+        # program's organization's (a new group is made in the other program instead).
+        return (*self.readonly_fields, "program") if obj is not None and obj.pk is not None else self.readonly_fields
+
     def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
         """The group is saved together with its timetable and financing, in save_related."""
 
@@ -297,8 +320,11 @@ class GroupAdmin(OptionalFieldsMixin, ModelAdmin):
     def construct_change_message(
         self, request: HttpRequest, form: Any, formsets: Iterable[BaseFormSet[Any]], add: bool = False
     ) -> list[dict[str, dict[str, list[str]]]]:
-        # The inline formsets saved nothing (save_group replaced the rows): the audit log tells about them.
-        return super().construct_change_message(request, form, (), add)
+        # The inline formsets saved nothing (save_group replaced the rows): Django's message leaves
+        # them out; the audit record names the ones changed.
+        message = super().construct_change_message(request, form, (), add)
+        note_changes(request, form, formsets)
+        return message
 
 
 @admin.register(ScheduleSlot)
@@ -325,6 +351,7 @@ class GroupFinancingAdmin(ReadOnlyAdmin):
 @admin.register(SearchTerm)
 class SearchTermAdmin(ModelAdmin):
     list_display = ("word", "stem", "frequency")
+    field_labels = {"word": "слово", "stem": "основа", "frequency": "частота"}
     search_fields = ("^word",)
     ordering = ("-frequency",)
     show_full_result_count = False

@@ -8,14 +8,14 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
 from core.admin_site import ModelAdmin
 from core.audit import ACTION_LABELS, action_label
-from core.models import AuditEvent
+from core.models import AuditEvent, PublicEntity
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -120,14 +120,42 @@ class ObjectTypeFilter(admin.SimpleListFilter):
         return queryset.filter(object_type=self.value()) if self.value() else queryset
 
 
+def coded_objects(term: str) -> list[tuple[type[Model], Any]]:
+    """The objects whose code (PR-0M1BVS, in any case) is the term: their model and id, found by the
+    prefix's model and its unique code."""
+    prefix, dash, _ = term.partition("-")
+    if not (dash and prefix):
+        return []
+    found: list[tuple[type[Model], Any]] = []
+    for model in apps.get_models():
+        if issubclass(model, PublicEntity) and prefix.upper() == model.CODE_PREFIX:
+            found += [(model, pk) for pk in model._base_manager.filter(code=term.upper()).values_list("pk", flat=True)]
+    return found
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "action_name", "object_type_name", "object_name", "actor")
     list_filter = (ActionFilter, ObjectTypeFilter)
     search_fields = ("=object_id", "action", "actor__email")
+    search_help_text = "Код объекта (например, PR-0M1BVS), номер объекта, код действия или почта того, кто действовал."
+    date_hierarchy = "created_at"  # along the index of the time
     list_select_related = ("actor",)
     fields = ("created_at", "actor", "action_name", "action", "object_type_name", "object_name", "data")
     readonly_fields = fields
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        """An object's records are found by its code too, as people know the object by it."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        objects = coded_objects(search_term.strip())
+        if objects:
+            by_code = Q()
+            for model, pk in objects:
+                by_code |= Q(object_type=model._meta.label_lower, object_id=str(pk))
+            found = found | queryset.filter(by_code)
+        return found, duplicates
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return AuditChangeList

@@ -98,6 +98,12 @@ ACTION_LABELS: dict[str, str] = {
     "invoice.paid": "Счёт оплачен",
     # The system.
     "demo.loaded": "Загружены демонстрационные данные",
+    # The admin (/admin/): what was changed there, with the names of the fields (core.admin_site).
+    "admin.added": "Добавлено в администрировании",
+    "admin.changed": "Изменено в администрировании",
+    "admin.deleted": "Удалено в администрировании",
+    "user.activated": "Учётная запись включена",
+    "user.deactivated": "Учётная запись отключена",
 }
 
 

@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from core.admin import ReadOnlyAdmin
 from core.admin_site import ModelAdmin
+from enrollment import campaigns
 from enrollment.models import (
     Application,
     ApplicationEvent,
@@ -58,14 +62,43 @@ class CampaignChoiceInline(admin.TabularInline):  # type: ignore[type-arg]
 
 @admin.register(Campaign)
 class CampaignAdmin(ModelAdmin):
-    """Campaigns are planned here; the allocation runs with `manage.py allocate_campaign CODE`."""
+    """Campaigns are planned here as on the office's pages, through enrollment.campaigns (its rules:
+    no change of the kind once open, no fewer choices than families made, no past dates, programs of
+    the municipality, published, in one campaign at a time; audited); a campaign stays in its
+    municipality. The allocation runs with `manage.py allocate_campaign CODE`."""
 
     list_display = ("code", "name", "municipality", "kind", "opens_at", "closes_at", "status", "progress")
     list_filter = ("kind", "status", "municipality")
     search_fields = ("=code", "name")
     autocomplete_fields = ("programs",)  # found by title or code: a region lists 100 000 of them
-    readonly_fields = ("code", "status", "lottery_seed", "progress", "allocated_at", "summary")
+    readonly_fields = ("code", "status", "lottery_seed", "progress", "allocated_at", "summary", "cancel_reason")
     inlines = [CampaignChoiceInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Campaign | None = None) -> Any:
+        return (*self.readonly_fields, "municipality") if obj is not None and obj.pk else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        """A rule broken is the action's ValidationError, shown on the form (core.admin_site)."""
+        # A change passes what was changed: a time the page shows without its fractions of a second
+        # is the campaign's own, not a new time in the past.
+        plan = {
+            name: form.cleaned_data[name]
+            for name in campaigns.PLAN_FIELDS
+            if name in form.cleaned_data and (not change or name in form.changed_data)
+        }
+        programs = form.cleaned_data.get("programs")
+        if change:
+            campaigns.update_campaign(request.user, obj, programs=programs, **plan)
+        else:
+            created = campaigns.plan_campaign(request.user, obj.municipality, programs=programs or (), **plan)
+            obj.pk, obj.code = created.pk, created.code
+            obj._state.adding = False
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """Nothing left: the action has set the programs, and families' choices are read-only."""
+
+    def construct_change_message(self, request: HttpRequest, form: Any, formsets: Any, add: bool = False) -> Any:
+        return super().construct_change_message(request, form, (), add)  # the choices' rows saved nothing
 
 
 @admin.register(CampaignChoice)

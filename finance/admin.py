@@ -8,8 +8,9 @@ follow: certificates, contracts, registers and invoices are shown read-only, and
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
 
 from core.admin import ReadOnlyAdmin
 from core.admin_site import ModelAdmin
@@ -44,8 +45,52 @@ class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
         return False
 
 
+AGE_FIELDS = ("age_from", "age_to")
+DATE_FIELDS = ("starts_on", "ends_on")
+
+
+class CertificateGroupForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A group with funded certificates keeps its ages (each certificate was funded for a child of
+    those ages), and its caps stay above what is already funded (the database refuses them below)."""
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data, group = self.cleaned_data, self.instance
+        if group.pk is None or not group.funded_count:
+            return data
+        for name in AGE_FIELDS:
+            if name in self.fields and name in data and data[name] != getattr(group, name):
+                self.add_error(
+                    name,
+                    f"По группе уже выданы сертификаты ПФ ({group.funded_count}): возраст менять нельзя. "
+                    "Создайте новую группу или новый период.",
+                )
+        cap = data.get("max_certificates")
+        if cap is not None and cap < group.funded_count:
+            self.add_error(
+                "max_certificates", f"Уже выдано сертификатов ПФ: {group.funded_count}. Меньше указать нельзя."
+            )
+        total = data.get("max_nominal_total")
+        if total is not None and total < group.funded_total:
+            self.add_error("max_nominal_total", f"Уже выдано номиналов на {group.funded_total}. Меньше указать нельзя.")
+        return data
+
+
+def period_in_use(period: FinancingPeriod) -> str:
+    """Why the period's dates are kept, or "": contracts were made, months closed or certificates
+    funded within them."""
+    if Contract.objects.filter(period=period).exists():
+        return "по периоду заключены договоры"
+    if MonthClose.objects.filter(period=period).exists():
+        return "в периоде закрыты месяцы"
+    if period.certificate_groups.filter(funded_count__gt=0).exists():
+        return "по периоду выданы сертификаты ПФ"
+    return ""
+
+
 class CertificateGroupInline(admin.TabularInline):  # type: ignore[type-arg]
     model = CertificateGroup
+    form = CertificateGroupForm
     extra = 0
     fields = (
         "name",
@@ -73,6 +118,21 @@ class FinancingPeriodAdmin(ModelAdmin):
     list_select_related = ("municipality",)
     inlines = [CertificateGroupInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: FinancingPeriod | None = None) -> Any:
+        """The dates of a period in use stay: its contracts, closed months and nominals were counted in them."""
+        if obj is not None and obj.pk is not None and period_in_use(obj):
+            return (*self.readonly_fields, *DATE_FIELDS)
+        return self.readonly_fields
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        period = self.get_object(request, object_id) if request.method == "GET" else None
+        reason = period_in_use(period) if period is not None else ""
+        if reason:
+            self.message_user(request, f"Даты периода не меняются: {reason}.", messages.INFO)
+        return super().change_view(request, object_id, form_url, extra_context)
+
 
 @admin.register(CertificateGroup)
 class CertificateGroupAdmin(ModelAdmin):
@@ -91,6 +151,13 @@ class CertificateGroupAdmin(ModelAdmin):
     search_fields = ("name", "period__name", "period__municipality__name")
     list_select_related = ("period__municipality",)
     readonly_fields = ("funded_count", "funded_total")
+    form = CertificateGroupForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: CertificateGroup | None = None) -> Any:
+        """A group with funded certificates keeps its ages and its period."""
+        if obj is not None and obj.pk is not None and obj.funded_count:
+            return (*self.readonly_fields, "period", *AGE_FIELDS)
+        return self.readonly_fields
 
 
 class CertificateEventInline(ReadOnlyInline):

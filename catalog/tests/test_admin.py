@@ -13,6 +13,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Model
+from django.forms import MultiWidget
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -31,7 +32,7 @@ from catalog.models import (
     SearchPosting,
 )
 from core.models import AuditEvent
-from core.testing import enroll_child, make_campaign, make_child, make_program
+from core.testing import enroll_child, make_campaign, make_child, make_group, make_program
 from core.tests.test_demo import SIZE as DEMO_SIZE
 from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, EnrollmentOrder
@@ -60,6 +61,7 @@ READ_ONLY = {
     MatchCandidate,
     ChildMerge,
     ImportBatch,
+    Child,  # the registry adds and corrects children (matched, audited)
     *FINANCE_READ_ONLY,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
@@ -468,3 +470,124 @@ def test_the_admin_edits_a_published_program_from_its_pending_changes(admin_clie
     services.change_program_status(personas.municipal_x, program, "return_changes", remark="Короче")
     page = admin_client.get(admin_url(Program, "change", program.pk)).content.decode()
     assert "Правка организации." in page
+
+
+def form_data(response: Any) -> dict[str, Any]:
+    """What the admin's change page sends back unchanged: its form's fields and its inlines' rows."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data: dict[str, Any] = {"_save": "Сохранить"}
+    for form in forms:
+        for bound in form:
+            value = bound.field.prepare_value(bound.value())
+            if value is None or value is False or value == "":
+                continue
+            if isinstance(bound.field.widget, MultiWidget):  # a date and a time
+                for number, part in enumerate(bound.field.widget.decompress(value)):
+                    data[f"{bound.html_name}_{number}"] = str(part)
+            elif value is True:
+                data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                data[bound.html_name] = str(value)
+    return data
+
+
+# A program on moderation, and one whose changes are on moderation, open read-only with the reason.
+
+
+def test_a_program_on_moderation_opens_read_only_saying_why(admin_client, personas):
+    program = make_program(personas.org_a, "На проверке", status=ModerationStatus.MODERATING)
+    response = admin_client.get(admin_url(Program, "change", program.pk))
+    assert response.status_code == 200
+    assert "Программа на модерации: изменить её можно после решения модератора" in response.content.decode()
+    assert response.context["adminform"].form.fields == {}  # nothing to edit
+
+
+def test_a_program_with_changes_on_moderation_opens_read_only_saying_why(admin_client, personas, published_program):
+    program = Program.objects.get(pk=published_program.pk)
+    program.summary = "Правка организации."
+    services.save_program(personas.operator_a, program)
+    response = admin_client.get(admin_url(Program, "change", program.pk))
+    assert response.status_code == 200
+    assert "Изменения программы на модерации" in response.content.decode()
+
+
+# The rules the actions check at saving are the form's errors, and nothing is saved.
+
+
+def test_renaming_a_program_as_another_running_program_of_its_organization_is_a_form_error(admin_client, personas):
+    make_program(personas.org_a, "Шахматы", status=ModerationStatus.DRAFT, with_group=False)
+    program = make_program(personas.org_a, "Шашки", status=ModerationStatus.DRAFT, with_group=False)
+    url = admin_url(Program, "change", program.pk)
+    data = {**form_data(admin_client.get(url)), "title": "шахматы"}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "В организации уже есть программа «Шахматы»" in " ".join(response.context["adminform"].form.errors["title"])
+    program.refresh_from_db()
+    assert program.title == "Шашки"
+    assert not AuditEvent.objects.filter(object_id=str(program.pk), action__in=["program.updated", "admin.changed"])
+
+
+def test_renaming_a_group_as_a_sibling_group_is_a_form_error(admin_client, personas):
+    program = make_program(personas.org_a, "Кружок", status=ModerationStatus.DRAFT, with_group=False)
+    first, second = make_group(program, name="Первая"), make_group(program, name="Вторая")
+    url = admin_url(Group, "change", second.pk)
+    response = admin_client.post(url, {**form_data(admin_client.get(url)), "name": first.name})
+    assert response.status_code == 200
+    assert "В программе уже есть группа «Первая»" in " ".join(response.context["adminform"].form.errors["name"])
+    second.refresh_from_db()
+    assert second.name == "Вторая"
+
+
+def test_a_timetable_that_books_a_teacher_twice_is_a_form_error(admin_client, personas):
+    program = make_program(personas.org_a, "Кружок", status=ModerationStatus.DRAFT, with_group=False)
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Петрова", first_name="Анна")
+    make_group(program, name="Первая", teacher=teacher)
+    second = make_group(program, name="Вторая")  # the same lessons, without a teacher
+    url = admin_url(Group, "change", second.pk)
+    response = admin_client.post(url, {**form_data(admin_client.get(url)), "teacher": teacher.pk})
+    assert response.status_code == 200
+    errors = " ".join(response.context["adminform"].form.non_field_errors())
+    assert "в это время ведёт другую группу — группа «Первая»" in errors
+    second.refresh_from_db()
+    assert second.teacher is None
+
+
+def test_an_unchanged_group_saves_from_its_change_page(admin_client, personas, published_program):
+    """The page's own data goes through (the helper above sends what a browser would)."""
+    group = published_program.groups.get()
+    url = admin_url(Group, "change", group.pk)
+    response = admin_client.post(url, {**form_data(admin_client.get(url)), "capacity": "20"})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.capacity == 20
+
+
+# A group stays in its program, a program with its organization.
+
+
+def test_a_groups_program_and_a_programs_organization_do_not_change_in_the_admin(admin_client, personas):
+    program = make_program(personas.org_a, "Кружок", status=ModerationStatus.DRAFT)
+    elsewhere = make_program(personas.org_b, "Другой кружок", status=ModerationStatus.DRAFT, with_group=False)
+    group = program.groups.get()
+    url = admin_url(Group, "change", group.pk)
+    page = admin_client.get(url)
+    assert "program" not in page.context["adminform"].form.fields
+    response = admin_client.post(url, {**form_data(page), "program": elsewhere.pk, "capacity": "20"})
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert (group.program_id, group.capacity) == (program.pk, 20)
+
+    url = admin_url(Program, "change", program.pk)
+    page = admin_client.get(url)
+    assert "organization" not in page.context["adminform"].form.fields
+    response = admin_client.post(url, {**form_data(page), "organization": personas.org_b.pk, "title": "Кружок 2"})
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert (program.organization_id, program.title) == (personas.org_a.pk, "Кружок 2")
+    # Adding still chooses them.
+    assert "program" in admin_client.get(admin_url(Group, "add")).context["adminform"].form.fields
+    assert "organization" in admin_client.get(admin_url(Program, "add")).context["adminform"].form.fields
