@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaH
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from core.templatetags.opora import ru_plural
+
 MAX_PAGE_SIZE = 100
 # What every request body takes: no field the schema does not name, text without surrounding spaces
 # (a title of spaces is an empty title, refused as the office refuses it).
@@ -123,8 +125,8 @@ PYDANTIC_MESSAGES = {
     "dict_type": "Ожидается объект.",
     "list_type": "Ожидается список.",
     "string_type": "Ожидается строка.",
-    "string_too_short": "Не короче {min_length} символов.",
-    "string_too_long": "Не длиннее {max_length} символов.",
+    "string_too_short": "Не короче {min_length} {min_length_noun}.",
+    "string_too_long": "Не длиннее {max_length} {max_length_noun}.",
     "string_pattern_mismatch": "Значение не соответствует формату {pattern}.",
     "bool_type": "Укажите true или false.",
     "bool_parsing": "Укажите true или false.",
@@ -197,6 +199,12 @@ class RequestParser(Parser):
 
 def russian_message(error: Mapping[str, Any]) -> str:
     """A pydantic error's message in Russian."""
+    ctx = error.get("ctx", {})
+    if error["type"].startswith("date") and "outside expected range" in str(ctx.get("error", "")):
+        return "Такой даты нет в календаре: проверьте день и месяц."  # «2027-02-30» is written right
     template = PYDANTIC_MESSAGES.get(error["type"])
-    context = {name: str(value).replace(" or ", " или ") for name, value in error.get("ctx", {}).items()}
+    context = {name: str(value).replace(" or ", " или ") for name, value in ctx.items()}
+    for name in ("min_length", "max_length"):
+        if isinstance(ctx.get(name), int):  # «не короче 1 символа», «не длиннее 200 символов»
+            context[f"{name}_noun"] = ru_plural(ctx[name], "символа,символов,символов")
     return template.format(**context) if template else error["msg"]

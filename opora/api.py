@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
+from django.db.models import Field as ModelField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
@@ -81,13 +82,26 @@ def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpRe
     return _invalid(request, errors)
 
 
+def _said_for_api(message: str) -> str:
+    # Django's own words for a null in a field that takes none name the database's NULL.
+    return (
+        "Обязательное поле: null не принимается."
+        if message == str(ModelField.default_error_messages["null"])
+        else message
+    )
+
+
 @api.exception_handler(DjangoValidationError)
 def data_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     by_field = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     return _invalid(
         request,
         [
-            {"loc": ["body"] if field == NON_FIELD_ERRORS else ["body", field], "msg": message, "type": "invalid"}
+            {
+                "loc": ["body"] if field == NON_FIELD_ERRORS else ["body", field],
+                "msg": _said_for_api(message),
+                "type": "invalid",
+            }
             for field, messages in by_field.items()
             for message in messages
         ],

@@ -492,6 +492,18 @@ def test_a_body_over_the_size_taken_is_413_in_json(client, personas, draft_progr
     assert Program.objects.get(pk=draft_program.pk).description == draft_program.description
 
 
+def test_a_date_that_is_not_in_the_calendar_is_said_so(client, personas, published_program):
+    group = published_program.groups.get()
+    response = send(client, "patch", f"/groups/{group.code}", {"end_date": "2027-02-30"}, personas.operator_a)
+    assert response.status_code == 422
+    assert messages(response) == ["Такой даты нет в календаре: проверьте день и месяц."]
+    wrong = send(client, "patch", f"/groups/{group.code}", {"end_date": "30.02.2027"}, personas.operator_a)
+    assert messages(wrong) == ["Укажите дату в формате ГГГГ-ММ-ДД."]
+    # A null where a value is needed is said in the API's words, not the database's («значение NULL»).
+    nothing = send(client, "patch", f"/programs/{published_program.code}", {"age_to": None}, personas.operator_a)
+    assert nothing.status_code == 422 and messages(nothing) == ["Обязательное поле: null не принимается."]
+
+
 def test_a_time_without_its_zone_is_refused_in_russian(client, personas, published_program):
     group = published_program.groups.get()
     path = f"/groups/{group.code}"

@@ -245,7 +245,7 @@ def test_api_child_input_is_checked_field_by_field(client, personas):
     ]
     child["municipality"] = personas.municipality_x.oktmo
     for changes, message in (
-        ({"last_name": "   "}, "Не короче 1 символов."),
+        ({"last_name": "   "}, "Не короче 1 символа."),
         ({"nickname": "Аня"}, "Неизвестное поле."),
         ({"sex": "x"}, "Допустимые значения: 'm' или 'f'."),
         ({"first_name": "Ан\x00на"}, "Данные содержат запрещённый символ: ноль-байт."),
