@@ -42,6 +42,7 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     WRITE_ERRORS,
+    ErrorOut,
     OneOf,
     Page,
     PageQuery,
@@ -575,6 +576,31 @@ def get_program(request: Any, code: str) -> Program:
 def list_program_groups(request: Any, code: str, query: Query[PageQuery]) -> dict[str, Any]:
     program = scope.get_in_scope(Program.objects.all(), request.auth, "view", code=code)
     return paginate(_with_details(_current_groups().filter(program=program)), query)
+
+
+class TeacherQuery(PageQuery):
+    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
+
+
+class TeacherListItemOut(TeacherOut):
+    organization: OrganizationRefOut = Field(description="Организация педагога")
+    qualification: str = Field(description="Квалификационная категория")
+
+
+@router.get(
+    "/teachers",
+    auth=token_auth,
+    response={200: Page[TeacherListItemOut], 401: ErrorOut, **INVALID},
+    tags=ORGANIZATIONS,
+    summary="Педагоги",
+)
+def list_teachers(request: Any, query: Query[TeacherQuery]) -> dict[str, Any]:
+    """Педагоги организаций, которые видит вызывающий (своей организации, своей территории): их UUID
+    указывают в программах (teachers) и группах (teacher)."""
+    teachers = scope.restrict(Teacher.objects.select_related("organization"), request.auth)
+    if query.organization:
+        teachers = teachers.filter(organization__code=query.organization)
+    return paginate(teachers.order_by("last_name", "first_name", "patronymic", "pk"), query)
 
 
 @router.get("/groups", response={200: Page[GroupOut], **INVALID}, tags=GROUPS, summary="Группы")

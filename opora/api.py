@@ -20,6 +20,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.renderers import JSONRenderer
 
+from accounts.api import router as me_router
 from catalog.api import router as catalog_router
 from core.api import RequestParser, russian_message
 from core.middleware import overload_response
@@ -54,6 +55,7 @@ api = NinjaAPI(
     # Swagger UI comes from ninja's static files; the validator badge would call validator.swagger.io.
     docs=Swagger(settings={"validatorUrl": None}),
 )
+api.add_router("", me_router)
 api.add_router("", territory_router)
 api.add_router("", catalog_router)
 api.add_router("", enrollment_router)

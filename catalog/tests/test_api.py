@@ -847,6 +847,8 @@ def test_openapi_document_lists_every_endpoint(client):
     assert document["openapi"].startswith("3.")
     paths = {path: set(operations) for path, operations in document["paths"].items()}
     assert paths == {
+        f"{API}/me": {"get"},
+        f"{API}/teachers": {"get"},
         f"{API}/municipalities": {"get"},
         f"{API}/municipalities/{{oktmo}}": {"get"},
         f"{API}/organizations": {"get"},

@@ -200,6 +200,7 @@ def test_an_invitation_tells_the_family_to_come_with_documents_and_whom_to_call(
     cabinet = family_client.get(reverse("family:cabinet")).content.decode()
     assert "придите в организацию с документами для зачисления" in cabinet
     assert '<a href="tel:+74913632116">' in cabinet
+    assert f'<a href="{reverse("accounts:api_tokens")}">Токены API</a>' in cabinet  # where the API's docs send
 
 
 def test_the_family_is_told_where_its_application_stands_and_a_refusal_keeps_the_child_chosen(
