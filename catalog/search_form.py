@@ -95,7 +95,7 @@ class ProgramSearchQuery(PageQuery):
             ovz=self.ovz or said.ovz,
             funding=tuple(self.funding) or said.funding,
             free_seats=self.free_seats,
-            days=tuple(self.day),
+            days=tuple(self.day) or tuple(str(day) for day in said.days),
             sort=self.sort,
             page=self.page,
             page_size=page_size,

@@ -279,6 +279,21 @@ YOUNGEST_SAID = 3  # «программа на 1 год» is a duration, not a c
 FUNDING_STEMS = {"бесплатн": "free", "платн": "paid", "сертификат": "certificate"}
 
 
+# Days written into a query («по субботам», «в среду», «на выходных»), by the forms families write:
+# the day filter (0 — Monday). Not «среда» alone: «среда программирования» is no Wednesday.
+_DAY_FORMS = {
+    0: ("понедельник", "понедельника", "понедельникам"),
+    1: ("вторник", "вторника", "вторникам"),
+    2: ("среду", "средам"),
+    3: ("четверг", "четверга", "четвергам"),
+    4: ("пятница", "пятницу", "пятницам"),
+    5: ("суббота", "субботу", "субботам"),
+    6: ("воскресенье", "воскресеньям"),
+}
+DAYS_IN_QUERY = {form: (day,) for day, forms in _DAY_FORMS.items() for form in forms}
+DAYS_IN_QUERY |= dict.fromkeys(("выходные", "выходным", "выходных"), (5, 6))
+
+
 class FiltersInQuery(NamedTuple):
     """What a family wrote into the search box that a filter says better, and the rest of the query."""
 
@@ -286,36 +301,41 @@ class FiltersInQuery(NamedTuple):
     age: int | None = None
     funding: tuple[str, ...] = ()
     ovz: bool = False
+    days: tuple[int, ...] = ()
 
 
 # A preposition left alone when the word after it becomes a filter («по сертификату», «с ОВЗ»).
-_LEFT_ALONE = frozenset({"по", "с", "для", "на", "за"})
+_LEFT_ALONE = frozenset({"по", "с", "для", "на", "за", "в", "во"})
 
 
 def filters_in_query(query: str) -> FiltersInQuery:
-    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату») and ОВЗ written into a query."""
+    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату»), ОВЗ and the days («по
+    субботам») written into a query."""
     age = None
     if (said := _AGE_IN_QUERY.search(query)) is not None and YOUNGEST_SAID <= int(said[1]) <= 18:
         age = int(said[1]) if said[2] is None else None
         query = f"{query[: said.start()]} {query[said.end() :]}"
     kept: list[str] = []
     funding: list[str] = []
+    days: list[int] = []
     ovz = False
     for token in query.split():
         token_words = _WORD.findall(normalize(token))
         ways = [FUNDING_STEMS[stem(w)] for w in token_words if stem(w) in FUNDING_STEMS]
+        token_days = [day for w in token_words for day in DAYS_IN_QUERY.get(w, ())]
         is_ovz = "овз" in token_words
-        if not ways and not is_ovz:
+        if not ways and not is_ovz and not token_days:
             kept.append(token)
             continue
         funding += ways
+        days += token_days
         ovz = ovz or is_ovz
         if kept and normalize(kept[-1]) in _LEFT_ALONE:
             kept.pop()
     rest = " ".join(kept)
-    if (age is not None or funding or ovz) and not query_words(rest):
+    if (age is not None or funding or ovz or days) and not query_words(rest):
         rest = ""  # what is left says nothing to search for («бесплатный кружок»)
-    return FiltersInQuery(rest, age, tuple(dict.fromkeys(funding)), ovz)
+    return FiltersInQuery(rest, age, tuple(dict.fromkeys(funding)), ovz, tuple(sorted(set(days))))
 
 
 def query_words(text: str) -> list[str]:

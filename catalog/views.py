@@ -107,16 +107,17 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _filters_said(query: QueryDict, params: SearchParams) -> list[tuple[str, str]] | None:
-    """The address of the search with an age, a way of paying or ОВЗ written into the query («танцы 5
-    лет») as its filters, so that the chips and the filters show them and remove them, and the query
+    """The address of the search with an age, a way of paying, ОВЗ or days written into the query («танцы 5
+    лет», «по субботам») as its filters, so that the chips and the filters show them and remove them, and the query
     without those words; None if none was written."""
     written = " ".join(query.get("q", "")[:Q_MAX_LENGTH].split())
     if params.q == written:
         return None  # nothing in the query said a filter
-    replaced = {"q", "age", "funding", "ovz", "page"}
+    replaced = {"q", "age", "funding", "ovz", "day", "page"}
     kept = [(key, value) for key, values in query.lists() if key not in replaced for value in values]
     filters = [("age", str(params.age))] if params.age is not None else []
     filters += [("funding", way) for way in params.funding] + ([("ovz", "on")] if params.ovz else [])
+    filters += [("day", day) for day in params.days]
     return [("q", params.q), *kept, *filters]
 
 

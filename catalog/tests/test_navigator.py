@@ -476,6 +476,11 @@ def test_an_age_written_into_the_search_box_becomes_the_age_filter(client, publi
     assert (fragment.status_code, fragment["HX-Redirect"]) == (204, "?q=&funding=free")
     ovz = client.get(reverse("navigator:search"), {"q": "робототехника для детей с ОВЗ", "ovz": ""})
     assert ovz["Location"] == "?" + urlencode({"q": "робототехника для детей", "ovz": "on"})
+    # Days too: «по субботам» is the day filter, «на выходных» both days of the weekend.
+    days = client.get(reverse("navigator:search"), {"q": "робототехника на выходных"})
+    assert days["Location"] == "?" + urlencode([("q", "робототехника"), ("day", "5"), ("day", "6")])
+    html = client.get(reverse("navigator:search") + days["Location"]).content.decode()
+    assert sorted(_chip_labels(html)) == ["«робототехника»", "Вс", "Сб"]
 
 
 def test_the_organization_filter_is_named_by_the_organization(client, published_program):

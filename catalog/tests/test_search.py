@@ -518,6 +518,11 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("программа на 1 год", text.FiltersInQuery("программа на 1 год")),  # a duration
         ("*", text.FiltersInQuery("*")),
         ("фото 30 лет", text.FiltersInQuery("фото 30 лет")),  # not a child's age
+        ("танцы по субботам", text.FiltersInQuery("танцы", days=(5,))),
+        ("шахматы в среду и в пятницу", text.FiltersInQuery("шахматы и", days=(2, 4))),
+        ("футбол на выходных", text.FiltersInQuery("футбол", days=(5, 6))),
+        ("в понедельник", text.FiltersInQuery("", days=(0,))),
+        ("среда программирования Scratch", text.FiltersInQuery("среда программирования Scratch")),
     ],
 )
 def test_an_age_a_way_of_paying_or_ovz_written_into_the_query_is_its_filter(written, said):
