@@ -290,7 +290,7 @@ _DAY_FORMS = {
     5: ("суббота", "субботу", "субботам"),
     6: ("воскресенье", "воскресеньям"),
 }
-DAYS_IN_QUERY = {form: (day,) for day, forms in _DAY_FORMS.items() for form in forms}
+DAYS_IN_QUERY: dict[str, tuple[int, ...]] = {form: (day,) for day, forms in _DAY_FORMS.items() for form in forms}
 DAYS_IN_QUERY |= dict.fromkeys(("выходные", "выходным", "выходных"), (5, 6))
 
 
