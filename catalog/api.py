@@ -325,6 +325,9 @@ class PendingChangesOut(Schema):
         description="moderating — на модерации, needs_changes — возвращены на доработку, draft — отозваны"
     )
     fields: list[str] = Field(description="Поля, которые меняются")
+    values: dict[str, Any] = Field(
+        description="Новые значения полей (тексты, числа, даты, признаки); у ссылок и списков — только имя в fields"
+    )
     remark: str = Field(description="Замечание модератора к изменениям")
     submitted_at: AwareDatetime | None = Field(description="Когда отправлены на модерацию")
 
@@ -358,6 +361,12 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
         return {
             "status": revision.status,
             "fields": [name.removesuffix("_id") for name in sorted(revision.values)],
+            # A reference is kept by its id, a list as ids added and removed: meaningless outside.
+            "values": {
+                name: value
+                for name, value in sorted(revision.values.items())
+                if not name.endswith("_id") and not isinstance(value, dict)
+            },
             "remark": revision.remark,
             "submitted_at": revision.submitted_at,
         }

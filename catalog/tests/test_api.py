@@ -154,6 +154,8 @@ def test_a_change_that_changes_nothing_keeps_updated_at(client, personas, draft_
         assert response.status_code == 200 and Program.objects.get(pk=program.pk).updated_at == before, body
     detail = client.get(f"{API}/programs/{published_program.code}", headers=bearer(personas.operator_a)).json()
     assert detail["pending_changes"]["fields"] == ["description"]
+    # What waits for the moderator is read back, not only named.
+    assert detail["pending_changes"]["values"] == {"description": "Новое описание для модератора."}
     changed = send(client, "patch", f"/programs/{draft_program.code}", {"title": "Шахматы"}, personas.operator_a)
     assert changed.status_code == 200 and Program.objects.get(pk=draft_program.pk).updated_at > before
 
