@@ -129,11 +129,14 @@ def test_prices_and_funding_look_the_same_on_cards_and_on_the_program_page(clien
     page = client.get(reverse("navigator:program", args=[program.code])).content.decode()
     assert badges in card and badges in page
     assert "Платно: 6\u00a0000\u00a0₽/мес" in page
+    # Several ways to pay: the page says what each means for the family.
+    assert "Как оплачиваются места. Бесплатно — места, которые оплачивает бюджет" in page
 
 
 def test_seats_say_free_of_capacity_and_no_seats_is_written_as_on_cards(client, personas, published_program):
     page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
     assert '<span class="seats-ok">Свободно 15 из 15</span>' in page
+    assert "Как оплачиваются места" not in page  # one way to pay, said by its badge
     # Seats of a group not taking applications are said, not offered (green beside «Приём закрыт»).
     Group.objects.filter(program=published_program).update(enrollment_closes_at=timezone.now() - timedelta(days=1))
     page = client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
