@@ -21,6 +21,7 @@ from catalog.models import (
     FundingSource,
     Group,
     GroupFinancing,
+    ModerationStatus,
     Organization,
     OrganizationKind,
     OrganizationUnit,
@@ -530,6 +531,40 @@ def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[st
     else:
         organizations = organizations.order_by("short_name", "id")
     return paginate(organizations, query)
+
+
+class OrganizationProgramsQuery(PageQuery):
+    status: Annotated[str, OneOf(ModerationStatus.choices)] | None = Field(None, description="Статус модерации")
+    updated_since: AwareDatetime | None = Field(
+        None,
+        description="Только изменённые с этого момента (ISO 8601 с часовым поясом); тогда список упорядочен по "
+        "времени изменения — для синхронизации",
+    )
+
+
+class OrganizationProgramOut(ModelSchema):
+    class Meta:
+        model = Program
+        fields = ["uuid", "code", "title", "status", "updated_at"]
+
+
+@router.get(
+    "/organizations/{code}/programs",
+    response={200: Page[OrganizationProgramOut], **NOT_FOUND, **INVALID},
+    tags=PROGRAMS,
+    summary="Программы организации",
+)
+def organization_programs(request: Any, code: str, query: Query[OrganizationProgramsQuery]) -> dict[str, Any]:
+    """Все программы организации, которые видит вызывающий: её операторам — в любом статусе (черновики,
+    на модерации, в архиве), остальным — опубликованные. Страницы без ограничения глубины, в отличие от
+    поиска (не больше 50 страниц): так синхронизируют каталог организации; подробности — GET /programs/{code}."""
+    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "view", code=code)
+    programs = scope.restrict(Program.objects.filter(organization=organization), request.auth)
+    if query.status:
+        programs = programs.filter(status=query.status)
+    if query.updated_since:
+        return paginate(programs.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id"), query)
+    return paginate(programs.order_by("title", "id"), query)
 
 
 @router.get(

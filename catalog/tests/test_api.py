@@ -855,6 +855,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/municipalities/{{oktmo}}": {"get"},
         f"{API}/organizations": {"get"},
         f"{API}/organizations/{{code}}": {"get"},
+        f"{API}/organizations/{{code}}/programs": {"get"},
         f"{API}/programs": {"get", "post"},
         f"{API}/programs/{{code}}": {"get", "patch"},
         f"{API}/programs/{{code}}/groups": {"get"},
@@ -1004,3 +1005,30 @@ def test_an_address_the_api_lacks_answers_in_json(client):
     for path in ("/api/v1/nothing-here", "/api/v2/programs"):
         response = client.get(path)
         assert response.status_code == 404 and response.json() == {"detail": "Такого адреса в API нет: см. /api/docs."}
+
+
+def test_an_organizations_programs_are_listed_whole_for_synchronizing(
+    client, personas, draft_program, published_program
+):
+    """Every program of the organization its operators see, drafts and archive too; others, published
+    ones; pages without the search's depth cap; changed ones in the order they changed."""
+    path = f"/organizations/{personas.org_a.code}/programs"
+    own = client.get(API + path, headers=bearer(personas.operator_a)).json()
+    assert {(p["code"], p["status"]) for p in own["items"]} == {
+        (draft_program.code, "draft"),
+        (published_program.code, "published"),
+    }
+    for outsider in ({}, bearer(personas.operator_b)):
+        seen = client.get(API + path, headers=outsider).json()["items"]
+        assert [p["code"] for p in seen] == [published_program.code]
+    drafts = client.get(API + path, {"status": "draft"}, headers=bearer(personas.operator_a)).json()["items"]
+    assert [p["code"] for p in drafts] == [draft_program.code]
+    since = Program.objects.get(pk=draft_program.pk).updated_at
+    send(client, "patch", f"/programs/{draft_program.code}", {"title": "Шахматы"}, personas.operator_a)
+    changed = client.get(API + path, {"updated_since": since.isoformat()}, headers=bearer(personas.operator_a)).json()[
+        "items"
+    ]
+    assert [p["code"] for p in changed][-1] == draft_program.code
+    assert client.get(f"{API}/organizations/OR-000000/programs").status_code == 404
+    naive = client.get(API + path, {"updated_since": "2026-01-01T00:00:00"})
+    assert naive.status_code == 422
