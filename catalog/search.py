@@ -10,6 +10,7 @@ are ordered by an indexed signal, with title matches first for text queries.
 """
 
 import functools
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -124,14 +125,21 @@ _OVZ_CATEGORIES_SQL = (
 DISABILITY_WORDS = "детей-инвалидов"
 _DISABILITY_SQL = f"CASE WHEN p.disability_adapted THEN ' {DISABILITY_WORDS}' ELSE '' END"
 
+# Numbers of the long texts (ages, hours, years: «детей 10–12 лет») are left out of the document: a
+# query's number is a school's or a studio's («СОШ 12», «ДШИ № 3»), found in the title and the
+# organization's name. Not a number inside a word («3D»).
+_NUMBER_PG = r"\m\d+\M"
+_NUMBER = re.compile(r"\b\d+\b")
+
 # Built only from the Direction constants above, never from input.
 _PG_DOCUMENT_SQL = f"""
 UPDATE catalog_program p SET search_document =
     setweight(to_tsvector('russian', replace(lower(p.title), 'ё', 'е')), 'A')
  || setweight(to_tsvector('russian', replace(lower(p.summary || ' ' || o.short_name || ' '
         || {_DIRECTION_LABEL_SQL}), 'ё', 'е')), 'B')
- || setweight(to_tsvector('russian', replace(lower(p.description || ' ' || p.goals || ' '
-        || {_OVZ_CATEGORIES_SQL} || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
+ || setweight(to_tsvector('russian', replace(lower(
+        regexp_replace(p.description || ' ' || p.goals, '{_NUMBER_PG}', ' ', 'g')
+        || ' ' || {_OVZ_CATEGORIES_SQL} || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
 FROM catalog_organization o
 WHERE o.id = p.organization_id
 """  # noqa: S608
@@ -143,8 +151,7 @@ def _sqlite_document(program: Program) -> str:
         program.summary,
         program.organization.short_name,
         program.get_direction_display(),
-        program.description,
-        program.goals,
+        _NUMBER.sub(" ", f"{program.description} {program.goals}"),
         *(c.name for c in program.ovz_categories.all() if program.ovz_adapted),
         DISABILITY_WORDS if program.disability_adapted else "",
     ]

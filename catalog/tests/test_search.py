@@ -458,6 +458,15 @@ def test_a_word_is_not_corrected_into_an_unrelated_one(catalog, query):
     assert text.closest_word(query.split()[-1].lower(), ["дети", "театральная", "мелкую"]) is None
 
 
+def test_a_number_is_a_titles_or_an_organizations_not_an_age_in_a_description(personas):
+    # «СОШ 12» found every program whose description said «детей 10–12 лет».
+    aged = make_program(personas.org_a, "Шахматы", description="Занятия для детей 10–12 лет, 2 раза в неделю.")
+    named = make_program(personas.org_a, "Театр «12 стульев»")
+    modelling = make_program(personas.org_a, "Моделирование", description="Печатаем на 3D-принтере.")
+    assert titles(q="12") == [named.title]
+    assert aged.title in titles(q="шахматы") and modelling.title in titles(q="3d")
+
+
 def test_a_program_for_children_with_disabilities_is_found_by_the_word(personas):
     program = make_program(personas.org_a, "Музыкальная ритмика", disability_adapted=True)
     make_program(personas.org_a, "Ритмика для малышей")
