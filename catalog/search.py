@@ -607,19 +607,22 @@ def search_programs(
     query_words = text.query_words(params.q)
     found = _matches(index, params, query_words)
     corrected_query = suggestion = None
+    # Whether the words are in the catalog is asked of the text alone (`text_bits`), not of what the
+    # filters leave: a word the catalog has is not «corrected» because the filters leave nothing, and a
+    # search the filters empty still counts, in its facets, what another filter would show.
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         instead = _matches(index, params, corrected) if corrected != list(query_words) else found
-        if not found.bits and instead.bits:
+        if not found.text_bits and instead.text_bits:
             found, corrected_query = instead, " ".join(corrected)
         elif instead.bits.bit_count() > found.bits.bit_count():
             suggestion = " ".join(corrected)  # offered only where it finds more
-        elif not found.bits and len(corrected) > 1:
+        elif not found.text_bits and len(corrected) > 1:
             # No program has every word: those with any of the words that titles use («бальные танцы» —
             # «танцы», «футбол баскетбол» — «футбол или баскетбол»; not «домом» of «Дом творчества»).
             # The words as typed first: «робототехника боровое» is robotics, not «хоровое» too.
             titled = _in_titles(index, query_words) or _in_titles(index, corrected)
-            if titled and (instead := _any_word_matches(index, params, titled)).bits:
+            if titled and (instead := _any_word_matches(index, params, titled)).text_bits:
                 found, corrected_query = instead, " или ".join(titled)
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):

@@ -78,18 +78,13 @@ def child_new(request: HttpRequest) -> HttpResponse:
                 return back_to(request, request.POST.get("next"), "family:cabinet")
             added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
-            if registration.snils_held_elsewhere:
+            if registration.snils_held_elsewhere:  # the family must know it is not kept; of other records, nothing
                 messages.info(
                     request,
                     "Этот СНИЛС уже указан в другой записи реестра детей, поэтому запись сохранена без него. "
                     "Опорный центр сверит записи по документам и, если это один ребёнок, объединит их.",
                 )
-            elif registration.review:
-                messages.info(
-                    request,
-                    "В реестре детей есть похожая запись. Опорный центр сверит записи по документам и, если это "
-                    "один ребёнок, объединит их: заявки и договоры сохранятся.",
-                )
+
             return back_to(request, request.POST.get("next"), "family:cabinet")
     context = {"form": form, "next": request.GET.get("next", ""), "error_links": error_links(form)}
     return render(request, "family/child_form.html", context)

@@ -88,7 +88,9 @@ class RegistrationOut(Schema):
     child: ChildOut
     known: bool = Field(description="Ребёнок уже был в реестре: возвращена существующая запись")
     merged_automatically: bool = Field(description="Новая запись совпала с существующей и объединена с ней")
-    possible_duplicates: int = Field(description="Пар отправлено на проверку оператору")
+    possible_duplicates: int = Field(
+        description="Пар отправлено на проверку оператору (семье — всегда 0: о других записях реестра ей не сообщается)"
+    )
     snils_held_elsewhere: bool = Field(
         description="СНИЛС уже указан в другой записи реестра: запись семьи создана без него, пара — на проверке"
     )
@@ -182,7 +184,9 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
             "child": shown,
             "known": not registration.created or registration.merged is not None,
             "merged_automatically": registration.merged is not None,
-            "possible_duplicates": len(registration.review),
+            "possible_duplicates": 0
+            if principal.is_guardian and not principal.uses_office
+            else len(registration.review),
             "snils_held_elsewhere": registration.snils_held_elsewhere,
         },
     )

@@ -10,7 +10,10 @@ surviving record and remembers what it moved, so that it can be undone.
 A parent adding a child is never handed a record outside the family by a match: a merge gives the
 parent that child's applications, contracts and details, and a name with a birth date (or a СНИЛС)
 is no proof of being its legal representative. The family's record is kept, and every record it
-matches waits for the municipal operator, who checks the documents before merging.
+matches waits for the municipal operator, who checks the documents before merging. The other way
+round too: a record a family entered is unverified, so an organization's entry matching it (by its
+details or its СНИЛС) is not merged into it either — a parent who typed a child first would read the
+organization's record of it — but waits for the same check.
 """
 
 from dataclasses import dataclass, field
@@ -21,13 +24,23 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
-from core import audit
+from accounts.roles import principal_of
+from core import audit, scope
 from core.validators import normalize_snils
 from people import identity, matching
 from people.models import Child, ChildMerge, Guardian, MatchCandidate, MatchStatus
 
 # Fields a survivor takes from the duplicate when its own are empty (the duplicate knew more).
-FILLABLE_FIELDS = ("patronymic", "snils_cipher", "snils_digest", "birth_certificate_cipher", "birth_certificate_digest")
+FILLABLE_FIELDS = (
+    "patronymic",
+    "snils_cipher",
+    "snils_digest",
+    "birth_certificate_cipher",
+    "birth_certificate_digest",
+    # What either record says of the child's needs stays said (the survivor is the older record).
+    "has_ovz",
+    "has_disability",
+)
 
 
 @dataclass
@@ -104,10 +117,10 @@ def register_child(
     held_by: Child | None = None
     if child.snils_digest:
         known = Child.objects.living().select_for_update().filter(snils_digest=child.snils_digest).first()
-        if known is not None and (guardian is None or known.guardians.filter(pk=guardian.pk).exists()):
+        if known is not None and _may_take(known, guardian, actor):
             audit.record(actor, "child.matched", known, by="snils")
             return Registration(child=known, created=False, already_guardian=guardian is not None)
-        if known is not None:  # one living record per СНИЛС: the family's waits without it
+        if known is not None:  # one living record per СНИЛС: the new one waits without it
             held_by = known
             child.snils_digest, child.snils_cipher = "", ""
     if guardian is not None and (own := _familys_own_record(child, guardian)) is not None:
@@ -116,8 +129,12 @@ def register_child(
     child.save()
     audit.record(actor, "child.registered", child)
     candidates = scored_candidates(child)
-    sure = [(other, p) for other, p in candidates if matching.verdict(p) == matching.Verdict.SAME]
-    if sure and guardian is None:
+    sure = [
+        (other, p)
+        for other, p in candidates
+        if matching.verdict(p) == matching.Verdict.SAME and guardian is None and _may_take(other, None, actor)
+    ]
+    if sure:
         # The older record survives: documents and applications already refer to it.
         other, probability = sure[0]
         merge = merge_children(actor, other, child, probability=probability, automatic=True)
@@ -126,6 +143,23 @@ def register_child(
         candidates.insert(0, (held_by, 1.0))
     review = [_queue_pair(child, other, p) for other, p in candidates]
     return Registration(child=child, created=True, review=review, snils_held_elsewhere=held_by is not None)
+
+
+def _may_take(record: Child, guardian: Guardian | None, actor: Any) -> bool:
+    """Whether a match may hand over `record` without the municipal operator's check: to a parent, only
+    the family's own record; to anyone else, a record no family entered or claimed, or one whose
+    family showed the documents already — to the organization that enrolled the child (enrollment is
+    done in person) or to the territory's operator, who is the check."""
+    from enrollment.models import Application, ApplicationStatus
+
+    if guardian is not None:
+        return record.guardians.filter(pk=guardian.pk).exists()
+    if not record.guardians.exists() or scope.can(actor, record, "moderate"):
+        return True
+    organizations = principal_of(actor).operated_organization_ids
+    return Application.objects.filter(
+        child=record, organization_id__in=organizations, status=ApplicationStatus.ENROLLED
+    ).exists()
 
 
 def _familys_own_record(child: Child, guardian: Guardian) -> Child | None:
@@ -155,7 +189,7 @@ def _references() -> list[tuple[type[models.Model], str]]:
         (relation.related_model, relation.field.name)
         for relation in Child._meta.get_fields(include_hidden=True)
         if isinstance(relation, ForeignObjectRel)
-        and relation.one_to_many
+        and (relation.one_to_many or relation.one_to_one)  # a certificate too: the child has one
         and isinstance(relation.related_model, type)
         and relation.related_model not in own
     ]

@@ -458,6 +458,18 @@ def test_a_word_is_not_corrected_into_an_unrelated_one(catalog, query):
     assert text.closest_word(query.split()[-1].lower(), ["дети", "театральная", "мелкую"]) is None
 
 
+def test_a_search_the_filters_empty_still_counts_what_another_filter_would_show(wider_catalog, personas):
+    # «бальные танцы» in the other municipality: no program. The words are in the catalog all the same
+    # («танцы»), so the page says it searched for «танцы» and the municipality filter counts them.
+    result = search_programs(SearchParams(q="бальные танцы", municipality=personas.municipality_y.oktmo))
+    assert (result.total, result.corrected_query) == (0, "танцы")
+    counts = {value.value: value.count for value in result.facets["municipality"]}
+    assert counts[personas.municipality_x.oktmo] == len(titles(q="танцы"))
+    # A word the catalog has is not «corrected» into another because the filters leave nothing.
+    result = search_programs(SearchParams(q="робототехника", municipality=personas.municipality_y.oktmo))
+    assert (result.total, result.corrected_query) == (0, None)
+
+
 def test_a_number_is_a_titles_or_an_organizations_not_an_age_in_a_description(personas):
     # «СОШ 12» found every program whose description said «детей 10–12 лет».
     aged = make_program(personas.org_a, "Шахматы", description="Занятия для детей 10–12 лет, 2 раза в неделю.")

@@ -9,6 +9,8 @@ from core.models import AuditEvent
 from core.testing import make_program
 from core.validators import is_valid_snils, normalize_snils, snils_check_number
 from enrollment.models import Application, ApplicationStatus
+from finance import certificates
+from finance.testing import frozen_clock, make_period
 from people import identity, matching, registry
 from people.models import Child, ChildMerge, Guardian, MatchCandidate, MatchStatus
 
@@ -200,3 +202,50 @@ def test_reading_identifiers_is_audited(personas):
     assert shown == {"snils": "112-233-445 95", "birth_certificate": ""}
     event = AuditEvent.objects.get(action="child.personal_data_viewed")
     assert event.actor == personas.municipal_x and "445" not in str(event.data)
+
+
+def test_an_organizations_entry_is_not_merged_into_a_record_a_family_entered(personas):
+    """A parent who typed a child first (any parent: nothing proves it) would read the organization's
+    record of it, its applications and needs: the pair waits for the municipality, by details or СНИЛС."""
+    x = personas.municipality_x
+    guardian = Guardian.objects.create(user=personas.family, last_name="Соловьёва", first_name="Анна")
+    claimed = registry.register_child(personas.family, new_child(x), snils=SNILS, guardian=guardian).child
+    claimed.guardians.add(guardian)
+    by_details = registry.register_child(personas.operator_a, new_child(x, last="Соловьев", first="Артем"))
+    assert by_details.created and by_details.merged is None and by_details.child != claimed
+    assert [(pair.first_id, pair.second_id) for pair in by_details.review] == [(claimed.pk, by_details.child.pk)]
+    by_snils = registry.register_child(personas.operator_b, new_child(x, first="Тимур"), snils=SNILS)
+    assert by_snils.created and by_snils.snils_held_elsewhere and by_snils.child.snils_digest == ""
+    assert claimed.pk in {pair.first_id for pair in by_snils.review} | {pair.second_id for pair in by_snils.review}
+    assert Child.objects.living().count() == 3
+
+
+@pytest.fixture
+def period(personas):
+    with frozen_clock(date(2026, 9, 1)):
+        yield make_period(personas.municipality_x, date(2026, 9, 1), date(2027, 8, 31))
+
+
+def test_a_merge_keeps_the_needs_either_record_said_and_moves_the_certificate(personas, two_records, period):
+    first, second, _, _ = two_records
+    Child.objects.filter(pk=second.pk).update(has_ovz=True)
+    certificate = certificates.request_certificate(personas.family, second)
+    merge = registry.merge_children(personas.municipal_x, first, second, probability=0.9)
+    first.refresh_from_db()
+    certificate.refresh_from_db()
+    # The family's certificate stayed on the record merged away: a second one was then issued.
+    assert first.has_ovz and certificate.child_id == first.pk
+    registry.undo_merge(personas.municipal_x, merge)
+    first.refresh_from_db()
+    certificate.refresh_from_db()
+    assert not first.has_ovz and certificate.child_id == second.pk
+
+
+def test_two_records_with_a_certificate_each_are_not_merged(personas, two_records, period):
+    first, second, guardian, _ = two_records
+    first.guardians.add(guardian)
+    certificates.request_certificate(personas.family, first)
+    certificates.request_certificate(personas.family, second)
+    with pytest.raises(ValidationError, match="Записи нельзя объединить"):
+        registry.merge_children(personas.municipal_x, first, second, probability=0.9)
+    assert Child.objects.living().count() == 2
