@@ -613,7 +613,7 @@ def search_programs(
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         instead = _matches(index, params, corrected) if corrected != list(query_words) else found
-        if not found.text_bits and instead.text_bits:
+        if not found.text_bits and instead.text_bits and _typos_only(query_words, corrected):
             found, corrected_query = instead, " ".join(corrected)
         elif instead.bits.bit_count() > found.bits.bit_count():
             suggestion = " ".join(corrected)  # offered only where it finds more
@@ -637,6 +637,12 @@ def search_programs(
         corrected_query=corrected_query,
         suggestion=suggestion,
     )
+
+
+def _typos_only(typed: Sequence[str], corrected: Sequence[str]) -> bool:
+    """Whether every word corrected is no Russian word: a word of the dictionary is what the family
+    meant, and its correction is only offered («Возможно, вы искали…»), never shown instead."""
+    return not any(old != new and text.is_dictionary_word(old) for old, new in zip(typed, corrected, strict=True))
 
 
 def suggestion_counts() -> dict[str, int]:

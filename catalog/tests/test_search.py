@@ -479,6 +479,15 @@ def test_a_number_is_a_titles_or_an_organizations_not_an_age_in_a_description(pe
     assert aged.title in titles(q="шахматы") and modelling.title in titles(q="3d")
 
 
+def test_a_word_of_the_dictionary_is_offered_a_correction_never_shown_instead(catalog):
+    # «особый» became «собой» (614 programs), «стихи» «стили»: a real word is what the family meant.
+    assert text.is_dictionary_word("вокзальная") and not text.is_dictionary_word("вакальная")
+    real = search_programs(SearchParams(q="вокзальная"))
+    assert (real.total, real.corrected_query, real.suggestion) == (0, None, "вокальная")
+    typo = search_programs(SearchParams(q="вакальная"))
+    assert typo.corrected_query == "вокальная" and typo.total == 1
+
+
 def test_a_program_for_children_with_disabilities_is_found_by_the_word(personas):
     program = make_program(personas.org_a, "Музыкальная ритмика", disability_adapted=True)
     make_program(personas.org_a, "Ритмика для малышей")
