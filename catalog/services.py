@@ -6,7 +6,7 @@ Permission checks happen before (core.scope); these functions check the rules of
 
 import calendar
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
@@ -121,16 +121,17 @@ def _emails(role: str, **scope: Any) -> list[str]:
     )
 
 
-def _changed_fields(program: Program) -> list[str]:
-    if program._state.adding:
+def _changed_fields(instance: Program | Group) -> list[str]:
+    if instance._state.adding:
         return []
-    old: dict[str, Any] = dict(Program.objects.filter(pk=program.pk).values().first() or {})
+    model = type(instance)
+    old: dict[str, Any] = dict(model._default_manager.filter(pk=instance.pk).values().first() or {})
     return sorted(
         f.attname
-        for f in Program._meta.concrete_fields
+        for f in model._meta.concrete_fields
         if f.attname in old
         and f.attname not in {"updated_at", "search_document"}
-        and old[f.attname] != getattr(program, f.attname)
+        and old[f.attname] != getattr(instance, f.attname)
     )
 
 
@@ -631,6 +632,17 @@ def save_group(
             errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+    if not creating:
+        # What is sent as it is changes nothing: `updated_at` stays, nothing is audited (see save_program).
+        current_slots = [_slot(slot) for slot in group.schedule.all()]
+        if schedule is not None and sorted(map(astuple, schedule)) == sorted(map(astuple, current_slots)):
+            schedule = None
+        if financing is not None and sorted(map(astuple, financing)) == sorted(
+            (f.source, f.cost_per_month) for f in group.financing.all()
+        ):
+            financing = None
+        if schedule is None and financing is None and not _changed_fields(group):
+            return group
     group.save()
     if schedule is not None:
         group.schedule.all().delete()

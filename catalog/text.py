@@ -283,16 +283,17 @@ FUNDING_STEMS = {"бесплатн": "free", "платн": "paid", "сертиф
 # Days written into a query («по субботам», «в среду», «на выходных»), by the forms families write:
 # the day filter (0 — Monday). Not «среда» alone: «среда программирования» is no Wednesday.
 _DAY_FORMS = {
-    0: ("понедельник", "понедельника", "понедельникам"),
-    1: ("вторник", "вторника", "вторникам"),
-    2: ("среду", "средам"),
-    3: ("четверг", "четверга", "четвергам"),
-    4: ("пятница", "пятницу", "пятницам"),
-    5: ("суббота", "субботу", "субботам"),
-    6: ("воскресенье", "воскресеньям"),
+    0: ("понедельник", "понедельника", "понедельникам", "пн"),
+    1: ("вторник", "вторника", "вторникам", "вт"),
+    2: ("среду", "средам"),  # not «ср»: «ср» is also «средний»
+    3: ("четверг", "четверга", "четвергам", "чт"),
+    4: ("пятница", "пятницу", "пятницам", "пт"),
+    5: ("суббота", "субботу", "субботам", "сб"),
+    6: ("воскресенье", "воскресеньям", "воскресенья", "вс"),
 }
 DAYS_IN_QUERY: dict[str, tuple[int, ...]] = {form: (day,) for day, forms in _DAY_FORMS.items() for form in forms}
 DAYS_IN_QUERY |= dict.fromkeys(("выходные", "выходным", "выходных"), (5, 6))
+DAYS_IN_QUERY |= dict.fromkeys(("будни", "будням", "будний", "будние"), (0, 1, 2, 3, 4))
 
 
 class FiltersInQuery(NamedTuple):
@@ -306,7 +307,7 @@ class FiltersInQuery(NamedTuple):
 
 
 # A preposition left alone when the word after it becomes a filter («по сертификату», «с ОВЗ»).
-_LEFT_ALONE = frozenset({"по", "с", "для", "на", "за", "в", "во"})
+_LEFT_ALONE = frozenset({"по", "с", "для", "на", "за", "в", "во", "и", "или"})  # «по субботам и воскресеньям»
 
 
 def filters_in_query(query: str) -> FiltersInQuery:
@@ -331,7 +332,7 @@ def filters_in_query(query: str) -> FiltersInQuery:
         funding += ways
         days += token_days
         ovz = ovz or is_ovz
-        if kept and normalize(kept[-1]) in _LEFT_ALONE:
+        while kept and normalize(kept[-1]) in _LEFT_ALONE:
             kept.pop()
     rest = " ".join(kept)
     if (age is not None or funding or ovz or days) and not query_words(rest):

@@ -75,12 +75,21 @@ API_PREFIX = "/api/"
 
 class ApiMethodNotAllowedMiddleware:
     """An API client reads JSON in one shape ({"detail": …}); ninja answers a method its path does
-    not take (405) with plain text of its own, before any handler of the API sees the request."""
+    not take (405) with plain text of its own, before any handler of the API sees the request. HEAD,
+    which ninja routes nowhere, is answered as GET without its body (HTTP asks it of every GET)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "HEAD" and request.path_info.startswith(API_PREFIX):
+            request.method = "GET"
+            response = self.get_response(request)
+            request.method = "HEAD"
+            length = len(response.content)
+            response.content = b""
+            response["Content-Length"] = str(length)  # the GET's, as HTTP says of HEAD
+            return response
         response = self.get_response(request)
         if response.status_code != 405 or not request.path_info.startswith(API_PREFIX):
             return response

@@ -158,6 +158,22 @@ def test_a_change_that_changes_nothing_keeps_updated_at(client, personas, draft_
     assert detail["pending_changes"]["values"] == {"description": "Новое описание для модератора."}
     changed = send(client, "patch", f"/programs/{draft_program.code}", {"title": "Шахматы"}, personas.operator_a)
     assert changed.status_code == 200 and Program.objects.get(pk=draft_program.pk).updated_at > before
+    # A group's too: its schedule and financing sent as they are change nothing.
+    group = published_program.groups.get()
+    path = f"/groups/{group.code}"
+    current = client.get(API + path).json()
+    same = {
+        "capacity": current["capacity"],
+        "schedule": [{k: slot[k] for k in ("weekday", "starts_at", "ends_at", "room")} for slot in current["schedule"]],
+        "financing": [{k: f[k] for k in ("source", "cost_per_month")} for f in current["financing"]],
+    }
+    events = AuditEvent.objects.count()
+    for body in ({}, same):
+        response = send(client, "patch", path, body, personas.operator_a)
+        assert response.status_code == 200 and response.json()["updated_at"] == current["updated_at"], body
+    assert AuditEvent.objects.count() == events
+    moved = send(client, "patch", path, {"capacity": current["capacity"] + 1}, personas.operator_a)
+    assert moved.json()["updated_at"] != current["updated_at"]
 
 
 # --- Organizations ----------------------------------------------------------------------------
@@ -482,6 +498,14 @@ def test_a_method_a_path_does_not_take_is_405_in_json(client, personas):
     assert response["Content-Type"] == "application/json; charset=utf-8" and response["X-Frame-Options"] == "DENY"
     # The length said is the body's (it was the replaced text's: clients read 18 bytes of the JSON).
     assert response["Content-Length"] == str(len(response.content))
+
+
+def test_head_is_answered_as_get_without_a_body(client, published_program):
+    get = client.get(f"{API}/programs/{published_program.code}")
+    head = client.head(f"{API}/programs/{published_program.code}")
+    assert (head.status_code, head.content, head["Content-Length"]) == (200, b"", str(len(get.content)))
+    assert client.head(f"{API}/programs/PR-000000").status_code == 404
+    assert client.head(f"{API}/me").status_code == 401
 
 
 def test_a_body_over_the_size_taken_is_413_in_json(client, personas, draft_program, settings):

@@ -131,6 +131,7 @@ def test_prices_and_funding_look_the_same_on_cards_and_on_the_program_page(clien
     assert "Платно: 6\u00a0000\u00a0₽/мес" in page
     # Several ways to pay: the page says what each means for the family.
     assert "Как оплачиваются места. Бесплатно — места, которые оплачивает бюджет" in page
+    assert "По сертификату ПФ —" not in page  # only the ways this program offers
 
 
 def test_seats_say_free_of_capacity_and_no_seats_is_written_as_on_cards(client, personas, published_program):

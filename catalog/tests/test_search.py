@@ -549,7 +549,12 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("*", text.FiltersInQuery("*")),
         ("фото 30 лет", text.FiltersInQuery("фото 30 лет")),  # not a child's age
         ("танцы по субботам", text.FiltersInQuery("танцы", days=(5,))),
-        ("шахматы в среду и в пятницу", text.FiltersInQuery("шахматы и", days=(2, 4))),
+        ("шахматы в среду и в пятницу", text.FiltersInQuery("шахматы", days=(2, 4))),
+        ("рисование по субботам и воскресеньям", text.FiltersInQuery("рисование", days=(5, 6))),
+        ("футбол в субботу или воскресенье", text.FiltersInQuery("футбол", days=(5, 6))),
+        ("лепка пн ср пт", text.FiltersInQuery("лепка ср", days=(0, 4))),  # «ср» is also «средний»
+        ("английский по будням", text.FiltersInQuery("английский", days=(0, 1, 2, 3, 4))),
+        ("танцы и рисование", text.FiltersInQuery("танцы и рисование")),
         ("футбол на выходных", text.FiltersInQuery("футбол", days=(5, 6))),
         ("в понедельник", text.FiltersInQuery("", days=(0,))),
         ("среда программирования Scratch", text.FiltersInQuery("среда программирования Scratch")),
