@@ -556,9 +556,14 @@ def _closest_terms(words: dict[int, str]) -> dict[int, str | None]:
             cursor.execute(
                 _PG_CLOSEST_SQL, [CANDIDATES, CANDIDATES, list(words), list(words.values()), list(stems.values())]
             )
-            return {n: text.closest_word(words[n], candidates) for n, candidates in cursor.fetchall()}
+            return {n: text.closest_word(words[n], [*candidates, *FAMILY_WORDS]) for n, candidates in cursor.fetchall()}
     known = set(SearchTerm.objects.filter(stem__in=stems.values()).values_list("stem", flat=True))
     return {n: _closest_sqlite_term(word) for n, word in words.items() if stems[n] not in known}
+
+
+# Families' everyday words are corrected to as well as the catalog's («бассеин» — «бассейн», which
+# then finds «плавание»): the catalog's vocabulary lacks them, being what programs are not called.
+FAMILY_WORDS = tuple(text.RELATED_WORDS)
 
 
 def _closest_sqlite_term(word: str) -> str | None:
@@ -569,7 +574,7 @@ def _closest_sqlite_term(word: str) -> str | None:
         .order_by("-frequency")
         .values_list("word", flat=True)
     )
-    return text.closest_word(word, candidates)
+    return text.closest_word(word, [*candidates, *FAMILY_WORDS])
 
 
 class _Matches(NamedTuple):

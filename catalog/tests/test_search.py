@@ -449,6 +449,15 @@ def test_the_words_families_use_find_what_programs_are_called(family_catalog, qu
     assert_finds(query, must, must_not)
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant", "finds"), [("рисавать", "рисовать", "ИЗО-студия «Палитра»"), ("петь", None, "Хоровое пение")]
+)
+def test_a_misspelt_everyday_word_is_corrected_to_it(family_catalog, typed, meant, finds):
+    # The catalog's vocabulary lacks what programs are not called: «рисавать» found nothing.
+    result = search_programs(SearchParams(q=typed))
+    assert result.corrected_query == meant and finds in [p.title for p in result.programs]
+
+
 @pytest.mark.parametrize("query", ["петь", "ёлка", "ул. Центральная"])
 def test_a_word_is_not_corrected_into_an_unrelated_one(catalog, query):
     # «петь» is one letter from «дети» (a stem of three letters: one edit is a third of it); «Центральная»
