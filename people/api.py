@@ -179,7 +179,7 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
         # A name and a birth date do not open the registry's record (its ОВЗ, its other details).
         shown = Child(uuid=shown.uuid, municipality=municipality, snils_digest=child.snils_digest, **fields)
     return Status(
-        201 if registration.created else 200,
+        201 if registration.created and registration.merged is None else 200,  # 200: the record existed
         {
             "child": shown,
             "known": not registration.created or registration.merged is not None,

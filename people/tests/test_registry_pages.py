@@ -144,6 +144,10 @@ def test_api_children_for_a_family_and_for_staff(client, personas):
     )
     assert known.status_code == 200 and known.json()["known"] is True
     assert known.json()["child"]["uuid"] == uuid and known.json()["child"]["first_name"] == "Аннушка"
+    # By its details (no СНИЛС): merged into the record at once, and said as known — 200, not «Created».
+    merged = client.post(f"{API}/children", {**child, "snils": ""}, content_type="application/json")
+    assert merged.status_code == 200 and merged.json()["known"] is True and merged.json()["merged_automatically"]
+    assert merged.json()["child"]["uuid"] == uuid
 
 
 def test_a_family_never_takes_another_familys_child_by_its_name_and_birth_date(client, personas):
