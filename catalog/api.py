@@ -555,9 +555,10 @@ class OrganizationProgramOut(ModelSchema):
     summary="Программы организации",
 )
 def organization_programs(request: Any, code: str, query: Query[OrganizationProgramsQuery]) -> dict[str, Any]:
-    """Все программы организации, которые видит вызывающий: её операторам — в любом статусе (черновики,
-    на модерации, в архиве), остальным — опубликованные. Страницы без ограничения глубины, в отличие от
-    поиска (не больше 50 страниц): так синхронизируют каталог организации; подробности — GET /programs/{code}."""
+    """Все программы организации, которые видит вызывающий: её сотрудникам и её территории — в любом
+    статусе (черновики, на модерации, в архиве), остальным — опубликованные. Страницы без ограничения
+    глубины, в отличие от поиска (не больше 50 страниц): так синхронизируют каталог организации;
+    подробности — GET /programs/{code}."""
     organization = scope.get_in_scope(Organization.objects.all(), request.auth, "view", code=code)
     programs = scope.restrict(Program.objects.filter(organization=organization), request.auth)
     if query.status:

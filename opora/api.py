@@ -65,6 +65,7 @@ api.add_router("", import_router)
 api.add_router("", finance_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
+NULL_REFUSED = "Обязательное поле: null не принимается."
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
@@ -76,7 +77,7 @@ def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpRe
     errors = []
     for error in exc.errors:
         loc = list(error["loc"])
-        if len(loc) > 2 and loc[0] == loc[1]:
+        if len(loc) >= 2 and loc[0] == loc[1]:
             # ninja names the parameter a schema came in (every view calls it `body` or `query`): said as
             # the rules say it, part and field («body», «title»), not «body», «body», «title».
             del loc[1]
@@ -86,11 +87,7 @@ def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpRe
 
 def _said_for_api(message: str) -> str:
     # Django's own words for a null in a field that takes none name the database's NULL.
-    return (
-        "Обязательное поле: null не принимается."
-        if message == str(ModelField.default_error_messages["null"])
-        else message
-    )
+    return NULL_REFUSED if message == str(ModelField.default_error_messages["null"]) else message
 
 
 @api.exception_handler(DjangoValidationError)

@@ -525,9 +525,12 @@ def test_a_date_that_is_not_in_the_calendar_is_said_so(client, personas, publish
     assert messages(response) == ["Такой даты нет в календаре: проверьте день и месяц."]
     wrong = send(client, "patch", f"/groups/{group.code}", {"end_date": "30.02.2027"}, personas.operator_a)
     assert messages(wrong) == ["Укажите дату в формате ГГГГ-ММ-ДД."]
-    # A null where a value is needed is said in the API's words, not the database's («значение NULL»).
+    # A null where a value is needed is said in the API's words, not the database's («значение NULL»),
+    # and a body that is no object is placed at the body (it was ["body", "body"]).
     nothing = send(client, "patch", f"/programs/{published_program.code}", {"age_to": None}, personas.operator_a)
     assert nothing.status_code == 422 and messages(nothing) == ["Обязательное поле: null не принимается."]
+    listed = send(client, "post", "/groups", [1, 2], personas.operator_a)  # type: ignore[arg-type]
+    assert listed.status_code == 422 and [e["loc"] for e in listed.json()["detail"]] == [["body"]]
 
 
 def test_a_time_without_its_zone_is_refused_in_russian(client, personas, published_program):
