@@ -516,7 +516,7 @@ class LessonDetailOut(LessonOut):
         marks = dict(Attendance.objects.filter(lesson=lesson).values_list("application_id", "present"))
         return [
             {"application": a.code, "child": a.child, "present": marks.get(a.pk)}
-            for a in journal.enrolled(lesson.group)
+            for a in journal.enrolled(lesson.group, on=lesson.date)
         ]
 
 
@@ -613,10 +613,10 @@ def mark_lesson(request: Any, code: str, lesson_id: int, body: AttendanceIn) -> 
     user = request.auth
     group = journal.journal_group(user, code)
     lesson = _lesson(group, lesson_id)
-    enrolled = {a.code: a.pk for a in journal.enrolled(group)}
+    enrolled = {a.code: a.pk for a in journal.enrolled(group, on=lesson.date)}
     unknown = [c for c in body.present if c not in enrolled]
     if unknown:
-        raise ValidationError({"present": f"Не зачислены в группу: {', '.join(unknown)}."})
+        raise ValidationError({"present": f"Не были зачислены в группу на дату занятия: {', '.join(unknown)}."})
     journal.mark_attendance(user, lesson, {enrolled[c] for c in body.present})
     return _lesson(group, lesson_id)
 

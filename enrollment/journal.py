@@ -60,12 +60,13 @@ def may_keep_journal(user: Any, group: Group) -> bool:
     )
 
 
-def enrolled(group: Group) -> list[Application]:
-    return list(
-        Application.objects.filter(group=group, status=S.ENROLLED)
-        .select_related("child")
-        .order_by("child__last_name", "child__first_name")
-    )
+def enrolled(group: Group, on: date | None = None) -> list[Application]:
+    """The group's enrolled children; `on` a lesson's date, those enrolled by then (a lesson before a
+    child's enrollment is not the child's: paid by attendance, a mark there would be paid)."""
+    applications = Application.objects.filter(group=group, status=S.ENROLLED)
+    if on is not None:
+        applications = applications.filter(Q(enrolled_on__isnull=True) | Q(enrolled_on__lte=on))
+    return list(applications.select_related("child").order_by("child__last_name", "child__first_name"))
 
 
 @transaction.atomic
@@ -79,10 +80,10 @@ def mark_attendance(actor: Any, lesson: Lesson, present: Iterable[int]) -> int:
     if lesson.is_cancelled:
         raise ValidationError("Занятие отменено: отмечать некого.")
     here = set(present)
-    children = enrolled(lesson.group)
+    children = enrolled(lesson.group, on=lesson.date)
     unknown = here - {a.pk for a in children}
     if unknown:
-        raise ValidationError("Отмечены дети, которые не зачислены в группу.")
+        raise ValidationError("Отмечены дети, которые не были зачислены в группу на дату занятия.")
     for application in children:
         Attendance.objects.update_or_create(
             lesson=lesson,

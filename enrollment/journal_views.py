@@ -48,7 +48,7 @@ def group_journal(request: HttpRequest, code: str) -> HttpResponse:
     past = [lesson for lesson in lessons if lesson.date <= today and not lesson.is_cancelled]
     chosen = next((lesson for lesson in lessons if str(lesson.pk) == request.GET.get("lesson")), None)
     chosen = chosen or (past[-1] if past else None)
-    children = journal.enrolled(group)
+    children = journal.enrolled(group, on=chosen.date if chosen else None)
     if request.method == "POST" and chosen is not None:
         try:
             present = {int(pk) for pk in request.POST.getlist("present")}

@@ -343,6 +343,8 @@ def journal_group(personas, published_program) -> Group:
     group.refresh_from_db()
     for name in ("Аня", "Ваня"):
         enrolled_in(personas, published_program, group, name)
+    # Enrolled when the group began: its past lessons are theirs (a lesson before enrollment is not).
+    Application.objects.filter(group=group).update(enrolled_on=group.start_date)
     journal.generate_lessons(group)
     return group
 
@@ -446,7 +448,11 @@ def test_marking_refuses_outsiders_and_bad_input(client, personas, journal_group
     response = attendance(client, journal_group, lesson.pk, personas.teacher_a, [anya.code, other.code])
     assert response.status_code == 422
     assert errors(response) == [
-        {"loc": ["body", "present"], "msg": f"Не зачислены в группу: {other.code}.", "type": "invalid"}
+        {
+            "loc": ["body", "present"],
+            "msg": f"Не были зачислены в группу на дату занятия: {other.code}.",
+            "type": "invalid",
+        }
     ]
     future = journal_group.lessons.filter(date__gt=timezone.localdate()).first()
     response = attendance(client, journal_group, future.pk, personas.teacher_a, [anya.code])

@@ -16,7 +16,7 @@ from catalog.models import Group
 from core.models import AuditEvent
 from core.testing import make_child, make_group, make_municipality, make_organization, make_program
 from enrollment import journal
-from enrollment.models import Attendance, Holiday, Lesson
+from enrollment.models import Application, Attendance, Holiday, Lesson
 from enrollment.services import apply, change_status
 from people.models import Teacher
 
@@ -49,6 +49,7 @@ def groups(personas, published_program) -> tuple[Group, Group]:
     application = apply(personas.family, child, published_program, first, uuid.uuid4().hex)
     change_status(personas.operator_a, application, "invite")
     change_status(personas.operator_a, application, "enroll")
+    Application.objects.filter(pk=application.pk).update(enrolled_on=first.start_date)  # its lessons are hers
     return first, made[1]
 
 

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from catalog.models import Group
 from core.testing import make_child, make_group
 from enrollment import journal
-from enrollment.models import Attendance, Holiday, Lesson
+from enrollment.models import Application, Attendance, Holiday, Lesson
 from enrollment.services import apply, change_status
 from people.models import Teacher
 
@@ -36,6 +36,8 @@ def group(personas, published_program) -> Group:
         application = apply(personas.family, child, published_program, group, uuid.uuid4().hex)
         change_status(personas.operator_a, application, "invite")
         change_status(personas.operator_a, application, "enroll")
+    # Enrolled when the group began: its past lessons are theirs (a lesson before enrollment is not).
+    Application.objects.filter(group=group).update(enrolled_on=group.start_date)
     return group
 
 
@@ -64,6 +66,19 @@ def test_the_teacher_marks_a_past_lesson_but_not_a_future_one(group, personas):
         journal.mark_attendance(personas.teacher_a, future, set())
     with pytest.raises(PermissionDenied):
         journal.mark_attendance(personas.operator_b, past, set())
+
+
+def test_a_lesson_before_a_childs_enrollment_is_not_the_childs(group, personas):
+    """Paid by attendance, a mark on a lesson before the child was enrolled would be paid."""
+    journal.generate_lessons(group)
+    first = group.lessons.order_by("date").first()
+    anya, vanya = journal.enrolled(group)
+    Application.objects.filter(pk=vanya.pk).update(enrolled_on=first.date + timedelta(days=1))
+    assert [a.pk for a in journal.enrolled(group, on=first.date)] == [anya.pk]
+    with pytest.raises(ValidationError, match="не были зачислены в группу на дату занятия"):
+        journal.mark_attendance(personas.teacher_a, first, {vanya.pk})
+    assert journal.mark_attendance(personas.teacher_a, first, {anya.pk}) == 1
+    assert list(Attendance.objects.values_list("application", flat=True)) == [anya.pk]
 
 
 def test_the_monthly_report_is_an_xlsx_with_a_row_per_child(group, personas, client):
