@@ -136,15 +136,26 @@ class OrganizationDetailOut(OrganizationOut, ModelSchema):
         fields = ["description", "accessibility_notes", "licence_number", "licence_date", "created_at"]
 
 
-class OrganizationQuery(PageQuery):
-    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
-    kind: Annotated[str, OneOf(OrganizationKind.choices)] | None = Field(None, description="Тип организации")
-    q: str = Field("", max_length=200, description="Часть краткого или полного наименования")
+class SyncQuery(PageQuery):
     updated_since: AwareDatetime | None = Field(
         None,
         description="Только изменённые с этого момента (ISO 8601 с часовым поясом, например 2025-09-01T00:00:00Z); "
         "для синхронизации — тогда список упорядочен по времени изменения",
     )
+
+
+def page_for_sync(queryset: QuerySet[Any], query: SyncQuery, *ordering: str) -> dict[str, Any]:
+    """A page of the list in `ordering`, or with `updated_since`, of the rows changed since, in the
+    order they changed (a synchronizing client resumes where it stopped)."""
+    if query.updated_since:
+        return paginate(queryset.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id"), query)
+    return paginate(queryset.order_by(*ordering, "id"), query)
+
+
+class OrganizationQuery(SyncQuery):
+    municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
+    kind: Annotated[str, OneOf(OrganizationKind.choices)] | None = Field(None, description="Тип организации")
+    q: str = Field("", max_length=200, description="Часть краткого или полного наименования")
 
 
 class GroupQuery(PageQuery):
@@ -526,20 +537,11 @@ def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[st
         organizations = organizations.filter(
             contains_typed("short_name", query.q) | contains_typed("full_name", query.q)
         )
-    if query.updated_since:
-        organizations = organizations.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id")
-    else:
-        organizations = organizations.order_by("short_name", "id")
-    return paginate(organizations, query)
+    return page_for_sync(organizations, query, "short_name")
 
 
-class OrganizationProgramsQuery(PageQuery):
+class OrganizationProgramsQuery(SyncQuery):
     status: Annotated[str, OneOf(ModerationStatus.choices)] | None = Field(None, description="Статус модерации")
-    updated_since: AwareDatetime | None = Field(
-        None,
-        description="Только изменённые с этого момента (ISO 8601 с часовым поясом); тогда список упорядочен по "
-        "времени изменения — для синхронизации",
-    )
 
 
 class OrganizationProgramOut(ModelSchema):
@@ -563,9 +565,7 @@ def organization_programs(request: Any, code: str, query: Query[OrganizationProg
     programs = scope.restrict(Program.objects.filter(organization=organization), request.auth)
     if query.status:
         programs = programs.filter(status=query.status)
-    if query.updated_since:
-        return paginate(programs.filter(updated_at__gte=query.updated_since).order_by("updated_at", "id"), query)
-    return paginate(programs.order_by("title", "id"), query)
+    return page_for_sync(programs, query, "title")
 
 
 @router.get(

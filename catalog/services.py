@@ -620,7 +620,8 @@ def save_group(
     checks: list[Callable[[], None]] = [partial(check_group, program, group), partial(check_group_name_free, group)]
     if schedule is not None:
         checks.append(partial(check_schedule, schedule))
-    slots = schedule if schedule is not None else [] if creating else [_slot(s) for s in group.schedule.all()]
+    current_slots = [] if creating else [_slot(slot) for slot in group.schedule.all()]
+    slots = schedule if schedule is not None else current_slots
     checks.append(partial(check_teacher_and_rooms_free, group, program.organization_id, slots))
     if financing is not None:
         checks.append(partial(check_financing, program, financing))
@@ -634,7 +635,6 @@ def save_group(
         raise ValidationError(errors)
     if not creating:
         # What is sent as it is changes nothing: `updated_at` stays, nothing is audited (see save_program).
-        current_slots = [_slot(slot) for slot in group.schedule.all()]
         if schedule is not None and sorted(map(astuple, schedule)) == sorted(map(astuple, current_slots)):
             schedule = None
         if financing is not None and sorted(map(astuple, financing)) == sorted(

@@ -168,7 +168,8 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
         raise ValidationError({"municipality": "Муниципалитет с таким кодом ОКТМО не найден."})
     fields = body.dict(exclude={"municipality", "snils", "birth_certificate"})
     child = Child(municipality=municipality, **fields)
-    if principal.is_guardian and not principal.uses_office:
+    for_family = principal.is_guardian and not principal.uses_office
+    if for_family:
         registration = services.add_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
     elif principal.uses_office:
         registration = registry.register_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
@@ -184,9 +185,7 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
             "child": shown,
             "known": not registration.created or registration.merged is not None,
             "merged_automatically": registration.merged is not None,
-            "possible_duplicates": 0
-            if principal.is_guardian and not principal.uses_office
-            else len(registration.review),
+            "possible_duplicates": 0 if for_family else len(registration.review),
             "snils_held_elsewhere": registration.snils_held_elsewhere,
         },
     )

@@ -129,11 +129,12 @@ def register_child(
     child.save()
     audit.record(actor, "child.registered", child)
     candidates = scored_candidates(child)
-    sure = [
-        (other, p)
-        for other, p in candidates
-        if matching.verdict(p) == matching.Verdict.SAME and guardian is None and _may_take(other, None, actor)
-    ]
+    # A parent's record is never merged by a match (see above): its pairs all wait for the check.
+    sure = (
+        [(o, p) for o, p in candidates if matching.verdict(p) == matching.Verdict.SAME and _may_take(o, None, actor)]
+        if guardian is None
+        else []
+    )
     if sure:
         # The older record survives: documents and applications already refer to it.
         other, probability = sure[0]
