@@ -6,6 +6,7 @@ computed in Python (catalog.text), so the same postings come out of both databas
 """
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -104,49 +105,88 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
             SearchPosting.objects.bulk_update(rows, ["programs", "title_programs"])
 
 
-# A short word with a lexeme this short is a whole word to match, not a beginning: «лего» (лег) must
-# not find «лёгкая» (легк), nor «кот» «который». Unless the catalog has no such word: then it is a
-# word being typed, and its letters as typed begin the words it finds («роб» — «робототехника»,
-# «изо» — «изобразительное», not every «изучение» that its lexeme «из» begins). A longer word with a
-# short lexeme finds the words its lexeme begins («химия», хим — «химический», «химик»).
+# A word's lexeme begins the words it finds («робот» — «робототехника»), unless the lexeme is this short:
+# then it is matched whole, and a longer word whose lexeme a consonant follows finds the words beginning
+# as it does up to that consonant («конный», кон — «конноспортивный», not «конструирование»; a vowel
+# may come and go: «песен», пес — «песня», so the lexeme begins the words «песен» finds). A short word
+# finds itself whole («опыт», whose lexeme is «оп»); if the catalog lacks its lexeme it is being typed,
+# and its letters as typed begin the words it finds («роб» — «робототехника», «изо» — «изобразительное»,
+# not every «изучение» that its lexeme «из» begins) — unless it is two letters («ит» begins a thousand
+# words) or a whole word of four («пони» is no «понимание»).
 WHOLE_WORD_BELOW = 4
 SHORT_WORD_BELOW = 5
+TYPED_BEGINNING_FROM = 3
+
+
+def may_begin_words(word: str) -> bool:
+    """Whether a short word the catalog lacks is taken as the beginning of longer ones."""
+    if len(word) < TYPED_BEGINNING_FROM:
+        return False
+    return len(word) < SHORT_WORD_BELOW - 1 or not text.is_dictionary_word(word)
+
 
 # Each query word's lexeme, as the documents' configuration analyses it (a stop word has none; a word
-# in Latin letters has its English stem: «unity», uniti), and the postings of the lexemes beginning
-# with it, as a range [lexeme, lexeme with its last letter's successor), or of the lexeme alone, as
-# [lexeme, lexeme + chr(1)): one round trip for the whole query. The pattern operators compare bytes
-# whatever the collation and use the prefix index with values bound on the server (a LIKE pattern
-# would need them at planning); UTF-8 orders bytes as code points, so the successor bounds the range.
-# A word with a lexeme but no postings comes back once, with NULLs. Several spellings of one word
-# share its position n; a stem of its other forms (`exact`) is a lexeme already, matched whole.
+# in Latin letters has its English stem: «unity», uniti), and the postings of the lexemes in the ranges
+# (above) it matches: [start, start with its last letter's successor), or a lexeme alone, [lexeme,
+# lexeme + chr(1)); one round trip for the whole query. The pattern operators compare bytes whatever
+# the collation and use the prefix index with values bound on the server (a LIKE pattern would need them
+# at planning); UTF-8 orders bytes as code points, so the successor bounds the range. A word with a
+# lexeme but no postings comes back once, with NULLs. Several spellings of one word share its position
+# n; a stem of its other forms (`exact`) is a lexeme already, matched whole.
 _PG_MATCHES_SQL = """
 SELECT w.n, p.programs, p.title_programs
-FROM unnest(%s::int[], %s::text[], %s::bool[]) AS w(n, word, exact)
+FROM unnest(%(n)s::int[], %(word)s::text[], %(exact)s::bool[], %(may_begin)s::bool[]) AS w(n, word, exact, may_begin)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN w.exact THEN w.word ELSE (tsvector_to_array(to_tsvector('russian', w.word)))[1] END AS lexeme
 ) l
 CROSS JOIN LATERAL (
-    SELECT NOT w.exact AND length(l.lexeme) < %s AND length(w.word) < %s AS short
+    SELECT
+        NOT w.exact AND length(l.lexeme) < %(whole_below)s AS short,
+        length(w.word) >= %(short_below)s AS long_word,
+        strpos(%(vowels)s, substr(w.word, length(l.lexeme) + 1, 1)) > 0 AS vowel_next
 ) k
 CROSS JOIN LATERAL (
-    SELECT
-        CASE WHEN k.short AND NOT EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme)
-        THEN w.word ELSE l.lexeme END AS low,
-        w.exact OR k.short AND EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme) AS whole
-) s
+    SELECT l.lexeme AS low, w.exact OR k.short AND NOT (k.long_word AND k.vowel_next) AS whole
+    UNION ALL
+    SELECT left(w.word, length(l.lexeme) + 1), false WHERE k.short AND k.long_word AND NOT k.vowel_next
+    UNION ALL
+    SELECT w.word, NOT (w.may_begin AND NOT EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme))
+    WHERE k.short AND NOT k.long_word
+) r
 CROSS JOIN LATERAL (
-    SELECT CASE
-        WHEN s.whole THEN s.low || chr(1)
-        ELSE left(s.low, -1) || chr(ascii(right(s.low, 1)) + 1)
-    END AS bound
+    SELECT CASE WHEN r.whole THEN r.low || chr(1) ELSE left(r.low, -1) || chr(ascii(right(r.low, 1)) + 1) END AS bound
 ) b
-LEFT JOIN catalog_searchposting p ON p.lexeme ~>=~ s.low AND p.lexeme ~<~ b.bound
+LEFT JOIN catalog_searchposting p ON p.lexeme ~>=~ r.low AND p.lexeme ~<~ b.bound
 WHERE l.lexeme IS NOT NULL
 """
-# SQLite compares text byte by byte: the same ranges with plain operators, statements per stem.
+# SQLite compares text byte by byte: the same ranges with plain operators, statements per range.
 _SQLITE_RANGE_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme >= %s AND lexeme < %s"
-_SQLITE_WHOLE_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme = %s"
+
+
+def _sqlite_ranges(cursor: Any, spelling: str, exact: bool) -> list[tuple[str, str]]:
+    """The ranges [low, bound) of lexemes a spelling matches (above), for SQLite."""
+    lexeme = spelling if exact else text.stem(spelling)
+    if not lexeme:
+        return []
+    if exact:
+        return [_whole(lexeme)]
+    if len(lexeme) >= WHOLE_WORD_BELOW:
+        return [_beginning(lexeme)]
+    if len(spelling) >= SHORT_WORD_BELOW:
+        if spelling[len(lexeme)] in text.VOWELS:
+            return [_beginning(lexeme)]
+        return [_whole(lexeme), _beginning(spelling[: len(lexeme) + 1])]
+    cursor.execute(_SQLITE_RANGE_SQL, _whole(lexeme))
+    typed_beginning = may_begin_words(spelling) and not cursor.fetchall()
+    return [_whole(lexeme), _beginning(spelling) if typed_beginning else _whole(spelling)]
+
+
+def _whole(lexeme: str) -> tuple[str, str]:
+    return lexeme, lexeme + chr(1)
+
+
+def _beginning(start: str) -> tuple[str, str]:
+    return start, start[:-1] + chr(ord(start[-1]) + 1)
 
 
 def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None, bytes | None]]]:
@@ -160,26 +200,29 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
         return found  # no words (the statement's arrays cannot be empty columns)
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
+            positions, spellings, exact = map(list, zip(*spelled, strict=True))
+            may_begin = [not whole and may_begin_words(word) for word, whole in zip(spellings, exact, strict=True)]
             cursor.execute(
-                _PG_MATCHES_SQL, [*map(list, zip(*spelled, strict=True)), WHOLE_WORD_BELOW, SHORT_WORD_BELOW]
+                _PG_MATCHES_SQL,
+                {
+                    "n": positions,
+                    "word": spellings,
+                    "exact": exact,
+                    "may_begin": may_begin,
+                    "whole_below": WHOLE_WORD_BELOW,
+                    "short_below": SHORT_WORD_BELOW,
+                    "vowels": "".join(sorted(text.VOWELS)),
+                },
             )
             for n, programs, titles in cursor.fetchall():
                 found.setdefault(n, []).append((programs, titles))
             return found
-        for n, spelling, exact in spelled:
-            lexeme = spelling if exact else text.stem(spelling)
-            if not lexeme:
-                continue
-            rows = []
-            short = not exact and len(lexeme) < WHOLE_WORD_BELOW and len(spelling) < SHORT_WORD_BELOW
-            if exact or short:
-                cursor.execute(_SQLITE_WHOLE_SQL, [lexeme])
-                rows = cursor.fetchall()
-            if not rows and not exact:
-                low = spelling if short else lexeme
-                cursor.execute(_SQLITE_RANGE_SQL, [low, low[:-1] + chr(ord(low[-1]) + 1)])
-                rows = cursor.fetchall()
-            found.setdefault(n, []).extend(rows)
+        for n, spelling, whole in spelled:
+            if ranges := _sqlite_ranges(cursor, spelling, whole):
+                rows = found.setdefault(n, [])
+                for bounds in ranges:
+                    cursor.execute(_SQLITE_RANGE_SQL, bounds)
+                    rows.extend(cursor.fetchall())
     return found
 
 

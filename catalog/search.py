@@ -615,6 +615,10 @@ def search_programs(
     # Whether the words are in the catalog is asked of the text alone (`text_bits`), not of what the
     # filters leave: a word the catalog has is not «corrected» because the filters leave nothing, and a
     # search the filters empty still counts, in its facets, what another filter would show.
+    # Typed with the layout not switched («hj,jnjnt[ybrf»): the Russian it meant, shown instead.
+    russian = text.in_russian_layout(params.q) if query_words and not found.text_bits else None
+    if russian and (instead := _matches(index, params, text.query_words(russian))).text_bits:
+        found, corrected_query, query_words = instead, russian, text.query_words(russian)
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         instead = _matches(index, params, corrected) if corrected != list(query_words) else found
@@ -623,12 +627,7 @@ def search_programs(
         elif instead.bits.bit_count() > found.bits.bit_count():
             suggestion = " ".join(corrected)  # offered only where it finds more
         elif not found.text_bits and len(corrected) > 1:
-            # No program has every word: those with any of the words that titles use («бальные танцы» —
-            # «танцы», «футбол баскетбол» — «футбол или баскетбол»; not «домом» of «Дом творчества»).
-            # The words as typed first: «робототехника боровое» is robotics, not «хоровое» too.
-            titled = _in_titles(index, query_words) or _in_titles(index, corrected)
-            if titled and (instead := _any_word_matches(index, params, titled)).text_bits:
-                found, corrected_query = instead, " или ".join(titled)
+            found, corrected_query = _fewer_words(index, params, query_words, corrected) or (found, None)
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
@@ -642,6 +641,26 @@ def search_programs(
         corrected_query=corrected_query,
         suggestion=suggestion,
     )
+
+
+def _fewer_words(
+    index: CatalogIndex, params: SearchParams, query_words: Sequence[str], corrected: Sequence[str]
+) -> tuple[_Matches, str] | None:
+    """No program has every word: (the matches, the query shown instead) of the fewest words left
+    out — those the catalog lacks («плавание бассейне кит» — «плавание бассейне»), then those saying whom
+    a program is for («плавание для малышей» — «плавание»); failing that, the programs with any of
+    the words that titles use («бальные танцы» — «танцы», «футбол баскетбол» — «футбол или баскетбол»;
+    not «домом» of «Дом творчества»). The words as typed first: «робототехника боровое» is robotics,
+    not «хоровое» too."""
+    known = [word for word in query_words if index.text([word], postings.matches)[0]]
+    subjects = [word for word in known if text.stem(word) not in text.AUDIENCE_STEMS]
+    for fewer in dict.fromkeys((tuple(known), tuple(subjects))):
+        if 0 < len(fewer) < len(query_words) and (instead := _matches(index, params, fewer)).text_bits:
+            return instead, " ".join(fewer)
+    titled = _in_titles(index, query_words) or _in_titles(index, corrected)
+    if titled and (instead := _any_word_matches(index, params, titled)).text_bits:
+        return instead, " или ".join(titled)
+    return None
 
 
 def _typos_only(typed: Sequence[str], corrected: Sequence[str]) -> bool:

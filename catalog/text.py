@@ -235,6 +235,7 @@ OTHER_STEM_FORMS = (
 # of each form families type («рисование» and «рисовать» stem apart).
 _DRAWING = ("рисунок", "рисуем", "живопись", "изобразительное", "художник")
 _SINGING = ("вокал", "хор", "песня")
+_CODING = ("программирование", "алгоритмика", "информатика")
 _COMBAT = ("самбо", "дзюдо", "каратэ", "рукопашный", "тхэквондо", "бокс", "единоборства")
 RELATED_WORDS = {
     "рисование": _DRAWING,
@@ -256,7 +257,23 @@ RELATED_WORDS = {
     "онлайн": ("дистанционные",),
     "мультфильм": ("анимация", "мультипликация"),
     "мультики": ("анимация", "мультипликация"),
+    "дрон": ("квадрокоптер", "беспилотные"),
+    "балет": ("хореография",),
+    "айти": _CODING,
+    "ит": _CODING,
+    "информатика": ("программирование", "алгоритмика"),
+    "космос": ("астрономия", "вселенная"),
+    "космонавтика": ("астрономия", "вселенная"),
+    "керамика": ("глина", "лепка"),
+    "гончарный": ("глина", "лепка"),
+    "рукоделие": ("декоративно", "бисероплетение", "ремесло", "умелые"),
+    "блогер": ("медиа", "видео", "журналист"),
+    "блог": ("медиа", "видео", "журналист"),
 }
+
+# Words saying whom a program is for, not what it teaches («плавание для малышей»): when no program has
+# every word of a query, they are the ones left out first, by their stems.
+AUDIENCE_STEMS = frozenset({"малыш", "дошкольник", "подросток", "подростк", "начина", "девочк", "девочек", "мальчик"})
 
 
 def normalize(text: str) -> str:
@@ -277,7 +294,13 @@ _AGE_IN_QUERY = re.compile(
 )
 YOUNGEST_SAID = 3  # «программа на 1 год» is a duration, not a child
 # Words of a query that name how a program is paid for, by their stems: the funding filter.
-FUNDING_STEMS = {"бесплатн": "free", "платн": "paid", "сертификат": "certificate"}
+FUNDING_STEMS = {
+    "бесплатн": "free",
+    "платн": "paid",
+    "сертификат": "certificate",
+    "пфдо": "certificate",
+    "пф": "certificate",
+}
 
 
 # Days written into a query («по субботам», «в среду», «на выходных»), by the forms families write:
@@ -340,6 +363,26 @@ def filters_in_query(query: str) -> FiltersInQuery:
     return FiltersInQuery(rest, age, tuple(dict.fromkeys(funding)), ovz, tuple(sorted(set(days))))
 
 
+# The keys of the Latin layout and the letters the Russian one has on them: a query typed with the layout
+# not switched («hj,jnjntnybrf») is the Russian it meant («робототехника»).
+_LATIN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_RUSSIAN_KEYS = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_TO_RUSSIAN_LAYOUT = str.maketrans(
+    dict(zip(_LATIN_KEYS, _RUSSIAN_KEYS, strict=True))
+    | {key.upper(): letter.upper() for key, letter in zip(_LATIN_KEYS, _RUSSIAN_KEYS, strict=True) if key.isalpha()}
+)
+_LATIN_KEY_TOKEN = re.compile(r"[a-z\[\];',.`]*[a-z][a-z\[\];',.`]*", re.IGNORECASE)
+
+
+def in_russian_layout(query: str) -> str | None:
+    """The query with each word typed on the Latin layout's keys read as the Russian layout's letters
+    (None: no such word). Words in Latin letters that programs use («python», «lego») are found as
+    they are, so this is asked only of a query that finds nothing."""
+    tokens = query.split()
+    switched = [token.translate(_TO_RUSSIAN_LAYOUT) if _LATIN_KEY_TOKEN.fullmatch(token) else token for token in tokens]
+    return " ".join(switched) if switched != tokens else None
+
+
 def query_words(text: str) -> list[str]:
     """The words of a search query that must match, in order."""
     return [w for w in words(text) if stem(w) not in QUERY_NOISE_STEMS]
@@ -381,7 +424,7 @@ def spellings(word: str) -> tuple[str, ...]:
     return (word, *_other_spellings().get(stem(word), ()))
 
 
-_VOWELS = frozenset("аеиоуыэюя")
+VOWELS = frozenset("аеиоуыэюя")
 
 
 def other_form_stems(lexeme: str) -> tuple[str, ...]:
@@ -391,14 +434,14 @@ def other_form_stems(lexeme: str) -> tuple[str, ...]:
     goes («танец» — «танцы»: танец, танц; «кружок» — «кружка»; «сказка» — «сказок»; «деньги» —
     «денег»; «балалайка» — «балалаек»), «-ьми» («людьми» — «люди»)."""
     found = [shorter for base in (lexeme, lexeme + "ь") if 2 <= len(shorter := stem(base)) < len(lexeme)]
-    if len(lexeme) < 3 or lexeme[-1] in _VOWELS:
+    if len(lexeme) < 3 or lexeme[-1] in VOWELS:
         return tuple(found)
     if lexeme.endswith("ьм"):
         found.append(lexeme[:-2])
-    if lexeme[-2] not in _VOWELS:
+    if lexeme[-2] not in VOWELS:
         found += [f"{lexeme[:-1]}е{lexeme[-1]}", f"{lexeme[:-1]}о{lexeme[-1]}"]
     elif len(lexeme) >= 4 and lexeme[-2] in "ео":
-        if lexeme[-3] not in _VOWELS:
+        if lexeme[-3] not in VOWELS:
             found += [lexeme[:-2] + lexeme[-1], f"{lexeme[:-2]}ь{lexeme[-1]}"]
         elif lexeme[-2] == "е":
             found.append(f"{lexeme[:-2]}й{lexeme[-1]}")

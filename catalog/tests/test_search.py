@@ -536,6 +536,71 @@ def test_short_stems_of_longer_words(family_catalog, query, must, must_not):
     assert_finds(query, must, must_not)
 
 
+@pytest.fixture
+def everyday_catalog(family_catalog, personas):
+    """The catalog and programs families look for in their own words."""
+    more = [
+        ("Конноспортивный клуб «Пегас»", Direction.SPORT, "Верховая езда и уход за лошадьми."),
+        ("Учимся дружить", Direction.SOCIAL, "Учимся понимать себя и других."),
+        ("Плавание", Direction.SPORT, "Учимся держаться на воде."),
+        ("Английский для малышей", Direction.SOCIAL, "Песенки и игры на английском."),
+        ("Астрономия для школьников", Direction.NATURAL_SCIENCE, "Звёздное небо и планеты."),
+        ("Лепка из глины", Direction.ARTS, "Лепим посуду и игрушки."),
+    ]
+    publish_all(personas, more, weekday=4)
+    return family_catalog
+
+
+@pytest.mark.parametrize(
+    ("query", "must", "must_not"),
+    [
+        # A longer word whose short lexeme a consonant follows: «конный» (кон) begins «конноспортивный»,
+        # not «конструирование».
+        ("конный", ["Конноспортивный клуб «Пегас»"], ["Конструирование на Arduino", "Лего-конструирование"]),
+        # A whole word of four letters begins no longer ones: «пони» is not «понимать»…
+        ("пони", [], ["Учимся дружить"]),
+        # …and finds itself whole, whatever its lexeme: «опыт» (оп) — «опыты».
+        ("опыт", ["Химическая лаборатория", "Юный химик"], []),
+        # Two letters begin too many words: «ит» is IT, not «история».
+        ("ит", ["Программирование в Scratch", "Программирование на Python"], ["Краеведение: история родного края"]),
+        ("айти", ["Программирование в Scratch"], ["Краеведение: история родного края"]),
+        ("космос", ["Астрономия для школьников"], ["Футбол"]),
+        ("керамика", ["Лепка из глины"], ["Футбол"]),
+        ("балет", ["Хореография: современный танец"], ["Футбол"]),
+    ],
+)
+def test_words_families_type_find_what_they_mean_and_no_more(everyday_catalog, query, must, must_not):
+    assert_finds(query, must, must_not)
+
+
+def test_with_no_program_having_every_word_the_fewest_words_are_left_out(everyday_catalog):
+    # «малышей» says whom a program is for: it is left out, not taken as the subject.
+    result = search_programs(SearchParams(q="плавание для малышей"))
+    assert result.corrected_query == "плавание"
+    assert [p.title for p in result.programs] == ["Плавание"]
+    # A word the catalog lacks is left out alone: the others are all still required.
+    result = search_programs(SearchParams(q="шахматы для начинающих ёлка"))
+    assert result.corrected_query == "шахматы начинающих"
+    assert [p.title for p in result.programs] == ["Шахматы для начинающих"]
+
+
+def test_a_query_typed_with_the_layout_not_switched_is_read_in_russian(catalog):
+    result = search_programs(SearchParams(q="hj,jnjnt[ybrf"))
+    assert result.corrected_query == "робототехника"
+    assert "Робототехника" in [p.title for p in result.programs]
+    # A word in Latin letters that programs use is found as it is.
+    result = search_programs(SearchParams(q="python"))
+    assert result.corrected_query is None and "Программирование на Python" in [p.title for p in result.programs]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("if[vfns", "шахматы"), ("Gkfdfybt lkz ltntq", "Плавание для детей"), ("3d", None), ("танцы", None)],
+)
+def test_the_russian_layout_of_a_query(typed, meant):
+    assert text.in_russian_layout(typed) == meant
+
+
 def test_titles_sort_with_yo_as_ye(family_catalog):
     found = titles(q="", sort="title", page_size=100)
     assert found.index("Лёгкая атлетика") < found.index("Лего-конструирование")
@@ -549,6 +614,7 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("бесплатный кружок", text.FiltersInQuery("", funding=("free",))),
         ("футбол платно для 12 лет", text.FiltersInQuery("футбол", age=12, funding=("paid",))),
         ("робототехника по сертификату", text.FiltersInQuery("робототехника", funding=("certificate",))),
+        ("робототехника пфдо", text.FiltersInQuery("робототехника", funding=("certificate",))),
         ("танцы для детей с ОВЗ", text.FiltersInQuery("танцы для детей", ovz=True)),
         ("шахматы 10-12 лет", text.FiltersInQuery("шахматы")),  # a range is said, but is not one age
         ("танцы от 3 до 7 лет", text.FiltersInQuery("танцы")),
