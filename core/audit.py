@@ -44,6 +44,7 @@ ACTION_LABELS: dict[str, str] = {
     "child.merged": "Записи о ребёнке объединены",
     "child.merge_undone": "Объединение записей отменено",
     "child.kept_apart": "Записи признаны разными детьми",
+    "child.pair_reopened": "Пара записей возвращена на проверку",
     "child.viewed": "Просмотр карточки ребёнка",
     "child.personal_data_viewed": "Просмотр персональных данных ребёнка",
     # Enrollment: applications, campaigns, orders, the journal.

@@ -26,7 +26,7 @@ from monitoring import imports
 from monitoring.imports import BIRTH_DATE, FIRST_NAME, LAST_NAME, OKTMO, PATRONYMIC, SEX, SNILS
 from monitoring.models import CareerLessonVisit
 from people import registry
-from people.models import Child
+from people.models import Child, EntryChannel
 from territory.models import Municipality
 
 LESSON, LESSON_DATE = "Урок", "Дата урока"
@@ -216,7 +216,9 @@ def _record(actor: Any, organization: Organization, rows: list[Row], tally: Coun
         child = known.get(row.person)
         if child is None:
             try:
-                registration = registry.register_child(actor, row.child, snils=row.snils)
+                registration = registry.register_child(
+                    actor, row.child, snils=row.snils, via=EntryChannel.IMPORT, organization=organization
+                )
             except ValidationError as error:
                 raise _RejectedError(imports._error(row.number, "", imports._reason(error))) from None
             child = known[row.person] = registration.child

@@ -16,14 +16,14 @@ from typing import Any
 from django.db.models import Sum
 from django.utils import timezone
 
-from accounts.models import User
-from catalog.models import Direction, Group, ModerationStatus, Program
+from accounts.models import Role, RoleAssignment, User
+from catalog.models import Direction, Group, ModerationStatus, Organization, Program
 from core.bulk import insert_rows
 from core.dates import full_years
 from enrollment.models import SEAT_STATUSES, Application, ApplicationSource, ApplicationStatus
 from monitoring.models import CareerLessonVisit, IndicatorCode, Target
 from people.demo import BOY_NAMES, GIRL_NAMES, MALE_NAMES, NameMaker
-from people.models import Child
+from people.models import Child, EntryChannel
 from territory.demo import POPULATION_YEARS_BACK, DemoRandom, Place
 from territory.models import ChildPopulation, Contingent, Region
 
@@ -44,6 +44,9 @@ CHILD_FIELDS = (
     "snils_digest",
     "birth_certificate_cipher",
     "birth_certificate_digest",
+    "entered_via",
+    "entered_by",
+    "entered_organization",
 )
 BIRTH_DATE = CHILD_FIELDS.index("birth_date") - 2  # in the values of a child, which come after the timestamps
 APPLICATION_FIELDS = (
@@ -153,7 +156,8 @@ def create_registry(
                         found.append((spot, start, end))
                 if not found:
                     continue  # organizations enter the children they teach: no study, no record
-                children.append(child)
+                # Entered by the organization of its first program, from its list of children.
+                children.append((*child, EntryChannel.IMPORT, entered_by.pk, found[0][0][0].organization_id))
                 placed.extend((len(children) - 1, program, group, start, end) for (program, group), start, end in found)
     child_ids = insert_rows(Child, CHILD_FIELDS, [(now, now, *child) for child in children])
     applications = []
@@ -337,6 +341,8 @@ def create_duplicates(rng: DemoRandom, entered_by: User, count: int) -> tuple[in
     from people import registry
 
     merged = queued = 0
+    operated = RoleAssignment.objects.filter(user=entered_by, role=Role.ORGANIZATION_OPERATOR).values("organization")
+    organization = Organization.objects.filter(pk__in=operated).order_by("pk").first()
     originals = list(Child.objects.living().filter(guardians__isnull=True).order_by("pk")[: count * 20 : 20])
     for original in originals:
         slip = rng.choice(("yo", "day", "patronymic", "suffix"))
@@ -351,7 +357,7 @@ def create_duplicates(rng: DemoRandom, entered_by: User, count: int) -> tuple[in
         if slip == "suffix":
             copy.last_name = original.last_name + ("а" if original.sex == Child.Sex.MALE else "")
             copy.birth_date = original.birth_date + timedelta(days=1)
-        result = registry.register_child(entered_by, copy)
+        result = registry.register_child(entered_by, copy, via=EntryChannel.IMPORT, organization=organization)
         merged += result.merged is not None
         queued += bool(result.review)
     return merged, queued

@@ -45,7 +45,7 @@ from enrollment import services
 from monitoring.models import IMPORT_MAX_BYTES, ImportBatch, ImportStatus
 from monitoring.services import figures_changed
 from people import registry
-from people.models import Child
+from people.models import Child, EntryChannel
 from territory.models import Municipality
 
 LAST_NAME, FIRST_NAME, PATRONYMIC, BIRTH_DATE, SEX, SNILS, OVZ = (
@@ -758,7 +758,9 @@ def _apply_row(batch: ImportBatch, row: Row, known: dict[str, Child]) -> Counter
     child = known.get(row.person)
     if child is None:
         try:
-            registration = registry.register_child(actor, row.as_child(), snils=row.snils)
+            registration = registry.register_child(
+                actor, row.as_child(), snils=row.snils, via=EntryChannel.IMPORT, organization=batch.organization
+            )
         except ValidationError as error:
             raise _RowError(_error(row.number, "", _reason(error))) from None
         child = registration.child

@@ -10,17 +10,18 @@ from datetime import date, datetime
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.roles import principal_of
+from catalog.models import Organization
 from core import scope
 from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, paginate
 from enrollment.api import SIGNED_IN
 from people import registry, services
-from people.models import Child, ChildMerge, MatchCandidate
+from people.models import Child, ChildMerge, EntryChannel, MatchCandidate
 from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
@@ -169,10 +170,15 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
     fields = body.dict(exclude={"municipality", "snils", "birth_certificate"})
     child = Child(municipality=municipality, **fields)
     for_family = principal.is_guardian and not principal.uses_office
+    snils, certificate = body.snils, body.birth_certificate
     if for_family:
-        registration = services.add_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
+        registration = services.add_child(user, child, snils=snils, birth_certificate=certificate, via=EntryChannel.API)
     elif principal.uses_office:
-        registration = registry.register_child(user, child, snils=body.snils, birth_certificate=body.birth_certificate)
+        # The organization the record comes from, when the caller works for one (a token of its system).
+        only, _ = scope.single(Organization.objects.filter(pk__in=principal.operated_organization_ids))
+        registration = registry.register_child(
+            user, child, snils=snils, birth_certificate=certificate, via=EntryChannel.API, organization=only
+        )
     else:
         raise PermissionDenied
     shown = registration.child
@@ -228,8 +234,7 @@ class DuplicateDecisionIn(Schema):
 
 
 def _pairs(user) -> QuerySet[MatchCandidate]:  # type: ignore[no-untyped-def]
-    ids = Child.objects.filter(scope.scope_filter(Child, user, "moderate")).values("pk")
-    return registry.pending_review().filter(Q(first__in=ids, second__in=ids))
+    return scope.restrict(registry.pending_review(), user, "moderate")
 
 
 @router.get(

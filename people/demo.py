@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from accounts.models import Role, RoleAssignment, User
 from catalog.models import Direction, OrganizationKind
-from people.models import Child, Guardian, Teacher
+from people.models import Child, EntryChannel, Guardian, Teacher
 from territory.demo import DemoRandom, Place
 
 BATCH = 2000
@@ -339,6 +339,8 @@ def create_families(
                     municipality=place.municipality,
                     has_ovz=has_ovz,
                     has_disability=has_ovz and rng.random() < 0.3,
+                    entered_via=EntryChannel.CABINET,
+                    entered_by=user,
                 )
             )
             links.append((len(children) - 1, len(guardians) - 1))

@@ -636,6 +636,112 @@ def match_probability(a: Person, b: Person, *, frequencies: Frequencies | None =
     return _probability(_log_odds(_features(a, NAMES), _features(b, NAMES), agreement))
 
 
+# --------------------------------------------------------------------------------------------
+# The comparison told field by field, for the operator who decides on a pair.
+
+AGREE = "совпадает"
+UNKNOWN = "не указано хотя бы в одной записи"
+DIFFERENT = "разные"
+# What each weight a comparison returns means (a first-name typo's weight is computed: the fallback).
+_SURNAME_OUTCOMES = {
+    SURNAME_SEX_SLIP: "мужская и женская форма",
+    SURNAME_PART: "часть двойной фамилии",
+    SURNAME_TYPO: "отличаются одной буквой",
+    SURNAME_CLOSE: "отличаются двумя буквами",
+    SURNAME_DIFFERENT: DIFFERENT,
+}
+_FIRST_OUTCOMES = {
+    FIRST_VARIANT: "варианты одного имени",
+    FIRST_SIMILAR: "похожие написания",
+    FIRST_CONFLICT: "разные имена — так бывает у близнецов",
+    FIRST_TYPO_CONFLICT: "опечатка в другом имени",
+    FIRST_DIFFERENT: DIFFERENT,
+}
+_FIRST_TYPO = "опечатка"
+_PATRONYMIC_OUTCOMES = {
+    PATRONYMIC_SEX_SLIP: "мужская и женская форма",
+    PATRONYMIC_TYPO: "отличаются одной буквой",
+    PATRONYMIC_DIFFERENT: DIFFERENT,
+}
+_BIRTH_OUTCOMES = {
+    BORN_SAME: AGREE,
+    BORN_SWAPPED: "день и месяц переставлены",
+    BORN_NEXT_DAY: "отличаются на день",
+    BORN_OTHER: DIFFERENT,
+}
+
+
+_FIELDS = {
+    "last_name": "Фамилия",
+    "first_name": "Имя",
+    "patronymic": "Отчество",
+    "birth_date": "Дата рождения",
+    "sex": "Пол",
+    "municipality": "Муниципалитет",
+    "snils": "СНИЛС",
+}
+
+
+class FieldComparison(NamedTuple):
+    key: str  # the child's field compared ("snils": its digest)
+    outcome: str  # in Russian, as the operator reads it
+    weight: float  # ln(m/u): above 0 it speaks for one child, below 0 for two, 0 says nothing
+
+    @property
+    def field(self) -> str:
+        return _FIELDS[self.key]
+
+    @property
+    def leaning(self) -> str:
+        return "for" if self.weight > 0 else "against" if self.weight < 0 else "neutral"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    fields: list[FieldComparison]
+    probability: float  # `match_probability` of the two records
+
+
+def compare(a: Person, b: Person, *, frequencies: Frequencies | None = None) -> Comparison:
+    """Why the engine thinks what it thinks: each field's outcome and its weight, as `_log_odds`
+    counts them (with PRIOR they sum to its log-odds unless a first name or a СНИЛС caps it).
+    Values are not repeated: a СНИЛС is only said to agree or not."""
+    agreement = _Agreement(frequencies) if frequencies else _TYPICAL
+    x, y = _features(a, NAMES), _features(b, NAMES)
+    if not x.surname or not y.surname:
+        surname = (UNKNOWN, 0.0)
+    elif x.surname == y.surname:
+        surname = (AGREE, agreement("surname", x.stem))
+    else:
+        weight = _misspelt_surname_weight(x, y)
+        surname = (_SURNAME_OUTCOMES[weight], weight)
+    weight, _ = _first_name_weight(x, y, agreement)
+    if not x.first or not y.first:
+        first = (UNKNOWN, weight)
+    else:
+        first = (AGREE if x.first == y.first else _FIRST_OUTCOMES.get(weight, _FIRST_TYPO), weight)
+    weight = _patronymic_weight(x, y, agreement)
+    if not x.patronymic or not y.patronymic:
+        patronymic = (UNKNOWN, weight)
+    else:
+        patronymic = (AGREE if x.patronymic == y.patronymic else _PATRONYMIC_OUTCOMES[weight], weight)
+    weight = _birth_weight(x, y)
+    sex = (AGREE, SEX_SAME) if x.sex == y.sex else (DIFFERENT, SEX_DIFFERENT)
+    if x.municipality is None or y.municipality is None:
+        municipality = (UNKNOWN, 0.0)
+    elif x.municipality == y.municipality:
+        municipality = (AGREE, agreement("municipality", x.municipality))
+    else:
+        municipality = (DIFFERENT, MUNICIPALITY_DIFFERENT)
+    if not x.snils or not y.snils:
+        snils = (UNKNOWN, 0.0)
+    else:
+        snils = (AGREE, SNILS_SAME) if x.snils == y.snils else (DIFFERENT, SNILS_DIFFERENT)
+    outcomes = (surname, first, patronymic, (_BIRTH_OUTCOMES[weight], weight), sex, municipality, snils)
+    fields = [FieldComparison(key, *outcome) for key, outcome in zip(_FIELDS, outcomes, strict=True)]
+    return Comparison(fields, _probability(_log_odds(x, y, agreement)))
+
+
 def candidate_birth_dates(birth_date: datetime.date) -> set[datetime.date]:
     """The birth dates a record of the same child may carry: the date, the day and month swapped
     (when that is a date), the day before and the day after."""

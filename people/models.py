@@ -82,6 +82,16 @@ class ChildQuerySet(models.QuerySet["Child"]):
         return self.filter(merged_into__isnull=True)
 
 
+class EntryChannel(models.TextChoices):
+    """How a record entered the registry: what the operator weighs deciding on a pair (a family's
+    word, an organization's list of children it teaches, a system's exchange)."""
+
+    CABINET = "cabinet", "Семья в личном кабинете"
+    API = "api", "Через API"
+    IMPORT = "import", "Список детей организации"
+    STAFF = "staff", "Сотрудник"
+
+
 class Child(PersonName, TimestampedModel):
     class Sex(models.TextChoices):
         MALE = "m", "Мужской"
@@ -107,6 +117,35 @@ class Child(PersonName, TimestampedModel):
     birth_certificate_cipher = models.TextField("свидетельство о рождении (зашифровано)", blank=True, editable=False)
     birth_certificate_digest = models.CharField(
         "свидетельство о рождении (ключ сопоставления)", max_length=64, blank=True, editable=False
+    )
+    # Who entered the record and how; created_at is when. "" for records entered before it was kept,
+    # and for the bulk loaders' rows (the demo, the benchmarks), hence the database's default too.
+    entered_via = models.CharField(
+        "как внесена",
+        max_length=16,
+        choices=EntryChannel.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="кто внёс",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    entered_organization = models.ForeignKey(
+        "catalog.Organization",
+        verbose_name="от организации",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
     )
     # A duplicate merged into another record stays, empty, so that the merge can be undone.
     merged_into = models.ForeignKey(
@@ -158,6 +197,8 @@ class MatchCandidate(models.Model):
     first = models.ForeignKey(Child, verbose_name="запись 1", on_delete=models.CASCADE, related_name="+")
     second = models.ForeignKey(Child, verbose_name="запись 2", on_delete=models.CASCADE, related_name="+")
     probability = models.FloatField("вероятность совпадения")
+    # The СНИЛС typed for one record is the other's: kept there only, so the comparison cannot show it.
+    snils_held_elsewhere = models.BooleanField("СНИЛС новой записи — у другой записи", default=False)
     status = models.CharField("решение", max_length=16, choices=MatchStatus.choices, default=MatchStatus.PENDING)
     created_at = models.DateTimeField("найдена", auto_now_add=True)
     decided_at = models.DateTimeField("решено", null=True, blank=True)

@@ -1,5 +1,6 @@
 """The registry of children in the back office: search, a child's card, the review queue of
-possible duplicates and the merges (with undo). Rules are in people.registry."""
+possible duplicates with each pair's page, and the merges (with undo). Rules are in people.registry
+and people.review."""
 
 from datetime import date
 from typing import Any
@@ -13,11 +14,11 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import principal_of
 from core import scope
-from people import registry
+from people import registry, review
 from people.models import Child, ChildMerge, MatchCandidate
 
 
@@ -53,7 +54,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
         settings.OPORA_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in terms.items() if v)
-    pending = registry.pending_review().filter(_pair_in_scope(request.user)).count()
+    pending = review.to_decide(request.user).count()
     context = {"page": page, "terms": terms, "searched": searched, "filter_query": query, "pending": pending}
     return render(request, "registry/child_list.html", context)
 
@@ -65,6 +66,7 @@ def child_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
     child = scope.get_in_scope(Child.objects.select_related("municipality", "merged_into"), request.user, uuid=uuid)
     registry.record_reading(request.user, child)
     may_moderate = scope.can(request.user, child, "moderate")
+    candidates = review.pairs_of(child, request.user)
     context: dict[str, Any] = {
         "child": child,
         "may_moderate": may_moderate,
@@ -72,7 +74,8 @@ def child_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
         "merges": ChildMerge.objects.filter(Q(survivor=child) | Q(absorbed=child)).select_related(
             "survivor", "absorbed"
         ),
-        "candidates": registry.pending_review().filter(Q(first=child) | Q(second=child)),
+        "candidates": candidates,
+        "readable": review.readable_records((pair for pair, _ in candidates), request.user),
         "has_identifiers": bool(child.snils_cipher or child.birth_certificate_cipher),
     }
     return render(request, "registry/child_detail.html", context)
@@ -90,11 +93,8 @@ def reveal(request: HttpRequest, uuid: UUID) -> HttpResponse:
     return response
 
 
-def _pair_in_scope(user: Any) -> Q:
-    """Both records of a pair within the user's territory."""
-    visible = scope.scope_filter(Child, user, "moderate")
-    ids = Child.objects.filter(visible).values("pk")
-    return Q(first__in=ids, second__in=ids)
+# The review queue's lists: the pairs to decide, those another operator decides, the decided ones.
+QUEUE_LISTS = {"": review.to_decide, "shared": review.decided_by_others, "decided": review.decided}
 
 
 @login_required
@@ -103,23 +103,62 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     _staff(request)
     if not principal_of(request.user).moderates_anything:
         raise PermissionDenied
-    pairs = registry.pending_review().filter(_pair_in_scope(request.user))
-    page = Paginator(pairs, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registry/review_queue.html", {"page": page})
+    shown = request.GET.get("show", "")
+    if shown not in QUEUE_LISTS:
+        shown = ""
+    page = Paginator(QUEUE_LISTS[shown](request.user), settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "shown": shown,
+        "readable": review.readable_records(page, request.user),
+        "filter_query": f"show={shown}" if shown else "",
+    }
+    return render(request, "registry/review_queue.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pair(request: HttpRequest, pk: int) -> HttpResponse:
+    """A pair of records and what a decision on it rests on; a POST decides (the territory's operator)."""
+    _staff(request)
+    action: scope.Action = "moderate" if request.method == "POST" else "view"
+    candidate = scope.get_in_scope(MatchCandidate.objects.all(), request.user, action, pk=pk)
+    if request.method == "POST":
+        same = request.POST.get("decision") == "same"
+        try:
+            registry.decide(request.user, candidate, same=same)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("registry:pair", pk=pk)
+        messages.success(request, "Записи объединены." if same else "Записи оставлены раздельными.")
+        return redirect("registry:review_queue")
+    return _pair_page(request, candidate)
+
+
+def _pair_page(request: HttpRequest, candidate: MatchCandidate, reason: str = "", error: str = "") -> HttpResponse:
+    basis = review.basis(candidate, request.user)
+    for record in (basis.first, basis.second):
+        if record.shown:  # guardians' contacts and applications: a staff reading of the child's card
+            registry.record_reading(request.user, record.child)
+    context = {"basis": basis, "reason": reason, "reason_error": error, "reason_max": registry.REOPEN_REASON_MAX}
+    return render(request, "registry/pair.html", context, status=400 if error else 200)
 
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
-    candidate = get_object_or_404(MatchCandidate.objects.filter(_pair_in_scope(request.user)), pk=pk)
-    same = request.POST.get("decision") == "same"
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    _staff(request)
+    candidate = scope.get_in_scope(MatchCandidate.objects.all(), request.user, "moderate", pk=pk)
+    reason = request.POST.get("reason", "")
     try:
-        registry.decide(request.user, candidate, same=same)
+        registry.reopen(request.user, candidate, reason=reason)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, "Записи объединены." if same else "Записи оставлены раздельными.")
-    return redirect("registry:review_queue")
+        if hasattr(error, "error_dict"):  # the reason: said beside it, with what was typed
+            return _pair_page(request, candidate, reason, " ".join(error.messages))
+        messages.error(request, " ".join(error.messages))  # the pair's state: the page now shows it
+        return redirect("registry:pair", pk=pk)
+    messages.success(request, "Пара возвращена в очередь: она снова ждёт решения.")
+    return redirect("registry:pair", pk=pk)
 
 
 @login_required

@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from accounts.roles import Principal
 from core import scope
-from people.models import Child, Guardian, Teacher
+from people.models import Child, Guardian, MatchCandidate, Teacher
 from territory.permissions import in_territory
 
 
@@ -53,6 +53,19 @@ def child_rule(p: Principal, action: scope.Action) -> Q:
     return family | territory | (applied if p.is_staff_of_any_organization else scope.NOTHING)
 
 
+def match_candidate_rule(p: Principal, action: scope.Action) -> Q:
+    """A pair of records is decided by whoever moderates both (the regional operator, when they live in
+    two municipalities); the operator of either one's territory sees the pair, read-only."""
+    first = in_territory("first__municipality", p, p.region_ids)
+    second = in_territory("second__municipality", p, p.region_ids)
+    if first == scope.NOTHING:  # no territory: no pair (and no query to build for a family or a teacher)
+        return scope.NOTHING
+    if action == "moderate":
+        return first & second
+    return first | second
+
+
 scope.register(Teacher, teacher_rule)
 scope.register(Guardian, guardian_rule)
 scope.register(Child, child_rule)
+scope.register(MatchCandidate, match_candidate_rule)

@@ -25,10 +25,11 @@ from django.db.models import ForeignObjectRel
 from django.utils import timezone
 
 from accounts.roles import principal_of
+from catalog.models import Organization
 from core import audit, scope
 from core.validators import normalize_snils
 from people import identity, matching
-from people.models import Child, ChildMerge, Guardian, MatchCandidate, MatchStatus
+from people.models import Child, ChildMerge, EntryChannel, Guardian, MatchCandidate, MatchStatus
 
 # Fields a survivor takes from the duplicate when its own are empty (the duplicate knew more).
 FILLABLE_FIELDS = (
@@ -108,11 +109,20 @@ def scored_candidates(child: Child) -> list[tuple[Child, float]]:
 
 @transaction.atomic
 def register_child(
-    actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "", guardian: Guardian | None = None
+    actor: Any,
+    child: Child,
+    *,
+    snils: str = "",
+    birth_certificate: str = "",
+    guardian: Guardian | None = None,
+    via: EntryChannel = EntryChannel.STAFF,
+    organization: Organization | None = None,
 ) -> Registration:
     """Enter a child into the registry: the existing record if it is the same child, else a new one.
-    For a parent (`guardian`), the existing record only if it is already the family's (see above)."""
+    For a parent (`guardian`), the existing record only if it is already the family's (see above).
+    A new record keeps how it came (`via`, for `organization`) and who entered it."""
     set_identifiers(child, snils=snils, birth_certificate=birth_certificate)
+    child.entered_via, child.entered_by, child.entered_organization = via, _user(actor), organization
     child.full_clean(exclude=["merged_into"])
     held_by: Child | None = None
     if child.snils_digest:
@@ -142,7 +152,7 @@ def register_child(
         return Registration(child=other, created=True, merged=merge)
     if held_by is not None and all(other != held_by for other, _ in candidates):
         candidates.insert(0, (held_by, 1.0))
-    review = [_queue_pair(child, other, p) for other, p in candidates]
+    review = [_queue_pair(child, other, p, snils_held_elsewhere=other == held_by) for other, p in candidates]
     return Registration(child=child, created=True, review=review, snils_held_elsewhere=held_by is not None)
 
 
@@ -175,10 +185,12 @@ def _familys_own_record(child: Child, guardian: Guardian) -> Child | None:
     return None
 
 
-def _queue_pair(one: Child, other: Child, probability: float) -> MatchCandidate:
+def _queue_pair(one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool) -> MatchCandidate:
     first, second = sorted((one.pk, other.pk))
     candidate, _ = MatchCandidate.objects.get_or_create(
-        first_id=first, second_id=second, defaults={"probability": probability}
+        first_id=first,
+        second_id=second,
+        defaults={"probability": probability, "snils_held_elsewhere": snils_held_elsewhere},
     )
     return candidate
 
@@ -214,6 +226,8 @@ def merge_children(
     survivor, absorbed = locked[survivor.pk], locked[absorbed.pk]
     if survivor.merged_into_id or absorbed.merged_into_id:
         raise ValidationError("Одна из записей уже объединена с другой; обновите страницу.")
+    if refusal := merge_refusal(survivor, absorbed):
+        raise ValidationError(refusal)
     moved: dict[str, Any] = {"rows": {}, "fields": {}}
     for model, field_name in _references():
         rows = model._default_manager.filter(**{field_name: absorbed})
@@ -226,8 +240,7 @@ def merge_children(
         except IntegrityError:
             raise ValidationError(
                 f"Записи нельзя объединить: у обеих есть «{model._meta.verbose_name_plural}», которые не могут "
-                "принадлежать одному ребёнку (например, две действующие заявки на одну программу). "
-                "Сначала завершите одну из них."
+                "принадлежать одному ребёнку (например, у каждой свой сертификат). Сначала завершите одну из них."
             ) from None
         moved["rows"][f"{_label(model)}.{field_name}"] = ids
     absorbed_guardians = set(absorbed.guardians.values_list("pk", flat=True))
@@ -257,6 +270,38 @@ def merge_children(
     )
     audit.record(actor, "child.merged", survivor, absorbed=absorbed.pk, automatic=automatic, probability=probability)
     return merge
+
+
+def merge_refusal(survivor: Child, absorbed: Child) -> str:
+    """Why the two records cannot be merged now, naming the applications to resolve first; "" if they
+    can. One child has one active application to a program at most (enrollment's constraint), and a
+    family may apply to the group the organization's record is enrolled in while the pair waits."""
+    from enrollment.models import ACTIVE_STATUSES, Application
+
+    active = (
+        Application.objects.filter(child__in=[survivor.pk, absorbed.pk], status__in=ACTIVE_STATUSES)
+        .select_related("program__organization", "group")
+        .order_by("program__title", "pk")
+    )
+    kept = {a.program_id: a for a in active if a.child_id == survivor.pk}
+    conflicts = [(kept[a.program_id], a) for a in active if a.child_id == absorbed.pk and a.program_id in kept]
+    if not conflicts:
+        return ""
+
+    def described(application: Any) -> str:
+        group = f"группа «{application.group.name}»" if application.group else "любая группа"
+        return f"заявка {application.code}, {group}, статус «{application.get_status_display()}»"
+
+    named = " ".join(
+        f"«{one.program.title}» ({one.program.organization.short_name}): у остающейся записи — {described(one)}; "
+        f"у другой — {described(other)}."
+        for one, other in conflicts
+    )
+    return (
+        "Записи нельзя объединить: у обеих есть действующие заявки на одну программу, а у ребёнка она может "
+        f"быть одна. {named} Сначала завершите одну заявку из каждой пары (семья отменяет, организация "
+        "отказывает или отчисляет), затем объедините записи."
+    )
 
 
 @transaction.atomic
@@ -314,6 +359,42 @@ def decide(actor: Any, candidate: MatchCandidate, *, same: bool) -> MatchCandida
     candidate.status, candidate.decided_at, candidate.decided_by = MatchStatus.DISTINCT, timezone.now(), _user(actor)
     candidate.save(update_fields=["status", "decided_at", "decided_by"])
     audit.record(actor, "child.kept_apart", candidate.first, other=candidate.second_id)
+    return candidate
+
+
+REOPEN_REASON_MAX = 500
+
+
+@transaction.atomic
+def reopen(actor: Any, candidate: MatchCandidate, *, reason: str) -> MatchCandidate:
+    """Return a pair judged two children (or whose merge was undone) to the review queue: a document
+    came later, the decision was a mistake. Why, and what was decided before, go to the audit log."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": "Укажите, почему пару нужно рассмотреть снова."})
+    if len(reason) > REOPEN_REASON_MAX:
+        raise ValidationError({"reason": f"Причина — не длиннее {REOPEN_REASON_MAX} символов."})
+    candidate = MatchCandidate.objects.select_for_update().select_related("first", "second").get(pk=candidate.pk)
+    if candidate.status == MatchStatus.PENDING:
+        raise ValidationError("Пара и так ждёт решения.")
+    if candidate.status == MatchStatus.MERGED:
+        raise ValidationError(
+            "Записи объединены. Чтобы рассмотреть пару снова, отмените объединение в карточке ребёнка."
+        )
+    if candidate.first.merged_into_id or candidate.second.merged_into_id:
+        raise ValidationError("Одна из записей с тех пор объединена с другой записью: эту пару не рассмотреть.")
+    decided_at = candidate.decided_at.isoformat() if candidate.decided_at else None
+    audit.record(
+        actor,
+        "child.pair_reopened",
+        candidate,
+        reason=reason,
+        decided=candidate.status,
+        decided_by=candidate.decided_by_id,
+        decided_at=decided_at,
+    )
+    candidate.status, candidate.decided_at, candidate.decided_by = MatchStatus.PENDING, None, None
+    candidate.save(update_fields=["status", "decided_at", "decided_by"])
     return candidate
 
 

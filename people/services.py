@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from core import audit, scope
 from people import registry
-from people.models import Child, Guardian
+from people.models import Child, EntryChannel, Guardian
 
 MAX_AGE = 18  # additional education of children: until the 18th birthday
 
@@ -24,7 +24,14 @@ def check_birth_date(child: Child) -> None:
 
 
 @transaction.atomic
-def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> registry.Registration:
+def add_child(
+    actor: Any,
+    child: Child,
+    *,
+    snils: str = "",
+    birth_certificate: str = "",
+    via: EntryChannel = EntryChannel.CABINET,
+) -> registry.Registration:
     """Enter a child of the signed-in parent, who becomes its legal representative of the new record,
     or finds the family's own record of the child typed again. Records of the child outside the family
     (an organization's, say) wait for the municipal operator's check (people.registry)."""
@@ -36,7 +43,7 @@ def add_child(actor: Any, child: Child, *, snils: str = "", birth_certificate: s
     except ValidationError as error:
         raise ValidationError({"birth_date": error.messages}) from None
     registration = registry.register_child(
-        actor, child, snils=snils, birth_certificate=birth_certificate, guardian=guardian
+        actor, child, snils=snils, birth_certificate=birth_certificate, guardian=guardian, via=via
     )
     if not registration.already_guardian:
         registration.child.guardians.add(guardian)

@@ -2,17 +2,20 @@
 twins, СНИЛС, namesakes, and the batch's blocking."""
 
 import dataclasses
+import math
 from datetime import date
 
 import pytest
 
 from people.matching import (
     AUTO_MERGE_AT,
+    PRIOR,
     REVIEW_AT,
     Frequencies,
     Person,
     Verdict,
     candidate_birth_dates,
+    compare,
     compared_in_batch,
     find_matches,
     match_batch,
@@ -270,6 +273,41 @@ def test_agreeing_on_a_rare_surname_weighs_more_than_on_a_common_one():
     common = match_probability(one, copy(one, municipality_id=2), frequencies=counts)
     uncommon = match_probability(rare, copy(rare, municipality_id=2), frequencies=counts)
     assert common < REVIEW_AT < AUTO_MERGE_AT <= uncommon
+
+
+# --- the comparison explained to the operator
+
+
+def outcomes(a: Person, b: Person) -> dict[str, tuple[str, str]]:
+    return {f.key: (f.outcome, f.leaning) for f in compare(a, b).fields}
+
+
+def test_the_comparison_names_each_fields_outcome_and_adds_up_to_the_probability():
+    typed = copy(KSENIA, last_name="Соловьёв", first_name="Ксюша", patronymic="", birth_date=date(2014, 7, 3))
+    typed = copy(typed, municipality_id=6, snils_digest="a" * 64)
+    assert outcomes(KSENIA, typed) == {
+        "last_name": ("мужская и женская форма", "for"),
+        "first_name": ("варианты одного имени", "for"),
+        "patronymic": ("не указано хотя бы в одной записи", "neutral"),
+        "birth_date": ("день и месяц переставлены", "for"),
+        "sex": ("совпадает", "neutral"),  # the first name already said it
+        "municipality": ("разные", "against"),
+        "snils": ("не указано хотя бы в одной записи", "neutral"),
+    }
+    comparison = compare(KSENIA, typed)
+    assert comparison.probability == match_probability(KSENIA, typed)
+    # Uncapped, the weights and the prior are the engine's log-odds: the page tells what it counted.
+    log_odds = PRIOR + sum(f.weight for f in comparison.fields)
+    assert 1 / (1 + math.exp(-log_odds)) == pytest.approx(comparison.probability)
+
+
+def test_the_comparison_says_when_the_names_are_a_twins_and_the_snils_differ():
+    said = outcomes(TWIN_ANNA, copy(TWIN_ANNA, first_name="Мария", snils_digest="b" * 64))
+    assert said["first_name"] == ("разные имена — так бывает у близнецов", "against")
+    assert said["snils"] == ("не указано хотя бы в одной записи", "neutral")
+    said = outcomes(copy(SASHA, snils_digest="c" * 64), copy(SASHA, snils_digest="d" * 64, first_name="Алесандр"))
+    assert said["first_name"] == ("опечатка", "for") and said["snils"] == ("разные", "against")
+    assert said["last_name"] == said["birth_date"] == ("совпадает", "for")
 
 
 # --- batches

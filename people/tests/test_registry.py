@@ -165,17 +165,27 @@ def test_merge_moves_everything_and_undo_restores_it(personas, two_records):
         registry.undo_merge(personas.municipal_x, ChildMerge.objects.get())
 
 
-def test_a_merge_that_would_break_a_rule_changes_nothing(personas, two_records):
+def test_a_merge_refused_for_two_applications_to_one_program_names_them_and_changes_nothing(personas, two_records):
+    """The family applied to the group the organization's record is enrolled in while the pair waited:
+    the operator is told which applications to resolve — program, group, status — not just «a rule»."""
     first, second, _, robotics = two_records
-    Application.objects.create(
+    group = robotics.groups.get()
+    enrolled = Application.objects.get(child=first)
+    applied = Application.objects.create(
         child=second,
-        applicant=personas.operator_a,
+        applicant=personas.family,
         program=robotics,
+        group=group,
         status=ApplicationStatus.NEW,
         idempotency_key="dup",
     )
-    with pytest.raises(ValidationError, match="две действующие заявки"):
+    with pytest.raises(ValidationError) as refused:
         registry.merge_children(personas.municipal_x, first, second)
+    message = refused.value.messages[0]
+    assert f"«Робототехника» ({personas.org_a.short_name})" in message
+    assert f"у остающейся записи — заявка {enrolled.code}, группа «{group.name}», статус «Зачислен»" in message
+    assert f"у другой — заявка {applied.code}, группа «{group.name}», статус «Новая»" in message
+    assert "Шахматы" not in message  # the other record's application to another program is no conflict
     assert Application.objects.filter(child=second).count() == 2
     second.refresh_from_db()
     assert second.merged_into is None and not ChildMerge.objects.exists()
