@@ -34,7 +34,7 @@ from catalog.models import (
     Weekday,
     weekday_numbers,
 )
-from catalog.permissions import permitted_transitions
+from catalog.permissions import listed_programs, permitted_transitions
 from catalog.search import AgeSeats, search_programs
 from catalog.search_form import OKTMO_PATTERN, ORGANIZATION_CODE_PATTERN, ProgramSearchQuery
 from core import scope
@@ -43,6 +43,7 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     WRITE_ERRORS,
+    Code,
     ErrorOut,
     OneOf,
     Page,
@@ -160,10 +161,10 @@ class OrganizationQuery(SyncQuery):
 
 class GroupQuery(PageQuery):
     municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета программы")
-    organization: str | None = Field(
+    organization: Code | None = Field(
         None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации, например OR-7K2M9Q"
     )
-    program: str | None = Field(None, pattern=code_pattern(Program.CODE_PREFIX), description="Код программы")
+    program: Code | None = Field(None, pattern=code_pattern(Program.CODE_PREFIX), description="Код программы")
 
 
 # --- Schemas: groups --------------------------------------------------------------------------
@@ -268,7 +269,7 @@ class GroupFieldsIn(ModelSchema):
 
 
 class GroupCreateIn(GroupFieldsIn):
-    program: str = Field(description="Код программы, например PR-7K2M9Q")
+    program: Code = Field(description="Код программы, например PR-7K2M9Q")
 
 
 # --- Schemas: programs ------------------------------------------------------------------------
@@ -479,7 +480,7 @@ class ProgramFieldsIn(ModelSchema):
 
 
 class ProgramCreateIn(ProgramFieldsIn):
-    organization: str = Field(description="Код организации, например OR-7K2M9Q")
+    organization: Code = Field(description="Код организации, например OR-7K2M9Q")
 
 
 class TransitionIn(Schema):
@@ -556,13 +557,16 @@ class OrganizationProgramOut(ModelSchema):
     tags=PROGRAMS,
     summary="Программы организации",
 )
-def organization_programs(request: Any, code: str, query: Query[OrganizationProgramsQuery]) -> dict[str, Any]:
-    """Все программы организации, которые видит вызывающий: её сотрудникам и её территории — в любом
-    статусе (черновики, на модерации, в архиве), остальным — опубликованные. Страницы без ограничения
-    глубины, в отличие от поиска (не больше 50 страниц): так синхронизируют каталог организации;
-    подробности — GET /programs/{code}."""
+def organization_programs(request: Any, code: Code, query: Query[OrganizationProgramsQuery]) -> dict[str, Any]:
+    """Программы организации, которые видит вызывающий: её операторам, модераторам её территории и
+    администратору — в любом статусе (черновики, на модерации, в архиве); педагогу организации —
+    опубликованные и те, которые он ведёт (указан среди педагогов программы или ведёт её группу), в любом
+    статусе; остальным — опубликованные. Страницы без ограничения глубины, в отличие от поиска (не больше
+    50 страниц): так синхронизируют каталог организации; подробности — GET /programs/{code}."""
     organization = scope.get_in_scope(Organization.objects.all(), request.auth, "view", code=code)
-    programs = scope.restrict(Program.objects.filter(organization=organization), request.auth)
+    programs = listed_programs(
+        request.auth, scope.restrict(Program.objects.filter(organization=organization), request.auth)
+    )
     if query.status:
         programs = programs.filter(status=query.status)
     return page_for_sync(programs, query, "title")
@@ -574,7 +578,7 @@ def organization_programs(request: Any, code: str, query: Query[OrganizationProg
     tags=ORGANIZATIONS,
     summary="Организация",
 )
-def get_organization(request: Any, code: str) -> Organization:
+def get_organization(request: Any, code: Code) -> Organization:
     organizations = Organization.objects.select_related("municipality").prefetch_related("units")
     return scope.get_in_scope(organizations, request.auth, "view", code=code)
 
@@ -607,7 +611,7 @@ def _age_seats_out(seats: AgeSeats) -> dict[str, Any]:
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")
-def get_program(request: Any, code: str) -> Program:
+def get_program(request: Any, code: Code) -> Program:
     """Опубликованная программа — всем; черновики и программы на модерации — в пределах полномочий."""
     return _program_detail(request.auth, code)
 
@@ -618,13 +622,13 @@ def get_program(request: Any, code: str) -> Program:
     tags=GROUPS,
     summary="Группы программы",
 )
-def list_program_groups(request: Any, code: str, query: Query[PageQuery]) -> dict[str, Any]:
+def list_program_groups(request: Any, code: Code, query: Query[PageQuery]) -> dict[str, Any]:
     program = scope.get_in_scope(Program.objects.all(), request.auth, "view", code=code)
     return paginate(_with_details(_current_groups().filter(program=program)), query)
 
 
 class TeacherQuery(PageQuery):
-    organization: str | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
+    organization: Code | None = Field(None, pattern=ORGANIZATION_CODE_PATTERN, description="Код организации")
 
 
 class TeacherListItemOut(TeacherOut):
@@ -662,7 +666,7 @@ def list_groups(request: Any, query: Query[GroupQuery]) -> dict[str, Any]:
 
 
 @router.get("/groups/{code}", response={200: GroupOut, **NOT_FOUND}, tags=GROUPS, summary="Группа")
-def get_group(request: Any, code: str) -> Group:
+def get_group(request: Any, code: Code) -> Group:
     return scope.get_in_scope(_with_details(Group.objects.all()), request.auth, "view", code=code)
 
 
@@ -695,14 +699,18 @@ def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program
     if oktmo:
         program.municipality = _find(Municipality, "municipality", "oktmo", [oktmo])[0]
     _assign(program, data)
+    if "price_per_month" in data or data.get("is_paid"):
+        # The office form's rule, on what was sent: a price of a program not paid is refused, not dropped.
+        services.check_price(program.is_paid, program.price_per_month)
     return services.save_program(actor, program, **relations)
 
 
 def _assign(obj: Model, data: dict[str, Any]) -> None:
-    """Set the fields sent; null in a text field kept as empty text (blank, not null) is empty text."""
+    """Set the fields sent; null in a text field that may be left empty (blank, not null) is empty
+    text. In a required one it stays null, refused as a null anywhere else (NULL_REFUSED), as on create."""
     for name, value in data.items():
         field = obj._meta.get_field(name)
-        empty_text = value is None and isinstance(field, CharField | TextField) and not field.null
+        empty_text = value is None and isinstance(field, CharField | TextField) and field.blank and not field.null
         setattr(obj, name, "" if empty_text else value)
 
 
@@ -730,7 +738,14 @@ def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
 def create_program(request: Any, body: ProgramCreateIn) -> Status[Program]:
     """Создаёт черновик. Владелец токена должен быть оператором организации, указанной в теле запроса."""
     data = body.model_dump(exclude_unset=True)
-    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "change", code=data.pop("organization"))
+    organization = scope.get_named(
+        Organization.objects.all(),
+        request.auth,
+        "organization",
+        "Организация не найдена.",
+        "change",
+        code=data.pop("organization"),
+    )
     program = _save_program(request.auth, Program(organization=organization), data)
     return Status(201, _program_detail(request.auth, program.code))
 
@@ -742,7 +757,7 @@ def create_program(request: Any, body: ProgramCreateIn) -> Status[Program]:
     tags=PROGRAMS,
     summary="Изменить программу",
 )
-def update_program(request: Any, code: str, body: PatchDict[ProgramFieldsIn]) -> Program:
+def update_program(request: Any, code: Code, body: PatchDict[ProgramFieldsIn]) -> Program:
     """Меняются только переданные поля; null в списке педагогов, категорий ОВЗ или реестров очищает его.
 
     У опубликованной программы изменения того, что видят семьи, уходят на модерацию (pending_changes),
@@ -763,7 +778,7 @@ def update_program(request: Any, code: str, body: PatchDict[ProgramFieldsIn]) ->
     tags=PROGRAMS,
     summary="Сменить статус программы",
 )
-def transition_program(request: Any, code: str, body: TransitionIn) -> Program:
+def transition_program(request: Any, code: Code, body: TransitionIn) -> Program:
     """Модерация: организация отправляет и архивирует, модератор публикует и возвращает на доработку."""
     program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "view", code=code)
     if body.transition not in permitted_transitions(request.auth, program):
@@ -777,7 +792,9 @@ def transition_program(request: Any, code: str, body: TransitionIn) -> Program:
 )
 def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
     data = body.model_dump(exclude_unset=True)
-    program = scope.get_in_scope(Program.objects.all(), request.auth, "change", code=data.pop("program"))
+    program = scope.get_named(
+        Program.objects.all(), request.auth, "program", "Программа не найдена.", "change", code=data.pop("program")
+    )
     group = _save_group(request.auth, Group(program=program), data)
     return Status(201, _with_details(Group.objects.all()).get(pk=group.pk))
 
@@ -789,7 +806,7 @@ def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
     tags=GROUPS,
     summary="Изменить группу",
 )
-def update_group(request: Any, code: str, body: PatchDict[GroupFieldsIn]) -> Group:
+def update_group(request: Any, code: Code, body: PatchDict[GroupFieldsIn]) -> Group:
     """Меняются только переданные поля; расписание и финансирование — целиком."""
     group = scope.get_in_scope(Group.objects.select_related("program"), request.auth, "change", code=code)
     _save_group(request.auth, group, body)

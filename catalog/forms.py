@@ -126,21 +126,14 @@ class ProgramRulesForm(forms.ModelForm):  # type: ignore[type-arg]
         return data
 
     def _check_price(self, data: dict[str, Any]) -> None:
-        """A paid program costs something; a price the field itself refused (not a number, too many
-        digits) keeps that one message."""
+        """The price's rule (services.check_price); a price the field itself refused (not a number, too
+        many digits) keeps that one message."""
         if "price_per_month" not in self.fields or self.has_error("price_per_month"):
             return
-        price = data.get("price_per_month")
-        if not data.get("is_paid"):
-            if price is not None:  # it was dropped without a word
-                self.add_error(
-                    "price_per_month", "Стоимость указывают для платной программы: отметьте «Платно» или очистите поле."
-                )
-            return
-        if price is None:
-            self.add_error("price_per_month", "Укажите стоимость в месяц: программа отмечена как платная.")
-        elif price <= 0:
-            self.add_error("price_per_month", "Стоимость платной программы должна быть больше нуля.")
+        try:
+            services.check_price(bool(data.get("is_paid")), data.get("price_per_month"))
+        except ValidationError as error:
+            self.add_error(None, error)
 
     def _require_one(self, data: dict[str, Any], names: tuple[str, ...], label: str, message: str) -> None:
         """None of these boxes ticked: the error is shown at the first, and named by the group's

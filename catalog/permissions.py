@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
-from accounts.roles import Principal
+from accounts.roles import Principal, principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core import scope
 from territory.permissions import in_territory
@@ -25,15 +25,20 @@ def organization_rule(p: Principal, action: scope.Action) -> Q:
     return moderated
 
 
+def _every_status(p: Principal, prefix: str = "") -> Q:
+    """Programs seen whatever their status: the published ones by anyone, the others by their
+    organization's operators and by the moderators (and methodologists) of its territory."""
+    return (
+        Q(**{f"{prefix}status": ModerationStatus.PUBLISHED})
+        | Q(**{f"{prefix}organization__in": p.operated_organization_ids})
+        | _moderates(p, f"{prefix}municipality")
+    )
+
+
 def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
     own_org = Q(**{f"{prefix}organization__in": p.operated_organization_ids})
     if action == "view":
-        return (
-            Q(**{f"{prefix}status": ModerationStatus.PUBLISHED})
-            | own_org
-            | Q(**{f"{prefix}organization__in": p.teaching_organization_ids})
-            | _moderates(p, f"{prefix}municipality")
-        )
+        return _every_status(p, prefix) | Q(**{f"{prefix}organization__in": p.teaching_organization_ids})
     if action == "change":
         return own_org
     moderated = in_territory(f"{prefix}municipality", p, p.region_ids)
@@ -44,6 +49,23 @@ def program_rule(p: Principal, action: scope.Action, prefix: str = "") -> Q:
 
 def group_rule(p: Principal, action: scope.Action) -> Q:
     return program_rule(p, action, prefix="program__")
+
+
+def listed_programs(user: Any, programs: QuerySet[Program]) -> QuerySet[Program]:
+    """Programs as an organization's list shows them (GET /organizations/{code}/programs, the
+    synchronizing client's whole catalog): every status to the organization's operators, its
+    territory's moderators and the admin; to a teacher the published ones and those the teacher
+    teaches (named among its teachers or leading a group), whatever their status: the organization's
+    other drafts are its work in progress, not the teacher's."""
+    p = principal_of(user)
+    if p.is_admin:
+        return programs
+    taught = scope.NOTHING
+    if p.teaching_organization_ids and p.user_id is not None:
+        named = Program.teachers.through.objects.filter(teacher__user_id=p.user_id).values("program_id")
+        leading = Group.objects.filter(teacher__user_id=p.user_id).values("program_id")
+        taught = Q(pk__in=named) | Q(pk__in=leading)
+    return programs.filter(_every_status(p) | taught)
 
 
 scope.register(Organization, organization_rule)

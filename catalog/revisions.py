@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
+from django.utils import timezone
 
 from catalog.models import Program, ProgramRevision
 
@@ -138,6 +139,15 @@ def apply(program: Program, revision: ProgramRevision) -> list[str]:
             manager.remove(*change.get("remove", []))
             manager.add(*_field(name).related_model.objects.filter(pk__in=change.get("add", [])))
     return sorted(revision.values)
+
+
+def mark_decided(program: Program) -> None:
+    """The moderator decided on the program's changes: the program moves in `updated_at`, so that a
+    client synchronizing by `updated_since` reads the decision — the values published, or the
+    changes back with the remark (pending_changes). The organization's own steps with its changes
+    leave it: what families read has not changed, and the organization knows what it did."""
+    program.updated_at = timezone.now()
+    Program.objects.filter(pk=program.pk).update(updated_at=program.updated_at)
 
 
 def field_labels(names: list[str]) -> list[str]:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from catalog import text
 from catalog.models import Direction, Organization
 from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams
-from core.api import OneOf, PageQuery, russian_message
+from core.api import Code, OneOf, PageQuery, russian_message
 from core.models import code_pattern
 from territory.models import oktmo_validator
 
@@ -46,7 +46,7 @@ class ProgramSearchQuery(PageQuery):
     municipality: str | None = Field(
         None, pattern=OKTMO_PATTERN, title="Муниципалитет", description="ОКТМО муниципалитета"
     )
-    organization: str | None = Field(
+    organization: Code | None = Field(
         None, pattern=ORGANIZATION_CODE_PATTERN, title="Организация", description="Код организации"
     )
     form: list[Annotated[str, OneOf(FORMS.items())]] = Field(

@@ -208,6 +208,21 @@ def save_program(
     return program
 
 
+def check_price(is_paid: bool, price: Decimal | None) -> None:
+    """A paid program costs something, and only a paid one has a price: one given with «Платно»
+    unticked is refused, not dropped without a word. The office form and the API check by it what
+    they were sent; a price left from before, «Платно» since unticked, save_program drops."""
+    if not is_paid:
+        if price is not None:
+            raise ValidationError(
+                {"price_per_month": "Стоимость указывают для платной программы: отметьте «Платно» или очистите поле."}
+            )
+    elif price is None:
+        raise ValidationError({"price_per_month": "Укажите стоимость в месяц: программа отмечена как платная."})
+    elif price <= 0:
+        raise ValidationError({"price_per_month": "Стоимость платной программы должна быть больше нуля."})
+
+
 def _relation_changes(program: Program, name: str, items: Iterable[Any]) -> bool:
     return {item.pk for item in items} != set(getattr(program, name).values_list("pk", flat=True))
 
@@ -312,7 +327,7 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
             f"«{locked.get_status_display()}»."
         )
     if transition == "return" and not remark:
-        raise ValidationError(NO_REMARK)
+        raise ValidationError({"remark": NO_REMARK})
     if transition == "submit" and not locked.groups.current().exists():
         raise ValidationError(
             "Добавьте хотя бы одну действующую группу, занятия которой ещё не закончились: "
@@ -356,7 +371,7 @@ def _change_revision(actor: Any, locked: Program, transition: str, remark: str) 
     if revision.status not in sources:
         raise ValidationError(f"Действие «{label}» невозможно: изменения в статусе «{revision.get_status_display()}».")
     if transition == "return_changes" and not remark:
-        raise ValidationError(NO_REMARK)
+        raise ValidationError({"remark": NO_REMARK})
     previous, fields = revision.status, sorted(revision.values)
     if transition == "approve_changes":
         revisions.apply(locked, revision)
@@ -381,6 +396,8 @@ def _change_revision(actor: Any, locked: Program, transition: str, remark: str) 
         if transition == "submit_changes":
             revision.submitted_at = timezone.now()
         revision.save()
+    if transition in QUEUE_REVISION_TRANSITIONS:
+        revisions.mark_decided(locked)
     audit.record(
         actor, f"program.{transition}", locked, previous=previous, status=target or "", fields=fields, remark=remark
     )

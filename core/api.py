@@ -3,7 +3,7 @@ answers and pydantic's messages in Russian."""
 
 from collections.abc import Iterable, Mapping
 from math import ceil
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -11,7 +11,16 @@ from django.utils.datastructures import MultiValueDict
 from ninja import Field, Schema
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.parser import Parser
-from pydantic import BaseModel, ConfigDict, GetCoreSchemaHandler, GetJsonSchemaHandler, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
@@ -24,6 +33,15 @@ INPUT = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
+
+
+def upper_code(value: Any) -> Any:
+    """A code as Opora writes it (core.models.CODE_ALPHABET is capitals): «pr-e94kc6» is PR-E94KC6."""
+    return value.upper() if isinstance(value, str) else value
+
+
+# The code of an object (PR-…, OR-…, GR-…) in a path, a query or a body: taken in any case.
+Code = Annotated[str, BeforeValidator(upper_code)]
 
 
 def read_by_pydantic(schema: type[BaseModel], **fields: Any) -> type[BaseModel]:
@@ -51,8 +69,26 @@ class Page(Schema, Generic[T]):
 
 
 class PageQuery(Schema):
+    """The parameters of a list. One it does not take is refused (422), not ignored: a misspelt
+    `updated_since` would otherwise hand a synchronizing client the whole list in another order."""
+
+    model_config = ConfigDict(extra="forbid")
+
     page: int = Field(1, ge=1, description="Номер страницы, с 1")
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"Записей на странице, не больше {MAX_PAGE_SIZE}")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _with_unknown_parameters(cls, data: Any, info: ValidationInfo) -> Any:
+        # Ninja hands the schema only the parameters it declares; the rest of the query string is
+        # added for `extra="forbid"` to name. Empty ones are no parameter (core.api.RequestParser), and
+        # without a request (the Navigator's pages validate their own query) there is nothing to add.
+        request = (info.context or {}).get("request")
+        if request is None or not isinstance(data, dict):
+            return data
+        known = {field.alias or name for name, field in cls.model_fields.items()}
+        unknown = {key: value for key, value in request.GET.items() if key not in known and value != ""}
+        return {**unknown, **data}
 
 
 def paginate(queryset: QuerySet[M], query: PageQuery) -> dict[str, Any]:
@@ -116,6 +152,7 @@ class OneOf:
         return value
 
 
+NULL_REFUSED = "Обязательное поле: null не принимается."
 # Pydantic's messages by error type; a type not listed keeps its own (custom types are Russian already).
 PYDANTIC_MESSAGES = {
     "missing": "Обязательное поле.",
@@ -156,6 +193,7 @@ PYDANTIC_MESSAGES = {
     "enum": "Допустимые значения: {expected}.",
     "literal_error": "Допустимые значения: {expected}.",
     "null_character": "Данные содержат запрещённый символ: ноль-байт.",
+    "null": NULL_REFUSED,
 }
 
 

@@ -9,7 +9,7 @@ change is 403.
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -61,6 +61,16 @@ def get_in_scope(queryset: QuerySet[M], user: Any, action: Action = "view", **lo
     if action != "view" and not can(user, obj, action):
         raise PermissionDenied
     return obj
+
+
+def get_named(queryset: QuerySet[M], user: Any, field: str, message: str, action: Action = "view", **lookup: Any) -> M:
+    """The object a request's body names in `field`, as `get_in_scope` finds it, but one the user
+    cannot see is that field's error (422 with `message`), unknown or outside scope alike: the data
+    is wrong, not the address (404 stays for an object named by the URL)."""
+    try:
+        return get_in_scope(queryset, user, action, **lookup)
+    except Http404:
+        raise ValidationError({field: message}) from None
 
 
 def single(queryset: QuerySet[M]) -> tuple[M | None, bool]:

@@ -10,11 +10,11 @@ request names and maps results to schemas, nothing more.
 
 import datetime as dt
 from datetime import date, datetime, time
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Model, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import AfterValidator
@@ -24,7 +24,7 @@ from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from core import scope
-from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, paginate
+from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, Code, ErrorOut, OneOf, Page, PageQuery, paginate
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from enrollment import campaigns, journal, services
@@ -42,8 +42,6 @@ from enrollment.models import (
 from people.models import Child
 from territory.api import MunicipalityRefOut
 
-M = TypeVar("M", bound=Model)
-
 # A bearer token, or a signed-in session; anonymous callers get 401.
 SIGNED_IN = [token_auth, session_auth]
 
@@ -53,6 +51,7 @@ CAMPAIGNS, JOURNAL = ["Приёмные кампании"], ["Журнал по�
 READ_ERRORS = {401: ErrorOut}
 SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
+GROUP_NOT_FOUND = "Группа не найдена."
 # The system's own transitions (expiry of an invitation) are not requested through the API.
 ACTIONS = {name: t.label for name, t in services.TRANSITIONS.items() if t.by != "system"}
 
@@ -125,15 +124,15 @@ class ApplicationDetailOut(ApplicationOut):
 
 class ApplicationQuery(PageQuery):
     status: Annotated[str, OneOf(ApplicationStatus.choices)] | None = Field(None, description="Статус заявки")
-    program: str | None = Field(None, pattern=PROGRAM_CODE_PATTERN, description="Код программы, например PR-7K2M9Q")
+    program: Code | None = Field(None, pattern=PROGRAM_CODE_PATTERN, description="Код программы, например PR-7K2M9Q")
 
 
 class ApplicationIn(Schema):
     model_config = INPUT
 
     child: UUID = Field(description="UUID ребёнка, законным представителем которого вы являетесь")
-    program: str = Field(description="Код программы, например PR-7K2M9Q")
-    group: str | None = Field(None, description="Код группы; пусто — в любую группу программы")
+    program: Code = Field(description="Код программы, например PR-7K2M9Q")
+    group: Code | None = Field(None, description="Код группы; пусто — в любую группу программы")
 
 
 class ApplicationTransitionIn(Schema):
@@ -143,7 +142,9 @@ class ApplicationTransitionIn(Schema):
         description="Действие: cancel — семья; остальные — организация, которая ведёт программу"
     )
     reason: str = Field("", description="Причина; обязательна при отказе и отчислении")
-    group: str | None = Field(None, description="Код группы для приглашения; пусто — группа заявки или любая свободная")
+    group: Code | None = Field(
+        None, description="Код группы для приглашения; пусто — группа заявки или любая свободная"
+    )
     left_on: date | None = Field(
         None,
         description="Дата отчисления, ГГГГ-ММ-ДД, только для expel; пусто — сегодня. "
@@ -154,7 +155,7 @@ class ApplicationTransitionIn(Schema):
 class ApplicationTransferIn(Schema):
     model_config = INPUT
 
-    group: str = Field(min_length=1, description="Код группы той же программы, куда перевести ребёнка")
+    group: Code = Field(min_length=1, description="Код группы той же программы, куда перевести ребёнка")
     reason: str = Field("", description="Причина перевода; пусто — «Перевод из группы …»")
 
 
@@ -169,18 +170,10 @@ def _detail(user: Any, code: str) -> Application:
     return scope.get_in_scope(_applications().prefetch_related("events"), user, "view", code=code)
 
 
-def _named(queryset: QuerySet[M], field: str, message: str, **lookup: Any) -> M:
-    """The object a request names, or an error on that field."""
-    found = queryset.filter(**lookup).first()
-    if found is None:
-        raise ValidationError({field: message})
-    return found
-
-
 def _group(user: Any, code: str | None) -> Group | None:
     if not code:
         return None
-    return _named(scope.restrict(Group.objects.all(), user), "group", "Группа не найдена.", code=code)
+    return scope.get_named(Group.objects.all(), user, "group", GROUP_NOT_FOUND, code=code)
 
 
 def _application(user: Any, code: str) -> Application:
@@ -203,7 +196,7 @@ def list_applications(request: Any, query: Query[ApplicationQuery]) -> dict[str,
 
 
 @router.get("/applications/{code}", response={200: ApplicationDetailOut, **READ_ERRORS, **NOT_FOUND}, summary="Заявка")
-def get_application(request: Any, code: str) -> Application:
+def get_application(request: Any, code: Code) -> Application:
     return _detail(request.auth, code)
 
 
@@ -246,7 +239,7 @@ def create_application(
     response={200: ApplicationDetailOut, **WRITE_ERRORS},
     summary="Сменить статус заявки",
 )
-def transition_application(request: Any, code: str, body: ApplicationTransitionIn) -> Application:
+def transition_application(request: Any, code: Code, body: ApplicationTransitionIn) -> Application:
     """Организация рассматривает, приглашает, зачисляет, ставит в очередь, отказывает и отчисляет; семья
     отменяет заявку. Отказ и отчисление — с причиной."""
     user = request.auth
@@ -264,13 +257,13 @@ def transition_application(request: Any, code: str, body: ApplicationTransitionI
     response={200: ApplicationDetailOut, **WRITE_ERRORS},
     summary="Перевести в другую группу",
 )
-def transfer_application(request: Any, code: str, body: ApplicationTransferIn) -> Application:
+def transfer_application(request: Any, code: Code, body: ApplicationTransferIn) -> Application:
     """Организация, которая ведёт программу, переводит приглашённого или зачисленного ребёнка в другую группу
     той же программы. Место в новой группе занимается раньше, чем освобождается старое: в полную группу перевести
     нельзя, и тогда ничего не меняется. Освободившееся место предлагается следующему в очереди."""
     user = request.auth
     application = _application(user, code)
-    group = _named(scope.restrict(Group.objects.all(), user), "group", "Группа не найдена.", code=body.group)
+    group = scope.get_named(Group.objects.all(), user, "group", GROUP_NOT_FOUND, code=body.group)
     services.transfer(user, application, group, body.reason)
     return _detail(user, code)
 
@@ -365,7 +358,7 @@ class CampaignChoiceOut(Schema):
         return choice.group.program
 
 
-def _at_most_choices(groups: list[str]) -> list[str]:
+def _at_most_choices(groups: list[Code]) -> list[Code]:
     if len(groups) > campaigns.MAX_CHOICES_LIMIT:
         raise PydanticCustomError(
             "too_many_choices", "Не больше {limit} групп.", {"limit": campaigns.MAX_CHOICES_LIMIT}
@@ -376,7 +369,7 @@ def _at_most_choices(groups: list[str]) -> list[str]:
 class ChoicesIn(Schema):
     model_config = INPUT
 
-    groups: Annotated[list[str], AfterValidator(_at_most_choices)] = Field(
+    groups: Annotated[list[Code], AfterValidator(_at_most_choices)] = Field(
         description="Коды групп по порядку предпочтения, первая — самая желанная; заменяют прежний выбор"
     )
 
@@ -443,7 +436,7 @@ def list_campaigns(request: Any, query: Query[CampaignQuery]) -> dict[str, Any]:
     tags=CAMPAIGNS,
     summary="Кампания",
 )
-def get_campaign(request: Any, code: str) -> Campaign:
+def get_campaign(request: Any, code: Code) -> Campaign:
     """Сроки, программы и приоритеты кампании; после начала распределения — опубликованное зерно жребия и ход,
     после завершения — итоги."""
     return _campaign(request.auth, code)
@@ -455,7 +448,7 @@ def get_campaign(request: Any, code: str) -> Campaign:
     tags=CAMPAIGNS,
     summary="Выбор групп ребёнка",
 )
-def get_choices(request: Any, code: str, child: UUID) -> dict[str, Any]:
+def get_choices(request: Any, code: Code, child: UUID) -> dict[str, Any]:
     """Видят законные представители ребёнка и муниципалитет кампании. После распределения у каждой группы —
     итог: место или почему нет (приоритет, проходной номер жребия), как на странице семьи."""
     user = request.auth
@@ -472,7 +465,7 @@ def get_choices(request: Any, code: str, child: UUID) -> dict[str, Any]:
     tags=CAMPAIGNS,
     summary="Выбрать группы",
 )
-def put_choices(request: Any, code: str, child: UUID, body: ChoicesIn) -> dict[str, Any]:
+def put_choices(request: Any, code: Code, child: UUID, body: ChoicesIn) -> dict[str, Any]:
     """Законный представитель ребёнка выбирает группы кампании по порядку предпочтения, пока открыт приём;
     новый выбор заменяет прежний."""
     user = request.auth
@@ -528,7 +521,7 @@ class LessonQuery(PageQuery):
 class AttendanceIn(Schema):
     model_config = INPUT
 
-    present: list[str] = Field(
+    present: list[Code] = Field(
         description="Коды заявок (зачислений) детей, которые были на занятии; остальные зачисленные — не были"
     )
 
@@ -568,7 +561,7 @@ JOURNAL_ACCESS = (
     summary="Занятия группы",
     description=f"Занятия, созданные по расписанию группы (нерабочие дни пропущены), по порядку. {JOURNAL_ACCESS}",
 )
-def list_lessons(request: Any, code: str, query: Query[LessonQuery]) -> dict[str, Any]:
+def list_lessons(request: Any, code: Code, query: Query[LessonQuery]) -> dict[str, Any]:
     lessons = _lessons(journal.journal_group(request.auth, code))
     if query.month:
         year, month = (int(part) for part in query.month.split("-"))
@@ -585,7 +578,7 @@ def list_lessons(request: Any, code: str, query: Query[LessonQuery]) -> dict[str
     description="Создаёт занятия группы по её расписанию до конца периода, пропуская нерабочие дни; уже созданные "
     f"остаются как есть, повтор ничего не добавляет. {JOURNAL_ACCESS}",
 )
-def generate_lessons(request: Any, code: str) -> dict[str, int]:
+def generate_lessons(request: Any, code: Code) -> dict[str, int]:
     return {"created": journal.generate_lessons(journal.journal_group(request.auth, code))}
 
 
@@ -596,7 +589,7 @@ def generate_lessons(request: Any, code: str) -> dict[str, int]:
     summary="Занятие и отметки",
     description=JOURNAL_ACCESS,
 )
-def get_lesson(request: Any, code: str, lesson_id: int) -> Lesson:
+def get_lesson(request: Any, code: Code, lesson_id: int) -> Lesson:
     return _lesson(journal.journal_group(request.auth, code), lesson_id)
 
 
@@ -609,7 +602,7 @@ def get_lesson(request: Any, code: str, lesson_id: int) -> Lesson:
     description="Отмечает всех зачисленных детей сразу: перечисленные были, остальные не были; повтор исправляет "
     f"отметки. Будущее и отменённое занятие отметить нельзя. {JOURNAL_ACCESS}",
 )
-def mark_lesson(request: Any, code: str, lesson_id: int, body: AttendanceIn) -> Lesson:
+def mark_lesson(request: Any, code: Code, lesson_id: int, body: AttendanceIn) -> Lesson:
     user = request.auth
     group = journal.journal_group(user, code)
     lesson = _lesson(group, lesson_id)
@@ -636,7 +629,7 @@ def mark_lesson(request: Any, code: str, lesson_id: int, body: AttendanceIn) -> 
         }
     },
 )
-def journal_report(request: Any, code: str, query: Query[ReportQuery]) -> HttpResponse:
+def journal_report(request: Any, code: Code, query: Query[ReportQuery]) -> HttpResponse:
     group = journal.journal_group(request.auth, code)
     content = journal.monthly_report(group, query.year, query.month)
     return xlsx_response(content, f"journal-{group.code}-{query.year}-{query.month:02d}.xlsx")

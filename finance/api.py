@@ -16,7 +16,6 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, model_validator
@@ -29,6 +28,7 @@ from core.api import (
     INVALID,
     NOT_FOUND,
     WRITE_ERRORS,
+    Code,
     ErrorOut,
     OneOf,
     Page,
@@ -219,7 +219,7 @@ def request_certificate(request: Any, body: CertificateIn) -> Status[Certificate
     """Законный представитель запрашивает сертификат ребёнку: 201 — заявление подано; 200 — сертификат уже
     запрошен или выдан, возвращается он же. Личность ребёнка подтверждает организация или оператор."""
     user = request.auth
-    child = get_object_or_404(scope.restrict(Child.objects.all(), user), uuid=body.child)
+    child = scope.get_named(Child.objects.all(), user, "child", "Ребёнок не найден.", uuid=body.child)
     existed = Certificate.objects.filter(child=child).exclude(status=CertificateStatus.DECLINED).exists()
     certificate = certificates.request_certificate(user, child)
     return Status(200 if existed else 201, _certificate_detail(user, certificate.uuid))
@@ -454,7 +454,9 @@ def request_contract(request: Any, body: ContractIn) -> Status[Contract]:
     договор, возвращается он. Если сертификат покрывает не всю стоимость, без accept_copayment=true
     запрос отклоняется (422) с объяснением доплаты."""
     user = request.auth
-    application = scope.get_in_scope(Application.objects.all(), user, "view", uuid=body.application)
+    application = scope.get_named(
+        Application.objects.all(), user, "application", "Заявка не найдена.", uuid=body.application
+    )
     existed = application.contracts.filter(status__in=LIVE_CONTRACT).exists()
     contract = contracts.request_contract(user, application, accept_copayment=body.accept_copayment)
     return Status(200 if existed else 201, _contract_detail(user, contract.uuid))
@@ -584,7 +586,7 @@ class InvoiceQuery(PageQuery):
 def report_completeness(request: Any, body: CompletenessIn) -> Any:
     """Организация-исполнитель сообщает, насколько полно оказаны услуги группы за месяц; до закрытия месяца."""
     user = request.auth
-    group = get_object_or_404(scope.restrict(Group.objects.all(), user), uuid=body.group)
+    group = scope.get_named(Group.objects.all(), user, "group", "Группа не найдена.", uuid=body.group)
     report = closing.report_completeness(user, group.pk, body.month, body.percent)
     report.group = group
     return report
@@ -597,6 +599,8 @@ def _own_provider(user: Any, organization: UUID | None) -> Provider:
     only, several = scope.single(providers)
     if several:
         raise ValidationError({"organization": "Вы ведёте несколько организаций: укажите, от какой выставить счёт."})
+    if only is None and organization is not None:
+        raise ValidationError({"organization": "Организация не найдена среди исполнителей, которые вы ведёте."})
     if only is None:
         raise PermissionDenied
     return only
@@ -647,7 +651,7 @@ def list_invoices(request: Any, query: Query[InvoiceQuery]) -> dict[str, Any]:
     tags=["Исполнители услуг"],
     summary="Оплатить счёт исполнителя",
 )
-def pay_invoice(request: Any, code: str) -> Invoice:
+def pay_invoice(request: Any, code: Code) -> Invoice:
     """Оператор муниципалитета проводит оплату: сумма переходит из «к оплате» в «оплачено». Повтор ничего не
     меняет."""
     user = request.auth
@@ -803,7 +807,7 @@ def list_certifications(request: Any, query: Query[CertificationQuery]) -> dict[
 def submit_certification(request: Any, body: CertificationIn) -> Certification:
     """Организация отправляет опубликованную программу, разбитую на модули; повторная отправка заменяет модули."""
     user = request.auth
-    program = get_object_or_404(scope.restrict(Program.objects.all(), user), uuid=body.program)
+    program = scope.get_named(Program.objects.all(), user, "program", "Программа не найдена.", uuid=body.program)
     drafts = [
         registers.ModuleDraft(m.name, months=m.months, hours=m.hours, weekly_hours=m.weekly_hours, price=m.price)
         for m in body.modules
@@ -840,7 +844,9 @@ def decide_certification(request: Any, certification_id: int, body: Certificatio
 def include_provider(request: Any, body: ProviderIn) -> Provider:
     """Оператор муниципалитета организации включает её в реестр исполнителей; повтор возвращает запись."""
     user = request.auth
-    organization = get_object_or_404(scope.restrict(Organization.objects.all(), user), uuid=body.organization)
+    organization = scope.get_named(
+        Organization.objects.all(), user, "organization", "Организация не найдена.", uuid=body.organization
+    )
     provider = registers.include_provider(user, organization, bank_account=body.bank_account, bik=body.bik)
     provider.organization = organization
     return provider
@@ -856,7 +862,9 @@ def include_provider(request: Any, body: ProviderIn) -> Provider:
 def sign_agreement(request: Any, body: AgreementIn) -> Agreement:
     """Без действующего соглашения на период исполнитель не может подтверждать договоры."""
     user = request.auth
-    period = scope.get_in_scope(FinancingPeriod.objects.all(), user, "change", pk=body.period)
+    period = scope.get_named(
+        FinancingPeriod.objects.all(), user, "period", "Период не найден.", "change", pk=body.period
+    )
     provider = scope.restrict(Provider.objects.select_related("organization"), user).filter(
         organization__uuid=body.provider
     )

@@ -7,7 +7,7 @@ territory outside their scope is 404. Definitions are the ones the dashboard sho
 from datetime import datetime
 from decimal import Decimal
 
-from django.shortcuts import get_object_or_404
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -142,7 +142,9 @@ def set_target(request, body: TargetIn, query: Query[TargetsQuery]):  # type: ig
     territory = _territory(request, query.territory)
     municipality = None
     if body.municipality:
-        municipality = get_object_or_404(Municipality, oktmo=body.municipality, region=territory.region)
+        municipality = Municipality.objects.filter(oktmo=body.municipality, region=territory.region).first()
+        if municipality is None:
+            raise ValidationError({"municipality": "Муниципалитет с таким кодом ОКТМО не найден в регионе."})
     return services.set_target(
         request.auth,
         indicator=body.indicator,

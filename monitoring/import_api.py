@@ -12,14 +12,15 @@ from math import ceil
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from catalog.models import Organization
 from core import scope
-from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
+from core.api import INVALID, NOT_FOUND, WRITE_ERRORS, Code, ErrorOut, Page, PageQuery, ValidationErrorOut, paginate
 from enrollment.api import SIGNED_IN
 from monitoring import career_import, imports
 from monitoring.models import ImportBatch, ImportStatus
@@ -73,13 +74,21 @@ class ImportErrorOut(Schema):
 
 
 class ImportQuery(PageQuery):
-    organization: str | None = Field(None, max_length=12, description="Код организации")
+    organization: Code | None = Field(None, max_length=12, description="Код организации")
 
 
 def _importer(request: HttpRequest) -> Any:
     if not imports.may_use_imports(request.auth):  # type: ignore[attr-defined]
         raise PermissionDenied
     return request.auth  # type: ignore[attr-defined]
+
+
+def _uploading_for(user: Any, code: str) -> Organization:
+    """The organization an upload names (a field of the form, not the address: 422, not 404)."""
+    found = imports.importable_organizations(user).filter(code=code).first()
+    if found is None:
+        raise ValidationError({"organization": "Организация не найдена среди тех, чьи списки вы загружаете."})
+    return found
 
 
 def _batches(user: Any) -> QuerySet[ImportBatch]:
@@ -95,19 +104,17 @@ def import_list(request, query: Query[ImportQuery]):  # type: ignore[no-untyped-
 
 
 @router.post("/imports", response={201: ImportOut, **WRITE_ERRORS}, summary="Загрузить список (xlsx) и проверить")
-def import_upload(request, organization: Form[str], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+def import_upload(request, organization: Form[Code], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     """Файл по шаблону (multipart/form-data: organization — код организации, file — .xlsx). Файл
     проверяется сразу; реестр и группы не меняются, пока загрузку не применят."""
     user = _importer(request)
-    found = imports.importable_organizations(user).filter(code=organization).first()
-    if found is None:
-        raise Http404
+    found = _uploading_for(user, organization)
     imports.refuse_too_big(file.size or 0)
     return Status(201, imports.upload(user, found, file.name or "", file.read()))
 
 
 @router.get("/imports/{code}", response={200: ImportOut, **READ_ERRORS}, summary="Загрузка списка")
-def import_detail(request, code: str):  # type: ignore[no-untyped-def]
+def import_detail(request, code: Code):  # type: ignore[no-untyped-def]
     return scope.get_in_scope(_batches(_importer(request)), request.auth, code=code)
 
 
@@ -116,7 +123,7 @@ def import_detail(request, code: str):  # type: ignore[no-untyped-def]
     response={200: Page[ImportErrorOut], **READ_ERRORS},
     summary="Ошибки загрузки: проверки и применения",
 )
-def import_errors(request, code: str, query: Query[PageQuery]):  # type: ignore[no-untyped-def]
+def import_errors(request, code: Code, query: Query[PageQuery]):  # type: ignore[no-untyped-def]
     batch = scope.get_in_scope(_batches(_importer(request)), request.auth, code=code)
     items = [{**e, "stage": "validation", "text": imports.error_text(e)} for e in batch.errors]
     items += [{**e, "stage": "apply", "text": imports.error_text(e)} for e in batch.failures]
@@ -134,7 +141,7 @@ def import_errors(request, code: str, query: Query[PageQuery]):  # type: ignore[
     response={202: ImportOut, **WRITE_ERRORS},
     summary="Применить строки без ошибок (или продолжить прерванное применение)",
 )
-def import_apply(request, code: str):  # type: ignore[no-untyped-def]
+def import_apply(request, code: Code):  # type: ignore[no-untyped-def]
     """Строки с ошибками пропускаются. Применение идёт в фоне: статус `applying`, ход — `progress`."""
     batch = scope.get_in_scope(_batches(_importer(request)), request.auth, "change", code=code)
     return Status(202, imports.start_apply(request.auth, batch))
@@ -167,18 +174,16 @@ class CareerLessonsErrorOut(ValidationErrorOut):
 
 @router.post(
     "/career-lessons",
-    response={200: CareerLessonsOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: CareerLessonsErrorOut},
+    response={200: CareerLessonsOut, 401: ErrorOut, 403: ErrorOut, 422: CareerLessonsErrorOut},
     summary="Загрузить участников открытых уроков по профориентации (xlsx)",
 )
-def career_lessons_upload(request, organization: Form[str], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
+def career_lessons_upload(request, organization: Form[Code], file: File[UploadedFile]):  # type: ignore[no-untyped-def]
     """Файл по шаблону страницы «Участники открытых уроков» (multipart/form-data: organization — код
     организации, file — .xlsx). Файл проверяется целиком: при любой ошибке ничего не записывается и
     возвращается 422 со списком ошибок строк; иначе дети вносятся в реестр (найденные не повторяются),
     участия — по одному на ребёнка, дату и урок. Повторная загрузка того же файла ничего не добавляет."""
     user = _importer(request)
-    found = imports.importable_organizations(user).filter(code=organization).first()
-    if found is None:
-        raise Http404
+    found = _uploading_for(user, organization)
     imports.refuse_too_big(file.size or 0)
     result = career_import.import_visits(user, found, file.name or "", file.read())
     if result.errors:

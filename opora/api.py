@@ -3,26 +3,32 @@
 Errors answer in Russian with one shape: {"detail": "…"} for 401, 403, 404 and 405 (the last by
 core.middleware.ApiMethodNotAllowedMiddleware); 422 adds a general message and a list of
 {loc, msg, type}, whether pydantic rejected the request or a catalog action (Django's
-ValidationError) rejected the data.
+ValidationError) rejected the data. The loc names the field wherever one field is the mistake: a
+null where a value is needed, a rule of one field, an object the body names that the caller cannot
+find (core.scope.get_named; 404 is only for the object of the URL), a parameter a list does not take.
 """
 
+from collections import defaultdict
+from functools import cache
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
+from django.db.models import CheckConstraint, Q
 from django.db.models import Field as ModelField
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Swagger
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.renderers import JSONRenderer
 
 from accounts.api import router as me_router
 from catalog.api import router as catalog_router
-from core.api import RequestParser, russian_message
+from core.api import NULL_REFUSED, RequestParser, russian_message
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
 from finance.api import router as finance_router
@@ -39,7 +45,24 @@ class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class OporaAPI(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> RequestValidationError:
+        """Ninja's errors, a null in a field that takes none said as such. Ninja drops the value each
+        error is about, and without it a required field's null read «Ожидается строка» on create, while
+        a PATCH, which takes null through to the model, said NULL_REFUSED."""
+        refused = super().validation_error_from_error_contexts(error_contexts)
+        values = [e["input"] for c in error_contexts for e in c.pydantic_validation_error.errors(include_url=False)]
+        for error, value in zip(refused.errors, values, strict=True):
+            loc = error["loc"]
+            # A field of the body (not the body itself, not an item of a list): part, parameter, field.
+            if value is None and len(loc) > 2 and isinstance(loc[-1], str):
+                error["type"] = "null"
+        return refused
+
+
+api = OporaAPI(
     title="Опора API",
     renderer=UnicodeJSONRenderer(),
     parser=RequestParser(),
@@ -65,7 +88,7 @@ api.add_router("", import_router)
 api.add_router("", finance_router)
 
 INVALID_REQUEST = "Запрос содержит ошибки."
-NULL_REFUSED = "Обязательное поле: null не принимается."
+UNKNOWN_PARAMETER = "Неизвестный параметр: допустимые перечислены в документации (/api/docs)."
 
 
 def _invalid(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
@@ -81,7 +104,9 @@ def request_invalid(request: HttpRequest, exc: RequestValidationError) -> HttpRe
             # ninja names the parameter a schema came in (every view calls it `body` or `query`): said as
             # the rules say it, part and field («body», «title»), not «body», «body», «title».
             del loc[1]
-        errors.append({"loc": loc, "msg": russian_message(error), "type": error["type"]})
+        unknown_parameter = loc[0] == "query" and error["type"] == "extra_forbidden"
+        message = UNKNOWN_PARAMETER if unknown_parameter else russian_message(error)
+        errors.append({"loc": loc, "msg": message, "type": error["type"]})
     return _invalid(request, errors)
 
 
@@ -90,17 +115,34 @@ def _said_for_api(message: str) -> str:
     return NULL_REFUSED if message == str(ModelField.default_error_messages["null"]) else message
 
 
+@cache
+def _fields_of_rules() -> dict[str, str]:
+    """The message of each table rule of one field (a CheckConstraint such as «hours_total > 0») →
+    that field. Django reports a check constraint as the whole object's error, whatever it checks;
+    a message that rules of two fields share is left out."""
+    fields: defaultdict[str, set[str]] = defaultdict(set)
+    for model in apps.get_models():
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, CheckConstraint) or not isinstance(constraint.condition, Q):
+                continue
+            if len(names := constraint.condition.referenced_base_fields) == 1:
+                fields[constraint.get_violation_error_message()] |= names
+    return {message: next(iter(names)) for message, names in fields.items() if len(names) == 1}
+
+
+def _loc(field: str, message: str) -> list[str]:
+    if field == NON_FIELD_ERRORS:
+        field = _fields_of_rules().get(message, field)
+    return ["body"] if field == NON_FIELD_ERRORS else ["body", field]
+
+
 @api.exception_handler(DjangoValidationError)
 def data_invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     by_field = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
     return _invalid(
         request,
         [
-            {
-                "loc": ["body"] if field == NON_FIELD_ERRORS else ["body", field],
-                "msg": _said_for_api(message),
-                "type": "invalid",
-            }
+            {"loc": _loc(field, message), "msg": _said_for_api(message), "type": "invalid"}
             for field, messages in by_field.items()
             for message in messages
         ],

@@ -588,13 +588,20 @@ def test_teacher_cannot_create_programs(client, personas):
     assert response.status_code == 403
 
 
-def test_program_for_an_unknown_organization_is_404(client, personas):
+def test_an_organization_the_body_names_but_the_caller_cannot_see_is_a_field_error(client, personas):
+    """A reference in the body is the data's mistake (422 at its field), unknown or outside scope alike;
+    404 is for an address: the same organization in the URL is not found."""
     Organization.objects.filter(pk=personas.org_b.pk).update(is_active=False)
     for code in ("OR-000000", personas.org_b.code):
         response = send(
             client, "post", "/programs", {**program_payload(personas.org_a), "organization": code}, personas.operator_a
         )
-        assert response.status_code == 404
+        assert response.status_code == 422
+        assert response.json()["detail"] == [
+            {"loc": ["body", "organization"], "msg": "Организация не найдена.", "type": "invalid"}
+        ]
+        assert client.get(f"{API}/organizations/{code}", headers=bearer(personas.operator_a)).status_code == 404
+    assert not Program.objects.filter(title="Шахматы для начинающих").exists()
 
 
 def test_admin_creates_programs_for_any_organization(client, personas):
@@ -671,7 +678,13 @@ def test_operator_patches_only_the_fields_sent(client, personas, draft_program):
 def test_patching_a_paid_program_without_price_is_a_field_error(client, personas, draft_program):
     response = send(client, "patch", f"/programs/{draft_program.code}", {"is_paid": True}, personas.operator_a)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "price_per_month"],
+            "msg": "Укажите стоимость в месяц: программа отмечена как платная.",
+            "type": "invalid",
+        }
+    ]
 
 
 def test_operator_cannot_patch_other_organizations_program(client, personas, draft_program, published_program):
@@ -759,7 +772,12 @@ def test_operator_creates_a_group_with_schedule_and_financing(client, personas, 
 
 
 def test_operator_cannot_add_groups_to_other_organizations_programs(client, personas, draft_program, published_program):
-    assert send(client, "post", "/groups", group_payload(draft_program), personas.operator_b).status_code == 404
+    hidden = send(client, "post", "/groups", group_payload(draft_program), personas.operator_b)
+    assert hidden.status_code == 422 and errors_by_field(hidden) == {"program": "Программа не найдена."}
+    unknown = send(
+        client, "post", "/groups", {**group_payload(draft_program), "program": "PR-000000"}, personas.operator_a
+    )
+    assert unknown.status_code == 422 and errors_by_field(unknown) == {"program": "Программа не найдена."}
     assert send(client, "post", "/groups", group_payload(published_program), personas.operator_b).status_code == 403
     assert send(client, "post", "/groups", group_payload(published_program), personas.teacher_a).status_code == 403
 
@@ -1059,3 +1077,180 @@ def test_an_organizations_programs_are_listed_whole_for_synchronizing(
     assert client.get(f"{API}/organizations/OR-000000/programs").status_code == 404
     naive = client.get(API + path, {"updated_since": "2026-01-01T00:00:00"})
     assert naive.status_code == 422
+
+
+# --- What an integrator found (null, prices, references, field errors, codes, lists, sync) -----
+
+
+def test_a_null_in_a_required_field_is_refused_alike_on_create_and_on_patch(client, personas, draft_program):
+    """Ninja drops the value an error is about: a null read «Ожидается строка» on create, while PATCH,
+    which lets null through to the model, said the null message."""
+    refused = "Обязательное поле: null не принимается."
+    program = send(
+        client, "post", "/programs", program_payload(personas.org_a, title=None, direction=None, age_to=None),
+        personas.operator_a,
+    )  # fmt: skip
+    assert program.status_code == 422
+    assert errors_by_field(program) == {"title": refused, "direction": refused, "age_to": refused}
+    assert {error["type"] for error in program.json()["detail"]} == {"null"}
+    group = send(client, "post", "/groups", group_payload(draft_program, name=None), personas.operator_a)
+    assert group.status_code == 422 and errors_by_field(group) == {"name": refused}
+    path = f"/programs/{draft_program.code}"
+    for field in ("title", "direction", "age_to"):
+        patched = send(client, "patch", path, {field: None}, personas.operator_a)
+        assert patched.status_code == 422 and errors_by_field(patched) == {field: refused}, field
+    # A text that may be left empty takes null as empty text, on create as on patch.
+    assert send(client, "patch", path, {"goals": None}, personas.operator_a).json()["goals"] == ""
+    listed = send(client, "post", "/groups", None, personas.operator_a)  # type: ignore[arg-type]
+    assert listed.status_code == 422 and messages(listed) == ["Ожидается объект."]  # the body itself
+
+
+def test_a_price_of_a_program_not_paid_is_refused_not_dropped(client, personas, draft_program, paid_program):
+    """The office form's rule (services.check_price): a price with «Платно» unticked is a mistake to
+    name, not a value to drop."""
+    wrong = "Стоимость указывают для платной программы: отметьте «Платно» или очистите поле."
+    created = send(
+        client, "post", "/programs", program_payload(personas.org_a, price_per_month="500"), personas.operator_a
+    )
+    assert created.status_code == 422
+    assert created.json()["detail"] == [{"loc": ["body", "price_per_month"], "msg": wrong, "type": "invalid"}]
+    assert not Program.objects.filter(title="Шахматы для начинающих").exists()
+    path = f"/programs/{draft_program.code}"
+    for body in ({"price_per_month": "500"}, {"is_paid": False, "price_per_month": "500"}):
+        response = send(client, "patch", path, body, personas.operator_a)
+        assert response.status_code == 422 and errors_by_field(response) == {"price_per_month": wrong}, body
+    zero = send(client, "patch", path, {"is_paid": True, "price_per_month": "0"}, personas.operator_a)
+    assert errors_by_field(zero) == {"price_per_month": "Стоимость платной программы должна быть больше нуля."}
+    assert Program.objects.get(pk=draft_program.pk).price_per_month is None
+    # Paid programs take a price; unticking «Платно» alone drops the one left from before.
+    paid = send(
+        client,
+        "post",
+        "/programs",
+        program_payload(personas.org_a, is_paid=True, price_per_month="500"),
+        personas.operator_a,
+    )
+    assert paid.status_code == 201 and paid.json()["price_per_month"] == "500.00"
+    unpaid = send(
+        client, "patch", f"/programs/{paid_program.code}", {"is_free": True, "is_paid": False}, personas.operator_a
+    )
+    assert unpaid.status_code == 200 and unpaid.json()["price_per_month"] is None
+
+
+def test_a_rule_of_one_field_names_that_field(client, personas, draft_program):
+    """A table rule on one field (hours_total > 0) and a rule of one value of a request (the remark
+    of a return) are placed at their field, not at the body."""
+    hours = send(client, "post", "/programs", program_payload(personas.org_a, hours_total=0), personas.operator_a)
+    assert hours.status_code == 422
+    assert hours.json()["detail"] == [
+        {"loc": ["body", "hours_total"], "msg": "Объём программы должен быть больше нуля часов.", "type": "invalid"}
+    ]
+    months = send(client, "patch", f"/programs/{draft_program.code}", {"duration_months": 0}, personas.operator_a)
+    assert [error["loc"] for error in months.json()["detail"]] == [["body", "duration_months"]]
+    transition(client, draft_program, personas.operator_a, "submit")
+    returned = transition(client, draft_program, personas.municipal_x, "return")
+    assert [error["loc"] for error in returned.json()["detail"]] == [["body", "remark"]]
+    # A rule of several fields stays the body's: no one field is the mistake.
+    levels = {"level_initial": False, "level_basic": False, "level_advanced": False}
+    none = send(client, "post", "/programs", program_payload(personas.org_a, **levels), personas.operator_a)
+    assert [error["loc"] for error in none.json()["detail"]] == [["body"]]
+
+
+def test_codes_are_taken_in_any_case(client, personas, published_program, draft_program):
+    """Codes are written in capitals; a client's small letters name the same object, in the path, the
+    query and the body."""
+    group = published_program.groups.get()
+    headers = bearer(personas.operator_a)
+    assert client.get(f"{API}/programs/{published_program.code.lower()}").json()["code"] == published_program.code
+    assert client.get(f"{API}/groups/{group.code.lower()}").json()["code"] == group.code
+    assert client.get(f"{API}/organizations/{personas.org_a.code.lower()}").status_code == 200
+    assert codes_of(client.get(f"{API}/groups", {"program": published_program.code.lower()})) == [group.code]
+    found = client.get(f"{API}/programs", {"organization": personas.org_a.code.lower()}).json()["items"]
+    assert [item["code"] for item in found] == [published_program.code]
+    teachers = client.get(f"{API}/teachers", {"organization": personas.org_a.code.lower()}, headers=headers)
+    assert teachers.status_code == 200
+    lower = draft_program.code.lower()
+    renamed = send(client, "patch", f"/programs/{lower}", {"title": "Шахматы"}, personas.operator_a)
+    assert renamed.status_code == 200 and renamed.json()["code"] == draft_program.code
+    created = send(client, "post", "/groups", {**group_payload(draft_program), "program": lower}, personas.operator_a)
+    assert created.status_code == 201 and created.json()["program"]["code"] == draft_program.code
+    payload = {**program_payload(personas.org_a), "organization": personas.org_a.code.lower()}
+    program = send(client, "post", "/programs", payload, personas.operator_a)
+    assert program.status_code == 201 and program.json()["organization"]["code"] == personas.org_a.code
+
+
+def test_a_teacher_lists_the_published_programs_and_those_the_teacher_teaches(client, personas, published_program):
+    """Drafts are the organization's work in progress: its operators, its territory's moderators and the
+    admin list every status; a teacher of the organization the published programs and the ones the
+    teacher teaches, named among their teachers or leading a group, whatever their status."""
+    teacher = Teacher.objects.create(
+        organization=personas.org_a, last_name="Иванова", first_name="Анна", user=personas.teacher_a
+    )
+    named = make_program(personas.org_a, "Шахматы", status="draft", with_group=False)
+    named.teachers.set([teacher])
+    leading = make_program(personas.org_a, "Керамика", status="needs_changes")
+    Group.objects.filter(program=leading).update(teacher=teacher)
+    other = make_program(personas.org_a, "Черновик коллеги", status="draft")
+    path = f"{API}/organizations/{personas.org_a.code}/programs"
+
+    def listed(user: User) -> set[str]:
+        return {item["code"] for item in client.get(path, headers=bearer(user)).json()["items"]}
+
+    everything = {published_program.code, named.code, leading.code, other.code}
+    for user in (personas.operator_a, personas.municipal_x, personas.regional, personas.admin):
+        assert listed(user) == everything, user
+    assert listed(personas.teacher_a) == {published_program.code, named.code, leading.code}
+    assert listed(personas.operator_b) == {published_program.code}
+    documented = client.get(f"{API}/openapi.json").json()["paths"][f"{API}/organizations/{{code}}/programs"]["get"]
+    assert "педагогу организации" in documented["description"]
+
+
+def test_a_moderators_decision_on_changes_moves_updated_at(client, personas, published_program):
+    """A synchronizing client reads `updated_since`: the moderator's return (the changes come back with
+    a remark) and publication of a published program's changes are changes of the program."""
+    path = f"/programs/{published_program.code}"
+    headers = bearer(personas.operator_a)
+
+    def changed_since(moment: str) -> list[str]:
+        sync = client.get(
+            f"{API}/organizations/{personas.org_a.code}/programs", {"updated_since": moment}, headers=headers
+        )
+        return [item["code"] for item in sync.json()["items"]]
+
+    send(client, "patch", path, {"summary": "Правка через API."}, personas.operator_a)
+    for decision, remark in (("return_changes", "Уточните описание"), ("approve_changes", "")):
+        before = Program.objects.get(pk=published_program.pk).updated_at
+        if decision == "approve_changes":
+            assert transition(client, published_program, personas.operator_a, "submit_changes").status_code == 200
+        assert Program.objects.get(pk=published_program.pk).updated_at == before  # the organization's own step
+        decided = transition(client, published_program, personas.municipal_x, decision, remark)
+        assert decided.status_code == 200
+        assert Program.objects.get(pk=published_program.pk).updated_at > before
+        assert changed_since((before + timedelta(microseconds=1)).isoformat()) == [published_program.code]
+
+
+def test_a_parameter_a_list_does_not_take_is_refused(client, personas, published_program):
+    """A misspelt `updated_since` handed a synchronizing client the whole list in another order."""
+    response = client.get(f"{API}/organizations", {"updated_sinse": "2025-09-01T00:00:00Z", "page": "1"})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["query", "updated_sinse"],
+            "msg": "Неизвестный параметр: допустимые перечислены в документации (/api/docs).",
+            "type": "extra_forbidden",
+        }
+    ]
+    assert client.get(f"{API}/programs", {"colour": "red"}).status_code == 422
+    path = f"{API}/programs/{published_program.code}/groups"
+    assert client.get(path, {"pagesize": "5"}).status_code == 422
+    # What the lists document is taken, an empty unknown parameter is no parameter, as an empty filter.
+    since = (timezone.now() - timedelta(days=1)).isoformat()
+    known = {"page": "1", "page_size": "5", "updated_since": since, "municipality": personas.municipality_x.oktmo}
+    assert client.get(f"{API}/organizations", {**known, "q": "Радуга", "kind": ""}).status_code == 200
+    assert (
+        client.get(f"{API}/programs", {"q": "робот", "day": "0", "free_seats": "true", "colour": ""}).status_code == 200
+    )
+    # The Navigator's pages read the same filters and go on ignoring what they do not know.
+    assert client.get("/programs/", {"q": "робот", "utm_source": "mail"}).status_code == 200
+    documented = client.get(f"{API}/openapi.json").json()["paths"][f"{API}/organizations"]["get"]["parameters"]
+    assert {p["name"] for p in documented} == {"page", "page_size", "updated_since", "municipality", "kind", "q"}

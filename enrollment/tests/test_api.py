@@ -193,6 +193,23 @@ def test_applying_to_a_chosen_group(client, personas, child, published_program, 
     assert response.json()["group"] == {"code": group.code, "name": group.name}
 
 
+def test_codes_in_small_letters_name_the_same_program_group_and_application(
+    client, personas, child, published_program, group
+):
+    payload = {**application_payload(child, published_program, group), "program": published_program.code.lower()}
+    payload["group"] = group.code.lower()
+    created = post(client, "/applications", payload, personas.family, **{"Idempotency-Key": key()})
+    assert created.status_code == 201, created.json()
+    assert created.json()["group"]["code"] == group.code
+    code = created.json()["code"]
+    read = client.get(f"{API}/applications/{code.lower()}", headers=bearer(personas.family))
+    assert read.status_code == 200 and read.json()["code"] == code
+    listed = client.get(
+        f"{API}/applications", {"program": published_program.code.lower()}, headers=bearer(personas.family)
+    )
+    assert [item["code"] for item in listed.json()["items"]] == [code]
+
+
 def test_the_same_key_for_another_request_is_422(client, personas, child, published_program, group):
     post(
         client,

@@ -99,7 +99,7 @@ def test_family_requests_a_certificate_and_the_municipal_operator_issues_it(clie
 def test_another_family_cannot_request_a_certificate_for_someone_elses_child(client, personas, period):
     child = make_child(personas.family, "Петя", age=10)
     response = post(client, "/certificates", personas.other_family, {"child": str(child.uuid)})
-    assert response.status_code == 404
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "child"]
     assert not Certificate.objects.exists()
 
 
@@ -153,7 +153,8 @@ def test_a_short_balance_is_refused_with_the_copayment_explained_until_the_famil
 def test_only_the_guardian_requests_a_contract(client, personas, application):
     payload = {"application": str(application.uuid)}
     assert post(client, "/contracts", personas.operator_a, payload).status_code == 403
-    assert post(client, "/contracts", personas.other_family, payload).status_code == 404
+    hidden = post(client, "/contracts", personas.other_family, payload)
+    assert hidden.status_code == 422 and hidden.json()["detail"][0]["loc"] == ["body", "application"]
     assert not Contract.objects.exists()
 
 
@@ -284,13 +285,35 @@ def test_the_month_is_reported_closed_invoiced_and_paid(client, personas, active
     assert bad_kind.status_code == 422 and "Допустимые значения" in messages(bad_kind)
 
 
+MODULE = {"name": "Основной курс", "months": 9, "hours": 72, "weekly_hours": "2", "price": "18000"}
+
+
+@pytest.mark.parametrize(
+    ("path", "persona", "payload", "field"),
+    [
+        ("/completeness", "operator_a", {"month": "2026-09-01", "percent": 100}, "group"),
+        ("/certifications", "operator_a", {"modules": [MODULE]}, "program"),
+        ("/providers", "municipal_x", {}, "organization"),
+        ("/invoices", "operator_a", {"period": 1, "month": "2026-09-01", "kind": "advance"}, "organization"),
+    ],
+)
+def test_an_object_the_body_names_and_the_caller_cannot_find_is_that_fields_error(
+    client, personas, period, path, persona, payload, field
+):
+    """Unknown or outside scope alike: the data is wrong (422 at the field), not the address (404)."""
+    response = post(
+        client, path, getattr(personas, persona), {**payload, field: "00000000-0000-4000-8000-000000000000"}
+    )
+    assert response.status_code == 422, response.json()
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+
+
 # --- Operator: registers -----------------------------------------------------------------------
 
 
 def test_certification_is_submitted_by_the_organization_and_decided_by_the_municipality(client, personas, period):
     program = make_program(personas.org_a, "Шахматы", actor=personas.operator_a, is_free=False, by_certificate=True)
-    module = {"name": "Основной курс", "months": 9, "hours": 72, "weekly_hours": "2", "price": "18000"}
-    payload = {"program": str(program.uuid), "modules": [module]}
+    payload = {"program": str(program.uuid), "modules": [MODULE]}
     assert post(client, "/certifications", personas.municipal_x, payload).status_code == 403
     assert post(client, "/certifications", personas.family, {**payload, "modules": []}).status_code == 422
     submitted = post(client, "/certifications", personas.operator_a, payload)
@@ -321,8 +344,9 @@ def test_the_municipality_keeps_the_register_of_providers_and_signs_agreements(c
     assert included.status_code == 200 and included.json()["status"] == "active"
 
     agreement = {"period": period.pk, "provider": str(personas.org_a.uuid), "number": "7-ПФ", "signed_on": "2026-09-01"}
-    assert post(client, "/agreements", personas.municipal_y, agreement).status_code == 404
-    assert post(client, "/agreements", personas.operator_a, agreement).status_code == 404
+    for outsider in (personas.municipal_y, personas.operator_a):  # the period in the body: a field's error
+        refused = post(client, "/agreements", outsider, agreement)
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["body", "period"]
     unknown = post(client, "/agreements", personas.municipal_x, {**agreement, "provider": str(personas.org_b.uuid)})
     assert unknown.status_code == 422 and "реестре исполнителей" in messages(unknown)
     signed = post(client, "/agreements", personas.municipal_x, agreement)

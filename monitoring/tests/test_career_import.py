@@ -86,6 +86,9 @@ def test_a_clean_file_adds_participations_counted_once_per_child(personas):
     }
     assert CareerLessonVisit.objects.count() == 3
     assert set(CareerLessonVisit.objects.values_list("organization", flat=True)) == {personas.org_a.pk}
+    # The registry keeps where the new records came from: the organization's list.
+    entries = set(Child.objects.values_list("entered_via", "entered_by", "entered_organization"))
+    assert entries == {("import", personas.operator_a.pk, personas.org_a.pk)}
     figures = indicators.figures_by_municipality(HELD.year, [personas.municipality_x.pk])
     assert figures[personas.municipality_x.pk].career_participants == 2
     event = AuditEvent.objects.get(action="career_lessons.imported")
@@ -245,5 +248,6 @@ def test_the_api_keeps_the_scope(client, personas):
     form["file"] = io.BytesIO(clean_file(personas))
     assert client.post(API, form, headers=bearer(personas.family)).status_code == 403
     form["file"] = io.BytesIO(clean_file(personas))
-    assert client.post(API, form, headers=bearer(personas.operator_b)).status_code == 404
+    foreign = client.post(API, form, headers=bearer(personas.operator_b))
+    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "organization"]
     assert not CareerLessonVisit.objects.exists()

@@ -351,6 +351,12 @@ def test_applying_registers_children_through_matching_and_enrolls_them(
     assert outcome["children_created"] == 1
     assert outcome["children_merged"] + outcome["children_review"] == 1
     assert outcome["enrollments_created"] == 3 and outcome["rows_skipped"] == 1 and outcome["rows_failed"] == 0
+    new = Child.objects.get(last_name="Лебедев")  # the registry keeps where a new record came from
+    assert (new.entered_via, new.entered_by, new.entered_organization) == (
+        "import",
+        personas.operator_a,
+        personas.org_a,
+    )
     imported = Application.objects.filter(group=group)
     assert set(imported.values_list("status", "source", "enrolled_on", "applicant")) == {
         (S.ENROLLED, ApplicationSource.IMPORT, ENROLLED, personas.operator_a.pk)
@@ -786,5 +792,5 @@ def test_the_api_keeps_the_scope(client, personas, group):
         {"organization": personas.org_b.code, "file": io.BytesIO(xlsx([]))},
         headers=bearer(personas.operator_a),
     )
-    assert foreign.status_code == 404
+    assert foreign.status_code == 422 and foreign.json()["detail"][0]["loc"] == ["body", "organization"]
     assert ImportBatch.objects.count() == 1

@@ -159,6 +159,12 @@ def test_api_indicators_and_targets(client, personas, data, region_target):  # n
         content_type="application/json",
     )
     assert answer.status_code == 200 and answer.json()["municipality"] == personas.municipality_y.oktmo
+    unknown = client.put(
+        f"{API}/targets?territory=r-99",
+        {"indicator": "tech_science", "municipality": "99999999", "year": 2026, "percent": "27"},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "municipality"]
     client.force_login(personas.municipal_y)
     assert client.get(f"{API}/indicators", {"territory": "r-99"}).status_code == 404
     forbidden = client.put(
