@@ -6,6 +6,7 @@ computed in Python (catalog.text), so the same postings come out of both databas
 """
 
 from collections.abc import Iterable, Iterator, Sequence
+from enum import StrEnum
 from typing import Any
 
 from django.db import connection, transaction
@@ -112,17 +113,27 @@ def update_postings(before: Lexemes, after: Lexemes) -> None:
 # finds itself whole («опыт», whose lexeme is «оп»); if the catalog lacks its lexeme it is being typed,
 # and its letters as typed begin the words it finds («роб» — «робототехника», «изо» — «изобразительное»,
 # not every «изучение» that its lexeme «из» begins) — unless it is two letters («ит» begins a thousand
-# words) or a whole word of four («пони» is no «понимание»).
+# words). A whole word of four letters begins only the words of titles: «гита», «воле», «мате» are typed
+# on the way to «гитара», «волейбол», «математика», but «пони» is no «понимание» of a description.
 WHOLE_WORD_BELOW = 4
 SHORT_WORD_BELOW = 5
 TYPED_BEGINNING_FROM = 3
 
 
-def may_begin_words(word: str) -> bool:
-    """Whether a short word the catalog lacks is taken as the beginning of longer ones."""
+class Begins(StrEnum):
+    """Which words a short word the catalog lacks begins, as typed."""
+
+    NONE = "none"
+    TITLES = "titles"
+    ANY = "any"
+
+
+def typed_beginning(word: str) -> Begins:
     if len(word) < TYPED_BEGINNING_FROM:
-        return False
-    return len(word) < SHORT_WORD_BELOW - 1 or not text.is_dictionary_word(word)
+        return Begins.NONE
+    if len(word) == SHORT_WORD_BELOW - 1 and text.is_dictionary_word(word):
+        return Begins.TITLES
+    return Begins.ANY
 
 
 # Each query word's lexeme, as the documents' configuration analyses it (a stop word has none; a word
@@ -134,8 +145,8 @@ def may_begin_words(word: str) -> bool:
 # lexeme but no postings comes back once, with NULLs. Several spellings of one word share its position
 # n; a stem of its other forms (`exact`) is a lexeme already, matched whole.
 _PG_MATCHES_SQL = """
-SELECT w.n, p.programs, p.title_programs
-FROM unnest(%(n)s::int[], %(word)s::text[], %(exact)s::bool[], %(may_begin)s::bool[]) AS w(n, word, exact, may_begin)
+SELECT w.n, CASE WHEN r.titles_only THEN p.title_programs ELSE p.programs END, p.title_programs
+FROM unnest(%(n)s::int[], %(word)s::text[], %(exact)s::bool[], %(begins)s::text[]) AS w(n, word, exact, begins)
 CROSS JOIN LATERAL (
     SELECT CASE WHEN w.exact THEN w.word ELSE (tsvector_to_array(to_tsvector('russian', w.word)))[1] END AS lexeme
 ) l
@@ -146,12 +157,14 @@ CROSS JOIN LATERAL (
         strpos(%(vowels)s, substr(w.word, length(l.lexeme) + 1, 1)) > 0 AS vowel_next
 ) k
 CROSS JOIN LATERAL (
-    SELECT l.lexeme AS low, w.exact OR k.short AND NOT (k.long_word AND k.vowel_next) AS whole
+    SELECT l.lexeme AS low, w.exact OR k.short AND NOT (k.long_word AND k.vowel_next) AS whole, false AS titles_only
     UNION ALL
-    SELECT left(w.word, length(l.lexeme) + 1), false WHERE k.short AND k.long_word AND NOT k.vowel_next
+    SELECT left(w.word, length(l.lexeme) + 1), false, false WHERE k.short AND k.long_word AND NOT k.vowel_next
     UNION ALL
-    SELECT w.word, NOT (w.may_begin AND NOT EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme))
-    WHERE k.short AND NOT k.long_word
+    SELECT w.word, true, false WHERE k.short AND NOT k.long_word
+    UNION ALL
+    SELECT w.word, false, w.begins = %(titles)s WHERE k.short AND NOT k.long_word AND w.begins <> %(none)s
+        AND NOT EXISTS (SELECT FROM catalog_searchposting e WHERE e.lexeme = l.lexeme)
 ) r
 CROSS JOIN LATERAL (
     SELECT CASE WHEN r.whole THEN r.low || chr(1) ELSE left(r.low, -1) || chr(ascii(right(r.low, 1)) + 1) END AS bound
@@ -163,22 +176,27 @@ WHERE l.lexeme IS NOT NULL
 _SQLITE_RANGE_SQL = "SELECT programs, title_programs FROM catalog_searchposting WHERE lexeme >= %s AND lexeme < %s"
 
 
-def _sqlite_ranges(cursor: Any, spelling: str, exact: bool) -> list[tuple[str, str]]:
-    """The ranges [low, bound) of lexemes a spelling matches (above), for SQLite."""
+def _sqlite_ranges(cursor: Any, spelling: str, exact: bool) -> list[tuple[str, str, bool]]:
+    """The ranges [low, bound) of lexemes a spelling matches (above), each with whether only its
+    titles count, for SQLite."""
     lexeme = spelling if exact else text.stem(spelling)
     if not lexeme:
         return []
     if exact:
-        return [_whole(lexeme)]
+        return [(*_whole(lexeme), False)]
     if len(lexeme) >= WHOLE_WORD_BELOW:
-        return [_beginning(lexeme)]
+        return [(*_beginning(lexeme), False)]
     if len(spelling) >= SHORT_WORD_BELOW:
         if spelling[len(lexeme)] in text.VOWELS:
-            return [_beginning(lexeme)]
-        return [_whole(lexeme), _beginning(spelling[: len(lexeme) + 1])]
-    cursor.execute(_SQLITE_RANGE_SQL, _whole(lexeme))
-    typed_beginning = may_begin_words(spelling) and not cursor.fetchall()
-    return [_whole(lexeme), _beginning(spelling) if typed_beginning else _whole(spelling)]
+            return [(*_beginning(lexeme), False)]
+        return [(*_whole(lexeme), False), (*_beginning(spelling[: len(lexeme) + 1]), False)]
+    ranges = [(*_whole(lexeme), False), (*_whole(spelling), False)]
+    begins = typed_beginning(spelling)
+    if begins != Begins.NONE:
+        cursor.execute(_SQLITE_RANGE_SQL, _whole(lexeme))
+        if not cursor.fetchall():
+            ranges.append((*_beginning(spelling), begins == Begins.TITLES))
+    return ranges
 
 
 def _whole(lexeme: str) -> tuple[str, str]:
@@ -201,14 +219,18 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
     with rawsql.cursor() as cursor:
         if connection.vendor == "postgresql":
             positions, spellings, exact = map(list, zip(*spelled, strict=True))
-            may_begin = [not whole and may_begin_words(word) for word, whole in zip(spellings, exact, strict=True)]
+            begins = [
+                Begins.NONE if whole else typed_beginning(word) for word, whole in zip(spellings, exact, strict=True)
+            ]
             cursor.execute(
                 _PG_MATCHES_SQL,
                 {
                     "n": positions,
                     "word": spellings,
                     "exact": exact,
-                    "may_begin": may_begin,
+                    "begins": begins,
+                    "titles": Begins.TITLES,
+                    "none": Begins.NONE,
                     "whole_below": WHOLE_WORD_BELOW,
                     "short_below": SHORT_WORD_BELOW,
                     "vowels": "".join(sorted(text.VOWELS)),
@@ -220,9 +242,9 @@ def _postings_by_word(words: Sequence[str]) -> dict[int, list[tuple[bytes | None
         for n, spelling, whole in spelled:
             if ranges := _sqlite_ranges(cursor, spelling, whole):
                 rows = found.setdefault(n, [])
-                for bounds in ranges:
-                    cursor.execute(_SQLITE_RANGE_SQL, bounds)
-                    rows.extend(cursor.fetchall())
+                for low, bound, titles_only in ranges:
+                    cursor.execute(_SQLITE_RANGE_SQL, [low, bound])
+                    rows.extend((titles if titles_only else programs, titles) for programs, titles in cursor.fetchall())
     return found
 
 

@@ -546,6 +546,7 @@ def everyday_catalog(family_catalog, personas):
         ("Английский для малышей", Direction.SOCIAL, "Песенки и игры на английском."),
         ("Астрономия для школьников", Direction.NATURAL_SCIENCE, "Звёздное небо и планеты."),
         ("Лепка из глины", Direction.ARTS, "Лепим посуду и игрушки."),
+        ("Игра на гитаре", Direction.ARTS, "Аккорды и песни у костра."),
     ]
     publish_all(personas, more, weekday=4)
     return family_catalog
@@ -557,8 +558,9 @@ def everyday_catalog(family_catalog, personas):
         # A longer word whose short lexeme a consonant follows: «конный» (кон) begins «конноспортивный»,
         # not «конструирование».
         ("конный", ["Конноспортивный клуб «Пегас»"], ["Конструирование на Arduino", "Лего-конструирование"]),
-        # A whole word of four letters begins no longer ones: «пони» is not «понимать»…
+        # A whole word of four letters begins only the words of titles: «пони» is not «понимать»…
         ("пони", [], ["Учимся дружить"]),
+        ("гита", ["Игра на гитаре"], []),
         # …and finds itself whole, whatever its lexeme: «опыт» (оп) — «опыты».
         ("опыт", ["Химическая лаборатория", "Юный химик"], []),
         # Two letters begin too many words: «ит» is IT, not «история».
