@@ -2,11 +2,13 @@
 
 A family lists, adds and corrects its own children; staff list the children in their scope and enter
 children into the registry (matched against it: the answer says whether the child was already
-known). The territory's operators decide on possible duplicates and undo merges. Identifiers
-(СНИЛС, birth certificate) are write-only except through the audited `identifiers` call.
+known). The territory's operators decide on possible duplicates, reopen decided ones and undo merges;
+the operator of one record of a pair reads it as the pair's page shows it. Identifiers (СНИЛС, birth
+certificate) are write-only except through the audited `identifiers` call.
 """
 
 from datetime import date, datetime
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +20,12 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.roles import principal_of
 from catalog.models import Organization
 from core import scope
-from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, Page, PageQuery, paginate
+from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, ErrorOut, OneOf, Page, PageQuery, paginate
 from enrollment.api import SIGNED_IN
-from people import registry, services
-from people.models import Child, ChildMerge, EntryChannel, MatchCandidate
+from people import registry, review, services
+from people.models import Child, ChildMerge, EntryChannel, MatchCandidate, MatchStatus
+from people.permissions import require_registry_staff
+from people.registry import REOPEN_REASON_MAX
 from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
@@ -208,23 +212,64 @@ def child_identifiers(request, uuid: UUID, response: HttpResponse):  # type: ign
     return registry.reveal_identifiers(request.auth, child)
 
 
-class DuplicateChildOut(Schema):
-    uuid: UUID
-    full_name: str
-    birth_date: date
-    municipality: str
+HIDDEN = "null — запись вне вашей видимости (другого муниципалитета): о ней сказан только муниципалитет"
 
-    @staticmethod
-    def resolve_municipality(child: Child) -> str:
-        return child.municipality.oktmo
+
+class DuplicateChildOut(Schema):
+    uuid: UUID | None = Field(description=f"UUID записи; {HIDDEN}")
+    full_name: str | None = Field(description=f"ФИО; {HIDDEN}")
+    birth_date: date | None = Field(description=f"Дата рождения; {HIDDEN}")
+    municipality: str = Field(description="ОКТМО муниципалитета проживания")
 
 
 class DuplicateOut(Schema):
     id: int
-    probability: float
-    first: DuplicateChildOut
-    second: DuplicateChildOut
+    status: str = Field(description="; ".join(f"{value} — {label}" for value, label in MatchStatus.choices))
+    probability: float = Field(description="Вероятность совпадения, когда пара встала в очередь")
+    first: DuplicateChildOut = Field(description="Запись 1: остаётся при объединении")
+    second: DuplicateChildOut = Field(description="Запись 2: объединяется с записью 1")
+    may_decide: bool = Field(
+        description="Решаете ли по паре вы; false — пара видна вам только для чтения (решение — 403)"
+    )
     created_at: datetime
+    decided_at: datetime | None
+
+
+class DuplicateRecordOut(DuplicateChildOut):
+    entered_via: str | None = Field(
+        description="Как запись внесена в реестр: "
+        + "; ".join(f"{value} — {label}" for value, label in EntryChannel.choices)
+        + f"; пусто — не записано (запись старше учёта); {HIDDEN}"
+    )
+    entered_organization: str | None = Field(
+        description="Код организации, которая внесла запись (своим списком или своей системой); null — не организация "
+        "или запись вне вашей видимости"
+    )
+
+
+class DuplicateDetailOut(DuplicateOut):
+    first: DuplicateRecordOut = Field(description="Запись 1: остаётся при объединении")
+    second: DuplicateRecordOut = Field(description="Запись 2: объединяется с записью 1")
+    reasons: list[str] = Field(description="Почему пара ждёт человека, а не объединена или оставлена автоматически")
+    probability_now: float = Field(description="Вероятность совпадения по нынешним данным записей")
+    different_guardians: bool = Field(
+        description="У записей разные законные представители: объединение даст каждому доступ к данным другой записи "
+        "(известно тому, кому доступны обе записи)"
+    )
+    merge_refusal: str = Field(
+        description="Почему записи нельзя объединить сейчас — действующие заявки на одну программу, которые сначала "
+        "нужно завершить; пусто — объединить можно (или пара решена, или вам доступна не каждая запись)"
+    )
+    decider: str = Field(description="Кто решает по паре, если не вы; пусто — решаете вы")
+
+
+class DuplicateQuery(PageQuery):
+    status: Annotated[str, OneOf(MatchStatus.choices)] = Field(
+        MatchStatus.PENDING, description="Какие пары: ждущие решения (по умолчанию) или решённые"
+    )
+    may_decide: bool | None = Field(
+        None, description="true — только пары, по которым решаете вы; false — только те, что решает другой оператор"
+    )
 
 
 class DuplicateDecisionIn(Schema):
@@ -233,23 +278,146 @@ class DuplicateDecisionIn(Schema):
     same: bool = Field(description="true — один ребёнок (объединить), false — разные дети")
 
 
-def _pairs(user) -> QuerySet[MatchCandidate]:  # type: ignore[no-untyped-def]
-    return scope.restrict(registry.pending_review(), user, "moderate")
+class DuplicateReopenIn(Schema):
+    model_config = INPUT
+
+    reason: str = Field(
+        description=f"Почему пару нужно рассмотреть снова (записывается в журнал), до {REOPEN_REASON_MAX} символов"
+    )
+
+
+def _child_out(child: Child, shown: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "uuid": None,
+        "full_name": None,
+        "birth_date": None,
+        "municipality": child.municipality.oktmo,
+    }
+    if shown:
+        out.update(uuid=child.uuid, full_name=child.full_name, birth_date=child.birth_date)
+    return out
+
+
+def _pair_out(pair: MatchCandidate, first: dict[str, Any], second: dict[str, Any], may_decide: bool) -> dict[str, Any]:
+    return {
+        "id": pair.pk,
+        "status": pair.status,
+        "probability": pair.probability,
+        "first": first,
+        "second": second,
+        "may_decide": may_decide,
+        "created_at": pair.created_at,
+        "decided_at": pair.decided_at,
+    }
+
+
+def _record_out(record: review.Record) -> dict[str, Any]:
+    child = record.child
+    entered = child.entered_organization if record.shown else None
+    return {
+        **_child_out(child, record.shown),
+        "entered_via": child.entered_via if record.shown else None,
+        "entered_organization": entered.code if entered else None,
+    }
+
+
+def _detail(user, pair: MatchCandidate) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    basis = review.basis(pair, user)
+    return {
+        **_pair_out(basis.pair, _record_out(basis.first), _record_out(basis.second), basis.may_decide),
+        "reasons": basis.reasons,
+        "probability_now": basis.probability_now,
+        "different_guardians": basis.different_guardians,
+        "merge_refusal": basis.refusal,
+        "decider": basis.decider,
+    }
+
+
+def _pair(user, pk: int) -> MatchCandidate:  # type: ignore[no-untyped-def]
+    """The pair as the pair's page finds it: a family is refused (403), a pair out of sight is 404."""
+    require_registry_staff(user)
+    pairs = MatchCandidate.objects.select_related("first__municipality", "second__municipality")
+    return scope.get_in_scope(pairs, user, "view", pk=pk)
+
+
+def _read_only(pair: MatchCandidate) -> Status[dict[str, str]]:
+    return Status(403, {"detail": f"{review.decider(pair.first, pair.second)} Вам пара видна только для чтения."})
 
 
 @router.get(
     "/registry/duplicates",
-    response={200: Page[DuplicateOut], 401: ErrorOut, **INVALID},
-    summary="Возможные дубликаты на проверке",
+    response={200: Page[DuplicateOut], 401: ErrorOut, 403: ErrorOut, **INVALID},
+    summary="Возможные дубликаты",
 )
-def duplicates(request, query: Query[PageQuery]):  # type: ignore[no-untyped-def]
-    return paginate(_pairs(request.auth), query)
+def duplicates(request, query: Query[DuplicateQuery]):  # type: ignore[no-untyped-def]
+    """Пары записей реестра, которые могут быть одним ребёнком, — те, что видит оператор территории. По паре
+    решает тот, кому доступны обе записи (`may_decide`): оператор муниципалитета, где живут оба, региональный —
+    когда записи из двух муниципалитетов его региона, администратор — из двух регионов. Оператор муниципалитета
+    одной из записей видит такую пару только для чтения: о записи другого муниципалитета сказан лишь ОКТМО.
+    `status=pending` (по умолчанию) — ждущие решения, самые вероятные сначала; `merged`, `distinct` — решённые,
+    последние решения сначала. Подробности пары — GET /registry/duplicates/{pk}. СНИЛС не возвращается.
+    Семье и сотрудникам организаций очередь недоступна (403)."""
+    user = request.auth
+    require_registry_staff(user, queue=True)
+    page = paginate(review.listed(user, query.status, query.may_decide), query)
+    pairs = page["items"]
+    readable, decidable = review.readable_records(pairs, user), review.decidable(pairs, user)
+    page["items"] = [
+        _pair_out(
+            pair,
+            _child_out(pair.first, pair.first_id in readable),
+            _child_out(pair.second, pair.second_id in readable),
+            pair.pk in decidable,
+        )
+        for pair in pairs
+    ]
+    return page
 
 
-@router.post("/registry/duplicates/{pk}", response={200: DuplicateOut, **WRITE_ERRORS}, summary="Решить по паре")
+@router.get(
+    "/registry/duplicates/{pk}",
+    response={200: DuplicateDetailOut, 401: ErrorOut, 403: ErrorOut, **NOT_FOUND},
+    summary="Пара возможных дубликатов",
+)
+def duplicate(request, pk: int, response: HttpResponse):  # type: ignore[no-untyped-def]
+    """То, на чём основано решение: почему пара ждёт человека (`reasons`), как внесена каждая запись
+    (`entered_via`, `entered_organization`), что мешает объединению (`merge_refusal`), кто решает (`decider`).
+    Пару, где одна запись — вашей территории, а другая — соседней, вы видите только для чтения: о чужой
+    записи сказан лишь муниципалитет, а отказ в объединении, называющий её заявки, не показывается. СНИЛС и
+    свидетельство о рождении не возвращаются (только через /children/{uuid}/identifiers, с записью в журнал).
+    Пара вне вашей видимости — 404; семье — 403."""
+    pair = _pair(request.auth, pk)
+    response["Cache-Control"] = PERSONAL
+    return _detail(request.auth, pair)
+
+
+@router.post("/registry/duplicates/{pk}", response={200: DuplicateDetailOut, **WRITE_ERRORS}, summary="Решить по паре")
 def decide(request, pk: int, body: DuplicateDecisionIn):  # type: ignore[no-untyped-def]
-    candidate = get_object_or_404(_pairs(request.auth), pk=pk)
-    return registry.decide(request.auth, candidate, same=body.same)
+    """Решение по паре, ждущей решения: `same: true` — один ребёнок (запись 2 объединяется с записью 1; отмена —
+    POST /registry/merges/{pk}/undo), `false` — разные дети. Пару, которую вы видите только для чтения, решает
+    оператор территории обеих записей: 403 с объяснением, кто решает. 422: пара уже решена или объединению
+    мешают заявки (тот же текст, что `merge_refusal`). Вне видимости — 404."""
+    pair = _pair(request.auth, pk)
+    if not scope.can(request.auth, pair, "moderate"):
+        return _read_only(pair)
+    return _detail(request.auth, registry.decide(request.auth, pair, same=body.same))
+
+
+@router.post(
+    "/registry/duplicates/{pk}/reopen",
+    response={200: DuplicateDetailOut, **WRITE_ERRORS},
+    summary="Вернуть пару в очередь",
+)
+def reopen(request, pk: int, body: DuplicateReopenIn):  # type: ignore[no-untyped-def]
+    """Решённую как «разные дети» пару (в том числе после отмены объединения) — снова на проверку: пришли
+    документы, решение было ошибочным. Причина обязательна и вместе с прежним решением записывается в журнал.
+    422 с `loc` ["body", "reason"] — причина пуста или длиннее допустимого; с `loc` ["body"] — пара и так ждёт
+    решения, записи объединены (сначала отмените объединение) или одна из них с тех пор объединена с третьей.
+    Только для чтения — 403, вне видимости — 404."""
+    pair = _pair(request.auth, pk)
+    if not scope.can(request.auth, pair, "moderate"):
+        return _read_only(pair)
+    return _detail(request.auth, registry.reopen(request.auth, pair, reason=body.reason))
 
 
 class MergeOut(Schema):

@@ -16,16 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.roles import principal_of
 from core import scope
 from people import registry, review
 from people.models import Child, ChildMerge, MatchCandidate
-
-
-def _staff(request: HttpRequest) -> None:
-    """The registry is for staff; families see their children in their cabinet."""
-    if not principal_of(request.user).uses_office:
-        raise PermissionDenied
+from people.permissions import require_registry_staff
 
 
 def _search(request: HttpRequest, children: QuerySet[Child]) -> tuple[QuerySet[Child], dict[str, str]]:
@@ -46,7 +40,7 @@ def _search(request: HttpRequest, children: QuerySet[Child]) -> tuple[QuerySet[C
 @login_required
 @require_GET
 def child_list(request: HttpRequest) -> HttpResponse:
-    _staff(request)
+    require_registry_staff(request.user)
     children, terms = _search(request, scope.restrict(Child.objects.living(), request.user))
     searched = any(terms.values())
     page = Paginator(
@@ -62,7 +56,7 @@ def child_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def child_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    _staff(request)
+    require_registry_staff(request.user)
     child = scope.get_in_scope(Child.objects.select_related("municipality", "merged_into"), request.user, uuid=uuid)
     registry.record_reading(request.user, child)
     may_moderate = scope.can(request.user, child, "moderate")
@@ -85,7 +79,7 @@ def child_detail(request: HttpRequest, uuid: UUID) -> HttpResponse:
 @require_POST
 def reveal(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Show the protected identifiers once, on a POST so that the reading is deliberate and logged."""
-    _staff(request)
+    require_registry_staff(request.user)
     child = scope.get_in_scope(Child.objects.all(), request.user, uuid=uuid)
     identifiers = registry.reveal_identifiers(request.user, child)
     response = render(request, "registry/identifiers.html", {"child": child, "identifiers": identifiers})
@@ -100,9 +94,7 @@ QUEUE_LISTS = {"": review.to_decide, "shared": review.decided_by_others, "decide
 @login_required
 @require_GET
 def review_queue(request: HttpRequest) -> HttpResponse:
-    _staff(request)
-    if not principal_of(request.user).moderates_anything:
-        raise PermissionDenied
+    require_registry_staff(request.user, queue=True)
     shown = request.GET.get("show", "")
     if shown not in QUEUE_LISTS:
         shown = ""
@@ -120,7 +112,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def pair(request: HttpRequest, pk: int) -> HttpResponse:
     """A pair of records and what a decision on it rests on; a POST decides (the territory's operator)."""
-    _staff(request)
+    require_registry_staff(request.user)
     action: scope.Action = "moderate" if request.method == "POST" else "view"
     candidate = scope.get_in_scope(MatchCandidate.objects.all(), request.user, action, pk=pk)
     if request.method == "POST":
@@ -147,7 +139,7 @@ def _pair_page(request: HttpRequest, candidate: MatchCandidate, reason: str = ""
 @login_required
 @require_POST
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff(request)
+    require_registry_staff(request.user)
     candidate = scope.get_in_scope(MatchCandidate.objects.all(), request.user, "moderate", pk=pk)
     reason = request.POST.get("reason", "")
     try:

@@ -1,8 +1,11 @@
 """Who may see and edit teachers, guardians and children."""
 
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
-from accounts.roles import Principal
+from accounts.roles import Principal, principal_of
 from core import scope
 from people.models import Child, Guardian, MatchCandidate, Teacher
 from territory.permissions import in_territory
@@ -63,6 +66,14 @@ def match_candidate_rule(p: Principal, action: scope.Action) -> Q:
     if action == "moderate":
         return first & second
     return first | second
+
+
+def require_registry_staff(user: Any, *, queue: bool = False) -> None:
+    """The registry is staff's (a family sees its children in its cabinet, and nothing of other records),
+    its review queue the territory's operators': pages and API refuse anyone else (403)."""
+    principal = principal_of(user)
+    if not principal.uses_office or (queue and not principal.moderates_anything):
+        raise PermissionDenied
 
 
 scope.register(Teacher, teacher_rule)

@@ -9,10 +9,11 @@ other municipality's, for its municipal operator) is named by its municipality o
 the pair, its decision or the other record is ever told to a family.
 """
 
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -20,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role, RoleAssignment
+from accounts.models import Role, RoleAssignment, User
 from core import letters, scope
 from core.models import AuditEvent
 from people import matching, registry
@@ -74,7 +75,9 @@ class Basis:
     probability_now: float  # of the records as they are now (the pair's own is of when it was queued)
     reasons: list[str]
     different_guardians: bool
-    refusal: str  # why the records cannot be merged now (applications to resolve first), "" if they can
+    # Why the records cannot be merged now (applications to resolve first), "" if they can; only to who
+    # reads both records, as the rows: it names the other record's applications.
+    refusal: str
     reopenings: list[AuditEvent]
     may_decide: bool
     decider: str  # who decides, for a reader who may not
@@ -107,18 +110,19 @@ def basis(pair: MatchCandidate, user: Any) -> Basis:
     family = {g.pk for g in one.guardians}, {g.pk for g in other.guardians}
     may_decide = scope.can(user, pair, "moderate")
     comparison = matching.compare(registry.as_person(first), registry.as_person(second))
+    # Field by field only to who reads both: "the surname agrees" would name the other record's child.
+    both = one.shown and other.shown
     return Basis(
         pair=pair,
         first=one,
         second=other,
-        # Field by field only to who reads both: "the surname agrees" would name the other record's child.
         rows=[Row(field, _value(one, field.key), _value(other, field.key)) for field in comparison.fields]
-        if one.shown and other.shown
+        if both
         else [],
         probability_now=comparison.probability,
         reasons=reasons(pair, first, second),
         different_guardians=all(family) and family[0] != family[1],
-        refusal=registry.merge_refusal(first, second) if pair.status == MatchStatus.PENDING else "",
+        refusal=registry.merge_refusal(first, second) if both and pair.status == MatchStatus.PENDING else "",
         reopenings=list(
             AuditEvent.objects.filter(
                 object_type=MatchCandidate._meta.label_lower, object_id=str(pair.pk), action="child.pair_reopened"
@@ -193,8 +197,7 @@ def to_decide(user: Any) -> QuerySet[MatchCandidate]:
 
 def decided_by_others(user: Any) -> QuerySet[MatchCandidate]:
     """Pending pairs the user sees but another operator decides (one record in the user's territory)."""
-    decidable = scope.restrict(MatchCandidate.objects.all(), user, "moderate").values("pk")
-    return scope.restrict(registry.pending_review(), user, "view").exclude(pk__in=decidable)
+    return listed(user, MatchStatus.PENDING, may_decide=False)
 
 
 def decided(user: Any) -> QuerySet[MatchCandidate]:
@@ -206,6 +209,25 @@ def decided(user: Any) -> QuerySet[MatchCandidate]:
     )
 
 
+def listed(user: Any, status: str, may_decide: bool | None = None) -> QuerySet[MatchCandidate]:
+    """The pairs of that status the user sees (the queue's lists are cuts of it): those the user decides
+    (`may_decide` True), those another operator does (False), or both (None)."""
+    if status == MatchStatus.PENDING:
+        pairs = scope.restrict(registry.pending_review(), user, "view")
+    else:
+        pairs = decided(user).filter(status=status)
+    if may_decide is None:
+        return pairs
+    decidable = scope.restrict(MatchCandidate.objects.all(), user, "moderate").values("pk")
+    return pairs.filter(pk__in=decidable) if may_decide else pairs.exclude(pk__in=decidable)
+
+
+def decidable(pairs: Iterable[MatchCandidate], user: Any) -> set[int]:
+    """Which of the pairs the user decides (the others the user only reads): one query for a page."""
+    ids = [pair.pk for pair in pairs]
+    return set(scope.restrict(MatchCandidate.objects.filter(pk__in=ids), user, "moderate").values_list("pk", flat=True))
+
+
 # --- The daily letter -------------------------------------------------------------------------
 
 
@@ -213,43 +235,64 @@ def send_digest(day: date) -> int:
     """Tell the operators who decide on the pairs queued on `day` how many there are: one letter an
     operator, however many pairs and territories (run once a day: `manage.py registry_digest`).
     A pair of one municipality is its municipal operators'; of two, the regional operators'; of two
-    regions, the administrators'. The letter names no child: a letter is no place for personal data.
+    regions, the administrators'. A territory with no active operator of its own hands its pairs one
+    level up — a municipality's to its region's operators, a region's to the administrators, who
+    decide there too — or nobody would hear of them. A pair counts once for each reader, however it
+    reached them. The letter names no child: a letter is no place for personal data.
     Returns the number of letters."""
     start = timezone.make_aware(datetime.combine(day, time.min))
-    new = registry.pending_review().filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
-    municipal: Counter[int] = Counter()
-    regional: Counter[int] = Counter()
-    across_regions = 0
-    for first, second, first_region, second_region in new.values_list(
-        "first__municipality", "second__municipality", "first__municipality__region", "second__municipality__region"
-    ):
-        if first == second:
-            municipal[first] += 1
-        elif first_region == second_region:
-            regional[first_region] += 1
-        else:
-            across_regions += 1
-    whose = Q(role=Role.MUNICIPAL_OPERATOR, municipality__in=list(municipal)) | Q(
-        role=Role.REGIONAL_OPERATOR, region__in=list(regional)
+    new = list(
+        registry.pending_review()
+        .filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .values_list(
+            "first__municipality", "second__municipality", "first__municipality__region", "second__municipality__region"
+        )
     )
-    if across_regions:
-        whose |= Q(role=Role.ADMINISTRATOR)
-    pairs: Counter[str] = Counter()
-    for email, role, municipality, region in RoleAssignment.objects.filter(whose, user__is_active=True).values_list(
-        "user__email", "role", "municipality", "region"
-    ):
-        if role == Role.MUNICIPAL_OPERATOR:
-            pairs[email] += municipal[municipality]
-        elif role == Role.REGIONAL_OPERATOR:
-            pairs[email] += regional[region]
+    municipalities = {first for first, second, _, _ in new if first == second}
+    regions = {region for _, _, region, other_region in new if region == other_region}
+    municipal: defaultdict[int, set[str]] = defaultdict(set)
+    regional: defaultdict[int, set[str]] = defaultdict(set)
+    for email, municipality, region in RoleAssignment.objects.filter(
+        Q(role=Role.MUNICIPAL_OPERATOR, municipality__in=municipalities)
+        | Q(role=Role.REGIONAL_OPERATOR, region__in=regions),
+        user__is_active=True,
+    ).values_list("user__email", "municipality", "region"):
+        if municipality:
+            municipal[municipality].add(email)
         else:
-            pairs[email] += across_regions
+            regional[region].add(email)
+
+    @cache
+    def administrators() -> frozenset[str]:
+        # As accounts.roles counts them: an administrator's role, or a superuser's account.
+        admins = User.objects.filter(Q(is_superuser=True) | Q(roles__role=Role.ADMINISTRATOR), is_active=True)
+        return frozenset(admins.values_list("email", flat=True))
+
+    pairs: Counter[str] = Counter()
+    stood_in: Counter[str] = Counter()  # pairs of a territory without its own operator
+    for first, second, first_region, second_region in new:
+        readers: Collection[str]
+        if first == second and first in municipal:
+            readers, own = municipal[first], True
+        elif first_region == second_region:
+            readers = regional.get(first_region) or administrators()
+            own = first != second and first_region in regional
+        else:
+            readers, own = administrators(), True
+        pairs.update(readers)  # a set: each reader counts the pair once
+        if not own:
+            stood_in.update(readers)
     for email, count in pairs.items():
+        body = f"За {day:%d.%m.%Y} в очередь возможных дубликатов добавлено пар: {count}."
+        if stood_in[email]:
+            body += (
+                f" Из них {stood_in[email]} — из муниципалитетов или регионов, где нет своего оператора: "
+                "решение по ним за вами."
+            )
         letters.send_after_commit(
             [email],
             "Реестр детей: новые пары на проверке",
-            f"За {day:%d.%m.%Y} в очередь возможных дубликатов добавлено пар: {count}. Сравните записи "
-            "и решите, один ли это ребёнок.",
+            f"{body} Сравните записи и решите, один ли это ребёнок.",
             reverse("registry:review_queue"),
         )
     return len(pairs)

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.models import AuditEvent
-from core.testing import make_program
+from core.testing import make_municipality, make_program, make_region
 from enrollment.models import Application, ApplicationStatus
 from finance import certificates
 from people import registry, review, services
@@ -76,6 +76,21 @@ def cross_pair(personas):
         last_name="Гусев", first_name="Марк", birth_date=date(2014, 6, 2), sex="m", municipality=personas.municipality_y
     )
     return MatchCandidate.objects.create(first=in_x, second=in_y, probability=0.6)
+
+
+MERGE_BUTTON = "Это один ребёнок — объединить"
+
+
+def conflicting_application(family_pair) -> Application:
+    """While the pair waited, the family applied to the group the organization's record is enrolled in."""
+    _, _, added, robotics = family_pair
+    return Application.objects.create(
+        child=added,
+        applicant=added.guardians.get().user,
+        program=robotics,
+        group=robotics.groups.get(),
+        idempotency_key="family",
+    )
 
 
 # --- Where a record came from -----------------------------------------------------------------
@@ -180,11 +195,9 @@ def test_the_pair_page_is_for_the_territorys_operators(client, personas, family_
 def test_the_pair_page_names_the_applications_that_keep_the_records_apart(client, personas, family_pair):
     """While the pair waited, the family applied to the group its child is already enrolled in
     through the organization's record: the merge is refused naming both applications."""
-    pair, listed, added, robotics = family_pair
+    pair, listed, _, robotics = family_pair
     group = robotics.groups.get()
-    applied = Application.objects.create(
-        child=added, applicant=personas.family, program=robotics, group=group, idempotency_key="family"
-    )
+    applied = conflicting_application(family_pair)
     enrolled = Application.objects.get(child=listed)
     client.force_login(personas.municipal_x)
     html = client.get(pair_url(pair)).content.decode()
@@ -195,6 +208,31 @@ def test_the_pair_page_names_the_applications_that_keep_the_records_apart(client
     assert not ChildMerge.objects.exists()
     pair.refresh_from_db()
     assert pair.status == MatchStatus.PENDING
+
+
+def test_a_blocked_merge_shows_its_refusal_instead_of_the_button(client, personas, family_pair):
+    pair, *_ = family_pair
+    client.force_login(personas.municipal_x)
+    html = client.get(pair_url(pair)).content.decode()
+    assert MERGE_BUTTON in html and "Записи нельзя объединить" not in html
+    applied = conflicting_application(family_pair)
+    html = client.get(pair_url(pair)).content.decode()
+    assert MERGE_BUTTON not in html and 'value="same"' not in html
+    assert "Записи нельзя объединить" in html and applied.code in html
+    assert 'value="distinct"' in html  # keeping them apart stays open
+
+
+def test_the_refusal_naming_the_other_records_applications_is_for_who_reads_both(client, personas, cross_pair):
+    chess = make_program(personas.org_a, "Шахматы", actor=personas.operator_a, age_from=5, age_to=17)
+    _, in_y = (
+        Application.objects.create(child=record, applicant=personas.operator_a, program=chess, idempotency_key=key)
+        for record, key in ((cross_pair.first, "x"), (cross_pair.second, "y"))
+    )
+    client.force_login(personas.regional)
+    assert in_y.code in client.get(pair_url(cross_pair)).context["basis"].refusal
+    client.force_login(personas.municipal_x)
+    page = client.get(pair_url(cross_pair))
+    assert page.context["basis"].refusal == "" and in_y.code not in page.content.decode()
 
 
 def test_the_child_card_links_its_pair_not_the_whole_queue(client, personas, family_pair):
@@ -405,6 +443,47 @@ def test_an_operator_of_several_municipalities_gets_one_letter(
     assert len(mine) == 1 and "добавлено пар: 2" in mine[0].body
 
 
+def test_pairs_of_a_territory_without_its_own_operator_go_one_level_up_and_count_once(
+    personas, django_capture_on_commit_callbacks
+):
+    """Z has no municipal operator (Y's is inactive too): their pairs go to the region's operator. A region
+    without a regional operator hands its pairs to the administrators, each of whom counts a pair once."""
+    from accounts.models import Role, RoleAssignment
+
+    def pair_in(one, other) -> MatchCandidate:
+        first, second = (
+            Child.objects.create(
+                last_name="Лис", first_name="Ева", birth_date=date(2016, 1, d), sex="f", municipality=m
+            )
+            for d, m in ((1, one), (2, other))
+        )
+        return MatchCandidate.objects.create(first=first, second=second, probability=0.6)
+
+    x, y = personas.municipality_x, personas.municipality_y
+    z = make_municipality(personas.region, "Озёрский район")
+    lonely = make_region("Северная область", "97")
+    w = make_municipality(lonely, "Северск")
+    personas.municipal_y.is_active = False
+    personas.municipal_y.save()
+    # The superuser with an administrator's role too: one address, not two.
+    RoleAssignment.objects.create(user=personas.admin, role=Role.ADMINISTRATOR)
+    # The region's operator is an administrator too: its pairs of both kinds, one letter.
+    RoleAssignment.objects.create(user=personas.regional, role=Role.ADMINISTRATOR)
+    for one, other in ((x, x), (z, z), (y, y), (x, y), (w, w), (x, w)):
+        pair_in(one, other)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review.send_digest(timezone.localdate()) == 3
+    letters = {letter.to[0]: letter.body for letter in mail.outbox}
+    assert len(mail.outbox) == len(letters) == 3
+    assert "добавлено пар: 1." in letters[personas.municipal_x.email]
+    assert "Из них" not in letters[personas.municipal_x.email]
+    # Z's and Y's pairs stood in for, X–Y its own; W's (no regional operator) and X–W as an administrator.
+    assert "добавлено пар: 5. Из них 3 — " in letters[personas.regional.email]
+    assert "добавлено пар: 2. Из них 1 — " in letters[personas.admin.email]
+    assert personas.municipal_y.email not in letters and personas.other_regional.email not in letters
+
+
 # --- The queue's cost -------------------------------------------------------------------------
 
 
@@ -432,4 +511,161 @@ def test_the_queue_costs_the_same_queries_for_one_pair_or_many(client, personas,
         add_pair(n)
     with CaptureQueriesContext(connection) as many:
         assert len(client.get(url).context["page"]) == 4
+    assert len(many) == len(one)
+
+
+# --- The API: what the pages give --------------------------------------------------------------
+
+
+def api_pair(pair: MatchCandidate) -> str:
+    return f"{API}/registry/duplicates/{pair.pk}"
+
+
+def post(client, url: str, body: dict):  # type: ignore[no-untyped-def]
+    return client.post(url, body, content_type="application/json")
+
+
+def test_the_api_gives_a_pair_as_its_page_does_to_each_persona(client, personas, family_pair, cross_pair):
+    pair, *_ = family_pair
+    client.force_login(personas.municipal_x)
+    listed = client.get(f"{API}/registry/duplicates").json()["items"]
+    assert [(item["id"], item["may_decide"]) for item in listed] == [(pair.pk, True), (cross_pair.pk, False)]
+    # The other municipality's record is named by its municipality only, in the list as on the page.
+    shared = listed[1]
+    assert shared["first"]["uuid"] == str(cross_pair.first.uuid)
+    assert shared["second"] == {
+        "uuid": None,
+        "full_name": None,
+        "birth_date": None,
+        "municipality": personas.municipality_y.oktmo,
+    }
+    mine = client.get(f"{API}/registry/duplicates?may_decide=true").json()["items"]
+    others = client.get(f"{API}/registry/duplicates?may_decide=false").json()["items"]
+    assert [item["id"] for item in mine] == [pair.pk] and [item["id"] for item in others] == [cross_pair.pk]
+    read = client.get(api_pair(cross_pair))
+    assert read.status_code == 200 and read["Cache-Control"] == "no-store"
+    body = read.json()
+    assert not body["may_decide"] and "региональный оператор" in body["decider"]
+    assert body["second"]["full_name"] is None and body["second"]["entered_via"] is None
+    assert body["reasons"] and body["merge_refusal"] == ""
+    for refused in (
+        post(client, api_pair(cross_pair), {"same": True}),
+        post(client, f"{api_pair(cross_pair)}/reopen", {"reason": "Документы"}),
+    ):
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == (
+            "Записи из разных муниципалитетов: решение по паре принимает региональный оператор. "
+            "Вам пара видна только для чтения."
+        )
+    # The other municipality's operator, the other region's and an organization's: no such pair (404).
+    for outsider in (personas.municipal_y, personas.other_regional, personas.operator_a):
+        client.force_login(outsider)
+        assert client.get(api_pair(pair)).status_code == 404, outsider
+        assert post(client, api_pair(pair), {"same": False}).status_code == 404, outsider
+        assert post(client, f"{api_pair(pair)}/reopen", {"reason": "Документы"}).status_code == 404, outsider
+    assert client.get(f"{API}/registry/duplicates").status_code == 403  # the queue is the territory's operators'
+    # The family is told nothing of other records: refused, as the pages refuse it.
+    client.force_login(personas.family)
+    assert client.get(f"{API}/registry/duplicates").status_code == 403
+    assert client.get(api_pair(pair)).status_code == 403
+    assert post(client, api_pair(pair), {"same": True}).status_code == 403
+    assert not ChildMerge.objects.exists()
+    assert set(MatchCandidate.objects.values_list("status", flat=True)) == {MatchStatus.PENDING}
+    client.force_login(personas.regional)
+    decided = post(client, api_pair(cross_pair), {"same": False})
+    assert decided.status_code == 200 and decided.json()["status"] == MatchStatus.DISTINCT
+    assert decided.json()["may_decide"] and decided.json()["second"]["uuid"] == str(cross_pair.second.uuid)
+
+
+def test_the_api_pair_carries_why_it_waits_how_each_record_came_and_what_blocks_the_merge(
+    client, personas, family_pair
+):
+    pair, listed, added, _ = family_pair
+    client.force_login(personas.municipal_x)
+    read = client.get(api_pair(pair))
+    body = read.json()
+    assert body["may_decide"] and body["decider"] == "" and body["merge_refusal"] == ""
+    assert (body["first"]["uuid"], body["second"]["uuid"]) == (str(listed.uuid), str(added.uuid))
+    assert (body["first"]["entered_via"], body["first"]["entered_organization"]) == (
+        EntryChannel.IMPORT,
+        personas.org_a.code,
+    )
+    assert (body["second"]["entered_via"], body["second"]["entered_organization"]) == (EntryChannel.CABINET, None)
+    assert any("уже был у другой" in reason for reason in body["reasons"])
+    assert any("Одну из записей внесла семья" in reason for reason in body["reasons"])
+    assert not any(part in read.content.decode() for part in SNILS_PARTS)
+    applied = conflicting_application(family_pair)
+    refusal = client.get(api_pair(pair)).json()["merge_refusal"]
+    assert refusal.startswith("Записи нельзя объединить") and applied.code in refusal
+    refused = post(client, api_pair(pair), {"same": True})  # the server refuses it as the page does
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"loc": ["body"], "msg": refusal, "type": "invalid"}]
+    assert not ChildMerge.objects.exists()
+
+
+def test_the_api_lists_decided_pairs_and_reopens_one_with_a_reason(client, personas, family_pair, cross_pair):
+    pair, *_ = family_pair
+    client.force_login(personas.municipal_x)
+    reopen = f"{api_pair(pair)}/reopen"
+    refused = post(client, reopen, {"reason": "Документы"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"loc": ["body"], "msg": "Пара и так ждёт решения.", "type": "invalid"}]
+    assert post(client, api_pair(pair), {"same": False}).status_code == 200
+    registry.decide(personas.regional, cross_pair, same=False)
+    # Decided pairs: the latest decision first; the one decided by the region is seen read-only.
+    distinct = client.get(f"{API}/registry/duplicates?status=distinct").json()["items"]
+    assert [(item["id"], item["may_decide"]) for item in distinct] == [(cross_pair.pk, False), (pair.pk, True)]
+    assert client.get(f"{API}/registry/duplicates").json()["items"] == []
+    assert client.get(f"{API}/registry/duplicates?status=merged").json()["items"] == []
+    unknown = client.get(f"{API}/registry/duplicates?status=decided")
+    assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["query", "status"]
+    for reason, message in (
+        ("   ", "Укажите, почему пару нужно рассмотреть снова."),
+        ("x" * (registry.REOPEN_REASON_MAX + 1), f"Причина — не длиннее {registry.REOPEN_REASON_MAX} символов."),
+    ):
+        refused = post(client, reopen, {"reason": reason})
+        assert refused.status_code == 422
+        assert refused.json()["detail"] == [{"loc": ["body", "reason"], "msg": message, "type": "invalid"}]
+    assert post(client, reopen, {}).json()["detail"][0]["loc"] == ["body", "reason"]
+    assert not AuditEvent.objects.filter(action="child.pair_reopened").exists()
+    reopened = post(client, reopen, {"reason": "Семья принесла документы"})
+    assert reopened.status_code == 200
+    assert (reopened.json()["status"], reopened.json()["decided_at"]) == (MatchStatus.PENDING, None)
+    event = AuditEvent.objects.get(action="child.pair_reopened")
+    assert (event.actor, event.data["reason"]) == (personas.municipal_x, "Семья принесла документы")
+    assert [item["id"] for item in client.get(f"{API}/registry/duplicates").json()["items"]] == [pair.pk]
+    # A merged pair is reopened by undoing the merge first.
+    Application.objects.all().delete()
+    post(client, api_pair(pair), {"same": True})
+    assert [item["id"] for item in client.get(f"{API}/registry/duplicates?status=merged").json()["items"]] == [pair.pk]
+    refused = post(client, reopen, {"reason": "Ошибка"})
+    assert refused.status_code == 422 and "отмените объединение" in refused.json()["detail"][0]["msg"]
+    assert AuditEvent.objects.filter(action="child.pair_reopened").count() == 1
+
+
+@pytest.mark.parametrize("status", ["pending", "distinct"])
+def test_the_api_list_costs_the_same_queries_for_one_pair_or_many(client, personas, status):
+    def add_pair(n: int) -> None:
+        one, other = (
+            Child.objects.create(
+                last_name=f"Орлов{n}", first_name="Ян", birth_date=date(2015, 1, d), sex="m", municipality=m
+            )
+            for d, m in (
+                (1, personas.municipality_x),
+                (2, personas.municipality_x if n % 2 else personas.municipality_y),
+            )
+        )
+        created = MatchCandidate.objects.create(first=one, second=other, probability=0.6)
+        if status == "distinct":
+            registry.decide(personas.regional, created, same=False)
+
+    client.force_login(personas.municipal_x)
+    url = f"{API}/registry/duplicates?status={status}"
+    add_pair(0)
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(url).json()["items"]) == 1
+    for n in range(1, 4):
+        add_pair(n)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url).json()["items"]) == 4
     assert len(many) == len(one)
