@@ -186,9 +186,13 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return response
 
 
+FORBIDDEN = "Недостаточно прав для этого действия."
+
+
 @api.exception_handler(PermissionDenied)
 def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Недостаточно прав для этого действия."}, status=403)
+    """A rule's own words where it gave them («Решение по заявке принимает организация…»): they say who may."""
+    return api.create_response(request, {"detail": str(exc) if exc.args else FORBIDDEN}, status=403)
 
 
 @api.exception_handler(Http404)

@@ -285,7 +285,9 @@ def test_applying_for_another_familys_child_is_403(client, personas, child, publ
         **{"Idempotency-Key": key()},
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": "Недостаточно прав для этого действия."}
+    assert response.json() == {
+        "detail": "Подать заявку может только законный представитель ребёнка."
+    }  # the rule says who may
     assert not Application.objects.exists()
 
 

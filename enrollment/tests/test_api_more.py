@@ -81,7 +81,9 @@ def test_a_transfer_outside_scope_is_404_and_read_only_is_403(client, personas, 
     assert transfer(client, enrolled, personas.other_family, group=second.code).status_code == 404
     response = transfer(client, enrolled, personas.municipal_x, group=second.code)  # sees it, decides nothing
     assert response.status_code == 403
-    assert response.json() == {"detail": "Недостаточно прав для этого действия."}
+    assert response.json() == {
+        "detail": "Переводить детей между группами может организация, которая ведёт программу."
+    }  # the rule says who may
     enrolled.refresh_from_db()
     assert enrolled.group == two_groups[0]
 
