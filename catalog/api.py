@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import CharField, Model, Prefetch, QuerySet, TextField
+from django.db.models import CharField, Model, Prefetch, QuerySet, TextField, prefetch_related_objects
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -34,7 +34,7 @@ from catalog.models import (
     Weekday,
     weekday_numbers,
 )
-from catalog.permissions import listed_programs, permitted_transitions
+from catalog.permissions import listed_programs, permitted_transitions, readable_program, shown_groups, shown_teachers
 from catalog.search import AgeSeats, search_programs
 from catalog.search_form import OKTMO_PATTERN, ORGANIZATION_CODE_PATTERN, ProgramSearchQuery
 from core import scope
@@ -352,7 +352,10 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
     ovz_categories: list[DictionaryItemOut] = Field(description="Категории ОВЗ")
     registers: list[DictionaryItemOut] = Field(description="Реестры программ")
     teachers: list[TeacherOut] = Field(description="Педагоги")
-    groups: list[GroupSummaryOut] = Field(description="Действующие группы")
+    groups: list[GroupSummaryOut] = Field(
+        description="Действующие группы; у программы в архиве — все её группы, новые первыми, и только тем, "
+        "кому она видна целиком (см. GET /programs/{code})"
+    )
     pending_changes: PendingChangesOut | None = Field(
         description="Изменения, ожидающие модерации; видны организации и модератору программы"
     )
@@ -499,23 +502,20 @@ class TransitionIn(Schema):
 # --- Querysets ---------------------------------------------------------------------------------
 
 
-def _current_groups() -> QuerySet[Group]:
-    """Groups still running, as on the program's page."""
-    return Group.objects.current().order_by("start_date", "name", "id")
-
-
 def _with_details(groups: QuerySet[Group]) -> QuerySet[Group]:
     return groups.select_related("program", "teacher").prefetch_related("schedule", "financing")
 
 
 def _program_detail(user: Any, code: str) -> Program:
     programs = Program.objects.select_related("organization", "municipality", "unit", "revision").prefetch_related(
-        "ovz_categories",
-        "registers",
-        "teachers",
-        Prefetch("groups", queryset=_current_groups().prefetch_related("schedule")),
+        "ovz_categories", "registers"
     )
-    program = scope.get_in_scope(programs, user, "view", code=code)
+    program = readable_program(programs, user, code)
+    prefetch_related_objects(
+        [program],
+        Prefetch("teachers", queryset=shown_teachers(program)),
+        Prefetch("groups", queryset=shown_groups(program).prefetch_related("schedule")),
+    )
     # The moderator's remarks and the changes under moderation are between the organization and its
     # moderator (the public page shows neither).
     program.moderation_shown = bool(permitted_transitions(user, program))  # type: ignore[attr-defined]
@@ -612,7 +612,13 @@ def _age_seats_out(seats: AgeSeats) -> dict[str, Any]:
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")
 def get_program(request: Any, code: Code) -> Program:
-    """Опубликованная программа — всем; черновики и программы на модерации — в пределах полномочий."""
+    """Опубликованная программа — всем; черновики и программы на модерации — в пределах полномочий.
+
+    Программа в архиве (status — archived) записи не принимает и в поиске не находится, но по коду
+    отвечает, как её страница в Навигаторе: целиком, с группами (и прошедшими тоже), — организации,
+    её педагогам, модераторам её территории и семье, у ребёнка которой есть заявка на неё (в любом
+    статусе); остальным, если программа была опубликована, — без описания (description, goals,
+    results, equipment пусты), педагогов и групп; не публиковавшаяся — 404."""
     return _program_detail(request.auth, code)
 
 
@@ -623,8 +629,10 @@ def get_program(request: Any, code: Code) -> Program:
     summary="Группы программы",
 )
 def list_program_groups(request: Any, code: Code, query: Query[PageQuery]) -> dict[str, Any]:
-    program = scope.get_in_scope(Program.objects.all(), request.auth, "view", code=code)
-    return paginate(_with_details(_current_groups().filter(program=program)), query)
+    """Группы, которые показывает GET /programs/{code}: действующие; у программы в архиве — все, тем,
+    кому она видна целиком, а остальным — ни одной."""
+    program = readable_program(Program.objects.all(), request.auth, code)
+    return paginate(_with_details(shown_groups(program).filter(program=program)), query)
 
 
 class TeacherQuery(PageQuery):

@@ -472,6 +472,10 @@ class Program(PublicEntity):
         return self.status == ModerationStatus.PUBLISHED
 
     @property
+    def is_archived(self) -> bool:
+        return self.status == ModerationStatus.ARCHIVED
+
+    @property
     def pending_revision(self) -> "ProgramRevision | None":
         """The new revision of a published program waiting for moderation, if there is one (a
         program leaving the catalog takes its revision's values: only a published one has one)."""

@@ -3,10 +3,13 @@
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from accounts.roles import Principal, principal_of
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core import scope
+from enrollment.models import Application
+from people.models import Teacher
 from territory.permissions import in_territory
 
 
@@ -66,6 +69,66 @@ def listed_programs(user: Any, programs: QuerySet[Program]) -> QuerySet[Program]
         leading = Group.objects.filter(teacher__user_id=p.user_id).values("program_id")
         taught = Q(pk__in=named) | Q(pk__in=leading)
     return programs.filter(_every_status(p) | taught)
+
+
+# What the public is not shown of an archived program (`readable_program`), besides its teachers and
+# groups: edited, if at all, without a moderator since it left the catalog, and advertising nothing now.
+RETIRED_TEXTS = ("description", "goals", "results", "equipment")
+
+
+def readable_program(queryset: QuerySet[Program], user: Any, code: str) -> Program:
+    """The program at its public address, the Navigator's page and GET /programs/{code} alike;
+    404 for one the user may not read. `read_whole` is set on it: False for the public's view of an
+    archived program, whose RETIRED_TEXTS are blanked here and whose teachers and groups
+    (`shown_teachers`, `shown_groups`) are not shown.
+
+    In scope ("view") a program is read whole, an archived one too: by its organization, its teachers
+    and its territory's moderators. Besides, an archived program is read whole by a family that sees
+    an application to it, whatever became of that application (enrolled, expelled, queued, refused,
+    cancelled…): the cabinet lists every one with a link to the program and its history, and the
+    family reads what it applied to. Anyone else reaches an archived program that was once published
+    (links, letters and bookmarks to it remain) as «no longer held»; never one that was not: nobody
+    outside has seen it. Search and the organization's lists read published programs only."""
+    p = principal_of(user)
+    whole = scope.scope_filter(Program, user, "view")
+    if not p.is_admin:  # the admin's filter is Q(), which an OR would drop: `Q() | q` is q alone
+        whole |= _applied_to(p, user)
+        queryset = queryset.filter(whole | Q(status=ModerationStatus.ARCHIVED, published_at__isnull=False))
+    try:
+        program = queryset.get(code=code)
+    except Program.DoesNotExist:
+        raise Http404 from None
+    program.read_whole = (  # type: ignore[attr-defined]
+        p.is_admin or not program.is_archived or Program.objects.filter(whole, pk=program.pk).exists()
+    )
+    if not program.read_whole:  # type: ignore[attr-defined]
+        for name in RETIRED_TEXTS:
+            setattr(program, name, "")
+    return program
+
+
+def shown_teachers(program: Program) -> QuerySet[Teacher]:
+    """The teachers of a program `readable_program` found, to prefetch: none to the public of an archived one."""
+    return Teacher.objects.all() if program.read_whole else Teacher.objects.none()  # type: ignore[attr-defined]
+
+
+def shown_groups(program: Program) -> QuerySet[Group]:
+    """The groups shown of a program `readable_program` found (to filter by it, or to prefetch): the
+    current ones of a program in the catalog or being prepared; of an archived one, to those who read
+    it whole, every one, latest first — where a child is or was; none to the public."""
+    if not program.read_whole:  # type: ignore[attr-defined]
+        return Group.objects.none()
+    if program.is_archived:
+        return Group.objects.order_by("-start_date", "name", "id")
+    return Group.objects.current().order_by("start_date", "name", "id")
+
+
+def _applied_to(p: Principal, user: Any) -> Q:
+    """Archived programs of the applications a family sees (its children's), whatever their status."""
+    if not p.is_guardian:
+        return scope.NOTHING
+    applications = scope.restrict(Application.objects.all(), user, "view")
+    return Q(status=ModerationStatus.ARCHIVED, pk__in=applications.values("program_id"))
 
 
 scope.register(Organization, organization_rule)

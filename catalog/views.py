@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.utils import timezone
@@ -12,7 +12,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from catalog import text
-from catalog.models import Direction, Group, Organization, Program
+from catalog.models import Direction, Organization, Program
+from catalog.permissions import readable_program, shown_groups, shown_teachers
 from catalog.search import (
     MAX_PAGE,
     SORTS,
@@ -197,18 +198,16 @@ def _chips(
 @require_safe
 def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     queryset = Program.objects.select_related("organization", "municipality", "unit").prefetch_related(
-        "ovz_categories",
-        "registers",
-        "teachers",
+        "ovz_categories", "registers"
+    )
+    program = readable_program(queryset, request.user, code)
+    prefetch_related_objects(
+        [program],
+        Prefetch("teachers", queryset=shown_teachers(program)),
         Prefetch(
-            "groups",
-            queryset=Group.objects.current()
-            .select_related("teacher")
-            .prefetch_related("schedule", "financing")
-            .order_by("start_date", "name"),
+            "groups", queryset=shown_groups(program).select_related("teacher").prefetch_related("schedule", "financing")
         ),
     )
-    program = scope.get_in_scope(queryset, request.user, "view", code=code)
     found = admission.of_program(program, timezone.now())  # the groups table and the call to action agree
     groups = [{"group": g, "call": found.calls[g.pk]} for g in program.groups.all()]
     search_back = urlencode({"direction": program.direction, "municipality": program.municipality.oktmo})

@@ -26,6 +26,7 @@ CAMPAIGN = "campaign"  # a preference campaign takes ranked choices of groups
 LATER = "later"  # nothing to do yet: applications open at `opens_at`
 CLOSED = "closed"  # the groups take no applications and no opening is announced
 NO_GROUPS = "no_groups"  # the program has no current group
+RETIRED = "retired"  # the program is archived: it takes no applications any more
 
 
 def moment(at: datetime) -> str:
@@ -57,8 +58,13 @@ class Admission:
 
 def of_program(program: Program, now: datetime) -> Admission:
     """`admission` of a program whose current groups are prefetched (`Group.objects.current()`,
-    by start date)."""
-    return admission(list(program.groups.all()), services.campaign_of(program, now), now)
+    by start date); an archived one's groups, whichever are shown, take none."""
+    groups = list(program.groups.all())
+    if program.is_archived:
+        return Admission(
+            RETIRED, "Запись закрыта: программа в архиве.", calls=_all(groups, GroupCall("", "Приём закрыт"))
+        )
+    return admission(groups, services.campaign_of(program, now), now)
 
 
 def admission(groups: Sequence[Group], campaign: Campaign | None, now: datetime) -> Admission:

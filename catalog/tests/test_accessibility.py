@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from catalog.services import change_program_status
 from core.browser import sign_in
 from core.testing import make_child, make_group, make_personas, make_program
 from enrollment.services import apply
@@ -43,6 +44,9 @@ def catalog_pages(transactional_db):
     search = reverse("navigator:search")
     child = make_child(personas.family, "Аня", group.start_date)
     application = apply(personas.family, child, program, None, "a11y-1")
+    archived = make_program(personas.org_a, "Кукольный театр", direction="arts")
+    apply(personas.family, child, archived, None, "a11y-2")
+    change_program_status(personas.operator_a, archived, "archive")
     return [
         (
             None,
@@ -54,6 +58,7 @@ def catalog_pages(transactional_db):
                 search + "?q=работотехника",
                 search + "?q=ёлочка",
                 reverse("navigator:program", args=[program.code]),
+                reverse("navigator:program", args=[archived.code]),  # «no longer held»
                 reverse("navigator:organization", args=[personas.org_a.code]),
                 reverse("accounts:login"),
                 reverse("accounts:register"),
@@ -66,6 +71,7 @@ def catalog_pages(transactional_db):
             "/family/",
             [
                 reverse("family:cabinet"),
+                reverse("navigator:program", args=[archived.code]),  # read whole, with its groups
                 reverse("family:child_new"),
                 reverse("family:cancel", args=[application.code]),
             ],

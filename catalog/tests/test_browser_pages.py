@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from core.browser import SHOTS
-from core.testing import make_personas, make_program
+from catalog.services import change_program_status
+from core.browser import SHOTS, sign_in
+from core.testing import enroll_child, make_personas, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -128,3 +129,33 @@ def test_at_large_type_tables_become_cards_columns_one_and_the_settings_fold(liv
     page.get_by_text("Настройки для слабовидящих").click()
     expect(page.get_by_role("link", name="А++ — очень крупный")).to_be_visible()
     context.close()
+
+
+def test_an_archived_program_on_a_phone_says_it_is_no_longer_held_and_leads_to_similar_ones(live_server, browser):
+    personas = make_personas()
+    program = make_program(personas.org_a, "Ансамбль народных инструментов", direction="arts")
+    similar = make_program(personas.org_a, "Хор «Родничок»", direction="arts")
+    enroll_child(program, personas, "Маша")
+    change_program_status(personas.operator_a, program, "archive")
+    path = f"/programs/{program.code}/"
+    for who in (None, personas.family):
+        context, page = _page(browser, live_server, PHONE, None)
+        if who is not None:  # from the cabinet, where the application says its program is archived
+            sign_in(page, live_server.url, who.email, lands_on="/family/")
+            expect(page.get_by_text("программа в архиве")).to_be_visible()
+            page.screenshot(path=str(SHOTS / "test-archived-program-cabinet-390.png"), full_page=True)
+            page.get_by_role("link", name=program.title).click()
+            page.wait_for_url(f"**{path}")
+        else:
+            page.goto(live_server.url + path)
+        name = "family" if who else "public"
+        page.screenshot(path=str(SHOTS / f"test-archived-program-{name}-390.png"), full_page=True)
+        found = page.evaluate(OVERFLOW)
+        assert found["page"] <= found["width"] and not found["out"], (name, found)
+        expect(page.get_by_role("heading", name="Программа больше не проводится")).to_be_visible()
+        expect(page.locator("#groups")).to_have_count(1 if who else 0)
+        expect(page.get_by_role("button", name="Подать заявку")).to_have_count(0)
+        page.get_by_role("link", name="Найти похожие программы").click()
+        expect(page.get_by_role("link", name=similar.title)).to_be_visible()  # searched by direction and place
+        expect(page.get_by_role("link", name=program.title)).to_have_count(0)
+        context.close()
