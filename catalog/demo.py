@@ -552,6 +552,7 @@ class CatalogSize:
 
 @dataclass
 class DemoProgram:
+    demo: DemoOrganization
     program: Program
     topic: Topic
     weekly_hours: int
@@ -576,6 +577,7 @@ class ProgramMaker:
         # Lessons booked so far by teacher, and by room of an organization at an address, per weekday:
         # a teacher or a room takes one group at a time (catalog.services checks it on every save).
         self.booked: dict[tuple[Any, ...], list[tuple[time, time]]] = {}
+        self.staff: dict[int, list[int]] = {}  # teacher ids by organization, of the chunk being written
 
     def aware(self, day: date, hour: int, minute: int = 0) -> datetime:
         return timezone.make_aware(datetime.combine(day, time(hour, minute)))
@@ -609,6 +611,9 @@ class ProgramMaker:
         OrganizationUnit.objects.bulk_create(units, batch_size=BATCH)
         planned = [(demo, self.plan_topics(demo)) for demo in chunk]
         teachers = self.create_teachers(planned)
+        self.staff = {}
+        for (organization, _), pool in teachers.items():
+            self.staff.setdefault(organization, []).extend(pool)
         programs: list[DemoProgram] = []
         for demo, topics in planned:
             featured_statuses = self.featured_statuses(len(topics)) if demo.organization == featured else None
@@ -619,8 +624,8 @@ class ProgramMaker:
                 programs.append(self.program(demo, topic, titles, pool, status))
         Program.objects.bulk_create([p.program for p in programs], batch_size=BATCH)
         self.link(programs)
-        groups = self.create_groups(programs)
-        return CatalogSize(len(chunk), len(programs), groups, sum(len(v) for v in teachers.values()))
+        groups, hired = self.create_groups(programs)
+        return CatalogSize(len(chunk), len(programs), groups, sum(len(v) for v in teachers.values()) + hired)
 
     def plan_topics(self, demo: DemoOrganization) -> list[Topic]:
         topics, weights = self.topics_for(demo)
@@ -771,7 +776,7 @@ class ProgramMaker:
         )
         group_count = 1 if status == ModerationStatus.DRAFT else rng.weighted(((1, 0.5), (2, 0.35), (3, 0.15)))
         chosen = rng.sample(teachers, min(len(teachers), rng.weighted(((1, 0.8), (2, 0.2)))))
-        return DemoProgram(program, topic, weekly_hours, chosen, group_count)
+        return DemoProgram(demo, program, topic, weekly_hours, chosen, group_count)
 
     def link(self, programs: Sequence[DemoProgram]) -> None:
         """Teachers, ОВЗ categories and registers of the programs just saved."""
@@ -802,20 +807,51 @@ class ProgramMaker:
         Program.ovz_categories.through.objects.bulk_create(categories, batch_size=BATCH)
         Program.registers.through.objects.bulk_create(registers, batch_size=BATCH)
 
-    def create_groups(self, programs: Sequence[DemoProgram]) -> int:
-        groups: list[Group] = []
+    def create_groups(self, programs: Sequence[DemoProgram]) -> tuple[int, int]:
+        """Groups of the programs with their timetables and financing; how many, and how many
+        teachers were hired for them."""
+        made: list[tuple[Group, DemoProgram]] = []
         slots: list[ScheduleSlot] = []
         financing: list[GroupFinancing] = []
         for item in programs:
             for number in range(item.group_count):
                 group = self.group(item, number)
-                groups.append(group)
-                slots += self.schedule(group, item)  # may leave a fully booked teacher's group without one
+                slots += self.schedule(group, item)
                 financing += self.financing(group, item.program)
-        Group.objects.bulk_create(groups, batch_size=BATCH)
+                made.append((group, item))
+        hired = self.hire([(group, item) for group, item in made if group.teacher_id is None])
+        Group.objects.bulk_create([group for group, _ in made], batch_size=BATCH)
         ScheduleSlot.objects.bulk_create(slots, batch_size=BATCH)
         GroupFinancing.objects.bulk_create(financing, batch_size=BATCH)
-        return len(groups)
+        # A group taken by a colleague or a newcomer names its teacher among the program's teachers too.
+        Program.teachers.through.objects.bulk_create(
+            [
+                Program.teachers.through(program_id=item.program.pk, teacher_id=group.teacher_id)
+                for group, item in made
+                if group.teacher_id not in item.teachers
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+        return len(made), hired
+
+    def hire(self, unplaced: Sequence[tuple[Group, DemoProgram]]) -> int:
+        """A new teacher of the organization for each group nobody there is free to take: an
+        organization names a teacher for every group it runs."""
+        specs = [
+            TeacherSpec(
+                organization_id=item.demo.organization.pk,
+                organization_kind=item.demo.organization.kind,
+                direction=item.program.direction,
+                subject=item.topic.titles[0],
+                sport_school=item.demo.sport_school,
+                arts_school=item.demo.arts_school,
+            )
+            for _, item in unplaced
+        ]
+        for (group, _), teacher in zip(unplaced, create_teachers(self.rng, self.names, specs, self.today), strict=True):
+            group.teacher_id = teacher.pk
+        return len(specs)
 
     def group(self, item: DemoProgram, number: int) -> Group:
         rng = self.rng
@@ -879,17 +915,23 @@ class ProgramMaker:
     def schedule(self, group: Group, item: DemoProgram) -> list[ScheduleSlot]:
         """A timetable that books neither the group's teacher nor its room twice: tried afresh a few
         times; then with another of the program's teachers and any numbered room; then without a
-        room; then, for teachers booked all week, without a teacher."""
+        room; then with another teacher of the organization. When the organization's teachers are
+        all booked then, the group is left without one, for `hire` to give it a new teacher."""
         for attempt in range(40):
             if attempt >= 8 and item.teachers:
                 group.teacher_id = self.rng.choice(item.teachers)
             slots = self.timetable(group, item, room=None if attempt < 8 else "" if attempt >= 32 else "any")
             if self.book(group, slots):
                 return slots
+        colleagues = [t for t in self.staff.get(item.demo.organization.pk, []) if t not in item.teachers]
+        for colleague in self.rng.sample(colleagues, len(colleagues)):
+            group.teacher_id = colleague
+            for _ in range(3):
+                slots = self.timetable(group, item, room="")
+                if self.book(group, slots):
+                    return slots
         group.teacher_id = None
-        slots = self.timetable(group, item, room="")
-        self.book(group, slots)  # nobody to book: always free
-        return slots
+        return self.timetable(group, item, room="")  # neither a teacher nor a room to book: always free
 
     def timetable(self, group: Group, item: DemoProgram, *, room: str | None) -> list[ScheduleSlot]:
         """Days and times as the organization's kind keeps them; in a room of the direction (None), a

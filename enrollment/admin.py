@@ -127,7 +127,8 @@ class LessonAdmin(ModelAdmin):
 @admin.register(Attendance)
 class AttendanceAdmin(ReadOnlyAdmin):
     list_display = ("lesson", "application", "present", "marked_by", "marked_at")
-    list_select_related = ("lesson", "application", "marked_by")
+    # A lesson is named by its group and program, an enrollment by its child and program.
+    list_select_related = ("lesson__group__program", "application__child", "application__program", "marked_by")
 
 
 @admin.register(EnrollmentOrder)

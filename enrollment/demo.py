@@ -1,19 +1,40 @@
 """Demo applications: the demo family's children and other families apply to the programs of the
 demo organization, which has already invited, enrolled, queued and refused some of them.
+Everything goes through enrollment.services, so seats, queues and histories are real.
 
-Everything goes through enrollment.services, so seats, queues and histories are real."""
+Then the attendance journals of the academic year so far: the days off, the past lessons of the
+groups and the marks of their children, written in bulk (see fill_journals)."""
 
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast
 
 from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
+from core.bulk import insert_many, insert_selected
+from enrollment import journal
 from enrollment.campaigns import submit_choices
-from enrollment.models import Application, ApplicationStatus, Campaign, CampaignKind
+from enrollment.models import Application, ApplicationStatus, Attendance, Campaign, CampaignKind, Holiday, Lesson
 from enrollment.services import apply, change_status
 from people.models import Child
 from territory.demo import DemoRandom
@@ -61,8 +82,8 @@ def create_applications(
 
 
 def hand_groups_to_teacher(teacher: User, organization: Organization, count: int = 2) -> list[Group]:
-    """The demo teacher leads the demo organization's groups with the most enrolled children, so that
-    the teacher's cabinet opens on real groups with a journal to fill."""
+    """The demo teacher leads the demo organization's groups with the most enrolled children that fit
+    the teacher's week, so that the teacher's cabinet opens on real groups with a journal to fill."""
     candidates = (
         Group.objects.filter(program__organization=organization, applications__status=ApplicationStatus.ENROLLED)
         .annotate(enrolled=Count("applications"))
@@ -70,22 +91,16 @@ def hand_groups_to_teacher(teacher: User, organization: Organization, count: int
         .prefetch_related("schedule")
         .order_by("-enrolled", "pk")
     )
+    # A teacher takes one group at a time (catalog.services): a group meeting when one of the
+    # teacher's own groups does would leave that one without a teacher.
+    taken = list(Group.objects.filter(teacher=teacher.teacher).prefetch_related("schedule"))
     groups: list[Group] = []
-    for group in candidates:  # the fullest that do not meet at the same time
-        if not any(_meet_at_once(group, chosen) for chosen in groups):
+    for group in candidates:
+        if not any(_meet_at_once(group, other) for other in taken if other.pk != group.pk):
             groups.append(group)
+            taken.append(group)
         if len(groups) == count:
             break
-    # A teacher takes one group at a time (catalog.services): the teacher's own groups meeting then
-    # are left without one, to be named in the office.
-    own = (
-        Group.objects.filter(teacher=teacher.teacher)
-        .exclude(pk__in=[g.pk for g in groups])
-        .prefetch_related("schedule")
-    )
-    Group.objects.filter(pk__in=[g.pk for g in own if any(_meet_at_once(g, chosen) for chosen in groups)]).update(
-        teacher=None
-    )
     for group in groups:
         group.teacher = teacher.teacher
         group.save(update_fields=["teacher", "updated_at"])
@@ -131,3 +146,123 @@ def create_campaign(
         except ValidationError:
             continue  # an age that fits none of the chosen groups
     return campaign
+
+
+# The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day
+# and name. The yearly transfers of days off by the government's decree are left out.
+DAYS_OFF = (
+    (11, 4, "День народного единства"),
+    *((1, day, "Новогодние каникулы") for day in (1, 2, 3, 4, 5, 6, 8)),
+    (1, 7, "Рождество Христово"),
+    (2, 23, "День защитника Отечества"),
+    (3, 8, "Международный женский день"),
+    (5, 1, "Праздник Весны и Труда"),
+    (5, 9, "День Победы"),
+)
+# The journals are filled for about this many groups: all the demo organization's, then whole other
+# organizations' in a random order. All 3 200 groups of the default demo (670 000 marks) would add
+# more than a quarter to its loading time, and the catalog of 100 000 programs would write millions.
+JOURNAL_GROUPS = 1200
+# Absences: each child misses a share of lessons of its own, most a few in a hundred, one in twenty
+# a third: (n, share) — the children whose number leaves a remainder below n when divided by 20 miss
+# `share` lessons in 97, the rest MISSED_MOST.
+MISSED_SHARES = ((10, 4), (16, 9), (19, 18))
+MISSED_MOST = 32
+ATTENDANCE_COLUMNS = ("lesson", "application", "present", "marked_by", "marked_at")
+
+
+@dataclass
+class Journals:
+    groups: int
+    lessons: int
+    marks: int
+
+
+def create_holidays(today: date) -> int:
+    """The federal days off of this academic year and the next, of every region (kept by the
+    administrator): the journal's lessons skip them."""
+    first = catalog_services.academic_year_of(today)
+    holidays = [
+        Holiday(date=date(year + (month < 9), month, day), name=name)
+        for year in (first, first + 1)
+        for month, day, name in DAYS_OFF
+    ]
+    Holiday.objects.bulk_create(holidays)
+    return len(holidays)
+
+
+def fill_journals(rng: DemoRandom, featured: Organization, today: date, limit: int = JOURNAL_GROUPS) -> Journals:
+    """The journals of groups with enrolled children that began before today, as their teachers
+    keep them: the lessons of the whole timetable, created at once as the journal's page does (the
+    journal's own rule, days off skipped), and at every lesson until yesterday a mark for each child
+    enrolled by its day. Today's lessons wait for the teacher."""
+    taught = Group.objects.filter(
+        Exists(Application.objects.filter(group=OuterRef("pk"), status=ApplicationStatus.ENROLLED)),
+        start_date__lt=today,
+    )
+    by_organization: dict[int, list[int]] = defaultdict(list)
+    for pk, organization in taught.order_by("pk").values_list("pk", "program__organization"):
+        by_organization[organization].append(pk)
+    others = sorted(set(by_organization) - {featured.pk})
+    chosen: list[int] = []
+    for organization in [featured.pk, *rng.sample(others, len(others))]:
+        if len(chosen) >= limit:
+            break
+        chosen += by_organization.get(organization, [])
+    days_off: dict[int, set[date]] = {}
+    lessons = []
+    groups = Group.objects.filter(pk__in=chosen).select_related("program__municipality").prefetch_related("schedule")
+    for group in groups.order_by("pk"):
+        region = group.program.municipality.region_id
+        if region not in days_off:
+            days_off[region] = set(journal.holidays_of_regions([region]).values_list("date", flat=True))
+        lessons += [
+            (group.pk, day, slot.starts_at, slot.ends_at, False)
+            for day, slot in journal.timetable(group, days_off[region])
+        ]
+    insert_many(Lesson, ("group", "date", "starts_at", "ends_at", "is_cancelled"), lessons)
+    return Journals(groups=len(chosen), lessons=len(lessons), marks=_mark(chosen, today))
+
+
+def _mark(groups: Sequence[int], today: date) -> int:
+    """Every child enrolled by the day of a past lesson of these groups marked at it, by the group's
+    teacher on that day, in one INSERT … SELECT: hundreds of thousands of marks in a second. Who
+    missed which lesson comes from the child's own share of misses and a hash of the lesson and the
+    enrollment: numbered from the first of this demo (keys go on growing from one reset to the
+    next), so the same seed gives the same journal."""
+    if not groups:
+        return 0
+    via = "group__applications__"
+    lesson, application, child = (
+        F(path) - Value(first)
+        for path, first in (
+            ("pk", Lesson.objects.filter(group__in=groups).aggregate(first=Min("pk"))["first"]),
+            (f"{via}pk", Application.objects.aggregate(first=Min("pk"))["first"]),
+            (f"{via}child", Child.objects.aggregate(first=Min("pk"))["first"]),
+        )
+    )
+    marks = (
+        Lesson.objects.filter(Q(**{f"{via}status": ApplicationStatus.ENROLLED}) & journal.enrolled_by(F("date"), via))
+        .filter(group__in=groups, date__lt=today)
+        .annotate(
+            kind=ExpressionWrapper(child % 20, output_field=IntegerField()),
+            misses=Case(
+                *(When(kind__lt=n, then=share) for n, share in MISSED_SHARES),
+                default=MISSED_MOST,
+                output_field=IntegerField(),
+            ),
+            # A step below 97 (a prime) from lesson to lesson: each child's draws run through all 97 values.
+            draw=ExpressionWrapper(
+                (lesson * (application % 89 + 3) + application * 11) % 97, output_field=IntegerField()
+            ),
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            f"{via}pk",
+            ExpressionWrapper(Q(draw__gte=F("misses")), output_field=BooleanField()),
+            "group__teacher__user",
+            Cast("date", DateTimeField()),
+        )
+    )
+    return insert_selected(Attendance, ATTENDANCE_COLUMNS, marks)

@@ -5,14 +5,14 @@ one removes the day's unmarked lessons there."""
 
 import calendar
 import io
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -30,23 +30,33 @@ MONTHS = (
 )  # fmt: skip
 
 
-def generate_lessons(group: Group, until: date | None = None) -> int:
-    """Create the group's lessons from its timetable up to `until` (default: its end date);
-    existing lessons stay as they are. Returns how many were created."""
-    holidays = set(
-        holidays_of_group(group).filter(date__range=(group.start_date, group.end_date)).values_list("date", flat=True)
-    )
-    slots: dict[int, list[Any]] = {}
+def timetable(
+    group: Group, days_off: Container[date], until: date | None = None
+) -> Iterator[tuple[date, ScheduleSlot]]:
+    """The lessons the group's timetable gives from its start date to `until` (default: its end
+    date), days off skipped: each as its day and its slot of the timetable."""
+    slots: dict[int, list[ScheduleSlot]] = {}
     for slot in group.schedule.all():
         slots.setdefault(slot.weekday, []).append(slot)
     last = min(until or group.end_date, group.end_date)
-    lessons = []
     day = group.start_date
     while day <= last:
-        if day not in holidays:
+        if day not in days_off:
             for slot in slots.get(day.weekday(), []):
-                lessons.append(Lesson(group=group, date=day, starts_at=slot.starts_at, ends_at=slot.ends_at))
+                yield day, slot
         day += timedelta(days=1)
+
+
+def generate_lessons(group: Group, until: date | None = None) -> int:
+    """Create the group's lessons from its timetable up to `until` (default: its end date);
+    existing lessons stay as they are. Returns how many were created."""
+    days_off = set(
+        holidays_of_group(group).filter(date__range=(group.start_date, group.end_date)).values_list("date", flat=True)
+    )
+    lessons = [
+        Lesson(group=group, date=day, starts_at=slot.starts_at, ends_at=slot.ends_at)
+        for day, slot in timetable(group, days_off, until)
+    ]
     before = group.lessons.count()
     Lesson.objects.bulk_create(lessons, ignore_conflicts=True)
     return group.lessons.count() - before
@@ -60,12 +70,18 @@ def may_keep_journal(user: Any, group: Group) -> bool:
     )
 
 
+def enrolled_by(day: date | F, via: str = "") -> Q:
+    """Enrollments a lesson on `day` is for: those made by then (a lesson before a child's
+    enrollment is not the child's: paid by attendance, a mark there would be paid). `via` is the
+    path to the applications from the model queried, `day` may name its lesson's date."""
+    return Q(**{f"{via}enrolled_on__isnull": True}) | Q(**{f"{via}enrolled_on__lte": day})
+
+
 def enrolled(group: Group, on: date | None = None) -> list[Application]:
-    """The group's enrolled children; `on` a lesson's date, those enrolled by then (a lesson before a
-    child's enrollment is not the child's: paid by attendance, a mark there would be paid)."""
+    """The group's enrolled children; `on` a lesson's date, those enrolled by then."""
     applications = Application.objects.filter(group=group, status=S.ENROLLED)
     if on is not None:
-        applications = applications.filter(Q(enrolled_on__isnull=True) | Q(enrolled_on__lte=on))
+        applications = applications.filter(enrolled_by(on))
     return list(applications.select_related("child").order_by("child__last_name", "child__first_name"))
 
 
@@ -158,8 +174,12 @@ def where_off(holiday: Holiday) -> str:
 
 def holidays_of_group(group: Group) -> QuerySet[Holiday]:
     """The days off of the group's region and those of every region."""
-    region = Program.objects.filter(pk=group.program_id).values("municipality__region")
-    return Holiday.objects.filter(Q(region__isnull=True) | Q(region__in=region))
+    return holidays_of_regions(Program.objects.filter(pk=group.program_id).values("municipality__region"))
+
+
+def holidays_of_regions(regions: Iterable[int] | QuerySet[Any]) -> QuerySet[Holiday]:
+    """The days off of these regions and those of every region."""
+    return Holiday.objects.filter(Q(region__isnull=True) | Q(region__in=regions))
 
 
 def holiday_regions(user: Any) -> list[Region | None]:

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Case, CharField, Count, QuerySet, Sum, Value, When
 
 from catalog.models import Direction, Organization, OrganizationKind, Program
+from core.dates import full_years
 from enrollment.models import Application, ApplicationStatus
 from monitoring.models import CareerLessonVisit, IndicatorCode
 from monitoring.statform import EnrollmentFact
@@ -312,13 +313,17 @@ def counted_enrollments(year: int, municipality_ids: Iterable[int]) -> QuerySet[
 
 def form_facts(year: int, municipality_ids: Iterable[int]) -> Iterator[EnrollmentFact]:
     """Enrollments active on 31 December in the organizations of the territory, as facts of form
-    1-ДОП (monitoring.statform): the form counts where children study, not where they live."""
+    1-ДОП (monitoring.statform): the form counts where children study, not where they live.
+
+    A territory's form reads every enrollment, so the rows come as the driver returns them: Django's
+    conversion of each value took longer than the query (as in catalog.search_index)."""
     last_day = date(year, 12, 31)
     age_date = date(year + 1, 1, 1)  # the form's ages: full years on 1 January of the next year
     rows = (
         active_between(last_day, last_day)
         .filter(program__organization__municipality__in=list(municipality_ids))
         .annotate(funding=FUNDING)
+        .order_by()  # the applications' default order would sort every row of a count
         .values_list(
             "child_id",
             "program__organization_id",
@@ -333,19 +338,22 @@ def form_facts(year: int, municipality_ids: Iterable[int]) -> Iterator[Enrollmen
             "program__uses_distance_learning",
         )
     )
-    for child, organization, sex, birth, ovz, disability, direction, kind, funding, network, distance in rows.iterator(
-        chunk_size=5000
-    ):
-        yield EnrollmentFact(
-            child_id=child,
-            organization_id=organization,
-            sex=sex,
-            age=age_date.year - birth.year - ((age_date.month, age_date.day) < (birth.month, birth.day)),
-            has_ovz=ovz,
-            has_disability=disability,
-            direction=direction,
-            program_type=kind,
-            funding=funding,
-            is_network=network,
-            is_distance=distance,
-        )
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(5000):
+            for child, organization, sex, birth, ovz, disability, direction, kind, funding, network, distance in chunk:
+                yield EnrollmentFact(
+                    child_id=child,
+                    organization_id=organization,
+                    sex=sex,
+                    age=full_years(birth, age_date),
+                    # SQLite keeps a boolean as 0 or 1.
+                    has_ovz=bool(ovz),
+                    has_disability=bool(disability),
+                    direction=direction,
+                    program_type=kind,
+                    funding=funding,
+                    is_network=bool(network),
+                    is_distance=bool(distance),
+                )

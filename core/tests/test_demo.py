@@ -1,23 +1,28 @@
 """The demo generator: sizes as asked, valid data, the same data from the same seed, safe reruns."""
 
+from datetime import date
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import Count
+from django.db.models import Count, Exists, F, OuterRef
+from django.urls import reverse
+from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD
 from accounts.models import Role, RoleAssignment, User
 from catalog.demo import CHANGED_SUMMARY
 from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, Program
 from catalog.search import SearchParams, search_programs
-from catalog.services import refresh_program_groups
+from catalog.services import academic_year_of, refresh_program_groups
 from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
-from enrollment.models import Application, ApplicationSource, Campaign
+from enrollment import journal
+from enrollment.models import Application, ApplicationSource, Attendance, Campaign, Holiday, Lesson
 from enrollment.models import ApplicationStatus as S
 from finance.models import Contract
 from finance.reconcile import reconcile
+from finance.testing import frozen_clock
 from people.models import Child, Guardian, Teacher
 from territory.models import ChildPopulation, Municipality
 
@@ -45,6 +50,13 @@ def load(*extra: str) -> str:
 
 def snapshot() -> list[tuple[str, str, str]]:
     return list(Program.objects.order_by("code").values_list("code", "title", "organization__short_name"))
+
+
+def journals() -> list[tuple[object, ...]]:
+    marks = Attendance.objects.values_list(
+        "lesson__group__code", "lesson__date", "lesson__starts_at", "application__child__uuid", "present"
+    )
+    return sorted(marks)
 
 
 def test_sizes_are_as_asked_and_registration_numbers_valid():
@@ -80,6 +92,11 @@ def test_catalog_is_searchable_and_consistent():
     refresh_program_groups()
     assert sorted(Program.objects.values_list("pk", "open_seats", "weekdays_mask")) == before
     assert Program.objects.filter(open_seats__gt=0).exists()
+    # A real organization names a teacher for every group: one of its own, among the program's teachers.
+    assert not Group.objects.filter(teacher__isnull=True).exists()
+    assert not Group.objects.exclude(teacher__organization=F("program__organization")).exists()
+    listed = Program.teachers.through.objects.filter(program=OuterRef("program"), teacher=OuterRef("teacher"))
+    assert not Group.objects.exclude(Exists(listed)).exists()
     # The operator's edit of a published program waits for the moderator; families still read the approved text.
     changed = Program.objects.get(revision__status=ModerationStatus.MODERATING)
     assert changed.status == ModerationStatus.PUBLISHED
@@ -125,14 +142,48 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert other is not None and not other.user.has_usable_password()
 
 
+def test_the_journals_are_kept_until_yesterday_from_each_childs_enrollment(client):
+    """In the middle of an academic year the teacher opens journals kept since September: the
+    timetable's lessons without the days off, every child marked from the day of enrollment."""
+    year = academic_year_of(timezone.localdate())
+    with frozen_clock(date(year, 11, 18)):
+        load()
+        today = timezone.localdate()
+        days_off = set(Holiday.objects.filter(region=None).values_list("date", flat=True))
+        assert {date(year, 11, 4), date(year + 1, 1, 1), date(year + 1, 5, 9)} <= days_off
+        teacher = User.objects.get(email="teacher@demo.opora").teacher
+        groups = Group.objects.filter(teacher=teacher, start_date__lt=today).prefetch_related("schedule")
+        assert groups
+        for group in groups:
+            # The whole timetable, as the journal's own rule gives it: nothing to add, no day off.
+            assert journal.generate_lessons(group) == 0
+            lessons = list(group.lessons.all())
+            assert lessons and not days_off & {lesson.date for lesson in lessons}
+            for lesson in lessons:
+                marked = set(lesson.attendance.values_list("application", flat=True))
+                due = {a.pk for a in journal.enrolled(group, on=lesson.date)} if lesson.date < today else set()
+                assert marked == due, lesson
+        marks = Attendance.objects.all()
+        assert 0.8 < marks.filter(present=True).count() / marks.count() < 0.97  # mostly there, some absent
+        assert not marks.filter(application__enrolled_on__gt=F("lesson__date")).exists()
+        assert not marks.exclude(application__status=S.ENROLLED).exists()
+        assert not marks.exclude(application__group=F("lesson__group")).exists()
+        held = Lesson.objects.filter(group__in=groups, attendance__isnull=False).latest("date", "starts_at")
+        client.force_login(teacher.user)
+        url = reverse("journal:group", args=[held.group.code]) + f"?month={held.date:%Y-%m}&lesson={held.pk}"
+        page = client.get(url).content.decode()
+        assert "отмечено" in page and " checked" in page
+
+
 def test_same_seed_gives_same_catalog_and_rerun_needs_reset():
     load("--seed", "7")
-    first = snapshot()
+    first, marks = snapshot(), journals()
     with pytest.raises(CommandError, match="--reset"):
         load("--seed", "7")
     assert snapshot() == first  # the refused run changed nothing
     load("--seed", "7", "--reset")
     assert snapshot() == first
+    assert journals() == marks  # the same absences, though the keys went on growing
     load("--seed", "8", "--reset")
     assert snapshot() != first
     assert User.objects.filter(email="admin@demo.opora").count() == 1

@@ -4,6 +4,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from core.models import AuditEvent
@@ -177,7 +179,14 @@ def test_api_indicators_and_targets(client, personas, data, region_target):  # n
 
 
 def test_form_1dop_counts_children_on_31_december(client, personas, data):  # noqa: F811
-    facts = list(indicators.form_facts(YEAR, [personas.municipality_x.pk, personas.municipality_y.pk]))
+    with CaptureQueriesContext(connection) as queries:
+        facts = list(indicators.form_facts(YEAR, [personas.municipality_x.pk, personas.municipality_y.pk]))
+    # A region's form reads every enrollment: in one statement, without sorting them.
+    assert len(queries) == 1 and "ORDER BY" not in queries[0]["sql"]
+    flags = {
+        type(getattr(f, name)) for f in facts for name in ("has_ovz", "has_disability", "is_network", "is_distance")
+    }
+    assert flags == {bool} and {type(f.age) for f in facts} == {int}
     # Active on 31 December in the territory's organizations: c1 (two programs), c4, c5, c6 and c7
     # (expelled on the 31st itself); c2 left in March, c3 in 2024, c9 comes in 2026, c8 only applied.
     assert sorted({f.child_id for f in facts}) == sorted(data[k].pk for k in ("c1", "c4", "c5", "c6", "c7"))

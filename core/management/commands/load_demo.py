@@ -18,7 +18,7 @@ from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
 from core import audit
-from enrollment.demo import create_applications, create_campaign, hand_groups_to_teacher
+from enrollment.demo import create_applications, create_campaign, create_holidays, fill_journals, hand_groups_to_teacher
 from finance.demo import create_finance
 from monitoring.demo import create_duplicates, create_registry, create_targets
 from people.demo import NameMaker, create_families
@@ -168,6 +168,13 @@ class Command(BaseCommand):
             f"Финансирование: периодов {finance.periods}, исполнителей {finance.providers}, сертифицированных "
             f"программ {finance.certified}, сертификатов {sum(finance.certificates.values())}, "
             f"договоров {sum(finance.contracts.values())}, закрыто месяцев {finance.closed_months}",
+            started,
+        )
+        holidays = create_holidays(today)
+        journals = fill_journals(rng, featured, today)
+        self.step(
+            f"Журналы: групп {journals.groups}, занятий {journals.lessons}, отметок {journals.marks}; "
+            f"нерабочих дней {holidays}",
             started,
         )
         refresh_program_groups()
