@@ -192,12 +192,14 @@ def create_holidays(today: date) -> int:
 
 
 def fill_journals(rng: DemoRandom, featured: Organization, today: date, limit: int = JOURNAL_GROUPS) -> Journals:
-    """The journals of groups with enrolled children that began before today, as their teachers
-    keep them: the lessons of the whole timetable, created at once as the journal's page does (the
-    journal's own rule, days off skipped), and at every lesson until yesterday a mark for each child
-    enrolled by its day. Today's lessons wait for the teacher."""
+    """The journals of groups that began before today, as their teachers keep them: the lessons of
+    the whole timetable, created at once as the journal's page does (the journal's own rule, days off
+    skipped), and at every lesson until yesterday a mark for each child enrolled by its day. Today's
+    lessons wait for the teacher. Every group of the featured organization (whose teacher signs in),
+    elsewhere those with enrolled children."""
     taught = Group.objects.filter(
-        Exists(Application.objects.filter(group=OuterRef("pk"), status=ApplicationStatus.ENROLLED)),
+        Q(program__organization=featured)
+        | Exists(Application.objects.filter(group=OuterRef("pk"), status=ApplicationStatus.ENROLLED)),
         start_date__lt=today,
     )
     by_organization: dict[int, list[int]] = defaultdict(list)
