@@ -617,8 +617,8 @@ def search_programs(
     # search the filters empty still counts, in its facets, what another filter would show.
     # Typed with the layout not switched («hj,jnjnt[ybrf»): the Russian it meant, shown instead.
     russian = text.in_russian_layout(params.q) if query_words and not found.text_bits else None
-    if russian and (instead := _matches(index, params, text.query_words(russian))).text_bits:
-        found, corrected_query, query_words = instead, russian, text.query_words(russian)
+    if russian and (instead := _matches(index, params, russian_words := text.query_words(russian))).text_bits:
+        found, corrected_query, query_words = instead, russian, russian_words
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         instead = _matches(index, params, corrected) if corrected != list(query_words) else found

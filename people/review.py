@@ -120,7 +120,7 @@ def basis(pair: MatchCandidate, user: Any) -> Basis:
         if both
         else [],
         probability_now=comparison.probability,
-        reasons=reasons(pair, first, second),
+        reasons=reasons(pair, family),
         different_guardians=all(family) and family[0] != family[1],
         refusal=registry.merge_refusal(first, second) if both and pair.status == MatchStatus.PENDING else "",
         reopenings=list(
@@ -133,8 +133,9 @@ def basis(pair: MatchCandidate, user: Any) -> Basis:
     )
 
 
-def reasons(pair: MatchCandidate, first: Child, second: Child) -> list[str]:
-    """Why the pair waits for a person rather than being merged or left alone (people.registry)."""
+def reasons(pair: MatchCandidate, guardians: tuple[set[int], set[int]]) -> list[str]:
+    """Why the pair waits for a person rather than being merged or left alone (people.registry); the
+    records' guardians (ids) as read for the page."""
     said = []
     if pair.snils_held_elsewhere:
         said.append(
@@ -142,7 +143,6 @@ def reasons(pair: MatchCandidate, first: Child, second: Child) -> list[str]:
             "новая запись сохранена без него, а пара ждёт проверки по документам — какой бы ни была "
             "вероятность по остальным полям."
         )
-    guardians = [set(child.guardians.values_list("pk", flat=True)) for child in (first, second)]
     if any(guardians) and guardians[0] != guardians[1]:
         said.append(
             "Одну из записей внесла семья, а другая — не этой семьи. Такие пары не объединяются "

@@ -31,6 +31,11 @@ def child(municipality, first="Артём", last="Соловьёв", birth=date(
     )
 
 
+def stored(municipality, last: str, first: str, birth: date, sex: str = "m") -> Child:
+    """A record as it stands in the registry, entered by nobody in particular."""
+    return Child.objects.create(last_name=last, first_name=first, birth_date=birth, sex=sex, municipality=municipality)
+
+
 def pair_url(pair: MatchCandidate) -> str:
     return f"/office/registry/duplicates/{pair.pk}/"
 
@@ -69,12 +74,8 @@ def family_pair(personas, family_guardian):
 @pytest.fixture
 def cross_pair(personas):
     """Records in municipalities X and Y of one region: the regional operator decides."""
-    in_x = Child.objects.create(
-        last_name="Гусев", first_name="Марк", birth_date=date(2014, 6, 1), sex="m", municipality=personas.municipality_x
-    )
-    in_y = Child.objects.create(
-        last_name="Гусев", first_name="Марк", birth_date=date(2014, 6, 2), sex="m", municipality=personas.municipality_y
-    )
+    in_x = stored(personas.municipality_x, "Гусев", "Марк", date(2014, 6, 1))
+    in_y = stored(personas.municipality_y, "Гусев", "Марк", date(2014, 6, 2))
     return MatchCandidate.objects.create(first=in_x, second=in_y, probability=0.6)
 
 
@@ -334,9 +335,7 @@ def test_only_a_distinct_pair_of_living_records_is_reopened(personas, family_pai
     assert pair.status == MatchStatus.PENDING
     # A record since merged into a third one: the pair is gone for good.
     registry.decide(personas.regional, cross_pair, same=False)
-    third = Child.objects.create(
-        last_name="Гусев", first_name="Марк", birth_date=date(2014, 6, 1), sex="m", municipality=personas.municipality_y
-    )
+    third = stored(personas.municipality_y, "Гусев", "Марк", date(2014, 6, 1))
     registry.merge_children(personas.regional, third, cross_pair.second)
     with pytest.raises(ValidationError, match="объединена с другой записью"):
         registry.reopen(personas.regional, cross_pair, reason="Ошибка")
@@ -369,20 +368,8 @@ def test_operators_get_one_letter_a_day_about_the_pairs_queued_for_them(
     pair, *_ = family_pair
     day = date(2026, 11, 30)
     another = MatchCandidate.objects.create(
-        first=Child.objects.create(
-            last_name="Лис",
-            first_name="Ева",
-            birth_date=date(2016, 1, 1),
-            sex="f",
-            municipality=personas.municipality_x,
-        ),
-        second=Child.objects.create(
-            last_name="Лис",
-            first_name="Ева",
-            birth_date=date(2016, 1, 2),
-            sex="f",
-            municipality=personas.municipality_x,
-        ),
+        first=stored(personas.municipality_x, "Лис", "Ева", date(2016, 1, 1), sex="f"),
+        second=stored(personas.municipality_x, "Лис", "Ева", date(2016, 1, 2), sex="f"),
         probability=0.6,
     )
     for queued in (pair, another, cross_pair):
@@ -416,24 +403,12 @@ def test_an_operator_of_several_municipalities_gets_one_letter(
     )
     MatchCandidate.objects.create(
         first=cross_pair.second,
-        second=Child.objects.create(
-            last_name="Гусев",
-            first_name="Марк",
-            birth_date=date(2014, 2, 6),
-            sex="m",
-            municipality=personas.municipality_y,
-        ),
+        second=stored(personas.municipality_y, "Гусев", "Марк", date(2014, 2, 6)),
         probability=0.6,
     )
     MatchCandidate.objects.create(
         first=cross_pair.first,
-        second=Child.objects.create(
-            last_name="Гусев",
-            first_name="Марк",
-            birth_date=date(2014, 1, 6),
-            sex="m",
-            municipality=personas.municipality_x,
-        ),
+        second=stored(personas.municipality_x, "Гусев", "Марк", date(2014, 1, 6)),
         probability=0.6,
     )
     mail.outbox.clear()
@@ -451,12 +426,7 @@ def test_pairs_of_a_territory_without_its_own_operator_go_one_level_up_and_count
     from accounts.models import Role, RoleAssignment
 
     def pair_in(one, other) -> MatchCandidate:
-        first, second = (
-            Child.objects.create(
-                last_name="Лис", first_name="Ева", birth_date=date(2016, 1, d), sex="f", municipality=m
-            )
-            for d, m in ((1, one), (2, other))
-        )
+        first, second = (stored(m, "Лис", "Ева", date(2016, 1, d), sex="f") for d, m in ((1, one), (2, other)))
         return MatchCandidate.objects.create(first=first, second=second, probability=0.6)
 
     x, y = personas.municipality_x, personas.municipality_y
@@ -492,12 +462,7 @@ def test_the_queue_costs_the_same_queries_for_one_pair_or_many(client, personas,
     x = personas.municipality_x
 
     def add_pair(n: int) -> None:
-        one, other = (
-            Child.objects.create(
-                last_name=f"Орлов{n}", first_name="Ян", birth_date=date(2015, 1, d), sex="m", municipality=x
-            )
-            for d in (1, 2)
-        )
+        one, other = (stored(x, f"Орлов{n}", "Ян", date(2015, 1, d)) for d in (1, 2))
         created = MatchCandidate.objects.create(first=one, second=other, probability=0.6)
         if shown:
             registry.decide(personas.municipal_x, created, same=False)
@@ -647,9 +612,7 @@ def test_the_api_lists_decided_pairs_and_reopens_one_with_a_reason(client, perso
 def test_the_api_list_costs_the_same_queries_for_one_pair_or_many(client, personas, status):
     def add_pair(n: int) -> None:
         one, other = (
-            Child.objects.create(
-                last_name=f"Орлов{n}", first_name="Ян", birth_date=date(2015, 1, d), sex="m", municipality=m
-            )
+            stored(m, f"Орлов{n}", "Ян", date(2015, 1, d))
             for d, m in (
                 (1, personas.municipality_x),
                 (2, personas.municipality_x if n % 2 else personas.municipality_y),
