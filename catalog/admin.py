@@ -15,7 +15,7 @@ from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from catalog import archiving, revisions, services
+from catalog import archiving, revisions, search, services
 from catalog.forms import (
     PROGRAM_SECTIONS,
     FinancingForm,
@@ -62,6 +62,30 @@ class OptionalFieldsMixin:
         return form
 
 
+class LockedMixin:
+    """What the actions refuse to change now (services.editing_locked: a program on moderation or in
+    the archive, an archived program's group) opens read-only here too, saying why and what the
+    organization may do."""
+
+    def locked_reason(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and self.locked_reason(obj):
+            return False
+        return super().has_change_permission(request, obj)  # type: ignore[misc]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "GET":
+            obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
+            reason = self.locked_reason(obj) if obj is not None else ""
+            if reason:
+                self.message_user(request, reason, messages.WARNING)  # type: ignore[attr-defined]
+        return super().change_view(request, object_id, form_url, extra_context)  # type: ignore[misc]
+
+
 class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
     model = OrganizationUnit
     fields = ("kind", "name", "address")
@@ -80,6 +104,12 @@ class OrganizationAdmin(ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # Its programs' search documents say its short name and its units.
+        if change and ("short_name" in form.changed_data or any(f.has_changed() for f in formsets)):
+            search.refresh_organization_documents(form.instance.pk)
+
 
 @admin.register(OrganizationUnit)
 class OrganizationUnitAdmin(ModelAdmin):
@@ -89,6 +119,25 @@ class OrganizationUnitAdmin(ModelAdmin):
     list_select_related = ("organization",)
     autocomplete_fields = ("organization",)
     show_full_result_count = False
+
+    # A unit's name and kind are in its programs' search documents («кванториум» finds them).
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if change and form.has_changed():
+            moved_from = form.initial.get("organization")
+            for organization in {form.instance.organization_id, moved_from} - {None}:
+                search.refresh_organization_documents(organization)
+
+    def delete_model(self, request: HttpRequest, obj: OrganizationUnit) -> None:
+        super().delete_model(request, obj)
+        search.refresh_organization_documents(obj.organization_id)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[OrganizationUnit]) -> None:
+        organizations = set(queryset.values_list("organization_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for organization in organizations:
+            search.refresh_organization_documents(organization)
 
 
 class DictionaryAdmin(ModelAdmin):
@@ -154,7 +203,7 @@ def _archive_confirmation(
 
 
 @admin.register(Program)
-class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
+class ProgramAdmin(LockedMixin, OptionalFieldsMixin, ModelAdmin):
     form = ProgramRulesForm
     fieldsets = [
         (legend, {"fields": names})
@@ -215,22 +264,8 @@ class ProgramAdmin(OptionalFieldsMixin, ModelAdmin):
             revisions.editing_copy(program)
         return program
 
-    def has_change_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
-        """What is on moderation waits for the moderator's decision, here too."""
-        if obj is not None and services.editing_locked(obj):
-            return False
-        return super().has_change_permission(request, obj)
-
-    def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
-    ) -> HttpResponse:
-        """A program on moderation opens read-only, saying why and what the organization may do."""
-        if request.method == "GET":
-            program = self.get_object(request, object_id)
-            reason = services.editing_locked(program) if program is not None else ""
-            if reason:
-                self.message_user(request, reason, messages.WARNING)
-        return super().change_view(request, object_id, form_url, extra_context)
+    def locked_reason(self, obj: Program) -> str:
+        return services.editing_locked(obj)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Program | None = None) -> Any:
         if obj is None or obj.pk is None:
@@ -282,7 +317,7 @@ class FinancingInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Group)
-class GroupAdmin(OptionalFieldsMixin, ModelAdmin):
+class GroupAdmin(LockedMixin, OptionalFieldsMixin, ModelAdmin):
     form = GroupRulesForm
     optional_fields = {"address": "Если не указан, берётся место реализации программы."}
     inlines = (ScheduleInline, FinancingInline)
@@ -299,6 +334,9 @@ class GroupAdmin(OptionalFieldsMixin, ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         """A group stops with «действует» unticked; deleting would lose the seats and the history."""
         return False
+
+    def locked_reason(self, obj: Group) -> str:
+        return services.editing_locked(obj.program, groups=True)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Group | None = None) -> Any:
         # A group stays in its program: its applications, enrolled children and contracts are the

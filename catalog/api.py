@@ -11,6 +11,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Model, Prefetch, QuerySet, TextField, prefetch_related_objects
+from django.utils import timezone
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -34,7 +35,14 @@ from catalog.models import (
     Weekday,
     weekday_numbers,
 )
-from catalog.permissions import listed_programs, permitted_transitions, readable_program, shown_groups, shown_teachers
+from catalog.permissions import (
+    listed_programs,
+    permitted_transitions,
+    readable_group,
+    readable_program,
+    shown_groups,
+    shown_teachers,
+)
 from catalog.search import AgeSeats, search_programs
 from catalog.search_form import OKTMO_PATTERN, ORGANIZATION_CODE_PATTERN, ProgramSearchQuery
 from core import scope
@@ -53,6 +61,7 @@ from core.api import (
 )
 from core.models import code_pattern
 from core.typed import contains_typed
+from enrollment import admission
 from people.models import Teacher
 from territory.api import MunicipalityRefOut
 from territory.models import Municipality
@@ -345,6 +354,21 @@ class PendingChangesOut(Schema):
     submitted_at: AwareDatetime | None = Field(description="Когда отправлены на модерацию")
 
 
+class AdmissionOut(Schema):
+    """Как программа принимает заявки сейчас — то же, что говорит её страница в Навигаторе."""
+
+    state: str = Field(
+        description=(
+            f"{admission.APPLY} — есть свободные места, можно подать заявку; {admission.QUEUE} — мест нет, заявка "
+            f"встанет в очередь; {admission.CAMPAIGN} — идёт кампания с выбором групп по предпочтению; "
+            f"{admission.LATER} — приём ещё не открылся; {admission.CLOSED} — приём закрыт; {admission.NO_GROUPS} — "
+            f"набор в группы не объявлен; {admission.RETIRED} — программа в архиве; {admission.UNPUBLISHED} — "
+            "программа не опубликована или временно снята с публикации: запись не ведётся"
+        )
+    )
+    note: str = Field(description="Пояснение для семьи: что будет или почему записаться сейчас нельзя")
+
+
 class ProgramDetailOut(ProgramListItemOut, ModelSchema):
     """Программа со всеми сведениями и текущими группами."""
 
@@ -360,6 +384,7 @@ class ProgramDetailOut(ProgramListItemOut, ModelSchema):
         description="Изменения, ожидающие модерации; видны организации и модератору программы"
     )
     moderation_remark: str = Field(description="Замечание модератора; видно организации и модератору программы")
+    admission: AdmissionOut = Field(description="Принимает ли программа заявки сейчас")
 
     class Meta:
         model = Program
@@ -519,6 +544,7 @@ def _program_detail(user: Any, code: str) -> Program:
     # The moderator's remarks and the changes under moderation are between the organization and its
     # moderator (the public page shows neither).
     program.moderation_shown = bool(permitted_transitions(user, program))  # type: ignore[attr-defined]
+    program.admission = admission.of_program(program, timezone.now())  # type: ignore[attr-defined]
     return program
 
 
@@ -618,7 +644,12 @@ def get_program(request: Any, code: Code) -> Program:
     отвечает, как её страница в Навигаторе: целиком, с группами (и прошедшими тоже), — организации,
     её педагогам, модераторам её территории и семье, у ребёнка которой есть заявка на неё (в любом
     статусе); остальным, если программа была опубликована, — без описания (description, goals,
-    results, equipment пусты), педагогов и групп; не публиковавшаяся — 404."""
+    results, equipment пусты), педагогов и групп; не публиковавшаяся — 404.
+
+    Программа, которую вернули на доработку, снова отправили на модерацию или вернули из архива в
+    черновики, снята с публикации: её читают целиком организация, её педагоги, модераторы её
+    территории и семья, у ребёнка которой есть заявка на неё, а запись не ведётся (admission.state —
+    unpublished); остальным — 404."""
     return _program_detail(request.auth, code)
 
 
@@ -675,7 +706,10 @@ def list_groups(request: Any, query: Query[GroupQuery]) -> dict[str, Any]:
 
 @router.get("/groups/{code}", response={200: GroupOut, **NOT_FOUND}, tags=GROUPS, summary="Группа")
 def get_group(request: Any, code: Code) -> Group:
-    return scope.get_in_scope(_with_details(Group.objects.all()), request.auth, "view", code=code)
+    """Группа видна тому, кому её программа видна целиком (см. GET /programs/{code}): группа
+    программы в архиве или снятой с публикации — её организации, педагогам, модераторам и семье, у
+    ребёнка которой есть заявка на программу; остальным — 404."""
+    return readable_group(_with_details(Group.objects.all()), request.auth, code)
 
 
 # --- Programs and groups: writing -------------------------------------------------------------
@@ -770,7 +804,8 @@ def update_program(request: Any, code: Code, body: PatchDict[ProgramFieldsIn]) -
 
     У опубликованной программы изменения того, что видят семьи, уходят на модерацию (pending_changes),
     а до решения модератора в программе остаётся опубликованная редакция; педагоги и место реализации
-    меняются сразу. Пока программа или её изменения на модерации, изменить её нельзя (422)."""
+    меняются сразу. Пока программа или её изменения на модерации, изменить её нельзя (422), как и
+    программу в архиве: сначала её возвращают в черновики (transition restore)."""
     program = scope.get_in_scope(
         Program.objects.select_related("organization", "revision"), request.auth, "change", code=code
     )
@@ -815,7 +850,8 @@ def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
     summary="Изменить группу",
 )
 def update_group(request: Any, code: Code, body: PatchDict[GroupFieldsIn]) -> Group:
-    """Меняются только переданные поля; расписание и финансирование — целиком."""
+    """Меняются только переданные поля; расписание и финансирование — целиком. Группы программы в
+    архиве не меняются и не создаются (422): сначала программу возвращают в черновики."""
     group = scope.get_in_scope(Group.objects.select_related("program"), request.auth, "change", code=code)
     _save_group(request.auth, group, body)
     return _with_details(Group.objects.all()).get(pk=group.pk)

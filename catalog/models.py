@@ -478,7 +478,8 @@ class Program(PublicEntity):
     @property
     def pending_revision(self) -> "ProgramRevision | None":
         """The new revision of a published program waiting for moderation, if there is one (a
-        program leaving the catalog takes its revision's values: only a published one has one)."""
+        program returned for changes takes its revision's values; an archived one keeps its
+        revision, waiting for nobody, until it is restored: catalog.revisions.of)."""
         if self.status != ModerationStatus.PUBLISHED:
             return None
         try:
@@ -492,7 +493,8 @@ class ProgramRevision(models.Model):
 
     Families keep seeing the approved program meanwhile: the new values live here, field by field
     (only those that differ from the published ones), and reach the program when the moderator
-    approves them. One revision per program at a time; further edits update it."""
+    approves them. One revision per program at a time; further edits update it. An archived
+    program keeps its revision until it is restored to the drafts, which take its values."""
 
     program = models.OneToOneField(Program, verbose_name="программа", on_delete=models.CASCADE, related_name="revision")
     status = models.CharField(

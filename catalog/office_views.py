@@ -158,7 +158,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         "view",
         code=code,
     )
-    revision = program.pending_revision
+    revision = revisions.of(program)  # an archived program's too: the organization restores it with them
     groups = program.groups.select_related("teacher").prefetch_related("schedule", "financing")
     return render(
         request,
@@ -168,6 +168,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "groups": groups.order_by("-is_active", "start_date", "name"),
             "can_change": scope.can(request.user, program, "change"),
             "edit_locked": services.editing_locked(program),
+            "groups_locked": services.editing_locked(program, groups=True),
             "transitions": _transitions(request.user, program),
             "revision": revision,
             "changes": revisions.rows(program, revision) if revision is not None else [],
@@ -203,20 +204,28 @@ def _choose_organization(request: HttpRequest, organizations: QuerySet[Organizat
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_edit(request: HttpRequest, code: str) -> HttpResponse:
-    """The program's form; while it (or its changes) is on moderation, a page that says why not."""
+    """The program's form; while it (or its changes) is on moderation, or it is archived, a page
+    that says why not."""
     program = scope.get_in_scope(
         _office_programs(request.user).select_related("organization", "revision"), request.user, "change", code=code
     )
     reason = services.editing_locked(program)
     if reason:
-        context = {
-            "program": program,
-            "reason": reason,
-            "transitions": _transitions(request.user, program),
-            "sent": request.method == "POST",  # a form sent before the lock: its changes were not saved
-        }
-        return render(request, "office/program_locked.html", context, status=409)
+        return _locked(request, program, reason, "Изменить программу сейчас нельзя")
     return _program_form(request, program, initial=revisions.editing_copy(program))
+
+
+def _locked(request: HttpRequest, program: Program, reason: str, heading: str) -> HttpResponse:
+    """Instead of a form, why the program (or its group) cannot be changed now and the steps that
+    would allow it (withdraw from moderation, restore from the archive)."""
+    context = {
+        "program": program,
+        "heading": heading,
+        "reason": reason,
+        "transitions": _transitions(request.user, program),
+        "sent": request.method == "POST",  # a form sent before the lock: its changes were not saved
+    }
+    return render(request, "office/program_locked.html", context, status=409)
 
 
 def _program_form(
@@ -352,6 +361,9 @@ def group_edit(request: HttpRequest, code: str) -> HttpResponse:
 
 def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
     creating = group._state.adding
+    reason = services.editing_locked(group.program, groups=True)
+    if reason:
+        return _locked(request, group.program, reason, f"{'Добавить' if creating else 'Изменить'} группу сейчас нельзя")
     data = request.POST if request.method == "POST" else None
     form = GroupForm(data, instance=group)
     schedule = ScheduleFormSet(data, instance=group, prefix="schedule")

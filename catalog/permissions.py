@@ -83,12 +83,20 @@ def readable_program(queryset: QuerySet[Program], user: Any, code: str) -> Progr
     (`shown_teachers`, `shown_groups`) are not shown.
 
     In scope ("view") a program is read whole, an archived one too: by its organization, its teachers
-    and its territory's moderators. Besides, an archived program is read whole by a family that sees
-    an application to it, whatever became of that application (enrolled, expelled, queued, refused,
-    cancelled…): the cabinet lists every one with a link to the program and its history, and the
-    family reads what it applied to. Anyone else reaches an archived program that was once published
-    (links, letters and bookmarks to it remain) as «no longer held»; never one that was not: nobody
-    outside has seen it. Search and the organization's lists read published programs only."""
+    and its territory's moderators. Besides, a program once published is read whole, whatever its
+    status now (archived, returned for changes, on moderation again, a draft restored from the
+    archive), by a family that sees an application to it, whatever became of that application
+    (enrolled, expelled, queued, refused, cancelled…): the cabinet lists every one with a link to the
+    program and its history, and the family reads what it applied to (`admission` tells it the
+    program takes no applications now). Off publication, a program may hold the organization's text
+    that no moderator has read yet (its changes, taken in when it was returned or restored): the
+    family reads it, being the organization's own, with a child in its group or its queue; the
+    moderator vets what the public catalog shows, and an archived program keeps its published
+    text (`services.editing_locked`). Anyone else reaches an archived program that was once
+    published (links, letters and bookmarks to it remain) as «no longer held», and no other
+    unpublished one: nobody outside has seen a program never published, and one being reworked is
+    not the public's until a moderator publishes it again. Search and the organization's lists read
+    published programs only."""
     p = principal_of(user)
     whole = scope.scope_filter(Program, user, "view")
     if not p.is_admin:  # the admin's filter is Q(), which an OR would drop: `Q() | q` is q alone
@@ -114,8 +122,9 @@ def shown_teachers(program: Program) -> QuerySet[Teacher]:
 
 def shown_groups(program: Program) -> QuerySet[Group]:
     """The groups shown of a program `readable_program` found (to filter by it, or to prefetch): the
-    current ones of a program in the catalog or being prepared; of an archived one, to those who read
-    it whole, every one, latest first — where a child is or was; none to the public."""
+    current ones of a program in the catalog, being prepared or off it for a while; of an archived
+    one, to those who read it whole, every one, latest first — where a child is or was; none to the
+    public."""
     if not program.read_whole:  # type: ignore[attr-defined]
         return Group.objects.none()
     if program.is_archived:
@@ -123,12 +132,29 @@ def shown_groups(program: Program) -> QuerySet[Group]:
     return Group.objects.current().order_by("start_date", "name", "id")
 
 
-def _applied_to(p: Principal, user: Any) -> Q:
-    """Archived programs of the applications a family sees (its children's), whatever their status."""
+def readable_group(queryset: QuerySet[Group], user: Any, code: str) -> Group:
+    """The group at its address (GET /groups/{code}), read as its program is read whole
+    (`readable_program`): in scope, or by a family that applied to its program once published, the
+    program since archived or taken off publication; 404 otherwise."""
+    p = principal_of(user)
+    readable = scope.scope_filter(Group, user, "view")
+    if not p.is_admin:  # `Q() | q` is q alone: see readable_program
+        readable |= _applied_to(p, user, prefix="program__")
+    try:
+        return queryset.filter(readable).get(code=code)
+    except Group.DoesNotExist:
+        raise Http404 from None
+
+
+def _applied_to(p: Principal, user: Any, prefix: str = "") -> Q:
+    """Programs once published (a family cannot apply to any other; kept as a guard) of the
+    applications a family sees (its children's), whatever the status of either now: the published
+    ones are everyone's anyway, the others (archived, returned for changes, on moderation, a draft
+    restored from the archive) the family's as well."""
     if not p.is_guardian:
         return scope.NOTHING
     applications = scope.restrict(Application.objects.all(), user, "view")
-    return Q(status=ModerationStatus.ARCHIVED, pk__in=applications.values("program_id"))
+    return Q(**{f"{prefix}published_at__isnull": False, f"{prefix}pk__in": applications.values("program_id")})
 
 
 scope.register(Organization, organization_rule)

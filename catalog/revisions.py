@@ -6,6 +6,9 @@ program, so taking it out of the catalog for a typo fix would close enrollment f
 values of the moderated fields wait in its ProgramRevision, only those that differ from the
 published ones, and reach the program when the moderator approves them.
 
+Archived, a program is read as it was published, and its revision is kept as it was, moderated by
+nobody (no moderation queue lists it): restored to the drafts, the program takes its values.
+
 These helpers are called by the actions in catalog.services under the lock of the program's row,
 which every change of a program or of its revision takes first.
 """
@@ -18,7 +21,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Model
 from django.utils import timezone
 
-from catalog.models import Program, ProgramRevision
+from catalog.models import ModerationStatus, Program, ProgramRevision
 
 # What families read about a program and the moderator checks against the program document. The
 # rest — its teachers and address, like a group's teacher, address and timetable — is operational:
@@ -76,6 +79,17 @@ def _with_change(current: set[int], change: dict[str, list[int]] | None) -> set[
     if not change:
         return set(current)
     return (current | set(change.get("add", []))) - set(change.get("remove", []))
+
+
+def of(program: Program) -> ProgramRevision | None:
+    """The program's revision: a published program's pending one (`Program.pending_revision`), or
+    the one an archived program keeps for its restoring."""
+    if program.status not in (ModerationStatus.PUBLISHED, ModerationStatus.ARCHIVED):
+        return None  # only those have one: no query
+    try:
+        return program.revision
+    except ProgramRevision.DoesNotExist:
+        return None
 
 
 def pending_relations(program: Program, revision: ProgramRevision | None) -> dict[str, list[int]]:

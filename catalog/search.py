@@ -33,6 +33,7 @@ from catalog.models import (
     Program,
     SearchTerm,
     StudyForm,
+    UnitKind,
 )
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
 from core import rawsql
@@ -121,6 +122,16 @@ _OVZ_CATEGORIES_SQL = (
     "JOIN catalog_ovzcategory c ON c.id = pc.ovzcategory_id WHERE pc.program_id = p.id), '') ELSE '' END"
 )
 
+# The organization's unit a program is held in, by its name and kind («кванториум», «точка роста», «школьный
+# театр» find the unit's programs); the catch-all kind names nothing a family would type.
+UNIT_KIND_WORDS = {kind.value: kind.label for kind in UnitKind if kind != UnitKind.OTHER}
+_UNIT_KIND_SQL = (
+    "CASE u.kind " + " ".join(f"WHEN '{k}' THEN '{label}'" for k, label in UNIT_KIND_WORDS.items()) + " ELSE '' END"
+)
+_UNIT_SQL = (
+    f"COALESCE((SELECT u.name || ' ' || {_UNIT_KIND_SQL} FROM catalog_organizationunit u WHERE u.id = p.unit_id), '')"  # noqa: S608
+)
+
 # A program adapted for children with disabilities says so in its words («инвалид» finds it).
 DISABILITY_WORDS = "детей-инвалидов"
 _DISABILITY_SQL = f"CASE WHEN p.disability_adapted THEN ' {DISABILITY_WORDS}' ELSE '' END"
@@ -131,12 +142,12 @@ _DISABILITY_SQL = f"CASE WHEN p.disability_adapted THEN ' {DISABILITY_WORDS}' EL
 _NUMBER_PG = r"\m\d+\M"
 _NUMBER = re.compile(r"\b\d+\b")
 
-# Built only from the Direction constants above, never from input.
+# Built only from the Direction and UnitKind constants above, never from input.
 _PG_DOCUMENT_SQL = f"""
 UPDATE catalog_program p SET search_document =
     setweight(to_tsvector('russian', replace(lower(p.title), 'ё', 'е')), 'A')
  || setweight(to_tsvector('russian', replace(lower(p.summary || ' ' || o.short_name || ' '
-        || {_DIRECTION_LABEL_SQL}), 'ё', 'е')), 'B')
+        || {_DIRECTION_LABEL_SQL} || ' ' || {_UNIT_SQL}), 'ё', 'е')), 'B')
  || setweight(to_tsvector('russian', replace(lower(
         regexp_replace(p.description || ' ' || p.goals, '{_NUMBER_PG}', ' ', 'g')
         || ' ' || {_OVZ_CATEGORIES_SQL} || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
@@ -151,6 +162,7 @@ def _sqlite_document(program: Program) -> str:
         program.summary,
         program.organization.short_name,
         program.get_direction_display(),
+        *((program.unit.name, UNIT_KIND_WORDS.get(program.unit.kind, "")) if program.unit else ()),
         _NUMBER.sub(" ", f"{program.description} {program.goals}"),
         *(c.name for c in program.ovz_categories.all() if program.ovz_adapted),
         DISABILITY_WORDS if program.disability_adapted else "",
@@ -174,6 +186,14 @@ def refresh_search_documents(program_ids: Iterable[int] | None = None) -> None:
     postings.update_postings(before, after)
 
 
+def refresh_organization_documents(organization_id: int) -> None:
+    """Its programs' documents, which say the organization's short name and its units: after either changed."""
+    ids = list(Program.objects.filter(organization_id=organization_id).values_list("pk", flat=True))
+    refresh_search_documents(ids)
+    if Program.objects.filter(pk__in=ids, status=ModerationStatus.PUBLISHED).exists():
+        bump_catalog_version()
+
+
 def _write_documents(ids: list[int] | None) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -183,7 +203,7 @@ def _write_documents(ids: list[int] | None) -> None:
                 cursor.execute(_PG_DOCUMENT_SQL + " AND p.id = ANY(%s)", [ids])
         return
     queryset = (
-        Program.objects.select_related("organization")
+        Program.objects.select_related("organization", "unit")
         .prefetch_related("ovz_categories")
         .only(
             "title",
@@ -194,6 +214,8 @@ def _write_documents(ids: list[int] | None) -> None:
             "ovz_adapted",
             "disability_adapted",
             "organization__short_name",
+            "unit__name",
+            "unit__kind",
         )
     )
     if ids is not None:

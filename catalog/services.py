@@ -147,13 +147,14 @@ def save_program(
     """Create or update a program of an organization (the caller checked the right to).
 
     The moderator decides on what they saw: while a program, or the new revision of a published
-    one, is on moderation, nothing in it changes (`editing_locked`). A published program stays
-    published with its approved content: the new values of what families read
-    (catalog.revisions.MODERATED_FIELDS) go to its revision, which this same action sends to
-    moderation — audited, the moderators told after commit — and which reaches the catalog when
-    the moderator approves it; its teachers and address change at once. Families meanwhile keep
-    finding the program, reading what was checked and applying to its groups. Callers that edit an
-    existing program start from `revisions.editing_copy`, so that pending changes are kept.
+    one, is on moderation, nothing in it changes; nor in an archived one, read as it was published
+    (`editing_locked`). A published program stays published with its approved content: the new
+    values of what families read (catalog.revisions.MODERATED_FIELDS) go to its revision, which
+    this same action sends to moderation — audited, the moderators told after commit — and which
+    reaches the catalog when the moderator approves it; its teachers and address change at once.
+    Families meanwhile keep finding the program, reading what was checked and applying to its
+    groups. Callers that edit an existing program start from `revisions.editing_copy`, so that
+    pending changes are kept.
     The status and the other STATE_FIELDS change only through `change_program_status`."""
     creating = program._state.adding
     published: Program | None = None
@@ -240,9 +241,21 @@ def check_title_free(program: Program) -> None:
         raise ValidationError({"title": message})
 
 
-def editing_locked(program: Program) -> str:
-    """Why the organization cannot change the program now, or "" when it can: the moderator first
-    decides on what is on moderation. The organization may withdraw it to change it sooner."""
+ARCHIVED_LOCKED = "Программа в архиве: чтобы изменить её, верните её из архива в черновики."
+ARCHIVED_GROUPS_LOCKED = "Программа в архиве: чтобы изменить её группы, верните её из архива в черновики."
+
+
+def editing_locked(program: Program, *, groups: bool = False) -> str:
+    """Why the organization cannot change the program (or, with `groups`, create or change its
+    groups) now, or "" when it can. An archived program is read as it left the catalog — whole by
+    the families who applied, its facts by anyone (catalog.permissions.readable_program) — so it and
+    its groups change only once it is restored to the drafts. What is on moderation
+    the moderator first decides on; the organization may withdraw it to change it sooner. Groups are
+    operational: they change while the program or its changes are moderated."""
+    if program.status == S.ARCHIVED:
+        return ARCHIVED_GROUPS_LOCKED if groups else ARCHIVED_LOCKED
+    if groups:
+        return ""
     if program.status == S.MODERATING:
         return (
             "Программа на модерации: изменить её можно после решения модератора. Если нужно исправить "
@@ -286,9 +299,12 @@ def _submit_revision(actor: Any, program: Program, revision: ProgramRevision | N
 
 def allowed_transitions(program: Program) -> list[str]:
     """The transitions the program's state allows (who may make them: catalog.permissions).
-    While changes of a published program are on moderation the moderator decides on them first."""
-    revision = program.pending_revision
+    While changes of a published program are on moderation the moderator decides on them first.
+    The changes an archived program keeps wait for its restoring: they may only be dropped."""
     names = [name for name, (sources, _) in TRANSITIONS.items() if program.status in sources]
+    if program.status == S.ARCHIVED:
+        return [*names, "discard_changes"] if revisions.of(program) is not None else names
+    revision = program.pending_revision
     if revision is None:
         return names
     if revision.status == S.MODERATING:
@@ -336,10 +352,12 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
     previous = locked.status
     update = ["status", "moderation_remark", "published_at", "submitted_at", "updated_at"]
     merged: list[str] = []
-    revision = locked.pending_revision
-    if revision is not None:
-        # Leaving the catalog, the program takes what the organization wrote last: nobody reads it
-        # but the organization and the moderator, and it is moderated before it is published again.
+    revision = revisions.of(locked)
+    # Archived, the program stays as it was published — families who applied and the public read
+    # it — and keeps its changes as they were. Back with the organization (returned, or restored
+    # from the archive), it takes what the organization wrote last, moderated before it is
+    # published again.
+    if revision is not None and transition != "archive":
         merged = revisions.apply(locked, revision)
         revision.delete()
         update += [Program._meta.get_field(name).name for name in merged if name not in revisions.MODERATED_RELATIONS]
@@ -365,9 +383,11 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
 def _change_revision(actor: Any, locked: Program, transition: str, remark: str) -> None:
     sources, target = REVISION_TRANSITIONS[transition]
     label = TRANSITION_LABELS[transition]
-    revision = locked.pending_revision
+    revision = revisions.of(locked)
     if revision is None:
         raise ValidationError(f"Действие «{label}» невозможно: у программы нет изменений, ожидающих публикации.")
+    if locked.is_archived and transition not in allowed_transitions(locked):  # they wait for its restoring
+        raise ValidationError(f"Действие «{label}» невозможно: программа в статусе «{locked.get_status_display()}».")
     if revision.status not in sources:
         raise ValidationError(f"Действие «{label}» невозможно: изменения в статусе «{revision.get_status_display()}».")
     if transition == "return_changes" and not remark:
@@ -624,8 +644,12 @@ def save_group(
     financing: Sequence[Financing] | None = None,
 ) -> Group:
     """Create or update a group with its timetable and financing sources. The timetable and the
-    financing are replaced when given; a new group needs its financing (at least one source)."""
+    financing are replaced when given; a new group needs its financing (at least one source).
+    An archived program's groups are read with it and are not changed (`editing_locked`)."""
     program = Program.objects.select_for_update().get(pk=group.program_id)
+    reason = editing_locked(program, groups=True)
+    if reason:
+        raise ValidationError(reason)
     creating = group._state.adding
     if not group.address:
         group.address = program.address or program.organization.address

@@ -27,6 +27,7 @@ LATER = "later"  # nothing to do yet: applications open at `opens_at`
 CLOSED = "closed"  # the groups take no applications and no opening is announced
 NO_GROUPS = "no_groups"  # the program has no current group
 RETIRED = "retired"  # the program is archived: it takes no applications any more
+UNPUBLISHED = "unpublished"  # the program is not published (or not now): it takes no applications until it is
 
 
 def moment(at: datetime) -> str:
@@ -58,12 +59,22 @@ class Admission:
 
 def of_program(program: Program, now: datetime) -> Admission:
     """`admission` of a program whose current groups are prefetched (`Group.objects.current()`,
-    by start date); an archived one's groups, whichever are shown, take none."""
+    by start date); an archived one's groups, whichever are shown, take none, nor do those of a
+    program not published (`services.apply` refuses it): one being prepared, seen by its staff, or
+    one taken off publication (returned for changes, on moderation again, restored from the archive
+    as a draft), seen also by the families that applied to it."""
     groups = list(program.groups.all())
     if program.is_archived:
         return Admission(
             RETIRED, "Запись закрыта: программа в архиве.", calls=_all(groups, GroupCall("", "Приём закрыт"))
         )
+    if not program.is_public:
+        note = (
+            "Программа временно снята с публикации: запись не ведётся."
+            if program.published_at is not None
+            else "Программа не опубликована: запись не ведётся."
+        )
+        return Admission(UNPUBLISHED, note, calls=_all(groups, GroupCall("", "Запись не ведётся")))
     return admission(groups, services.campaign_of(program, now), now)
 
 

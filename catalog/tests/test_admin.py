@@ -20,16 +20,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, Consent, Role, RoleAssignment, User
-from catalog import services
+from catalog import search, services
 from catalog.models import (
     Group,
     GroupFinancing,
     ModerationStatus,
     Organization,
+    OrganizationUnit,
     Program,
     ProgramRevision,
     ScheduleSlot,
     SearchPosting,
+    UnitKind,
 )
 from core.models import AuditEvent
 from core.testing import enroll_child, make_campaign, make_child, make_group, make_program
@@ -515,6 +517,65 @@ def test_a_program_with_changes_on_moderation_opens_read_only_saying_why(admin_c
     assert "Изменения программы на модерации" in response.content.decode()
 
 
+def test_an_archived_program_and_its_group_open_read_only_saying_why(admin_client, personas, published_program):
+    group = published_program.groups.get()
+    program_url, group_url = admin_url(Program, "change", published_program.pk), admin_url(Group, "change", group.pk)
+    sent = {program_url: form_data(admin_client.get(program_url)), group_url: form_data(admin_client.get(group_url))}
+    edit = Program.objects.get(pk=published_program.pk)
+    edit.summary = "Правка, которую модератор не видел."
+    services.save_program(personas.operator_a, edit)
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    before = (
+        Program.objects.filter(pk=published_program.pk).values().get(),
+        Group.objects.filter(pk=group.pk).values().get(),
+    )
+
+    response = admin_client.get(program_url)
+    page = response.content.decode()
+    assert "Программа в архиве: чтобы изменить её, верните её из архива в черновики." in page
+    assert response.context["adminform"].form.fields == {}
+    assert published_program.summary in page and "Правка, которую модератор не видел." not in page
+    response = admin_client.get(group_url)
+    assert (
+        "Программа в архиве: чтобы изменить её группы, верните её из архива в черновики." in response.content.decode()
+    )
+    assert response.context["adminform"].form.fields == {}
+    assert not any(inline.has_change_permission for inline in response.context["inline_admin_formsets"])
+    for url, data in sent.items():
+        assert admin_client.post(url, {**data, "summary": "Правка в админке.", "capacity": "20"}).status_code == 403
+    assert (
+        Program.objects.filter(pk=published_program.pk).values().get(),
+        Group.objects.filter(pk=group.pk).values().get(),
+    ) == before
+
+
+def test_a_group_is_not_added_to_an_archived_program_in_the_admin(admin_client, personas, published_program):
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    start = timezone.localdate() + timedelta(days=10)
+    data = {
+        "program": published_program.pk,
+        "name": "Новая группа",
+        "academic_year": str(services.academic_year_of(start)),
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=200)).isoformat(),
+        "capacity": "10",
+        "is_active": "on",
+        "schedule-TOTAL_FORMS": "0",
+        "schedule-INITIAL_FORMS": "0",
+        "financing-TOTAL_FORMS": "1",
+        "financing-INITIAL_FORMS": "0",
+        "financing-0-source": "budget",
+        "financing-0-cost_per_month": "0",
+        "_save": "Сохранить",
+    }
+    response = admin_client.post(admin_url(Group, "add"), data)
+    assert response.status_code == 200
+    assert "Программа в архиве: чтобы изменить её группы" in " ".join(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert published_program.groups.count() == 1
+
+
 # The rules the actions check at saving are the form's errors, and nothing is saved.
 
 
@@ -591,3 +652,26 @@ def test_a_groups_program_and_a_programs_organization_do_not_change_in_the_admin
     # Adding still chooses them.
     assert "program" in admin_client.get(admin_url(Group, "add")).context["adminform"].form.fields
     assert "organization" in admin_client.get(admin_url(Program, "add")).context["adminform"].form.fields
+
+
+def searched(query: str) -> list[str]:
+    return [p.title for p in search.search_programs(search.SearchParams(q=query)).programs]
+
+
+def test_renaming_the_organization_or_its_unit_renews_its_programs_search_words(admin_client, personas):
+    held = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.OTHER, name="Студия «Глина»")
+    program = make_program(personas.org_a, "Гончарная мастерская", unit=held)
+    url = admin_url(Organization, "change", personas.org_a.pk)
+    data = form_data(admin_client.get(url))
+    unit_row = next(k.removesuffix("-id") for k, v in data.items() if k.endswith("-id") and v == str(held.pk))
+    data.update({"short_name": "Дворец творчества «Радуга»", f"{unit_row}-name": "Музей «Старина»"})
+    data[f"{unit_row}-kind"] = UnitKind.SCHOOL_MUSEUM
+    assert admin_client.post(url, data).status_code == 302
+    assert searched("радуга") == searched("старина") == searched("школьный музей") == [program.title]
+    assert searched("глина") == []
+
+    form = {"organization": personas.org_a.pk, "kind": UnitKind.KVANTORIUM, "name": "Кванториум", "address": ""}
+    assert admin_client.post(admin_url(OrganizationUnit, "change", held.pk), form).status_code == 302
+    assert searched("технопарк") == [program.title] and searched("старина") == []
+    admin_client.post(admin_url(OrganizationUnit, "delete", held.pk), {"post": "yes"})
+    assert searched("кванториум") == [] and searched("гончарная") == [program.title]

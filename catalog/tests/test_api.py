@@ -989,6 +989,47 @@ def test_a_published_programs_changes_wait_for_the_moderator_in_the_api(client, 
     assert (body["summary"], body["age_to"], body["pending_changes"]) == ("Правка через API.", 15, None)
 
 
+def test_an_archived_program_and_its_groups_are_not_changed_through_the_api(client, personas, published_program):
+    group = published_program.groups.get()
+    path = f"/programs/{published_program.code}"
+    transition(client, published_program, personas.operator_a, "archive")
+
+    def rows():
+        return Program.objects.filter(pk=published_program.pk).values().get(), list(
+            Group.objects.values().order_by("pk")
+        )
+
+    before = rows()
+    assert send(client, "patch", path, {"summary": "Чужая правка."}, personas.operator_b).status_code == 404
+    assert send(client, "patch", path, {"summary": "Чужая правка."}, personas.teacher_a).status_code == 403
+    refused = send(client, "patch", path, {"summary": "Правка после архива.", "age_to": 16}, personas.operator_a)
+    assert refused.status_code == 422
+    assert messages(refused) == ["Программа в архиве: чтобы изменить её, верните её из архива в черновики."]
+    group_message = ["Программа в архиве: чтобы изменить её группы, верните её из архива в черновики."]
+    changed = send(client, "patch", f"/groups/{group.code}", {"capacity": 20}, personas.operator_a)
+    assert changed.status_code == 422 and messages(changed) == group_message
+    created = send(client, "post", "/groups", group_payload(published_program), personas.operator_a)
+    assert created.status_code == 422 and messages(created) == group_message
+    assert rows() == before
+
+    assert transition(client, published_program, personas.operator_a, "restore").json()["status"] == "draft"
+    edited = send(client, "patch", path, {"summary": "Правка после архива."}, personas.operator_a)
+    assert edited.status_code == 200 and edited.json()["summary"] == "Правка после архива."
+
+
+def test_archiving_through_the_api_publishes_no_pending_change(client, personas, published_program):
+    path = f"/programs/{published_program.code}"
+    approved = published_program.summary
+    send(client, "patch", path, {"summary": "Правка, которую модератор не видел."}, personas.operator_a)
+    archived = transition(client, published_program, personas.municipal_x, "archive").json()
+    assert (archived["status"], archived["summary"], archived["pending_changes"]) == ("archived", approved, None)
+    assert client.get(API + path).json()["summary"] == approved  # the public reads what was checked
+    submitted = transition(client, published_program, personas.operator_a, "submit_changes")
+    assert submitted.status_code == 422 and "программа в статусе «В архиве»" in messages(submitted)[0]
+    restored = transition(client, published_program, personas.operator_a, "restore").json()
+    assert (restored["status"], restored["summary"]) == ("draft", "Правка, которую модератор не видел.")
+
+
 def test_the_moderators_remarks_are_for_the_organization_and_its_moderator(client, personas, published_program):
     path = f"/programs/{published_program.code}"
     send(client, "patch", path, {"summary": "Правка через API."}, personas.operator_a)

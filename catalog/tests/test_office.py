@@ -860,6 +860,76 @@ def test_the_operator_withdraws_a_program_from_moderation_to_edit_it(client, per
     assert client.get(reverse("office:program_edit", args=[program.code])).status_code == 200
 
 
+def test_an_archived_program_and_its_groups_open_read_only_offering_to_restore_it(client, personas, published_program):
+    group = published_program.groups.get()
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    before = Program.objects.filter(pk=published_program.pk).values().get()
+    client.force_login(personas.operator_a)
+    edit = reverse("office:program_edit", args=[published_program.code])
+    response = client.get(edit)
+    assert response.status_code == 409
+    page = content(response)
+    assert "Программа в архиве: чтобы изменить её, верните её из архива в черновики." in page
+    assert "Вернуть из архива в черновики" in page and 'name="summary"' not in page  # no form
+    response = client.post(edit, published_data(published_program, summary="Текст после архива."))
+    assert response.status_code == 409 and "Ничего не сохранено" in content(response)
+    assert Program.objects.filter(pk=published_program.pk).values().get() == before
+
+    for url in (
+        reverse("office:group_create", args=[published_program.code]),
+        reverse("office:group_edit", args=[group.code]),
+    ):
+        page = content(client.get(url))
+        assert "Программа в архиве: чтобы изменить её группы, верните её из архива в черновики." in page
+        response = client.post(
+            url, group_data(schedule=MONDAY_AND_THURSDAY, financing=[{"source": "budget", "cost_per_month": "0"}])
+        )
+        assert response.status_code == 409 and "Ничего не сохранено" in content(response)
+    assert list(published_program.groups.all()) == [group]
+    assert Group.objects.get(pk=group.pk).updated_at == group.updated_at
+
+    detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    for link in (
+        edit,
+        reverse("office:group_create", args=[published_program.code]),
+        reverse("office:group_edit", args=[group.code]),
+    ):
+        assert link not in detail, link
+    assert "Программа в архиве: чтобы изменить её, верните её из архива в черновики." in detail
+    post_status(client, published_program, "restore")
+    assert client.get(edit).status_code == 200
+    assert client.get(reverse("office:group_edit", args=[group.code])).status_code == 200
+
+
+def test_the_changes_an_archived_program_keeps_are_shown_and_join_the_draft_on_restoring(
+    client, personas, published_program
+):
+    approved = published_program.summary
+    client.force_login(personas.operator_a)
+    edit = reverse("office:program_edit", args=[published_program.code])
+    client.post(edit, published_data(published_program, summary="Текст, которого модератор не видел."))
+    archive = reverse("office:program_archive", args=[published_program.code])
+    assert "модератор их не проверит" in content(client.get(archive))
+    client.post(archive, {"confirmed": "yes"})
+    published_program.refresh_from_db()
+    assert (published_program.status, published_program.summary) == (S.ARCHIVED, approved)
+
+    detail = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    assert "Изменения, сохранённые в архиве" in detail and "Текст, которого модератор не видел." in detail
+    assert "Отправить изменения на модерацию" not in detail and "Отменить изменения" in detail
+    # The moderator's queue of changes lists what waits for a decision: not the changes kept in the archive.
+    client.force_login(personas.municipal_x)
+    queue = client.get(reverse("office:moderation_queue"), {"kind": "changes"})
+    assert list(queue.context["page"].object_list) == []
+    assert client.get(reverse("office:home")).context["queue_size"] == 0
+
+    client.force_login(personas.operator_a)
+    post_status(client, published_program, "restore")
+    published_program.refresh_from_db()
+    assert (published_program.status, published_program.summary) == (S.DRAFT, "Текст, которого модератор не видел.")
+    assert not ProgramRevision.objects.exists()
+
+
 def test_the_edit_form_of_a_published_program_warns_before_saving(client, personas, published_program, draft_program):
     client.force_login(personas.operator_a)
     page = content(client.get(reverse("office:program_edit", args=[published_program.code])))

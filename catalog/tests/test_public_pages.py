@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import Group, Program
+from catalog.models import Group, OrganizationUnit, Program, UnitKind
 from core import money
 from core.templatetags.opora import ages, date_span, figure, roubles, tel
 from core.testing import make_group, make_program
@@ -207,3 +207,14 @@ def test_public_pages_answer_head_as_get_without_a_body(client, published_progra
         response = client.head(page)
         assert (page, response.status_code, response.content) == (page, 200, b"")
     assert client.post(pages[0]).status_code == 405
+
+
+def test_the_program_page_names_the_unit_it_is_held_in_and_its_kind(client, personas):
+    unit = OrganizationUnit.objects.create(
+        organization=personas.org_a, kind=UnitKind.KVANTORIUM, name="Кванториум «Орион»"
+    )
+    program = make_program(personas.org_a, "Робототехника", unit=unit)
+    page = client.get(reverse("navigator:program", args=[program.code])).content.decode()
+    assert "<dt>Подразделение</dt><dd>Кванториум «Орион»<br>" in page and "Детский технопарк «Кванториум»" in page
+    plain = make_program(personas.org_a, "Шахматы")
+    assert "Подразделение" not in client.get(reverse("navigator:program", args=[plain.code])).content.decode()

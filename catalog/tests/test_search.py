@@ -10,7 +10,16 @@ from django.db.models import F
 
 from catalog import postings, search, services, text
 from catalog.demo_texts import TOPICS
-from catalog.models import Direction, Group, ModerationStatus, OvzCategory, Program, StudyForm
+from catalog.models import (
+    Direction,
+    Group,
+    ModerationStatus,
+    OrganizationUnit,
+    OvzCategory,
+    Program,
+    StudyForm,
+    UnitKind,
+)
 from catalog.search import SearchParams, search_programs
 from core.testing import make_group, make_program
 
@@ -672,3 +681,19 @@ def test_the_categories_of_children_a_program_is_adapted_for_are_searched(person
     services.change_program_status(None, adapted, "approve")
     make_program(personas.org_a, "Шахматы для всех")
     assert titles(q="шахматы для слабовидящих") == ["Шахматы без границ"]
+
+
+def test_a_program_is_found_by_the_unit_it_is_held_in(personas):
+    def unit(kind: UnitKind, name: str) -> OrganizationUnit:
+        return OrganizationUnit.objects.create(organization=personas.org_a, kind=kind, name=name)
+
+    robots = make_program(personas.org_a, "Робототехника", unit=unit(UnitKind.KVANTORIUM, "Кванториум «Орион»"))
+    chemistry = make_program(personas.org_a, "Занимательная химия", unit=unit(UnitKind.TOCHKA_ROSTA, "Точка роста"))
+    code = make_program(personas.org_a, "Основы алгоритмики", unit=unit(UnitKind.IT_CUBE, "IT-куб"))
+    studio = make_program(personas.org_a, "Гончарная мастерская", unit=unit(UnitKind.OTHER, "Студия «Глина»"))
+    make_program(personas.org_a, "Юные исследователи", description="Рост растений и наблюдения за погодой.")
+    assert titles(q="кванториум") == titles(q="технопарк") == titles(q="орион") == [robots.title]
+    assert titles(q="точка роста") == titles(q="точки роста") == [chemistry.title]
+    assert titles(q="IT-куб") == [code.title]
+    assert titles(q="студия глина") == [studio.title]
+    assert titles(q="подразделение") == []  # the catch-all kind's label says nothing of a program

@@ -654,16 +654,117 @@ def test_the_moderator_decides_on_the_changes_before_returning_the_program(perso
         services.change_program_status(personas.municipal_x, published_program, "return", remark="Снимите")
 
 
-@pytest.mark.parametrize(("transition", "target"), [("archive", S.ARCHIVED), ("return", S.NEEDS_CHANGES)])
-def test_a_program_leaving_the_catalog_takes_its_pending_changes(personas, published_program, transition, target):
+def test_a_program_returned_for_changes_takes_its_pending_changes(personas, published_program):
     edit(personas.operator_a, published_program, summary="Последняя редакция организации.")
     services.change_program_status(personas.operator_a, published_program, "withdraw_changes")
-    services.change_program_status(personas.municipal_x, published_program, transition, remark="Снимаем")
-    assert published_program.status == target
+    services.change_program_status(personas.municipal_x, published_program, "return", remark="Снимаем")
+    assert published_program.status == S.NEEDS_CHANGES
     assert published_program.summary == "Последняя редакция организации."
     assert not ProgramRevision.objects.exists()
-    event = AuditEvent.objects.get(action=f"program.{transition}")
+    event = AuditEvent.objects.get(action="program.return")
     assert event.data["merged_changes"] == ["summary"]
+
+
+# An archived program is read as it was published (whole by the families who applied, its facts by
+# anyone): it is not edited, and archiving publishes no unmoderated change.
+
+
+def row(program: Program) -> dict:
+    return Program.objects.filter(pk=program.pk).values().get()
+
+
+@pytest.mark.parametrize("who", ["operator_a", "municipal_x"])
+def test_archiving_keeps_the_published_text_and_the_changes_until_the_program_is_restored(
+    personas, published_program, who
+):
+    approved = published_program.summary
+    edit(personas.operator_a, published_program, summary="Правка, которую модератор не видел.", age_to=16)
+    services.change_program_status(getattr(personas, who), published_program, "archive", remark="Не набрали")
+    assert published_program.status == S.ARCHIVED
+    assert (published_program.summary, published_program.age_to) == (approved, 14)
+    revision = ProgramRevision.objects.get(program=published_program)  # kept as it was
+    assert revision.status == S.MODERATING
+    assert revision.values == {"summary": "Правка, которую модератор не видел.", "age_to": 16}
+    assert "merged_changes" not in AuditEvent.objects.get(action="program.archive").data
+
+    services.change_program_status(personas.operator_a, published_program, "restore")
+    assert published_program.status == S.DRAFT
+    assert (published_program.summary, published_program.age_to) == ("Правка, которую модератор не видел.", 16)
+    assert not ProgramRevision.objects.exists()
+    assert AuditEvent.objects.get(action="program.restore").data["merged_changes"] == ["age_to", "summary"]
+
+
+@pytest.mark.parametrize("state", [S.DRAFT, S.MODERATING, S.NEEDS_CHANGES])
+def test_the_changes_an_archived_program_keeps_are_neither_moderated_nor_sent_only_dropped(
+    personas, published_program, state
+):
+    edit(personas.operator_a, published_program, summary="Правка.")
+    ProgramRevision.objects.update(status=state)
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    archived = Program.objects.get(pk=published_program.pk)
+    assert services.allowed_transitions(archived) == ["restore", "discard_changes"]
+    for transition, actor in [
+        ("submit_changes", personas.operator_a),
+        ("withdraw_changes", personas.operator_a),
+        ("approve_changes", personas.municipal_x),
+        ("return_changes", personas.municipal_x),
+    ]:
+        with pytest.raises(ValidationError, match="программа в статусе «В архиве»"):
+            services.change_program_status(actor, archived, transition, remark="Исправьте")
+        assert ProgramRevision.objects.get().status == state
+    assert Program.objects.get(pk=published_program.pk).summary == published_program.summary
+
+    services.change_program_status(personas.operator_a, archived, "discard_changes")
+    assert not ProgramRevision.objects.exists()
+    assert services.allowed_transitions(Program.objects.get(pk=archived.pk)) == ["restore"]
+    services.change_program_status(personas.operator_a, archived, "restore")
+    assert archived.summary == published_program.summary
+    assert "merged_changes" not in AuditEvent.objects.get(action="program.restore").data
+
+
+def test_an_archived_program_is_not_edited_until_restored(personas, published_program):
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Петрова", first_name="Анна")
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    before = (row(published_program), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as caught:
+        edit(personas.operator_a, published_program, summary="Правка после архива.", address="ул. Новая, 1")
+    assert caught.value.messages == [services.ARCHIVED_LOCKED]
+    program = Program.objects.get(pk=published_program.pk)
+    with pytest.raises(ValidationError, match="Программа в архиве: чтобы изменить её, верните её из архива"):
+        services.save_program(personas.operator_a, program, teachers=[teacher])
+    assert (row(published_program), AuditEvent.objects.count()) == before
+    assert not program.teachers.exists() and not ProgramRevision.objects.exists()
+
+    services.change_program_status(personas.operator_a, published_program, "restore")
+    edit(personas.operator_a, published_program, summary="Правка после архива.")
+    assert Program.objects.get(pk=published_program.pk).summary == "Правка после архива."
+
+
+def test_an_archived_programs_groups_are_neither_created_nor_changed(personas, published_program):
+    group = published_program.groups.get()
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    before = (row(published_program), Group.objects.filter(pk=group.pk).values().get(), AuditEvent.objects.count())
+    with pytest.raises(ValidationError) as caught:
+        make_group(published_program, actor=personas.operator_a, name="Новая группа")
+    assert caught.value.messages == [services.ARCHIVED_GROUPS_LOCKED]
+    group.capacity, group.is_active = 20, False
+    with pytest.raises(ValidationError, match="Программа в архиве: чтобы изменить её группы"):
+        services.save_group(personas.operator_a, group, schedule=[services.Slot(4, time(10), time(11))])
+    assert (row(published_program), Group.objects.filter(pk=group.pk).values().get(), AuditEvent.objects.count()) == (
+        before
+    )
+    assert published_program.groups.count() == 1
+    assert list(group.schedule.values_list("weekday", flat=True).order_by("weekday")) == [0, 2]
+
+    services.change_program_status(personas.operator_a, published_program, "restore")
+    services.save_group(personas.operator_a, group)
+    assert Group.objects.get(pk=group.pk).is_active is False
+
+
+def test_the_groups_of_a_program_on_moderation_still_change(personas):
+    program = make_program(personas.org_a, "Шахматы", status=S.MODERATING)
+    make_group(program, actor=personas.operator_a, name="Вторая группа")
+    assert program.groups.count() == 2
 
 
 def test_many_to_many_changes_wait_too_and_a_register_added_meanwhile_stays(personas, published_program):
