@@ -452,7 +452,8 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     """Страница результатов поиска с фасетами, как в Навигаторе."""
 
     facets: dict[str, list[FacetValueOut]] = Field(
-        description="Фасеты: direction, form, level, funding, ovz, free_seats, day, municipality"
+        description="Фасеты: direction, form, level, funding, ovz, free_seats, day, ovz_category (категории детей "
+        "с ОВЗ), municipality"
     )
     corrected_query: str | None = Field(
         description="Запрос с исправленными опечатками, по которому показаны результаты"

@@ -12,9 +12,9 @@ are ordered by an indexed signal, with title matches first for text queries.
 import functools
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -30,6 +30,7 @@ from catalog.models import (
     Group,
     ModerationStatus,
     Organization,
+    OvzCategory,
     Program,
     SearchTerm,
     StudyForm,
@@ -68,6 +69,7 @@ class SearchParams:
     forms: tuple[str, ...] = ()
     levels: tuple[str, ...] = ()
     ovz: bool = False
+    ovz_categories: tuple[str, ...] = ()  # codes of OvzCategory: adapted for children of any of them
     funding: tuple[str, ...] = ()
     free_seats: bool = False
     days: tuple[str, ...] = ()
@@ -116,12 +118,6 @@ _DIRECTION_LABEL_SQL = (
     "CASE p.direction " + " ".join(f"WHEN '{d.value}' THEN '{d.label}'" for d in Direction) + " ELSE '' END"
 )
 
-# The categories of children with ОВЗ a program is adapted for («слабовидящие» finds those programs).
-_OVZ_CATEGORIES_SQL = (
-    "CASE WHEN p.ovz_adapted THEN COALESCE((SELECT string_agg(c.name, ' ') FROM catalog_program_ovz_categories pc "
-    "JOIN catalog_ovzcategory c ON c.id = pc.ovzcategory_id WHERE pc.program_id = p.id), '') ELSE '' END"
-)
-
 # The organization's unit a program is held in, by its name and kind («кванториум», «точка роста», «школьный
 # театр» find the unit's programs); the catch-all kind names nothing a family would type.
 UNIT_KIND_WORDS = {kind.value: kind.label for kind in UnitKind if kind != UnitKind.OTHER}
@@ -132,7 +128,10 @@ _UNIT_SQL = (
     f"COALESCE((SELECT u.name || ' ' || {_UNIT_KIND_SQL} FROM catalog_organizationunit u WHERE u.id = p.unit_id), '')"  # noqa: S608
 )
 
-# A program adapted for children with disabilities says so in its words («инвалид» finds it).
+# A program adapted for children with disabilities says so in its words («инвалид» finds it). The categories of
+# children with ОВЗ it is adapted for are not words of it but a filter (`ovz_categories`): as words, they met
+# ordinary queries («интеллектуальные игры», «развитие речи»); written into a query, they are the filter
+# (text.filters_in_query).
 DISABILITY_WORDS = "детей-инвалидов"
 _DISABILITY_SQL = f"CASE WHEN p.disability_adapted THEN ' {DISABILITY_WORDS}' ELSE '' END"
 
@@ -150,7 +149,7 @@ UPDATE catalog_program p SET search_document =
         || {_DIRECTION_LABEL_SQL} || ' ' || {_UNIT_SQL}), 'ё', 'е')), 'B')
  || setweight(to_tsvector('russian', replace(lower(
         regexp_replace(p.description || ' ' || p.goals, '{_NUMBER_PG}', ' ', 'g')
-        || ' ' || {_OVZ_CATEGORIES_SQL} || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
+        || {_DISABILITY_SQL}), 'ё', 'е')), 'C')
 FROM catalog_organization o
 WHERE o.id = p.organization_id
 """  # noqa: S608
@@ -164,7 +163,6 @@ def _sqlite_document(program: Program) -> str:
         program.get_direction_display(),
         *((program.unit.name, UNIT_KIND_WORDS.get(program.unit.kind, "")) if program.unit else ()),
         _NUMBER.sub(" ", f"{program.description} {program.goals}"),
-        *(c.name for c in program.ovz_categories.all() if program.ovz_adapted),
         DISABILITY_WORDS if program.disability_adapted else "",
     ]
     # Leading and trailing spaces let a query stem match a word's start: LIKE '% stem%'.
@@ -202,21 +200,16 @@ def _write_documents(ids: list[int] | None) -> None:
             else:
                 cursor.execute(_PG_DOCUMENT_SQL + " AND p.id = ANY(%s)", [ids])
         return
-    queryset = (
-        Program.objects.select_related("organization", "unit")
-        .prefetch_related("ovz_categories")
-        .only(
-            "title",
-            "summary",
-            "description",
-            "goals",
-            "direction",
-            "ovz_adapted",
-            "disability_adapted",
-            "organization__short_name",
-            "unit__name",
-            "unit__kind",
-        )
+    queryset = Program.objects.select_related("organization", "unit").only(
+        "title",
+        "summary",
+        "description",
+        "goals",
+        "direction",
+        "disability_adapted",
+        "organization__short_name",
+        "unit__name",
+        "unit__kind",
     )
     if ids is not None:
         queryset = queryset.filter(pk__in=ids)
@@ -289,6 +282,8 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
             bits &= Bits.any_of(index.get(facet, value) for value in chosen)
     if params.ovz and skip != "ovz":
         bits &= index.get("ovz", "1")
+    if params.ovz_categories and skip != "ovz_category":  # each of them a subset of the adapted programs
+        bits &= Bits.any_of(index.get("ovz_category", code) for code in params.ovz_categories)
     days = params.days if skip != "day" else ()
     free_seats = params.free_seats and skip != "free_seats"
     if days or free_seats:  # in one group, for the child's age when given
@@ -315,6 +310,7 @@ def _selected(params: SearchParams, facet: str) -> set[str]:
         "level": params.levels,
         "funding": params.funding,
         "ovz": ["1"] if params.ovz else [],
+        "ovz_category": params.ovz_categories,
         "free_seats": ["1"] if params.free_seats else [],
         "day": params.days,
         "municipality": [params.municipality] if params.municipality else [],
@@ -327,7 +323,11 @@ def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | No
     «Техническая» still shows how many programs the other directions have."""
     counts = index.value_counts(_matching(index, params, text_bits))
     facets: dict[str, list[FacetValue]] = {}
-    options = {**_FACET_LABELS, "municipality": {m.oktmo: m.name for m in municipalities()}}
+    options = {
+        **_FACET_LABELS,
+        "ovz_category": ovz_categories(),
+        "municipality": {m.oktmo: m.name for m in municipalities()},
+    }
     for facet, labels in options.items():
         selected = _selected(params, facet)
         if facet in GROUP_FACETS and _in_one_group(params, facet):
@@ -413,18 +413,34 @@ class MunicipalityOption(NamedTuple):
     name: str
 
 
-_municipalities: tuple[float, list[MunicipalityOption]] = (0.0, [])
+Kept = TypeVar("Kept", bound=Sized)
 
 
+def _kept_in_process(read: Callable[[], Kept]) -> Callable[[], Kept]:
+    """A dictionary read on every search page and changed rarely, by law or by the administrator rather
+    than by the minute: kept in the process as long as facet counts may be stale (read again while empty)."""
+    kept: tuple[float, Kept] | None = None
+
+    @functools.wraps(read)
+    def kept_or_read() -> Kept:
+        nonlocal kept
+        if kept is None or time.monotonic() - kept[0] >= settings.OPORA_FACET_CACHE_SECONDS or not kept[1]:
+            kept = (time.monotonic(), read())
+        return kept[1]
+
+    return kept_or_read
+
+
+@_kept_in_process
 def municipalities() -> list[MunicipalityOption]:
-    """Municipalities for selectors, kept in the process as long as facet counts may be stale:
-    read on every search page, changed by regional law rather than by the minute."""
-    global _municipalities
-    loaded_at, found = _municipalities
-    if time.monotonic() - loaded_at >= settings.OPORA_FACET_CACHE_SECONDS or not found:
-        found = [MunicipalityOption(*row) for row in Municipality.objects.order_by("name").values_list("oktmo", "name")]
-        _municipalities = (time.monotonic(), found)
-    return found
+    """Municipalities for selectors."""
+    return [MunicipalityOption(*row) for row in Municipality.objects.order_by("name").values_list("oktmo", "name")]
+
+
+@_kept_in_process
+def ovz_categories() -> dict[str, str]:
+    """The categories of children with ОВЗ, code → name, in the dictionary's order: the search's filter."""
+    return dict(OvzCategory.objects.values_list("code", "name"))
 
 
 def _text_matches(index: CatalogIndex, query_words: Sequence[str]) -> tuple[int, int] | None:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from catalog import text
 from catalog.models import Direction, Organization
-from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams
+from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams, ovz_categories
 from core.api import Code, OneOf, PageQuery, russian_message
 from core.models import code_pattern
 from territory.models import oktmo_validator
@@ -56,6 +56,12 @@ class ProgramSearchQuery(PageQuery):
         [], title="Уровень", description="Уровень, можно несколько"
     )
     ovz: bool = Field(False, title="Адаптирована для детей с ОВЗ", description="Только адаптированные для детей с ОВЗ")
+    ovz_category: list[Annotated[str, OneOf(ovz_categories)]] = Field(
+        [],
+        title="Категория детей с ОВЗ",
+        description="Категории детей с ОВЗ, можно несколько (коды — как в ovz_categories программы): только "
+        "программы, адаптированные для детей хотя бы одной из них",
+    )
     funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field(
         [], title="Оплата", description="Оплата, можно несколько"
     )
@@ -81,7 +87,7 @@ class ProgramSearchQuery(PageQuery):
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
     def to_params(self, page_size: int) -> SearchParams:
-        """The search asked for; an age, a way of paying or ОВЗ written into the query is its filter,
+        """The search asked for; an age, a way of paying, ОВЗ or its categories written into the query is its filter,
         unless that filter is chosen already (the filter chosen wins); the query keeps the other words."""
         said = text.filters_in_query(self.q.strip())
         return SearchParams(
@@ -92,7 +98,8 @@ class ProgramSearchQuery(PageQuery):
             organization=self.organization,
             forms=tuple(self.form),
             levels=tuple(self.level),
-            ovz=self.ovz or said.ovz,
+            ovz=self.ovz or said.ovz or bool(said.ovz_categories),  # «для слабовидящих»: adapted, for them
+            ovz_categories=tuple(self.ovz_category) or said.ovz_categories,
             funding=tuple(self.funding) or said.funding,
             free_seats=self.free_seats,
             days=tuple(self.day) or tuple(str(day) for day in said.days),

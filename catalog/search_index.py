@@ -275,6 +275,8 @@ def build_index(version: str) -> CatalogIndex:
     for facet, value, chosen in chosen_by:
         if chosen.any():  # a value no program has is not a key, as with the values of columns
             bits[(facet, value)] = bitset(ids[chosen])
+    for code, members in _ovz_category_programs(ids).items():
+        bits[("ovz_category", code)] = bitset(members)
     age_from, age_to = np.array(columns["age_from"], dtype=np.int64), np.array(columns["age_to"], dtype=np.int64)
     groups = {key: bitset(members) for key, members in _group_programs(ids, (age_from, age_to), size).items()}
     # The days and free seats filters alone are facets: counted like the columns' values.
@@ -368,6 +370,21 @@ def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -
                 if chosen.any():
                     found[(age, day, free_seats)] = programs[chosen]
     return found
+
+
+def _ovz_category_programs(ids: IntArray) -> dict[str, IntArray]:
+    """The programs of `ids` adapted for children with ОВЗ, of each category they are adapted for (by its
+    code); categories left on a program no longer adapted are not its. A program published since the
+    programs were read is left out."""
+    columns = _columns(
+        Program.ovz_categories.through.objects.filter(
+            program__status=ModerationStatus.PUBLISHED, program__ovz_adapted=True
+        ).order_by(),
+        ("ovzcategory__code", "program_id"),
+    )
+    programs = np.array(columns["program_id"], dtype=np.int64)
+    read = np.isin(programs, ids)
+    return _groups(list(itertools.compress(columns["ovzcategory__code"], read)), programs[read])
 
 
 FETCH_CHUNK = 2000

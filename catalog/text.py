@@ -3,7 +3,7 @@
 import functools
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import pymorphy3
@@ -247,7 +247,6 @@ RELATED_WORDS = {
     "танцы": ("хореография",),
     "танцевать": ("танец", "танцы", "хореография"),
     "туризм": ("турист", "ориентирование"),
-    "аутизм": ("аутистический",),
     "инвалидность": ("инвалид",),
     "бассейн": ("плавание",),
     "борьба": _COMBAT,
@@ -319,6 +318,109 @@ DAYS_IN_QUERY |= dict.fromkeys(("выходные", "выходным", "вых�
 DAYS_IN_QUERY |= dict.fromkeys(("будни", "будням", "будний", "будние"), (0, 1, 2, 3, 4))
 
 
+def _forms(*words: str) -> frozenset[str]:
+    """Words of a phrase matched as written, not by their stem (see OVZ_CATEGORY_PHRASES)."""
+    return frozenset(words)
+
+
+_HEARING = ("deaf", "hard_of_hearing")
+_SIGHT = ("blind", "visually_impaired")
+# The categories of children with ОВЗ written into a query («шахматы для слабовидящих», «дети с ДЦП»): the
+# category filter, by the codes of the EPGU dictionary OvzTypes (catalog.OvzCategory). A phrase is its words in
+# order, each a Snowball stem or, where the stem means something else too, the forms taken (`_forms`). Only
+# what means nothing else: never «речи» or «развитие речи» (every preschooler's speech), «интеллектуальные» alone
+# («интеллектуальные игры»), «слух» or «зрение» alone («музыкальный слух»), «опорно-двигательного» alone
+# (posture gymnastics is for everyone).
+Phrase = tuple[str | frozenset[str], ...]
+OVZ_CATEGORY_PHRASES: dict[Phrase, tuple[str, ...]] = {
+    # «Глухие»: the plural, as families write of children (the singular is more often a sound, «глухой согласный»).
+    (_forms("глухих", "глухие", "глухим", "глухими"),): ("deaf",),
+    ("глухонем",): ("deaf",),
+    ("неслыша",): ("deaf",),
+    # «Слабослышащие и позднооглохшие».
+    ("слабослыша",): ("hard_of_hearing",),
+    ("позднооглохш",): ("hard_of_hearing",),
+    ("тугоух",): ("hard_of_hearing",),
+    ("нарушен", "слух"): _HEARING,  # «с нарушениями слуха», «с нарушенным слухом»: either category
+    # «Слепые»: «слепым» is also «слепым методом» (touch typing), «слепой» a kind of print.
+    ("незряч",): ("blind",),
+    (_forms("слепых", "слепые", "слепыми"),): ("blind",),
+    # «Слабовидящие».
+    ("слабовидя",): ("visually_impaired",),
+    ("слаб", "зрен"): ("visually_impaired",),  # «со слабым зрением»
+    ("нарушен", "зрен"): _SIGHT,
+    # «Тяжёлые нарушения речи», ТНР.
+    (_forms("тнр"),): ("speech",),
+    ("нарушен", "реч"): ("speech",),
+    ("тяжел", "нарушен", "реч"): ("speech",),
+    ("речев", "нарушен"): ("speech",),
+    # «Нарушения опорно-двигательного аппарата», НОДА; ДЦП is its most frequent cause.
+    (_forms("дцп"),): ("musculoskeletal",),
+    (_forms("нода"),): ("musculoskeletal",),
+    ("нарушен", "опорн", "двигательн"): ("musculoskeletal",),
+    ("нарушен", "опорн", "двигательн", "аппарат"): ("musculoskeletal",),
+    ("нарушен", _forms("ода")): ("musculoskeletal",),
+    # «Задержка психического развития», ЗПР.
+    (_forms("зпр"),): ("mental_delay",),
+    ("задержк", "психическ", "развит"): ("mental_delay",),
+    # «Расстройства аутистического спектра», РАС: «рас» as written («расы» is a race).
+    (_forms("рас"),): ("autism",),
+    ("аутизм",): ("autism",),
+    ("аутист",): ("autism",),
+    ("аутистическ",): ("autism",),
+    ("аутистическ", "спектр"): ("autism",),
+    ("расстройств", "аутистическ", "спектр"): ("autism",),
+    # «Умственная отсталость (интеллектуальные нарушения)».
+    ("умствен", "отстал"): ("intellectual",),
+    ("интеллектуальн", "нарушен"): ("intellectual",),
+    ("нарушен", "интеллект"): ("intellectual",),
+    # «Сложные дефекты»; ТМНР, «тяжёлые множественные нарушения развития», are what schools call them.
+    ("сложн", "дефект"): ("complex",),
+    (_forms("тмнр"),): ("complex",),
+    ("тяжел", "множествен", "нарушен", "развит"): ("complex",),
+}
+# A phrase followed by one of these names a sound, not children: «глухие согласные», «глухих звуков».
+_SOUND_STEMS = frozenset({"согласн", "звук"})
+
+
+def _word_is(word: str, element: str | frozenset[str]) -> bool:
+    return word in element if isinstance(element, frozenset) else stem(word) == element
+
+
+# The phrases by their first word's form and by its stem, longest first: a query's word is looked up, not
+# compared with every phrase.
+_PHRASES_BY_FORM: dict[str, list[Phrase]] = {}
+_PHRASES_BY_STEM: dict[str, list[Phrase]] = {}
+for _phrase in sorted(OVZ_CATEGORY_PHRASES, key=len, reverse=True):
+    if isinstance(_phrase[0], frozenset):
+        for _form in _phrase[0]:
+            _PHRASES_BY_FORM.setdefault(_form, []).append(_phrase)
+    else:
+        _PHRASES_BY_STEM.setdefault(_phrase[0], []).append(_phrase)
+_LONGEST_PHRASE = max(map(len, OVZ_CATEGORY_PHRASES))
+
+
+def _ovz_categories_said(token_words: Sequence[list[str]], at: int) -> tuple[int, tuple[str, ...]]:
+    """The categories a phrase starting at the token `at` (tokens given by their words) names and the number
+    of tokens it takes, whole («опорно-двигательного» is one); (0, ()) when none does."""
+    words: list[str] = []
+    tokens_taken = {}  # words read → tokens they take
+    for n, its_words in enumerate(token_words[at : at + _LONGEST_PHRASE + 1], 1):
+        words += its_words
+        tokens_taken[len(words)] = n
+    if not token_words[at]:
+        return 0, ()
+    for phrase in _PHRASES_BY_FORM.get(words[0], []) + _PHRASES_BY_STEM.get(stem(words[0]), []):
+        size = len(phrase)
+        if (
+            size in tokens_taken
+            and all(_word_is(word, element) for word, element in zip(words, phrase, strict=False))
+            and not (len(words) > size and stem(words[size]) in _SOUND_STEMS)
+        ):
+            return tokens_taken[size], OVZ_CATEGORY_PHRASES[phrase]
+    return 0, ()
+
+
 class FiltersInQuery(NamedTuple):
     """What a family wrote into the search box that a filter says better, and the rest of the query."""
 
@@ -327,6 +429,7 @@ class FiltersInQuery(NamedTuple):
     funding: tuple[str, ...] = ()
     ovz: bool = False
     days: tuple[int, ...] = ()
+    ovz_categories: tuple[str, ...] = ()
 
 
 # A preposition left alone when the word after it becomes a filter («по сертификату», «с ОВЗ»).
@@ -334,8 +437,8 @@ _LEFT_ALONE = frozenset({"по", "с", "для", "на", "за", "в", "во", "
 
 
 def filters_in_query(query: str) -> FiltersInQuery:
-    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату»), ОВЗ and the days («по
-    субботам») written into a query."""
+    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату»), ОВЗ, its categories («для
+    слабовидящих») and the days («по субботам») written into a query."""
     age = None
     if (said := _AGE_IN_QUERY.search(query)) is not None and YOUNGEST_SAID <= int(said[1]) <= 18:
         age = int(said[1]) if said[2] is None else None
@@ -343,24 +446,39 @@ def filters_in_query(query: str) -> FiltersInQuery:
     kept: list[str] = []
     funding: list[str] = []
     days: list[int] = []
+    categories: list[str] = []
     ovz = False
-    for token in query.split():
-        token_words = _WORD.findall(normalize(token))
+    tokens = query.split()
+    words_of = [_WORD.findall(normalize(token)) for token in tokens]
+    at = 0
+    while at < len(tokens):
+        taken, token_categories = _ovz_categories_said(words_of, at)
+        said_tokens = tokens[at : at + max(taken, 1)]
+        token_words = [w for its_words in words_of[at : at + len(said_tokens)] for w in its_words]
+        at += len(said_tokens)
         ways = [FUNDING_STEMS[stem(w)] for w in token_words if stem(w) in FUNDING_STEMS]
         token_days = [day for w in token_words for day in DAYS_IN_QUERY.get(w, ())]
         is_ovz = "овз" in token_words
-        if not ways and not is_ovz and not token_days:
-            kept.append(token)
+        if not ways and not is_ovz and not token_days and not token_categories:
+            kept += said_tokens
             continue
         funding += ways
         days += token_days
+        categories += token_categories
         ovz = ovz or is_ovz
         while kept and normalize(kept[-1]) in _LEFT_ALONE:
             kept.pop()
     rest = " ".join(kept)
-    if (age is not None or funding or ovz or days) and not query_words(rest):
+    if (age is not None or funding or ovz or days or categories) and not query_words(rest):
         rest = ""  # what is left says nothing to search for («бесплатный кружок»)
-    return FiltersInQuery(rest, age, tuple(dict.fromkeys(funding)), ovz, tuple(sorted(set(days))))
+    return FiltersInQuery(
+        rest,
+        age,
+        tuple(dict.fromkeys(funding)),
+        ovz,
+        tuple(sorted(set(days))),
+        tuple(dict.fromkeys(categories)),
+    )
 
 
 # The keys of the Latin layout and the letters the Russian one has on them: a query typed with the layout

@@ -65,6 +65,10 @@ def search(request: HttpRequest) -> HttpResponse:
     params, errors = params_from_query(_page_within_cap(request.GET), settings.OPORA_PAGE_SIZE)
     if (said := _filters_said(request.GET, params)) is not None:
         return _go(request, "?" + urlencode(said))
+    if params.ovz_categories and not params.ovz:
+        # On the page a category narrows «Адаптирована для детей с ОВЗ», shown only with it: that box unticked,
+        # the categories (kept in the address for ticking it again) do not filter what nobody sees chosen.
+        params = params.without(ovz_categories=())
     organization = None
     if params.organization:
         found = Organization.objects.filter(code=params.organization).values_list("short_name", flat=True).first()
@@ -108,16 +112,17 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _filters_said(query: QueryDict, params: SearchParams) -> list[tuple[str, str]] | None:
-    """The address of the search with an age, a way of paying, ОВЗ or days written into the query («танцы 5
-    лет», «по субботам») as its filters, so that the chips and the filters show them and remove them, and the query
-    without those words; None if none was written."""
+    """The address of the search with an age, a way of paying, ОВЗ, its categories or days written into the query
+    («танцы 5 лет», «по субботам», «для слабовидящих») as its filters, so that the chips and the filters show them
+    and remove them, and the query without those words; None if none was written."""
     written = " ".join(query.get("q", "")[:Q_MAX_LENGTH].split())
     if params.q == written:
         return None  # nothing in the query said a filter
-    replaced = {"q", "age", "funding", "ovz", "day", "page"}
+    replaced = {"q", "age", "funding", "ovz", "ovz_category", "day", "page"}
     kept = [(key, value) for key, values in query.lists() if key not in replaced for value in values]
     filters = [("age", str(params.age))] if params.age is not None else []
     filters += [("funding", way) for way in params.funding] + ([("ovz", "on")] if params.ovz else [])
+    filters += [("ovz_category", code) for code in params.ovz_categories]
     filters += [("day", day) for day in params.days]
     return [("q", params.q), *kept, *filters]
 

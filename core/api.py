@@ -1,7 +1,7 @@
 """Pieces every API router shares: the page of a list, dictionary values, the shapes of error
 answers and pydantic's messages in Russian."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from math import ceil
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -131,23 +131,28 @@ WRITE_ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, **NOT_FOUND, 413: E
 
 
 class OneOf:
-    """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise."""
+    """A value from a dictionary: an enum with labels in the schema, a Russian message otherwise. A
+    dictionary kept in a table is given as the function reading it (keeping it in the process: it is
+    asked at every check); the schema, made without the database, lists none of its values."""
 
-    def __init__(self, choices: Iterable[tuple[Any, str]]) -> None:
-        self.choices: Mapping[Any, str] = dict(choices)
+    def __init__(self, choices: Iterable[tuple[Any, str]] | Callable[[], Mapping[Any, str]]) -> None:
+        self.read = choices if callable(choices) else None
+        self.choices: Mapping[Any, str] = {} if callable(choices) else dict(choices)
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         return core_schema.no_info_after_validator_function(self._check, handler(source))
 
     def __get_pydantic_json_schema__(self, schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         json_schema = handler(schema)
-        json_schema["enum"] = list(self.choices)
-        json_schema["description"] = "; ".join(f"{value} — {label}" for value, label in self.choices.items())
+        if self.read is None:
+            json_schema["enum"] = list(self.choices)
+            json_schema["description"] = "; ".join(f"{value} — {label}" for value, label in self.choices.items())
         return json_schema
 
     def _check(self, value: Any) -> Any:
-        if value not in self.choices:
-            expected = ", ".join(str(choice) for choice in self.choices)
+        choices = self.choices if self.read is None else self.read()
+        if value not in choices:
+            expected = ", ".join(str(choice) for choice in choices)
             raise PydanticCustomError("choice", "Допустимые значения: {expected}.", {"expected": expected})
         return value
 

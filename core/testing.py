@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
 from catalog import services
-from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, Program
+from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, OvzCategory, Program
 from core.validators import inn_check_digits, ogrn_check_digit
 from territory.models import Municipality, Region
 
@@ -59,8 +59,11 @@ def make_program(
     status: str = ModerationStatus.PUBLISHED,
     actor: Any = None,
     with_group: bool = True,
+    ovz_categories: tuple[str, ...] = (),
     **fields: Any,
 ) -> Program:
+    """A program through the real actions; `ovz_categories` are codes of the categories of children with ОВЗ it is
+    adapted for (with `ovz_adapted=True`)."""
     defaults: dict[str, Any] = {
         "summary": f"Программа «{title}» для детей и подростков.",
         "description": "Занятия в группах, проекты, соревнования.",
@@ -73,7 +76,10 @@ def make_program(
         "is_free": True,
     }
     defaults.update(fields)
-    program = services.save_program(actor, Program(organization=organization, title=title, **defaults))
+    categories = OvzCategory.objects.filter(code__in=ovz_categories) if ovz_categories else None
+    program = services.save_program(
+        actor, Program(organization=organization, title=title, **defaults), ovz_categories=categories
+    )
     if with_group:
         make_group(program, actor=actor)
     if status != ModerationStatus.DRAFT:

@@ -309,6 +309,7 @@ def test_search_finds_robotics_for_a_declined_word(client, catalog):
         ("municipality={y}", 2),
         ("organization={org_a}", 1),
         ("form=distance", 0),
+        ("ovz_category=deaf&ovz_category=blind", 0),
     ],
 )
 def test_search_filters_behave_as_on_the_navigator_pages(client, personas, catalog, query, expected_total):
@@ -345,6 +346,37 @@ def test_a_search_item_says_what_the_program_page_says_of_the_same_fields(client
         assert item == {key: detail[key] for key in item}
 
 
+def test_search_filters_by_the_categories_of_children_with_ovz_and_counts_them(client, personas, catalog):
+    singing = make_program(personas.org_a, "Жестовое пение", ovz_adapted=True, ovz_categories=("deaf",))
+    chess = make_program(
+        personas.org_b, "Шахматы без границ", ovz_adapted=True, ovz_categories=("blind", "visually_impaired")
+    )
+    make_program(personas.org_b, "Шахматы для всех")
+    body = client.get(f"{API}/programs", {"ovz_category": ["deaf", "blind"]}).json()
+    assert {item["code"] for item in body["items"]} == {singing.code, chess.code}  # any of them
+    counts = {value["value"]: (value["count"], value["selected"]) for value in body["facets"]["ovz_category"]}
+    assert counts["deaf"] == counts["blind"] == (1, True)
+    assert counts["visually_impaired"] == (1, False) and counts["autism"] == (0, False)
+    assert next(v for v in body["facets"]["ovz_category"] if v["value"] == "deaf")["label"] == "Глухие"
+    # Written into the query, as on the pages.
+    said = client.get(f"{API}/programs", {"q": "шахматы для слабовидящих"}).json()
+    assert [item["code"] for item in said["items"]] == [chess.code]
+    assert next(v for v in said["facets"]["ovz_category"] if v["value"] == "visually_impaired")["selected"]
+
+
+def test_search_rejects_an_unknown_category_of_children_with_ovz(client, catalog):
+    response = client.get(f"{API}/programs", {"ovz_category": ["deaf", "wizards"]})
+    assert response.status_code == 422
+    codes = ", ".join(OvzCategory.objects.values_list("code", flat=True))
+    assert errors_by_field(response) == {"ovz_category": f"Допустимые значения: {codes}."}
+    parameter = next(
+        p
+        for p in client.get(f"{API}/openapi.json").json()["paths"][f"{API}/programs"]["get"]["parameters"]
+        if p["name"] == "ovz_category"
+    )
+    assert parameter["schema"]["title"] == "Категория детей с ОВЗ"
+
+
 def test_search_suggests_the_corrected_query_for_a_typo(client, catalog):
     body = client.get(f"{API}/programs", {"q": "робототехнека"}).json()
     assert body["corrected_query"] == "робототехника"
@@ -369,9 +401,9 @@ def test_search_rejects_bad_filters_with_russian_messages(client, personas):
 def test_search_does_not_query_per_program(client, personas, catalog, django_assert_max_num_queries):
     for n in range(10):
         make_program(personas.org_a, f"Робототехника {n}")
-    # Index (rebuilt on every search in tests: programs, groups, timetables), query lexemes, postings of the word,
-    # the page's rows.
-    with django_assert_max_num_queries(7):
+    # Index (rebuilt on every search in tests: programs, their categories of ОВЗ, groups, timetables), postings of
+    # the word, the page's rows, the dictionaries a process keeps (read afresh in tests): categories, municipalities.
+    with django_assert_max_num_queries(8):
         response = client.get(f"{API}/programs", {"q": "робототехника", "page_size": 100})
     assert response.json()["total"] == 11
 

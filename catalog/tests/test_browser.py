@@ -3,12 +3,15 @@
 Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can look at the pages.
 """
 
+import importlib
 import re
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps
 from playwright.sync_api import expect
 
+from catalog.models import OvzCategory
 from core.browser import SHOTS, sign_in
 from core.testing import make_group, make_personas, make_program
 
@@ -129,6 +132,29 @@ def test_on_a_phone_the_filters_lead_to_the_results_they_changed(live_server, br
     desktop.goto(live_server.url + "/programs/")
     assert desktop.locator(".show-results").is_hidden()  # the results are beside the filters
     desktop.close()
+
+
+def test_ticking_adapted_programs_offers_the_categories_of_children_with_ovz(live_server, browser, transactional_db):
+    # The dictionary as its migration fills it: the tests before flushed it.
+    importlib.import_module("catalog.migrations.0003_dictionaries_and_search_indexes").load_dictionaries(apps, None)
+    personas = make_personas()
+    make_program(personas.org_a, "Жестовое пение", direction="arts", ovz_adapted=True, ovz_categories=("deaf",))
+    make_program(personas.org_a, "Шахматы без границ", direction="sport", ovz_adapted=True, ovz_categories=("blind",))
+    make_program(personas.org_a, "Робототехника")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(live_server.url + "/programs/")
+    categories = page.locator("input[name=ovz_category]")
+    expect(categories).to_have_count(0)
+    with page.expect_response(lambda r: "ovz=1" in r.url):
+        page.get_by_role("checkbox", name="Адаптирована для детей с ОВЗ").check()
+    expect(categories).to_have_count(OvzCategory.objects.count())
+    expect(page.locator(".program-card")).to_have_count(2)
+    with page.expect_response(lambda r: "ovz_category=deaf" in r.url):
+        page.get_by_role("checkbox", name="Глухие").check()
+    expect(page.locator(".program-card")).to_have_count(1)
+    expect(page.locator(".program-card")).to_contain_text("Жестовое пение")
+    expect(page.get_by_role("link", name="Убрать фильтр Глухие")).to_be_visible()
+    expect(page.locator("#filter-ovz_category-deaf")).to_be_focused()
 
 
 def test_keyboard_user_reaches_the_search_and_the_visually_impaired_version(live_server, browser, catalog_for_browser):

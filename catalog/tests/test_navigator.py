@@ -9,7 +9,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from catalog import search, services
-from catalog.models import Organization, Program
+from catalog.models import Organization, OvzCategory, Program
 from catalog.search import AgeSeats
 from catalog.search_form import ProgramSearchQuery
 from catalog.search_index import new_catalog_version
@@ -481,6 +481,66 @@ def test_an_age_written_into_the_search_box_becomes_the_age_filter(client, publi
     assert days["Location"] == "?" + urlencode([("q", "робототехника"), ("day", "5"), ("day", "6")])
     html = client.get(reverse("navigator:search") + days["Location"]).content.decode()
     assert sorted(_chip_labels(html)) == ["«робототехника»", "Вс", "Сб"]
+
+
+def test_a_category_of_children_with_ovz_written_into_the_search_box_becomes_its_filter(client, personas):
+    chess = make_program(personas.org_a, "Шахматы без границ", ovz_adapted=True, ovz_categories=("visually_impaired",))
+    make_program(personas.org_a, "Шахматы на слух", ovz_adapted=True, ovz_categories=("deaf",))
+    make_program(personas.org_a, "Шахматы для всех")
+    response = client.get(reverse("navigator:search"), {"q": "шахматы для слабовидящих"})
+    assert response["Location"] == "?" + urlencode({"q": "шахматы", "ovz": "on", "ovz_category": "visually_impaired"})
+    html = client.get(reverse("navigator:search") + response["Location"]).content.decode()
+    assert _chip_labels(html) == ["Адаптирована для детей с ОВЗ", "Слабовидящие", "«шахматы»"]
+    assert chess.title in html and "Шахматы на слух" not in html and "Шахматы для всех" not in html
+
+
+def _category_options(html: str) -> dict[str, tuple[str, bool, int]]:
+    """The category checkboxes of the filters: code → (label, ticked, count)."""
+    found = re.findall(
+        r'name="ovz_category" value="([^"]*)"( checked)?> ([^<]*)</label><span class="count"[^>]*>(\d+)</span>', html
+    )
+    return {code: (label, bool(checked), int(count)) for code, checked, label, count in found}
+
+
+def test_the_categories_are_offered_once_adapted_programs_are_asked_for(client, personas):
+    make_program(personas.org_a, "Жестовое пение", ovz_adapted=True, ovz_categories=("deaf",), direction="arts")
+    make_program(personas.org_a, "Шахматы без границ", ovz_adapted=True, ovz_categories=("blind", "visually_impaired"))
+    make_program(personas.org_a, "Робототехника")
+    assert _category_options(client.get(reverse("navigator:search")).content.decode()) == {}
+    adapted = client.get(reverse("navigator:search"), {"ovz": "on"}).content.decode()
+    options = _category_options(adapted)
+    assert list(options) == list(OvzCategory.objects.values_list("code", flat=True))
+    assert options["deaf"] == ("Глухие", False, 1) and options["autism"] == (
+        "Расстройства аутистического спектра",
+        False,
+        0,
+    )
+    # Ticked with JavaScript, the filters come back with the results (htmx) with the categories in them.
+    fragment = client.get(reverse("navigator:search"), {"ovz": "on"}, headers={"HX-Request": "true"}).content.decode()
+    assert _category_options(fragment) == options
+    # A category chosen is offered with the others; each counts ignoring its own choice.
+    url = reverse("navigator:search") + "?ovz=on&ovz_category=deaf&ovz_category=blind&direction=technical"
+    chosen = client.get(url).content.decode()
+    options = _category_options(chosen)
+    assert options["deaf"] == ("Глухие", True, 0) and options["blind"] == ("Слепые", True, 1)
+    assert options["visually_impaired"] == ("Слабовидящие", False, 1)
+    assert "Шахматы без границ" in chosen and "Жестовое пение" not in chosen and "Робототехника</a>" not in chosen
+    chips = dict(re.findall(r'<a class="chip" href="\?([^"]*)" aria-label="Убрать фильтр ([^"]*)"', chosen))
+    by_label = {label: QueryDict(link.replace("&amp;", "&")) for link, label in chips.items()}
+    assert by_label["Глухие"].getlist("ovz_category") == ["blind"]
+    assert by_label["Слепые"].getlist("ovz_category") == ["deaf"]
+    [reset] = re.findall(r'<a class="chip chip-reset" href="\?([^"]*)">Сбросить фильтры</a>', chosen)
+    assert "ovz_category" not in QueryDict(reset.replace("&amp;", "&"))
+    # «Адаптирована для детей с ОВЗ» unticked: its categories, kept in the address, neither show nor filter.
+    unticked = client.get(url.replace("?ovz=on&", "?")).content.decode()
+    assert _category_options(unticked) == {} and "Робототехника</a>" in unticked
+    assert "Слепые" not in _chip_labels(unticked)
+
+
+def test_an_unknown_category_gets_its_message_and_no_chip(client, published_program):
+    html = client.get(reverse("navigator:search") + "?ovz=on&ovz_category=wizards&direction=technical").content.decode()
+    assert 'role="alert">Категория детей с ОВЗ: такого значения нет: «wizards».' in html
+    assert _chip_labels(html) == ["Техническая", "Адаптирована для детей с ОВЗ"]
 
 
 def test_the_organization_filter_is_named_by_the_organization(client, published_program):

@@ -627,6 +627,41 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("робототехника по сертификату", text.FiltersInQuery("робототехника", funding=("certificate",))),
         ("робототехника пфдо", text.FiltersInQuery("робототехника", funding=("certificate",))),
         ("танцы для детей с ОВЗ", text.FiltersInQuery("танцы для детей", ovz=True)),
+        # The categories of children with ОВЗ, in the forms that mean nothing else.
+        ("шахматы для слабовидящих", text.FiltersInQuery("шахматы", ovz_categories=("visually_impaired",))),
+        ("для глухих и слабослышащих", text.FiltersInQuery("", ovz_categories=("deaf", "hard_of_hearing"))),
+        ("для незрячих", text.FiltersInQuery("", ovz_categories=("blind",))),
+        ("музыка для слепых детей", text.FiltersInQuery("музыка детей", ovz_categories=("blind",))),
+        (
+            "рисование с нарушениями зрения",
+            text.FiltersInQuery("рисование", ovz_categories=("blind", "visually_impaired")),
+        ),
+        ("танцы для детей с нарушениями речи", text.FiltersInQuery("танцы для детей", ovz_categories=("speech",))),
+        ("ТНР", text.FiltersInQuery("", ovz_categories=("speech",))),
+        ("лепка с ЗПР", text.FiltersInQuery("лепка", ovz_categories=("mental_delay",))),
+        ("с задержкой психического развития", text.FiltersInQuery("", ovz_categories=("mental_delay",))),
+        ("плавание РАС", text.FiltersInQuery("плавание", ovz_categories=("autism",))),
+        ("для аутистов", text.FiltersInQuery("", ovz_categories=("autism",))),
+        ("аутизм", text.FiltersInQuery("", ovz_categories=("autism",))),
+        ("дети с расстройствами аутистического спектра", text.FiltersInQuery("", ovz_categories=("autism",))),
+        ("шахматы ДЦП", text.FiltersInQuery("шахматы", ovz_categories=("musculoskeletal",))),
+        (
+            "с нарушениями опорно-двигательного аппарата",
+            text.FiltersInQuery("", ovz_categories=("musculoskeletal",)),
+        ),
+        ("с умственной отсталостью", text.FiltersInQuery("", ovz_categories=("intellectual",))),
+        ("с интеллектуальными нарушениями", text.FiltersInQuery("", ovz_categories=("intellectual",))),
+        ("сложные дефекты", text.FiltersInQuery("", ovz_categories=("complex",))),
+        ("ОВЗ слабовидящие", text.FiltersInQuery("", ovz=True, ovz_categories=("visually_impaired",))),
+        # Words that mean something else: searched as they are.
+        ("развитие речи", text.FiltersInQuery("развитие речи")),
+        ("речи", text.FiltersInQuery("речи")),
+        ("интеллектуальные игры", text.FiltersInQuery("интеллектуальные игры")),
+        ("глухие согласные", text.FiltersInQuery("глухие согласные")),
+        ("печать слепым методом", text.FiltersInQuery("печать слепым методом")),
+        ("музыкальный слух", text.FiltersInQuery("музыкальный слух")),
+        ("опорно-двигательный аппарат", text.FiltersInQuery("опорно-двигательный аппарат")),
+        ("расы и народы", text.FiltersInQuery("расы и народы")),
         ("шахматы 10-12 лет", text.FiltersInQuery("шахматы")),  # a range is said, but is not one age
         ("танцы от 3 до 7 лет", text.FiltersInQuery("танцы")),
         ("танцы для детей 5-ти лет", text.FiltersInQuery("танцы для детей", age=5)),
@@ -646,7 +681,7 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("среда программирования Scratch", text.FiltersInQuery("среда программирования Scratch")),
     ],
 )
-def test_an_age_a_way_of_paying_or_ovz_written_into_the_query_is_its_filter(written, said):
+def test_an_age_a_way_of_paying_ovz_its_categories_or_days_written_into_the_query_are_filters(written, said):
     assert text.filters_in_query(written) == said
 
 
@@ -672,15 +707,56 @@ def test_words_no_program_has_together_show_the_programs_of_each(family_catalog)
     assert result.corrected_query == "робототехника"
 
 
-def test_the_categories_of_children_a_program_is_adapted_for_are_searched(personas):
-    blind = OvzCategory.objects.get(name="Слабовидящие")
-    adapted = make_program(personas.org_a, "Шахматы без границ", ovz_adapted=True, with_group=False, status="draft")
-    services.save_program(personas.operator_a, adapted, ovz_categories=[blind])
-    make_group(adapted)
-    services.change_program_status(None, adapted, "submit")
-    services.change_program_status(None, adapted, "approve")
-    make_program(personas.org_a, "Шахматы для всех")
-    assert titles(q="шахматы для слабовидящих") == ["Шахматы без границ"]
+def adapted_for(personas, title: str, *codes: str, **fields) -> Program:
+    """A published program adapted for children with ОВЗ of these categories (by their codes)."""
+    return make_program(personas.org_a, title, ovz_adapted=True, ovz_categories=codes, **fields)
+
+
+@pytest.fixture
+def ovz_catalog(personas):
+    """Programs adapted for children of some categories, and programs whose words the categories' names share."""
+    adapted_for(personas, "Шахматы без границ", "visually_impaired", "blind", direction=Direction.SPORT)
+    adapted_for(personas, "Жестовое пение", "deaf", direction=Direction.ARTS)
+    adapted_for(personas, "Общая физическая подготовка", "intellectual", direction=Direction.SPORT)
+    adapted_for(personas, "Мир вокруг нас", direction=Direction.SOCIAL)  # adapted, no category said
+    make_program(personas.org_a, "Шахматы для всех", direction=Direction.SPORT)
+    make_program(personas.org_a, "Интеллектуальные игры", summary="Викторины, квизы, «Что? Где? Когда?».")
+    make_program(personas.org_a, "Развитие речи", summary="Для дошкольников: звуки, слова, рассказ по картинке.")
+
+
+def test_the_categories_of_children_are_not_words_of_a_program(ovz_catalog):
+    # «Умственная отсталость (интеллектуальные нарушения)» was a word of «Общая физическая подготовка».
+    assert titles(q="интеллектуальные игры") == ["Интеллектуальные игры"]
+    assert titles(q="слабовидящие") == titles(q="глухие") == []
+    assert titles(q="развитие речи") == ["Развитие речи"]
+
+
+def test_the_category_filter_finds_programs_adapted_for_any_of_the_chosen(ovz_catalog):
+    assert titles(ovz_categories=("visually_impaired",)) == ["Шахматы без границ"]
+    assert set(titles(ovz_categories=("deaf", "intellectual"))) == {"Жестовое пение", "Общая физическая подготовка"}
+    assert titles(ovz_categories=("autism",)) == []
+    assert titles(q="шахматы", ovz_categories=("blind",)) == ["Шахматы без границ"]
+    assert len(titles(ovz=True)) == 4  # the adapted program of no category too
+
+
+def test_counts_per_category_ignore_its_own_selection_and_respect_the_others(ovz_catalog):
+    result = search_programs(SearchParams(ovz_categories=("deaf",), directions=("sport",)))
+    assert [p.title for p in result.programs] == []
+    counts = {f.value: (f.count, f.selected) for f in result.facets["ovz_category"]}
+    assert list(counts) == list(OvzCategory.objects.values_list("code", flat=True))  # every category, in order
+    assert counts["visually_impaired"] == counts["blind"] == counts["intellectual"] == (1, False)
+    assert counts["deaf"] == (0, True)  # not a sport
+    labels = {f.value: f.label for f in result.facets["ovz_category"]}
+    assert labels["visually_impaired"] == "Слабовидящие"
+    # The other facets count with the categories chosen.
+    directions = {f.value: f.count for f in result.facets["direction"]}
+    assert (directions["arts"], directions["sport"], directions["technical"]) == (1, 0, 0)
+
+
+@pytest.mark.django_db
+def test_the_categories_said_in_a_query_are_the_dictionarys():
+    codes = {code for codes in text.OVZ_CATEGORY_PHRASES.values() for code in codes}
+    assert codes == set(OvzCategory.objects.values_list("code", flat=True))
 
 
 def test_a_program_is_found_by_the_unit_it_is_held_in(personas):

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog import postings, search_index, services
-from catalog.models import Group, ModerationStatus, Program, SearchPosting, StudyForm
+from catalog.models import Group, ModerationStatus, OvzCategory, Program, SearchPosting, StudyForm
 from catalog.search import SearchParams, list_programs, published_programs, search_programs
 from catalog.search_index import (
     Bits,
@@ -187,7 +187,8 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
             age_to=ages[1],
             level_initial=n % 2 == 0,
             level_advanced=n == 3,
-            ovz_adapted=n == 1,
+            ovz_adapted=n in (1, 3),
+            ovz_categories=((), ("deaf", "blind"), (), ("deaf", "autism"))[n],
             is_free=n != 2,
             is_paid=n == 2,
             by_certificate=n == 3,
@@ -199,10 +200,12 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
         make_group(program, weekdays=days)
         services.change_program_status(None, program, "submit")
         services.change_program_status(None, program, "approve")
-    make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT)
+    make_program(personas.org_a, "Черновик", status=ModerationStatus.DRAFT, ovz_adapted=True, ovz_categories=("deaf",))
     Program.objects.filter(title="Ансамбль").update(published_at=None)
     Program.objects.filter(title="бассейн").update(published_at=published_on)
     Group.objects.filter(program__title="Юный химик").update(seats_taken=F("capacity"))  # its group is full
+    # Categories left on a program no longer adapted (written past save_program, which drops them) are not its.
+    Program.objects.filter(title="Юный химик").update(ovz_adapted=False)
     index = build_index("v")
     rows = list(published_programs().select_related("organization", "municipality").order_by("-popularity", "id"))
     expected: dict[tuple[str, str], set[int]] = {}
@@ -213,6 +216,7 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
         keys += [("level", v) for v, f in search_index.LEVEL_FIELDS.items() if getattr(row, f)]
         keys += [("funding", v) for v, f in search_index.FUNDING_FIELDS.items() if getattr(row, f)]
         keys += [("ovz", "1")] if row.ovz_adapted else []
+        keys += [("ovz_category", category.code) for category in row.ovz_categories.all() if row.ovz_adapted]
         groups = list(row.groups.current().prefetch_related("schedule"))
         offering = [
             g for g in groups if not g.is_locked and (g.enrollment_closes_at is None or g.enrollment_closes_at > now)
@@ -230,6 +234,7 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
     found = {key: {pid for pid in range(index.size) if bits >> pid & 1} for key, bits in index.bits.items()}
     assert {key: ids for key, ids in found.items() if ids} == expected
     assert ("free_seats", "1") in expected and ("form", "distance") in expected  # the catalog has each kind
+    assert expected[("ovz_category", "deaf")] == {Program.objects.get(title="Бассейн").pk}  # not the draft's
     assert index.everything == Bits.from_ids([row.pk for row in rows], index.size)
     organizations: dict[str, list[int]] = {}
     for row in rows:
@@ -243,6 +248,27 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
     }
     for name, order in index.orders.items():
         assert [int(index.ranks[name][pid]) for pid in order] == list(range(len(order)))
+
+
+def test_a_published_programs_new_categories_reach_the_index_once_approved(
+    personas, django_capture_on_commit_callbacks
+):
+    program = make_program(personas.org_a, "Шахматы", ovz_adapted=True, ovz_categories=("blind",))
+
+    def adapted_for(code: str) -> list[str]:
+        return [p.title for p in search_programs(SearchParams(ovz_categories=(code,))).programs]
+
+    version = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_program(
+            personas.operator_a, program, ovz_categories=OvzCategory.objects.filter(code__in=["blind", "deaf"])
+        )
+    # Held for moderation: families keep finding what was approved.
+    assert (catalog_version(), adapted_for("deaf"), adapted_for("blind")) == (version, [], ["Шахматы"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.change_program_status(personas.municipal_x, program, "approve_changes")
+    assert catalog_version() != version  # every process rebuilds its index
+    assert adapted_for("deaf") == adapted_for("blind") == ["Шахматы"]
 
 
 @pytest.mark.django_db(transaction=True)
