@@ -588,11 +588,15 @@ def organization_programs(request: Any, code: Code, query: Query[OrganizationPro
     """Программы организации, которые видит вызывающий: её операторам, модераторам её территории и
     администратору — в любом статусе (черновики, на модерации, в архиве); педагогу организации —
     опубликованные и те, которые он ведёт (указан среди педагогов программы или ведёт её группу), в любом
-    статусе; остальным — опубликованные. Страницы без ограничения глубины, в отличие от поиска (не больше
-    50 страниц): так синхронизируют каталог организации; подробности — GET /programs/{code}."""
+    статусе; остальным — опубликованные. С updated_since — ещё и программы, которые были опубликованы и с
+    тех пор ушли из каталога (в архив, на доработку…), с их статусом: копию каталога нужно от них
+    освободить. Страницы без ограничения глубины, в отличие от поиска (не больше 50 страниц): так
+    синхронизируют каталог организации; подробности — GET /programs/{code}."""
     organization = scope.get_in_scope(Organization.objects.all(), request.auth, "view", code=code)
     programs = listed_programs(
-        request.auth, scope.restrict(Program.objects.filter(organization=organization), request.auth)
+        request.auth,
+        Program.objects.filter(organization=organization),
+        changes=query.updated_since is not None,
     )
     if query.status:
         programs = programs.filter(status=query.status)

@@ -54,12 +54,14 @@ def group_rule(p: Principal, action: scope.Action) -> Q:
     return program_rule(p, action, prefix="program__")
 
 
-def listed_programs(user: Any, programs: QuerySet[Program]) -> QuerySet[Program]:
+def listed_programs(user: Any, programs: QuerySet[Program], *, changes: bool = False) -> QuerySet[Program]:
     """Programs as an organization's list shows them (GET /organizations/{code}/programs, the
     synchronizing client's whole catalog): every status to the organization's operators, its
     territory's moderators and the admin; to a teacher the published ones and those the teacher
     teaches (named among its teachers or leading a group), whatever their status: the organization's
-    other drafts are its work in progress, not the teacher's."""
+    other drafts are its work in progress, not the teacher's. Listing `changes` (since a moment),
+    anyone also gets the programs once published that have left the catalog since (archived,
+    returned for changes…), with their status: a client that copied the catalog learns to drop them."""
     p = principal_of(user)
     if p.is_admin:
         return programs
@@ -68,7 +70,8 @@ def listed_programs(user: Any, programs: QuerySet[Program]) -> QuerySet[Program]
         named = Program.teachers.through.objects.filter(teacher__user_id=p.user_id).values("program_id")
         leading = Group.objects.filter(teacher__user_id=p.user_id).values("program_id")
         taught = Q(pk__in=named) | Q(pk__in=leading)
-    return programs.filter(_every_status(p) | taught)
+    left_catalog = Q(published_at__isnull=False) if changes else scope.NOTHING
+    return programs.filter(_every_status(p) | taught | left_catalog)
 
 
 # What the public is not shown of an archived program (`readable_program`), besides its teachers and

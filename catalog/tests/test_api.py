@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
+from catalog import services
 from catalog.api import ProgramListItemOut
 from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, OvzCategory, Program
 from catalog.search import search_programs
@@ -1328,3 +1329,26 @@ def test_a_parameter_a_list_does_not_take_is_refused(client, personas, published
     assert client.get("/programs/", {"q": "робот", "utm_source": "mail"}).status_code == 200
     documented = client.get(f"{API}/openapi.json").json()["paths"][f"{API}/organizations"]["get"]["parameters"]
     assert {p["name"] for p in documented} == {"page", "page_size", "updated_since", "municipality", "kind", "q"}
+
+
+def test_a_program_that_left_the_catalog_is_listed_to_synchronizing_clients_with_its_status(
+    client, personas, draft_program
+):
+    """A client copying an organization's published programs (anyone: no token) learns, among the changes
+    since its last run, that one was archived or returned for changes; never of a program never published."""
+    path = f"{API}/organizations/{personas.org_a.code}/programs"
+    archived = make_program(personas.org_a, "Шахматы")
+    returned = make_program(personas.org_a, "Шашки")
+    since = timezone.now() - timedelta(seconds=1)
+    services.change_program_status(personas.operator_a, archived, "archive")
+    services.change_program_status(personas.municipal_x, returned, "return", remark="Уточните расписание")
+    for headers in ({}, bearer(personas.operator_b), bearer(personas.family)):
+        changed = client.get(path, {"updated_since": since.isoformat()}, headers=headers).json()["items"]
+        assert {(p["code"], p["status"]) for p in changed} == {
+            (archived.code, "archived"),
+            (returned.code, "needs_changes"),
+        }
+        # The catalog as it is: published programs only.
+        assert client.get(path, headers=headers).json()["items"] == []
+    everything = client.get(path, {"updated_since": "2020-01-01T00:00:00Z"}).json()["items"]
+    assert draft_program.code not in {p["code"] for p in everything}
