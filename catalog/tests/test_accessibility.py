@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from catalog.models import OrganizationUnit, UnitKind
 from catalog.services import change_program_status
 from core.browser import sign_in
 from core.testing import make_child, make_group, make_personas, make_program
@@ -37,6 +38,9 @@ def catalog_pages(transactional_db):
         is_paid=True,
         price_per_month=Decimal(3000),
         ovz_adapted=True,
+        unit=OrganizationUnit.objects.create(
+            organization=personas.org_a, kind=UnitKind.SCHOOL_THEATRE, name="Театр «Маска»"
+        ),
     )
     group = make_group(program)
     make_program(personas.org_b, "Робототехника")
@@ -47,6 +51,9 @@ def catalog_pages(transactional_db):
     archived = make_program(personas.org_a, "Кукольный театр", direction="arts")
     apply(personas.family, child, archived, None, "a11y-2")
     change_program_status(personas.operator_a, archived, "archive")
+    returned = make_program(personas.org_a, "Вокальная студия", direction="arts")
+    apply(personas.family, child, returned, None, "a11y-3")
+    change_program_status(personas.municipal_x, returned, "return", remark="Уточните расписание")
     return [
         (
             None,
@@ -57,6 +64,7 @@ def catalog_pages(transactional_db):
                 search + "?q=ансамбли&direction=arts&age=9&free_seats=on",
                 search + "?q=работотехника",
                 search + "?q=ёлочка",
+                search + "?ovz=on&ovz_category=deaf",  # the categories, a fieldset within «Особые условия»
                 reverse("navigator:program", args=[program.code]),
                 reverse("navigator:program", args=[archived.code]),  # «no longer held»
                 reverse("navigator:organization", args=[personas.org_a.code]),
@@ -72,6 +80,7 @@ def catalog_pages(transactional_db):
             [
                 reverse("family:cabinet"),
                 reverse("navigator:program", args=[archived.code]),  # read whole, with its groups
+                reverse("navigator:program", args=[returned.code]),  # off publication for a while
                 reverse("family:child_new"),
                 reverse("family:cancel", args=[application.code]),
             ],
