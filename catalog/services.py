@@ -170,7 +170,8 @@ def save_program(
     if not program.municipality_id:
         program.municipality_id = program.organization.municipality_id
     if not program.address:
-        program.address = program.organization.address
+        # Held in a unit of its own address (a Кванториум in its building), the program is there.
+        program.address = (program.unit.address if program.unit else "") or program.organization.address
     if not program.is_paid:
         program.price_per_month = None
     if not program.ovz_adapted:

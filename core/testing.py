@@ -3,12 +3,14 @@
 Everything is built through the real actions (catalog.services), so fixtures compose by state.
 """
 
+import importlib
 import itertools
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
@@ -199,7 +201,16 @@ def enroll_child(program: Program, personas: "Personas", name: str) -> Any:
     return enrollment.change_status(personas.operator_a, application, "enroll")
 
 
+def load_dictionaries() -> None:
+    """The dictionaries migration catalog 0003 fills (ОВЗ categories, program registers): a transactional
+    test's flush (browser tests, the live server's) empties them for the tests after it."""
+    if not OvzCategory.objects.exists():
+        migration = importlib.import_module("catalog.migrations.0003_dictionaries_and_search_indexes")
+        migration.load_dictionaries(apps, None)
+
+
 def make_personas() -> Personas:
+    load_dictionaries()
     region = make_region()
     other_region = make_region("Другая область", "98")
     x = make_municipality(region, "Энск")

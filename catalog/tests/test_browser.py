@@ -3,12 +3,10 @@
 Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can look at the pages.
 """
 
-import importlib
 import re
 from urllib.parse import urlencode
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from catalog.models import OvzCategory
@@ -135,8 +133,6 @@ def test_on_a_phone_the_filters_lead_to_the_results_they_changed(live_server, br
 
 
 def test_ticking_adapted_programs_offers_the_categories_of_children_with_ovz(live_server, browser, transactional_db):
-    # The dictionary as its migration fills it: the tests before flushed it.
-    importlib.import_module("catalog.migrations.0003_dictionaries_and_search_indexes").load_dictionaries(apps, None)
     personas = make_personas()
     make_program(personas.org_a, "Жестовое пение", direction="arts", ovz_adapted=True, ovz_categories=("deaf",))
     make_program(personas.org_a, "Шахматы без границ", direction="sport", ovz_adapted=True, ovz_categories=("blind",))

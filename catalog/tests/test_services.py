@@ -13,11 +13,13 @@ from catalog.models import (
     Group,
     GroupFinancing,
     ModerationStatus,
+    OrganizationUnit,
     OvzCategory,
     Program,
     ProgramRegister,
     ProgramRevision,
     ScheduleSlot,
+    UnitKind,
 )
 from catalog.search import SearchParams, search_programs
 from core.dates import full_years
@@ -905,3 +907,19 @@ def test_refresh_catalog_recounts_programs_whose_enrollment_closed_or_groups_end
 def test_the_group_facts_named_are_those_recounted(db):
     """The columns an edit never sets and the admin shows read-only are those the groups decide."""
     assert set(services._group_facts()) == set(services.GROUP_FACTS)
+
+
+def test_a_program_without_an_address_is_held_at_its_units_or_else_at_its_organizations(personas):
+    moving = OrganizationUnit.objects.create(
+        organization=personas.org_a,
+        kind=UnitKind.MOBILE_KVANTORIUM,
+        name="Мобильный Кванториум",
+        address="Выездные занятия",
+    )
+    inside = OrganizationUnit.objects.create(
+        organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста"
+    )
+    assert make_program(personas.org_a, "Робототехника", unit=moving).address == "Выездные занятия"
+    assert make_program(personas.org_a, "Химия", unit=inside).address == personas.org_a.address
+    given = make_program(personas.org_a, "Физика", unit=moving, address="ул. Школьная, 1")
+    assert given.address == "ул. Школьная, 1"
