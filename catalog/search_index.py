@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from catalog import text
-from catalog.models import Group, ModerationStatus, Program, ScheduleSlot, offering_seats
+from catalog.models import Group, ModerationStatus, OvzCategory, Program, ScheduleSlot, offering_seats
 
 CATALOG_VERSION_KEY = "catalog:version"
 VERSION_SECONDS = 1.0
@@ -275,7 +275,7 @@ def build_index(version: str) -> CatalogIndex:
     for facet, value, chosen in chosen_by:
         if chosen.any():  # a value no program has is not a key, as with the values of columns
             bits[(facet, value)] = bitset(ids[chosen])
-    for code, members in _ovz_category_programs(ids).items():
+    for code, members in _ovz_category_programs(ids[flag("ovz_adapted")]).items():
         bits[("ovz_category", code)] = bitset(members)
     age_from, age_to = np.array(columns["age_from"], dtype=np.int64), np.array(columns["age_to"], dtype=np.int64)
     groups = {key: bitset(members) for key, members in _group_programs(ids, (age_from, age_to), size).items()}
@@ -372,19 +372,16 @@ def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -
     return found
 
 
-def _ovz_category_programs(ids: IntArray) -> dict[str, IntArray]:
-    """The programs of `ids` adapted for children with ОВЗ, of each category they are adapted for (by its
-    code); categories left on a program no longer adapted are not its. A program published since the
-    programs were read is left out."""
-    columns = _columns(
-        Program.ovz_categories.through.objects.filter(
-            program__status=ModerationStatus.PUBLISHED, program__ovz_adapted=True
-        ).order_by(),
-        ("ovzcategory__code", "program_id"),
-    )
+def _ovz_category_programs(adapted: IntArray) -> dict[str, IntArray]:
+    """The programs of `adapted` (published, adapted for children with ОВЗ) of each category they are
+    adapted for, by its code; categories left on a program no longer adapted are not its. The links are
+    read alone and kept for those programs here: joined to the programs' table, whose rows are wide,
+    the statement took ~130 ms at 100 000 programs."""
+    codes = dict(OvzCategory.objects.values_list("pk", "code"))
+    columns = _columns(Program.ovz_categories.through.objects.order_by(), ("ovzcategory_id", "program_id"))
     programs = np.array(columns["program_id"], dtype=np.int64)
-    read = np.isin(programs, ids)
-    return _groups(list(itertools.compress(columns["ovzcategory__code"], read)), programs[read])
+    read = np.isin(programs, adapted)
+    return _groups([codes[pk] for pk in itertools.compress(columns["ovzcategory_id"], read)], programs[read])
 
 
 FETCH_CHUNK = 2000
