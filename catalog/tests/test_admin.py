@@ -256,29 +256,32 @@ def test_the_admin_cannot_delete_programs_or_groups(admin_client, published_prog
     assert admin_client.get(admin_url(Group, "delete", published_program.groups.get().pk)).status_code == 403
 
 
-def test_saving_a_group_in_the_admin_updates_the_programs_weekdays_and_seats(admin_client, personas):
-    program = make_program(personas.org_a, "Без групп", status=ModerationStatus.DRAFT, with_group=False)
-    start = timezone.localdate()
-    data = {
+def group_data(program: Program, name: str, start: Any, weekday: int | None = None) -> dict[str, Any]:
+    """The admin's form of a new group of ten seats, free (the budget), with one lesson on `weekday` if given."""
+    lessons = {"schedule-0-weekday": str(weekday), "schedule-0-starts_at": "10:00", "schedule-0-ends_at": "11:00"}
+    return {
         "program": program.pk,
-        "name": "Младшая группа",
+        "name": name,
         "academic_year": str(services.academic_year_of(start)),
         "start_date": start.isoformat(),
         "end_date": (start + timedelta(days=200)).isoformat(),
         "capacity": "10",
         "is_active": "on",
-        "schedule-TOTAL_FORMS": "1",
+        "schedule-TOTAL_FORMS": "0" if weekday is None else "1",
         "schedule-INITIAL_FORMS": "0",
-        "schedule-0-weekday": "4",
-        "schedule-0-starts_at": "10:00",
-        "schedule-0-ends_at": "11:00",
+        **(lessons if weekday is not None else {}),
         "financing-TOTAL_FORMS": "1",
         "financing-INITIAL_FORMS": "0",
         "financing-0-source": "budget",
         "financing-0-cost_per_month": "0",
         "_save": "Сохранить",
     }
-    response = admin_client.post(admin_url(Group, "add"), data)
+
+
+def test_saving_a_group_in_the_admin_updates_the_programs_weekdays_and_seats(admin_client, personas):
+    program = make_program(personas.org_a, "Без групп", status=ModerationStatus.DRAFT, with_group=False)
+    start = timezone.localdate()
+    response = admin_client.post(admin_url(Group, "add"), group_data(program, "Младшая группа", start, weekday=4))
     assert response.status_code == 302, response.context and response.context["errors"]
     group = Group.objects.get(program=program)
     assert list(group.schedule.values_list("weekday", flat=True)) == [4]
@@ -552,23 +555,7 @@ def test_an_archived_program_and_its_group_open_read_only_saying_why(admin_clien
 def test_a_group_is_not_added_to_an_archived_program_in_the_admin(admin_client, personas, published_program):
     services.change_program_status(personas.operator_a, published_program, "archive")
     start = timezone.localdate() + timedelta(days=10)
-    data = {
-        "program": published_program.pk,
-        "name": "Новая группа",
-        "academic_year": str(services.academic_year_of(start)),
-        "start_date": start.isoformat(),
-        "end_date": (start + timedelta(days=200)).isoformat(),
-        "capacity": "10",
-        "is_active": "on",
-        "schedule-TOTAL_FORMS": "0",
-        "schedule-INITIAL_FORMS": "0",
-        "financing-TOTAL_FORMS": "1",
-        "financing-INITIAL_FORMS": "0",
-        "financing-0-source": "budget",
-        "financing-0-cost_per_month": "0",
-        "_save": "Сохранить",
-    }
-    response = admin_client.post(admin_url(Group, "add"), data)
+    response = admin_client.post(admin_url(Group, "add"), group_data(published_program, "Новая группа", start))
     assert response.status_code == 200
     assert "Программа в архиве: чтобы изменить её группы" in " ".join(
         response.context["adminform"].form.non_field_errors()

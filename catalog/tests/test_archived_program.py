@@ -167,17 +167,24 @@ def test_a_program_archived_before_it_was_ever_published_stays_404_outside(clien
     assert page(client, program, personas.operator_a)[0] == 200
 
 
-def test_an_archived_program_is_in_no_search_and_no_list(client, personas, archived_program):
+def assert_in_no_list_of_the_api(client, personas: Personas, program: Program) -> Program:
+    """Search, the organization's programs and the groups show a published «Робототехника…» of the
+    program's organization (returned), never the program, to the family that applied to it."""
     published = make_program(personas.org_a, "Робототехника для старших")
+    for path in ("/programs?q=робототехника", f"/organizations/{personas.org_a.code}/programs"):
+        codes = [item["code"] for item in api(client, path, personas.family).json()["items"]]
+        assert published.code in codes and program.code not in codes, path
+    groups = [item["program"]["code"] for item in api(client, "/groups", personas.family).json()["items"]]
+    assert published.code in groups and program.code not in groups
+    return published
+
+
+def test_an_archived_program_is_in_no_search_and_no_list(client, personas, archived_program):
+    published = assert_in_no_list_of_the_api(client, personas, archived_program)
     found = client.get(reverse("navigator:search"), {"q": "робототехника"}).content.decode()
     assert published.title in found and archived_program.title not in found
     organization = client.get(reverse("navigator:organization", args=[personas.org_a.code])).content.decode()
     assert published.title in organization and archived_program.title not in organization
-    for path in ("/programs?q=робототехника", f"/organizations/{personas.org_a.code}/programs"):
-        codes = [item["code"] for item in api(client, path, personas.family).json()["items"]]
-        assert published.code in codes and archived_program.code not in codes, path
-    groups = [item["program"]["code"] for item in api(client, "/groups", personas.family).json()["items"]]
-    assert published.code in groups and archived_program.code not in groups
 
 
 def test_applying_to_an_archived_program_changes_nothing(client, personas, archived_program):
@@ -190,12 +197,17 @@ def test_applying_to_an_archived_program_changes_nothing(client, personas, archi
     assert not Application.objects.filter(child=child).exists()
 
 
-def test_the_cabinet_says_which_programs_are_archived(client, personas, archived_program):
+def cabinet_rows(client, personas: Personas, program: Program) -> tuple[str, str]:
+    """The family's cabinet: the program's cell, and that of a published program it applied to too
+    (each after the family's application to it, which links to the program)."""
     other = make_program(personas.org_a, "Шахматы")
     enrollment.apply(personas.family, make_child(personas.family, "Петя"), other, None, "key-2")
     client.force_login(personas.family)
     html = client.get(reverse("family:cabinet")).content.decode()
-    archived_row = html[html.index(archived_program.title) :].split("</td>")[0]
-    other_row = html[html.index(other.title) :].split("</td>")[0]
+    assert f'href="{reverse("navigator:program", args=[program.code])}"' in html
+    return html[html.index(program.title) :].split("</td>")[0], html[html.index(other.title) :].split("</td>")[0]
+
+
+def test_the_cabinet_says_which_programs_are_archived(client, personas, archived_program):
+    archived_row, other_row = cabinet_rows(client, personas, archived_program)
     assert "программа в архиве" in archived_row and "программа в архиве" not in other_row
-    assert f'href="{reverse("navigator:program", args=[archived_program.code])}"' in html

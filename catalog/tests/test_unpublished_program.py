@@ -7,8 +7,16 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import ModerationStatus, Program
-from catalog.tests.test_archived_program import DESCRIPTION, api, archive, page, persona
-from core.testing import Personas, enroll_child, make_child, make_program
+from catalog.tests.test_archived_program import (
+    DESCRIPTION,
+    api,
+    archive,
+    assert_in_no_list_of_the_api,
+    cabinet_rows,
+    page,
+    persona,
+)
+from core.testing import Personas, enroll_child, make_child
 from enrollment import services as enrollment
 from people.models import Teacher
 
@@ -138,21 +146,10 @@ def test_a_draft_never_published_is_previewed_with_no_call_to_apply(client, pers
 
 
 def test_it_is_in_no_search_and_no_list(client, personas, returned_program):
-    published = make_program(personas.org_a, "Робототехника для старших")
-    for path in ("/programs?q=робототехника", f"/organizations/{personas.org_a.code}/programs"):
-        codes = [item["code"] for item in api(client, path, personas.family).json()["items"]]
-        assert published.code in codes and returned_program.code not in codes, path
-    groups = [item["program"]["code"] for item in api(client, "/groups", personas.family).json()["items"]]
-    assert published.code in groups and returned_program.code not in groups
+    assert_in_no_list_of_the_api(client, personas, returned_program)
 
 
 def test_the_cabinet_says_which_programs_are_off_publication(client, personas, returned_program):
-    other = make_program(personas.org_a, "Шахматы")
-    enrollment.apply(personas.family, make_child(personas.family, "Петя"), other, None, "key-2")
-    client.force_login(personas.family)
-    html = client.get(reverse("family:cabinet")).content.decode()
-    returned_row = html[html.index(returned_program.title) :].split("</td>")[0]
-    other_row = html[html.index(other.title) :].split("</td>")[0]
+    returned_row, other_row = cabinet_rows(client, personas, returned_program)
     assert "программа снята с публикации" in returned_row and "программа снята с публикации" not in other_row
     assert "программа в архиве" not in returned_row
-    assert f'href="{reverse("navigator:program", args=[returned_program.code])}"' in html
