@@ -101,9 +101,8 @@ def readable_program(queryset: QuerySet[Program], user: Any, code: str) -> Progr
     not the public's until a moderator publishes it again. Search and the organization's lists read
     published programs only."""
     p = principal_of(user)
-    whole = scope.scope_filter(Program, user, "view")
+    whole = _read_whole(p, user, Program)
     if not p.is_admin:  # the admin's filter is Q(), which an OR would drop: `Q() | q` is q alone
-        whole |= _applied_to(p, user)
         queryset = queryset.filter(whole | Q(status=ModerationStatus.ARCHIVED, published_at__isnull=False))
     try:
         program = queryset.get(code=code)
@@ -139,14 +138,17 @@ def readable_group(queryset: QuerySet[Group], user: Any, code: str) -> Group:
     """The group at its address (GET /groups/{code}), read as its program is read whole
     (`readable_program`): in scope, or by a family that applied to its program once published, the
     program since archived or taken off publication; 404 otherwise."""
-    p = principal_of(user)
-    readable = scope.scope_filter(Group, user, "view")
-    if not p.is_admin:  # `Q() | q` is q alone: see readable_program
-        readable |= _applied_to(p, user, prefix="program__")
     try:
-        return queryset.filter(readable).get(code=code)
+        return queryset.filter(_read_whole(principal_of(user), user, Group, "program__")).get(code=code)
     except Group.DoesNotExist:
         raise Http404 from None
+
+
+def _read_whole(p: Principal, user: Any, model: type[Program | Group], prefix: str = "") -> Q:
+    """Programs (or their groups, through `prefix`) the user reads whole: in scope, or applied to by the
+    user's family. Q() for the admin: everything (an OR with it would be the other side alone)."""
+    whole = scope.scope_filter(model, user, "view")
+    return whole if p.is_admin else whole | _applied_to(p, user, prefix)
 
 
 def _applied_to(p: Principal, user: Any, prefix: str = "") -> Q:

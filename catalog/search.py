@@ -186,9 +186,9 @@ def refresh_search_documents(program_ids: Iterable[int] | None = None) -> None:
 
 def refresh_organization_documents(organization_id: int) -> None:
     """Its programs' documents, which say the organization's short name and its units: after either changed."""
-    ids = list(Program.objects.filter(organization_id=organization_id).values_list("pk", flat=True))
-    refresh_search_documents(ids)
-    if Program.objects.filter(pk__in=ids, status=ModerationStatus.PUBLISHED).exists():
+    programs = dict(Program.objects.filter(organization_id=organization_id).values_list("pk", "status"))
+    refresh_search_documents(programs)
+    if ModerationStatus.PUBLISHED in programs.values():
         bump_catalog_version()
 
 
