@@ -620,7 +620,9 @@ def get_organization(request: Any, code: Code) -> Organization:
 @router.get("/programs", response={200: ProgramSearchOut, **INVALID}, tags=PROGRAMS, summary="Поиск программ")
 def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
     """Те же фильтры, поиск, фасеты и исправление опечаток, что на страницах Навигатора."""
-    result = search_programs(query.to_params(query.page_size), PROGRAM_LIST_COLUMNS)
+    params = query.to_params(query.page_size)
+    # Programs for some children with ОВЗ are adapted ones: that filter is chosen too, as the page ticks it.
+    result = search_programs(params.without(ovz=True) if params.ovz_categories else params, PROGRAM_LIST_COLUMNS)
     return {
         "items": result.programs,
         "total": result.total,

@@ -22,6 +22,8 @@ from django.db import connection, models, transaction
 from django.db.models import QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from catalog import postings, text
 from catalog.models import (
@@ -37,7 +39,7 @@ from catalog.models import (
     UnitKind,
 )
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
-from core import rawsql
+from core import latin, rawsql
 from territory.models import Municipality
 
 SORTS = {
@@ -653,10 +655,13 @@ def search_programs(
     # Whether the words are in the catalog is asked of the text alone (`text_bits`), not of what the
     # filters leave: a word the catalog has is not «corrected» because the filters leave nothing, and a
     # search the filters empty still counts, in its facets, what another filter would show.
-    # Typed with the layout not switched («hj,jnjnt[ybrf»): the Russian it meant, shown instead.
-    russian = text.in_russian_layout(params.q) if query_words and not found.text_bits else None
-    if russian and (instead := _matches(index, params, russian_words := text.query_words(russian))).text_bits:
-        found, corrected_query, query_words = instead, russian, russian_words
+    # Typed with the layout not switched («hj,jnjnt[ybrf») or in Latin letters («shahmaty»): the Russian
+    # it meant, shown instead.
+    for read_as in (text.in_russian_layout, in_cyrillic) if query_words and not found.text_bits else ():
+        russian = read_as(params.q)
+        if russian and (instead := _matches(index, params, russian_words := text.query_words(russian))).text_bits:
+            found, corrected_query, query_words = instead, russian, russian_words
+            break
     if query_words and found.bits.bit_count() < 3:
         corrected = correct_words(query_words)
         instead = _matches(index, params, corrected) if corrected != list(query_words) else found
@@ -681,6 +686,50 @@ def search_programs(
     )
 
 
+_LATIN_WORD = re.compile(r"[a-z']{3,}", re.IGNORECASE)
+LATIN_ENDING = 3  # letters of an inflection in Latin: «shahmat-ami», «tanc-akh» (kh folded), «robototehnik-oi»
+
+
+def in_cyrillic(query: str) -> str | None:
+    """The query with each word typed in Latin letters read as the word of the catalog (or of families,
+    `FAMILY_WORDS`) it spells, however transliterated («shahmaty», «robototehnika», «tantsy»): the same
+    key (`core.latin`), a form of its stem («shahmatami»), or the nearest key within a typo. None: no
+    such word. Asked, as the keyboard layout is, only of a query that finds nothing: words in Latin
+    letters that programs use («python», «lego») are found as they are."""
+    tokens = query.split()
+    read = [_cyrillic_word(token) if _LATIN_WORD.fullmatch(token) else None for token in tokens]
+    if not any(read):
+        return None
+    return " ".join(word or token for word, token in zip(read, tokens, strict=True))
+
+
+def _cyrillic_word(typed: str) -> str | None:
+    keys = _latin_vocabulary()
+    key = latin.key(typed)
+    if key in keys:
+        return keys[key]
+    for cut in range(len(key) - 1, max(len(key) - LATIN_ENDING, 4) - 1, -1):
+        if (word := keys.get(key[:cut])) is not None:
+            return word
+    if len(key) < 4:  # one edit is a third of it
+        return None
+    nearest = process.extractOne(key, list(keys), scorer=OSA.distance, score_cutoff=text.typo_edits(key))
+    return None if nearest is None else keys[nearest[0]]
+
+
+@_kept_in_process
+def _latin_vocabulary() -> dict[str, str]:
+    """The key (`core.latin`) of each word the catalog has and of its stem → the word, the most frequent
+    first: «shahmati» and «shahmat» → «шахматы»."""
+    words = [*SearchTerm.objects.order_by("-frequency", "word").values_list("word", flat=True), *FAMILY_WORDS]
+    keys: dict[str, str] = {}
+    for word in words:
+        keys.setdefault(latin.key(word), word)
+    for word in words:
+        keys.setdefault(latin.key(text.stem(word)), word)
+    return keys
+
+
 def _fewer_words(
     index: CatalogIndex, params: SearchParams, query_words: Sequence[str], corrected: Sequence[str]
 ) -> tuple[_Matches, str] | None:
@@ -695,10 +744,16 @@ def _fewer_words(
     for fewer in dict.fromkeys((tuple(known), tuple(subjects))):
         if 0 < len(fewer) < len(query_words) and (instead := _matches(index, params, fewer)).text_bits:
             return instead, " ".join(fewer)
-    titled = _in_titles(index, query_words) or _in_titles(index, corrected)
+    titled = _in_titles(index, query_words) or _in_titles(index, _typos_corrected(query_words, corrected))
     if titled and (instead := _any_word_matches(index, params, titled)).text_bits:
         return instead, " или ".join(titled)
     return None
+
+
+def _typos_corrected(typed: Sequence[str], corrected: Sequence[str]) -> list[str]:
+    """The words corrected where they are typos, as typed where they are Russian words («летний» is not
+    «летающие»)."""
+    return [old if text.is_dictionary_word(old) else new for old, new in zip(typed, corrected, strict=True)]
 
 
 def _typos_only(typed: Sequence[str], corrected: Sequence[str]) -> bool:

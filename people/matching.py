@@ -28,7 +28,6 @@ import gc
 import math
 import multiprocessing
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +37,8 @@ from typing import NamedTuple
 from faker.providers.person.ru_RU import Provider as RussianNames
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
+
+from core import latin
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,47 +51,6 @@ class Person:
     sex: str  # "m" | "f"
     municipality_id: int | None
     snils_digest: str = ""  # keyed digest of the СНИЛС (opaque string), "" when unknown
-
-
-# --------------------------------------------------------------------------------------------
-# Normalisation: one Latin key space for Cyrillic and for whatever Latin parents type.
-
-_ICAO_9303 = {
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z",
-    "и": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r",
-    "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh",
-    "щ": "shch", "ъ": "ie", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
-    "і": "i", "ї": "i", "є": "e", "ґ": "g",  # Ukrainian and Belarusian letters in imported lists
-}  # fmt: skip
-_TO_LATIN = str.maketrans(_ICAO_9303)
-# Ad-hoc Latin spellings folded onto one form, longest first: "Shchukin"/"Schukin", "Yegor"/"Egor",
-# "Tatyana"/"Tatiana", "Yuliya"/"Julia", "Artyom"/"Artem", "Alexandr"/"Aleksandr", "Dmitriy"/"Dmitrij".
-_LATIN_FOLDS = (
-    ("shch", "sh"), ("sch", "sh"), ("tch", "ch"), ("kh", "h"), ("ts", "c"), ("tz", "c"),
-    ("ph", "f"), ("ck", "k"), ("x", "ks"), ("w", "v"), ("q", "k"),
-    ("yo", "e"), ("jo", "e"), ("ye", "e"), ("je", "e"), ("ya", "ia"), ("ja", "ia"), ("yu", "iu"), ("ju", "iu"),
-    ("y", "i"), ("j", "i"),
-)  # fmt: skip
-_MARKS = re.compile(r"[\u0300-\u036f]")  # combining accents: й→и, ё→е, ë→e after NFD
-_NOT_LETTER = re.compile(r"[^a-z]+")
-_REPEATS = re.compile(r"(.)\1+")  # "Kirill"/"Kiril", "Mariia"/"Maria": doubled letters carry no identity
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _latin(text: str) -> str:
-    """A name as typed, in the Latin key space: lower case, without accents or punctuation."""
-    latin = _NOT_LETTER.sub("", _MARKS.sub("", unicodedata.normalize("NFD", text.lower())).translate(_TO_LATIN))
-    for spelling, folded in _LATIN_FOLDS:
-        if spelling in latin:
-            latin = latin.replace(spelling, folded)
-    return latin
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def name_key(text: str) -> str:
-    """The matching key of a name: lower case, Latin, without accents, punctuation or doubled
-    letters. Typos are counted on the name as typed (`_latin`), where «Иаан» (Иван mistyped) is no «Ян»."""
-    return _REPEATS.sub(r"\1", _latin(text))
 
 
 # For edit distances, one symbol per Cyrillic letter again: a slip on «ж» or «я» is one edit, not two.
@@ -211,7 +171,7 @@ class _NameBook:
 
     def add(self, name: str, sex: str, same_as: str = "") -> None:
         """`name` is a known name of `sex`; with `same_as`, a spelling of that (known) name."""
-        key = name_key(same_as or name)
+        key = latin.key(same_as or name)
         ident = self._id_of.get((key, sex))
         if ident is None:
             ident = self._id_of[(key, sex)] = len(self.sex_of)
@@ -219,15 +179,15 @@ class _NameBook:
         self._link(name, frozenset((ident,)))
 
     def add_diminutive(self, name: str, of: Iterable[str]) -> None:
-        ids = frozenset().union(*(self.ids_by_key.get(name_key(full), frozenset()) for full in of))
+        ids = frozenset().union(*(self.ids_by_key.get(latin.key(full), frozenset()) for full in of))
         if ids:
             self._link(name, ids)
 
     def _link(self, name: str, ids: frozenset[int]) -> None:
-        key = name_key(name)
+        key = latin.key(name)
         if key:
             self.ids_by_key[key] = self.ids_by_key.get(key, frozenset()) | ids
-            self.spellings.add(_latin(name))
+            self.spellings.add(latin.spelling(name))
             self._resolved.clear()
             self._near.clear()
 
@@ -253,7 +213,7 @@ class _NameBook:
         cached = self._resolved.get((name, sex))
         if cached is not None:
             return cached
-        key, spelling = name_key(name), _latin(name)
+        key, spelling = latin.key(name), latin.spelling(name)
         known = self.ids_by_key.get(key, frozenset()) if spelling in self.spellings else frozenset()
         ids, distance = self._of_sex(known, sex), 0
         if not ids and key:
@@ -269,7 +229,7 @@ class _NameBook:
         """The known names of `sex` fewest edits away (at most `limit`, by default one for a short
         name and two for a longer one), counted as typed and on the compact forms."""
         if sex not in self._near:
-            known = [s for s in self.spellings if self._of_sex(self.ids_by_key[_REPEATS.sub(r"\1", s)], sex)]
+            known = [s for s in self.spellings if self._of_sex(self.ids_by_key[latin.without_repeats(s)], sex)]
             self._near[sex] = (known, [_compact(s) for s in known])
         spellings, compacts = self._near[sex]
         limit = limit or (1 if len(spelling) <= 5 else 2)
@@ -280,7 +240,7 @@ class _NameBook:
         if not distances:
             return frozenset(), _FAR
         distance = min(distances.values())
-        ids = (self.ids_by_key[_REPEATS.sub(r"\1", spellings[i])] for i, d in distances.items() if d == distance)
+        ids = (self.ids_by_key[latin.without_repeats(spellings[i])] for i, d in distances.items() if d == distance)
         return self._of_sex(frozenset().union(*ids), sex), distance
 
 
@@ -291,7 +251,7 @@ def _default_name_book() -> _NameBook:
     for name in (*RussianNames.first_names_female, *_MODERN_FEMALE):
         book.add(name, "f")
     for variant, name in _SPELLING_VARIANTS.items():
-        for sex in {book.sex_of[i] for i in book.ids_by_key[name_key(name)]}:
+        for sex in {book.sex_of[i] for i in book.ids_by_key[latin.key(name)]}:
             book.add(variant, sex, same_as=name)
     for diminutive, names in _DIMINUTIVES.items():
         book.add_diminutive(diminutive, names)
@@ -419,9 +379,9 @@ class Frequencies:
 
         return cls(
             records=len(people),
-            surnames=by_key("last_name", lambda surname: _surname_stem(name_key(surname))),
-            first_names=by_key("first_name", name_key),
-            patronymics=by_key("patronymic", name_key),
+            surnames=by_key("last_name", lambda surname: _surname_stem(latin.key(surname))),
+            first_names=by_key("first_name", latin.key),
+            patronymics=by_key("patronymic", latin.key),
             municipalities=Counter(m for m in map(attrgetter("municipality_id"), people) if m is not None),
         )
 
@@ -465,7 +425,7 @@ _TYPICAL = _Agreement(None)
 
 
 class _Features(NamedTuple):
-    surname: str  # name_key
+    surname: str  # latin.key
     stem: str  # masculine form of the key
     surname_spelling: str  # as typed (`_latin`)
     surname_compact: str  # of the spelling
@@ -492,16 +452,16 @@ class _Features(NamedTuple):
 
 @functools.lru_cache(maxsize=1 << 18)
 def _surname(text: str) -> tuple[str, str, str, str, str, tuple[str, ...]]:
-    key, spelling = name_key(text), _latin(text)
+    key, spelling = latin.key(text), latin.spelling(text)
     stem = _surname_stem(key)
-    parts = [_surname_stem(name_key(part)) for part in re.split(r"[\s‐-―-]+", text.strip())]
+    parts = [_surname_stem(latin.key(part)) for part in re.split(r"[\s‐-―-]+", text.strip())]
     double = tuple(p for p in parts if p) if len(parts) > 1 else ()
     return key, stem, spelling, _compact(spelling), _compact(stem), double
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _patronymic(text: str) -> tuple[str, str, str, str]:
-    key, spelling = name_key(text), _latin(text)
+    key, spelling = latin.key(text), latin.spelling(text)
     return key, spelling, _compact(spelling), _patronymic_root(key)
 
 
@@ -817,8 +777,8 @@ def _batch_name_book(people: Sequence[Person]) -> _NameBook:
     spellings: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
     typed = Counter(zip(map(attrgetter("first_name"), people), map(attrgetter("sex"), people), strict=True))
     for (name, sex), count in typed.items():
-        counts[(name_key(name), sex)] += count
-        spellings[(name_key(name), sex)].add(_latin(name))
+        counts[(latin.key(name), sex)] += count
+        spellings[(latin.key(name), sex)].add(latin.spelling(name))
     by_id: Counter[int] = Counter()
     for (key, _sex), count in counts.items():
         for ident in NAMES.ids_by_key.get(key, ()):

@@ -359,6 +359,8 @@ def test_search_filters_by_the_categories_of_children_with_ovz_and_counts_them(c
     assert counts["deaf"] == counts["blind"] == (1, True)
     assert counts["visually_impaired"] == (1, False) and counts["autism"] == (0, False)
     assert next(v for v in body["facets"]["ovz_category"] if v["value"] == "deaf")["label"] == "Глухие"
+    # A category is a filter of adapted programs: «ovz» is chosen with it, as the page ticks it.
+    assert [value["selected"] for value in body["facets"]["ovz"]] == [True]
     # Written into the query, as on the pages.
     said = client.get(f"{API}/programs", {"q": "шахматы для слабовидящих"}).json()
     assert [item["code"] for item in said["items"]] == [chess.code]

@@ -556,6 +556,8 @@ def everyday_catalog(family_catalog, personas):
         ("Астрономия для школьников", Direction.NATURAL_SCIENCE, "Звёздное небо и планеты."),
         ("Лепка из глины", Direction.ARTS, "Лепим посуду и игрушки."),
         ("Игра на гитаре", Direction.ARTS, "Аккорды и песни у костра."),
+        ("Развитие речи", Direction.SOCIAL, "Звуки, слова и рассказы для дошкольников."),
+        ("Летающие модели", Direction.TECHNICAL, "Строим планеры и воздушных змеев."),
     ]
     publish_all(personas, more, weekday=4)
     return family_catalog
@@ -578,6 +580,8 @@ def everyday_catalog(family_catalog, personas):
         ("космос", ["Астрономия для школьников"], ["Футбол"]),
         ("керамика", ["Лепка из глины"], ["Футбол"]),
         ("балет", ["Хореография: современный танец"], ["Футбол"]),
+        ("логопед", ["Развитие речи"], ["Футбол"]),
+        ("художка", ["Изобразительное искусство"], ["Футбол"]),
     ],
 )
 def test_words_families_type_find_what_they_mean_and_no_more(everyday_catalog, query, must, must_not):
@@ -595,6 +599,13 @@ def test_with_no_program_having_every_word_the_fewest_words_are_left_out(everyda
     assert [p.title for p in result.programs] == ["Шахматы для начинающих"]
 
 
+def test_a_russian_word_the_catalog_lacks_is_not_taken_for_a_typo_of_a_title_word(everyday_catalog):
+    # «летний» is one edit from no title word but close to «летающие»: a word of the dictionary is what the
+    # family meant, and a camp is not a flying model.
+    result = search_programs(SearchParams(q="летний лагерь"))
+    assert result.total == 0 and result.corrected_query is None
+
+
 def test_a_query_typed_with_the_layout_not_switched_is_read_in_russian(catalog):
     result = search_programs(SearchParams(q="hj,jnjnt[ybrf"))
     assert result.corrected_query == "робототехника"
@@ -610,6 +621,38 @@ def test_a_query_typed_with_the_layout_not_switched_is_read_in_russian(catalog):
 )
 def test_the_russian_layout_of_a_query(typed, meant):
     assert text.in_russian_layout(typed) == meant
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "title"),
+    [
+        ("robototehnika", "робототехника", "Робототехника"),
+        ("shahmaty", "шахматы", "Шахматы для начинающих"),
+        ("shakhmatami", "шахматы", "Шахматы для начинающих"),  # another spelling, another case
+        ("horeografiya", "хореография", "Хореография: современный танец"),
+        ("angliyskiy yazyk", "английский язык", "Английский язык для школьников"),
+        ("Angliiskii", "английский", "Английский язык для школьников"),
+        ("himiya", "химия", "Занимательная химия"),
+        ("futbol", "футбол", "Футбол"),
+        ("yunye ekologi", "юные экологи", "Юные экологи"),
+        ("futboll", "футбол", "Футбол"),  # and a typo in it
+    ],
+)
+def test_a_query_typed_in_latin_letters_is_read_in_russian(catalog, typed, read, title):
+    result = search_programs(SearchParams(q=typed))
+    assert result.corrected_query == read
+    assert title in [p.title for p in result.programs]
+
+
+def test_latin_letters_are_read_only_as_the_catalogs_words(catalog):
+    # Words programs use are found as they are, without a notice; a Latin word spelling nothing the
+    # catalog has finds nothing rather than something else.
+    result = search_programs(SearchParams(q="python"))
+    assert result.corrected_query is None and [p.title for p in result.programs] == ["Программирование на Python"]
+    assert search_programs(SearchParams(q="zzyzx")).total == 0
+    assert search_programs(SearchParams(q="tancy")).corrected_query == "танцы"  # a word of families, not titles
+    # With a word in Russian beside it, the Latin one is read and the Russian kept.
+    assert search_programs(SearchParams(q="shahmaty для начинающих")).corrected_query == "шахматы для начинающих"
 
 
 def test_titles_sort_with_yo_as_ye(family_catalog):

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from core import latin
 from people.matching import (
     AUTO_MERGE_AT,
     PRIOR,
@@ -20,7 +21,6 @@ from people.matching import (
     find_matches,
     match_batch,
     match_probability,
-    name_key,
     verdict,
 )
 
@@ -44,8 +44,8 @@ def same(a: Person, b: Person) -> bool:
 @pytest.mark.parametrize(
     "spelling", ["Соловьёв", "Соловьев", "СОЛОВЬЁВ", "Solovev", "Solovyov", "Solov'ev", "SOLOVJOV"]
 )
-def test_name_key_puts_cyrillic_and_latin_spellings_of_a_surname_together(spelling):
-    assert name_key(spelling) == "solovev"
+def test_the_latin_key_puts_cyrillic_and_latin_spellings_of_a_surname_together(spelling):
+    assert latin.key(spelling) == "solovev"
 
 
 @pytest.mark.parametrize(
@@ -66,13 +66,13 @@ def test_name_key_puts_cyrillic_and_latin_spellings_of_a_surname_together(spelli
         ("Йошкин", "Иошкин"),
     ],
 )
-def test_name_key_folds_transliterations_hyphens_and_diacritics(one, other):
-    assert name_key(one) == name_key(other)
+def test_the_latin_key_folds_transliterations_hyphens_and_diacritics(one, other):
+    assert latin.key(one) == latin.key(other)
 
 
-def test_name_key_keeps_different_names_apart():
-    assert name_key("Анна") != name_key("Алла")
-    assert name_key("Александр") != name_key("Александра")
+def test_the_latin_key_keeps_different_names_apart():
+    assert latin.key("Анна") != latin.key("Алла")
+    assert latin.key("Александр") != latin.key("Александра")
 
 
 # --- candidate birth dates
