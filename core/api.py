@@ -1,12 +1,13 @@
-"""Pieces every API router shares: the page of a list, dictionary values, the shapes of error
-answers and pydantic's messages in Russian."""
+"""Pieces every API router shares: the parameters of a query string and the page of a list,
+dictionary values, the shapes of error answers and pydantic's messages in Russian."""
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from math import ceil
 from typing import Annotated, Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja import Field, Schema
 from ninja.errors import ValidationError as RequestValidationError
@@ -68,14 +69,12 @@ class Page(Schema, Generic[T]):
     page_count: int = Field(description="Сколько страниц можно открыть (в поиске программ — не больше 50)")
 
 
-class PageQuery(Schema):
-    """The parameters of a list. One it does not take is refused (422), not ignored: a misspelt
-    `updated_since` would otherwise hand a synchronizing client the whole list in another order."""
+class QuerySchema(Schema):
+    """The parameters of a query string. One the schema does not take is refused (422 naming it), not
+    ignored: a misspelt `updated_since` would otherwise hand a synchronizing client the whole list in
+    another order, a misspelt `period` a report of every period."""
 
     model_config = ConfigDict(extra="forbid")
-
-    page: int = Field(1, ge=1, description="Номер страницы, с 1")
-    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"Записей на странице, не больше {MAX_PAGE_SIZE}")
 
     @model_validator(mode="before")
     @classmethod
@@ -89,6 +88,25 @@ class PageQuery(Schema):
         known = {field.alias or name for name, field in cls.model_fields.items()}
         unknown = {key: value for key, value in request.GET.items() if key not in known and value != ""}
         return {**unknown, **data}
+
+
+class PageQuery(QuerySchema):
+    """The parameters of a list."""
+
+    page: int = Field(1, ge=1, description="Номер страницы, с 1")
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"Записей на странице, не больше {MAX_PAGE_SIZE}")
+
+
+@contextmanager
+def named_in_query(parameter: str, message: str) -> Iterator[None]:
+    """Around the lookup of the object the query string names in `parameter`: one the caller cannot
+    find (Http404, unknown or outside scope alike) is that parameter's error, 422 with `message` at
+    ["query", parameter] as ninja places its own, the way core.scope.get_named makes it a body
+    field's: the request is wrong, not the address (404 stays for the URL's path). A 403 passes."""
+    try:
+        yield
+    except Http404:
+        raise RequestValidationError([{"loc": ("query", parameter), "msg": message, "type": "invalid"}]) from None
 
 
 def paginate(queryset: QuerySet[M], query: PageQuery) -> dict[str, Any]:

@@ -24,7 +24,19 @@ from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from core import scope
-from core.api import INPUT, INVALID, NOT_FOUND, WRITE_ERRORS, Code, ErrorOut, OneOf, Page, PageQuery, paginate
+from core.api import (
+    INPUT,
+    INVALID,
+    NOT_FOUND,
+    WRITE_ERRORS,
+    Code,
+    ErrorOut,
+    OneOf,
+    Page,
+    PageQuery,
+    QuerySchema,
+    paginate,
+)
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
 from enrollment import campaigns, journal, services
@@ -530,7 +542,7 @@ class GeneratedOut(Schema):
     created: int = Field(description="Сколько занятий добавлено")
 
 
-class ReportQuery(Schema):
+class ReportQuery(QuerySchema):
     year: int = Field(ge=2000, le=2100, description="Год")
     month: int = Field(ge=1, le=12, description="Месяц, 1–12")
 

@@ -3,9 +3,10 @@
 A family requests its children's certificates and contracts and answers the provider's offer; a
 provider confirms contracts, reports completeness and invoices; the municipal operator confirms
 identities, certifies programs, keeps the register of providers and their agreements, closes
-months and pays. Every object is found through core.scope (outside the caller's scope: 404) and
-every change goes through the finance services with the caller as the actor, which refuse in
-Russian (422) or with 403. Money is in kopecks, with the roubles as a string beside them.
+months and pays. Every object is found through core.scope (outside the caller's scope: 404 for the
+URL's object, 422 at the body's field or the query parameter naming any other) and every change goes
+through the finance services with the caller as the actor, which refuse in Russian (422) or with
+403. Money is in kopecks, with the roubles as a string beside them.
 """
 
 from datetime import date, datetime
@@ -15,7 +16,6 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, model_validator
@@ -33,7 +33,8 @@ from core.api import (
     OneOf,
     Page,
     PageQuery,
-    ValidationErrorOut,
+    QuerySchema,
+    named_in_query,
     paginate,
 )
 from enrollment.api import SIGNED_IN, ChildRefOut
@@ -66,6 +67,8 @@ router = Router(auth=SIGNED_IN, tags=["Персонифицированное ф
 
 READ_ERRORS = {401: ErrorOut, **INVALID}
 DETAIL_ERRORS = {401: ErrorOut, **NOT_FOUND}
+APPLICATION_NOT_FOUND = "Заявка не найдена."
+PERIOD_NOT_FOUND = "Период не найден."
 
 
 def _described(choices: list[tuple[str, str]]) -> str:
@@ -339,7 +342,7 @@ class ContractQuery(PageQuery):
     status: Annotated[str, OneOf(ContractStatus.choices)] | None = Field(None, description="Статус договора")
 
 
-class QuoteQuery(Schema):
+class QuoteQuery(QuerySchema):
     application: UUID = Field(description="UUID заявки, по которой ребёнка пригласили или зачислили в группу")
 
 
@@ -411,13 +414,14 @@ def list_contracts(request: Any, query: Query[ContractQuery]) -> dict[str, Any]:
 
 @router.get(
     "/contracts/quote",
-    response={200: QuoteOut, 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    response={200: QuoteOut, **READ_ERRORS},
     summary="Предварительный расчёт договора",
 )
 def quote_contract(request: Any, query: Query[QuoteQuery]) -> dict[str, Any]:
     """Что оплатит сертификат и какова доплата семьи, если запросить договор по заявке сейчас. Ничего не
     меняет."""
-    application = scope.get_in_scope(Application.objects.all(), request.auth, "view", uuid=query.application)
+    with named_in_query("application", APPLICATION_NOT_FOUND):
+        application = scope.get_in_scope(Application.objects.all(), request.auth, "view", uuid=query.application)
     offer = _quote_preview(application)
     cert_first, cert_other = offer.certificate_split
     family_first, family_other = offer.family_split
@@ -455,7 +459,7 @@ def request_contract(request: Any, body: ContractIn) -> Status[Contract]:
     запрос отклоняется (422) с объяснением доплаты."""
     user = request.auth
     application = scope.get_named(
-        Application.objects.all(), user, "application", "Заявка не найдена.", uuid=body.application
+        Application.objects.all(), user, "application", APPLICATION_NOT_FOUND, uuid=body.application
     )
     existed = application.contracts.filter(status__in=LIVE_CONTRACT).exists()
     contract = contracts.request_contract(user, application, accept_copayment=body.accept_copayment)
@@ -862,9 +866,7 @@ def include_provider(request: Any, body: ProviderIn) -> Provider:
 def sign_agreement(request: Any, body: AgreementIn) -> Agreement:
     """Без действующего соглашения на период исполнитель не может подтверждать договоры."""
     user = request.auth
-    period = scope.get_named(
-        FinancingPeriod.objects.all(), user, "period", "Период не найден.", "change", pk=body.period
-    )
+    period = scope.get_named(FinancingPeriod.objects.all(), user, "period", PERIOD_NOT_FOUND, "change", pk=body.period)
     provider = scope.restrict(Provider.objects.select_related("organization"), user).filter(
         organization__uuid=body.provider
     )
@@ -908,7 +910,7 @@ class MonthCloseOut(Schema):
 REPORT_KINDS = [("municipality", "По муниципалитетам"), ("provider", "По исполнителям"), ("program", "По программам")]
 
 
-class ReportQuery(Schema):
+class ReportQuery(QuerySchema):
     kind: Annotated[str, OneOf(REPORT_KINDS)] = Field("municipality", description="Разрез отчёта")
     period: int | None = Field(None, description="Номер периода; пусто — все доступные периоды")
 
@@ -929,7 +931,7 @@ class ReportOut(Schema):
     total: MoneyRowOut = Field(description="Итого")
 
 
-class PaymentsQuery(Schema):
+class PaymentsQuery(QuerySchema):
     period: int = Field(description="Номер периода финансирования")
     month: date = Field(description="Любой день месяца, ГГГГ-ММ-ДД")
 
@@ -963,18 +965,19 @@ def close_month(request: Any, period_id: int, body: CloseIn) -> Any:
 
 @router.get(
     "/finance/reports",
-    response={200: ReportOut, **READ_ERRORS, **NOT_FOUND},
+    response={200: ReportOut, **READ_ERRORS},
     tags=OPERATOR,
     summary="Отчёт о средствах сертификатов",
 )
 def money_report(request: Any, query: Query[ReportQuery]) -> dict[str, Any]:
     """Зачислено, зарезервировано, списано и осталось — по муниципалитетам, исполнителям или программам
     периодов, доступных вызывающему."""
-    periods = scope.restrict(FinancingPeriod.objects.all(), request.auth, "view")
-    if query.period is not None:
-        periods = periods.filter(pk=query.period)
-        if not periods.exists():
-            raise Http404
+    if query.period is None:
+        periods = scope.restrict(FinancingPeriod.objects.all(), request.auth, "view")
+    else:
+        with named_in_query("period", PERIOD_NOT_FOUND):
+            period = scope.get_in_scope(FinancingPeriod.objects.all(), request.auth, "view", pk=query.period)
+        periods = FinancingPeriod.objects.filter(pk=period.pk)
     build = {"municipality": reports.by_municipality, "provider": reports.by_provider, "program": reports.by_program}
     rows = build[query.kind](periods)
     return {"kind": query.kind, "rows": rows, "total": reports.totals(rows)}
@@ -982,10 +985,11 @@ def money_report(request: Any, query: Query[ReportQuery]) -> dict[str, Any]:
 
 @router.get(
     "/finance/payments",
-    response={200: list[PaymentLineOut], **READ_ERRORS, **NOT_FOUND},
+    response={200: list[PaymentLineOut], **READ_ERRORS},
     tags=OPERATOR,
     summary="Реестр платежей исполнителям за месяц",
 )
 def payments(request: Any, query: Query[PaymentsQuery]) -> list[closing.PaymentLine]:
-    period = scope.get_in_scope(FinancingPeriod.objects.all(), request.auth, "view", pk=query.period)
+    with named_in_query("period", PERIOD_NOT_FOUND):
+        period = scope.get_in_scope(FinancingPeriod.objects.all(), request.auth, "view", pk=query.period)
     return closing.payments_register(period, first_day(query.month))

@@ -1,7 +1,8 @@
 """API: indicators of a territory and year, their targets (set by the region).
 
-Only operators who monitor a territory (municipal, regional, methodologist) reach it; a
-territory outside their scope is 404. Definitions are the ones the dashboard shows.
+Only operators who monitor a territory (municipal, regional, methodologist) reach it (403 for
+others); a territory outside their scope is the `territory` parameter's error (422), as an object a
+body names. Definitions are the ones the dashboard shows.
 """
 
 from datetime import datetime
@@ -11,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from core.api import INPUT, INVALID, NOT_FOUND, ErrorOut, ValidationErrorOut
+from core.api import INPUT, INVALID, ErrorOut, QuerySchema, named_in_query
 from enrollment.api import SIGNED_IN
 from monitoring import services
 from monitoring.indicators import Figures
@@ -21,10 +22,10 @@ from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Мониторинг"])
 TERRITORY = r"^(r-\d{2}|m-\d{8}(\d{3})?)$"
-READ_ERRORS = {401: ErrorOut, 403: ErrorOut, **NOT_FOUND, **INVALID}
+READ_ERRORS = {401: ErrorOut, 403: ErrorOut, **INVALID}
 
 
-class IndicatorQuery(Schema):
+class IndicatorQuery(QuerySchema):
     territory: str | None = Field(
         None, pattern=TERRITORY, description="Территория: r-<код региона> или m-<ОКТМО>; по умолчанию первая доступная"
     )
@@ -69,7 +70,8 @@ class IndicatorsOut(Schema):
 
 
 def _territory(request, key: str | None) -> Territory:  # type: ignore[no-untyped-def]
-    return territory_for(request.auth, key)
+    with named_in_query("territory", "Территория не найдена среди доступных вам."):
+        return territory_for(request.auth, key)
 
 
 @router.get("/indicators", response={200: IndicatorsOut, **READ_ERRORS}, summary="Показатели территории за год")
@@ -123,7 +125,7 @@ class TargetIn(Schema):
     source: str = Field("", max_length=300, description="Основание (документ); пусто — прежнее основание")
 
 
-class TargetsQuery(Schema):
+class TargetsQuery(QuerySchema):
     territory: str | None = Field(None, pattern=TERRITORY, description="Территория; по умолчанию первая доступная")
 
 
@@ -135,7 +137,7 @@ def targets(request, query: Query[TargetsQuery]):  # type: ignore[no-untyped-def
 
 @router.put(
     "/targets",
-    response={200: TargetOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
+    response={200: TargetOut, **READ_ERRORS},
     summary="Задать целевое значение (оператор РМЦ)",
 )
 def set_target(request, body: TargetIn, query: Query[TargetsQuery]):  # type: ignore[no-untyped-def]

@@ -4,8 +4,9 @@ Errors answer in Russian with one shape: {"detail": "…"} for 401, 403, 404 and
 core.middleware.ApiMethodNotAllowedMiddleware); 422 adds a general message and a list of
 {loc, msg, type}, whether pydantic rejected the request or a catalog action (Django's
 ValidationError) rejected the data. The loc names the field wherever one field is the mistake: a
-null where a value is needed, a rule of one field, an object the body names that the caller cannot
-find (core.scope.get_named; 404 is only for the object of the URL), a parameter a list does not take.
+null where a value is needed, a rule of one field, an object the body or the query string names that
+the caller cannot find (core.scope.get_named, core.api.named_in_query; 404 is only for the object of
+the URL), a parameter the query string does not take (core.api.QuerySchema).
 """
 
 from collections import defaultdict

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, ModelSchema, Query, Router, Schema
 
 from accounts.api_auth import PUBLIC
-from core.api import INVALID, NOT_FOUND, Page, PageQuery, paginate
+from core.api import INVALID, NOT_FOUND, Page, PageQuery, QuerySchema, paginate
 from territory.models import ChildPopulation, Municipality, Region
 
 # --- Municipalities ---------------------------------------------------------------------------
@@ -55,7 +55,7 @@ class MunicipalityQuery(PageQuery):
     region: str | None = Field(None, pattern=r"^\d{2}$", description="Код субъекта РФ, две цифры")
 
 
-class PopulationQuery(Schema):
+class PopulationQuery(QuerySchema):
     year: int | None = Field(
         None, ge=2000, le=2100, description="Год численности; по умолчанию — последний, за который есть данные"
     )

@@ -487,6 +487,15 @@ def test_the_monthly_report_downloads_for_those_who_keep_the_journal(client, per
     )
     bad = client.get(path, {"year": 2025, "month": 13}, headers=bearer(personas.teacher_a))
     assert bad.status_code == 422 and messages(bad) == ["Значение должно быть не больше 12."]
+    misspelt = client.get(path, {**query, "mont": 1}, headers=bearer(personas.teacher_a))
+    assert misspelt.status_code == 422
+    assert errors(misspelt) == [
+        {
+            "loc": ["query", "mont"],
+            "msg": "Неизвестный параметр: допустимые перечислены в документации (/api/docs).",
+            "type": "extra_forbidden",
+        }
+    ]
 
 
 # --- OpenAPI --------------------------------------------------------------------------------------

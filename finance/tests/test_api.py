@@ -123,7 +123,6 @@ def test_quote_shows_the_split_before_the_request_and_changes_nothing(client, pe
     assert quote["copayment_message"] == ""
     certificate.refresh_from_db()
     assert certificate.status == CertificateStatus.ACCOUNTING  # the preview was rolled back
-    assert get(client, "/contracts/quote", personas.other_family, application=str(application.uuid)).status_code == 404
 
 
 def test_a_short_balance_is_refused_with_the_copayment_explained_until_the_family_accepts(
@@ -270,7 +269,8 @@ def test_the_month_is_reported_closed_invoiced_and_paid(client, personas, active
             "paid": 60_000,
         }
     ]
-    assert get(client, "/finance/payments", personas.municipal_y, period=period.pk, month=month).status_code == 404
+    outsider = get(client, "/finance/payments", personas.municipal_y, period=period.pk, month=month)
+    assert outsider.status_code == 422 and outsider.json()["detail"][0]["loc"] == ["query", "period"]
 
     report = get(client, "/finance/reports", personas.municipal_x, kind="municipality").json()
     assert report["rows"][0]["issued"] == 3_000_000 and report["rows"][0]["spent"] == 300_000
@@ -306,6 +306,62 @@ def test_an_object_the_body_names_and_the_caller_cannot_find_is_that_fields_erro
     )
     assert response.status_code == 422, response.json()
     assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+
+
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+PAYMENTS_MONTH = "2026-09-01"
+NO_APPLICATION = "Заявка не найдена."
+NO_PERIOD = "Период не найден."
+
+
+def filled(params: dict[str, str], application, period) -> dict[str, str]:
+    """A case's query with the test's own application and period put in where it names them."""
+    return {name: value.format(application=application.uuid, period=period.pk) for name, value in params.items()}
+
+
+@pytest.mark.parametrize(
+    ("path", "persona", "params", "parameter", "message"),
+    [
+        ("/contracts/quote", "other_family", {"application": "{application}"}, "application", NO_APPLICATION),
+        ("/contracts/quote", "family", {"application": UNKNOWN}, "application", NO_APPLICATION),
+        ("/finance/reports", "municipal_y", {"period": "{period}"}, "period", NO_PERIOD),
+        ("/finance/reports", "municipal_x", {"period": "999999"}, "period", NO_PERIOD),
+        ("/finance/payments", "municipal_y", {"period": "{period}", "month": PAYMENTS_MONTH}, "period", NO_PERIOD),
+        ("/finance/payments", "municipal_x", {"period": "999999", "month": PAYMENTS_MONTH}, "period", NO_PERIOD),
+    ],
+)
+def test_an_object_the_query_names_and_the_caller_cannot_find_is_that_parameters_error(
+    client, personas, application, period, path, persona, params, parameter, message
+):
+    """Outside scope or unknown alike: 422 at the parameter, as for a body's field; 404 is only for
+    the object of the URL's path."""
+    response = get(client, path, getattr(personas, persona), **filled(params, application, period))
+    assert response.status_code == 422, response.json()
+    assert response.json()["detail"] == [{"loc": ["query", parameter], "msg": message, "type": "invalid"}]
+
+
+@pytest.mark.parametrize(
+    ("path", "persona", "params"),
+    [
+        ("/contracts/quote", "family", {"application": "{application}"}),
+        ("/finance/reports", "municipal_x", {"kind": "program"}),
+        ("/finance/payments", "municipal_x", {"period": "{period}", "month": PAYMENTS_MONTH}),
+    ],
+)
+def test_a_parameter_the_query_does_not_take_is_refused(client, personas, application, period, path, persona, params):
+    """`perod=…` gave the report of every period instead of one; now the misspelling is named."""
+    user = getattr(personas, persona)
+    taken = filled(params, application, period)
+    assert get(client, path, user, **taken).status_code == 200
+    response = get(client, path, user, **taken, perod=period.pk)
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["query", "perod"],
+            "msg": "Неизвестный параметр: допустимые перечислены в документации (/api/docs).",
+            "type": "extra_forbidden",
+        }
+    ]
 
 
 # --- Operator: registers -----------------------------------------------------------------------
@@ -386,3 +442,6 @@ def test_the_openapi_schema_lists_the_finance_paths(client):
         assert path in paths, path
     detail = paths["/api/v1/contracts/{uuid}"]["get"]["responses"]["200"]
     assert "$ref" in json.dumps(detail)
+    # What a query string names is its parameter's error (422), never the address's 404.
+    for path in ("/api/v1/contracts/quote", "/api/v1/finance/reports", "/api/v1/finance/payments"):
+        assert set(paths[path]["get"]["responses"]) == {"200", "401", "422"}, path

@@ -168,7 +168,8 @@ def test_api_indicators_and_targets(client, personas, data, region_target):  # n
     )
     assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "municipality"]
     client.force_login(personas.municipal_y)
-    assert client.get(f"{API}/indicators", {"territory": "r-99"}).status_code == 404
+    outside = client.get(f"{API}/indicators", {"territory": "r-99"})
+    assert outside.status_code == 422 and outside.json()["detail"] == [TERRITORY_NOT_FOUND]
     forbidden = client.put(
         f"{API}/targets",
         {"indicator": "tech_science", "year": 2026, "percent": "30"},
@@ -176,6 +177,54 @@ def test_api_indicators_and_targets(client, personas, data, region_target):  # n
     )
     assert forbidden.status_code == 403
     assert client.get(f"{API}/indicators", {"territory": "x-1"}).status_code == 422
+
+
+TERRITORY_NOT_FOUND = {
+    "loc": ["query", "territory"],
+    "msg": "Территория не найдена среди доступных вам.",
+    "type": "invalid",
+}
+TARGET = {"indicator": "tech_science", "year": 2026, "percent": "27"}
+
+
+def put_target(client, query: str):
+    return client.put(f"{API}/targets{query}", TARGET, content_type="application/json")
+
+
+def test_api_a_territory_the_caller_does_not_monitor_is_the_parameters_error(client, personas):
+    """Another region or an unknown one alike: the query is wrong (422 at `territory`), not the address
+    (404). A territory monitored read-only stays 403 for a change, and nothing is written."""
+    client.force_login(personas.regional)
+    for territory in ("r-98", "m-00000000"):
+        assert client.get(f"{API}/targets", {"territory": territory}).json()["detail"] == [TERRITORY_NOT_FOUND]
+        refused = put_target(client, f"?territory={territory}")
+        assert refused.status_code == 422 and refused.json()["detail"] == [TERRITORY_NOT_FOUND]
+    client.force_login(personas.methodologist)
+    assert client.get(f"{API}/targets", {"territory": "r-99"}).status_code == 200
+    assert put_target(client, "?territory=r-99").status_code == 403
+    client.force_login(personas.family)  # monitors nothing: the endpoint itself is not theirs
+    assert client.get(f"{API}/indicators", {"territory": "r-98"}).status_code == 403
+    assert not Target.objects.exists()
+
+
+def test_api_a_parameter_the_monitoring_query_does_not_take_is_refused(client, personas):
+    client.force_login(personas.regional)
+    unknown = {
+        "loc": ["query", "teritory"],
+        "msg": "Неизвестный параметр: допустимые перечислены в документации (/api/docs).",
+        "type": "extra_forbidden",
+    }
+    for response in (
+        client.get(f"{API}/indicators", {"teritory": "r-99", "year": YEAR}),
+        client.get(f"{API}/targets", {"teritory": "r-99"}),
+        put_target(client, "?teritory=r-99"),
+    ):
+        assert response.status_code == 422 and response.json()["detail"] == [unknown]
+    assert not Target.objects.exists()
+    paths = client.get(f"{API}/openapi.json").json()["paths"]
+    for method in ("get", "put"):
+        assert "404" not in paths[f"{API}/targets"][method]["responses"]
+    assert "404" not in paths[f"{API}/indicators"]["get"]["responses"]
 
 
 def test_form_1dop_counts_children_on_31_december(client, personas, data):  # noqa: F811

@@ -80,3 +80,16 @@ def test_unknown_municipality_is_404_and_bad_year_is_422(client, population):
     response = client.get(f"{API}/municipalities/{population.oktmo}", {"year": 1990})
     assert response.status_code == 422
     assert [error["msg"] for error in response.json()["detail"]] == ["Значение должно быть не меньше 2000."]
+
+
+def test_a_parameter_the_municipality_does_not_take_is_refused(client, population):
+    """`yaer=2024` answered the latest year's population as if asked for it."""
+    response = client.get(f"{API}/municipalities/{population.oktmo}", {"yaer": 2024})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["query", "yaer"],
+            "msg": "Неизвестный параметр: допустимые перечислены в документации (/api/docs).",
+            "type": "extra_forbidden",
+        }
+    ]
