@@ -23,6 +23,7 @@ from enrollment import services
 from enrollment.models import Application, ApplicationStatus
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
+from people.registry import TypedAgainError
 from people.services import add_child, update_child
 
 
@@ -61,6 +62,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
     form = ChildForm(
         request.POST or None, initial={"last_name": guardian.last_name, "municipality": guardian.municipality}
     )
+    typed_again: Child | None = None  # the family's child this one may be: its card is linked
     if form.is_valid():
         try:
             registration = add_child(
@@ -68,9 +70,11 @@ def child_new(request: HttpRequest) -> HttpResponse:
                 form.save(commit=False),
                 snils=form.cleaned_data["snils"],
                 birth_certificate=form.cleaned_data["birth_certificate"],
+                another_child=form.cleaned_data["another_child"],
             )
         except ValidationError as error:
             form.add_error(None, error)
+            typed_again = error.child if isinstance(error, TypedAgainError) else None
         else:
             child = registration.child
             if registration.already_guardian:  # typed again: the registry found the cabinet's own record
@@ -86,7 +90,12 @@ def child_new(request: HttpRequest) -> HttpResponse:
                 )
 
             return back_to(request, request.POST.get("next"), "family:cabinet")
-    context = {"form": form, "next": request.GET.get("next", ""), "error_links": error_links(form)}
+    context = {
+        "form": form,
+        "next": request.GET.get("next", ""),
+        "error_links": error_links(form),
+        "typed_again": typed_again,
+    }
     return render(request, "family/child_form.html", context)
 
 

@@ -72,6 +72,11 @@ class ChildIn(Schema):
     has_disability: bool = False
     snils: str = Field("", max_length=20, description="СНИЛС; хранится зашифрованным")
     birth_certificate: str = Field("", max_length=40, description="Серия и номер свидетельства о рождении")
+    another_child: bool = Field(
+        False,
+        description="Семья подтверждает, что это другой ребёнок, а не похожий на него ребёнок из её кабинета, "
+        "названный в ответе 422 с полем another_child (например, близнец). Для сотрудников не действует",
+    )
 
 
 class ChildUpdateIn(Schema):
@@ -165,18 +170,27 @@ def child_create(request, body: ChildIn):  # type: ignore[no-untyped-def]
     """Семья добавляет своего ребёнка; сотрудник организации или оператор вносит ребёнка в реестр.
     Запись сверяется с реестром: если ребёнок уже есть, возвращается существующая запись (200).
     Семье — только её собственная: совпадение с записью вне семьи проверяет опорный центр по документам.
+    Если ребёнок похож на ребёнка из кабинета семьи, но не наверняка он, — 422 с полем another_child:
+    исправьте данные того ребёнка или повторите запрос с another_child=true.
     Сотруднику запись вне его видимости возвращается такой, какой он её прислал (под кодом записи реестра)."""
     user = request.auth
     principal = principal_of(user)
     municipality = Municipality.objects.filter(oktmo=body.municipality).first()
     if municipality is None:
         raise ValidationError({"municipality": "Муниципалитет с таким кодом ОКТМО не найден."})
-    fields = body.dict(exclude={"municipality", "snils", "birth_certificate"})
+    fields = body.dict(exclude={"municipality", "snils", "birth_certificate", "another_child"})
     child = Child(municipality=municipality, **fields)
     for_family = principal.is_guardian and not principal.uses_office
     snils, certificate = body.snils, body.birth_certificate
     if for_family:
-        registration = services.add_child(user, child, snils=snils, birth_certificate=certificate, via=EntryChannel.API)
+        registration = services.add_child(
+            user,
+            child,
+            snils=snils,
+            birth_certificate=certificate,
+            via=EntryChannel.API,
+            another_child=body.another_child,
+        )
     elif principal.uses_office:
         # The organization the record comes from, when the caller works for one (a token of its system).
         only, _ = scope.single(Organization.objects.filter(pk__in=principal.operated_organization_ids))

@@ -22,6 +22,12 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "II-АБ 123456"}),
     )
+    # The page shows it once the registry took the child for one the family has (people.registry.TypedAgainError).
+    another_child = forms.BooleanField(
+        label="Это другой ребёнок",
+        required=False,
+        help_text="Не тот, что уже есть в кабинете: например, близнец.",
+    )
 
     class Meta:
         model = Child
@@ -47,3 +53,4 @@ class ChildDetailsForm(ChildForm):
 
     snils = None  # type: ignore[assignment]
     birth_certificate = None  # type: ignore[assignment]
+    another_child = None  # type: ignore[assignment]

@@ -23,10 +23,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
+from rapidfuzz.distance import OSA
 
 from accounts.roles import principal_of
 from catalog.models import Organization
-from core import audit, scope
+from core import audit, latin, scope
 from core.validators import normalize_snils
 from people import identity, matching
 from people.models import Child, ChildMerge, EntryChannel, Guardian, MatchCandidate, MatchStatus
@@ -54,6 +55,23 @@ class Registration:
     review: list[MatchCandidate] = field(default_factory=list)
     already_guardian: bool = False  # the parent adding the child was already its legal representative
     snils_held_elsewhere: bool = False  # the parent's СНИЛС is another record's: kept there, the pair reviewed
+
+
+class TypedAgainError(ValidationError):
+    """A parent adds a child that may be one the family already has, with a detail mistyped: the
+    family corrects that child's card, or confirms it is another child. Only the family's own record
+    is ever named here; matches outside the family wait for the municipal operator unsaid."""
+
+    def __init__(self, child: Child) -> None:
+        self.child = child
+        super().__init__(
+            {
+                "another_child": f"В вашем кабинете уже есть {child.first_name}, дата рождения "
+                f"{child.birth_date:%d.%m.%Y}, — возможно, это тот же ребёнок. Если так, исправьте его данные "
+                "в кабинете («Исправить данные»), а не добавляйте ребёнка снова. Если это другой ребёнок, "
+                "подтвердите: «Это другой ребёнок»."
+            }
+        )
 
 
 def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "") -> None:
@@ -117,10 +135,13 @@ def register_child(
     guardian: Guardian | None = None,
     via: EntryChannel = EntryChannel.STAFF,
     organization: Organization | None = None,
+    another_child: bool = False,
 ) -> Registration:
     """Enter a child into the registry: the existing record if it is the same child, else a new one.
-    For a parent (`guardian`), the existing record only if it is already the family's (see above).
-    A new record keeps how it came (`via`, for `organization`) and who entered it."""
+    For a parent (`guardian`), the existing record only if it is already the family's (see above);
+    a doubtful match among the family's own children is refused (`TypedAgainError`) unless the parent
+    confirmed it is `another_child`. A new record keeps how it came (`via`, for `organization`) and
+    who entered it."""
     set_identifiers(child, snils=snils, birth_certificate=birth_certificate)
     child.entered_via, child.entered_by, child.entered_organization = via, _user(actor), organization
     child.full_clean(exclude=["merged_into"])
@@ -134,8 +155,12 @@ def register_child(
             held_by = known
             child.snils_digest, child.snils_cipher = "", ""
     if guardian is not None and (own := _familys_own_record(child, guardian)) is not None:
-        audit.record(actor, "child.matched", own, by="family")
-        return Registration(child=own, created=False, already_guardian=True)
+        record, certain = own
+        if certain:
+            audit.record(actor, "child.matched", record, by="family")
+            return Registration(child=record, created=False, already_guardian=True)
+        if not another_child:
+            raise TypedAgainError(record)
     child.save()
     audit.record(actor, "child.registered", child)
     candidates = scored_candidates(child)
@@ -173,16 +198,27 @@ def _may_take(record: Child, guardian: Guardian | None, actor: Any) -> bool:
     ).exists()
 
 
-def _familys_own_record(child: Child, guardian: Guardian) -> Child | None:
-    """The family's living record of this child, typed again (a sure match among its own children)."""
+def _familys_own_record(child: Child, guardian: Guardian) -> tuple[Child, bool] | None:
+    """The family's living record likeliest to be this child typed again, and whether the engine is sure
+    of it; None when each of the family's children is another child. Among a family's few children the
+    engine's prior (a regional registry) is too sceptical: a child of the same sex, named alike, born on a
+    date a typo makes (a day off, day and month swapped) is worth the question even when the engine says
+    «another child» («Артём» born a day later without a patronymic: 0.44) — a family has no two such."""
     me = as_person(child)
     own = Child.objects.living().filter(
         guardians=guardian, birth_date__in=matching.candidate_birth_dates(child.birth_date)
     )
-    for other in own.order_by("pk"):
-        if matching.verdict(matching.match_probability(me, as_person(other))) == matching.Verdict.SAME:
-            return other
+    scored = [(matching.match_probability(me, as_person(other)), other) for other in own.order_by("pk")]
+    for probability, other in sorted(scored, key=lambda pair: -pair[0]):  # stable: the oldest of equals
+        verdict = matching.verdict(probability)
+        if verdict != matching.Verdict.DIFFERENT or _named_alike(child, other):
+            return other, verdict == matching.Verdict.SAME
     return None
+
+
+def _named_alike(child: Child, other: Child) -> bool:
+    """Of one sex, first names a typo apart («Артём», «Артем», «Арём»): not twins, who are named apart."""
+    return child.sex == other.sex and OSA.distance(latin.key(child.first_name), latin.key(other.first_name)) <= 1
 
 
 def _queue_pair(one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool) -> MatchCandidate:

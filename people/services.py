@@ -31,10 +31,13 @@ def add_child(
     snils: str = "",
     birth_certificate: str = "",
     via: EntryChannel = EntryChannel.CABINET,
+    another_child: bool = False,
 ) -> registry.Registration:
     """Enter a child of the signed-in parent, who becomes its legal representative of the new record,
-    or finds the family's own record of the child typed again. Records of the child outside the family
-    (an organization's, say) wait for the municipal operator's check (people.registry)."""
+    or finds the family's own record of the child typed again. A child that may be one the family has,
+    a detail mistyped, is refused (`registry.TypedAgainError`, naming that child) until the parent confirms
+    it is `another_child`; the pair then waits for the municipal operator, as records of the child
+    outside the family (an organization's, say) do (people.registry)."""
     guardian = Guardian.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
     if guardian is None:
         raise PermissionDenied("Добавить ребёнка может только родитель (законный представитель).")
@@ -43,7 +46,13 @@ def add_child(
     except ValidationError as error:
         raise ValidationError({"birth_date": error.messages}) from None
     registration = registry.register_child(
-        actor, child, snils=snils, birth_certificate=birth_certificate, guardian=guardian, via=via
+        actor,
+        child,
+        snils=snils,
+        birth_certificate=birth_certificate,
+        guardian=guardian,
+        via=via,
+        another_child=another_child,
     )
     if not registration.already_guardian:
         registration.child.guardians.add(guardian)
