@@ -436,11 +436,11 @@ ProgramSearchItemOut = read_by_pydantic(
 
 
 class AgeSeatsOut(BaseModel):
-    """Группы программы для возраста из запроса и свободные места в них."""
+    """Группы программы для возраста (диапазона возрастов) из запроса и свободные места в них."""
 
     open_seats: int = Field(description="Свободных мест в группах, принимающих заявки")
     closed_seats: int = Field(description="Свободных мест в группах, не принимающих заявки (приём закрыт)")
-    current_groups: int = Field(description="Действующих групп для этого возраста")
+    current_groups: int = Field(description="Действующих групп для этого возраста (хотя бы одного из диапазона)")
     offering_groups: int = Field(
         description="Из них принимающих заявки (в том числе с приёмом, который откроется позже); "
         "когда свободных мест в них нет, можно встать в очередь"
@@ -461,7 +461,7 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
     seats_for_age: dict[str, AgeSeatsOut] = Field(
         description="С возрастом в запросе: для каждой программы страницы (по коду) — её действующие группы для "
-        "этого возраста и свободные места в них, как на карточках Навигатора"
+        "этого возраста (с age_to — хотя бы одного из диапазона) и свободные места в них, как на карточках Навигатора"
     )
 
 
@@ -620,9 +620,7 @@ def get_organization(request: Any, code: Code) -> Organization:
 @router.get("/programs", response={200: ProgramSearchOut, **INVALID}, tags=PROGRAMS, summary="Поиск программ")
 def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
     """Те же фильтры, поиск, фасеты и исправление опечаток, что на страницах Навигатора."""
-    params = query.to_params(query.page_size)
-    # Programs for some children with ОВЗ are adapted ones: that filter is chosen too, as the page ticks it.
-    result = search_programs(params.without(ovz=True) if params.ovz_categories else params, PROGRAM_LIST_COLUMNS)
+    result = search_programs(query.to_params(query.page_size), PROGRAM_LIST_COLUMNS)
     return {
         "items": result.programs,
         "total": result.total,
@@ -858,7 +856,8 @@ def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
 )
 def update_group(request: Any, code: Code, body: PatchDict[GroupFieldsIn]) -> Group:
     """Меняются только переданные поля; расписание и финансирование — целиком. Группы программы в
-    архиве не меняются и не создаются (422): сначала программу возвращают в черновики."""
+    архиве не меняются и не создаются (422): сначала программу возвращают в черновики. Можно лишь
+    выключить такую группу (только is_active: false), если в ней нет зачисленных детей и ждущих заявок."""
     group = scope.get_in_scope(Group.objects.select_related("program"), request.auth, "change", code=code)
     _save_group(request.auth, group, body)
     return _with_details(Group.objects.all()).get(pk=group.pk)

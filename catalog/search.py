@@ -66,6 +66,7 @@ class SearchParams:
     q: str = ""
     directions: tuple[str, ...] = ()
     age: int | None = None
+    age_to: int | None = None  # with `age`, a range of ages: programs for a child of any of them
     municipality: str | None = None  # ОКТМО
     organization: str | None = None  # organization code
     forms: tuple[str, ...] = ()
@@ -78,6 +79,13 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
+
+    @property
+    def ages(self) -> tuple[int, ...]:
+        """The ages searched for (none: any)."""
+        if self.age is None:
+            return ()
+        return (self.age,) if self.age_to is None else tuple(range(self.age, self.age_to + 1))
 
     def without(self, **changes: Any) -> "SearchParams":
         data = asdict(self)
@@ -274,7 +282,7 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
     if params.directions and skip != "direction":
         bits &= Bits.any_of(index.get("direction", d) for d in params.directions)
     if params.age is not None:
-        bits &= index.get("age", str(params.age))
+        bits &= index.of_ages(params.ages)
     if params.municipality and skip != "municipality":
         bits &= index.get("municipality", params.municipality)
     if params.organization:
@@ -289,7 +297,7 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
     days = params.days if skip != "day" else ()
     free_seats = params.free_seats and skip != "free_seats"
     if days or free_seats:  # in one group, for the child's age when given
-        bits &= index.with_group(params.age, days, free_seats)
+        bits &= index.with_group(params.ages, days, free_seats)
     return bits
 
 
@@ -359,14 +367,14 @@ def _group_facet_counts(index: CatalogIndex, params: SearchParams, base: int, fa
     as the age and the other group facet's (a handful of bitsets: counted one by one)."""
     if facet == "day":
         return {
-            ("day", day): (base & index.with_group(params.age, (day,), params.free_seats)).bit_count()
+            ("day", day): (base & index.with_group(params.ages, (day,), params.free_seats)).bit_count()
             for day in WEEKDAYS
         }
-    return {("free_seats", "1"): (base & index.with_group(params.age, params.days, True)).bit_count()}
+    return {("free_seats", "1"): (base & index.with_group(params.ages, params.days, True)).bit_count()}
 
 
 class AgeSeats(NamedTuple):
-    """A program's current groups for one age (their own ages, else the program's), those of them
+    """A program's current groups for the ages searched (their own ages, else the program's), those of them
     taking applications, their free seats, in groups taking applications and in the others, and
     the days of their lessons (a weekdays mask)."""
 
@@ -398,15 +406,15 @@ FROM ag LEFT JOIN days ON days.program_id = ag.program_id GROUP BY ag.program_id
 """  # noqa: S608 -- our fixed SQL
 
 
-def age_seats(program_ids: Sequence[int], age: int) -> dict[int, AgeSeats]:
-    """What the result cards of a search with the child's age say of seats: read with the page,
-    fresh, as the rest of a card (a program's own figures count every age). A fixed statement:
-    compiling it with the ORM cost more than running it."""
+def age_seats(program_ids: Sequence[int], ages: Sequence[int]) -> dict[int, AgeSeats]:
+    """What the result cards of a search with the child's age (or ages) say of seats: those of the groups
+    for a child of one of them, read with the page, fresh, as the rest of a card (a program's own figures
+    count every age). A fixed statement: compiling it with the ORM cost more than running it."""
     now = timezone.now()
     closes = rawsql.param(Group._meta.get_field("enrollment_closes_at"), now)
     today = rawsql.param(Group._meta.get_field("end_date"), timezone.localdate(now))
     count, ids = rawsql.ids_given(program_ids)
-    rows = rawsql.select(_age_seats_sql(count), [closes, *ids, today, age, age], (None,) * 6)
+    rows = rawsql.select(_age_seats_sql(count), [closes, *ids, today, max(ages), min(ages)], (None,) * 6)
     return {program: AgeSeats(*seats) for program, *seats in rows}
 
 
@@ -551,7 +559,7 @@ def _page(
     # most popular — a family is shown first what it can join.
     tiers: tuple[int, ...] = ()
     if sort == "relevance":
-        free = index.with_group(params.age, (), True)
+        free = index.with_group(params.ages, (), True)
         tiers = (title_bits & free, title_bits, free)
     ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers)
     return list_programs(ids, fields)
@@ -678,7 +686,7 @@ def search_programs(
     return SearchResult(
         params=params,
         programs=programs,
-        seats_for_age=age_seats([p.pk for p in programs], params.age) if params.age is not None and programs else {},
+        seats_for_age=age_seats([p.pk for p in programs], params.ages) if params.ages and programs else {},
         total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,

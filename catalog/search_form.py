@@ -9,7 +9,8 @@ from typing import Annotated, Any, get_origin
 
 from django.http import QueryDict
 from ninja import Field
-from pydantic import ValidationError
+from pydantic import ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from catalog import text
 from catalog.models import Direction, Organization
@@ -42,6 +43,14 @@ class ProgramSearchQuery(PageQuery):
         title="Возраст ребёнка",
         description="Возраст ребёнка, полных лет: программы для этого возраста, у которых есть группа для него "
         "(или группы ещё не объявлены)",
+    )
+    age_to: int | None = Field(
+        None,
+        ge=0,
+        le=18,
+        title="Возраст до",
+        description="С age — диапазон возрастов, age–age_to полных лет: программы для ребёнка хотя бы одного из "
+        "них («5–7 лет», «для подростков» в запросе — такой диапазон)",
     )
     municipality: str | None = Field(
         None, pattern=OKTMO_PATTERN, title="Муниципалитет", description="ОКТМО муниципалитета"
@@ -86,6 +95,16 @@ class ProgramSearchQuery(PageQuery):
     )
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
+    @field_validator("age_to")
+    @classmethod
+    def _after_age(cls, age_to: int | None, info: ValidationInfo) -> int | None:
+        age = info.data.get("age")
+        if age_to is not None and age is None:
+            raise PydanticCustomError("age_range", "Диапазон возрастов задаётся с его началом, age.")
+        if age_to is not None and age is not None and age_to < age:
+            raise PydanticCustomError("age_range", "Конец диапазона возрастов меньше его начала, age.")
+        return None if age_to == age else age_to
+
     def to_params(self, page_size: int) -> SearchParams:
         """The search asked for; an age, a way of paying, ОВЗ or its categories written into the query is its filter,
         unless that filter is chosen already (the filter chosen wins); the query keeps the other words."""
@@ -94,6 +113,7 @@ class ProgramSearchQuery(PageQuery):
             q=said.rest,
             directions=tuple(self.direction),
             age=said.age if self.age is None else self.age,
+            age_to=said.age_to if self.age is None else self.age_to,
             municipality=self.municipality,
             organization=self.organization,
             forms=tuple(self.form),
@@ -114,6 +134,10 @@ PAGE_MESSAGES = {
     ("age", "int_parsing"): "Возраст укажите числом полных лет.",
     ("age", "greater_than_equal"): "Возраст — от 0 до 18 лет.",
     ("age", "less_than_equal"): "Возраст — от 0 до 18 лет.",
+    ("age_to", "int_parsing"): "Возраст укажите числом полных лет.",
+    ("age_to", "greater_than_equal"): "Возраст — от 0 до 18 лет.",
+    ("age_to", "less_than_equal"): "Возраст — от 0 до 18 лет.",
+    ("age_to", "age_range"): "нужен и возраст «от», не больше возраста «до».",
     ("municipality", "string_pattern_mismatch"): "Муниципалитет не найден.",
     ("organization", "string_pattern_mismatch"): "Организация не найдена.",
 }

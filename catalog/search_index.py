@@ -145,14 +145,19 @@ class CatalogIndex:
         counts = np.bitwise_count(matrix & words).sum(axis=1, dtype=np.int64).tolist()
         return {(name, value): counts[row - first] for name, values in rows.items() for value, row in values.items()}
 
-    def with_group(self, age: int | None, days: Sequence[str], free_seats: bool) -> int:
-        """Programs with one current group for a child of `age`, meeting on one of `days`, with
+    def of_ages(self, ages: Sequence[int]) -> int:
+        """Programs for a child of one of these ages (see build_index)."""
+        if len(ages) == 1:
+            return self.get("age", str(ages[0]))
+        return Bits.any_of(self.get("age", str(age)) for age in ages)
+
+    def with_group(self, ages: Sequence[int], days: Sequence[str], free_seats: bool) -> int:
+        """Programs with one current group for a child of one of `ages`, meeting on one of `days`, with
         free seats (each condition when given): a Saturday group for seven-year-olds and a full
         weekday group do not make a program «Сб, есть места» for a seven-year-old."""
-        age = None if age is None else min(age, MAX_AGE)
-        if not days:
-            return self.groups.get((age, None, free_seats), 0)
-        return Bits.any_of(self.groups.get((age, int(day), free_seats), 0) for day in days)
+        of_ages: list[int | None] = [min(age, MAX_AGE) for age in ages] or [None]
+        on_days: list[int | None] = [int(day) for day in days] or [None]
+        return Bits.any_of(self.groups.get((age, day, free_seats), 0) for age in of_ages for day in on_days)
 
     def organization(self, code: str) -> int:
         return Bits.from_ids(self.organizations.get(code, ()), self.size)

@@ -288,14 +288,21 @@ def words(text: str) -> list[str]:
     return [w for w in _WORD.findall(normalize(text)) if w not in STOPWORDS]
 
 
-# «танцы 5 лет», «шахматы для 7 лет», «с 5-ти лет»: an age said in the query is the age filter. A range
-# («10-12 лет», «от 3 до 7 лет») is said, but is no one age; «2 год обучения» is no age at all.
+# «танцы 5 лет», «шахматы для 7 лет», «с 5-ти лет»: an age said in the query is the age filter, a range
+# («10-12 лет», «от 3 до 7 лет») a range of ages; «2 год обучения» is no age at all.
 _AGE_IN_QUERY = re.compile(
     r"(?<![\d\-–])(?:\b(?:для|на|в|с|от)\s+)?\b(\d{1,2})(?:\s*(?:-|–|до)\s*(\d{1,2}))?(?:-?(?:ти|х|и))?"
     r"\s*(?:лет|года?|годик\w*)\b(?!\s+обучени)",
     re.IGNORECASE,
 )
 YOUNGEST_SAID = 3  # «программа на 1 год» is a duration, not a child
+# Whom a program is for, said in words («плавание для малышей», «кружки для подростков»): a range of ages, in the
+# forms of the noun families write (not «подростковый клуб», an organization's kind). Preschoolers are under
+# seven, teenagers twelve to seventeen, as the schools count them.
+_PRESCHOOL, _TEENAGE = (3, 6), (12, 17)
+AGES_IN_WORDS = dict.fromkeys(("малыш", "малыша", "малышу", "малыши", "малышей", "малышам", "малышами"), _PRESCHOOL)
+AGES_IN_WORDS |= dict.fromkeys(("дошкольники", "дошкольников", "дошкольникам", "дошкольниками"), _PRESCHOOL)
+AGES_IN_WORDS |= dict.fromkeys(("подростки", "подростков", "подросткам", "подростками"), _TEENAGE)
 # Words of a query that name how a program is paid for, by their stems: the funding filter.
 FUNDING_STEMS = {
     "бесплатн": "free",
@@ -430,6 +437,7 @@ class FiltersInQuery(NamedTuple):
 
     rest: str
     age: int | None = None
+    age_to: int | None = None  # the oldest of a range of ages said, from `age`
     funding: tuple[str, ...] = ()
     ovz: bool = False
     days: tuple[int, ...] = ()
@@ -441,11 +449,12 @@ _LEFT_ALONE = frozenset({"по", "с", "для", "на", "за", "в", "во", "
 
 
 def filters_in_query(query: str) -> FiltersInQuery:
-    """The age («7 лет»), the ways of paying («бесплатно», «по сертификату»), ОВЗ, its categories («для
-    слабовидящих») and the days («по субботам») written into a query."""
-    age = None
+    """The age («7 лет») or the ages («5-7 лет», «для подростков»), the ways of paying («бесплатно», «по
+    сертификату»), ОВЗ, its categories («для слабовидящих») and the days («по субботам») written into a query."""
+    ages: tuple[int, int] | None = None
     if (said := _AGE_IN_QUERY.search(query)) is not None and YOUNGEST_SAID <= int(said[1]) <= 18:
-        age = int(said[1]) if said[2] is None else None
+        youngest, oldest = sorted((int(said[1]), min(int(said[2] or said[1]), 18)))
+        ages = (youngest, oldest)
         query = f"{query[: said.start()]} {query[said.end() :]}"
     kept: list[str] = []
     funding: list[str] = []
@@ -463,9 +472,11 @@ def filters_in_query(query: str) -> FiltersInQuery:
         ways = [FUNDING_STEMS[stem(w)] for w in token_words if stem(w) in FUNDING_STEMS]
         token_days = [day for w in token_words for day in DAYS_IN_QUERY.get(w, ())]
         is_ovz = "овз" in token_words
-        if not ways and not is_ovz and not token_days and not token_categories:
+        audience = [AGES_IN_WORDS[w] for w in token_words if w in AGES_IN_WORDS]
+        if not ways and not is_ovz and not token_days and not token_categories and not audience:
             kept += said_tokens
             continue
+        ages = ages or (audience[0] if audience else None)  # an age said in numbers is the closer one
         funding += ways
         days += token_days
         categories += token_categories
@@ -473,11 +484,12 @@ def filters_in_query(query: str) -> FiltersInQuery:
         while kept and normalize(kept[-1]) in _LEFT_ALONE:
             kept.pop()
     rest = " ".join(kept)
-    if (age is not None or funding or ovz or days or categories) and not query_words(rest):
+    if (ages or funding or ovz or days or categories) and not query_words(rest):
         rest = ""  # what is left says nothing to search for («бесплатный кружок»)
     return FiltersInQuery(
         rest,
-        age,
+        ages[0] if ages else None,
+        ages[1] if ages and ages[1] != ages[0] else None,
         tuple(dict.fromkeys(funding)),
         ovz,
         tuple(sorted(set(days))),

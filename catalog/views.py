@@ -27,7 +27,7 @@ from catalog.search import (
 from catalog.search_form import Q_MAX_LENGTH, SWITCHES, params_from_query
 from core import a11y, scope
 from core.redirects import back_to
-from core.templatetags.opora import ru_plural
+from core.templatetags.opora import ages
 from enrollment import admission
 
 MUNICIPALITY_COOKIE = "opora_municipality"
@@ -118,9 +118,10 @@ def _filters_said(query: QueryDict, params: SearchParams) -> list[tuple[str, str
     written = " ".join(query.get("q", "")[:Q_MAX_LENGTH].split())
     if params.q == written:
         return None  # nothing in the query said a filter
-    replaced = {"q", "age", "funding", "ovz", "ovz_category", "day", "page"}
+    replaced = {"q", "age", "age_to", "funding", "ovz", "ovz_category", "day", "page"}
     kept = [(key, value) for key, values in query.lists() if key not in replaced for value in values]
     filters = [("age", str(params.age))] if params.age is not None else []
+    filters += [("age_to", str(params.age_to))] if params.age_to is not None else []
     filters += [("funding", way) for way in params.funding] + ([("ovz", "on")] if params.ovz else [])
     filters += [("ovz_category", code) for code in params.ovz_categories]
     filters += [("day", day) for day in params.days]
@@ -183,8 +184,9 @@ def _chips(
 ) -> list[tuple[str, str]]:
     """Removable chips for each filter the search applied (never a value it rejected): (label, link without it)."""
 
-    def without(param: str, value: str | None = None) -> str:
-        return "?" + urlencode([(k, v) for k, v in query if k != param or (value is not None and v != value)])
+    def without(param: str, value: str | None = None, *also: str) -> str:
+        kept = [(k, v) for k, v in query if k not in also]
+        return "?" + urlencode([(k, v) for k, v in kept if k != param or (value is not None and v != value)])
 
     chips = []
     for facet, values in result.facets.items():
@@ -194,7 +196,7 @@ def _chips(
     if params.q and searched_text:
         chips.append((f"«{params.q}»", without("q")))
     if params.age is not None:
-        chips.append((f"{params.age} {ru_plural(params.age, 'год,года,лет')}", without("age")))
+        chips.append((ages(params.age, params.age_to or params.age), without("age", None, "age_to")))
     if organization:
         chips.append((organization, without("organization")))
     return chips

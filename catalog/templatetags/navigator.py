@@ -89,7 +89,7 @@ _shown_fields = operator.attrgetter(
 )
 
 
-def _card(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
+def _card(program: Program, for_age: tuple[str, AgeSeats] | None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
     changes (on enrollment day, every group that fills up) leave it as it is. The days and the
     seats, those of the groups for the age searched for when it is, are not kept."""
@@ -109,13 +109,12 @@ def _days(mask: int) -> str:
     return f"<span>{', '.join(WEEKDAY_SHORT[d] for d in weekday_numbers(mask))}</span>" if mask else ""
 
 
-def _seats(program: Program, for_age: tuple[int, AgeSeats] | None) -> str:
-    """Free seats over the groups taking applications (those for the age searched for, when it
-    is); none: whether there are groups (for that age), none of them taking applications, or all
-    full (a family may join a queue), or the program has announced none yet."""
+def _seats(program: Program, for_age: tuple[str, AgeSeats] | None) -> str:
+    """Free seats over the groups taking applications (those for the ages searched for, «7 лет» or
+    «5–7 лет», when they are); none: whether there are groups (for those ages), none of them taking
+    applications, or all full (a family may join a queue), or the program has announced none yet."""
     if for_age is not None and (program.current_groups or for_age[1].current_groups):
-        age, seats = for_age
-        years = f"{age} {ru_plural(age, 'года,лет,лет')}"
+        years, seats = for_age
         if seats.open_seats:
             return f'<span class="seats-ok">Свободных мест для {years}: {seats.open_seats}</span>'
         if not seats.current_groups:
@@ -169,14 +168,21 @@ def _program_path() -> tuple[str, str]:
 
 @register.simple_tag
 def program_cards(
-    programs: Iterable[Program], age: int | None = None, seats_for_age: Mapping[int, AgeSeats] | None = None
+    programs: Iterable[Program], ages: Sequence[int] = (), seats_for_age: Mapping[int, AgeSeats] | None = None
 ) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items; with
-    the age searched for, the seats a card tells are those of the groups for that age."""
+    the ages searched for, the seats a card tells are those of the groups for them."""
     seats = seats_for_age or {}
+    years = _years(ages[0], ages[-1]) if ages else ""
     return mark_safe(  # noqa: S308 -- escaped above
-        "\n".join(_card(p, None if age is None else (age, seats.get(p.pk, AgeSeats()))) for p in programs)
+        "\n".join(_card(p, (years, seats.get(p.pk, AgeSeats())) if ages else None) for p in programs)
     )
+
+
+def _years(youngest: int, oldest: int) -> str:
+    """«для 7 лет», «для 5–7 лет»: the genitive the seats' badge says them in («для 1 года»)."""
+    span = f"{youngest}" if youngest == oldest else f"{youngest}–{oldest}"
+    return f"{span} {ru_plural(oldest, 'года,лет,лет')}"
 
 
 @register.simple_tag

@@ -61,7 +61,13 @@ def test_htmx_results_bring_the_filters_with_counts_of_the_new_search(client, pe
 
 @pytest.mark.parametrize(
     ("query", "message"),
-    [("age=abc", "Возраст укажите числом"), ("age=40", "Возраст — от 0 до 18"), ("direction=magic", "Направленность")],
+    [
+        ("age=abc", "Возраст укажите числом"),
+        ("age=40", "Возраст — от 0 до 18"),
+        ("direction=magic", "Направленность"),
+        ("age=9&age_to=7", "Возраст до: нужен и возраст «от», не больше возраста «до»."),
+        ("age_to=7", "Возраст до: нужен и возраст «от», не больше возраста «до»."),
+    ],
 )
 def test_bad_filter_values_get_a_russian_message_and_are_ignored(client, published_program, query, message):
     response = client.get(reverse("navigator:search") + "?" + query)
@@ -462,6 +468,21 @@ def test_past_the_thousandth_result_the_last_page_asks_to_narrow_the_search(clie
     assert "Показаны первые 1 000 программ — уточните запрос или фильтры." in html
 
 
+def test_a_range_of_ages_written_into_the_search_box_is_the_age_filter_from_to(client, published_program):
+    response = client.get(reverse("navigator:search"), {"q": "робототехника 8-10 лет", "age_to": "12"})
+    assert response["Location"] == "?" + urlencode({"q": "робототехника", "age": "8", "age_to": "10"})
+    html = client.get(reverse("navigator:search") + response["Location"]).content.decode()
+    assert _chip_labels(html) == ["«робототехника»", "8–10 лет"] and published_program.title in html
+    assert 'name="age" min="0" max="18" value="8"' in html and 'name="age_to" min="0" max="18" value="10"' in html
+    chip = re.search(r'<a class="chip" href="([^"]*)" aria-label="Убрать фильтр 8–10 лет"', html)
+    assert chip is not None and "age" not in chip.group(1)  # the chip removes both ends
+    # Whom a program is for, in words: «для подростков» is 12–17.
+    teenagers = client.get(reverse("navigator:search"), {"q": "робототехника для подростков"})
+    assert teenagers["Location"] == "?" + urlencode({"q": "робототехника", "age": "12", "age_to": "17"})
+    # Without a range the search box has one age field.
+    assert 'name="age_to"' not in client.get(reverse("navigator:search"), {"age": "9"}).content.decode()
+
+
 def test_an_age_written_into_the_search_box_becomes_the_age_filter(client, published_program):
     response = client.get(reverse("navigator:search"), {"q": "робототехника для 9 лет", "sort": "title", "page": "2"})
     assert response.status_code == 302
@@ -595,10 +616,12 @@ def test_all_municipalities_chosen_forgets_the_remembered_one(client, published_
 
 def test_a_card_tells_the_seats_of_the_groups_for_the_age_searched_for(published_program):
     # The search leaves out a program with groups but none for the age; a card read as a group closes says so.
-    def badge(age: int, seats: AgeSeats) -> str:
+    def badge(age: int | range, seats: AgeSeats) -> str:
         return re.findall(
             r'<span class="seats-[a-z]+">([^<]*)</span>',
-            navigator.program_cards([published_program], age, {published_program.pk: seats}),
+            navigator.program_cards(
+                [published_program], [age] if isinstance(age, int) else age, {published_program.pk: seats}
+            ),
         )[-1]
 
     assert badge(7, AgeSeats(open_seats=4, closed_seats=2, current_groups=2, offering_groups=1)) == (
@@ -608,3 +631,7 @@ def test_a_card_tells_the_seats_of_the_groups_for_the_age_searched_for(published
     assert badge(21, AgeSeats(current_groups=2, offering_groups=1)) == "Для 21 года мест нет"
     assert badge(21, AgeSeats(current_groups=1)) == "Для 21 года приём закрыт"  # full, and no queue either
     assert badge(8, AgeSeats()) == "Для 8 лет групп нет"
+    assert badge(range(5, 8), AgeSeats(open_seats=3, current_groups=1, offering_groups=1)) == (
+        "Свободных мест для 5–7 лет: 3"
+    )
+    assert badge(range(1, 3), AgeSeats()) == "Для 1–2 лет групп нет"

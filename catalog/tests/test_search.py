@@ -400,6 +400,40 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     assert "Для 6 лет приём закрыт" in client.get("/programs/", {"age": 6}).content.decode()
 
 
+def test_a_range_of_ages_finds_programs_with_a_group_for_one_of_them(client, personas):
+    program = make_program(
+        personas.org_a, "Шахматный клуб", age_from=5, age_to=12, with_group=False, status=ModerationStatus.DRAFT
+    )
+    younger = make_group(program, weekdays=(0,), age_from=5, age_to=7)
+    make_group(program, weekdays=(5,), age_from=10, age_to=12)
+    services.change_program_status(None, program, "submit")
+    services.change_program_status(None, program, "approve")
+    make_program(personas.org_a, "Шахматы для старшеклассников", age_from=15, age_to=17)
+    Group.objects.filter(pk=younger.pk).update(seats_taken=F("capacity") - 2)
+    services.refresh_program_groups([program.pk])
+
+    assert titles(age=8, age_to=9) == []  # no group for those ages
+    assert titles(age=7, age_to=10) == ["Шахматный клуб"]  # the younger group and the older one both
+    assert titles(age=8, age_to=11, days=("0",)) == []  # Mondays are the little ones': a group for one of the ages
+    assert titles(age=8, age_to=11, days=("5",)) == ["Шахматный клуб"]
+    assert sorted(titles(age=12, age_to=15)) == ["Шахматный клуб", "Шахматы для старшеклассников"]
+    # A card and the API count the seats of the groups for any of the ages.
+    body = client.get("/api/v1/programs", {"age": 6, "age_to": 11}).json()
+    assert body["seats_for_age"][program.code]["current_groups"] == 2
+    assert body["seats_for_age"][program.code]["weekdays"] == [0, 5]
+    assert client.get("/api/v1/programs", {"age": 6, "age_to": 7}).json()["seats_for_age"][program.code] == {
+        "open_seats": 2,
+        "closed_seats": 0,
+        "current_groups": 1,
+        "offering_groups": 1,
+        "weekdays": [0],
+    }
+    assert "Свободных мест для 6–7 лет: 2" in client.get("/programs/", {"age": 6, "age_to": 7}).content.decode()
+    # Said in the query, as families write it.
+    assert client.get("/api/v1/programs", {"q": "шахматы 8-9 лет"}).json()["total"] == 0
+    assert client.get("/api/v1/programs", {"q": "шахматы для подростков"}).json()["total"] == 2
+
+
 def test_sorting_and_pagination(catalog):
     assert titles(sort="popular")[0] == "Робототехника"
     by_title = titles(sort="title", page_size=5)
@@ -705,8 +739,19 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("музыкальный слух", text.FiltersInQuery("музыкальный слух")),
         ("опорно-двигательный аппарат", text.FiltersInQuery("опорно-двигательный аппарат")),
         ("расы и народы", text.FiltersInQuery("расы и народы")),
-        ("шахматы 10-12 лет", text.FiltersInQuery("шахматы")),  # a range is said, but is not one age
-        ("танцы от 3 до 7 лет", text.FiltersInQuery("танцы")),
+        ("шахматы 10-12 лет", text.FiltersInQuery("шахматы", age=10, age_to=12)),  # a range of ages
+        ("танцы от 3 до 7 лет", text.FiltersInQuery("танцы", age=3, age_to=7)),
+        ("танцы 7–5 лет", text.FiltersInQuery("танцы", age=5, age_to=7)),
+        ("танцы 7-7 лет", text.FiltersInQuery("танцы", age=7)),
+        # Whom a program is for, said in words: the nouns' forms, not an organization's kind.
+        ("плавание для малышей", text.FiltersInQuery("плавание", age=3, age_to=6)),
+        (
+            "английский для дошкольников бесплатно",
+            text.FiltersInQuery("английский", age=3, age_to=6, funding=("free",)),
+        ),
+        ("кружки для подростков", text.FiltersInQuery("", age=12, age_to=17)),
+        ("для подростков 14-15 лет", text.FiltersInQuery("", age=14, age_to=15)),  # the numbers say it closer
+        ("подростковый клуб", text.FiltersInQuery("подростковый клуб")),
         ("танцы для детей 5-ти лет", text.FiltersInQuery("танцы для детей", age=5)),
         ("шахматы 2 год обучения", text.FiltersInQuery("шахматы 2 год обучения")),  # a year of study
         ("программа на 1 год", text.FiltersInQuery("программа на 1 год")),  # a duration
