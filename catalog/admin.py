@@ -28,9 +28,11 @@ from catalog.forms import (
     schedule_from,
 )
 from catalog.models import (
+    NOT_YET_PUBLISHED,
     FundingSource,
     Group,
     GroupFinancing,
+    ModerationStatus,
     Organization,
     OrganizationUnit,
     OvzCategory,
@@ -291,14 +293,53 @@ class ProgramAdmin(LockedMixin, OptionalFieldsMixin, ModelAdmin):
         """Nothing left: save_program has set the relations, and a program has no inlines."""
 
 
+KEPT_IN_ARCHIVE = "хранятся с программой в архиве"
+KEPT_IN_ARCHIVE_NOTE = (
+    "Программа в архиве: её изменения хранятся такими, какими были при переносе в архив, модератор их "
+    "не проверяет. Они войдут в программу, когда организация вернёт её в черновики."
+)
+
+
+class RevisionStateFilter(admin.SimpleListFilter):
+    """A revision's status means what it says only while its program is published: an archived
+    program keeps its revision as it was, «на модерации» too, waiting for nobody (catalog.revisions)."""
+
+    title = "состояние"
+    parameter_name = "state"
+    ARCHIVED = "archived"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*((status.value, status.label) for status in NOT_YET_PUBLISHED), (self.ARCHIVED, KEPT_IN_ARCHIVE)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ProgramRevision]) -> QuerySet[ProgramRevision]:
+        if self.value() == self.ARCHIVED:
+            return queryset.filter(program__status=ModerationStatus.ARCHIVED)
+        if self.value():
+            return queryset.filter(program__status=ModerationStatus.PUBLISHED, status=self.value())
+        return queryset
+
+
 @admin.register(ProgramRevision)
 class ProgramRevisionAdmin(ReadOnlyAdmin):
-    """Changes of published programs waiting for moderation: decided in the office, seen here."""
+    """Changes of published programs waiting for moderation, decided in the office, seen here; and
+    those an archived program keeps, which nobody moderates."""
 
-    list_display = ("program", "status", "submitted_at", "author")
-    list_filter = ("status",)
+    list_display = ("program", "state", "submitted_at", "author")
+    list_filter = (RevisionStateFilter,)
     search_fields = ("=program__code", "program__title")
     list_select_related = ("program", "author")
+
+    @admin.display(description="состояние", ordering="status")
+    def state(self, revision: ProgramRevision) -> str:
+        return KEPT_IN_ARCHIVE if revision.program.is_archived else revision.changes_status()
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        revision = self.get_object(request, object_id)
+        if revision is not None and revision.program.is_archived:
+            self.message_user(request, KEPT_IN_ARCHIVE_NOTE, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 class ScheduleInline(admin.TabularInline):  # type: ignore[type-arg]

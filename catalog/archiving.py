@@ -1,5 +1,6 @@
 """What archiving a program means for its groups, enrolled children and waiting applications:
-said before it is done, on the office's confirmation page and on the admin's for a selection."""
+said before it is done, on the office's confirmation page and on the admin's for a selection; and
+which of an archived program's groups nobody is in, so that they may be switched off."""
 
 from dataclasses import dataclass
 
@@ -19,6 +20,42 @@ class Consequences:
     waiting: int = 0  # applications that stay in the organization's queue
 
 
+@dataclass(frozen=True)
+class Children:
+    """Of a group of an archived program: whether it can be switched off (catalog.services)."""
+
+    enrolled: int = 0
+    waiting: int = 0  # applications waiting for a seat in it
+
+    @property
+    def any(self) -> bool:
+        return bool(self.enrolled or self.waiting)
+
+
+def _applications(by: str, ids: list[int]) -> dict[int, dict[str, int]]:
+    """Enrolled and waiting applications per program or per group (`by`), in one statement."""
+    return {
+        row[by]: row
+        for row in Application.objects.filter(**{f"{by}__in": ids})
+        .values(by)
+        .annotate(
+            enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
+            waiting=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
+        )
+    }
+
+
+def children_in(group_ids: list[int]) -> dict[int, Children]:
+    """Per group id, in one statement whatever the number of groups."""
+    applications = _applications("group", group_ids)
+    return {
+        pk: Children(
+            enrolled=applications.get(pk, {}).get("enrolled", 0), waiting=applications.get(pk, {}).get("waiting", 0)
+        )
+        for pk in group_ids
+    }
+
+
 def consequences(program_ids: list[int]) -> dict[int, Consequences]:
     """Per program id, in two statements whatever the number of programs."""
     groups = {
@@ -27,15 +64,7 @@ def consequences(program_ids: list[int]) -> dict[int, Consequences]:
         .values("program")
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(is_active=True)))
     }
-    applications = {
-        row["program"]: row
-        for row in Application.objects.filter(program__in=program_ids)
-        .values("program")
-        .annotate(
-            enrolled=Count("pk", filter=Q(status=ApplicationStatus.ENROLLED)),
-            waiting=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
-        )
-    }
+    applications = _applications("program", program_ids)
     return {
         pk: Consequences(
             groups_total=groups.get(pk, {}).get("total", 0),

@@ -14,5 +14,6 @@ urlpatterns = [
     path("programs/<str:code>/archive/", office_views.program_archive, name="program_archive"),
     path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
     path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
+    path("groups/<str:code>/switch-off/", office_views.group_switch_off, name="group_switch_off"),
     path("moderation/", office_views.moderation_queue, name="moderation_queue"),
 ]

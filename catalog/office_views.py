@@ -159,14 +159,20 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         code=code,
     )
     revision = revisions.of(program)  # an archived program's too: the organization restores it with them
-    groups = program.groups.select_related("teacher").prefetch_related("schedule", "financing")
+    groups = list(
+        program.groups.select_related("teacher")
+        .prefetch_related("schedule", "financing")
+        .order_by("-is_active", "start_date", "name")
+    )
+    can_change = scope.can(request.user, program, "change")
     return render(
         request,
         "office/program_detail.html",
         {
             "program": program,
-            "groups": groups.order_by("-is_active", "start_date", "name"),
-            "can_change": scope.can(request.user, program, "change"),
+            "groups": groups,
+            "can_change": can_change,
+            "switchable": _switchable(program, groups) if can_change else set(),
             "edit_locked": services.editing_locked(program),
             "groups_locked": services.editing_locked(program, groups=True),
             "transitions": _transitions(request.user, program),
@@ -175,6 +181,15 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "history": services.program_history(program),
         },
     )
+
+
+def _switchable(program: Program, groups: list[Group]) -> set[int]:
+    """The groups of an archived program its organization may switch off (services.save_group): the
+    active ones nobody is in or waits for."""
+    if not program.is_archived:
+        return set()
+    active = [group.pk for group in groups if group.is_active]
+    return {pk for pk, children in archiving.children_in(active).items() if not children.any}
 
 
 @login_required
@@ -357,6 +372,23 @@ def group_create(request: HttpRequest, code: str) -> HttpResponse:
 def group_edit(request: HttpRequest, code: str) -> HttpResponse:
     groups = Group.objects.filter(program__in=_office_programs(request.user)).select_related("program__organization")
     return _group_form(request, scope.get_in_scope(groups, request.user, "change", code=code))
+
+
+@login_required
+@require_POST
+def group_switch_off(request: HttpRequest, code: str) -> HttpResponse:
+    """«Действует» unticked with one button: the one change of a group an archived program allows."""
+    groups = Group.objects.filter(program__in=_office_programs(request.user)).select_related("program__organization")
+    group = scope.get_in_scope(groups, request.user, "change", code=code)
+    group.is_active = False
+    try:
+        services.save_group(request.user, group)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"Группа выключена: {group.name}.")
+    return redirect("office:program_detail", code=group.program.code)
 
 
 def _group_form(request: HttpRequest, group: Group) -> HttpResponse:

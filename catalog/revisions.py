@@ -134,18 +134,29 @@ def hold(
     return values
 
 
-def apply(program: Program, revision: ProgramRevision) -> list[str]:
+# What is said when changes no longer pass the rules (a rule or a unit changed since they were
+# written), by who takes them in: the moderator deciding on changes sent to moderation, or the
+# organization restoring its archived program, which can drop the changes it kept and restore the
+# program as published.
+MODERATOR_FAILED = "Изменения не проходят проверку: {errors} Верните их на доработку."
+ORGANIZATION_FAILED = (
+    "Изменения, сохранённые с программой в архиве, не проходят проверку: {errors} Программа осталась в "
+    "архиве. Чтобы вернуть её в черновики, нажмите «Отменить изменения»: программа вернётся в опубликованной "
+    "редакции, и нужные правки можно будет внести заново."
+)
+
+
+def apply(program: Program, revision: ProgramRevision, *, failed: str) -> list[str]:
     """Write the revision's values to the program (saved by the caller; many-to-many at once) and
-    return the names of the changed fields. The program must still satisfy every rule with them."""
+    return the names of the changed fields. The program must still satisfy every rule with them;
+    if it does not, `failed` (MODERATOR_FAILED or ORGANIZATION_FAILED) says so to whoever acts."""
     for attname, value in revision.values.items():
         if attname not in MODERATED_RELATIONS:
             setattr(program, attname, _field(attname).to_python(value))
     try:
         program.full_clean(exclude=["search_document"])
     except ValidationError as error:
-        raise ValidationError(
-            "Изменения не проходят проверку: " + " ".join(error.messages) + " Верните их на доработку."
-        ) from error
+        raise ValidationError(failed.format(errors=" ".join(error.messages))) from error
     for name in MODERATED_RELATIONS:
         change = revision.values.get(name)
         if change:

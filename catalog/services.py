@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
-from catalog import revisions, search
+from catalog import archiving, revisions, search
 from catalog.models import (
     MAX_PRICE_PER_MONTH,
     OFFERING_SEATS_SQL,
@@ -359,7 +359,9 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
     # from the archive), it takes what the organization wrote last, moderated before it is
     # published again.
     if revision is not None and transition != "archive":
-        merged = revisions.apply(locked, revision)
+        # Restoring is the organization's step; returning the program with its changes, the moderator's.
+        failed = revisions.ORGANIZATION_FAILED if transition == "restore" else revisions.MODERATOR_FAILED
+        merged = revisions.apply(locked, revision, failed=failed)
         revision.delete()
         update += [Program._meta.get_field(name).name for name in merged if name not in revisions.MODERATED_RELATIONS]
     locked.status = target
@@ -395,7 +397,7 @@ def _change_revision(actor: Any, locked: Program, transition: str, remark: str) 
         raise ValidationError({"remark": NO_REMARK})
     previous, fields = revision.status, sorted(revision.values)
     if transition == "approve_changes":
-        revisions.apply(locked, revision)
+        revisions.apply(locked, revision, failed=revisions.MODERATOR_FAILED)
         try:  # its groups may have changed since the organization saved the changes
             check_program_groups(locked)
         except ValidationError as error:
@@ -646,12 +648,15 @@ def save_group(
 ) -> Group:
     """Create or update a group with its timetable and financing sources. The timetable and the
     financing are replaced when given; a new group needs its financing (at least one source).
-    An archived program's groups are read with it and are not changed (`editing_locked`)."""
+    An archived program's groups are read with it and are not changed (`editing_locked`), but for
+    one step: switching off a group nobody is in (`_switch_off_archived_group`)."""
     program = Program.objects.select_for_update().get(pk=group.program_id)
+    creating = group._state.adding
     reason = editing_locked(program, groups=True)
     if reason:
-        raise ValidationError(reason)
-    creating = group._state.adding
+        if creating:
+            raise ValidationError(reason)
+        return _switch_off_archived_group(actor, program, group, reason, schedule, financing)
     if not group.address:
         group.address = program.address or program.organization.address
     if group.teacher is not None and group.teacher.organization_id != program.organization_id:
@@ -677,13 +682,8 @@ def save_group(
         raise ValidationError(errors)
     if not creating:
         # What is sent as it is changes nothing: `updated_at` stays, nothing is audited (see save_program).
-        if schedule is not None and sorted(map(astuple, schedule)) == sorted(map(astuple, current_slots)):
-            schedule = None
-        if financing is not None and sorted(map(astuple, financing)) == sorted(
-            (f.source, f.cost_per_month) for f in group.financing.all()
-        ):
-            financing = None
-        if schedule is None and financing is None and not _changed_fields(group):
+        changed, schedule, financing = _group_changes(group, current_slots, schedule, financing)
+        if schedule is None and financing is None and not changed:
             return group
     group.save()
     if schedule is not None:
@@ -701,6 +701,57 @@ def save_group(
     audit.record(actor, "group.created" if creating else "group.updated", group, program=program.code)
     if program.status == S.PUBLISHED:
         search.bump_catalog_version()
+    return group
+
+
+def _group_changes(
+    group: Group, current_slots: Sequence[Slot], schedule: Sequence[Slot] | None, financing: Sequence[Financing] | None
+) -> tuple[list[str], Sequence[Slot] | None, Sequence[Financing] | None]:
+    """What saving an existing group changes: its changed fields, and the timetable and financing
+    given (None when not given or the same as now)."""
+    if schedule is not None and sorted(map(astuple, schedule)) == sorted(map(astuple, current_slots)):
+        schedule = None
+    if financing is not None and sorted(map(astuple, financing)) == sorted(
+        (f.source, f.cost_per_month) for f in group.financing.all()
+    ):
+        financing = None
+    return _changed_fields(group), schedule, financing
+
+
+ARCHIVED_GROUP_IN_USE = (
+    "Группу «{name}» выключить нельзя: в ней есть зачисленные дети или заявки, ждущие решения. "
+    "Сначала отчислите детей и решите заявки в разделе заявок."
+)
+
+
+def _switch_off_archived_group(
+    actor: Any,
+    program: Program,
+    group: Group,
+    reason: str,
+    schedule: Sequence[Slot] | None,
+    financing: Sequence[Financing] | None,
+) -> Group:
+    """The one change of an archived program's group (a step of save_group, the program's row
+    locked): «действует» unticked, nothing else. Switched off, the group no longer books its teacher
+    and rooms (`check_teacher_and_rooms_free`) nor counts among the current groups, while what the
+    families who applied read of it — its name, dates, timetable and teacher — stays. Only a group
+    without enrolled children or applications waiting for it: a child there would be in a group that
+    no longer meets, and an application would wait for one. Anything else waits for the restoring."""
+    changed, schedule, financing = _group_changes(
+        group, [_slot(slot) for slot in group.schedule.all()], schedule, financing
+    )
+    if not changed and schedule is None and financing is None:
+        return group  # sent as it is
+    if changed != ["is_active"] or group.is_active or schedule is not None or financing is not None:
+        raise ValidationError(reason)
+    # Under the group's row lock: a seat taken meanwhile (`enrollment.services`) updates this row.
+    Group.objects.select_for_update().values_list("pk").get(pk=group.pk)
+    if archiving.children_in([group.pk])[group.pk].any:
+        raise ValidationError(ARCHIVED_GROUP_IN_USE.format(name=group.name))
+    group.save(update_fields=["is_active", "updated_at"])
+    refresh_program_groups([program.pk])
+    audit.record(actor, "group.updated", group, program=program.code, fields=changed)
     return group
 
 

@@ -29,6 +29,11 @@ NO_GROUPS = "no_groups"  # the program has no current group
 RETIRED = "retired"  # the program is archived: it takes no applications any more
 UNPUBLISHED = "unpublished"  # the program is not published (or not now): it takes no applications until it is
 
+# What a program not published says; one never published is read by its staff alone.
+OFF_PUBLICATION = "Программа временно снята с публикации: запись не ведётся."
+NEVER_PUBLISHED = "Программа ещё не опубликована: запись откроется после публикации."
+NEVER_PUBLISHED_CALL = "Запись откроется после публикации"
+
 
 def moment(at: datetime) -> str:
     """«1 сентября в 10:00», local time."""
@@ -69,12 +74,10 @@ def of_program(program: Program, now: datetime) -> Admission:
             RETIRED, "Запись закрыта: программа в архиве.", calls=_all(groups, GroupCall("", "Приём закрыт"))
         )
     if not program.is_public:
-        note = (
-            "Программа временно снята с публикации: запись не ведётся."
-            if program.published_at is not None
-            else "Программа не опубликована: запись не ведётся."
-        )
-        return Admission(UNPUBLISHED, note, calls=_all(groups, GroupCall("", "Запись не ведётся")))
+        if program.published_at is not None:  # its enrollment stopped: its families read that
+            return Admission(UNPUBLISHED, OFF_PUBLICATION, calls=_all(groups, GroupCall("", "Запись не ведётся")))
+        # Never published, it is read by its staff only, preparing it: its enrollment has not begun yet.
+        return Admission(UNPUBLISHED, NEVER_PUBLISHED, calls=_all(groups, GroupCall("", NEVER_PUBLISHED_CALL)))
     return admission(groups, services.campaign_of(program, now), now)
 
 

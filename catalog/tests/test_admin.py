@@ -477,6 +477,74 @@ def test_the_admin_edits_a_published_program_from_its_pending_changes(admin_clie
     assert "Правка организации." in page
 
 
+def test_changes_an_archived_program_keeps_are_shown_as_kept_not_as_waiting_for_moderation(
+    admin_client, personas, published_program
+):
+    archived = make_program(personas.org_a, "Шахматы", actor=personas.operator_a)
+    for program in (published_program, archived):
+        edit = Program.objects.get(pk=program.pk)
+        edit.summary = "Правка организации."
+        services.save_program(personas.operator_a, edit)
+    services.change_program_status(personas.operator_a, archived, "archive")
+    pending, kept = (ProgramRevision.objects.get(program=program) for program in (published_program, archived))
+    assert pending.status == kept.status == ModerationStatus.MODERATING  # kept as it was archived
+
+    response = admin_client.get(admin_url(ProgramRevision, "changelist"))
+    html = response.content.decode()
+    for revision, state in ((pending, "на модерации"), (kept, "хранятся с программой в архиве")):
+        row = re.search(rf"<tr>.*?{revision.program.title}.*?</tr>", html, re.S).group(0)
+        assert f'<td class="field-state">{state}</td>' in row, row
+    assert response.context["action_form"] is None  # nothing to do with them here
+    changelist = admin_url(ProgramRevision, "changelist")
+    for state, shown in (("moderating", [pending]), ("archived", [kept]), ("needs_changes", [])):
+        listed = admin_client.get(changelist, {"state": state}).context["cl"].result_list
+        assert list(listed) == shown, state
+
+    page = admin_client.get(admin_url(ProgramRevision, "change", kept.pk)).content.decode()
+    assert "Программа в архиве: её изменения хранятся такими, какими были при переносе в архив" in page
+    page = admin_client.get(admin_url(ProgramRevision, "change", pending.pk)).content.decode()
+    assert "Программа в архиве" not in page
+
+
+def test_the_admin_cannot_publish_an_archived_program_with_the_changes_it_keeps(
+    admin_client, personas, published_program
+):
+    edit = Program.objects.get(pk=published_program.pk)
+    edit.summary = "Правка, которую модератор не видел."
+    services.save_program(personas.operator_a, edit)
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    response = admin_client.post(
+        admin_url(Program, "changelist"),
+        {"action": "program_approve", "_selected_action": [published_program.pk]},
+        follow=True,
+    )
+    shown = [str(message) for message in response.context["messages"]]
+    assert f"{published_program.code}: Действие «Опубликовать» невозможно: программа в статусе «В архиве»." in shown
+    program = Program.objects.get(pk=published_program.pk)
+    assert (program.status, program.summary) == (ModerationStatus.ARCHIVED, published_program.summary)
+    assert ProgramRevision.objects.get().values == {"summary": "Правка, которую модератор не видел."}
+
+
+def test_restoring_in_the_admin_with_kept_changes_that_no_longer_pass_names_what_the_organization_can_do(
+    admin_client, personas, published_program
+):
+    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
+    edit = Program.objects.get(pk=published_program.pk)
+    edit.unit = unit
+    services.save_program(personas.operator_a, edit)
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    unit.delete()
+    response = admin_client.post(
+        admin_url(Program, "changelist"),
+        {"action": "program_restore", "_selected_action": [published_program.pk]},
+        follow=True,
+    )
+    [refused] = [str(m) for m in response.context["messages"] if published_program.code in str(m)]
+    assert "не проходят проверку" in refused and "«Отменить изменения»" in refused
+    assert "Верните их на доработку" not in refused
+    assert Program.objects.get(pk=published_program.pk).status == ModerationStatus.ARCHIVED
+
+
 def form_data(response: Any) -> dict[str, Any]:
     """What the admin's change page sends back unchanged: its form's fields and its inlines' rows."""
     forms = [response.context["adminform"].form]

@@ -1,6 +1,7 @@
 """An archived program at its address: read whole by the family that applied and by its staff, seen
 as «no longer held» by everyone else, and found by no search or list."""
 
+import json
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -211,3 +212,29 @@ def cabinet_rows(client, personas: Personas, program: Program) -> tuple[str, str
 def test_the_cabinet_says_which_programs_are_archived(client, personas, archived_program):
     archived_row, other_row = cabinet_rows(client, personas, archived_program)
     assert "программа в архиве" in archived_row and "программа в архиве" not in other_row
+
+
+def patch_group(client, group: Group, payload: dict, who: User):
+    return client.patch(
+        f"{API}/groups/{group.code}", json.dumps(payload), content_type="application/json", headers=bearer(who)
+    )
+
+
+def test_its_group_nobody_is_in_is_switched_off_and_still_read_by_the_family(client, personas, archived_program):
+    past = archived_program.groups.get(name="Группа прошлого года")
+    current = archived_program.groups.exclude(pk=past.pk).get()  # the family's child is enrolled there
+    assert patch_group(client, past, {"is_active": False}, personas.operator_b).status_code == 404
+    assert patch_group(client, past, {"is_active": False}, personas.teacher_a).status_code == 403
+    refused = patch_group(client, current, {"is_active": False}, personas.operator_a)
+    assert refused.status_code == 422
+    assert [error["msg"] for error in refused.json()["detail"]] == [
+        services.ARCHIVED_GROUP_IN_USE.format(name=current.name)
+    ]
+    refused = patch_group(client, past, {"is_active": False, "capacity": 30}, personas.operator_a)
+    assert refused.status_code == 422 and Group.objects.get(pk=past.pk).is_active is True
+
+    switched = patch_group(client, past, {"is_active": False}, personas.operator_a)
+    assert switched.status_code == 200 and switched.json()["is_active"] is False
+    status, html = page(client, archived_program, personas.family)
+    assert status == 200
+    assert_read_whole_without_a_call_to_apply(html, archived_program)  # the switched-off group too

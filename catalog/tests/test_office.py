@@ -13,7 +13,15 @@ from django.utils import timezone
 from accounts.models import Role, RoleAssignment
 from catalog import services
 from catalog.choice import CHOICES_SHOWN
-from catalog.models import Group, ModerationStatus, OvzCategory, Program, ProgramRevision
+from catalog.models import (
+    Group,
+    ModerationStatus,
+    OrganizationUnit,
+    OvzCategory,
+    Program,
+    ProgramRevision,
+    UnitKind,
+)
 from core.models import AuditEvent
 from core.testing import enroll_child, make_child, make_group, make_organization, make_program
 from enrollment import services as enrollment
@@ -928,6 +936,91 @@ def test_the_changes_an_archived_program_keeps_are_shown_and_join_the_draft_on_r
     published_program.refresh_from_db()
     assert (published_program.status, published_program.summary) == (S.DRAFT, "Текст, которого модератор не видел.")
     assert not ProgramRevision.objects.exists()
+
+
+def test_restoring_with_kept_changes_that_no_longer_pass_tells_the_organization_to_drop_them(
+    client, personas, published_program
+):
+    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
+    edited = Program.objects.get(pk=published_program.pk)
+    edited.unit = unit
+    services.save_program(personas.operator_a, edited)
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    unit.delete()  # the changes name it still
+    client.force_login(personas.operator_a)
+    response = post_status(client, published_program, "restore")
+    [message] = messages_of(response)
+    assert message.startswith("Изменения, сохранённые с программой в архиве, не проходят проверку")
+    assert "«Отменить изменения»" in message and "Верните их на доработку" not in message
+    assert "Отменить изменения" in content(response)  # the button it names is on the page
+    assert Program.objects.get(pk=published_program.pk).status == S.ARCHIVED
+
+    post_status(client, published_program, "discard_changes", confirmed="yes")
+    post_status(client, published_program, "restore")
+    assert Program.objects.get(pk=published_program.pk).status == S.DRAFT
+
+
+# An archived program's group nobody is in is switched off from the program's page.
+
+
+def switch_off(client: Any, group: Group) -> Any:
+    return client.post(reverse("office:group_switch_off", args=[group.code]), follow=True)
+
+
+def test_the_organization_switches_off_an_archived_programs_group_nobody_is_in(client, personas, published_program):
+    group = published_program.groups.get()
+    client.force_login(personas.operator_a)
+    detail = reverse("office:program_detail", args=[published_program.code])
+    button = reverse("office:group_switch_off", args=[group.code])
+    assert button not in content(client.get(detail))  # a program not archived: its group's form does it
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    page = content(client.get(detail))
+    assert f'action="{button}"' in page and "Группу без зачисленных детей и ждущих заявок можно выключить" in page
+
+    response = switch_off(client, group)
+    assert response.redirect_chain[-1][0] == detail
+    assert messages_of(response) == [f"Группа выключена: {group.name}."]
+    assert Group.objects.get(pk=group.pk).is_active is False
+    assert AuditEvent.objects.filter(
+        action="group.updated", actor=personas.operator_a, object_id=str(group.pk)
+    ).exists()
+    page = content(response)
+    assert "не действует" in page and button not in page
+
+
+def test_a_group_of_an_archived_program_with_a_child_in_it_is_not_switched_off(client, personas, published_program):
+    group = published_program.groups.get()
+    enroll_child(published_program, personas, "Маша")
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    client.force_login(personas.operator_a)
+    page = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+    assert reverse("office:group_switch_off", args=[group.code]) not in page
+    response = switch_off(client, group)  # a page opened before the child was enrolled
+    assert messages_of(response) == [services.ARCHIVED_GROUP_IN_USE.format(name=group.name)]
+    assert Group.objects.get(pk=group.pk).is_active is True
+
+
+@pytest.mark.parametrize(("persona", "status"), [("operator_b", 404), ("teacher_a", 403), ("municipal_x", 403)])
+def test_only_the_organization_switches_off_its_archived_programs_group(
+    client, personas, published_program, persona, status
+):
+    group = published_program.groups.get()
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    client.force_login(getattr(personas, persona))
+    assert client.post(reverse("office:group_switch_off", args=[group.code])).status_code == status
+    assert client.get(reverse("office:group_switch_off", args=[group.code])).status_code == 405
+    if status == 403:
+        page = content(client.get(reverse("office:program_detail", args=[published_program.code])))
+        assert reverse("office:group_switch_off", args=[group.code]) not in page
+    assert Group.objects.get(pk=group.pk).is_active is True
+
+
+def test_a_guest_is_sent_to_sign_in_to_switch_off_a_group(client, personas, published_program):
+    group = published_program.groups.get()
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    response = client.post(reverse("office:group_switch_off", args=[group.code]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    assert Group.objects.get(pk=group.pk).is_active is True
 
 
 def test_the_edit_form_of_a_published_program_warns_before_saving(client, personas, published_program, draft_program):

@@ -24,7 +24,8 @@ from catalog.models import (
 from catalog.search import SearchParams, search_programs
 from core.dates import full_years
 from core.models import AuditEvent
-from core.testing import make_group, make_program
+from core.testing import enroll_child, make_child, make_group, make_program
+from enrollment import services as enrollment
 from people.models import Teacher
 
 S = ModerationStatus
@@ -763,6 +764,99 @@ def test_an_archived_programs_groups_are_neither_created_nor_changed(personas, p
     assert Group.objects.get(pk=group.pk).is_active is False
 
 
+# The one change of an archived program's group: switched off, while nobody is in it, it stops
+# booking its teacher and rooms; families who applied still read it.
+
+
+def archived_group(personas, program: Program, teacher: Teacher | None = None) -> Group:
+    """The program's one group (led by `teacher`), the program then archived."""
+    group = program.groups.get()
+    if teacher is not None:
+        group.teacher = teacher
+        services.save_group(personas.operator_a, group)
+    services.change_program_status(personas.operator_a, program, "archive")
+    return Group.objects.get(pk=group.pk)
+
+
+def test_an_archived_programs_group_nobody_is_in_is_switched_off_and_frees_its_teacher(personas, published_program):
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Петрова", first_name="Анна")
+    group = archived_group(personas, published_program, teacher)
+    other = make_program(personas.org_a, "Шахматы", status=S.DRAFT, with_group=False)
+    with pytest.raises(ValidationError, match="Педагог Петрова Анна в это время ведёт другую группу"):
+        make_group(other, actor=personas.operator_a, teacher=teacher)
+
+    group.is_active = False
+    services.save_group(personas.operator_a, group)
+    assert Group.objects.get(pk=group.pk).is_active is False
+    event = AuditEvent.objects.filter(action="group.updated").latest("pk")
+    assert (event.actor, event.object_id, event.data["fields"]) == (personas.operator_a, str(group.pk), ["is_active"])
+    program = Program.objects.get(pk=published_program.pk)
+    assert (program.status, program.current_groups, program.weekdays_mask) == (S.ARCHIVED, 0, 0)
+    make_group(other, actor=personas.operator_a, teacher=teacher)  # the teacher is free now
+    events = AuditEvent.objects.count()
+    services.save_group(personas.operator_a, Group.objects.get(pk=group.pk))  # sent as it is: nothing
+    assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"capacity": 20},
+        {"is_active": False, "capacity": 20},
+        {"is_active": False, "name": "Новое имя"},
+        {"is_active": False, "schedule": [services.Slot(4, time(10), time(11))]},
+        {"is_active": False, "financing": [services.Financing("budget", Decimal(0)), PAID[0]]},
+    ],
+)
+def test_an_archived_programs_group_takes_no_other_change_with_switching_off(personas, published_program, change):
+    group = archived_group(personas, published_program)
+    before = (Group.objects.filter(pk=group.pk).values().get(), AuditEvent.objects.count())
+    sets = {name: change.pop(name) for name in ("schedule", "financing") if name in change}
+    for name, value in change.items():
+        setattr(group, name, value)
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(personas.operator_a, group, **sets)
+    assert caught.value.messages == [services.ARCHIVED_GROUPS_LOCKED]
+    assert (Group.objects.filter(pk=group.pk).values().get(), AuditEvent.objects.count()) == before
+
+
+def test_a_switched_off_group_of_an_archived_program_is_not_switched_on_again(personas, published_program):
+    group = archived_group(personas, published_program)
+    group.is_active = False
+    services.save_group(personas.operator_a, group)
+    group.is_active = True
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(personas.operator_a, group)
+    assert caught.value.messages == [services.ARCHIVED_GROUPS_LOCKED]
+    assert Group.objects.get(pk=group.pk).is_active is False
+
+
+@pytest.mark.parametrize("who", ["enrolled", "waiting"])
+def test_a_group_of_an_archived_program_with_a_child_in_it_or_waiting_is_not_switched_off(
+    personas, published_program, who
+):
+    if who == "enrolled":
+        application = enroll_child(published_program, personas, "Маша")
+        step, reason = "expel", "Переезд"
+    else:
+        child = make_child(personas.family, "Петя")
+        group = published_program.groups.get()
+        application = enrollment.apply(personas.family, child, published_program, group, "key-wait")
+        step, reason = "reject", "Программа закрыта"
+    group = archived_group(personas, published_program)
+    group.is_active = False
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(personas.operator_a, group)
+    assert caught.value.messages == [services.ARCHIVED_GROUP_IN_USE.format(name=group.name)]
+    assert Group.objects.get(pk=group.pk).is_active is True
+
+    enrollment.change_status(personas.operator_a, application, step, reason=reason)
+    group = Group.objects.get(pk=group.pk)  # its seat freed
+    group.is_active = False
+    services.save_group(personas.operator_a, group)
+    assert Group.objects.get(pk=group.pk).is_active is False
+
+
 def test_the_groups_of_a_program_on_moderation_still_change(personas):
     program = make_program(personas.org_a, "Шахматы", status=S.MODERATING)
     make_group(program, actor=personas.operator_a, name="Вторая группа")
@@ -831,6 +925,43 @@ def test_the_history_tells_who_did_what_and_why_the_latest_first(personas):
     ]
     assert history[3].remark == "Добавьте результаты"
     assert history[0].fields == ["кратко о программе"]
+
+
+def changes_naming_a_unit_deleted_since(personas, program: Program) -> None:
+    """The program's changes move it to a unit its organization then deletes: they no longer pass."""
+    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
+    edit(personas.operator_a, program, unit=unit, summary="Занятия в «Точке роста».")
+    unit.delete()
+
+
+def test_restoring_with_kept_changes_that_no_longer_pass_tells_the_organization_what_it_can_do(
+    personas, published_program
+):
+    changes_naming_a_unit_deleted_since(personas, published_program)
+    services.change_program_status(personas.operator_a, published_program, "archive")  # they are kept as they are
+    with pytest.raises(ValidationError) as caught:
+        services.change_program_status(personas.operator_a, published_program, "restore")
+    [message] = caught.value.messages
+    assert message.startswith("Изменения, сохранённые с программой в архиве, не проходят проверку: ")
+    assert "Программа осталась в архиве" in message and "«Отменить изменения»" in message
+    assert "Верните их на доработку" not in message
+    assert Program.objects.get(pk=published_program.pk).status == S.ARCHIVED
+    assert ProgramRevision.objects.get().values["summary"] == "Занятия в «Точке роста»."
+
+    services.change_program_status(personas.operator_a, published_program, "discard_changes")
+    services.change_program_status(personas.operator_a, published_program, "restore")
+    assert (published_program.status, published_program.unit) == (S.DRAFT, None)
+
+
+def test_changes_that_no_longer_pass_are_returned_by_the_moderator(personas, published_program):
+    changes_naming_a_unit_deleted_since(personas, published_program)
+    with pytest.raises(ValidationError) as caught:
+        services.change_program_status(personas.municipal_x, published_program, "approve_changes")
+    [message] = caught.value.messages
+    assert message.startswith("Изменения не проходят проверку: ") and message.endswith("Верните их на доработку.")
+    assert "Отменить изменения" not in message
+    services.change_program_status(personas.municipal_x, published_program, "return_changes", remark="Подразделение")
+    assert ProgramRevision.objects.get().status == S.NEEDS_CHANGES
 
 
 def test_changes_that_no_longer_fit_the_groups_are_not_published(personas, published_program):

@@ -2,6 +2,8 @@
 archive as a draft): read whole, with no call to apply, by its staff and by the family that applied
 to it, as an archived one is; 404 to everyone else, its groups too."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -138,11 +140,42 @@ def test_a_program_never_published_stays_404_to_a_family_with_an_application(cli
     assert api(client, f"/groups/{published_program.groups.get().code}", personas.family).status_code == 404
 
 
-def test_a_draft_never_published_is_previewed_with_no_call_to_apply(client, personas, draft_program):
-    status, html = page(client, draft_program, personas.operator_a)
+# A program never published is previewed by its staff alone: its enrollment has not begun, not stopped.
+NEVER_PUBLISHED = "Программа ещё не опубликована: запись откроется после публикации."
+NEVER_PUBLISHED_STATES = {
+    "draft": ([], "Черновик"),
+    "on moderation": (["submit"], "На модерации"),
+    "returned": (["submit", "return"], "Ожидает правки"),
+}
+
+
+@pytest.mark.parametrize("who", STAFF)
+@pytest.mark.parametrize("state", NEVER_PUBLISHED_STATES)
+def test_a_program_never_published_is_previewed_saying_enrollment_opens_with_publication(
+    client, personas, draft_program, who, state
+):
+    transitions, label = NEVER_PUBLISHED_STATES[state]
+    program = take_off(draft_program, personas, transitions)
+    status, html = page(client, program, persona(personas, who))
     assert status == 200
-    assert "Программа не опубликована: статус «Черновик». Семьи её не видят." in html
-    assert "Программа не опубликована: запись не ведётся." in html and "Записаться" not in html
+    assert f"Программа не опубликована: статус «{label}». Семьи её не видят." in html
+    assert NEVER_PUBLISHED in html
+    row = re.search(r'<td data-label="Запись">(.*?)</td>', html, re.S).group(1)
+    assert row == "Запись откроется после публикации"
+    assert "Запись не ведётся" not in html and "снята с публикации" not in html
+    for call in ("Записаться", "Встать в очередь", "Подать заявку", "Войти и записать ребёнка"):
+        assert call not in html, call
+    body = api(client, f"/programs/{program.code}", persona(personas, who)).json()
+    assert body["admission"] == {"state": "unpublished", "note": NEVER_PUBLISHED}
+
+
+def test_a_program_restored_from_the_archive_before_it_was_ever_published_is_not_yet_published(
+    client, personas, draft_program
+):
+    program = take_off(draft_program, personas, ["archive", "restore"])
+    status, html = page(client, program, personas.operator_a)
+    assert status == 200 and NEVER_PUBLISHED in html and "Запись не ведётся" not in html
+    assert page(client, program, personas.family)[0] == 404  # nobody outside has seen it
 
 
 def test_it_is_in_no_search_and_no_list(client, personas, returned_program):
