@@ -35,22 +35,23 @@ PROGRESS_STEP = 500  # children written between two progress updates
 
 
 def submit_choices(actor: Any, campaign: Campaign, child: Child, groups: Sequence[Group]) -> list[CampaignChoice]:
-    """Replace the child's ranked choices in the campaign (best first)."""
+    """Replace the child's ranked choices in the campaign (best first). A rule of the choice itself is
+    the error of `groups` (the API's field); one of the campaign is the request's."""
     if campaign.kind != CampaignKind.PREFERENCES:
         raise ValidationError("В этой кампании места дают в порядке очереди: подайте заявку на программу.")
     _check_accepting(campaign)
     if not child.guardians.filter(user=actor).exists():
         raise PermissionDenied("Выбирать группы может только законный представитель ребёнка.")
     if not 1 <= len(groups) <= campaign.max_choices:
-        raise ValidationError(f"Выберите от 1 до {campaign.max_choices} групп.")
+        raise ValidationError({"groups": f"Выберите от 1 до {campaign.max_choices} групп."})
     if len({g.pk for g in groups}) != len(groups):
-        raise ValidationError("Каждую группу можно выбрать только один раз.")
+        raise ValidationError({"groups": "Каждую группу можно выбрать только один раз."})
     program_ids = set(campaign.programs.values_list("pk", flat=True))
     for group in groups:
         if group.program_id not in program_ids or not group.is_active:
-            raise ValidationError(f"Группа «{group.name}» не участвует в кампании.")
+            raise ValidationError({"groups": f"Группа «{group.name}» не участвует в кампании."})
         if not group.takes_child_born(child.birth_date):
-            raise ValidationError(f"Группа «{group.name}» — для детей {ages(*group.ages)}.")
+            raise ValidationError({"groups": f"Группа «{group.name}» — для детей {ages(*group.ages)}."})
     with transaction.atomic():
         # Under the campaign's lock: a choice saved while the campaign is being cancelled would be
         # kept without its family being told.

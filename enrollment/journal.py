@@ -99,7 +99,7 @@ def mark_attendance(actor: Any, lesson: Lesson, present: Iterable[int]) -> int:
     children = enrolled(lesson.group, on=lesson.date)
     unknown = here - {a.pk for a in children}
     if unknown:
-        raise ValidationError("Отмечены дети, которые не были зачислены в группу на дату занятия.")
+        raise ValidationError({"present": "Отмечены дети, которые не были зачислены в группу на дату занятия."})
     for application in children:
         Attendance.objects.update_or_create(
             lesson=lesson,

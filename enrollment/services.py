@@ -24,7 +24,7 @@ from catalog.models import Group, ModerationStatus, Program
 from catalog.services import refresh_open_seats
 from core import audit, letters, rawsql, scope
 from core.bulk import insert_objects
-from core.templatetags.opora import ages
+from core.templatetags.opora import ages, ru_plural
 from enrollment import intake
 from enrollment.models import (
     ACTIVE_STATUSES,
@@ -87,28 +87,35 @@ def campaign_of(program: Program, now: datetime) -> Campaign | None:
 
 
 def _check_campaign(campaign: Campaign | None, now: datetime) -> None:
+    """Refuses an application the program's campaign does not take now: an error of the program."""
     if campaign is None:
         return
     opens = timezone.localtime(campaign.opens_at)
     if campaign.kind == CampaignKind.PREFERENCES:
         raise ValidationError(
-            f"Запись на эту программу идёт через кампанию «{campaign.name}»: выберите группы по порядку "
-            f"предпочтения до {timezone.localtime(campaign.closes_at):%d.%m.%Y %H:%M}, места распределят после."
-            if campaign.opens_at <= now
-            else f"Запись на эту программу откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»)."
+            {
+                "program": f"Запись на эту программу идёт через кампанию «{campaign.name}»: выберите группы по "
+                f"порядку предпочтения до {timezone.localtime(campaign.closes_at):%d.%m.%Y %H:%M}, места "
+                "распределят после."
+                if campaign.opens_at <= now
+                else f"Запись на эту программу откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»)."
+            }
         )
     if campaign.opens_at > now:
-        raise ValidationError(f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»).")
+        raise ValidationError(
+            {"program": f"Приём заявок откроется {opens:%d.%m.%Y в %H:%M} (кампания «{campaign.name}»)."}
+        )
 
 
 def _check_application(
     child: Child, program: Program, group: Group | None, now: datetime, request: intake.ApplicationRequest
 ) -> list[Group]:
-    """The rules a new application must satisfy, each with a message for the family. Returns the
+    """The rules a new application must satisfy, each with a message for the family, on the field of
+    the request it is about (the program, the group, the child) where it is about one. Returns the
     groups a seat may be offered in: the one chosen, or those open for the child's age (a program's
     groups often split its ages)."""
     if program.status != ModerationStatus.PUBLISHED:
-        raise ValidationError("Программа не опубликована: запись на неё закрыта.")
+        raise ValidationError({"program": "Программа не опубликована: запись на неё закрыта."})
     _check_campaign(request.campaign, now)
     if group is not None and group.program_id != program.pk:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
@@ -116,24 +123,31 @@ def _check_application(
     if group is not None and group not in open_groups:
         raise ValidationError({"group": "Приём заявок в эту группу сейчас закрыт."})
     if not open_groups:
-        raise ValidationError("Приём заявок на программу сейчас закрыт.")
+        raise ValidationError({"program": "Приём заявок на программу сейчас закрыт."})
     candidates = [group] if group is not None else open_groups
     fitting = [g for g in candidates if g.takes_child_born(child.birth_date)]
     if not fitting:
         age = candidates[0].age_on_first_lesson(child.birth_date)
         said = f"На начало занятий ребёнку будет {ages(age, age)}"
         if group is not None:  # a chosen group may take a narrower age than its program: name its limit
-            raise ValidationError(f"{said}, а группа — для детей {ages(*group.ages)}.")
+            raise ValidationError({"group": f"{said}, а группа — для детей {ages(*group.ages)}."})
         if not program.age_from <= age <= program.age_to:
-            raise ValidationError(f"{said}, а программа — для детей {ages(program.age_from, program.age_to)}.")
+            raise ValidationError(
+                {"program": f"{said}, а программа — для детей {ages(program.age_from, program.age_to)}."}
+            )
         # The program's age, but no group taking applications now is for it (its group is closed or absent).
         taking = ", ".join(dict.fromkeys(ages(*g.ages) for g in candidates))
-        raise ValidationError(f"{said}, а заявки сейчас принимают группы для детей {taking}.")
+        raise ValidationError({"program": f"{said}, а заявки сейчас принимают группы для детей {taking}."})
     if request.applied_to_program:
         raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.")
     limit = settings.OPORA_MAX_ACTIVE_APPLICATIONS
     if request.in_work >= limit:
-        raise ValidationError(f"У ребёнка уже {limit} заявок в работе — это наибольшее число одновременных заявок.")
+        raise ValidationError(
+            {
+                "child": f"У ребёнка уже {limit} {ru_plural(limit, 'заявка,заявки,заявок')} в работе — это "
+                "наибольшее число одновременных заявок."
+            }
+        )
     return fitting
 
 
@@ -466,7 +480,7 @@ def _take_seat(application: Application, group: Group | None) -> Group:
     if seat is None:
         full = ", ".join(f"«{g.name}»" for g in candidates)
         whose = "В группе" if len(candidates) == 1 else "В группах для возраста ребёнка"
-        raise ValidationError(f"{whose} {full} свободных мест нет — заявку можно поставить в очередь.")
+        raise ValidationError({"group": f"{whose} {full} свободных мест нет — заявку можно поставить в очередь."})
     return seat
 
 

@@ -61,7 +61,7 @@ def request_certificate(actor: Any, child: Child) -> Certificate:
         raise PermissionDenied("Запросить сертификат может только законный представитель ребёнка.")
     today = timezone.localdate()
     if child.age_on(today) >= ADULT_AGE:
-        raise ValidationError("Сертификат выдают детям до 18 лет.")
+        raise ValidationError({"child": "Сертификат выдают детям до 18 лет."})
     with transaction.atomic():
         existing = Certificate.objects.filter(child=child).first()
         if existing is not None and existing.status != CS.DECLINED:

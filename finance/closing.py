@@ -66,7 +66,7 @@ def report_completeness(actor: Any, group_id: int, month: date, percent: int) ->
     """The provider reports how fully the group's services were provided; only before the close."""
     contract = Contract.objects.filter(group_id=group_id).select_related("period").first()
     if contract is None:
-        raise ValidationError("В группе нет договоров по сертификатам.")
+        raise ValidationError({"group": "В группе нет договоров по сертификатам."})
     if not scope.can(actor, contract, "change"):
         raise PermissionDenied("Полноту оказания услуг сообщает организация-исполнитель.")
     if not 0 <= percent <= 100:
@@ -74,7 +74,7 @@ def report_completeness(actor: Any, group_id: int, month: date, percent: int) ->
     month = _check_month(contract.period, month)
     with transaction.atomic():
         if Operation.objects.filter(kind=OperationKind.CHARGE, month=month, contract__group_id=group_id).exists():
-            raise ValidationError("Месяц уже закрыт: полноту за него изменить нельзя.")
+            raise ValidationError({"month": "Месяц уже закрыт: полноту за него изменить нельзя."})
         report, _ = Completeness.objects.update_or_create(
             group_id=group_id, month=month, defaults={"percent": percent, "reported_by": actor}
         )

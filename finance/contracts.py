@@ -234,7 +234,7 @@ def request_contract(actor: Any, application: Application, *, accept_copayment: 
         application.status not in (ApplicationStatus.INVITED, ApplicationStatus.ENROLLED)
         or application.group_id is None
     ):
-        raise ValidationError("Договор заключают, когда ребёнка пригласили или зачислили в группу.")
+        raise ValidationError({"application": "Договор заключают, когда ребёнка пригласили или зачислили в группу."})
     now = timezone.now()
     with transaction.atomic():
         try:
@@ -259,7 +259,10 @@ def request_contract(actor: Any, application: Application, *, accept_copayment: 
             )
         if offer.family_total > 0 and not accept_copayment:
             raise ValidationError(
-                offer.copayment_message() + " Подтвердите доплату, чтобы отправить заявку на договор."
+                {
+                    "accept_copayment": offer.copayment_message()
+                    + " Подтвердите доплату, чтобы отправить заявку на договор."
+                }
             )
         contract = _create(actor, application, certificate, offer)
         Certificate.objects.filter(pk=certificate.pk).update(last_activity_at=now)

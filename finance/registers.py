@@ -56,7 +56,7 @@ def sign_agreement(
     if not number.strip():
         raise ValidationError({"number": "Укажите номер соглашения."})
     if provider.status != ProviderStatus.ACTIVE:
-        raise ValidationError("Исполнитель исключён из реестра: соглашение с ним заключить нельзя.")
+        raise ValidationError({"provider": "Исполнитель исключён из реестра: соглашение с ним заключить нельзя."})
     with transaction.atomic():
         agreement, _ = Agreement.objects.update_or_create(
             period=period,
@@ -81,7 +81,7 @@ def submit_for_certification(actor: Any, program: Program, modules: Sequence[Mod
     if not scope.can(actor, program, "change"):
         raise PermissionDenied("Отправить программу на сертификацию может организация, которая её ведёт.")
     if program.status != ModerationStatus.PUBLISHED:
-        raise ValidationError("На сертификацию отправляют опубликованную программу.")
+        raise ValidationError({"program": "На сертификацию отправляют опубликованную программу."})
     if not modules:
         raise ValidationError({"modules": "Опишите хотя бы один модуль программы."})
     for number, module in enumerate(modules, start=1):
@@ -96,7 +96,7 @@ def submit_for_certification(actor: Any, program: Program, modules: Sequence[Mod
             program=program, defaults={"submitted_by": actor}
         )
         if certification.status == CertificationStatus.CERTIFIED:
-            raise ValidationError("Программа уже сертифицирована.")
+            raise ValidationError({"program": "Программа уже сертифицирована."})
         certification.status = CertificationStatus.PENDING
         certification.submitted_by = actor
         certification.save(update_fields=["status", "submitted_by", "updated_at"])

@@ -2,14 +2,16 @@
 
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import issue_api_token
 from catalog.models import Group, Program
-from core.testing import make_child, make_group, make_program
-from enrollment.models import Application, ApplicationEvent
+from core.testing import make_campaign, make_child, make_group, make_program
+from enrollment.models import Application, ApplicationEvent, CampaignKind
 from enrollment.models import ApplicationStatus as S
 from enrollment.services import apply, change_status
 
@@ -303,6 +305,54 @@ def test_a_rule_of_the_services_is_422(client, personas, child, published_progra
     assert messages(response) == ["У ребёнка уже есть действующая заявка на эту программу."]
 
 
+@pytest.mark.parametrize(
+    "setup", ["unpublished", "choices_campaign", "campaign_ahead", "closed", "program_ages", "group_ages", "limit"]
+)
+def test_a_rule_about_one_field_of_the_application_is_that_fields_error(
+    client, personas, child, published_program, group, settings, setup
+):
+    """A client shows the refusal beside what to change: the program, the group or the child."""
+    program, chosen, user = published_program, None, personas.family
+    if setup == "unpublished":  # a teacher's own child, to a draft of the teacher's organization
+        program = make_program(personas.org_a, "Черновик", status="draft")
+        user, child = personas.teacher_a, make_child(personas.teacher_a, age_on=group.start_date, age=9)
+        field, message = "program", "Программа не опубликована: запись на неё закрыта."
+    elif setup == "choices_campaign":
+        campaign = make_campaign(
+            personas.municipality_x, program, CampaignKind.PREFERENCES, -timedelta(days=1), timedelta(days=7)
+        )
+        closes = f"{timezone.localtime(campaign.closes_at):%d.%m.%Y %H:%M}"
+        field = "program"
+        message = (
+            f"Запись на эту программу идёт через кампанию «{campaign.name}»: выберите группы по порядку "
+            f"предпочтения до {closes}, места распределят после."
+        )
+    elif setup == "campaign_ahead":
+        campaign = make_campaign(personas.municipality_x, program, CampaignKind.FIRST_COME, timedelta(days=3))
+        opens = f"{timezone.localtime(campaign.opens_at):%d.%m.%Y в %H:%M}"
+        field, message = "program", f"Приём заявок откроется {opens} (кампания «{campaign.name}»)."
+    elif setup == "closed":
+        Group.objects.filter(pk=group.pk).update(enrollment_closes_at=timezone.now() - timedelta(days=1))
+        field, message = "program", "Приём заявок на программу сейчас закрыт."
+    elif setup == "program_ages":
+        child = make_child(personas.family, "Тима", group.start_date, age=4)
+        field, message = "program", "На начало занятий ребёнку будет 4 года, а программа — для детей 7–14 лет."
+    elif setup == "group_ages":
+        chosen = make_group(program, actor=personas.operator_a, age_from=12, age_to=14)
+        field, message = "group", "На начало занятий ребёнку будет 9 лет, а группа — для детей 12–14 лет."
+    else:
+        settings.OPORA_MAX_ACTIVE_APPLICATIONS = 1
+        apply(personas.family, child, make_program(personas.org_a, "Шахматы"), None, key())
+        field, message = "child", "У ребёнка уже 1 заявка в работе — это наибольшее число одновременных заявок."
+    before = Application.objects.count()
+    response = post(
+        client, "/applications", application_payload(child, program, chosen), user, **{"Idempotency-Key": key()}
+    )
+    assert response.status_code == 422, response.json()
+    assert response.json()["detail"] == [{"loc": ["body", field], "msg": message, "type": "invalid"}]
+    assert Application.objects.count() == before
+
+
 def test_applying_needs_a_token_not_a_session(client, personas, child, published_program):
     client.force_login(personas.family)
     response = client.post(
@@ -341,6 +391,17 @@ def test_operator_invites_to_a_named_group(client, personas, application, publis
     assert response.json()["group"]["code"] == second.code
     second.refresh_from_db()
     assert second.seats_taken == 1
+
+
+def test_an_invitation_to_a_full_group_is_refused_at_the_group(client, personas, application, other_application, group):
+    Group.objects.filter(pk=group.pk).update(capacity=1)
+    change_status(personas.operator_a, other_application, "invite")
+    response = transition(client, application, personas.operator_a, action="invite", group=group.code)
+    assert response.status_code == 422
+    message = f"В группе «{group.name}» свободных мест нет — заявку можно поставить в очередь."
+    assert response.json()["detail"] == [{"loc": ["body", "group"], "msg": message, "type": "invalid"}]
+    application.refresh_from_db()
+    assert application.status == S.NEW
 
 
 def test_reject_without_a_reason_is_422_in_russian(client, personas, application):

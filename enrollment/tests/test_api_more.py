@@ -293,11 +293,13 @@ def test_bad_choices_are_422_in_russian_and_change_nothing(client, personas, cam
     group = published_program.groups.get()
     submit_choices(personas.family, campaign, child, [group])
     foreign = make_program(personas.org_b, "Шахматы", actor=personas.operator_b).groups.get()
+    older = make_group(published_program, name="Старшая группа", age_from=13, age_to=14)
     cases = [
         ({"groups": ["GR-000000"]}, ["body", "groups"], "Группы не найдены: GR-000000."),
-        ({"groups": [group.code, group.code]}, ["body"], "Каждую группу можно выбрать только один раз."),
-        ({"groups": []}, ["body"], "Выберите от 1 до 2 групп."),
-        ({"groups": [foreign.code]}, ["body"], f"Группа «{foreign.name}» не участвует в кампании."),
+        ({"groups": [group.code, group.code]}, ["body", "groups"], "Каждую группу можно выбрать только один раз."),
+        ({"groups": []}, ["body", "groups"], "Выберите от 1 до 2 групп."),
+        ({"groups": [foreign.code]}, ["body", "groups"], f"Группа «{foreign.name}» не участвует в кампании."),
+        ({"groups": [older.code]}, ["body", "groups"], "Группа «Старшая группа» — для детей 13–14 лет."),
         ({"groups": [f"GR-{n:06d}" for n in range(11)]}, ["body", "groups"], "Не больше 10 групп."),
         ({"groups": [group.code], "extra": 1}, ["body", "extra"], "Неизвестное поле."),
     ]

@@ -42,6 +42,9 @@ def test_a_family_ranks_groups_from_the_program_page(client, personas, published
     assert "Выбор сохранён. Аня: 2 группы в порядке предпочтения." in response.content.decode()
     assert list(CampaignChoice.objects.order_by("rank").values_list("group", flat=True)) == [second.pk, group.pk]
     assert f'value="{second.code}" selected' in client.get(url).content.decode()  # the ranking is shown back
+    twice = client.post(url, {"child": child.pk, "group": [group.code, group.code]}, follow=True)
+    assert [str(m) for m in twice.context["messages"]] == ["Каждую группу можно выбрать только один раз."]
+    assert list(CampaignChoice.objects.order_by("rank").values_list("group", flat=True)) == [second.pk, group.pk]
     response = client.post(url, {"child": "not-a-number", "group": [group.code]})
     assert response.status_code == 404
 

@@ -75,8 +75,12 @@ def test_a_lesson_before_a_childs_enrollment_is_not_the_childs(group, personas):
     anya, vanya = journal.enrolled(group)
     Application.objects.filter(pk=vanya.pk).update(enrolled_on=first.date + timedelta(days=1))
     assert [a.pk for a in journal.enrolled(group, on=first.date)] == [anya.pk]
-    with pytest.raises(ValidationError, match="не были зачислены в группу на дату занятия"):
+    with pytest.raises(ValidationError) as refused:
         journal.mark_attendance(personas.teacher_a, first, {vanya.pk})
+    # The marks' error (the API's `present`): a request raced by an expulsion hears it there.
+    assert refused.value.message_dict == {
+        "present": ["Отмечены дети, которые не были зачислены в группу на дату занятия."]
+    }
     assert journal.mark_attendance(personas.teacher_a, first, {anya.pk}) == 1
     assert list(Attendance.objects.values_list("application", flat=True)) == [anya.pk]
 
@@ -112,6 +116,10 @@ def test_the_journal_page_marks_in_one_submit_and_others_may_not(group, personas
     assert Attendance.objects.get(application=vanya, lesson=lesson).present
     chips = client.get(url).content.decode()  # the marked lesson says so among the month's
     assert f'{lesson.date:%d.%m} {lesson.starts_at:%H:%M} ✓<span class="visually-hidden"> отмечено</span>' in chips
+    stranger = client.post(url, {"present": [0]})  # no application of the group: a forged form
+    said = [str(m) for m in stranger.context["messages"]]
+    assert said == ["Отмечены дети, которые не были зачислены в группу на дату занятия."]
+    assert Attendance.objects.get(application=vanya, lesson=lesson).present  # nothing changed
     client.force_login(personas.operator_b)  # sees the public group, keeps no journal of it
     assert client.get(reverse("journal:group", args=[group.code])).status_code == 403
     assert Lesson.objects.filter(group=group).exists()

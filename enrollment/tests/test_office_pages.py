@@ -143,6 +143,26 @@ def test_invite_into_a_chosen_group_then_transfer_from_the_queue(client, persona
     assert moved.status == S.INVITED and moved.group == second
 
 
+def test_an_invitation_into_a_full_group_is_refused_with_the_reason_on_the_queue_page(
+    client, personas, applications, published_program
+):
+    group = published_program.groups.get()
+    Group.objects.filter(pk=group.pk).update(capacity=1)
+    client.force_login(personas.operator_a)
+    codes = [a.code for a in applications[:2]]
+    response = client.post(
+        reverse("office_applications:decide"),
+        {"action": "invite", "group": group.code, "application": codes},
+        follow=True,
+    )
+    full = f"В группе «{group.name}» свободных мест нет — заявку можно поставить в очередь."
+    assert [str(m) for m in response.context["messages"]] == [
+        f"Выполнено «Пригласить»: заявка {codes[0]}.",
+        f"{codes[1]}: {full}",
+    ]
+    assert Application.objects.get(code=codes[1]).status == S.NEW
+
+
 def test_a_decision_goes_back_to_the_queue_page_it_came_from_and_never_to_another_site(client, personas, applications):
     client.force_login(personas.operator_a)
     url = reverse("office_applications:decide")

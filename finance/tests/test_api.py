@@ -10,16 +10,21 @@ import pytest
 from accounts.models import User
 from accounts.services import issue_api_token
 from catalog.models import Program
-from core.testing import make_child, make_program
+from core.testing import make_child, make_group, make_program
+from enrollment import services as enrollment_services
+from finance import closing, registers
 from finance.models import (
     Agreement,
     Certificate,
     CertificateGroup,
     CertificateStatus,
+    Certification,
+    Completeness,
     Contract,
     ContractStatus,
     Invoice,
     Provider,
+    ProviderStatus,
 )
 from finance.testing import enrolled, issued_certificate
 
@@ -43,6 +48,11 @@ def post(client, path: str, user: User, payload: dict | None = None):
 
 def messages(response) -> str:
     return " ".join(error["msg"] for error in response.json()["detail"])
+
+
+def refusals(response) -> list[tuple[list[str | int], str]]:
+    assert response.status_code == 422, response.json()
+    return [(error["loc"], error["msg"]) for error in response.json()["detail"]]
 
 
 @pytest.fixture
@@ -131,8 +141,8 @@ def test_a_short_balance_is_refused_with_the_copayment_explained_until_the_famil
     CertificateGroup.objects.filter(pk=cert_group.pk).update(nominal=Decimal(18000))
     payload = {"application": str(application.uuid)}
     refused = post(client, "/contracts", personas.family, payload)
-    assert refused.status_code == 422
-    assert "Доплата семьи — 9\u202f000,00\u00a0₽" in messages(refused)
+    [(where, said)] = refusals(refused)  # the field the family answers: accept_copayment
+    assert where == ["body", "accept_copayment"] and "Доплата семьи — 9\u202f000,00\u00a0₽" in said
     assert not Contract.objects.exists()
     assert Certificate.objects.get().status == CertificateStatus.ACCOUNTING
 
@@ -306,6 +316,66 @@ def test_an_object_the_body_names_and_the_caller_cannot_find_is_that_fields_erro
     )
     assert response.status_code == 422, response.json()
     assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+
+
+# A rule about one field of the body is that field's error: a client shows it beside the field.
+
+
+def test_a_certificate_for_a_child_of_18_is_refused_at_the_child(client, personas, period):
+    child = make_child(personas.family, "Петя", age=18)
+    response = post(client, "/certificates", personas.family, {"child": str(child.uuid)})
+    assert refusals(response) == [(["body", "child"], "Сертификат выдают детям до 18 лет.")]
+    assert not Certificate.objects.exists()
+
+
+def test_a_contract_for_an_application_not_yet_invited_is_refused_at_the_application(
+    client, personas, offer, certificate
+):
+    application = enrollment_services.apply(personas.family, certificate.child, offer.program, offer.group, "k")
+    response = post(client, "/contracts", personas.family, {"application": str(application.uuid)})
+    message = "Договор заключают, когда ребёнка пригласили или зачислили в группу."
+    assert refusals(response) == [(["body", "application"], message)]
+    assert not Contract.objects.exists()
+
+
+def test_completeness_of_a_group_without_contracts_or_of_a_closed_month_is_refused_at_the_field(
+    client, personas, active, period, clock
+):
+    month = "2026-09-01"
+    idle = make_group(active.group.program, actor=personas.operator_a, name="Группа без договоров")
+    response = post(
+        client, "/completeness", personas.operator_a, {"group": str(idle.uuid), "month": month, "percent": 90}
+    )
+    assert refusals(response) == [(["body", "group"], "В группе нет договоров по сертификатам.")]
+    clock.set(date(2026, 10, 1))
+    closing.close_month(personas.municipal_x, period, date(2026, 9, 1))
+    payload = {"group": str(active.group.uuid), "month": month, "percent": 90}
+    response = post(client, "/completeness", personas.operator_a, payload)
+    assert refusals(response) == [(["body", "month"], "Месяц уже закрыт: полноту за него изменить нельзя.")]
+    assert not Completeness.objects.exists()
+
+
+def test_certifying_a_program_not_published_or_certified_already_is_refused_at_the_program(client, personas, offer):
+    draft = make_program(personas.org_a, "Шахматы", actor=personas.operator_a, status="draft")
+    for program, message in [
+        (draft, "На сертификацию отправляют опубликованную программу."),
+        (offer.program, "Программа уже сертифицирована."),
+    ]:
+        response = post(
+            client, "/certifications", personas.operator_a, {"program": str(program.uuid), "modules": [MODULE]}
+        )
+        assert refusals(response) == [(["body", "program"], message)]
+    assert list(Certification.objects.values_list("program", "status")) == [(offer.program.pk, "certified")]
+
+
+def test_an_agreement_with_a_provider_excluded_from_the_register_is_refused_at_the_provider(client, personas, period):
+    provider = registers.include_provider(personas.municipal_x, personas.org_a)
+    Provider.objects.filter(pk=provider.pk).update(status=ProviderStatus.EXCLUDED)
+    payload = {"period": period.pk, "provider": str(personas.org_a.uuid), "number": "7-ПФ", "signed_on": "2026-09-01"}
+    response = post(client, "/agreements", personas.municipal_x, payload)
+    message = "Исполнитель исключён из реестра: соглашение с ним заключить нельзя."
+    assert refusals(response) == [(["body", "provider"], message)]
+    assert not Agreement.objects.exists()
 
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"

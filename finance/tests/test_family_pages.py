@@ -73,6 +73,14 @@ def test_a_parent_requests_a_certificate_and_follows_its_status(family_client, p
     assert "Сертификат учёта" in cabinet and reverse("family_finance:certificate", args=[child.uuid]) in cabinet
 
 
+def test_a_certificate_for_a_child_of_18_is_refused_with_the_reason(family_client, personas, period):
+    child = make_child(personas.family, age=18)
+    url = reverse("family_finance:certificate", kwargs={"child_uuid": child.uuid})
+    response = family_client.post(url, follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["Сертификат выдают детям до 18 лет."]
+    assert not Certificate.objects.exists()
+
+
 def test_a_declined_certificate_shows_the_reason_and_may_be_asked_again(family_client, personas, period):
     child = make_child(personas.family)
     certificate = certificates.request_certificate(personas.family, child)

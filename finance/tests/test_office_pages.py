@@ -150,6 +150,29 @@ def test_organization_submits_a_program_and_the_municipality_certifies_it(person
     assert "Шахматы" not in register  # another municipality's register is not theirs to browse here
 
 
+def test_a_program_not_published_or_certified_already_is_refused_on_the_certification_form(personas, offer):
+    draft = make_program(personas.org_a, "Шахматы", actor=personas.operator_a, status="draft")
+    form = {
+        "modules-TOTAL_FORMS": "1",
+        "modules-INITIAL_FORMS": "0",
+        "modules-MIN_NUM_FORMS": "1",
+        "modules-0-name": "Основной курс",
+        "modules-0-months": "9",
+        "modules-0-hours": "72",
+        "modules-0-weekly_hours": "2",
+        "modules-0-price": "18000",
+    }
+    operator = signed_in(personas.operator_a)
+    for program, message in [
+        (draft, "На сертификацию отправляют опубликованную программу."),
+        (offer.program, "Программа уже сертифицирована."),
+    ]:
+        response = operator.post(reverse("office_finance:certification_submit", args=[program.code]), form)
+        assert response.status_code == 200 and list(response.context["formset"].non_form_errors()) == [message]
+        assert message in response.content.decode()
+    assert not Certification.objects.filter(program=draft).exists()
+
+
 def test_municipal_operator_includes_a_provider_and_signs_an_agreement(personas, period, cert_group):
     include = reverse("office_finance:provider_include", args=[personas.org_a.code])
     assert signed_in(personas.operator_a).post(include).status_code == 403
