@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, str] = {
     # People and the registry of children.
     "child.added": "Ребёнок добавлен семьёй",
     "child.updated": "Данные ребёнка исправлены семьёй",
+    "child.identifiers_added": "Семья указала СНИЛС или свидетельство о рождении",
     "child.registered": "Ребёнок внесён в реестр",
     "child.matched": "Ребёнок найден в реестре",
     "child.merged": "Записи о ребёнке объединены",

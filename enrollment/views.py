@@ -24,7 +24,7 @@ from enrollment.models import Application, ApplicationStatus
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
 from people.registry import TypedAgainError
-from people.services import add_child, update_child
+from people.services import add_child, correct_child
 
 
 def _guardian(request: HttpRequest) -> Guardian:
@@ -55,6 +55,12 @@ def cabinet(request: HttpRequest) -> HttpResponse:
     return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows})
 
 
+SNILS_HELD_ELSEWHERE = (
+    "Этот СНИЛС уже указан в другой записи реестра детей, поэтому запись сохранена без него. "
+    "Опорный центр сверит записи по документам и, если это один ребёнок, объединит их."
+)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_new(request: HttpRequest) -> HttpResponse:
@@ -83,11 +89,7 @@ def child_new(request: HttpRequest) -> HttpResponse:
             added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
             if registration.snils_held_elsewhere:  # the family must know it is not kept; of other records, nothing
-                messages.info(
-                    request,
-                    "Этот СНИЛС уже указан в другой записи реестра детей, поэтому запись сохранена без него. "
-                    "Опорный центр сверит записи по документам и, если это один ребёнок, объединит их.",
-                )
+                messages.info(request, SNILS_HELD_ELSEWHERE)
 
             return back_to(request, request.POST.get("next"), "family:cabinet")
     context = {
@@ -102,17 +104,29 @@ def child_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def child_edit(request: HttpRequest, child_uuid: uuid.UUID) -> HttpResponse:
-    """A parent corrects the child's details; another family's child is not found."""
+    """A parent corrects the child's details and gives the identifiers its record lacks; another family's
+    child is not found."""
     child = scope.get_in_scope(Child.objects.living(), request.user, "change", uuid=child_uuid)
     form = ChildDetailsForm(request.POST or None, instance=child)
     if form.is_valid():
         try:
-            changed = update_child(request.user, form.save(commit=False))
+            changed, identifiers = correct_child(
+                request.user,
+                form.save(commit=False),
+                snils=form.cleaned_data.get("snils", ""),  # a field the form has only while the record lacks it
+                birth_certificate=form.cleaned_data.get("birth_certificate", ""),
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            said = "Данные ребёнка исправлены." if changed else "Данные ребёнка не изменились."
-            messages.success(request, said)
+            said = [
+                "Данные ребёнка исправлены." if changed else "",
+                "СНИЛС сохранён." if "snils" in identifiers.added else "",
+                "Свидетельство о рождении сохранено." if "birth_certificate" in identifiers.added else "",
+            ]
+            messages.success(request, " ".join(filter(None, said)) or "Данные ребёнка не изменились.")
+            if identifiers.snils_held_elsewhere:
+                messages.info(request, SNILS_HELD_ELSEWHERE)
             return redirect("family:cabinet")
     return render(request, "family/child_form.html", {"form": form, "child": child, "error_links": error_links(form)})
 

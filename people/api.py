@@ -80,7 +80,8 @@ class ChildIn(Schema):
 
 
 class ChildUpdateIn(Schema):
-    """The details a family corrects; what is left out stays as it is. Identifiers are not changed here."""
+    """The details a family corrects and the identifiers it gives later; what is left out stays as it is.
+    A recorded identifier is not replaced (people.registry.add_identifiers)."""
 
     model_config = INPUT
 
@@ -92,6 +93,18 @@ class ChildUpdateIn(Schema):
     municipality: str | None = Field(None, pattern=r"^\d{8}(\d{3})?$", description="ОКТМО муниципалитета проживания")
     has_ovz: bool | None = None
     has_disability: bool | None = None
+    snils: str = Field(
+        "", max_length=20, description="СНИЛС, если в записи его нет (указанный не заменяется); хранится зашифрованным"
+    )
+    birth_certificate: str = Field(
+        "", max_length=40, description="Серия и номер свидетельства о рождении, если в записи его нет"
+    )
+
+
+class ChildUpdatedOut(ChildOut):
+    snils_held_elsewhere: bool = Field(
+        description="СНИЛС уже указан в другой записи реестра: сохранён без него, опорный центр сверит записи"
+    )
 
 
 class RegistrationOut(Schema):
@@ -141,14 +154,18 @@ def child_detail(request, uuid: UUID, response: HttpResponse):  # type: ignore[n
     return child
 
 
-@router.patch("/children/{uuid}", response={200: ChildOut, **WRITE_ERRORS}, summary="Исправить данные ребёнка")
+@router.patch("/children/{uuid}", response={200: ChildUpdatedOut, **WRITE_ERRORS}, summary="Исправить данные ребёнка")
 def child_update(request, uuid: UUID, body: ChildUpdateIn, response: HttpResponse):  # type: ignore[no-untyped-def]
     """Законный представитель исправляет данные своего ребёнка (ФИО, дату рождения, пол, муниципалитет,
-    ОВЗ); сотрудники видят ребёнка, но не меняют (403)."""
+    ОВЗ) и указывает СНИЛС и свидетельство о рождении, которых в записи нет; сотрудники видят ребёнка, но
+    не меняют (403). Указанные раньше СНИЛС или свидетельство не заменяются (422 у поля: исправить их может
+    опорный центр); 422 у snils — и если этот СНИЛС указан у другого ребёнка семьи. СНИЛС, указанный в другой
+    записи реестра, не сохраняется (`snils_held_elsewhere`: true): записи сверит по документам опорный центр.
+    При любой ошибке ничего не сохраняется."""
     child = scope.get_in_scope(
         _children(request.auth).filter(merged_into__isnull=True), request.auth, "change", uuid=uuid
     )
-    values = body.dict(exclude_unset=True)
+    values = body.dict(exclude_unset=True, exclude={"snils", "birth_certificate"})
     if "municipality" in values:
         municipality = Municipality.objects.filter(oktmo=values.pop("municipality") or "").first()
         if municipality is None:
@@ -158,7 +175,10 @@ def child_update(request, uuid: UUID, body: ChildUpdateIn, response: HttpRespons
         if value is None and name != "patronymic":
             raise ValidationError({name: "Поле нельзя очистить."})
         setattr(child, name, value if value is not None else "")
-    services.update_child(request.auth, child)
+    _, identifiers = services.correct_child(
+        request.auth, child, snils=body.snils, birth_certificate=body.birth_certificate
+    )
+    child.snils_held_elsewhere = identifiers.snils_held_elsewhere  # type: ignore[attr-defined]
     response["Cache-Control"] = PERSONAL
     return child
 

@@ -49,8 +49,24 @@ class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class ChildDetailsForm(ChildForm):
-    """The cabinet's form of a child already entered: its details, not its identifiers."""
+    """The cabinet's form of a child already entered: its details, and the identifiers its record lacks
+    (one recorded is said, not shown, and not replaced: people.registry.add_identifiers)."""
 
-    snils = None  # type: ignore[assignment]
-    birth_certificate = None  # type: ignore[assignment]
     another_child = None  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.recorded: list[str] = []  # what the page says is recorded, its value never shown
+        for name, label, recorded in (
+            ("snils", "СНИЛС: не указан", "СНИЛС указан."),
+            (
+                "birth_certificate",
+                "Свидетельство о рождении (серия и номер): не указано",
+                "Свидетельство о рождении указано.",
+            ),
+        ):
+            if getattr(self.instance, f"{name}_digest"):
+                del self.fields[name]
+                self.recorded.append(recorded)
+            else:
+                self.fields[name].label = label

@@ -19,7 +19,7 @@ organization's record of it — but waits for the same check.
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import ForeignObjectRel
 from django.utils import timezone
@@ -91,6 +91,93 @@ def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "
             errors["birth_certificate"] = error.messages[0]
     if errors:
         raise ValidationError(errors)
+
+
+SNILS_RECORDED = "СНИЛС уже указан; исправить его может опорный центр."
+BIRTH_CERTIFICATE_RECORDED = "Свидетельство о рождении уже указано; исправить его может опорный центр."
+
+
+@dataclass
+class IdentifiersAdded:
+    """What a family's identifiers ended in: the kinds stored, and whether the СНИЛС was another record's."""
+
+    added: list[str] = field(default_factory=list)  # "snils", "birth_certificate"
+    snils_held_elsewhere: bool = False  # kept off the record, the pair queued, as register_child does
+
+
+@transaction.atomic
+def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certificate: str = "") -> IdentifiersAdded:
+    """A family gives identifiers its child's record lacks: skipped when the child was added, or a СНИЛС
+    set aside then as another record's. One already recorded is not replaced (a family's word is no
+    document: the operator corrects it). A СНИЛС another living record holds is refused naming the
+    family's own child; outside the family it is kept off this record and the pair waits for the
+    municipal operator, as `register_child` does, the other record never named. The birth certificate
+    is only kept (matching does not read it), so it is stored whenever the record has none."""
+    if not scope.can(actor, child, "change"):  # the family's children: people.permissions
+        raise PermissionDenied("СНИЛС и свидетельство о рождении указывает законный представитель ребёнка.")
+    current = Child.objects.select_for_update().get(pk=child.pk)
+    if current.merged_into_id:
+        raise ValidationError("Эта запись объединена с другой записью ребёнка; обновите страницу.")
+    typed = Child()
+    errors: dict[str, str] = {}
+    try:
+        set_identifiers(typed, snils=snils, birth_certificate=birth_certificate)
+    except ValidationError as error:
+        errors = {name: messages[0] for name, messages in error.message_dict.items()}
+    if snils.strip() and current.snils_digest:
+        errors["snils"] = SNILS_RECORDED
+    if birth_certificate.strip() and current.birth_certificate_digest:
+        errors["birth_certificate"] = BIRTH_CERTIFICATE_RECORDED
+    held_by = _snils_holder(current, typed.snils_digest) if "snils" not in errors and typed.snils_digest else None
+    if held_by is not None and (refusal := _familys_own_snils(actor, held_by)):
+        errors["snils"] = refusal
+    if errors:
+        raise ValidationError(errors)
+    result = IdentifiersAdded()
+    if typed.snils_digest and held_by is None:
+        try:
+            with transaction.atomic():
+                child.snils_digest, child.snils_cipher = typed.snils_digest, typed.snils_cipher
+                child.save(update_fields=["snils_digest", "snils_cipher", "updated_at"])
+            result.added.append("snils")
+        except IntegrityError:  # another record took it since the check: held elsewhere after all
+            child.snils_digest, child.snils_cipher = "", ""
+            held_by = Child.objects.living().exclude(pk=child.pk).get(snils_digest=typed.snils_digest)
+            if refusal := _familys_own_snils(actor, held_by):
+                raise ValidationError({"snils": refusal}) from None
+    if typed.birth_certificate_digest:
+        child.birth_certificate_digest = typed.birth_certificate_digest
+        child.birth_certificate_cipher = typed.birth_certificate_cipher
+        child.save(update_fields=["birth_certificate_digest", "birth_certificate_cipher", "updated_at"])
+        result.added.append("birth_certificate")
+    if held_by is not None:
+        _queue_pair(current, held_by, 1.0, snils_held_elsewhere=True)
+        result.snils_held_elsewhere = True
+    if result.added or result.snils_held_elsewhere:
+        # The kinds, never the values: personal data.
+        audit.record(
+            actor,
+            "child.identifiers_added",
+            child,
+            identifiers=result.added,
+            snils_held_elsewhere=result.snils_held_elsewhere,
+        )
+    return result
+
+
+def _snils_holder(child: Child, digest: str) -> Child | None:
+    return Child.objects.living().exclude(pk=child.pk).filter(snils_digest=digest).first()
+
+
+def _familys_own_snils(actor: Any, holder: Child) -> str:
+    """The refusal naming the family's own child that holds the СНИЛС; "" for a record outside the family,
+    which is never named."""
+    if not scope.can(actor, holder, "change"):
+        return ""
+    return (
+        f"Этот СНИЛС уже указан у вашего ребёнка: {holder.first_name}, дата рождения {holder.birth_date:%d.%m.%Y}. "
+        "Проверьте номер: у каждого ребёнка свой СНИЛС."
+    )
 
 
 def as_person(child: Child) -> matching.Person:
@@ -223,11 +310,15 @@ def _named_alike(child: Child, other: Child) -> bool:
 
 def _queue_pair(one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool) -> MatchCandidate:
     first, second = sorted((one.pk, other.pk))
-    candidate, _ = MatchCandidate.objects.get_or_create(
+    candidate, created = MatchCandidate.objects.get_or_create(
         first_id=first,
         second_id=second,
         defaults={"probability": probability, "snils_held_elsewhere": snils_held_elsewhere},
     )
+    if snils_held_elsewhere and not created and candidate.status == MatchStatus.PENDING:
+        # A pair queued by the details learns of the СНИЛС given later (add_identifiers): the operator's reason.
+        candidate.snils_held_elsewhere = True
+        candidate.save(update_fields=["snils_held_elsewhere"])
     return candidate
 
 

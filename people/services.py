@@ -1,4 +1,4 @@
-"""Actions on people: a parent adds a child (atomic, audited, matched against the registry)."""
+"""Actions on people: a parent adds a child (atomic, audited, matched against the registry) and corrects it."""
 
 from typing import Any
 
@@ -61,7 +61,7 @@ def add_child(
 
 
 # A child's details, as a parent enters and corrects them in the cabinet; the identifiers (СНИЛС,
-# свидетельство) are matched against the registry once, when the child is added.
+# свидетельство) are not details: given once, when the child is added or later (registry.add_identifiers).
 CHILD_DETAILS = (
     "last_name",
     "first_name",
@@ -91,3 +91,14 @@ def update_child(actor: Any, child: Child) -> list[str]:
         child.save(update_fields=[*changed, "updated_at"])
         audit.record(actor, "child.updated", child, fields=changed)
     return changed
+
+
+@transaction.atomic
+def correct_child(
+    actor: Any, child: Child, *, snils: str = "", birth_certificate: str = ""
+) -> tuple[list[str], registry.IdentifiersAdded]:
+    """The cabinet's and the API's edit of a child: its details (`update_child`) and the identifiers its
+    record lacks (`registry.add_identifiers`) in one transaction, so that a refused identifier leaves the
+    details unsaved too: the parent, answered once, sends the form again."""
+    changed = update_child(actor, child)
+    return changed, registry.add_identifiers(actor, child, snils=snils, birth_certificate=birth_certificate)

@@ -1,0 +1,273 @@
+"""A family gives its child's СНИЛС or birth certificate later, on the child's page or through the API:
+stored only when the record lacks it, never replacing one, and a СНИЛС another record holds is kept off
+the family's record (the pair waits for the operator) — named only when it is the family's own child."""
+
+import json
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from core.models import AuditEvent
+from enrollment.views import SNILS_HELD_ELSEWHERE
+from people import identity, registry, services
+from people.models import Child, Guardian, MatchCandidate, MatchStatus
+
+API = "/api/v1"
+SNILS = "112-233-445 95"
+CERTIFICATE = "II-АБ 123456"
+INVALID_SNILS = "СНИЛС должен состоять из 11 цифр с верным контрольным числом (формат 123-456-789 01)."
+
+
+def typed(municipality, first="Артём", birth=date(2015, 3, 14), last="Соловьёв", sex="m") -> Child:
+    return Child(last_name=last, first_name=first, birth_date=birth, sex=sex, municipality=municipality)
+
+
+def as_form(child: Child, **changes) -> dict:
+    return {
+        "last_name": child.last_name,
+        "first_name": child.first_name,
+        "birth_date": child.birth_date.isoformat(),
+        "sex": child.sex,
+        "municipality": child.municipality_id,
+        **changes,
+    }
+
+
+@pytest.fixture
+def own(personas) -> Child:
+    """Артём, added by the family in its cabinet without his СНИЛС or birth certificate."""
+    Guardian.objects.create(user=personas.family, last_name="Соловьёва", first_name="Анна")
+    return services.add_child(personas.family, typed(personas.municipality_x)).child
+
+
+@pytest.fixture
+def theirs(personas) -> Child:
+    """Another family's Софья, who holds the СНИЛС."""
+    Guardian.objects.create(user=personas.other_family, last_name="Коновалова", first_name="Ольга")
+    child = typed(personas.municipality_y, first="Софья", last="Коновалова", sex="f", birth=date(2012, 7, 1))
+    return services.add_child(personas.other_family, child, snils=SNILS).child
+
+
+def unchanged(child: Child) -> None:
+    child.refresh_from_db()
+    assert (child.snils_digest, child.snils_cipher, child.birth_certificate_digest) == ("", "", "")
+    assert not AuditEvent.objects.filter(action__in=["child.identifiers_added", "child.updated"]).exists()
+
+
+# --- The action ---------------------------------------------------------------------------------
+
+
+def test_a_family_adds_the_snils_later_encrypted_digested_and_audited_without_the_value(personas, own):
+    added = registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert (added.added, added.snils_held_elsewhere) == (["snils", "birth_certificate"], False)
+    own.refresh_from_db()
+    assert own.snils_digest == identity.snils_digest(SNILS) and "11223344595" not in own.snils_cipher
+    assert identity.decrypt(own.snils_cipher) == SNILS
+    assert own.birth_certificate_digest == identity.birth_certificate_digest(CERTIFICATE)
+    assert identity.decrypt(own.birth_certificate_cipher) == CERTIFICATE
+    event = AuditEvent.objects.get(action="child.identifiers_added")
+    assert (event.actor, event.object_id) == (personas.family, str(own.pk))
+    assert event.data == {"identifiers": ["snils", "birth_certificate"], "snils_held_elsewhere": False}
+    assert not any(part in json.dumps(event.data, ensure_ascii=False) for part in ("112", "11223344595", "123456"))
+
+
+def test_the_snils_added_later_keeps_an_organizations_entry_from_taking_the_familys_record(personas, own):
+    registry.add_identifiers(personas.family, own, snils=SNILS)
+    entered = registry.register_child(personas.operator_a, typed(personas.municipality_x, first="Тимур"), snils=SNILS)
+    assert entered.created and entered.snils_held_elsewhere and entered.child.pk != own.pk
+    assert MatchCandidate.objects.get(snils_held_elsewhere=True).second == entered.child
+
+
+def test_a_snils_held_outside_the_family_is_not_stored_and_the_pair_waits_unnamed(personas, own, theirs):
+    added = registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert (added.added, added.snils_held_elsewhere) == (["birth_certificate"], True)
+    own.refresh_from_db()
+    assert own.snils_digest == "" and own.snils_cipher == "" and own.birth_certificate_digest
+    pair = MatchCandidate.objects.get()
+    assert {pair.first_id, pair.second_id} == {own.pk, theirs.pk}
+    assert pair.snils_held_elsewhere and pair.status == MatchStatus.PENDING
+    event = AuditEvent.objects.get(action="child.identifiers_added")
+    assert event.data == {"identifiers": ["birth_certificate"], "snils_held_elsewhere": True}
+    assert str(theirs.pk) not in json.dumps(event.data)
+
+
+def test_a_pair_already_waiting_learns_that_the_snils_is_held_elsewhere(personas, own, theirs):
+    queued = MatchCandidate.objects.create(first=own, second=theirs, probability=0.8)  # by the details
+    registry.add_identifiers(personas.family, own, snils=SNILS)
+    queued.refresh_from_db()
+    assert queued.snils_held_elsewhere and MatchCandidate.objects.count() == 1
+
+
+def test_a_snils_of_the_familys_other_child_is_refused_naming_that_child(personas, own):
+    sister = services.add_child(
+        personas.family, typed(personas.municipality_x, first="Маша", sex="f", birth=date(2013, 5, 2)), snils=SNILS
+    ).child
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert refused.value.message_dict == {
+        "snils": [
+            "Этот СНИЛС уже указан у вашего ребёнка: Маша, дата рождения 02.05.2013. "
+            "Проверьте номер: у каждого ребёнка свой СНИЛС."
+        ]
+    }
+    unchanged(own)
+    assert not MatchCandidate.objects.exists() and sister.snils_digest
+
+
+def test_a_recorded_identifier_is_not_replaced_by_the_family(personas, own):
+    registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    before = Child.objects.get(pk=own.pk)
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils="123-456-789 64", birth_certificate="III-ВГ 654321")
+    assert refused.value.message_dict == {
+        "snils": [registry.SNILS_RECORDED],
+        "birth_certificate": [registry.BIRTH_CERTIFICATE_RECORDED],
+    }
+    after = Child.objects.get(pk=own.pk)
+    assert (after.snils_cipher, after.birth_certificate_cipher) == (
+        before.snils_cipher,
+        before.birth_certificate_cipher,
+    )
+    assert AuditEvent.objects.filter(action="child.identifiers_added").count() == 1
+
+
+def test_invalid_identifiers_say_what_adding_says_and_change_nothing(personas, own):
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils="123", birth_certificate="№")
+    assert refused.value.message_dict["snils"] == [INVALID_SNILS]
+    assert refused.value.message_dict["birth_certificate"][0].startswith("Серия и номер свидетельства о рождении")
+    unchanged(own)
+
+
+def test_only_the_childs_family_gives_its_identifiers(personas, own):
+    for outsider in (personas.other_family, personas.municipal_x, personas.operator_a):
+        with pytest.raises(PermissionDenied):
+            registry.add_identifiers(outsider, own, snils=SNILS)
+    unchanged(own)
+
+
+def test_a_snils_taken_by_another_record_meanwhile_is_held_elsewhere(personas, own, theirs, monkeypatch):
+    """The check found no holder; another record took the СНИЛС before the write: the database's
+    uniqueness refuses it, and the pair is queued as if the check had seen it."""
+    monkeypatch.setattr(registry, "_snils_holder", lambda child, digest: None)
+    added = registry.add_identifiers(personas.family, own, snils=SNILS)
+    assert (added.added, added.snils_held_elsewhere) == ([], True)
+    own.refresh_from_db()
+    assert own.snils_digest == ""
+    assert MatchCandidate.objects.get().snils_held_elsewhere
+
+
+def test_a_snils_taken_meanwhile_by_the_familys_other_child_is_refused(personas, own, monkeypatch):
+    services.add_child(
+        personas.family, typed(personas.municipality_x, first="Маша", sex="f", birth=date(2013, 5, 2)), snils=SNILS
+    )
+    monkeypatch.setattr(registry, "_snils_holder", lambda child, digest: None)
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert "у вашего ребёнка: Маша" in refused.value.message_dict["snils"][0]
+    unchanged(own)
+
+
+# --- The cabinet's page -------------------------------------------------------------------------
+
+
+def test_the_page_asks_for_what_is_missing_and_says_what_is_recorded(client, personas, own):
+    client.force_login(personas.family)
+    edit = reverse("family:child_edit", args=[own.uuid])
+    page = client.get(edit).content.decode()
+    assert "СНИЛС: не указан" in page and 'name="snils"' in page and 'name="birth_certificate"' in page
+    response = client.post(edit, as_form(own, last_name="Соловьев", snils=SNILS), follow=True)
+    assert "Данные ребёнка исправлены. СНИЛС сохранён." in response.content.decode()
+    own.refresh_from_db()
+    assert own.last_name == "Соловьев" and own.snils_digest == identity.snils_digest(SNILS)
+    page = client.get(edit).content.decode()
+    assert "СНИЛС указан." in page and 'name="snils"' not in page and 'name="birth_certificate"' in page
+    assert not any(part in page for part in ("112-233", "233-445", "445 95", "11223344595"))
+    response = client.post(edit, as_form(own, birth_certificate=CERTIFICATE), follow=True)
+    assert "Свидетельство о рождении сохранено." in response.content.decode()
+    page = client.get(edit).content.decode()
+    assert "Свидетельство о рождении указано." in page and 'name="birth_certificate"' not in page
+
+
+def test_the_page_tells_of_a_snils_held_elsewhere_without_naming_the_record(client, personas, own, theirs):
+    client.force_login(personas.family)
+    edit = reverse("family:child_edit", args=[own.uuid])
+    response = client.post(edit, as_form(own, snils=SNILS), follow=True)
+    html = response.content.decode()
+    assert SNILS_HELD_ELSEWHERE in html and "Коновалова" not in html and "Софья" not in html
+    own.refresh_from_db()
+    assert own.snils_digest == "" and MatchCandidate.objects.get().snils_held_elsewhere
+    assert 'name="snils"' in client.get(edit).content.decode()  # still not recorded: still asked
+
+
+def test_the_page_refuses_at_the_field_and_saves_no_detail_either(client, personas, own):
+    client.force_login(personas.family)
+    edit = reverse("family:child_edit", args=[own.uuid])
+    sister = typed(personas.municipality_x, first="Маша", sex="f", birth=date(2013, 5, 2))
+    services.add_child(personas.family, sister, snils=SNILS)
+    for snils, message in ((SNILS, "Этот СНИЛС уже указан у вашего ребёнка: Маша"), ("123", INVALID_SNILS)):
+        response = client.post(edit, as_form(own, last_name="Соловьев", snils=snils))
+        assert response.status_code == 200
+        assert message in response.context["form"].errors["snils"][0]
+        unchanged(own)
+        assert own.last_name == "Соловьёв"
+
+
+def test_another_familys_child_page_is_not_found(client, personas, own):
+    client.force_login(personas.other_family)
+    edit = reverse("family:child_edit", args=[own.uuid])
+    assert client.get(edit).status_code == 404
+    assert client.post(edit, as_form(own, snils=SNILS)).status_code == 404
+    unchanged(own)
+
+
+# --- The API ------------------------------------------------------------------------------------
+
+
+def test_api_a_family_adds_identifiers_later(client, personas, own):
+    client.force_login(personas.family)
+    url = f"{API}/children/{own.uuid}"
+    added = client.patch(url, {"snils": SNILS, "birth_certificate": CERTIFICATE}, content_type="application/json")
+    assert added.status_code == 200 and added.json()["has_snils"] is True
+    assert added.json()["snils_held_elsewhere"] is False and "snils" not in added.json()
+    own.refresh_from_db()
+    assert own.snils_digest == identity.snils_digest(SNILS) and own.birth_certificate_digest
+    again = client.patch(url, {"snils": SNILS, "first_name": "Артемий"}, content_type="application/json")
+    assert again.status_code == 422
+    assert again.json()["detail"] == [{"loc": ["body", "snils"], "msg": registry.SNILS_RECORDED, "type": "invalid"}]
+    own.refresh_from_db()
+    assert own.first_name == "Артём"  # nothing saved with a refusal
+
+
+def test_api_a_snils_held_elsewhere_is_said_and_not_stored(client, personas, own, theirs):
+    client.force_login(personas.family)
+    held = client.patch(f"{API}/children/{own.uuid}", {"snils": SNILS}, content_type="application/json")
+    assert held.status_code == 200 and held.json()["snils_held_elsewhere"] is True
+    assert held.json()["has_snils"] is False and str(theirs.uuid) not in held.content.decode()
+    assert MatchCandidate.objects.get().snils_held_elsewhere
+
+
+def test_api_refusals_are_at_the_field_and_another_familys_child_is_not_found(client, personas, own):
+    client.force_login(personas.family)
+    url = f"{API}/children/{own.uuid}"
+    invalid = client.patch(url, {"snils": "123", "birth_certificate": "№"}, content_type="application/json")
+    assert invalid.status_code == 422
+    assert {tuple(error["loc"]) for error in invalid.json()["detail"]} == {
+        ("body", "snils"),
+        ("body", "birth_certificate"),
+    }
+    client.force_login(personas.other_family)
+    assert client.patch(url, {"snils": SNILS}, content_type="application/json").status_code == 404
+    client.force_login(personas.municipal_x)  # sees the registry of its territory, does not change it
+    assert client.patch(url, {"snils": SNILS}, content_type="application/json").status_code == 403
+    unchanged(own)
+
+
+def test_openapi_documents_the_identifiers_given_later_in_russian(client):
+    schemas = client.get(f"{API}/openapi.json").json()["components"]["schemas"]
+    given = schemas["ChildUpdateIn"]["properties"]
+    assert "если в записи его нет" in given["snils"]["description"]
+    assert "если в записи его нет" in given["birth_certificate"]["description"]
+    assert "другой записи реестра" in schemas["ChildUpdatedOut"]["properties"]["snils_held_elsewhere"]["description"]
