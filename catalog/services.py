@@ -350,6 +350,16 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
             "Добавьте хотя бы одну действующую группу, занятия которой ещё не закончились: "
             "без неё семья не сможет записаться."
         )
+    if transition in {"submit", "approve"}:
+        # Changes merged without the editing form's checks (kept through the archive, returned by the
+        # moderator) may no longer hold the program's groups: never published so.
+        try:
+            check_program_groups(locked)
+        except ValidationError as error:
+            then = "Исправьте программу или её группы." if transition == "submit" else "Верните её на доработку."
+            raise ValidationError(
+                "Программа расходится со своими группами: " + " ".join(error.messages) + f" {then}"
+            ) from error
     previous = locked.status
     update = ["status", "moderation_remark", "published_at", "submitted_at", "updated_at"]
     merged: list[str] = []

@@ -75,6 +75,28 @@ def test_a_program_whose_groups_have_all_ended_cannot_be_submitted(personas):
     assert program.status == S.DRAFT
 
 
+@pytest.mark.parametrize(
+    ("state", "transition", "then"), [(S.DRAFT, "submit", "Исправьте"), (S.MODERATING, "approve", "Верните")]
+)
+def test_a_program_its_groups_no_longer_fit_is_neither_submitted_nor_published(personas, state, transition, then):
+    """Changes merged past the editing form (kept through the archive, returned by the moderator) may
+    leave a group outside the program's ages: it goes no further until one of them is corrected."""
+    program = make_program(personas.org_a, status=state, age_from=7, age_to=12)
+    Group.objects.filter(program=program).update(age_from=7, age_to=12)
+    Program.objects.filter(pk=program.pk).update(age_from=9)  # as a merged revision writes it
+    program.refresh_from_db()
+    actor = personas.operator_a if transition == "submit" else personas.municipal_x
+    with pytest.raises(
+        ValidationError, match=f"расходится со своими группами: .*сначала измените возраст группы. {then}"
+    ):
+        services.change_program_status(actor, program, transition)
+    program.refresh_from_db()
+    assert program.status == state
+    Group.objects.filter(program=program).update(age_from=9)
+    services.change_program_status(actor, program, transition)
+    assert program.status != state
+
+
 def test_ovz_categories_are_kept_only_for_a_program_adapted_for_ovz(personas):
     program = make_program(personas.org_a, status=S.DRAFT)
     categories = list(OvzCategory.objects.all()[:2])
