@@ -470,6 +470,7 @@ def _take_seat(application: Application, group: Group | None) -> Group:
     if choice is not None and choice.program_id != application.program_id:
         raise ValidationError({"group": "Эта группа относится к другой программе."})
     if choice is not None:
+        check_group_meets(choice)
         candidates = [choice]
     else:
         current = application.program.groups.current().order_by("start_date", "pk")
@@ -482,6 +483,16 @@ def _take_seat(application: Application, group: Group | None) -> Group:
         whose = "В группе" if len(candidates) == 1 else "В группах для возраста ребёнка"
         raise ValidationError({"group": f"{whose} {full} свободных мест нет — заявку можно поставить в очередь."})
     return seat
+
+
+def check_group_meets(group: Group) -> None:
+    """A seat is taken only in a group that still meets: not switched off, its lessons not over."""
+    if not group.is_active:
+        raise ValidationError({"group": f"Группа «{group.name}» не действует: в неё не приглашают и не переводят."})
+    if group.end_date < timezone.localdate():
+        raise ValidationError(
+            {"group": f"Занятия группы «{group.name}» закончились: в неё не приглашают и не переводят."}
+        )
 
 
 def _release_seat(group_id: int) -> None:
@@ -533,6 +544,7 @@ def transfer(actor: Any, application: Application, group: Group, reason: str = "
             raise ValidationError({"group": "Перевод возможен только в группу той же программы."})
         if group.pk == current.group_id:
             raise ValidationError({"group": "Ребёнок уже в этой группе."})
+        check_group_meets(group)
         previous = current.group
         taken = Group.objects.filter(pk=group.pk, seats_taken__lt=F("capacity")).update(
             seats_taken=F("seats_taken") + 1

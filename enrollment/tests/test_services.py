@@ -402,6 +402,29 @@ def test_transfer_moves_the_seat_and_a_full_group_refuses(personas, application,
         services.transfer(personas.operator_b, second, other)
 
 
+def test_no_seat_is_taken_in_a_group_switched_off_or_over(personas, application, published_program, group):
+    """An application may name a group switched off (or ended) since: the organization invites into
+    another, and a transfer goes only to a group that still meets."""
+    Group.objects.filter(pk=group.pk).update(is_active=False)
+    group.refresh_from_db()
+    with pytest.raises(ValidationError, match=f"Группа «{group.name}» не действует"):
+        change_status(personas.operator_a, application, "invite", group=group)
+    application.refresh_from_db()
+    assert application.status == S.NEW and group.seats_taken == 0
+    other = make_group(published_program)
+    invited = change_status(personas.operator_a, application, "invite", group=other)
+    with pytest.raises(ValidationError, match="не действует"):
+        services.transfer(personas.operator_a, invited, group)
+    ended = make_group(published_program)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    Group.objects.filter(pk=ended.pk).update(start_date=yesterday - timedelta(days=90), end_date=yesterday)
+    ended.refresh_from_db()
+    with pytest.raises(ValidationError, match=f"Занятия группы «{ended.name}» закончились"):
+        services.transfer(personas.operator_a, invited, ended)
+    invited.refresh_from_db()
+    assert invited.group == other
+
+
 def test_the_expiry_command_expires_overdue_invitations(personas, application):
     from io import StringIO
 
