@@ -40,6 +40,7 @@ ACTION_LABELS: dict[str, str] = {
     "child.added": "Ребёнок добавлен семьёй",
     "child.updated": "Данные ребёнка исправлены семьёй",
     "child.identifiers_added": "Семья указала СНИЛС или свидетельство о рождении",
+    "child.identifiers_corrected": "СНИЛС или свидетельство о рождении исправлены по документам",
     "child.registered": "Ребёнок внесён в реестр",
     "child.matched": "Ребёнок найден в реестре",
     "child.merged": "Записи о ребёнке объединены",

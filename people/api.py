@@ -4,7 +4,8 @@ A family lists, adds and corrects its own children; staff list the children in t
 children into the registry (matched against it: the answer says whether the child was already
 known). The territory's operators decide on possible duplicates, reopen decided ones and undo merges;
 the operator of one record of a pair reads it as the pair's page shows it. Identifiers (СНИЛС, birth
-certificate) are write-only except through the audited `identifiers` call.
+certificate) are write-only except through the audited `identifiers` call; the territory's operators
+correct them there too (PUT).
 """
 
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from enrollment.api import SIGNED_IN
 from people import registry, review, services
 from people.models import Child, ChildMerge, EntryChannel, MatchCandidate, MatchStatus
 from people.permissions import require_registry_staff
-from people.registry import REOPEN_REASON_MAX
+from people.registry import CORRECTION_REASON_MAX, REOPEN_REASON_MAX
 from territory.models import Municipality
 
 router = Router(auth=SIGNED_IN, tags=["Дети и реестр"])
@@ -244,6 +245,61 @@ def child_identifiers(request, uuid: UUID, response: HttpResponse):  # type: ign
     child = get_object_or_404(_children(request.auth), uuid=uuid)
     response["Cache-Control"] = PERSONAL
     return registry.reveal_identifiers(request.auth, child)
+
+
+class IdentifiersCorrectionIn(Schema):
+    """What the operator corrects: an identifier left out stays as it is, an empty string clears it."""
+
+    model_config = INPUT
+
+    snils: str | None = Field(
+        None, max_length=20, description="Новый СНИЛС; пустая строка — удалить указанный; не передан — не менять"
+    )
+    birth_certificate: str | None = Field(
+        None,
+        max_length=40,
+        description="Новые серия и номер свидетельства о рождении; пустая строка — удалить; не передано — не менять",
+    )
+    reason: str = Field(
+        description=f"Причина исправления (записывается в журнал), до {CORRECTION_REASON_MAX} символов: например, "
+        "с каким документом сверено"
+    )
+
+
+class IdentifiersCorrectedOut(ChildOut):
+    has_birth_certificate: bool = Field(
+        description="Свидетельство о рождении указано (сам номер — только через identifiers)"
+    )
+    corrected: dict[str, str] = Field(
+        description="Что изменено: snils, birth_certificate → added (добавлен), replaced (заменён), cleared (удалён); "
+        "пусто — в записи уже было указано то же самое"
+    )
+
+    @staticmethod
+    def resolve_has_birth_certificate(child: Child) -> bool:
+        return bool(child.birth_certificate_digest)
+
+
+@router.put(
+    "/children/{uuid}/identifiers",
+    response={200: IdentifiersCorrectedOut, **WRITE_ERRORS},
+    summary="Исправить СНИЛС или свидетельство о рождении",
+)
+def correct_identifiers(request, uuid: UUID, body: IdentifiersCorrectionIn, response: HttpResponse):  # type: ignore[no-untyped-def]
+    """Оператор территории ребёнка (муниципальный, региональный) или администратор исправляет по документам
+    СНИЛС и свидетельство о рождении: новое значение заменяет указанное, пустая строка удаляет, не переданное
+    остаётся как есть. Причина обязательна и записывается в журнал вместе с тем, что изменено, — без номеров.
+    422 у поля: неверный СНИЛС или свидетельство, нет причины; у snils — и если этот СНИЛС указан в другой
+    записи реестра (она названа, если доступна вам, иначе — её муниципалитет): пара записей ставится в очередь
+    возможных дубликатов, где их объединяют, если это один ребёнок. 422 у body — не указано, что исправить,
+    или запись объединена с другой. При любой ошибке ничего не меняется. Семья и сотрудники организации,
+    которым ребёнок виден, — 403 (семья указывает недостающее через PATCH /children/{uuid}); вне видимости — 404."""
+    child = get_object_or_404(_children(request.auth), uuid=uuid)
+    child.corrected = registry.correct_identifiers(  # type: ignore[attr-defined]
+        request.auth, child, snils=body.snils, birth_certificate=body.birth_certificate, reason=body.reason
+    )
+    response["Cache-Control"] = PERSONAL
+    return child
 
 
 HIDDEN = "null — запись вне вашей видимости (другого муниципалитета): о ней сказан только муниципалитет"

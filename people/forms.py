@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from core.forms import russian_empty_choices
+from people import registry
 from people.models import Child
 from people.services import CHILD_DETAILS, check_birth_date
 
@@ -70,3 +71,65 @@ class ChildDetailsForm(ChildForm):
                 self.recorded.append(recorded)
             else:
                 self.fields[name].label = label
+
+
+class IdentifiersCorrectionForm(forms.Form):
+    """The operator's correction of a child's identifiers (people.registry.correct_identifiers): a number
+    typed replaces the recorded one, a ticked box clears it, an empty field leaves it as it is. What is
+    recorded now is said (recorded or not), its value never shown here."""
+
+    snils = forms.CharField(
+        label="Новый СНИЛС",
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789 01"}),
+    )
+    clear_snils = forms.BooleanField(label="Удалить указанный СНИЛС", required=False)
+    birth_certificate = forms.CharField(
+        label="Новое свидетельство о рождении: серия и номер",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "II-АБ 123456"}),
+    )
+    clear_birth_certificate = forms.BooleanField(label="Удалить указанное свидетельство", required=False)
+    reason = forms.CharField(
+        label="Причина исправления",
+        max_length=registry.CORRECTION_REASON_MAX,
+        error_messages={"required": registry.CORRECTION_REASON_MISSING},
+        help_text="Например: «сверено со свидетельством о рождении, в записи была опечатка». Записывается в журнал.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, child: Child, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for kind, recorded, missing in (
+            (
+                "snils",
+                "Сейчас СНИЛС указан: новый номер заменит его. Оставьте поле пустым, чтобы не менять.",
+                "Сейчас СНИЛС не указан: номер будет добавлен.",
+            ),
+            (
+                "birth_certificate",
+                "Сейчас свидетельство указано: новые серия и номер заменят их. Оставьте поле пустым, чтобы не менять.",
+                "Сейчас свидетельство не указано: серия и номер будут добавлены.",
+            ),
+        ):
+            if getattr(child, f"{kind}_digest"):
+                self.fields[kind].help_text = recorded
+            else:
+                self.fields[kind].help_text = missing
+                del self.fields[f"clear_{kind}"]  # nothing to clear
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for kind in registry.IDENTIFIER_KINDS:
+            if cleaned.get(kind) and cleaned.get(f"clear_{kind}"):
+                self.add_error(f"clear_{kind}", "Либо новый номер, либо удаление: выберите одно.")
+        return cleaned
+
+    def identifiers(self) -> dict[str, str | None]:
+        """The action's arguments: "" clears, None leaves as it is."""
+        return {
+            kind: "" if self.cleaned_data.get(f"clear_{kind}") else (self.cleaned_data[kind] or None)
+            for kind in registry.IDENTIFIER_KINDS
+        }

@@ -12,4 +12,5 @@ urlpatterns = [
     path("merges/<int:pk>/undo/", office_views.undo_merge, name="undo_merge"),
     path("<uuid:uuid>/", office_views.child_detail, name="child"),
     path("<uuid:uuid>/identifiers/", office_views.reveal, name="reveal"),
+    path("<uuid:uuid>/identifiers/correct/", office_views.correct_identifiers, name="correct_identifiers"),
 ]

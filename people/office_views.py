@@ -16,8 +16,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from catalog.forms import error_links
 from core import scope
 from people import registry, review
+from people.forms import IdentifiersCorrectionForm
 from people.models import Child, ChildMerge, MatchCandidate
 from people.permissions import require_registry_staff
 
@@ -85,6 +87,43 @@ def reveal(request: HttpRequest, uuid: UUID) -> HttpResponse:
     response = render(request, "registry/identifiers.html", {"child": child, "identifiers": identifiers})
     response["Cache-Control"] = "no-store"
     return response
+
+
+# How the outcome of a correction is said, identifier by identifier.
+CORRECTED = {
+    "snils": {"added": "СНИЛС добавлен.", "replaced": "СНИЛС заменён.", "cleared": "СНИЛС удалён."},
+    "birth_certificate": {
+        "added": "Свидетельство о рождении добавлено.",
+        "replaced": "Свидетельство о рождении заменено.",
+        "cleared": "Свидетельство о рождении удалено.",
+    },
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correct_identifiers(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """The territory's operator corrects the СНИЛС or the birth certificate from the documents (the form,
+    then a POST); a reader who may not is refused as the merges refuse (403, or 404 out of sight)."""
+    require_registry_staff(request.user)
+    child = scope.get_in_scope(Child.objects.select_related("municipality"), request.user, "moderate", uuid=uuid)
+    form = IdentifiersCorrectionForm(request.POST or None, child=child)
+    if form.is_valid():
+        try:
+            changes = registry.correct_identifiers(
+                request.user, child, reason=form.cleaned_data["reason"], **form.identifiers()
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            said = [CORRECTED[kind][change] for kind, change in changes.items()]
+            if said:
+                messages.success(request, " ".join([*said, "Причина записана в журнал."]))
+            else:
+                messages.info(request, "Ничего не изменилось: в записи уже указано то же самое.")
+            return redirect("registry:child", uuid=child.uuid)
+    context = {"child": child, "form": form, "error_links": error_links(form)}
+    return render(request, "registry/identifiers_form.html", context, status=400 if form.errors else 200)
 
 
 # The review queue's lists: the pairs to decide, those another operator decides, the decided ones.

@@ -17,7 +17,7 @@ organization's record of it — but waits for the same check.
 """
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -163,6 +163,109 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
             snils_held_elsewhere=result.snils_held_elsewhere,
         )
     return result
+
+
+CORRECTION_REASON_MAX = 500
+CORRECTION_REASON_MISSING = "Укажите причину исправления: например, с каким документом сверено."
+IDENTIFIER_KINDS = ("snils", "birth_certificate")
+# What a correction did to each identifier it changed: the audit log and the answers say it, never the values.
+Change = Literal["added", "replaced", "cleared"]
+
+
+class _SnilsHeldElsewhereError(Exception):
+    """The СНИЛС a correction gives is another living record's: nothing is changed (raised inside the
+    transaction, it undoes it), and the pair is queued after it (`correct_identifiers`)."""
+
+    def __init__(self, holder: Child, errors: dict[str, str]) -> None:
+        self.holder, self.errors = holder, errors
+
+
+def correct_identifiers(
+    actor: Any, child: Child, *, snils: str | None = None, birth_certificate: str | None = None, reason: str
+) -> dict[str, Change]:
+    """The territory's operator sets, replaces or clears ("") a child's СНИЛС and birth certificate from the
+    documents; None leaves one as it is. A family's word only fills what the record lacks (`add_identifiers`);
+    this is who corrects what is recorded. Why goes to the audit log with what changed, never the values.
+    Returns what changed ({} when the record already says the same). A СНИЛС another living record holds
+    is refused at the field, that record named as the pair pages name it, and the pair is queued (kept
+    though the correction is refused: the refusal points to it) — one record per СНИЛС, merged if one child."""
+    if not scope.can(actor, child, "moderate"):  # the territory's operators: people.permissions
+        raise PermissionDenied("СНИЛС и свидетельство о рождении исправляет опорный центр территории ребёнка.")
+    try:
+        return _correct_identifiers(actor, child, snils=snils, birth_certificate=birth_certificate, reason=reason)
+    except _SnilsHeldElsewhereError as held:
+        with transaction.atomic():
+            pair = _queue_pair(child, held.holder, 1.0, snils_held_elsewhere=True)
+        raise ValidationError({**held.errors, "snils": _held_elsewhere(actor, held.holder, pair)}) from None
+
+
+@transaction.atomic
+def _correct_identifiers(
+    actor: Any, child: Child, *, snils: str | None, birth_certificate: str | None, reason: str
+) -> dict[str, Change]:
+    current = Child.objects.select_for_update().get(pk=child.pk)
+    if current.merged_into_id:
+        raise ValidationError("Эта запись объединена с другой записью ребёнка: исправляйте ту запись.")
+    wanted = {"snils": snils, "birth_certificate": birth_certificate}
+    given = {kind: value for kind, value in wanted.items() if value is not None}
+    if not given:
+        raise ValidationError("Укажите, что исправить: СНИЛС, свидетельство о рождении или оба.")
+    typed = Child()
+    errors: dict[str, str] = {}
+    try:
+        set_identifiers(typed, **given)
+    except ValidationError as error:
+        errors = {name: messages[0] for name, messages in error.message_dict.items()}
+    try:
+        reason = _reason(reason, CORRECTION_REASON_MISSING, CORRECTION_REASON_MAX)
+    except ValidationError as error:
+        errors.update({name: messages[0] for name, messages in error.message_dict.items()})
+    changes: dict[str, Change] = {}
+    for kind in [kind for kind in given if kind not in errors]:
+        # Compared as stored, in clear: a birth certificate written otherwise (letters, separators) is a change.
+        old = identity.decrypt(getattr(current, f"{kind}_cipher"))
+        new = identity.decrypt(getattr(typed, f"{kind}_cipher"))
+        if old != new:
+            changes[kind] = "cleared" if not new else "replaced" if old else "added"
+    if changes.get("snils") in ("added", "replaced") and (held_by := _snils_holder(current, typed.snils_digest)):
+        raise _SnilsHeldElsewhereError(held_by, errors)
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return changes
+    fields = [f"{kind}_{part}" for kind in IDENTIFIER_KINDS if kind in changes for part in ("digest", "cipher")]
+    for name in fields:
+        setattr(current, name, getattr(typed, name))
+    try:
+        with transaction.atomic():
+            current.save(update_fields=[*fields, "updated_at"])
+    except IntegrityError:  # another record took the СНИЛС since the check
+        holder = Child.objects.living().exclude(pk=current.pk).get(snils_digest=typed.snils_digest)
+        raise _SnilsHeldElsewhereError(holder, errors) from None
+    for name in (*fields, "updated_at"):  # the caller's copy says what is stored now
+        setattr(child, name, getattr(current, name))
+    audit.record(actor, "child.identifiers_corrected", child, identifiers=changes, reason=reason)
+    return changes
+
+
+def _held_elsewhere(actor: Any, holder: Child, pair: MatchCandidate) -> str:
+    """The refusal of a СНИЛС another record holds: that record named to whoever may read it, as the pair
+    pages name it (people.review), else by its municipality only; and where the pair is decided."""
+    if scope.can(actor, holder, "view"):
+        named = f"{holder.full_name}, {holder.birth_date:%d.%m.%Y}, {holder.municipality.name}"
+    else:
+        named = f"запись муниципалитета «{holder.municipality.name}»"
+    if pair.status == MatchStatus.DISTINCT:
+        then = (
+            "Эти записи уже признаны разными детьми: проверьте номер. Если решение ошибочно, верните пару в очередь "
+            "на её странице."
+        )
+    else:
+        then = (
+            "В реестре одна запись на СНИЛС: если это один ребёнок, записи объединяют в очереди возможных "
+            "дубликатов — пара ждёт решения там; если СНИЛС ошибочен в той записи, сначала исправляют его в ней."
+        )
+    return f"Этот СНИЛС указан в другой записи реестра: {named}. {then}"
 
 
 def _snils_holder(child: Child, digest: str) -> Child | None:
@@ -496,11 +599,7 @@ REOPEN_REASON_MAX = 500
 def reopen(actor: Any, candidate: MatchCandidate, *, reason: str) -> MatchCandidate:
     """Return a pair judged two children (or whose merge was undone) to the review queue: a document
     came later, the decision was a mistake. Why, and what was decided before, go to the audit log."""
-    reason = " ".join(reason.split())
-    if not reason:
-        raise ValidationError({"reason": "Укажите, почему пару нужно рассмотреть снова."})
-    if len(reason) > REOPEN_REASON_MAX:
-        raise ValidationError({"reason": f"Причина — не длиннее {REOPEN_REASON_MAX} символов."})
+    reason = _reason(reason, "Укажите, почему пару нужно рассмотреть снова.", REOPEN_REASON_MAX)
     candidate = MatchCandidate.objects.select_for_update().select_related("first", "second").get(pk=candidate.pk)
     if candidate.status == MatchStatus.PENDING:
         raise ValidationError("Пара и так ждёт решения.")
@@ -523,6 +622,16 @@ def reopen(actor: Any, candidate: MatchCandidate, *, reason: str) -> MatchCandid
     candidate.status, candidate.decided_at, candidate.decided_by = MatchStatus.PENDING, None, None
     candidate.save(update_fields=["status", "decided_at", "decided_by"])
     return candidate
+
+
+def _reason(reason: str, missing: str, longest: int) -> str:
+    """An operator's reason for the audit log, on one line; `missing` says what to write when there is none."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": missing})
+    if len(reason) > longest:
+        raise ValidationError({"reason": f"Причина — не длиннее {longest} символов."})
+    return reason
 
 
 def pending_review() -> "models.QuerySet[MatchCandidate]":

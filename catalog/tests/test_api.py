@@ -957,7 +957,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/groups/{{code}}/report": {"get"},
         f"{API}/children": {"get", "post"},
         f"{API}/children/{{uuid}}": {"get", "patch"},
-        f"{API}/children/{{uuid}}/identifiers": {"post"},
+        f"{API}/children/{{uuid}}/identifiers": {"post", "put"},
         f"{API}/registry/duplicates": {"get"},
         f"{API}/registry/duplicates/{{pk}}": {"get", "post"},
         f"{API}/registry/duplicates/{{pk}}/reopen": {"post"},
