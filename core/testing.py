@@ -201,6 +201,21 @@ def enroll_child(program: Program, personas: "Personas", name: str) -> Any:
     return enrollment.change_status(personas.operator_a, application, "enroll")
 
 
+def archive_with_changes_that_fail(operator: User, program: Program) -> None:
+    """Archive a published program with unmoderated changes kept aside that no longer pass: they name
+    a unit deleted since (restoring merges them, and fails)."""
+    from catalog.models import OrganizationUnit, UnitKind
+
+    unit = OrganizationUnit.objects.create(
+        organization=program.organization, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста"
+    )
+    edited = Program.objects.get(pk=program.pk)
+    edited.unit = unit
+    services.save_program(operator, edited)
+    services.change_program_status(operator, program, "archive")
+    unit.delete()  # the changes name it still
+
+
 def load_dictionaries() -> None:
     """The dictionaries migration catalog 0003 fills (ОВЗ categories, program registers): a transactional
     test's flush (browser tests, the live server's) empties them for the tests after it."""

@@ -34,7 +34,14 @@ from catalog.models import (
     UnitKind,
 )
 from core.models import AuditEvent
-from core.testing import enroll_child, make_campaign, make_child, make_group, make_program
+from core.testing import (
+    archive_with_changes_that_fail,
+    enroll_child,
+    make_campaign,
+    make_child,
+    make_group,
+    make_program,
+)
 from core.tests.test_demo import SIZE as DEMO_SIZE
 from enrollment import services as enrollment
 from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, EnrollmentOrder
@@ -528,12 +535,7 @@ def test_the_admin_cannot_publish_an_archived_program_with_the_changes_it_keeps(
 def test_restoring_in_the_admin_with_kept_changes_that_no_longer_pass_names_what_the_organization_can_do(
     admin_client, personas, published_program
 ):
-    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
-    edit = Program.objects.get(pk=published_program.pk)
-    edit.unit = unit
-    services.save_program(personas.operator_a, edit)
-    services.change_program_status(personas.operator_a, published_program, "archive")
-    unit.delete()
+    archive_with_changes_that_fail(personas.operator_a, published_program)
     response = admin_client.post(
         admin_url(Program, "changelist"),
         {"action": "program_restore", "_selected_action": [published_program.pk]},

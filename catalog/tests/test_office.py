@@ -20,10 +20,16 @@ from catalog.models import (
     OvzCategory,
     Program,
     ProgramRevision,
-    UnitKind,
 )
 from core.models import AuditEvent
-from core.testing import enroll_child, make_child, make_group, make_organization, make_program
+from core.testing import (
+    archive_with_changes_that_fail,
+    enroll_child,
+    make_child,
+    make_group,
+    make_organization,
+    make_program,
+)
 from enrollment import services as enrollment
 from people.models import Teacher
 
@@ -759,7 +765,6 @@ def test_the_new_group_form_starts_in_the_current_academic_year(client, personas
 
 
 def test_selects_offer_a_russian_empty_choice(client, personas, paid_program):
-    from catalog.models import OrganizationUnit
 
     OrganizationUnit.objects.create(organization=personas.org_a, kind="it_cube", name="IT-куб")
     Teacher.objects.create(organization=personas.org_a, last_name="Петров", first_name="Пётр")
@@ -941,12 +946,7 @@ def test_the_changes_an_archived_program_keeps_are_shown_and_join_the_draft_on_r
 def test_restoring_with_kept_changes_that_no_longer_pass_tells_the_organization_to_drop_them(
     client, personas, published_program
 ):
-    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
-    edited = Program.objects.get(pk=published_program.pk)
-    edited.unit = unit
-    services.save_program(personas.operator_a, edited)
-    services.change_program_status(personas.operator_a, published_program, "archive")
-    unit.delete()  # the changes name it still
+    archive_with_changes_that_fail(personas.operator_a, published_program)
     client.force_login(personas.operator_a)
     response = post_status(client, published_program, "restore")
     [message] = messages_of(response)

@@ -342,7 +342,8 @@ def test_free_seats_filter_uses_live_group_seats(catalog):
     assert "Шахматы для начинающих" in titles(free_seats=True)
 
 
-def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, personas):
+def chess_club(personas) -> tuple[Program, Group]:
+    """A published program for 5–12 with a Monday group for 5–7 (returned) and a Saturday one for 10–12."""
     program = make_program(
         personas.org_a, "Шахматный клуб", age_from=5, age_to=12, with_group=False, status=ModerationStatus.DRAFT
     )
@@ -350,6 +351,11 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
     make_group(program, weekdays=(5,), age_from=10, age_to=12)
     services.change_program_status(None, program, "submit")
     services.change_program_status(None, program, "approve")
+    return program, younger
+
+
+def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, personas):
+    program, younger = chess_club(personas)
     Group.objects.filter(pk=younger.pk).update(seats_taken=F("capacity"))  # the Monday group is full
     services.refresh_program_groups([program.pk])
 
@@ -401,13 +407,7 @@ def test_the_days_the_free_seats_and_the_age_are_asked_of_one_group(client, pers
 
 
 def test_a_range_of_ages_finds_programs_with_a_group_for_one_of_them(client, personas):
-    program = make_program(
-        personas.org_a, "Шахматный клуб", age_from=5, age_to=12, with_group=False, status=ModerationStatus.DRAFT
-    )
-    younger = make_group(program, weekdays=(0,), age_from=5, age_to=7)
-    make_group(program, weekdays=(5,), age_from=10, age_to=12)
-    services.change_program_status(None, program, "submit")
-    services.change_program_status(None, program, "approve")
+    program, younger = chess_club(personas)
     make_program(personas.org_a, "Шахматы для старшеклассников", age_from=15, age_to=17)
     Group.objects.filter(pk=younger.pk).update(seats_taken=F("capacity") - 2)
     services.refresh_program_groups([program.pk])
