@@ -456,7 +456,9 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
         "с ОВЗ), municipality"
     )
     corrected_query: str | None = Field(
-        description="Запрос с исправленными опечатками, по которому показаны результаты"
+        description="Запрос, по которому показаны результаты, когда по заданному ничего не нашлось: с исправленными "
+        "опечатками, в русской раскладке, русскими буквами, без лишних слов; пустая строка — слова запроса говорят "
+        "лишь, для кого программа («для девочек»), и показаны все программы с заданными фильтрами"
     )
     suggestion: str | None = Field(description="«Возможно, вы искали…»: когда результатов мало")
     seats_for_age: dict[str, AgeSeatsOut] = Field(

@@ -679,6 +679,10 @@ def search_programs(
             suggestion = " ".join(corrected)  # offered only where it finds more
         elif not found.text_bits and len(corrected) > 1:
             found, corrected_query = _fewer_words(index, params, query_words, corrected) or (found, None)
+    if query_words and not found.text_bits and corrected_query is None and _whom_only(query_words):
+        # «кружок для девочек»: every word says whom a program is for, none what it teaches — and programs do not
+        # say it: every program the filters leave, said so (an empty query shown instead).
+        found, corrected_query = _matches(index, params, ()), ""
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
@@ -756,6 +760,10 @@ def _fewer_words(
     if titled and (instead := _any_word_matches(index, params, titled)).text_bits:
         return instead, " или ".join(titled)
     return None
+
+
+def _whom_only(query_words: Sequence[str]) -> bool:
+    return all(text.stem(word) in text.AUDIENCE_STEMS for word in query_words)
 
 
 def _typos_corrected(typed: Sequence[str], corrected: Sequence[str]) -> list[str]:

@@ -633,6 +633,17 @@ def test_with_no_program_having_every_word_the_fewest_words_are_left_out(everyda
     assert [p.title for p in result.programs] == ["Шахматы для начинающих"]
 
 
+def test_a_query_saying_only_whom_a_program_is_for_shows_every_program(client, catalog):
+    result = search_programs(SearchParams(q="кружок для девочек", directions=(Direction.SPORT,)))
+    assert result.corrected_query == ""
+    assert sorted(p.title for p in result.programs) == sorted(t for t, d, _, _ in CATALOG if d == Direction.SPORT)
+    html = client.get("/programs/", {"q": "для мальчиков", "direction": "sport"}).content.decode()
+    assert "говорят, для кого программа, а не чему в ней учат" in html and "с выбранными фильтрами" in html
+    assert "Футбол" in html
+    # A word of what is taught is searched as it is: nothing is shown for a subject the catalog lacks.
+    assert search_programs(SearchParams(q="вышивка для девочек")).total == 0
+
+
 def test_a_russian_word_the_catalog_lacks_is_not_taken_for_a_typo_of_a_title_word(everyday_catalog):
     # «летний» is one edit from no title word but close to «летающие»: a word of the dictionary is what the
     # family meant, and a camp is not a flying model.
