@@ -192,6 +192,16 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("registry:pair", pk=pk)
 
 
+# The details a merge fills (registry.FILLABLE_FIELDS) as the undo names those it keeps.
+KEPT_SINCE_MERGE = {
+    "patronymic": "отчество",
+    "snils": "СНИЛС",
+    "birth_certificate": "свидетельство о рождении",
+    "has_ovz": "ОВЗ",
+    "has_disability": "инвалидность",
+}
+
+
 @login_required
 @require_POST
 def undo_merge(request: HttpRequest, pk: int) -> HttpResponse:
@@ -200,9 +210,15 @@ def undo_merge(request: HttpRequest, pk: int) -> HttpResponse:
     if not scope.can(request.user, merge.survivor, "moderate"):
         raise PermissionDenied
     try:
-        absorbed = registry.undo_merge(request.user, merge)
+        undone = registry.undo_merge(request.user, merge)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("registry:child", uuid=merge.survivor.uuid)
-    messages.success(request, "Объединение отменено: записи снова раздельные.")
-    return redirect("registry:child", uuid=absorbed.uuid)
+    said = ["Объединение отменено: записи снова раздельные."]
+    if undone.kept:
+        kept = ", ".join(KEPT_SINCE_MERGE[detail] for detail in undone.kept)
+        said.append(f"В оставшейся записи сохранено изменённое после объединения: {kept}.")
+    messages.success(request, " ".join(said))
+    if undone.snils_held_elsewhere:
+        messages.warning(request, undone.snils_held_elsewhere)
+    return redirect("registry:child", uuid=undone.absorbed.uuid)

@@ -93,6 +93,8 @@ def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "
         raise ValidationError(errors)
 
 
+# Why a pair judged two children waits again (the audit log, the pair's page): not an operator's reason.
+FAMILYS_SNILS_REOPENS = "Семья указала СНИЛС, который есть в другой записи."
 SNILS_RECORDED = "СНИЛС уже указан; исправить его может опорный центр."
 BIRTH_CERTIFICATE_RECORDED = "Свидетельство о рождении уже указано; исправить его может опорный центр."
 
@@ -111,8 +113,9 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
     set aside then as another record's. One already recorded is not replaced (a family's word is no
     document: the operator corrects it). A СНИЛС another living record holds is refused naming the
     family's own child; outside the family it is kept off this record and the pair waits for the
-    municipal operator, as `register_child` does, the other record never named. The birth certificate
-    is only kept (matching does not read it), so it is stored whenever the record has none."""
+    municipal operator, as `register_child` does, the other record never named — a pair judged two children
+    before is reopened, for the family is told the records will be checked. The birth certificate is only
+    kept (matching does not read it), so it is stored whenever the record has none."""
     if not scope.can(actor, child, "change"):  # the family's children: people.permissions
         raise PermissionDenied("СНИЛС и свидетельство о рождении указывает законный представитель ребёнка.")
     current = Child.objects.select_for_update().get(pk=child.pk)
@@ -151,7 +154,7 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
         child.save(update_fields=["birth_certificate_digest", "birth_certificate_cipher", "updated_at"])
         result.added.append("birth_certificate")
     if held_by is not None:
-        _queue_pair(current, held_by, 1.0, snils_held_elsewhere=True)
+        _queue_pair(current, held_by, 1.0, snils_held_elsewhere=True, reopen=FAMILYS_SNILS_REOPENS)
         result.snils_held_elsewhere = True
     if result.added or result.snils_held_elsewhere:
         # The kinds, never the values: personal data.
@@ -411,13 +414,22 @@ def _named_alike(child: Child, other: Child) -> bool:
     return child.sex == other.sex and OSA.distance(latin.key(child.first_name), latin.key(other.first_name)) <= 1
 
 
-def _queue_pair(one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool) -> MatchCandidate:
+def _queue_pair(
+    one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool, reopen: str = ""
+) -> MatchCandidate:
+    """The pair waiting for the municipal operator, queued once. One judged two children stays so, unless
+    `reopen` says why it waits again (a family's СНИЛС: it is told the records will be checked); an operator
+    is told of the decision instead (`_held_elsewhere`). A new record's pairs are new: never judged."""
     first, second = sorted((one.pk, other.pk))
     candidate, created = MatchCandidate.objects.get_or_create(
         first_id=first,
         second_id=second,
         defaults={"probability": probability, "snils_held_elsewhere": snils_held_elsewhere},
     )
+    if reopen and not created and candidate.status == MatchStatus.DISTINCT:
+        candidate = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
+        if candidate.status == MatchStatus.DISTINCT:  # both records live: the caller's and the holder
+            _reopened(None, candidate, reopen)  # no one's name on the pair's page: the system's doing
     if snils_held_elsewhere and not created and candidate.status == MatchStatus.PENDING:
         # A pair queued by the details learns of the СНИЛС given later (add_identifiers): the operator's reason.
         candidate.snils_held_elsewhere = True
@@ -534,9 +546,30 @@ def merge_refusal(survivor: Child, absorbed: Child) -> str:
     )
 
 
+@dataclass
+class MergeUndone:
+    """What undoing a merge ended in: the duplicate's record, alive again."""
+
+    absorbed: Child
+    # The details the merge filled on the survivor that were changed since (a correction, a family's СНИЛС):
+    # kept as they are now. Kinds: "snils", "birth_certificate", or a field's name.
+    kept: list[str] = field(default_factory=list)
+    # Why the duplicate came back without its СНИЛС, naming the record that holds it; "" when it kept it.
+    snils_held_elsewhere: str = ""
+
+
+def _detail(name: str) -> str:
+    """The detail a filled field belongs to: an identifier is its digest and cipher together."""
+    return name.removesuffix("_digest").removesuffix("_cipher")
+
+
 @transaction.atomic
-def undo_merge(actor: Any, merge: ChildMerge) -> Child:
-    """Separate the two records again, exactly as they were; the pair is remembered as distinct."""
+def undo_merge(actor: Any, merge: ChildMerge) -> MergeUndone:
+    """Separate the two records again, as they were but for what changed since; the pair is remembered as
+    distinct. A detail the merge filled goes back only while the survivor still holds what the merge put
+    there (the duplicate's own: nothing edits a merged record); one changed since stays. The duplicate
+    gets its СНИЛС back unless a living record holds it now: it then comes back without it, as a new
+    record does (`register_child`), the pair with the holder queued or, with the survivor, judged apart."""
     merge = ChildMerge.objects.select_for_update().get(pk=merge.pk)
     if merge.undone_at is not None:
         raise ValidationError("Это объединение уже отменено.")
@@ -553,15 +586,27 @@ def undo_merge(actor: Any, merge: ChildMerge) -> Child:
     guardians = merge.moved.get("guardians", {})
     survivor.guardians.remove(*guardians.get("added", []))
     absorbed.guardians.add(*guardians.get("absorbed", []))
-    for name, value in merge.moved.get("fields", {}).items():
-        setattr(survivor, name, value)
+    filled = merge.moved.get("fields", {})
+    kept = list(dict.fromkeys(_detail(name) for name in filled if getattr(survivor, name) != getattr(absorbed, name)))
+    for name, value in filled.items():
+        if _detail(name) not in kept:
+            setattr(survivor, name, value)
     survivor.save()
+    holder = _snils_holder(absorbed, absorbed.snils_digest) if absorbed.snils_digest else None
     absorbed.merged_into = None
-    absorbed.save(update_fields=["merged_into", "updated_at"])
+    if holder is None:
+        try:
+            with transaction.atomic():
+                absorbed.save(update_fields=["merged_into", "updated_at"])
+        except IntegrityError:  # another record took the СНИЛС since the check
+            holder = Child.objects.living().exclude(pk=absorbed.pk).get(snils_digest=absorbed.snils_digest)
+    if holder is not None:  # one living record per СНИЛС: the one that holds it keeps it
+        absorbed.snils_digest, absorbed.snils_cipher = "", ""
+        absorbed.save(update_fields=["merged_into", "snils_digest", "snils_cipher", "updated_at"])
     merge.undone_at, merge.undone_by = timezone.now(), _user(actor)
     merge.save(update_fields=["undone_at", "undone_by"])
     first, second = sorted((survivor.pk, absorbed.pk))
-    MatchCandidate.objects.update_or_create(
+    pair, _ = MatchCandidate.objects.update_or_create(
         first_id=first,
         second_id=second,
         defaults={
@@ -569,10 +614,28 @@ def undo_merge(actor: Any, merge: ChildMerge) -> Child:
             "probability": merge.probability or 0.0,
             "decided_at": timezone.now(),
             "decided_by": _user(actor),
+            # The survivor holds the duplicate's СНИЛС: the pair's page says why the duplicate has none.
+            **({"snils_held_elsewhere": True} if holder == survivor else {}),
         },
     )
-    audit.record(actor, "child.merge_undone", survivor, absorbed=absorbed.pk)
-    return absorbed
+    result = MergeUndone(absorbed=absorbed, kept=kept)
+    if holder is not None:
+        if holder != survivor:
+            pair = _queue_pair(absorbed, holder, 1.0, snils_held_elsewhere=True)
+        result.snils_held_elsewhere = (
+            "Запись-дубликат восстановлена без своего СНИЛС: в реестре одна живая запись на СНИЛС. "
+            + _held_elsewhere(actor, holder, pair)
+        )
+    # The kinds, never the values: personal data.
+    audit.record(
+        actor,
+        "child.merge_undone",
+        survivor,
+        absorbed=absorbed.pk,
+        kept=kept,
+        snils_held_by=holder.pk if holder is not None else None,
+    )
+    return result
 
 
 @transaction.atomic
@@ -609,6 +672,13 @@ def reopen(actor: Any, candidate: MatchCandidate, *, reason: str) -> MatchCandid
         )
     if candidate.first.merged_into_id or candidate.second.merged_into_id:
         raise ValidationError("Одна из записей с тех пор объединена с другой записью: эту пару не рассмотреть.")
+    _reopened(actor, candidate, reason)
+    return candidate
+
+
+def _reopened(actor: Any, candidate: MatchCandidate, reason: str) -> None:
+    """Back to the queue (the candidate locked, judged distinct, both records living), with the decision
+    undone written to the audit log."""
     decided_at = candidate.decided_at.isoformat() if candidate.decided_at else None
     audit.record(
         actor,
@@ -621,7 +691,6 @@ def reopen(actor: Any, candidate: MatchCandidate, *, reason: str) -> MatchCandid
     )
     candidate.status, candidate.decided_at, candidate.decided_by = MatchStatus.PENDING, None, None
     candidate.save(update_fields=["status", "decided_at", "decided_by"])
-    return candidate
 
 
 def _reason(reason: str, missing: str, longest: int) -> str:

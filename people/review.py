@@ -232,8 +232,10 @@ def decidable(pairs: Iterable[MatchCandidate], user: Any) -> set[int]:
 
 
 def send_digest(day: date) -> int:
-    """Tell the operators who decide on the pairs queued on `day` how many there are: one letter an
-    operator, however many pairs and territories (run once a day: `manage.py registry_digest`).
+    """Tell the operators who decide on the pairs queued on `day` — or sent back to the queue by the
+    system then (people.registry: a family's СНИЛС), which no operator asked for either — how many there
+    are: one letter an operator, however many pairs and territories (run once a day: `manage.py
+    registry_digest`).
     A pair of one municipality is its municipal operators'; of two, the regional operators'; of two
     regions, the administrators'. A territory with no active operator of its own hands its pairs one
     level up — a municipality's to its region's operators, a region's to the administrators, who
@@ -241,9 +243,11 @@ def send_digest(day: date) -> int:
     reached them. The letter names no child: a letter is no place for personal data.
     Returns the number of letters."""
     start = timezone.make_aware(datetime.combine(day, time.min))
+    that_day = Q(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+    reopened = AuditEvent.objects.filter(that_day, action="child.pair_reopened", actor__isnull=True)
     new = list(
         registry.pending_review()
-        .filter(created_at__gte=start, created_at__lt=start + timedelta(days=1))
+        .filter(that_day | Q(pk__in=[int(pk) for pk in reopened.values_list("object_id", flat=True)]))
         .values_list(
             "first__municipality", "second__municipality", "first__municipality__region", "second__municipality__region"
         )

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from core.models import AuditEvent
 from enrollment.views import SNILS_HELD_ELSEWHERE
-from people import identity, registry, services
+from people import identity, registry, review, services
 from people.models import Child, Guardian, MatchCandidate, MatchStatus
 
 API = "/api/v1"
@@ -98,6 +98,35 @@ def test_a_pair_already_waiting_learns_that_the_snils_is_held_elsewhere(personas
     registry.add_identifiers(personas.family, own, snils=SNILS)
     queued.refresh_from_db()
     assert queued.snils_held_elsewhere and MatchCandidate.objects.count() == 1
+
+
+def test_a_pair_judged_two_children_is_reopened_when_the_family_gives_the_snils_again(personas, own, theirs):
+    """The family is told the records will be checked: a pair decided before waits again, why said."""
+    registry.add_identifiers(personas.family, own, snils=SNILS)
+    pair = MatchCandidate.objects.get()
+    registry.decide(personas.regional, pair, same=False)  # of two municipalities: the region decides
+    added = registry.add_identifiers(personas.family, own, snils=SNILS)
+    assert added.snils_held_elsewhere and added.added == []
+    pair.refresh_from_db()
+    assert (pair.status, pair.decided_at, pair.decided_by) == (MatchStatus.PENDING, None, None)
+    assert pair.snils_held_elsewhere and MatchCandidate.objects.count() == 1
+    assert list(review.to_decide(personas.regional)) == [pair]
+    event = AuditEvent.objects.get(action="child.pair_reopened")
+    assert event.actor is None and event.object_id == str(pair.pk)  # the system's doing: no one is named
+    assert event.data["reason"] == registry.FAMILYS_SNILS_REOPENS
+    assert (event.data["decided"], event.data["decided_by"]) == (MatchStatus.DISTINCT, personas.regional.pk)
+    # The family's own record of it is as before: the kinds, never the other record.
+    assert AuditEvent.objects.filter(action="child.identifiers_added").last().data == {
+        "identifiers": [],
+        "snils_held_elsewhere": True,
+    }
+
+
+def test_a_pair_already_waiting_is_not_reopened_again(personas, own, theirs):
+    registry.add_identifiers(personas.family, own, snils=SNILS)
+    registry.add_identifiers(personas.family, own, snils=SNILS)
+    assert MatchCandidate.objects.get().status == MatchStatus.PENDING
+    assert not AuditEvent.objects.filter(action="child.pair_reopened").exists()
 
 
 def test_a_snils_of_the_familys_other_child_is_refused_naming_that_child(personas, own):
@@ -200,6 +229,30 @@ def test_the_page_tells_of_a_snils_held_elsewhere_without_naming_the_record(clie
     own.refresh_from_db()
     assert own.snils_digest == "" and MatchCandidate.objects.get().snils_held_elsewhere
     assert 'name="snils"' in client.get(edit).content.decode()  # still not recorded: still asked
+
+
+def test_what_the_family_is_told_holds_from_adding_the_child_to_giving_the_snils_again(client, personas, theirs):
+    """Added with a СНИЛС another record holds, the child's pair waits; judged two children, the pair waits
+    again once the family gives the СНИЛС once more — «the centre will check» is true each time, and the
+    operator's page of the pair says why it is back."""
+    Guardian.objects.create(user=personas.family, last_name="Соловьёва", first_name="Анна")
+    client.force_login(personas.family)
+    added = client.post(reverse("family:child_new"), as_form(typed(personas.municipality_x), snils=SNILS), follow=True)
+    assert SNILS_HELD_ELSEWHERE in added.content.decode()
+    own = Child.objects.get(guardians__user=personas.family)
+    pair = MatchCandidate.objects.get()
+    assert {pair.first_id, pair.second_id} == {own.pk, theirs.pk}
+    assert (pair.status, pair.snils_held_elsewhere) == (MatchStatus.PENDING, True)
+    registry.decide(personas.regional, pair, same=False)
+    edited = client.post(reverse("family:child_edit", args=[own.uuid]), as_form(own, snils=SNILS), follow=True)
+    html = edited.content.decode()
+    assert SNILS_HELD_ELSEWHERE in html and "Софья" not in html and "Коновалова" not in html
+    pair.refresh_from_db()
+    assert pair.status == MatchStatus.PENDING
+    client.force_login(personas.regional)
+    page = client.get(f"/office/registry/duplicates/{pair.pk}/").content.decode()
+    assert registry.FAMILYS_SNILS_REOPENS in page and "уже был у другой" in page
+    assert "Это один ребёнок — объединить" in page
 
 
 def test_the_page_refuses_at_the_field_and_saves_no_detail_either(client, personas, own):

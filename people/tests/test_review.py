@@ -393,6 +393,27 @@ def test_operators_get_one_letter_a_day_about_the_pairs_queued_for_them(
         call_command("registry_digest", day="30.11.2026")
 
 
+def test_a_pair_the_system_sent_back_to_the_queue_is_in_that_days_letter(
+    personas, family_pair, cross_pair, django_capture_on_commit_callbacks
+):
+    """The family gave the СНИЛС again for a pair judged two children: no operator asked for it, so the
+    letter tells of it; a pair an operator reopened is that operator's own doing and is not counted."""
+    pair, _, added, _ = family_pair
+    today = timezone.localdate()
+    for decided, operator in ((pair, personas.municipal_x), (cross_pair, personas.regional)):
+        registry.decide(operator, decided, same=False)
+        queued_on(decided, today - timedelta(days=30))
+    registry.add_identifiers(personas.family, added, snils=SNILS)
+    registry.reopen(personas.regional, cross_pair, reason="Пришли документы")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review.send_digest(today) == 1
+    assert mail.outbox[0].to == [personas.municipal_x.email] and "добавлено пар: 1." in mail.outbox[0].body
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert review.send_digest(today - timedelta(days=1)) == 0
+
+
 def test_an_operator_of_several_municipalities_gets_one_letter(
     personas, cross_pair, django_capture_on_commit_callbacks
 ):
