@@ -695,6 +695,8 @@ def save_group(
         changed, schedule, financing = _group_changes(group, current_slots, schedule, financing)
         if schedule is None and financing is None and not changed:
             return group
+        if "is_active" in changed and not group.is_active:
+            check_nobody_in(group)
     group.save()
     if schedule is not None:
         group.schedule.all().delete()
@@ -728,10 +730,19 @@ def _group_changes(
     return _changed_fields(group), schedule, financing
 
 
-ARCHIVED_GROUP_IN_USE = (
+GROUP_IN_USE = (
     "Группу «{name}» выключить нельзя: в ней есть зачисленные дети или заявки, ждущие решения. "
     "Сначала отчислите детей и решите заявки в разделе заявок."
 )
+
+
+def check_nobody_in(group: Group) -> None:
+    """A group is switched off only without enrolled children or applications waiting for it: a child there
+    would be in a group that no longer meets, an application would wait for one. Under the group's row lock:
+    a seat taken meanwhile (`enrollment.services`) updates this row."""
+    Group.objects.select_for_update().values_list("pk").get(pk=group.pk)
+    if archiving.children_in([group.pk])[group.pk].any:
+        raise ValidationError({"is_active": GROUP_IN_USE.format(name=group.name)})
 
 
 def _switch_off_archived_group(
@@ -745,9 +756,8 @@ def _switch_off_archived_group(
     """The one change of an archived program's group (a step of save_group, the program's row
     locked): «действует» unticked, nothing else. Switched off, the group no longer books its teacher
     and rooms (`check_teacher_and_rooms_free`) nor counts among the current groups, while what the
-    families who applied read of it — its name, dates, timetable and teacher — stays. Only a group
-    without enrolled children or applications waiting for it: a child there would be in a group that
-    no longer meets, and an application would wait for one. Anything else waits for the restoring."""
+    families who applied read of it — its name, dates, timetable and teacher — stays (`check_nobody_in`).
+    Anything else waits for the restoring."""
     changed, schedule, financing = _group_changes(
         group, [_slot(slot) for slot in group.schedule.all()], schedule, financing
     )
@@ -755,10 +765,7 @@ def _switch_off_archived_group(
         return group  # sent as it is
     if changed != ["is_active"] or group.is_active or schedule is not None or financing is not None:
         raise ValidationError(reason)
-    # Under the group's row lock: a seat taken meanwhile (`enrollment.services`) updates this row.
-    Group.objects.select_for_update().values_list("pk").get(pk=group.pk)
-    if archiving.children_in([group.pk])[group.pk].any:
-        raise ValidationError(ARCHIVED_GROUP_IN_USE.format(name=group.name))
+    check_nobody_in(group)
     group.save(update_fields=["is_active", "updated_at"])
     refresh_program_groups([program.pk])
     audit.record(actor, "group.updated", group, program=program.code, fields=changed)

@@ -227,9 +227,7 @@ def test_its_group_nobody_is_in_is_switched_off_and_still_read_by_the_family(cli
     assert patch_group(client, past, {"is_active": False}, personas.teacher_a).status_code == 403
     refused = patch_group(client, current, {"is_active": False}, personas.operator_a)
     assert refused.status_code == 422
-    assert [error["msg"] for error in refused.json()["detail"]] == [
-        services.ARCHIVED_GROUP_IN_USE.format(name=current.name)
-    ]
+    assert [error["msg"] for error in refused.json()["detail"]] == [services.GROUP_IN_USE.format(name=current.name)]
     refused = patch_group(client, past, {"is_active": False, "capacity": 30}, personas.operator_a)
     assert refused.status_code == 422 and Group.objects.get(pk=past.pk).is_active is True
 

@@ -996,7 +996,7 @@ def test_a_group_of_an_archived_program_with_a_child_in_it_is_not_switched_off(c
     page = content(client.get(reverse("office:program_detail", args=[published_program.code])))
     assert reverse("office:group_switch_off", args=[group.code]) not in page
     response = switch_off(client, group)  # a page opened before the child was enrolled
-    assert messages_of(response) == [services.ARCHIVED_GROUP_IN_USE.format(name=group.name)]
+    assert messages_of(response) == [services.GROUP_IN_USE.format(name=group.name)]
     assert Group.objects.get(pk=group.pk).is_active is True
 
 
@@ -1333,3 +1333,7 @@ def test_the_program_page_says_which_groups_its_free_seats_are_counted_in(client
     client.force_login(personas.operator_a)
     html = client.get(reverse("office:program_detail", args=[published_program.code])).content.decode()
     assert f"<dt>Свободных мест в группах с открытым приёмом</dt><dd>{published_program.open_seats}</dd>" in html
+    # Archived, it takes no applications: no seats are offered.
+    services.change_program_status(personas.operator_a, published_program, "archive")
+    html = client.get(reverse("office:program_detail", args=[published_program.code])).content.decode()
+    assert "Свободных мест в группах" not in html

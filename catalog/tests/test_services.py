@@ -790,6 +790,24 @@ def test_an_archived_programs_groups_are_neither_created_nor_changed(personas, p
 # booking its teacher and rooms; families who applied still read it.
 
 
+def test_a_published_programs_group_with_a_child_in_it_is_not_switched_off(personas, published_program):
+    """Its form may untick «действует» — once nobody is enrolled in it or waits for it; other changes go on."""
+    application = enroll_child(published_program, personas, "Маша")
+    group = published_program.groups.get()
+    group.is_active = False
+    with pytest.raises(ValidationError) as caught:
+        services.save_group(personas.operator_a, group)
+    assert caught.value.message_dict == {"is_active": [services.GROUP_IN_USE.format(name=group.name)]}
+    group = Group.objects.get(pk=group.pk)
+    group.capacity += 5
+    services.save_group(personas.operator_a, group)  # anything else is saved as before
+    enrollment.change_status(personas.operator_a, application, "expel", reason="Переезд")
+    group = Group.objects.get(pk=group.pk)
+    group.is_active = False
+    services.save_group(personas.operator_a, group)
+    assert Group.objects.get(pk=group.pk).is_active is False
+
+
 def archived_group(personas, program: Program, teacher: Teacher | None = None) -> Group:
     """The program's one group (led by `teacher`), the program then archived."""
     group = program.groups.get()
@@ -869,7 +887,7 @@ def test_a_group_of_an_archived_program_with_a_child_in_it_or_waiting_is_not_swi
     group.is_active = False
     with pytest.raises(ValidationError) as caught:
         services.save_group(personas.operator_a, group)
-    assert caught.value.messages == [services.ARCHIVED_GROUP_IN_USE.format(name=group.name)]
+    assert caught.value.messages == [services.GROUP_IN_USE.format(name=group.name)]
     assert Group.objects.get(pk=group.pk).is_active is True
 
     enrollment.change_status(personas.operator_a, application, step, reason=reason)
