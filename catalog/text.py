@@ -298,11 +298,13 @@ _AGE_IN_QUERY = re.compile(
 YOUNGEST_SAID = 3  # «программа на 1 год» is a duration, not a child
 # Whom a program is for, said in words («плавание для малышей», «кружки для подростков»): a range of ages, in the
 # forms of the noun families write (not «подростковый клуб», an organization's kind). Preschoolers are under
-# seven, teenagers twelve to seventeen, as the schools count them.
-_PRESCHOOL, _TEENAGE = (3, 6), (12, 17)
+# seven, schoolchildren seven to seventeen, teenagers twelve to seventeen, senior pupils fifteen to seventeen.
+_PRESCHOOL, _SCHOOL, _TEENAGE, _SENIOR = (3, 6), (7, 17), (12, 17), (15, 17)
 AGES_IN_WORDS = dict.fromkeys(("малыш", "малыша", "малышу", "малыши", "малышей", "малышам", "малышами"), _PRESCHOOL)
 AGES_IN_WORDS |= dict.fromkeys(("дошкольники", "дошкольников", "дошкольникам", "дошкольниками"), _PRESCHOOL)
 AGES_IN_WORDS |= dict.fromkeys(("подростки", "подростков", "подросткам", "подростками"), _TEENAGE)
+AGES_IN_WORDS |= dict.fromkeys(("школьники", "школьников", "школьникам", "школьниками"), _SCHOOL)
+AGES_IN_WORDS |= dict.fromkeys(("старшеклассники", "старшеклассников", "старшеклассникам"), _SENIOR)
 # Words of a query that name how a program is paid for, by their stems: the funding filter.
 FUNDING_STEMS = {
     "бесплатн": "free",

@@ -763,6 +763,9 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("кружки для подростков", text.FiltersInQuery("", age=12, age_to=17)),
         ("для подростков 14-15 лет", text.FiltersInQuery("", age=14, age_to=15)),  # the numbers say it closer
         ("подростковый клуб", text.FiltersInQuery("подростковый клуб")),
+        ("английский для школьников", text.FiltersInQuery("английский", age=7, age_to=17)),
+        ("физика для старшеклассников", text.FiltersInQuery("физика", age=15, age_to=17)),
+        ("школьный театр", text.FiltersInQuery("школьный театр")),
         ("танцы для детей 5-ти лет", text.FiltersInQuery("танцы для детей", age=5)),
         ("шахматы 2 год обучения", text.FiltersInQuery("шахматы 2 год обучения")),  # a year of study
         ("программа на 1 год", text.FiltersInQuery("программа на 1 год")),  # a duration
