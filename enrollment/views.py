@@ -55,6 +55,15 @@ def cabinet(request: HttpRequest) -> HttpResponse:
     return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows})
 
 
+def identifiers_saved(added: list[str]) -> str:
+    """What the family is told of the identifiers its child's record took ("" for none)."""
+    said = [
+        "СНИЛС сохранён." if "snils" in added else "",
+        "Свидетельство о рождении сохранено." if "birth_certificate" in added else "",
+    ]
+    return " ".join(filter(None, said))
+
+
 SNILS_HELD_ELSEWHERE = (
     "Этот СНИЛС уже указан в другой записи реестра детей, поэтому запись сохранена без него. "
     "Опорный центр сверит записи по документам и, если это один ребёнок, объединит их."
@@ -85,6 +94,10 @@ def child_new(request: HttpRequest) -> HttpResponse:
             child = registration.child
             if registration.already_guardian:  # typed again: the registry found the cabinet's own record
                 messages.info(request, f"{child.first_name} уже есть в вашем кабинете: новая запись не нужна.")
+                if registration.identifiers_added:
+                    messages.success(request, identifiers_saved(registration.identifiers_added))
+                if registration.snils_held_elsewhere:
+                    messages.info(request, SNILS_HELD_ELSEWHERE)
                 return back_to(request, request.POST.get("next"), "family:cabinet")
             added = "добавлена" if child.sex == Child.Sex.FEMALE else "добавлен"
             messages.success(request, f"{child.first_name} {added}. Теперь можно записаться на программу.")
@@ -119,12 +132,10 @@ def child_edit(request: HttpRequest, child_uuid: uuid.UUID) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            said = [
-                "Данные ребёнка исправлены." if changed else "",
-                "СНИЛС сохранён." if "snils" in identifiers.added else "",
-                "Свидетельство о рождении сохранено." if "birth_certificate" in identifiers.added else "",
-            ]
-            messages.success(request, " ".join(filter(None, said)) or "Данные ребёнка не изменились.")
+            said = " ".join(
+                filter(None, ["Данные ребёнка исправлены." if changed else "", identifiers_saved(identifiers.added)])
+            )
+            messages.success(request, said or "Данные ребёнка не изменились.")
             if identifiers.snils_held_elsewhere:
                 messages.info(request, SNILS_HELD_ELSEWHERE)
             return redirect("family:cabinet")

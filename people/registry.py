@@ -55,6 +55,8 @@ class Registration:
     review: list[MatchCandidate] = field(default_factory=list)
     already_guardian: bool = False  # the parent adding the child was already its legal representative
     snils_held_elsewhere: bool = False  # the parent's СНИЛС is another record's: kept there, the pair reviewed
+    # The family's own record typed again: the identifiers typed with it that it lacked, now stored.
+    identifiers_added: list[str] = field(default_factory=list)
 
 
 class TypedAgainError(ValidationError):
@@ -336,6 +338,7 @@ def register_child(
     confirmed it is `another_child`. A new record keeps how it came (`via`, for `organization`) and
     who entered it."""
     set_identifiers(child, snils=snils, birth_certificate=birth_certificate)
+    typed_snils = child.snils_digest  # set aside below when another record holds it
     child.entered_via, child.entered_by, child.entered_organization = via, _user(actor), organization
     child.full_clean(exclude=["merged_into"])
     held_by: Child | None = None
@@ -351,7 +354,14 @@ def register_child(
         record, certain = own
         if certain:
             audit.record(actor, "child.matched", record, by="family")
-            return Registration(child=record, created=False, already_guardian=True)
+            given = _typed_again_with(actor, record, typed_snils, snils, birth_certificate)
+            return Registration(
+                child=record,
+                created=False,
+                already_guardian=True,
+                snils_held_elsewhere=given.snils_held_elsewhere,
+                identifiers_added=given.added,
+            )
         if not another_child:
             raise TypedAgainError(record)
     child.save()
@@ -372,6 +382,27 @@ def register_child(
         candidates.insert(0, (held_by, 1.0))
     review = [_queue_pair(child, other, p, snils_held_elsewhere=other == held_by) for other, p in candidates]
     return Registration(child=child, created=True, review=review, snils_held_elsewhere=held_by is not None)
+
+
+def _typed_again_with(
+    actor: Any, record: Child, typed_snils: str, snils: str, birth_certificate: str
+) -> IdentifiersAdded:
+    """The family's own record of a child typed again takes the identifiers typed with it that it lacks
+    (`add_identifiers`); a СНИЛС other than the one it holds is refused, not dropped without a word."""
+    if typed_snils and record.snils_digest and typed_snils != record.snils_digest:
+        raise ValidationError(
+            {
+                "snils": f"У ребёнка {record.first_name} в вашем кабинете указан другой СНИЛС. Если там он неверен, "
+                "его исправит опорный центр."
+            }
+        )
+    missing = {
+        "snils": snils if typed_snils and not record.snils_digest else "",
+        "birth_certificate": birth_certificate if not record.birth_certificate_digest else "",
+    }
+    if not any(value.strip() for value in missing.values()):
+        return IdentifiersAdded()
+    return add_identifiers(actor, record, **missing)
 
 
 def _may_take(record: Child, guardian: Guardian | None, actor: Any) -> bool:

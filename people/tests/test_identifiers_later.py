@@ -145,6 +145,29 @@ def test_a_snils_of_the_familys_other_child_is_refused_naming_that_child(persona
     assert not MatchCandidate.objects.exists() and sister.snils_digest
 
 
+def test_the_familys_child_typed_again_takes_the_identifiers_typed_with_it(client, personas, own, theirs):
+    """Typed again, the child is found in the cabinet; the СНИЛС and certificate typed with it are not
+    dropped without a word: those its record lacks are stored, one held elsewhere is said so."""
+    again = services.add_child(personas.family, typed(personas.municipality_x), birth_certificate=CERTIFICATE)
+    assert (again.child, again.already_guardian, again.identifiers_added) == (own, True, ["birth_certificate"])
+    own.refresh_from_db()
+    assert identity.decrypt(own.birth_certificate_cipher) == CERTIFICATE
+    # A СНИЛС another family's record holds: kept off the record, the pair waits, the page says so.
+    client.force_login(personas.family)
+    response = client.post(reverse("family:child_new"), as_form(own, snils=SNILS), follow=True)
+    said = [str(m) for m in response.context["messages"]]
+    assert "Артём уже есть в вашем кабинете: новая запись не нужна." in said and SNILS_HELD_ELSEWHERE in said
+    own.refresh_from_db()
+    assert own.snils_digest == "" and MatchCandidate.objects.filter(snils_held_elsewhere=True).count() == 1
+    # A СНИЛС other than the one its record holds is refused at the field, naming the family's own child.
+    Child.objects.filter(pk=own.pk).update(snils_digest="another-childs-digest")  # as an operator recorded it
+    with pytest.raises(ValidationError) as refused:
+        services.add_child(personas.family, typed(personas.municipality_x), snils=SNILS)
+    assert refused.value.message_dict["snils"] == [
+        "У ребёнка Артём в вашем кабинете указан другой СНИЛС. Если там он неверен, его исправит опорный центр."
+    ]
+
+
 def test_a_recorded_identifier_is_not_replaced_by_the_family(personas, own):
     registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
     before = Child.objects.get(pk=own.pk)
