@@ -156,6 +156,7 @@ def test_the_pair_page_shows_origin_guardians_applications_certificate_and_why(c
         "Зачислен",
         "заявление подано",  # the family record's certificate
         "уже был у другой",  # why: the СНИЛС
+        "та запись, где его указали позже, сохранена без него",  # whichever record came later, not «новая»
         "Одну из записей внесла семья",  # why: a family's record and one outside the family
     ):
         assert said in html, said
