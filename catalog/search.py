@@ -769,13 +769,15 @@ def _whom_only(query_words: Sequence[str]) -> bool:
 def _typos_corrected(typed: Sequence[str], corrected: Sequence[str]) -> list[str]:
     """The words corrected where they are typos, as typed where they are Russian words («летний» is not
     «летающие»)."""
-    return [old if text.is_dictionary_word(old) else new for old, new in zip(typed, corrected, strict=True)]
+    return [
+        old if old != new and text.is_dictionary_word(old) else new for old, new in zip(typed, corrected, strict=True)
+    ]
 
 
 def _typos_only(typed: Sequence[str], corrected: Sequence[str]) -> bool:
     """Whether every word corrected is no Russian word: a word of the dictionary is what the family
     meant, and its correction is only offered («Возможно, вы искали…»), never shown instead."""
-    return not any(old != new and text.is_dictionary_word(old) for old, new in zip(typed, corrected, strict=True))
+    return _typos_corrected(typed, corrected) == list(corrected)
 
 
 def suggestion_counts() -> dict[str, int]:

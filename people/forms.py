@@ -8,21 +8,31 @@ from people.models import Child
 from people.services import CHILD_DETAILS, check_birth_date
 
 
-class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
-    # Not model fields: the registry keeps them only encrypted and as digests (people.identity).
-    snils = forms.CharField(
-        label="СНИЛС",
+def snils_field(label: str, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=20,
-        help_text="Необязательно. По СНИЛС ребёнок не будет учтён дважды, если его запишет и организация.",
+        help_text=help_text,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789 01"}),
     )
-    birth_certificate = forms.CharField(
-        label="Свидетельство о рождении: серия и номер",
+
+
+def birth_certificate_field(label: str) -> forms.CharField:
+    return forms.CharField(
+        label=label,
         required=False,
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "II-АБ 123456"}),
     )
+
+
+class ChildForm(forms.ModelForm):  # type: ignore[type-arg]
+    # Not model fields: the registry keeps them only encrypted and as digests (people.identity).
+    snils = snils_field(
+        "СНИЛС", help_text="Необязательно. По СНИЛС ребёнок не будет учтён дважды, если его запишет и организация."
+    )
+    birth_certificate = birth_certificate_field("Свидетельство о рождении: серия и номер")
     # The page shows it once the registry took the child for one the family has (people.registry.TypedAgainError).
     another_child = forms.BooleanField(
         label="Это другой ребёнок",
@@ -78,19 +88,9 @@ class IdentifiersCorrectionForm(forms.Form):
     typed replaces the recorded one, a ticked box clears it, an empty field leaves it as it is. What is
     recorded now is said (recorded or not), its value never shown here."""
 
-    snils = forms.CharField(
-        label="Новый СНИЛС",
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "placeholder": "123-456-789 01"}),
-    )
+    snils = snils_field("Новый СНИЛС")
     clear_snils = forms.BooleanField(label="Удалить указанный СНИЛС", required=False)
-    birth_certificate = forms.CharField(
-        label="Новое свидетельство о рождении: серия и номер",
-        required=False,
-        max_length=40,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "II-АБ 123456"}),
-    )
+    birth_certificate = birth_certificate_field("Новое свидетельство о рождении: серия и номер")
     clear_birth_certificate = forms.BooleanField(label="Удалить указанное свидетельство", required=False)
     reason = forms.CharField(
         label="Причина исправления",

@@ -128,7 +128,7 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
     try:
         set_identifiers(typed, snils=snils, birth_certificate=birth_certificate)
     except ValidationError as error:
-        errors = {name: messages[0] for name, messages in error.message_dict.items()}
+        errors = _first_messages(error)
     if snils.strip() and current.snils_digest:
         errors["snils"] = SNILS_RECORDED
     if birth_certificate.strip() and current.birth_certificate_digest:
@@ -140,16 +140,14 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
         raise ValidationError(errors)
     result = IdentifiersAdded()
     if typed.snils_digest and held_by is None:
-        try:
-            with transaction.atomic():
-                child.snils_digest, child.snils_cipher = typed.snils_digest, typed.snils_cipher
-                child.save(update_fields=["snils_digest", "snils_cipher", "updated_at"])
+        child.snils_digest, child.snils_cipher = typed.snils_digest, typed.snils_cipher
+        held_by = _saved_unless_held(child, ["snils_digest", "snils_cipher", "updated_at"])
+        if held_by is None:
             result.added.append("snils")
-        except IntegrityError:  # another record took it since the check: held elsewhere after all
+        else:  # held elsewhere after all
             child.snils_digest, child.snils_cipher = "", ""
-            held_by = Child.objects.living().exclude(pk=child.pk).get(snils_digest=typed.snils_digest)
             if refusal := _familys_own_snils(actor, held_by):
-                raise ValidationError({"snils": refusal}) from None
+                raise ValidationError({"snils": refusal})
     if typed.birth_certificate_digest:
         child.birth_certificate_digest = typed.birth_certificate_digest
         child.birth_certificate_cipher = typed.birth_certificate_cipher
@@ -220,11 +218,11 @@ def _correct_identifiers(
     try:
         set_identifiers(typed, **given)
     except ValidationError as error:
-        errors = {name: messages[0] for name, messages in error.message_dict.items()}
+        errors = _first_messages(error)
     try:
         reason = _reason(reason, CORRECTION_REASON_MISSING, CORRECTION_REASON_MAX)
     except ValidationError as error:
-        errors.update({name: messages[0] for name, messages in error.message_dict.items()})
+        errors.update(_first_messages(error))
     changes: dict[str, Change] = {}
     for kind in [kind for kind in given if kind not in errors]:
         # Compared as stored, in clear: a birth certificate written otherwise (letters, separators) is a change.
@@ -241,12 +239,8 @@ def _correct_identifiers(
     fields = [f"{kind}_{part}" for kind in IDENTIFIER_KINDS if kind in changes for part in ("digest", "cipher")]
     for name in fields:
         setattr(current, name, getattr(typed, name))
-    try:
-        with transaction.atomic():
-            current.save(update_fields=[*fields, "updated_at"])
-    except IntegrityError:  # another record took the СНИЛС since the check
-        holder = Child.objects.living().exclude(pk=current.pk).get(snils_digest=typed.snils_digest)
-        raise _SnilsHeldElsewhereError(holder, errors) from None
+    if (holder := _saved_unless_held(current, [*fields, "updated_at"])) is not None:
+        raise _SnilsHeldElsewhereError(holder, errors)
     for name in (*fields, "updated_at"):  # the caller's copy says what is stored now
         setattr(child, name, getattr(current, name))
     audit.record(actor, "child.identifiers_corrected", child, identifiers=changes, reason=reason)
@@ -275,6 +269,22 @@ def _held_elsewhere(actor: Any, holder: Child, pair: MatchCandidate) -> str:
 
 def _snils_holder(child: Child, digest: str) -> Child | None:
     return Child.objects.living().exclude(pk=child.pk).filter(snils_digest=digest).first()
+
+
+def _saved_unless_held(record: Child, fields: list[str]) -> Child | None:
+    """Save these fields of a record with a СНИЛС checked as free: None, or the living record that took the
+    СНИЛС since the check (the database keeps one living record per СНИЛС), nothing saved."""
+    try:
+        with transaction.atomic():
+            record.save(update_fields=fields)
+    except IntegrityError:
+        return Child.objects.living().exclude(pk=record.pk).get(snils_digest=record.snils_digest)
+    return None
+
+
+def _first_messages(error: ValidationError) -> dict[str, str]:
+    """Field → its first message: one reason a field is refused, as the pages and the API show them."""
+    return {name: messages[0] for name, messages in error.message_dict.items()}
 
 
 def _familys_own_snils(actor: Any, holder: Child) -> str:
@@ -626,11 +636,7 @@ def undo_merge(actor: Any, merge: ChildMerge) -> MergeUndone:
     holder = _snils_holder(absorbed, absorbed.snils_digest) if absorbed.snils_digest else None
     absorbed.merged_into = None
     if holder is None:
-        try:
-            with transaction.atomic():
-                absorbed.save(update_fields=["merged_into", "updated_at"])
-        except IntegrityError:  # another record took the СНИЛС since the check
-            holder = Child.objects.living().exclude(pk=absorbed.pk).get(snils_digest=absorbed.snils_digest)
+        holder = _saved_unless_held(absorbed, ["merged_into", "updated_at"])
     if holder is not None:  # one living record per СНИЛС: the one that holds it keeps it
         absorbed.snils_digest, absorbed.snils_cipher = "", ""
         absorbed.save(update_fields=["merged_into", "snils_digest", "snils_cipher", "updated_at"])
