@@ -94,6 +94,11 @@ class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
+# What the search index reads of an organization: where its programs are held (its address and coordinates, for
+# «Рядом со мной») and whether it is active.
+INDEXED_ORGANIZATION_FIELDS = frozenset({"address", "latitude", "longitude", "is_active"})
+
+
 @admin.register(Organization)
 class OrganizationAdmin(ModelAdmin):
     list_display = ("short_name", "code", "inn", "kind", "municipality", "is_active")
@@ -111,6 +116,8 @@ class OrganizationAdmin(ModelAdmin):
         # Its programs' search documents say its short name and its units.
         if change and ("short_name" in form.changed_data or any(f.has_changed() for f in formsets)):
             search.refresh_organization_documents(form.instance.pk)
+        elif change and INDEXED_ORGANIZATION_FIELDS.intersection(form.changed_data):
+            search.bump_catalog_version()
 
 
 @admin.register(OrganizationUnit)

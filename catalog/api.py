@@ -465,6 +465,11 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
         description="С возрастом в запросе: для каждой программы страницы (по коду) — её действующие группы для "
         "этого возраста (с age_to — хотя бы одного из диапазона) и свободные места в них, как на карточках Навигатора"
     )
+    distances_km: dict[str, float | None] = Field(
+        description="С near: для каждой программы страницы (по коду) — расстояние от near до места занятий, км по "
+        "поверхности Земли, с точностью до 0,1; место занятий — адрес организации, если программа проводится по "
+        "нему; null — программа проводится по другому адресу или у организации нет координат"
+    )
 
 
 class ProgramFieldsIn(ModelSchema):
@@ -636,7 +641,14 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
             if result.params.age is not None
             else {}
         ),
+        "distances_km": (
+            {p.code: _km(result.distances.get(p.pk)) for p in result.programs} if result.params.near else {}
+        ),
     }
+
+
+def _km(distance: float | None) -> float | None:
+    return None if distance is None else round(distance, 1)
 
 
 def _age_seats_out(seats: AgeSeats) -> dict[str, Any]:

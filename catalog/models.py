@@ -218,6 +218,13 @@ class Organization(PublicEntity):
     def __str__(self) -> str:
         return self.short_name
 
+    @property
+    def map_url(self) -> str:
+        """Its place on Yandex Maps, the map families in Russia know; empty without coordinates."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"https://yandex.ru/maps/?pt={self.longitude},{self.latitude}&z=16&l=map"
+
 
 class OrganizationUnit(models.Model):
     """A special unit inside an organization: Кванториум, IT-куб, Точка роста, школьный театр…"""
@@ -425,6 +432,12 @@ class Program(PublicEntity):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def map_url(self) -> str:
+        """Where it is held on the map: its organization's place when it is held at its organization's address (as
+        the search's distances take it); empty when held elsewhere."""
+        return self.organization.map_url if self.address in ("", self.organization.address) else ""
 
     @property
     def levels_display(self) -> str:

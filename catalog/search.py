@@ -10,6 +10,7 @@ are ordered by an indexed signal, with title matches first for text queries.
 """
 
 import functools
+import math
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence, Sized
@@ -48,6 +49,7 @@ SORTS = {
     "title": "по названию",
     "new": "сначала новые",
     "age": "по возрасту",
+    "near": "ближе к вам",  # with `near`
 }
 LEVELS = {"initial": "Стартовый", "basic": "Базовый", "advanced": "Продвинутый"}
 FORMS = {
@@ -76,6 +78,7 @@ class SearchParams:
     funding: tuple[str, ...] = ()
     free_seats: bool = False
     days: tuple[str, ...] = ()
+    near: tuple[float, float] | None = None  # where the family is (latitude, longitude): distances, sort «near»
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
@@ -111,6 +114,8 @@ class SearchResult:
     suggestion: str | None = None  # «Возможно, вы искали…», when results exist but look thin
     # With an age: the groups of the page's programs for that age and their seats (program id →).
     seats_for_age: "dict[int, AgeSeats]" = field(default_factory=dict)
+    # With `near`: how far from it each program of the page is held, km (program id →; none where not known).
+    distances: dict[int, float] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -561,7 +566,7 @@ def _page(
     if sort == "relevance":
         free = index.with_group(params.ages, (), True)
         tiers = (title_bits & free, title_bits, free)
-    ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers)
+    ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers, near=params.near)
     return list_programs(ids, fields)
 
 
@@ -691,11 +696,18 @@ def search_programs(
         params=params,
         programs=programs,
         seats_for_age=age_seats([p.pk for p in programs], params.ages) if params.ages and programs else {},
+        distances=_distances(index, [p.pk for p in programs], params.near) if params.near else {},
         total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,
         suggestion=suggestion,
     )
+
+
+def _distances(index: CatalogIndex, ids: list[int], near: tuple[float, float]) -> dict[int, float]:
+    """How far from `near` these programs are held, where it is known (see CatalogIndex.distances_km)."""
+    found = index.distances_km(ids, near).tolist()
+    return {pid: km for pid, km in zip(ids, found, strict=True) if not math.isnan(km)}
 
 
 _LATIN_WORD = re.compile(r"[a-z']{3,}", re.IGNORECASE)

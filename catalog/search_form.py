@@ -24,6 +24,7 @@ ORGANIZATION_CODE_PATTERN = code_pattern(Organization.CODE_PREFIX)
 
 
 Q_MAX_LENGTH = 200
+NEAR_PATTERN = re.compile(r"^-?\d{1,3}(\.\d{1,8})?,-?\d{1,3}(\.\d{1,8})?$")  # «55.751,37.618»: latitude, longitude
 
 
 class ProgramSearchQuery(PageQuery):
@@ -86,12 +87,21 @@ class ProgramSearchQuery(PageQuery):
         description="Дни занятий, можно несколько: программы с группой, занимающейся в один из них (с возрастом — "
         "в группе для этого возраста)",
     )
+    near: str | None = Field(
+        None,
+        json_schema_extra={"pattern": NEAR_PATTERN.pattern},
+        examples=["55.751,37.618"],
+        title="Местоположение",
+        description="Где семья: «широта,долгота» в градусах (WGS 84), например 55.751,37.618. С ним у программ "
+        "страницы — расстояние до места занятий (distances_km), а sort=near показывает ближайшие первыми",
+    )
     sort: Annotated[str, OneOf(SORTS.items())] = Field(
         "relevance",
         title="Сортировка",
         description="Сортировка. По релевантности: сначала программы со словами запроса в названии; среди них и "
         "среди остальных — сначала те, где есть свободные места (в группах для возраста из запроса), "
-        "затем по популярности",
+        "затем по популярности. near — ближайшие к near первыми (программы, место занятий которых неизвестно, — "
+        "в конце)",
     )
     page: int = Field(1, ge=1, le=MAX_PAGE, title="Страница", description=f"Номер страницы, с 1 до {MAX_PAGE}")
 
@@ -104,6 +114,26 @@ class ProgramSearchQuery(PageQuery):
         if age_to is not None and age is not None and age_to < age:
             raise PydanticCustomError("age_range", "Конец диапазона возрастов меньше его начала, age.")
         return None if age_to == age else age_to
+
+    @field_validator("near")
+    @classmethod
+    def _on_the_earth(cls, near: str | None) -> str | None:
+        if near is not None:
+            if not NEAR_PATTERN.match(near):
+                raise PydanticCustomError(
+                    "near_format", "Нужны широта и долгота в градусах через запятую, например 55.751,37.618."
+                )
+            latitude, longitude = _latitude_longitude(near)
+            if abs(latitude) > 90 or abs(longitude) > 180:
+                raise PydanticCustomError("near_range", "Широта — от −90 до 90, долгота — от −180 до 180.")
+        return near
+
+    @field_validator("sort")
+    @classmethod
+    def _near_with_a_place(cls, sort: str, info: ValidationInfo) -> str:
+        if sort == "near" and info.data.get("near") is None:
+            raise PydanticCustomError("near_without_place", "Ближайшие первыми — только с местоположением, near.")
+        return sort
 
     def to_params(self, page_size: int) -> SearchParams:
         """The search asked for; an age, a way of paying, ОВЗ or its categories written into the query is its filter,
@@ -123,10 +153,16 @@ class ProgramSearchQuery(PageQuery):
             funding=tuple(self.funding) or said.funding,
             free_seats=self.free_seats,
             days=tuple(self.day) or tuple(str(day) for day in said.days),
+            near=None if self.near is None else _latitude_longitude(self.near),
             sort=self.sort,
             page=self.page,
             page_size=page_size,
         )
+
+
+def _latitude_longitude(near: str) -> tuple[float, float]:
+    latitude, longitude = near.split(",")
+    return float(latitude), float(longitude)
 
 
 # A page's own words where pydantic's would not help a family.
@@ -140,6 +176,9 @@ PAGE_MESSAGES = {
     ("age_to", "age_range"): "нужен и возраст «от», не больше возраста «до».",
     ("municipality", "string_pattern_mismatch"): "Муниципалитет не найден.",
     ("organization", "string_pattern_mismatch"): "Организация не найдена.",
+    ("near", "near_format"): "не удалось прочитать — нужны широта и долгота через запятую.",
+    ("near", "near_range"): "широта — от −90 до 90, долгота — от −180 до 180.",
+    ("sort", "near_without_place"): "чтобы показать ближайшие, нажмите «Рядом со мной».",
 }
 # What a page reads (its page size is the site's), each parameter named by its title in messages.
 PAGE_LABELS = {name: field.title for name, field in ProgramSearchQuery.model_fields.items() if name != "page_size"}

@@ -33,10 +33,18 @@ from django.utils import timezone
 from catalog import text
 from catalog.models import Group, ModerationStatus, Program, ScheduleSlot, offering_seats
 
+IntArray: TypeAlias = "np.ndarray[Any, np.dtype[np.int64]]"
+FloatArray: TypeAlias = "np.ndarray[Any, np.dtype[np.float64]]"
+
 CATALOG_VERSION_KEY = "catalog:version"
 VERSION_SECONDS = 1.0
 MAX_AGE = 18
 TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search the same subjects
+EARTH_RADIUS_KM = 6371.0
+# The nearest first is by whole metres, then by popularity: one key per program, so that a page boundary
+# falls in the same place every time (the programs of one organization are equally far).
+_POPULARITY_BITS = 24
+_UNKNOWN_PLACE_M = 100_000_000  # farther than anywhere: a program whose place is not known comes last
 
 # Facets counted from the index, with the bitset key of each value.
 FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
@@ -111,6 +119,9 @@ class CatalogIndex:
     # Programs with a current group passing the group's conditions together (see GroupKey).
     groups: "dict[GroupKey, int]" = field(default_factory=dict)
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
+    # Where each program is held, in radians (NaN: not known), by program id: see build_index.
+    latitudes: FloatArray = field(default_factory=lambda: np.full(1, np.nan))
+    longitudes: FloatArray = field(default_factory=lambda: np.full(1, np.nan))
     # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
     facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
     facet_matrix: "np.ndarray[Any, np.dtype[np.uint64]]" = field(init=False)
@@ -175,9 +186,32 @@ class CatalogIndex:
             self.text_cache.move_to_end(key)
         return found
 
-    def top(self, bits: int, sort: str, start: int, count: int, tiers: Sequence[int] = ()) -> list[int]:
+    def distances_km(self, ids: "Sequence[int] | IntArray", point: tuple[float, float]) -> FloatArray:
+        """How far from the point (latitude, longitude in degrees) each program is held, along the
+        Earth's surface (haversine); NaN where its place is not known."""
+        ids = np.asarray(ids, dtype=np.int64)
+        latitude, longitude = np.radians(point)
+        latitudes, longitudes = self.latitudes[ids], self.longitudes[ids]
+        half_chord = (
+            np.sin((latitudes - latitude) / 2) ** 2
+            + np.cos(latitude) * np.cos(latitudes) * np.sin((longitudes - longitude) / 2) ** 2
+        )
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(half_chord, 1.0)))
+
+    def top(
+        self,
+        bits: int,
+        sort: str,
+        start: int,
+        count: int,
+        tiers: Sequence[int] = (),
+        near: tuple[float, float] | None = None,
+    ) -> list[int]:
         """Program ids `start`..`start + count` of `bits` in the given order; by relevance, the
-        matches of each of `tiers` (bitsets) before the rest, tier by tier, each by popularity."""
+        matches of each of `tiers` (bitsets) before the rest, tier by tier, each by popularity;
+        «near», the nearest to the point `near` first (see _nearest)."""
+        if sort == "near" and near is not None:
+            return self._nearest(bits, near, start + count)[start:]
         if sort == "relevance" and any(tiers):
             ids: list[int] = []
             rest = bits
@@ -187,6 +221,19 @@ class CatalogIndex:
             ids += self._ordered(rest, "popular", start + count - len(ids))
             return ids[start : start + count]
         return self._ordered(bits, sort if sort in self.orders else "popular", start + count)[start:]
+
+    def _nearest(self, bits: int, point: tuple[float, float], limit: int) -> list[int]:
+        """The first `limit` programs of `bits` by distance from the point, the most popular first among
+        those equally far; those whose place is not known last, by popularity."""
+        if not bits or limit <= 0:
+            return []
+        ids = Bits.id_array(bits, self.size)
+        metres = np.nan_to_num(np.rint(self.distances_km(ids, point) * 1000), nan=_UNKNOWN_PLACE_M)
+        keys = (metres.astype(np.int64) << _POPULARITY_BITS) + self.ranks["popular"][ids]
+        if len(keys) > limit:
+            chosen = np.argpartition(keys, limit - 1)[:limit]
+            ids, keys = ids[chosen], keys[chosen]
+        return ids[np.argsort(keys)].tolist()
 
     def _ordered(self, bits: int, sort: str, limit: int) -> list[int]:
         if not bits or limit <= 0:
@@ -232,8 +279,12 @@ INDEX_FIELDS = (
     "municipality__oktmo",
     "organization__code",
     "organization__is_active",
+    "organization__latitude",
+    "organization__longitude",
     "title",
 )
+# The programs held at their organization's address (or saying none), whose place is the organization's.
+HELD_AT_ORGANIZATION = ExpressionWrapper(Q(address="") | Q(address=F("organization__address")), BooleanField())
 # A facet whose value is a column of the program: (facet, column).
 VALUE_FACETS = (("direction", "direction"), ("form", "study_form"), ("municipality", "municipality__oktmo"))
 # A facet value that a true column gives: (facet, value, column).
@@ -243,7 +294,6 @@ FLAG_FACETS = (
     *(("funding", funding, name) for funding, name in FUNDING_FIELDS.items()),
     ("ovz", "1", "ovz_adapted"),
 )
-IntArray: TypeAlias = "np.ndarray[Any, np.dtype[np.int64]]"
 # A group's conditions a search may ask of one group: the child's age (None: any), a weekday
 # (0 = Monday; None: any), free seats open for applications (False: seats or not).
 GroupKey: TypeAlias = tuple[int | None, int | None, bool]
@@ -258,8 +308,8 @@ def build_index(version: str) -> CatalogIndex:
     columns = _columns(
         Program.objects.filter(status=ModerationStatus.PUBLISHED)
         .order_by("-popularity", "id")
-        .annotate(newest_rank=newest_first),
-        (*INDEX_FIELDS, "newest_rank"),
+        .annotate(newest_rank=newest_first, at_organization=HELD_AT_ORGANIZATION),
+        (*INDEX_FIELDS, "newest_rank", "at_organization"),
     )
     ids = np.array(columns["id"], dtype=np.int64)
     size = int(ids.max()) + 1 if len(ids) else 1
@@ -305,6 +355,12 @@ def build_index(version: str) -> CatalogIndex:
         "new": newest.tolist(),
         "age": ids[np.argsort(age_from, kind="stable")].tolist(),
     }
+    # A program is held where its organization is when its address is the organization's: the organization's
+    # coordinates are its place. One held elsewhere (a school's building, a mobile Кванториум) has no known place.
+    latitudes, longitudes = np.full(size, np.nan), np.full(size, np.nan)
+    at_organization = flag("at_organization")
+    for coordinates, column in ((latitudes, "organization__latitude"), (longitudes, "organization__longitude")):
+        coordinates[ids[at_organization]] = np.radians(np.array(columns[column], dtype=np.float64)[at_organization])
     ranks = {}
     for name, order in orders.items():
         rank = np.zeros(size, dtype=np.int32)
@@ -323,6 +379,8 @@ def build_index(version: str) -> CatalogIndex:
         orders=orders,
         ranks=ranks,
         groups=groups,
+        latitudes=latitudes,
+        longitudes=longitudes,
     )
 
 

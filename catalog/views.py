@@ -95,7 +95,8 @@ def search(request: HttpRequest) -> HttpResponse:
             "query_without_words": query_without_words,
             "base_query": urlencode(query),
             "suggestion_query": urlencode([*((k, v) for k, v in query if k != "q"), ("q", result.suggestion or "")]),
-            "sorts": SORTS,
+            # Nearest first only once the family said where it is («Рядом со мной»).
+            "sorts": SORTS if params.near else {value: label for value, label in SORTS.items() if value != "near"},
             "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
@@ -166,9 +167,9 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
 
 
 def _reset_filters(query: list[tuple[str, str]]) -> str | None:
-    """With two filters or more, the address of the same search without any (the text and the
-    order kept): one click instead of a chip each."""
-    kept = ("q", "sort")
+    """With two filters or more, the address of the same search without any (the text, the order and
+    where the family is kept): one click instead of a chip each."""
+    kept = ("q", "sort", "near")
     if sum(1 for key, value in query if key not in kept and value) < 2:
         return None
     return "?" + urlencode([(key, value) for key, value in query if key in kept and value])
@@ -199,6 +200,9 @@ def _chips(
         chips.append((ages(params.age, params.age_to or params.age), without("age", None, "age_to")))
     if organization:
         chips.append((organization, without("organization")))
+    if params.near:
+        # Without the place, nearest first means nothing: the order goes back to the default too.
+        chips.append(("Рядом с вами", without("near", None, "sort") if params.sort == "near" else without("near")))
     return chips
 
 

@@ -89,10 +89,10 @@ _shown_fields = operator.attrgetter(
 )
 
 
-def _card(program: Program, for_age: tuple[str, AgeSeats] | None) -> str:
+def _card(program: Program, for_age: tuple[str, AgeSeats] | None, km: float | None = None) -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
     changes (on enrollment day, every group that fills up) leave it as it is. The days and the
-    seats, those of the groups for the age searched for when it is, are not kept."""
+    seats, those of the groups for the age searched for when it is, and how far it is are not kept."""
     shown = _shown_fields(program)
     kept = _cards.get(program.pk)
     if kept is None or kept[0] != shown:
@@ -100,7 +100,19 @@ def _card(program: Program, for_age: tuple[str, AgeSeats] | None) -> str:
             _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
         kept = _cards[program.pk] = (shown, *_render_card(program))
     days = program.weekdays_mask if for_age is None else for_age[1].weekdays_mask
-    return kept[1] + _days(days) + kept[2] + _seats(program, for_age) + CARD_END
+    distance = "" if km is None else f'<span class="distance">{how_far(km)} от вас</span>'
+    return kept[1] + _days(days) + distance + kept[2] + _seats(program, for_age) + CARD_END
+
+
+def how_far(km: float) -> str:
+    """«до 100 м», «350 м», «1,2 км», «12 км»: as precise as a family needs to judge the way."""
+    if km < 0.1:
+        return "до 100 м"
+    if km < 0.975:  # nearer to a kilometre it is «1,0 км»
+        return f"{round(km * 20) * 50} м"
+    if km < 10:
+        return f"{km:.1f} км".replace(".", ",")
+    return f"{km:.0f} км"
 
 
 @functools.cache
@@ -168,14 +180,19 @@ def _program_path() -> tuple[str, str]:
 
 @register.simple_tag
 def program_cards(
-    programs: Iterable[Program], ages: Sequence[int] = (), seats_for_age: Mapping[int, AgeSeats] | None = None
+    programs: Iterable[Program],
+    ages: Sequence[int] = (),
+    seats_for_age: Mapping[int, AgeSeats] | None = None,
+    distances: Mapping[int, float] | None = None,
 ) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items; with
-    the ages searched for, the seats a card tells are those of the groups for them."""
+    the ages searched for, the seats a card tells are those of the groups for them; with the family's
+    place, how far each is held from it (where that is known)."""
     seats = seats_for_age or {}
+    far = distances or {}
     years = _years(ages[0], ages[-1]) if ages else ""
     return mark_safe(  # noqa: S308 -- escaped above
-        "\n".join(_card(p, (years, seats.get(p.pk, AgeSeats())) if ages else None) for p in programs)
+        "\n".join(_card(p, (years, seats.get(p.pk, AgeSeats())) if ages else None, far.get(p.pk)) for p in programs)
     )
 
 

@@ -33,6 +33,7 @@ from catalog.models import (
     SearchPosting,
     UnitKind,
 )
+from catalog.search_index import catalog_version
 from core.models import AuditEvent
 from core.testing import (
     archive_with_changes_that_fail,
@@ -732,3 +733,23 @@ def test_renaming_the_organization_or_its_unit_renews_its_programs_search_words(
     assert searched("технопарк") == [program.title] and searched("старина") == []
     admin_client.post(admin_url(OrganizationUnit, "delete", held.pk), {"post": "yes"})
     assert searched("кванториум") == [] and searched("гончарная") == [program.title]
+
+
+def test_moving_the_organization_tells_every_index_where_its_programs_are(
+    admin_client, personas, django_capture_on_commit_callbacks
+):
+    program = make_program(personas.org_a, "Гончарная мастерская")
+    url = admin_url(Organization, "change", personas.org_a.pk)
+    data = form_data(admin_client.get(url))
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {**data, "latitude": "56.3", "longitude": "41.0"}).status_code == 302
+    assert catalog_version() != before
+    found = search.search_programs(search.SearchParams(near=(56.3, 41.0), sort="near"))
+    assert found.distances == {program.pk: pytest.approx(0, abs=0.001)}
+    # A change the index does not read leaves every process's index as it is.
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = {**data, "latitude": "56.3", "longitude": "41.0", "phone": "+7 (900) 111-11-11"}
+        assert admin_client.post(url, moved).status_code == 302
+    assert catalog_version() == before

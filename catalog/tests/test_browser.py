@@ -4,12 +4,13 @@ Screenshots land in artifacts/screenshots/ (git-ignored) so that a person can lo
 """
 
 import re
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import OvzCategory
+from catalog.models import Organization, OvzCategory
 from core.browser import SHOTS, sign_in
 from core.testing import make_group, make_personas, make_program
 
@@ -130,6 +131,36 @@ def test_on_a_phone_the_filters_lead_to_the_results_they_changed(live_server, br
     desktop.goto(live_server.url + "/programs/")
     assert desktop.locator(".show-results").is_hidden()  # the results are beside the filters
     desktop.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}])
+def test_near_me_shows_the_nearest_first_with_their_distances(live_server, browser, catalog_for_browser, viewport):
+    robotics_there = catalog_for_browser.organization_id
+    Organization.objects.filter(pk=robotics_there).update(latitude=Decimal("56.31"), longitude=Decimal("41"))
+    Organization.objects.exclude(pk=robotics_there).update(latitude=Decimal("56.35"), longitude=Decimal("41"))
+    # The address keeps the filters chosen and the age; the place and the order are the button's.
+    context = browser.new_context(
+        viewport=viewport, geolocation={"latitude": 56.3, "longitude": 41.0}, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/programs/?funding=free&sort=title")
+    page.get_by_role("button", name="Рядом со мной").click()
+    page.wait_for_url("**near=**")
+    assert "funding=free" in page.url and "sort=near" in page.url and "sort=title" not in page.url
+    expect(page.locator("#sort")).to_have_value("near")
+    distances = page.locator(".program-card .distance")
+    expect(distances).to_have_text(["1,1 км от вас", "5,6 км от вас"])  # робототехника (free), then шахматы
+    expect(page.get_by_role("link", name="Убрать фильтр Рядом с вами")).to_be_visible()
+    width = "phone" if viewport["width"] < 500 else "desktop"
+    page.screenshot(path=str(SHOTS / f"near-me-{width}.png"))
+    context.close()
+    # Where the browser may not tell the place, it says so and the search stays as it was.
+    page = browser.new_page(viewport=viewport)
+    page.goto(live_server.url + "/programs/?funding=free")
+    page.get_by_role("button", name="Рядом со мной").click()
+    expect(page.locator("#near-me-status")).to_contain_text("Браузер не разрешил определить местоположение")
+    assert "near=" not in page.url
+    page.close()
 
 
 def test_ticking_adapted_programs_offers_the_categories_of_children_with_ovz(live_server, browser, transactional_db):

@@ -1,9 +1,11 @@
 """The bitset search index and the postings it reads agree with the database they summarize."""
 
 import itertools
+import math
 import random
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from catalog import postings, search_index, services
-from catalog.models import Group, ModerationStatus, OvzCategory, Program, SearchPosting, StudyForm
+from catalog.models import Group, ModerationStatus, Organization, OvzCategory, Program, SearchPosting, StudyForm
 from catalog.search import SearchParams, list_programs, published_programs, search_programs
 from catalog.search_index import (
     Bits,
@@ -206,6 +208,9 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
     Group.objects.filter(program__title="Юный химик").update(seats_taken=F("capacity"))  # its group is full
     # Categories left on a program no longer adapted (written past save_program, which drops them) are not its.
     Program.objects.filter(title="Юный химик").update(ovz_adapted=False)
+    # A program's place is its organization's when it is held at its address (organization B has no coordinates).
+    Organization.objects.filter(pk=personas.org_a.pk).update(latitude=Decimal("56.25"), longitude=Decimal("40.5"))
+    Program.objects.filter(title="Бассейн").update(address="г. Энск, бассейн «Волна»")  # held elsewhere
     index = build_index("v")
     rows = list(published_programs().select_related("organization", "municipality").order_by("-popularity", "id"))
     expected: dict[tuple[str, str], set[int]] = {}
@@ -248,6 +253,17 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
     }
     for name, order in index.orders.items():
         assert [int(index.ranks[name][pid]) for pid in order] == list(range(len(order)))
+    places = {}
+    for row in rows:
+        organization = row.organization
+        held_there = row.address in ("", organization.address) and organization.latitude is not None
+        places[row.title] = held_there
+        where = (index.latitudes[row.pk], index.longitudes[row.pk])
+        if held_there:
+            assert where == pytest.approx((math.radians(organization.latitude), math.radians(organization.longitude)))
+        else:
+            assert np.isnan(where).all()
+    assert places == {"бассейн": False, "Бассейн": False, "Ансамбль": False, "Юный химик": True}
 
 
 def test_a_published_programs_new_categories_reach_the_index_once_approved(

@@ -52,3 +52,43 @@ document.addEventListener("htmx:configRequest", (event) => {
   for (const name of new Set(params.keys())) params.delete(name);
   for (const [name, value] of kept) params.append(name, value);
 });
+
+// «Рядом со мной»: the browser says where the family is, and the same search shows the nearest programs first,
+// each card with its distance. Offered only where the browser can tell (geolocation, a secure page).
+const nearMe = document.getElementById("near-me");
+if (nearMe && "geolocation" in navigator && window.isSecureContext) {
+  nearMe.hidden = false;
+  nearMe.addEventListener("click", () => {
+    // Its own live region, made when asked: until then the result count is the page's only one.
+    let status = document.getElementById("near-me-status");
+    if (!status) {
+      status = Object.assign(document.createElement("p"), { id: "near-me-status", className: "near-me-status" });
+      status.setAttribute("role", "status");
+      nearMe.closest(".result-head").append(status);
+    }
+    status.textContent = "Определяем, где вы…";
+    nearMe.disabled = true;
+    navigator.geolocation.getCurrentPosition(
+      (position) => {
+        const form = document.getElementById("search-form");
+        const params = new URLSearchParams();
+        for (const [name, value] of new FormData(form)) {
+          if (value !== "" && !["near", "sort", "page"].includes(name)) params.append(name, value);
+        }
+        // A hundred metres is as precise as the way to a club needs, and the address keeps no more.
+        const { latitude, longitude } = position.coords;
+        params.set("near", `${latitude.toFixed(3)},${longitude.toFixed(3)}`);
+        params.set("sort", "near");
+        window.location.assign(`${form.action}?${params}`);
+      },
+      (error) => {
+        nearMe.disabled = false;
+        status.textContent =
+          error.code === error.PERMISSION_DENIED
+            ? "Браузер не разрешил определить местоположение: разрешите его для этого сайта и нажмите снова."
+            : "Не удалось определить местоположение. Попробуйте ещё раз.";
+      },
+      { timeout: 15000, maximumAge: 600000 },
+    );
+  });
+}

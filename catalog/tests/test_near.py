@@ -1,0 +1,155 @@
+"""«Рядом со мной»: how far each program is held from the family, and the nearest first — index, page, API."""
+
+from decimal import Decimal
+
+import pytest
+
+from catalog.search import SearchParams, search_programs
+from catalog.templatetags.navigator import how_far
+from core.testing import make_organization, make_program
+
+pytestmark = pytest.mark.django_db
+
+HOME = (56.30, 41.00)  # where the family is
+# Organizations north of it: 0.01° of latitude is 1.11 km.
+NEAR, MIDDLE, FAR = Decimal("56.305"), Decimal("56.320"), Decimal("56.400")
+
+
+@pytest.fixture
+def places(personas):
+    """Programs of three organizations at known distances, one program held elsewhere, one of an organization
+    without coordinates; the farthest organization's program is the most popular."""
+
+    def organization(name, latitude):
+        coordinates = {} if latitude is None else {"latitude": latitude, "longitude": Decimal("41.000")}
+        return make_organization(personas.municipality_x, name, **coordinates)
+
+    near, middle, far = (
+        organization("Ближний ДДТ", NEAR),
+        organization("Средний ЦДТ", MIDDLE),
+        organization("Дальний", FAR),
+    )
+    unknown = organization("Без координат", None)
+    return {
+        "near": make_program(near, "Шахматы у дома", popularity=1),
+        "near_too": make_program(near, "Шахматы у дома: турниры", popularity=5),
+        "middle": make_program(middle, "Шахматы в центре", popularity=3),
+        "far": make_program(far, "Шахматы далеко", popularity=100),
+        "elsewhere": make_program(near, "Шахматы в школе № 7", address="г. Энск, ул. Школьная, 7", popularity=50),
+        "unknown": make_program(unknown, "Шахматы без адреса на карте", popularity=60),
+    }
+
+
+def codes(result):
+    return [p.code for p in result.programs]
+
+
+def test_the_nearest_first_the_most_popular_first_among_equally_near_the_unknown_last(places):
+    result = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
+    expected = ["near_too", "near", "middle", "far", "unknown", "elsewhere"]  # last two: by popularity
+    assert codes(result) == [places[name].code for name in expected]
+    km = {p.code: result.distances.get(p.pk) for p in result.programs}
+    assert km[places["near"].code] == pytest.approx(0.556, abs=0.01)
+    assert km[places["middle"].code] == pytest.approx(2.224, abs=0.01)
+    assert km[places["far"].code] == pytest.approx(11.12, abs=0.02)
+    # Held at another address than its organization's, or by an organization without coordinates: not known.
+    assert km[places["elsewhere"].code] is None and km[places["unknown"].code] is None
+
+
+def test_pages_of_the_nearest_first_neither_repeat_nor_skip(places):
+    whole = codes(search_programs(SearchParams(q="шахматы", near=HOME, sort="near")))
+    paged = [
+        code
+        for page in (1, 2, 3)
+        for code in codes(search_programs(SearchParams(q="шахматы", near=HOME, sort="near", page=page, page_size=2)))
+    ]
+    assert paged == whole
+
+
+def test_distances_without_the_nearest_first_and_none_without_a_place(places):
+    by_popularity = search_programs(SearchParams(q="шахматы", near=HOME, sort="popular"))
+    assert codes(by_popularity)[0] == places["far"].code  # the order asked for; the distances told still
+    assert by_popularity.distances[places["far"].pk] == pytest.approx(11.12, abs=0.02)
+    assert search_programs(SearchParams(q="шахматы", sort="popular")).distances == {}
+
+
+@pytest.mark.parametrize(
+    ("km", "said"),
+    [(0.04, "до 100 м"), (0.349, "350 м"), (0.98, "1,0 км"), (1.26, "1,3 км"), (9.96, "10,0 км"), (12.4, "12 км")],
+)
+def test_a_distance_is_said_as_precisely_as_the_way_needs(km, said):
+    assert how_far(km) == said
+
+
+def test_the_page_shows_the_nearest_first_with_their_distances(client, places):
+    page = client.get("/programs/", {"q": "шахматы", "near": "56.3,41.0", "sort": "near"}).content.decode()
+    assert page.index("Шахматы у дома: турниры") < page.index("Шахматы в центре") < page.index("Шахматы далеко")
+    assert '<span class="distance">550 м от вас</span>' in page
+    assert '<span class="distance">2,2 км от вас</span>' in page
+    assert '<option value="near" selected>ближе к вам</option>' in page
+    assert 'name="near" value="56.30000,41.00000"' in page  # kept by the form for the next filter
+    # The chip takes the place away, and with it the order by distance.
+    assert 'href="?q=%D1%88%D0%B0%D1%85%D0%BC%D0%B0%D1%82%D1%8B" aria-label="Убрать фильтр Рядом с вами"' in page
+
+
+def test_the_page_offers_the_nearest_first_only_with_a_place(client, places):
+    page = client.get("/programs/", {"q": "шахматы"}).content.decode()
+    assert 'value="near"' not in page
+    assert 'id="near-me" hidden' in page  # shown by the script where the browser can tell the place
+    assert "от вас" not in page
+
+
+@pytest.mark.parametrize(
+    ("near", "message"),
+    [
+        ("abc", "Местоположение: не удалось прочитать — нужны широта и долгота через запятую."),
+        ("95,41", "Местоположение: широта — от −90 до 90, долгота — от −180 до 180."),
+    ],
+)
+def test_a_bad_place_on_the_page_is_said_and_the_search_goes_on_without_it(client, places, near, message):
+    response = client.get("/programs/", {"q": "шахматы", "near": near})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert message in page
+    assert "от вас" not in page
+    assert page.count('class="card program-card"') == len(places)
+
+
+def test_the_nearest_first_without_a_place_on_the_page_is_said(client, places):
+    page = client.get("/programs/", {"q": "шахматы", "sort": "near"}).content.decode()
+    assert "Сортировка: чтобы показать ближайшие, нажмите «Рядом со мной»." in page
+    assert page.count('class="card program-card"') == len(places)
+
+
+def test_the_api_tells_the_distances_and_sorts_by_them(client, places):
+    body = client.get("/api/v1/programs", {"q": "шахматы", "near": "56.3,41.0", "sort": "near"}).json()
+    assert [item["code"] for item in body["items"]][:2] == [places["near_too"].code, places["near"].code]
+    assert body["distances_km"][places["near"].code] == 0.6
+    assert body["distances_km"][places["far"].code] == 11.1
+    assert body["distances_km"][places["elsewhere"].code] is None
+    assert client.get("/api/v1/programs", {"q": "шахматы"}).json()["distances_km"] == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "type_"),
+    [
+        ({"sort": "near"}, "sort", "near_without_place"),
+        ({"near": "56,3;41"}, "near", "near_format"),
+        ({"near": "56.3,181"}, "near", "near_range"),
+    ],
+)
+def test_the_api_refuses_a_bad_place_naming_its_parameter(client, places, query, field, type_):
+    response = client.get("/api/v1/programs", query)
+    assert response.status_code == 422
+    first = response.json()["detail"][0]
+    assert (first["loc"], first["type"]) == (["query", field], type_)
+
+
+def test_the_program_and_organization_pages_show_the_place_on_the_map(client, places):
+    near = places["near"]
+    link = "https://yandex.ru/maps/?pt=41.000000,56.305000&amp;z=16&amp;l=map"
+    assert link in client.get(f"/organizations/{near.organization.code}/").content.decode()
+    assert link in client.get(f"/programs/{near.code}/").content.decode()
+    # Held at another address, the organization's place would mislead; without coordinates there is none.
+    assert "Показать на карте" not in client.get(f"/programs/{places['elsewhere'].code}/").content.decode()
+    assert "Показать на карте" not in client.get(f"/programs/{places['unknown'].code}/").content.decode()
