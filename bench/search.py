@@ -61,11 +61,12 @@ def ensure_catalog() -> None:
 
 def make_queries(rng: random.Random) -> list[dict[str, object]]:
     """Searches as families make them: a word of the catalog (often inflected or mistyped),
-    their municipality, the child's age, a direction, sometimes free-only or a day."""
+    their municipality, the child's age, a direction, sometimes free-only or a day, sometimes from
+    where they are («Рядом со мной»), the nearest first."""
     from collections import Counter
 
     from catalog import text
-    from catalog.models import Direction, Program
+    from catalog.models import Direction, Organization, Program
     from territory.models import Municipality
 
     # Families type what programs are called: words of titles, as often as titles use them.
@@ -73,6 +74,12 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
     counts = Counter(w for title in titles for w in text.words(title) if len(w) > 3 and w not in text.STOPWORDS)
     words, weights = list(counts), list(counts.values())
     municipalities = list(Municipality.objects.values_list("oktmo", flat=True))
+    # «Рядом со мной»: a family at home, some hundreds of metres from one of its town's organizations.
+    places = [
+        (float(latitude), float(longitude))
+        for latitude, longitude in Organization.objects.values_list("latitude", "longitude")
+        if latitude is not None and longitude is not None
+    ]
     endings = ["", "", "е", "ой", "и", "у", "ами"]
     queries: list[dict[str, object]] = []
     for _ in range(QUERIES):
@@ -100,6 +107,13 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
             q["day"] = str(rng.randrange(7))
         if rng.random() < 0.15:
             q["sort"] = rng.choice(["popular", "title", "new"])
+        if rng.random() < 0.15:
+            latitude, longitude = rng.choice(places)
+            q["near"] = (
+                f"{float(latitude) + rng.uniform(-0.01, 0.01):.3f},{float(longitude) + rng.uniform(-0.02, 0.02):.3f}"
+            )
+            if rng.random() < 0.8:
+                q["sort"] = "near"
         if rng.random() < 0.15:
             q["page"] = rng.randint(2, 4)
         queries.append(q)

@@ -26,8 +26,20 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connections
-from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, Sum, Value, When, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.utils import timezone
 
 from catalog import text
@@ -41,10 +53,6 @@ VERSION_SECONDS = 1.0
 MAX_AGE = 18
 TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search the same subjects
 EARTH_RADIUS_KM = 6371.0
-# The nearest first is by whole metres, then by popularity: one key per program, so that a page boundary
-# falls in the same place every time (the programs of one organization are equally far).
-_POPULARITY_BITS = 24
-_UNKNOWN_PLACE_M = 100_000_000  # farther than anywhere: a program whose place is not known comes last
 
 # Facets counted from the index, with the bitset key of each value.
 FUNDING_FIELDS = {"free": "is_free", "certificate": "by_certificate", "paid": "is_paid"}
@@ -89,9 +97,12 @@ class Bits:
 
     @staticmethod
     def id_array(bits: int, size: int) -> "np.ndarray[Any, np.dtype[np.int64]]":
-        """The set bits, ascending, found by numpy: only the non-zero bytes are unpacked."""
+        """The set bits, ascending, found by numpy: only the non-zero bytes are unpacked, or all at once when
+        most bytes have a bit (a whole catalog's matches: 0.2 ms instead of 0.8 at 100 000 programs)."""
         data = np.frombuffer(bits.to_bytes((size + 7) // 8, "little"), dtype=np.uint8)
         nonzero = np.flatnonzero(data)
+        if len(nonzero) * 3 > len(data):
+            return np.flatnonzero(np.unpackbits(data, bitorder="little"))
         byte, bit = np.nonzero(np.unpackbits(data[nonzero][:, None], axis=1, bitorder="little"))
         return nonzero[byte] * 8 + bit
 
@@ -119,9 +130,10 @@ class CatalogIndex:
     # Programs with a current group passing the group's conditions together (see GroupKey).
     groups: "dict[GroupKey, int]" = field(default_factory=dict)
     text_cache: "OrderedDict[tuple[str, ...], tuple[int, int]]" = field(default_factory=OrderedDict)
-    # Where each program is held, in radians (NaN: not known), by program id: see build_index.
-    latitudes: FloatArray = field(default_factory=lambda: np.full(1, np.nan))
-    longitudes: FloatArray = field(default_factory=lambda: np.full(1, np.nan))
+    # Where each program is held, a point on the unit sphere (x, y, z; NaN: not known), by program id: the
+    # nearer two places, the greater the product of their points (the cosine of the angle between them), so the
+    # nearest are found by one product over the catalog, without trigonometry over every match (see build_index).
+    places: FloatArray = field(default_factory=lambda: np.full((1, 3), np.nan))
     # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
     facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
     facet_matrix: "np.ndarray[Any, np.dtype[np.uint64]]" = field(init=False)
@@ -188,15 +200,11 @@ class CatalogIndex:
 
     def distances_km(self, ids: "Sequence[int] | IntArray", point: tuple[float, float]) -> FloatArray:
         """How far from the point (latitude, longitude in degrees) each program is held, along the
-        Earth's surface (haversine); NaN where its place is not known."""
-        ids = np.asarray(ids, dtype=np.int64)
-        latitude, longitude = np.radians(point)
-        latitudes, longitudes = self.latitudes[ids], self.longitudes[ids]
-        half_chord = (
-            np.sin((latitudes - latitude) / 2) ** 2
-            + np.cos(latitude) * np.cos(latitudes) * np.sin((longitudes - longitude) / 2) ** 2
-        )
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.minimum(half_chord, 1.0)))
+        Earth's surface (a sphere's great circle); NaN where its place is not known."""
+        # The straight line through the sphere between the two points, then the arc it cuts.
+        here = on_unit_sphere(*np.radians(point))
+        chords = np.linalg.norm(self.places[np.asarray(ids, dtype=np.int64)] - here, axis=1)
+        return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
 
     def top(
         self,
@@ -228,12 +236,16 @@ class CatalogIndex:
         if not bits or limit <= 0:
             return []
         ids = Bits.id_array(bits, self.size)
-        metres = np.nan_to_num(np.rint(self.distances_km(ids, point) * 1000), nan=_UNKNOWN_PLACE_M)
-        keys = (metres.astype(np.int64) << _POPULARITY_BITS) + self.ranks["popular"][ids]
-        if len(keys) > limit:
-            chosen = np.argpartition(keys, limit - 1)[:limit]
-            ids, keys = ids[chosen], keys[chosen]
-        return ids[np.argsort(keys)].tolist()
+        here = on_unit_sphere(*np.radians(point))
+        # The product over the whole catalog at once costs less than picking many matches' points first.
+        nearness = self.places[ids] @ here if len(ids) * 8 < self.size else (self.places @ here)[ids]
+        farness = -np.nan_to_num(nearness, nan=-2.0)  # a place not known: after every known one
+        if len(ids) > limit:
+            # The nearest `limit` and all as near as the last of them: the programs of one organization are equally
+            # far, and the order among them (by popularity) must not depend on which the partition kept.
+            chosen = farness <= np.partition(farness, limit - 1)[limit - 1]
+            ids, farness = ids[chosen], farness[chosen]
+        return ids[np.lexsort((self.ranks["popular"][ids], farness))][:limit].tolist()
 
     def _ordered(self, bits: int, sort: str, limit: int) -> list[int]:
         if not bits or limit <= 0:
@@ -279,12 +291,14 @@ INDEX_FIELDS = (
     "municipality__oktmo",
     "organization__code",
     "organization__is_active",
-    "organization__latitude",
-    "organization__longitude",
     "title",
 )
 # The programs held at their organization's address (or saying none), whose place is the organization's.
 HELD_AT_ORGANIZATION = ExpressionWrapper(Q(address="") | Q(address=F("organization__address")), BooleanField())
+# Its coordinates as floats: the driver's Decimals cost ~0.1 s a rebuild at 100 000 programs.
+ORGANIZATION_PLACE = {
+    f"organization_{name}": Cast(f"organization__{name}", FloatField()) for name in ("latitude", "longitude")
+}
 # A facet whose value is a column of the program: (facet, column).
 VALUE_FACETS = (("direction", "direction"), ("form", "study_form"), ("municipality", "municipality__oktmo"))
 # A facet value that a true column gives: (facet, value, column).
@@ -308,8 +322,8 @@ def build_index(version: str) -> CatalogIndex:
     columns = _columns(
         Program.objects.filter(status=ModerationStatus.PUBLISHED)
         .order_by("-popularity", "id")
-        .annotate(newest_rank=newest_first, at_organization=HELD_AT_ORGANIZATION),
-        (*INDEX_FIELDS, "newest_rank", "at_organization"),
+        .annotate(newest_rank=newest_first, at_organization=HELD_AT_ORGANIZATION, **ORGANIZATION_PLACE),
+        (*INDEX_FIELDS, "newest_rank", "at_organization", *ORGANIZATION_PLACE),
     )
     ids = np.array(columns["id"], dtype=np.int64)
     size = int(ids.max()) + 1 if len(ids) else 1
@@ -357,10 +371,12 @@ def build_index(version: str) -> CatalogIndex:
     }
     # A program is held where its organization is when its address is the organization's: the organization's
     # coordinates are its place. One held elsewhere (a school's building, a mobile Кванториум) has no known place.
-    latitudes, longitudes = np.full(size, np.nan), np.full(size, np.nan)
-    at_organization = flag("at_organization")
-    for coordinates, column in ((latitudes, "organization__latitude"), (longitudes, "organization__longitude")):
-        coordinates[ids[at_organization]] = np.radians(np.array(columns[column], dtype=np.float64)[at_organization])
+    places = np.full((size, 3), np.nan)
+    held_there = flag("at_organization")
+    latitudes, longitudes = (
+        np.radians(np.array(columns[name], dtype=np.float64)[held_there]) for name in ORGANIZATION_PLACE
+    )
+    places[ids[held_there]] = on_unit_sphere(latitudes, longitudes)
     ranks = {}
     for name, order in orders.items():
         rank = np.zeros(size, dtype=np.int32)
@@ -379,8 +395,14 @@ def build_index(version: str) -> CatalogIndex:
         orders=orders,
         ranks=ranks,
         groups=groups,
-        latitudes=latitudes,
-        longitudes=longitudes,
+        places=places,
+    )
+
+
+def on_unit_sphere(latitude: Any, longitude: Any) -> FloatArray:
+    """The point (x, y, z) of the unit sphere at this latitude and longitude (radians; scalars or arrays)."""
+    return np.stack(
+        [np.cos(latitude) * np.cos(longitude), np.cos(latitude) * np.sin(longitude), np.sin(latitude)], axis=-1
     )
 
 

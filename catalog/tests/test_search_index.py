@@ -258,9 +258,11 @@ def test_every_bitset_and_order_of_the_index_follows_its_programs_row_by_row(per
         organization = row.organization
         held_there = row.address in ("", organization.address) and organization.latitude is not None
         places[row.title] = held_there
-        where = (index.latitudes[row.pk], index.longitudes[row.pk])
+        where = index.places[row.pk]
         if held_there:
-            assert where == pytest.approx((math.radians(organization.latitude), math.radians(organization.longitude)))
+            latitude, longitude = math.radians(organization.latitude), math.radians(organization.longitude)
+            assert (math.asin(where[2]), math.atan2(where[1], where[0])) == pytest.approx((latitude, longitude))
+            assert np.linalg.norm(where) == pytest.approx(1)
         else:
             assert np.isnan(where).all()
     assert places == {"бассейн": False, "Бассейн": False, "Ансамбль": False, "Юный химик": True}
@@ -388,6 +390,46 @@ def test_a_page_is_the_first_matches_of_the_order_whether_sorted_or_walked(match
     bits = Bits.from_ids(chosen, size)
     for start, count in [(0, 20), (20, 20), (40, 60)]:
         assert index.top(bits, "popular", start, count) == expected[start : start + count], (start, count)
+
+
+@pytest.mark.parametrize("matched", [1, 5, 60, 300, 2000, 4000])
+def test_the_nearest_first_equals_sorting_every_match_by_its_great_circle_distance(matched):
+    """Found by the product of points on the sphere, over the matches or over the whole catalog: the order of
+    distances by the haversine formula, the most popular first among equally far, the unknown places last."""
+    size = 4000
+    rng = random.Random(matched)
+    order = rng.sample(range(size), size)
+    rank = np.zeros(size, dtype=np.int32)
+    rank[order] = np.arange(size, dtype=np.int32)
+    # Organizations of a region, several programs each (equally far), some places unknown.
+    organizations = [(rng.uniform(54, 58), rng.uniform(38, 46)) for _ in range(size // 8)]
+    where = [rng.choice(organizations) if rng.random() > 0.1 else (math.nan, math.nan) for _ in range(size)]
+    latitudes, longitudes = np.radians(np.array(where)).T
+    index = CatalogIndex(
+        "v", 0.0, size, Bits.from_ids(order, size), {}, {}, {"popular": order}, {"popular": rank},
+        places=search_index.on_unit_sphere(latitudes, longitudes),
+    )  # fmt: skip
+    here = (56.0, 42.0)
+
+    def haversine(pid: int) -> float:
+        latitude, longitude = (math.radians(degrees) for degrees in where[pid])
+        if math.isnan(latitude):
+            return math.inf
+        half_chord = (
+            math.sin((latitude - math.radians(here[0])) / 2) ** 2
+            + math.cos(math.radians(here[0]))
+            * math.cos(latitude)
+            * math.sin((longitude - math.radians(here[1])) / 2) ** 2
+        )
+        return 2 * 6371.0 * math.asin(math.sqrt(half_chord))
+
+    chosen = rng.sample(range(size), matched)
+    expected = sorted(chosen, key=lambda pid: (round(haversine(pid), 6), rank[pid]))
+    bits = Bits.from_ids(chosen, size)
+    for start, count in [(0, 20), (20, 20), (40, 60)]:
+        assert index.top(bits, "near", start, count, near=here) == expected[start : start + count], (start, count)
+    known = [pid for pid in expected if haversine(pid) < math.inf]
+    assert index.distances_km(known, here).tolist() == pytest.approx([haversine(pid) for pid in known], abs=1e-6)
 
 
 @pytest.mark.parametrize("matched", [0, 3, 40, 900, 3000])
