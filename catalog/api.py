@@ -453,7 +453,7 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
 
     facets: dict[str, list[FacetValueOut]] = Field(
         description="Фасеты: direction, form, level, funding, ovz, free_seats, day, ovz_category (категории детей "
-        "с ОВЗ), municipality"
+        "с ОВЗ), municipality; с near — within (сколько программ не дальше каждого расстояния)"
     )
     corrected_query: str | None = Field(
         description="Запрос, по которому показаны результаты, когда по заданному ничего не нашлось: с исправленными "

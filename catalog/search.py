@@ -59,6 +59,8 @@ FORMS = {
     "distance": "С дистанционными технологиями",
 }
 FUNDING = {"free": "Бесплатно", "certificate": "По сертификату", "paid": "Платно"}
+# How far from the family's place a program may be held, km (with `near`): a walk, a bus ride, the district.
+WITHIN = {km: f"до {km} км" for km in ("1", "3", "5", "10", "25")}
 WEEKDAYS = {str(d): name for d, name in enumerate(["Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс"])}
 MAX_PAGE = 50  # deeper than 1 000 results nobody reads: the page asks to narrow the search
 
@@ -79,6 +81,7 @@ class SearchParams:
     free_seats: bool = False
     days: tuple[str, ...] = ()
     near: tuple[float, float] | None = None  # where the family is (latitude, longitude): distances, sort «near»
+    within: str | None = None  # with `near`: held at most this many km from it (a key of WITHIN)
     sort: str = "relevance"
     page: int = 1
     page_size: int = 20
@@ -299,6 +302,8 @@ def _matching(index: CatalogIndex, params: SearchParams, text_bits: int | None, 
         bits &= index.get("ovz", "1")
     if params.ovz_categories and skip != "ovz_category":  # each of them a subset of the adapted programs
         bits &= Bits.any_of(index.get("ovz_category", code) for code in params.ovz_categories)
+    if params.within and params.near and skip != "within":
+        bits &= index.within_km(params.near, (float(params.within),))[0]
     days = params.days if skip != "day" else ()
     free_seats = params.free_seats and skip != "free_seats"
     if days or free_seats:  # in one group, for the child's age when given
@@ -329,6 +334,7 @@ def _selected(params: SearchParams, facet: str) -> set[str]:
         "free_seats": ["1"] if params.free_seats else [],
         "day": params.days,
         "municipality": [params.municipality] if params.municipality else [],
+        "within": [params.within] if params.within else [],
     }
     return set(chosen[facet])
 
@@ -336,7 +342,8 @@ def _selected(params: SearchParams, facet: str) -> set[str]:
 def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | None) -> dict[str, list[FacetValue]]:
     """Counts per filter value. A facet's counts ignore its own selection, so that choosing
     «Техническая» still shows how many programs the other directions have."""
-    counts = index.value_counts(_matching(index, params, text_bits))
+    matched = _matching(index, params, text_bits)
+    counts = index.value_counts(matched)
     facets: dict[str, list[FacetValue]] = {}
     options = {
         **_FACET_LABELS,
@@ -353,6 +360,13 @@ def _count_facets(index: CatalogIndex, params: SearchParams, text_bits: int | No
             own = counts
         facets[facet] = [
             FacetValue(value, label, own.get((facet, value), 0), value in selected) for value, label in labels.items()
+        ]
+    if params.near:  # how many each distance would leave: asked only from a place
+        base = _matching(index, params, text_bits, skip="within") if params.within else matched
+        radii = index.within_km(params.near, tuple(float(km) for km in WITHIN))
+        facets["within"] = [
+            FacetValue(km, label, (base & bits).bit_count(), km == params.within)
+            for (km, label), bits in zip(WITHIN.items(), radii, strict=True)
         ]
     return facets
 

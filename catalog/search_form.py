@@ -14,7 +14,17 @@ from pydantic_core import PydanticCustomError
 
 from catalog import text
 from catalog.models import Direction, Organization
-from catalog.search import FORMS, FUNDING, LEVELS, MAX_PAGE, SORTS, WEEKDAYS, SearchParams, ovz_categories
+from catalog.search import (
+    FORMS,
+    FUNDING,
+    LEVELS,
+    MAX_PAGE,
+    SORTS,
+    WEEKDAYS,
+    WITHIN,
+    SearchParams,
+    ovz_categories,
+)
 from core.api import Code, OneOf, PageQuery, russian_message
 from core.models import code_pattern
 from territory.models import oktmo_validator
@@ -95,6 +105,12 @@ class ProgramSearchQuery(PageQuery):
         description="Где семья: «широта,долгота» в градусах (WGS 84), например 55.751,37.618. С ним у программ "
         "страницы — расстояние до места занятий (distances_km), а sort=near показывает ближайшие первыми",
     )
+    within: Annotated[str, OneOf(WITHIN.items())] | None = Field(
+        None,
+        title="Расстояние от вас",
+        description="С near: только программы, место занятий которых не дальше этого числа километров от near "
+        "(программы с неизвестным местом не попадают); в фасете within — сколько программ осталось бы при каждом",
+    )
     sort: Annotated[str, OneOf(SORTS.items())] = Field(
         "relevance",
         title="Сортировка",
@@ -128,6 +144,13 @@ class ProgramSearchQuery(PageQuery):
                 raise PydanticCustomError("near_range", "Широта — от −90 до 90, долгота — от −180 до 180.")
         return near
 
+    @field_validator("within")
+    @classmethod
+    def _within_of_a_place(cls, within: str | None, info: ValidationInfo) -> str | None:
+        if within is not None and info.data.get("near") is None:
+            raise PydanticCustomError("near_without_place", "Расстояние — только с местоположением, near.")
+        return within
+
     @field_validator("sort")
     @classmethod
     def _near_with_a_place(cls, sort: str, info: ValidationInfo) -> str:
@@ -154,6 +177,7 @@ class ProgramSearchQuery(PageQuery):
             free_seats=self.free_seats,
             days=tuple(self.day) or tuple(str(day) for day in said.days),
             near=None if self.near is None else _latitude_longitude(self.near),
+            within=self.within,
             sort=self.sort,
             page=self.page,
             page_size=page_size,
@@ -179,6 +203,7 @@ PAGE_MESSAGES = {
     ("near", "near_format"): "не удалось прочитать — нужны широта и долгота через запятую.",
     ("near", "near_range"): "широта — от −90 до 90, долгота — от −180 до 180.",
     ("sort", "near_without_place"): "чтобы показать ближайшие, нажмите «Рядом со мной».",
+    ("within", "near_without_place"): "чтобы выбрать расстояние, нажмите «Рядом со мной».",
 }
 # What a page reads (its page size is the site's), each parameter named by its title in messages.
 PAGE_LABELS = {name: field.title for name, field in ProgramSearchQuery.model_fields.items() if name != "page_size"}

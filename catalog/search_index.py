@@ -52,6 +52,7 @@ CATALOG_VERSION_KEY = "catalog:version"
 VERSION_SECONDS = 1.0
 MAX_AGE = 18
 TEXT_CACHE_SIZE = 512  # text matches remembered per process: families search the same subjects
+PLACES_KEPT = 64  # the radii of the places families searched from last, per process: a family changes filters there
 EARTH_RADIUS_KM = 6371.0
 
 # Facets counted from the index, with the bitset key of each value.
@@ -107,6 +108,11 @@ class Bits:
         return nonzero[byte] * 8 + bit
 
     @staticmethod
+    def from_mask(mask: "np.ndarray[Any, np.dtype[np.bool_]]") -> int:
+        """The bitset of the positions a boolean array sets."""
+        return int.from_bytes(np.packbits(mask, bitorder="little").tobytes(), "little")
+
+    @staticmethod
     def any_of(bitsets: Iterable[int]) -> int:
         result = 0
         for bits in bitsets:
@@ -134,6 +140,9 @@ class CatalogIndex:
     # nearer two places, the greater the product of their points (the cosine of the angle between them), so the
     # nearest are found by one product over the catalog, without trigonometry over every match (see build_index).
     places: FloatArray = field(default_factory=lambda: np.full((1, 3), np.nan))
+    radii_cache: "OrderedDict[tuple[tuple[float, float], tuple[float, ...]], list[int]]" = field(
+        default_factory=OrderedDict
+    )
     # The facet values' bitsets again, as rows of 64-bit words, to count them all in one numpy step.
     facet_rows: dict[str, dict[str, int]] = field(init=False)  # facet → value → row
     facet_matrix: "np.ndarray[Any, np.dtype[np.uint64]]" = field(init=False)
@@ -205,6 +214,21 @@ class CatalogIndex:
         here = on_unit_sphere(*np.radians(point))
         chords = np.linalg.norm(self.places[np.asarray(ids, dtype=np.int64)] - here, axis=1)
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
+
+    def within_km(self, point: tuple[float, float], radii: tuple[float, ...]) -> list[int]:
+        """For each radius, the programs held at most that far from the point (bitsets): one product over the
+        catalog for them all, remembered for the places searched from last."""
+        key = (point, radii)
+        found = self.radii_cache.get(key)
+        if found is None:
+            nearness = self.places @ on_unit_sphere(*np.radians(point))  # NaN (a place not known) is never near
+            found = [Bits.from_mask(nearness >= np.cos(km / EARTH_RADIUS_KM)) for km in radii]
+            self.radii_cache[key] = found
+            if len(self.radii_cache) > PLACES_KEPT:
+                self.radii_cache.popitem(last=False)
+        else:
+            self.radii_cache.move_to_end(key)
+        return found
 
     def top(
         self,
@@ -331,7 +355,7 @@ def build_index(version: str) -> CatalogIndex:
     def bitset(chosen: IntArray) -> int:
         flags = np.zeros(size, dtype=bool)
         flags[chosen] = True
-        return int.from_bytes(np.packbits(flags, bitorder="little").tobytes(), "little")
+        return Bits.from_mask(flags)
 
     def flag(column: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":
         return np.array(columns[column], dtype=bool)

@@ -201,8 +201,9 @@ def _chips(
     if organization:
         chips.append((organization, without("organization")))
     if params.near:
-        # Without the place, nearest first means nothing: the order goes back to the default too.
-        chips.append(("Рядом с вами", without("near", None, "sort") if params.sort == "near" else without("near")))
+        # Without the place, nearest first and a distance mean nothing: they go with it.
+        also = ("within", "sort") if params.sort == "near" else ("within",)  # nothing to measure from
+        chips.append(("Рядом с вами", without("near", None, *also)))
     return chips
 
 

@@ -1,5 +1,6 @@
 """«Рядом со мной»: how far each program is held from the family, and the nearest first — index, page, API."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -153,3 +154,40 @@ def test_the_program_and_organization_pages_show_the_place_on_the_map(client, pl
     # Held at another address, the organization's place would mislead; without coordinates there is none.
     assert "Показать на карте" not in client.get(f"/programs/{places['elsewhere'].code}/").content.decode()
     assert "Показать на карте" not in client.get(f"/programs/{places['unknown'].code}/").content.decode()
+
+
+def test_a_distance_leaves_the_programs_held_that_near_and_counts_each(places):
+    # near 0.56 km, near_too 0.56, middle 2.2, far 11.1; elsewhere and unknown: no place.
+    within = search_programs(SearchParams(q="шахматы", near=HOME, within="3", sort="near"))
+    assert codes(within) == [places[name].code for name in ("near_too", "near", "middle")]
+    assert [(v.value, v.count, v.selected) for v in within.facets["within"]] == [
+        ("1", 2, False), ("3", 3, True), ("5", 3, False), ("10", 3, False), ("25", 4, False)
+    ]  # fmt: skip
+    # The other facets count within the distance chosen; without a place there is no such facet.
+    assert {v.value: v.count for v in within.facets["direction"]}["technical"] == 3
+    assert "within" not in search_programs(SearchParams(q="шахматы")).facets
+
+
+def test_the_page_offers_distances_from_a_place_and_the_chip_of_the_place_takes_them_away(client, places):
+    query = {"q": "шахматы", "near": "56.3,41.0", "sort": "near", "within": "1"}
+    page = client.get("/programs/", query).content.decode()
+    assert '<option value="1" selected>до 1 км (2)</option>' in page
+    assert page.count('class="card program-card"') == 2
+    assert 'aria-label="Убрать фильтр до 1 км"' in page
+    chip = re.search(r'href="([^"]*)" aria-label="Убрать фильтр Рядом с вами"', page)
+    assert chip and chip.group(1) == "?q=%D1%88%D0%B0%D1%85%D0%BC%D0%B0%D1%82%D1%8B"
+    assert 'id="within"' not in client.get("/programs/", {"q": "шахматы"}).content.decode()
+    # A distance without a place (a link cut short) is said, and the search goes on without it.
+    page = client.get("/programs/", {"q": "шахматы", "within": "3"}).content.decode()
+    assert "Расстояние от вас: чтобы выбрать расстояние, нажмите «Рядом со мной»." in page
+    assert page.count('class="card program-card"') == len(places)
+
+
+def test_the_api_filters_by_distance_and_refuses_one_without_a_place(client, places):
+    body = client.get("/api/v1/programs", {"q": "шахматы", "near": "56.3,41.0", "within": "3"}).json()
+    assert body["total"] == 3
+    assert [v["count"] for v in body["facets"]["within"]] == [2, 3, 3, 3, 4]
+    response = client.get("/api/v1/programs", {"q": "шахматы", "within": "3"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "within"]
+    assert client.get("/api/v1/programs", {"near": "56.3,41.0", "within": "2"}).status_code == 422  # not offered
