@@ -114,6 +114,8 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
             )
             if rng.random() < 0.8:
                 q["sort"] = "near"
+            if rng.random() < 0.3:
+                q["within"] = rng.choice(["1", "3", "5", "10"])
         if rng.random() < 0.15:
             q["page"] = rng.randint(2, 4)
         queries.append(q)
