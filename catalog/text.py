@@ -305,6 +305,23 @@ AGES_IN_WORDS |= dict.fromkeys(("дошкольники", "дошкольник�
 AGES_IN_WORDS |= dict.fromkeys(("подростки", "подростков", "подросткам", "подростками"), _TEENAGE)
 AGES_IN_WORDS |= dict.fromkeys(("школьники", "школьников", "школьникам", "школьниками"), _SCHOOL)
 AGES_IN_WORDS |= dict.fromkeys(("старшеклассники", "старшеклассников", "старшеклассникам"), _SENIOR)
+# The same said with an age group, by the words' stems: «для младших школьников» (1–4 классы), «детей среднего
+# школьного возраста» (5–8), «старшего дошкольного возраста». A phrase is taken whole; «школьники» alone is 7–17.
+_JUNIOR, _MIDDLE = (7, 10), (11, 14)
+AUDIENCE_PHRASES: dict[tuple[str, ...], tuple[int, int]] = {
+    ("младшеклассник",): _JUNIOR,
+    ("младш", "школьник"): _JUNIOR,
+    ("средн", "школьник"): _MIDDLE,
+    ("старш", "школьник"): _SENIOR,
+    ("школьн", "возраст"): _SCHOOL,
+    ("младш", "школьн", "возраст"): _JUNIOR,
+    ("средн", "школьн", "возраст"): _MIDDLE,
+    ("старш", "школьн", "возраст"): _SENIOR,
+    ("дошкольн", "возраст"): _PRESCHOOL,
+    ("младш", "дошкольн", "возраст"): (3, 4),
+    ("старш", "дошкольн", "возраст"): (5, 6),
+}
+_LONGEST_AUDIENCE = max(map(len, AUDIENCE_PHRASES))
 # Words of a query that name how a program is paid for, by their stems: the funding filter.
 FUNDING_STEMS = {
     "бесплатн": "free",
@@ -434,6 +451,20 @@ def _ovz_categories_said(token_words: Sequence[list[str]], at: int) -> tuple[int
     return 0, ()
 
 
+def _audience_said(token_words: Sequence[list[str]], at: int) -> tuple[int, tuple[int, int] | None]:
+    """The ages an age group starting at the token `at` names (AUDIENCE_PHRASES, the longest) and the tokens it
+    takes; (0, None) when none does."""
+    stems: list[str] = []
+    tokens_taken = {}  # words read → tokens they take
+    for n, its_words in enumerate(token_words[at : at + _LONGEST_AUDIENCE], 1):
+        stems += map(stem, its_words)
+        tokens_taken[len(stems)] = n
+    for size in range(min(len(stems), _LONGEST_AUDIENCE), 0, -1):
+        if size in tokens_taken and (ages := AUDIENCE_PHRASES.get(tuple(stems[:size]))) is not None:
+            return tokens_taken[size], ages
+    return 0, None
+
+
 class FiltersInQuery(NamedTuple):
     """What a family wrote into the search box that a filter says better, and the rest of the query."""
 
@@ -468,13 +499,15 @@ def filters_in_query(query: str) -> FiltersInQuery:
     at = 0
     while at < len(tokens):
         taken, token_categories = _ovz_categories_said(words_of, at)
+        group_taken, group_ages = (0, None) if taken else _audience_said(words_of, at)
+        taken = taken or group_taken
         said_tokens = tokens[at : at + max(taken, 1)]
         token_words = [w for its_words in words_of[at : at + len(said_tokens)] for w in its_words]
         at += len(said_tokens)
         ways = [FUNDING_STEMS[stem(w)] for w in token_words if stem(w) in FUNDING_STEMS]
         token_days = [day for w in token_words for day in DAYS_IN_QUERY.get(w, ())]
         is_ovz = "овз" in token_words
-        audience = [AGES_IN_WORDS[w] for w in token_words if w in AGES_IN_WORDS]
+        audience = [group_ages] if group_ages else [AGES_IN_WORDS[w] for w in token_words if w in AGES_IN_WORDS]
         if not ways and not is_ovz and not token_days and not token_categories and not audience:
             kept += said_tokens
             continue

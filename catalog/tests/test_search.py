@@ -765,6 +765,18 @@ def test_titles_sort_with_yo_as_ye(family_catalog):
         ("подростковый клуб", text.FiltersInQuery("подростковый клуб")),
         ("английский для школьников", text.FiltersInQuery("английский", age=7, age_to=17)),
         ("физика для старшеклассников", text.FiltersInQuery("физика", age=15, age_to=17)),
+        # An age group: the phrase whole, the adjective too (it was searched as text: «младших» found nothing).
+        ("шахматы для младших школьников", text.FiltersInQuery("шахматы", age=7, age_to=10)),
+        ("робототехника для младшеклассников", text.FiltersInQuery("робототехника", age=7, age_to=10)),
+        ("кружки для детей среднего школьного возраста", text.FiltersInQuery("", age=11, age_to=14)),
+        ("олимпиадная математика старших школьников", text.FiltersInQuery("олимпиадная математика", age=15, age_to=17)),
+        ("танцы старшего дошкольного возраста", text.FiltersInQuery("танцы", age=5, age_to=6)),
+        ("английский младшего дошкольного возраста", text.FiltersInQuery("английский", age=3, age_to=4)),
+        ("плавание для детей дошкольного возраста", text.FiltersInQuery("плавание для детей", age=3, age_to=6)),
+        ("театр школьного возраста", text.FiltersInQuery("театр", age=7, age_to=17)),
+        ("младшая группа", text.FiltersInQuery("младшая группа")),
+        ("средняя школа", text.FiltersInQuery("средняя школа")),
+        ("старшая вожатая", text.FiltersInQuery("старшая вожатая")),
         ("школьный театр", text.FiltersInQuery("школьный театр")),
         ("танцы для детей 5-ти лет", text.FiltersInQuery("танцы для детей", age=5)),
         ("шахматы 2 год обучения", text.FiltersInQuery("шахматы 2 год обучения")),  # a year of study
