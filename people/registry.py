@@ -98,6 +98,11 @@ def set_identifiers(child: Child, *, snils: str = "", birth_certificate: str = "
 # Why a pair judged two children waits again (the audit log, the pair's page): not an operator's reason.
 FAMILYS_SNILS_REOPENS = "Семья указала СНИЛС, который есть в другой записи."
 SNILS_RECORDED = "СНИЛС уже указан; исправить его может опорный центр."
+# The other record is not named: it is outside the family.
+SNILS_CHECKED = (
+    "Этот СНИЛС опорный центр уже сверил: он записан у другого ребёнка. Проверьте номер по документу или "
+    "обратитесь в опорный центр."
+)
 BIRTH_CERTIFICATE_RECORDED = "Свидетельство о рождении уже указано; исправить его может опорный центр."
 
 
@@ -116,8 +121,9 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
     document: the operator corrects it). A СНИЛС another living record holds is refused naming the
     family's own child; outside the family it is kept off this record and the pair waits for the
     municipal operator, as `register_child` does, the other record never named — a pair judged two children
-    before is reopened, for the family is told the records will be checked. The birth certificate is only
-    kept (matching does not read it), so it is stored whenever the record has none."""
+    before is reopened, for the family is told the records will be checked; unless the operator judged it so
+    knowing this record was given that СНИЛС: then the СНИЛС is refused (`_snils_refusal`). The birth
+    certificate is only kept (matching does not read it), so it is stored whenever the record has none."""
     if not scope.can(actor, child, "change"):  # the family's children: people.permissions
         raise PermissionDenied("СНИЛС и свидетельство о рождении указывает законный представитель ребёнка.")
     current = Child.objects.select_for_update().get(pk=child.pk)
@@ -134,7 +140,7 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
     if birth_certificate.strip() and current.birth_certificate_digest:
         errors["birth_certificate"] = BIRTH_CERTIFICATE_RECORDED
     held_by = _snils_holder(current, typed.snils_digest) if "snils" not in errors and typed.snils_digest else None
-    if held_by is not None and (refusal := _familys_own_snils(actor, held_by)):
+    if held_by is not None and (refusal := _snils_refusal(actor, current, held_by)):
         errors["snils"] = refusal
     if errors:
         raise ValidationError(errors)
@@ -146,7 +152,7 @@ def add_identifiers(actor: Any, child: Child, *, snils: str = "", birth_certific
             result.added.append("snils")
         else:  # held elsewhere after all
             child.snils_digest, child.snils_cipher = "", ""
-            if refusal := _familys_own_snils(actor, held_by):
+            if refusal := _snils_refusal(actor, current, held_by):
                 raise ValidationError({"snils": refusal})
     if typed.birth_certificate_digest:
         child.birth_certificate_digest = typed.birth_certificate_digest
@@ -285,6 +291,21 @@ def _saved_unless_held(record: Child, fields: list[str]) -> Child | None:
 def _first_messages(error: ValidationError) -> dict[str, str]:
     """Field → its first message: one reason a field is refused, as the pages and the API show them."""
     return {name: messages[0] for name, messages in error.message_dict.items()}
+
+
+def _snils_refusal(actor: Any, child: Child, holder: Child) -> str:
+    """Why a family may not give its `child` the СНИЛС `holder` holds; "" when the pair is to wait for the
+    operator instead. The family's own child holds it (named); or the operator judged the pair two children
+    knowing this record was given the СНИЛС the other holds — the pair said so (`snils_held_elsewhere`, which
+    a decided pair keeps as it was when decided): reopened for it again, the pair would come back to the
+    operator each time the family types it, the family told each time that the records will be checked."""
+    if refusal := _familys_own_snils(actor, holder):
+        return refusal
+    first, second = sorted((child.pk, holder.pk))
+    checked = MatchCandidate.objects.filter(
+        first_id=first, second_id=second, status=MatchStatus.DISTINCT, snils_held_elsewhere=True
+    )
+    return SNILS_CHECKED if checked.exists() else ""
 
 
 def _familys_own_snils(actor: Any, holder: Child) -> str:
@@ -459,8 +480,9 @@ def _queue_pair(
     one: Child, other: Child, probability: float, *, snils_held_elsewhere: bool, reopen: str = ""
 ) -> MatchCandidate:
     """The pair waiting for the municipal operator, queued once. One judged two children stays so, unless
-    `reopen` says why it waits again (a family's СНИЛС: it is told the records will be checked); an operator
-    is told of the decision instead (`_held_elsewhere`). A new record's pairs are new: never judged."""
+    `reopen` says why it waits again (a family's СНИЛС: it is told the records will be checked; one judged
+    knowing that СНИЛС is refused before, `_snils_refusal`); an operator is told of the decision instead
+    (`_held_elsewhere`). A new record's pairs are new: never judged."""
     first, second = sorted((one.pk, other.pk))
     candidate, created = MatchCandidate.objects.get_or_create(
         first_id=first,
@@ -471,10 +493,11 @@ def _queue_pair(
         candidate = MatchCandidate.objects.select_for_update().get(pk=candidate.pk)
         if candidate.status == MatchStatus.DISTINCT:  # both records live: the caller's and the holder
             _reopened(None, candidate, reopen)  # no one's name on the pair's page: the system's doing
-    if snils_held_elsewhere and not created and candidate.status == MatchStatus.PENDING:
-        # A pair queued by the details learns of the СНИЛС given later (add_identifiers): the operator's reason.
-        candidate.snils_held_elsewhere = True
-        candidate.save(update_fields=["snils_held_elsewhere"])
+    if snils_held_elsewhere and not created and not candidate.snils_held_elsewhere:
+        # A pair queued by the details learns of the СНИЛС given later (add_identifiers): the operator's reason —
+        # while it waits only: a decided pair keeps what its operator knew (`_snils_refusal` reads it).
+        waiting = MatchCandidate.objects.filter(pk=candidate.pk, status=MatchStatus.PENDING)
+        candidate.snils_held_elsewhere = waiting.update(snils_held_elsewhere=True) > 0
     return candidate
 
 

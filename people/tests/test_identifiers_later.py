@@ -17,6 +17,7 @@ from people.models import Child, Guardian, MatchCandidate, MatchStatus
 API = "/api/v1"
 SNILS = "112-233-445 95"
 CERTIFICATE = "II-АБ 123456"
+OTHER_SNILS = "123-456-789 64"
 INVALID_SNILS = "СНИЛС должен состоять из 11 цифр с верным контрольным числом (формат 123-456-789 01)."
 
 
@@ -100,11 +101,27 @@ def test_a_pair_already_waiting_learns_that_the_snils_is_held_elsewhere(personas
     assert queued.snils_held_elsewhere and MatchCandidate.objects.count() == 1
 
 
-def test_a_pair_judged_two_children_is_reopened_when_the_family_gives_the_snils_again(personas, own, theirs):
-    """The family is told the records will be checked: a pair decided before waits again, why said."""
+def judged_apart(personas, own, theirs) -> MatchCandidate:
+    """The pair of the two records, queued by their details and judged two children without the СНИЛС."""
+    pair = MatchCandidate.objects.create(first=own, second=theirs, probability=0.8)
+    return registry.decide(personas.regional, pair, same=False)  # of two municipalities: the region decides
+
+
+def judged_apart_knowing_the_snils(personas, own, theirs, how: str) -> MatchCandidate:
+    """The pair judged two children by an operator who knew the family gave its record the other's СНИЛС:
+    the pair was queued for it, or reopened for it after a decision on the details."""
+    if how == "reopened":
+        judged_apart(personas, own, theirs)
     registry.add_identifiers(personas.family, own, snils=SNILS)
     pair = MatchCandidate.objects.get()
-    registry.decide(personas.regional, pair, same=False)  # of two municipalities: the region decides
+    assert (pair.status, pair.snils_held_elsewhere) == (MatchStatus.PENDING, True)
+    return registry.decide(personas.regional, pair, same=False)
+
+
+def test_a_pair_judged_two_children_is_reopened_when_the_family_gives_the_snils_again(personas, own, theirs):
+    """The family is told the records will be checked: a pair decided before on its details waits again,
+    why said."""
+    pair = judged_apart(personas, own, theirs)
     added = registry.add_identifiers(personas.family, own, snils=SNILS)
     assert added.snils_held_elsewhere and added.added == []
     pair.refresh_from_db()
@@ -120,6 +137,48 @@ def test_a_pair_judged_two_children_is_reopened_when_the_family_gives_the_snils_
         "identifiers": [],
         "snils_held_elsewhere": True,
     }
+
+
+@pytest.mark.parametrize("how", ["queued", "reopened"])
+def test_a_snils_the_operator_judged_apart_is_refused_and_the_pair_stays_decided(personas, own, theirs, how):
+    """Reopened again, the pair would come back to the operator each time the family types the СНИЛС (the
+    form asks for it: it is not on the record), the family told each time that the records will be checked."""
+    pair = judged_apart_knowing_the_snils(personas, own, theirs, how)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert refused.value.message_dict == {"snils": [registry.SNILS_CHECKED]}
+    assert "Софья" not in registry.SNILS_CHECKED and "Коновалова" not in registry.SNILS_CHECKED
+    pair.refresh_from_db()
+    assert (pair.status, pair.decided_by) == (MatchStatus.DISTINCT, personas.regional)
+    assert MatchCandidate.objects.count() == 1 and not list(review.to_decide(personas.regional))
+    assert AuditEvent.objects.count() == events  # no reopening, no identifiers added
+    own.refresh_from_db()
+    assert (own.snils_digest, own.snils_cipher, own.birth_certificate_digest) == ("", "", "")
+
+
+def test_the_refusal_holds_for_a_snils_taken_meanwhile_too(personas, own, theirs, monkeypatch):
+    judged_apart_knowing_the_snils(personas, own, theirs, "queued")
+    monkeypatch.setattr(registry, "_snils_holder", lambda child, digest: None)
+    with pytest.raises(ValidationError) as refused:
+        registry.add_identifiers(personas.family, own, snils=SNILS, birth_certificate=CERTIFICATE)
+    assert refused.value.message_dict == {"snils": [registry.SNILS_CHECKED]}
+    assert MatchCandidate.objects.get().status == MatchStatus.DISTINCT
+    own.refresh_from_db()
+    assert (own.snils_digest, own.birth_certificate_digest) == ("", "")
+
+
+def test_another_snils_held_elsewhere_still_waits_for_the_operator(personas, own, theirs):
+    """The decision was on the СНИЛС the other record holds: another one is another question."""
+    checked = judged_apart_knowing_the_snils(personas, own, theirs, "queued")
+    vera = typed(personas.municipality_y, first="Вера", last="Гусева", sex="f", birth=date(2011, 9, 9))
+    hers = services.add_child(personas.other_family, vera, snils=OTHER_SNILS).child
+    added = registry.add_identifiers(personas.family, own, snils=OTHER_SNILS)
+    assert (added.added, added.snils_held_elsewhere) == ([], True)
+    queued = MatchCandidate.objects.get(first=own, second=hers)
+    assert (queued.status, queued.snils_held_elsewhere) == (MatchStatus.PENDING, True)
+    checked.refresh_from_db()
+    assert checked.status == MatchStatus.DISTINCT
 
 
 def test_a_pair_already_waiting_is_not_reopened_again(personas, own, theirs):
@@ -166,6 +225,20 @@ def test_the_familys_child_typed_again_takes_the_identifiers_typed_with_it(clien
     assert refused.value.message_dict["snils"] == [
         "У ребёнка Артём в вашем кабинете указан другой СНИЛС. Если там он неверен, его исправит опорный центр."
     ]
+
+
+def test_the_familys_child_typed_again_with_a_snils_judged_apart_is_refused(personas, own, theirs):
+    """Typed again with the СНИЛС the operator judged another child's: refused as giving it later is, the
+    typing undone whole (the record found, the certificate typed with it)."""
+    judged_apart_knowing_the_snils(personas, own, theirs, "reopened")
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.add_child(personas.family, typed(personas.municipality_x), snils=SNILS, birth_certificate=CERTIFICATE)
+    assert refused.value.message_dict == {"snils": [registry.SNILS_CHECKED]}
+    assert MatchCandidate.objects.get().status == MatchStatus.DISTINCT
+    assert AuditEvent.objects.count() == events and set(Child.objects.all()) == {own, theirs}
+    own.refresh_from_db()
+    assert own.birth_certificate_digest == ""
 
 
 def test_a_recorded_identifier_is_not_replaced_by_the_family(personas, own):
@@ -254,10 +327,43 @@ def test_the_page_tells_of_a_snils_held_elsewhere_without_naming_the_record(clie
     assert 'name="snils"' in client.get(edit).content.decode()  # still not recorded: still asked
 
 
-def test_what_the_family_is_told_holds_from_adding_the_child_to_giving_the_snils_again(client, personas, theirs):
-    """Added with a СНИЛС another record holds, the child's pair waits; judged two children, the pair waits
-    again once the family gives the СНИЛС once more — «the centre will check» is true each time, and the
-    operator's page of the pair says why it is back."""
+def test_what_the_family_is_told_holds_from_giving_the_snils_to_the_operators_second_look(
+    client, personas, own, theirs
+):
+    """A pair judged two children on the details waits again once the family gives the СНИЛС the other
+    record holds — «the centre will check» is true, and the operator's page of the pair says why it is
+    back; judged two children again, the СНИЛС is refused at the field: the centre has checked it."""
+    pair = judged_apart(personas, own, theirs)
+    client.force_login(personas.family)
+    edit = reverse("family:child_edit", args=[own.uuid])
+    edited = client.post(edit, as_form(own, snils=SNILS), follow=True)
+    html = edited.content.decode()
+    assert SNILS_HELD_ELSEWHERE in html and "Софья" not in html and "Коновалова" not in html
+    pair.refresh_from_db()
+    assert pair.status == MatchStatus.PENDING
+    client.force_login(personas.regional)
+    page = client.get(f"/office/registry/duplicates/{pair.pk}/").content.decode()
+    assert registry.FAMILYS_SNILS_REOPENS in page and "уже был у другой" in page
+    assert "Это один ребёнок — объединить" in page
+    registry.decide(personas.regional, pair, same=False)
+
+    client.force_login(personas.family)
+    refused = client.post(edit, as_form(own, last_name="Соловьев", snils=SNILS))
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["snils"] == [registry.SNILS_CHECKED]
+    html = refused.content.decode()
+    assert registry.SNILS_CHECKED in html and "Софья" not in html and "Коновалова" not in html
+    pair.refresh_from_db()
+    assert pair.status == MatchStatus.DISTINCT
+    assert AuditEvent.objects.filter(action="child.pair_reopened").count() == 1
+    own.refresh_from_db()
+    assert (own.last_name, own.snils_digest) == ("Соловьёв", "")  # nothing saved with the refusal
+
+
+def test_a_child_added_with_a_snils_held_elsewhere_and_judged_apart_is_refused_it_after(client, personas, theirs):
+    """Added with a СНИЛС another record holds, the child's pair waits with that reason; judged two children,
+    the family typing the СНИЛС again — on the child's page, or adding the child again — is told at the
+    field that the centre has checked it."""
     Guardian.objects.create(user=personas.family, last_name="Соловьёва", first_name="Анна")
     client.force_login(personas.family)
     added = client.post(reverse("family:child_new"), as_form(typed(personas.municipality_x), snils=SNILS), follow=True)
@@ -267,15 +373,15 @@ def test_what_the_family_is_told_holds_from_adding_the_child_to_giving_the_snils
     assert {pair.first_id, pair.second_id} == {own.pk, theirs.pk}
     assert (pair.status, pair.snils_held_elsewhere) == (MatchStatus.PENDING, True)
     registry.decide(personas.regional, pair, same=False)
-    edited = client.post(reverse("family:child_edit", args=[own.uuid]), as_form(own, snils=SNILS), follow=True)
-    html = edited.content.decode()
-    assert SNILS_HELD_ELSEWHERE in html and "Софья" not in html and "Коновалова" not in html
+    events = AuditEvent.objects.count()
+    for url in (reverse("family:child_edit", args=[own.uuid]), reverse("family:child_new")):
+        refused = client.post(url, as_form(own, snils=SNILS))
+        assert refused.status_code == 200
+        assert refused.context["form"].errors["snils"] == [registry.SNILS_CHECKED]
+        assert "Софья" not in refused.content.decode()
     pair.refresh_from_db()
-    assert pair.status == MatchStatus.PENDING
-    client.force_login(personas.regional)
-    page = client.get(f"/office/registry/duplicates/{pair.pk}/").content.decode()
-    assert registry.FAMILYS_SNILS_REOPENS in page and "уже был у другой" in page
-    assert "Это один ребёнок — объединить" in page
+    assert pair.status == MatchStatus.DISTINCT and AuditEvent.objects.count() == events
+    assert list(Child.objects.filter(guardians__user=personas.family)) == [own]
 
 
 def test_the_page_refuses_at_the_field_and_saves_no_detail_either(client, personas, own):
@@ -323,6 +429,26 @@ def test_api_a_snils_held_elsewhere_is_said_and_not_stored(client, personas, own
     assert held.status_code == 200 and held.json()["snils_held_elsewhere"] is True
     assert held.json()["has_snils"] is False and str(theirs.uuid) not in held.content.decode()
     assert MatchCandidate.objects.get().snils_held_elsewhere
+
+
+def test_api_a_snils_judged_apart_is_refused_at_the_field(client, personas, own, theirs):
+    judged_apart_knowing_the_snils(personas, own, theirs, "reopened")
+    events = AuditEvent.objects.count()
+    client.force_login(personas.family)
+    body = {"snils": SNILS, "first_name": "Артемий"}
+    refused = client.patch(f"{API}/children/{own.uuid}", body, content_type="application/json")
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"loc": ["body", "snils"], "msg": registry.SNILS_CHECKED, "type": "invalid"}]
+    again = {**as_form(own, snils=SNILS), "municipality": own.municipality.oktmo}
+    typed_again = client.post(f"{API}/children", again, content_type="application/json")
+    assert typed_again.status_code == 422
+    assert typed_again.json()["detail"] == [
+        {"loc": ["body", "snils"], "msg": registry.SNILS_CHECKED, "type": "invalid"}
+    ]
+    assert str(theirs.uuid) not in refused.content.decode() + typed_again.content.decode()
+    own.refresh_from_db()
+    assert (own.first_name, own.snils_digest) == ("Артём", "")  # nothing saved with a refusal
+    assert MatchCandidate.objects.get().status == MatchStatus.DISTINCT and AuditEvent.objects.count() == events
 
 
 def test_api_refusals_are_at_the_field_and_another_familys_child_is_not_found(client, personas, own):

@@ -21,6 +21,7 @@ from people import registry, review, services
 from people.models import Child, ChildMerge, EntryChannel, Guardian, MatchCandidate, MatchStatus
 
 SNILS = "112-233-445 95"
+OTHER_SNILS = "123-456-789 64"
 SNILS_PARTS = ("112-233", "233-445", "445 95", "11223344595")
 API = "/api/v1"
 
@@ -397,14 +398,20 @@ def test_operators_get_one_letter_a_day_about_the_pairs_queued_for_them(
 def test_a_pair_the_system_sent_back_to_the_queue_is_in_that_days_letter(
     personas, family_pair, cross_pair, django_capture_on_commit_callbacks
 ):
-    """The family gave the СНИЛС again for a pair judged two children: no operator asked for it, so the
-    letter tells of it; a pair an operator reopened is that operator's own doing and is not counted."""
-    pair, _, added, _ = family_pair
+    """The family gave a СНИЛС for a pair judged two children on their details: no operator asked for it,
+    so the letter tells of it; a pair an operator reopened is that operator's own doing and is not counted."""
+    waiting, _, added, _ = family_pair
+    holder = stored(personas.municipality_x, "Лис", "Ева", date(2016, 1, 1), sex="f")
+    registry.set_identifiers(holder, snils=OTHER_SNILS)
+    holder.save()
+    pair = MatchCandidate.objects.create(first=added, second=holder, probability=0.6)
     today = timezone.localdate()
+    queued_on(waiting, today - timedelta(days=30))
     for decided, operator in ((pair, personas.municipal_x), (cross_pair, personas.regional)):
         registry.decide(operator, decided, same=False)
         queued_on(decided, today - timedelta(days=30))
-    registry.add_identifiers(personas.family, added, snils=SNILS)
+    registry.add_identifiers(personas.family, added, snils=OTHER_SNILS)
+    assert MatchCandidate.objects.get(pk=pair.pk).status == MatchStatus.PENDING
     registry.reopen(personas.regional, cross_pair, reason="Пришли документы")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
