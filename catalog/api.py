@@ -737,17 +737,24 @@ def get_group(request: Any, code: Code) -> Group:
 PROGRAM_RELATIONS: dict[str, tuple[type[Model], str]] = {
     "ovz_categories": (OvzCategory, "code"),
     "registers": (ProgramRegister, "code"),
-    "teachers": (Teacher, "uuid"),
 }
 
 
-def _find(model: type[Model], field: str, attribute: str, keys: list[Any]) -> list[Any]:
-    """Objects for the public keys a client sent, or an error on the field naming the unknown ones."""
-    found = list(model._default_manager.filter(**{f"{attribute}__in": keys}))
+def _find(objects: type[Model] | QuerySet[Any], field: str, attribute: str, keys: list[Any]) -> list[Any]:
+    """Objects (a model's, or among a queryset's) for the public keys a client sent, or an error on the
+    field naming the unknown ones."""
+    among = objects._default_manager.all() if isinstance(objects, type) else objects
+    found = list(among.filter(**{f"{attribute}__in": keys}))
     unknown = {str(key) for key in keys} - {str(getattr(obj, attribute)) for obj in found}
     if unknown:
         raise ValidationError({field: f"Не найдены: {', '.join(sorted(unknown))}."})
     return found
+
+
+def _teachers(organization_id: int, field: str, uuids: list[Any]) -> list[Teacher]:
+    """The organization's teachers for the UUIDs a client sent. Another organization's is not found, in the
+    words for a UUID nobody has: the answer does not tell that the teacher works elsewhere."""
+    return _find(Teacher.objects.filter(organization_id=organization_id), field, "uuid", uuids)
 
 
 def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program:
@@ -756,6 +763,8 @@ def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program
         for name, (model, attribute) in PROGRAM_RELATIONS.items()
         if name in data
     }
+    if "teachers" in data:
+        relations["teachers"] = _teachers(program.organization_id, "teachers", data.pop("teachers") or [])
     oktmo = data.pop("municipality", None)
     if oktmo:
         program.municipality = _find(Municipality, "municipality", "oktmo", [oktmo])[0]
@@ -779,7 +788,7 @@ def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
     schedule, financing = data.pop("schedule", None), data.pop("financing", None)
     if "teacher" in data:
         teacher = data.pop("teacher")
-        group.teacher = _find(Teacher, "teacher", "uuid", [teacher])[0] if teacher else None
+        group.teacher = _teachers(group.program.organization_id, "teacher", [teacher])[0] if teacher else None
     _assign(group, data)
     return services.save_group(
         actor,

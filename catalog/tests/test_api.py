@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 from datetime import timedelta
 from io import StringIO
 
@@ -676,23 +677,35 @@ def test_body_that_is_not_json_is_400_in_russian(client, personas, draft_program
     assert "400" in documented[f"{API}/applications"]["post"]["responses"]
 
 
-def test_teachers_must_work_in_the_programs_organization(client, personas, draft_program):
+def test_teachers_must_work_in_the_programs_organization(client, personas, draft_program, published_program):
+    """Another organization's teacher is answered as a UUID nobody has: the answer does not tell that the
+    teacher exists elsewhere."""
     stranger = Teacher.objects.create(organization=personas.org_b, last_name="Петров", first_name="Пётр")
     colleague = Teacher.objects.create(organization=personas.org_a, last_name="Иванова", first_name="Анна")
+    nobody = str(uuid.uuid4())
+    group = published_program.groups.get()
+    for method, path, field, payload in (
+        ("patch", f"/programs/{draft_program.code}", "teachers", lambda key: {"teachers": [key]}),
+        ("post", "/programs", "teachers", lambda key: program_payload(personas.org_a, teachers=[key])),
+        ("patch", f"/groups/{group.code}", "teacher", lambda key: {"teacher": key}),
+        ("post", "/groups", "teacher", lambda key: group_payload(draft_program, teacher=key)),
+    ):
+        unknown = send(client, method, path, payload(nobody), personas.operator_a)
+        elsewhere = send(client, method, path, payload(str(stranger.uuid)), personas.operator_a)
+        assert unknown.status_code == elsewhere.status_code == 422
+        assert unknown.json()["detail"] == [
+            {"loc": ["body", field], "msg": f"Не найдены: {nobody}.", "type": "invalid"}
+        ]
+        assert elsewhere.content.decode().replace(str(stranger.uuid), nobody) == unknown.content.decode()
+    assert list(draft_program.teachers.all()) == [] and Program.objects.count() == 2
+    assert Group.objects.get(pk=group.pk).teacher is None and draft_program.groups.count() == 1
     path = f"/programs/{draft_program.code}"
-    response = send(client, "patch", path, {"teachers": [str(stranger.uuid)]}, personas.operator_a)
-    assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {
-            "loc": ["body", "teachers"],
-            "msg": "Педагог должен работать в организации, которая реализует программу.",
-            "type": "invalid",
-        }
-    ]
     accepted = send(client, "patch", path, {"teachers": [str(colleague.uuid)]}, personas.operator_a)
     assert accepted.json()["teachers"] == [
         {"uuid": str(colleague.uuid), "full_name": "Иванова Анна", "position": colleague.position}
     ]
+    led = send(client, "patch", f"/groups/{group.code}", {"teacher": str(colleague.uuid)}, personas.operator_a)
+    assert led.status_code == 200 and led.json()["teacher"]["uuid"] == str(colleague.uuid)
 
 
 def test_unknown_dictionary_codes_are_field_errors(client, personas, draft_program):
