@@ -173,6 +173,29 @@ def test_near_me_shows_the_nearest_first_with_their_distances(live_server, brows
     page.close()
 
 
+def test_near_me_from_the_home_page_searches_what_was_typed_from_where_the_family_is(
+    live_server, browser, catalog_for_browser
+):
+    Organization.objects.update(latitude=Decimal("56.31"), longitude=Decimal("41"))
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        geolocation={"latitude": 56.3, "longitude": 41.0},
+        permissions=["geolocation"],
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.fill("#home-q", "робототехника")
+    page.get_by_role("button", name="Кружки рядом со мной").click()
+    page.wait_for_url("**near=**")
+    assert page.url == live_server.url + "/programs/?" + urlencode(
+        {"q": "робототехника", "near": "56.300,41.000", "sort": "near"}
+    )
+    expect(page.locator(".program-card .distance")).to_have_text(["1,1 км от вас", "1,1 км от вас"])
+    page.goto(live_server.url + "/")
+    page.screenshot(path=str(SHOTS / "home-near-me-phone.png"))
+    context.close()
+
+
 def test_ticking_adapted_programs_offers_the_categories_of_children_with_ovz(live_server, browser, transactional_db):
     personas = make_personas()
     make_program(personas.org_a, "Жестовое пение", direction="arts", ovz_adapted=True, ovz_categories=("deaf",))
