@@ -161,6 +161,10 @@ class Applied:
     events: list[ApplicationEvent]
 
 
+# The field an application's key of repetition is refused at: the API sends it in a header (opora.api).
+IDEMPOTENCY_KEY = "idempotency_key"
+
+
 def apply(actor: Any, child: Child, program: Program, group: Group | None, idempotency_key: str) -> Application:
     """A family's application. The same key from the same person returns the first application:
     a double click or a retried request never makes two."""
@@ -189,7 +193,7 @@ def apply_by_reference(
     request cannot make a new application: every repeat of an existing key either fails a rule
     (the first application is active) or hits the unique (applicant, key) constraint on insert."""
     if not idempotency_key or len(idempotency_key) > 64:
-        raise ValidationError("Нужен ключ повтора длиной до 64 символов.")
+        raise ValidationError({IDEMPOTENCY_KEY: "Нужен ключ повтора длиной до 64 символов."})
     now = timezone.now()
     request = intake.load(actor, child_uuid, program_code, group_code, now)
     child, program = request.child, request.program
@@ -352,7 +356,7 @@ def _same_request(existing: Application, child: Child, program: Program, group: 
     if (existing.child_id, existing.program_id) != (child.pk, program.pk) or (
         group is not None and existing.group_id != group.pk
     ):
-        raise ValidationError("Этот ключ повтора уже использован для другой заявки.")
+        raise ValidationError({IDEMPOTENCY_KEY: "Этот ключ повтора уже использован для другой заявки."})
     return existing
 
 

@@ -32,6 +32,7 @@ from catalog.api import router as catalog_router
 from core.api import NULL_REFUSED, RequestParser, russian_message
 from core.middleware import overload_response
 from enrollment.api import router as enrollment_router
+from enrollment.services import IDEMPOTENCY_KEY
 from finance.api import router as finance_router
 from monitoring.api import router as monitoring_router
 from monitoring.import_api import router as import_router
@@ -131,7 +132,13 @@ def _fields_of_rules() -> dict[str, str]:
     return {message: next(iter(names)) for message, names in fields.items() if len(names) == 1}
 
 
+# Fields of the rules that a request sends in a header, not in its body.
+HEADER_FIELDS = {IDEMPOTENCY_KEY: "Idempotency-Key"}
+
+
 def _loc(field: str, message: str) -> list[str]:
+    if field in HEADER_FIELDS:
+        return ["header", HEADER_FIELDS[field]]
     if field == NON_FIELD_ERRORS:
         field = _fields_of_rules().get(message, field)
     return ["body"] if field == NON_FIELD_ERRORS else ["body", field]

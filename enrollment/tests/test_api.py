@@ -228,7 +228,13 @@ def test_the_same_key_for_another_request_is_422(client, personas, child, publis
         **{"Idempotency-Key": "k"},
     )
     assert response.status_code == 422
-    assert messages(response) == ["Этот ключ повтора уже использован для другой заявки."]
+    assert response.json()["detail"] == [
+        {
+            "loc": ["header", "Idempotency-Key"],  # where the client sent it, as a missing key is reported
+            "msg": "Этот ключ повтора уже использован для другой заявки.",
+            "type": "invalid",
+        }
+    ]
 
 
 def test_applying_without_an_idempotency_key_is_422(client, personas, child, published_program):
