@@ -345,6 +345,8 @@ def test_what_the_family_is_told_holds_from_giving_the_snils_to_the_operators_se
     page = client.get(f"/office/registry/duplicates/{pair.pk}/").content.decode()
     assert registry.FAMILYS_SNILS_REOPENS in page and "уже был у другой" in page
     assert "Это один ребёнок — объединить" in page
+    # The operator is told what «разные дети» will mean to the family before choosing it.
+    assert "семья больше указать не сможет" in page
     registry.decide(personas.regional, pair, same=False)
 
     client.force_login(personas.family)
@@ -473,3 +475,16 @@ def test_openapi_documents_the_identifiers_given_later_in_russian(client):
     assert "если в записи его нет" in given["snils"]["description"]
     assert "если в записи его нет" in given["birth_certificate"]["description"]
     assert "другой записи реестра" in schemas["ChildUpdatedOut"]["properties"]["snils_held_elsewhere"]["description"]
+
+
+def test_the_pair_page_tells_the_operator_what_two_children_will_mean_for_the_familys_snils(
+    client, personas, own, theirs
+):
+    pair = MatchCandidate.objects.create(first=own, second=theirs, probability=0.8)
+    client.force_login(personas.regional)
+    url = f"/office/registry/duplicates/{pair.pk}/"
+    page = client.get(url).content.decode()
+    assert "Разные дети" in page and "семья больше указать не сможет" not in page  # a pair of details alone
+    registry.add_identifiers(personas.family, own, snils=SNILS)  # the waiting pair learns of the СНИЛС
+    page = client.get(url).content.decode()
+    assert "Разные дети" in page and "семья больше указать не сможет" in page
