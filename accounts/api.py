@@ -18,7 +18,8 @@ class RoleOut(Schema):
     organization: str | None = Field(description="Код организации (роли организации)")
     organization_name: str | None = Field(description="Краткое название организации")
     municipality: str | None = Field(description="ОКТМО муниципалитета (оператор МОЦ)")
-    region: str | None = Field(description="Регион (оператор РМЦ, методист)")
+    region: str | None = Field(description="Код региона (оператор РМЦ, методист): территория r-<код> в мониторинге")
+    region_name: str | None = Field(description="Название региона")
 
 
 class MeOut(Schema):
@@ -42,7 +43,8 @@ def me(request: Any) -> dict[str, Any]:
                 "organization": assignment.organization.code if assignment.organization else None,
                 "organization_name": assignment.organization.short_name if assignment.organization else None,
                 "municipality": assignment.municipality.oktmo if assignment.municipality else None,
-                "region": assignment.region.name if assignment.region else None,
+                "region": assignment.region.code if assignment.region else None,
+                "region_name": assignment.region.name if assignment.region else None,
             }
             for assignment in roles.order_by("role", "pk")
         ],

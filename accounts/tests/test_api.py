@@ -26,6 +26,7 @@ def test_me_names_the_account_and_the_codes_of_its_scopes(client, personas):
             "organization_name": personas.org_a.short_name,
             "municipality": None,
             "region": None,
+            "region_name": None,
         }
     ]
     client.force_login(personas.municipal_x)  # a session reads it too
@@ -35,6 +36,13 @@ def test_me_names_the_account_and_the_codes_of_its_scopes(client, personas):
         personas.municipality_x.oktmo,
         None,
     )
+    # A region by its code, as the monitoring's territories name it («r-<код>»), and its name beside it.
+    (role,) = client.get(f"{API}/me", headers=bearer(personas.regional)).json()["roles"]
+    assert (role["region"], role["region_name"]) == (personas.region.code, personas.region.name)
+    indicators = client.get(
+        f"{API}/indicators", {"territory": f"r-{role['region']}"}, headers=bearer(personas.regional)
+    )
+    assert indicators.status_code == 200 and indicators.json()["territory_name"] == personas.region.name
 
 
 def test_teachers_are_listed_for_whoever_sees_their_organization(client, personas):
