@@ -19,7 +19,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -196,16 +196,7 @@ class CatalogIndex:
 
     def text(self, words: Sequence[str], load: Callable[[Sequence[str]], tuple[int, int]]) -> tuple[int, int]:
         """(all matches, title matches) of query words, remembered per index."""
-        key = tuple(words)
-        found = self.text_cache.get(key)
-        if found is None:
-            found = load(words)
-            self.text_cache[key] = found
-            if len(self.text_cache) > TEXT_CACHE_SIZE:
-                self.text_cache.popitem(last=False)
-        else:
-            self.text_cache.move_to_end(key)
-        return found
+        return _remembered(self.text_cache, tuple(words), lambda: load(words), TEXT_CACHE_SIZE)
 
     def distances_km(self, ids: "Sequence[int] | IntArray", point: tuple[float, float]) -> FloatArray:
         """How far from the point (latitude, longitude in degrees) each program is held, along the
@@ -218,17 +209,12 @@ class CatalogIndex:
     def within_km(self, point: tuple[float, float], radii: tuple[float, ...]) -> list[int]:
         """For each radius, the programs held at most that far from the point (bitsets): one product over the
         catalog for them all, remembered for the places searched from last."""
-        key = (point, radii)
-        found = self.radii_cache.get(key)
-        if found is None:
+
+        def radii_bits() -> list[int]:
             nearness = self.places @ on_unit_sphere(*np.radians(point))  # NaN (a place not known) is never near
-            found = [Bits.from_mask(nearness >= np.cos(km / EARTH_RADIUS_KM)) for km in radii]
-            self.radii_cache[key] = found
-            if len(self.radii_cache) > PLACES_KEPT:
-                self.radii_cache.popitem(last=False)
-        else:
-            self.radii_cache.move_to_end(key)
-        return found
+            return [Bits.from_mask(nearness >= np.cos(km / EARTH_RADIUS_KM)) for km in radii]
+
+        return _remembered(self.radii_cache, (point, radii), radii_bits, PLACES_KEPT)
 
     def top(
         self,
@@ -287,6 +273,22 @@ class CatalogIndex:
         data = bits.to_bytes((self.size + 7) // 8, "little")
         chosen = (pid for pid in self.orders[sort] if data[pid >> 3] >> (pid & 7) & 1)
         return _take(chosen, limit)
+
+
+Key = TypeVar("Key")
+Kept = TypeVar("Kept")
+
+
+def _remembered(kept: "OrderedDict[Key, Kept]", key: Key, load: Callable[[], Kept], size: int) -> Kept:
+    """What `kept` holds for the key, else `load()` kept there, the least recently used forgotten past `size`."""
+    found = kept.get(key)
+    if found is None:
+        found = kept[key] = load()
+        if len(kept) > size:
+            kept.popitem(last=False)
+    else:
+        kept.move_to_end(key)
+    return found
 
 
 def _take(ids: Iterator[int], limit: int) -> list[int]:
