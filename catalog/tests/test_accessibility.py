@@ -65,6 +65,7 @@ def catalog_pages(transactional_db):
                 search + "?q=работотехника",
                 search + "?q=ёлочка",
                 search + "?ovz=on&ovz_category=deaf",  # the categories, a fieldset within «Особые условия»
+                search + "?q=робототехника&near=56.300,41.000&sort=near&within=5",  # distances, «Расстояние от вас»
                 reverse("navigator:program", args=[program.code]),
                 reverse("navigator:program", args=[archived.code]),  # «no longer held»
                 reverse("navigator:organization", args=[personas.org_a.code]),
