@@ -7,6 +7,7 @@ from core.admin import ReadOnlyAdmin
 from core.admin_site import ModelAdmin
 from enrollment import campaigns
 from enrollment.models import (
+    AdmissionWatch,
     Application,
     ApplicationEvent,
     Attendance,
@@ -137,3 +138,15 @@ class EnrollmentOrderAdmin(ReadOnlyAdmin):
     list_filter = ("year",)
     list_select_related = ("organization", "group__program", "created_by")
     search_fields = ("=code", "organization__short_name")
+
+
+@admin.register(AdmissionWatch)
+class AdmissionWatchAdmin(ReadOnlyAdmin):
+    """Watches are left and stopped by the families (enrollment.watches), notified by
+    `manage.py notify_admission_open`: the admin looks who waits for what."""
+
+    list_display = ("program", "user", "created_at", "notified_at")
+    list_filter = (("notified_at", admin.EmptyFieldListFilter), "program__municipality")
+    list_select_related = ("program", "user")
+    search_fields = ("=program__code", "program__title", "=user__email")
+    raw_id_fields = ("user", "program")

@@ -1,11 +1,12 @@
 """API: enrollment applications (заявки) of children to programs and groups, enrollment
-campaigns with families' ranked choices, and the attendance journal of a group.
+campaigns with families' ranked choices, the attendance journal of a group, and a family's
+watches of programs whose admission has not opened yet.
 
 Only signed-in callers: a family sees its children's applications, an organization its
 programs', a moderator those of the territory, all through core.scope. Applying, every status
 change and transfer go through enrollment.services, choices through enrollment.campaigns, marks
-through enrollment.journal, with the token's user as the actor; this module finds the objects a
-request names and maps results to schemas, nothing more.
+through enrollment.journal, watches through enrollment.watches, with the token's user as the
+actor; this module finds the objects a request names and maps results to schemas, nothing more.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
+from catalog.permissions import readable_program
 from core import scope
 from core.api import (
     INPUT,
@@ -39,8 +41,9 @@ from core.api import (
 )
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
-from enrollment import campaigns, journal, services
+from enrollment import campaigns, journal, services, watches
 from enrollment.models import (
+    AdmissionWatch,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -59,7 +62,7 @@ SIGNED_IN = [token_auth, session_auth]
 
 router = Router(auth=SIGNED_IN, tags=["Заявки"])
 
-CAMPAIGNS, JOURNAL = ["Приёмные кампании"], ["Журнал посещаемости"]
+CAMPAIGNS, JOURNAL, WATCHES = ["Приёмные кампании"], ["Журнал посещаемости"], ["Ожидание открытия записи"]
 READ_ERRORS = {401: ErrorOut}
 SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
@@ -645,3 +648,62 @@ def journal_report(request: Any, code: Code, query: Query[ReportQuery]) -> HttpR
     group = journal.journal_group(request.auth, code)
     content = journal.monthly_report(group, query.year, query.month)
     return xlsx_response(content, f"journal-{group.code}-{query.year}-{query.month:02d}.xlsx")
+
+
+# --- Watches ----------------------------------------------------------------------------------
+
+
+class WatchOut(Schema):
+    """Ожидание открытия записи на программу: когда запись откроется, родителю придёт одно письмо."""
+
+    id: int = Field(description="Номер ожидания")
+    program: ProgramRefOut = Field(description="Программа")
+    created_at: datetime = Field(description="Ждёт с")
+    notified_at: datetime | None = Field(description="Когда отправлено письмо об открытии записи; пусто — ещё ждёт")
+    waiting: bool = Field(description="Ещё ждёт: запись пока не открылась")
+
+
+def _watches() -> QuerySet[AdmissionWatch]:
+    return AdmissionWatch.objects.select_related("program").order_by("-created_at", "-id")
+
+
+@router.get(
+    "/watches",
+    response={200: Page[WatchOut], **READ_ERRORS, **INVALID},
+    tags=WATCHES,
+    summary="Ожидания открытия записи",
+)
+def list_watches(request: Any, query: Query[PageQuery]) -> dict[str, Any]:
+    """Программы, открытия записи на которые ждёт вызывающий, и те, о чьём открытии письмо уже отправлено. Сначала
+    новые."""
+    # The caller's own, whoever calls: an administrator's scope would list every family's.
+    return paginate(_watches().filter(user=request.auth), query)
+
+
+@router.post(
+    "/programs/{code}/watch",
+    auth=token_auth,
+    response={200: WatchOut, 201: WatchOut, **WRITE_ERRORS},
+    tags=WATCHES,
+    summary="Ждать открытия записи",
+)
+def watch_program(request: Any, code: Code) -> Status[AdmissionWatch]:
+    """Родитель просит сообщить письмом, когда на программу откроется запись. Новое ожидание — 201; программа, которую
+    вызывающий уже ждёт, — 200 и то же ожидание. Пока запись открыта или программа в архиве, ждать нечего — 422."""
+    user = request.auth
+    found, created = watches.watch(user, readable_program(Program.objects.all(), user, code))
+    return Status(201 if created else 200, found)
+
+
+@router.delete(
+    "/watches/{watch_id}",
+    auth=token_auth,
+    response={204: None, **WRITE_ERRORS},
+    tags=WATCHES,
+    summary="Не ждать открытия записи",
+)
+def stop_watching(request: Any, watch_id: int) -> Status[None]:
+    """Удаляет ожидание вызывающего: письма не будет (а отправленное уходит из списка). Чужое ожидание — 404."""
+    user = request.auth
+    watches.stop_watching(user, scope.get_in_scope(_watches(), user, "change", pk=watch_id))
+    return Status(204, None)

@@ -2,6 +2,8 @@
 demo organization, which has already invited, enrolled, queued and refused some of them.
 Everything goes through enrollment.services, so seats, queues and histories are real.
 
+The demo family waits for a program whose admission has not opened yet (create_watch).
+
 Then the attendance journals of the academic year so far: the days off, the past lessons of the
 groups and the marks of their children, written in bulk (see fill_journals)."""
 
@@ -32,9 +34,18 @@ from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core.bulk import insert_many, insert_selected
-from enrollment import journal
+from enrollment import admission, journal, watches
 from enrollment.campaigns import submit_choices
-from enrollment.models import Application, ApplicationStatus, Attendance, Campaign, CampaignKind, Holiday, Lesson
+from enrollment.models import (
+    AdmissionWatch,
+    Application,
+    ApplicationStatus,
+    Attendance,
+    Campaign,
+    CampaignKind,
+    Holiday,
+    Lesson,
+)
 from enrollment.services import apply, change_status
 from people.models import Child
 from territory.demo import DemoRandom
@@ -146,6 +157,28 @@ def create_campaign(
         except ValidationError:
             continue  # an age that fits none of the chosen groups
     return campaign
+
+
+WATCH_CANDIDATES = 20  # programs whose admission is computed to find one to wait for
+
+
+def create_watch(family: User, now: datetime) -> AdmissionWatch | None:
+    """The demo family waits for a program that takes no applications yet: one whose groups open
+    later (the short courses of the second half-year open on 1 December) or, once every window of
+    the year has opened, one whose admission is closed. The first by code: the same seed, the same."""
+    current = Group.objects.current().filter(program=OuterRef("pk"), is_locked=False)
+    candidates = watches.with_current_groups(
+        Program.objects.filter(status=ModerationStatus.PUBLISHED)
+        .filter(
+            Exists(current.filter(enrollment_opens_at__gt=now)) | Exists(current.filter(enrollment_closes_at__lte=now))
+        )
+        .order_by("code")[:WATCH_CANDIDATES]
+    )
+    by_state: dict[str, Program] = {}
+    for program in candidates:
+        by_state.setdefault(admission.of_program(program, now).state, program)
+    program = by_state.get(admission.LATER) or by_state.get(admission.CLOSED)
+    return None if program is None else watches.watch(family, program, now)[0]
 
 
 # The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day

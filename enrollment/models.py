@@ -407,3 +407,36 @@ class EnrollmentOrder(PublicEntity):
     @property
     def number(self) -> str:
         return f"{self.sequence}-ДО"
+
+
+class AdmissionWatch(models.Model):
+    """A parent waits for a program's admission to open and gets one letter when it does
+    (enrollment.watches), instead of refreshing the page on enrollment day. A notified watch stays
+    as a record of the letter; watching again after it is a new watch."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="родитель", on_delete=models.CASCADE, related_name="admission_watches"
+    )
+    program = models.ForeignKey(
+        "catalog.Program", verbose_name="программа", on_delete=models.CASCADE, related_name="admission_watches"
+    )
+    created_at = models.DateTimeField("ждёт с", auto_now_add=True)
+    notified_at = models.DateTimeField("письмо отправлено", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "ожидание открытия записи"
+        verbose_name_plural = "ожидания открытия записи"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Program first: the index also finds a program's waiting watches when its admission opens.
+            models.UniqueConstraint(
+                fields=["program", "user"], condition=Q(notified_at__isnull=True), name="admission_watch_one_waiting"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.program}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.notified_at is None

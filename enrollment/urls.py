@@ -11,4 +11,6 @@ urlpatterns = [
     path("apply/<str:code>/", views.apply, name="apply"),
     path("applications/<str:code>/cancel/", views.cancel, name="cancel"),
     path("campaigns/<str:code>/", campaign_views.rank, name="campaign"),
+    path("watch/<str:code>/", views.watch, name="watch"),
+    path("watches/<int:pk>/stop/", views.stop_watching, name="stop_watching"),
 ]

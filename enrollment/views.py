@@ -1,4 +1,5 @@
-"""The family's side of enrollment: the cabinet, adding a child, applying, cancelling."""
+"""The family's side of enrollment: the cabinet, adding a child, applying, cancelling, waiting for
+a program's admission to open."""
 
 import uuid
 from typing import cast
@@ -16,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from catalog.forms import error_links
 from catalog.models import Group, ModerationStatus, Program
+from catalog.permissions import readable_program
 from core import scope
-from core.redirects import back_to
+from core.redirects import back_to, site_path
 from core.templatetags.opora import BESIDE_FORM
-from enrollment import services
-from enrollment.models import Application, ApplicationStatus
+from enrollment import services, watches
+from enrollment.models import AdmissionWatch, Application, ApplicationStatus
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
 from people.registry import TypedAgainError
@@ -52,7 +54,10 @@ def cabinet(request: HttpRequest) -> HttpResponse:
         application.may_cancel = "cancel" in services.allowed_transitions(application)  # type: ignore[attr-defined]
         by_child[application.child_id].append(application)
     rows = [(child, by_child[child.pk]) for child in children]
-    return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows})
+    waiting = AdmissionWatch.objects.filter(user_id=guardian.user_id, notified_at=None).select_related(
+        "program", "program__organization"
+    )
+    return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows, "watches": waiting})
 
 
 def identifiers_saved(added: list[str]) -> str:
@@ -197,3 +202,29 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     else:
         messages.success(request, f"Заявка {application.code} отменена.")
     return redirect("family:cabinet")
+
+
+@login_required
+@require_POST
+def watch(request: HttpRequest, code: str) -> HttpResponse:
+    program = readable_program(Program.objects.all(), request.user, code)
+    try:
+        watches.watch(request.user, program)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages), extra_tags=BESIDE_FORM)
+    else:
+        email = cast(User, request.user).email
+        messages.success(request, f"Готово: письмо придёт на {email}.", extra_tags=BESIDE_FORM)
+    return HttpResponseRedirect(f"{reverse('navigator:program', args=[program.code])}#apply")
+
+
+@login_required
+@require_POST
+def stop_watching(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the program page or the cabinet, back where it was asked; another family's watch is not found."""
+    found = scope.get_in_scope(AdmissionWatch.objects.select_related("program"), request.user, "change", pk=pk)
+    watches.stop_watching(request.user, found)
+    back = site_path(request.POST.get("next"))  # only the program page's form sends it: said beside its button
+    said = f"Письма об открытии записи на «{found.program.title}» не будет."
+    messages.success(request, said, extra_tags=BESIDE_FORM if back else "")
+    return back_to(request, back, "family:cabinet")

@@ -17,8 +17,8 @@ from catalog.search import SearchParams, search_programs
 from catalog.services import academic_year_of, refresh_program_groups
 from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
-from enrollment import journal
-from enrollment.models import Application, ApplicationSource, Attendance, Campaign, Holiday, Lesson
+from enrollment import admission, journal, watches
+from enrollment.models import AdmissionWatch, Application, ApplicationSource, Attendance, Campaign, Holiday, Lesson
 from enrollment.models import ApplicationStatus as S
 from finance.models import Contract
 from finance.reconcile import reconcile
@@ -125,6 +125,10 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert Contract.objects.filter(provider__organization=operator_org, status="created").exists()  # to confirm
     family = User.objects.get(email="family@demo.opora").guardian
     assert family.children.count() == 2
+    # The family waits for a program whose admission has not opened yet (enrollment.demo.create_watch).
+    watched = AdmissionWatch.objects.get(user=family.user).program
+    current = watches.with_current_groups(Program.objects.filter(pk=watched.pk)).get()
+    assert admission.of_program(current, timezone.now()).state in watches.WATCHABLE_STATES
     # The demo organization's queue shows decisions made through the real actions.
     queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)
     assert queue.exists()

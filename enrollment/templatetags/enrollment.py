@@ -1,4 +1,5 @@
-"""The application form on a program page: for a parent, their children and the open groups."""
+"""The application form on a program page: for a parent, their children and the open groups; while
+the program takes nothing yet, the offer to wait for its admission to open."""
 
 import uuid
 from typing import Any
@@ -7,8 +8,8 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Program
-from enrollment import admission, services
-from enrollment.models import ACTIVE_STATUSES, Application
+from enrollment import admission, services, watches
+from enrollment.models import ACTIVE_STATUSES, AdmissionWatch, Application
 from people.models import Child
 
 register = template.Library()
@@ -39,6 +40,12 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
     )
     for application in applications:
         application.queue_position = services.waitlist_position(application)  # type: ignore[attr-defined]
+    watchable = found.state in watches.WATCHABLE_STATES
+    watching = (
+        AdmissionWatch.objects.filter(user=user, program=program, notified_at=None).first()
+        if watchable and context["principal"].is_guardian
+        else None
+    )
     chosen = request.GET.get("group", "")
     chosen_child = request.GET.get("child", "")  # the one an application refused a moment ago was for
     return {
@@ -48,6 +55,8 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         "is_guardian": context["principal"].is_guardian,
         "children": children,
         "applications": applications,
+        "watchable": watchable,
+        "watching": watching,
         "chosen_child": chosen_child if any(str(c.uuid) == chosen_child for c in children) else "",
         "groups": found.groups,
         "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",

@@ -18,7 +18,14 @@ from catalog.models import Organization, OvzCategory, ProgramRegister
 from catalog.search import bump_catalog_version, rebuild_search_terms, refresh_search_documents
 from catalog.services import refresh_program_groups
 from core import audit
-from enrollment.demo import create_applications, create_campaign, create_holidays, fill_journals, hand_groups_to_teacher
+from enrollment.demo import (
+    create_applications,
+    create_campaign,
+    create_holidays,
+    create_watch,
+    fill_journals,
+    hand_groups_to_teacher,
+)
 from finance.demo import create_finance
 from monitoring.demo import create_duplicates, create_registry, create_targets
 from people.demo import NameMaker, create_families
@@ -153,6 +160,9 @@ class Command(BaseCommand):
                     f"Кампания «{campaign.name}»: выбор {campaign.choices.values('child').distinct().count()} детей",
                     started,
                 )
+        watched = create_watch(accounts[Role.GUARDIAN].user, timezone.now())
+        if watched is not None:
+            self.step(f"Демо-семья ждёт открытия записи на «{watched.program.title}»", started)
         registry = create_registry(
             rng, names, territory.places, today, accounts[Role.ORGANIZATION_OPERATOR].user, options["registry_share"]
         )

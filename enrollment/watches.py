@@ -1,0 +1,112 @@
+"""A family waits for a program's admission to open instead of refreshing its page on enrollment
+day: it asks once (`watch`), and when the program takes applications (or a campaign's choices) a
+letter tells it so (`notify_open`, run by `manage.py notify_admission_open` from cron)."""
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.roles import principal_of
+from catalog.models import Group, ModerationStatus, Program
+from core import audit, letters, scope
+from enrollment import admission
+from enrollment.models import AdmissionWatch
+
+# The admission states in which a family can act now: a watch is for the others.
+OPEN_STATES = frozenset({admission.APPLY, admission.QUEUE, admission.CAMPAIGN})
+# Those in which the program page offers to wait: a published program that takes nothing yet.
+WATCHABLE_STATES = frozenset({admission.LATER, admission.CLOSED, admission.NO_GROUPS})
+
+ALREADY_OPEN = "Запись уже открыта — подайте заявку."
+RETIRED = "Программа больше не проводится."
+GUARDIANS_ONLY = "Ждать открытия записи могут родители (законные представители)."
+
+
+def with_current_groups(programs: Any) -> Any:
+    """The programs (a queryset) with their current groups as `admission.of_program` reads them."""
+    return programs.prefetch_related(
+        Prefetch("groups", queryset=Group.objects.current().order_by("start_date", "name", "id"))
+    )
+
+
+def watch(actor: Any, program: Program, now: datetime | None = None) -> tuple[AdmissionWatch, bool]:
+    """The parent's waiting watch of the program and whether this call created it: watching again
+    returns the one waiting. Refused while the program takes applications (nothing to wait for) and
+    once it is archived (nothing will open)."""
+    if not principal_of(actor).is_guardian:
+        raise PermissionDenied(GUARDIANS_ONLY)
+    current = with_current_groups(Program.objects.filter(pk=program.pk)).get()
+    state = admission.of_program(current, now or timezone.now()).state
+    if state in OPEN_STATES:
+        raise ValidationError(ALREADY_OPEN)
+    if state == admission.RETIRED:
+        raise ValidationError(RETIRED)
+    waiting = AdmissionWatch.objects.filter(user=actor, program=program, notified_at=None)
+    with transaction.atomic():
+        found = waiting.first()
+        if found is not None:
+            return found, False
+        try:
+            with transaction.atomic():
+                created = AdmissionWatch.objects.create(user=actor, program=program)
+        except IntegrityError:  # a double click: the other request's watch is the one
+            return waiting.get(), False
+        audit.record(actor, "admission_watch.created", created, program=program.code)
+    return created, True
+
+
+def stop_watching(actor: Any, watch: AdmissionWatch) -> None:
+    """The parent no longer waits (or clears a notified watch from the list): the watch is deleted."""
+    if not scope.can(actor, watch, "change"):
+        raise PermissionDenied("Отменить ожидание может только тот, кто его оставил.")
+    with transaction.atomic():
+        audit.record(actor, "admission_watch.stopped", watch, program=watch.program.code)
+        watch.delete()
+
+
+def notify_open(now: datetime | None = None) -> int:
+    """One letter for every waiting watch whose program takes applications (or a campaign's
+    choices) at `now`, each watch marked notified; returns how many. The admission is computed once
+    per program, over the published programs that have waiting watches (an archived or unpublished
+    one takes nothing: its watches wait on)."""
+    now = now or timezone.now()
+    waited_for = AdmissionWatch.objects.filter(notified_at=None).values("program_id")
+    programs = with_current_groups(
+        Program.objects.filter(pk__in=waited_for, status=ModerationStatus.PUBLISHED)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    notified = 0
+    for program in programs.iterator(chunk_size=500):
+        found = admission.of_program(program, now)
+        if found.state in OPEN_STATES:
+            notified += _notify(program, found, now)
+    return notified
+
+
+def _notify(program: Program, found: admission.Admission, now: datetime) -> int:
+    """The program's waiting watches notified, in one transaction: their rows are locked, so a
+    second run of the command at the same time finds them notified and writes no second letter."""
+    with transaction.atomic():
+        watches = list(
+            AdmissionWatch.objects.select_for_update(of=("self",))
+            .filter(program=program, notified_at=None)
+            .select_related("user")
+            .order_by("pk")
+        )
+        if not watches:
+            return 0
+        AdmissionWatch.objects.filter(pk__in=[w.pk for w in watches]).update(notified_at=now)
+        audit.record_many([(None, "admission_watch.notified", w, {"program": program.code}) for w in watches])
+        body = f"Открылась запись на программу «{program.title}» ({program.organization.short_name})."
+        if found.note:  # a queue or a campaign: what the family does now
+            body += f"\n{found.note}"
+        page = reverse("navigator:program", args=[program.code])
+        for watch in watches:
+            letters.send_after_commit([watch.user.email], f"Открылась запись: «{program.title}»", body, page)
+    return len(watches)
