@@ -45,7 +45,15 @@ from core.testing import (
 )
 from core.tests.test_demo import SIZE as DEMO_SIZE
 from enrollment import services as enrollment
-from enrollment.models import Application, ApplicationEvent, Attendance, Campaign, CampaignChoice, EnrollmentOrder
+from enrollment.models import (
+    AdmissionWatch,
+    Application,
+    ApplicationEvent,
+    Attendance,
+    Campaign,
+    CampaignChoice,
+    EnrollmentOrder,
+)
 from finance.models import Account, Certificate, CertificateGroup, Contract, FinancingPeriod, Operation
 from monitoring.models import ImportBatch
 from people.models import Child, ChildMerge, Guardian, MatchCandidate, Teacher
@@ -72,6 +80,7 @@ READ_ONLY = {
     ChildMerge,
     ImportBatch,
     Child,  # the registry adds and corrects children (matched, audited)
+    AdmissionWatch,  # a family's own, made and stopped by its actions (audited)
     *FINANCE_READ_ONLY,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}
