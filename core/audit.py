@@ -71,6 +71,7 @@ ACTION_LABELS: dict[str, str] = {
     "admission_watch.created": "Семья ждёт открытия записи на программу",
     "admission_watch.stopped": "Семья больше не ждёт открытия записи",
     "admission_watch.notified": "Семье сообщено, что запись открылась",
+    "admission_watch.ended": "Семье сообщено, что программа больше не проводится; ожидание снято",
     "journal.marked": "Отметка посещаемости",
     "holiday.added": "Добавлен нерабочий день",
     "holiday.removed": "Удалён нерабочий день",

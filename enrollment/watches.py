@@ -89,6 +89,34 @@ def notify_open(now: datetime | None = None) -> int:
     return notified
 
 
+def end_retired() -> int:
+    """The waits for programs archived since, ended: nothing will open there. One letter to each family saying so
+    (the program's page offers similar ones), each wait deleted, audited; returns how many."""
+    ended = 0
+    retired = Program.objects.filter(
+        pk__in=AdmissionWatch.objects.filter(notified_at=None).values("program_id"), status=ModerationStatus.ARCHIVED
+    ).select_related("organization")
+    for program in retired.order_by("pk").iterator(chunk_size=500):
+        with transaction.atomic():
+            waiting = list(
+                AdmissionWatch.objects.select_for_update(of=("self",))
+                .filter(program=program, notified_at=None)
+                .select_related("user")
+                .order_by("pk")
+            )
+            audit.record_many([(None, "admission_watch.ended", w, {"program": program.code}) for w in waiting])
+            AdmissionWatch.objects.filter(pk__in=[w.pk for w in waiting]).delete()
+            body = (
+                f"Программа «{program.title}» ({program.organization.short_name}) больше не проводится: запись на неё "
+                "не откроется. На её странице — похожие программы."
+            )
+            page = reverse("navigator:program", args=[program.code])
+            for watch in waiting:
+                letters.send_after_commit([watch.user.email], f"Запись не откроется: «{program.title}»", body, page)
+        ended += len(waiting)
+    return ended
+
+
 def _notify(program: Program, found: admission.Admission, now: datetime) -> int:
     """The program's waiting watches notified, in one transaction: their rows are locked, so a
     second run of the command at the same time finds them notified and writes no second letter."""

@@ -183,8 +183,12 @@ def test_a_letter_of_a_queue_says_the_child_will_queue(personas, later_program, 
     assert "Свободных мест нет" in mail.outbox[0].body
 
 
-def test_a_program_archived_meanwhile_is_not_notified(personas, later_program, django_capture_on_commit_callbacks):
+def test_a_program_archived_meanwhile_is_not_notified_as_open_and_its_waits_end_with_a_letter(
+    personas, later_program, closed_program, django_capture_on_commit_callbacks
+):
     watch, _ = watches.watch(personas.family, later_program)
+    theirs, _ = watches.watch(personas.other_family, later_program)
+    still_closed, _ = watches.watch(personas.family, closed_program)
     catalog_services.change_program_status(personas.operator_a, later_program, "archive")
     open_now(later_program)
     with django_capture_on_commit_callbacks(execute=True):
@@ -192,6 +196,21 @@ def test_a_program_archived_meanwhile_is_not_notified(personas, later_program, d
     assert mail.outbox == []
     watch.refresh_from_db()
     assert watch.waiting
+    # Nothing will open there: each family is told so once, and its wait ends.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert watches.end_retired() == 2
+    assert sorted(tuple(letter.to) for letter in mail.outbox) == [
+        (personas.family.email,),
+        (personas.other_family.email,),
+    ]
+    assert mail.outbox[0].subject == "Запись не откроется: «Шахматы»"
+    assert "больше не проводится: запись на неё не откроется" in mail.outbox[0].body
+    assert list(AdmissionWatch.objects.all()) == [still_closed]
+    ended = AuditEvent.objects.filter(action="admission_watch.ended", actor=None)
+    assert sorted(ended.values_list("object_id", flat=True)) == sorted([str(watch.pk), str(theirs.pk)])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert watches.end_retired() == 0
+    assert len(mail.outbox) == 2
 
 
 def test_notifying_computes_the_admission_once_per_program(personas, later_program):
@@ -218,7 +237,10 @@ def test_the_command_notifies_and_says_how_many(personas, later_program, django_
     out = StringIO()
     with django_capture_on_commit_callbacks(execute=True):
         call_command("notify_admission_open", stdout=out)
-    assert out.getvalue().strip() == "Отправлено писем об открытии записи: 1."
+    assert out.getvalue().splitlines() == [
+        "Отправлено писем об открытии записи: 1.",
+        "Снято ожиданий программ, перенесённых в архив: 0.",
+    ]
     assert [letter.to for letter in mail.outbox] == [[personas.family.email]]
 
 
