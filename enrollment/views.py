@@ -54,9 +54,7 @@ def cabinet(request: HttpRequest) -> HttpResponse:
         application.may_cancel = "cancel" in services.allowed_transitions(application)  # type: ignore[attr-defined]
         by_child[application.child_id].append(application)
     rows = [(child, by_child[child.pk]) for child in children]
-    waiting = AdmissionWatch.objects.filter(user_id=guardian.user_id, notified_at=None).select_related(
-        "program", "program__organization"
-    )
+    waiting = watches.waiting_of(guardian.user)
     return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows, "watches": waiting})
 
 

@@ -27,11 +27,29 @@ RETIRED = "Программа больше не проводится."
 GUARDIANS_ONLY = "Ждать открытия записи могут родители (законные представители)."
 
 
+def current_groups(lookup: str = "groups") -> "Prefetch[Any]":
+    """The current groups of programs (at `lookup`) as `admission.of_program` reads them."""
+    return Prefetch(lookup, queryset=Group.objects.current().order_by("start_date", "name", "id"))
+
+
 def with_current_groups(programs: Any) -> Any:
     """The programs (a queryset) with their current groups as `admission.of_program` reads them."""
-    return programs.prefetch_related(
-        Prefetch("groups", queryset=Group.objects.current().order_by("start_date", "name", "id"))
+    return programs.prefetch_related(current_groups())
+
+
+def waiting_of(user: Any, now: datetime | None = None) -> list[AdmissionWatch]:
+    """The parent's waiting watches, each with what its program's page says of its admission now
+    (`admission_note`: «Приём заявок откроется 1 сентября в 10:00.»), the oldest first."""
+    found = list(
+        AdmissionWatch.objects.filter(user=user, notified_at=None)
+        .select_related("program", "program__organization")
+        .prefetch_related(current_groups("program__groups"))
+        .order_by("created_at", "pk")
     )
+    now = now or timezone.now()
+    for watch in found:
+        watch.admission_note = admission.of_program(watch.program, now).note  # type: ignore[attr-defined]
+    return found
 
 
 def watch(actor: Any, program: Program, now: datetime | None = None) -> tuple[AdmissionWatch, bool]:

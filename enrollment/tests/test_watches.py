@@ -300,6 +300,8 @@ def test_the_cabinet_lists_the_programs_waited_for_and_stops_waiting(client, per
     html = client.get(reverse("family:cabinet")).content.decode()
     assert "Жду открытия записи" in html
     assert reverse("navigator:program", args=[later_program.code]) in html
+    opens = Group.objects.filter(program=later_program).values_list("enrollment_opens_at", flat=True).get()
+    assert f"Приём заявок откроется {admission.moment(opens)}." in html  # when, as the program's page says
     assert reverse("family:stop_watching", args=[mine.pk]) in html
     assert "Хор" not in html  # notified: no longer waited for
     assert html.count(reverse("family:stop_watching", args=[mine.pk])) == 1 and html.count("Не сообщать</button>") == 1
