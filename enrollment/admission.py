@@ -11,7 +11,9 @@ seat is offered to the first in the queue (`services.offer_freed_seats`).
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -60,6 +62,16 @@ class Admission:
     @property
     def takes_applications(self) -> bool:
         return self.state in (APPLY, QUEUE)
+
+
+def current_groups(lookup: str = "groups") -> "Prefetch[Any]":
+    """The prefetch `of_program` reads: the current groups of programs (at `lookup`) in the order seats are offered."""
+    return Prefetch(lookup, queryset=Group.objects.current().order_by("start_date", "name", "id"))
+
+
+def with_current_groups(programs: "QuerySet[Program]") -> "QuerySet[Program]":
+    """The programs with their current groups prefetched as `of_program` reads them."""
+    return programs.prefetch_related(current_groups())
 
 
 def of_program(program: Program, now: datetime) -> Admission:

@@ -167,7 +167,7 @@ def create_watch(family: User, now: datetime) -> AdmissionWatch | None:
     later (the short courses of the second half-year open on 1 December) or, once every window of
     the year has opened, one whose admission is closed. The first by code: the same seed, the same."""
     current = Group.objects.current().filter(program=OuterRef("pk"), is_locked=False)
-    candidates = watches.with_current_groups(
+    candidates = admission.with_current_groups(
         Program.objects.filter(status=ModerationStatus.PUBLISHED)
         .filter(
             Exists(current.filter(enrollment_opens_at__gt=now)) | Exists(current.filter(enrollment_closes_at__lte=now))
@@ -177,8 +177,8 @@ def create_watch(family: User, now: datetime) -> AdmissionWatch | None:
     by_state: dict[str, Program] = {}
     for program in candidates:
         by_state.setdefault(admission.of_program(program, now).state, program)
-    program = by_state.get(admission.LATER) or by_state.get(admission.CLOSED)
-    return None if program is None else watches.watch(family, program, now)[0]
+    chosen = by_state.get(admission.LATER) or by_state.get(admission.CLOSED)
+    return None if chosen is None else watches.watch(family, chosen, now)[0]
 
 
 # The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day

@@ -7,12 +7,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.roles import principal_of
-from catalog.models import Group, ModerationStatus, Program
+from catalog.models import ModerationStatus, Program
 from core import audit, letters, scope
 from enrollment import admission
 from enrollment.models import AdmissionWatch
@@ -27,23 +27,13 @@ RETIRED = "Программа больше не проводится."
 GUARDIANS_ONLY = "Ждать открытия записи могут родители (законные представители)."
 
 
-def current_groups(lookup: str = "groups") -> "Prefetch[Any]":
-    """The current groups of programs (at `lookup`) as `admission.of_program` reads them."""
-    return Prefetch(lookup, queryset=Group.objects.current().order_by("start_date", "name", "id"))
-
-
-def with_current_groups(programs: Any) -> Any:
-    """The programs (a queryset) with their current groups as `admission.of_program` reads them."""
-    return programs.prefetch_related(current_groups())
-
-
 def waiting_of(user: Any, now: datetime | None = None) -> list[AdmissionWatch]:
     """The parent's waiting watches, each with what its program's page says of its admission now
     (`admission_note`: «Приём заявок откроется 1 сентября в 10:00.»), the oldest first."""
     found = list(
         AdmissionWatch.objects.filter(user=user, notified_at=None)
         .select_related("program", "program__organization")
-        .prefetch_related(current_groups("program__groups"))
+        .prefetch_related(admission.current_groups("program__groups"))
         .order_by("created_at", "pk")
     )
     now = now or timezone.now()
@@ -58,7 +48,7 @@ def watch(actor: Any, program: Program, now: datetime | None = None) -> tuple[Ad
     once it is archived (nothing will open)."""
     if not principal_of(actor).is_guardian:
         raise PermissionDenied(GUARDIANS_ONLY)
-    current = with_current_groups(Program.objects.filter(pk=program.pk)).get()
+    current = admission.with_current_groups(Program.objects.filter(pk=program.pk)).get()
     state = admission.of_program(current, now or timezone.now()).state
     if state in OPEN_STATES:
         raise ValidationError(ALREADY_OPEN)
@@ -91,19 +81,16 @@ def notify_open(now: datetime | None = None) -> int:
     """One letter for every waiting watch whose program takes applications (or a campaign's
     choices) at `now`, each watch marked notified; returns how many. The admission is computed once
     per program, over the published programs that have waiting watches (an archived or unpublished
-    one takes nothing: its watches wait on)."""
+    one takes nothing: its watches wait on, or end: `end_retired`)."""
     now = now or timezone.now()
-    waited_for = AdmissionWatch.objects.filter(notified_at=None).values("program_id")
-    programs = with_current_groups(
-        Program.objects.filter(pk__in=waited_for, status=ModerationStatus.PUBLISHED)
-        .select_related("organization")
-        .order_by("pk")
-    )
     notified = 0
-    for program in programs.iterator(chunk_size=500):
+    for program in admission.with_current_groups(_waited_for(ModerationStatus.PUBLISHED)).iterator(chunk_size=500):
         found = admission.of_program(program, now)
         if found.state in OPEN_STATES:
-            notified += _notify(program, found, now)
+            body = f"Открылась запись на программу «{program.title}» ({program.organization.short_name})."
+            if found.note:  # a queue or a campaign: what the family does now
+                body += f"\n{found.note}"
+            notified += _tell(program, "admission_watch.notified", f"Открылась запись: «{program.title}»", body, now)
     return notified
 
 
@@ -111,48 +98,41 @@ def end_retired() -> int:
     """The waits for programs archived since, ended: nothing will open there. One letter to each family saying so
     (the program's page offers similar ones), each wait deleted, audited; returns how many."""
     ended = 0
-    retired = Program.objects.filter(
-        pk__in=AdmissionWatch.objects.filter(notified_at=None).values("program_id"), status=ModerationStatus.ARCHIVED
-    ).select_related("organization")
-    for program in retired.order_by("pk").iterator(chunk_size=500):
-        with transaction.atomic():
-            waiting = list(
-                AdmissionWatch.objects.select_for_update(of=("self",))
-                .filter(program=program, notified_at=None)
-                .select_related("user")
-                .order_by("pk")
-            )
-            audit.record_many([(None, "admission_watch.ended", w, {"program": program.code}) for w in waiting])
-            AdmissionWatch.objects.filter(pk__in=[w.pk for w in waiting]).delete()
-            body = (
-                f"Программа «{program.title}» ({program.organization.short_name}) больше не проводится: запись на неё "
-                "не откроется. На её странице — похожие программы."
-            )
-            page = reverse("navigator:program", args=[program.code])
-            for watch in waiting:
-                letters.send_after_commit([watch.user.email], f"Запись не откроется: «{program.title}»", body, page)
-        ended += len(waiting)
+    for program in _waited_for(ModerationStatus.ARCHIVED).iterator(chunk_size=500):
+        body = (
+            f"Программа «{program.title}» ({program.organization.short_name}) больше не проводится: запись на неё "
+            "не откроется. На её странице — похожие программы."
+        )
+        ended += _tell(program, "admission_watch.ended", f"Запись не откроется: «{program.title}»", body, None)
     return ended
 
 
-def _notify(program: Program, found: admission.Admission, now: datetime) -> int:
-    """The program's waiting watches notified, in one transaction: their rows are locked, so a
-    second run of the command at the same time finds them notified and writes no second letter."""
+def _waited_for(status: str) -> "QuerySet[Program]":
+    """The programs of this status that families wait for, with their organizations."""
+    waited = AdmissionWatch.objects.filter(notified_at=None).values("program_id")
+    return Program.objects.filter(pk__in=waited, status=status).select_related("organization").order_by("pk")
+
+
+def _tell(program: Program, action: str, subject: str, body: str, notified_at: datetime | None) -> int:
+    """The program's waiting watches told, one letter each, audited: marked notified at `notified_at`, or deleted
+    (None: the wait ended). Their rows are locked in one transaction, so a second run of the command at the same
+    time finds none and writes no second letter. Returns how many."""
     with transaction.atomic():
-        watches = list(
+        waiting = list(
             AdmissionWatch.objects.select_for_update(of=("self",))
             .filter(program=program, notified_at=None)
             .select_related("user")
             .order_by("pk")
         )
-        if not watches:
+        if not waiting:
             return 0
-        AdmissionWatch.objects.filter(pk__in=[w.pk for w in watches]).update(notified_at=now)
-        audit.record_many([(None, "admission_watch.notified", w, {"program": program.code}) for w in watches])
-        body = f"Открылась запись на программу «{program.title}» ({program.organization.short_name})."
-        if found.note:  # a queue or a campaign: what the family does now
-            body += f"\n{found.note}"
+        told = AdmissionWatch.objects.filter(pk__in=[w.pk for w in waiting])
+        audit.record_many([(None, action, w, {"program": program.code}) for w in waiting])
+        if notified_at is None:
+            told.delete()
+        else:
+            told.update(notified_at=notified_at)
         page = reverse("navigator:program", args=[program.code])
-        for watch in watches:
-            letters.send_after_commit([watch.user.email], f"Открылась запись: «{program.title}»", body, page)
-    return len(watches)
+        for watch in waiting:
+            letters.send_after_commit([watch.user.email], subject, body, page)
+    return len(waiting)

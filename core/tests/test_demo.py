@@ -127,7 +127,7 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert family.children.count() == 2
     # The family waits for a program whose admission has not opened yet (enrollment.demo.create_watch).
     watched = AdmissionWatch.objects.get(user=family.user).program
-    current = watches.with_current_groups(Program.objects.filter(pk=watched.pk)).get()
+    current = admission.with_current_groups(Program.objects.filter(pk=watched.pk)).get()
     assert admission.of_program(current, timezone.now()).state in watches.WATCHABLE_STATES
     # The demo organization's queue shows decisions made through the real actions.
     queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)

@@ -40,7 +40,7 @@ def open_now(program: Program) -> None:
 
 def state(program: Program) -> str:
     return admission.of_program(
-        watches.with_current_groups(Program.objects.filter(pk=program.pk)).get(), timezone.now()
+        admission.with_current_groups(Program.objects.filter(pk=program.pk)).get(), timezone.now()
     ).state
 
 
