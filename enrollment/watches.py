@@ -90,7 +90,7 @@ def notify_open(now: datetime | None = None) -> int:
             body = f"Открылась запись на программу «{program.title}» ({program.organization.short_name})."
             if found.note:  # a queue or a campaign: what the family does now
                 body += f"\n{found.note}"
-            notified += _tell(program, "admission_watch.notified", f"Открылась запись: «{program.title}»", body, now)
+            notified += _tell(program, f"Открылась запись: «{program.title}»", body, now)
     return notified
 
 
@@ -103,7 +103,7 @@ def end_retired() -> int:
             f"Программа «{program.title}» ({program.organization.short_name}) больше не проводится: запись на неё "
             "не откроется. На её странице — похожие программы."
         )
-        ended += _tell(program, "admission_watch.ended", f"Запись не откроется: «{program.title}»", body, None)
+        ended += _tell(program, f"Запись не откроется: «{program.title}»", body, None)
     return ended
 
 
@@ -113,7 +113,7 @@ def _waited_for(status: str) -> "QuerySet[Program]":
     return Program.objects.filter(pk__in=waited, status=status).select_related("organization").order_by("pk")
 
 
-def _tell(program: Program, action: str, subject: str, body: str, notified_at: datetime | None) -> int:
+def _tell(program: Program, subject: str, body: str, notified_at: datetime | None) -> int:
     """The program's waiting watches told, one letter each, audited: marked notified at `notified_at`, or deleted
     (None: the wait ended). Their rows are locked in one transaction, so a second run of the command at the same
     time finds none and writes no second letter. Returns how many."""
@@ -127,8 +127,14 @@ def _tell(program: Program, action: str, subject: str, body: str, notified_at: d
         if not waiting:
             return 0
         told = AdmissionWatch.objects.filter(pk__in=[w.pk for w in waiting])
-        audit.record_many([(None, action, w, {"program": program.code}) for w in waiting])
-        if notified_at is None:
+        ended = notified_at is None
+        audit.record_many(
+            [
+                (None, "admission_watch.ended" if ended else "admission_watch.notified", w, {"program": program.code})
+                for w in waiting
+            ]
+        )
+        if ended:
             told.delete()
         else:
             told.update(notified_at=notified_at)
