@@ -38,9 +38,11 @@ from bench.common import manage, percentile, prepare_postgres, start_server  # n
 
 
 def ensure_catalog() -> None:
-    from catalog.models import Organization, Program
+    from catalog.models import Organization, Program, StudyPlace
 
-    if Program.objects.count() == PROGRAMS and Organization.objects.count() == ORGANIZATIONS:
+    # A catalog made before organizations had study places (groups held in schools) is made again.
+    made = Program.objects.count() == PROGRAMS and Organization.objects.count() == ORGANIZATIONS
+    if made and StudyPlace.objects.exists():
         print(f"Каталог уже создан: {PROGRAMS} программ, {ORGANIZATIONS} организаций", flush=True)
         return
     start = time.perf_counter()

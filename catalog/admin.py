@@ -42,6 +42,7 @@ from catalog.models import (
     ScheduleSlot,
     SearchPosting,
     SearchTerm,
+    StudyPlace,
 )
 from core.admin import ReadOnlyAdmin
 from core.admin_site import ModelAdmin, note_changes
@@ -94,6 +95,12 @@ class UnitInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
+class StudyPlaceInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = StudyPlace
+    fields = ("name", "address", "latitude", "longitude")
+    extra = 0
+
+
 # What the search index reads of an organization: where its programs are held (its address and coordinates, for
 # «Рядом со мной») and whether it is active.
 INDEXED_ORGANIZATION_FIELDS = frozenset({"address", "latitude", "longitude", "is_active"})
@@ -107,17 +114,52 @@ class OrganizationAdmin(ModelAdmin):
     list_select_related = ("municipality",)
     autocomplete_fields = ("municipality",)
     readonly_fields = SYSTEM_FIELDS
-    inlines = (UnitInline,)
+    inlines = (UnitInline, StudyPlaceInline)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        # Its programs' search documents say its short name and its units.
-        if change and ("short_name" in form.changed_data or any(f.has_changed() for f in formsets)):
+        # Its programs' search documents say its short name and its units; the index, where it is.
+        units_changed = any(formset.model is OrganizationUnit and formset.has_changed() for formset in formsets)
+        if change and ("short_name" in form.changed_data or units_changed):
             search.refresh_organization_documents(form.instance.pk)
         elif change and INDEXED_ORGANIZATION_FIELDS.intersection(form.changed_data):
             search.bump_catalog_version()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not StudyPlace:
+            super().save_formset(request, form, formset, change)
+            return
+        # The office's and the API's rules and audit (see StudyPlaceAdmin).
+        for place in formset.save(commit=False):
+            services.save_study_place(request.user, place)
+        for place in formset.deleted_objects:
+            services.remove_study_place(request.user, place)
+
+
+@admin.register(StudyPlace)
+class StudyPlaceAdmin(ModelAdmin):
+    list_display = ("address", "name", "organization", "latitude", "longitude")
+    list_filter = ("organization__municipality__region",)
+    search_fields = ("address", "name", "organization__short_name", "=organization__code")
+    list_select_related = ("organization",)
+    autocomplete_fields = ("organization",)
+    readonly_fields = ("updated_at",)
+    show_full_result_count = False
+    deletion_audited = True
+
+    # The office's and the API's rules and audit; each change renews the search index («Рядом со мной»).
+
+    def save_model(self, request: HttpRequest, obj: StudyPlace, form: Any, change: bool) -> None:
+        services.save_study_place(request.user, obj)
+
+    def delete_model(self, request: HttpRequest, obj: StudyPlace) -> None:
+        services.remove_study_place(request.user, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[StudyPlace]) -> None:
+        for place in queryset.select_related("organization"):
+            services.remove_study_place(request.user, place)
 
 
 @admin.register(OrganizationUnit)

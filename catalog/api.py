@@ -1,4 +1,4 @@
-"""API: organizations, programs and groups of the catalog.
+"""API: organizations (with their study places), programs and groups of the catalog.
 
 Reads are scoped by core.scope and searched by catalog.search, exactly as on the Navigator's
 pages. Writes go only through catalog.services, with the token's user as the actor; this module
@@ -16,7 +16,7 @@ from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from accounts.api_auth import PUBLIC, token_auth
-from catalog import revisions, services
+from catalog import places, revisions, services
 from catalog.models import (
     Direction,
     FundingSource,
@@ -32,6 +32,7 @@ from catalog.models import (
     ProgramType,
     ScheduleSlot,
     StudyForm,
+    StudyPlace,
     Weekday,
     weekday_numbers,
 )
@@ -50,6 +51,7 @@ from core.api import (
     INPUT,
     INVALID,
     NOT_FOUND,
+    NULL_REFUSED,
     WRITE_ERRORS,
     Code,
     ErrorOut,
@@ -136,14 +138,51 @@ class UnitOut(ModelSchema):
         fields = ["kind", "name", "address"]
 
 
+class StudyPlaceOut(ModelSchema):
+    """Место занятий: другой адрес организации, где занимаются её группы (второй корпус, арендованный
+    спортзал, класс партнёра по сетевой форме). Группа с этим адресом видна на карте в этом месте."""
+
+    map_url: str | None = Field(description="Место на Яндекс Картах; null — координаты не указаны")
+
+    class Meta:
+        model = StudyPlace
+        fields = ["id", "name", "address", "latitude", "longitude", "updated_at"]
+
+    @staticmethod
+    def resolve_map_url(place: StudyPlace) -> str | None:
+        return place.map_url or None
+
+
 class OrganizationDetailOut(OrganizationOut, ModelSchema):
-    """Организация со сведениями о лицензии, доступности и подразделениях."""
+    """Организация со сведениями о лицензии, доступности, подразделениях и местах занятий."""
 
     units: list[UnitOut] = Field(description="Структурные подразделения: Кванториум, IT-куб, Точка роста…")
+    study_places: list[StudyPlaceOut] = Field(
+        description="Места занятий: другие адреса организации, где занимаются её группы (см. "
+        "GET /organizations/{code}/places)"
+    )
 
     class Meta:
         model = Organization
         fields = ["description", "accessibility_notes", "licence_number", "licence_date", "created_at"]
+
+
+class StudyPlaceIn(ModelSchema):
+    """Место занятий. Координаты — обе или ни одной; без них группы по этому адресу на карте не видны.
+    Адрес самой организации местом занятий не бывает: он на карте по её координатам."""
+
+    model_config = INPUT
+
+    address: str = Field(
+        max_length=500,
+        description="Адрес так, как он написан у групп, которые там занимаются (лишние пробелы убираются)",
+    )
+    latitude: Decimal | None = Field(None, description="Широта, градусы от −90 до 90 (WGS 84, как в Яндекс Картах)")
+    longitude: Decimal | None = Field(None, description="Долгота, градусы от −180 до 180")
+
+    class Meta:
+        model = StudyPlace
+        fields = ["name"]
 
 
 class SyncQuery(PageQuery):
@@ -215,16 +254,42 @@ class GroupSummaryOut(ModelSchema):
         ]
 
 
+def _degrees(value: float | None) -> Decimal | None:
+    """A coordinate as places.with_place reads it (a float) in the model's six decimal places."""
+    return None if value is None else Decimal(f"{value:.6f}")
+
+
 class GroupOut(GroupSummaryOut, ModelSchema):
-    """Группа: программа, педагог, адрес, расписание, финансирование и места."""
+    """Группа: программа, педагог, адрес, место на карте, расписание, финансирование и места."""
 
     program: ProgramRefOut
     teacher: TeacherOut | None = Field(description="Педагог группы")
     financing: list[FinancingOut] = Field(description="Источники финансирования и стоимость")
+    latitude: Decimal | None = Field(
+        description="Широта места занятий, если оно известно: адрес группы — адрес организации или одно из её "
+        "мест занятий с координатами (study_places); иначе null"
+    )
+    longitude: Decimal | None = Field(description="Долгота места занятий; null — место не известно")
+    map_url: str | None = Field(description="Место занятий на Яндекс Картах; null — место не известно")
 
     class Meta:
         model = Group
         fields = ["address", "academic_year", "seats_taken", "hours_per_year", "is_active", "created_at"]
+
+    # The place's coordinates come annotated on the group (_with_details): no query per group.
+    @staticmethod
+    def resolve_latitude(group: Group) -> Decimal | None:
+        return _degrees(group.place_latitude)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_longitude(group: Group) -> Decimal | None:
+        return _degrees(group.place_longitude)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_map_url(group: Group) -> str | None:
+        # An unsaved place at those coordinates: its link is the one every place on the map has.
+        at = StudyPlace(latitude=GroupOut.resolve_latitude(group), longitude=GroupOut.resolve_longitude(group))
+        return at.map_url or None
 
 
 class SlotIn(ModelSchema):
@@ -536,7 +601,9 @@ class TransitionIn(Schema):
 
 
 def _with_details(groups: QuerySet[Group]) -> QuerySet[Group]:
-    return groups.select_related("program", "teacher").prefetch_related("schedule", "financing")
+    """The groups with what GroupOut reads: the place of each one's address in the same query."""
+    groups = groups.select_related("program", "teacher").prefetch_related("schedule", "financing")
+    return places.with_place(groups, "address", "program__organization")
 
 
 def _program_detail(user: Any, code: str) -> Program:
@@ -617,7 +684,7 @@ def organization_programs(request: Any, code: Code, query: Query[OrganizationPro
     summary="Организация",
 )
 def get_organization(request: Any, code: Code) -> Organization:
-    organizations = Organization.objects.select_related("municipality").prefetch_related("units")
+    organizations = Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
     return scope.get_in_scope(organizations, request.auth, "view", code=code)
 
 
@@ -884,3 +951,78 @@ def update_group(request: Any, code: Code, body: PatchDict[GroupFieldsIn]) -> Gr
     group = scope.get_in_scope(Group.objects.select_related("program"), request.auth, "change", code=code)
     _save_group(request.auth, group, body)
     return _with_details(Group.objects.all()).get(pk=group.pk)
+
+
+# --- Study places -----------------------------------------------------------------------------
+
+
+@router.get(
+    "/organizations/{code}/places",
+    response={200: Page[StudyPlaceOut], **NOT_FOUND, **INVALID},
+    tags=ORGANIZATIONS,
+    summary="Места занятий организации",
+)
+def list_study_places(request: Any, code: Code, query: Query[SyncQuery]) -> dict[str, Any]:
+    """Другие адреса организации, где занимаются её группы, — тому, кому видна организация. Группа,
+    адрес которой — адрес места с координатами, видна на карте в этом месте (latitude, longitude и
+    map_url группы) и находится поиском рядом с семьёй. С updated_since — добавленные и изменённые с
+    этого момента; удалённые в список не попадают: чтобы узнать о них, сверяйтесь со списком целиком."""
+    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "view", code=code)
+    return page_for_sync(organization.study_places.all(), query, "address")
+
+
+@router.post(
+    "/organizations/{code}/places",
+    auth=token_auth,
+    response={201: StudyPlaceOut, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Добавить место занятий",
+)
+def create_study_place(request: Any, code: Code, body: StudyPlaceIn) -> Status[StudyPlace]:
+    """Добавляют операторы организации. Адрес — тот, что указан у групп (поле address группы): по нему
+    группа и находит своё место."""
+    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "change", code=code)
+    place = _save_study_place(request.auth, StudyPlace(organization=organization), body.model_dump(exclude_unset=True))
+    return Status(201, place)
+
+
+def _place_to_change(user: Any, place_id: int) -> StudyPlace:
+    return scope.get_in_scope(StudyPlace.objects.select_related("organization"), user, "change", pk=place_id)
+
+
+def _save_study_place(actor: Any, place: StudyPlace, data: dict[str, Any]) -> StudyPlace:
+    """The place with the fields sent, saved by the action and read back: its coordinates as kept (55.7558
+    sent is 55.755800, in the link too)."""
+    if "address" in data and data["address"] is None:
+        # The action tidies the address before it checks the fields: it would not say that a null is refused.
+        raise ValidationError({"address": NULL_REFUSED})
+    _assign(place, data)
+    services.save_study_place(actor, place)
+    return StudyPlace.objects.get(pk=place.pk)
+
+
+@router.patch(
+    "/places/{place_id}",
+    auth=token_auth,
+    response={200: StudyPlaceOut, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Изменить место занятий",
+)
+def update_study_place(request: Any, place_id: int, body: PatchDict[StudyPlaceIn]) -> StudyPlace:
+    """Меняются только переданные поля; null в широте и долготе (в обеих сразу) убирает координаты, в
+    названии — очищает его. Новый адрес места не меняет адреса групп: группы с прежним остаются без места
+    на карте."""
+    return _save_study_place(request.auth, _place_to_change(request.auth, place_id), body)
+
+
+@router.delete(
+    "/places/{place_id}",
+    auth=token_auth,
+    response={204: None, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Удалить место занятий",
+)
+def delete_study_place(request: Any, place_id: int) -> Status[None]:
+    """Группы по этому адресу остаются, но без места на карте, и поиск рядом с семьёй их больше не находит."""
+    services.remove_study_place(request.auth, _place_to_change(request.auth, place_id))
+    return Status(204, None)

@@ -5,6 +5,7 @@ Programs and groups are written organization by organization in bulk, which keep
 and makes 100 000 programs a matter of minutes.
 """
 
+import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from catalog.models import (
     ProgramType,
     ScheduleSlot,
     StudyForm,
+    StudyPlace,
     UnitKind,
 )
 from core.templatetags.opora import ages
@@ -207,6 +209,7 @@ class DemoOrganization:
     place: Place
     directions: dict[str, float]
     units: list[OrganizationUnit] = field(default_factory=list)
+    study_places: list[str] = field(default_factory=list)  # addresses, see create_study_places
     owner: Name | None = None  # an entrepreneur teaches in person
     sport_school: bool = False
     arts_school: bool = False
@@ -548,6 +551,7 @@ class CatalogSize:
     programs: int = 0
     groups: int = 0
     teachers: int = 0
+    study_places: int = 0
 
 
 @dataclass
@@ -572,6 +576,7 @@ class ProgramMaker:
         self.names = names
         self.today = today
         self.academic_year = today.year if today.month >= 7 else today.year - 1
+        self.places_rng = random.Random(f"held-in-schools-{rng.initial_seed}")  # see create_study_places
         self.ovz_categories = list(OvzCategory.objects.values_list("pk", flat=True))
         self.registers = dict(ProgramRegister.objects.values_list("code", "pk"))
         # Lessons booked so far by teacher, and by room of an organization at an address, per weekday:
@@ -818,6 +823,9 @@ class ProgramMaker:
                 group = self.group(item, number)
                 slots += self.schedule(group, item)
                 financing += self.financing(group, item.program)
+                # Moved after its rooms were booked, which draw afresh on a clash: the rest stays as it was.
+                if item.demo.study_places and self.places_rng.random() < HELD_IN_A_SCHOOL:
+                    group.address = self.places_rng.choice(item.demo.study_places)
                 made.append((group, item))
         hired = self.hire([(group, item) for group, item in made if group.teacher_id is None])
         Group.objects.bulk_create([group for group, _ in made], batch_size=BATCH)
@@ -1035,7 +1043,7 @@ def create_programs(
     """Programs, teachers and groups of saved organizations, a chunk of organizations at a time."""
     maker = ProgramMaker(rng, names, today, teacher_account)
     featured = organizations[0].organization if organizations else None
-    total = CatalogSize()
+    total = CatalogSize(study_places=create_study_places(organizations, random.Random(f"places-{rng.initial_seed}")))
     for start in range(0, len(organizations), ORGANIZATIONS_PER_CHUNK):
         size = maker.create(organizations[start : start + ORGANIZATIONS_PER_CHUNK], featured)
         total.organizations += size.organizations
@@ -1045,6 +1053,40 @@ def create_programs(
         if on_chunk is not None:
             on_chunk(total)
     return total
+
+
+# A centre of additional education holds some of its groups in the town's schools (a gym, a classroom after
+# lessons): their buildings are its study places, on the map where the schools are.
+STUDY_PLACE_SHARE = 0.6  # of centres, each with one to three schools
+HELD_IN_A_SCHOOL = 0.3  # of such a centre's groups
+
+
+def create_study_places(organizations: Sequence[DemoOrganization], rng: random.Random) -> int:
+    """The study places of the organizations of additional education (the featured one's always); drawn from
+    their own generator, so that the rest of the region stays what the seed made it before places existed."""
+    schools: dict[int, list[Organization]] = {}
+    for demo in organizations:
+        if demo.organization.kind == K.SCHOOL and demo.organization.latitude is not None:
+            schools.setdefault(demo.organization.municipality_id, []).append(demo.organization)
+    made = []
+    for position, demo in enumerate(organizations):
+        organization = demo.organization
+        nearby = schools.get(organization.municipality_id, [])
+        if organization.kind != K.UDO or not nearby or not (position == 0 or rng.random() < STUDY_PLACE_SHARE):
+            continue
+        for school in rng.sample(nearby, min(len(nearby), rng.randint(1, 3))):
+            demo.study_places.append(school.address)
+            made.append(
+                StudyPlace(
+                    organization=organization,
+                    address=school.address,
+                    name=f"Здание {school.short_name}",
+                    latitude=school.latitude,
+                    longitude=school.longitude,
+                )
+            )
+    StudyPlace.objects.bulk_create(made, batch_size=BATCH)
+    return len(made)
 
 
 CHANGED_SUMMARY = " С нового полугодия — дополнительная группа по субботам."

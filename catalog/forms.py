@@ -1,4 +1,4 @@
-"""Forms of the back office and the admin: programs, groups, their timetable and financing.
+"""Forms of the back office and the admin: programs, groups, their timetable and financing, study places.
 
 The table constraints of Program and Group are checked here once more so that a person sees a
 Russian message next to the field instead of a failed INSERT, one message a field. The domain
@@ -9,6 +9,7 @@ called, not copied; a failed form lists every error, its rows' too, above it (`e
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -30,9 +31,11 @@ from catalog.models import (
     FundingSource,
     Group,
     GroupFinancing,
+    Organization,
     OrganizationUnit,
     Program,
     ScheduleSlot,
+    StudyPlace,
     Weekday,
 )
 from core.forms import russian_empty_choices
@@ -270,7 +273,11 @@ class GroupForm(GroupRulesForm):
             "age_to": AGE_INPUT,
         }
         help_texts = {
-            "address": "Если не указан, берётся место реализации программы.",
+            "address": (
+                "Если не указан, берётся место реализации программы. Поле подсказывает адреса организации и её "
+                "мест занятий: группа с таким адресом видна на карте, и семьи находят её по расстоянию "
+                "(«Рядом со мной»). Другой адрес на карте не показывается — добавьте его в «Места занятий» кабинета."
+            ),
             "academic_year": "Год, в котором начинается учебный год: 2025 для 2025/26 (с 1 сентября по 31 августа).",
             "is_locked": "Заявки в группу не принимаются.",
         }
@@ -287,6 +294,8 @@ class GroupForm(GroupRulesForm):
             "Если не указан — как в программе."
         )
         limit_choices(self, "teacher", Teacher.objects.filter(organization_id=program.organization_id))
+        self.address_suggestions = address_suggestions(program.organization)
+        self.fields["address"].widget.attrs["list"] = ADDRESS_SUGGESTIONS
         russian_empty_choices(self)
         say_below_zero_as_zero(self, POSITIVE_GROUP_FIELDS)
         ages = (program.age_from, program.age_to)
@@ -299,6 +308,16 @@ class GroupForm(GroupRulesForm):
                 "hours_per_year": (1, min(MAX_HOURS_PER_YEAR, program.hours_total)),
             },
         )
+
+
+ADDRESS_SUGGESTIONS = "address-suggestions"  # the id of the group form's <datalist> of addresses
+
+
+def address_suggestions(organization: Organization) -> list[tuple[str, str]]:
+    """(address, what it is) of the addresses an organization's groups meet at on the map: its own and its study
+    places', as the group form suggests them (written alike, a group's address is placed: catalog.places)."""
+    places = organization.study_places.order_by("address").values_list("address", "name")
+    return [(organization.address, "Адрес организации"), *((a, name or "Место занятий") for a, name in places)]
 
 
 class SlotForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -483,3 +502,71 @@ def _field_links(form: forms.BaseForm, where: str = "") -> list[ErrorLink]:
             label = f"{where}, {label[:1].lower()}{label[1:]}"
         links += [ErrorLink(field.auto_id or name, label, str(message)) for message in form.errors[name]]
     return links
+
+
+COORDINATES_HELP = (
+    "Откройте Яндекс Карты, найдите здание и нажмите на него: в карточке места будут координаты вида "
+    "«56.326887, 44.005986». Скопируйте их сюда целиком. Без координат место не видно на карте, "
+    "и семьи не найдут его группы по расстоянию."
+)
+COORDINATES_FORMAT = (
+    "Не удалось прочитать координаты. Вставьте их так, как их показывают Яндекс Карты: широта и долгота "
+    "через запятую, например «56.326887, 44.005986»."
+)
+COORDINATES_RANGE = (
+    "Таких координат нет: широта — от −90 до 90, долгота — от −180 до 180. Скопируйте координаты из "
+    "Яндекс Карт ещё раз: сначала широта, потом долгота."
+)
+COORDINATE_STEP = Decimal("0.000001")  # the six decimals a study place keeps (about 10 cm)
+_NUMBER = r"[-+−]?\d{1,3}(?:[.,]\d+)?"
+# «56.326887, 44.005986» as Yandex Maps gives it; «56,326887 44,005986» or «56.3; 44.0» as a person may type it.
+_COORDINATES = re.compile(rf"\s*({_NUMBER})\s*(?:[,;]\s*|\s+)({_NUMBER})\s*")
+
+
+def parse_coordinates(text: str) -> tuple[Decimal, Decimal] | None:
+    """(latitude, longitude) of a point written as Yandex Maps shows it, rounded to six decimals; None for
+    nothing written."""
+    if not text.strip():
+        return None
+    match = _COORDINATES.fullmatch(text)
+    if match is None:
+        raise ValidationError(COORDINATES_FORMAT, code="format")
+    latitude, longitude = (
+        Decimal(number.replace(",", ".").replace("−", "-")).quantize(COORDINATE_STEP) for number in match.groups()
+    )
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValidationError(COORDINATES_RANGE, code="range")
+    return latitude, longitude
+
+
+class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A study place of the organization its instance already has; its coordinates in one field, pasted from
+    Yandex Maps as they are shown there. The rules are services.save_study_place's."""
+
+    coordinates = forms.CharField(label="Координаты", required=False, max_length=100, help_text=COORDINATES_HELP)
+
+    class Meta:
+        model = StudyPlace
+        fields = ["address", "name"]
+        help_texts = {
+            "address": (
+                "Пишите так же, как в группах, которые здесь занимаются: группа с этим адресом будет видна на "
+                "карте, и семьи найдут её по расстоянию."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        place = self.instance
+        if place.latitude is not None and place.longitude is not None:
+            self.initial.setdefault("coordinates", f"{place.latitude}, {place.longitude}")
+
+    def clean_coordinates(self) -> tuple[Decimal | None, Decimal | None]:
+        return parse_coordinates(self.cleaned_data["coordinates"]) or (None, None)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if "coordinates" in data:  # the model's fields are set from the one the form has
+            self.instance.latitude, self.instance.longitude = data["coordinates"]
+        return data

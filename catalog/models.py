@@ -139,7 +139,46 @@ inn_field_validators = [validate_inn]
 kpp_validator = RegexValidator(r"^\d{9}$", "КПП состоит из 9 цифр.")
 
 
-class Organization(PublicEntity):
+class Located(models.Model):
+    """A place on the map: latitude and longitude in degrees (WGS 84, as Yandex Maps gives them)."""
+
+    latitude = models.DecimalField(
+        "широта",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
+    )
+    longitude = models.DecimalField(
+        "долгота",
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def map_url(self) -> str:
+        """Its place on Yandex Maps, the map families in Russia know; empty without coordinates."""
+        if self.latitude is None or self.longitude is None:
+            return ""
+        return f"https://yandex.ru/maps/?pt={self.longitude},{self.latitude}&z=16&l=map"
+
+
+COORDINATES_IN_RANGE = models.CheckConstraint(
+    name="%(class)s_coordinates_in_range",
+    violation_error_message="Широта — от −90 до 90, долгота — от −180 до 180.",
+    condition=(Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90))
+    & (Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180)),
+)
+
+
+class Organization(PublicEntity, Located):
     CODE_PREFIX = "OR"
 
     full_name = models.CharField("полное наименование", max_length=500)
@@ -158,22 +197,6 @@ class Organization(PublicEntity):
         related_name="organizations",
     )
     address = models.CharField("адрес", max_length=500)
-    latitude = models.DecimalField(
-        "широта",
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-90)), MaxValueValidator(Decimal(90))],
-    )
-    longitude = models.DecimalField(
-        "долгота",
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(Decimal(-180)), MaxValueValidator(Decimal(180))],
-    )
     phone = models.CharField("телефон", max_length=64, blank=True)
     email = models.EmailField("электронная почта", blank=True)
     website = models.URLField("сайт", blank=True)
@@ -201,12 +224,7 @@ class Organization(PublicEntity):
                 violation_error_message="ОГРН состоит из 13 или 15 цифр.",
                 condition=Q(ogrn__regex=r"^(\d{13}|\d{15})$"),
             ),
-            models.CheckConstraint(
-                name="organization_coordinates_in_range",
-                violation_error_message="Широта — от −90 до 90, долгота — от −180 до 180.",
-                condition=(Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90))
-                & (Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180)),
-            ),
+            COORDINATES_IN_RANGE,
             models.UniqueConstraint(fields=["inn", "kpp"], name="organization_inn_kpp_unique"),
         ]
         indexes = [
@@ -217,13 +235,6 @@ class Organization(PublicEntity):
 
     def __str__(self) -> str:
         return self.short_name
-
-    @property
-    def map_url(self) -> str:
-        """Its place on Yandex Maps, the map families in Russia know; empty without coordinates."""
-        if self.latitude is None or self.longitude is None:
-            return ""
-        return f"https://yandex.ru/maps/?pt={self.longitude},{self.latitude}&z=16&l=map"
 
 
 class OrganizationUnit(models.Model):
@@ -241,6 +252,42 @@ class OrganizationUnit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StudyPlace(Located):
+    """An address where an organization's groups meet other than its own: its other building, a school's
+    gym it rents, a partner's classroom in the network form. A group held there (its address the place's)
+    is shown on the map and found by its distance from a family, as one held at the organization."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name="организация", on_delete=models.CASCADE, related_name="study_places"
+    )
+    address = models.CharField("адрес", max_length=500)
+    name = models.CharField(
+        "название", max_length=200, blank=True, help_text="Как его называют семьи: «Спортзал школы № 5», «Корпус 2»."
+    )
+    updated_at = models.DateTimeField("изменено", auto_now=True)
+
+    class Meta:
+        verbose_name = "место занятий"
+        verbose_name_plural = "места занятий"
+        ordering = ["organization", "address"]
+        constraints = [
+            COORDINATES_IN_RANGE,
+            models.UniqueConstraint(
+                fields=["organization", "address"],
+                name="study_place_address_unique",
+                violation_error_message="У организации уже есть место занятий с этим адресом.",
+            ),
+            models.CheckConstraint(
+                name="study_place_address_given",
+                violation_error_message="Укажите адрес.",
+                condition=~Q(address=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.address})" if self.name else self.address
 
 
 class OvzCategory(models.Model):
@@ -432,12 +479,6 @@ class Program(PublicEntity):
 
     def __str__(self) -> str:
         return self.title
-
-    @property
-    def map_url(self) -> str:
-        """Where it is held on the map: its organization's place when it is held at its organization's address (as
-        the search's distances take it); empty when held elsewhere."""
-        return self.organization.map_url if self.address in ("", self.organization.address) else ""
 
     @property
     def levels_display(self) -> str:

@@ -15,5 +15,9 @@ urlpatterns = [
     path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
     path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
     path("groups/<str:code>/switch-off/", office_views.group_switch_off, name="group_switch_off"),
+    path("places/", office_views.place_list, name="place_list"),
+    path("places/new/", office_views.place_create, name="place_create"),
+    path("places/<int:pk>/edit/", office_views.place_edit, name="place_edit"),
+    path("places/<int:pk>/remove/", office_views.place_remove, name="place_remove"),
     path("moderation/", office_views.moderation_queue, name="moderation_queue"),
 ]

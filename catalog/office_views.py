@@ -1,4 +1,5 @@
-"""The back office («Кабинет»): organization operators edit programs and groups, territories moderate.
+"""The back office («Кабинет»): organization operators edit programs, groups and the places where groups meet,
+territories moderate.
 
 Views stay thin: who may see and do what comes from core.scope (404 outside the scope, 403 when
 visible but not allowed), every write goes through catalog.services.
@@ -17,6 +18,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.roles import principal_of
@@ -28,12 +30,21 @@ from catalog.forms import (
     GroupForm,
     ProgramForm,
     ScheduleFormSet,
+    StudyPlaceForm,
     error_links,
     financing_from,
     new_group_financing,
     schedule_from,
 )
-from catalog.models import NOT_YET_PUBLISHED, Group, ModerationStatus, Organization, Program, ProgramRevision
+from catalog.models import (
+    NOT_YET_PUBLISHED,
+    Group,
+    ModerationStatus,
+    Organization,
+    Program,
+    ProgramRevision,
+    StudyPlace,
+)
 from catalog.permissions import permitted_transitions
 from core import audit, scope
 from core.redirects import back_to
@@ -195,25 +206,32 @@ def _switchable(program: Program, groups: list[Group]) -> set[int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def program_create(request: HttpRequest) -> HttpResponse:
-    """A new program of an organization the person operates. Whoever operates several chooses it
-    first (`?organization=code`), and the form offers that organization's teachers and units: one
-    form offering all of them took 8 s for an administrator at 5 000 organizations and 42 000 teachers."""
+    """A new program of an organization the person operates (see _acting_for); the form offers that
+    organization's teachers and units: one form offering all of them took 8 s for an administrator at
+    5 000 organizations and 42 000 teachers."""
+    organization, chosen = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/program_organization.html")
+    return _program_form(request, Program(organization=organization), organization_chosen=chosen)
+
+
+def _acting_for(request: HttpRequest) -> tuple[Organization | None, bool]:
+    """The organization a page that works for one acts for, and whether it was chosen: the one named by
+    `?organization=code`, or the only one the person operates. (None, False) when they operate several and
+    choose first; 403 when none."""
     code = request.GET.get("organization")
     if code is not None:
-        organization = scope.get_in_scope(Organization.objects.all(), request.user, "change", code=code)
-        return _program_form(request, Program(organization=organization), organization_chosen=True)
-    organizations = scope.restrict(Organization.objects.all(), request.user, "change")
-    only, several = scope.single(organizations)
-    if only is not None:
-        return _program_form(request, Program(organization=only))
-    if not several:
+        return scope.get_in_scope(Organization.objects.all(), request.user, "change", code=code), True
+    only, several = scope.single(scope.restrict(Organization.objects.all(), request.user, "change"))
+    if only is None and not several:
         raise PermissionDenied
-    return _choose_organization(request, organizations)
+    return only, False
 
 
-def _choose_organization(request: HttpRequest, organizations: QuerySet[Organization]) -> HttpResponse:
+def _choose_organization(request: HttpRequest, template: str) -> HttpResponse:
+    organizations = scope.restrict(Organization.objects.all(), request.user, "change")
     choice = organization_choice(organizations, request.GET.get("q", ""))
-    return render(request, "office/program_organization.html", {"choice": choice})
+    return render(request, template, {"choice": choice})
 
 
 @login_required
@@ -426,6 +444,109 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
             "program": group.program,
             "creating": creating,
             "error_links": error_links(form, schedule, financing) if data is not None else [],
+        },
+    )
+
+
+def _office_places(user: Any) -> QuerySet[StudyPlace]:
+    """Study places a person works with here (as `_office_programs`): another organization's are on its public
+    page, not in the office."""
+    return scope.restrict(StudyPlace.objects.select_related("organization"), user, "office")
+
+
+def _places_url(organization: Organization) -> str:
+    return f"{reverse('office:place_list')}?{urlencode({'organization': organization.code})}"
+
+
+def _groups_at(organization: Organization, addresses: list[str]) -> Counter[str]:
+    """How many current groups of the organization's programs meet at each of these addresses."""
+    groups = Group.objects.current().filter(program__organization=organization, address__in=addresses)
+    return Counter(dict(groups.values_list("address").annotate(n=Count("pk")).order_by()))
+
+
+@login_required
+@require_GET
+def place_list(request: HttpRequest) -> HttpResponse:
+    """The addresses where an organization's groups meet on the map: its own (the administrator's to change)
+    and its study places."""
+    organization, chosen = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/place_organization.html")
+    places = list(organization.study_places.order_by("address"))
+    groups = _groups_at(organization, [organization.address, *(place.address for place in places)])
+    return render(
+        request,
+        "office/place_list.html",
+        {
+            "organization": organization,
+            "organization_chosen": chosen,
+            "own_groups": groups[organization.address],
+            "places": [(place, groups[place.address]) for place in places],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_create(request: HttpRequest) -> HttpResponse:
+    organization, _ = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/place_organization.html")
+    return _place_form(request, StudyPlace(organization=organization))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _place_form(request, scope.get_in_scope(_office_places(request.user), request.user, "change", pk=pk))
+
+
+def _place_form(request: HttpRequest, place: StudyPlace) -> HttpResponse:
+    creating = place._state.adding
+    # As stored, whatever the form sends: the heading, and the groups written at this address, which leave the
+    # map if the place's address changes (theirs stays).
+    stored = "" if creating else str(place)
+    groups = 0 if creating else _groups_at(place.organization, [place.address])[place.address]
+    form = StudyPlaceForm(request.POST if request.method == "POST" else None, instance=place)
+    if form.is_valid():
+        try:
+            services.save_study_place(request.user, form.instance)
+        except ValidationError as error:
+            _show_errors(error, form)
+        else:
+            messages.success(request, f"Место занятий сохранено: {place}.")
+            return redirect(_places_url(place.organization))
+    return render(
+        request,
+        "office/place_form.html",
+        {
+            "form": form,
+            "organization": place.organization,
+            "stored": stored,
+            "groups": groups,
+            "creating": creating,
+            "places_url": _places_url(place.organization),
+            "error_links": error_links(form),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def place_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Removing a place, confirmed on a page of its own that says what becomes of the groups meeting there."""
+    place = scope.get_in_scope(_office_places(request.user), request.user, "change", pk=pk)
+    if request.method == "POST":
+        services.remove_study_place(request.user, place)
+        messages.success(request, f"Место занятий удалено: {place}.")
+        return redirect(_places_url(place.organization))
+    return render(
+        request,
+        "office/place_remove.html",
+        {
+            "place": place,
+            "groups": _groups_at(place.organization, [place.address])[place.address],
+            "places_url": _places_url(place.organization),
         },
     )
 

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.roles import Principal, principal_of
-from catalog.models import Group, ModerationStatus, Organization, Program
+from catalog.models import Group, ModerationStatus, Organization, Program, StudyPlace
 from core import scope
 from enrollment.models import Application
 from people.models import Teacher
@@ -26,6 +26,11 @@ def organization_rule(p: Principal, action: scope.Action) -> Q:
     if action == "office":
         return Q(pk__in=p.operated_organization_ids | p.teaching_organization_ids) | moderated
     return moderated
+
+
+def study_place_rule(p: Principal, action: scope.Action) -> Q:
+    """A study place is its organization's: seen and changed as the organization is."""
+    return Q(organization__in=Organization.objects.filter(organization_rule(p, action)).values("pk"))
 
 
 def _every_status(p: Principal, prefix: str = "") -> Q:
@@ -163,6 +168,7 @@ def _applied_to(p: Principal, user: Any, prefix: str = "") -> Q:
 
 
 scope.register(Organization, organization_rule)
+scope.register(StudyPlace, study_place_rule)
 scope.register(Program, program_rule)
 scope.register(Group, group_rule)
 

@@ -31,7 +31,6 @@ from django.db.models import (
     Case,
     ExpressionWrapper,
     F,
-    FloatField,
     Q,
     QuerySet,
     Sum,
@@ -39,10 +38,10 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
-from catalog import text
+from catalog import places, text
 from catalog.models import Group, ModerationStatus, Program, ScheduleSlot, offering_seats
 
 IntArray: TypeAlias = "np.ndarray[Any, np.dtype[np.int64]]"
@@ -120,6 +119,33 @@ class Bits:
         return result
 
 
+@dataclass(frozen=True)
+class GroupPlaces:
+    """The places of programs' groups meeting elsewhere than at their program's address, as points on the unit
+    sphere: those of each program together, programs by id."""
+
+    programs: IntArray  # the programs with such groups, ascending
+    starts: IntArray  # where the points of each of them start
+    points: FloatArray
+    rows: IntArray  # by program id: its position among `programs`, -1 for none
+
+    @classmethod
+    def of(cls, program_ids: IntArray, points: FloatArray, size: int) -> "GroupPlaces":
+        """From points and their programs' ids, in the order of the ids."""
+        programs, starts = np.unique(program_ids, return_index=True)
+        rows = np.full(size, -1, dtype=np.int64)
+        rows[programs] = np.arange(len(programs))
+        return cls(programs, starts, points.reshape(-1, 3), rows)
+
+    @classmethod
+    def none(cls) -> "GroupPlaces":
+        return cls.of(np.zeros(0, dtype=np.int64), np.zeros((0, 3)), 1)
+
+    def nearness(self, here: FloatArray) -> FloatArray:
+        """For each of `programs`, the greatest product of its points with `here` (its nearest group's)."""
+        return np.fmax.reduceat(self.points @ here, self.starts) if len(self.programs) else np.zeros(0)
+
+
 @dataclass
 class CatalogIndex:
     """Bit i of every bitset is the program with id i."""
@@ -140,6 +166,7 @@ class CatalogIndex:
     # nearer two places, the greater the product of their points (the cosine of the angle between them), so the
     # nearest are found by one product over the catalog, without trigonometry over every match (see build_index).
     places: FloatArray = field(default_factory=lambda: np.full((1, 3), np.nan))
+    group_places: GroupPlaces = field(default_factory=GroupPlaces.none)
     radii_cache: "OrderedDict[tuple[tuple[float, float], tuple[float, ...]], list[int]]" = field(
         default_factory=OrderedDict
     )
@@ -200,18 +227,37 @@ class CatalogIndex:
 
     def distances_km(self, ids: "Sequence[int] | IntArray", point: tuple[float, float]) -> FloatArray:
         """How far from the point (latitude, longitude in degrees) each program is held, along the
-        Earth's surface (a sphere's great circle); NaN where its place is not known."""
-        # The straight line through the sphere between the two points, then the arc it cuts.
-        here = on_unit_sphere(*np.radians(point))
-        chords = np.linalg.norm(self.places[np.asarray(ids, dtype=np.int64)] - here, axis=1)
+        Earth's surface (a sphere's great circle) to its nearest group; NaN where no place of it is known."""
+        nearness = self._nearness(on_unit_sphere(*np.radians(point)), np.asarray(ids, dtype=np.int64))
+        # The straight line through the sphere between the two points (|a - b|² = 2 - 2 a·b), then the arc it cuts.
+        chords = np.sqrt(np.maximum(2 - 2 * nearness, 0.0))
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
+
+    def _nearness(self, here: FloatArray, ids: "IntArray | None" = None) -> FloatArray:
+        """For each program (of `ids`, or every one by id), the product of `here` with the point of its nearest
+        place, its own or a group's: the nearer, the greater (the cosine of the angle between them); NaN where no
+        place of it is known."""
+        # The product over the whole catalog at once costs less than picking many programs' points first.
+        whole = ids is None or len(ids) * 8 >= self.size
+        nearness = self.places @ here if whole else self.places[ids] @ here
+        elsewhere = self.group_places
+        if len(elsewhere.programs):
+            nearest_group = elsewhere.nearness(here)
+            if whole:
+                at, rows = elsewhere.programs, np.arange(len(elsewhere.programs))
+            else:
+                rows = elsewhere.rows[ids]
+                at = np.flatnonzero(rows >= 0)
+                rows = rows[at]
+            nearness[at] = np.fmax(nearness[at], nearest_group[rows])  # fmax: a known place beats NaN
+        return nearness if ids is None or not whole else nearness[ids]
 
     def within_km(self, point: tuple[float, float], radii: tuple[float, ...]) -> list[int]:
         """For each radius, the programs held at most that far from the point (bitsets): one product over the
         catalog for them all, remembered for the places searched from last."""
 
         def radii_bits() -> list[int]:
-            nearness = self.places @ on_unit_sphere(*np.radians(point))  # NaN (a place not known) is never near
+            nearness = self._nearness(on_unit_sphere(*np.radians(point)))  # NaN (no place known) is never near
             return [Bits.from_mask(nearness >= np.cos(km / EARTH_RADIUS_KM)) for km in radii]
 
         return _remembered(self.radii_cache, (point, radii), radii_bits, PLACES_KEPT)
@@ -246,9 +292,7 @@ class CatalogIndex:
         if not bits or limit <= 0:
             return []
         ids = Bits.id_array(bits, self.size)
-        here = on_unit_sphere(*np.radians(point))
-        # The product over the whole catalog at once costs less than picking many matches' points first.
-        nearness = self.places[ids] @ here if len(ids) * 8 < self.size else (self.places @ here)[ids]
+        nearness = self._nearness(on_unit_sphere(*np.radians(point)), ids)
         farness = -np.nan_to_num(nearness, nan=-2.0)  # a place not known: after every known one
         if len(ids) > limit:
             # The nearest `limit` and all as near as the last of them: the programs of one organization are equally
@@ -319,12 +363,7 @@ INDEX_FIELDS = (
     "organization__is_active",
     "title",
 )
-# The programs held at their organization's address (or saying none), whose place is the organization's.
-HELD_AT_ORGANIZATION = ExpressionWrapper(Q(address="") | Q(address=F("organization__address")), BooleanField())
-# Its coordinates as floats: the driver's Decimals cost ~0.1 s a rebuild at 100 000 programs.
-ORGANIZATION_PLACE = {
-    f"organization_{name}": Cast(f"organization__{name}", FloatField()) for name in ("latitude", "longitude")
-}
+PLACE_COLUMNS = ("place_latitude", "place_longitude")  # see places.with_place
 # A facet whose value is a column of the program: (facet, column).
 VALUE_FACETS = (("direction", "direction"), ("form", "study_form"), ("municipality", "municipality__oktmo"))
 # A facet value that a true column gives: (facet, value, column).
@@ -346,10 +385,12 @@ def build_index(version: str) -> CatalogIndex:
     # The database orders by date: parsing 100 000 aware datetimes costs more than the whole index.
     newest_first = Window(RowNumber(), order_by=[F("published_at").desc(nulls_last=True), F("popularity").desc(), "id"])
     columns = _columns(
-        Program.objects.filter(status=ModerationStatus.PUBLISHED)
-        .order_by("-popularity", "id")
-        .annotate(newest_rank=newest_first, at_organization=HELD_AT_ORGANIZATION, **ORGANIZATION_PLACE),
-        (*INDEX_FIELDS, "newest_rank", "at_organization", *ORGANIZATION_PLACE),
+        places.with_place(
+            Program.objects.filter(status=ModerationStatus.PUBLISHED).order_by("-popularity", "id"),
+            "address",
+            "organization",
+        ).annotate(newest_rank=newest_first),
+        (*INDEX_FIELDS, "newest_rank", *PLACE_COLUMNS),
     )
     ids = np.array(columns["id"], dtype=np.int64)
     size = int(ids.max()) + 1 if len(ids) else 1
@@ -395,14 +436,11 @@ def build_index(version: str) -> CatalogIndex:
         "new": newest.tolist(),
         "age": ids[np.argsort(age_from, kind="stable")].tolist(),
     }
-    # A program is held where its organization is when its address is the organization's: the organization's
-    # coordinates are its place. One held elsewhere (a school's building, a mobile Кванториум) has no known place.
-    places = np.full((size, 3), np.nan)
-    held_there = flag("at_organization")
-    latitudes, longitudes = (
-        np.radians(np.array(columns[name], dtype=np.float64)[held_there]) for name in ORGANIZATION_PLACE
-    )
-    places[ids[held_there]] = on_unit_sphere(latitudes, longitudes)
+    # A program is held at its address (the organization's own, or one of its study places: see places.py), and
+    # its groups meeting elsewhere at theirs; an address without a known place is not on the map (never guessed).
+    program_places = np.full((size, 3), np.nan)
+    program_places[ids] = _on_sphere(columns)
+    group_places = _group_places(size)
     ranks = {}
     for name, order in orders.items():
         rank = np.zeros(size, dtype=np.int32)
@@ -421,7 +459,8 @@ def build_index(version: str) -> CatalogIndex:
         orders=orders,
         ranks=ranks,
         groups=groups,
-        places=places,
+        places=program_places,
+        group_places=group_places,
     )
 
 
@@ -430,6 +469,29 @@ def on_unit_sphere(latitude: Any, longitude: Any) -> FloatArray:
     return np.stack(
         [np.cos(latitude) * np.cos(longitude), np.cos(latitude) * np.sin(longitude), np.sin(latitude)], axis=-1
     )
+
+
+def _on_sphere(columns: dict[str, list[Any]]) -> FloatArray:
+    """The points of the places in these columns (PLACE_COLUMNS, degrees; None: not known → NaN)."""
+    latitudes, longitudes = (np.array(columns[name], dtype=np.float64) for name in PLACE_COLUMNS)
+    return on_unit_sphere(np.radians(latitudes), np.radians(longitudes))
+
+
+def _group_places(size: int) -> "GroupPlaces":
+    """The known places of current groups meeting at another address than their (published) program's."""
+    columns = _columns(
+        places.with_place(
+            Group.objects.current()
+            .filter(program__status=ModerationStatus.PUBLISHED, program_id__lt=size)
+            .exclude(address=F("program__address")),
+            "address",
+            "program__organization",
+        )
+        .filter(place_latitude__isnull=False, place_longitude__isnull=False)
+        .order_by("program_id"),
+        ("program_id", *PLACE_COLUMNS),
+    )
+    return GroupPlaces.of(np.array(columns["program_id"], dtype=np.int64), _on_sphere(columns), size)
 
 
 def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -> dict[GroupKey, IntArray]:

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
-from catalog import archiving, revisions, search
+from catalog import archiving, places, revisions, search
 from catalog.models import (
     MAX_PRICE_PER_MONTH,
     OFFERING_SEATS_SQL,
@@ -34,6 +34,7 @@ from catalog.models import (
     Program,
     ProgramRevision,
     ScheduleSlot,
+    StudyPlace,
     academic_year_label,
     offering_seats,
 )
@@ -667,8 +668,8 @@ def save_group(
         if creating:
             raise ValidationError(reason)
         return _switch_off_archived_group(actor, program, group, reason, schedule, financing)
-    if not group.address:
-        group.address = program.address or program.organization.address
+    # Written as a study place's address (spaces aside), the group is on the map there.
+    group.address = places.normalized(group.address) or program.address or program.organization.address
     if group.teacher is not None and group.teacher.organization_id != program.organization_id:
         raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
     if financing is None and creating:
@@ -996,3 +997,60 @@ def refresh_stale_programs() -> int:
     if stale:
         search.bump_catalog_version()
     return len(stale)
+
+
+# --- Study places -------------------------------------------------------------------------
+
+OWN_ADDRESS = "Это адрес самой организации: он уже на карте по её координатам."
+COORDINATES_TOGETHER = "Укажите широту и долготу вместе или не указывайте ни одну."
+PLACE_TAKEN = "У организации уже есть место занятий с этим адресом."
+PLACE_FIELDS = ("name", "address", "latitude", "longitude")
+
+
+def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
+    """Add or change a place where the organization's groups meet (the caller checked the right to change the
+    organization). Its address is kept as groups write it (spaces collapsed); the organization's own address is
+    not a study place — its place on the map is the organization's. The search finds the groups there by their
+    distance once the index is renewed (after commit)."""
+    creating = place._state.adding
+    place.address = places.normalized(place.address or "")
+    place.name = " ".join((place.name or "").split())
+    if place.address and place.address == places.normalized(place.organization.address):
+        raise ValidationError({"address": OWN_ADDRESS})
+    if (place.latitude is None) != (place.longitude is None):
+        raise ValidationError({"latitude" if place.latitude is None else "longitude": COORDINATES_TOGETHER})
+    same_address = StudyPlace.objects.filter(organization=place.organization_id, address=place.address)
+    if same_address.exclude(pk=place.pk).exists():
+        raise ValidationError({"address": PLACE_TAKEN})
+    place.full_clean(validate_constraints=False)  # checked above, by field; the database's stand behind
+    changed = [] if creating else _changed_place_fields(place)
+    if not creating and not changed:
+        return place  # sent as it was: no write, `updated_at` stays
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                place.save()
+        except IntegrityError:  # the same address added by another request meanwhile
+            raise ValidationError({"address": PLACE_TAKEN}) from None
+        audit.record(
+            actor,
+            "study_place.added" if creating else "study_place.changed",
+            place,
+            organization=place.organization.code,
+            fields=changed,
+        )
+        search.bump_catalog_version()
+    return place
+
+
+def remove_study_place(actor: Any, place: StudyPlace) -> None:
+    """The organization no longer holds groups there: the place goes; groups keep their address, off the map."""
+    with transaction.atomic():
+        audit.record(actor, "study_place.removed", place, organization=place.organization.code, address=place.address)
+        place.delete()
+        search.bump_catalog_version()
+
+
+def _changed_place_fields(place: StudyPlace) -> list[str]:
+    stored = StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()
+    return [name for name in PLACE_FIELDS if stored[name] != getattr(place, name)]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from catalog import text
+from catalog import places, text
 from catalog.models import Direction, Organization, Program
 from catalog.permissions import readable_program, shown_groups, shown_teachers
 from catalog.search import (
@@ -221,19 +221,32 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         ),
     )
     found = admission.of_program(program, timezone.now())  # the groups table and the call to action agree
-    groups = [{"group": g, "call": found.calls[g.pk]} for g in program.groups.all()]
+    shown = program.groups.all()
+    # Where it is held: where its groups meet (its own address when none is shown), named and on the map.
+    where = places.whereabouts(program.organization, [g.address for g in shown] or [program.address])
+    at = {place.address: place for place in where}
+    groups = [{"group": g, "call": found.calls[g.pk], "where": at[g.address]} for g in shown]
     search_back = urlencode({"direction": program.direction, "municipality": program.municipality.oktmo})
     return render(
         request,
         "navigator/program.html",
-        {"program": program, "groups": groups, "admission": found, "search_back": search_back},
+        {
+            "program": program,
+            "groups": groups,
+            "admission": found,
+            "search_back": search_back,
+            "where": where,
+        },
     )
 
 
 @require_safe
 def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
     organization = scope.get_in_scope(
-        Organization.objects.select_related("municipality").prefetch_related("units"), request.user, "view", code=code
+        Organization.objects.select_related("municipality").prefetch_related("units", "study_places"),
+        request.user,
+        "view",
+        code=code,
     )
     programs = (
         Program.objects.filter(organization=organization, status="published")

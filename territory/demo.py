@@ -145,6 +145,7 @@ class DemoRandom(random.Random):
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
+        self.initial_seed = seed  # for generators of their own, drawn from apart (see catalog.demo)
         self._codes: set[str] = set()
 
     def uuid4(self) -> uuid.UUID:

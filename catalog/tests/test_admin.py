@@ -31,6 +31,7 @@ from catalog.models import (
     ProgramRevision,
     ScheduleSlot,
     SearchPosting,
+    StudyPlace,
     UnitKind,
 )
 from catalog.search_index import catalog_version
@@ -762,3 +763,23 @@ def test_moving_the_organization_tells_every_index_where_its_programs_are(
         moved = {**data, "latitude": "56.3", "longitude": "41.0", "phone": "+7 (900) 111-11-11"}
         assert admin_client.post(url, moved).status_code == 302
     assert catalog_version() == before
+
+
+def test_study_places_in_the_admin_go_through_the_actions(admin_client, personas):
+    url = admin_url(StudyPlace, "add")
+    own = {"organization": personas.org_a.pk, "address": personas.org_a.address, "latitude": "", "longitude": ""}
+    response = admin_client.post(url, own)
+    assert response.status_code == 200 and services.OWN_ADDRESS in response.content.decode()
+    assert not StudyPlace.objects.exists()
+
+    gym = {"organization": personas.org_a.pk, "address": " ул.  Школьная,  7 ", "latitude": "56.3", "longitude": "41"}
+    assert admin_client.post(url, gym).status_code == 302
+    place = StudyPlace.objects.get()
+    assert place.address == "ул. Школьная, 7"  # as groups write it
+    assert AuditEvent.objects.filter(action="study_place.added", object_id=str(place.pk), actor=personas.admin).exists()
+    again = admin_client.post(url, gym)
+    assert services.PLACE_TAKEN in again.content.decode() and StudyPlace.objects.count() == 1
+
+    admin_client.post(admin_url(StudyPlace, "delete", place.pk), {"post": "yes"})
+    assert not StudyPlace.objects.exists()
+    assert AuditEvent.objects.filter(action="study_place.removed", object_id=str(place.pk)).exists()

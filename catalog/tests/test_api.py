@@ -406,9 +406,10 @@ def test_search_rejects_bad_filters_with_russian_messages(client, personas):
 def test_search_does_not_query_per_program(client, personas, catalog, django_assert_max_num_queries):
     for n in range(10):
         make_program(personas.org_a, f"Робототехника {n}")
-    # Index (rebuilt on every search in tests: programs, their categories of ОВЗ, groups, timetables), postings of
-    # the word, the page's rows, the dictionaries a process keeps (read afresh in tests): categories, municipalities.
-    with django_assert_max_num_queries(8):
+    # Index (rebuilt on every search in tests: programs, their categories of ОВЗ, groups, timetables, the places of
+    # groups held elsewhere), postings of the word, the page's rows, the dictionaries a process keeps (read afresh
+    # in tests): categories, municipalities.
+    with django_assert_max_num_queries(9):
         response = client.get(f"{API}/programs", {"q": "робототехника", "page_size": 100})
     assert response.json()["total"] == 11
 
@@ -950,6 +951,8 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/organizations": {"get"},
         f"{API}/organizations/{{code}}": {"get"},
         f"{API}/organizations/{{code}}/programs": {"get"},
+        f"{API}/organizations/{{code}}/places": {"get", "post"},
+        f"{API}/places/{{place_id}}": {"patch", "delete"},
         f"{API}/programs": {"get", "post"},
         f"{API}/programs/{{code}}": {"get", "patch"},
         f"{API}/programs/{{code}}/groups": {"get"},

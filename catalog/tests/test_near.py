@@ -5,9 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from catalog import services
+from catalog.models import StudyPlace
 from catalog.search import SearchParams, search_programs
 from catalog.templatetags.navigator import how_far
-from core.testing import make_organization, make_program
+from core.testing import make_group, make_organization, make_program
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +193,68 @@ def test_the_api_filters_by_distance_and_refuses_one_without_a_place(client, pla
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "within"]
     assert client.get("/api/v1/programs", {"near": "56.3,41.0", "within": "2"}).status_code == 422  # not offered
+
+
+SCHOOL_7 = "г. Энск, ул. Школьная, 7"
+
+
+def study_place(organization, address, latitude, name=""):
+    return services.save_study_place(
+        None,
+        StudyPlace(organization=organization, address=address, name=name, latitude=latitude, longitude=Decimal("41")),
+    )
+
+
+def test_a_program_held_at_a_study_place_is_as_far_as_it(places):
+    # The organization (0.56 km away) holds the program in a school it names as its study place, 1.67 km away.
+    study_place(places["elsewhere"].organization, SCHOOL_7, Decimal("56.315"), "Школа № 7")
+    result = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
+    assert codes(result) == [places[n].code for n in ("near_too", "near", "elsewhere", "middle", "far", "unknown")]
+    assert result.distances[places["elsewhere"].pk] == pytest.approx(1.668, abs=0.01)
+    within = search_programs(SearchParams(q="шахматы", near=HOME, within="1"))
+    assert places["elsewhere"].code not in codes(within)
+    # Another organization's place at that address is not this organization's.
+    study_place(places["middle"].organization, SCHOOL_7, Decimal("56.300"))
+    again = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
+    assert again.distances[places["elsewhere"].pk] == pytest.approx(1.668, abs=0.01)
+
+
+def test_a_program_is_as_near_as_its_nearest_group(places):
+    far = places["far"]  # 11.1 km away, the most popular
+    make_group(far, name="В своём здании")
+    in_school = make_group(far, name="В школе", address=SCHOOL_7)
+    assert search_programs(SearchParams(q="шахматы", near=HOME)).distances[far.pk] == pytest.approx(11.12, abs=0.02)
+    study_place(far.organization, SCHOOL_7, Decimal("56.302"), "Школа № 7")  # 0.22 km from the family
+    result = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
+    assert codes(result)[0] == far.code and result.distances[far.pk] == pytest.approx(0.222, abs=0.01)
+    assert codes(search_programs(SearchParams(q="шахматы", near=HOME, within="1", sort="near")))[0] == far.code
+    # A group no longer meeting there takes the program back where the rest of it is.
+    in_school.is_active = False
+    services.save_group(None, in_school, schedule=None, financing=None)
+    assert search_programs(SearchParams(q="шахматы", near=HOME)).distances[far.pk] == pytest.approx(11.12, abs=0.02)
+
+
+def test_an_address_without_a_known_place_adds_no_distance(places):
+    near = places["near"]
+    make_group(near, name="Выездная", address="д. Покровка, клуб")  # no place of that address
+    assert search_programs(SearchParams(q="шахматы", near=HOME)).distances[near.pk] == pytest.approx(0.556, abs=0.01)
+
+
+def test_the_pages_show_study_places_on_the_map(client, places):
+    far = places["far"]
+    study_place(far.organization, SCHOOL_7, Decimal("56.302"), "Школа № 7")
+    make_group(far, name="В школе", address=SCHOOL_7)
+    make_group(far, name="Дома")
+    elsewhere = places["elsewhere"]
+    study_place(elsewhere.organization, SCHOOL_7, Decimal("56.315"))
+    school_link = "https://yandex.ru/maps/?pt=41.000000,56.302000&amp;z=16&amp;l=map"
+    page = client.get(f"/programs/{far.code}/").content.decode()
+    # Both addresses where its groups meet, named and on the map; each group's row says which.
+    assert "<dt>Адреса</dt>" in page and f"Школа № 7<br>{SCHOOL_7}" in page
+    assert "https://yandex.ru/maps/?pt=41.000000,56.400000" in page and page.count(school_link) == 2
+    assert "(Яндекс Карты: В школе, откроется в новой вкладке)" in page
+    held_elsewhere = client.get(f"/programs/{elsewhere.code}/").content.decode()  # no group: the program's address
+    assert "<dt>Адрес</dt>" in held_elsewhere and "https://yandex.ru/maps/?pt=41.000000,56.315000" in held_elsewhere
+    organization_page = client.get(f"/organizations/{far.organization.code}/").content.decode()
+    assert "Где ещё проходят занятия" in organization_page and f"Школа № 7: {SCHOOL_7}" in organization_page
+    assert school_link in organization_page

@@ -395,7 +395,8 @@ def test_a_page_is_the_first_matches_of_the_order_whether_sorted_or_walked(match
 @pytest.mark.parametrize("matched", [1, 5, 60, 300, 2000, 4000])
 def test_the_nearest_first_equals_sorting_every_match_by_its_great_circle_distance(matched):
     """Found by the product of points on the sphere, over the matches or over the whole catalog: the order of
-    distances by the haversine formula, the most popular first among equally far, the unknown places last."""
+    distances by the haversine formula (to a program's nearest place: its own or a group's elsewhere), the most
+    popular first among equally far, the unknown places last."""
     size = 4000
     rng = random.Random(matched)
     order = rng.sample(range(size), size)
@@ -405,14 +406,24 @@ def test_the_nearest_first_equals_sorting_every_match_by_its_great_circle_distan
     organizations = [(rng.uniform(54, 58), rng.uniform(38, 46)) for _ in range(size // 8)]
     where = [rng.choice(organizations) if rng.random() > 0.1 else (math.nan, math.nan) for _ in range(size)]
     latitudes, longitudes = np.radians(np.array(where)).T
+    # A program in ten has groups in one to three other organizations' buildings.
+    elsewhere = {pid: rng.sample(organizations, rng.randint(1, 3)) for pid in range(size) if rng.random() < 0.1}
+    extra = [(pid, point) for pid in sorted(elsewhere) for point in elsewhere[pid]]
+    extra_latitudes, extra_longitudes = np.radians(np.array([point for _, point in extra])).T
     index = CatalogIndex(
         "v", 0.0, size, Bits.from_ids(order, size), {}, {}, {"popular": order}, {"popular": rank},
         places=search_index.on_unit_sphere(latitudes, longitudes),
+        group_places=search_index.GroupPlaces.of(
+            np.array([pid for pid, _ in extra]), search_index.on_unit_sphere(extra_latitudes, extra_longitudes), size
+        ),
     )  # fmt: skip
     here = (56.0, 42.0)
 
     def haversine(pid: int) -> float:
-        latitude, longitude = (math.radians(degrees) for degrees in where[pid])
+        return min([to(where[pid]), *(to(point) for point in elsewhere.get(pid, ()))])
+
+    def to(point: tuple[float, float]) -> float:
+        latitude, longitude = (math.radians(degrees) for degrees in point)
         if math.isnan(latitude):
             return math.inf
         half_chord = (

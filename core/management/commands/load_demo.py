@@ -131,7 +131,11 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         size = create_programs(rng, names, organizations, today, (teacher, featured.pk), report)
-        self.step(f"Программ: {size.programs}, групп: {size.groups}, педагогов: {size.teachers}", started)
+        self.step(
+            f"Программ: {size.programs}, групп: {size.groups}, педагогов: {size.teachers}, "
+            f"мест занятий в других зданиях: {size.study_places}",
+            started,
+        )
         families = create_families(
             rng,
             names,
