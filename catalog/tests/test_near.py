@@ -217,6 +217,10 @@ def test_a_program_held_at_a_study_place_is_as_far_as_it(places):
     study_place(places["middle"].organization, SCHOOL_7, Decimal("56.300"))
     again = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
     assert again.distances[places["elsewhere"].pk] == pytest.approx(1.668, abs=0.01)
+    # One of its groups meets at the organization itself, 0.56 km away: the program is that near.
+    make_group(places["elsewhere"], name="В ДДТ", address=places["elsewhere"].organization.address)
+    at_home = search_programs(SearchParams(q="шахматы", near=HOME, within="1"))
+    assert at_home.distances[places["elsewhere"].pk] == pytest.approx(0.556, abs=0.01)
 
 
 def test_a_program_is_as_near_as_its_nearest_group(places):
