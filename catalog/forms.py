@@ -185,7 +185,10 @@ class ProgramForm(ProgramRulesForm):
         }
         help_texts = {
             "summary": "Одно-два предложения: их видят в результатах поиска.",
-            "address": "Если не указано, берётся адрес организации.",
+            "address": (
+                "Если не указано, берётся адрес организации. Поле подсказывает адреса организации и её мест занятий: "
+                "программа с таким адресом видна на карте, и семьи находят её по расстоянию («Рядом со мной»)."
+            ),
             "price_per_month": "Только для платной программы.",
             "ovz_categories": "Для каких категорий детей с ОВЗ адаптирована программа.",
         }
@@ -197,6 +200,9 @@ class ProgramForm(ProgramRulesForm):
         teachers = Teacher.objects.filter(organization_id=self.instance.organization_id)
         limit_choices(self, "teachers", teachers)
         limit_choices(self, "unit", OrganizationUnit.objects.filter(organization_id=self.instance.organization_id))
+        if "address" in self.fields:
+            self.address_suggestions = address_suggestions(self.instance.organization)
+            self.fields["address"].widget.attrs["list"] = ADDRESS_SUGGESTIONS
         if not teachers.exists():
             self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
         russian_empty_choices(self)
@@ -310,12 +316,12 @@ class GroupForm(GroupRulesForm):
         )
 
 
-ADDRESS_SUGGESTIONS = "address-suggestions"  # the id of the group form's <datalist> of addresses
+ADDRESS_SUGGESTIONS = "address-suggestions"  # the id of the program's and group's forms' <datalist> of addresses
 
 
 def address_suggestions(organization: Organization) -> list[tuple[str, str]]:
     """(address, what it is) of the addresses an organization's groups meet at on the map: its own and its study
-    places', as the group form suggests them (written alike, a group's address is placed: catalog.places)."""
+    places', as the program and group forms suggest them (written alike, an address is placed: catalog.places)."""
     places = organization.study_places.order_by("address").values_list("address", "name")
     return [(organization.address, "Адрес организации"), *((a, name or "Место занятий") for a, name in places)]
 

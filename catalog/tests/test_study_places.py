@@ -375,16 +375,18 @@ def test_an_operator_of_several_organizations_chooses_one(client, personas):
     assert StudyPlace.objects.count() == 1
 
 
-# The group form suggests the organization's addresses.
+# The program and group forms suggest the organization's addresses.
 
 
-def test_the_group_form_suggests_the_organizations_addresses(operator, personas, school):
+def test_the_program_and_group_forms_suggest_the_organizations_addresses(operator, personas, school):
     add_place(personas.org_a, "г. Энск, ул. Садовая, д. 1")
     add_place(personas.org_b, "г. Энск, ул. Чужая, д. 9")
     program = make_program(personas.org_a, status="draft")
     for url in (
         reverse("office:group_create", args=[program.code]),
         reverse("office:group_edit", args=[program.groups.get().code]),
+        reverse("office:program_edit", args=[program.code]),
+        reverse("office:program_create") + f"?organization={personas.org_a.code}",
     ):
         page = content(operator.get(url))
         assert 'list="address-suggestions"' in page
@@ -394,7 +396,7 @@ def test_the_group_form_suggests_the_organizations_addresses(operator, personas,
             ' value="г. Энск, ул. Садовая, д. 1">Место занятий</option>',
             f' value="{SCHOOL_7}">Спортзал школы № 7</option>',
         ]
-        assert "группа с таким адресом видна на карте, и семьи находят её по расстоянию" in page
+        assert "с таким адресом видна на карте, и семьи находят её по расстоянию" in page
 
 
 # In a browser: the pages on a phone and a desktop.
