@@ -1010,8 +1010,8 @@ def _save_study_place(actor: Any, place: StudyPlace, data: dict[str, Any]) -> St
 )
 def update_study_place(request: Any, place_id: int, body: PatchDict[StudyPlaceIn]) -> StudyPlace:
     """Меняются только переданные поля; null в широте и долготе (в обеих сразу) убирает координаты, в
-    названии — очищает его. Новый адрес места не меняет адреса групп: группы с прежним остаются без места
-    на карте."""
+    названии — очищает его. Исправленный адрес получают и программы и группы организации, записанные по
+    прежнему адресу (их updated_at меняется): они остаются на карте в этом месте."""
     return _save_study_place(request.auth, _place_to_change(request.auth, place_id), body)
 
 

@@ -1011,7 +1011,9 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     """Add or change a place where the organization's groups meet (the caller checked the right to change the
     organization). Its address is kept as groups write it (spaces collapsed); the organization's own address is
     not a study place — its place on the map is the organization's. The search finds the groups there by their
-    distance once the index is renewed (after commit)."""
+    distance once the index is renewed (after commit). A corrected address takes the organization's programs and
+    groups written at the old one along (their `updated_at` moves, for synchronizing clients): they meet where
+    they met, now written as the place is."""
     creating = place._state.adding
     place.address = places.normalized(place.address or "")
     place.name = " ".join((place.name or "").split())
@@ -1023,21 +1025,31 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     if same_address.exclude(pk=place.pk).exists():
         raise ValidationError({"address": PLACE_TAKEN})
     place.full_clean(validate_constraints=False)  # checked above, by field; the database's stand behind
-    changed = [] if creating else _changed_place_fields(place)
+    stored = {} if creating else StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()
+    changed = [name for name in PLACE_FIELDS if name in stored and stored[name] != getattr(place, name)]
     if not creating and not changed:
         return place  # sent as it was: no write, `updated_at` stays
+    moved: dict[str, int] = {}
     with transaction.atomic():
         try:
             with transaction.atomic():
                 place.save()
         except IntegrityError:  # the same address added by another request meanwhile
             raise ValidationError({"address": PLACE_TAKEN}) from None
+        if "address" in changed:
+            along = {"address": place.address, "updated_at": timezone.now()}
+            there = {"address": stored["address"]}
+            moved = {
+                "programs": Program.objects.filter(organization=place.organization_id, **there).update(**along),
+                "groups": Group.objects.filter(program__organization=place.organization_id, **there).update(**along),
+            }
         audit.record(
             actor,
             "study_place.added" if creating else "study_place.changed",
             place,
             organization=place.organization.code,
             fields=changed,
+            **moved,
         )
         search.bump_catalog_version()
     return place
@@ -1049,8 +1061,3 @@ def remove_study_place(actor: Any, place: StudyPlace) -> None:
         audit.record(actor, "study_place.removed", place, organization=place.organization.code, address=place.address)
         place.delete()
         search.bump_catalog_version()
-
-
-def _changed_place_fields(place: StudyPlace) -> list[str]:
-    stored = StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()
-    return [name for name in PLACE_FIELDS if stored[name] != getattr(place, name)]

@@ -10,7 +10,7 @@ from catalog import services
 from catalog.models import Organization, StudyPlace
 from catalog.tests.test_api import API, bearer, send
 from core.models import AuditEvent
-from core.testing import make_group
+from core.testing import make_group, make_program
 
 GYM = "г. Энск, ул. Садовая, д. 5"
 GYM_URL = "https://yandex.ru/maps/?pt=37.617600,55.755800&z=16&l=map"
@@ -218,6 +218,15 @@ def test_an_operator_changes_a_study_place(client, personas, gym):
     cleared = send(client, "patch", path, {"latitude": None, "longitude": None, "name": None}, personas.operator_a)
     assert (cleared.json()["map_url"], cleared.json()["name"]) == (None, "")
     assert audit_actions(gym.pk) == ["study_place.added", "study_place.changed", "study_place.changed"]
+
+
+def test_a_corrected_address_takes_the_groups_written_there_along(client, personas, gym):
+    group = make_group(make_program(personas.org_a, "Футбол"), address=GYM)
+    corrected = "г. Энск, ул. Садовая, д. 5а"
+    response = send(client, "patch", f"/places/{gym.pk}", {"address": corrected}, personas.operator_a)
+    assert response.status_code == 200, response.content
+    shown = client.get(f"{API}/groups/{group.code}").json()
+    assert shown["address"] == corrected and shown["latitude"] == "55.755800"
 
 
 def test_a_patch_that_changes_nothing_writes_nothing(client, personas, gym):

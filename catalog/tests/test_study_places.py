@@ -279,12 +279,27 @@ def test_an_operator_changes_a_place_and_its_coordinates(operator, personas, sch
     assert (school.latitude, school.longitude) == (None, None)
 
 
-def test_the_edit_page_warns_that_groups_at_the_place_follow_its_address_only_if_theirs_changes(
-    operator, personas, school
-):
-    make_group(make_program(personas.org_a, status="draft", with_group=False), address=SCHOOL_7)
+def test_a_corrected_address_takes_the_programs_and_groups_written_there_along(operator, personas, school):
+    held_there = make_program(personas.org_a, "Футбол", status="draft", with_group=False, address=SCHOOL_7)
+    group = make_group(held_there)  # the program's address
+    elsewhere = make_group(make_program(personas.org_a, "Шахматы", status="draft", with_group=False))
+    others = make_group(make_program(personas.org_b, "Танцы", status="draft", with_group=False), address=SCHOOL_7)
     page = content(operator.get(reverse("office:place_edit", args=[school.pk])))
-    assert "Здесь сейчас занимаются групп: 1. Если изменить адрес, измените его и в этих группах" in page
+    assert "Здесь сейчас занимаются групп: 1. Если исправить адрес, он изменится и у них" in page
+
+    corrected = "г. Энск, ул. Школьная, д. 7, корп. 2"
+    data = {"address": corrected, "name": "Спортзал школы № 7", "coordinates": "56.302, 41"}
+    assert operator.post(reverse("office:place_edit", args=[school.pk]), data).status_code == 302
+    for moved in (held_there, group):
+        moved.refresh_from_db()
+        assert moved.address == corrected
+    for kept in (elsewhere, others):  # another address; another organization's group at the old one
+        address = kept.address
+        kept.refresh_from_db()
+        assert kept.address == address
+    assert audited("study_place.changed")[0].data == {
+        "organization": personas.org_a.code, "fields": ["address"], "programs": 1, "groups": 1
+    }  # fmt: skip
 
 
 def test_a_change_sent_wrong_changes_nothing(operator, personas, school):
