@@ -26,11 +26,6 @@ def places_at(organization: Organization, addresses: Iterable[str]) -> dict[str,
     return found
 
 
-def map_urls(organization: Organization, addresses: Iterable[str]) -> dict[str, str]:
-    """Each of these addresses with a known place → its link on Yandex Maps."""
-    return {address: place.map_url for address, place in places_at(organization, addresses).items() if place.map_url}
-
-
 class Whereabouts(NamedTuple):
     address: str
     name: str  # of the study place at the address; empty for the organization's own or an unknown one
