@@ -10,7 +10,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from catalog.models import OrganizationUnit, UnitKind
+from catalog import services
+from catalog.models import OrganizationUnit, StudyPlace, UnitKind
 from catalog.services import change_program_status
 from core.browser import sign_in
 from core.testing import make_child, make_group, make_personas, make_program
@@ -43,6 +44,18 @@ def catalog_pages(transactional_db):
         ),
     )
     group = make_group(program)
+    # A group in a school: the program page names two addresses, the organization's lists its study place.
+    school = services.save_study_place(
+        None,
+        StudyPlace(
+            organization=personas.org_a,
+            address="г. Энск, ул. Школьная, д. 7",
+            name="Спортзал школы № 7",
+            latitude=Decimal("56.302"),
+            longitude=Decimal("41"),
+        ),
+    )
+    make_group(program, address=school.address)
     make_program(personas.org_b, "Робототехника")
     make_program(personas.org_a, "Шахматы", status="moderating")
     search = reverse("navigator:search")
@@ -97,6 +110,10 @@ def catalog_pages(transactional_db):
                 reverse("office:program_edit", args=[program.code]),
                 reverse("office:group_create", args=[program.code]),
                 reverse("office:group_edit", args=[group.code]),
+                reverse("office:place_list"),
+                reverse("office:place_create"),
+                reverse("office:place_edit", args=[school.pk]),
+                reverse("office:place_remove", args=[school.pk]),
                 reverse("office_applications:queue"),
             ],
         ),
