@@ -34,6 +34,7 @@ from catalog.models import (
     StudyForm,
     StudyPlace,
     Weekday,
+    map_url,
     weekday_numbers,
 )
 from catalog.permissions import (
@@ -287,9 +288,7 @@ class GroupOut(GroupSummaryOut, ModelSchema):
 
     @staticmethod
     def resolve_map_url(group: Group) -> str | None:
-        # An unsaved place at those coordinates: its link is the one every place on the map has.
-        at = StudyPlace(latitude=GroupOut.resolve_latitude(group), longitude=GroupOut.resolve_longitude(group))
-        return at.map_url or None
+        return map_url(GroupOut.resolve_latitude(group), GroupOut.resolve_longitude(group)) or None
 
 
 class SlotIn(ModelSchema):

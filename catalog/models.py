@@ -164,10 +164,14 @@ class Located(models.Model):
 
     @property
     def map_url(self) -> str:
-        """Its place on Yandex Maps, the map families in Russia know; empty without coordinates."""
-        if self.latitude is None or self.longitude is None:
-            return ""
-        return f"https://yandex.ru/maps/?pt={self.longitude},{self.latitude}&z=16&l=map"
+        return map_url(self.latitude, self.longitude)
+
+
+def map_url(latitude: Decimal | None, longitude: Decimal | None) -> str:
+    """The place on Yandex Maps, the map families in Russia know; empty without coordinates."""
+    if latitude is None or longitude is None:
+        return ""
+    return f"https://yandex.ru/maps/?pt={longitude},{latitude}&z=16&l=map"
 
 
 COORDINATES_IN_RANGE = models.CheckConstraint(
