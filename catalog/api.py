@@ -530,9 +530,15 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
         "этого возраста (с age_to — хотя бы одного из диапазона) и свободные места в них, как на карточках Навигатора"
     )
     distances_km: dict[str, float | None] = Field(
-        description="С near: для каждой программы страницы (по коду) — расстояние от near до места занятий, км по "
-        "поверхности Земли, с точностью до 0,1; место занятий — адрес организации, если программа проводится по "
-        "нему; null — программа проводится по другому адресу или у организации нет координат"
+        description="С near: для каждой программы страницы (по коду) — расстояние от near до ближайшего места её "
+        "занятий, км по поверхности Земли, с точностью до 0,1; место занятий — адрес организации или её место "
+        "занятий (/organizations/{code}/places) с координатами, где проводится программа или собирается её "
+        "действующая группа; null — ни одно такое место не известно"
+    )
+    nearest_places: dict[str, str] = Field(
+        description="С near: для программ страницы (по коду), ближайшая к near группа которых занимается не по "
+        "адресу организации, а в одном из её мест занятий, — название этого места (или его адрес, если названия "
+        "нет); программ, ближайшее место которых — адрес организации, здесь нет"
     )
 
 
@@ -710,6 +716,9 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
         "distances_km": (
             {p.code: _km(result.distances.get(p.pk)) for p in result.programs} if result.params.near else {}
         ),
+        "nearest_places": {
+            p.code: result.nearest_places[p.pk] for p in result.programs if p.pk in result.nearest_places
+        },
     }
 
 

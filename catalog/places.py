@@ -2,6 +2,7 @@
 organization's own address (or a program says none), or one of its study places (`StudyPlace`); any other
 address has no known place — never a guessed one (there is no geocoder here)."""
 
+import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -9,11 +10,68 @@ from django.db.models import Case, FloatField, OuterRef, Q, QuerySet, Subquery, 
 from django.db.models.functions import Cast
 
 from catalog.models import Located, Organization, StudyPlace
+from territory.models import Municipality
 
 
 def normalized(address: str) -> str:
     """The address as kept: spaces collapsed, none at the ends (a place is found by its address written alike)."""
     return " ".join(address.split())
+
+
+# Words that say what kind of street, settlement or region follows: «ул. Ленина» and «улица Ленина» are one street.
+# The one-letter ones (г., с., п., х., д.) but after a number, so that a house's letter (5г, 5д) stays.
+STREETS = "ул улица пр просп проспект пер переулок пл площадь бул бульвар ш шоссе наб набережная проезд туп тупик"
+SETTLEMENTS = "мкр мкрн микрорайон кв квартал г гор город пгт рп пос поселок с село ст станица х хутор д дер деревня"
+TERRITORIES = (
+    "обл область край респ республика район округ мо муниципальный городской городского сельское сельского "
+    "поселение поселения"
+)
+KIND_WORDS = frozenset(f"{STREETS} аллея линия тракт {SETTLEMENTS} сл слобода {TERRITORIES} дом".split())
+LETTERS = frozenset(["г", "с", "п", "х", "д"])
+SAME_WORD = {"корпус": "к", "корп": "к", "строение": "стр", "литера": "лит", "литер": "лит"}
+# «р-н», «пр-т», «б-р»: abbreviations with a hyphen, taken whole before the words are split.
+HYPHENATED_KINDS = re.compile(r"\b(?:р-н|пр-к?т|б-р|пр-д|кв-л|мкр-н|г\.?о\.)(?=\W|$)")
+POSTAL_CODE = re.compile(r"\d{6}")
+
+
+def address_key(address: str, names: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """What tells one building from another in an address, however it is written: its words and numbers in order,
+    lower case, «ё» read as «е», without punctuation, the postal code, the kinds of streets and settlements
+    («ул.», «улица», «г.», «д.» before the house's number), and the `names` (of the organization's region and
+    municipality, which one writer gives and another leaves out). «г. Арзамас, ул. Ленина, д. 5, корп. 2» and
+    «Арзамас, Ленина 5к2» have one key; «Ленина, 5» and «Ленина, 5а» do not."""
+    text = HYPHENATED_KINDS.sub(" ", address.lower().replace("ё", "е"))
+    words = [SAME_WORD.get(word, word) for word in re.findall(r"\d+|[^\W\d_]+", text)]
+    return tuple(
+        word
+        for position, word in enumerate(words)
+        if not POSTAL_CODE.fullmatch(word)
+        and word not in names
+        and (word not in KIND_WORDS or (word in LETTERS and position > 0 and words[position - 1].isdigit()))
+    )
+
+
+def as_known(organization: Organization, address: str) -> str:
+    """The address as the organization's records write it, when it is one they know — its own, one of its study
+    places' or units' — written otherwise (so that the group or program is on the map there and its rooms are
+    those of that building); else as given, spaces collapsed."""
+    address = normalized(address)
+    own = normalized(organization.address)
+    if not address or address == own:
+        return address
+    known = [own, *organization.study_places.values_list("address", flat=True)]
+    known += [normalized(unit) for unit in organization.units.exclude(address="").values_list("address", flat=True)]
+    if address in known:
+        return address
+    names = territory_names(organization)
+    key = address_key(address, names)
+    return next((other for other in known if key and address_key(other, names) == key), address)
+
+
+def territory_names(organization: Organization) -> frozenset[str]:
+    """The words of the names of the organization's municipality and region (see address_key)."""
+    names = Municipality.objects.filter(pk=organization.municipality_id).values_list("name", "region__name").get()
+    return frozenset(address_key(" ".join(names)))
 
 
 def places_at(organization: Organization, addresses: Iterable[str]) -> dict[str, Located]:

@@ -119,6 +119,9 @@ class SearchResult:
     seats_for_age: "dict[int, AgeSeats]" = field(default_factory=dict)
     # With `near`: how far from it each program of the page is held, km (program id →; none where not known).
     distances: dict[int, float] = field(default_factory=dict)
+    # With `near`: the study place where the nearest group of a program of the page meets, by its name (or address),
+    # when that is not its organization's address (program id →; see CatalogIndex.nearest_places).
+    nearest_places: dict[int, str] = field(default_factory=dict)
 
     @property
     def page_count(self) -> int:
@@ -711,6 +714,7 @@ def search_programs(
         programs=programs,
         seats_for_age=age_seats([p.pk for p in programs], params.ages) if params.ages and programs else {},
         distances=_distances(index, [p.pk for p in programs], params.near) if params.near else {},
+        nearest_places=index.nearest_places([p.pk for p in programs], params.near) if params.near else {},
         total=total,
         facets=_count_facets(index, params, found.text_bits),
         corrected_query=corrected_query,

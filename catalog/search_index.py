@@ -13,6 +13,7 @@ every search reads the database afresh.
 """
 
 import itertools
+import math
 import threading
 import time
 import uuid
@@ -32,6 +33,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FloatField,
+    Func,
     Q,
     QuerySet,
     Sum,
@@ -39,7 +41,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber
 from django.utils import timezone
 
 from catalog import text
@@ -129,22 +131,35 @@ class GroupPlaces:
     starts: IntArray  # where the points of each of them start
     points: FloatArray
     rows: IntArray  # by program id: its position among `programs`, -1 for none
+    names: Sequence[str]  # of each point's place, as a family reads it: a study place's name or address; "": none
 
     @classmethod
-    def of(cls, program_ids: IntArray, points: FloatArray, size: int) -> "GroupPlaces":
-        """From points and their programs' ids, in the order of the ids."""
+    def of(cls, program_ids: IntArray, points: FloatArray, names: Sequence[str], size: int) -> "GroupPlaces":
+        """From points, their places' names and their programs' ids, in the order of the ids."""
         programs, starts = np.unique(program_ids, return_index=True)
         rows = np.full(size, -1, dtype=np.int64)
         rows[programs] = np.arange(len(programs))
-        return cls(programs, starts, points.reshape(-1, 3), rows)
+        return cls(programs, starts, points.reshape(-1, 3), rows, names)
 
     @classmethod
     def none(cls) -> "GroupPlaces":
-        return cls.of(np.zeros(0, dtype=np.int64), np.zeros((0, 3)), 1)
+        return cls.of(np.zeros(0, dtype=np.int64), np.zeros((0, 3)), (), 1)
 
     def nearness(self, here: FloatArray) -> FloatArray:
         """For each of `programs`, the greatest product of its points with `here` (its nearest group's)."""
         return np.fmax.reduceat(self.points @ here, self.starts) if len(self.programs) else np.zeros(0)
+
+    def nearest(self, program_id: int, here: FloatArray) -> tuple[float, str]:
+        """The product with `here` of the program's nearest point here and its place's name; NaN and "" for a
+        program without one."""
+        row = int(self.rows[program_id]) if program_id < len(self.rows) else -1
+        if row < 0:
+            return math.nan, ""
+        start = int(self.starts[row])
+        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.points)
+        products = self.points[start:end] @ here
+        best = int(np.argmax(products))
+        return float(products[best]), self.names[start + best]
 
 
 @dataclass
@@ -233,6 +248,19 @@ class CatalogIndex:
         # The straight line through the sphere between the two points (|a - b|² = 2 - 2 a·b), then the arc it cuts.
         chords = np.sqrt(np.maximum(2 - 2 * nearness, 0.0))
         return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
+
+    def nearest_places(self, ids: Sequence[int], point: tuple[float, float]) -> dict[int, str]:
+        """For these programs (a page's), the name of the place their group nearest to the point (latitude,
+        longitude in degrees) meets at, when it is one of their organization's study places — the building a
+        family would go to; the others meet nearest at their organization's address, which the card names."""
+        here = on_unit_sphere(*np.radians(point))
+        found: dict[int, str] = {}
+        for program_id in ids:
+            nearness, name = self.group_places.nearest(program_id, here)
+            own = float(self.places[program_id] @ here)
+            if name and not own >= nearness:  # NaN: no own place known
+                found[program_id] = name
+        return found
 
     def _nearness(self, here: FloatArray, ids: "IntArray | None" = None) -> FloatArray:
         """For each program (of `ids`, or every one by id), the product of `here` with the point of its nearest
@@ -516,15 +544,26 @@ def _places_elsewhere(size: int, held_elsewhere: IntArray) -> "GroupPlaces":
         organization__latitude__isnull=False,
         organization__longitude__isnull=False,
     )
-    read = [(held_at, "organization__study_places__"), (groups_at, "organization__study_places__")]
+    # A study place by its name, or its address when it has none; the organization's own address by none.
+    study_place_name = Coalesce(
+        NullIf("organization__study_places__name", Value("")), "organization__study_places__address"
+    )
+    read: list[tuple[QuerySet[Program], str, Func | Value]] = [
+        (held_at, "organization__study_places__", study_place_name),
+        (groups_at, "organization__study_places__", study_place_name),
+    ]
     if len(held_elsewhere):
-        read.append((at_organization, "organization__"))
-    names = ("id", *PLACE_COLUMNS)
-    first, *rest = (found.annotate(**_coordinates(path)).values_list(*names).order_by() for found, path in read)
-    found = _columns(first.union(*rest, all=True), names)  # one statement
+        read.append((at_organization, "organization__", Value("")))
+    columns = ("id", *PLACE_COLUMNS, "place_name")
+    first, *rest = (
+        found.annotate(**_coordinates(path), place_name=name).values_list(*columns).order_by()
+        for found, path, name in read
+    )
+    found = _columns(first.union(*rest, all=True), columns)  # one statement
     program_ids = np.array(found["id"], dtype=np.int64)
     by_program = np.argsort(program_ids, kind="stable")
-    return GroupPlaces.of(program_ids[by_program], _on_sphere(found)[by_program], size)
+    names = [found["place_name"][row] for row in by_program.tolist()]
+    return GroupPlaces.of(program_ids[by_program], _on_sphere(found)[by_program], names, size)
 
 
 def _group_programs(ids: IntArray, ages: tuple[IntArray, IntArray], size: int) -> dict[GroupKey, IntArray]:

@@ -170,7 +170,9 @@ def save_program(
             published = current
     if not program.municipality_id:
         program.municipality_id = program.organization.municipality_id
-    if not program.address:
+    if program.address:
+        program.address = places.as_known(program.organization, program.address)
+    else:
         # Held in a unit of its own address (a Кванториум in its building), the program is there.
         program.address = (program.unit.address if program.unit else "") or program.organization.address
     if not program.is_paid:
@@ -668,8 +670,10 @@ def save_group(
         if creating:
             raise ValidationError(reason)
         return _switch_off_archived_group(actor, program, group, reason, schedule, financing)
-    # Written as a study place's address (spaces aside), the group is on the map there.
-    group.address = places.normalized(group.address) or program.address or program.organization.address
+    # An address of the organization written otherwise is kept as its records write it: on the map there.
+    group.address = (
+        places.as_known(program.organization, group.address) or program.address or program.organization.address
+    )
     if group.teacher is not None and group.teacher.organization_id != program.organization_id:
         raise ValidationError({"teacher": "Педагог должен работать в организации, которая реализует программу."})
     if financing is None and creating:
@@ -1009,20 +1013,23 @@ PLACE_FIELDS = ("name", "address", "latitude", "longitude")
 
 def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     """Add or change a place where the organization's groups meet (the caller checked the right to change the
-    organization). Its address is kept as groups write it (spaces collapsed); the organization's own address is
-    not a study place — its place on the map is the organization's. The search finds the groups there by their
-    distance once the index is renewed (after commit). A corrected address takes the organization's programs and
-    groups written at the old one along (their `updated_at` moves, for synchronizing clients): they meet where
-    they met, now written as the place is."""
+    organization). Its address is kept as given (spaces collapsed); the organization's own address, however
+    written (places.address_key), is not a study place — its place on the map is the organization's. The search
+    finds the groups there by their distance once the index is renewed (after commit). The organization's programs
+    and groups already written at the place otherwise («ул. Ленина, д. 5» for «улица Ленина, 5»), or at its
+    previous address when it is corrected, are written as the place is (their `updated_at` moves, for
+    synchronizing clients): they meet where they met, now on the map; the groups saved later are (save_group)."""
     creating = place._state.adding
     place.address = places.normalized(place.address or "")
     place.name = " ".join((place.name or "").split())
-    if place.address and place.address == places.normalized(place.organization.address):
+    names = places.territory_names(place.organization)
+    key = places.address_key(place.address, names)
+    if key and key == places.address_key(place.organization.address, names):
         raise ValidationError({"address": OWN_ADDRESS})
     if (place.latitude is None) != (place.longitude is None):
         raise ValidationError({"latitude" if place.latitude is None else "longitude": COORDINATES_TOGETHER})
-    same_address = StudyPlace.objects.filter(organization=place.organization_id, address=place.address)
-    if same_address.exclude(pk=place.pk).exists():
+    others = StudyPlace.objects.filter(organization=place.organization_id).exclude(pk=place.pk)
+    if any(places.address_key(other, names) == key for other in others.values_list("address", flat=True)):
         raise ValidationError({"address": PLACE_TAKEN})
     place.full_clean(validate_constraints=False)  # checked above, by field; the database's stand behind
     stored = {} if creating else StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()
@@ -1036,13 +1043,8 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
                 place.save()
         except IntegrityError:  # the same address added by another request meanwhile
             raise ValidationError({"address": PLACE_TAKEN}) from None
-        if "address" in changed:
-            along = {"address": place.address, "updated_at": timezone.now()}
-            there = {"address": stored["address"]}
-            moved = {
-                "programs": Program.objects.filter(organization=place.organization_id, **there).update(**along),
-                "groups": Group.objects.filter(program__organization=place.organization_id, **there).update(**along),
-            }
+        if creating or "address" in changed:
+            moved = _gather_at(place, stored.get("address"), names)
         audit.record(
             actor,
             "study_place.added" if creating else "study_place.changed",
@@ -1053,6 +1055,27 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
         )
         search.bump_catalog_version()
     return place
+
+
+def _gather_at(place: StudyPlace, previous: str | None, names: frozenset[str]) -> dict[str, int]:
+    """The organization's programs and groups at this place, written otherwise (places.address_key) or as its
+    previous address, written as the place is now: they are on the map there. How many of each, where any."""
+    key = places.address_key(place.address, names)
+    programs = Program.objects.filter(organization=place.organization_id)
+    groups = Group.objects.filter(program__organization=place.organization_id)
+    written = {*programs.values_list("address", flat=True), *groups.values_list("address", flat=True)}
+    alike = [
+        address
+        for address in written
+        if address != place.address and (address == previous or (key and places.address_key(address, names) == key))
+    ]
+    if not alike:
+        return {}
+    along = {"address": place.address, "updated_at": timezone.now()}
+    return {
+        "programs": programs.filter(address__in=alike).update(**along),
+        "groups": groups.filter(address__in=alike).update(**along),
+    }
 
 
 def remove_study_place(actor: Any, place: StudyPlace) -> None:

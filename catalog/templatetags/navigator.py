@@ -89,10 +89,11 @@ _shown_fields = operator.attrgetter(
 )
 
 
-def _card(program: Program, for_age: tuple[str, AgeSeats] | None, km: float | None = None) -> str:
+def _card(program: Program, for_age: tuple[str, AgeSeats] | None, km: float | None = None, place: str = "") -> str:
     """The program's card, rendered again only when something it shows changed: other programs'
     changes (on enrollment day, every group that fills up) leave it as it is. The days and the
-    seats, those of the groups for the age searched for when it is, and how far it is are not kept."""
+    seats, those of the groups for the age searched for when it is, and how far it is (and the study place
+    that far, when it is not the organization's address) are not kept."""
     shown = _shown_fields(program)
     kept = _cards.get(program.pk)
     if kept is None or kept[0] != shown:
@@ -100,8 +101,13 @@ def _card(program: Program, for_age: tuple[str, AgeSeats] | None, km: float | No
             _cards.clear()  # all at once: simpler than least-recently-used, and a card renders in ~20 µs
         kept = _cards[program.pk] = (shown, *_render_card(program))
     days = program.weekdays_mask if for_age is None else for_age[1].weekdays_mask
-    distance = "" if km is None else f'<span class="distance">{how_far(km)} от вас</span>'
+    distance = "" if km is None else f'<span class="distance">{how_far(km)} от вас{_at(place)}</span>'
     return kept[1] + _days(days) + distance + kept[2] + _seats(program, for_age) + CARD_END
+
+
+def _at(place: str) -> str:
+    """«, Спортзал школы № 7»: the building that far, when it is not the organization's the card names."""
+    return f", {escape(place)}" if place else ""
 
 
 def how_far(km: float) -> str:
@@ -184,15 +190,21 @@ def program_cards(
     ages: Sequence[int] = (),
     seats_for_age: Mapping[int, AgeSeats] | None = None,
     distances: Mapping[int, float] | None = None,
+    nearest_places: Mapping[int, str] | None = None,
 ) -> SafeString:
     """The result cards of these programs (with organization and municipality), as list items; with
     the ages searched for, the seats a card tells are those of the groups for them; with the family's
-    place, how far each is held from it (where that is known)."""
+    place, how far each is held from it (where that is known) and, when its nearest group meets at a study
+    place, which."""
     seats = seats_for_age or {}
     far = distances or {}
+    places = nearest_places or {}
     years = _years(ages[0], ages[-1]) if ages else ""
     return mark_safe(  # noqa: S308 -- escaped above
-        "\n".join(_card(p, (years, seats.get(p.pk, AgeSeats())) if ages else None, far.get(p.pk)) for p in programs)
+        "\n".join(
+            _card(p, (years, seats.get(p.pk, AgeSeats())) if ages else None, far.get(p.pk), places.get(p.pk, ""))
+            for p in programs
+        )
     )
 
 

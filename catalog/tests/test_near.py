@@ -262,3 +262,25 @@ def test_the_pages_show_study_places_on_the_map(client, places):
     organization_page = client.get(f"/organizations/{far.organization.code}/").content.decode()
     assert "Где ещё проходят занятия" in organization_page and f"Школа № 7: {SCHOOL_7}" in organization_page
     assert school_link in organization_page
+
+
+def test_the_card_names_the_study_place_its_nearest_group_meets_at(client, places):
+    far, near = places["far"], places["near"]
+    study_place(far.organization, SCHOOL_7, Decimal("56.302"), "Школа № 7")  # 0.22 km from the family
+    make_group(far, name="В школе", address=SCHOOL_7)
+    # The near organization's gym is farther than the organization itself: its card names no building.
+    study_place(near.organization, "г. Энск, ул. Садовая, 1", Decimal("56.330"))
+    make_group(near, name="В спортзале", address="г. Энск, ул. Садовая, 1")
+    elsewhere = places["elsewhere"]  # held at its organization's other building, which has no name
+    study_place(elsewhere.organization, SCHOOL_7.replace("Энск", "Энск "), Decimal("56.315"))
+    elsewhere.refresh_from_db()
+    result = search_programs(SearchParams(q="шахматы", near=HOME, sort="near"))
+    assert result.nearest_places == {far.pk: "Школа № 7", elsewhere.pk: elsewhere.address}
+    assert search_programs(SearchParams(q="шахматы")).nearest_places == {}  # without a place: none
+
+    page = client.get("/programs/", {"q": "шахматы", "near": "56.300,41.000", "sort": "near"}).content.decode()
+    assert '<span class="distance">200 м от вас, Школа № 7</span>' in page
+    assert f'<span class="distance">1,7 км от вас, {elsewhere.address}</span>' in page
+    assert '<span class="distance">550 м от вас</span>' in page  # the near ones, at their organization
+    body = client.get("/api/v1/programs", {"q": "шахматы", "near": "56.300,41.000"}).json()
+    assert body["nearest_places"] == {far.code: "Школа № 7", elsewhere.code: elsewhere.address}

@@ -414,7 +414,10 @@ def test_the_nearest_first_equals_sorting_every_match_by_its_great_circle_distan
         "v", 0.0, size, Bits.from_ids(order, size), {}, {}, {"popular": order}, {"popular": rank},
         places=search_index.on_unit_sphere(latitudes, longitudes),
         group_places=search_index.GroupPlaces.of(
-            np.array([pid for pid, _ in extra]), search_index.on_unit_sphere(extra_latitudes, extra_longitudes), size
+            np.array([pid for pid, _ in extra]),
+            search_index.on_unit_sphere(extra_latitudes, extra_longitudes),
+            [f"{point}" for _, point in extra],
+            size,
         ),
     )  # fmt: skip
     here = (56.0, 42.0)
@@ -441,6 +444,13 @@ def test_the_nearest_first_equals_sorting_every_match_by_its_great_circle_distan
         assert index.top(bits, "near", start, count, near=here) == expected[start : start + count], (start, count)
     known = [pid for pid in expected if haversine(pid) < math.inf]
     assert index.distances_km(known, here).tolist() == pytest.approx([haversine(pid) for pid in known], abs=1e-6)
+    # The building named is that of the nearest group where it meets nearer than the program's own place.
+    nearer_elsewhere = {
+        pid: f"{min(elsewhere[pid], key=to)}"
+        for pid in chosen
+        if pid in elsewhere and min(map(to, elsewhere[pid])) < to(where[pid]) - 1e-6
+    }
+    assert index.nearest_places(chosen, here) == nearer_elsewhere
 
 
 @pytest.mark.parametrize("matched", [0, 3, 40, 900, 3000])
