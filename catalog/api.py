@@ -59,8 +59,10 @@ from core.api import (
     OneOf,
     Page,
     PageQuery,
+    QuerySchema,
     paginate,
     read_by_pydantic,
+    refused_in_query,
 )
 from core.models import code_pattern
 from core.typed import contains_typed
@@ -553,8 +555,8 @@ class ProgramFieldsIn(ModelSchema):
     municipality: str | None = Field(
         None, description="ОКТМО места реализации; если не указан при создании — муниципалитет организации"
     )
-    ovz_categories: list[str] = Field([], description="Коды категорий ОВЗ")
-    registers: list[str] = Field([], description="Коды реестров программ")
+    ovz_categories: list[str] = Field([], description="Коды категорий ОВЗ (GET /dictionaries)")
+    registers: list[str] = Field([], description="Коды реестров программ (GET /dictionaries)")
     teachers: list[UUID] = Field([], description="UUID педагогов организации")
 
     class Meta:
@@ -728,6 +730,23 @@ def _km(distance: float | None) -> float | None:
 
 def _age_seats_out(seats: AgeSeats) -> dict[str, Any]:
     return {**seats._asdict(), "weekdays": weekday_numbers(seats.weekdays_mask)}
+
+
+class DictionariesOut(Schema):
+    ovz_categories: list[DictionaryItemOut] = Field(
+        description="Категории детей с ОВЗ: коды для ovz_categories программы и фильтра ovz_category"
+    )
+    registers: list[DictionaryItemOut] = Field(description="Реестры программ: коды для registers программы")
+
+
+@router.get("/dictionaries", response=DictionariesOut, tags=PROGRAMS, summary="Справочники")
+def dictionaries(request: Any) -> dict[str, Any]:
+    """Справочники, которые ведёт навигатор (по модели обмена с ЕПГУ): их коды принимают программы и поиск.
+    Значения полей с выбором (направленность, уровень, форма обучения…) перечислены в схемах полей."""
+    return {
+        "ovz_categories": OvzCategory.objects.values("code", "name"),
+        "registers": ProgramRegister.objects.values("code", "name"),
+    }
 
 
 @router.get("/programs/{code}", response={200: ProgramDetailOut, **NOT_FOUND}, tags=PROGRAMS, summary="Программа")
@@ -1023,6 +1042,14 @@ def update_study_place(request: Any, place_id: int, body: PatchDict[StudyPlaceIn
     return _save_study_place(request.auth, _place_to_change(request.auth, place_id), body)
 
 
+class RemovePlaceQuery(QuerySchema):
+    move_to: str = Field(
+        "",
+        max_length=500,
+        description="Куда перенести группы и программы места: адрес самой организации или другого её места занятий",
+    )
+
+
 @router.delete(
     "/places/{place_id}",
     auth=token_auth,
@@ -1030,7 +1057,12 @@ def update_study_place(request: Any, place_id: int, body: PatchDict[StudyPlaceIn
     tags=ORGANIZATIONS,
     summary="Удалить место занятий",
 )
-def delete_study_place(request: Any, place_id: int) -> Status[None]:
-    """Группы по этому адресу остаются, но без места на карте, и поиск рядом с семьёй их больше не находит."""
-    services.remove_study_place(request.auth, _place_to_change(request.auth, place_id))
+def delete_study_place(request: Any, place_id: int, query: Query[RemovePlaceQuery]) -> Status[None]:
+    """Без move_to группы по этому адресу остаются с ним, но без места на карте, и поиск рядом с семьёй их больше
+    не находит. С move_to действующие группы места переносятся по этому адресу (занятость кабинетов проверяется
+    там; семьи детей в группах и ждущих места получают письмо), как и программы, которые проводятся в этом месте:
+    все или ни одна — отказ 422 у move_to называет группы и причины."""
+    place = _place_to_change(request.auth, place_id)
+    with refused_in_query("move_to"):
+        services.remove_study_place(request.auth, place, query.move_to)
     return Status(204, None)

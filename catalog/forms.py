@@ -12,7 +12,7 @@ import functools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -556,8 +556,8 @@ class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
         fields = ["address", "name"]
         help_texts = {
             "address": (
-                "Пишите так же, как в группах, которые здесь занимаются: группа с этим адресом будет видна на "
-                "карте, и семьи найдут её по расстоянию."
+                "Группы и программы с этим адресом будут видны на карте, и семьи найдут их по расстоянию. "
+                "Сокращения и знаки не важны: «ул. Ленина, д. 5» и «Ленина, 5» — один адрес."
             ),
         }
 
@@ -576,3 +576,21 @@ class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
         if "coordinates" in data:  # the model's fields are set from the one the form has
             self.instance.latitude, self.instance.longitude = data["coordinates"]
         return data
+
+
+class RemovePlaceForm(forms.Form):
+    """Where the groups meeting at a study place go when it is removed (services.remove_study_place): nowhere
+    (their address stays, off the map), the organization's own address or another of its places."""
+
+    move_to = forms.ChoiceField(label="Где теперь будут заниматься группы", widget=forms.RadioSelect, required=False)
+
+    def __init__(self, place: StudyPlace, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organization = place.organization
+        others = organization.study_places.exclude(pk=place.pk).order_by("address")
+        cast(forms.ChoiceField, self.fields["move_to"]).choices = [
+            ("", "Там же: адрес групп не изменится, но они пропадут с карты"),
+            (organization.address, f"По адресу организации: {organization.address}"),
+            *((other.address, f"{other.name}: {other.address}" if other.name else other.address) for other in others),
+        ]
+        self.initial.setdefault("move_to", "")

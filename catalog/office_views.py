@@ -29,6 +29,7 @@ from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
     ProgramForm,
+    RemovePlaceForm,
     ScheduleFormSet,
     StudyPlaceForm,
     error_links,
@@ -536,15 +537,26 @@ def _place_form(request: HttpRequest, place: StudyPlace) -> HttpResponse:
 def place_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Removing a place, confirmed on a page of its own that says what becomes of the groups meeting there."""
     place = scope.get_in_scope(_office_places(request.user), request.user, "change", pk=pk)
-    if request.method == "POST":
-        services.remove_study_place(request.user, place)
-        messages.success(request, f"Место занятий удалено: {place}.")
-        return redirect(_places_url(place.organization))
+    form = RemovePlaceForm(place, request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.remove_study_place(request.user, place, form.cleaned_data["move_to"])
+        except ValidationError as error:
+            _show_errors(error, form)
+        else:
+            moved = (
+                f" Группы теперь занимаются по адресу: {form.cleaned_data['move_to']}."
+                if form.cleaned_data["move_to"]
+                else ""
+            )
+            messages.success(request, f"Место занятий удалено: {place}.{moved}")
+            return redirect(_places_url(place.organization))
     return render(
         request,
         "office/place_remove.html",
         {
             "place": place,
+            "form": form,
             "groups": _groups_at(place.organization, [place.address])[place.address],
             "places_url": _places_url(place.organization),
         },

@@ -79,7 +79,7 @@ class ProgramSearchQuery(PageQuery):
     ovz_category: list[Annotated[str, OneOf(ovz_categories)]] = Field(
         [],
         title="Категория детей с ОВЗ",
-        description="Категории детей с ОВЗ, можно несколько (коды — как в ovz_categories программы): только "
+        description="Категории детей с ОВЗ, можно несколько (коды — GET /dictionaries): только "
         "программы, адаптированные для детей хотя бы одной из них",
     )
     funding: list[Annotated[str, OneOf(FUNDING.items())]] = Field(

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment
-from catalog import archiving, places, revisions, search
+from catalog import archiving, group_letters, places, revisions, search
 from catalog.models import (
     MAX_PRICE_PER_MONTH,
     OFFERING_SEATS_SQL,
@@ -695,6 +695,7 @@ def save_group(
             errors = error.update_error_dict(errors)
     if errors:
         raise ValidationError(errors)
+    told: list[group_letters.Change] = []
     if not creating:
         # What is sent as it is changes nothing: `updated_at` stays, nothing is audited (see save_program).
         changed, schedule, financing = _group_changes(group, current_slots, schedule, financing)
@@ -702,6 +703,8 @@ def save_group(
             return group
         if "is_active" in changed and not group.is_active:
             check_nobody_in(group)
+        if group.is_active:
+            told = group_letters.changes(group, changed, current_slots, schedule)
     group.save()
     if schedule is not None:
         group.schedule.all().delete()
@@ -715,7 +718,14 @@ def save_group(
             GroupFinancing(group=group, source=f.source, cost_per_month=f.cost_per_month) for f in financing
         )
     refresh_program_groups([program.pk])
-    audit.record(actor, "group.created" if creating else "group.updated", group, program=program.code)
+    families = group_letters.tell_families(group, program, told)
+    audit.record(
+        actor,
+        "group.created" if creating else "group.updated",
+        group,
+        program=program.code,
+        **({"families_told": families} if families else {}),
+    )
     if program.status == S.PUBLISHED:
         search.bump_catalog_version()
     return group
@@ -1078,9 +1088,48 @@ def _gather_at(place: StudyPlace, previous: str | None, names: frozenset[str]) -
     }
 
 
-def remove_study_place(actor: Any, place: StudyPlace) -> None:
-    """The organization no longer holds groups there: the place goes; groups keep their address, off the map."""
+MOVE_TO_UNKNOWN = "Выберите адрес самой организации или другое её место занятий."
+
+
+def remove_study_place(actor: Any, place: StudyPlace, move_to: str = "") -> None:
+    """The organization no longer holds groups there: the place goes. With `move_to` (the organization's own
+    address or another of its study places) its current groups move there — each through save_group: its
+    rooms checked free at the new address, its families told — and so do the programs held there, all or none;
+    without, they keep their address, off the map."""
     with transaction.atomic():
-        audit.record(actor, "study_place.removed", place, organization=place.organization.code, address=place.address)
+        moved = _move_away(actor, place, move_to) if move_to else {}
+        audit.record(
+            actor, "study_place.removed", place, organization=place.organization.code, address=place.address, **moved
+        )
         place.delete()
         search.bump_catalog_version()
+
+
+def _move_away(actor: Any, place: StudyPlace, move_to: str) -> dict[str, Any]:
+    organization = place.organization
+    elsewhere = organization.study_places.exclude(pk=place.pk).values_list("address", flat=True)
+    if move_to not in {organization.address, *elsewhere}:
+        raise ValidationError({"move_to": MOVE_TO_UNKNOWN})
+    groups = (
+        Group.objects.current()
+        .filter(program__organization=organization, address=place.address)
+        .exclude(program__status=S.ARCHIVED)  # read as they were; they meet no more
+        .order_by("name", "pk")
+    )
+    refused: list[str] = []
+    moved_groups = 0
+    for group in groups:
+        group.address = move_to
+        try:
+            save_group(actor, group)
+        except ValidationError as error:
+            refused += [f"Группа «{group.name}»: {message}" for message in error.messages]
+        moved_groups += 1
+    if refused:
+        raise ValidationError({"move_to": refused})
+    programs = Program.objects.filter(organization=organization, address=place.address).exclude(status=S.ARCHIVED)
+    return {
+        "moved_to": move_to,
+        "groups": moved_groups,
+        "programs": programs.update(address=move_to, updated_at=timezone.now()),
+    }

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from math import ceil
 from typing import Annotated, Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils.datastructures import MultiValueDict
@@ -107,6 +108,18 @@ def named_in_query(parameter: str, message: str) -> Iterator[None]:
         yield
     except Http404:
         raise RequestValidationError([{"loc": ("query", parameter), "msg": message, "type": "invalid"}]) from None
+
+
+@contextmanager
+def refused_in_query(parameter: str) -> Iterator[None]:
+    """Around an action whose refusals are all of the value the query string gives in `parameter`: they are that
+    parameter's 422, at ["query", parameter]."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        raise RequestValidationError(
+            [{"loc": ("query", parameter), "msg": message, "type": "invalid"} for message in error.messages]
+        ) from None
 
 
 def paginate(queryset: QuerySet[M], query: PageQuery) -> dict[str, Any]:

@@ -16,7 +16,16 @@ from django.utils import timezone
 from accounts.models import ApiToken, User
 from catalog import services
 from catalog.api import ProgramListItemOut
-from catalog.models import Direction, Group, ModerationStatus, Organization, OrganizationKind, OvzCategory, Program
+from catalog.models import (
+    Direction,
+    Group,
+    ModerationStatus,
+    Organization,
+    OrganizationKind,
+    OvzCategory,
+    Program,
+    ProgramRegister,
+)
 from catalog.search import search_programs
 from catalog.search_form import params_from_query
 from core.models import AuditEvent
@@ -1374,3 +1383,12 @@ def test_a_program_that_left_the_catalog_is_listed_to_synchronizing_clients_with
         assert client.get(path, headers=headers).json()["items"] == []
     everything = client.get(path, {"updated_since": "2020-01-01T00:00:00Z"}).json()["items"]
     assert draft_program.code not in {p["code"] for p in everything}
+
+
+def test_the_dictionaries_give_the_codes_programs_and_the_search_take(client, personas):
+    body = client.get(f"{API}/dictionaries").json()
+    assert body["ovz_categories"] == list(OvzCategory.objects.values("code", "name")) != []
+    assert body["registers"] == list(ProgramRegister.objects.values("code", "name")) != []
+    code = body["ovz_categories"][0]["code"]
+    assert client.get(f"{API}/programs", {"ovz_category": code}).status_code == 200
+    assert "/api/v1/dictionaries" in client.get(f"{API}/openapi.json").json()["paths"]

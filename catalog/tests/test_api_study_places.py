@@ -3,6 +3,7 @@ organization and by its groups, kept by its operators through the same actions a
 
 from datetime import datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 
@@ -244,6 +245,24 @@ def test_an_operator_removes_a_study_place(client, personas, gym):
     event = AuditEvent.objects.get(action="study_place.removed")
     assert (event.actor, event.data["address"]) == (personas.operator_a, GYM)
     assert send(client, "delete", f"/places/{gym.pk}", {}, personas.operator_a).status_code == 404
+
+
+def test_an_operator_removes_a_study_place_moving_its_groups_to_the_organizations_address(client, personas, gym):
+    group = make_group(make_program(personas.org_a, status="draft", with_group=False), address=GYM)
+    home = personas.org_a.address
+    query = urlencode({"move_to": home})
+    response = client.delete(f"{API}/places/{gym.pk}?{query}", headers=bearer(personas.operator_a))
+    assert response.status_code == 204, response.content
+    group.refresh_from_db()
+    assert group.address == home and not StudyPlace.objects.exists()
+    assert AuditEvent.objects.get(action="study_place.removed").data["moved_to"] == home
+
+
+def test_groups_are_not_moved_to_an_address_that_is_not_the_organizations(client, personas, gym):
+    make_group(make_program(personas.org_a, status="draft", with_group=False), address=GYM)
+    response = client.delete(f"{API}/places/{gym.pk}?move_to=Москва", headers=bearer(personas.operator_a))
+    assert error_at(response) == [(["query", "move_to"], services.MOVE_TO_UNKNOWN)]
+    assert StudyPlace.objects.exists()
 
 
 # --- Bad input --------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Study places: where else an organization's groups meet. The rules of the actions, the office pages where an
 organization's operator keeps them, and the group form that suggests their addresses."""
 
-from datetime import timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from catalog.models import StudyPlace
 from catalog.search_index import catalog_version
 from core.browser import SHOTS, sign_in
 from core.models import AuditEvent
-from core.testing import make_group, make_organization, make_personas, make_program
+from core.testing import enroll_child, make_group, make_organization, make_personas, make_program
 
 SCHOOL_7 = "г. Энск, ул. Школьная, д. 7"
 DUPLICATE = "У организации уже есть место занятий с этим адресом."
@@ -119,6 +119,56 @@ def test_a_place_removed_is_audited_and_its_groups_keep_their_address(personas, 
     assert (event.actor, event.data["address"]) == (personas.operator_a, SCHOOL_7)
     group.refresh_from_db()
     assert group.address == SCHOOL_7
+
+
+def booked(group, room: str = "каб. 12") -> None:
+    """The group's lessons, Monday 16:00–17:30, in this room."""
+    services.save_group(None, group, schedule=[services.Slot(0, time(16), time(17, 30), room)])
+
+
+def test_a_place_removed_moves_its_current_groups_and_programs_where_chosen_and_the_families_are_told(
+    personas, school, mailoutbox, django_capture_on_commit_callbacks
+):
+    program = make_program(personas.org_a, "Футбол", address=SCHOOL_7)  # published, its group there
+    enroll_child(program, personas, "Маша")
+    group = program.groups.get()
+    ended = make_group(program, name="Прошлый год", start_date=date(2020, 9, 1), end_date=date(2021, 5, 31))
+    other_place = add_place(personas.org_a, "г. Энск, ул. Садовая, д. 1", name="Стадион")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_study_place(personas.operator_a, school, move_to=other_place.address)
+    group.refresh_from_db(), program.refresh_from_db(), ended.refresh_from_db()
+    assert group.address == program.address == other_place.address
+    assert ended.address == SCHOOL_7  # where it met
+    [event] = audited("study_place.removed")
+    assert event.data == {
+        "organization": personas.org_a.code, "address": SCHOOL_7, "moved_to": other_place.address,
+        "groups": 1, "programs": 1,
+    }  # fmt: skip
+    [letter] = mailoutbox
+    assert letter.to == [personas.family.email]
+    assert f"— Адрес занятий: было «{SCHOOL_7}», теперь «{other_place.address}»." in letter.body
+
+
+def test_a_place_is_not_removed_when_a_group_would_take_a_room_taken_there(personas, school):
+    at_home = make_group(make_program(personas.org_a, "Шахматы", status="draft", with_group=False))
+    booked(at_home)
+    in_school = make_group(make_program(personas.org_a, "Танцы", status="draft", with_group=False), address=SCHOOL_7)
+    booked(in_school)
+    with pytest.raises(ValidationError) as refused:
+        services.remove_study_place(personas.operator_a, school, move_to=personas.org_a.address)
+    [message] = refused.value.message_dict["move_to"]
+    assert message.startswith(f"Группа «{in_school.name}»: ") and "каб. 12" in message
+    assert StudyPlace.objects.exists() and not audited("study_place.removed")
+    in_school.refresh_from_db()
+    assert in_school.address == SCHOOL_7
+
+
+def test_groups_are_moved_only_to_an_address_of_the_organization(personas, school):
+    with pytest.raises(ValidationError) as refused:
+        services.remove_study_place(personas.operator_a, school, move_to="г. Энск, ул. Новая, д. 1")
+    assert refused.value.message_dict == {"move_to": [services.MOVE_TO_UNKNOWN]}
+    assert StudyPlace.objects.exists()
 
 
 # Coordinates pasted as Yandex Maps shows them.
@@ -326,6 +376,28 @@ def test_an_operator_removes_a_place_after_a_confirmation_page(operator, persona
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('office:place_list')}?organization={personas.org_a.code}"
     assert not StudyPlace.objects.exists() and len(audited("study_place.removed")) == 1
+
+
+def test_the_removal_page_offers_the_organizations_addresses_for_its_groups(operator, personas, school):
+    group = make_group(make_program(personas.org_a, status="draft", with_group=False), address=SCHOOL_7)
+    url = reverse("office:place_remove", args=[school.pk])
+    page = content(operator.get(url))
+    assert "<legend>Где теперь будут заниматься группы" in page
+    assert f"По адресу организации: {personas.org_a.address}" in page
+    response = operator.post(url, {"move_to": personas.org_a.address}, follow=True)
+    assert f"Группы теперь занимаются по адресу: {personas.org_a.address}." in content(response)
+    group.refresh_from_db()
+    assert group.address == personas.org_a.address and not StudyPlace.objects.exists()
+
+
+def test_a_move_refused_is_said_on_the_removal_page_and_nothing_is_removed(operator, personas, school):
+    booked(make_group(make_program(personas.org_a, "Шахматы", status="draft", with_group=False)))
+    in_school = make_group(make_program(personas.org_a, "Танцы", status="draft", with_group=False), address=SCHOOL_7)
+    booked(in_school)
+    response = operator.post(reverse("office:place_remove", args=[school.pk]), {"move_to": personas.org_a.address})
+    assert response.status_code == 200
+    assert f"Группа «{in_school.name}»: " in content(response) and 'role="alert"' in content(response)
+    assert StudyPlace.objects.exists()
 
 
 # Who reaches what.
