@@ -5,12 +5,13 @@ Sent after commit by the action that changed the group (services.save_group, ser
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Protocol
 
 from django.urls import reverse
 
-from catalog.models import Group, Program
-from core import letters
+from catalog.models import FundingSource, Group, Program
+from core import letters, money
 from enrollment.models import ACTIVE_STATUSES, Application
 from people.models import Teacher
 
@@ -22,6 +23,7 @@ TOLD_FIELDS = {
     "teacher_id": "Педагог",
 }
 SCHEDULE = "Расписание"
+PAYMENT = "Оплата"
 
 
 class Lesson(Protocol):
@@ -34,6 +36,16 @@ class Lesson(Protocol):
     def room(self) -> str: ...
 
 
+class Payment(Protocol):
+    """A financing source of a group with its cost (services.Financing)."""
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def cost_per_month(self) -> Decimal: ...
+
+
 @dataclass(frozen=True)
 class Change:
     what: str
@@ -42,10 +54,14 @@ class Change:
 
 
 def changes(
-    group: Group, changed: Sequence[str], slots_before: Sequence[Lesson], slots_after: Sequence[Lesson] | None
+    group: Group,
+    changed: Sequence[str],
+    timetables: tuple[Sequence[Lesson], Sequence[Lesson] | None],
+    payments: tuple[Sequence[Payment], Sequence[Payment] | None],
 ) -> list[Change]:
     """What of the group as it is about to be saved a family would want to know changed: its changed fields (of
-    `changed`, read from the database as stored) and its timetable (`slots_after`: None when unchanged)."""
+    `changed`, read from the database as stored), its timetable and its ways of paying (each as it was and as it
+    will be; None: unchanged)."""
     told = [name for name in TOLD_FIELDS if name in changed]
     found: list[Change] = []
     if told:
@@ -53,8 +69,12 @@ def changes(
         found = [
             Change(TOLD_FIELDS[name], _said(name, stored[name]), _said(name, getattr(group, name))) for name in told
         ]
+    slots_before, slots_after = timetables
     if slots_after is not None:
         found.append(Change(SCHEDULE, timetable(slots_before), timetable(slots_after)))
+    paid_before, paid_after = payments
+    if paid_after is not None:
+        found.append(Change(PAYMENT, ways_of_paying(paid_before), ways_of_paying(paid_after)))
     return found
 
 
@@ -62,6 +82,17 @@ def timetable(slots: Sequence[Lesson]) -> str:
     """«Пн 15:00–16:30 (каб. 12); Ср 15:00–16:30», weekdays in order; «нет занятий» for none."""
     ordered = sorted(slots, key=lambda slot: (slot.weekday, str(slot)))
     return "; ".join(f"{slot} ({slot.room})" if slot.room else str(slot) for slot in ordered) or "нет занятий"
+
+
+def ways_of_paying(payments: Sequence[Payment]) -> str:
+    """«Бесплатно (муниципальное задание); По сертификату ПФ: 3 000 ₽ в месяц», as the program page says them."""
+    said = [
+        f"{FundingSource(payment.source).label}: {money.whole(payment.cost_per_month)} ₽ в месяц"
+        if payment.cost_per_month
+        else FundingSource(payment.source).label
+        for payment in sorted(payments, key=lambda payment: (payment.source, payment.cost_per_month))
+    ]
+    return "; ".join(said) or "не указана"
 
 
 def _said(name: str, value: Any) -> str:

@@ -444,6 +444,7 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
             "group": group,
             "program": group.program,
             "creating": creating,
+            "children": None if creating else archiving.children_in([group.pk])[group.pk],
             "error_links": error_links(form, schedule, financing) if data is not None else [],
         },
     )

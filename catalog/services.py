@@ -704,7 +704,8 @@ def save_group(
         if "is_active" in changed and not group.is_active:
             check_nobody_in(group)
         if group.is_active:
-            told = group_letters.changes(group, changed, current_slots, schedule)
+            paid_before = [Financing(f.source, f.cost_per_month) for f in group.financing.all()] if financing else []
+            told = group_letters.changes(group, changed, (current_slots, schedule), (paid_before, financing))
     group.save()
     if schedule is not None:
         group.schedule.all().delete()

@@ -955,6 +955,7 @@ def test_openapi_document_lists_every_endpoint(client):
     assert paths == {
         f"{API}/me": {"get"},
         f"{API}/teachers": {"get"},
+        f"{API}/dictionaries": {"get"},
         f"{API}/municipalities": {"get"},
         f"{API}/municipalities/{{oktmo}}": {"get"},
         f"{API}/organizations": {"get"},

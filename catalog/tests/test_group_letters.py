@@ -3,13 +3,14 @@ one letter to each family with a child enrolled in the group or waiting for it, 
 whichever way the group was changed — the office, the API, the admin."""
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services
-from catalog.group_letters import timetable
+from catalog.group_letters import timetable, ways_of_paying
 from catalog.models import Group
 from catalog.tests.test_api import send
 from core.models import AuditEvent
@@ -154,3 +155,30 @@ def test_the_operator_who_recorded_a_child_from_a_list_is_not_written_to(
     with django_capture_on_commit_callbacks(execute=True):
         services.save_group(personas.operator_a, group)
     assert [letter.to for letter in mailoutbox] == [[personas.other_family.email]]
+
+
+def test_a_new_price_is_told(personas, mailoutbox, django_capture_on_commit_callbacks):
+    program = make_program(personas.org_a, "Английский", is_free=False, is_paid=True, price_per_month=Decimal(2500))
+    enroll_child(program, personas, "Маша")
+    group = group_of(program)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.save_group(personas.operator_a, group, financing=[services.Financing("paid", Decimal(3000))])
+    [letter] = mailoutbox
+    assert "— Оплата: было «Платно: 2\u00a0500 ₽ в месяц», теперь «Платно: 3\u00a0000 ₽ в месяц»." in letter.body
+
+
+def test_ways_of_paying_are_said_as_the_program_page_says_them():
+    assert (
+        ways_of_paying([services.Financing("certificate", Decimal(3000)), services.Financing("budget", Decimal(0))])
+        == "Бесплатно (муниципальное задание); По сертификату ПФ: 3\u00a0000 ₽ в месяц"
+    )
+    assert ways_of_paying([]) == "не указана"
+
+
+def test_the_group_form_says_who_will_be_told(client, personas, program):
+    client.force_login(personas.operator_a)
+    page = client.get(reverse("office:group_edit", args=[group_of(program).code])).content.decode()
+    assert "В группе детей: 1, заявок ждут места: 0. Если изменить адрес, расписание" in page
+    empty = group_of(make_program(personas.org_a, "Шахматы"))
+    assert "Если изменить адрес" not in client.get(reverse("office:group_edit", args=[empty.code])).content.decode()
