@@ -1,9 +1,10 @@
 """Recording actions in the audit log."""
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 
 from core.bulk import insert_objects
 from core.models import AuditEvent
@@ -71,6 +72,8 @@ ACTION_LABELS: dict[str, str] = {
     "study_place.added": "Добавлено место занятий организации",
     "study_place.changed": "Изменено место занятий организации",
     "study_place.removed": "Удалено место занятий организации",
+    "saved_program.added": "Семья сохранила программу в избранное",
+    "saved_program.removed": "Семья убрала программу из избранного",
     "admission_watch.created": "Семья ждёт открытия записи на программу",
     "admission_watch.stopped": "Семья больше не ждёт открытия записи",
     "admission_watch.notified": "Семье сообщено, что запись открылась",
@@ -141,3 +144,25 @@ def record(actor: Any, action: str, obj: models.Model, **data: Any) -> AuditEven
 def record_many(entries: Iterable[tuple[Any, str, models.Model, dict[str, Any]]]) -> list[AuditEvent]:
     """Several records in one statement, for a hot path that takes more than one step at once."""
     return list(insert_objects([_event(*entry) for entry in entries]))
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def created_once(
+    actor: Any, action: str, existing: QuerySet[M], create: Callable[[], M], **data: Any
+) -> tuple[M, bool]:
+    """The row `existing` finds, or the one `create` makes now, recorded as `action`; whether this call made it.
+    Two requests racing (a double click) make one: the database's unique constraint refuses the second, which
+    returns the first's."""
+    with transaction.atomic():
+        found = existing.first()
+        if found is not None:
+            return found, False
+        try:
+            with transaction.atomic():
+                created = create()
+        except IntegrityError:
+            return existing.get(), False
+        record(actor, action, created, **data)
+    return created, True

@@ -16,6 +16,7 @@ from enrollment.models import (
     EnrollmentOrder,
     Holiday,
     Lesson,
+    SavedProgram,
 )
 
 
@@ -138,6 +139,17 @@ class EnrollmentOrderAdmin(ReadOnlyAdmin):
     list_filter = ("year",)
     list_select_related = ("organization", "group__program", "created_by")
     search_fields = ("=code", "organization__short_name")
+
+
+@admin.register(SavedProgram)
+class SavedProgramAdmin(ReadOnlyAdmin):
+    """Families keep and remove them themselves (enrollment.shortlist): the admin looks which programs are kept."""
+
+    list_display = ("program", "user", "created_at")
+    list_filter = ("program__municipality",)
+    list_select_related = ("program", "user")
+    search_fields = ("=program__code", "program__title", "=user__email")
+    raw_id_fields = ("user", "program")
 
 
 @admin.register(AdmissionWatch)

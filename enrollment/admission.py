@@ -74,6 +74,17 @@ def with_current_groups(programs: "QuerySet[Program]") -> "QuerySet[Program]":
     return programs.prefetch_related(current_groups())
 
 
+def of_each_program(rows: "QuerySet[Any]", now: datetime) -> list[Any]:
+    """Rows of one program each (a parent's watches, saved programs), read with their programs' organizations and
+    current groups, each with `admission`: how its program takes applications now (the note its page says)."""
+    found = list(
+        rows.select_related("program", "program__organization").prefetch_related(current_groups("program__groups"))
+    )
+    for row in found:
+        row.admission = of_program(row.program, now)
+    return found
+
+
 def of_program(program: Program, now: datetime) -> Admission:
     """`admission` of a program whose current groups are prefetched (`Group.objects.current()`,
     by start date); an archived one's groups, whichever are shown, take none, nor do those of a

@@ -1,11 +1,12 @@
 """API: enrollment applications (заявки) of children to programs and groups, enrollment
 campaigns with families' ranked choices, the attendance journal of a group, and a family's
-watches of programs whose admission has not opened yet.
+watches of programs whose admission has not opened yet, and its «Избранное».
 
 Only signed-in callers: a family sees its children's applications, an organization its
 programs', a moderator those of the territory, all through core.scope. Applying, every status
 change and transfer go through enrollment.services, choices through enrollment.campaigns, marks
-through enrollment.journal, watches through enrollment.watches, with the token's user as the
+through enrollment.journal, watches through enrollment.watches, «Избранное» through
+enrollment.shortlist, with the token's user as the
 actor; this module finds the objects a request names and maps results to schemas, nothing more.
 """
 
@@ -41,7 +42,7 @@ from core.api import (
 )
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
-from enrollment import campaigns, journal, services, watches
+from enrollment import campaigns, journal, services, shortlist, watches
 from enrollment.models import (
     AdmissionWatch,
     Application,
@@ -53,6 +54,7 @@ from enrollment.models import (
     CampaignKind,
     CampaignStatus,
     Lesson,
+    SavedProgram,
 )
 from people.models import Child
 from territory.api import MunicipalityRefOut
@@ -63,6 +65,7 @@ SIGNED_IN = [token_auth, session_auth]
 router = Router(auth=SIGNED_IN, tags=["Заявки"])
 
 CAMPAIGNS, JOURNAL, WATCHES = ["Приёмные кампании"], ["Журнал посещаемости"], ["Ожидание открытия записи"]
+SAVED = ["Избранное"]
 READ_ERRORS = {401: ErrorOut}
 SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
@@ -706,4 +709,59 @@ def stop_watching(request: Any, watch_id: int) -> Status[None]:
     """Удаляет ожидание вызывающего: письма не будет (а отправленное уходит из списка). Чужое ожидание — 404."""
     user = request.auth
     watches.stop_watching(user, scope.get_in_scope(_watches(), user, "change", pk=watch_id))
+    return Status(204, None)
+
+
+# --- «Избранное» ------------------------------------------------------------------------------
+
+
+class SavedProgramOut(Schema):
+    """Программа в избранном родителя."""
+
+    id: int = Field(description="Номер записи в избранном")
+    program: ProgramRefOut = Field(description="Программа")
+    created_at: datetime = Field(description="Когда сохранена")
+
+
+def _saved() -> QuerySet[SavedProgram]:
+    return SavedProgram.objects.select_related("program").order_by("-created_at", "-id")
+
+
+@router.get(
+    "/saved-programs",
+    response={200: Page[SavedProgramOut], **READ_ERRORS, **INVALID},
+    tags=SAVED,
+    summary="Избранное",
+)
+def list_saved_programs(request: Any, query: Query[PageQuery]) -> dict[str, Any]:
+    """Программы, которые вызывающий сохранил в избранное. Сначала сохранённые последними."""
+    # The caller's own, whoever calls: an administrator's scope would list every family's.
+    return paginate(_saved().filter(user=request.auth), query)
+
+
+@router.post(
+    "/programs/{code}/save",
+    auth=token_auth,
+    response={200: SavedProgramOut, 201: SavedProgramOut, **WRITE_ERRORS},
+    tags=SAVED,
+    summary="Сохранить программу в избранное",
+)
+def save_program(request: Any, code: Code) -> Status[SavedProgram]:
+    """Новая запись — 201; программа, уже сохранённая вызывающим, — 200 и та же запись. Сохраняют родители."""
+    user = request.auth
+    found, created = shortlist.save(user, readable_program(Program.objects.all(), user, code))
+    return Status(201 if created else 200, found)
+
+
+@router.delete(
+    "/saved-programs/{saved_id}",
+    auth=token_auth,
+    response={204: None, **WRITE_ERRORS},
+    tags=SAVED,
+    summary="Убрать программу из избранного",
+)
+def forget_saved_program(request: Any, saved_id: int) -> Status[None]:
+    """Удаляет запись вызывающего из избранного. Чужая запись — 404."""
+    user = request.auth
+    shortlist.remove(user, scope.get_in_scope(_saved(), user, "change", pk=saved_id))
     return Status(204, None)

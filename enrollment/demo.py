@@ -2,7 +2,8 @@
 demo organization, which has already invited, enrolled, queued and refused some of them.
 Everything goes through enrollment.services, so seats, queues and histories are real.
 
-The demo family waits for a program whose admission has not opened yet (create_watch).
+The demo family waits for a program whose admission has not opened yet (create_watch) and keeps three that
+take applications in «Избранное» (create_saved).
 
 Then the attendance journals of the academic year so far: the days off, the past lessons of the
 groups and the marks of their children, written in bulk (see fill_journals)."""
@@ -34,7 +35,7 @@ from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core.bulk import insert_many, insert_selected
-from enrollment import admission, journal, watches
+from enrollment import admission, journal, shortlist, watches
 from enrollment.campaigns import submit_choices
 from enrollment.models import (
     AdmissionWatch,
@@ -45,6 +46,7 @@ from enrollment.models import (
     CampaignKind,
     Holiday,
     Lesson,
+    SavedProgram,
 )
 from enrollment.services import apply, change_status
 from people.models import Child
@@ -179,6 +181,28 @@ def create_watch(family: User, now: datetime) -> AdmissionWatch | None:
         by_state.setdefault(admission.of_program(program, now).state, program)
     chosen = by_state.get(admission.LATER) or by_state.get(admission.CLOSED)
     return None if chosen is None else watches.watch(family, chosen, now)[0]
+
+
+SAVED_PROGRAMS = 3
+
+
+def create_saved(family: User, now: datetime) -> list[SavedProgram]:
+    """The demo family keeps in «Избранное» programs that take applications now, none it applied to: the first by
+    code, so that the same seed keeps the same."""
+    open_now = (
+        Group.objects.current().filter(program=OuterRef("pk"), is_locked=False).exclude(enrollment_opens_at__gt=now)
+    )
+    candidates = admission.with_current_groups(
+        Program.objects.filter(status=ModerationStatus.PUBLISHED)
+        .filter(Exists(open_now))
+        .exclude(applications__applicant=family)
+        .order_by("code")[:WATCH_CANDIDATES]
+    )
+    states = {program: admission.of_program(program, now).state for program in candidates}
+    # Those with a free seat first: what a family shortlists before it applies.
+    open_ones = [program for program, state in states.items() if state in (admission.APPLY, admission.QUEUE)]
+    chosen = sorted(open_ones, key=lambda program: states[program] != admission.APPLY)[:SAVED_PROGRAMS]
+    return [shortlist.save(family, program)[0] for program in chosen]
 
 
 # The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day

@@ -440,3 +440,25 @@ class AdmissionWatch(models.Model):
     @property
     def waiting(self) -> bool:
         return self.notified_at is None
+
+
+class SavedProgram(models.Model):
+    """A program a parent keeps in «Избранное» to compare and come back to (enrollment.shortlist): on enrollment
+    day the shortlist is at hand instead of a search made again. The parent's own; no organization reads it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="родитель", on_delete=models.CASCADE, related_name="saved_programs"
+    )
+    program = models.ForeignKey(
+        "catalog.Program", verbose_name="программа", on_delete=models.CASCADE, related_name="saved_by"
+    )
+    created_at = models.DateTimeField("сохранена", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "программа в избранном"
+        verbose_name_plural = "избранное семей"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "program"], name="saved_program_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.program}"

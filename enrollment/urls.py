@@ -13,4 +13,6 @@ urlpatterns = [
     path("campaigns/<str:code>/", campaign_views.rank, name="campaign"),
     path("watch/<str:code>/", views.watch, name="watch"),
     path("watches/<int:pk>/stop/", views.stop_watching, name="stop_watching"),
+    path("saved/<str:code>/", views.save_program, name="save_program"),
+    path("saved/<int:pk>/remove/", views.forget_saved, name="forget_saved"),
 ]

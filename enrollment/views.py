@@ -21,8 +21,8 @@ from catalog.permissions import readable_program
 from core import scope
 from core.redirects import back_to, site_path
 from core.templatetags.opora import BESIDE_FORM
-from enrollment import services, watches
-from enrollment.models import AdmissionWatch, Application, ApplicationStatus
+from enrollment import services, shortlist, watches
+from enrollment.models import AdmissionWatch, Application, ApplicationStatus, SavedProgram
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
 from people.registry import TypedAgainError
@@ -55,7 +55,10 @@ def cabinet(request: HttpRequest) -> HttpResponse:
         by_child[application.child_id].append(application)
     rows = [(child, by_child[child.pk]) for child in children]
     waiting = watches.waiting_of(guardian.user)
-    return render(request, "family/cabinet.html", {"guardian": guardian, "rows": rows, "watches": waiting})
+    kept = shortlist.saved_of(guardian.user)
+    return render(
+        request, "family/cabinet.html", {"guardian": guardian, "rows": rows, "watches": waiting, "saved": kept}
+    )
 
 
 def identifiers_saved(added: list[str]) -> str:
@@ -222,7 +225,32 @@ def stop_watching(request: HttpRequest, pk: int) -> HttpResponse:
     """From the program page or the cabinet, back where it was asked; another family's watch is not found."""
     found = scope.get_in_scope(AdmissionWatch.objects.select_related("program"), request.user, "change", pk=pk)
     watches.stop_watching(request.user, found)
-    back = site_path(request.POST.get("next"))  # only the program page's form sends it: said beside its button
-    said = f"Письма об открытии записи на «{found.program.title}» не будет."
+    return _back_from_cabinet_or_program(request, f"Письма об открытии записи на «{found.program.title}» не будет.")
+
+
+@login_required
+@require_POST
+def save_program(request: HttpRequest, code: str) -> HttpResponse:
+    """«В избранное» on a program page: back to it, said beside the button."""
+    program = readable_program(Program.objects.all(), request.user, code)
+    _, created = shortlist.save(request.user, program)
+    said = "Программа сохранена в избранное." if created else "Программа уже в избранном."
+    messages.success(request, said, extra_tags=BESIDE_FORM)
+    return HttpResponseRedirect(f"{reverse('navigator:program', args=[program.code])}#apply")
+
+
+@login_required
+@require_POST
+def forget_saved(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the program page or the cabinet, back where it was asked; another family's is not found."""
+    found = scope.get_in_scope(SavedProgram.objects.select_related("program"), request.user, "change", pk=pk)
+    shortlist.remove(request.user, found)
+    return _back_from_cabinet_or_program(request, f"Программа «{found.program.title}» убрана из избранного.")
+
+
+def _back_from_cabinet_or_program(request: HttpRequest, said: str) -> HttpResponse:
+    """Back where a button of the cabinet or of a program page was pressed, saying what it did: only the program
+    page's form sends `next`, and there the message stands beside its button."""
+    back = site_path(request.POST.get("next"))
     messages.success(request, said, extra_tags=BESIDE_FORM if back else "")
     return back_to(request, back, "family:cabinet")

@@ -3,10 +3,11 @@ day: it asks once (`watch`), and when the program takes applications (or a campa
 letter tells it so (`notify_open`, run by `manage.py notify_admission_open` from cron)."""
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -29,17 +30,9 @@ GUARDIANS_ONLY = "Ждать открытия записи могут родит
 
 def waiting_of(user: Any, now: datetime | None = None) -> list[AdmissionWatch]:
     """The parent's waiting watches, each with what its program's page says of its admission now
-    (`admission_note`: «Приём заявок откроется 1 сентября в 10:00.»), the oldest first."""
-    found = list(
-        AdmissionWatch.objects.filter(user=user, notified_at=None)
-        .select_related("program", "program__organization")
-        .prefetch_related(admission.current_groups("program__groups"))
-        .order_by("created_at", "pk")
-    )
-    now = now or timezone.now()
-    for watch in found:
-        watch.admission_note = admission.of_program(watch.program, now).note  # type: ignore[attr-defined]
-    return found
+    (`admission.note`: «Приём заявок откроется 1 сентября в 10:00.»), the oldest first."""
+    waiting = AdmissionWatch.objects.filter(user=user, notified_at=None).order_by("created_at", "pk")
+    return admission.of_each_program(waiting, now or timezone.now())
 
 
 def watch(actor: Any, program: Program, now: datetime | None = None) -> tuple[AdmissionWatch, bool]:
@@ -55,17 +48,8 @@ def watch(actor: Any, program: Program, now: datetime | None = None) -> tuple[Ad
     if state == admission.RETIRED:
         raise ValidationError(RETIRED)
     waiting = AdmissionWatch.objects.filter(user=actor, program=program, notified_at=None)
-    with transaction.atomic():
-        found = waiting.first()
-        if found is not None:
-            return found, False
-        try:
-            with transaction.atomic():
-                created = AdmissionWatch.objects.create(user=actor, program=program)
-        except IntegrityError:  # a double click: the other request's watch is the one
-            return waiting.get(), False
-        audit.record(actor, "admission_watch.created", created, program=program.code)
-    return created, True
+    create = partial(AdmissionWatch.objects.create, user=actor, program=program)
+    return audit.created_once(actor, "admission_watch.created", waiting, create, program=program.code)
 
 
 def stop_watching(actor: Any, watch: AdmissionWatch) -> None:

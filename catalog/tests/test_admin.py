@@ -54,6 +54,7 @@ from enrollment.models import (
     Campaign,
     CampaignChoice,
     EnrollmentOrder,
+    SavedProgram,
 )
 from finance.models import Account, Certificate, CertificateGroup, Contract, FinancingPeriod, Operation
 from monitoring.models import ImportBatch
@@ -82,6 +83,7 @@ READ_ONLY = {
     ImportBatch,
     Child,  # the registry adds and corrects children (matched, audited)
     AdmissionWatch,  # a family's own, made and stopped by its actions (audited)
+    SavedProgram,  # a family's own too
     *FINANCE_READ_ONLY,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}

@@ -36,7 +36,7 @@ def _codes(node: ast.expr, where: str) -> set[str]:
 
 
 def recorded_actions() -> set[str]:
-    """Every action code passed to audit.record or audit.record_many in the project's code."""
+    """Every action code passed to audit.record, audit.created_once or audit.record_many in the project's code."""
     actions: set[str] = set()
     for path in Path(settings.BASE_DIR).rglob("*.py"):
         if set(path.relative_to(settings.BASE_DIR).parts) & {".venv", "node_modules", "tests", "migrations", "var"}:
@@ -47,7 +47,7 @@ def recorded_actions() -> set[str]:
             if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "audit"):
                 continue
             where = f"{path}:{node.lineno}"
-            if node.func.attr == "record":
+            if node.func.attr in ("record", "created_once"):
                 actions |= _codes(node.args[1], where)
             elif node.func.attr == "record_many":
                 entries = [n for n in ast.walk(node.args[0]) if isinstance(n, ast.Tuple) and len(n.elts) == 4]

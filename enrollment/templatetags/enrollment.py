@@ -1,5 +1,5 @@
 """The application form on a program page: for a parent, their children and the open groups; while
-the program takes nothing yet, the offer to wait for its admission to open."""
+the program takes nothing yet, the offer to wait for its admission to open; and «В избранное»."""
 
 import uuid
 from typing import Any
@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 
 from catalog.models import Program
-from enrollment import admission, services, watches
+from enrollment import admission, services, shortlist, watches
 from enrollment.models import ACTIVE_STATUSES, AdmissionWatch, Application
 from people.models import Child
 
@@ -57,6 +57,7 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         "applications": applications,
         "watchable": watchable,
         "watching": watching,
+        "saved": shortlist.saved(user, program) if context["principal"].is_guardian else None,
         "chosen_child": chosen_child if any(str(c.uuid) == chosen_child for c in children) else "",
         "groups": found.groups,
         "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",

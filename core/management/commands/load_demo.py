@@ -22,6 +22,7 @@ from enrollment.demo import (
     create_applications,
     create_campaign,
     create_holidays,
+    create_saved,
     create_watch,
     fill_journals,
     hand_groups_to_teacher,
@@ -167,6 +168,8 @@ class Command(BaseCommand):
         watched = create_watch(accounts[Role.GUARDIAN].user, timezone.now())
         if watched is not None:
             self.step(f"Демо-семья ждёт открытия записи на «{watched.program.title}»", started)
+        kept = create_saved(accounts[Role.GUARDIAN].user, timezone.now())
+        self.step(f"В избранном демо-семьи программ: {len(kept)}", started)
         registry = create_registry(
             rng, names, territory.places, today, accounts[Role.ORGANIZATION_OPERATOR].user, options["registry_share"]
         )
