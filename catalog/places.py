@@ -52,17 +52,20 @@ def address_key(address: str, names: frozenset[str] = frozenset()) -> tuple[str,
 
 
 def as_known(organization: Organization, address: str) -> str:
-    """The address as the organization's records write it, when it is one they know — its own, one of its study
-    places' or units' — written otherwise (so that the group or program is on the map there and its rooms are
-    those of that building); else as given, spaces collapsed."""
+    """The address as the organization's records write it, character for character, when it is one they know —
+    its own, one of its study places' or units' — written otherwise (so that the group or program is on the map
+    there, which the search finds by equal addresses, and its rooms are those of that building); else as given,
+    spaces collapsed."""
     address = normalized(address)
-    own = normalized(organization.address)
-    if not address or address == own:
-        return address
-    known = [own, *organization.study_places.values_list("address", flat=True)]
-    known += [normalized(unit) for unit in organization.units.exclude(address="").values_list("address", flat=True)]
-    if address in known:
-        return address
+    if not address or address == normalized(organization.address):
+        return organization.address if address else address
+    known = [
+        organization.address,
+        *organization.study_places.values_list("address", flat=True),
+        *organization.units.exclude(address="").values_list("address", flat=True),
+    ]
+    if same := next((other for other in known if normalized(other) == address), None):
+        return same
     names = territory_names(organization)
     key = address_key(address, names)
     return next((other for other in known if key and address_key(other, names) == key), address)

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from catalog import services
-from catalog.models import Group, Program, StudyPlace
+from catalog.models import Group, Organization, Program, StudyPlace
 from catalog.places import address_key, as_known
 from catalog.tests.test_api import group_payload, send
 from core.models import AuditEvent
@@ -137,3 +137,12 @@ def test_a_place_written_otherwise_than_one_the_organization_has_is_refused(pers
     assert refused.value.message_dict == {"address": [services.PLACE_TAKEN]}
     assert StudyPlace.objects.count() == 1
     assert not Program.objects.exists() and not Group.objects.exists()
+
+
+def test_the_organizations_own_address_is_kept_as_it_is_stored(personas):
+    """The search places a group at its organization by equal addresses: a stored address with two spaces is
+    the one a group at it gets, not a tidied copy that would differ."""
+    Organization.objects.filter(pk=personas.org_a.pk).update(address="г. Энск,  ул. Ленина, д. 1")
+    personas.org_a.refresh_from_db()
+    assert as_known(personas.org_a, " г. Энск, ул. Ленина, д. 1") == "г. Энск,  ул. Ленина, д. 1"
+    assert as_known(personas.org_a, "Энск, Ленина 1") == "г. Энск,  ул. Ленина, д. 1"
