@@ -627,6 +627,8 @@ def _record(actor: Any, application: Application, previous: str, target: str, re
 
 
 def _notify(application: Application, target: str, reason: str = "") -> None:
+    if application.source == ApplicationSource.IMPORT:
+        return  # its applicant is the operator who recorded the organization's list: the family never applied here
     label = S(target).label
     body = f"Заявка {application.code} ({application.program.title}): статус «{label}»."
     if reason:

@@ -495,3 +495,27 @@ def test_a_child_of_the_programs_age_with_no_open_group_for_it_is_told_which_gro
         f"На начало занятий ребёнку будет {low + 3} лет, "
         f"а заявки сейчас принимают группы для детей {low}–{low + 1} лет."
     ]
+
+
+def test_an_enrollment_from_an_organizations_list_writes_no_letters_to_its_operator(
+    personas, group, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Its applicant is the operator who recorded the list: the expulsion of each child listed is not a letter to
+    them (the family never applied here; the organization tells it). A family's own application is written to."""
+    listed, _ = services.record_enrollment(
+        personas.operator_a,
+        make_child(personas.family, "Ваня", age_on=group.start_date),
+        group,
+        enrolled_on=timezone.localdate(),
+        left_on=None,
+        key=key(),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(personas.operator_a, listed, "expel", reason="Переезд")
+    assert Application.objects.get(pk=listed.pk).status == S.EXPELLED and mailoutbox == []
+    own = apply(
+        personas.family, make_child(personas.family, "Маша", age_on=group.start_date), group.program, None, key()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(personas.operator_a, own, "review")
+    assert [letter.to for letter in mailoutbox] == [[personas.family.email]]
