@@ -587,6 +587,29 @@ def _page(
     return list_programs(ids, fields)
 
 
+SIMILAR_SHOWN = 4
+
+
+def similar_programs(program: Program) -> tuple[list[Program], dict[str, str]]:
+    """What a family reading this program's page would compare it with: published programs of its direction, for a
+    child of its ages, in its municipality — those with free seats first, as the search orders them —, itself left
+    out; and the search page's query that lists them all. From the index: one read of the few rows shown."""
+    one_age = program.age_to == program.age_from
+    params = SearchParams(
+        directions=(program.direction,),
+        age=program.age_from,
+        age_to=None if one_age else program.age_to,
+        municipality=program.municipality.oktmo,
+        page_size=SIMILAR_SHOWN,
+    )
+    index = current_index()
+    found = _matches(index, params, ())
+    others = found.bits & ~(1 << program.pk) if program.pk < index.size else found.bits
+    query = {"direction": program.direction, "age": str(program.age_from)}
+    query |= {} if one_age else {"age_to": str(program.age_to)}
+    return _page(index, params, others, 0, CARD_FIELDS), query | {"municipality": program.municipality.oktmo}
+
+
 def correct_words(query_words: Sequence[str]) -> list[str]:
     """Replace words the catalog does not know by the closest known word."""
     # A word of three letters is not corrected: one edit is a third of it («хоп» is not «хор»).

@@ -22,6 +22,7 @@ from catalog.search import (
     direction_counts,
     municipalities,
     search_programs,
+    similar_programs,
     suggestion_counts,
 )
 from catalog.search_form import Q_MAX_LENGTH, SWITCHES, params_from_query
@@ -227,6 +228,7 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
     at = {place.address: place for place in where}
     groups = [{"group": g, "call": found.calls[g.pk], "where": at[g.address]} for g in shown]
     search_back = urlencode({"direction": program.direction, "municipality": program.municipality.oktmo})
+    similar, similar_query = similar_programs(program) if program.is_public else ([], {})
     return render(
         request,
         "navigator/program.html",
@@ -236,6 +238,8 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "admission": found,
             "search_back": search_back,
             "where": where,
+            "similar": similar,
+            "similar_query": urlencode(similar_query),
         },
     )
 

@@ -218,3 +218,36 @@ def test_the_program_page_names_the_unit_it_is_held_in_and_its_kind(client, pers
     assert "<dt>Подразделение</dt><dd>Кванториум «Орион»<br>" in page and "Детский технопарк «Кванториум»" in page
     plain = make_program(personas.org_a, "Шахматы")
     assert "Подразделение" not in client.get(reverse("navigator:program", args=[plain.code])).content.decode()
+
+
+def test_the_program_page_offers_similar_programs_with_free_seats_first(client, personas):
+    robots = make_program(personas.org_a, "Робототехника", age_from=8, age_to=12)
+    full = make_program(personas.org_a, "Лего-конструирование", age_from=7, age_to=9, popularity=100)
+    Group.objects.filter(program=full).update(seats_taken=15)  # the most popular, and full
+    services.refresh_program_groups([full.pk])
+    free = make_program(
+        personas.org_b, "Авиамоделирование", age_from=10, age_to=14, municipality=personas.municipality_x
+    )
+    make_program(personas.org_a, "Хор", direction="arts", age_from=8, age_to=12)  # another direction
+    make_program(personas.org_a, "Программирование для старших", age_from=15, age_to=17)  # other ages
+    make_program(personas.org_b, "Электроника", age_from=8, age_to=12)  # another municipality
+    make_program(personas.org_a, "Черновик", status="draft", age_from=8, age_to=12)
+
+    page = client.get(reverse("navigator:program", args=[robots.code])).content.decode()
+    similar = page[page.index('<h2 id="similar-title">') :]
+    assert "Техническая направленность, 8–12 лет, Энск" in similar
+    titles = [title for title in ("Авиамоделирование", "Лего-конструирование") if title in similar]
+    assert titles == ["Авиамоделирование", "Лего-конструирование"]
+    assert similar.index("Авиамоделирование") < similar.index("Лего-конструирование")  # free seats first
+    for absent in ("Хор", "Программирование для старших", "Электроника", "Черновик", ">Робототехника<"):
+        assert absent not in similar
+    everything = f"?direction=technical&amp;age=8&amp;age_to=12&amp;municipality={personas.municipality_x.oktmo}"
+    assert f'href="{reverse("navigator:search")}{everything}">Все похожие программы</a>' in similar
+    assert free.code in similar
+
+
+def test_a_program_with_nothing_similar_shows_no_such_section(client, personas, published_program):
+    assert (
+        'id="similar-title"'
+        not in client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    )
