@@ -28,6 +28,14 @@ def key() -> str:
     return uuid.uuid4().hex
 
 
+def recorded_from_a_list(personas, group) -> Application:
+    """A child of the persona family enrolled in the group from organization A's list (its operator the applicant)."""
+    child = make_child(personas.family, "Ваня", age_on=group.start_date)
+    return services.record_enrollment(
+        personas.operator_a, child, group, enrolled_on=timezone.localdate(), left_on=None, key=key()
+    )[0]
+
+
 @pytest.fixture
 def group(published_program) -> Group:
     return published_program.groups.get()
@@ -327,14 +335,7 @@ def test_an_application_carries_its_programs_organization_and_municipality_and_f
     """The copies that the territory's lists read: set by every way an application is written
     (a family's, an organization's list), moved when a moderator approves the program's move."""
     applied = apply(personas.family, child, published_program, None, key())
-    listed, _ = services.record_enrollment(
-        personas.operator_a,
-        make_child(personas.family, "Ваня", age_on=group.start_date),
-        group,
-        enrolled_on=timezone.localdate(),
-        left_on=None,
-        key=key(),
-    )
+    listed = recorded_from_a_list(personas, group)
     other = make_program(personas.org_b, "Шахматы")  # another organization's, in the other municipality
     elsewhere = apply(personas.family, child, other, None, key())
     for application in (applied, listed):
@@ -502,14 +503,7 @@ def test_an_enrollment_from_an_organizations_list_writes_no_letters_to_its_opera
 ):
     """Its applicant is the operator who recorded the list: the expulsion of each child listed is not a letter to
     them (the family never applied here; the organization tells it). A family's own application is written to."""
-    listed, _ = services.record_enrollment(
-        personas.operator_a,
-        make_child(personas.family, "Ваня", age_on=group.start_date),
-        group,
-        enrolled_on=timezone.localdate(),
-        left_on=None,
-        key=key(),
-    )
+    listed = recorded_from_a_list(personas, group)
     with django_capture_on_commit_callbacks(execute=True):
         change_status(personas.operator_a, listed, "expel", reason="Переезд")
     assert Application.objects.get(pk=listed.pk).status == S.EXPELLED and mailoutbox == []
