@@ -123,6 +123,19 @@ def test_organization_page_shows_contacts_accessibility_and_published_programs(c
     assert "Секретный черновик" not in html
 
 
+def test_an_organization_with_many_programs_leads_to_the_search_among_them(client, personas, settings):
+    settings.OPORA_PAGE_SIZE = 2
+    page = reverse("navigator:organization", args=[personas.org_a.code])
+    make_program(personas.org_a, "Шахматы")
+    assert "Подобрать среди программ организации" not in client.get(page).content.decode()  # one page: all seen
+    for title in ("Шашки", "Го"):
+        make_program(personas.org_a, title)
+    html = client.get(page).content.decode()
+    search = f"{reverse('navigator:search')}?organization={personas.org_a.code}"
+    assert f'<a href="{search}">Подобрать среди программ организации</a>' in html
+    assert client.get(search).context["result"].total == 3
+
+
 def test_unknown_codes_are_404(client, db):
     assert client.get(reverse("navigator:program", args=["PR-000000"])).status_code == 404
     assert client.get(reverse("navigator:organization", args=["OR-000000"])).status_code == 404
