@@ -1040,7 +1040,7 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     if (place.latitude is None) != (place.longitude is None):
         raise ValidationError({"latitude" if place.latitude is None else "longitude": COORDINATES_TOGETHER})
     others = StudyPlace.objects.filter(organization=place.organization_id).exclude(pk=place.pk)
-    if any(places.address_key(other, names) == key for other in others.values_list("address", flat=True)):
+    if key and any(places.address_key(other, names) == key for other in others.values_list("address", flat=True)):
         raise ValidationError({"address": PLACE_TAKEN})
     place.full_clean(validate_constraints=False)  # checked above, by field; the database's stand behind
     stored = {} if creating else StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()

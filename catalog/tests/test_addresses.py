@@ -146,3 +146,14 @@ def test_the_organizations_own_address_is_kept_as_it_is_stored(personas):
     personas.org_a.refresh_from_db()
     assert as_known(personas.org_a, " г. Энск, ул. Ленина, д. 1") == "г. Энск,  ул. Ленина, д. 1"
     assert as_known(personas.org_a, "Энск, Ленина 1") == "г. Энск,  ул. Ленина, д. 1"
+
+
+def test_an_address_without_a_street_or_house_is_not_taken_for_another(personas):
+    """Nothing left of it to compare («г. Энск»): only the same text is the same place (the database's constraint)."""
+    services.save_study_place(personas.operator_a, StudyPlace(organization=personas.org_a, address="г. Энск"))
+    with pytest.raises(ValidationError) as refused:
+        services.save_study_place(personas.operator_a, StudyPlace(organization=personas.org_a, address=""))
+    assert "address" in refused.value.message_dict and services.PLACE_TAKEN not in refused.value.messages
+    assert services.save_study_place(
+        personas.operator_a, StudyPlace(organization=personas.org_a, address="Энская область")
+    )
