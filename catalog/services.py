@@ -1074,7 +1074,12 @@ def _gather_at(place: StudyPlace, previous: str | None, names: frozenset[str]) -
     key = places.address_key(place.address, names)
     programs = Program.objects.filter(organization=place.organization_id)
     groups = Group.objects.filter(program__organization=place.organization_id)
-    written = {*programs.values_list("address", flat=True), *groups.values_list("address", flat=True)}
+    # Each address once, from the database: an organization's groups of past years run to hundreds.
+    written = {
+        address
+        for found in (programs, groups)
+        for address in found.values_list("address", flat=True).distinct().order_by()
+    }
     alike = [
         address
         for address in written

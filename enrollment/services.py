@@ -714,8 +714,7 @@ def record_enrollment(
         except IntegrityError:
             # A family's application to the program was accepted in between.
             raise ValidationError("У ребёнка уже есть действующая заявка на эту программу.") from None
-        # Not _record: the applicant of an imported enrollment is the organization's operator, who
-        # must not get a notification per child of the list, and the family never applied here.
+        # Not _record: an imported enrollment is audited as imported, with its key (its letters _notify leaves out).
         ApplicationEvent.objects.create(
             application=application,
             actor=actor if getattr(actor, "is_authenticated", False) else None,
