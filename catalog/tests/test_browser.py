@@ -116,11 +116,12 @@ def test_on_a_phone_the_filters_lead_to_the_results_they_changed(live_server, br
     page.get_by_text("Фильтры", exact=True).click()
     show = page.locator(".show-results")
     assert show.is_visible()
-    with page.expect_response(lambda r: "direction=sport" in r.url):
-        page.get_by_role("checkbox", name="Физкультурно-спортивная").check()
+    before = show.inner_text()
+    page.get_by_role("checkbox", name="Физкультурно-спортивная").check()
+    # Waited for until htmx has swapped the panel: the old button already reads «Показать N программ».
+    expect(show).not_to_have_text(before)
     expect(show).to_have_text(re.compile(r"^Показать \d+ программ[уы]?$"))
-    box = show.bounding_box()
-    assert box is not None and box["y"] + box["height"] <= 700  # in sight, though the panel runs on
+    expect(show).to_be_in_viewport(ratio=1)  # in sight, though the panel runs on
     show.tap()
     assert page.get_by_role("checkbox", name="Физкультурно-спортивная").is_hidden()  # the panel folded
     top = page.locator(".result-head").evaluate("head => head.getBoundingClientRect().top")
