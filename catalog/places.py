@@ -20,34 +20,68 @@ def normalized(address: str) -> str:
 
 # Words that say what kind of street, settlement or region follows: «ул. Ленина» and «улица Ленина» are one street.
 # The one-letter ones (г., с., п., х., д.) but after a number, so that a house's letter (5г, 5д) stays.
-STREETS = "ул улица пр просп проспект пер переулок пл площадь бул бульвар ш шоссе наб набережная проезд туп тупик"
+# A street's kind, when both addresses say it, must agree: «ул. Ленина, 5» and «пл. Ленина, 5» are two buildings.
+# «пр.» is a prospect as often as a passage: it agrees with either.
+STREET_KINDS = {
+    **dict.fromkeys(["ул", "улица"], "улица"),
+    **dict.fromkeys(["просп", "проспект"], "проспект"),
+    **dict.fromkeys(["пер", "переулок"], "переулок"),
+    **dict.fromkeys(["пл", "площадь"], "площадь"),
+    **dict.fromkeys(["бул", "бульвар"], "бульвар"),
+    **dict.fromkeys(["ш", "шоссе"], "шоссе"),
+    **dict.fromkeys(["наб", "набережная"], "набережная"),
+    **dict.fromkeys(["туп", "тупик"], "тупик"),
+    **{kind: kind for kind in ("проезд", "аллея", "линия", "тракт")},
+}
 SETTLEMENTS = "мкр мкрн микрорайон кв квартал г гор город пгт рп пос поселок с село ст станица х хутор д дер деревня"
 TERRITORIES = (
     "обл область край респ республика район округ мо муниципальный городской городского сельское сельского "
     "поселение поселения"
 )
-KIND_WORDS = frozenset(f"{STREETS} аллея линия тракт {SETTLEMENTS} сл слобода {TERRITORIES} дом".split())
+KIND_WORDS = frozenset([*STREET_KINDS, "пр", *f"{SETTLEMENTS} сл слобода {TERRITORIES} дом".split()])
 LETTERS = frozenset(["г", "с", "п", "х", "д"])
 SAME_WORD = {"корпус": "к", "корп": "к", "строение": "стр", "литера": "лит", "литер": "лит"}
-# «р-н», «пр-т», «б-р»: abbreviations with a hyphen, taken whole before the words are split.
-HYPHENATED_KINDS = re.compile(r"\b(?:р-н|пр-к?т|б-р|пр-д|кв-л|мкр-н|г\.?о\.)(?=\W|$)")
+# «р-н», «пр-т», «б-р»: abbreviations with a hyphen, read whole before the words are split.
+HYPHENATED_KINDS = {"пр-т": "проспект", "пр-кт": "проспект", "б-р": "бульвар", "пр-д": "проезд"}
+HYPHENATED = re.compile(r"\b(?:р-н|пр-к?т|б-р|пр-д|кв-л|мкр-н|г\.?о\.)(?=\W|$)")
 POSTAL_CODE = re.compile(r"\d{6}")
 
 
-def address_key(address: str, names: frozenset[str] = frozenset()) -> tuple[str, ...]:
+class AddressKey(NamedTuple):
+    """What tells one building from another in an address (see address_key, same_building)."""
+
+    words: tuple[str, ...]
+    streets: frozenset[str]  # the kinds of street it names («улица», «площадь»), however abbreviated
+
+
+def address_key(address: str, names: frozenset[str] = frozenset()) -> AddressKey:
     """What tells one building from another in an address, however it is written: its words and numbers in order,
     lower case, «ё» read as «е», without punctuation, the postal code, the kinds of streets and settlements
     («ул.», «улица», «г.», «д.» before the house's number), and the `names` (of the organization's region and
-    municipality, which one writer gives and another leaves out). «г. Арзамас, ул. Ленина, д. 5, корп. 2» and
-    «Арзамас, Ленина 5к2» have one key; «Ленина, 5» and «Ленина, 5а» do not."""
-    text = HYPHENATED_KINDS.sub(" ", address.lower().replace("ё", "е"))
+    municipality, which one writer gives and another leaves out); and apart, the kinds of street it names."""
+    text = HYPHENATED.sub(lambda found: f" {HYPHENATED_KINDS.get(found[0], '')} ", address.lower().replace("ё", "е"))
     words = [SAME_WORD.get(word, word) for word in re.findall(r"\d+|[^\W\d_]+", text)]
-    return tuple(
-        word
-        for position, word in enumerate(words)
-        if not POSTAL_CODE.fullmatch(word)
-        and word not in names
-        and (word not in KIND_WORDS or (word in LETTERS and position > 0 and words[position - 1].isdigit()))
+    return AddressKey(
+        tuple(
+            word
+            for position, word in enumerate(words)
+            if not POSTAL_CODE.fullmatch(word)
+            and word not in names
+            and (word not in KIND_WORDS or (word in LETTERS and position > 0 and words[position - 1].isdigit()))
+        ),
+        frozenset(STREET_KINDS[word] for word in words if word in STREET_KINDS),
+    )
+
+
+def same_building(one: AddressKey, other: AddressKey) -> bool:
+    """Whether two addresses' keys are one building: the same words, and the same kind of street where both say
+    one. «г. Арзамас, ул. Ленина, д. 5, корп. 2» and «Арзамас, Ленина 5к2» are; «Ленина, 5» and «Ленина, 5а» are
+    not, nor «ул. Ленина, 5» and «пл. Ленина, 5». An address of nothing but kinds and names («г. Энск») is no
+    building's: only the same text is the same place there."""
+    return (
+        bool(one.words)
+        and one.words == other.words
+        and (not one.streets or not other.streets or one.streets == other.streets)
     )
 
 
@@ -68,13 +102,13 @@ def as_known(organization: Organization, address: str) -> str:
         return same
     names = territory_names(organization)
     key = address_key(address, names)
-    return next((other for other in known if key and address_key(other, names) == key), address)
+    return next((other for other in known if same_building(key, address_key(other, names))), address)
 
 
 def territory_names(organization: Organization) -> frozenset[str]:
     """The words of the names of the organization's municipality and region (see address_key)."""
     names = Municipality.objects.filter(pk=organization.municipality_id).values_list("name", "region__name").get()
-    return frozenset(address_key(" ".join(names)))
+    return frozenset(address_key(" ".join(names)).words)
 
 
 def places_at(organization: Organization, addresses: Iterable[str]) -> dict[str, Located]:

@@ -1025,7 +1025,7 @@ PLACE_FIELDS = ("name", "address", "latitude", "longitude")
 def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     """Add or change a place where the organization's groups meet (the caller checked the right to change the
     organization). Its address is kept as given (spaces collapsed); the organization's own address, however
-    written (places.address_key), is not a study place — its place on the map is the organization's. The search
+    written (places.same_building), is not a study place — its place on the map is the organization's. The search
     finds the groups there by their distance once the index is renewed (after commit). The organization's programs
     and groups already written at the place otherwise («ул. Ленина, д. 5» for «улица Ленина, 5»), or at its
     previous address when it is corrected, are written as the place is (their `updated_at` moves, for
@@ -1035,12 +1035,15 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
     place.name = " ".join((place.name or "").split())
     names = places.territory_names(place.organization)
     key = places.address_key(place.address, names)
-    if key and key == places.address_key(place.organization.address, names):
+    if places.same_building(key, places.address_key(place.organization.address, names)):
         raise ValidationError({"address": OWN_ADDRESS})
     if (place.latitude is None) != (place.longitude is None):
         raise ValidationError({"latitude" if place.latitude is None else "longitude": COORDINATES_TOGETHER})
     others = StudyPlace.objects.filter(organization=place.organization_id).exclude(pk=place.pk)
-    if key and any(places.address_key(other, names) == key for other in others.values_list("address", flat=True)):
+    if any(
+        places.same_building(key, places.address_key(other, names))
+        for other in others.values_list("address", flat=True)
+    ):
         raise ValidationError({"address": PLACE_TAKEN})
     place.full_clean(validate_constraints=False)  # checked above, by field; the database's stand behind
     stored = {} if creating else StudyPlace.objects.filter(pk=place.pk).values(*PLACE_FIELDS).get()
@@ -1069,7 +1072,7 @@ def save_study_place(actor: Any, place: StudyPlace) -> StudyPlace:
 
 
 def _gather_at(place: StudyPlace, previous: str | None, names: frozenset[str]) -> dict[str, int]:
-    """The organization's programs and groups at this place, written otherwise (places.address_key) or as its
+    """The organization's programs and groups at this place, written otherwise (places.same_building) or as its
     previous address, written as the place is now: they are on the map there. How many of each, where any."""
     key = places.address_key(place.address, names)
     programs = Program.objects.filter(organization=place.organization_id)
@@ -1083,7 +1086,8 @@ def _gather_at(place: StudyPlace, previous: str | None, names: frozenset[str]) -
     alike = [
         address
         for address in written
-        if address != place.address and (address == previous or (key and places.address_key(address, names) == key))
+        if address != place.address
+        and (address == previous or places.same_building(key, places.address_key(address, names)))
     ]
     if not alike:
         return {}

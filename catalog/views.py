@@ -1,5 +1,6 @@
 """The public Navigator: home, search results, program and organization pages."""
 
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -7,12 +8,13 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from catalog import places, text
-from catalog.models import Direction, Organization, Program
+from catalog.models import MAX_CHILD_AGE, Direction, Organization, Program
 from catalog.permissions import readable_program, shown_groups, shown_teachers
 from catalog.search import (
     MAX_PAGE,
@@ -30,6 +32,7 @@ from core import a11y, scope
 from core.redirects import back_to
 from core.templatetags.opora import ages
 from enrollment import admission
+from people.services import ages_of_children
 
 MUNICIPALITY_COOKIE = "opora_municipality"
 
@@ -52,6 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "chosen_municipality": chosen if chosen_name is not None else "",
             "chosen_municipality_name": chosen_name,
             "municipality_programs": sum(by_direction.values()),  # each program has one direction
+            "for_children": _for_children(request.user, [("municipality", chosen)] if chosen_name else [], None),
         },
     )
 
@@ -102,6 +106,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "pages": _page_numbers(params.page, result.page_count),
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
             "reset_filters": _reset_filters(query),
+            "for_children": _for_children(request.user, query, params),
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
@@ -165,6 +170,29 @@ def _page_numbers(current: int, count: int) -> list[int | None]:
             numbers.append(None)
         numbers.append(n)
     return numbers
+
+
+class ForChild(NamedTuple):
+    first_name: str
+    age: int
+    link: str  # the search for programs for the child's age
+    chosen: bool  # the search is for that age now
+
+
+def _for_children(user: Any, query: list[tuple[str, str]], params: SearchParams | None) -> list[ForChild]:
+    """For a parent, the search (`query`, without its page) for each of their children's ages today: one click
+    instead of typing it. A search for a range of ages is for none of them alone."""
+    kept = urlencode([(key, value) for key, value in query if key not in ("age", "age_to")])
+    return [
+        ForChild(
+            child.first_name,
+            child.age,
+            f"{reverse('navigator:search')}?{kept}{'&' if kept else ''}age={child.age}",
+            params is not None and params.age == child.age and params.age_to in (None, child.age),
+        )
+        for child in ages_of_children(user)
+        if child.age <= MAX_CHILD_AGE
+    ]
 
 
 def _reset_filters(query: list[tuple[str, str]]) -> str | None:

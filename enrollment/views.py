@@ -40,7 +40,7 @@ def _guardian(request: HttpRequest) -> Guardian:
 @require_GET
 def cabinet(request: HttpRequest) -> HttpResponse:
     guardian = _guardian(request)
-    children = list(guardian.children.order_by("birth_date"))
+    children = list(guardian.children.select_related("municipality").order_by("birth_date"))
     applications = (
         Application.objects.filter(child__in=children)
         .select_related("program", "program__organization", "group")
@@ -53,7 +53,8 @@ def cabinet(request: HttpRequest) -> HttpResponse:
         # Every application here is of this parent's child: cancelling is theirs whenever it is allowed.
         application.may_cancel = "cancel" in services.allowed_transitions(application)  # type: ignore[attr-defined]
         by_child[application.child_id].append(application)
-    rows = [(child, by_child[child.pk]) for child in children]
+    today = timezone.localdate()
+    rows = [(child, child.age_on(today), by_child[child.pk]) for child in children]
     waiting = watches.waiting_of(guardian.user)
     kept = shortlist.saved_of(guardian.user)
     return render(

@@ -1,16 +1,37 @@
 """Actions on people: a parent adds a child (atomic, audited, matched against the registry) and corrects it."""
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from core import audit, scope
+from core.dates import full_years
 from people import registry
 from people.models import Child, EntryChannel, Guardian
 
 MAX_AGE = 18  # additional education of children: until the 18th birthday
+
+
+class ChildAge(NamedTuple):
+    first_name: str
+    age: int  # full years today
+
+
+def ages_of_children(user: Any) -> list[ChildAge]:
+    """A parent's children (the eldest first) and their ages today: the Navigator offers a search for each
+    child's age. Nobody's for a guest or staff."""
+    if not user.is_authenticated:
+        return []
+    today = timezone.localdate()
+    return [
+        ChildAge(first_name, full_years(birth_date, today))
+        for first_name, birth_date in Child.objects.living()
+        .filter(guardians__user=user)
+        .order_by("birth_date", "pk")
+        .values_list("first_name", "birth_date")
+    ]
 
 
 def check_birth_date(child: Child) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog import services
 from catalog.models import OrganizationUnit, StudyPlace, UnitKind
@@ -93,6 +94,8 @@ def catalog_pages(transactional_db):
             "/family/",
             [
                 reverse("family:cabinet"),
+                reverse("navigator:home"),  # «Подобрать по возрасту» in the hero
+                search + "?q=ансамбли&age=" + str(child.age_on(timezone.localdate())),  # the child's age chosen
                 reverse("navigator:program", args=[archived.code]),  # read whole, with its groups
                 reverse("navigator:program", args=[returned.code]),  # off publication for a while
                 reverse("family:child_new"),

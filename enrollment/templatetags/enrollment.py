@@ -2,7 +2,7 @@
 the program takes nothing yet, the offer to wait for its admission to open; and «В избранное»."""
 
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import template
 from django.utils import timezone
@@ -15,6 +15,11 @@ from people.models import Child
 register = template.Library()
 
 
+class ChildChoice(NamedTuple):
+    child: Child
+    fits: bool  # a group taking applications now is for the child's age on its first lesson
+
+
 @register.inclusion_tag("family/_apply_form.html", takes_context=True)
 def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
     """The call to action: a button or the form only when the program takes applications now (or
@@ -23,11 +28,12 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
     user = request.user
     found = context.get("admission") or admission.of_program(program, timezone.now())
     takes = found.takes_applications
-    children = (
-        list(Child.objects.filter(guardians__user=user).order_by("birth_date"))
-        if takes and user.is_authenticated
-        else []
-    )
+    children = [
+        ChildChoice(child, any(group.takes_child_born(child.birth_date) for group in found.groups))
+        for child in (
+            Child.objects.filter(guardians__user=user).order_by("birth_date") if takes and user.is_authenticated else ()
+        )
+    ]
     # A parent coming back to the program sees where their children's applications to it stand.
     applications = (
         list(
@@ -47,7 +53,10 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         else None
     )
     chosen = request.GET.get("group", "")
-    chosen_child = request.GET.get("child", "")  # the one an application refused a moment ago was for
+    # The one an application refused a moment ago was for; else the first the program is for.
+    chosen_child = request.GET.get("child", "")
+    if not any(str(choice.child.uuid) == chosen_child for choice in children):
+        chosen_child = next((str(choice.child.uuid) for choice in children if choice.fits), "")
     return {
         "admission": found,
         "program": program,
@@ -58,7 +67,8 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         "watchable": watchable,
         "watching": watching,
         "saved": shortlist.saved(user, program) if context["principal"].is_guardian else None,
-        "chosen_child": chosen_child if any(str(c.uuid) == chosen_child for c in children) else "",
+        "chosen_child": chosen_child,
+        "none_fits": bool(children) and not any(choice.fits for choice in children),
         "groups": found.groups,
         "chosen_group": chosen if any(g.code == chosen for g in found.groups) else "",
         # A new key per rendering: resubmitting this form (double click, reload) is the same application.

@@ -230,6 +230,26 @@ def test_the_family_is_told_where_its_application_stands_and_a_refusal_keeps_the
     ]
 
 
+def test_the_form_says_which_children_the_program_is_for_and_chooses_one_it_is_for(
+    family_client, personas, published_program
+):
+    group = published_program.groups.get()  # for 7–14 years
+    too_old = make_child(personas.family, "Петя", age_on=group.start_date, age=15)
+    anya = make_child(personas.family, "Аня", age_on=group.start_date, age=9)
+    page = family_client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    form = page[page.index('<div id="apply"') :]
+    assert (
+        f'<option value="{too_old.uuid}">Петя {too_old.last_name}, {too_old.birth_date:%d.%m.%Y} — не по возрасту'
+        in form
+    )
+    assert f'<option value="{anya.uuid}" selected>Аня {anya.last_name}, {anya.birth_date:%d.%m.%Y}</option>' in form
+    assert "Программа — для детей 7–14 лет (возраст на начало занятий)." in form
+    anya.delete()
+    form = family_client.get(reverse("navigator:program", args=[published_program.code])).content.decode()
+    assert f'<option value="{too_old.uuid}">' in form  # still the family's to try: the refusal says why
+    assert "программа не подходит ни одному из ваших детей: она — для детей 7–14 лет" in form
+
+
 def test_a_parent_coming_back_to_a_program_sees_where_the_application_stands(
     family_client, client, personas, published_program
 ):
