@@ -102,8 +102,11 @@ class StudyPlaceInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 # What the search index reads of an organization: where its programs are held (its address and coordinates, for
-# «Рядом со мной») and whether it is active.
-INDEXED_ORGANIZATION_FIELDS = frozenset({"address", "latitude", "longitude", "is_active"})
+# «Рядом со мной») and whether it is active; and what the list of organizations filters by, read with the index
+# (catalog.directory).
+INDEXED_ORGANIZATION_FIELDS = frozenset(
+    {"address", "latitude", "longitude", "is_active", "full_name", "kind", "accessible_for_ovz", "municipality"}
+)
 
 
 @admin.register(Organization)

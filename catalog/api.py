@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import CharField, Model, Prefetch, QuerySet, TextField, prefetch_related_objects
+from django.db.models import CharField, Exists, Model, OuterRef, Prefetch, QuerySet, TextField, prefetch_related_objects
 from django.utils import timezone
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -33,6 +33,7 @@ from catalog.models import (
     ScheduleSlot,
     StudyForm,
     StudyPlace,
+    UnitKind,
     Weekday,
     map_url,
     weekday_numbers,
@@ -208,6 +209,10 @@ class OrganizationQuery(SyncQuery):
     municipality: str | None = Field(None, pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета")
     kind: Annotated[str, OneOf(OrganizationKind.choices)] | None = Field(None, description="Тип организации")
     q: str = Field("", max_length=200, description="Часть краткого или полного наименования")
+    unit: list[Annotated[str, OneOf(UnitKind.choices)]] = Field(
+        [], description="Структурное подразделение («Кванториум», «Точка роста»…): организации хотя бы с одним из них"
+    )
+    ovz: bool | None = Field(None, description="Доступна (true) или не отмечена доступной (false) для детей с ОВЗ")
 
 
 class GroupQuery(PageQuery):
@@ -646,6 +651,12 @@ def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[st
         organizations = organizations.filter(
             contains_typed("short_name", query.q) | contains_typed("full_name", query.q)
         )
+    if query.unit:
+        organizations = organizations.filter(
+            Exists(OrganizationUnit.objects.filter(organization=OuterRef("pk"), kind__in=query.unit))
+        )
+    if query.ovz is not None:
+        organizations = organizations.filter(accessible_for_ovz=query.ovz)
     return page_for_sync(organizations, query, "short_name")
 
 

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from catalog import places, text
+from catalog import directory, places, text
 from catalog.models import MAX_CHILD_AGE, Direction, Organization, Program
 from catalog.permissions import readable_program, shown_groups, shown_teachers
 from catalog.search import (
     MAX_PAGE,
     SORTS,
+    FacetValue,
     SearchParams,
     SearchResult,
     direction_counts,
@@ -218,13 +219,7 @@ def _chips(
         kept = [(k, v) for k, v in query if k not in also]
         return "?" + urlencode([(k, v) for k, v in kept if k != param or (value is not None and v != value)])
 
-    chips = []
-    for facet, values in result.facets.items():
-        for value in values:
-            if value.selected:
-                chips.append((value.label, without(facet, None if facet in SWITCHES else value.value)))
-    if params.q and searched_text:
-        chips.append((f"«{params.q}»", without("q")))
+    chips = _facet_chips(query, result.facets, "q", params.q if searched_text else "")
     if params.age is not None:
         chips.append((ages(params.age, params.age_to or params.age), without("age", None, "age_to")))
     if organization:
@@ -233,6 +228,50 @@ def _chips(
         # Without the place, nearest first and a distance mean nothing: they go with it.
         also = ("within", "sort") if params.sort == "near" else ("within",)  # nothing to measure from
         chips.append(("Рядом с вами", without("near", None, *also)))
+    return chips
+
+
+@require_safe
+def organizations(request: HttpRequest) -> HttpResponse:
+    """The organizations with published programs, found by name, ИНН or code and filtered, each filter's values
+    counted: the search page's way, for those who look for a place rather than a program."""
+    params, errors = directory.params_from_query(request.GET)
+    result = directory.find_organizations(params, settings.OPORA_PAGE_SIZE)
+    query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    template = "navigator/_organizations_update.html" if _wants_fragment(request) else "navigator/organizations.html"
+    response = render(
+        request,
+        template,
+        {
+            "result": result,
+            "params": result.params,
+            "errors": errors,
+            "sorts": directory.SORTS,
+            "base_query": urlencode(query),
+            "pages": _page_numbers(result.page.number, result.page.paginator.num_pages),
+            "chips": _facet_chips(query, result.facets, "q", result.params.q),
+        },
+    )
+    patch_vary_headers(response, HTMX_HEADERS)
+    return response
+
+
+def _facet_chips(
+    query: list[tuple[str, str]], facets: dict[str, list[FacetValue]], text_param: str, text: str
+) -> list[tuple[str, str]]:
+    """Removable chips for each filter value chosen and the text searched for: (label, link without it)."""
+
+    def without(param: str, value: str | None = None) -> str:
+        return "?" + urlencode([(k, v) for k, v in query if k != param or (value is not None and v != value)])
+
+    chips = [
+        (value.label, without(facet, None if facet in SWITCHES else value.value))
+        for facet, values in facets.items()
+        for value in values
+        if value.selected
+    ]
+    if text:
+        chips.append((f"«{text}»", without(text_param)))
     return chips
 
 

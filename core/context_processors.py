@@ -10,6 +10,7 @@ from core import a11y
 HEADER_LINKS = {
     "home": "navigator:home",
     "search": "navigator:search",
+    "organizations": "navigator:organizations",
     "cabinet": "family:cabinet",
     "office": "office:home",
     "login": "accounts:login",

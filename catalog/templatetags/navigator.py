@@ -25,6 +25,8 @@ from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
 PROGRAMS = "программа,программы,программ"
+# What a filter's count counts: the search's programs, the list of organizations' organizations.
+COUNTED = {"programs": PROGRAMS, "organizations": "организация,организации,организаций"}
 SUMMARY_CHARS = 220
 CODE_MARK = "PR-CODE"
 
@@ -35,21 +37,22 @@ OPTIONS_KEPT = 16_384
 
 
 @functools.lru_cache(maxsize=OPTIONS_KEPT)
-def _checkbox(name: str, value: str, label: str, count: int, selected: bool) -> str:
-    """A labelled checkbox with the number of programs it would show. The id lets htmx give the
-    focus back to the checkbox just clicked when the filters are swapped for their new counts."""
+def _checkbox(name: str, value: str, label: str, count: int, selected: bool, counted: str = PROGRAMS) -> str:
+    """A labelled checkbox with the number of programs (or what else is `counted`) it would show. The id lets htmx
+    give the focus back to the checkbox just clicked when the filters are swapped for their new counts."""
     return (
         f'<div class="option{"" if count or selected else " empty"}"><label><input type="checkbox" '
         f'id="filter-{escape(name)}-{escape(value)}" name="{escape(name)}" value="{escape(value)}"'
         f"{' checked' if selected else ''}> {escape(label)}</label>"
-        f'<span class="count" aria-label="{count} {ru_plural(count, PROGRAMS)}">{count}</span></div>'
+        f'<span class="count" aria-label="{count} {ru_plural(count, counted)}">{count}</span></div>'
     )
 
 
 @register.simple_tag
-def facet_checkboxes(values: Sequence[FacetValue], name: str) -> SafeString:
-    """One labelled checkbox per value, with the number of programs it would show."""
-    return mark_safe("\n".join(_checkbox(name, v.value, v.label, v.count, v.selected) for v in values))  # noqa: S308 -- escaped above
+def facet_checkboxes(values: Sequence[FacetValue], name: str, of: str = "programs") -> SafeString:
+    """One labelled checkbox per value, with the number of programs (or organizations) it would show."""
+    counted = COUNTED[of]
+    return mark_safe("\n".join(_checkbox(name, v.value, v.label, v.count, v.selected, counted) for v in values))  # noqa: S308 -- escaped above
 
 
 @functools.lru_cache(maxsize=OPTIONS_KEPT)

@@ -1363,7 +1363,16 @@ def test_a_parameter_a_list_does_not_take_is_refused(client, personas, published
     # The Navigator's pages read the same filters and go on ignoring what they do not know.
     assert client.get("/programs/", {"q": "робот", "utm_source": "mail"}).status_code == 200
     documented = client.get(f"{API}/openapi.json").json()["paths"][f"{API}/organizations"]["get"]["parameters"]
-    assert {p["name"] for p in documented} == {"page", "page_size", "updated_since", "municipality", "kind", "q"}
+    assert {p["name"] for p in documented} == {
+        "page",
+        "page_size",
+        "updated_since",
+        "municipality",
+        "kind",
+        "q",
+        "unit",
+        "ovz",
+    }
 
 
 def test_a_program_that_left_the_catalog_is_listed_to_synchronizing_clients_with_its_status(

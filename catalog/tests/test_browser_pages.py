@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from catalog.services import change_program_status
 from core.browser import SHOTS, sign_in
-from core.testing import enroll_child, make_personas, make_program
+from core.testing import enroll_child, make_organization, make_personas, make_program
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,6 +74,7 @@ def test_program_organization_and_search_pages_never_scroll_sideways(live_server
         ("program", f"/programs/{program.code}/"),
         ("organization", f"/organizations/{organization.code}/"),
         ("search", "/programs/?q=ансамбль&age=7"),
+        ("organizations", "/organizations/"),
     ):
         page.goto(live_server.url + path)
         found = page.evaluate(OVERFLOW)
@@ -159,3 +160,20 @@ def test_an_archived_program_on_a_phone_says_it_is_no_longer_held_and_leads_to_s
         expect(page.get_by_role("link", name=similar.title)).to_be_visible()  # searched by direction and place
         expect(page.get_by_role("link", name=program.title)).to_have_count(0)
         context.close()
+
+
+def test_the_list_of_organizations_counts_again_as_a_filter_is_ticked(live_server, browser, long_words):
+    organization, _ = long_words
+    school = make_organization(organization.municipality, "МБОУ СОШ № 5", kind="school")
+    make_program(school, "Юный химик")
+    context, page = _page(browser, live_server, PHONE, None)
+    page.goto(live_server.url + "/organizations/")
+    expect(page.locator("#result-count")).to_have_text("2 организации")
+    page.get_by_text("Фильтры", exact=True).click()
+    page.get_by_role("checkbox", name="Общеобразовательная организация").check()
+    expect(page.locator("#result-count")).to_have_text("1 организация")
+    expect(page.locator(".show-results")).to_have_text("Показать 1 организацию")
+    assert page.url.endswith("/organizations/?kind=school&sort=name")  # the address to share
+    expect(page.locator(".result-list h3")).to_have_text(["МБОУ СОШ № 5"])
+    page.screenshot(path=str(SHOTS / "organizations-phone.png"), full_page=True)
+    context.close()

@@ -63,7 +63,7 @@ def test_dashboard_in_a_browser(live_server, browser):
         page.locator("#table-directions").locator("..").get_by_role("link", name="Скачать XLSX").click()
     assert download.value.suggested_filename == f"directions-m-{x.oktmo}-{year}.xlsx"
 
-    page.get_by_role("link", name="Организации").click()
+    page.locator("#main").get_by_role("link", name="Организации").click()
     page.get_by_role("link", name=personas.org_a.short_name).click()
     page.get_by_role("link", name="Показать список").click()
     # A click does not wait for the page it opens; expect() retries until the list is there.

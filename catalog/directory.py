@@ -1,0 +1,277 @@
+"""The Navigator's list of organizations: those with published programs, found by name, municipality, type, their
+units («Кванториум», «Точка роста»…) and accessibility for children with ОВЗ, each filter's values counted.
+
+An organization is in the list while the search index holds programs of it: the same catalog the search shows,
+its programs counted there. A few thousand organizations are filtered and counted in the process, as arrays of
+what the filters test (a name looked for word by word); what is read from the database is the page's twenty
+rows, as they are now. The list is read again whenever the index is (a changed catalog: a program published or
+archived, an organization's name, type, units, accessibility or municipality changed)."""
+
+import bisect
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch
+
+from catalog import text
+from catalog.models import Organization, OrganizationKind, OrganizationUnit, UnitKind
+from catalog.search import FacetValue, municipalities
+from catalog.search_index import CatalogIndex, current_index
+from core.models import code_pattern
+
+SORTS = {"name": "по названию", "programs": "больше программ"}
+Q_MAX_LENGTH = 200
+NAME_WORD = re.compile(r"[0-9a-zа-я]+")  # as catalog.text reads a query's words
+INN = re.compile(r"\d{10}|\d{12}")
+ORGANIZATION_CODE = re.compile(code_pattern(Organization.CODE_PREFIX), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One organization as the list finds it."""
+
+    pk: int
+    code: str
+    inn: str
+    names: str  # short and full name, lower case, «ё» as «е»: what a query's words are looked for in
+    programs: int  # published, in the search index
+
+
+KINDS = [value for value, _ in OrganizationKind.choices]
+UNITS = [value for value, _ in UnitKind.choices]
+
+
+@dataclass
+class Directory:
+    """The organizations by name, and what the filters test as arrays of them, one row each."""
+
+    index: CatalogIndex  # the index it was read for
+    organizations: list[Listed]
+    municipalities: list[str]  # ОКТМО codes, as `municipality` numbers them
+    municipality: "np.ndarray[Any, np.dtype[np.int32]]"
+    kind: "np.ndarray[Any, np.dtype[np.int32]]"  # by KINDS
+    units: "np.ndarray[Any, np.dtype[np.bool_]]"  # organizations × UNITS
+    accessible_for_ovz: "np.ndarray[Any, np.dtype[np.bool_]]"
+    programs: "np.ndarray[Any, np.dtype[np.int32]]"
+    # The words of their names, sorted (a query's stem finds the words it begins), and who has each one.
+    vocabulary: list[str]
+    holders: dict[str, list[int]]
+
+
+@dataclass(frozen=True)
+class DirectoryParams:
+    q: str = ""
+    municipality: str = ""
+    kinds: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    ovz: bool = False
+    sort: str = "name"
+    page: int = 1
+
+
+@dataclass
+class DirectoryResult:
+    params: DirectoryParams
+    page: "Page[int]"  # of positions in the directory's list
+    organizations: list[Organization]  # the page's, as they are now, each with `programs_published`
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+_kept: Directory | None = None
+_lock = threading.Lock()
+
+
+def current_directory() -> Directory:
+    """The organizations of the current search index (read again when the index is)."""
+    global _kept
+    index = current_index()
+    kept = _kept
+    if kept is not None and kept.index is index:
+        return kept
+    with _lock:
+        if _kept is None or _kept.index is not index:
+            _kept = _read(index)
+        return _kept
+
+
+def _read(index: CatalogIndex) -> Directory:
+    counted = {code: len(ids) for code, ids in index.organizations.items()}
+    units: dict[int, set[str]] = {}
+    for organization_id, kind in OrganizationUnit.objects.filter(organization__is_active=True).values_list(
+        "organization_id", "kind"
+    ):
+        units.setdefault(organization_id, set()).add(kind)
+    rows = sorted(
+        (
+            (text.normalize(short_name), pk, code, inn, text.normalize(f"{short_name} {full_name}"), kind, oktmo, ovz)
+            for pk, code, inn, short_name, full_name, kind, oktmo, ovz in Organization.objects.filter(
+                is_active=True
+            ).values_list(
+                "pk", "code", "inn", "short_name", "full_name", "kind", "municipality__oktmo", "accessible_for_ovz"
+            )
+            if code in counted
+        ),
+        key=lambda row: row[:2],  # by name
+    )
+    oktmos = sorted({row[6] for row in rows})
+    holders: dict[str, list[int]] = {}
+    for position, row in enumerate(rows):
+        for word in dict.fromkeys(NAME_WORD.findall(row[4])):
+            holders.setdefault(word, []).append(position)
+    number = {oktmo: n for n, oktmo in enumerate(oktmos)}
+    return Directory(
+        index,
+        [Listed(pk, code, inn, names, counted[code]) for _, pk, code, inn, names, *_ in rows],
+        oktmos,
+        np.array([number[row[6]] for row in rows], dtype=np.int32),
+        np.array([KINDS.index(row[5]) for row in rows], dtype=np.int32),
+        np.array([[unit in units.get(row[1], ()) for unit in UNITS] for row in rows], dtype=bool).reshape(
+            -1, len(UNITS)
+        ),
+        np.array([row[7] for row in rows], dtype=bool),
+        np.array([counted[row[2]] for row in rows], dtype=np.int32),
+        sorted(holders),
+        holders,
+    )
+
+
+def params_from_query(query: Any) -> tuple[DirectoryParams, list[str]]:
+    """The valid part of the page's query string and a Russian message for each bad value (left out)."""
+    errors: list[str] = []
+
+    def chosen(name: str, allowed: dict[str, str], label: str) -> tuple[str, ...]:
+        values = [value for value in query.getlist(name) if value]
+        for value in values:
+            if value not in allowed:
+                errors.append(f"{label}: такого значения нет: «{value}».")
+        return tuple(dict.fromkeys(value for value in values if value in allowed))
+
+    # Read in the form's order, so that the messages are in it too.
+    municipality = query.get("municipality", "")
+    if municipality and all(option.oktmo != municipality for option in municipalities()):
+        errors.append("Муниципалитет: не найден.")
+        municipality = ""
+    kinds = chosen("kind", dict(OrganizationKind.choices), "Тип организации")
+    units = chosen("unit", dict(UnitKind.choices), "Подразделения")
+    sort = query.get("sort", "") or "name"
+    if sort not in SORTS:
+        errors.append(f"Сортировка: такого значения нет: «{sort}».")
+        sort = "name"
+    page = query.get("page", "")
+    return (
+        DirectoryParams(
+            q=" ".join(query.get("q", "")[:Q_MAX_LENGTH].split()),
+            municipality=municipality,
+            kinds=kinds,
+            units=units,
+            ovz=bool(query.get("ovz")),
+            sort=sort,
+            page=max(1, int(page)) if page.isdigit() else 1,  # past the last page: the last (get_page)
+        ),
+        errors,
+    )
+
+
+def _named(found: Directory, q: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":
+    """Which organizations answer the query: its code or ИНН typed whole, or every word of the query in their
+    names, by its stem at a word's beginning («центра творчества» finds «Центр детского творчества», «школа» is
+    not in «дошкольное»), a number whole («5» is not «№ 15»)."""
+    organizations = found.organizations
+    typed = q.strip()
+    if INN.fullmatch(typed):
+        return np.array([organization.inn == typed for organization in organizations], dtype=bool)
+    if ORGANIZATION_CODE.fullmatch(typed):
+        return np.array([organization.code == typed.upper() for organization in organizations], dtype=bool)
+    named = np.ones(len(organizations), dtype=bool)
+    for word in text.words(q):
+        having = np.zeros(len(organizations), dtype=bool)
+        if word.isdigit():
+            having[found.holders.get(word, [])] = True
+        else:
+            part = text.stem(word)
+            at = bisect.bisect_left(found.vocabulary, part)
+            while at < len(found.vocabulary) and found.vocabulary[at].startswith(part):
+                having[found.holders[found.vocabulary[at]]] = True
+                at += 1
+        named &= having
+    return named
+
+
+def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResult:
+    """The page of organizations the parameters ask for, and for each filter's values how many organizations
+    choosing it would show (the other filters kept)."""
+    found = current_directory()
+    everyone = np.ones(len(found.organizations), dtype=bool)
+    named = _named(found, params.q) if params.q else everyone
+    chosen = [found.municipalities.index(params.municipality)] if params.municipality in found.municipalities else []
+    masks = {
+        "municipality": np.isin(found.municipality, chosen) if params.municipality else everyone,
+        "kind": np.isin(found.kind, [KINDS.index(kind) for kind in params.kinds]) if params.kinds else everyone,
+        "unit": found.units[:, [UNITS.index(unit) for unit in params.units]].any(axis=1) if params.units else everyone,
+        "ovz": found.accessible_for_ovz if params.ovz else everyone,
+    }
+
+    def kept(but: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":
+        """Those the text and every filter but one let through: what that filter's values are counted over."""
+        mask = named.copy()
+        for facet, other in masks.items():
+            if facet != but:
+                mask &= other
+        return mask
+
+    shown = kept("") if params.q or any(mask is not everyone for mask in masks.values()) else everyone
+    at = np.flatnonzero(shown)
+    if params.sort == "programs":
+        at = at[np.argsort(-found.programs[at], kind="stable")]
+    page = Paginator(at.tolist(), page_size).get_page(params.page)
+    by_municipality = np.bincount(found.municipality[kept("municipality")], minlength=len(found.municipalities))
+    counts = {
+        "municipality": dict(zip(found.municipalities, by_municipality.tolist(), strict=True)),
+        "kind": dict(zip(KINDS, np.bincount(found.kind[kept("kind")], minlength=len(KINDS)).tolist(), strict=True)),
+        "unit": dict(zip(UNITS, found.units[kept("unit")].sum(axis=0).tolist(), strict=True)),
+        "ovz": {"on": int(found.accessible_for_ovz[kept("ovz")].sum())},
+    }
+    listed = [found.organizations[i] for i in page.object_list]
+    return DirectoryResult(params, page, _rows(listed), _facets(params, counts))
+
+
+def _rows(listed: list[Listed]) -> list[Organization]:
+    """The page's organizations as they are now, in the list's order, each with its published programs."""
+    rows = Organization.objects.select_related("municipality").prefetch_related(
+        Prefetch("units", queryset=OrganizationUnit.objects.order_by("kind", "name"))
+    )
+    by_pk = rows.in_bulk([organization.pk for organization in listed])
+    shown = []
+    for organization in listed:
+        if (row := by_pk.get(organization.pk)) is not None:  # not deleted since the list was read
+            row.programs_published = organization.programs  # type: ignore[attr-defined]
+            shown.append(row)
+    return shown
+
+
+def _facets(params: DirectoryParams, counts: dict[str, dict[str, int]]) -> dict[str, list[FacetValue]]:
+    def values(facet: str, choices: list[tuple[str, str]], chosen: tuple[str, ...]) -> list[FacetValue]:
+        return [
+            FacetValue(value, label, counts[facet].get(value, 0), value in chosen)
+            for value, label in choices
+            if counts[facet].get(value) or value in chosen
+        ]
+
+    return {
+        "municipality": values(
+            "municipality",
+            [(option.oktmo, option.name) for option in municipalities()],
+            (params.municipality,),
+        ),
+        "kind": values("kind", OrganizationKind.choices, params.kinds),
+        "unit": values("unit", UnitKind.choices, params.units),
+        "ovz": [FacetValue("on", "Доступна для детей с ОВЗ", counts["ovz"].get("on", 0), params.ovz)],
+    }

@@ -1,0 +1,196 @@
+"""The Navigator's list of organizations (`/organizations/`, catalog/directory.py): those with published programs,
+found by name (words by their stems, where a word begins; numbers whole), ИНН or code, filtered by municipality,
+type, units and accessibility, each filter's values counted with the other filters kept; the page, its htmx
+fragment, its messages; the API's organizations filtered by units and accessibility alike."""
+
+import pytest
+from django.urls import reverse
+
+from catalog import directory, services
+from catalog.models import Organization, OrganizationKind, OrganizationUnit, UnitKind
+from catalog.search_index import catalog_version
+from catalog.tests.test_admin import admin_url, form_data
+from core.testing import make_organization, make_program
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def organizations(personas):
+    """Радуга (X, УДО, «Кванториум», accessible, two programs), the station (Y, УДО, one program), school № 5 and
+    kindergarten № 15 (X), a school without published programs, an inactive organization with one."""
+    radiant, station = personas.org_a, personas.org_b
+    radiant.accessible_for_ovz = True
+    radiant.save()
+    OrganizationUnit.objects.create(organization=radiant, kind=UnitKind.KVANTORIUM, name="Кванториум")
+    make_program(radiant, "Робототехника")
+    make_program(radiant, "Шахматы")
+    make_program(station, "Авиамоделирование")
+    school = make_organization(
+        personas.municipality_x,
+        "МБОУ СОШ № 5",
+        kind=OrganizationKind.SCHOOL,
+        full_name="Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 5»",
+    )
+    OrganizationUnit.objects.create(organization=school, kind=UnitKind.TOCHKA_ROSTA, name="Точка роста")
+    make_program(school, "Юный химик")
+    kindergarten = make_organization(
+        personas.municipality_x,
+        "МБДОУ д/с № 15",
+        kind=OrganizationKind.KINDERGARTEN,
+        full_name="Муниципальное бюджетное дошкольное образовательное учреждение «Детский сад № 15»",
+    )
+    make_program(kindergarten, "Ритмика")
+    quiet = make_organization(personas.municipality_x, "МБОУ СОШ № 7", kind=OrganizationKind.SCHOOL)
+    make_program(quiet, "Черчение", status="draft")
+    closed = make_organization(personas.municipality_x, "Закрытый клуб", is_active=False)
+    make_program(closed, "Фехтование")
+    return radiant, station, school, kindergarten
+
+
+def found(**params) -> list[str]:
+    result = directory.find_organizations(directory.DirectoryParams(**params), 20)
+    return [organization.short_name for organization in result.organizations]
+
+
+def counts(result: directory.DirectoryResult, facet: str) -> dict[str, int]:
+    return {value.value: value.count for value in result.facets[facet]}
+
+
+def test_the_list_holds_the_active_organizations_with_published_programs_by_name(organizations):
+    assert found() == ["Дом творчества «Радуга»", "МБДОУ д/с № 15", "МБОУ СОШ № 5", "Станция юных техников"]
+
+
+def test_programs_are_counted_as_the_search_shows_them_and_sort_the_list(organizations):
+    result = directory.find_organizations(directory.DirectoryParams(sort="programs"), 20)
+    assert [(o.short_name, o.programs_published) for o in result.organizations][:2] == [
+        ("Дом творчества «Радуга»", 2),
+        ("МБДОУ д/с № 15", 1),  # ties by name
+    ]
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("дома творчества", ["Дом творчества «Радуга»"]),  # words by their stems
+        ("радуге", ["Дом творчества «Радуга»"]),
+        ("школа 5", ["МБОУ СОШ № 5"]),  # not «дошкольное» (a word's middle), not «№ 15»
+        ("школа", ["МБОУ СОШ № 5"]),
+        ("сош", ["МБОУ СОШ № 5"]),
+        ("15", ["МБДОУ д/с № 15"]),
+        ("юных техник", ["Станция юных техников"]),
+        ("Детский сад № 15", ["МБДОУ д/с № 15"]),  # the full name
+        ("шахматы", []),  # programs are the search's: not the organizations' names
+    ],
+)
+def test_a_name_is_found_by_its_words(organizations, q, expected):
+    assert found(q=q) == expected
+
+
+def test_an_inn_or_code_is_found_whole(organizations):
+    school = organizations[2]
+    assert found(q=school.inn) == ["МБОУ СОШ № 5"]
+    assert found(q=school.inn[:-1]) == []
+    assert found(q=school.code.lower()) == ["МБОУ СОШ № 5"]
+
+
+def test_filters_narrow_and_each_value_counts_with_the_other_filters_kept(personas, organizations):
+    x, y = personas.municipality_x.oktmo, personas.municipality_y.oktmo
+    result = directory.find_organizations(directory.DirectoryParams(municipality=x, kinds=("udo", "school")), 20)
+    assert [o.short_name for o in result.organizations] == ["Дом творчества «Радуга»", "МБОУ СОШ № 5"]
+    assert counts(result, "municipality") == {x: 2, y: 1}  # the types kept: the kindergarten not counted
+    assert counts(result, "kind") == {"udo": 1, "school": 1, "kindergarten": 1}  # the municipality kept
+    assert counts(result, "unit") == {"kvantorium": 1, "tochka_rosta": 1}
+    assert counts(result, "ovz") == {"on": 1}
+    assert [value.value for value in result.facets["kind"] if value.selected] == ["udo", "school"]
+    assert found(units=("kvantorium", "tochka_rosta")) == ["Дом творчества «Радуга»", "МБОУ СОШ № 5"]
+    assert found(ovz=True) == ["Дом творчества «Радуга»"]
+    assert found(ovz=True, municipality=y) == []
+
+
+def test_an_organization_is_listed_once_its_first_program_is_published_and_leaves_with_its_last(personas):
+    program = make_program(personas.org_a, "Черчение", status="draft")
+    assert found() == []
+    services.change_program_status(personas.operator_a, program, "submit")
+    services.change_program_status(personas.municipal_x, program, "approve")
+    assert found() == ["Дом творчества «Радуга»"]
+    services.change_program_status(personas.operator_a, program, "archive")
+    assert found() == []
+
+
+def test_the_page_searches_filters_and_says_what_it_left_out(client, personas, organizations):
+    url = reverse("navigator:organizations")
+    page = client.get(url, {"q": "творчества", "kind": ["udo", "zoo"], "municipality": "11111111", "sort": "x"})
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<strong>1</strong> организация" in html and "Дом творчества «Радуга»" in html
+    errors = [
+        "Муниципалитет: не найден.",
+        "Тип организации: такого значения нет: «zoo».",
+        "Сортировка: такого значения нет: «x».",
+    ]
+    assert [html.index(error) for error in errors] == sorted(html.index(error) for error in errors)
+    # Chips take a filter away, the rest kept; the card leads to the organization and its programs.
+    query = "q=%D1%82%D0%B2%D0%BE%D1%80%D1%87%D0%B5%D1%81%D1%82%D0%B2%D0%B0"
+    assert (
+        f'href="?{query}&amp;kind=zoo&amp;municipality=11111111&amp;sort=x" aria-label="Убрать фильтр Организация'
+        in html
+    )
+    assert (
+        'href="?kind=udo&amp;kind=zoo&amp;municipality=11111111&amp;sort=x" aria-label="Убрать фильтр «творчества»"'
+        in html
+    )
+    radiant = organizations[0]
+    assert f'href="{reverse("navigator:organization", args=[radiant.code])}"' in html
+    assert f'href="/programs/?organization={radiant.code}">2 программы</a>' in html
+    assert '<span class="badge">Кванториум</span>' in html and "Доступна для детей с ОВЗ" in html
+    assert 'aria-label="1 организация"' in html  # a filter's count says what it counts
+
+
+def test_htmx_gets_the_results_with_the_count_and_filters_out_of_band(client, organizations):
+    response = client.get(reverse("navigator:organizations"), {"unit": "kvantorium"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "<!doctype html>" not in html and "Vary" in response and "HX-Request" in response["Vary"]
+    assert '<p id="result-count" hx-swap-oob="innerHTML"><strong>1</strong> организация' in html
+    assert '<div id="filters" hx-swap-oob="true">' in html and "Показать 1 организацию" in html
+
+
+def test_an_empty_list_offers_every_organization_and_pages_keep_the_query(client, personas, organizations):
+    html = client.get(reverse("navigator:organizations"), {"q": "цирк"}).content.decode()
+    assert "Ничего не нашлось" in html and 'href="/organizations/">Показать все организации' in html
+    for n in range(25):
+        make_program(make_organization(personas.municipality_y, f"Клуб «Юнга-{n:02}»"), "Парусный спорт")
+    html = client.get(reverse("navigator:organizations"), {"q": "юнга", "page": "2"}).content.decode()
+    assert "<strong>25</strong> организаций" in html and "Клуб «Юнга-24»" in html and "Юнга-00" not in html
+    assert 'href="?q=%D1%8E%D0%BD%D0%B3%D0%B0&amp;page=1"' in html
+
+
+def test_every_page_leads_to_the_list(client):
+    assert f'<a href="{reverse("navigator:organizations")}">Организации</a>' in client.get("/").content.decode()
+
+
+def test_the_api_filters_organizations_by_units_and_accessibility(client, organizations):
+    def names(**query) -> list[str]:
+        response = client.get("/api/v1/organizations", query)
+        assert response.status_code == 200, response.content
+        return [organization["short_name"] for organization in response.json()["items"]]
+
+    assert names(unit=["kvantorium", "tochka_rosta"]) == ["Дом творчества «Радуга»", "МБОУ СОШ № 5"]
+    assert names(ovz="true") == ["Дом творчества «Радуга»"]
+    assert "Дом творчества «Радуга»" not in names(ovz="false")
+    refused = client.get("/api/v1/organizations", {"unit": "zoo"})
+    assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == ["query", "unit", 0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("kind", OrganizationKind.NGO), ("accessible_for_ovz", "on"), ("full_name", "АНО «Мечта»")]
+)
+def test_a_change_in_the_admin_the_list_filters_by_reaches_every_process(
+    admin_client, personas, organizations, django_capture_on_commit_callbacks, field, value
+):
+    url = admin_url(Organization, "change", personas.org_b.pk)
+    data = form_data(admin_client.get(url))
+    before = catalog_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert admin_client.post(url, {**data, field: value}).status_code == 302
+    assert catalog_version() != before
