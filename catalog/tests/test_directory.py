@@ -165,8 +165,14 @@ def test_an_empty_list_offers_every_organization_and_pages_keep_the_query(client
     assert 'href="?q=%D1%8E%D0%BD%D0%B3%D0%B0&amp;page=1"' in html
 
 
-def test_every_page_leads_to_the_list(client):
-    assert f'<a href="{reverse("navigator:organizations")}">Организации</a>' in client.get("/").content.decode()
+def test_every_page_leads_to_the_list_and_an_organization_to_its_municipalitys(client, personas, organizations):
+    url = reverse("navigator:organizations")
+    home = client.get("/").content.decode()
+    assert f'<a href="{url}">Организации</a>' in home  # the header's
+    assert f'<a href="{url}"><strong>4</strong> организации</a>' in home  # the count of them, as the list counts
+    radiant = client.get(reverse("navigator:organization", args=[personas.org_a.code])).content.decode()
+    oktmo = personas.municipality_x.oktmo
+    assert f'<li><a href="{url}?municipality={oktmo}">{personas.municipality_x.name}</a></li>' in radiant
 
 
 def test_the_api_filters_organizations_by_units_and_accessibility(client, organizations):
