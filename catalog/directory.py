@@ -20,10 +20,11 @@ from django.db.models import Prefetch
 from catalog import text
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, UnitKind
 from catalog.search import FacetValue, municipalities
-from catalog.search_index import CatalogIndex, current_index
+from catalog.search_form import NEAR_PATTERN
+from catalog.search_index import CatalogIndex, FloatArray, arc_km, current_index, on_unit_sphere, points_on_sphere
 from core.models import code_pattern
 
-SORTS = {"name": "по названию", "programs": "больше программ"}
+SORTS = {"name": "по названию", "programs": "больше программ", "near": "ближе к вам"}
 Q_MAX_LENGTH = 200
 NAME_WORD = re.compile(r"[0-9a-zа-я]+")  # as catalog.text reads a query's words
 INN = re.compile(r"\d{10}|\d{12}")
@@ -57,6 +58,7 @@ class Directory:
     units: "np.ndarray[Any, np.dtype[np.bool_]]"  # organizations × UNITS
     accessible_for_ovz: "np.ndarray[Any, np.dtype[np.bool_]]"
     programs: "np.ndarray[Any, np.dtype[np.int32]]"
+    points: FloatArray  # where each one is on the unit sphere (NaN: not known), for «Рядом со мной»
     # The words of their names, sorted (a query's stem finds the words it begins), and who has each one.
     vocabulary: list[str]
     holders: dict[str, list[int]]
@@ -69,6 +71,7 @@ class DirectoryParams:
     kinds: tuple[str, ...] = ()
     units: tuple[str, ...] = ()
     ovz: bool = False
+    near: tuple[float, float] | None = None  # where the family is (latitude, longitude)
     sort: str = "name"
     page: int = 1
 
@@ -77,7 +80,8 @@ class DirectoryParams:
 class DirectoryResult:
     params: DirectoryParams
     page: "Page[int]"  # of positions in the directory's list
-    organizations: list[Organization]  # the page's, as they are now, each with `programs_published`
+    # The page's, as they are now, each with `programs_published` and `distance_km` from `near` (None: not known).
+    organizations: list[Organization]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
     @property
@@ -109,14 +113,13 @@ def _read(index: CatalogIndex) -> Directory:
         "organization_id", "kind"
     ):
         units.setdefault(organization_id, set()).add(kind)
+    fields = ("pk", "code", "inn", "short_name", "full_name", "kind", "municipality__oktmo", "accessible_for_ovz")
     rows = sorted(
         (
-            (text.normalize(short_name), pk, code, inn, text.normalize(f"{short_name} {full_name}"), kind, oktmo, ovz)
-            for pk, code, inn, short_name, full_name, kind, oktmo, ovz in Organization.objects.filter(
+            (text.normalize(short), pk, code, inn, text.normalize(f"{short} {full}"), kind, oktmo, ovz, lat, lon)
+            for pk, code, inn, short, full, kind, oktmo, ovz, lat, lon in Organization.objects.filter(
                 is_active=True
-            ).values_list(
-                "pk", "code", "inn", "short_name", "full_name", "kind", "municipality__oktmo", "accessible_for_ovz"
-            )
+            ).values_list(*fields, "latitude", "longitude")
             if code in counted
         ),
         key=lambda row: row[:2],  # by name
@@ -138,6 +141,7 @@ def _read(index: CatalogIndex) -> Directory:
         ),
         np.array([row[7] for row in rows], dtype=bool),
         np.array([counted[row[2]] for row in rows], dtype=np.int32),
+        points_on_sphere([row[8] for row in rows], [row[9] for row in rows]).reshape(-1, 3),
         sorted(holders),
         holders,
     )
@@ -161,9 +165,13 @@ def params_from_query(query: Any) -> tuple[DirectoryParams, list[str]]:
         municipality = ""
     kinds = chosen("kind", dict(OrganizationKind.choices), "Тип организации")
     units = chosen("unit", dict(UnitKind.choices), "Подразделения")
+    near = _place(query.get("near", ""), errors)
     sort = query.get("sort", "") or "name"
     if sort not in SORTS:
         errors.append(f"Сортировка: такого значения нет: «{sort}».")
+        sort = "name"
+    elif sort == "near" and near is None:
+        errors.append("Сортировка: чтобы показать ближайшие, нажмите «Рядом со мной».")
         sort = "name"
     page = query.get("page", "")
     return (
@@ -173,11 +181,27 @@ def params_from_query(query: Any) -> tuple[DirectoryParams, list[str]]:
             kinds=kinds,
             units=units,
             ovz=bool(query.get("ovz")),
+            near=near,
             sort=sort,
             page=max(1, int(page)) if page.isdigit() else 1,  # past the last page: the last (get_page)
         ),
         errors,
     )
+
+
+def _place(near: str, errors: list[str]) -> tuple[float, float] | None:
+    """Where the family is, from «широта,долгота» in degrees (rounded by the button to ~100 m); None with a message
+    for what cannot be read."""
+    if not near:
+        return None
+    if NEAR_PATTERN.match(near):
+        latitude, longitude = (float(degrees) for degrees in near.split(","))
+        if abs(latitude) <= 90 and abs(longitude) <= 180:
+            return latitude, longitude
+        errors.append("Местоположение: широта — от −90 до 90, долгота — от −180 до 180.")
+    else:
+        errors.append("Местоположение: не удалось прочитать — нужны широта и долгота через запятую.")
+    return None
 
 
 def _named(found: Directory, q: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":
@@ -229,8 +253,11 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
 
     shown = kept("") if params.q or any(mask is not everyone for mask in masks.values()) else everyone
     at = np.flatnonzero(shown)
+    here = on_unit_sphere(*np.radians(params.near)) if params.near else None
     if params.sort == "programs":
         at = at[np.argsort(-found.programs[at], kind="stable")]
+    elif here is not None and params.sort == "near":
+        at = at[np.argsort(arc_km(found.points[at] @ here), kind="stable")]  # NaN (no known place) last
     page = Paginator(at.tolist(), page_size).get_page(params.page)
     by_municipality = np.bincount(found.municipality[kept("municipality")], minlength=len(found.municipalities))
     counts = {
@@ -240,7 +267,14 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
         "ovz": {"on": int(found.accessible_for_ovz[kept("ovz")].sum())},
     }
     listed = [found.organizations[i] for i in page.object_list]
-    return DirectoryResult(params, page, _rows(listed), _facets(params, counts))
+    distances: dict[int, float] = {}
+    if here is not None and listed:
+        km = arc_km(found.points[list(page.object_list)] @ here)
+        distances = {o.pk: float(d) for o, d in zip(listed, km.tolist(), strict=True) if not np.isnan(d)}
+    rows = _rows(listed)
+    for row in rows:
+        row.distance_km = distances.get(row.pk)  # type: ignore[attr-defined]
+    return DirectoryResult(params, page, rows, _facets(params, counts))
 
 
 def _rows(listed: list[Listed]) -> list[Organization]:

@@ -244,10 +244,7 @@ class CatalogIndex:
     def distances_km(self, ids: "Sequence[int] | IntArray", point: tuple[float, float]) -> FloatArray:
         """How far from the point (latitude, longitude in degrees) each program is held, along the
         Earth's surface (a sphere's great circle) to its nearest group; NaN where no place of it is known."""
-        nearness = self._nearness(on_unit_sphere(*np.radians(point)), np.asarray(ids, dtype=np.int64))
-        # The straight line through the sphere between the two points (|a - b|² = 2 - 2 a·b), then the arc it cuts.
-        chords = np.sqrt(np.maximum(2 - 2 * nearness, 0.0))
-        return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
+        return arc_km(self._nearness(on_unit_sphere(*np.radians(point)), np.asarray(ids, dtype=np.int64)))
 
     def nearest_places(self, ids: Sequence[int], point: tuple[float, float]) -> dict[int, str]:
         """For these programs (a page's), the name of the place their group nearest to the point (latitude,
@@ -512,10 +509,23 @@ def on_unit_sphere(latitude: Any, longitude: Any) -> FloatArray:
     )
 
 
+def arc_km(nearness: FloatArray) -> FloatArray:
+    """The distances along the Earth's surface between points of the unit sphere whose products are `nearness`."""
+    # The straight line through the sphere between the two points (|a - b|² = 2 - 2 a·b), then the arc it cuts.
+    chords = np.sqrt(np.maximum(2 - 2 * nearness, 0.0))
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chords / 2, 1.0))
+
+
+def points_on_sphere(latitudes: Sequence[Any], longitudes: Sequence[Any]) -> FloatArray:
+    """The points of places (degrees; None: not known → NaN)."""
+    return on_unit_sphere(
+        np.radians(np.array(latitudes, dtype=np.float64)), np.radians(np.array(longitudes, dtype=np.float64))
+    )
+
+
 def _on_sphere(columns: dict[str, list[Any]]) -> FloatArray:
     """The points of the places in these columns (PLACE_COLUMNS, degrees; None: not known → NaN)."""
-    latitudes, longitudes = (np.array(columns[name], dtype=np.float64) for name in PLACE_COLUMNS)
-    return on_unit_sphere(np.radians(latitudes), np.radians(longitudes))
+    return points_on_sphere(*(columns[name] for name in PLACE_COLUMNS))
 
 
 def _places_elsewhere(size: int, held_elsewhere: IntArray) -> "GroupPlaces":

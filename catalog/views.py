@@ -246,14 +246,27 @@ def organizations(request: HttpRequest) -> HttpResponse:
             "result": result,
             "params": result.params,
             "errors": errors,
-            "sorts": directory.SORTS,
+            # Nearest first only once the family said where it is («Рядом со мной»).
+            "sorts": {v: label for v, label in directory.SORTS.items() if v != "near" or result.params.near},
             "base_query": urlencode(query),
             "pages": _page_numbers(result.page.number, result.page.paginator.num_pages),
-            "chips": _facet_chips(query, result.facets, "q", result.params.q),
+            "chips": [
+                *_facet_chips(query, result.facets, "q", result.params.q),
+                # Without the place, nearest first means nothing: it goes with it.
+                *(
+                    [("Рядом с вами", _without(query, "near", *["sort"] * (result.params.sort == "near")))]
+                    if result.params.near
+                    else []
+                ),
+            ],
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
     return response
+
+
+def _without(query: list[tuple[str, str]], *params: str) -> str:
+    return "?" + urlencode([(key, value) for key, value in query if key not in params])
 
 
 def _facet_chips(

@@ -113,6 +113,7 @@ def _at(place: str) -> str:
     return f", {escape(place)}" if place else ""
 
 
+@register.filter
 def how_far(km: float) -> str:
     """«до 100 м», «350 м», «1,2 км», «12 км»: as precise as a family needs to judge the way."""
     if km < 0.1:

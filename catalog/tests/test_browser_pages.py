@@ -177,3 +177,25 @@ def test_the_list_of_organizations_counts_again_as_a_filter_is_ticked(live_serve
     expect(page.locator(".result-list h3")).to_have_text(["МБОУ СОШ № 5"])
     page.screenshot(path=str(SHOTS / "organizations-phone.png"), full_page=True)
     context.close()
+
+
+def test_the_list_of_organizations_shows_the_nearest_first_from_where_the_family_is(live_server, browser, long_words):
+    organization, _ = long_words
+    organization.latitude, organization.longitude = Decimal("56.31"), Decimal("41")
+    organization.save()
+    school = make_organization(
+        organization.municipality, "МБОУ СОШ № 5", latitude=Decimal("56.301"), longitude=Decimal("41")
+    )
+    make_program(school, "Юный химик")
+    context = browser.new_context(
+        viewport=PHONE, geolocation={"latitude": 56.3, "longitude": 41.0}, permissions=["geolocation"]
+    )
+    page = context.new_page()
+    page.goto(live_server.url + "/organizations/")
+    expect(page.locator(".result-list h3").first).to_have_text(organization.short_name)  # by name
+    page.get_by_role("button", name="Рядом со мной").click()
+    expect(page.locator(".result-list h3")).to_have_text(["МБОУ СОШ № 5", organization.short_name])
+    expect(page.locator(".result-list .distance")).to_have_text(["100 м от вас", "1,1 км от вас"])
+    assert "near=56.300%2C41.000" in page.url and "sort=near" in page.url
+    page.screenshot(path=str(SHOTS / "organizations-near-phone.png"), full_page=True)
+    context.close()

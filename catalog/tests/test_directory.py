@@ -200,3 +200,38 @@ def test_a_change_in_the_admin_the_list_filters_by_reaches_every_process(
     with django_capture_on_commit_callbacks(execute=True):
         assert admin_client.post(url, {**data, field: value}).status_code == 302
     assert catalog_version() != before
+
+
+def test_from_a_place_the_nearest_come_first_with_their_distances(client, personas, organizations):
+    radiant, station, school, _ = organizations
+    located = {radiant: ("56.3100", "41.0000"), school: ("56.3000", "41.0100"), station: ("56.5000", "41.0000")}
+    for organization, (latitude, longitude) in located.items():
+        Organization.objects.filter(pk=organization.pk).update(latitude=latitude, longitude=longitude)
+    result = directory.find_organizations(directory.DirectoryParams(near=(56.3, 41.0), sort="near"), 20)
+    # The kindergarten's place is not known: last, without a distance (never a guessed one).
+    assert [(o.short_name, o.distance_km and round(o.distance_km, 1)) for o in result.organizations] == [
+        ("МБОУ СОШ № 5", 0.6),
+        ("Дом творчества «Радуга»", 1.1),
+        ("Станция юных техников", 22.2),
+        ("МБДОУ д/с № 15", None),
+    ]
+    # By name, each still with how far it is.
+    by_name = directory.find_organizations(directory.DirectoryParams(near=(56.3, 41.0)), 20).organizations
+    assert by_name[0].short_name == "Дом творчества «Радуга»" and by_name[0].distance_km > 1
+    html = client.get(reverse("navigator:organizations"), {"near": "56.3,41.0", "sort": "near", "kind": "school"})
+    html = html.content.decode()
+    assert '<span class="distance">600 м от вас</span>' in html and '<option value="near" selected>' in html
+    assert 'href="?kind=school" aria-label="Убрать фильтр Рядом с вами"' in html
+    assert 'name="near" value="56.30000,41.00000"' in html  # kept by the form's next search
+
+
+def test_nearest_first_asks_for_a_place_and_a_place_is_read_or_refused(client, organizations):
+    url = reverse("navigator:organizations")
+    html = client.get(url).content.decode()
+    assert '<option value="near"' not in html and 'id="near-me" hidden' in html
+    html = client.get(url, {"sort": "near", "near": "91,41"}).content.decode()
+    assert "Местоположение: широта — от −90 до 90, долгота — от −180 до 180." in html
+    assert "Сортировка: чтобы показать ближайшие, нажмите «Рядом со мной»." in html
+    assert "<strong>4</strong> организации" in html
+    html = client.get(url, {"near": "где-то"}).content.decode()
+    assert "Местоположение: не удалось прочитать — нужны широта и долгота через запятую." in html

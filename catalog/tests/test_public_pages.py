@@ -70,7 +70,7 @@ def test_home_counts_are_read_with_the_russian_plural(client, personas):
     published(make_program(personas.org_a, "Шахматы", status="draft", with_group=False), {"capacity": 2})
     html = client.get(reverse("navigator:home")).content.decode()
     assert "<strong>1</strong> программа</div>" in html
-    assert "<strong>1</strong> организация</div>" in html
+    assert "<strong>1</strong> организация</a></div>" in html
     assert "<strong>2</strong> свободных места</div>" in html
 
 
@@ -79,7 +79,7 @@ def test_home_counts_of_many_keep_the_space_between_thousands(client, personas, 
     monkeypatch.setattr("catalog.views.suggestion_counts", lambda: counts)
     html = client.get(reverse("navigator:home")).content.decode()
     assert "<strong>2\u00a0242</strong> программы</div>" in html
-    assert "<strong>240</strong> организаций</div>" in html
+    assert "<strong>240</strong> организаций</a></div>" in html
     assert "<strong>14\u00a0553</strong> свободных места</div>" in html
 
 
