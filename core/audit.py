@@ -38,6 +38,7 @@ ACTION_LABELS: dict[str, str] = {
     "group.created": "Группа создана",
     "group.updated": "Группа изменена",
     # People and the registry of children.
+    "guardian.created": "Запись родителя создана по учётной записи",
     "child.added": "Ребёнок добавлен семьёй",
     "child.updated": "Данные ребёнка исправлены семьёй",
     "child.identifiers_added": "Семья указала СНИЛС или свидетельство о рождении",

@@ -26,11 +26,11 @@ from enrollment.models import AdmissionWatch, Application, ApplicationStatus, Sa
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
 from people.registry import TypedAgainError
-from people.services import add_child, correct_child
+from people.services import add_child, correct_child, guardian_of
 
 
 def _guardian(request: HttpRequest) -> Guardian:
-    guardian = Guardian.objects.filter(user=cast(User, request.user)).first()  # signed in: login_required
+    guardian = guardian_of(request.user)  # signed in: login_required
     if guardian is None:
         raise PermissionDenied("Раздел для родителей: войдите как родитель (законный представитель).")
     return guardian

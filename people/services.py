@@ -6,12 +6,36 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import principal_of
 from core import audit, scope
 from core.dates import full_years
 from people import registry
 from people.models import Child, EntryChannel, Guardian
 
 MAX_AGE = 18  # additional education of children: until the 18th birthday
+
+
+def guardian_of(user: Any) -> Guardian | None:
+    """The parent's record of a signed-in account; None for anyone else. An account an administrator gave the
+    parent's role has none yet (registration makes it): it is made from the account's names the first time the
+    parent needs it — the cabinet, a child added — instead of turning the parent away."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    guardian = Guardian.objects.filter(user=user).first()
+    if guardian is None and principal_of(user).is_guardian:
+        with transaction.atomic():
+            guardian, created = Guardian.objects.get_or_create(
+                user=user,
+                defaults={
+                    "last_name": user.last_name,
+                    "first_name": user.first_name,
+                    "patronymic": user.patronymic,
+                    "phone": user.phone,
+                },
+            )
+            if created:
+                audit.record(user, "guardian.created", guardian)
+    return guardian
 
 
 class ChildAge(NamedTuple):
@@ -59,7 +83,7 @@ def add_child(
     a detail mistyped, is refused (`registry.TypedAgainError`, naming that child) until the parent confirms
     it is `another_child`; the pair then waits for the municipal operator, as records of the child
     outside the family (an organization's, say) do (people.registry)."""
-    guardian = Guardian.objects.filter(user=actor).first() if getattr(actor, "is_authenticated", False) else None
+    guardian = guardian_of(actor)
     if guardian is None:
         raise PermissionDenied("Добавить ребёнка может только родитель (законный представитель).")
     try:

@@ -169,6 +169,21 @@ def test_guests_are_invited_to_sign_in_and_staff_cannot_use_the_cabinet(client, 
     assert client.get(reverse("family:cabinet")).status_code == 403
 
 
+def test_an_account_given_the_parents_role_by_an_administrator_gets_its_parents_record_once(client, personas):
+    """Registration makes a parent's record; an account the administrator gave the role has none until the
+    cabinet needs it — made then from the account's names, audited, instead of a 403."""
+    assert not Guardian.objects.filter(user=personas.family).exists()
+    client.force_login(personas.family)
+    assert client.get(reverse("family:cabinet")).status_code == 200
+    guardian = Guardian.objects.get(user=personas.family)
+    assert (guardian.last_name, guardian.first_name) == (personas.family.last_name, personas.family.first_name)
+    assert client.get(reverse("family:child_new")).status_code == 200
+    assert AuditEvent.objects.filter(action="guardian.created").count() == 1
+    client.force_login(personas.methodologist)  # staff: still not a parent
+    assert client.get(reverse("family:cabinet")).status_code == 403
+    assert not Guardian.objects.filter(user=personas.methodologist).exists()
+
+
 def test_a_letter_about_an_application_links_the_childs_place_in_the_cabinet(
     personas, published_program, django_capture_on_commit_callbacks, settings
 ):
