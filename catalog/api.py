@@ -171,6 +171,17 @@ class OrganizationDetailOut(OrganizationOut, ModelSchema):
         fields = ["description", "accessibility_notes", "licence_number", "licence_date", "created_at"]
 
 
+class OrganizationProfileIn(ModelSchema):
+    """Что организация сообщает о себе семьям. Наименования, реквизиты, тип, адрес и координаты изменяет
+    администратор навигатора по документам организации."""
+
+    model_config = INPUT
+
+    class Meta:
+        model = Organization
+        fields = ["description", "phone", "email", "website", "accessible_for_ovz", "accessibility_notes"]
+
+
 class StudyPlaceIn(ModelSchema):
     """Место занятий. Координаты — обе или ни одной; без них группы по этому адресу на карте не видны.
     Адрес самой организации местом занятий не бывает: он на карте по её координатам."""
@@ -704,6 +715,25 @@ def organization_programs(request: Any, code: Code, query: Query[OrganizationPro
 def get_organization(request: Any, code: Code) -> Organization:
     organizations = Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
     return scope.get_in_scope(organizations, request.auth, "view", code=code)
+
+
+@router.patch(
+    "/organizations/{code}",
+    auth=token_auth,
+    response={200: OrganizationDetailOut, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Изменить карточку организации",
+)
+def update_organization_profile(request: Any, code: Code, body: PatchDict[OrganizationProfileIn]) -> Organization:
+    """Меняются только переданные поля (операторы организации). null в текстовом поле очищает его; адрес
+    электронной почты и сайт проверяются, сайт — с протоколом (https://…)."""
+    organizations = Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
+    organization = scope.get_in_scope(organizations, request.auth, "change", code=code)
+    if body.get("accessible_for_ovz", False) is None:
+        raise ValidationError({"accessible_for_ovz": NULL_REFUSED})
+    _assign(organization, body)
+    services.save_organization_profile(request.auth, organization)
+    return organization
 
 
 # --- Programs: reading ------------------------------------------------------------------------

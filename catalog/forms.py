@@ -545,6 +545,29 @@ def parse_coordinates(text: str) -> tuple[Decimal, Decimal] | None:
     return latitude, longitude
 
 
+class OrganizationProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What the organization tells families of itself (services.PROFILE_FIELDS, whose rules are
+    services.save_organization_profile's)."""
+
+    website = forms.URLField(
+        label="Сайт", required=False, max_length=200, assume_scheme="https", help_text="Например, https://cdt-ensk.ru"
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["description", "phone", "email", "website", "accessible_for_ovz", "accessibility_notes"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "accessibility_notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "description": "Что семьи прочтут на странице организации: чем она занимается, чем гордится.",
+            "phone": "Телефон, по которому семьи могут узнать о записи.",
+            "accessible_for_ovz": "Отметьте, если у здания есть доступная среда: семьи найдут организацию по фильтру.",
+            "accessibility_notes": "Пандус, лифт, оборудованный туалет, тьютор, занятия для слабовидящих…",
+        }
+
+
 class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
     """A study place of the organization its instance already has; its coordinates in one field, pasted from
     Yandex Maps as they are shown there. The rules are services.save_study_place's."""

@@ -15,6 +15,7 @@ urlpatterns = [
     path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
     path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
     path("groups/<str:code>/switch-off/", office_views.group_switch_off, name="group_switch_off"),
+    path("organization/", office_views.organization_profile, name="organization_profile"),
     path("places/", office_views.place_list, name="place_list"),
     path("places/new/", office_views.place_create, name="place_create"),
     path("places/<int:pk>/edit/", office_views.place_edit, name="place_edit"),

@@ -28,6 +28,7 @@ from catalog.choice import organization_choice
 from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
+    OrganizationProfileForm,
     ProgramForm,
     RemovePlaceForm,
     ScheduleFormSet,
@@ -454,6 +455,32 @@ def _office_places(user: Any) -> QuerySet[StudyPlace]:
     """Study places a person works with here (as `_office_programs`): another organization's are on its public
     page, not in the office."""
     return scope.restrict(StudyPlace.objects.select_related("organization"), user, "office")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_profile(request: HttpRequest) -> HttpResponse:
+    """What the organization tells families of itself on its page: a description, contacts, accessibility. Its
+    names, legal details and address are shown, the administrator's to change."""
+    organization, chosen = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/profile_organization.html")
+    form = OrganizationProfileForm(request.POST if request.method == "POST" else None, instance=organization)
+    if form.is_valid():
+        try:
+            changed = services.save_organization_profile(request.user, form.instance)
+        except ValidationError as error:
+            _show_errors(error, form)
+        else:
+            messages.success(request, "Карточка организации сохранена." if changed else "Изменений нет.")
+            return redirect(
+                f"{request.path}?{urlencode({'organization': organization.code})}" if chosen else request.path
+            )
+    return render(
+        request,
+        "office/organization_profile.html",
+        {"form": form, "organization": organization, "error_links": error_links(form)},
+    )
 
 
 def _places_url(organization: Organization) -> str:

@@ -31,6 +31,7 @@ from catalog.models import (
     Group,
     GroupFinancing,
     ModerationStatus,
+    Organization,
     Program,
     ProgramRevision,
     ScheduleSlot,
@@ -1017,6 +1018,33 @@ def refresh_stale_programs() -> int:
 # --- Study places -------------------------------------------------------------------------
 
 OWN_ADDRESS = "Это адрес самой организации: он уже на карте по её координатам."
+# What families read of an organization and the organization keeps itself; its names, legal details, address and
+# place are the administrator's (the municipality's records), its type and units too.
+PROFILE_FIELDS = ("description", "phone", "email", "website", "accessible_for_ovz", "accessibility_notes")
+
+
+def save_organization_profile(actor: Any, organization: Organization) -> list[str]:
+    """Save what the organization tells families of itself (PROFILE_FIELDS; the caller checked the right to change
+    the organization): checked field by field, written with `updated_at` and audited with the names of the fields
+    changed; the list of organizations learns a changed accessibility with the search index. Returns the fields
+    changed (none: nothing written)."""
+    for name in ("description", "accessibility_notes"):
+        setattr(organization, name, (getattr(organization, name) or "").strip())
+    for name in ("phone", "email", "website"):
+        setattr(organization, name, " ".join((getattr(organization, name) or "").split()))
+    organization.clean_fields(exclude=[f.name for f in Organization._meta.fields if f.name not in PROFILE_FIELDS])
+    stored = Organization.objects.filter(pk=organization.pk).values(*PROFILE_FIELDS).get()
+    changed = [name for name in PROFILE_FIELDS if stored[name] != getattr(organization, name)]
+    if not changed:
+        return []
+    with transaction.atomic():
+        organization.save(update_fields=[*changed, "updated_at"])
+        audit.record(actor, "organization.profile_changed", organization, fields=changed)
+        if "accessible_for_ovz" in changed:
+            search.bump_catalog_version()
+    return changed
+
+
 COORDINATES_TOGETHER = "Укажите широту и долготу вместе или не указывайте ни одну."
 PLACE_TAKEN = "У организации уже есть место занятий с этим адресом."
 PLACE_FIELDS = ("name", "address", "latitude", "longitude")

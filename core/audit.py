@@ -39,6 +39,7 @@ ACTION_LABELS: dict[str, str] = {
     "group.updated": "Группа изменена",
     # People and the registry of children.
     "guardian.created": "Запись родителя создана по учётной записи",
+    "organization.profile_changed": "Карточка организации изменена",
     "child.added": "Ребёнок добавлен семьёй",
     "child.updated": "Данные ребёнка исправлены семьёй",
     "child.identifiers_added": "Семья указала СНИЛС или свидетельство о рождении",

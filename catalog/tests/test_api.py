@@ -962,7 +962,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/municipalities": {"get"},
         f"{API}/municipalities/{{oktmo}}": {"get"},
         f"{API}/organizations": {"get"},
-        f"{API}/organizations/{{code}}": {"get"},
+        f"{API}/organizations/{{code}}": {"get", "patch"},
         f"{API}/organizations/{{code}}/programs": {"get"},
         f"{API}/organizations/{{code}}/places": {"get", "post"},
         f"{API}/places/{{place_id}}": {"patch", "delete"},
