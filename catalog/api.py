@@ -713,8 +713,12 @@ def organization_programs(request: Any, code: Code, query: Query[OrganizationPro
     summary="Организация",
 )
 def get_organization(request: Any, code: Code) -> Organization:
-    organizations = Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
-    return scope.get_in_scope(organizations, request.auth, "view", code=code)
+    return scope.get_in_scope(_organizations_in_detail(), request.auth, "view", code=code)
+
+
+def _organizations_in_detail() -> QuerySet[Organization]:
+    """With what OrganizationDetailOut reads."""
+    return Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
 
 
 @router.patch(
@@ -727,8 +731,7 @@ def get_organization(request: Any, code: Code) -> Organization:
 def update_organization_profile(request: Any, code: Code, body: PatchDict[OrganizationProfileIn]) -> Organization:
     """Меняются только переданные поля (операторы организации). null в текстовом поле очищает его; адрес
     электронной почты и сайт проверяются, сайт — с протоколом (https://…)."""
-    organizations = Organization.objects.select_related("municipality").prefetch_related("units", "study_places")
-    organization = scope.get_in_scope(organizations, request.auth, "change", code=code)
+    organization = scope.get_in_scope(_organizations_in_detail(), request.auth, "change", code=code)
     if body.get("accessible_for_ovz", False) is None:
         raise ValidationError({"accessible_for_ovz": NULL_REFUSED})
     _assign(organization, body)
