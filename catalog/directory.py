@@ -18,7 +18,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
 from catalog import text
-from catalog.models import Organization, OrganizationKind, OrganizationUnit, UnitKind
+from catalog.models import Organization, OrganizationKind, OrganizationUnit, StudyPlace, UnitKind
 from catalog.search import FacetValue, municipalities
 from catalog.search_form import NEAR_PATTERN
 from catalog.search_index import CatalogIndex, FloatArray, arc_km, current_index, on_unit_sphere, points_on_sphere
@@ -58,7 +58,12 @@ class Directory:
     units: "np.ndarray[Any, np.dtype[np.bool_]]"  # organizations × UNITS
     accessible_for_ovz: "np.ndarray[Any, np.dtype[np.bool_]]"
     programs: "np.ndarray[Any, np.dtype[np.int32]]"
-    points: FloatArray  # where each one is on the unit sphere (NaN: not known), for «Рядом со мной»
+    # Where their groups meet, for «Рядом со мной»: each organization's own place and its study places with
+    # coordinates, as points on the unit sphere, whose (position in the list) and named how (a study place's name or
+    # address; "" for the organization's own).
+    points: FloatArray
+    owners: "np.ndarray[Any, np.dtype[np.int64]]"
+    place_names: list[str]
     # The words of their names, sorted (a query's stem finds the words it begins), and who has each one.
     vocabulary: list[str]
     holders: dict[str, list[int]]
@@ -130,6 +135,15 @@ def _read(index: CatalogIndex) -> Directory:
         for word in dict.fromkeys(NAME_WORD.findall(row[4])):
             holders.setdefault(word, []).append(position)
     number = {oktmo: n for n, oktmo in enumerate(oktmos)}
+    position_of = {row[1]: position for position, row in enumerate(rows)}
+    places = [(position_of[row[1]], row[8], row[9], "") for row in rows if row[8] is not None and row[9] is not None]
+    places += [
+        (position_of[organization_id], latitude, longitude, name or address)
+        for organization_id, latitude, longitude, name, address in StudyPlace.objects.filter(
+            organization__is_active=True, latitude__isnull=False, longitude__isnull=False
+        ).values_list("organization_id", "latitude", "longitude", "name", "address")
+        if organization_id in position_of
+    ]
     return Directory(
         index,
         [Listed(pk, code, inn, names, counted[code]) for _, pk, code, inn, names, *_ in rows],
@@ -141,7 +155,9 @@ def _read(index: CatalogIndex) -> Directory:
         ),
         np.array([row[7] for row in rows], dtype=bool),
         np.array([counted[row[2]] for row in rows], dtype=np.int32),
-        points_on_sphere([row[8] for row in rows], [row[9] for row in rows]).reshape(-1, 3),
+        points_on_sphere([place[1] for place in places], [place[2] for place in places]).reshape(-1, 3),
+        np.array([place[0] for place in places], dtype=np.int64),
+        [place[3] for place in places],
         sorted(holders),
         holders,
     )
@@ -253,11 +269,11 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
 
     shown = kept("") if params.q or any(mask is not everyone for mask in masks.values()) else everyone
     at = np.flatnonzero(shown)
-    here = on_unit_sphere(*np.radians(params.near)) if params.near else None
+    nearest = _nearest(found, params.near) if params.near else None
     if params.sort == "programs":
         at = at[np.argsort(-found.programs[at], kind="stable")]
-    elif here is not None and params.sort == "near":
-        at = at[np.argsort(arc_km(found.points[at] @ here), kind="stable")]  # NaN (no known place) last
+    elif nearest is not None and params.sort == "near":
+        at = at[np.argsort(nearest[0][at], kind="stable")]  # NaN (no known place) last
     page = Paginator(at.tolist(), page_size).get_page(params.page)
     by_municipality = np.bincount(found.municipality[kept("municipality")], minlength=len(found.municipalities))
     counts = {
@@ -267,14 +283,28 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
         "ovz": {"on": int(found.accessible_for_ovz[kept("ovz")].sum())},
     }
     listed = [found.organizations[i] for i in page.object_list]
-    distances: dict[int, float] = {}
-    if here is not None and listed:
-        km = arc_km(found.points[list(page.object_list)] @ here)
-        distances = {o.pk: float(d) for o, d in zip(listed, km.tolist(), strict=True) if not np.isnan(d)}
     rows = _rows(listed)
-    for row in rows:
-        row.distance_km = distances.get(row.pk)  # type: ignore[attr-defined]
+    if nearest is not None:
+        km, place = nearest
+        position = {organization.pk: i for organization, i in zip(listed, page.object_list, strict=True)}
+        for row in rows:
+            found_km = float(km[position[row.pk]])
+            row.distance_km = None if np.isnan(found_km) else found_km  # type: ignore[attr-defined]
+            row.nearest_place = found.place_names[place[position[row.pk]]] if row.distance_km is not None else ""  # type: ignore[attr-defined]
     return DirectoryResult(params, page, rows, _facets(params, counts))
+
+
+def _nearest(found: Directory, near: tuple[float, float]) -> tuple[FloatArray, "np.ndarray[Any, np.dtype[np.int64]]"]:
+    """For each organization, how far from `near` its nearest place is (NaN: none known) and which place it is."""
+    km = arc_km(found.points @ on_unit_sphere(*np.radians(near)))
+    # The places by organization, the nearest first: the first of each organization's is its nearest.
+    order = np.lexsort((km, found.owners))
+    first = order[np.r_[True, found.owners[order][1:] != found.owners[order][:-1]]] if len(order) else order
+    nearest_km = np.full(len(found.organizations), np.nan)
+    nearest_place = np.zeros(len(found.organizations), dtype=np.int64)
+    nearest_km[found.owners[first]] = km[first]
+    nearest_place[found.owners[first]] = first
+    return nearest_km, nearest_place
 
 
 def _rows(listed: list[Listed]) -> list[Organization]:

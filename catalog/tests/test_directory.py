@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from catalog import directory, services
-from catalog.models import Organization, OrganizationKind, OrganizationUnit, UnitKind
+from catalog.models import Organization, OrganizationKind, OrganizationUnit, StudyPlace, UnitKind
 from catalog.search_index import catalog_version
 from catalog.tests.test_admin import admin_url, form_data
 from core.testing import make_organization, make_program
@@ -235,3 +235,25 @@ def test_nearest_first_asks_for_a_place_and_a_place_is_read_or_refused(client, o
     assert "<strong>4</strong> организации" in html
     html = client.get(url, {"near": "где-то"}).content.decode()
     assert "Местоположение: не удалось прочитать — нужны широта и долгота через запятую." in html
+
+
+def test_an_organization_is_as_near_as_its_nearest_study_place_which_the_card_names(client, personas, organizations):
+    radiant, station, *_ = organizations
+    Organization.objects.filter(pk=radiant.pk).update(latitude="56.4000", longitude="41.0000")
+    Organization.objects.filter(pk=station.pk).update(latitude="56.3100", longitude="41.0000")
+    services.save_study_place(
+        personas.operator_a,
+        StudyPlace(organization=radiant, address="г. Энск, ул. Школьная, д. 7", latitude="56.3010", longitude="41"),
+    )
+    services.save_study_place(  # unnamed, and farther than the organization's own: its own address counts
+        personas.operator_b,
+        StudyPlace(organization=station, address="г. Энск, ул. Дальняя, д. 1", latitude="56.9", longitude="41"),
+    )
+    result = directory.find_organizations(directory.DirectoryParams(near=(56.3, 41.0), sort="near"), 20)
+    shown = [(o.short_name, round(o.distance_km, 1), o.nearest_place) for o in result.organizations[:2]]
+    assert shown == [
+        ("Дом творчества «Радуга»", 0.1, "г. Энск, ул. Школьная, д. 7"),
+        ("Станция юных техников", 1.1, ""),
+    ]
+    html = client.get(reverse("navigator:organizations"), {"near": "56.3,41.0", "sort": "near"}).content.decode()
+    assert '<span class="distance">100 м от вас, г. Энск, ул. Школьная, д. 7</span>' in html
