@@ -59,8 +59,8 @@ class Directory:
     accessible_for_ovz: "np.ndarray[Any, np.dtype[np.bool_]]"
     programs: "np.ndarray[Any, np.dtype[np.int32]]"
     # Where their groups meet, for «Рядом со мной»: each organization's own place and its study places with
-    # coordinates, as points on the unit sphere, whose (position in the list) and named how (a study place's name or
-    # address; "" for the organization's own).
+    # coordinates, as points on the unit sphere; the organization each point is of (its position in the list); the
+    # point's name on a card (a study place's name or address; "" for the organization's own address).
     points: FloatArray
     owners: "np.ndarray[Any, np.dtype[np.int64]]"
     place_names: list[str]
@@ -85,7 +85,8 @@ class DirectoryParams:
 class DirectoryResult:
     params: DirectoryParams
     page: "Page[int]"  # of positions in the directory's list
-    # The page's, as they are now, each with `programs_published` and `distance_km` from `near` (None: not known).
+    # The page's, as they are now, each with `programs_published`; from `near`, `distance_km` (None: no place known)
+    # and `nearest_place` (the study place that near, "" for the organization's own address).
     organizations: list[Organization]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
 
@@ -284,13 +285,12 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
     }
     listed = [found.organizations[i] for i in page.object_list]
     rows = _rows(listed)
-    if nearest is not None:
-        km, place = nearest
-        position = {organization.pk: i for organization, i in zip(listed, page.object_list, strict=True)}
-        for row in rows:
-            found_km = float(km[position[row.pk]])
-            row.distance_km = None if np.isnan(found_km) else found_km  # type: ignore[attr-defined]
-            row.nearest_place = found.place_names[place[position[row.pk]]] if row.distance_km is not None else ""  # type: ignore[attr-defined]
+    position = {organization.pk: i for organization, i in zip(listed, page.object_list, strict=True)}
+    for row in rows:
+        km = float(nearest[0][position[row.pk]]) if nearest is not None else np.nan
+        known = not np.isnan(km)
+        row.distance_km = km if known else None  # type: ignore[attr-defined]
+        row.nearest_place = found.place_names[nearest[1][position[row.pk]]] if nearest and known else ""  # type: ignore[attr-defined]
     return DirectoryResult(params, page, rows, _facets(params, counts))
 
 
