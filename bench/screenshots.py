@@ -43,6 +43,8 @@ def main() -> None:
         shot(page, "organization")
         page.goto(BASE + "/programs/?q=работотехника")
         shot(page, "typo")
+        page.goto(BASE + "/organizations/?unit=kvantorium&unit=tochka_rosta")
+        shot(page, "organizations")
         sign_in(page, "operator@demo.opora")
         page.goto(BASE + "/office/programs/")
         shot(page, "office-programs")
