@@ -101,8 +101,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "query_without_words": query_without_words,
             "base_query": urlencode(query),
             "suggestion_query": urlencode([*((k, v) for k, v in query if k != "q"), ("q", result.suggestion or "")]),
-            # Nearest first only once the family said where it is («Рядом со мной»).
-            "sorts": SORTS if params.near else {value: label for value, label in SORTS.items() if value != "near"},
+            "sorts": _sorts(SORTS, params.near),
             "default_sort": SearchParams.sort,
             "pages": _page_numbers(params.page, result.page_count),
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
@@ -183,6 +182,8 @@ class ForChild(NamedTuple):
 def _for_children(user: Any, query: list[tuple[str, str]], params: SearchParams | None) -> list[ForChild]:
     """For a parent, the search (`query`, without its page) for each of their children's ages today: one click
     instead of typing it. A search for a range of ages is for none of them alone."""
+    if not user.is_authenticated:
+        return []  # a guest's search (most of them) builds nothing here
     kept = urlencode([(key, value) for key, value in query if key not in ("age", "age_to")])
     return [
         ForChild(
@@ -214,21 +215,31 @@ def _chips(
     searched_text: bool,
 ) -> list[tuple[str, str]]:
     """Removable chips for each filter the search applied (never a value it rejected): (label, link without it)."""
-
-    def without(param: str, value: str | None = None, *also: str) -> str:
-        kept = [(k, v) for k, v in query if k not in also]
-        return "?" + urlencode([(k, v) for k, v in kept if k != param or (value is not None and v != value)])
-
     chips = _facet_chips(query, result.facets, "q", params.q if searched_text else "")
     if params.age is not None:
-        chips.append((ages(params.age, params.age_to or params.age), without("age", None, "age_to")))
+        chips.append((ages(params.age, params.age_to or params.age), _without(query, "age", also=("age_to",))))
     if organization:
-        chips.append((organization, without("organization")))
+        chips.append((organization, _without(query, "organization")))
     if params.near:
-        # Without the place, nearest first and a distance mean nothing: they go with it.
-        also = ("within", "sort") if params.sort == "near" else ("within",)  # nothing to measure from
-        chips.append(("Рядом с вами", without("near", None, *also)))
+        chips.append(_near_chip(query, params.sort, also=("within",)))  # a distance: nothing to measure from
     return chips
+
+
+def _near_chip(query: list[tuple[str, str]], sort: str, also: tuple[str, ...] = ()) -> tuple[str, str]:
+    """«Рядом с вами», taking the place away; without it nearest first means nothing and goes with it."""
+    return "Рядом с вами", _without(query, "near", also=(*also, *(("sort",) if sort == "near" else ())))
+
+
+def _sorts(sorts: dict[str, str], near: object) -> dict[str, str]:
+    """The orders offered: nearest first only once the family said where it is («Рядом со мной»)."""
+    return sorts if near else {value: label for value, label in sorts.items() if value != "near"}
+
+
+def _without(query: list[tuple[str, str]], param: str, value: str | None = None, also: tuple[str, ...] = ()) -> str:
+    """The search's address without `param` (only its `value` when one is given) and the parameters `also`."""
+    return "?" + urlencode(
+        [(k, v) for k, v in query if k not in also and (k != param or (value is not None and v != value))]
+    )
 
 
 @require_safe
@@ -246,18 +257,12 @@ def organizations(request: HttpRequest) -> HttpResponse:
             "result": result,
             "params": result.params,
             "errors": errors,
-            # Nearest first only once the family said where it is («Рядом со мной»).
-            "sorts": {v: label for v, label in directory.SORTS.items() if v != "near" or result.params.near},
+            "sorts": _sorts(directory.SORTS, result.params.near),
             "base_query": urlencode(query),
             "pages": _page_numbers(result.page.number, result.page.paginator.num_pages),
             "chips": [
                 *_facet_chips(query, result.facets, "q", result.params.q),
-                # Without the place, nearest first means nothing: it goes with it.
-                *(
-                    [("Рядом с вами", _without(query, "near", *["sort"] * (result.params.sort == "near")))]
-                    if result.params.near
-                    else []
-                ),
+                *([_near_chip(query, result.params.sort)] if result.params.near else []),
             ],
         },
     )
@@ -265,26 +270,18 @@ def organizations(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _without(query: list[tuple[str, str]], *params: str) -> str:
-    return "?" + urlencode([(key, value) for key, value in query if key not in params])
-
-
 def _facet_chips(
     query: list[tuple[str, str]], facets: dict[str, list[FacetValue]], text_param: str, text: str
 ) -> list[tuple[str, str]]:
     """Removable chips for each filter value chosen and the text searched for: (label, link without it)."""
-
-    def without(param: str, value: str | None = None) -> str:
-        return "?" + urlencode([(k, v) for k, v in query if k != param or (value is not None and v != value)])
-
     chips = [
-        (value.label, without(facet, None if facet in SWITCHES else value.value))
+        (value.label, _without(query, facet, None if facet in SWITCHES else value.value))
         for facet, values in facets.items()
         for value in values
         if value.selected
     ]
     if text:
-        chips.append((f"«{text}»", without(text_param)))
+        chips.append((f"«{text}»", _without(query, text_param)))
     return chips
 
 
