@@ -827,6 +827,41 @@ def _typos_corrected(typed: Sequence[str], corrected: Sequence[str]) -> list[str
     ]
 
 
+HOME_SHOWN = 4
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A few programs the home page shows under a heading, and the search page's query listing them all."""
+
+    title: str
+    programs: list[Program]
+    query: dict[str, str]
+
+
+# The home page's selections: what a child can still join, the most popular first; what is new in the catalog.
+HOME_SELECTIONS = (
+    ("Есть свободные места", SearchParams(free_seats=True, sort="popular"), {"free_seats": "1", "sort": "popular"}),
+    ("Новые программы", SearchParams(sort="new"), {"sort": "new"}),
+)
+
+
+def home_selections(municipality: str | None = None) -> list[Selection]:
+    """The home page's selections in one municipality (ОКТМО) or everywhere, a program shown in one of them
+    only. From the index: the rows of all of them read in one statement."""
+    index = current_index()
+    shown: set[int] = set()
+    chosen: list[tuple[str, dict[str, str], list[int]]] = []
+    where = {"municipality": municipality} if municipality else {}
+    for title, params, query in HOME_SELECTIONS:
+        bits = _matching(index, params.without(municipality=municipality), None)
+        ids = [pk for pk in index.top(bits, params.sort, 0, HOME_SHOWN + len(shown)) if pk not in shown]
+        shown.update(ids[:HOME_SHOWN])
+        chosen.append((title, query | where, ids[:HOME_SHOWN]))
+    rows = {program.pk: program for program in list_programs(sorted(shown))}
+    return [Selection(title, [rows[pk] for pk in ids if pk in rows], query) for title, query, ids in chosen if ids]
+
+
 def _typos_only(typed: Sequence[str], corrected: Sequence[str]) -> bool:
     """Whether every word corrected is no Russian word: a word of the dictionary is what the family
     meant, and its correction is only offered («Возможно, вы искали…»), never shown instead."""

@@ -23,6 +23,7 @@ from catalog.search import (
     SearchParams,
     SearchResult,
     direction_counts,
+    home_selections,
     municipalities,
     search_programs,
     similar_programs,
@@ -46,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
     chosen_name = next((m.name for m in options if m.oktmo == chosen), None)
     # The cards lead to the municipality chosen before: they count its programs, as the search will.
     by_direction = direction_counts(chosen if chosen_name is not None else None)
+    selections = home_selections(chosen if chosen_name is not None else None)
     return render(
         request,
         "navigator/home.html",
@@ -57,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "chosen_municipality_name": chosen_name,
             "municipality_programs": sum(by_direction.values()),  # each program has one direction
             "for_children": _for_children(request.user, [("municipality", chosen)] if chosen_name else [], None),
+            "selections": [(s.title, s.programs, urlencode(s.query)) for s in selections],
         },
     )
 

@@ -71,7 +71,7 @@ def test_home_counts_are_read_with_the_russian_plural(client, personas):
     html = client.get(reverse("navigator:home")).content.decode()
     assert "<strong>1</strong> программа</div>" in html
     assert "<strong>1</strong> организация</a></div>" in html
-    assert "<strong>2</strong> свободных места</div>" in html
+    assert '<a href="/programs/?free_seats=1"><strong>2</strong> свободных места</a></div>' in html
 
 
 def test_home_counts_of_many_keep_the_space_between_thousands(client, personas, monkeypatch):
@@ -80,7 +80,7 @@ def test_home_counts_of_many_keep_the_space_between_thousands(client, personas, 
     html = client.get(reverse("navigator:home")).content.decode()
     assert "<strong>2\u00a0242</strong> программы</div>" in html
     assert "<strong>240</strong> организаций</a></div>" in html
-    assert "<strong>14\u00a0553</strong> свободных места</div>" in html
+    assert "<strong>14\u00a0553</strong> свободных места</a></div>" in html
 
 
 def test_one_age_is_written_once_on_cards_the_program_page_and_its_groups(client, personas):
