@@ -123,9 +123,32 @@ class SearchResult:
     # when that is not its organization's address (program id →; see CatalogIndex.nearest_places).
     nearest_places: dict[int, str] = field(default_factory=dict)
 
+    # On the map (`on_map`): the places of the first programs of the order, instead of a page.
+    map: "ProgramsMap | None" = None
+
     @property
     def page_count(self) -> int:
         return page_count(self.total, self.params.page_size)
+
+
+MAP_PROGRAMS = 300  # a map shows the places of at most the first so many programs of the search's order
+
+
+@dataclass
+class MapPlace:
+    """A place on the search's map: the programs of the search held there or with a group meeting there."""
+
+    latitude: float
+    longitude: float
+    name: str  # a study place's name, or the address
+    programs: list[Program] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ProgramsMap:
+    places: list[MapPlace]  # the most programs first
+    programs: int  # the programs whose places these are: the first of the search's order
+    unplaced: int  # of them, those without a known place (not on the map)
 
 
 def page_count(total: int, page_size: int) -> int:
@@ -503,7 +526,7 @@ CARD_FIELDS = (
     "current_groups",
     "offering_groups",
 )
-LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name")
+LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name", "address")  # the address names a place on the map
 LIST_MUNICIPALITY_FIELDS = ("id", "oktmo", "name")
 
 
@@ -695,12 +718,17 @@ def _any_word_matches(index: CatalogIndex, params: SearchParams, query_words: Se
 
 
 def search_programs(
-    params: SearchParams, fields: tuple[str, ...] = CARD_FIELDS, *, last_page_past_end: bool = False
+    params: SearchParams,
+    fields: tuple[str, ...] = CARD_FIELDS,
+    *,
+    last_page_past_end: bool = False,
+    on_map: bool = False,
 ) -> SearchResult:
     """Published programs matching the params: one page (these fields of each program), the total,
     facet counts, corrections. A page and facets are made only for the matches shown. A page past
     the last is empty, or with `last_page_past_end` the last page (the result's params say which):
-    a person following an old link wants results, a client paging through the API wants the end."""
+    a person following an old link wants results, a client paging through the API wants the end.
+    `on_map`: instead of a page, the places of the first MAP_PROGRAMS matches in the search's order."""
     index = current_index()
     query_words = text.query_words(params.q)
     found = _matches(index, params, query_words)
@@ -731,10 +759,16 @@ def search_programs(
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
-    programs = _page(index, params, found.bits, found.title_bits, fields)
+    programs_map = None
+    if on_map:
+        on_it = _page(index, params.without(page=1, page_size=MAP_PROGRAMS), found.bits, found.title_bits, MAP_FIELDS)
+        programs, programs_map = [], _map_of(index, on_it)
+    else:
+        programs = _page(index, params, found.bits, found.title_bits, fields)
     return SearchResult(
         params=params,
         programs=programs,
+        map=programs_map,
         seats_for_age=age_seats([p.pk for p in programs], params.ages) if params.ages and programs else {},
         distances=_distances(index, [p.pk for p in programs], params.near) if params.near else {},
         nearest_places=index.nearest_places([p.pk for p in programs], params.near) if params.near else {},
@@ -743,6 +777,25 @@ def search_programs(
         corrected_query=corrected_query,
         suggestion=suggestion,
     )
+
+
+MAP_FIELDS = ("id", "code", "organization_id", "municipality_id", "title")
+
+
+def _map_of(index: CatalogIndex, programs: list[Program]) -> ProgramsMap:
+    """The places of these programs, each with the programs held there or with a group there, in their order."""
+    places: dict[tuple[float, float], MapPlace] = {}
+    unplaced = 0
+    for program in programs:
+        found = index.places_of(program.pk)
+        unplaced += not found
+        for latitude, longitude, name in found:
+            at = (round(latitude, 5), round(longitude, 5))  # ~1 m: one building however its groups' rows say it
+            place = places.setdefault(at, MapPlace(*at, name or program.organization.address))
+            if not place.programs or place.programs[-1] is not program:
+                place.programs.append(program)
+    ordered = sorted(places.values(), key=lambda place: -len(place.programs))
+    return ProgramsMap(ordered, len(programs), unplaced)
 
 
 def _distances(index: CatalogIndex, ids: list[int], near: tuple[float, float]) -> dict[int, float]:

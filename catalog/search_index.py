@@ -149,17 +149,24 @@ class GroupPlaces:
         """For each of `programs`, the greatest product of its points with `here` (its nearest group's)."""
         return np.fmax.reduceat(self.points @ here, self.starts) if len(self.programs) else np.zeros(0)
 
+    def of_program(self, program_id: int) -> tuple[FloatArray, Sequence[str]]:
+        """The program's points and their places' names (none for a program without such groups)."""
+        row = int(self.rows[program_id]) if program_id < len(self.rows) else -1
+        if row < 0:
+            return self.points[:0], ()
+        start = int(self.starts[row])
+        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.points)
+        return self.points[start:end], self.names[start:end]
+
     def nearest(self, program_id: int, here: FloatArray) -> tuple[float, str]:
         """The product with `here` of the program's nearest point here and its place's name; NaN and "" for a
         program without one."""
-        row = int(self.rows[program_id]) if program_id < len(self.rows) else -1
-        if row < 0:
+        points, names = self.of_program(program_id)
+        if not len(points):
             return math.nan, ""
-        start = int(self.starts[row])
-        end = int(self.starts[row + 1]) if row + 1 < len(self.starts) else len(self.points)
-        products = self.points[start:end] @ here
+        products = points @ here
         best = int(np.argmax(products))
-        return float(products[best]), self.names[start + best]
+        return float(products[best]), names[best]
 
 
 @dataclass
@@ -258,6 +265,16 @@ class CatalogIndex:
             if name and not own >= nearness:  # NaN: no own place known
                 found[program_id] = name
         return found
+
+    def places_of(self, program_id: int) -> list[tuple[float, float, str]]:
+        """Where a program is held and its groups meet: (latitude, longitude in degrees, the place's name — a study
+        place's, "" for its organization's own address), its own place first; none where no place is known."""
+        points = [(self.places[program_id], "")] if not np.isnan(self.places[program_id][0]) else []
+        points += zip(*self.group_places.of_program(program_id), strict=True)
+        return [
+            (math.degrees(math.asin(min(max(z, -1.0), 1.0))), math.degrees(math.atan2(y, x)), name)
+            for (x, y, z), name in points
+        ]
 
     def _nearness(self, here: FloatArray, ids: "IntArray | None" = None) -> FloatArray:
         """For each program (of `ids`, or every one by id), the product of `here` with the point of its nearest

@@ -64,6 +64,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The search's results as cards a page at a time, or as places on a map («На карте»).
+VIEWS = ("", "list", "map")
+
+
 # The same address answers a full page, or the results fragment to htmx: caches and the browser's
 # history must keep the two apart.
 HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
@@ -88,10 +92,15 @@ def search(request: HttpRequest) -> HttpResponse:
     if params.municipality and all(m.oktmo != params.municipality for m in municipalities()):
         errors.append("Муниципалитет: не найден.")  # nor remembered for the home page
         params = params.without(municipality=None)
-    result = search_programs(params, last_page_past_end=True)  # an old link, a typed address
+    view = request.GET.get("view", "")
+    if view not in VIEWS:
+        errors.append(f"Вид: такого значения нет: «{view}».")
+    on_map = view == "map"
+    result = search_programs(params, last_page_past_end=True, on_map=on_map)  # an old link, a typed address
     params = result.params
     # The query without its page: links to other pages and chips build on it.
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    as_list = [(key, value) for key, value in query if key != "view"]
     query_without_words = bool(params.q) and not text.query_words(params.q)
     template = "navigator/_results_update.html" if _wants_fragment(request) else "navigator/search.html"
     response = render(
@@ -110,6 +119,10 @@ def search(request: HttpRequest) -> HttpResponse:
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
             "reset_filters": _reset_filters(query),
             "for_children": _for_children(request.user, query, params),
+            "on_map": on_map,
+            "views": {"list": "?" + urlencode(as_list), "map": "?" + urlencode([*as_list, ("view", "map")])},
+            "map_tiles": settings.OPORA_MAP_TILES,
+            "map_attribution": settings.OPORA_MAP_ATTRIBUTION,
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
@@ -203,7 +216,7 @@ def _for_children(user: Any, query: list[tuple[str, str]], params: SearchParams 
 def _reset_filters(query: list[tuple[str, str]]) -> str | None:
     """With two filters or more, the address of the same search without any (the text, the order and
     where the family is kept): one click instead of a chip each."""
-    kept = ("q", "sort", "near")
+    kept = ("q", "sort", "near", "view")
     if sum(1 for key, value in query if key not in kept and value) < 2:
         return None
     return "?" + urlencode([(key, value) for key, value in query if key in kept and value])

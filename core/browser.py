@@ -37,6 +37,26 @@ def sign_in(page: Any, base_url: str, email: str, lands_on: str = "/office/") ->
     page.wait_for_url(f"**{lands_on}")
 
 
+# A tile of the map: one grey pixel, answered for the tile server's address (a test machine has no Internet).
+MAP_TILE = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c63b87bf7ee7f"
+    "0008c90397affde77b0000000049454e44ae426082"
+)
+
+
+def serve_map_tiles(page: Any) -> list[str]:
+    """Answer the map's tiles (OPORA_MAP_TILES) for this page or context with MAP_TILE; the addresses asked for."""
+    asked: list[str] = []
+
+    def tile(route: Any) -> None:
+        asked.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=MAP_TILE)
+
+    origin = settings.OPORA_MAP_TILES.split("{", 1)[0]
+    page.route(origin + "**", tile)
+    return asked
+
+
 class WatchedBrowser:
     """Chromium, whose pages report what the Content-Security-Policy refused and the errors of their
     scripts: every browser test fails on either, so a new inline style or script, or a script run twice

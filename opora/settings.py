@@ -170,11 +170,21 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Only the site's own scripts, styles and fonts; images also as data: URLs (Swagger UI's icons).
+# The search's map (Leaflet): the tiles of a tile server, an address with {z}/{x}/{y} ({s}: its subdomains), and
+# what the map must say of their source. OpenStreetMap's own server by default: its usage policy asks a site with
+# many visitors for a server of its own (or a provider's) — a region sets it here. Empty: no tiles, the places only.
+OPORA_MAP_TILES = env_str("OPORA_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+OPORA_MAP_ATTRIBUTION = env_str(
+    "OPORA_MAP_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">участники OpenStreetMap</a>'
+)
+_tiles = urlsplit(OPORA_MAP_TILES.replace("{s}", "*"))
+MAP_TILES_ORIGIN = f" {_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else ""
+
+# Only the site's own scripts, styles and fonts; images also as data: URLs (Swagger UI's icons) and the map's tiles.
 OPORA_CONTENT_SECURITY_POLICY = env_str(
     "OPORA_CONTENT_SECURITY_POLICY",
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'",
+    f"default-src 'self'; img-src 'self' data:{MAP_TILES_ORIGIN}; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
 )
 
 # One language: no LocaleMiddleware choosing it per request (nor a Vary: Accept-Language that splits caches).
@@ -188,7 +198,7 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # Only browser assets from node_modules are public; the fonts there are for PDF documents.
-BROWSER_PACKAGES = ("htmx.org", "chart.js")
+BROWSER_PACKAGES = ("htmx.org", "chart.js", "leaflet", "leaflet.markercluster")
 STATICFILES_DIRS = [
     (f"vendor/{package}", BASE_DIR / "node_modules" / package)
     for package in BROWSER_PACKAGES

@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from catalog.models import WEEKDAY_SHORT, Program, weekday_numbers
-from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue
+from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue, MapPlace
 from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
@@ -210,6 +210,25 @@ def program_cards(
             for p in programs
         )
     )
+
+
+@register.simple_tag
+def map_places(places: Iterable[MapPlace]) -> SafeString:
+    """The search map's places as list items, each with its programs (title, organization): what the map's markers
+    show, and the map itself without JavaScript or for a screen reader."""
+    path_before, path_after = _program_path()
+    items = []
+    for place in places:
+        programs = "".join(
+            f'<li><a href="{path_before}{escape(p.code)}{path_after}">{escape(p.title)}</a>'
+            f' <span class="muted">{escape(p.organization.short_name)}</span></li>'
+            for p in place.programs
+        )
+        items.append(
+            f'<li class="map-place" data-latitude="{place.latitude:.5f}" data-longitude="{place.longitude:.5f}">'
+            f"<h3>{escape(place.name)}</h3><ul>{programs}</ul></li>"
+        )
+    return mark_safe("\n".join(items))  # noqa: S308 -- escaped above
 
 
 def _years(youngest: int, oldest: int) -> str:

@@ -10,11 +10,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from catalog import services
 from catalog.models import OrganizationUnit, StudyPlace, UnitKind
 from catalog.services import change_program_status
-from core.browser import sign_in
+from core.browser import serve_map_tiles, sign_in
 from core.testing import make_child, make_group, make_personas, make_program
 from enrollment.services import apply
 
@@ -80,6 +81,8 @@ def catalog_pages(transactional_db):
                 search + "?q=ёлочка",
                 search + "?ovz=on&ovz_category=deaf",  # the categories, a fieldset within «Особые условия»
                 search + "?q=робототехника&near=56.300,41.000&sort=near&within=5",  # distances, «Расстояние от вас»
+                search + "?view=map",  # the map's markers and popups, the list of places
+                search + "?view=map&near=56.300,41.000&direction=arts",  # «Вы здесь»
                 reverse("navigator:program", args=[program.code]),
                 reverse("navigator:program", args=[archived.code]),  # «no longer held»
                 reverse("navigator:organization", args=[personas.org_a.code]),
@@ -155,11 +158,15 @@ def test_catalog_pages_have_no_accessibility_violations(live_server, browser, ca
         context = browser.new_context(viewport=viewport, bypass_csp=True)
         if a11y:
             context.add_cookies([{"name": "opora_a11y", "value": a11y, "url": live_server.url}])
+        serve_map_tiles(context)
         page = context.new_page()
         if person:
             sign_in(page, live_server.url, person, lands_on=lands_on)
         for path in paths:
             page.goto(live_server.url + path)
+            if "view=map" in path:  # drawn once Leaflet has loaded; a popup open, as a family reads it
+                page.locator(".leaflet-marker-icon.map-marker").first.click()
+                expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")  # faded in: its colours whole
             page.add_script_tag(path=str(AXE))
             violations = page.evaluate(RUN_AXE, WCAG)
             if violations:

@@ -9,9 +9,9 @@ from core.browser import SHOTS
 from core.testing import PASSWORD, make_personas, make_program
 
 POLICY = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
+    "default-src 'self'; img-src 'self' data: https://tile.openstreetmap.org; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)  # images from elsewhere: the map's tiles only (OPORA_MAP_TILES)
 
 
 @pytest.mark.django_db
