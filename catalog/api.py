@@ -46,7 +46,7 @@ from catalog.permissions import (
     shown_groups,
     shown_teachers,
 )
-from catalog.search import AgeSeats, search_programs
+from catalog.search import MAP_PROGRAMS, AgeSeats, search_programs
 from catalog.search_form import OKTMO_PATTERN, ORGANIZATION_CODE_PATTERN, ProgramSearchQuery
 from core import scope
 from core.api import (
@@ -560,6 +560,33 @@ class ProgramSearchOut(Page[ProgramSearchItemOut]):  # type: ignore[valid-type]
     )
 
 
+class MapProgramOut(Schema):
+    code: str
+    title: str
+    organization: str = Field(description="Краткое название организации")
+
+
+class MapPlaceOut(Schema):
+    latitude: float
+    longitude: float
+    name: str = Field(description="Название места занятий организации или адрес")
+    programs: list[MapProgramOut] = Field(
+        description="Программы поиска, которые проводятся здесь или группа которых здесь занимается, в порядке поиска"
+    )
+
+
+class ProgramsMapOut(Schema):
+    """Найденные программы по местам занятий, как на карте Навигатора."""
+
+    total: int = Field(description="Сколько программ нашлось")
+    programs: int = Field(
+        description=f"Места каких программ показаны: первых по порядку поиска, не больше {MAP_PROGRAMS}"
+    )
+    unplaced: int = Field(description="Сколько из них без известного места занятий (их на карте нет)")
+    places: list[MapPlaceOut] = Field(description="Места, сначала те, где программ больше")
+    corrected_query: str | None = Field(description="Как в поиске программ (/programs)")
+
+
 class ProgramFieldsIn(ModelSchema):
     """Поля программы, которые заполняет организация."""
 
@@ -765,6 +792,32 @@ def search(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
         "nearest_places": {
             p.code: result.nearest_places[p.pk] for p in result.programs if p.pk in result.nearest_places
         },
+    }
+
+
+@router.get("/programs/map", response={200: ProgramsMapOut, **INVALID}, tags=PROGRAMS, summary="Программы на карте")
+def programs_map(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, Any]:
+    """Тот же поиск, что /programs (page не учитывается), — по местам занятий: адресу организации и её местам
+    занятий с координатами, где проводится программа или собирается её действующая группа; программа с группами в
+    нескольких местах — в каждом из них."""
+    result = search_programs(query.to_params(query.page_size), on_map=True)
+    return {
+        "total": result.total,
+        "programs": result.map.programs,
+        "unplaced": result.map.unplaced,
+        "places": [
+            {
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "name": place.name,
+                "programs": [
+                    {"code": p.code, "title": p.title, "organization": p.organization.short_name}
+                    for p in place.programs
+                ],
+            }
+            for place in result.map.places
+        ],
+        "corrected_query": result.corrected_query,
     }
 
 

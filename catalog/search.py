@@ -123,8 +123,8 @@ class SearchResult:
     # when that is not its organization's address (program id →; see CatalogIndex.nearest_places).
     nearest_places: dict[int, str] = field(default_factory=dict)
 
-    # On the map (`on_map`): the places of the first programs of the order, instead of a page.
-    map: "ProgramsMap | None" = None
+    # On the map (`on_map`): the places of the first programs of the order, instead of a page; none otherwise.
+    map: "ProgramsMap" = field(default_factory=lambda: ProgramsMap([], 0, 0))
 
     @property
     def page_count(self) -> int:
@@ -759,7 +759,7 @@ def search_programs(
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
-    programs_map = None
+    programs_map = ProgramsMap([], 0, 0)
     if on_map:
         on_it = _page(index, params.without(page=1, page_size=MAP_PROGRAMS), found.bits, found.title_bits, MAP_FIELDS)
         programs, programs_map = [], _map_of(index, on_it)

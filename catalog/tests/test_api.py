@@ -967,6 +967,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/organizations/{{code}}/places": {"get", "post"},
         f"{API}/places/{{place_id}}": {"patch", "delete"},
         f"{API}/programs": {"get", "post"},
+        f"{API}/programs/map": {"get"},
         f"{API}/programs/{{code}}": {"get", "patch"},
         f"{API}/programs/{{code}}/groups": {"get"},
         f"{API}/programs/{{code}}/transitions": {"post"},

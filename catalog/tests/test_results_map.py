@@ -128,3 +128,30 @@ def test_resetting_the_filters_keeps_the_map(client, held, personas):
     query = {"view": "map", "direction": "technical", "funding": "free", "municipality": personas.municipality_x.oktmo}
     html = client.get(reverse("navigator:search"), query).content.decode()
     assert 'class="chip chip-reset" href="?view=map"' in html
+
+
+def test_the_api_answers_the_same_places(client, held):
+    response = client.get("/api/v1/programs/map", {"q": "шахматы"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["total"], body["programs"], body["unplaced"], body["corrected_query"]) == (3, 3, 1, None)
+    assert [
+        (place["name"], place["latitude"], place["longitude"], [p["title"] for p in place["programs"]])
+        for place in body["places"]
+    ] == [
+        ("г. Энск, ул. Ленина, д. 1", 56.305, 41.0, ["Шахматы"]),
+        ("Спортзал школы № 7", 56.32, 41.01, ["Шахматы"]),
+        ("г. Энск, ул. Лесная, д. 9", 56.4, 41.0, ["Шахматы в походе"]),
+    ]
+    assert body["places"][0]["programs"][0] == {
+        "code": held["chess"].code,
+        "title": "Шахматы",
+        "organization": "ЦДТ",
+    }
+
+
+def test_the_api_refuses_a_bad_filter_as_the_search_does(client, held):
+    response = client.get("/api/v1/programs/map", {"sort": "near"})
+    assert response.status_code == 422
+    assert "near" in response.content.decode()
+    assert client.get("/api/v1/programs/map", {"q": "шахмтаы"}).json()["corrected_query"] == "шахматы"
