@@ -26,6 +26,7 @@ QUERIES = int(os.environ.get("BENCH_QUERIES", "600"))
 LOAD_CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "2"))
 CONNECTIONS_PER_CLIENT = 8
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+MAP_QUERIES = 200  # the same searches «На карте» (a map's page is larger: its places' lists, not 20 cards)
 SERVER_TIMING = re.compile(r'db;dur=([0-9.]+);desc="(\d+)')
 
 os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
@@ -219,6 +220,7 @@ def main() -> None:
         loaded = run(page_paths, LOAD_CLIENTS)
         pages = run(page_paths)
         api = run(api_paths)
+        maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
     finally:
         server.terminate()
         server.wait(10)
@@ -235,6 +237,11 @@ def main() -> None:
         f"one client: page_p99_ms={percentile(page_ms, 99):.1f} api_p50_ms={percentile(api_ms, 50):.1f} "
         f"sql_p50_ms={percentile(sql_ms, 50):.2f} page_max_ms={max(page_ms):.1f} "
         f"outside_sql_p50_ms={percentile(outside_sql, 50):.2f} outside_sql_p95_ms={percentile(outside_sql, 95):.2f}"
+    )
+    map_ms = [t for t, _, _ in maps]
+    print(
+        f"on the map: queries={len(maps)} page_p50_ms={percentile(map_ms, 50):.1f} "
+        f"page_p95_ms={percentile(map_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in maps], 95):.2f}"
     )
     print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.

@@ -526,7 +526,8 @@ CARD_FIELDS = (
     "current_groups",
     "offering_groups",
 )
-LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name", "address")  # the address names a place on the map
+LIST_ORGANIZATION_FIELDS = ("id", "code", "short_name")
+MAP_ORGANIZATION_FIELDS = (*LIST_ORGANIZATION_FIELDS, "address")  # the address names a place on the map
 LIST_MUNICIPALITY_FIELDS = ("id", "oktmo", "name")
 
 
@@ -541,11 +542,13 @@ class _ListStatement:
 
 
 @functools.cache
-def _list_statement(count: int | None, fields: tuple[str, ...]) -> _ListStatement:
+def _list_statement(
+    count: int | None, fields: tuple[str, ...], organization_fields: tuple[str, ...] = LIST_ORGANIZATION_FIELDS
+) -> _ListStatement:
     """The statement reading these fields of published programs by id, with organization and
     municipality: of `count` ids, or (None) of an array of them (`rawsql.among`)."""
     program = rawsql.fields(Program, fields)
-    organization = rawsql.fields(Organization, LIST_ORGANIZATION_FIELDS)
+    organization = rawsql.fields(Organization, organization_fields)
     municipality = rawsql.fields(Municipality, LIST_MUNICIPALITY_FIELDS)
     sql = (
         f"SELECT {rawsql.select_list('p', program)}, {rawsql.select_list('o', organization)}, "  # noqa: S608
@@ -559,18 +562,22 @@ def _list_statement(count: int | None, fields: tuple[str, ...]) -> _ListStatemen
         columns=(*program, *organization, *municipality),
         cuts=(len(program), len(program) + len(organization)),
         load_program=rawsql.loader(Program, fields),
-        load_organization=rawsql.loader(Organization, LIST_ORGANIZATION_FIELDS),
+        load_organization=rawsql.loader(Organization, organization_fields),
         load_municipality=rawsql.loader(Municipality, LIST_MUNICIPALITY_FIELDS),
     )
 
 
-def list_programs(ids: Sequence[int], fields: tuple[str, ...] = CARD_FIELDS) -> list[Program]:
+def list_programs(
+    ids: Sequence[int],
+    fields: tuple[str, ...] = CARD_FIELDS,
+    organization_fields: tuple[str, ...] = LIST_ORGANIZATION_FIELDS,
+) -> list[Program]:
     """Published programs of these ids in this order, with organization and municipality, built as
     the ORM builds them (other fields deferred); an id unpublished since is left out."""
     if not ids:
         return []
     count, id_params = rawsql.ids_given(ids)
-    statement = _list_statement(count, fields)
+    statement = _list_statement(count, fields, organization_fields)
     org_at, municipality_at = statement.cuts
     by_id = {}
     # A page often shows one municipality and few organizations: one instance of each.
@@ -594,7 +601,12 @@ def list_programs(ids: Sequence[int], fields: tuple[str, ...] = CARD_FIELDS) -> 
 
 
 def _page(
-    index: CatalogIndex, params: SearchParams, bits: int, title_bits: int, fields: tuple[str, ...]
+    index: CatalogIndex,
+    params: SearchParams,
+    bits: int,
+    title_bits: int,
+    fields: tuple[str, ...],
+    organization_fields: tuple[str, ...] = LIST_ORGANIZATION_FIELDS,
 ) -> list[Program]:
     """The requested page of matches, rows read fresh from the database in the index's order."""
     sort = params.sort if params.sort in SORTS else "relevance"
@@ -607,7 +619,7 @@ def _page(
         free = index.with_group(params.ages, (), True)
         tiers = (title_bits & free, title_bits, free)
     ids = index.top(bits, sort, (page - 1) * params.page_size, params.page_size, tiers=tiers, near=params.near)
-    return list_programs(ids, fields)
+    return list_programs(ids, fields, organization_fields)
 
 
 SIMILAR_SHOWN = 4
@@ -761,7 +773,8 @@ def search_programs(
         params = params.without(page=last)
     programs_map = ProgramsMap([], 0, 0)
     if on_map:
-        on_it = _page(index, params.without(page=1, page_size=MAP_PROGRAMS), found.bits, found.title_bits, MAP_FIELDS)
+        first = params.without(page=1, page_size=MAP_PROGRAMS)
+        on_it = _page(index, first, found.bits, found.title_bits, MAP_FIELDS, MAP_ORGANIZATION_FIELDS)
         programs, programs_map = [], _map_of(index, on_it)
     else:
         programs = _page(index, params, found.bits, found.title_bits, fields)
