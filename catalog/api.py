@@ -579,9 +579,7 @@ class ProgramsMapOut(Schema):
     """Найденные программы по местам занятий, как на карте Навигатора."""
 
     total: int = Field(description="Сколько программ нашлось")
-    programs: int = Field(
-        description=f"Места каких программ показаны: первых по порядку поиска, не больше {MAP_PROGRAMS}"
-    )
+    shown: int = Field(description=f"Места каких программ показаны: первых по порядку поиска, не больше {MAP_PROGRAMS}")
     unplaced: int = Field(description="Сколько из них без известного места занятий (их на карте нет)")
     places: list[MapPlaceOut] = Field(description="Места, сначала те, где программ больше")
     corrected_query: str | None = Field(description="Как в поиске программ (/programs)")
@@ -803,7 +801,7 @@ def programs_map(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, An
     result = search_programs(query.to_params(query.page_size), on_map=True)
     return {
         "total": result.total,
-        "programs": result.map.programs,
+        "shown": result.map.shown,
         "unplaced": result.map.unplaced,
         "places": [
             {
@@ -811,8 +809,7 @@ def programs_map(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, An
                 "longitude": place.longitude,
                 "name": place.name,
                 "programs": [
-                    {"code": p.code, "title": p.title, "organization": p.organization.short_name}
-                    for p in place.programs
+                    {"code": p.code, "title": p.title, "organization": p.organization.short_name} for p in place.items
                 ],
             }
             for place in result.map.places

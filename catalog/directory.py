@@ -17,11 +17,21 @@ import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
+from catalog import on_map as on_map_
 from catalog import text
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, StudyPlace, UnitKind
+from catalog.on_map import PlacesMap
 from catalog.search import FacetValue, municipalities
 from catalog.search_form import NEAR_PATTERN
-from catalog.search_index import CatalogIndex, FloatArray, arc_km, current_index, on_unit_sphere, points_on_sphere
+from catalog.search_index import (
+    CatalogIndex,
+    FloatArray,
+    arc_km,
+    current_index,
+    in_degrees,
+    on_unit_sphere,
+    points_on_sphere,
+)
 from core.models import code_pattern
 
 SORTS = {"name": "по названию", "programs": "больше программ", "near": "ближе к вам"}
@@ -40,6 +50,8 @@ class Listed:
     inn: str
     names: str  # short and full name, lower case, «ё» as «е»: what a query's words are looked for in
     programs: int  # published, in the search index
+    short_name: str
+    address: str
 
 
 KINDS = [value for value, _ in OrganizationKind.choices]
@@ -89,6 +101,8 @@ class DirectoryResult:
     # and `nearest_place` (the study place that near, "" for the organization's own address).
     organizations: list[Organization]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    # On the map (`on_map`): the places of the first organizations of the order, instead of a page; none otherwise.
+    map: PlacesMap[Listed] = field(default_factory=lambda: PlacesMap([], 0, 0))
 
     @property
     def total(self) -> int:
@@ -122,10 +136,23 @@ def _read(index: CatalogIndex) -> Directory:
     fields = ("pk", "code", "inn", "short_name", "full_name", "kind", "municipality__oktmo", "accessible_for_ovz")
     rows = sorted(
         (
-            (text.normalize(short), pk, code, inn, text.normalize(f"{short} {full}"), kind, oktmo, ovz, lat, lon)
-            for pk, code, inn, short, full, kind, oktmo, ovz, lat, lon in Organization.objects.filter(
+            (
+                text.normalize(short),
+                pk,
+                code,
+                inn,
+                text.normalize(f"{short} {full}"),
+                kind,
+                oktmo,
+                ovz,
+                lat,
+                lon,
+                short,
+                address,
+            )
+            for pk, code, inn, short, full, kind, oktmo, ovz, lat, lon, address in Organization.objects.filter(
                 is_active=True
-            ).values_list(*fields, "latitude", "longitude")
+            ).values_list(*fields, "latitude", "longitude", "address")
             if code in counted
         ),
         key=lambda row: row[:2],  # by name
@@ -147,7 +174,10 @@ def _read(index: CatalogIndex) -> Directory:
     ]
     return Directory(
         index,
-        [Listed(pk, code, inn, names, counted[code]) for _, pk, code, inn, names, *_ in rows],
+        [
+            Listed(pk, code, inn, names, counted[code], short, address)
+            for _, pk, code, inn, names, *_, short, address in rows
+        ],
         oktmos,
         np.array([number[row[6]] for row in rows], dtype=np.int32),
         np.array([KINDS.index(row[5]) for row in rows], dtype=np.int32),
@@ -246,9 +276,13 @@ def _named(found: Directory, q: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":
     return named
 
 
-def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResult:
+MAP_ORGANIZATIONS = 500  # a map shows the places of at most the first so many organizations of the list's order
+
+
+def find_organizations(params: DirectoryParams, page_size: int, *, on_map: bool = False) -> DirectoryResult:
     """The page of organizations the parameters ask for, and for each filter's values how many organizations
-    choosing it would show (the other filters kept)."""
+    choosing it would show (the other filters kept). `on_map`: instead of a page, the places of the first
+    MAP_ORGANIZATIONS in the list's order."""
     found = current_directory()
     everyone = np.ones(len(found.organizations), dtype=bool)
     named = _named(found, params.q) if params.q else everyone
@@ -283,6 +317,13 @@ def find_organizations(params: DirectoryParams, page_size: int) -> DirectoryResu
         "unit": dict(zip(UNITS, found.units[kept("unit")].sum(axis=0).tolist(), strict=True)),
         "ovz": {"on": int(found.accessible_for_ovz[kept("ovz")].sum())},
     }
+    if on_map:
+        first = at[:MAP_ORGANIZATIONS].tolist()
+        places = _places(found, first)
+        mapped = on_map_.gather(
+            [found.organizations[i] for i in first], lambda listed: places.get(listed.pk, []), lambda o: o.address
+        )
+        return DirectoryResult(params, page, [], _facets(params, counts), mapped)
     listed = [found.organizations[i] for i in page.object_list]
     rows = _rows(listed)
     position = {organization.pk: i for organization, i in zip(listed, page.object_list, strict=True)}
@@ -305,6 +346,16 @@ def _nearest(found: Directory, near: tuple[float, float]) -> tuple[FloatArray, "
     nearest_km[found.owners[first]] = km[first]
     nearest_place[found.owners[first]] = first
     return nearest_km, nearest_place
+
+
+def _places(found: Directory, positions: list[int]) -> dict[int, list[tuple[float, float, str]]]:
+    """Where these organizations (positions in the list) are: their own places and study places with coordinates
+    (latitude and longitude in degrees, the place's name, "" for the organization's own address), by pk."""
+    places: dict[int, list[tuple[float, float, str]]] = {}
+    for point in np.flatnonzero(np.isin(found.owners, positions)).tolist():
+        owner = found.organizations[int(found.owners[point])]
+        places.setdefault(owner.pk, []).append((*in_degrees(found.points[point]), found.place_names[point]))
+    return places
 
 
 def _rows(listed: list[Listed]) -> list[Organization]:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from catalog import postings, text
+from catalog import on_map, postings, text
 from catalog.models import (
     OFFERING_SEATS_SQL,
     Direction,
@@ -39,6 +39,7 @@ from catalog.models import (
     StudyForm,
     UnitKind,
 )
+from catalog.on_map import PlacesMap
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
 from core import latin, rawsql
 from territory.models import Municipality
@@ -124,7 +125,7 @@ class SearchResult:
     nearest_places: dict[int, str] = field(default_factory=dict)
 
     # On the map (`on_map`): the places of the first programs of the order, instead of a page; none otherwise.
-    map: "ProgramsMap" = field(default_factory=lambda: ProgramsMap([], 0, 0))
+    map: PlacesMap[Program] = field(default_factory=lambda: PlacesMap([], 0, 0))
 
     @property
     def page_count(self) -> int:
@@ -132,23 +133,6 @@ class SearchResult:
 
 
 MAP_PROGRAMS = 300  # a map shows the places of at most the first so many programs of the search's order
-
-
-@dataclass
-class MapPlace:
-    """A place on the search's map: the programs of the search held there or with a group meeting there."""
-
-    latitude: float
-    longitude: float
-    name: str  # a study place's name, or the address
-    programs: list[Program] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class ProgramsMap:
-    places: list[MapPlace]  # the most programs first
-    programs: int  # the programs whose places these are: the first of the search's order
-    unplaced: int  # of them, those without a known place (not on the map)
 
 
 def page_count(total: int, page_size: int) -> int:
@@ -771,7 +755,7 @@ def search_programs(
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)
-    programs_map = ProgramsMap([], 0, 0)
+    programs_map: PlacesMap[Program] = PlacesMap([], 0, 0)
     if on_map:
         first = params.without(page=1, page_size=MAP_PROGRAMS)
         on_it = _page(index, first, found.bits, found.title_bits, MAP_FIELDS, MAP_ORGANIZATION_FIELDS)
@@ -795,20 +779,11 @@ def search_programs(
 MAP_FIELDS = ("id", "code", "organization_id", "municipality_id", "title")
 
 
-def _map_of(index: CatalogIndex, programs: list[Program]) -> ProgramsMap:
+def _map_of(index: CatalogIndex, programs: list[Program]) -> PlacesMap[Program]:
     """The places of these programs, each with the programs held there or with a group there, in their order."""
-    places: dict[tuple[float, float], MapPlace] = {}
-    unplaced = 0
-    for program in programs:
-        found = index.places_of(program.pk)
-        unplaced += not found
-        for latitude, longitude, name in found:
-            at = (round(latitude, 5), round(longitude, 5))  # ~1 m: one building however its groups' rows say it
-            place = places.setdefault(at, MapPlace(*at, name or program.organization.address))
-            if not place.programs or place.programs[-1] is not program:
-                place.programs.append(program)
-    ordered = sorted(places.values(), key=lambda place: -len(place.programs))
-    return ProgramsMap(ordered, len(programs), unplaced)
+    return on_map.gather(
+        programs, lambda program: index.places_of(program.pk), lambda program: program.organization.address
+    )
 
 
 def _distances(index: CatalogIndex, ids: list[int], near: tuple[float, float]) -> dict[int, float]:

@@ -271,10 +271,7 @@ class CatalogIndex:
         place's, "" for its organization's own address), its own place first; none where no place is known."""
         points = [(self.places[program_id], "")] if not np.isnan(self.places[program_id][0]) else []
         points += zip(*self.group_places.of_program(program_id), strict=True)
-        return [
-            (math.degrees(math.asin(min(max(z, -1.0), 1.0))), math.degrees(math.atan2(y, x)), name)
-            for (x, y, z), name in points
-        ]
+        return [(*in_degrees(point), name) for point, name in points]
 
     def _nearness(self, here: FloatArray, ids: "IntArray | None" = None) -> FloatArray:
         """For each program (of `ids`, or every one by id), the product of `here` with the point of its nearest
@@ -524,6 +521,12 @@ def on_unit_sphere(latitude: Any, longitude: Any) -> FloatArray:
     return np.stack(
         [np.cos(latitude) * np.cos(longitude), np.cos(latitude) * np.sin(longitude), np.sin(latitude)], axis=-1
     )
+
+
+def in_degrees(point: FloatArray) -> tuple[float, float]:
+    """The latitude and longitude (degrees) of a point of the unit sphere."""
+    x, y, z = (float(coordinate) for coordinate in point)
+    return math.degrees(math.asin(min(max(z, -1.0), 1.0))), math.degrees(math.atan2(y, x))
 
 
 def arc_km(nearness: FloatArray) -> FloatArray:

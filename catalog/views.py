@@ -68,6 +68,25 @@ def home(request: HttpRequest) -> HttpResponse:
 VIEWS = ("", "list", "map")
 
 
+def _on_map(request: HttpRequest, errors: list[str]) -> bool:
+    """Whether the results are asked for on the map; a view there is not is said and the list shown."""
+    view = request.GET.get("view", "")
+    if view not in VIEWS:
+        errors.append(f"Вид: такого значения нет: «{view}».")
+    return view == "map"
+
+
+def _views(query: list[tuple[str, str]], on_map: bool) -> dict[str, Any]:
+    """The switch between the list and the map (the rest of the search kept), and the map's tiles."""
+    as_list = [(key, value) for key, value in query if key != "view"]
+    return {
+        "on_map": on_map,
+        "views": {"list": "?" + urlencode(as_list), "map": "?" + urlencode([*as_list, ("view", "map")])},
+        "map_tiles": settings.OPORA_MAP_TILES,
+        "map_attribution": settings.OPORA_MAP_ATTRIBUTION,
+    }
+
+
 # The same address answers a full page, or the results fragment to htmx: caches and the browser's
 # history must keep the two apart.
 HTMX_HEADERS = ("HX-Request", "HX-History-Restore-Request")
@@ -92,15 +111,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if params.municipality and all(m.oktmo != params.municipality for m in municipalities()):
         errors.append("Муниципалитет: не найден.")  # nor remembered for the home page
         params = params.without(municipality=None)
-    view = request.GET.get("view", "")
-    if view not in VIEWS:
-        errors.append(f"Вид: такого значения нет: «{view}».")
-    on_map = view == "map"
+    on_map = _on_map(request, errors)
     result = search_programs(params, last_page_past_end=True, on_map=on_map)  # an old link, a typed address
     params = result.params
     # The query without its page: links to other pages and chips build on it.
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
-    as_list = [(key, value) for key, value in query if key != "view"]
     query_without_words = bool(params.q) and not text.query_words(params.q)
     template = "navigator/_results_update.html" if _wants_fragment(request) else "navigator/search.html"
     response = render(
@@ -119,10 +134,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
             "reset_filters": _reset_filters(query),
             "for_children": _for_children(request.user, query, params),
-            "on_map": on_map,
-            "views": {"list": "?" + urlencode(as_list), "map": "?" + urlencode([*as_list, ("view", "map")])},
-            "map_tiles": settings.OPORA_MAP_TILES,
-            "map_attribution": settings.OPORA_MAP_ATTRIBUTION,
+            **_views(query, on_map),
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)
@@ -263,7 +275,8 @@ def organizations(request: HttpRequest) -> HttpResponse:
     """The organizations with published programs, found by name, ИНН or code and filtered, each filter's values
     counted: the search page's way, for those who look for a place rather than a program."""
     params, errors = directory.params_from_query(request.GET)
-    result = directory.find_organizations(params, settings.OPORA_PAGE_SIZE)
+    on_map = _on_map(request, errors)
+    result = directory.find_organizations(params, settings.OPORA_PAGE_SIZE, on_map=on_map)
     query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
     template = "navigator/_organizations_update.html" if _wants_fragment(request) else "navigator/organizations.html"
     response = render(
@@ -280,6 +293,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
                 *_facet_chips(query, result.facets, "q", result.params.q),
                 *([_near_chip(query, result.params.sort)] if result.params.near else []),
             ],
+            **_views(query, on_map),
         },
     )
     patch_vary_headers(response, HTMX_HEADERS)

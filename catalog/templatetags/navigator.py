@@ -20,7 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from catalog.models import WEEKDAY_SHORT, Program, weekday_numbers
-from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue, MapPlace
+from catalog.on_map import MapPlace
+from catalog.search import CARD_FIELDS, DIRECTIONS, AgeSeats, FacetValue
 from core.templatetags.opora import ages, ru_plural
 
 register = template.Library()
@@ -181,10 +182,10 @@ def _render_card(program: Program) -> tuple[str, str]:
 
 
 @functools.cache
-def _program_path() -> tuple[str, str]:
-    """The program page's path before and after the code: reversed once, not for every card
+def _program_path(page: str = "navigator:program") -> tuple[str, str]:
+    """A program's (or an organization's) page's path before and after the code: reversed once, not for every card
     (40 µs each); a code needs no quoting."""
-    before, _, after = reverse("navigator:program", args=[CODE_MARK]).partition(CODE_MARK)
+    before, _, after = reverse(page, args=[CODE_MARK]).partition(CODE_MARK)
     return before, after
 
 
@@ -213,22 +214,37 @@ def program_cards(
 
 
 @register.simple_tag
-def map_places(places: Iterable[MapPlace]) -> SafeString:
-    """The search map's places as list items, each with its programs (title, organization): what the map's markers
-    show, and the map itself without JavaScript or for a screen reader."""
-    path_before, path_after = _program_path()
+def map_places(places: Iterable[MapPlace[Any]], of: str = "programs") -> SafeString:
+    """A map's places as list items, each with what is there — the search's programs (title, organization) or the
+    list's organizations (name, its programs): what the map's markers show, and the map itself without JavaScript
+    or for a screen reader."""
+    path_before, path_after = _program_path("navigator:program" if of == "programs" else "navigator:organization")
+    entry = _program_entry if of == "programs" else _organization_entry
     items = []
     for place in places:
-        programs = "".join(
-            f'<li><a href="{path_before}{escape(p.code)}{path_after}">{escape(p.title)}</a>'
-            f' <span class="muted">{escape(p.organization.short_name)}</span></li>'
-            for p in place.programs
+        entries = "".join(
+            f'<li><a href="{path_before}{escape(code)}{path_after}">{escape(name)}</a>'
+            f' <span class="muted">{escape(note)}</span></li>'
+            for code, name, note in map(entry, place.items)
         )
         items.append(
             f'<li class="map-place" data-latitude="{place.latitude:.5f}" data-longitude="{place.longitude:.5f}">'
-            f"<h3>{escape(place.name)}</h3><ul>{programs}</ul></li>"
+            f"<h3>{escape(place.name)}</h3><ul>{entries}</ul></li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 -- escaped above
+
+
+def _program_entry(program: Program) -> tuple[str, str, str]:
+    return program.code, program.title, program.organization.short_name
+
+
+def _organization_entry(organization: Any) -> tuple[str, str, str]:
+    """An organization of the list (catalog.directory.Listed): its name and how many programs it has."""
+    return (
+        organization.code,
+        organization.short_name,
+        f"{organization.programs} {ru_plural(organization.programs, PROGRAMS)}",
+    )
 
 
 def _years(youngest: int, oldest: int) -> str:

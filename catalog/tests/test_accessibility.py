@@ -87,6 +87,7 @@ def catalog_pages(transactional_db):
                 reverse("navigator:program", args=[archived.code]),  # «no longer held»
                 reverse("navigator:organization", args=[personas.org_a.code]),
                 reverse("navigator:organizations") + "?near=56.300,41.000&sort=near",  # distances, the chip
+                reverse("navigator:organizations") + "?view=map",  # the organizations' places
                 reverse("navigator:organizations") + "?unit=school_theatre&q=zoo&kind=nope",  # nothing, a message
                 reverse("accounts:login"),
                 reverse("accounts:register"),

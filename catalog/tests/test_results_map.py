@@ -4,9 +4,10 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
-from catalog import search, services
+from catalog import directory, search, services
 from catalog.models import StudyPlace
 from catalog.search import SearchParams, search_programs
 from catalog.search_index import current_index
@@ -58,21 +59,21 @@ def test_a_program_is_on_the_map_where_it_is_held_and_where_its_groups_meet(held
 def test_places_gather_the_programs_held_there_the_most_first(held):
     result = search_programs(SearchParams(), on_map=True)
     assert result.programs == [] and result.total == 4
-    places = [(p.name, [program.title for program in p.programs]) for p in result.map.places]
+    places = [(p.name, [program.title for program in p.items]) for p in result.map.places]
     assert places == [
         ("г. Энск, ул. Ленина, д. 1", ["Шахматы", "Хор"]),  # one building, two organizations, by popularity
         ("Спортзал школы № 7", ["Шахматы"]),
         ("г. Энск, ул. Лесная, д. 9", ["Шахматы в походе"]),
     ]
-    assert (result.map.programs, result.map.unplaced) == (4, 1)
+    assert (result.map.shown, result.map.unplaced) == (4, 1)
 
 
 def test_the_map_takes_the_first_programs_of_the_order(held, monkeypatch):
     monkeypatch.setattr(search, "MAP_PROGRAMS", 2)
     result = search_programs(SearchParams(q="шахматы", sort="title"), on_map=True)
     # By title: «Шахматы», «Шахматы без места» (no place known) — «Шахматы в походе» is the third.
-    assert (result.total, result.map.programs, result.map.unplaced) == (3, 2, 1)
-    assert [(p.name, [program.title for program in p.programs]) for p in result.map.places] == [
+    assert (result.total, result.map.shown, result.map.unplaced) == (3, 2, 1)
+    assert [(p.name, [program.title for program in p.items]) for p in result.map.places] == [
         ("г. Энск, ул. Ленина, д. 1", ["Шахматы"]),
         ("Спортзал школы № 7", ["Шахматы"]),
     ]
@@ -80,7 +81,7 @@ def test_the_map_takes_the_first_programs_of_the_order(held, monkeypatch):
 
 def _titles_by_place(html):
     return {
-        name: re.findall(r'<a href="/programs/[^"]+">([^<]+)</a>', items)
+        name: re.findall(r'<a href="/(?:programs|organizations)/[^"]+">([^<]+)</a>', items)
         for name, items in re.findall(r'<li class="map-place"[^>]*><h3>([^<]+)</h3><ul>(.*?)</ul></li>', html)
     }
 
@@ -134,7 +135,7 @@ def test_the_api_answers_the_same_places(client, held):
     response = client.get("/api/v1/programs/map", {"q": "шахматы"})
     assert response.status_code == 200
     body = response.json()
-    assert (body["total"], body["programs"], body["unplaced"], body["corrected_query"]) == (3, 3, 1, None)
+    assert (body["total"], body["shown"], body["unplaced"], body["corrected_query"]) == (3, 3, 1, None)
     assert [
         (place["name"], place["latitude"], place["longitude"], [p["title"] for p in place["programs"]])
         for place in body["places"]
@@ -155,3 +156,29 @@ def test_the_api_refuses_a_bad_filter_as_the_search_does(client, held):
     assert response.status_code == 422
     assert "near" in response.content.decode()
     assert client.get("/api/v1/programs/map", {"q": "шахмтаы"}).json()["corrected_query"] == "шахматы"
+
+
+def test_the_list_of_organizations_on_the_map_gathers_them_by_building(client, held, monkeypatch):
+    params, errors = directory.params_from_query(QueryDict("q=шахматы"))
+    found = directory.find_organizations(params, 20, on_map=True)
+    assert errors == [] and found.organizations == [] and found.total == 0  # «шахматы» names no organization
+    params, _ = directory.params_from_query(QueryDict(""))
+    found = directory.find_organizations(params, 20, on_map=True)
+    assert [(place.name, [o.short_name for o in place.items]) for place in found.map.places] == [
+        # One building: the two organizations by name; the centre's school as its study place.
+        ("г. Энск, ул. Ленина, д. 1, корп. 2", ["Музыкальная школа", "ЦДТ"]),
+        ("г. Энск, ул. Лесная, д. 9", ["Станция туристов"]),
+        ("Спортзал школы № 7", ["ЦДТ"]),
+    ]
+    assert (found.total, found.map.shown, found.map.unplaced) == (4, 4, 1)  # «Без координат» has no place
+    html = client.get(reverse("navigator:organizations"), {"view": "map", "sort": "programs"}).content.decode()
+    assert _titles_by_place(html)["Спортзал школы № 7"] == ["ЦДТ"]
+    assert '<span class="muted">1 программа</span>' in html
+    assert 'data-items="организация,организации,организаций"' in html
+    assert "1 организация без известного места занятий на карте нет — она есть в списке." in html
+    assert '<a href="?sort=programs&amp;view=map" aria-current="page">На карте</a>' in html
+    listed = client.get(reverse("navigator:organizations"), {"view": "list"}).content.decode()
+    assert 'id="results-map"' not in listed and listed.count("organization-card") == 4
+    monkeypatch.setattr(directory, "MAP_ORGANIZATIONS", 1)  # the first by name: «Без координат», not on the map
+    html = client.get(reverse("navigator:organizations"), {"view": "map"}).content.decode()
+    assert "Места найденных организаций пока не отмечены на карте." in html

@@ -28,9 +28,11 @@
     await Promise.all([load("script", { src: box.dataset.cluster }), ...styles]); // the plugin extends L
   }
 
-  function plural(n) {
-    if (n % 10 === 1 && n % 100 !== 11) return "программа";
-    return [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? "программы" : "программ";
+  // Of the box's data-items: «программа,программы,программ» or «организация,организации,организаций».
+  function plural(n, forms) {
+    const [one, few, many] = forms.split(",");
+    if (n % 10 === 1 && n % 100 !== 11) return one;
+    return [2, 3, 4].includes(n % 10) && ![12, 13, 14].includes(n % 100) ? few : many;
   }
 
   // The number shown, the label read (a marker's name for a screen reader and its tooltip).
@@ -79,14 +81,15 @@
       iconCreateFunction: (cluster) => {
         const markers = cluster.getAllChildMarkers();
         const count = markers.reduce((sum, marker) => sum + marker.options.programs, 0);
-        return markerIcon(count, `${count} ${plural(count)} в ${markers.length} местах рядом: приблизить`, " map-marker-many");
+        const label = `${count} ${plural(count, box.dataset.items)} в ${markers.length} местах рядом: приблизить`;
+        return markerIcon(count, label, " map-marker-many");
       },
     });
     const bounds = [];
     for (const place of document.querySelectorAll(".map-place")) {
       const at = [Number(place.dataset.latitude), Number(place.dataset.longitude)];
       const count = place.querySelectorAll("li").length;
-      const label = `${place.querySelector("h3").textContent}: ${count} ${plural(count)}`;
+      const label = `${place.querySelector("h3").textContent}: ${count} ${plural(count, box.dataset.items)}`;
       places.addLayer(
         L.marker(at, { icon: markerIcon(count, label), title: label, programs: count }).bindPopup(
           () => popup(place),
