@@ -10,7 +10,8 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from catalog.models import Organization, OvzCategory
+from catalog.models import Organization, OvzCategory, StudyPlace
+from catalog.services import save_study_place
 from core.browser import SHOTS, serve_map_tiles, sign_in
 from core.testing import make_group, make_organization, make_personas, make_program
 
@@ -370,15 +371,25 @@ def test_on_the_map_markers_gather_the_places_and_open_their_programs(live_serve
     make_program(centre, "Робототехника")
     make_program(far, "Туризм", direction="tourism")
     make_group(chess, address="г. Энск, ул. Школьная, д. 7")  # no place known there: on the map at the centre only
+    # The chess club's other group meets in a gym 200 m from the centre: near enough to be gathered with it.
+    gym = StudyPlace(organization=centre, address="г. Энск, ул. Ленина, д. 3", name="Спортзал")
+    gym.latitude, gym.longitude = Decimal("56.302"), Decimal("41.000")
+    make_group(chess, address=save_study_place(None, gym).address)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     tiles = serve_map_tiles(page)
     page.goto(live_server.url + "/programs/")
     page.get_by_role("link", name="На карте").click()
     page.wait_for_url("**/programs/?view=map")
     markers = page.locator(".leaflet-marker-icon.map-marker")
-    expect(markers).to_have_count(2)  # the centre's two programs in one marker, the station's in another
-    expect(page.get_by_role("button", name="г. Энск, ул. Ленина, д. 1: 2 программы")).to_be_visible()
+    expect(markers).to_have_count(2)  # the centre and its gym gathered in one marker, the station in another
+    # Two programs in the two places: the chess club, held in both, counted once.
+    gathered = page.get_by_role("button", name="2 программы в 2 местах рядом: приблизить")
+    expect(gathered).to_have_text(re.compile("^2"))
     assert tiles, "the map asked for no tile"
+    gathered.click()  # zoomed in: each place its own marker
+    expect(page.get_by_role("button", name="г. Энск, ул. Ленина, д. 1: 2 программы")).to_be_visible()
+    expect(page.get_by_role("button", name="Спортзал: 1 программа")).to_be_visible()
+    page.reload()  # the whole map again
     page.get_by_role("button", name="г. Энск, ул. Лесная, д. 9: 1 программа").click()
     popup = page.locator(".leaflet-popup-content")
     expect(popup.get_by_role("link", name="Туризм")).to_be_visible()

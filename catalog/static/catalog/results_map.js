@@ -80,7 +80,8 @@
       maxClusterRadius: 40,
       iconCreateFunction: (cluster) => {
         const markers = cluster.getAllChildMarkers();
-        const count = markers.reduce((sum, marker) => sum + marker.options.programs, 0);
+        // A program with groups in two of these places is one program.
+        const count = new Set(markers.flatMap((marker) => marker.options.items)).size;
         const label = `${count} ${plural(count, box.dataset.items)} в ${markers.length} местах рядом: приблизить`;
         return markerIcon(count, label, " map-marker-many");
       },
@@ -88,10 +89,11 @@
     const bounds = [];
     for (const place of document.querySelectorAll(".map-place")) {
       const at = [Number(place.dataset.latitude), Number(place.dataset.longitude)];
-      const count = place.querySelectorAll("li").length;
+      const items = [...place.querySelectorAll("li a")].map((link) => link.getAttribute("href"));
+      const count = items.length;
       const label = `${place.querySelector("h3").textContent}: ${count} ${plural(count, box.dataset.items)}`;
       places.addLayer(
-        L.marker(at, { icon: markerIcon(count, label), title: label, programs: count }).bindPopup(
+        L.marker(at, { icon: markerIcon(count, label), title: label, items }).bindPopup(
           () => popup(place),
           { maxHeight: 280, minWidth: 220 },
         ),
