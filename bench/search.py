@@ -26,6 +26,7 @@ QUERIES = int(os.environ.get("BENCH_QUERIES", "600"))
 LOAD_CLIENTS = int(os.environ.get("BENCH_LOAD_CLIENTS", "2"))
 CONNECTIONS_PER_CLIENT = 8
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+ORGANIZATION_QUERIES = 200  # through the list of organizations (a fifth of them on its map)
 MAP_QUERIES = 200  # the same searches «На карте» (a map's page is larger: its places' lists, not 20 cards)
 SERVER_TIMING = re.compile(r'db;dur=([0-9.]+);desc="(\d+)')
 
@@ -125,6 +126,45 @@ def make_queries(rng: random.Random) -> list[dict[str, object]]:
     return queries
 
 
+def make_organization_queries(rng: random.Random, count: int) -> list[dict[str, object]]:
+    """The list of organizations as families use it: a word of organizations' names (a type of school, a centre,
+    a number), their municipality, a kind or a unit, from where they are, on the map."""
+    from catalog import text
+    from catalog.models import Organization, OrganizationKind, UnitKind
+    from territory.models import Municipality
+
+    names = Organization.objects.filter(is_active=True).values_list("short_name", flat=True)
+    words = sorted({w for name in names for w in text.words(name) if len(w) > 3 and w not in text.STOPWORDS})
+    municipalities = list(Municipality.objects.values_list("oktmo", flat=True))
+    places = [
+        (float(latitude), float(longitude))
+        for latitude, longitude in Organization.objects.values_list("latitude", "longitude")[:2000]
+        if latitude is not None and longitude is not None
+    ]
+    queries: list[dict[str, object]] = []
+    for _ in range(count):
+        q: dict[str, object] = {}
+        if rng.random() < 0.5:
+            q["q"] = rng.choice(words)
+        if rng.random() < 0.6:
+            q["municipality"] = rng.choice(municipalities)
+        if rng.random() < 0.25:
+            q["kind"] = rng.choice(OrganizationKind.values)
+        if rng.random() < 0.15:
+            q["unit"] = rng.choice(UnitKind.values)
+        if rng.random() < 0.1:
+            q["ovz"] = "on"
+        if rng.random() < 0.2:
+            latitude, longitude = rng.choice(places)
+            q["near"], q["sort"] = f"{latitude:.3f},{longitude:.3f}", "near"
+        elif rng.random() < 0.2:
+            q["sort"] = "programs"
+        if rng.random() < 0.2:
+            q["view"] = "map"
+        queries.append(q)
+    return queries
+
+
 def run(paths: list[str], clients: int = 1) -> list[tuple[float, float, int]]:
     """(client milliseconds, database milliseconds, statements) per request, `clients` at a time, keep-alive.
 
@@ -211,6 +251,10 @@ def main() -> None:
     rebuild = measure_index_rebuild()
     queries = make_queries(random.Random(20261123))
     page_paths = ["/programs/?" + urllib.parse.urlencode(q) for q in queries]
+    organization_paths = [
+        "/organizations/?" + urllib.parse.urlencode(q)
+        for q in make_organization_queries(random.Random(20261207), ORGANIZATION_QUERIES)
+    ]
     api_paths = [
         "/api/v1/programs?" + urllib.parse.urlencode(q).replace("free_seats=on", "free_seats=true") for q in queries
     ]
@@ -221,6 +265,7 @@ def main() -> None:
         pages = run(page_paths)
         api = run(api_paths)
         maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
+        listed = run(organization_paths)
     finally:
         server.terminate()
         server.wait(10)
@@ -242,6 +287,11 @@ def main() -> None:
     print(
         f"on the map: queries={len(maps)} page_p50_ms={percentile(map_ms, 50):.1f} "
         f"page_p95_ms={percentile(map_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in maps], 95):.2f}"
+    )
+    listed_ms = [t for t, _, _ in listed]
+    print(
+        f"the list of organizations: queries={len(listed)} page_p50_ms={percentile(listed_ms, 50):.1f} "
+        f"page_p95_ms={percentile(listed_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in listed], 95):.2f}"
     )
     print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.
