@@ -313,6 +313,7 @@ class SlotIn(ModelSchema):
     model_config = INPUT
 
     weekday: Annotated[int, OneOf(Weekday.choices)]
+    room: str = Field("", max_length=64, description="Кабинет; пустая строка — не указан")
 
     class Meta:
         model = ScheduleSlot
@@ -972,7 +973,14 @@ def _assign(obj: Model, data: dict[str, Any]) -> None:
         setattr(obj, name, "" if empty_text else value)
 
 
+def _refuse_null_address(data: dict[str, Any]) -> None:
+    if "address" in data and data["address"] is None:
+        # The actions tidy an address before they check the fields: they would not say that a null is refused.
+        raise ValidationError({"address": NULL_REFUSED})
+
+
 def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
+    _refuse_null_address(data)
     schedule, financing = data.pop("schedule", None), data.pop("financing", None)
     if "teacher" in data:
         teacher = data.pop("teacher")
@@ -1114,9 +1122,7 @@ def _place_to_change(user: Any, place_id: int) -> StudyPlace:
 def _save_study_place(actor: Any, place: StudyPlace, data: dict[str, Any]) -> StudyPlace:
     """The place with the fields sent, saved by the action and read back: its coordinates as kept (55.7558
     sent is 55.755800, in the link too)."""
-    if "address" in data and data["address"] is None:
-        # The action tidies the address before it checks the fields: it would not say that a null is refused.
-        raise ValidationError({"address": NULL_REFUSED})
+    _refuse_null_address(data)
     _assign(place, data)
     services.save_study_place(actor, place)
     return StudyPlace.objects.get(pk=place.pk)

@@ -321,7 +321,10 @@ def find_organizations(params: DirectoryParams, page_size: int, *, on_map: bool 
         first = at[:MAP_ORGANIZATIONS].tolist()
         places = _places(found, first)
         mapped = on_map_.gather(
-            [found.organizations[i] for i in first], lambda listed: places.get(listed.pk, []), lambda o: o.address
+            [found.organizations[i] for i in first],
+            lambda listed: places.get(listed.pk, []),
+            lambda listed: listed.address,
+            params.near,
         )
         return DirectoryResult(params, page, [], _facets(params, counts), mapped)
     listed = [found.organizations[i] for i in page.object_list]

@@ -759,7 +759,7 @@ def search_programs(
     if on_map:
         first = params.without(page=1, page_size=MAP_PROGRAMS)
         on_it = _page(index, first, found.bits, found.title_bits, MAP_FIELDS, MAP_ORGANIZATION_FIELDS)
-        programs, programs_map = [], _map_of(index, on_it)
+        programs, programs_map = [], _map_of(index, on_it, params.near)
     else:
         programs = _page(index, params, found.bits, found.title_bits, fields)
     return SearchResult(
@@ -779,10 +779,10 @@ def search_programs(
 MAP_FIELDS = ("id", "code", "organization_id", "municipality_id", "title")
 
 
-def _map_of(index: CatalogIndex, programs: list[Program]) -> PlacesMap[Program]:
+def _map_of(index: CatalogIndex, programs: list[Program], near: tuple[float, float] | None) -> PlacesMap[Program]:
     """The places of these programs, each with the programs held there or with a group there, in their order."""
     return on_map.gather(
-        programs, lambda program: index.places_of(program.pk), lambda program: program.organization.address
+        programs, lambda program: index.places_of(program.pk), lambda program: program.organization.address, near
     )
 
 

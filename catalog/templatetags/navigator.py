@@ -229,9 +229,13 @@ def map_places(places: Iterable[MapPlace[Any]], of: str = "programs") -> SafeStr
         )
         items.append(
             f'<li class="map-place" data-latitude="{place.latitude:.5f}" data-longitude="{place.longitude:.5f}">'
-            f"<h3>{escape(place.name)}</h3><ul>{entries}</ul></li>"
+            f"<h3>{escape(place.name)}</h3>{_away(place.distance_km)}<ul>{entries}</ul></li>"
         )
     return mark_safe("\n".join(items))  # noqa: S308 -- escaped above
+
+
+def _away(km: float | None) -> str:
+    return "" if km is None else f'<p class="distance">{how_far(km)} от вас</p>'
 
 
 def _program_entry(program: Program) -> tuple[str, str, str]:

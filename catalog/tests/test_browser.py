@@ -403,3 +403,29 @@ def test_on_the_map_markers_gather_the_places_and_open_their_programs(live_serve
     page.get_by_role("link", name="Списком").click()
     expect(page.locator(".program-card")).to_have_count(1)
     expect(markers).to_have_count(0)
+
+
+def test_on_the_map_from_a_place_the_family_sees_the_nearest_places_around_it(live_server, browser):
+    personas = make_personas()
+    for n in range(1, 8):  # centres 0.5–3.5 km north of the family, the farther the later
+        centre = make_organization(
+            personas.municipality_x,
+            f"ЦДТ № {n}",
+            address=f"г. Энск, ул. Садовая, д. {n}",
+            latitude=Decimal("56.300") + Decimal("0.005") * n,
+            longitude=41,
+        )
+        make_program(centre, f"Шахматы {n}")
+    far = make_organization(
+        personas.municipality_x, "Станция туристов", address="г. Энск, ул. Лесная, д. 9", latitude=57, longitude=42
+    )
+    make_program(far, "Туризм", direction="tourism")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    serve_map_tiles(page)
+    page.goto(live_server.url + "/programs/?view=map&near=56.300,41.000")
+    expect(page.locator(".map-marker-here")).to_be_in_viewport()
+    nearest = page.get_by_role("button", name=re.compile(r"Садовая, д\. 1: 1 программа|рядом: приблизить"))
+    expect(nearest.first).to_be_in_viewport()
+    # The station, 100 km away, is a zoom away: not drawn around the family.
+    expect(page.get_by_role("button", name=re.compile("Лесная"))).to_have_count(0)
+    page.screenshot(path=str(SHOTS / "results-map-near.png"))

@@ -182,3 +182,22 @@ def test_the_list_of_organizations_on_the_map_gathers_them_by_building(client, h
     monkeypatch.setattr(directory, "MAP_ORGANIZATIONS", 1)  # the first by name: «Без координат», not on the map
     html = client.get(reverse("navigator:organizations"), {"view": "map"}).content.decode()
     assert "Места найденных организаций пока не отмечены на карте." in html
+
+
+def test_from_where_the_family_is_the_nearest_places_first_each_with_its_distance(client, held):
+    # The family 1.1 km north of the school's gym: the gym, then the centre's building (1.7 km), the station.
+    result = search_programs(SearchParams(near=(56.33, 41.01)), on_map=True)
+    assert [(place.name, round(place.distance_km, 1)) for place in result.map.places] == [
+        ("Спортзал школы № 7", 1.1),
+        ("г. Энск, ул. Ленина, д. 1", 2.8),
+        ("г. Энск, ул. Лесная, д. 9", 7.8),
+    ]
+    html = client.get(reverse("navigator:search"), {"view": "map", "near": "56.330,41.010"}).content.decode()
+    assert '<h3>Спортзал школы № 7</h3><p class="distance">1,1 км от вас</p>' in html
+    assert 'data-near="56.33000,41.01000"' in html
+    html = client.get(reverse("navigator:organizations"), {"view": "map", "near": "56.330,41.010"}).content.decode()
+    assert re.findall(r"<h3>([^<]+)</h3><p class=\"distance\">", html) == [
+        "Спортзал школы № 7",
+        "г. Энск, ул. Ленина, д. 1, корп. 2",
+        "г. Энск, ул. Лесная, д. 9",
+    ]

@@ -4,7 +4,8 @@
 // search. Without JavaScript the list of places stays the map.
 (() => {
   const loaded = new Map();
-  let shown = null; // the map drawn: { map, canvas, box }
+  const NEAREST_SHOWN = 5; // places shown around the family at first; the rest a zoom away
+  let drawn = null; // the map drawn: { map, canvas, box }
 
   function load(tag, attributes) {
     const key = attributes.src || attributes.href;
@@ -65,7 +66,7 @@
     const canvas = Object.assign(document.createElement("div"), { className: "results-map-canvas" });
     box.append(canvas);
     const map = L.map(canvas, { scrollWheelZoom: false, zoomControl: false });
-    shown = { map, canvas, box };
+    drawn = { map, canvas, box };
     L.control.zoom({ zoomInTitle: "Приблизить", zoomOutTitle: "Отдалить" }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
     map.on("popupopen", (event) => {
@@ -101,22 +102,25 @@
       bounds.push(at);
     }
     map.addLayer(places);
+    let framed = bounds;
     if (box.dataset.near) {
+      // From where the family is: it and the few places nearest to it, not the whole region the search reaches.
       const here = box.dataset.near.split(",").map(Number);
       L.marker(here, { icon: markerIcon("Вы", "Вы здесь", " map-marker-here"), title: "Вы здесь", keyboard: false }).addTo(map);
-      bounds.push(here);
+      const nearest = [...bounds].sort((a, b) => map.distance(here, a) - map.distance(here, b));
+      framed = [here, ...nearest.slice(0, NEAREST_SHOWN)];
     }
-    map.fitBounds(bounds, { padding: [28, 28], maxZoom: 16 });
+    map.fitBounds(framed, { padding: [28, 28], maxZoom: 16 });
   }
 
   // htmx keeps a copy of the page for the browser's Back: without the map, whose elements carry the positions Leaflet
   // gave them (inline styles the policy refuses); the page restored draws it again.
   function removeMap() {
-    if (!shown) return;
-    shown.map.remove();
-    shown.canvas.remove();
-    delete shown.box.dataset.drawn;
-    shown = null;
+    if (!drawn) return;
+    drawn.map.remove();
+    drawn.canvas.remove();
+    delete drawn.box.dataset.drawn;
+    drawn = null;
   }
 
   drawMap();
