@@ -5,6 +5,7 @@ pages. Writes go only through catalog.services, with the token's user as the act
 maps requests to those calls and results to schemas, nothing more.
 """
 
+from datetime import time
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
@@ -13,7 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import CharField, Exists, Model, OuterRef, Prefetch, QuerySet, TextField, prefetch_related_objects
 from django.utils import timezone
 from ninja import Field, ModelSchema, PatchDict, Query, Router, Schema, Status
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
+from pydantic_core import PydanticCustomError
 
 from accounts.api_auth import PUBLIC, token_auth
 from catalog import places, revisions, services
@@ -309,15 +311,20 @@ class GroupOut(GroupSummaryOut, ModelSchema):
         return map_url(GroupOut.resolve_latitude(group), GroupOut.resolve_longitude(group)) or None
 
 
-class SlotIn(ModelSchema):
+class SlotIn(Schema):
     model_config = INPUT
 
     weekday: Annotated[int, OneOf(Weekday.choices)]
+    starts_at: time
+    ends_at: time
     room: str = Field("", max_length=64, description="Кабинет; пустая строка — не указан")
 
-    class Meta:
-        model = ScheduleSlot
-        fields = ["starts_at", "ends_at", "room"]
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _local_time(cls, moment: time) -> time:
+        if moment.tzinfo is not None:  # a lesson is at the organization's local time: an offset means nothing
+            raise PydanticCustomError("local_time", "Время занятия — местное, без часового пояса: например, 16:00.")
+        return moment
 
 
 class FinancingIn(Schema):
@@ -966,21 +973,21 @@ def _save_program(actor: Any, program: Program, data: dict[str, Any]) -> Program
 
 def _assign(obj: Model, data: dict[str, Any]) -> None:
     """Set the fields sent; null in a text field that may be left empty (blank, not null) is empty
-    text. In a required one it stays null, refused as a null anywhere else (NULL_REFUSED), as on create."""
+    text. In a required one it is refused at once (NULL_REFUSED, as anywhere else): the actions read a name or an
+    address (tidied, compared) before they check the fields, and would not say so."""
+    refused = {}
     for name, value in data.items():
         field = obj._meta.get_field(name)
-        empty_text = value is None and isinstance(field, CharField | TextField) and field.blank and not field.null
-        setattr(obj, name, "" if empty_text else value)
-
-
-def _refuse_null_address(data: dict[str, Any]) -> None:
-    if "address" in data and data["address"] is None:
-        # The actions tidy an address before they check the fields: they would not say that a null is refused.
-        raise ValidationError({"address": NULL_REFUSED})
+        if value is None and isinstance(field, CharField | TextField) and not field.null:
+            if not field.blank:
+                refused[name] = NULL_REFUSED
+            value = ""
+        setattr(obj, name, value)
+    if refused:
+        raise ValidationError(refused)
 
 
 def _save_group(actor: Any, group: Group, data: dict[str, Any]) -> Group:
-    _refuse_null_address(data)
     schedule, financing = data.pop("schedule", None), data.pop("financing", None)
     if "teacher" in data:
         teacher = data.pop("teacher")
@@ -1122,7 +1129,6 @@ def _place_to_change(user: Any, place_id: int) -> StudyPlace:
 def _save_study_place(actor: Any, place: StudyPlace, data: dict[str, Any]) -> StudyPlace:
     """The place with the fields sent, saved by the action and read back: its coordinates as kept (55.7558
     sent is 55.755800, in the link too)."""
-    _refuse_null_address(data)
     _assign(place, data)
     services.save_study_place(actor, place)
     return StudyPlace.objects.get(pk=place.pk)

@@ -28,6 +28,7 @@ from catalog.models import (
 )
 from catalog.search import search_programs
 from catalog.search_form import params_from_query
+from core.api import NULL_REFUSED
 from core.models import AuditEvent
 from core.testing import make_group, make_program
 from people.models import Teacher
@@ -854,7 +855,12 @@ def test_group_patch_replaces_the_schedule_and_keeps_the_rest(client, personas, 
     refused = send(client, "patch", f"/groups/{group.code}", {"schedule": slots}, personas.operator_a)
     assert refused.status_code == 422 and "room" in refused.content.decode()
     assert list(group.schedule.values_list("weekday", flat=True)) == [1]
-    # So is an address sent as null (500 before, too).
+    # So are a time with an offset (a lesson is at local time) and an address or a name sent as null (500s before).
+    slots = [{"weekday": 2, "starts_at": "16:40:57-06:46", "ends_at": "17:30"}]
+    refused = send(client, "patch", f"/groups/{group.code}", {"schedule": slots}, personas.operator_a)
+    assert refused.status_code == 422 and "без часового пояса" in refused.content.decode()
+    refused = send(client, "patch", f"/groups/{group.code}", {"name": None, "address": None}, personas.operator_a)
+    assert errors_by_field(refused) == {"name": NULL_REFUSED, "address": NULL_REFUSED}
     refused = send(client, "patch", f"/groups/{group.code}", {"address": None}, personas.operator_a)
     assert refused.status_code == 422 and errors_by_field(refused) == {
         "address": "Обязательное поле: null не принимается."
