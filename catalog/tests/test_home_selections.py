@@ -76,6 +76,8 @@ def test_each_selection_leads_to_the_search_that_lists_it_in_the_same_order(clie
     assert query == {"free_seats": ["1"], "sort": ["popular"], "municipality": [personas.municipality_x.oktmo]}
     cards = re.findall(r'<h3><a href="/programs/[^"]+">([^<]+)</a>', sections[0])
     assert cards == ["Футбол", "Робототехника", "Керамика", "Хор"]
+    # The whole catalog of the municipality on the map, one click from the home page.
+    assert f'href="/programs/?view=map&amp;municipality={personas.municipality_x.oktmo}">Кружки на карте</a>' in html
     listed = client.get(link[1].replace("&amp;", "&")).content.decode()
     assert re.findall(r'<h3><a href="/programs/[^"]+">([^<]+)</a>', listed) == cards  # the same search, all of it
 
