@@ -17,10 +17,9 @@ import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
 
-from catalog import on_map as on_map_
 from catalog import text
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, StudyPlace, UnitKind
-from catalog.on_map import PlacesMap
+from catalog.on_map import PlacesMap, gather
 from catalog.search import FacetValue, municipalities
 from catalog.search_form import NEAR_PATTERN
 from catalog.search_index import (
@@ -320,7 +319,7 @@ def find_organizations(params: DirectoryParams, page_size: int, *, on_map: bool 
     if on_map:
         first = at[:MAP_ORGANIZATIONS].tolist()
         places = _places(found, first)
-        mapped = on_map_.gather(
+        mapped = gather(
             [found.organizations[i] for i in first],
             lambda listed: places.get(listed.pk, []),
             lambda listed: listed.address,

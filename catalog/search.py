@@ -26,7 +26,7 @@ from django.utils import timezone
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from catalog import on_map, postings, text
+from catalog import postings, text
 from catalog.models import (
     OFFERING_SEATS_SQL,
     Direction,
@@ -39,7 +39,7 @@ from catalog.models import (
     StudyForm,
     UnitKind,
 )
-from catalog.on_map import PlacesMap
+from catalog.on_map import PlacesMap, gather
 from catalog.search_index import Bits, CatalogIndex, current_index, new_catalog_version
 from core import latin, rawsql
 from territory.models import Municipality
@@ -781,7 +781,7 @@ MAP_FIELDS = ("id", "code", "organization_id", "municipality_id", "title")
 
 def _map_of(index: CatalogIndex, programs: list[Program], near: tuple[float, float] | None) -> PlacesMap[Program]:
     """The places of these programs, each with the programs held there or with a group there, in their order."""
-    return on_map.gather(
+    return gather(
         programs, lambda program: index.places_of(program.pk), lambda program: program.organization.address, near
     )
 

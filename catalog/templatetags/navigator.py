@@ -172,7 +172,7 @@ def _render_card(program: Program) -> tuple[str, str]:
     summary = program.summary
     if len(summary) > SUMMARY_CHARS:
         summary = Truncator(summary).chars(SUMMARY_CHARS)
-    path_before, path_after = _program_path()
+    path_before, path_after = _page_path()
     link = f'<a href="{path_before}{escape(program.code)}{path_after}">{escape(program.title)}</a>'
     return (
         f'<li class="card program-card">\n  <h3>{link}</h3>\n'
@@ -182,7 +182,7 @@ def _render_card(program: Program) -> tuple[str, str]:
 
 
 @functools.cache
-def _program_path(page: str = "navigator:program") -> tuple[str, str]:
+def _page_path(page: str = "navigator:program") -> tuple[str, str]:
     """A program's (or an organization's) page's path before and after the code: reversed once, not for every card
     (40 µs each); a code needs no quoting."""
     before, _, after = reverse(page, args=[CODE_MARK]).partition(CODE_MARK)
@@ -218,7 +218,7 @@ def map_places(places: Iterable[MapPlace[Any]], of: str = "programs") -> SafeStr
     """A map's places as list items, each with what is there — the search's programs (title, organization) or the
     list's organizations (name, its programs): what the map's markers show, and the map itself without JavaScript
     or for a screen reader."""
-    path_before, path_after = _program_path("navigator:program" if of == "programs" else "navigator:organization")
+    path_before, path_after = _page_path("navigator:program" if of == "programs" else "navigator:organization")
     entry = _program_entry if of == "programs" else _organization_entry
     items = []
     for place in places:
