@@ -258,6 +258,11 @@ def main() -> None:
     api_paths = [
         "/api/v1/programs?" + urllib.parse.urlencode(q).replace("free_seats=on", "free_seats=true") for q in queries
     ]
+    organization_api_paths = [
+        f"/api/v1/organizations/{'map' if q.pop('view', None) else 'search'}?"
+        + urllib.parse.urlencode(q).replace("ovz=on", "ovz=true")
+        for q in make_organization_queries(random.Random(20261207), ORGANIZATION_QUERIES)
+    ]
     server = start_server(PORT)
     try:
         run(page_paths[:40] + api_paths[:40], LOAD_CLIENTS)  # load code and indexes in both workers
@@ -266,6 +271,7 @@ def main() -> None:
         api = run(api_paths)
         maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
         listed = run(organization_paths)
+        listed_api = run(organization_api_paths)
     finally:
         server.terminate()
         server.wait(10)
@@ -291,7 +297,8 @@ def main() -> None:
     listed_ms = [t for t, _, _ in listed]
     print(
         f"the list of organizations: queries={len(listed)} page_p50_ms={percentile(listed_ms, 50):.1f} "
-        f"page_p95_ms={percentile(listed_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in listed], 95):.2f}"
+        f"page_p95_ms={percentile(listed_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in listed], 95):.2f} "
+        f"api_p95_ms={percentile([t for t, _, _ in listed_api], 95):.1f}"
     )
     print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.

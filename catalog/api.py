@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from accounts.api_auth import PUBLIC, token_auth
 from catalog import places, revisions, services
+from catalog.directory import MAP_ORGANIZATIONS, OrganizationSearchQuery, find_organizations
 from catalog.models import (
     Direction,
     FundingSource,
@@ -512,7 +513,7 @@ class FacetValueOut(BaseModel):
 
     value: str = Field(description="Значение фильтра для запроса")
     label: str = Field(description="Подпись")
-    count: int = Field(description="Сколько программ найдётся с этим значением")
+    count: int = Field(description="Сколько найдётся с этим значением (программ или организаций)")
     selected: bool = Field(description="Выбрано в запросе")
 
 
@@ -591,6 +592,66 @@ class ProgramsMapOut(Schema):
     unplaced: int = Field(description="Сколько из них без известного места занятий (их на карте нет)")
     places: list[MapPlaceOut] = Field(description="Места, сначала те, где программ больше")
     corrected_query: str | None = Field(description="Как в поиске программ (/programs)")
+
+
+class OrganizationFoundOut(OrganizationOut):
+    """Организация в списке организаций Навигатора."""
+
+    units: list[UnitOut] = Field(description="Структурные подразделения: Кванториум, IT-куб, Точка роста…")
+    programs_published: int = Field(
+        description="Опубликованных программ: столько найдёт поиск программ с organization — её кодом"
+    )
+    distance_km: float | None = Field(
+        description="С near: расстояние от near до ближайшего из мест организации (её адреса и мест занятий с "
+        "координатами), км по поверхности Земли, с точностью до 0,1; null — без near или ни одно место не известно"
+    )
+    nearest_place: str | None = Field(
+        description="С near: название (или адрес) места занятий, ближайшего к near; пустая строка — ближайшее место — "
+        "адрес самой организации; null — без near или ни одно место не известно"
+    )
+
+    @staticmethod
+    def resolve_distance_km(organization: Organization) -> float | None:
+        return _km(getattr(organization, "distance_km", None))
+
+    @staticmethod
+    def resolve_nearest_place(organization: Organization) -> str | None:
+        return None if getattr(organization, "distance_km", None) is None else organization.nearest_place  # type: ignore[attr-defined]
+
+
+class OrganizationSearchOut(Page[OrganizationFoundOut]):
+    """Страница списка организаций с фасетами, как в Навигаторе."""
+
+    facets: dict[str, list[FacetValueOut]] = Field(
+        description="Фасеты: municipality, kind, unit, ovz — сколько организаций найдётся с каждым значением "
+        "(остальные фильтры сохранены)"
+    )
+
+
+class MapOrganizationOut(Schema):
+    code: str
+    short_name: str = Field(description="Краткое название")
+
+
+class MapOrganizationPlaceOut(Schema):
+    latitude: float
+    longitude: float
+    name: str = Field(description="Название места занятий организации или адрес")
+    organizations: list[MapOrganizationOut] = Field(description="Организации списка здесь, в порядке списка")
+    distance_km: float | None = Field(description="С near: расстояние от near, км, с точностью до 0,1")
+
+
+class OrganizationsMapOut(Schema):
+    """Найденные организации по их местам (адресам и местам занятий), как на карте Навигатора."""
+
+    total: int = Field(description="Сколько организаций нашлось")
+    shown: int = Field(
+        description=f"Места каких организаций показаны: первых по порядку списка, не больше {MAP_ORGANIZATIONS}"
+    )
+    unplaced: int = Field(description="Сколько из них без известного места (их на карте нет)")
+    places: list[MapOrganizationPlaceOut] = Field(
+        description="Места, сначала те, где организаций больше; с near — ближайшие первыми"
+    )
 
 
 class ProgramFieldsIn(ModelSchema):
@@ -702,6 +763,53 @@ def list_organizations(request: Any, query: Query[OrganizationQuery]) -> dict[st
     if query.ovz is not None:
         organizations = organizations.filter(accessible_for_ovz=query.ovz)
     return page_for_sync(organizations, query, "short_name")
+
+
+@router.get(
+    "/organizations/search",
+    response={200: OrganizationSearchOut, **INVALID},
+    tags=ORGANIZATIONS,
+    summary="Поиск организаций",
+)
+def search_organizations(request: Any, query: Query[OrganizationSearchQuery]) -> dict[str, Any]:
+    """Список организаций Навигатора: действующие организации с опубликованными программами — тот же поиск по
+    названию, ИНН или коду, те же фильтры, фасеты и порядок, что на странице «Организации». Для синхронизации
+    справочника организаций — /organizations."""
+    result = find_organizations(query.to_params(), query.page_size)
+    return {
+        "items": result.organizations,
+        "total": result.total,
+        "page": result.page.number,
+        "page_count": result.page.paginator.num_pages,
+        "facets": result.facets,
+    }
+
+
+@router.get(
+    "/organizations/map",
+    response={200: OrganizationsMapOut, **INVALID},
+    tags=ORGANIZATIONS,
+    summary="Организации на карте",
+)
+def organizations_map(request: Any, query: Query[OrganizationSearchQuery]) -> dict[str, Any]:
+    """Тот же поиск, что /organizations/search (page не учитывается), — по местам организаций: их адресам и местам
+    занятий с координатами; организация с несколькими местами — в каждом из них."""
+    result = find_organizations(query.to_params(), query.page_size, on_map=True)
+    return {
+        "total": result.total,
+        "shown": result.map.shown,
+        "unplaced": result.map.unplaced,
+        "places": [
+            {
+                "latitude": place.latitude,
+                "longitude": place.longitude,
+                "name": place.name,
+                "organizations": [{"code": o.code, "short_name": o.short_name} for o in place.items],
+                "distance_km": _km(place.distance_km),
+            }
+            for place in result.map.places
+        ],
+    }
 
 
 class OrganizationProgramsQuery(SyncQuery):

@@ -11,17 +11,26 @@ import bisect
 import re
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch
+from django.http import QueryDict
+from ninja import Field
 
 from catalog import text
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, StudyPlace, UnitKind
 from catalog.on_map import PlacesMap, gather
 from catalog.search import FacetValue, municipalities
-from catalog.search_form import NEAR_PATTERN
+from catalog.search_form import (
+    NEAR_PATTERN,
+    OKTMO_PATTERN,
+    Q_MAX_LENGTH,
+    NavigatorQuery,
+    latitude_longitude,
+    read_page_query,
+)
 from catalog.search_index import (
     CatalogIndex,
     FloatArray,
@@ -31,10 +40,10 @@ from catalog.search_index import (
     on_unit_sphere,
     points_on_sphere,
 )
+from core.api import OneOf
 from core.models import code_pattern
 
 SORTS = {"name": "по названию", "programs": "больше программ", "near": "ближе к вам"}
-Q_MAX_LENGTH = 200
 NAME_WORD = re.compile(r"[0-9a-zа-я]+")  # as catalog.text reads a query's words
 INN = re.compile(r"\d{10}|\d{12}")
 ORGANIZATION_CODE = re.compile(code_pattern(Organization.CODE_PREFIX), re.IGNORECASE)
@@ -193,61 +202,62 @@ def _read(index: CatalogIndex) -> Directory:
     )
 
 
-def params_from_query(query: Any) -> tuple[DirectoryParams, list[str]]:
-    """The valid part of the page's query string and a Russian message for each bad value (left out)."""
-    errors: list[str] = []
+class OrganizationSearchQuery(NavigatorQuery):
+    """What the list of organizations may ask: its page's parameters and the API's (/organizations/search)."""
 
-    def chosen(name: str, allowed: dict[str, str], label: str) -> tuple[str, ...]:
-        values = [value for value in query.getlist(name) if value]
-        for value in values:
-            if value not in allowed:
-                errors.append(f"{label}: такого значения нет: «{value}».")
-        return tuple(dict.fromkeys(value for value in values if value in allowed))
-
-    # Read in the form's order, so that the messages are in it too.
-    municipality = query.get("municipality", "")
-    if municipality and all(option.oktmo != municipality for option in municipalities()):
-        errors.append("Муниципалитет: не найден.")
-        municipality = ""
-    kinds = chosen("kind", dict(OrganizationKind.choices), "Тип организации")
-    units = chosen("unit", dict(UnitKind.choices), "Подразделения")
-    near = _place(query.get("near", ""), errors)
-    sort = query.get("sort", "") or "name"
-    if sort not in SORTS:
-        errors.append(f"Сортировка: такого значения нет: «{sort}».")
-        sort = "name"
-    elif sort == "near" and near is None:
-        errors.append("Сортировка: чтобы показать ближайшие, нажмите «Рядом со мной».")
-        sort = "name"
-    page = query.get("page", "")
-    return (
-        DirectoryParams(
-            q=" ".join(query.get("q", "")[:Q_MAX_LENGTH].split()),
-            municipality=municipality,
-            kinds=kinds,
-            units=units,
-            ovz=bool(query.get("ovz")),
-            near=near,
-            sort=sort,
-            page=max(1, int(page)) if page.isdigit() else 1,  # past the last page: the last (get_page)
-        ),
-        errors,
+    q: str = Field(
+        "",
+        max_length=Q_MAX_LENGTH,
+        title="Название",
+        description="Слова краткого или полного наименования, каждое — с начала слова, в любой форме («центра "
+        "творчества» — «Центр детского творчества»), число — целиком («школа 5» — не «№ 15»); или ИНН, или код "
+        "организации целиком",
+    )
+    municipality: str | None = Field(
+        None, pattern=OKTMO_PATTERN, title="Муниципалитет", description="ОКТМО муниципалитета"
+    )
+    kind: list[Annotated[str, OneOf(OrganizationKind.choices)]] = Field(
+        [], title="Тип организации", description="Тип организации, можно несколько"
+    )
+    unit: list[Annotated[str, OneOf(UnitKind.choices)]] = Field(
+        [],
+        title="Подразделения",
+        description="Структурные подразделения («Кванториум», «Точка роста»…), можно несколько: организации хотя бы "
+        "с одним из них",
+    )
+    ovz: bool = Field(False, title="Доступна для детей с ОВЗ", description="Только доступные для детей с ОВЗ")
+    near: str | None = Field(
+        None,
+        json_schema_extra={"pattern": NEAR_PATTERN.pattern},
+        examples=["55.751,37.618"],
+        title="Местоположение",
+        description="Где семья: «широта,долгота» в градусах (WGS 84). С ним у организаций — расстояние до "
+        "ближайшего из их мест (адреса и мест занятий), а sort=near показывает ближайшие первыми",
+    )
+    sort: Annotated[str, OneOf(SORTS.items())] = Field(
+        "name",
+        title="Сортировка",
+        description="Сортировка: по названию; больше программ — первыми; near — ближайшие к near первыми "
+        "(организации, ни одно место которых неизвестно, — в конце)",
     )
 
+    def to_params(self) -> "DirectoryParams":
+        return DirectoryParams(
+            q=" ".join(self.q.split()),
+            municipality=self.municipality or "",
+            kinds=tuple(dict.fromkeys(self.kind)),
+            units=tuple(dict.fromkeys(self.unit)),
+            ovz=self.ovz,
+            near=None if self.near is None else latitude_longitude(self.near),
+            sort=self.sort,
+            page=self.page,
+        )
 
-def _place(near: str, errors: list[str]) -> tuple[float, float] | None:
-    """Where the family is, from «широта,долгота» in degrees (rounded by the button to ~100 m); None with a message
-    for what cannot be read."""
-    if not near:
-        return None
-    if NEAR_PATTERN.match(near):
-        latitude, longitude = (float(degrees) for degrees in near.split(","))
-        if abs(latitude) <= 90 and abs(longitude) <= 180:
-            return latitude, longitude
-        errors.append("Местоположение: широта — от −90 до 90, долгота — от −180 до 180.")
-    else:
-        errors.append("Местоположение: не удалось прочитать — нужны широта и долгота через запятую.")
-    return None
+
+def params_from_query(query: QueryDict) -> tuple[DirectoryParams, list[str]]:
+    """The valid part of the page's query string and a Russian message for each bad value (left out)."""
+    asked, errors = read_page_query(OrganizationSearchQuery, query)
+    return asked.to_params(), errors
 
 
 def _named(found: Directory, q: str) -> "np.ndarray[Any, np.dtype[np.bool_]]":

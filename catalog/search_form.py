@@ -5,7 +5,8 @@ never guessing what was meant.
 """
 
 import re
-from typing import Annotated, Any, get_origin
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_origin
 
 from django.http import QueryDict
 from ninja import Field
@@ -23,6 +24,7 @@ from catalog.search import (
     WEEKDAYS,
     WITHIN,
     SearchParams,
+    municipalities,
     ovz_categories,
 )
 from core.api import Code, OneOf, PageQuery, russian_message
@@ -37,7 +39,39 @@ Q_MAX_LENGTH = 200
 NEAR_PATTERN = re.compile(r"^-?\d{1,3}(\.\d{1,8})?,-?\d{1,3}(\.\d{1,8})?$")  # «55.751,37.618»: latitude, longitude
 
 
-class ProgramSearchQuery(PageQuery):
+class NavigatorQuery(PageQuery):
+    """What the Navigator's searches (programs, organizations) check alike: a municipality that exists, where the
+    family is, and nearest first only from there. Each search names its own fields."""
+
+    @field_validator("municipality", check_fields=False)
+    @classmethod
+    def _a_known_municipality(cls, oktmo: str | None) -> str | None:
+        if oktmo is not None and all(option.oktmo != oktmo for option in municipalities()):
+            raise PydanticCustomError("unknown_municipality", "Муниципалитет не найден.")
+        return oktmo
+
+    @field_validator("near", check_fields=False)
+    @classmethod
+    def _on_the_earth(cls, near: str | None) -> str | None:
+        if near is not None:
+            if not NEAR_PATTERN.match(near):
+                raise PydanticCustomError(
+                    "near_format", "Нужны широта и долгота в градусах через запятую, например 55.751,37.618."
+                )
+            latitude, longitude = latitude_longitude(near)
+            if abs(latitude) > 90 or abs(longitude) > 180:
+                raise PydanticCustomError("near_range", "Широта — от −90 до 90, долгота — от −180 до 180.")
+        return near
+
+    @field_validator("sort", check_fields=False)
+    @classmethod
+    def _near_with_a_place(cls, sort: str, info: ValidationInfo) -> str:
+        if sort == "near" and info.data.get("near") is None:
+            raise PydanticCustomError("near_without_place", "Ближайшие первыми — только с местоположением, near.")
+        return sort
+
+
+class ProgramSearchQuery(NavigatorQuery):
     q: str = Field(
         "",
         max_length=Q_MAX_LENGTH,
@@ -131,32 +165,12 @@ class ProgramSearchQuery(PageQuery):
             raise PydanticCustomError("age_range", "Конец диапазона возрастов меньше его начала, age.")
         return None if age_to == age else age_to
 
-    @field_validator("near")
-    @classmethod
-    def _on_the_earth(cls, near: str | None) -> str | None:
-        if near is not None:
-            if not NEAR_PATTERN.match(near):
-                raise PydanticCustomError(
-                    "near_format", "Нужны широта и долгота в градусах через запятую, например 55.751,37.618."
-                )
-            latitude, longitude = _latitude_longitude(near)
-            if abs(latitude) > 90 or abs(longitude) > 180:
-                raise PydanticCustomError("near_range", "Широта — от −90 до 90, долгота — от −180 до 180.")
-        return near
-
     @field_validator("within")
     @classmethod
     def _within_of_a_place(cls, within: str | None, info: ValidationInfo) -> str | None:
         if within is not None and info.data.get("near") is None:
             raise PydanticCustomError("near_without_place", "Расстояние — только с местоположением, near.")
         return within
-
-    @field_validator("sort")
-    @classmethod
-    def _near_with_a_place(cls, sort: str, info: ValidationInfo) -> str:
-        if sort == "near" and info.data.get("near") is None:
-            raise PydanticCustomError("near_without_place", "Ближайшие первыми — только с местоположением, near.")
-        return sort
 
     def to_params(self, page_size: int) -> SearchParams:
         """The search asked for; an age, a way of paying, ОВЗ or its categories written into the query is its filter,
@@ -176,7 +190,7 @@ class ProgramSearchQuery(PageQuery):
             funding=tuple(self.funding) or said.funding,
             free_seats=self.free_seats,
             days=tuple(self.day) or tuple(str(day) for day in said.days),
-            near=None if self.near is None else _latitude_longitude(self.near),
+            near=None if self.near is None else latitude_longitude(self.near),
             within=self.within,
             sort=self.sort,
             page=self.page,
@@ -184,7 +198,7 @@ class ProgramSearchQuery(PageQuery):
         )
 
 
-def _latitude_longitude(near: str) -> tuple[float, float]:
+def latitude_longitude(near: str) -> tuple[float, float]:
     latitude, longitude = near.split(",")
     return float(latitude), float(longitude)
 
@@ -198,43 +212,67 @@ PAGE_MESSAGES = {
     ("age_to", "greater_than_equal"): "Возраст — от 0 до 18 лет.",
     ("age_to", "less_than_equal"): "Возраст — от 0 до 18 лет.",
     ("age_to", "age_range"): "нужен и возраст «от», не больше возраста «до».",
-    ("municipality", "string_pattern_mismatch"): "Муниципалитет не найден.",
-    ("organization", "string_pattern_mismatch"): "Организация не найдена.",
+    ("municipality", "string_pattern_mismatch"): "не найден.",
+    ("municipality", "unknown_municipality"): "не найден.",
+    ("organization", "string_pattern_mismatch"): "не найдена.",
     ("near", "near_format"): "не удалось прочитать — нужны широта и долгота через запятую.",
     ("near", "near_range"): "широта — от −90 до 90, долгота — от −180 до 180.",
     ("sort", "near_without_place"): "чтобы показать ближайшие, нажмите «Рядом со мной».",
     ("within", "near_without_place"): "чтобы выбрать расстояние, нажмите «Рядом со мной».",
 }
-# What a page reads (its page size is the site's), each parameter named by its title in messages.
-PAGE_LABELS = {name: field.title for name, field in ProgramSearchQuery.model_fields.items() if name != "page_size"}
-LISTS = {name for name, field in ProgramSearchQuery.model_fields.items() if get_origin(field.annotation) is list}
 # Filters that are on or off: whatever value switched one on («on», «1»), removing it removes the parameter.
 SWITCHES = {name for name, field in ProgramSearchQuery.model_fields.items() if field.annotation is bool}
 
 
 def params_from_query(query: QueryDict, page_size: int) -> tuple[SearchParams, list[str]]:
-    """The valid part of a page's query string, and a Russian message for each bad value (ignored).
-    An empty value is no value: the page's form sends `age=` when the box is left blank."""
+    """The search a page's query string asks for, and a Russian message for each bad value (ignored)."""
+    asked, errors = read_page_query(ProgramSearchQuery, query)
+    return asked.to_params(page_size), errors
+
+
+Asked = TypeVar("Asked", bound=PageQuery)
+
+
+@cache
+def _read_by_page(schema: type[PageQuery]) -> tuple[dict[str, str], frozenset[str]]:
+    """What a page reads of the schema (its page size is the site's), each parameter's title for its messages,
+    and which are lists."""
+    fields = {name: field for name, field in schema.model_fields.items() if name != "page_size"}
+    lists = frozenset(name for name, field in fields.items() if get_origin(field.annotation) is list)
+    return {name: field.title or name for name, field in fields.items()}, lists
+
+
+def read_page_query(schema: type[Asked], query: QueryDict) -> tuple[Asked, list[str]]:
+    """The valid part of a page's query string as the API's `schema` reads it, and a Russian message for each bad
+    value (left out). An empty value is no value: a page's form sends `age=` when the box is left blank."""
+    labels, lists = _read_by_page(schema)
     data: dict[str, Any] = {}
-    for name in PAGE_LABELS:
+    for name in labels:
         values = [value for value in query.getlist(name) if value != ""]
         if values:
-            data[name] = values if name in LISTS else values[-1]
+            data[name] = values if name in lists else values[-1]
     if "q" in data:
         data["q"] = data["q"][:Q_MAX_LENGTH]  # what a long query begins with: the rest rarely changes the results
     errors: list[str] = []
     while True:
         try:
-            return ProgramSearchQuery.model_validate(data).to_params(page_size), errors
+            return schema.model_validate(data), errors
         except ValidationError as invalid:
+            bad_items: dict[str, set[int]] = {}  # of a list, only the bad values are left out
             for error in invalid.errors():
-                name = str(error["loc"][0])
+                name, *item = (str(error["loc"][0]), *error["loc"][1:])
                 message = PAGE_MESSAGES.get((name, error["type"]))
                 if message is None:
                     # A dictionary's codes mean nothing to a family: name what it sent instead.
                     choice = error["type"] == "choice"
                     message = f"такого значения нет: «{error['input']}»." if choice else russian_message(error)
                 if name != "page":  # a page number out of a link: the first page is the answer
-                    errors.append(f"{PAGE_LABELS[name]}: {message}")
-                if data.pop(name, None) is None:
+                    errors.append(f"{labels[name]}: {message}")
+                if name in lists and item and isinstance(item[0], int):
+                    bad_items.setdefault(name, set()).add(item[0])
+                elif data.pop(name, None) is None:
                     raise  # not a parameter's value: nothing to leave out
+            for name, positions in bad_items.items():
+                data[name] = [value for at, value in enumerate(data[name]) if at not in positions]
+                if not data[name]:
+                    del data[name]

@@ -108,9 +108,6 @@ def search(request: HttpRequest) -> HttpResponse:
             errors.append("Организация: не найдена.")
             params = params.without(organization=None)
         organization = found
-    if params.municipality and all(m.oktmo != params.municipality for m in municipalities()):
-        errors.append("Муниципалитет: не найден.")  # nor remembered for the home page
-        params = params.without(municipality=None)
     on_map = _on_map(request, errors)
     result = search_programs(params, last_page_past_end=True, on_map=on_map)  # an old link, a typed address
     params = result.params

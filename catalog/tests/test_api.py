@@ -978,6 +978,8 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/municipalities": {"get"},
         f"{API}/municipalities/{{oktmo}}": {"get"},
         f"{API}/organizations": {"get"},
+        f"{API}/organizations/search": {"get"},
+        f"{API}/organizations/map": {"get"},
         f"{API}/organizations/{{code}}": {"get", "patch"},
         f"{API}/organizations/{{code}}/programs": {"get"},
         f"{API}/organizations/{{code}}/places": {"get", "post"},

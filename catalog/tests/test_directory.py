@@ -1,9 +1,13 @@
 """The Navigator's list of organizations (`/organizations/`, catalog/directory.py): those with published programs,
 found by name (words by their stems, where a word begins; numbers whole), ИНН or code, filtered by municipality,
 type, units and accessibility, each filter's values counted with the other filters kept; the page, its htmx
-fragment, its messages; the API's organizations filtered by units and accessibility alike."""
+fragment, its messages; the API's list (`/organizations/search`, `/organizations/map`) by the same function, and its
+synchronizing list of organizations filtered by units and accessibility alike."""
+
+from urllib.parse import urlencode
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 
 from catalog import directory, services
@@ -257,3 +261,86 @@ def test_an_organization_is_as_near_as_its_nearest_study_place_which_the_card_na
     ]
     html = client.get(reverse("navigator:organizations"), {"near": "56.3,41.0", "sort": "near"}).content.decode()
     assert '<span class="distance">100 м от вас, г. Энск, ул. Школьная, д. 7</span>' in html
+
+
+def api_search(client, path="/api/v1/organizations/search", **query):
+    response = client.get(path, query)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_the_api_lists_what_the_page_lists_in_its_order_with_the_counts(client, personas, organizations):
+    radiant, _, school, _ = organizations
+    answer = api_search(client, sort="programs", page_size=2)
+    assert [o["short_name"] for o in answer["items"]] == ["Дом творчества «Радуга»", "МБДОУ д/с № 15"]
+    assert [o["programs_published"] for o in answer["items"]] == [2, 1]
+    assert (
+        answer["total"] == 4
+        and answer["page_count"] == 2
+        and answer["items"][0]["units"] == [{"kind": "kvantorium", "name": "Кванториум", "address": ""}]
+    )
+    # Without a place, no distance.
+    assert answer["items"][0]["distance_km"] is None and answer["items"][0]["nearest_place"] is None
+    # The page's words, filters and counts: the same function.
+    query = {"q": "школа 5", "municipality": personas.municipality_x.oktmo, "unit": ["tochka_rosta", "kvantorium"]}
+    answer = api_search(client, **query)
+    assert [o["code"] for o in answer["items"]] == [school.code]
+    page = directory.find_organizations(directory.params_from_query(QueryDict(urlencode(query, doseq=True)))[0], 20)
+    assert [o.code for o in page.organizations] == [school.code]
+    assert {f: [(v["value"], v["count"], v["selected"]) for v in values] for f, values in answer["facets"].items()} == {
+        f: [(v.value, v.count, v.selected) for v in values] for f, values in page.facets.items()
+    }
+    assert ("tochka_rosta", 1, True) in [(v["value"], v["count"], v["selected"]) for v in answer["facets"]["unit"]]
+    assert [o["code"] for o in api_search(client, q=radiant.inn)["items"]] == [radiant.code]
+    assert api_search(client, page=9)["page"] == 1  # past the last page: the last, as on the page
+
+
+def test_the_api_from_a_place_gives_distances_and_the_nearest_study_place(client, personas, organizations):
+    radiant, _, school, _ = organizations
+    Organization.objects.filter(pk=radiant.pk).update(latitude="56.4000", longitude="41.0000")
+    Organization.objects.filter(pk=school.pk).update(latitude="56.3000", longitude="41.0100")
+    services.save_study_place(
+        personas.operator_a,
+        StudyPlace(
+            organization=radiant,
+            name="Спортзал",
+            address="г. Энск, ул. Школьная, д. 7",
+            latitude="56.3010",
+            longitude="41",
+        ),
+    )
+    items = api_search(client, near="56.3,41.0", sort="near")["items"]
+    assert [(o["short_name"], o["distance_km"], o["nearest_place"]) for o in items] == [
+        ("Дом творчества «Радуга»", 0.1, "Спортзал"),
+        ("МБОУ СОШ № 5", 0.6, ""),
+        ("МБДОУ д/с № 15", None, None),  # no place known: last, by name
+        ("Станция юных техников", None, None),
+    ]
+    on_map = api_search(client, "/api/v1/organizations/map", near="56.3,41.0")
+    assert on_map["total"] == on_map["shown"] == 4 and on_map["unplaced"] == 2
+    assert [(p["name"], [o["code"] for o in p["organizations"]], p["distance_km"]) for p in on_map["places"]] == [
+        ("Спортзал", [radiant.code], 0.1),
+        (school.address, [school.code], 0.6),
+        (radiant.address, [radiant.code], 11.1),
+    ]
+    kvantorium = api_search(client, "/api/v1/organizations/map", unit="kvantorium")
+    assert kvantorium["total"] == 1 and [p["distance_km"] for p in kvantorium["places"]] == [None, None]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"kind": ["udo", "zoo"]}, ["query", "kind", 1], "Допустимые значения: udo, school"),
+        ({"sort": "near"}, ["query", "sort"], "Ближайшие первыми — только с местоположением, near."),
+        ({"near": "91,41"}, ["query", "near"], "Широта — от −90 до 90, долгота — от −180 до 180."),
+        ({"municipality": "99999999"}, ["query", "municipality"], "Муниципалитет не найден."),
+        ({"q": "я" * 201}, ["query", "q"], "Не длиннее 200 символов."),
+        ({"town": "Энск"}, ["query", "town"], "Неизвестный параметр"),
+    ],
+)
+def test_the_api_refuses_a_bad_value_at_its_parameter(client, organizations, query, field, message):
+    for path in ("/api/v1/organizations/search", "/api/v1/organizations/map"):
+        response = client.get(path, query)
+        assert response.status_code == 422, response.content
+        [error] = response.json()["detail"]
+        assert error["loc"] == field and error["msg"].startswith(message)

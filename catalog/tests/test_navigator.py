@@ -289,9 +289,9 @@ def test_facet_counts_are_read_out_with_the_russian_plural(client, published_pro
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("direction=magic&direction=arts", "Направленность: такого значения нет: «magic»."),
+        ("direction=magic&direction=technical", "Направленность: такого значения нет: «magic»."),
         ("organization=OR-ZZZZZZ", "Организация: не найдена."),  # of the right form, but no organization
-        ("municipality=12", "Муниципалитет: Муниципалитет не найден."),
+        ("municipality=12", "Муниципалитет: не найден."),
         ("municipality=99999999", "Муниципалитет: не найден."),  # of the right form, but no municipality
     ],
 )
@@ -301,6 +301,15 @@ def test_each_bad_value_is_named_and_the_rest_of_the_search_still_applies(client
     html = client.get(reverse("navigator:search") + "?q=робототехника&" + query).content.decode()
     assert message in html
     assert "Робототехника" in html and "Живопись" not in html  # the query still applies
+
+
+def test_of_several_values_only_the_bad_one_is_left_out(client, personas):
+    make_program(personas.org_a, "Робототехника", direction="technical")
+    make_program(personas.org_a, "Живопись", direction="arts")
+    html = client.get(reverse("navigator:search") + "?direction=magic&direction=arts&direction=x").content.decode()
+    assert "Направленность: такого значения нет: «magic»." in html and "такого значения нет: «x»." in html
+    assert "Живопись" in html and "Робототехника" not in html  # arts still filters
+    assert 'aria-label="Убрать фильтр Художественная"' in html
 
 
 @pytest.mark.parametrize("page", ["abc", "0", "-3"])
