@@ -132,6 +132,30 @@ def test_at_large_type_tables_become_cards_columns_one_and_the_settings_fold(liv
     context.close()
 
 
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_call_to_apply_follows_the_summary_on_a_phone_and_stays_beside_the_texts_on_a_wide_screen(
+    live_server, browser, long_words, viewport
+):
+    _, program = long_words
+    program.description = "Играем на балалайке, домре и баяне. " * 40  # a long text, as many programs have
+    program.goals = "Развитие музыкального слуха."
+    program.save()
+    context, page = _page(browser, live_server, viewport, None)
+    page.goto(live_server.url + f"/programs/{program.code}/")
+    summary = page.get_by_text(program.summary, exact=True).bounding_box()
+    call = page.get_by_role("link", name="Войти и записать ребёнка").bounding_box()
+    about = page.get_by_role("heading", name="О программе").bounding_box()
+    facts = page.get_by_role("heading", name="Коротко").bounding_box()
+    if viewport is PHONE:  # the facts and the call right after the summary, before the long texts
+        assert summary["y"] < facts["y"] < call["y"] < about["y"], (summary, facts, call, about)
+    else:  # in the column beside them, from the top
+        assert call["x"] > about["x"] + about["width"] and facts["y"] < summary["y"], (facts, call, summary, about)
+        page.mouse.wheel(0, 1200)  # and kept in sight while the family reads them
+        expect(page.get_by_role("link", name="Войти и записать ребёнка")).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / f"test-program-call-to-apply-{viewport['width']}.png"), full_page=True)
+    context.close()
+
+
 def test_an_archived_program_on_a_phone_says_it_is_no_longer_held_and_leads_to_similar_ones(live_server, browser):
     personas = make_personas()
     program = make_program(personas.org_a, "Ансамбль народных инструментов", direction="arts")
