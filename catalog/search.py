@@ -100,6 +100,32 @@ class SearchParams:
         return SearchParams(**data)
 
 
+def described(params: SearchParams) -> str:
+    """The search in a few words, as its chips say it: «бокс · 10 лет · город Энск · Бесплатно»."""
+    names = dict(municipalities())
+    parts = [f"«{params.q}»"] if params.q else []
+    parts += [Direction(value).label for value in params.directions]
+    if params.age is not None:
+        parts.append(f"{params.age}–{params.age_to} лет" if params.age_to is not None else f"{params.age} лет")
+    if params.municipality:
+        parts.append(names.get(params.municipality, params.municipality))
+    if params.organization:
+        organization = Organization.objects.filter(code=params.organization).values_list("short_name", flat=True)
+        parts.append(organization.first() or params.organization)
+    parts += [FORMS[value] for value in params.forms] + [LEVELS[value] for value in params.levels]
+    categories = ovz_categories()
+    if params.ovz:
+        parts.append("Адаптирована для детей с ОВЗ")
+    parts += [categories.get(code, code) for code in params.ovz_categories]
+    parts += [FUNDING[value] for value in params.funding]
+    if params.free_seats:
+        parts.append("Есть свободные места")
+    parts += [WEEKDAYS[day] for day in params.days]
+    if params.near:
+        parts.append(f"{WITHIN[params.within]} от вас" if params.within else "Рядом с вами")
+    return " · ".join(parts) or "Все программы"
+
+
 @dataclass
 class FacetValue:
     value: str
@@ -713,19 +739,9 @@ def _any_word_matches(index: CatalogIndex, params: SearchParams, query_words: Se
     return _Matches(_matching(index, params, text_bits), title_bits, text_bits)
 
 
-def search_programs(
-    params: SearchParams,
-    fields: tuple[str, ...] = CARD_FIELDS,
-    *,
-    last_page_past_end: bool = False,
-    on_map: bool = False,
-) -> SearchResult:
-    """Published programs matching the params: one page (these fields of each program), the total,
-    facet counts, corrections. A page and facets are made only for the matches shown. A page past
-    the last is empty, or with `last_page_past_end` the last page (the result's params say which):
-    a person following an old link wants results, a client paging through the API wants the end.
-    `on_map`: instead of a page, the places of the first MAP_PROGRAMS matches in the search's order."""
-    index = current_index()
+def _found(index: CatalogIndex, params: SearchParams) -> tuple[_Matches, str | None, str | None]:
+    """What the search finds (its words read as the family meant them), the query shown instead of the one typed
+    (see SearchResult.corrected_query) and the one offered («Возможно, вы искали…»)."""
     query_words = text.query_words(params.q)
     found = _matches(index, params, query_words)
     corrected_query = suggestion = None
@@ -752,6 +768,30 @@ def search_programs(
         # «кружок для девочек»: every word says whom a program is for, none what it teaches — and programs do not
         # say it: every program the filters leave, said so (an empty query shown instead).
         found, corrected_query = _matches(index, params, ()), ""
+    return found, corrected_query, suggestion
+
+
+def programs_found(params: SearchParams, among: Iterable[int]) -> list[int]:
+    """Of these programs (ids), in their order, those the search finds now: its page's words, corrections and
+    filters, over the published programs the index holds."""
+    bits = _found(current_index(), params)[0].bits
+    return [pid for pid in among if bits >> pid & 1]
+
+
+def search_programs(
+    params: SearchParams,
+    fields: tuple[str, ...] = CARD_FIELDS,
+    *,
+    last_page_past_end: bool = False,
+    on_map: bool = False,
+) -> SearchResult:
+    """Published programs matching the params: one page (these fields of each program), the total,
+    facet counts, corrections. A page and facets are made only for the matches shown. A page past
+    the last is empty, or with `last_page_past_end` the last page (the result's params say which):
+    a person following an old link wants results, a client paging through the API wants the end.
+    `on_map`: instead of a page, the places of the first MAP_PROGRAMS matches in the search's order."""
+    index = current_index()
+    found, corrected_query, suggestion = _found(index, params)
     total = found.bits.bit_count()
     if last_page_past_end and params.page > (last := page_count(total, params.page_size)):
         params = params.without(page=last)

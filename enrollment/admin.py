@@ -17,6 +17,8 @@ from enrollment.models import (
     Holiday,
     Lesson,
     SavedProgram,
+    SearchAlert,
+    SearchAlertProgram,
 )
 
 
@@ -162,3 +164,24 @@ class AdmissionWatchAdmin(ReadOnlyAdmin):
     list_select_related = ("program", "user")
     search_fields = ("=program__code", "program__title", "=user__email")
     raw_id_fields = ("user", "program")
+
+
+@admin.register(SearchAlert)
+class SearchAlertAdmin(ReadOnlyAdmin):
+    """Families subscribe and unsubscribe themselves (enrollment.search_alerts), `manage.py notify_search_alerts`
+    writes the letters: the admin looks who follows which search."""
+
+    list_display = ("query", "user", "created_at", "checked_at")
+    list_select_related = ("user",)
+    search_fields = ("query", "=user__email")
+    raw_id_fields = ("user",)
+
+
+@admin.register(SearchAlertProgram)
+class SearchAlertProgramAdmin(ReadOnlyAdmin):
+    """Which programs a subscription's letters told of (each once)."""
+
+    list_display = ("program", "alert", "told_at")
+    list_select_related = ("program", "alert__user")
+    search_fields = ("=program__code", "program__title", "=alert__user__email")
+    raw_id_fields = ("alert", "program")

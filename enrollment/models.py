@@ -462,3 +462,45 @@ class SavedProgram(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.program}"
+
+
+MAX_SEARCH_ALERTS = 20  # a parent's searches kept for letters: more would be a mailing list, not a search
+
+
+class SearchAlert(models.Model):
+    """«Сообщать о новых программах»: a parent's search kept so that a letter tells the parent of the programs
+    published later that it finds (enrollment.search_alerts). Its query string is the search page's, without
+    the page, order or view; it is read again at every check, as the page would read it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="родитель", on_delete=models.CASCADE, related_name="search_alerts"
+    )
+    query = models.CharField("поиск", max_length=2000, help_text="Параметры страницы поиска: q=бокс&age=10")
+    created_at = models.DateTimeField("подписка с", auto_now_add=True)
+    # The programs published up to this moment have been looked at: the next check looks at those published after.
+    checked_at = models.DateTimeField("проверено до")
+
+    class Meta:
+        verbose_name = "подписка на поиск"
+        verbose_name_plural = "подписки на поиск"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "query"], name="search_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.query}"
+
+
+class SearchAlertProgram(models.Model):
+    """A program a search alert's letter told of: never told twice, however often it is published again."""
+
+    alert = models.ForeignKey(SearchAlert, verbose_name="подписка", on_delete=models.CASCADE)
+    program = models.ForeignKey("catalog.Program", verbose_name="программа", on_delete=models.CASCADE)
+    told_at = models.DateTimeField("письмо")
+
+    class Meta:
+        verbose_name = "программа из письма подписки"
+        verbose_name_plural = "программы из писем подписок"
+        constraints = [models.UniqueConstraint(fields=["alert", "program"], name="search_alert_told_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert} — {self.program}"

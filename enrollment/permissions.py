@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from accounts.roles import Principal
 from core import scope
-from enrollment.models import AdmissionWatch, Application, Campaign, EnrollmentOrder, SavedProgram
+from enrollment.models import AdmissionWatch, Application, Campaign, EnrollmentOrder, SavedProgram, SearchAlert
 from people.permissions import children_in_care
 from territory.permissions import in_territory
 
@@ -54,8 +54,8 @@ scope.register(EnrollmentOrder, order_rule)
 
 
 def parents_own_rule(p: Principal, action: scope.Action) -> Q:
-    # What a parent waits for or keeps in «Избранное» is the parent's own business: no organization or moderator
-    # reads it.
+    # What a parent waits for, keeps in «Избранное» or follows by letter is the parent's own business: no
+    # organization or moderator reads it.
     if not p.is_authenticated or p.user_id is None:
         return scope.NOTHING
     return Q(user_id=p.user_id)
@@ -63,3 +63,4 @@ def parents_own_rule(p: Principal, action: scope.Action) -> Q:
 
 scope.register(AdmissionWatch, parents_own_rule)
 scope.register(SavedProgram, parents_own_rule)
+scope.register(SearchAlert, parents_own_rule)

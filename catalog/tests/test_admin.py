@@ -55,6 +55,8 @@ from enrollment.models import (
     CampaignChoice,
     EnrollmentOrder,
     SavedProgram,
+    SearchAlert,
+    SearchAlertProgram,
 )
 from finance.models import Account, Certificate, CertificateGroup, Contract, FinancingPeriod, Operation
 from monitoring.models import ImportBatch
@@ -84,6 +86,8 @@ READ_ONLY = {
     Child,  # the registry adds and corrects children (matched, audited)
     AdmissionWatch,  # a family's own, made and stopped by its actions (audited)
     SavedProgram,  # a family's own too
+    SearchAlert,  # the same, and the programs its letters told of
+    SearchAlertProgram,
     *FINANCE_READ_ONLY,
 }
 BIG_TABLES = {AuditEvent, Program, Group, ScheduleSlot, GroupFinancing}

@@ -1,0 +1,168 @@
+"""«Сообщать о новых программах»: a parent keeps a search — one that found nothing yet («бокс» in a small town), or
+one to follow («робототехника, 9 лет») — and a letter tells of the programs published later that it finds
+(`notify_new_programs`, run by `manage.py notify_search_alerts` from cron). The search is read as its page reads
+it, at every check: the same words, corrections and filters. The parent's own: no organization reads it."""
+
+from datetime import datetime
+from functools import partial
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.roles import principal_of
+from catalog.models import ModerationStatus, Program
+from catalog.search import SearchParams, described, programs_found
+from catalog.search_form import ProgramSearchQuery, params_from_query
+from core import audit, letters, scope
+from core.templatetags.opora import ru_plural
+from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
+
+GUARDIANS_ONLY = "Подписываться на новые программы могут родители (законные представители)."
+NOT_YOURS = "Отписаться может только тот, кто подписался."
+NOTHING_CHOSEN = "Чтобы подписаться, введите запрос или выберите фильтры: письмо о каждой новой программе — не поиск."
+TOO_MANY = f"Подписок может быть не больше {MAX_SEARCH_ALERTS}: отпишитесь от ненужных в личном кабинете."
+# What a search alert keeps of a page's address: what the search finds, not how its page shows it (page, order).
+SEARCHED = frozenset(ProgramSearchQuery.model_fields) - {"page", "page_size", "sort"}
+LETTER_PROGRAMS = 20  # a letter names at most so many, and leads to the search for the rest
+
+
+def alerts_of(user: Any) -> list[SearchAlert]:
+    """The parent's search alerts, the latest first, each with `params` and `description` (its search in words)."""
+    alerts = list(SearchAlert.objects.filter(user=user))
+    for alert in alerts:
+        alert.params = params_of(alert.query)  # type: ignore[attr-defined]
+        alert.description = described(alert.params)  # type: ignore[attr-defined]
+    return alerts
+
+
+def kept_query(query: str) -> str:
+    """The search's query string as an alert keeps it: the parameters the search reads, without the page, order or
+    view and without empty values, in one order whatever the page's (so that one search is one alert). A bad value
+    is refused with its page's message, a search of nothing with NOTHING_CHOSEN."""
+    given = QueryDict(query)
+    _, errors = params_from_query(given, settings.OPORA_PAGE_SIZE)
+    if errors:
+        raise ValidationError(errors)
+    kept = sorted(
+        (name, value) for name in SEARCHED & set(given) for value in dict.fromkeys(given.getlist(name)) if value.strip()
+    )
+    if not kept:
+        raise ValidationError(NOTHING_CHOSEN)
+    return urlencode(kept)
+
+
+def params_of(query: str) -> SearchParams:
+    """The search an alert keeps, as its page reads it now (a value the catalog no longer has is left out)."""
+    return params_from_query(QueryDict(query), LETTER_PROGRAMS)[0]
+
+
+def subscription(user: Any, query: str) -> SearchAlert | None:
+    """The parent's alert for this search (the search page's query string), if any: the page's button says so."""
+    try:
+        kept = kept_query(query)
+    except ValidationError:
+        return None
+    return SearchAlert.objects.filter(user=user, query=kept).first()
+
+
+def keep(actor: Any, query: str, now: datetime | None = None) -> tuple[SearchAlert, bool]:
+    """The parent's alert for this search (the search page's query string) and whether this call made it: the
+    same search again returns the one kept. Programs published from now on are told of; at most MAX_SEARCH_ALERTS
+    a parent, counted under a lock of the parent's row (two requests at once make no twenty-first)."""
+    if not principal_of(actor).is_guardian:
+        raise PermissionDenied(GUARDIANS_ONLY)
+    kept = kept_query(query)
+    with transaction.atomic():
+        list(User.objects.select_for_update().filter(pk=actor.pk).values_list("pk"))
+        existing = SearchAlert.objects.filter(user=actor, query=kept)
+        if not existing.exists() and SearchAlert.objects.filter(user=actor).count() >= MAX_SEARCH_ALERTS:
+            raise ValidationError(TOO_MANY)
+        create = partial(SearchAlert.objects.create, user=actor, query=kept, checked_at=now or timezone.now())
+        return audit.created_once(actor, "search_alert.created", existing, create, query=kept)
+
+
+def forget(actor: Any, alert: SearchAlert) -> None:
+    """No more letters for this search: the alert is deleted."""
+    if not scope.can(actor, alert, "change"):
+        raise PermissionDenied(NOT_YOURS)
+    with transaction.atomic():
+        audit.record(actor, "search_alert.removed", alert, query=alert.query)
+        alert.delete()
+
+
+def notify_new_programs(now: datetime | None = None) -> int:
+    """One letter for each alert whose search finds programs published since its last check (up to `now`) that
+    it has not told of yet; each alert then checked up to `now`. Returns how many letters. The search index is the
+    process's current one, read after `now` is taken: a program published later is looked at by the next run."""
+    now = now or timezone.now()
+    published = Program.objects.filter(status=ModerationStatus.PUBLISHED, published_at__lte=now)
+    told = 0
+    for alert_id in SearchAlert.objects.filter(checked_at__lt=now).order_by("pk").values_list("pk", flat=True):
+        told += _check(alert_id, published, now)
+    return told
+
+
+def _check(alert_id: int, published: QuerySet[Program], now: datetime) -> int:
+    """One alert checked under a lock of its row: a second run at the same time finds it checked, and the
+    database's constraint stands behind, so no program is told of twice."""
+    with transaction.atomic():
+        alert = SearchAlert.objects.select_for_update().select_related("user").filter(pk=alert_id).first()
+        if alert is None or alert.checked_at >= now:
+            return 0
+        new = (
+            published.filter(published_at__gt=alert.checked_at)
+            .exclude(searchalertprogram__alert=alert)
+            .order_by("title", "pk")
+            .values_list("pk", flat=True)
+        )
+        params = params_of(alert.query)
+        found = programs_found(params, new)
+        alert.checked_at = now
+        alert.save(update_fields=["checked_at"])
+        if not found:
+            return 0
+        SearchAlertProgram.objects.bulk_create(
+            [SearchAlertProgram(alert=alert, program_id=pid, told_at=now) for pid in found]
+        )
+        audit.record(None, "search_alert.notified", alert, programs=len(found))
+        _write(alert, params, found)
+    return 1
+
+
+def _write(alert: SearchAlert, params: SearchParams, found: list[int]) -> None:
+    programs = Program.objects.filter(pk__in=found[:LETTER_PROGRAMS]).select_related("organization")
+    by_pk = {program.pk: program for program in programs}
+    lines = [
+        f"— «{p.title}», {p.organization.short_name}{_link(reverse('navigator:program', args=[p.code]))}"
+        for pid in found[:LETTER_PROGRAMS]
+        if (p := by_pk.get(pid)) is not None
+    ]
+    if len(found) > LETTER_PROGRAMS:
+        lines.append(f"…и ещё {len(found) - LETTER_PROGRAMS} — в поиске по ссылке ниже.")
+    count = len(found)
+    body = "\n".join(
+        [
+            f"По вашему поиску — {described(params)} — в навигаторе "
+            f"{ru_plural(count, 'появилась,появились,появились')} {count} "
+            f"{ru_plural(count, 'новая программа,новые программы,новых программ')}:",
+            "",
+            *lines,
+            "",
+            f"Отписаться от писем по этому поиску можно в личном кабинете{_link(reverse('family:cabinet'))}.",
+        ]
+    )
+    search = f"{reverse('navigator:search')}?{alert.query}"
+    letters.send_after_commit([alert.user.email], f"Новые программы: {described(params)}", body, search)
+
+
+def _link(path: str) -> str:
+    """The site's address of a path, when it is configured (letters read outside the site), after a colon."""
+    return f": {settings.SITE_URL}{path}" if settings.SITE_URL else ""

@@ -1,0 +1,153 @@
+"""«Сообщать о новых программах»: a parent keeps a search and a letter tells of the programs published later that it
+finds — each once —, from the search page, the cabinet and the API. The parent's own: nobody else reads or removes
+it."""
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from catalog.services import change_program_status
+from core.models import AuditEvent
+from core.testing import make_program
+from enrollment import search_alerts
+from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
+
+pytestmark = pytest.mark.django_db
+
+
+def earlier(**delta) -> timezone.datetime:
+    return timezone.now() - timedelta(**delta or {"hours": 1})
+
+
+# --- Rules ---------------------------------------------------------------------------------------
+
+
+def test_a_search_is_kept_once_as_what_it_finds_not_how_its_page_shows_it(personas):
+    oktmo = personas.municipality_x.oktmo
+    alert, created = search_alerts.keep(
+        personas.family,
+        f"q=бокс&sort=title&page=3&view=map&age=10&direction=sport&direction=sport&day=&municipality={oktmo}",
+    )
+    assert created and alert.query == f"age=10&direction=sport&municipality={oktmo}&q=%D0%B1%D0%BE%D0%BA%D1%81"
+    # The same search written in another order, or with another page, is the same alert.
+    again, created_again = search_alerts.keep(personas.family, f"municipality={oktmo}&direction=sport&age=10&q=бокс")
+    assert (again, created_again) == (alert, False)
+    [event] = AuditEvent.objects.filter(action="search_alert.created")
+    assert (event.actor, event.data["query"]) == (personas.family, alert.query)
+    [kept] = search_alerts.alerts_of(personas.family)
+    assert kept.description == f"«бокс» · Физкультурно-спортивная · 10 лет · {personas.municipality_x.name}"
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("", search_alerts.NOTHING_CHOSEN),
+        ("page=2&sort=title&view=map&q=+", search_alerts.NOTHING_CHOSEN),
+        ("q=бокс&direction=magic", "Направленность: такого значения нет: «magic»."),
+        ("municipality=99999999", "Муниципалитет: не найден."),
+    ],
+)
+def test_a_search_of_nothing_or_with_a_bad_value_is_refused_and_nothing_kept(personas, query, message):
+    with pytest.raises(ValidationError) as refused:
+        search_alerts.keep(personas.family, query)
+    assert refused.value.messages == [message]
+    assert not SearchAlert.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["operator_a", "municipal_x", "teacher_a", "admin"])
+def test_only_a_parent_subscribes(personas, persona):
+    with pytest.raises(PermissionDenied, match="родители"):
+        search_alerts.keep(getattr(personas, persona), "q=бокс")
+    assert not SearchAlert.objects.exists()
+
+
+def test_a_parent_keeps_at_most_so_many_searches_and_the_database_one_of_each(personas):
+    for age in range(MAX_SEARCH_ALERTS):
+        search_alerts.keep(personas.family, f"q=шахматы&age={age % 19}&free_seats={'on' if age > 18 else ''}")
+    with pytest.raises(ValidationError, match="не больше 20"):
+        search_alerts.keep(personas.family, "q=бокс")
+    assert search_alerts.keep(personas.family, "q=шахматы&age=3")[1] is False  # one kept: still found
+    assert search_alerts.keep(personas.other_family, "q=бокс")[1]  # another parent's count is its own
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SearchAlert.objects.create(user=personas.other_family, query="q=%D0%B1%D0%BE%D0%BA%D1%81", checked_at=earlier())
+
+
+def test_unsubscribing_is_the_parents_own_and_audited(personas):
+    alert, _ = search_alerts.keep(personas.family, "q=бокс")
+    with pytest.raises(PermissionDenied):
+        search_alerts.forget(personas.other_family, alert)
+    search_alerts.forget(personas.family, alert)
+    assert not SearchAlert.objects.exists()
+    assert AuditEvent.objects.filter(action="search_alert.removed", actor=personas.family).count() == 1
+
+
+# --- Letters -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def notify(django_capture_on_commit_callbacks):
+    """A run of the check, its letters sent as its transactions commit (as outside tests)."""
+
+    def run(now=None) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return search_alerts.notify_new_programs(now)
+
+    return run
+
+
+def test_a_letter_tells_of_the_programs_published_since_that_the_search_finds(personas, settings, notify):
+    settings.SITE_URL = "https://navigator.example"
+    make_program(personas.org_a, "Бокс для начинающих")  # published before: the parent saw it when subscribing
+    alert, _ = search_alerts.keep(personas.family, "q=бокса", now=timezone.now())
+    search_alerts.keep(personas.other_family, "q=шахматы")
+    boxing = make_program(personas.org_a, "Бокс", age_from=7, age_to=12)
+    make_program(personas.org_b, "Бокс: второй год", status="draft")  # not published: no
+    make_program(personas.org_b, "Футбол")  # another search's: no
+    assert notify() == 1
+    [letter] = mail.outbox
+    assert letter.to == [personas.family.email] and letter.subject == "Новые программы: «бокса»"
+    assert "По вашему поиску — «бокса» — в навигаторе появилась 1 новая программа:" in letter.body
+    assert f"— «Бокс», {personas.org_a.short_name}: https://navigator.example/programs/{boxing.code}/" in letter.body
+    assert "Бокс для начинающих" not in letter.body
+    assert "https://navigator.example/family/" in letter.body  # where to unsubscribe
+    assert letter.body.endswith("https://navigator.example/programs/?q=%D0%B1%D0%BE%D0%BA%D1%81%D0%B0")
+    assert list(SearchAlertProgram.objects.values_list("alert", "program")) == [(alert.pk, boxing.pk)]
+    [event] = AuditEvent.objects.filter(action="search_alert.notified")
+    assert (event.actor, event.data) == (None, {"programs": 1})
+    # A second run, or the same program published again after changes, writes nothing more.
+    assert notify() == 0
+    change_program_status(personas.operator_a, boxing, "archive")
+    change_program_status(personas.operator_a, boxing, "restore")
+    boxing.refresh_from_db()
+    change_program_status(personas.operator_a, boxing, "submit")
+    change_program_status(personas.municipal_x, boxing, "approve")
+    assert notify() == 0 and len(mail.outbox) == 1
+
+
+def test_the_search_is_read_as_its_page_reads_it_filters_and_corrections_included(
+    personas, django_capture_on_commit_callbacks
+):
+    search_alerts.keep(personas.family, f"q=шахмты&age=8&municipality={personas.municipality_x.oktmo}", now=earlier())
+    make_program(personas.org_a, "Шахматы", age_from=7, age_to=10)
+    make_program(personas.org_a, "Шахматы для малышей", age_from=4, age_to=6)  # not for an eight-year-old
+    make_program(personas.org_b, "Шахматная школа", age_from=7, age_to=10)  # in the other municipality
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("notify_search_alerts", stdout=(out := StringIO()))
+    assert out.getvalue().strip() == "Отправлено писем о новых программах: 1."
+    [letter] = mail.outbox
+    assert "— «Шахматы»," in letter.body and "малышей" not in letter.body and "Шахматная школа" not in letter.body
+    assert "«шахмты» · 8 лет" in letter.body
+
+
+def test_a_check_without_new_programs_moves_on_and_writes_nothing(personas, notify):
+    alert, _ = search_alerts.keep(personas.family, "q=бокс", now=earlier(days=2))
+    now = timezone.now()
+    assert notify(now) == 0 and mail.outbox == []
+    alert.refresh_from_db()
+    assert alert.checked_at == now
