@@ -26,6 +26,7 @@ from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from catalog.permissions import readable_program
+from catalog.search import described
 from core import scope
 from core.api import (
     INPUT,
@@ -42,7 +43,7 @@ from core.api import (
 )
 from core.models import CODE_ALPHABET, CODE_RANDOM_LENGTH
 from core.xlsx import XLSX_CONTENT_TYPE, xlsx_response
-from enrollment import campaigns, journal, services, shortlist, watches
+from enrollment import campaigns, journal, search_alerts, services, shortlist, watches
 from enrollment.models import (
     AdmissionWatch,
     Application,
@@ -55,6 +56,7 @@ from enrollment.models import (
     CampaignStatus,
     Lesson,
     SavedProgram,
+    SearchAlert,
 )
 from people.models import Child
 from territory.api import MunicipalityRefOut
@@ -65,7 +67,7 @@ SIGNED_IN = [token_auth, session_auth]
 router = Router(auth=SIGNED_IN, tags=["Заявки"])
 
 CAMPAIGNS, JOURNAL, WATCHES = ["Приёмные кампании"], ["Журнал посещаемости"], ["Ожидание открытия записи"]
-SAVED = ["Избранное"]
+SAVED, SEARCH_ALERTS = ["Избранное"], ["Подписки на новые программы"]
 READ_ERRORS = {401: ErrorOut}
 SCOPED_READ_ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, **INVALID}
 PROGRAM_CODE_PATTERN = rf"^{Program.CODE_PREFIX}-[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$"
@@ -764,4 +766,73 @@ def forget_saved_program(request: Any, saved_id: int) -> Status[None]:
     """Удаляет запись вызывающего из избранного. Чужая запись — 404."""
     user = request.auth
     shortlist.remove(user, scope.get_in_scope(_saved(), user, "change", pk=saved_id))
+    return Status(204, None)
+
+
+# --- Подписки на новые программы ------------------------------------------------------------
+
+
+class SearchAlertOut(Schema):
+    """Поиск, о новых программах которого родителю приходят письма."""
+
+    id: int = Field(description="Номер подписки")
+    query: str = Field(description="Параметры поиска, как у GET /programs, в одном порядке: age=10&q=%D0%B1…")
+    description: str = Field(description="Поиск словами, как в личном кабинете: «бокс» · 10 лет · город Энск")
+    created_at: datetime = Field(description="Когда подписался")
+    checked_at: datetime = Field(description="Программы, опубликованные до этого момента, проверены")
+
+    @staticmethod
+    def resolve_description(alert: SearchAlert) -> str:
+        return described(search_alerts.params_of(alert.query))
+
+
+class SearchAlertIn(Schema):
+    model_config = INPUT
+
+    query: str = Field(
+        max_length=2000,
+        description="Параметры поиска, как у GET /programs (строка запроса без «?»): q=бокс&age=10&municipality=… "
+        "Страница, размер страницы и сортировка не учитываются; нужен запрос или хотя бы один фильтр",
+    )
+
+
+@router.get(
+    "/search-alerts",
+    response={200: Page[SearchAlertOut], **READ_ERRORS, **INVALID},
+    tags=SEARCH_ALERTS,
+    summary="Подписки на новые программы",
+)
+def list_search_alerts(request: Any, query: Query[PageQuery]) -> dict[str, Any]:
+    """Поиски вызывающего, о новых программах которых приходят письма. Сначала новые подписки."""
+    # The caller's own, whoever calls: an administrator's scope would list every family's.
+    return paginate(SearchAlert.objects.filter(user=request.auth), query)
+
+
+@router.post(
+    "/search-alerts",
+    auth=token_auth,
+    response={200: SearchAlertOut, 201: SearchAlertOut, **WRITE_ERRORS},
+    tags=SEARCH_ALERTS,
+    summary="Подписаться на новые программы",
+)
+def keep_search_alert(request: Any, body: SearchAlertIn) -> Status[SearchAlert]:
+    """Родитель просит писать о программах, которые опубликуют позже и которые находит этот поиск (каждой — одно
+    письмо). Новая подписка — 201; тот же поиск, на который вызывающий уже подписан (параметры в любом порядке), —
+    200 и та же подписка. Подписываются родители, не больше чем на 20 поисков; поиск без запроса и фильтров или с
+    неверным значением — 422 у поля query."""
+    found, created = search_alerts.keep(request.auth, body.query)
+    return Status(201 if created else 200, found)
+
+
+@router.delete(
+    "/search-alerts/{alert_id}",
+    auth=token_auth,
+    response={204: None, **WRITE_ERRORS},
+    tags=SEARCH_ALERTS,
+    summary="Отписаться от новых программ",
+)
+def forget_search_alert(request: Any, alert_id: int) -> Status[None]:
+    """Удаляет подписку вызывающего: писем по этому поиску больше не будет. Чужая подписка — 404."""
+    user = request.auth
+    search_alerts.forget(user, scope.get_in_scope(SearchAlert.objects.all(), user, "change", pk=alert_id))
     return Status(204, None)

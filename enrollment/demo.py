@@ -2,8 +2,8 @@
 demo organization, which has already invited, enrolled, queued and refused some of them.
 Everything goes through enrollment.services, so seats, queues and histories are real.
 
-The demo family waits for a program whose admission has not opened yet (create_watch) and keeps three that
-take applications in «Избранное» (create_saved).
+The demo family waits for a program whose admission has not opened yet (create_watch), keeps three that
+take applications in «Избранное» (create_saved) and is subscribed to two searches' new programs (create_search_alerts).
 
 Then the attendance journals of the academic year so far: the days off, the past lessons of the
 groups and the marks of their children, written in bulk (see fill_journals)."""
@@ -35,7 +35,7 @@ from accounts.models import User
 from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core.bulk import insert_many, insert_selected
-from enrollment import admission, journal, shortlist, watches
+from enrollment import admission, journal, search_alerts, shortlist, watches
 from enrollment.campaigns import submit_choices
 from enrollment.models import (
     AdmissionWatch,
@@ -47,6 +47,7 @@ from enrollment.models import (
     Holiday,
     Lesson,
     SavedProgram,
+    SearchAlert,
 )
 from enrollment.services import apply, change_status
 from people.models import Child
@@ -203,6 +204,16 @@ def create_saved(family: User, now: datetime) -> list[SavedProgram]:
     open_ones = [program for program, state in states.items() if state in (admission.APPLY, admission.QUEUE)]
     chosen = sorted(open_ones, key=lambda program: states[program] != admission.APPLY)[:SAVED_PROGRAMS]
     return [shortlist.save(family, program)[0] for program in chosen]
+
+
+def create_search_alerts(family: User, now: datetime) -> list[SearchAlert]:
+    """The demo family follows two searches in its municipality: «бокс», which the demo catalog has no program for
+    (a letter when one is published), and chess for its eldest child's age."""
+    guardian = family.guardian
+    where = guardian.municipality.oktmo if guardian.municipality else ""
+    eldest = guardian.children.order_by("birth_date").first()
+    age = f"&age={eldest.age_on(now.date())}" if eldest else ""
+    return [search_alerts.keep(family, query, now)[0] for query in (f"q=бокс&municipality={where}", f"q=шахматы{age}")]
 
 
 # The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day

@@ -46,16 +46,16 @@ def alerts_of(user: Any) -> list[SearchAlert]:
 def kept_query(query: str) -> str:
     """The search's query string as an alert keeps it: the parameters the search reads, without the page, order or
     view and without empty values, in one order whatever the page's (so that one search is one alert). A bad value
-    is refused with its page's message, a search of nothing with NOTHING_CHOSEN."""
+    is refused with its page's message, a search of nothing with NOTHING_CHOSEN (both the field `query`'s)."""
     given = QueryDict(query)
     _, errors = params_from_query(given, settings.OPORA_PAGE_SIZE)
     if errors:
-        raise ValidationError(errors)
+        raise ValidationError({"query": errors})
     kept = sorted(
         (name, value) for name in SEARCHED & set(given) for value in dict.fromkeys(given.getlist(name)) if value.strip()
     )
     if not kept:
-        raise ValidationError(NOTHING_CHOSEN)
+        raise ValidationError({"query": NOTHING_CHOSEN})
     return urlencode(kept)
 
 

@@ -15,4 +15,6 @@ urlpatterns = [
     path("watches/<int:pk>/stop/", views.stop_watching, name="stop_watching"),
     path("saved/<str:code>/", views.save_program, name="save_program"),
     path("saved/<int:pk>/remove/", views.forget_saved, name="forget_saved"),
+    path("search-alerts/", views.keep_search_alert, name="keep_search_alert"),
+    path("search-alerts/<int:pk>/remove/", views.forget_search_alert, name="forget_search_alert"),
 ]

@@ -1,5 +1,5 @@
 """The family's side of enrollment: the cabinet, adding a child, applying, cancelling, waiting for
-a program's admission to open."""
+a program's admission to open, «Избранное», letters of new programs a search finds."""
 
 import uuid
 from typing import cast
@@ -21,8 +21,8 @@ from catalog.permissions import readable_program
 from core import scope
 from core.redirects import back_to, site_path
 from core.templatetags.opora import BESIDE_FORM
-from enrollment import services, shortlist, watches
-from enrollment.models import AdmissionWatch, Application, ApplicationStatus, SavedProgram
+from enrollment import search_alerts, services, shortlist, watches
+from enrollment.models import AdmissionWatch, Application, ApplicationStatus, SavedProgram, SearchAlert
 from people.forms import ChildDetailsForm, ChildForm
 from people.models import Child, Guardian
 from people.registry import TypedAgainError
@@ -56,10 +56,14 @@ def cabinet(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     rows = [(child, child.age_on(today), by_child[child.pk]) for child in children]
     waiting = watches.waiting_of(guardian.user)
-    kept = shortlist.saved_of(guardian.user)
-    return render(
-        request, "family/cabinet.html", {"guardian": guardian, "rows": rows, "watches": waiting, "saved": kept}
-    )
+    context = {
+        "guardian": guardian,
+        "rows": rows,
+        "watches": waiting,
+        "saved": shortlist.saved_of(guardian.user),
+        "search_alerts": search_alerts.alerts_of(guardian.user),
+    }
+    return render(request, "family/cabinet.html", context)
 
 
 def identifiers_saved(added: list[str]) -> str:
@@ -249,9 +253,34 @@ def forget_saved(request: HttpRequest, pk: int) -> HttpResponse:
     return _back_from_cabinet_or_program(request, f"Программа «{found.program.title}» убрана из избранного.")
 
 
+@login_required
+@require_POST
+def keep_search_alert(request: HttpRequest) -> HttpResponse:
+    """«Сообщать о новых программах» under a search: back to it, said beside the button."""
+    query = request.POST.get("query", "")
+    try:
+        _, created = search_alerts.keep(request.user, query)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages), extra_tags=BESIDE_FORM)
+    else:
+        email = cast(User, request.user).email
+        said = f"Готово: письма придут на {email}." if created else "Вы уже подписаны на этот поиск."
+        messages.success(request, said, extra_tags=BESIDE_FORM)
+    return HttpResponseRedirect(f"{reverse('navigator:search')}?{query}#search-alert")
+
+
+@login_required
+@require_POST
+def forget_search_alert(request: HttpRequest, pk: int) -> HttpResponse:
+    """From the search or the cabinet, back where it was asked; another family's is not found."""
+    found = scope.get_in_scope(SearchAlert.objects.all(), request.user, "change", pk=pk)
+    search_alerts.forget(request.user, found)
+    return _back_from_cabinet_or_program(request, "Письма о новых программах по этому поиску больше не придут.")
+
+
 def _back_from_cabinet_or_program(request: HttpRequest, said: str) -> HttpResponse:
-    """Back where a button of the cabinet or of a program page was pressed, saying what it did: only the program
-    page's form sends `next`, and there the message stands beside its button."""
+    """Back where a button of the cabinet or of a program or search page was pressed, saying what it did: only those
+    pages' forms send `next`, and there the message stands beside its button."""
     back = site_path(request.POST.get("next"))
     messages.success(request, said, extra_tags=BESIDE_FORM if back else "")
     return back_to(request, back, "family:cabinet")

@@ -974,6 +974,8 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/dictionaries": {"get"},
         f"{API}/saved-programs": {"get"},
         f"{API}/saved-programs/{{saved_id}}": {"delete"},
+        f"{API}/search-alerts": {"get", "post"},
+        f"{API}/search-alerts/{{alert_id}}": {"delete"},
         f"{API}/programs/{{code}}/save": {"post"},
         f"{API}/municipalities": {"get"},
         f"{API}/municipalities/{{oktmo}}": {"get"},

@@ -17,7 +17,7 @@ from catalog.search import SearchParams, search_programs
 from catalog.services import academic_year_of, refresh_program_groups
 from core.models import AuditEvent
 from core.validators import is_valid_inn, is_valid_ogrn
-from enrollment import admission, journal, shortlist, watches
+from enrollment import admission, journal, search_alerts, shortlist, watches
 from enrollment.models import AdmissionWatch, Application, ApplicationSource, Attendance, Campaign, Holiday, Lesson
 from enrollment.models import ApplicationStatus as S
 from finance.models import Contract
@@ -132,6 +132,10 @@ def test_every_role_has_an_account_that_signs_in(client):
     # It keeps three programs that take applications in «Избранное» (enrollment.demo.create_saved).
     kept = shortlist.saved_of(family.user)
     assert len(kept) == 3 and all(saved.admission.takes_applications for saved in kept)
+    # It follows two searches' new programs, one the demo catalog has nothing for (enrollment.demo).
+    followed = search_alerts.alerts_of(family.user)
+    assert sorted(alert.params.q for alert in followed) == ["бокс", "шахматы"]
+    assert all(alert.params.municipality or alert.params.age for alert in followed)
     # The demo organization's queue shows decisions made through the real actions.
     queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)
     assert queue.exists()

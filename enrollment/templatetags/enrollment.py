@@ -1,14 +1,17 @@
 """The application form on a program page: for a parent, their children and the open groups; while
-the program takes nothing yet, the offer to wait for its admission to open; and «В избранное»."""
+the program takes nothing yet, the offer to wait for its admission to open; and «В избранное». Under a search's
+results, the offer to be told of new programs it finds."""
 
 import uuid
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Program
-from enrollment import admission, services, shortlist, watches
+from enrollment import admission, search_alerts, services, shortlist, watches
 from enrollment.models import ACTIVE_STATUSES, AdmissionWatch, Application
 from people.models import Child
 
@@ -76,3 +79,22 @@ def apply_form(context: dict[str, Any], program: Program) -> dict[str, Any]:
         "next": request.get_full_path(),
         "messages": context.get("messages", ()),  # a refusal of the last try is shown in the form
     }
+
+
+@register.inclusion_tag("family/_search_alert.html", takes_context=True)
+def search_alert_form(context: dict[str, Any]) -> dict[str, Any]:
+    """«Сообщать о новых программах» under a search that asks for something (a word or a filter) without a bad
+    value: a guest is asked to sign in, a parent subscribes or sees the subscription; nobody else is offered it.
+    A guest's page (the search's usual reader) reads nothing more for it."""
+    request, principal = context["request"], context["principal"]
+    query = request.GET.urlencode()
+    asks = any(value.strip() for name in search_alerts.SEARCHED for value in request.GET.getlist(name))
+    if not asks or context.get("errors") or not (principal.is_guardian or not principal.is_authenticated):
+        return {"offered": False}
+    here = f"{reverse('navigator:search')}?{query}"
+    shown = {"offered": True, "messages": context.get("messages", ())}
+    if not principal.is_authenticated:
+        return {**shown, "login": f"{reverse('accounts:login')}?{urlencode({'next': here})}"}
+    user = request.user
+    alert = search_alerts.subscription(user, query)
+    return {**shown, "query": query, "here": here, "email": user.email, "alert": alert}

@@ -1,5 +1,6 @@
 """In Chromium: a family registers, confirms the e-mail, adds a child and applies; the organization
-invites and enrolls; the family sees «Зачислен»; an expulsion is asked about before it is sent."""
+invites and enrolls; the family sees «Зачислен»; an expulsion is asked about before it is sent. A family subscribes
+to a search that found nothing and unsubscribes in the cabinet."""
 
 import re
 from datetime import timedelta
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 
 from core.browser import SHOTS, sign_in
 from core.testing import make_personas, make_program
-from enrollment.models import Application, ApplicationStatus
+from enrollment.models import Application, ApplicationStatus, SearchAlert
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,3 +92,27 @@ def test_from_registration_to_enrollment(live_server, browser):
     office.get_by_role("button", name="Выполнить").click()
     office.get_by_text("Выполнено «Отчислить»").wait_for()
     assert Application.objects.get().status == ApplicationStatus.EXPELLED
+
+
+def test_a_family_subscribes_under_a_search_that_found_nothing_and_unsubscribes_in_the_cabinet(live_server, browser):
+    personas = make_personas()
+    make_program(personas.org_a, "Шахматы", actor=personas.operator_a)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, live_server.url, personas.family.email, lands_on="/family/")
+    page.goto(live_server.url + "/programs/?q=бокс")
+    expect(page.get_by_role("heading", name="Ничего не нашлось")).to_be_visible()
+    # Its button sits inside the search's form and posts through the form beside it, not the search.
+    page.get_by_role("button", name="Сообщать о новых программах").click()
+    expect(page.get_by_text(f"Готово: письма придут на {personas.family.email}.")).to_be_visible()
+    page.screenshot(path=str(SHOTS / "test-search-alert-1280.png"), full_page=True)
+    assert list(SearchAlert.objects.values_list("user", "query")) == [
+        (personas.family.pk, "q=%D0%B1%D0%BE%D0%BA%D1%81")
+    ]
+    # Another filter is another search (htmx swaps the results and the offer with them).
+    page.get_by_label("Бесплатно").check()
+    expect(page.get_by_role("button", name="Сообщать о новых программах")).to_be_visible()
+    expect(page.get_by_text("Вы подписаны")).to_have_count(0)
+    page.goto(live_server.url + "/family/")
+    page.get_by_role("button", name="Отписаться: «бокс»").click()
+    expect(page.get_by_text("Письма о новых программах по этому поиску больше не придут.")).to_be_visible()
+    assert not SearchAlert.objects.exists()

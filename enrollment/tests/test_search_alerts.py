@@ -4,12 +4,14 @@ it."""
 
 from datetime import timedelta
 from io import StringIO
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.services import change_program_status
@@ -17,6 +19,8 @@ from core.models import AuditEvent
 from core.testing import make_program
 from enrollment import search_alerts
 from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
+from enrollment.tests.test_watches import API, bearer
+from people.models import Guardian
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +155,125 @@ def test_a_check_without_new_programs_moves_on_and_writes_nothing(personas, noti
     assert notify(now) == 0 and mail.outbox == []
     alert.refresh_from_db()
     assert alert.checked_at == now
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def parent(client, personas):
+    """The persona family signed in, with its cabinet (a Guardian record)."""
+    Guardian.objects.create(user=personas.family, last_name="Тест", first_name="Мама")
+    client.force_login(personas.family)
+    return client
+
+
+SEARCH = "q=%D0%B1%D0%BE%D0%BA%D1%81&age=10"  # «бокс», 10 лет
+
+
+def test_a_guest_is_asked_to_sign_in_under_a_search_that_asks_for_something(client, personas):
+    search = reverse("navigator:search")
+    html = client.get(f"{search}?{SEARCH}").content.decode()
+    assert "Новые программы по этому поиску" in html
+    assert f'href="{reverse("accounts:login")}?{urlencode({"next": f"{search}?{SEARCH}"})}">Войдите</a>' in html
+    for nothing_asked in ("", "?sort=title&page=2", "?direction=magic"):  # all programs, or a bad value
+        assert "Новые программы по этому поиску" not in client.get(search + nothing_asked).content.decode()
+    client.force_login(personas.operator_a)  # staff are not offered it
+    assert "Новые программы по этому поиску" not in client.get(f"{search}?{SEARCH}").content.decode()
+    assert client.post(reverse("family:keep_search_alert"), {"query": SEARCH}).status_code == 403
+    assert not SearchAlert.objects.exists()
+
+
+def test_a_parent_subscribes_under_the_search_and_unsubscribes_there(parent, personas):
+    page = f"{reverse('navigator:search')}?{SEARCH}"
+    html = parent.get(page + "&sort=title").content.decode()
+    # The search's form may not hold another: the section posts through the form beside it.
+    assert '<form id="post-from-results" method="post" hidden></form>' in html
+    escaped = f"{SEARCH}&sort=title".replace("&", "&amp;")
+    assert f'<input type="hidden" name="query" value="{escaped}" form="post-from-results">' in html
+    response = parent.post(reverse("family:keep_search_alert"), {"query": f"{SEARCH}&sort=title"}, follow=True)
+    assert response.redirect_chain == [(f"{page}&sort=title#search-alert", 302)]
+    html = response.content.decode()
+    assert f"Готово: письма придут на {personas.family.email}." in html and "Вы подписаны" in html
+    alert = SearchAlert.objects.get(user=personas.family)
+    assert alert.query == "age=10&q=%D0%B1%D0%BE%D0%BA%D1%81"
+    again = parent.post(reverse("family:keep_search_alert"), {"query": SEARCH}, follow=True)
+    assert "Вы уже подписаны на этот поиск." in again.content.decode() and SearchAlert.objects.count() == 1
+    forget = reverse("family:forget_search_alert", args=[alert.pk])
+    response = parent.post(forget, {"next": f"{page}#search-alert"}, follow=True)
+    assert response.redirect_chain == [(f"{page}#search-alert", 302)]
+    html = response.content.decode()
+    assert "Письма о новых программах по этому поиску больше не придут." in html and "Сообщать о новых" in html
+    assert not SearchAlert.objects.exists()
+
+
+def test_a_refused_search_is_said_beside_the_button(parent, personas):
+    for _ in range(MAX_SEARCH_ALERTS):
+        search_alerts.keep(personas.family, f"q=шахматы&age={_ % 19}&ovz={'on' if _ > 18 else ''}")
+    response = parent.post(reverse("family:keep_search_alert"), {"query": SEARCH}, follow=True)
+    html = response.content.decode()
+    assert search_alerts.TOO_MANY in html and html.index(search_alerts.TOO_MANY) > html.index('id="search-alert"')
+
+
+def test_the_cabinet_lists_the_subscriptions_in_words_and_another_familys_is_not_found(parent, client, personas):
+    alert, _ = search_alerts.keep(personas.family, f"q=бокс&municipality={personas.municipality_x.oktmo}")
+    theirs, _ = search_alerts.keep(personas.other_family, "q=бокс")
+    html = parent.get(reverse("family:cabinet")).content.decode()
+    described = f"«бокс» · {personas.municipality_x.name}"
+    link = f"{reverse('navigator:search')}?{alert.query}".replace("&", "&amp;")
+    assert f'<a href="{link}">{described}</a>' in html
+    assert f'aria-label="Отписаться: {described}"' in html
+    assert parent.post(reverse("family:forget_search_alert", args=[theirs.pk])).status_code == 404
+    response = parent.post(reverse("family:forget_search_alert", args=[alert.pk]), follow=True)
+    assert response.redirect_chain == [(reverse("family:cabinet"), 302)]
+    assert list(SearchAlert.objects.all()) == [theirs]
+    assert "Под результатами поиска — «Сообщать о новых программах»" in response.content.decode()
+
+
+# --- API -----------------------------------------------------------------------------------------
+
+
+def test_the_api_subscribes_once_lists_and_unsubscribes_the_callers_own(client, personas):
+    headers = bearer(personas.family)
+    created = client.post(
+        f"{API}/search-alerts", {"query": "q=бокс&age=10&page=2"}, "application/json", headers=headers
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["query"] == "age=10&q=%D0%B1%D0%BE%D0%BA%D1%81"
+    assert created.json()["description"] == "«бокс» · 10 лет"
+    again = client.post(f"{API}/search-alerts", {"query": "age=10&q=бокс"}, "application/json", headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+    theirs, _ = search_alerts.keep(personas.other_family, "q=бокс")
+    body = client.get(f"{API}/search-alerts", headers=headers).json()
+    assert [(item["id"], item["description"]) for item in body["items"]] == [(created.json()["id"], "«бокс» · 10 лет")]
+    assert client.delete(f"{API}/search-alerts/{theirs.pk}", headers=headers).status_code == 404
+    assert client.delete(f"{API}/search-alerts/{created.json()['id']}", headers=headers).status_code == 204
+    assert list(SearchAlert.objects.values_list("pk", flat=True)) == [theirs.pk]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("sort=title", search_alerts.NOTHING_CHOSEN),
+        ("q=бокс&free_seats=maybe", "Есть свободные места: Укажите true или false."),
+        ("q=" + "я" * 2001, "Не длиннее 2000 символов."),
+    ],
+)
+def test_the_api_says_what_is_wrong_with_a_search_at_its_field(client, personas, query, message):
+    response = client.post(
+        f"{API}/search-alerts", {"query": query}, "application/json", headers=bearer(personas.family)
+    )
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert (error["loc"], error["msg"]) == (["body", "query"], message)
+    assert not SearchAlert.objects.exists()
+
+
+def test_the_api_refuses_guests_and_staff(client, personas):
+    assert client.post(f"{API}/search-alerts", {"query": "q=бокс"}, "application/json").status_code == 401
+    staff = bearer(personas.operator_a)
+    assert (
+        client.post(f"{API}/search-alerts", {"query": "q=бокс"}, "application/json", headers=staff).status_code == 403
+    )
+    assert client.get(f"{API}/search-alerts").status_code == 401
+    assert not SearchAlert.objects.exists()

@@ -23,6 +23,7 @@ from enrollment.demo import (
     create_campaign,
     create_holidays,
     create_saved,
+    create_search_alerts,
     create_watch,
     fill_journals,
     hand_groups_to_teacher,
@@ -170,6 +171,8 @@ class Command(BaseCommand):
             self.step(f"Демо-семья ждёт открытия записи на «{watched.program.title}»", started)
         kept = create_saved(accounts[Role.GUARDIAN].user, timezone.now())
         self.step(f"В избранном демо-семьи программ: {len(kept)}", started)
+        followed = create_search_alerts(accounts[Role.GUARDIAN].user, timezone.now())
+        self.step(f"Демо-семья подписана на новые программы по поискам: {len(followed)}", started)
         registry = create_registry(
             rng, names, territory.places, today, accounts[Role.ORGANIZATION_OPERATOR].user, options["registry_share"]
         )
