@@ -771,10 +771,10 @@ def _found(index: CatalogIndex, params: SearchParams) -> tuple[_Matches, str | N
     return found, corrected_query, suggestion
 
 
-def programs_found(params: SearchParams, among: Iterable[int]) -> list[int]:
-    """Of these programs (ids), in their order, those the search finds now: its page's words, corrections and
-    filters, over the published programs the index holds."""
-    bits = _found(current_index(), params)[0].bits
+def programs_found(index: CatalogIndex, params: SearchParams, among: Iterable[int]) -> list[int]:
+    """Of these programs (ids), in their order, those the search finds in this index: its page's words,
+    corrections and filters, over the published programs the index holds."""
+    bits = _found(index, params)[0].bits
     return [pid for pid in among if bits >> pid & 1]
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Min
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +21,7 @@ from accounts.roles import principal_of
 from catalog.models import ModerationStatus, Program
 from catalog.search import SearchParams, described, programs_found
 from catalog.search_form import ProgramSearchQuery, params_from_query
+from catalog.search_index import CatalogIndex, build_index, catalog_version
 from core import audit, letters, scope
 from core.templatetags.opora import ru_plural
 from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
@@ -100,31 +101,44 @@ def forget(actor: Any, alert: SearchAlert) -> None:
 
 def notify_new_programs(now: datetime | None = None) -> int:
     """One letter for each alert whose search finds programs published since its last check (up to `now`) that
-    it has not told of yet; each alert then checked up to `now`. Returns how many letters. The search index is the
-    process's current one, read after `now` is taken: a program published later is looked at by the next run."""
+    it has not told of yet; every alert then checked up to `now`. Returns how many letters. The programs are read
+    once for all alerts, and searched in an index built for this run after `now` is taken: a program published
+    later is the next run's."""
     now = now or timezone.now()
-    published = Program.objects.filter(status=ModerationStatus.PUBLISHED, published_at__lte=now)
+    due = SearchAlert.objects.filter(checked_at__lt=now)
+    since = due.aggregate(since=Min("checked_at"))["since"]
+    if since is None:
+        return 0
+    published = [
+        (pk, at)
+        for pk, at in Program.objects.filter(
+            status=ModerationStatus.PUBLISHED, published_at__gt=since, published_at__lte=now
+        )
+        .order_by("title", "pk")
+        .values_list("pk", "published_at")
+        if at is not None  # the filter's: a published program has its moment
+    ]
+    index = build_index(catalog_version()) if published else None
     told = 0
-    for alert_id in SearchAlert.objects.filter(checked_at__lt=now).order_by("pk").values_list("pk", flat=True):
-        told += _check(alert_id, published, now)
+    for alert_id, checked_at in due.order_by("pk").values_list("pk", "checked_at"):
+        if index is not None and any(at > checked_at for _, at in published):
+            told += _check(alert_id, published, index, now)
+    # The rest had nothing new: checked up to `now` at once.
+    due.filter(checked_at__lt=now).update(checked_at=now)
     return told
 
 
-def _check(alert_id: int, published: QuerySet[Program], now: datetime) -> int:
+def _check(alert_id: int, published: list[tuple[int, datetime]], index: CatalogIndex, now: datetime) -> int:
     """One alert checked under a lock of its row: a second run at the same time finds it checked, and the
     database's constraint stands behind, so no program is told of twice."""
     with transaction.atomic():
         alert = SearchAlert.objects.select_for_update().select_related("user").filter(pk=alert_id).first()
         if alert is None or alert.checked_at >= now:
             return 0
-        new = (
-            published.filter(published_at__gt=alert.checked_at)
-            .exclude(searchalertprogram__alert=alert)
-            .order_by("title", "pk")
-            .values_list("pk", flat=True)
-        )
+        told_before = set(SearchAlertProgram.objects.filter(alert=alert).values_list("program_id", flat=True))
+        new = [pid for pid, at in published if at > alert.checked_at and pid not in told_before]
         params = params_of(alert.query)
-        found = programs_found(params, new)
+        found = programs_found(index, params, new)
         alert.checked_at = now
         alert.save(update_fields=["checked_at"])
         if not found:
