@@ -5,6 +5,7 @@ pages. Writes go only through catalog.services, with the token's user as the act
 maps requests to those calls and results to schemas, nothing more.
 """
 
+from collections.abc import Callable
 from datetime import time
 from decimal import Decimal
 from typing import Annotated, Any
@@ -41,6 +42,7 @@ from catalog.models import (
     map_url,
     weekday_numbers,
 )
+from catalog.on_map import PlacesMap
 from catalog.permissions import (
     listed_programs,
     permitted_transitions,
@@ -582,6 +584,7 @@ class MapPlaceOut(Schema):
     programs: list[MapProgramOut] = Field(
         description="Программы поиска, которые проводятся здесь или группа которых здесь занимается, в порядке поиска"
     )
+    distance_km: float | None = Field(description="С near: расстояние от near, км, с точностью до 0,1")
 
 
 class ProgramsMapOut(Schema):
@@ -795,19 +798,28 @@ def organizations_map(request: Any, query: Query[OrganizationSearchQuery]) -> di
     """Тот же поиск, что /organizations/search (page не учитывается), — по местам организаций: их адресам и местам
     занятий с координатами; организация с несколькими местами — в каждом из них."""
     result = find_organizations(query.to_params(), query.page_size, on_map=True)
+    return _places_out(
+        result.total, result.map, "organizations", lambda o: {"code": o.code, "short_name": o.short_name}
+    )
+
+
+def _places_out(
+    total: int, found: PlacesMap[Any], items: str, item_out: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """A list's map as the API answers it: its places, each with the list's `items` there."""
     return {
-        "total": result.total,
-        "shown": result.map.shown,
-        "unplaced": result.map.unplaced,
+        "total": total,
+        "shown": found.shown,
+        "unplaced": found.unplaced,
         "places": [
             {
                 "latitude": place.latitude,
                 "longitude": place.longitude,
                 "name": place.name,
-                "organizations": [{"code": o.code, "short_name": o.short_name} for o in place.items],
+                items: [item_out(item) for item in place.items],
                 "distance_km": _km(place.distance_km),
             }
-            for place in result.map.places
+            for place in found.places
         ],
     }
 
@@ -915,23 +927,13 @@ def programs_map(request: Any, query: Query[ProgramSearchQuery]) -> dict[str, An
     занятий с координатами, где проводится программа или собирается её действующая группа; программа с группами в
     нескольких местах — в каждом из них."""
     result = search_programs(query.to_params(query.page_size), on_map=True)
-    return {
-        "total": result.total,
-        "shown": result.map.shown,
-        "unplaced": result.map.unplaced,
-        "places": [
-            {
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "name": place.name,
-                "programs": [
-                    {"code": p.code, "title": p.title, "organization": p.organization.short_name} for p in place.items
-                ],
-            }
-            for place in result.map.places
-        ],
-        "corrected_query": result.corrected_query,
-    }
+    out = _places_out(
+        result.total,
+        result.map,
+        "programs",
+        lambda p: {"code": p.code, "title": p.title, "organization": p.organization.short_name},
+    )
+    return {**out, "corrected_query": result.corrected_query}
 
 
 def _km(distance: float | None) -> float | None:

@@ -149,6 +149,14 @@ def test_the_api_answers_the_same_places(client, held):
         "title": "Шахматы",
         "organization": "ЦДТ",
     }
+    assert [place["distance_km"] for place in body["places"]] == [None, None, None]
+    # From where the family is, the nearest first, each with its distance.
+    near = client.get("/api/v1/programs/map", {"q": "шахматы", "near": "56.32,41.01"}).json()["places"]
+    assert [(place["name"], place["distance_km"]) for place in near] == [
+        ("Спортзал школы № 7", 0.0),
+        ("г. Энск, ул. Ленина, д. 1", 1.8),
+        ("г. Энск, ул. Лесная, д. 9", 8.9),
+    ]
 
 
 def test_the_api_refuses_a_bad_filter_as_the_search_does(client, held):
