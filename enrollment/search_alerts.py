@@ -20,7 +20,7 @@ from accounts.models import User
 from accounts.roles import principal_of
 from catalog.models import ModerationStatus, Program
 from catalog.search import SearchParams, described, programs_found
-from catalog.search_form import ProgramSearchQuery, params_from_query
+from catalog.search_form import ProgramSearchQuery, params_from_query, read_page_query
 from catalog.search_index import CatalogIndex, build_index, catalog_version
 from core import audit, letters, scope
 from core.templatetags.opora import ru_plural
@@ -32,6 +32,8 @@ NOTHING_CHOSEN = "Чтобы подписаться, введите запрос
 TOO_MANY = f"Подписок может быть не больше {MAX_SEARCH_ALERTS}: отпишитесь от ненужных в личном кабинете."
 # What a search alert keeps of a page's address: what the search finds, not how its page shows it (page, order).
 SEARCHED = frozenset(ProgramSearchQuery.model_fields) - {"page", "page_size", "sort"}
+QUERY_LENGTH = SearchAlert._meta.get_field("query").max_length or 0
+TOO_LONG = "Слишком длинный поиск: сократите запрос или снимите часть фильтров."
 LETTER_PROGRAMS = 20  # a letter names at most so many, and leads to the search for the rest
 
 
@@ -45,19 +47,26 @@ def alerts_of(user: Any) -> list[SearchAlert]:
 
 
 def kept_query(query: str) -> str:
-    """The search's query string as an alert keeps it: the parameters the search reads, without the page, order or
-    view and without empty values, in one order whatever the page's (so that one search is one alert). A bad value
-    is refused with its page's message, a search of nothing with NOTHING_CHOSEN (both the field `query`'s)."""
-    given = QueryDict(query)
-    _, errors = params_from_query(given, settings.OPORA_PAGE_SIZE)
+    """The search's query string as an alert keeps it: what its page reads of it — each list's values once, of
+    another parameter the last, spaces collapsed — without the page or order, in one order whatever the page's
+    (one search is one alert). A bad value is refused with its page's message, a search of nothing with
+    NOTHING_CHOSEN (both the field `query`'s)."""
+    asked, errors = read_page_query(ProgramSearchQuery, QueryDict(query))
     if errors:
         raise ValidationError({"query": errors})
+    asked.q = " ".join(asked.q.split())
+    chosen = asked.model_dump(include=set(SEARCHED), exclude_defaults=True)
     kept = sorted(
-        (name, value) for name in SEARCHED & set(given) for value in dict.fromkeys(given.getlist(name)) if value.strip()
+        (name, "on" if value is True else str(value))
+        for name, values in chosen.items()
+        for value in (dict.fromkeys(values) if isinstance(values, list) else [values])
     )
     if not kept:
         raise ValidationError({"query": NOTHING_CHOSEN})
-    return urlencode(kept)
+    encoded = urlencode(kept)
+    if len(encoded) > QUERY_LENGTH:
+        raise ValidationError({"query": TOO_LONG})
+    return encoded
 
 
 def params_of(query: str) -> SearchParams:

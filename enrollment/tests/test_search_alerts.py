@@ -48,6 +48,17 @@ def test_a_search_is_kept_once_as_what_it_finds_not_how_its_page_shows_it(person
     assert kept.description == f"«бокс» · Физкультурно-спортивная · 10 лет · {personas.municipality_x.name}"
 
 
+def test_one_search_is_one_alert_however_its_address_writes_it(personas):
+    x, y = personas.municipality_x.oktmo, personas.municipality_y.oktmo
+    for one, same in (
+        ("q=бокс&free_seats=true", "free_seats=on&q=++бокс+&age="),  # an API's true is a page's «on»
+        (f"municipality={x}&municipality={y}", f"municipality={y}"),  # the page reads the last
+        ("q=" + "бокс " * 60, "q=" + "бокс " * 40),  # the page reads 200 characters
+    ):
+        assert search_alerts.kept_query(one) == search_alerts.kept_query(same), (one, same)
+    assert search_alerts.kept_query("q=бокс&free_seats=true") == "free_seats=on&q=%D0%B1%D0%BE%D0%BA%D1%81"
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
