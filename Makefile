@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-admin-search bench-office fuzz-api bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-alerts bench-admin-search bench-office fuzz-api bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ serve: install
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/1
 bench-search: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/search.py
+
+# Search alerts checked at regional size: 20 000 alerts after 100 programs published (the catalog of bench-search).
+bench-alerts: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) OPORA_REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python bench/search_alerts.py
 
 # The admin's lists searched at regional size (the catalog of bench-search).
 bench-admin-search: install

@@ -764,11 +764,26 @@ def _found(index: CatalogIndex, params: SearchParams) -> tuple[_Matches, str | N
             suggestion = " ".join(corrected)  # offered only where it finds more
         elif not found.text_bits and len(corrected) > 1:
             found, corrected_query = _fewer_words(index, params, query_words, corrected) or (found, None)
+    if query_words and not found.bits and corrected_query is None and suggestion is None:
+        suggestion = _wider(index, params, query_words)
     if query_words and not found.text_bits and corrected_query is None and _whom_only(query_words):
         # «кружок для девочек»: every word says whom a program is for, none what it teaches — and programs do not
         # say it: every program the filters leave, said so (an empty query shown instead).
         found, corrected_query = _matches(index, params, ()), ""
     return found, corrected_query, suggestion
+
+
+def _wider(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> str | None:
+    """For a query that finds nothing because the catalog lacks one of its words (no boxing in a small town), the
+    query with that word's wider word (text.topics: «бокс» — «единоборства») that finds something, if any."""
+    for at, word in enumerate(query_words):
+        if index.text([word], postings.matches)[0]:
+            continue  # the catalog has it: the filters or the other words leave nothing
+        for topic in text.topics(word):
+            wider = [*query_words[:at], topic, *query_words[at + 1 :]]
+            if _matches(index, params, wider).bits:
+                return " ".join(wider)
+    return None
 
 
 def programs_found(index: CatalogIndex, params: SearchParams, among: Iterable[int]) -> list[int]:

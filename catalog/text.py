@@ -593,6 +593,23 @@ def spellings(word: str) -> tuple[str, ...]:
     return (word, *_other_spellings().get(stem(word), ()))
 
 
+@functools.cache
+def _topics() -> dict[str, tuple[str, ...]]:
+    # Keyed by stem: «бокса», «боксом» are one of «единоборства» too.
+    found: dict[str, tuple[str, ...]] = {}
+    for typed, related in RELATED_WORDS.items():
+        for word in related:
+            if stem(word) != stem(typed) and typed not in found.get(stem(word), ()):
+                found[stem(word)] = (*found.get(stem(word), ()), typed)
+    return found
+
+
+def topics(word: str) -> tuple[str, ...]:
+    """The families' wider words a word is one of («бокс» — «борьба», «единоборства»): what to offer when the catalog
+    has nothing for the word itself."""
+    return _topics().get(stem(word), ())
+
+
 VOWELS = frozenset("аеиоуыэюя")
 
 

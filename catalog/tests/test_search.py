@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.db.models import F
+from django.urls import reverse
 
 from catalog import postings, search, services, text
 from catalog.demo_texts import TOPICS
@@ -888,3 +889,18 @@ def test_a_program_is_found_by_the_unit_it_is_held_in(personas):
     assert titles(q="IT-куб") == [code.title]
     assert titles(q="студия глина") == [studio.title]
     assert titles(q="подразделение") == []  # the catch-all kind's label says nothing of a program
+
+
+def test_a_word_the_catalog_lacks_is_offered_the_wider_one_that_finds_something(family_catalog, personas, client):
+    publish_all(personas, [("Самбо", Direction.SPORT, "Борьба без оружия.")], weekday=2)
+    result = search_programs(SearchParams(q="бокс"))
+    # Nothing shown instead (boxing is not sambo), but the wider word offered: the family decides.
+    assert (result.total, result.corrected_query, result.suggestion) == (0, None, "борьба")
+    assert search_programs(SearchParams(q="боксом")).suggestion == "борьба"  # any form of it
+    # Filters that leave nothing for the wider word either: nothing offered.
+    assert search_programs(SearchParams(q="бокс", days=("4",))).suggestion is None
+    # A word with no wider one, or a word the catalog has that the filters empty: nothing offered.
+    assert search_programs(SearchParams(q="шашки")).suggestion is None
+    assert search_programs(SearchParams(q="самбо", days=("4",))).suggestion is None
+    html = client.get(reverse("navigator:search"), {"q": "бокс"}).content.decode()
+    assert 'Возможно, вы искали: <a href="?q=%D0%B1%D0%BE%D1%80%D1%8C%D0%B1%D0%B0">борьба</a>' in html
