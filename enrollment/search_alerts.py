@@ -3,6 +3,7 @@ one to follow («робототехника, 9 лет») — and a letter tells 
 (`notify_new_programs`, run by `manage.py notify_search_alerts` from cron). The search is read as its page reads
 it, at every check: the same words, corrections and filters. The parent's own: no organization reads it."""
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -110,80 +111,110 @@ def forget(actor: Any, alert: SearchAlert) -> None:
 
 def notify_new_programs(now: datetime | None = None) -> int:
     """One letter for each alert whose search finds programs published since its last check (up to `now`) that
-    it has not told of yet; every alert then checked up to `now`. Returns how many letters. The programs are read
-    once for all alerts, and searched in an index built for this run after `now` is taken: a program published
-    later is the next run's."""
+    it has not told of yet; every alert then checked up to `now`. Returns how many letters. What the alerts share
+    is read once for the run (see _Run), the programs searched in an index built for it after `now` is taken: a
+    program published later is the next run's. The alerts are taken CHUNK at a time, each chunk in a transaction
+    under a lock of its rows that another run at the same time skips: no alert is checked twice, and the
+    database's constraint stands behind, so no program is told of twice."""
     now = now or timezone.now()
     due = SearchAlert.objects.filter(checked_at__lt=now)
     since = due.aggregate(since=Min("checked_at"))["since"]
-    if since is None:
+    run = _Run.read(since, now) if since is not None else None
+    if run is None:  # nothing new for any of them: checked up to `now` at once
+        due.update(checked_at=now)
         return 0
-    published = [
-        (pk, at)
-        for pk, at in Program.objects.filter(
-            status=ModerationStatus.PUBLISHED, published_at__gt=since, published_at__lte=now
+    told, after = 0, 0
+    while True:
+        with transaction.atomic():
+            locked = due.filter(pk__gt=after).select_for_update(skip_locked=True, of=("self",))
+            chunk = list(locked.select_related("user").order_by("pk")[:CHUNK])
+            if not chunk:
+                return told
+            after = chunk[-1].pk
+            told += run.check(chunk)
+
+
+CHUNK = 500
+
+
+@dataclass
+class _Run:
+    """One check of the alerts: the programs published since the earliest alert's last check, read once, the
+    index they are searched in, which of them each alert told of already (published again since), and each
+    search's finds among them, searched once however many parents keep it."""
+
+    now: datetime
+    index: CatalogIndex
+    published: list[tuple[int, datetime]]  # (program, published at), in the letters' order
+    programs: dict[int, Program]
+    told: dict[int, set[int]]  # alert → programs told of
+    searched: dict[str, tuple[SearchParams, set[int]]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, since: datetime, now: datetime) -> "_Run | None":
+        programs = {
+            program.pk: program
+            for program in Program.objects.filter(
+                status=ModerationStatus.PUBLISHED, published_at__gt=since, published_at__lte=now
+            ).select_related("organization")
+        }
+        if not programs:
+            return None
+        published = sorted(
+            ((p.pk, p.published_at) for p in programs.values() if p.published_at is not None),  # as filtered
+            key=lambda row: (programs[row[0]].title, row[0]),
         )
-        .order_by("title", "pk")
-        .values_list("pk", "published_at")
-        if at is not None  # the filter's: a published program has its moment
-    ]
-    index = build_index(catalog_version()) if published else None
-    told = 0
-    for alert_id, checked_at in due.order_by("pk").values_list("pk", "checked_at"):
-        if index is not None and any(at > checked_at for _, at in published):
-            told += _check(alert_id, published, index, now)
-    # The rest had nothing new: checked up to `now` at once.
-    due.filter(checked_at__lt=now).update(checked_at=now)
-    return told
+        told: dict[int, set[int]] = {}
+        for alert_id, program_id in SearchAlertProgram.objects.filter(program__in=programs).values_list(
+            "alert_id", "program_id"
+        ):
+            told.setdefault(alert_id, set()).add(program_id)
+        return cls(now, build_index(catalog_version()), published, programs, told)
 
+    def finds(self, query: str) -> tuple[SearchParams, set[int]]:
+        if query not in self.searched:
+            params = params_of(query)
+            self.searched[query] = (params, set(programs_found(self.index, params, self.programs)))
+        return self.searched[query]
 
-def _check(alert_id: int, published: list[tuple[int, datetime]], index: CatalogIndex, now: datetime) -> int:
-    """One alert checked under a lock of its row: a second run at the same time finds it checked, and the
-    database's constraint stands behind, so no program is told of twice."""
-    with transaction.atomic():
-        alert = SearchAlert.objects.select_for_update().select_related("user").filter(pk=alert_id).first()
-        if alert is None or alert.checked_at >= now:
-            return 0
-        told_before = set(SearchAlertProgram.objects.filter(alert=alert).values_list("program_id", flat=True))
-        new = [pid for pid, at in published if at > alert.checked_at and pid not in told_before]
-        params = params_of(alert.query)
-        found = programs_found(index, params, new)
-        alert.checked_at = now
-        alert.save(update_fields=["checked_at"])
-        if not found:
-            return 0
-        SearchAlertProgram.objects.bulk_create(
-            [SearchAlertProgram(alert=alert, program_id=pid, told_at=now) for pid in found]
-        )
-        audit.record(None, "search_alert.notified", alert, programs=len(found))
-        _write(alert, params, found)
-    return 1
+    def check(self, alerts: list[SearchAlert]) -> int:
+        """These alerts (locked) checked up to `now`: the programs each finds recorded as told, audited, in one
+        letter each after the commit. Returns how many letters."""
+        told, events = [], []
+        for alert in alerts:
+            params, finds = self.finds(alert.query)
+            before = self.told.get(alert.pk, set())
+            found = [pid for pid, at in self.published if at > alert.checked_at and pid in finds - before]
+            if found:
+                told += [SearchAlertProgram(alert=alert, program_id=pid, told_at=self.now) for pid in found]
+                events.append((None, "search_alert.notified", alert, {"programs": len(found)}))
+                self.write(alert, params, found)
+        SearchAlert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(checked_at=self.now)
+        SearchAlertProgram.objects.bulk_create(told)
+        audit.record_many(events)
+        return len(events)
 
-
-def _write(alert: SearchAlert, params: SearchParams, found: list[int]) -> None:
-    programs = Program.objects.filter(pk__in=found[:LETTER_PROGRAMS]).select_related("organization")
-    by_pk = {program.pk: program for program in programs}
-    lines = [
-        f"— «{p.title}», {p.organization.short_name}{_link(reverse('navigator:program', args=[p.code]))}"
-        for pid in found[:LETTER_PROGRAMS]
-        if (p := by_pk.get(pid)) is not None
-    ]
-    if len(found) > LETTER_PROGRAMS:
-        lines.append(f"…и ещё {len(found) - LETTER_PROGRAMS} — в поиске по ссылке ниже.")
-    count = len(found)
-    body = "\n".join(
-        [
-            f"По вашему поиску — {described(params)} — в навигаторе "
-            f"{ru_plural(count, 'появилась,появились,появились')} {count} "
-            f"{ru_plural(count, 'новая программа,новые программы,новых программ')}:",
-            "",
-            *lines,
-            "",
-            f"Отписаться от писем по этому поиску можно в личном кабинете{_link(reverse('family:cabinet'))}.",
+    def write(self, alert: SearchAlert, params: SearchParams, found: list[int]) -> None:
+        lines = [
+            f"— «{p.title}», {p.organization.short_name}{_link(reverse('navigator:program', args=[p.code]))}"
+            for p in (self.programs[pid] for pid in found[:LETTER_PROGRAMS])
         ]
-    )
-    search = f"{reverse('navigator:search')}?{alert.query}"
-    letters.send_after_commit([alert.user.email], f"Новые программы: {described(params)}", body, search)
+        if len(found) > LETTER_PROGRAMS:
+            lines.append(f"…и ещё {len(found) - LETTER_PROGRAMS} — в поиске по ссылке ниже.")
+        count, said = len(found), described(params)
+        body = "\n".join(
+            [
+                f"По вашему поиску — {said} — в навигаторе "
+                f"{ru_plural(count, 'появилась,появились,появились')} {count} "
+                f"{ru_plural(count, 'новая программа,новые программы,новых программ')}:",
+                "",
+                *lines,
+                "",
+                f"Отписаться от писем по этому поиску можно в личном кабинете{_link(reverse('family:cabinet'))}.",
+            ]
+        )
+        search = f"{reverse('navigator:search')}?{alert.query}"
+        letters.send_after_commit([alert.user.email], f"Новые программы: {said}", body, search)
 
 
 def _link(path: str) -> str:
