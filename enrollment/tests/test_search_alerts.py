@@ -288,3 +288,19 @@ def test_the_api_refuses_guests_and_staff(client, personas):
     )
     assert client.get(f"{API}/search-alerts").status_code == 401
     assert not SearchAlert.objects.exists()
+
+
+def test_the_alerts_are_checked_a_chunk_at_a_time_each_once(personas, notify, monkeypatch):
+    monkeypatch.setattr(search_alerts, "CHUNK", 2)
+    parents = [personas.family, personas.other_family]
+    alerts = [
+        search_alerts.keep(parent, query, now=earlier())[0] for parent in parents for query in ("q=бокс", "q=лыжи")
+    ]
+    boxing = make_program(personas.org_a, "Бокс")
+    assert notify() == 2  # the two parents' «бокс», in two chunks; «лыжи» found nothing
+    assert sorted(letter.to[0] for letter in mail.outbox) == sorted(parent.email for parent in parents)
+    assert set(SearchAlertProgram.objects.values_list("program", flat=True)) == {boxing.pk}
+    assert {alert.checked_at for alert in SearchAlert.objects.all()} == {
+        SearchAlertProgram.objects.values_list("told_at", flat=True).first()
+    }
+    assert len(alerts) == SearchAlert.objects.count() == 4
