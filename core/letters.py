@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -39,25 +39,40 @@ class Letter:
     recipients: tuple[str, ...]
     subject: str
     body: str
+    headers: tuple[tuple[str, str], ...] = ()
 
     def send(self) -> None:
-        send_mail(self.subject, self.body, settings.DEFAULT_FROM_EMAIL, list(self.recipients), fail_silently=False)
+        message = EmailMessage(
+            self.subject, self.body, settings.DEFAULT_FROM_EMAIL, list(self.recipients), headers=dict(self.headers)
+        )
+        message.send(fail_silently=False)
 
     def give_up(self, why: str) -> None:
         logger.error("Письмо «%s» для %s не отправлено: %s", self.subject, ", ".join(self.recipients), why)
 
 
-def send_after_commit(recipients: Iterable[str], subject: str, body: str, page: str = "") -> None:
+def send_after_commit(
+    recipients: Iterable[str], subject: str, body: str, page: str = "", unsubscribe: str = ""
+) -> None:
     """Send a letter once the surrounding transaction has committed (never for a rollback): by the
     process's sender thread in the web server (OPORA_LETTERS_IN_BACKGROUND), at the commit elsewhere.
     `page` is the site's path where the reader acts on it, linked at the end when the site's
-    address is configured (OPORA_SITE_URL)."""
+    address is configured (OPORA_SITE_URL); so is `unsubscribe`, the path that stops letters of this
+    kind without signing in — also in the headers mail services show as «Отписаться» (RFC 2369, and
+    RFC 8058's one click: a POST to it)."""
     emails = tuple(sorted({email for email in recipients if email}))
     if not emails:
         return
+    headers: tuple[tuple[str, str], ...] = ()
     if page and settings.SITE_URL:
         body += f"\n\nОткрыть в навигаторе: {settings.SITE_URL}{page}"
-    letter = Letter(emails, subject, body)
+    if unsubscribe and settings.SITE_URL:
+        body += f"\nОтписаться: {settings.SITE_URL}{unsubscribe}"
+        headers = (
+            ("List-Unsubscribe", f"<{settings.SITE_URL}{unsubscribe}>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        )
+    letter = Letter(emails, subject, body, headers)
     if settings.OPORA_LETTERS_IN_BACKGROUND:
         transaction.on_commit(lambda: outbox().put(letter))
     else:

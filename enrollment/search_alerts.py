@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min
@@ -107,6 +108,24 @@ def forget(actor: Any, alert: SearchAlert) -> None:
     with transaction.atomic():
         audit.record(actor, "search_alert.removed", alert, query=alert.query)
         alert.delete()
+
+
+STOP_SALT = "enrollment.search_alert.stop"
+
+
+def stop_token(alert: SearchAlert) -> str:
+    """What a letter's «Отписаться» carries: the alert and its parent, signed — it stops the letters without signing
+    in, as mail services' own «Отписаться» does (core.letters)."""
+    return signing.dumps([alert.pk, alert.user_id], salt=STOP_SALT)
+
+
+def by_stop_token(token: str) -> SearchAlert | None:
+    """The alert a letter's token names, while it is kept (None: a token not ours, or the alert gone)."""
+    try:
+        pk, user_id = signing.loads(token, salt=STOP_SALT)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return SearchAlert.objects.select_related("user").filter(pk=pk, user_id=user_id).first()
 
 
 def notify_new_programs(now: datetime | None = None) -> int:
@@ -210,11 +229,12 @@ class _Run:
                 "",
                 *lines,
                 "",
-                f"Отписаться от писем по этому поиску можно в личном кабинете{_link(reverse('family:cabinet'))}.",
+                f"Все ваши подписки — в личном кабинете{_link(reverse('family:cabinet'))}.",
             ]
         )
         search = f"{reverse('navigator:search')}?{alert.query}"
-        letters.send_after_commit([alert.user.email], f"Новые программы: {said}", body, search)
+        stop = reverse("family:stop_search_alert", args=[stop_token(alert)])
+        letters.send_after_commit([alert.user.email], f"Новые программы: {said}", body, search, unsubscribe=stop)
 
 
 def _link(path: str) -> str:

@@ -17,4 +17,5 @@ urlpatterns = [
     path("saved/<int:pk>/remove/", views.forget_saved, name="forget_saved"),
     path("search-alerts/", views.keep_search_alert, name="keep_search_alert"),
     path("search-alerts/<int:pk>/remove/", views.forget_search_alert, name="forget_search_alert"),
+    path("search-alerts/stop/<str:token>/", views.stop_search_alert, name="stop_search_alert"),
 ]

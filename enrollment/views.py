@@ -12,12 +12,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import User
 from catalog.forms import error_links
 from catalog.models import Group, ModerationStatus, Program
 from catalog.permissions import readable_program
+from catalog.search import described
 from core import scope
 from core.redirects import back_to, site_path
 from core.templatetags.opora import BESIDE_FORM
@@ -276,6 +278,21 @@ def forget_search_alert(request: HttpRequest, pk: int) -> HttpResponse:
     found = scope.get_in_scope(SearchAlert.objects.all(), request.user, "change", pk=pk)
     search_alerts.forget(request.user, found)
     return _back_from_cabinet_or_program(request, "Письма о новых программах по этому поиску больше не придут.")
+
+
+@csrf_exempt  # the signed token authorizes it; a mail service's one-click POST (RFC 8058) carries no CSRF token
+@require_http_methods(["GET", "POST"])
+def stop_search_alert(request: HttpRequest, token: str) -> HttpResponse:
+    """A letter's «Отписаться», signed in or not: asked on the page (a mail scanner opening the link changes
+    nothing), done by its button or by the mail service's one click."""
+    alert = search_alerts.by_stop_token(token)
+    if alert is None:
+        return render(request, "family/search_alert_stop.html", {"alert": None}, status=404)
+    description = described(search_alerts.params_of(alert.query))
+    if request.method == "POST":
+        search_alerts.forget(alert.user, alert)
+        return render(request, "family/search_alert_stop.html", {"stopped": description})
+    return render(request, "family/search_alert_stop.html", {"alert": alert, "description": description})
 
 
 def _back_from_cabinet_or_program(request: HttpRequest, said: str) -> HttpResponse:

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -130,8 +131,15 @@ def test_a_letter_tells_of_the_programs_published_since_that_the_search_finds(pe
     assert "По вашему поиску — «бокса» — в навигаторе появилась 1 новая программа:" in letter.body
     assert f"— «Бокс», {personas.org_a.short_name}: https://navigator.example/programs/{boxing.code}/" in letter.body
     assert "Бокс для начинающих" not in letter.body
-    assert "https://navigator.example/family/" in letter.body  # where to unsubscribe
-    assert letter.body.endswith("https://navigator.example/programs/?q=%D0%B1%D0%BE%D0%BA%D1%81%D0%B0")
+    assert "Все ваши подписки — в личном кабинете: https://navigator.example/family/." in letter.body
+    search = "https://navigator.example/programs/?q=%D0%B1%D0%BE%D0%BA%D1%81%D0%B0"
+    stop = f"https://navigator.example{reverse('family:stop_search_alert', args=[search_alerts.stop_token(alert)])}"
+    assert letter.body.endswith(f"Открыть в навигаторе: {search}\nОтписаться: {stop}")
+    # Mail services show their own «Отписаться» from the headers, and unsubscribe in one click (RFC 8058).
+    assert (letter.extra_headers["List-Unsubscribe"], letter.extra_headers["List-Unsubscribe-Post"]) == (
+        f"<{stop}>",
+        "List-Unsubscribe=One-Click",
+    )
     assert list(SearchAlertProgram.objects.values_list("alert", "program")) == [(alert.pk, boxing.pk)]
     [event] = AuditEvent.objects.filter(action="search_alert.notified")
     assert (event.actor, event.data) == (None, {"programs": 1})
@@ -304,3 +312,34 @@ def test_the_alerts_are_checked_a_chunk_at_a_time_each_once(personas, notify, mo
         SearchAlertProgram.objects.values_list("told_at", flat=True).first()
     }
     assert len(alerts) == SearchAlert.objects.count() == 4
+
+
+def test_a_letters_link_unsubscribes_without_signing_in_after_asking(client, personas):
+    alert, _ = search_alerts.keep(personas.family, "q=бокс&age=10")
+    theirs, _ = search_alerts.keep(personas.other_family, "q=бокс&age=10")
+    stop = reverse("family:stop_search_alert", args=[search_alerts.stop_token(alert)])
+    page = client.get(stop)  # a mail scanner opening the link changes nothing
+    html = page.content.decode()
+    assert page.status_code == 200 and "Отписаться от писем?" in html and personas.family.email in html
+    assert "«бокс» · 10 лет" in html and SearchAlert.objects.count() == 2
+    done = client.post(stop)
+    assert done.status_code == 200 and "Писем о новых программах по поиску — «бокс» · 10 лет — больше не будет." in (
+        done.content.decode()
+    )
+    assert list(SearchAlert.objects.all()) == [theirs]
+    [event] = AuditEvent.objects.filter(action="search_alert.removed")
+    assert event.actor == personas.family
+    gone = client.get(stop)
+    assert gone.status_code == 404 and "Подписка не найдена" in gone.content.decode()
+    # A token changed by hand, or another alert's number under this one's signature, names nothing.
+    forged = search_alerts.stop_token(theirs)[:-2] + "xx"
+    assert client.post(reverse("family:stop_search_alert", args=[forged])).status_code == 404
+    assert list(SearchAlert.objects.all()) == [theirs]
+
+
+def test_a_mail_services_one_click_needs_no_csrf_token(personas):
+    alert, _ = search_alerts.keep(personas.family, "q=бокс")
+    strict = Client(enforce_csrf_checks=True)
+    stop = reverse("family:stop_search_alert", args=[search_alerts.stop_token(alert)])
+    assert strict.post(stop, {"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert not SearchAlert.objects.exists()
