@@ -793,6 +793,11 @@ def programs_found(index: CatalogIndex, params: SearchParams, among: Iterable[in
     return [pid for pid in among if bits >> pid & 1]
 
 
+def found_count(params: SearchParams) -> int:
+    """How many published programs the search finds now (its page's total), without reading any."""
+    return _found(current_index(), params)[0].bits.bit_count()
+
+
 def search_programs(
     params: SearchParams,
     fields: tuple[str, ...] = CARD_FIELDS,

@@ -31,7 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 
-from accounts.models import User
+from accounts.models import Role, RoleAssignment, User
 from catalog import services as catalog_services
 from catalog.models import Group, ModerationStatus, Organization, Program
 from core.bulk import insert_many, insert_selected
@@ -206,14 +206,27 @@ def create_saved(family: User, now: datetime) -> list[SavedProgram]:
     return [shortlist.save(family, program)[0] for program in chosen]
 
 
+DEMAND = (("бокс", 7), ("робототехника", 4))  # searches other families of the town keep, and how many of them
+
+
 def create_search_alerts(family: User, now: datetime) -> list[SearchAlert]:
     """The demo family follows two searches in its municipality: «бокс», which the demo catalog has no program for
-    (a letter when one is published), and chess for its eldest child's age."""
+    (a letter when one is published), and chess for its eldest child's age. Other families of its town keep
+    «бокс» and «робототехника» too: the monitoring's «Что ищут семьи» has rows to show."""
     guardian = family.guardian
     where = guardian.municipality.oktmo if guardian.municipality else ""
     eldest = guardian.children.order_by("birth_date").first()
     age = f"&age={eldest.age_on(now.date())}" if eldest else ""
-    return [search_alerts.keep(family, query, now)[0] for query in (f"q=бокс&municipality={where}", f"q=шахматы{age}")]
+    kept = [search_alerts.keep(family, query, now)[0] for query in (f"q=бокс&municipality={where}", f"q=шахматы{age}")]
+    neighbours = list(
+        User.objects.filter(guardian__municipality=guardian.municipality)
+        .filter(pk__in=RoleAssignment.objects.filter(role=Role.GUARDIAN).values("user"))
+        .exclude(pk=family.pk)
+        .order_by("pk")[: max(count for _, count in DEMAND)]
+    )
+    for words, count in DEMAND:
+        kept += [search_alerts.keep(user, f"q={words}&municipality={where}", now)[0] for user in neighbours[:count]]
+    return kept
 
 
 # The federal days off of the Labour Code (art. 112) that fall in an academic year, as month, day

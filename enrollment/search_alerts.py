@@ -3,6 +3,7 @@ one to follow («робототехника, 9 лет») — and a letter tells 
 (`notify_new_programs`, run by `manage.py notify_search_alerts` from cron). The search is read as its page reads
 it, at every check: the same words, corrections and filters. The parent's own: no organization reads it."""
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -20,13 +21,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.roles import principal_of
+from catalog import text
 from catalog.models import ModerationStatus, Program
-from catalog.search import SearchParams, described, programs_found
+from catalog.search import SearchParams, described, found_count, programs_found
 from catalog.search_form import ProgramSearchQuery, params_from_query, read_page_query
 from catalog.search_index import CatalogIndex, build_index, catalog_version
 from core import audit, letters, scope
 from core.templatetags.opora import ru_plural
 from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
+from territory.models import Municipality
 
 GUARDIANS_ONLY = "Подписываться на новые программы могут родители (законные представители)."
 NOT_YOURS = "Отписаться может только тот, кто подписался."
@@ -108,6 +111,45 @@ def forget(actor: Any, alert: SearchAlert) -> None:
     with transaction.atomic():
         audit.record(actor, "search_alert.removed", alert, query=alert.query)
         alert.delete()
+
+
+MIN_FAMILIES = 3  # a search fewer families keep is not shown to staff: its words could tell who typed them
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What families of a territory wait for: a search's words in a municipality (or anywhere), how many families
+    keep an alert for it, and how many programs it finds now."""
+
+    words: str
+    municipality: str  # ОКТМО: the search's, or the family's where the search names none
+    families: int
+    found_now: int
+
+
+def demand(municipality_ids: Collection[int], limit: int = 20) -> list[Demand]:
+    """The searches by words that families keep alerts for in these municipalities (the search's municipality, or
+    the parent's when it names none), those kept by at least MIN_FAMILIES families, the most kept first: what
+    families look for there and wait to see published. Each family once per words and municipality, whatever its
+    other filters; how many programs those words find there now."""
+    oktmo_of = dict(Municipality.objects.filter(pk__in=municipality_ids).values_list("pk", "oktmo"))
+    monitored = set(oktmo_of.values())
+    families: dict[tuple[str, str], set[int]] = {}
+    alerts = SearchAlert.objects.values_list("query", "user_id", "user__guardian__municipality_id")
+    for query, user_id, home in alerts.iterator(chunk_size=2000):
+        params = params_of(query)
+        where = params.municipality or oktmo_of.get(home)
+        words = " ".join(text.words(params.q))
+        if words and where in monitored:
+            families.setdefault((words, str(where)), set()).add(user_id)
+    kept = sorted(
+        ((key, len(users)) for key, users in families.items() if len(users) >= MIN_FAMILIES),
+        key=lambda row: (-row[1], row[0][0]),
+    )[:limit]
+    return [
+        Demand(words, oktmo, count, found_count(SearchParams(q=words, municipality=oktmo)))
+        for (words, oktmo), count in kept
+    ]
 
 
 STOP_SALT = "enrollment.search_alert.stop"

@@ -9,10 +9,12 @@ from django.db.models import Count, QuerySet
 from django.utils.formats import number_format
 
 from catalog.models import Direction, FundingSource, Organization, OrganizationKind
+from enrollment import search_alerts
 from enrollment.models import Application
 from monitoring import indicators, services
 from monitoring.models import IndicatorCode
 from monitoring.territories import Territory
+from territory.models import Municipality
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Table:
     note: str = ""
     # Links of the first column on the page (not in the workbook).
     links: list[str] = field(default_factory=list)
+    empty: str = "За этот год данных нет."  # said on the page when there are no rows
 
 
 def _share(part: int, whole: int | None) -> Decimal | None:
@@ -192,6 +195,26 @@ def organization_children_table(organization: Organization, year: int) -> Table:
     )
 
 
+def demand_table(territory: Territory, year: int) -> Table:
+    """What families of the territory look for and wait to see published (enrollment.search_alerts.demand): the
+    searches they keep alerts for, now — whatever the year chosen."""
+    names = dict(Municipality.objects.values_list("oktmo", "name"))
+    rows = [
+        [f"«{d.words}»", names.get(d.municipality, d.municipality), d.families, d.found_now]
+        for d in search_alerts.demand(territory.municipality_ids)
+    ]
+    return Table(
+        "demand",
+        "Что ищут семьи: подписки на новые программы",
+        ["Поиск", "Муниципалитет", "Семей подписано", "Программ находит сейчас"],
+        rows,
+        "Поиски, о новых программах по которым семьи просят писать, по муниципалитетам (поиска, а если он не выбран, "
+        f"— семьи): сначала те, где семей больше; поиск меньше чем {search_alerts.MIN_FAMILIES} семей не "
+        "показан. «0» — семьи ждут того, чего на территории нет.",
+        empty=f"Нет поисков, на новые программы по которым подписались хотя бы {search_alerts.MIN_FAMILIES} семьи.",
+    )
+
+
 DASHBOARD_TABLES = {
     "indicators": indicator_table,
     "municipalities": comparison_table,
@@ -199,4 +222,5 @@ DASHBOARD_TABLES = {
     "organization-kinds": organization_kind_table,
     "funding": funding_table,
     "organizations": organization_table,
+    "demand": demand_table,
 }

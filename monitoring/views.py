@@ -83,6 +83,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         directions=tables.direction_table(territory, year),
         kinds=tables.organization_kind_table(territory, year),
         funding=tables.funding_table(territory, year),
+        demand=tables.demand_table(territory, year),
         may_set_targets=may_set_targets(request.user, territory.region),
     )
     return render(request, "monitoring/dashboard.html", context)

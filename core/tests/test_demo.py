@@ -136,6 +136,10 @@ def test_every_role_has_an_account_that_signs_in(client):
     followed = search_alerts.alerts_of(family.user)
     assert sorted(alert.params.q for alert in followed) == ["бокс", "шахматы"]
     assert all(alert.params.municipality or alert.params.age for alert in followed)
+    # Other families of its town keep «бокс» too: the monitoring's «Что ищут семьи» shows it, found nowhere.
+    town = family.municipality
+    wanted = {d.words: (d.families, d.found_now) for d in search_alerts.demand([town.pk])}
+    assert wanted["бокс"] == (8, 0) and wanted["робототехника"][0] == 4 and wanted["робототехника"][1] > 0
     # The demo organization's queue shows decisions made through the real actions.
     queue = Application.objects.filter(program__organization=operator_org, source=ApplicationSource.NAVIGATOR)
     assert queue.exists()

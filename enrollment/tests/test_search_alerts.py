@@ -15,9 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from catalog.services import change_program_status
 from core.models import AuditEvent
-from core.testing import make_program
+from core.testing import make_program, make_user
 from enrollment import search_alerts
 from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
 from enrollment.tests.test_watches import API, bearer
@@ -343,3 +344,28 @@ def test_a_mail_services_one_click_needs_no_csrf_token(personas):
     stop = reverse("family:stop_search_alert", args=[search_alerts.stop_token(alert)])
     assert strict.post(stop, {"List-Unsubscribe": "One-Click"}).status_code == 200
     assert not SearchAlert.objects.exists()
+
+
+# --- Demand: what families wait for -------------------------------------------------------------
+
+
+def test_the_monitoring_shows_what_families_of_the_territory_wait_for_never_one_familys_words(client, personas):
+    x, y = personas.municipality_x, personas.municipality_y
+    parents = [make_user(f"parent-{n}@opora.test", Role.GUARDIAN) for n in range(4)]
+    for n, parent in enumerate(parents):
+        Guardian.objects.create(user=parent, last_name="Тест", first_name=f"Родитель {n}", municipality=x)
+        search_alerts.keep(parent, f"q=Бокс&age={5 + n}")  # the parent's own municipality: X
+        search_alerts.keep(parent, f"q=шахматы&municipality={x.oktmo}")
+    search_alerts.keep(personas.family, f"q=бокс&municipality={x.oktmo}")  # another search of the same words
+    search_alerts.keep(personas.other_family, f"q=шахматы&municipality={y.oktmo}")  # Y's
+    search_alerts.keep(personas.family, f"q=логопед для ребёнка с аутизмом&municipality={x.oktmo}")  # one family's
+    make_program(personas.org_a, "Шахматы")
+    found = {(d.words, d.municipality): (d.families, d.found_now) for d in search_alerts.demand([x.pk])}
+    # In X: «бокс» of four parents living there and of a family that chose X, whatever their ages; nothing found.
+    assert found == {("бокс", x.oktmo): (5, 0), ("шахматы", x.oktmo): (4, 1)}  # «логопед…»: one family, not shown
+    assert search_alerts.demand([y.pk]) == []  # Y's «шахматы»: one family
+    client.force_login(personas.municipal_x)
+    html = client.get(reverse("monitoring:dashboard")).content.decode()
+    assert "Что ищут семьи: подписки на новые программы" in html and "«бокс»" in html and "логопед" not in html
+    xlsx = client.get(reverse("monitoring:dashboard"), {"table": "demand"})
+    assert xlsx.status_code == 200 and xlsx["Content-Disposition"].startswith("attachment")

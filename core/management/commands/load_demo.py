@@ -172,7 +172,7 @@ class Command(BaseCommand):
         kept = create_saved(accounts[Role.GUARDIAN].user, timezone.now())
         self.step(f"В избранном демо-семьи программ: {len(kept)}", started)
         followed = create_search_alerts(accounts[Role.GUARDIAN].user, timezone.now())
-        self.step(f"Демо-семья подписана на новые программы по поискам: {len(followed)}", started)
+        self.step(f"Подписок семей на новые программы по поискам: {len(followed)}", started)
         registry = create_registry(
             rng, names, territory.places, today, accounts[Role.ORGANIZATION_OPERATOR].user, options["registry_share"]
         )
