@@ -241,19 +241,20 @@ class _Run:
     def check(self, alerts: list[SearchAlert]) -> int:
         """These alerts (locked) checked up to `now`: the programs each finds recorded as told, audited, in one
         letter each after the commit. Returns how many letters."""
-        told, events = [], []
+        told: list[SearchAlertProgram] = []
+        notified: list[tuple[SearchAlert, int]] = []
         for alert in alerts:
             params, finds = self.finds(alert.query)
             before = self.told.get(alert.pk, set())
             found = [pid for pid, at in self.published if at > alert.checked_at and pid in finds - before]
             if found:
                 told += [SearchAlertProgram(alert=alert, program_id=pid, told_at=self.now) for pid in found]
-                events.append((None, "search_alert.notified", alert, {"programs": len(found)}))
+                notified.append((alert, len(found)))
                 self.write(alert, params, found)
         SearchAlert.objects.filter(pk__in=[alert.pk for alert in alerts]).update(checked_at=self.now)
         SearchAlertProgram.objects.bulk_create(told)
-        audit.record_many(events)
-        return len(events)
+        audit.record_many((None, "search_alert.notified", alert, {"programs": n}) for alert, n in notified)
+        return len(notified)
 
     def write(self, alert: SearchAlert, params: SearchParams, found: list[int]) -> None:
         lines = [
