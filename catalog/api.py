@@ -580,14 +580,19 @@ class MapProgramOut(Schema):
     organization: str = Field(description="Краткое название организации")
 
 
-class MapPlaceOut(Schema):
+class MapPlaceBaseOut(Schema):
+    """Место на карте списка (программ или организаций)."""
+
     latitude: float
     longitude: float
     name: str = Field(description="Название места занятий организации или адрес")
+    distance_km: float | None = Field(description="С near: расстояние от near, км, с точностью до 0,1")
+
+
+class MapPlaceOut(MapPlaceBaseOut):
     programs: list[MapProgramOut] = Field(
         description="Программы поиска, которые проводятся здесь или группа которых здесь занимается, в порядке поиска"
     )
-    distance_km: float | None = Field(description="С near: расстояние от near, км, с точностью до 0,1")
 
 
 class ProgramsMapOut(Schema):
@@ -639,12 +644,8 @@ class MapOrganizationOut(Schema):
     short_name: str = Field(description="Краткое название")
 
 
-class MapOrganizationPlaceOut(Schema):
-    latitude: float
-    longitude: float
-    name: str = Field(description="Название места занятий организации или адрес")
+class MapOrganizationPlaceOut(MapPlaceBaseOut):
     organizations: list[MapOrganizationOut] = Field(description="Организации списка здесь, в порядке списка")
-    distance_km: float | None = Field(description="С near: расстояние от near, км, с точностью до 0,1")
 
 
 class OrganizationsMapOut(Schema):
