@@ -37,12 +37,16 @@ def main() -> None:
     ensure_catalog()
     from django.core.exceptions import ValidationError
     from django.db import transaction
+    from django.db.models import Count
     from django.utils import timezone
 
     from accounts.models import User
     from catalog.models import ModerationStatus, Program
+    from catalog.search_index import current_index
     from enrollment import search_alerts
     from enrollment.models import SearchAlert, SearchAlertProgram
+    from people.models import Guardian
+    from territory.models import Municipality
 
     rng = random.Random(20261207)
     searches: list[str] = []
@@ -59,7 +63,7 @@ def main() -> None:
         )
         SearchAlert.objects.bulk_create(
             [
-                SearchAlert(user=parent, query=query, checked_at=now - timedelta(hours=1))
+                SearchAlert(**search_alerts.alert_fields(parent, query, now - timedelta(hours=1)))
                 for parent in parents
                 for query in rng.sample(searches, PER_PARENT)
             ]
@@ -74,9 +78,23 @@ def main() -> None:
         again = time.perf_counter()
         assert search_alerts.notify_new_programs(now + timedelta(seconds=1)) == 0  # nothing twice
         quiet = time.perf_counter() - again
+        # The monitoring's «Что ищут семьи» of the region (every municipality) and of its largest town, in a process
+        # whose search index is built (a server's is, from its start).
+        current_index()
+        region = list(Municipality.objects.values_list("pk", flat=True))
+        town = Guardian.objects.values("municipality").annotate(n=Count("pk")).order_by("-n")[0]["municipality"]
+        demand_ms = {}
+        for name, ids in (("region", region), ("town", [int(town)])):
+            started = time.perf_counter()
+            rows = search_alerts.demand(ids)
+            demand_ms[name] = ((time.perf_counter() - started) * 1000, len(rows))
         transaction.set_rollback(True)
     alerts = len(parents) * PER_PARENT
     print(f"searches: {len(searches)} different, a second run with nothing new: {quiet:.2f} s")
+    print(
+        "what families wait for (the monitoring's table): "
+        + ", ".join(f"{name} {ms:.0f} ms ({rows} rows)" for name, (ms, rows) in demand_ms.items())
+    )
     print(
         f"BENCH alerts alerts={alerts} parents={len(parents)} new_programs={NEW_PROGRAMS} letters={letters} "
         f"programs_told={told} run_s={elapsed:.1f} per_alert_ms={elapsed * 1000 / alerts:.2f}"

@@ -479,12 +479,24 @@ class SearchAlert(models.Model):
     created_at = models.DateTimeField("подписка с", auto_now_add=True)
     # The programs published up to this moment have been looked at: the next check looks at those published after.
     checked_at = models.DateTimeField("проверено до")
+    # What the monitoring counts (what families wait for, where), written from the query when the alert is kept:
+    # the search's words, normalized, and its municipality — or the parent's, when the search names none.
+    words = models.CharField("слова поиска", max_length=200, blank=True)
+    municipality = models.ForeignKey(
+        "territory.Municipality",
+        verbose_name="муниципалитет",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = "подписка на поиск"
         verbose_name_plural = "подписки на поиск"
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "query"], name="search_alert_once")]
+        indexes = [models.Index(fields=["municipality", "words"], name="search_alert_demand")]
 
     def __str__(self) -> str:
         return f"{self.user} — {self.query}"

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from catalog.search_index import CatalogIndex, build_index, catalog_version
 from core import audit, letters, scope
 from core.templatetags.opora import ru_plural
 from enrollment.models import MAX_SEARCH_ALERTS, SearchAlert, SearchAlertProgram
+from people.models import Guardian
 from territory.models import Municipality
 
 GUARDIANS_ONLY = "Подписываться на новые программы могут родители (законные представители)."
@@ -100,8 +101,22 @@ def keep(actor: Any, query: str, now: datetime | None = None) -> tuple[SearchAle
         existing = SearchAlert.objects.filter(user=actor, query=kept)
         if not existing.exists() and SearchAlert.objects.filter(user=actor).count() >= MAX_SEARCH_ALERTS:
             raise ValidationError(TOO_MANY)
-        create = partial(SearchAlert.objects.create, user=actor, query=kept, checked_at=now or timezone.now())
+        create = partial(SearchAlert.objects.create, **alert_fields(actor, kept, now or timezone.now()))
         return audit.created_once(actor, "search_alert.created", existing, create, query=kept)
+
+
+def alert_fields(user: Any, kept: str, checked_at: datetime) -> dict[str, Any]:
+    """The fields of an alert of this kept query (kept_query's), with what the monitoring counts: its words, and
+    its municipality — the search's, or the parent's where it names none."""
+    asked = QueryDict(kept)
+    oktmo = asked.get("municipality")
+    municipality_id = (
+        Municipality.objects.filter(oktmo=oktmo).values_list("pk", flat=True).first()
+        if oktmo
+        else Guardian.objects.filter(user=user).values_list("municipality_id", flat=True).first()
+    )
+    words = " ".join(text.words(asked.get("q", "")))[: SearchAlert._meta.get_field("words").max_length]
+    return {"user": user, "query": kept, "checked_at": checked_at, "words": words, "municipality_id": municipality_id}
 
 
 def forget(actor: Any, alert: SearchAlert) -> None:
@@ -129,26 +144,22 @@ class Demand:
 
 def demand(municipality_ids: Collection[int], limit: int = 20) -> list[Demand]:
     """The searches by words that families keep alerts for in these municipalities (the search's municipality, or
-    the parent's when it names none), those kept by at least MIN_FAMILIES families, the most kept first: what
-    families look for there and wait to see published. Each family once per words and municipality, whatever its
-    other filters; how many programs those words find there now."""
-    oktmo_of = dict(Municipality.objects.filter(pk__in=municipality_ids).values_list("pk", "oktmo"))
-    monitored = set(oktmo_of.values())
-    families: dict[tuple[str, str], set[int]] = {}
-    alerts = SearchAlert.objects.values_list("query", "user_id", "user__guardian__municipality_id")
-    for query, user_id, home in alerts.iterator(chunk_size=2000):
-        params = params_of(query)
-        where = params.municipality or oktmo_of.get(home)
-        words = " ".join(text.words(params.q))
-        if words and where in monitored:
-            families.setdefault((words, str(where)), set()).add(user_id)
-    kept = sorted(
-        ((key, len(users)) for key, users in families.items() if len(users) >= MIN_FAMILIES),
-        key=lambda row: (-row[1], row[0][0]),
-    )[:limit]
+    the parent's when it names none: SearchAlert.municipality), those kept by at least MIN_FAMILIES families, the
+    most kept first: what families look for there and wait to see published. Each family once per words and
+    municipality, whatever its other filters; how many programs those words find there now. Counted by the
+    database: a region's alerts run to tens of thousands."""
+    kept = (
+        SearchAlert.objects.filter(municipality__in=municipality_ids)
+        .exclude(words="")
+        .values("words", "municipality__oktmo")
+        .annotate(families=Count("user", distinct=True))
+        .filter(families__gte=MIN_FAMILIES)
+        .order_by("-families", "words", "municipality__oktmo")[:limit]
+    )
     return [
-        Demand(words, oktmo, count, found_count(SearchParams(q=words, municipality=oktmo)))
-        for (words, oktmo), count in kept
+        Demand(row["words"], oktmo, row["families"], found_count(SearchParams(q=row["words"], municipality=oktmo)))
+        for row in kept
+        if (oktmo := row["municipality__oktmo"])
     ]
 
 

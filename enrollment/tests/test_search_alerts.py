@@ -41,6 +41,8 @@ def test_a_search_is_kept_once_as_what_it_finds_not_how_its_page_shows_it(person
         f"q=бокс&sort=title&page=3&view=map&age=10&direction=sport&direction=sport&day=&municipality={oktmo}",
     )
     assert created and alert.query == f"age=10&direction=sport&municipality={oktmo}&q=%D0%B1%D0%BE%D0%BA%D1%81"
+    # What the monitoring counts, written with it: the words, and the search's municipality.
+    assert (alert.words, alert.municipality) == ("бокс", personas.municipality_x)
     # The same search written in another order, or with another page, is the same alert.
     again, created_again = search_alerts.keep(personas.family, f"municipality={oktmo}&direction=sport&age=10&q=бокс")
     assert (again, created_again) == (alert, False)
