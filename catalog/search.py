@@ -775,7 +775,8 @@ def _found(index: CatalogIndex, params: SearchParams) -> tuple[_Matches, str | N
 
 def _wider(index: CatalogIndex, params: SearchParams, query_words: Sequence[str]) -> str | None:
     """For a query that finds nothing because the catalog lacks one of its words (no boxing in a small town), the
-    query with that word's wider word (text.topics: «бокс» — «единоборства») that finds something, if any."""
+    query with that word's first wider word (text.topics: «бокс» — «борьба», «единоборства») that finds something, if
+    any."""
     for at, word in enumerate(query_words):
         if index.text([word], postings.matches)[0]:
             continue  # the catalog has it: the filters or the other words leave nothing

@@ -26,7 +26,6 @@ from accounts.api_auth import session_auth, token_auth
 from catalog.api import ProgramRefOut
 from catalog.models import Group, Program
 from catalog.permissions import readable_program
-from catalog.search import described
 from core import scope
 from core.api import (
     INPUT,
@@ -783,7 +782,7 @@ class SearchAlertOut(Schema):
 
     @staticmethod
     def resolve_description(alert: SearchAlert) -> str:
-        return described(search_alerts.params_of(alert.query))
+        return search_alerts.description(alert)
 
 
 class SearchAlertIn(Schema):

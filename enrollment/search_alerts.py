@@ -52,6 +52,11 @@ def alerts_of(user: Any) -> list[SearchAlert]:
     return alerts
 
 
+def description(alert: SearchAlert) -> str:
+    """The alert's search in words, as the cabinet, its letters and the API say it: «бокс» · 10 лет · город Энск."""
+    return described(params_of(alert.query))
+
+
 def kept_query(query: str) -> str:
     """The search's query string as an alert keeps it: what its page reads of it — each list's values once, of
     another parameter the last, spaces collapsed — without the page or order, in one order whatever the page's
@@ -256,8 +261,8 @@ class _Run:
         notified: list[tuple[SearchAlert, int]] = []
         for alert in alerts:
             params, finds = self.finds(alert.query)
-            before = self.told.get(alert.pk, set())
-            found = [pid for pid, at in self.published if at > alert.checked_at and pid in finds - before]
+            new = finds - self.told.get(alert.pk, set())
+            found = [pid for pid, at in self.published if at > alert.checked_at and pid in new]
             if found:
                 told += [SearchAlertProgram(alert=alert, program_id=pid, told_at=self.now) for pid in found]
                 notified.append((alert, len(found)))

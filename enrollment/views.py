@@ -19,7 +19,6 @@ from accounts.models import User
 from catalog.forms import error_links
 from catalog.models import Group, ModerationStatus, Program
 from catalog.permissions import readable_program
-from catalog.search import described
 from core import scope
 from core.redirects import back_to, site_path
 from core.templatetags.opora import BESIDE_FORM
@@ -288,7 +287,7 @@ def stop_search_alert(request: HttpRequest, token: str) -> HttpResponse:
     alert = search_alerts.by_stop_token(token)
     if alert is None:
         return render(request, "family/search_alert_stop.html", {"alert": None}, status=404)
-    description = described(search_alerts.params_of(alert.query))
+    description = search_alerts.description(alert)
     if request.method == "POST":
         search_alerts.forget(alert.user, alert)
         return render(request, "family/search_alert_stop.html", {"stopped": description})

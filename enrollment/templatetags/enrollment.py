@@ -89,7 +89,8 @@ def search_alert_form(context: dict[str, Any]) -> dict[str, Any]:
     request, principal = context["request"], context["principal"]
     query = request.GET.urlencode()
     asks = any(value.strip() for name in search_alerts.SEARCHED for value in request.GET.getlist(name))
-    if not asks or context.get("errors") or not (principal.is_guardian or not principal.is_authenticated):
+    staff = principal.is_authenticated and not principal.is_guardian
+    if not asks or context.get("errors") or staff:
         return {"offered": False}
     here = f"{reverse('navigator:search')}?{query}"
     shown = {"offered": True, "messages": context.get("messages", ())}
