@@ -60,6 +60,8 @@ def test_from_registration_to_enrollment(live_server, browser):
         office.get_by_text(f"Выполнено «{action}»").wait_for()
     office.screenshot(path=str(SHOTS / "office-applications.png"), full_page=True)
 
+    # Back to the family's tab: a tab behind another is not painted, and Chromium may refuse its screenshot.
+    family.bring_to_front()
     family.goto(live_server.url + "/family/")
     assert family.get_by_text("Зачислен", exact=True).is_visible()
     family.screenshot(path=str(SHOTS / "family-enrolled.png"), full_page=True)
