@@ -1,5 +1,6 @@
 """Signing in and recovering a password: Django's forms, with what a parent needs to be told."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -49,7 +50,12 @@ class SignInForm(AuthenticationForm):
 
 
 class PasswordRecoveryForm(PasswordResetForm):
-    """Django's reset form, its letter sent like every other letter: after the request, by the queue."""
+    """Django's reset form, its letter sent like every other letter: after the request, by the queue. An account
+    without a password yet — a member of staff invited who lost the invitation's link — gets the letter too: here
+    nobody signs in any other way (Django leaves such accounts out for sign-in through another system)."""
+
+    def get_users(self, email: str) -> Iterator[Any]:
+        yield from User.objects.filter(email=" ".join(email.split()).lower(), is_active=True)
 
     def send_mail(
         self,

@@ -204,7 +204,9 @@ class ProgramForm(ProgramRulesForm):
             self.address_suggestions = address_suggestions(self.instance.organization)
             self.fields["address"].widget.attrs["list"] = ADDRESS_SUGGESTIONS
         if not teachers.exists():
-            self.fields["teachers"].help_text = "В организации пока нет педагогов: их карточки заводит администратор."
+            self.fields[
+                "teachers"
+            ].help_text = "В организации пока нет педагогов: добавьте их на странице «Педагоги и доступ»."
         russian_empty_choices(self)
         say_below_zero_as_zero(self, POSITIVE_PROGRAM_FIELDS)
         input_range(
@@ -617,3 +619,47 @@ class RemovePlaceForm(forms.Form):
             *((other.address, f"{other.name}: {other.address}" if other.name else other.address) for other in others),
         ]
         self.initial.setdefault("move_to", "")
+
+
+class TeacherForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A teacher's card (people.services.save_teacher's rules) and, while it has no account, the address to invite
+    the teacher by (accounts.services.open_organization_access's)."""
+
+    email = forms.CharField(
+        label="Электронная почта для входа",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="Необязательно. Педагогу придёт приглашение: в кабинете он увидит свои группы и будет вести журнал.",
+    )
+
+    class Meta:
+        model = Teacher
+        fields = ["last_name", "first_name", "patronymic", "position", "qualification", "teaching_since", "about"]
+        widgets = {"about": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {
+            "qualification": "Например, «Высшая квалификационная категория».",
+            "teaching_since": "Год, с которого педагог преподаёт, например 2015.",
+            "about": "Что семьи прочтут о педагоге на странице программы.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.user_id is not None:
+            del self.fields["email"]  # linked: its access is on the staff page
+
+
+class InviteOperatorForm(forms.Form):
+    """Who gets an operator's access to the organization's office (accounts.services.open_organization_access)."""
+
+    email = forms.CharField(
+        label="Электронная почта", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    last_name = forms.CharField(label="Фамилия", required=False, max_length=150)
+    first_name = forms.CharField(label="Имя", required=False, max_length=150)
+    patronymic = forms.CharField(label="Отчество", required=False, max_length=150)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = "Этот адрес станет логином. Приглашение придёт на него."
+        self.fields["last_name"].help_text = "Фамилия и имя нужны, если у адреса ещё нет учётной записи в навигаторе."

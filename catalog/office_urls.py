@@ -20,5 +20,12 @@ urlpatterns = [
     path("places/new/", office_views.place_create, name="place_create"),
     path("places/<int:pk>/edit/", office_views.place_edit, name="place_edit"),
     path("places/<int:pk>/remove/", office_views.place_remove, name="place_remove"),
+    path("staff/", office_views.staff, name="staff"),
+    path("staff/teachers/new/", office_views.teacher_create, name="teacher_create"),
+    path("staff/teachers/<uuid:uuid>/edit/", office_views.teacher_edit, name="teacher_edit"),
+    path("staff/teachers/<uuid:uuid>/remove/", office_views.teacher_remove, name="teacher_remove"),
+    path("staff/operators/new/", office_views.operator_invite, name="operator_invite"),
+    path("staff/access/<int:pk>/close/", office_views.access_close, name="access_close"),
+    path("staff/access/<int:pk>/resend/", office_views.access_resend, name="access_resend"),
     path("moderation/", office_views.moderation_queue, name="moderation_queue"),
 ]

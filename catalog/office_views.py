@@ -1,5 +1,5 @@
-"""The back office («Кабинет»): organization operators edit programs, groups and the places where groups meet,
-territories moderate.
+"""The back office («Кабинет»): organization operators edit programs, groups, the places where groups meet and the
+organization's teachers and access, territories moderate.
 
 Views stay thin: who may see and do what comes from core.scope (404 outside the scope, 403 when
 visible but not allowed), every write goes through catalog.services.
@@ -8,6 +8,7 @@ visible but not allowed), every write goes through catalog.services.
 from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django import forms
 from django.conf import settings
@@ -17,22 +18,33 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import ORGANIZATION_ROLES, Role, RoleAssignment
 from accounts.roles import principal_of
+from accounts.services import (
+    OWN_ACCESS,
+    NewPerson,
+    close_organization_access,
+    open_organization_access,
+    organization_access,
+    resend_invitation,
+)
 from accounts.views import AuthenticatedRequest
 from catalog import archiving, revisions, services
 from catalog.choice import organization_choice
 from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
+    InviteOperatorForm,
     OrganizationProfileForm,
     ProgramForm,
     RemovePlaceForm,
     ScheduleFormSet,
     StudyPlaceForm,
+    TeacherForm,
     error_links,
     financing_from,
     new_group_financing,
@@ -51,6 +63,8 @@ from catalog.permissions import permitted_transitions
 from core import audit, scope
 from core.redirects import back_to
 from core.typed import title_or_code
+from people import services as people_services
+from people.models import Teacher
 
 
 def _office_programs(user: Any) -> QuerySet[Program]:
@@ -589,6 +603,211 @@ def place_remove(request: HttpRequest, pk: int) -> HttpResponse:
             "places_url": _places_url(place.organization),
         },
     )
+
+
+def _staff_url(organization: Organization) -> str:
+    return f"{reverse('office:staff')}?{urlencode({'organization': organization.code})}"
+
+
+def _office_teachers(user: Any) -> QuerySet[Teacher]:
+    return scope.restrict(Teacher.objects.select_related("organization", "user"), user, "change")
+
+
+def _office_access(user: Any) -> QuerySet[RoleAssignment]:
+    """The roles in the organizations a person changes: an operator's colleagues and teachers."""
+    organizations = scope.restrict(Organization.objects.all(), user, "change")
+    return RoleAssignment.objects.filter(organization__in=organizations, role__in=ORGANIZATION_ROLES).select_related(
+        "user", "organization"
+    )
+
+
+@login_required
+@require_GET
+def staff(request: HttpRequest) -> HttpResponse:
+    """The organization's teachers (their cards, the groups they lead, whether they sign in) and who may work in its
+    office."""
+    organization, chosen = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/staff_organization.html")
+    teachers = organization.teachers.select_related("user").annotate(
+        groups_now=Count("groups", filter=Q(groups__in=Group.objects.current()), distinct=True),
+        programs_named=Count("programs", distinct=True),
+    )
+    return render(
+        request,
+        "office/staff.html",
+        {
+            "organization": organization,
+            "organization_chosen": chosen,
+            "teachers": teachers.order_by("last_name", "first_name", "patronymic", "pk"),
+            "access": organization_access(organization),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teacher_create(request: HttpRequest) -> HttpResponse:
+    organization, _ = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/staff_organization.html")
+    return _teacher_form(request, Teacher(organization=organization))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teacher_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    return _teacher_form(request, scope.get_in_scope(_office_teachers(request.user), request.user, "change", uuid=uuid))
+
+
+def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
+    creating = teacher._state.adding
+    stored = "" if creating else teacher.full_name
+    form = TeacherForm(request.POST if request.method == "POST" else None, instance=teacher)
+    if form.is_valid():
+        invite = form.cleaned_data.get("email", "")
+        try:
+            people_services.save_teacher(
+                request.user, form.instance, invite=invite, absolute=request.build_absolute_uri
+            )
+        except ValidationError as error:
+            if creating:
+                teacher.pk = None  # rolled back: saved again from scratch
+                teacher._state.adding = True
+            _show_errors(error, form)
+        else:
+            invited = f" Приглашение отправлено на {invite.strip().lower()}." if invite else ""
+            messages.success(request, f"Карточка педагога сохранена: {teacher.full_name}.{invited}")
+            return redirect(_staff_url(teacher.organization))
+    return render(
+        request,
+        "office/teacher_form.html",
+        {
+            "form": form,
+            "teacher": teacher,
+            "organization": teacher.organization,
+            "stored": stored,
+            "creating": creating,
+            "staff_url": _staff_url(teacher.organization),
+            "error_links": error_links(form),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def teacher_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
+    """Removing a card, confirmed on a page of its own; one that leads groups or is named in programs stays."""
+    teacher = scope.get_in_scope(_office_teachers(request.user), request.user, "change", uuid=uuid)
+    if request.method == "POST":
+        try:
+            people_services.remove_teacher(request.user, teacher)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Карточка педагога удалена: {teacher.full_name}.")
+        return redirect(_staff_url(teacher.organization))
+    return render(
+        request,
+        "office/staff_confirm.html",
+        {
+            "heading": "Удалить карточку педагога?",
+            "subject": teacher.full_name,
+            "organization": teacher.organization,
+            "staff_url": _staff_url(teacher.organization),
+            "refusal": people_services.teacher_kept(teacher),
+            "consequences": [
+                "Карточка исчезнет из списка педагогов организации.",
+                "Если педагог входил в кабинет, его доступ к организации будет закрыт.",
+            ],
+            "button": "Удалить карточку",
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def operator_invite(request: HttpRequest) -> HttpResponse:
+    organization, _ = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/staff_organization.html")
+    form = InviteOperatorForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            access = open_organization_access(
+                request.user,
+                organization,
+                Role.ORGANIZATION_OPERATOR,
+                data["email"],
+                request.build_absolute_uri,
+                person=NewPerson(data["last_name"], data["first_name"], data["patronymic"]),
+            )
+        except ValidationError as error:
+            _show_errors(error, form)
+        else:
+            messages.success(request, f"Доступ оператора открыт: {access.user.email}. Приглашение отправлено.")
+            return redirect(_staff_url(organization))
+    return render(
+        request,
+        "office/operator_invite.html",
+        {
+            "form": form,
+            "organization": organization,
+            "staff_url": _staff_url(organization),
+            "error_links": error_links(form),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def access_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Closing a person's access, confirmed on a page of its own."""
+    access = get_object_or_404(_office_access(request.user), pk=pk)
+    organization = access.organization
+    assert organization is not None  # an organization's role
+    if request.method == "POST":
+        try:
+            close_organization_access(request.user, access)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Доступ закрыт: {access.user.email}.")
+        return redirect(_staff_url(organization))
+    teacher = access.role == Role.TEACHER
+    return render(
+        request,
+        "office/staff_confirm.html",
+        {
+            "heading": "Закрыть доступ?",
+            "subject": f"{access.user.display_name} · {access.get_role_display()}",
+            "organization": organization,
+            "staff_url": _staff_url(organization),
+            "refusal": OWN_ACCESS if access.user_id == request.user.pk and not teacher else "",
+            "consequences": [
+                f"{access.user.email} больше не сможет работать в кабинете организации как "
+                f"{access.get_role_display().lower()}; другие роли учётной записи останутся.",
+                *(["Карточка педагога останется, но без учётной записи."] if teacher else []),
+                "Человек получит письмо о том, что доступ закрыт. Открыть его можно снова в любое время.",
+            ],
+            "button": "Закрыть доступ",
+        },
+    )
+
+
+@login_required
+@require_POST
+def access_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    access = get_object_or_404(_office_access(request.user), pk=pk)
+    try:
+        resend_invitation(request.user, access, request.build_absolute_uri)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Приглашение отправлено ещё раз: {access.user.email}.")
+    assert access.organization is not None
+    return redirect(_staff_url(access.organization))
 
 
 @login_required

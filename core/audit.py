@@ -40,6 +40,12 @@ ACTION_LABELS: dict[str, str] = {
     # People and the registry of children.
     "guardian.created": "Запись родителя создана по учётной записи",
     "organization.profile_changed": "Карточка организации изменена",
+    "organization.access_opened": "Открыт доступ к кабинету организации",
+    "organization.access_closed": "Закрыт доступ к кабинету организации",
+    "organization.invitation_resent": "Приглашение в кабинет организации отправлено ещё раз",
+    "teacher.added": "Карточка педагога добавлена",
+    "teacher.changed": "Карточка педагога изменена",
+    "teacher.removed": "Карточка педагога удалена",
     "child.added": "Ребёнок добавлен семьёй",
     "child.updated": "Данные ребёнка исправлены семьёй",
     "child.identifiers_added": "Семья указала СНИЛС или свидетельство о рождении",

@@ -37,6 +37,7 @@ from finance.api import router as finance_router
 from monitoring.api import router as monitoring_router
 from monitoring.import_api import router as import_router
 from people.api import router as people_router
+from people.staff_api import router as staff_router
 from territory.api import router as territory_router
 
 
@@ -85,6 +86,7 @@ api.add_router("", territory_router)
 api.add_router("", catalog_router)
 api.add_router("", enrollment_router)
 api.add_router("", people_router)
+api.add_router("", staff_router)
 api.add_router("", monitoring_router)
 api.add_router("", import_router)
 api.add_router("", finance_router)

@@ -1,16 +1,20 @@
-"""Actions on people: a parent adds a child (atomic, audited, matched against the registry) and corrects it."""
+"""Actions on people: a parent adds a child (atomic, audited, matched against the registry) and corrects it; an
+organization keeps its teachers' cards."""
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as access
+from accounts.models import Role, RoleAssignment
 from accounts.roles import principal_of
 from core import audit, scope
 from core.dates import full_years
 from people import registry
-from people.models import Child, EntryChannel, Guardian
+from people.models import Child, EntryChannel, Guardian, Teacher
 
 MAX_AGE = 18  # additional education of children: until the 18th birthday
 
@@ -147,3 +151,72 @@ def correct_child(
     details unsaved too: the parent, answered once, sends the form again."""
     changed = update_child(actor, child)
     return changed, registry.add_identifiers(actor, child, snils=snils, birth_certificate=birth_certificate)
+
+
+# --- Teachers of an organization ----------------------------------------------------------------------
+
+TEACHER_FIELDS = ("last_name", "first_name", "patronymic", "position", "qualification", "teaching_since", "about")
+TEACHER_BUSY = (
+    "Педагог ведёт группы или указан в программах ({where}): удалить его карточку нельзя — сначала назначьте "
+    "туда другого педагога."
+)
+
+
+TEACHING_SINCE_WRONG = "Укажите год, с которого педагог преподаёт: от 1950 до нынешнего."
+
+
+@transaction.atomic
+def save_teacher(
+    actor: Any, teacher: Teacher, *, invite: str = "", absolute: Callable[[str], str] | None = None
+) -> list[str]:
+    """Add or change a teacher's card in the organization it names (the caller checked the right to change the
+    organization): names and texts with their spaces collapsed, checked field by field; audited with the names of
+    the fields changed. With `invite`, an address, the teacher gets an account of the organization's teacher linked
+    to the card and a letter (accounts.services.open_organization_access, `absolute` making its links); the card is
+    not kept if that is refused. Returns the fields changed (every field of a new card; none: nothing written)."""
+    for name in ("last_name", "first_name", "patronymic", "position", "qualification"):
+        setattr(teacher, name, " ".join((getattr(teacher, name) or "").split()))
+    teacher.about = (teacher.about or "").strip()
+    if teacher.teaching_since is not None and not 1950 <= teacher.teaching_since <= timezone.localdate().year:
+        raise ValidationError({"teaching_since": TEACHING_SINCE_WRONG})
+    teacher.full_clean(exclude=["user"])
+    if teacher._state.adding:
+        teacher.save()
+        audit.record(actor, "teacher.added", teacher, organization=teacher.organization.code)
+        changed = list(TEACHER_FIELDS)
+    else:
+        stored = Teacher.objects.select_for_update().filter(pk=teacher.pk).values(*TEACHER_FIELDS).get()
+        changed = [name for name in TEACHER_FIELDS if stored[name] != getattr(teacher, name)]
+        if changed:
+            teacher.save(update_fields=[*changed, "updated_at"])
+            audit.record(actor, "teacher.changed", teacher, organization=teacher.organization.code, fields=changed)
+    if invite:
+        assert absolute is not None, "an invitation's letter links to the site"
+        access.open_organization_access(actor, teacher.organization, Role.TEACHER, invite, absolute, teacher=teacher)
+    return changed
+
+
+def teacher_kept(teacher: Teacher) -> str:
+    """Why a teacher's card cannot be removed — the groups it leads or led (their journals say who taught them), the
+    programs that name it —, in words; "" when it can."""
+    groups = teacher.groups.count()
+    programs = teacher.programs.count()
+    said = [f"групп: {groups}" if groups else "", f"программ: {programs}" if programs else ""]
+    return TEACHER_BUSY.format(where=", ".join(part for part in said if part)) if groups or programs else ""
+
+
+@transaction.atomic
+def remove_teacher(actor: Any, teacher: Teacher) -> None:
+    """Remove a card made by mistake or of a teacher who has left and taught nothing here (the caller checked the
+    right to change the organization); one who leads or led groups, or whom a program names, stays. Its account,
+    if any, loses the organization's teacher role with it."""
+    teacher = Teacher.objects.select_for_update().select_related("organization").get(pk=teacher.pk)
+    refusal = teacher_kept(teacher)
+    if refusal:
+        raise ValidationError(refusal)
+    if teacher.user_id is not None:
+        RoleAssignment.objects.filter(
+            user_id=teacher.user_id, role=Role.TEACHER, organization_id=teacher.organization_id
+        ).delete()
+    audit.record(actor, "teacher.removed", teacher, organization=teacher.organization.code, name=teacher.full_name)
+    teacher.delete()

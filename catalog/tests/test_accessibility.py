@@ -12,12 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import RoleAssignment
 from catalog import services
 from catalog.models import OrganizationUnit, StudyPlace, UnitKind
 from catalog.services import change_program_status
 from core.browser import serve_map_tiles, sign_in
 from core.testing import make_child, make_group, make_personas, make_program
 from enrollment.services import apply
+from people.models import Teacher
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +60,8 @@ def catalog_pages(transactional_db):
         ),
     )
     make_group(program, address=school.address)
+    teacher = Teacher.objects.create(organization=personas.org_a, last_name="Орлова", first_name="Вера")
+    teacher_access = RoleAssignment.objects.get(user=personas.teacher_a)
     make_program(personas.org_b, "Робототехника")
     make_program(personas.org_a, "Шахматы", status="moderating")
     search = reverse("navigator:search")
@@ -124,6 +128,12 @@ def catalog_pages(transactional_db):
                 reverse("office:place_create"),
                 reverse("office:place_edit", args=[school.pk]),
                 reverse("office:place_remove", args=[school.pk]),
+                reverse("office:staff"),
+                reverse("office:teacher_create"),
+                reverse("office:teacher_edit", args=[teacher.uuid]),
+                reverse("office:teacher_remove", args=[teacher.uuid]),
+                reverse("office:operator_invite"),
+                reverse("office:access_close", args=[teacher_access.pk]),
                 reverse("office_applications:queue"),
             ],
         ),
