@@ -15,7 +15,7 @@ from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from catalog import archiving, revisions, search, services
+from catalog import archiving, register, revisions, search, services
 from catalog.forms import (
     PROGRAM_SECTIONS,
     FinancingForm,
@@ -101,14 +101,6 @@ class StudyPlaceInline(admin.TabularInline):  # type: ignore[type-arg]
     extra = 0
 
 
-# What the search index reads of an organization: where its programs are held (its address and coordinates, for
-# «Рядом со мной») and whether it is active; and what the list of organizations filters by, read with the index
-# (catalog.directory).
-INDEXED_ORGANIZATION_FIELDS = frozenset(
-    {"address", "latitude", "longitude", "is_active", "full_name", "kind", "accessible_for_ovz", "municipality"}
-)
-
-
 @admin.register(Organization)
 class OrganizationAdmin(ModelAdmin):
     list_display = ("short_name", "code", "inn", "kind", "municipality", "is_active")
@@ -125,10 +117,8 @@ class OrganizationAdmin(ModelAdmin):
         super().save_related(request, form, formsets, change)
         # Its programs' search documents say its short name and its units; the index, where it is.
         units_changed = any(formset.model is OrganizationUnit and formset.has_changed() for formset in formsets)
-        if change and ("short_name" in form.changed_data or units_changed):
-            search.refresh_organization_documents(form.instance.pk)
-        elif change and INDEXED_ORGANIZATION_FIELDS.intersection(form.changed_data):
-            search.bump_catalog_version()
+        if change:
+            register.reindex(form.instance, [*form.changed_data, *(["units"] if units_changed else [])])
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not StudyPlace:

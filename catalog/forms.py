@@ -20,7 +20,8 @@ from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from catalog import services
+from accounts.services import NewPerson
+from catalog import register, services
 from catalog.models import (
     MAX_CHILD_AGE,
     MAX_GROUP_CAPACITY,
@@ -40,6 +41,7 @@ from catalog.models import (
 )
 from core.forms import russian_empty_choices
 from people.models import Teacher
+from territory.permissions import governed_municipalities
 
 WRONG_ORGANIZATION = "Педагог должен работать в организации, которая реализует программу."
 AGE_INPUT = forms.NumberInput(attrs={"min": 0, "max": MAX_CHILD_AGE})
@@ -547,13 +549,18 @@ def parse_coordinates(text: str) -> tuple[Decimal, Decimal] | None:
     return latitude, longitude
 
 
+def website_field() -> forms.URLField:
+    """An organization's site, the scheme assumed when left out («cdt-ensk.ru»)."""
+    return forms.URLField(
+        label="Сайт", required=False, max_length=200, assume_scheme="https", help_text="Например, https://cdt-ensk.ru"
+    )
+
+
 class OrganizationProfileForm(forms.ModelForm):  # type: ignore[type-arg]
     """What the organization tells families of itself (services.PROFILE_FIELDS, whose rules are
     services.save_organization_profile's)."""
 
-    website = forms.URLField(
-        label="Сайт", required=False, max_length=200, assume_scheme="https", help_text="Например, https://cdt-ensk.ru"
-    )
+    website = website_field()
 
     class Meta:
         model = Organization
@@ -570,21 +577,11 @@ class OrganizationProfileForm(forms.ModelForm):  # type: ignore[type-arg]
         }
 
 
-class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
-    """A study place of the organization its instance already has; its coordinates in one field, pasted from
-    Yandex Maps as they are shown there. The rules are services.save_study_place's."""
+class LocatedForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A model form of a place on the map (models.Located): its coordinates in one field, pasted from Yandex Maps as
+    they are shown there."""
 
     coordinates = forms.CharField(label="Координаты", required=False, max_length=100, help_text=COORDINATES_HELP)
-
-    class Meta:
-        model = StudyPlace
-        fields = ["address", "name"]
-        help_texts = {
-            "address": (
-                "Группы и программы с этим адресом будут видны на карте, и семьи найдут их по расстоянию. "
-                "Сокращения и знаки не важны: «ул. Ленина, д. 5» и «Ленина, 5» — один адрес."
-            ),
-        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -601,6 +598,20 @@ class StudyPlaceForm(forms.ModelForm):  # type: ignore[type-arg]
         if "coordinates" in data:  # the model's fields are set from the one the form has
             self.instance.latitude, self.instance.longitude = data["coordinates"]
         return data
+
+
+class StudyPlaceForm(LocatedForm):
+    """A study place of the organization its instance already has. The rules are services.save_study_place's."""
+
+    class Meta:
+        model = StudyPlace
+        fields = ["address", "name"]
+        help_texts = {
+            "address": (
+                "Группы и программы с этим адресом будут видны на карте, и семьи найдут их по расстоянию. "
+                "Сокращения и знаки не важны: «ул. Ленина, д. 5» и «Ленина, 5» — один адрес."
+            ),
+        }
 
 
 class RemovePlaceForm(forms.Form):
@@ -663,3 +674,111 @@ class InviteOperatorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["email"].help_text = "Этот адрес станет логином. Приглашение придёт на него."
         self.fields["last_name"].help_text = "Фамилия и имя нужны, если у адреса ещё нет учётной записи в навигаторе."
+
+
+class OrganizationRegisterForm(LocatedForm):
+    """What the territory's register keeps of an organization (catalog.register's rules), in the municipalities the
+    person keeps; a new organization may name its first operator, invited with it."""
+
+    website = website_field()
+    operator_email = forms.CharField(
+        label="Электронная почта оператора",
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="Необязательно. Оператору придёт приглашение: он будет вести программы и заявки организации.",
+    )
+    operator_last_name = forms.CharField(label="Фамилия оператора", required=False, max_length=150)
+    operator_first_name = forms.CharField(label="Имя оператора", required=False, max_length=150)
+    operator_patronymic = forms.CharField(label="Отчество оператора", required=False, max_length=150)
+
+    OPERATOR_FIELDS = ("operator_email", "operator_last_name", "operator_first_name", "operator_patronymic")
+    field_order = ("full_name", "short_name", "kind", "department", "inn", "kpp", "ogrn", "licence_number",
+                   "licence_date", "municipality", "address", "coordinates")  # fmt: skip
+
+    class Meta:
+        model = Organization
+        fields = [
+            "full_name",
+            "short_name",
+            "kind",
+            "department",
+            "inn",
+            "kpp",
+            "ogrn",
+            "licence_number",
+            "licence_date",
+            "municipality",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "accessible_for_ovz",
+            "is_active",
+        ]
+        widgets = {"licence_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "short_name": "Так организацию называют в навигаторе: в поиске, на карточках программ.",
+            "inn": "10 цифр у организации, 12 — у индивидуального предпринимателя; проверяется по контрольной сумме.",
+            "ogrn": "13 цифр (ОГРНИП — 15); проверяется по контрольной сумме.",
+            "is_active": "Снимите отметку, если организация закрылась: её программы пропадут из поиска.",
+        }
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit_choices(self, "municipality", governed_municipalities(user).order_by("name"))
+        russian_empty_choices(self)
+        if not self.instance._state.adding:
+            for name in self.OPERATOR_FIELDS:
+                del self.fields[name]  # colleagues are invited on the staff page
+            if Program.objects.filter(organization=self.instance).exists():
+                self.fields["municipality"].disabled = True
+                self.fields["municipality"].help_text = register.MUNICIPALITY_FIXED
+
+    def register_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name not in self.OPERATOR_FIELDS]
+
+    def operator_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.OPERATOR_FIELDS if name in self.fields]
+
+    def operator(self) -> tuple[str, NewPerson]:
+        """The first operator's address and names as given ("" for none)."""
+        data = self.cleaned_data
+        person = NewPerson(data["operator_last_name"], data["operator_first_name"], data["operator_patronymic"])
+        return data.get("operator_email", ""), person
+
+
+class UnitForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = OrganizationUnit
+        fields = ["kind", "name", "address"]
+        labels = {"kind": "Вид подразделения"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        russian_empty_choices(self)
+
+
+class BaseUnitFormSet(BaseInlineFormSet):  # type: ignore[type-arg]
+    legend = "Структурные подразделения"
+    row_label = "Подразделение"
+
+
+UnitFormSet = inlineformset_factory(
+    Organization,
+    OrganizationUnit,
+    form=UnitForm,
+    formset=BaseUnitFormSet,
+    extra=1,
+    can_delete=True,
+    can_delete_extra=False,
+)
+
+
+def units_from(formset: BaseInlineFormSet) -> list[register.Unit]:  # type: ignore[type-arg]
+    """The units a valid formset keeps: those not marked for deletion, the empty extra form left out."""
+    return [
+        register.Unit(data["kind"], data["name"], data.get("address") or "", form.instance.pk)
+        for form in formset.forms
+        if (data := form.cleaned_data) and not data.get("DELETE")
+    ]

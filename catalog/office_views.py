@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,33 +33,37 @@ from accounts.services import (
     resend_invitation,
 )
 from accounts.views import AuthenticatedRequest
-from catalog import archiving, revisions, services
+from catalog import archiving, register, revisions, services
 from catalog.choice import organization_choice
 from catalog.forms import (
     GroupFinancingFormSet,
     GroupForm,
     InviteOperatorForm,
     OrganizationProfileForm,
+    OrganizationRegisterForm,
     ProgramForm,
     RemovePlaceForm,
     ScheduleFormSet,
     StudyPlaceForm,
     TeacherForm,
+    UnitFormSet,
     error_links,
     financing_from,
     new_group_financing,
     schedule_from,
+    units_from,
 )
 from catalog.models import (
     NOT_YET_PUBLISHED,
     Group,
     ModerationStatus,
     Organization,
+    OrganizationKind,
     Program,
     ProgramRevision,
     StudyPlace,
 )
-from catalog.permissions import permitted_transitions
+from catalog.permissions import keeps_staff, organizations_staffed_by, permitted_transitions
 from core import audit, scope
 from core.redirects import back_to
 from core.typed import title_or_code
@@ -465,6 +469,117 @@ def _group_form(request: HttpRequest, group: Group) -> HttpResponse:
     )
 
 
+# --- The territory's register of organizations ---------------------------------------------------------------------
+
+ACTIVITY = {"active": ("Действуют", Q(is_active=True)), "closed": ("Не действуют", Q(is_active=False))}
+
+
+def _territory_organizations(user: Any) -> QuerySet[Organization]:
+    """The organizations a territory's operator keeps in the register (and the administrator, all)."""
+    if not principal_of(user).moderates_anything:
+        raise PermissionDenied
+    return scope.restrict(Organization.objects.select_related("municipality"), user, "moderate")
+
+
+@login_required
+@require_GET
+def organization_register(request: HttpRequest) -> HttpResponse:
+    """The territory's organizations: found by name, ИНН, ОГРН or code, by type and whether they act; each with its
+    programs published and its operators."""
+    organizations = _territory_organizations(request.user)
+    query = " ".join(request.GET.get("q", "").split())
+    if query:
+        organizations = organizations.filter(
+            Q(short_name__icontains=query)
+            | Q(full_name__icontains=query)
+            | Q(inn=query)
+            | Q(ogrn=query)
+            | Q(code=query.upper())
+        )
+    kind = request.GET.get("kind", "")
+    if kind in OrganizationKind.values:
+        organizations = organizations.filter(kind=kind)
+    activity = request.GET.get("activity", "")
+    if activity in ACTIVITY:
+        organizations = organizations.filter(ACTIVITY[activity][1])
+    operators = RoleAssignment.objects.filter(organization=OuterRef("pk"), role=Role.ORGANIZATION_OPERATOR)
+    organizations = organizations.annotate(
+        published=Count("programs", filter=Q(programs__status=ModerationStatus.PUBLISHED)),
+        operators=Subquery(operators.values("organization").annotate(n=Count("pk")).values("n")),
+    ).order_by("short_name", "pk")
+    filters = request.GET.copy()
+    filters.pop("page", None)
+    return render(
+        request,
+        "office/register_list.html",
+        {
+            "page": _page(request, organizations),
+            "query": query,
+            "kind": kind,
+            "kinds": OrganizationKind.choices,
+            "activity": activity,
+            "activities": [(value, label) for value, (label, _) in ACTIVITY.items()],
+            "filter_query": filters.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_register_create(request: HttpRequest) -> HttpResponse:
+    _territory_organizations(request.user)
+    return _register_form(request, Organization())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_register_edit(request: HttpRequest, code: str) -> HttpResponse:
+    organization = scope.get_in_scope(_territory_organizations(request.user), request.user, "moderate", code=code)
+    return _register_form(request, organization)
+
+
+def _register_form(request: HttpRequest, organization: Organization) -> HttpResponse:
+    creating = organization._state.adding
+    stored = "" if creating else organization.short_name
+    data = request.POST if request.method == "POST" else None
+    form = OrganizationRegisterForm(request.user, data, instance=organization)
+    units = UnitFormSet(data, instance=organization, prefix="units")
+    if data is not None and form.is_valid() and units.is_valid():
+        try:
+            if creating:
+                email, person = form.operator()
+                register.add_organization(
+                    request.user,
+                    form.instance,
+                    units_from(units),
+                    operator=email,
+                    person=person,
+                    absolute=request.build_absolute_uri,
+                )
+            else:
+                register.save_organization(request.user, form.instance, units_from(units))
+        except ValidationError as error:
+            if creating:  # rolled back: saved again from scratch
+                organization.pk = None
+                organization._state.adding = True
+            _show_errors(error, form, {"units": units})
+        else:
+            messages.success(request, f"Организация сохранена в реестре: {organization.short_name}.")
+            return redirect(reverse("office:organization_register"))
+    return render(
+        request,
+        "office/register_form.html",
+        {
+            "form": form,
+            "units": units,
+            "organization": organization,
+            "stored": stored,
+            "creating": creating,
+            "error_links": error_links(form, units) if data is not None else [],
+        },
+    )
+
+
 def _office_places(user: Any) -> QuerySet[StudyPlace]:
     """Study places a person works with here (as `_office_programs`): another organization's are on its public
     page, not in the office."""
@@ -609,16 +724,30 @@ def _staff_url(organization: Organization) -> str:
     return f"{reverse('office:staff')}?{urlencode({'organization': organization.code})}"
 
 
-def _office_teachers(user: Any) -> QuerySet[Teacher]:
-    return scope.restrict(Teacher.objects.select_related("organization", "user"), user, "change")
+def _staff_of(request: HttpRequest) -> tuple[Organization | None, bool]:
+    """The organization whose staff a page keeps, as `_acting_for` finds it, or named by its territory's operator."""
+    code = request.GET.get("organization")
+    if code is None:
+        return _acting_for(request)
+    organization = scope.get_in_scope(Organization.objects.all(), request.user, "view", code=code)
+    if not keeps_staff(request.user, organization):
+        raise PermissionDenied
+    return organization, True
+
+
+def _teacher_kept(request: HttpRequest, uuid: UUID) -> Teacher:
+    """A teacher's card the person keeps (`keeps_staff`): 404 unseen, 403 seen only (a colleague)."""
+    teacher = scope.get_in_scope(Teacher.objects.select_related("organization", "user"), request.user, uuid=uuid)
+    if not keeps_staff(request.user, teacher.organization):
+        raise PermissionDenied
+    return teacher
 
 
 def _office_access(user: Any) -> QuerySet[RoleAssignment]:
-    """The roles in the organizations a person changes: an operator's colleagues and teachers."""
-    organizations = scope.restrict(Organization.objects.all(), user, "change")
-    return RoleAssignment.objects.filter(organization__in=organizations, role__in=ORGANIZATION_ROLES).select_related(
-        "user", "organization"
-    )
+    """The roles in the organizations whose staff the person keeps: an operator's colleagues and teachers."""
+    return RoleAssignment.objects.filter(
+        organization__in=organizations_staffed_by(user), role__in=ORGANIZATION_ROLES
+    ).select_related("user", "organization")
 
 
 @login_required
@@ -626,7 +755,7 @@ def _office_access(user: Any) -> QuerySet[RoleAssignment]:
 def staff(request: HttpRequest) -> HttpResponse:
     """The organization's teachers (their cards, the groups they lead, whether they sign in) and who may work in its
     office."""
-    organization, chosen = _acting_for(request)
+    organization, chosen = _staff_of(request)
     if organization is None:
         return _choose_organization(request, "office/staff_organization.html")
     teachers = organization.teachers.select_related("user").annotate(
@@ -639,6 +768,12 @@ def staff(request: HttpRequest) -> HttpResponse:
         {
             "organization": organization,
             "organization_chosen": chosen,
+            # An organization's operator chooses among theirs; a territory's, in its register.
+            "choose_url": reverse(
+                "office:staff"
+                if principal_of(request.user).operated_organization_ids
+                else "office:organization_register"
+            ),
             "teachers": teachers.order_by("last_name", "first_name", "patronymic", "pk"),
             "access": organization_access(organization),
         },
@@ -648,7 +783,7 @@ def staff(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def teacher_create(request: HttpRequest) -> HttpResponse:
-    organization, _ = _acting_for(request)
+    organization, _ = _staff_of(request)
     if organization is None:
         return _choose_organization(request, "office/staff_organization.html")
     return _teacher_form(request, Teacher(organization=organization))
@@ -657,7 +792,7 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def teacher_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    return _teacher_form(request, scope.get_in_scope(_office_teachers(request.user), request.user, "change", uuid=uuid))
+    return _teacher_form(request, _teacher_kept(request, uuid))
 
 
 def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
@@ -698,7 +833,7 @@ def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def teacher_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Removing a card, confirmed on a page of its own; one that leads groups or is named in programs stays."""
-    teacher = scope.get_in_scope(_office_teachers(request.user), request.user, "change", uuid=uuid)
+    teacher = _teacher_kept(request, uuid)
     if request.method == "POST":
         try:
             people_services.remove_teacher(request.user, teacher)
@@ -728,7 +863,7 @@ def teacher_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def operator_invite(request: HttpRequest) -> HttpResponse:
-    organization, _ = _acting_for(request)
+    organization, _ = _staff_of(request)
     if organization is None:
         return _choose_organization(request, "office/staff_organization.html")
     form = InviteOperatorForm(request.POST if request.method == "POST" else None)

@@ -185,3 +185,18 @@ def permitted_transitions(user: Any, program: Program) -> frozenset[str]:
     if scope.can(user, program, "moderate"):
         permitted |= MODERATOR_TRANSITIONS
     return permitted
+
+
+def keeps_staff(user: Any, organization: Organization) -> bool:
+    """Whether the person keeps the organization's teachers' cards and who works in its office: its operators, the
+    operators of its territory (who register it and invite its first operator) and the administrator."""
+    return scope.can(user, organization, "change") or scope.can(user, organization, "moderate")
+
+
+def organizations_staffed_by(user: Any) -> QuerySet[Organization]:
+    """The organizations whose staff the person keeps (`keeps_staff`): two scopes as ids, since the administrator's
+    filter is Q(), which an OR would drop."""
+    kept = Q()
+    for action in ("change", "moderate"):
+        kept |= Q(pk__in=scope.restrict(Organization.objects.all(), user, action).values("pk"))
+    return Organization.objects.filter(kept)

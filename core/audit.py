@@ -40,6 +40,8 @@ ACTION_LABELS: dict[str, str] = {
     # People and the registry of children.
     "guardian.created": "Запись родителя создана по учётной записи",
     "organization.profile_changed": "Карточка организации изменена",
+    "organization.registered": "Организация внесена в реестр",
+    "organization.changed": "Данные реестра об организации изменены",
     "organization.access_opened": "Открыт доступ к кабинету организации",
     "organization.access_closed": "Закрыт доступ к кабинету организации",
     "organization.invitation_resent": "Приглашение в кабинет организации отправлено ещё раз",

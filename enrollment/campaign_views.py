@@ -28,6 +28,7 @@ from core.typed import title_or_code
 from enrollment import campaigns
 from enrollment.models import Campaign, CampaignChoice, CampaignKind, CampaignStatus
 from people.models import Child
+from territory.permissions import governed_municipalities
 
 
 @login_required
@@ -45,7 +46,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         {
             "campaigns": managed,
             "now": now,
-            "may_plan": campaigns.planning_municipalities(request.user).exists(),
+            "may_plan": governed_municipalities(request.user).exists(),
         },
     )
 
@@ -199,7 +200,7 @@ def _managed(request: HttpRequest, code: str) -> Campaign:
 @login_required
 @require_http_methods(["GET", "POST"])
 def campaign_new(request: HttpRequest) -> HttpResponse:
-    territory = campaigns.planning_municipalities(request.user).order_by("name")
+    territory = governed_municipalities(request.user).order_by("name")
     if not territory.exists():
         raise PermissionDenied("Кампании планирует опорный центр муниципалитета или региона.")
     chosen = request.POST.get("municipality") or request.GET.get("municipality")

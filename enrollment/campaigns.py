@@ -14,11 +14,10 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.roles import principal_of
 from catalog.models import Group, ModerationStatus, Program
 from core import audit, letters, scope
 from core.templatetags.opora import ages
@@ -28,6 +27,7 @@ from enrollment.models import SEAT_STATUSES, Application, Campaign, CampaignChoi
 from enrollment.models import ApplicationStatus as S
 from people.models import Child
 from territory.models import Municipality
+from territory.permissions import governed_municipalities
 
 # Priority points: ОВЗ outranks siblings, who outrank residents; several add up.
 OVZ_POINTS, SIBLING_POINTS, RESIDENT_POINTS = 4, 2, 1
@@ -270,19 +270,10 @@ MAX_CHOICES_LIMIT = 10
 NAME_LENGTH = 200
 
 
-def planning_municipalities(user: Any) -> QuerySet[Municipality]:
-    """Municipalities whose campaigns this person plans: the territory enrollment.permissions gives
-    "change" on campaigns (a municipal operator his own, a regional operator the region's)."""
-    principal = principal_of(user)
-    if principal.is_admin:
-        return Municipality.objects.all()
-    return Municipality.objects.filter(Q(pk__in=principal.municipality_ids) | Q(region__in=principal.region_ids))
-
-
 def plan_campaign(actor: Any, municipality: Municipality, *, programs: Iterable[Program], **fields: Any) -> Campaign:
     """A new campaign of the municipality for its published programs. `fields` are those of
     PLAN_FIELDS; a rule broken is a ValidationError by field, in Russian, and nothing is saved."""
-    if not planning_municipalities(actor).filter(pk=municipality.pk).exists():
+    if not governed_municipalities(actor).filter(pk=municipality.pk).exists():
         raise PermissionDenied("Кампании муниципалитета планирует его опорный центр.")
     campaign = Campaign(municipality=municipality)
     _set_plan_fields(campaign, fields)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from ninja import Field, PatchDict, Router, Schema, Status
@@ -18,6 +18,7 @@ from accounts import services as access
 from accounts.api_auth import token_auth
 from accounts.models import ORGANIZATION_ROLES, RoleAssignment
 from catalog.models import Organization
+from catalog.permissions import keeps_staff
 from core import scope
 from core.api import INPUT, NOT_FOUND, WRITE_ERRORS, Code, ErrorOut
 from people import services
@@ -107,7 +108,11 @@ class AccessIn(Schema):
 
 
 def _organization(user: Any, code: str) -> Organization:
-    return scope.get_in_scope(Organization.objects.all(), user, "change", code=code)
+    """The organization whose staff the caller keeps (catalog.permissions.keeps_staff): 404 unseen, 403 seen only."""
+    organization = scope.get_in_scope(Organization.objects.all(), user, "view", code=code)
+    if not keeps_staff(user, organization):
+        raise PermissionDenied
+    return organization
 
 
 def _card(teacher: Teacher) -> Teacher:
@@ -130,7 +135,10 @@ def create_teacher(request: Any, code: Code, body: TeacherCreateIn) -> Status[Te
 
 
 def _teacher_to_change(user: Any, uuid: UUID) -> Teacher:
-    return scope.get_in_scope(Teacher.objects.select_related("organization", "user"), user, "change", uuid=uuid)
+    teacher = scope.get_in_scope(Teacher.objects.select_related("organization", "user"), user, uuid=uuid)
+    if not keeps_staff(user, teacher.organization):
+        raise PermissionDenied
+    return teacher
 
 
 @router.patch("/teachers/{uuid}", response={200: TeacherCardOut, **WRITE_ERRORS}, summary="Изменить педагога")
@@ -162,7 +170,8 @@ def _access_of(organization: Organization) -> QuerySet[RoleAssignment]:
     summary="Доступ к кабинету организации",
 )
 def list_access(request: Any, code: Code) -> list[RoleAssignment]:
-    """Кто работает в кабинете организации: операторы, затем педагоги. Видят операторы организации."""
+    """Кто работает в кабинете организации: операторы, затем педагоги. Видят операторы организации и опорного
+    центра её территории."""
     return access.organization_access(_organization(request.auth, code))
 
 

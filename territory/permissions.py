@@ -1,8 +1,10 @@
 """The territory clause of scope rules: a municipality's rows, or a region's."""
 
-from django.db.models import Q
+from typing import Any
 
-from accounts.roles import Principal
+from django.db.models import Q, QuerySet
+
+from accounts.roles import Principal, principal_of
 from core import scope
 from territory.models import Municipality
 
@@ -20,3 +22,12 @@ def in_territory(field: str, p: Principal, regions: frozenset[int] = frozenset()
             p.region_municipalities[regions] = frozenset(found)
         ids |= p.region_municipalities[regions]
     return Q(**{f"{field}__in": ids}) if ids else scope.NOTHING
+
+
+def governed_municipalities(user: Any) -> QuerySet[Municipality]:
+    """The municipalities whose organizations (and campaigns) the person keeps: a municipal operator's own, a
+    regional operator's region's, every one for the administrator."""
+    principal = principal_of(user)
+    if principal.is_admin:
+        return Municipality.objects.all()
+    return Municipality.objects.filter(Q(pk__in=principal.municipality_ids) | Q(region__in=principal.region_ids))

@@ -137,7 +137,16 @@ def catalog_pages(transactional_db):
                 reverse("office_applications:queue"),
             ],
         ),
-        (personas.municipal_x.email, "/office/", [reverse("office:moderation_queue")]),
+        (
+            personas.municipal_x.email,
+            "/office/",
+            [
+                reverse("office:moderation_queue"),
+                reverse("office:organization_register"),
+                reverse("office:organization_register_create"),
+                reverse("office:organization_register_edit", args=[personas.org_a.code]),
+            ],
+        ),
         # The choice of an organization, for a new program and for an upload.
         (personas.admin.email, "/office/", [reverse("office:program_create"), reverse("monitoring:imports")]),
     ]

@@ -15,6 +15,7 @@ from core.models import AuditEvent
 from core.testing import make_child, make_group, make_program
 from enrollment import campaigns
 from enrollment.models import Application, Campaign, CampaignChoice, CampaignKind, CampaignStatus
+from territory.permissions import governed_municipalities
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +67,11 @@ def test_a_regional_operator_plans_for_any_municipality_of_his_region(personas, 
         personas.regional, personas.municipality_x, programs=[published_program], **plan(kind=CampaignKind.FIRST_COME)
     )
     assert created.kind == CampaignKind.FIRST_COME
-    assert set(campaigns.planning_municipalities(personas.regional)) == {
+    assert set(governed_municipalities(personas.regional)) == {
         personas.municipality_x,
         personas.municipality_y,
     }
-    assert not campaigns.planning_municipalities(personas.other_regional).exists()
+    assert not governed_municipalities(personas.other_regional).exists()
 
 
 def test_only_the_territorys_operators_plan(personas, published_program):

@@ -1,0 +1,246 @@
+"""The territory's register of organizations (`/office/organizations/`, catalog.register): a municipal or regional
+operator adds an organization of its territory — with its units and, at once, its first operator invited — and
+corrects what the register keeps of it; the search learns of each change."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts import services as access
+from accounts.models import Role, RoleAssignment, User
+from accounts.services import NewPerson
+from catalog import directory, register
+from catalog.models import Organization, OrganizationKind, OrganizationUnit, Program, UnitKind
+from core.models import AuditEvent
+from core.testing import make_program
+from core.validators import inn_check_digits, ogrn_check_digit
+from people.models import Teacher
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/office/organizations/"
+INN = inn_check_digits("770123456")
+OGRN = ogrn_check_digit("102770012345")
+
+
+def absolute(path: str) -> str:
+    return f"https://navigator.test{path}"
+
+
+def new_organization(municipality, **fields) -> Organization:
+    values = {
+        "full_name": "Муниципальное автономное учреждение дополнительного образования «Дом науки»",
+        "short_name": "  Дом   науки ",
+        "kind": OrganizationKind.UDO,
+        "inn": INN,
+        "ogrn": OGRN,
+        "municipality": municipality,
+        "address": "г. Энск, ул. Мира, д. 3",
+        **fields,
+    }
+    return Organization(**values)
+
+
+def form(personas, **changes) -> dict:
+    data = {
+        "full_name": "Муниципальное автономное учреждение дополнительного образования «Дом науки»",
+        "short_name": "Дом науки",
+        "kind": OrganizationKind.UDO,
+        "department": "education",
+        "inn": INN,
+        "ogrn": OGRN,
+        "municipality": personas.municipality_x.pk,
+        "address": "г. Энск, ул. Мира, д. 3",
+        "coordinates": "56.31, 41.02",
+        "is_active": "on",
+        "units-TOTAL_FORMS": "1",
+        "units-INITIAL_FORMS": "0",
+        "units-0-kind": UnitKind.IT_CUBE,
+        "units-0-name": "IT-куб",
+        "units-0-address": "",
+    }
+    data.update(changes)
+    return data
+
+
+# --- Rules ---------------------------------------------------------------------------------------------------------
+
+
+def test_an_organization_is_registered_with_its_units_spaces_collapsed_and_audited(personas):
+    organization = new_organization(personas.municipality_x)
+    units = [register.Unit(UnitKind.KVANTORIUM, " Кванториум  «Энск» ")]
+    register.save_organization(personas.municipal_x, organization, units)
+    stored = Organization.objects.get(inn=INN)
+    assert stored.short_name == "Дом науки" and stored.code.startswith("OR")
+    assert list(stored.units.values_list("kind", "name")) == [(UnitKind.KVANTORIUM, "Кванториум «Энск»")]
+    [event] = AuditEvent.objects.filter(action="organization.registered")
+    assert event.actor == personas.municipal_x and "units" in event.data["fields"] and "inn" in event.data["fields"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"inn": INN[:-1] + str((int(INN[-1]) + 1) % 10)}, "inn"),
+        ({"ogrn": OGRN[:-1] + str((int(OGRN[-1]) + 1) % 10)}, "ogrn"),
+        ({"latitude": Decimal("56.3")}, "longitude"),
+        ({"short_name": "   "}, "short_name"),
+    ],
+)
+def test_a_register_entry_that_breaks_a_rule_is_refused_at_its_field_and_nothing_is_kept(personas, fields, field):
+    with pytest.raises(ValidationError) as refused:
+        register.save_organization(personas.municipal_x, new_organization(personas.municipality_x, **fields))
+    assert field in refused.value.message_dict
+    assert not Organization.objects.filter(full_name__contains="Дом науки").exists()
+
+
+def test_an_organization_is_registered_once_by_its_ogrn(personas):
+    with pytest.raises(ValidationError) as refused:
+        register.save_organization(
+            personas.municipal_x, new_organization(personas.municipality_x, ogrn=personas.org_a.ogrn)
+        )
+    assert "ogrn" in refused.value.message_dict
+
+
+def test_a_territory_registers_only_in_its_municipalities(personas):
+    with pytest.raises(PermissionDenied):
+        register.save_organization(personas.municipal_x, new_organization(personas.municipality_y))
+    register.save_organization(personas.regional, new_organization(personas.municipality_y))  # the region's
+    moved = Organization.objects.get(pk=personas.org_b.pk)
+    moved.municipality = personas.municipality_x
+    with pytest.raises(PermissionDenied):  # taken from a municipality not theirs
+        register.save_organization(personas.municipal_x, moved)
+
+
+def test_a_change_is_audited_with_its_fields_and_reaches_the_search(personas):
+    make_program(personas.org_a, "Шахматы")
+    organization = Organization.objects.get(pk=personas.org_a.pk)
+    organization.accessible_for_ovz = True
+    changed = register.save_organization(
+        personas.municipal_x, organization, [register.Unit(UnitKind.TOCHKA_ROSTA, "Точка роста")]
+    )
+    assert changed == ["accessible_for_ovz", "units"]
+    [event] = AuditEvent.objects.filter(action="organization.changed")
+    assert event.data == {"fields": ["accessible_for_ovz", "units"]}
+    found = directory.find_organizations(directory.DirectoryParams(ovz=True, units=(UnitKind.TOCHKA_ROSTA,)), 20)
+    assert [o.pk for o in found.organizations] == [organization.pk]
+    assert register.save_organization(personas.municipal_x, organization, list(_units(organization))) == []
+
+
+def _units(organization):
+    for unit in OrganizationUnit.objects.filter(organization=organization):
+        yield register.Unit(unit.kind, unit.name, unit.address, unit.pk)
+
+
+def test_a_unit_a_program_names_stays_and_a_municipality_with_programs_stays(personas):
+    unit = OrganizationUnit.objects.create(organization=personas.org_a, kind=UnitKind.IT_CUBE, name="IT-куб")
+    make_program(personas.org_a, "Python", unit=unit)
+    organization = Organization.objects.get(pk=personas.org_a.pk)
+    with pytest.raises(ValidationError) as refused:
+        register.save_organization(personas.regional, organization, [])
+    assert refused.value.message_dict == {"units": [register.UNIT_IN_USE.format(name="IT-куб", count=1)]}
+    organization.municipality = personas.municipality_y
+    with pytest.raises(ValidationError) as refused:
+        register.save_organization(personas.regional, organization)
+    assert refused.value.message_dict == {"municipality": [register.MUNICIPALITY_FIXED]}
+    assert OrganizationUnit.objects.filter(pk=unit.pk).exists()
+
+
+def test_the_first_operator_is_invited_with_the_organization_or_neither_is_kept(
+    personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    refused_person = NewPerson("Орлова", "")
+    with pytest.raises(ValidationError) as refused:
+        register.add_organization(
+            personas.municipal_x,
+            new_organization(personas.municipality_x),
+            operator="orlova@example.ru",
+            person=refused_person,
+            absolute=absolute,
+        )
+    assert refused.value.message_dict == {"operator_first_name": [access.NAMES_NEEDED]}
+    assert not Organization.objects.filter(inn=INN).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        register.add_organization(
+            personas.municipal_x,
+            new_organization(personas.municipality_x),
+            operator="orlova@example.ru",
+            person=NewPerson("Орлова", "Вера"),
+            absolute=absolute,
+        )
+    organization = Organization.objects.get(inn=INN)
+    operator = RoleAssignment.objects.get(organization=organization)
+    assert (operator.role, operator.user.email) == (Role.ORGANIZATION_OPERATOR, "orlova@example.ru")
+    [letter] = mailoutbox
+    assert "Дом науки" in letter.subject and "/accounts/password/" in letter.body
+
+
+# --- Pages and who may use them ----------------------------------------------------------------------------------
+
+
+def test_the_municipal_operator_lists_finds_adds_and_changes_the_territorys_organizations(client, personas):
+    client.force_login(personas.municipal_x)
+    page = client.get(REGISTER).content.decode()
+    assert personas.org_a.short_name in page and personas.org_b.short_name not in page  # another municipality's
+    assert personas.org_a.short_name in client.get(REGISTER, {"q": personas.org_a.inn}).content.decode()
+    assert personas.org_a.short_name not in client.get(REGISTER, {"activity": "closed"}).content.decode()
+    response = client.post(f"{REGISTER}new/", form(personas), follow=True)
+    assert response.redirect_chain == [(REGISTER, 302)], response.context["form"].errors
+    organization = Organization.objects.get(inn=INN)
+    assert (organization.latitude, organization.longitude) == (Decimal("56.310000"), Decimal("41.020000"))
+    assert list(organization.units.values_list("name", flat=True)) == ["IT-куб"]
+    unit = organization.units.get()
+    edit = f"{REGISTER}{organization.code}/edit/"
+    assert 'value="56.310000, 41.020000"' in client.get(edit).content.decode()
+    changed = form(
+        personas,
+        short_name="Дом науки и техники",
+        **{"units-INITIAL_FORMS": "1", "units-0-id": str(unit.pk), "units-0-DELETE": "on"},
+    )
+    assert client.post(edit, changed).status_code == 302
+    organization.refresh_from_db()
+    assert organization.short_name == "Дом науки и техники" and not organization.units.exists()
+
+
+def test_a_mistake_on_the_register_form_is_said_at_its_field_and_nothing_is_saved(client, personas):
+    client.force_login(personas.municipal_x)
+    response = client.post(f"{REGISTER}new/", form(personas, inn="7701234567", operator_email="не адрес"))
+    assert response.status_code == 200 and "inn" in response.context["form"].errors
+    response = client.post(f"{REGISTER}new/", form(personas, operator_email="не адрес"))
+    assert response.context["form"].errors == {"operator_email": [access.EMAIL_INVALID]}
+    assert not Organization.objects.filter(inn=INN).exists()
+    other = client.post(f"{REGISTER}new/", form(personas, municipality=personas.municipality_y.pk))
+    assert "municipality" in other.context["form"].errors  # not offered
+
+
+def test_the_register_is_the_territorys_and_its_operator_keeps_the_organizations_staff(client, personas):
+    client.force_login(personas.operator_a)
+    assert client.get(REGISTER).status_code == 403
+    assert client.get(f"{REGISTER}{personas.org_a.code}/edit/").status_code == 403
+    client.force_login(personas.municipal_x)
+    assert client.get(f"{REGISTER}{personas.org_b.code}/edit/").status_code == 404  # another municipality's
+    staff = f"/office/staff/?organization={personas.org_a.code}"
+    page = client.get(staff).content.decode()
+    assert personas.operator_a.email in page and "Закрыть доступ" in page
+    assert client.get(f"/office/staff/?organization={personas.org_b.code}").status_code == 403
+    invited = {"email": "new-operator@example.ru", "last_name": "Новикова", "first_name": "Ольга"}
+    client.post(f"/office/staff/operators/new/?organization={personas.org_a.code}", invited)
+    assert RoleAssignment.objects.filter(user__email="new-operator@example.ru", organization=personas.org_a).exists()
+    teacher = Teacher.objects.create(organization=personas.org_b, last_name="Чужая", first_name="Карточка")
+    assert client.get(f"/office/staff/teachers/{teacher.uuid}/edit/").status_code == 404
+    client.force_login(personas.regional)
+    assert personas.org_b.short_name in client.get(REGISTER).content.decode()
+
+
+def test_the_territorys_home_leads_to_the_register(client, personas):
+    client.force_login(personas.municipal_x)
+    assert f'href="{REGISTER}"' in client.get("/office/").content.decode()
+
+
+def test_programs_and_users_untouched_by_a_refused_registration(personas):
+    before = Program.objects.count(), User.objects.count()
+    with pytest.raises(ValidationError):
+        register.add_organization(
+            personas.municipal_x, new_organization(personas.municipality_x, inn="1"), operator="x@example.ru"
+        )
+    assert (Program.objects.count(), User.objects.count()) == before
