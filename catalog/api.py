@@ -19,7 +19,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 from accounts.api_auth import PUBLIC, token_auth
-from catalog import places, revisions, services
+from accounts.roles import principal_of
+from accounts.services import NewPerson
+from catalog import places, register, revisions, services
 from catalog.directory import MAP_ORGANIZATIONS, OrganizationSearchQuery, find_organizations
 from catalog.models import (
     Direction,
@@ -76,6 +78,7 @@ from enrollment import admission
 from people.models import Teacher
 from territory.api import MunicipalityRefOut
 from territory.models import Municipality
+from territory.permissions import governed_municipalities
 
 router = Router(auth=PUBLIC)
 
@@ -177,14 +180,68 @@ class OrganizationDetailOut(OrganizationOut, ModelSchema):
 
 
 class OrganizationProfileIn(ModelSchema):
-    """Что организация сообщает о себе семьям. Наименования, реквизиты, тип, адрес и координаты изменяет
-    администратор навигатора по документам организации."""
+    """Что организация сообщает о себе семьям. Наименования, реквизиты, тип, адрес и координаты изменяет опорный
+    центр её территории (PATCH /organizations/{code}/register) по документам организации."""
 
     model_config = INPUT
 
     class Meta:
         model = Organization
         fields = ["description", "phone", "email", "website", "accessible_for_ovz", "accessibility_notes"]
+
+
+class UnitIn(Schema):
+    model_config = INPUT
+
+    kind: Annotated[str, OneOf(UnitKind.choices)] = Field(description="Вид подразделения")
+    name: str = Field(min_length=1, max_length=200, description="Название: «Кванториум», «Театр „Маска“»")
+    address: str = Field("", max_length=500, description="Адрес, если отличается от адреса организации")
+
+
+class OrganizationRegisterIn(ModelSchema):
+    """Что реестр территории хранит об организации: наименования, тип, реквизиты (ИНН и ОГРН проверяются по
+    контрольным суммам), лицензия, адрес и координаты, контакты, подразделения. Описание и условия доступности
+    организация меняет сама (PATCH /organizations/{code})."""
+
+    model_config = INPUT
+
+    municipality: str = Field(pattern=OKTMO_PATTERN, description="ОКТМО муниципалитета организации")
+    latitude: Decimal | None = Field(None, description="Широта, градусы от −90 до 90 (WGS 84, как в Яндекс Картах)")
+    longitude: Decimal | None = Field(None, description="Долгота, градусы от −180 до 180")
+    units: list[UnitIn] = Field([], max_length=50, description="Структурные подразделения, все")
+
+    class Meta:
+        model = Organization
+        fields = [
+            "full_name",
+            "short_name",
+            "kind",
+            "department",
+            "inn",
+            "kpp",
+            "ogrn",
+            "licence_number",
+            "licence_date",
+            "address",
+            "phone",
+            "email",
+            "website",
+            "accessible_for_ovz",
+            "is_active",
+        ]
+
+
+class OperatorIn(Schema):
+    model_config = INPUT
+
+    email: str = Field(max_length=254, description="Адрес: логин оператора и куда придёт приглашение")
+    last_name: str = Field("", max_length=150, description="Фамилия: нужна, если у адреса нет учётной записи")
+    first_name: str = Field("", max_length=150, description="Имя: нужно, если у адреса нет учётной записи")
+    patronymic: str = Field("", max_length=150, description="Отчество")
+
+
+class OrganizationCreateIn(OrganizationRegisterIn):
+    operator: OperatorIn | None = Field(None, description="Первый оператор организации: ему придёт приглашение")
 
 
 class StudyPlaceIn(ModelSchema):
@@ -894,6 +951,79 @@ def update_organization_profile(request: Any, code: Code, body: PatchDict[Organi
     _assign(organization, body)
     services.save_organization_profile(request.auth, organization)
     return organization
+
+
+MUNICIPALITY_NOT_GOVERNED = "Муниципалитет с таким ОКТМО не найден в вашей территории."
+
+
+def _register_entry(actor: Any, organization: Organization, data: dict[str, Any]) -> list[register.Unit] | None:
+    """The organization with the register's fields sent (the municipality by its ОКТМО, among the caller's);
+    the units sent, None when not sent."""
+    units = data.pop("units", None)
+    if "municipality" in data:
+        oktmo = data.pop("municipality")
+        municipality = governed_municipalities(actor).filter(oktmo=oktmo).first()
+        if municipality is None:
+            raise ValidationError({"municipality": MUNICIPALITY_NOT_GOVERNED})
+        organization.municipality = municipality
+    _assign(organization, data)
+    return (
+        None
+        if units is None
+        else [register.Unit(unit["kind"], unit["name"], unit.get("address", "")) for unit in units]
+    )
+
+
+@router.post(
+    "/organizations",
+    auth=token_auth,
+    response={201: OrganizationDetailOut, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Внести организацию в реестр",
+)
+def create_organization(request: Any, body: OrganizationCreateIn) -> Status[Organization]:
+    """Вносят операторы опорного центра муниципалитета или региона, в свою территорию. С operator первому
+    оператору организации открывается доступ и приходит приглашение; если это невозможно, организация не
+    сохраняется (422 у полей operator)."""
+    if not principal_of(request.auth).moderates_anything:
+        raise PermissionDenied
+    data = body.model_dump(exclude_unset=True)
+    operator = data.pop("operator", None) or {}
+    organization = Organization()
+    units = _register_entry(request.auth, organization, data)
+    try:
+        register.add_organization(
+            request.auth,
+            organization,
+            units or [],
+            operator=operator.get("email", ""),
+            person=NewPerson(
+                operator.get("last_name", ""), operator.get("first_name", ""), operator.get("patronymic", "")
+            ),
+            absolute=request.build_absolute_uri,
+        )
+    except ValidationError as error:
+        raise ValidationError(
+            {field.replace("operator_", "operator.", 1): errors for field, errors in error.message_dict.items()}
+        ) from None
+    return Status(201, _organizations_in_detail().get(pk=organization.pk))
+
+
+@router.patch(
+    "/organizations/{code}/register",
+    auth=token_auth,
+    response={200: OrganizationDetailOut, **WRITE_ERRORS},
+    tags=ORGANIZATIONS,
+    summary="Изменить организацию в реестре",
+)
+def update_organization_register(request: Any, code: Code, body: PatchDict[OrganizationRegisterIn]) -> Organization:
+    """Меняются только переданные поля (операторы опорного центра территории организации); units — целиком:
+    подразделение, которое называют программы, остаётся (422). Муниципалитет организации с программами не
+    меняется."""
+    organization = scope.get_in_scope(_organizations_in_detail(), request.auth, "moderate", code=code)
+    units = _register_entry(request.auth, organization, dict(body))
+    register.save_organization(request.auth, organization, units)
+    return _organizations_in_detail().get(pk=organization.pk)
 
 
 # --- Programs: reading ------------------------------------------------------------------------

@@ -95,17 +95,24 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         changed.append("units")
     if not changed:
         return []
-    action = "organization.registered" if creating else "organization.changed"
-    audit.record(actor, action, organization, fields=changed)
-    if not creating:
+    if creating:
+        audit.record(actor, "organization.registered", organization, fields=changed)
+    else:
+        audit.record(actor, "organization.changed", organization, fields=changed)
         reindex(organization, changed)
     return changed
 
 
 def _save_units(organization: Organization, units: Sequence[Unit]) -> bool:
-    """The organization's units as given; whether any changed."""
+    """The organization's units as given — one given without its `pk` is the one of the same kind and name, if
+    any, so that the programs naming it keep it —; whether any changed."""
     kept = {unit.pk: unit for unit in OrganizationUnit.objects.filter(organization=organization)}
-    given = [Unit(unit.kind, " ".join(unit.name.split()), " ".join(unit.address.split()), unit.pk) for unit in units]
+    by_name = {(unit.kind, unit.name.lower()): pk for pk, unit in kept.items()}
+    given = []
+    for unit in units:
+        name = " ".join(unit.name.split())
+        pk = unit.pk if unit.pk in kept else by_name.get((unit.kind, name.lower()))
+        given.append(Unit(unit.kind, name, " ".join(unit.address.split()), pk))
     names = [(unit.kind, unit.name.lower()) for unit in given]
     for unit, key in zip(given, names, strict=True):
         if names.count(key) > 1:
@@ -118,13 +125,14 @@ def _save_units(organization: Organization, units: Sequence[Unit]) -> bool:
     OrganizationUnit.objects.filter(pk__in=gone).delete()
     changed = bool(gone)
     for unit in given:
-        row = kept.get(unit.pk) if unit.pk is not None else None
-        if row is None:
-            row = OrganizationUnit(organization=organization)
-        elif (row.kind, row.name, row.address) == (unit.kind, unit.name, unit.address):
+        row = kept[unit.pk] if unit.pk is not None else OrganizationUnit(organization=organization)
+        if unit.pk is not None and (row.kind, row.name, row.address) == (unit.kind, unit.name, unit.address):
             continue
         row.kind, row.name, row.address = unit.kind, unit.name, unit.address
-        row.full_clean(exclude=["organization"])
+        try:
+            row.full_clean(exclude=["organization"])
+        except ValidationError as error:
+            raise ValidationError({"units": [f"«{unit.name}»: {message}" for message in error.messages]}) from None
         row.save()
         changed = True
     return changed

@@ -143,7 +143,7 @@ def _loc(field: str, message: str) -> list[str]:
         return ["header", HEADER_FIELDS[field]]
     if field == NON_FIELD_ERRORS:
         field = _fields_of_rules().get(message, field)
-    return ["body"] if field == NON_FIELD_ERRORS else ["body", field]
+    return ["body"] if field == NON_FIELD_ERRORS else ["body", *field.split(".")]  # «operator.email»: a nested one
 
 
 @api.exception_handler(DjangoValidationError)

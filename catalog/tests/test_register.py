@@ -12,6 +12,7 @@ from accounts.models import Role, RoleAssignment, User
 from accounts.services import NewPerson
 from catalog import directory, register
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, Program, UnitKind
+from catalog.tests.test_api import send
 from core.models import AuditEvent
 from core.testing import make_program
 from core.validators import inn_check_digits, ogrn_check_digit
@@ -244,3 +245,69 @@ def test_programs_and_users_untouched_by_a_refused_registration(personas):
             personas.municipal_x, new_organization(personas.municipality_x, inn="1"), operator="x@example.ru"
         )
     assert (Program.objects.count(), User.objects.count()) == before
+
+
+# --- API -----------------------------------------------------------------------------------------------------------
+
+
+def api_entry(personas, **changes) -> dict:
+    entry = {
+        "full_name": "Муниципальное автономное учреждение дополнительного образования «Дом науки»",
+        "short_name": "Дом науки",
+        "kind": OrganizationKind.UDO,
+        "inn": INN,
+        "ogrn": OGRN,
+        "municipality": personas.municipality_x.oktmo,
+        "address": "г. Энск, ул. Мира, д. 3",
+        "latitude": "56.31",
+        "longitude": "41.02",
+        "units": [{"kind": UnitKind.IT_CUBE, "name": "IT-куб"}],
+    }
+    entry.update(changes)
+    return entry
+
+
+def test_the_api_registers_an_organization_with_its_first_operator_and_changes_it(
+    client, personas, mailoutbox, django_capture_on_commit_callbacks
+):
+    operator = {"email": "orlova@example.ru", "last_name": "Орлова", "first_name": "Вера"}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = send(client, "post", "/organizations", api_entry(personas, operator=operator), personas.municipal_x)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["units"] == [{"kind": "it_cube", "name": "IT-куб", "address": ""}]
+    assert body["municipality"]["oktmo"] == personas.municipality_x.oktmo
+    assert [letter.to for letter in mailoutbox] == [["orlova@example.ru"]]
+    path = f"/organizations/{body['code']}/register"
+    changed = send(client, "patch", path, {"short_name": "Дом науки и техники", "units": []}, personas.municipal_x)
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["short_name"], changed.json()["units"]) == ("Дом науки и техники", [])
+
+
+@pytest.mark.parametrize(
+    ("changes", "loc"),
+    [
+        ({"inn": "7701234567"}, ["body", "inn"]),
+        ({"municipality": "99000000"}, ["body", "municipality"]),
+        ({"units": [{"kind": "planetarium", "name": "Планетарий"}]}, ["body", "units", 0, "kind"]),
+        ({"operator": {"email": "не адрес"}}, ["body", "operator", "email"]),
+        ({"operator": {"email": "new@example.ru"}}, ["body", "operator", "last_name"]),
+    ],
+)
+def test_the_api_refuses_a_register_entry_at_its_field(client, personas, changes, loc):
+    response = send(client, "post", "/organizations", api_entry(personas, **changes), personas.municipal_x)
+    assert response.status_code == 422
+    assert loc in [error["loc"] for error in response.json()["detail"]], response.json()
+    assert not Organization.objects.filter(inn=INN).exists()
+
+
+def test_the_api_register_is_the_territorys(client, personas):
+    assert send(client, "post", "/organizations", api_entry(personas), personas.operator_a).status_code == 403
+    another = api_entry(personas, municipality=personas.municipality_y.oktmo)
+    response = send(client, "post", "/organizations", another, personas.municipal_x)
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", "municipality"]]
+    own = f"/organizations/{personas.org_a.code}/register"
+    assert send(client, "patch", own, {"short_name": "Новое"}, personas.operator_a).status_code == 403
+    theirs = f"/organizations/{personas.org_b.code}/register"
+    assert send(client, "patch", theirs, {"short_name": "Новое"}, personas.municipal_x).status_code == 403
+    assert send(client, "patch", theirs, {"short_name": "Новое"}, personas.regional).status_code == 200
