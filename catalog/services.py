@@ -1019,7 +1019,7 @@ def refresh_stale_programs() -> int:
 
 OWN_ADDRESS = "Это адрес самой организации: он уже на карте по её координатам."
 # What families read of an organization and the organization keeps itself; its names, legal details, address and
-# place are the administrator's (the municipality's records), its type and units too.
+# place, type and units are the territory's register's (catalog.register).
 PROFILE_FIELDS = ("description", "phone", "email", "website", "accessible_for_ovz", "accessibility_notes")
 
 
