@@ -212,23 +212,7 @@ class OrganizationRegisterIn(ModelSchema):
 
     class Meta:
         model = Organization
-        fields = [
-            "full_name",
-            "short_name",
-            "kind",
-            "department",
-            "inn",
-            "kpp",
-            "ogrn",
-            "licence_number",
-            "licence_date",
-            "address",
-            "phone",
-            "email",
-            "website",
-            "accessible_for_ovz",
-            "is_active",
-        ]
+        fields = [name for name in register.REGISTER_FIELDS if name not in {"municipality", "latitude", "longitude"}]
 
 
 class OperatorIn(Schema):

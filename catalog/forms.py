@@ -698,24 +698,7 @@ class OrganizationRegisterForm(LocatedForm):
 
     class Meta:
         model = Organization
-        fields = [
-            "full_name",
-            "short_name",
-            "kind",
-            "department",
-            "inn",
-            "kpp",
-            "ogrn",
-            "licence_number",
-            "licence_date",
-            "municipality",
-            "address",
-            "phone",
-            "email",
-            "website",
-            "accessible_for_ovz",
-            "is_active",
-        ]
+        fields = [name for name in register.REGISTER_FIELDS if name not in {"latitude", "longitude"}]
         widgets = {"licence_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
         help_texts = {
             "short_name": "Так организацию называют в навигаторе: в поиске, на карточках программ.",
