@@ -127,7 +127,7 @@ ACCOUNT_OFF = (
     "Учётная запись с этим адресом не действует (не подтверждена владельцем или выключена): пригласить её нельзя, "
     "обратитесь к администратору навигатора."
 )
-TEACHER_CARD_TAKEN = "Этот адрес уже связан с карточкой педагога «{name}» ({organization})."
+TEACHER_CARD_TAKEN = "Этот адрес уже связан с другой карточкой педагога организации: «{name}»."
 OWN_ACCESS = "Свой доступ отозвать нельзя: попросите другого оператора организации или муниципальный опорный центр."
 ALREADY_SIGNED_IN = "Этот человек уже входил в навигатор: приглашение не нужно, пароль он восстановит сам."
 
@@ -164,8 +164,8 @@ def open_organization_access(
     checked the right to change it — and tell them by letter after commit. An address new to the navigator gets an
     account, named as `person` (or as the teacher's card), without a password and a link to set one (valid
     INVITATION_DAYS; later, «Забыли пароль?»); an existing account signs in as before. With `teacher`, the teacher's
-    card is linked to the account: the teacher's groups and their journals are theirs. `absolute` turns a path into
-    the address the letter links to."""
+    card is linked to the account (one card in each organization): the teacher's groups and their journals are
+    theirs. `absolute` turns a path into the address the letter links to."""
     address = " ".join((email or "").split()).lower()
     try:
         validate_email(address)
@@ -183,10 +183,9 @@ def open_organization_access(
     elif not user.is_active:
         raise ValidationError({"email": ACCOUNT_OFF})
     if teacher is not None:
-        linked = Teacher.objects.filter(user=user).exclude(pk=teacher.pk).select_related("organization").first()
+        linked = Teacher.objects.filter(user=user, organization=organization).exclude(pk=teacher.pk).first()
         if linked is not None:
-            card = {"name": linked.full_name, "organization": linked.organization.short_name}
-            raise ValidationError({"email": TEACHER_CARD_TAKEN.format(**card)})
+            raise ValidationError({"email": TEACHER_CARD_TAKEN.format(name=linked.full_name)})
     assignment, new = RoleAssignment.objects.get_or_create(user=user, role=role, organization=organization)
     if not new and (teacher is None or teacher.user_id == user.pk):
         raise ValidationError({"email": ACCESS_EXISTS.format(role=assignment.get_role_display().lower())})

@@ -107,7 +107,8 @@ def hand_groups_to_teacher(teacher: User, organization: Organization, count: int
     )
     # A teacher takes one group at a time (catalog.services): a group meeting when one of the
     # teacher's own groups does would leave that one without a teacher.
-    taken = list(Group.objects.filter(teacher=teacher.teacher).prefetch_related("schedule"))
+    card = teacher.teacher_cards.get(organization=organization)
+    taken = list(Group.objects.filter(teacher=card).prefetch_related("schedule"))
     groups: list[Group] = []
     for group in candidates:
         if not any(_meet_at_once(group, other) for other in taken if other.pk != group.pk):
@@ -116,9 +117,9 @@ def hand_groups_to_teacher(teacher: User, organization: Organization, count: int
         if len(groups) == count:
             break
     for group in groups:
-        group.teacher = teacher.teacher
+        group.teacher = card
         group.save(update_fields=["teacher", "updated_at"])
-        group.program.teachers.add(teacher.teacher)
+        group.program.teachers.add(card)
     return groups
 
 

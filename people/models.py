@@ -39,8 +39,9 @@ class PersonName(models.Model):
 
 class Teacher(PersonName, TimestampedModel):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="teacher"
+    # A teacher working in several organizations has a card in each, all linked to the one account.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="teacher_cards"
     )
     organization = models.ForeignKey(
         "catalog.Organization", verbose_name="организация", on_delete=models.CASCADE, related_name="teachers"
@@ -55,6 +56,14 @@ class Teacher(PersonName, TimestampedModel):
         verbose_name_plural = "педагоги"
         ordering = ["last_name", "first_name"]
         indexes = [models.Index(fields=["organization", "last_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"],
+                condition=Q(user__isnull=False),
+                name="teacher_one_card_per_account_in_organization",
+                violation_error_message="Эта учётная запись уже связана с другой карточкой педагога организации.",
+            )
+        ]
 
 
 class Guardian(PersonName, TimestampedModel):

@@ -158,19 +158,29 @@ def test_an_account_switched_off_or_never_confirmed_is_not_invited(personas):
     assert refused.value.message_dict == {"email": [access.ACCOUNT_OFF]}
 
 
-def test_an_account_linked_to_another_organizations_card_is_not_linked_to_a_second_and_the_new_card_is_not_kept(
-    personas,
-):
+def test_a_teacher_of_two_organizations_has_a_card_in_each_on_one_account_and_one_card_in_each(personas, client):
     theirs = card(personas.org_b, "Орлова")
     access.open_organization_access(
         personas.operator_b, personas.org_b, Role.TEACHER, "orlova@example.ru", absolute, teacher=theirs
     )
-    teacher = Teacher(organization=personas.org_a, last_name="Орлова", first_name="Вера")
+    ours = Teacher(organization=personas.org_a, last_name="Орлова", first_name="Вера")
+    services.save_teacher(personas.operator_a, ours, invite="orlova@example.ru", absolute=absolute)
+    user = User.objects.get(email="orlova@example.ru")
+    assert set(user.teacher_cards.values_list("organization", flat=True)) == {personas.org_a.pk, personas.org_b.pk}
+    # Her groups in both organizations are hers.
+    groups = [
+        make_group(make_program(org, "Хор", status="draft", with_group=False), teacher=teacher)
+        for org, teacher in ((personas.org_a, ours), (personas.org_b, theirs))
+    ]
+    client.force_login(user)
+    office = client.get("/office/").content.decode()
+    assert all(group.name in office for group in groups)
+    # A second card of the same organization is not linked to that account.
+    twin = Teacher(organization=personas.org_a, last_name="Орлова", first_name="В.")
     with pytest.raises(ValidationError) as refused:
-        services.save_teacher(personas.operator_a, teacher, invite="orlova@example.ru", absolute=absolute)
-    expected = access.TEACHER_CARD_TAKEN.format(name="Орлова Анна", organization=personas.org_b.short_name)
-    assert refused.value.message_dict == {"email": [expected]}
-    assert not Teacher.objects.filter(organization=personas.org_a).exists()
+        services.save_teacher(personas.operator_a, twin, invite="orlova@example.ru", absolute=absolute)
+    assert refused.value.message_dict == {"email": [access.TEACHER_CARD_TAKEN.format(name="Орлова Вера")]}
+    assert not Teacher.objects.filter(first_name="В.").exists()
 
 
 # --- Access: closing and the invitation again ------------------------------------------------------------------

@@ -118,7 +118,7 @@ def test_every_role_has_an_account_that_signs_in(client):
     assert {ModerationStatus.PUBLISHED, ModerationStatus.MODERATING, ModerationStatus.NEEDS_CHANGES} <= statuses
     moderating = operator_org.programs.filter(status=ModerationStatus.MODERATING)
     assert not moderating.filter(submitted_at=None).exists()  # the queue shows when each was sent
-    teacher = User.objects.get(email="teacher@demo.opora").teacher
+    teacher = User.objects.get(email="teacher@demo.opora").teacher_cards.get()
     assert teacher.organization == operator_org
     # The teacher's cabinet opens on groups with enrolled children, whose journal is there to fill.
     assert Group.objects.filter(teacher=teacher, applications__status=S.ENROLLED).exists()
@@ -166,7 +166,7 @@ def test_the_journals_are_kept_until_yesterday_from_each_childs_enrollment(clien
         today = timezone.localdate()
         days_off = set(Holiday.objects.filter(region=None).values_list("date", flat=True))
         assert {date(year, 11, 4), date(year + 1, 1, 1), date(year + 1, 5, 9)} <= days_off
-        teacher = User.objects.get(email="teacher@demo.opora").teacher
+        teacher = User.objects.get(email="teacher@demo.opora").teacher_cards.get()
         groups = Group.objects.filter(teacher=teacher, start_date__lt=today).prefetch_related("schedule")
         assert groups
         for group in groups:
