@@ -753,8 +753,8 @@ def _office_access(user: Any) -> QuerySet[RoleAssignment]:
 @login_required
 @require_GET
 def staff(request: HttpRequest) -> HttpResponse:
-    """The organization's teachers (their cards, the groups they lead, whether they sign in) and who may work in its
-    office."""
+    """The organization's teachers a page at a time (their cards, the groups they lead, whether they sign in, their
+    access) and who else may work in its office: its operators, and a teacher's role without a card here."""
     organization, chosen = _staff_of(request)
     if organization is None:
         return _choose_organization(request, "office/staff_organization.html")
@@ -762,6 +762,10 @@ def staff(request: HttpRequest) -> HttpResponse:
         groups_now=Count("groups", filter=Q(groups__in=Group.objects.current()), distinct=True),
         programs_named=Count("programs", distinct=True),
     )
+    page = _page(request, teachers.order_by("last_name", "first_name", "patronymic", "pk"))
+    access = organization_access(organization)
+    with_card = set(organization.teachers.filter(user__isnull=False).values_list("user_id", flat=True))
+    teachers_access = {role.user_id: role for role in access if role.role == Role.TEACHER}
     return render(
         request,
         "office/staff.html",
@@ -774,8 +778,10 @@ def staff(request: HttpRequest) -> HttpResponse:
                 if principal_of(request.user).operated_organization_ids
                 else "office:organization_register"
             ),
-            "teachers": teachers.order_by("last_name", "first_name", "patronymic", "pk"),
-            "access": organization_access(organization),
+            "page": page,
+            "teachers": [(teacher, teachers_access.get(teacher.user_id)) for teacher in page.object_list],
+            "access": [role for role in access if role.role != Role.TEACHER or role.user_id not in with_card],
+            "filter_query": urlencode({"organization": organization.code}) if chosen else "",
         },
     )
 

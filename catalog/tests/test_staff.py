@@ -415,3 +415,22 @@ def test_the_api_keeps_another_organizations_staff_out_of_reach(client, personas
     assert send(client, "delete", f"/teachers/{teacher.uuid}", {}, personas.operator_b).status_code == 404
     assert read(client, staff, None).status_code == 401
     assert Teacher.objects.filter(pk=teacher.pk).exists() and RoleAssignment.objects.filter(pk=role.pk).exists()
+
+
+def test_the_teachers_are_listed_a_page_at_a_time_and_a_teachers_access_is_closed_from_their_row(
+    client, personas, settings
+):
+    settings.OPORA_PAGE_SIZE = 2
+    for name in ("Антонова", "Борисова", "Васильева"):
+        card(personas.org_a, name)
+    linked = Teacher.objects.get(last_name="Васильева")
+    role = access.open_organization_access(
+        personas.operator_a, personas.org_a, Role.TEACHER, "vasilieva@example.ru", absolute, teacher=linked
+    )
+    client.force_login(personas.municipal_x)  # the territory's operator, who names the organization
+    first = client.get(STAFF, {"organization": personas.org_a.code}).content.decode()
+    assert "Антонова" in first and "Васильева" not in first
+    assert f"?organization={personas.org_a.code}&amp;page=2" in first
+    second = client.get(STAFF, {"organization": personas.org_a.code, "page": 2}).content.decode()
+    assert "Васильева" in second and f"/office/staff/access/{role.pk}/close/" in second
+    assert "без карточки педагога" in second  # the persona teacher's role, no card here
