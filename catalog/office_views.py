@@ -758,6 +758,7 @@ def staff(request: HttpRequest) -> HttpResponse:
     organization, chosen = _staff_of(request)
     if organization is None:
         return _choose_organization(request, "office/staff_organization.html")
+    principal = principal_of(request.user)
     teachers = organization.teachers.select_related("user").annotate(
         groups_now=Count("groups", filter=Q(groups__in=Group.objects.current()), distinct=True),
         programs_named=Count("programs", distinct=True),
@@ -771,13 +772,10 @@ def staff(request: HttpRequest) -> HttpResponse:
         "office/staff.html",
         {
             "organization": organization,
-            "organization_chosen": chosen,
-            # An organization's operator chooses among theirs; a territory's, in its register.
-            "choose_url": reverse(
-                "office:staff"
-                if principal_of(request.user).operated_organization_ids
-                else "office:organization_register"
-            ),
+            # An organization's operator chooses among theirs (if several); a territory's, in its register.
+            "choose_url": ""
+            if not chosen or (len(principal.operated_organization_ids) == 1 and not principal.moderates_anything)
+            else reverse("office:staff" if principal.operated_organization_ids else "office:organization_register"),
             "page": page,
             "teachers": [(teacher, teachers_access.get(teacher.user_id)) for teacher in page.object_list],
             "access": [role for role in access if role.role != Role.TEACHER or role.user_id not in with_card],

@@ -223,6 +223,7 @@ def test_the_register_is_the_territorys_and_its_operator_keeps_the_organizations
     staff = f"/office/staff/?organization={personas.org_a.code}"
     page = client.get(staff).content.decode()
     assert personas.operator_a.email in page and "Закрыть доступ" in page
+    assert f'<a href="{REGISTER}">выбрать другую</a>' in page  # back to the register
     assert client.get(f"/office/staff/?organization={personas.org_b.code}").status_code == 403
     invited = {"email": "new-operator@example.ru", "last_name": "Новикова", "first_name": "Ольга"}
     client.post(f"/office/staff/operators/new/?organization={personas.org_a.code}", invited)

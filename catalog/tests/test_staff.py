@@ -254,6 +254,7 @@ def test_the_operator_adds_a_teacher_with_an_invitation_and_invites_a_colleague_
         response = client.post("/office/staff/teachers/new/", form, follow=True)
     assert response.redirect_chain == [(f"{STAFF}?organization={personas.org_a.code}", 302)]
     assert "Приглашение отправлено на orlova@example.ru" in response.content.decode()
+    assert "выбрать другую" not in response.content.decode()  # the operator's only organization
     assert "Орлова Вера" in response.content.decode() and "пароль ещё не задан" in response.content.decode()
     invited = {"email": "kolleg@example.ru", "last_name": "Коллегова", "first_name": "Ольга"}
     with django_capture_on_commit_callbacks(execute=True):
