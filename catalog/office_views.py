@@ -502,7 +502,11 @@ def organization_register(request: HttpRequest) -> HttpResponse:
     activity = request.GET.get("activity", "")
     if activity in ACTIVITY:
         organizations = organizations.filter(ACTIVITY[activity][1])
-    operators = RoleAssignment.objects.filter(organization=OuterRef("pk"), role=Role.ORGANIZATION_OPERATOR)
+    operated = RoleAssignment.objects.filter(role=Role.ORGANIZATION_OPERATOR)
+    without_operators = request.GET.get("operators") == "none"
+    if without_operators:  # nobody to publish its programs: the territory's work
+        organizations = organizations.exclude(pk__in=operated.values("organization"))
+    operators = operated.filter(organization=OuterRef("pk"))
     organizations = organizations.annotate(
         published=Count("programs", filter=Q(programs__status=ModerationStatus.PUBLISHED)),
         operators=Subquery(operators.values("organization").annotate(n=Count("pk")).values("n")),
@@ -519,6 +523,8 @@ def organization_register(request: HttpRequest) -> HttpResponse:
             "kinds": OrganizationKind.choices,
             "activity": activity,
             "activities": [(value, label) for value, (label, _) in ACTIVITY.items()],
+            "operators": "none" if without_operators else "",
+            "operator_choices": [("none", "Нет ни одного")],
             "filter_query": filters.urlencode(),
         },
     )

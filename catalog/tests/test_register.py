@@ -185,6 +185,9 @@ def test_the_municipal_operator_lists_finds_adds_and_changes_the_territorys_orga
     assert personas.org_a.short_name in page and personas.org_b.short_name not in page  # another municipality's
     assert personas.org_a.short_name in client.get(REGISTER, {"q": personas.org_a.inn}).content.decode()
     assert personas.org_a.short_name not in client.get(REGISTER, {"activity": "closed"}).content.decode()
+    assert personas.org_a.short_name not in client.get(REGISTER, {"operators": "none"}).content.decode()
+    RoleAssignment.objects.filter(organization=personas.org_a).delete()
+    assert personas.org_a.short_name in client.get(REGISTER, {"operators": "none"}).content.decode()
     response = client.post(f"{REGISTER}new/", form(personas), follow=True)
     assert response.redirect_chain == [(REGISTER, 302)], response.context["form"].errors
     organization = Organization.objects.get(inn=INN)
