@@ -230,7 +230,7 @@ def create_teachers(rng: DemoRandom, names: NameMaker, specs: Sequence[TeacherSp
         experience = rng.randint(1, 6) if not qualification else rng.randint(5, 38)
         about = ""
         if rng.random() < 0.45:
-            about = f"Педагогический стаж — {experience} {_years(experience)}. {rng.choice(TEACHER_NOTES)}"
+            about = rng.choice(TEACHER_NOTES)  # the experience the page says from `teaching_since`
         teachers.append(
             Teacher(
                 uuid=rng.uuid4(),
@@ -246,14 +246,6 @@ def create_teachers(rng: DemoRandom, names: NameMaker, specs: Sequence[TeacherSp
             )
         )
     return Teacher.objects.bulk_create(teachers, batch_size=BATCH)
-
-
-def _years(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return "год"
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return "года"
-    return "лет"
 
 
 def _birth_date(rng: DemoRandom, today: date, age: int) -> date:

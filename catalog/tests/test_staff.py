@@ -435,3 +435,18 @@ def test_the_teachers_are_listed_a_page_at_a_time_and_a_teachers_access_is_close
     second = client.get(STAFF, {"organization": personas.org_a.code, "page": 2}).content.decode()
     assert "Васильева" in second and f"/office/staff/access/{role.pk}/close/" in second
     assert "без карточки педагога" in second  # the persona teacher's role, no card here
+
+
+def test_what_the_card_says_is_read_by_families_on_the_program_page(client, personas):
+    teacher = card(
+        personas.org_a,
+        "Орлова",
+        qualification="Высшая квалификационная категория",
+        teaching_since=2009,
+        about="Лауреат конкурса «Сердце отдаю детям».",
+    )
+    program = make_program(personas.org_a, "Хор")
+    Program.objects.get(pk=program.pk).teachers.add(teacher)
+    page = client.get(f"/programs/{program.code}/").content.decode()
+    assert "Орлова Анна, высшая квалификационная категория; преподаёт с 2009 года" in page
+    assert "Лауреат конкурса «Сердце отдаю детям»." in page
