@@ -52,6 +52,7 @@ MUNICIPALITY_FIXED = (
 )
 UNIT_IN_USE = "Подразделение «{name}» указано в программах ({count}): его нельзя убрать, пока они его называют."
 UNIT_TWICE = "Подразделение «{name}» указано дважды."
+REGISTERED_ALREADY = "Эта организация уже есть в реестре: «{name}», код {code}."
 COORDINATES_TOGETHER = "Укажите широту и долготу вместе или не указывайте ни одну."
 
 
@@ -81,6 +82,7 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         setattr(organization, name, " ".join((getattr(organization, name) or "").split()))
     if (organization.latitude is None) != (organization.longitude is None):
         raise ValidationError({"latitude" if organization.latitude is None else "longitude": COORDINATES_TOGETHER})
+    _check_registered_once(organization)
     organization.full_clean(exclude=["code", "uuid", "description", "accessibility_notes"])
     if stored is None:
         changed = list(REGISTER_FIELDS)
@@ -88,8 +90,10 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         changed = [name for name in REGISTER_FIELDS if getattr(stored, name) != getattr(organization, name)]
         if "municipality" in changed and Program.objects.filter(organization=organization).exists():
             raise ValidationError({"municipality": MUNICIPALITY_FIXED})
-    if changed:
+    if creating:
         organization.save()
+    elif changed:  # the register's fields only: the organization may be changing its own card meanwhile
+        organization.save(update_fields=[*changed, "updated_at"])
     units_changed = units is not None and _save_units(organization, units)
     if units_changed:
         changed.append("units")
@@ -101,6 +105,18 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         audit.record(actor, "organization.changed", organization, fields=changed)
         reindex(organization, changed)
     return changed
+
+
+def _check_registered_once(organization: Organization) -> None:
+    """An organization is in the register once: by its ОГРН, and by its ИНН with its КПП (a branch has its own КПП).
+    Said naming the one found, before the database's constraints would."""
+    others = Organization.objects.exclude(pk=organization.pk)
+    twin = others.filter(ogrn=organization.ogrn).first()
+    if twin is not None:
+        raise ValidationError({"ogrn": REGISTERED_ALREADY.format(name=twin.short_name, code=twin.code)})
+    twin = others.filter(inn=organization.inn, kpp=organization.kpp).first()
+    if twin is not None:
+        raise ValidationError({"inn": REGISTERED_ALREADY.format(name=twin.short_name, code=twin.code)})
 
 
 def _save_units(organization: Organization, units: Sequence[Unit]) -> bool:

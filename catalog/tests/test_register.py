@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from accounts import services as access
 from accounts.models import Role, RoleAssignment, User
 from accounts.services import NewPerson
-from catalog import directory, register
+from catalog import directory, register, services
 from catalog.models import Organization, OrganizationKind, OrganizationUnit, Program, UnitKind
 from catalog.tests.test_api import send
 from core.models import AuditEvent
@@ -95,12 +95,18 @@ def test_a_register_entry_that_breaks_a_rule_is_refused_at_its_field_and_nothing
     assert not Organization.objects.filter(full_name__contains="Дом науки").exists()
 
 
-def test_an_organization_is_registered_once_by_its_ogrn(personas):
+@pytest.mark.parametrize("same", [{"ogrn": "org_a"}, {"inn": "org_a"}])
+def test_an_organization_is_registered_once_by_its_ogrn_and_by_its_inn_with_its_kpp(personas, same):
+    [(field, _)] = same.items()
+    twin = new_organization(personas.municipality_x, **{field: getattr(personas.org_a, field)})
     with pytest.raises(ValidationError) as refused:
-        register.save_organization(
-            personas.municipal_x, new_organization(personas.municipality_x, ogrn=personas.org_a.ogrn)
-        )
-    assert "ogrn" in refused.value.message_dict
+        register.save_organization(personas.municipal_x, twin)
+    said = register.REGISTERED_ALREADY.format(name=personas.org_a.short_name, code=personas.org_a.code)
+    assert refused.value.message_dict == {field: [said]}
+    twin.kpp = "770101001"  # a branch: the same ИНН, its own КПП
+    if field == "inn":
+        register.save_organization(personas.municipal_x, twin)
+        assert Organization.objects.filter(inn=personas.org_a.inn).count() == 2
 
 
 def test_a_territory_registers_only_in_its_municipalities(personas):
@@ -315,3 +321,14 @@ def test_the_api_register_is_the_territorys(client, personas):
     theirs = f"/organizations/{personas.org_b.code}/register"
     assert send(client, "patch", theirs, {"short_name": "Новое"}, personas.municipal_x).status_code == 403
     assert send(client, "patch", theirs, {"short_name": "Новое"}, personas.regional).status_code == 200
+
+
+def test_the_registers_change_leaves_what_the_organization_wrote_meanwhile(personas):
+    stale = Organization.objects.get(pk=personas.org_a.pk)  # the territory's form, opened before
+    own = Organization.objects.get(pk=personas.org_a.pk)
+    own.description = "Дом творчества в центре Энска."
+    services.save_organization_profile(personas.operator_a, own)
+    stale.licence_number = "Л035-01274-99/00261179"
+    assert register.save_organization(personas.municipal_x, stale) == ["licence_number"]
+    stored = Organization.objects.get(pk=personas.org_a.pk)
+    assert (stored.licence_number, stored.description) == ("Л035-01274-99/00261179", "Дом творчества в центре Энска.")
