@@ -581,6 +581,7 @@ def _register_form(request: HttpRequest, organization: Organization) -> HttpResp
             "organization": organization,
             "stored": stored,
             "creating": creating,
+            "history": [] if creating else register.organization_history(organization),
             "error_links": error_links(form, units) if data is not None else [],
         },
     )

@@ -5,7 +5,7 @@ what families read of it (services.save_organization_profile). The admin's form 
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts import services as access
@@ -13,6 +13,7 @@ from accounts.models import Role
 from accounts.services import NewPerson
 from catalog import search
 from catalog.models import Organization, OrganizationUnit, Program
+from catalog.services import HistoryEntry, history
 from core import audit
 from territory.permissions import governed_municipalities
 
@@ -188,3 +189,32 @@ def add_organization(
                 {f"operator_{field}": errors for field, errors in error.message_dict.items()}
             ) from None
     return organization
+
+
+# What an organization's register page shows of its history.
+HISTORY_ACTIONS = (
+    "organization.registered",
+    "organization.changed",
+    "organization.profile_changed",
+    "organization.access_opened",
+    "organization.access_closed",
+    "organization.invitation_resent",
+    "admin.added",
+    "admin.changed",
+)
+
+
+def field_labels(names: list[str]) -> list[str]:
+    """Russian names of an organization's fields, for lists of what changed; «units» its units."""
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(getattr(Organization._meta.get_field(name), "verbose_name", name)))
+        except FieldDoesNotExist:  # «units», or a field an old record names that is gone
+            labels.append("подразделения" if name == "units" else name)
+    return labels
+
+
+def organization_history(organization: Organization) -> list[HistoryEntry]:
+    """Who registered the organization, changed it and opened or closed access to it, the latest first."""
+    return history(organization, HISTORY_ACTIONS, field_labels)

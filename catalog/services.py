@@ -14,7 +14,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, Model, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -515,10 +515,14 @@ class HistoryEntry:
 
 def program_history(program: Program) -> list[HistoryEntry]:
     """The program's way through moderation as the audit log recorded it, the latest first."""
+    return history(program, HISTORY_ACTIONS, revisions.field_labels)
+
+
+def history(obj: Model, actions: Iterable[str], field_labels: Callable[[list[str]], list[str]]) -> list[HistoryEntry]:
+    """What the audit log recorded of `obj` among `actions`, the latest first (HISTORY_LIMIT of them): who, what —
+    the fields changed named by `field_labels` —, and the remark or the person it concerned."""
     events = (
-        AuditEvent.objects.filter(
-            object_type=Program._meta.label_lower, object_id=str(program.pk), action__in=HISTORY_ACTIONS
-        )
+        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk), action__in=list(actions))
         .select_related("actor")
         .order_by("-created_at", "-pk")[:HISTORY_LIMIT]
     )
@@ -527,8 +531,8 @@ def program_history(program: Program) -> list[HistoryEntry]:
             at=event.created_at,
             who=event.actor.display_name if event.actor is not None else "Система",
             action=audit.action_label(event.action),
-            remark=str(event.data.get("remark") or ""),
-            fields=revisions.field_labels(list(event.data.get("fields") or [])),
+            remark=str(event.data.get("remark") or event.data.get("email") or ""),
+            fields=field_labels(list(event.data.get("fields") or [])),
         )
         for event in events
     ]

@@ -332,3 +332,21 @@ def test_the_registers_change_leaves_what_the_organization_wrote_meanwhile(perso
     assert register.save_organization(personas.municipal_x, stale) == ["licence_number"]
     stored = Organization.objects.get(pk=personas.org_a.pk)
     assert (stored.licence_number, stored.description) == ("Л035-01274-99/00261179", "Дом творчества в центре Энска.")
+
+
+def test_the_register_page_shows_who_registered_changed_and_gave_access(client, personas):
+    register.add_organization(
+        personas.municipal_x,
+        new_organization(personas.municipality_x),
+        operator="orlova@example.ru",
+        person=NewPerson("Орлова", "Вера"),
+        absolute=absolute,
+    )
+    organization = Organization.objects.get(inn=INN)
+    organization.licence_number = "Л035-01274-99/00261179"
+    register.save_organization(personas.municipal_x, organization)
+    client.force_login(personas.municipal_x)
+    page = client.get(f"{REGISTER}{organization.code}/edit/").content.decode()
+    assert 'Данные реестра об организации изменены: <span class="muted">номер лицензии</span>' in page
+    assert "Открыт доступ к кабинету организации" in page and "orlova@example.ru" in page
+    assert "Организация внесена в реестр" in page
