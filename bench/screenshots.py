@@ -70,6 +70,8 @@ def main() -> None:
         shot(office, "registry-duplicates")
         office.goto(BASE + "/office/finance/reports/")
         shot(office, "finance-reports", full_page=True)
+        office.goto(BASE + "/office/organizations/?operators=none")
+        shot(office, "office-register")
         browser.close()
 
 
