@@ -128,6 +128,7 @@ ACCOUNT_OFF = (
     "обратитесь к администратору навигатора."
 )
 TEACHER_CARD_TAKEN = "Этот адрес уже связан с другой карточкой педагога организации: «{name}»."
+CARD_LINKED_ELSEWHERE = "Карточка педагога уже связана с учётной записью {email}: сначала закройте её доступ."
 OWN_ACCESS = "Свой доступ отозвать нельзя: попросите другого оператора организации или муниципальный опорный центр."
 ALREADY_SIGNED_IN = "Этот человек уже входил в навигатор: приглашение не нужно, пароль он восстановит сам."
 
@@ -182,6 +183,8 @@ def open_organization_access(
         user = User.objects.create_user(email=address, **names._asdict())
     elif not user.is_active:
         raise ValidationError({"email": ACCOUNT_OFF})
+    if teacher is not None and teacher.user_id not in (None, user.pk):
+        raise ValidationError({"teacher": CARD_LINKED_ELSEWHERE.format(email=teacher.user.email)})  # type: ignore[union-attr]
     if teacher is not None:
         linked = Teacher.objects.filter(user=user, organization=organization).exclude(pk=teacher.pk).first()
         if linked is not None:

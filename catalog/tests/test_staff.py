@@ -450,3 +450,18 @@ def test_what_the_card_says_is_read_by_families_on_the_program_page(client, pers
     page = client.get(f"/programs/{program.code}/").content.decode()
     assert "Орлова Анна, высшая квалификационная категория; преподаёт с 2009 года" in page
     assert "Лауреат конкурса «Сердце отдаю детям»." in page
+
+
+def test_a_card_linked_to_an_account_is_not_linked_to_another_until_its_access_is_closed(client, personas):
+    teacher = card(personas.org_a, "Орлова")
+    access.open_organization_access(
+        personas.operator_a, personas.org_a, Role.TEACHER, "orlova@example.ru", absolute, teacher=teacher
+    )
+    again = {"email": "orlova-new@example.ru", "role": "teacher", "teacher": str(teacher.uuid), "last_name": "О"}
+    response = send(client, "post", f"/organizations/{personas.org_a.code}/staff", {**again, "first_name": "В"},
+                    personas.operator_a)  # fmt: skip
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "teacher"]
+    assert access.CARD_LINKED_ELSEWHERE.format(email="orlova@example.ru") == response.json()["detail"][0]["msg"]
+    assert Teacher.objects.get(pk=teacher.pk).user.email == "orlova@example.ru"
+    assert not User.objects.filter(email="orlova-new@example.ru").exists()
