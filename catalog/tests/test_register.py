@@ -2,6 +2,7 @@
 operator adds an organization of its territory — with its units and, at once, its first operator invited — and
 corrects what the register keeps of it; the search learns of each change."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -350,3 +351,12 @@ def test_the_register_page_shows_who_registered_changed_and_gave_access(client, 
     assert 'Данные реестра об организации изменены: <span class="muted">номер лицензии</span>' in page
     assert "Открыт доступ к кабинету организации" in page and "orlova@example.ru" in page
     assert "Организация внесена в реестр" in page
+
+
+def test_the_form_says_in_russian_that_the_organization_is_registered_already(client, personas):
+    client.force_login(personas.municipal_x)
+    response = client.post(f"{REGISTER}new/", form(personas, inn=personas.org_a.inn))
+    errors = response.context["form"].errors.as_data()
+    messages = [message for error in errors.values() for e in error for message in e.messages]
+    assert messages and all(re.search("[а-я]", message) for message in messages), messages
+    assert "constraint" not in " ".join(messages).lower() and "organization_inn_kpp_unique" not in " ".join(messages)
