@@ -44,6 +44,12 @@ OFFICE = (
     "/office/finance/providers/?q=школа&registry=out",
     "/office/finance/contracts/",
     "/office/finance/months/",
+    "/office/organization/",
+    "/office/places/",
+    "/office/staff/",
+    "/office/organizations/",
+    "/office/organizations/?q=школа",
+    "/office/organizations/?operators=none",
 )
 TIMES = 3  # each page; the fastest counts (the first also loads code and warms caches)
 
