@@ -21,6 +21,7 @@ urlpatterns = [
     path("places/<int:pk>/edit/", office_views.place_edit, name="place_edit"),
     path("places/<int:pk>/remove/", office_views.place_remove, name="place_remove"),
     path("organizations/", office_views.organization_register, name="organization_register"),
+    path("organizations/xlsx/", office_views.organization_register_xlsx, name="organization_register_xlsx"),
     path("organizations/new/", office_views.organization_register_create, name="organization_register_create"),
     path("organizations/<str:code>/edit/", office_views.organization_register_edit, name="organization_register_edit"),
     path("staff/", office_views.staff, name="staff"),

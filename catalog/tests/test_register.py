@@ -360,3 +360,28 @@ def test_the_form_says_in_russian_that_the_organization_is_registered_already(cl
     messages = [message for error in errors.values() for e in error for message in e.messages]
     assert messages and all(re.search("[а-я]", message) for message in messages), messages
     assert "constraint" not in " ".join(messages).lower() and "organization_inn_kpp_unique" not in " ".join(messages)
+
+
+def test_the_register_is_downloaded_as_filtered_in_xlsx(client, personas):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    make_program(personas.org_a, "Шахматы")
+    client.force_login(personas.regional)
+    page = client.get(REGISTER, {"kind": OrganizationKind.UDO}).content.decode()
+    assert f'href="{REGISTER}xlsx/?kind=udo"' in page
+    response = client.get(f"{REGISTER}xlsx/", {"q": personas.org_a.inn})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = rows[1]
+    [row] = rows[2:]
+    record = dict(zip(header, row, strict=True))
+    assert (record["Код"], record["ИНН"], record["Программ опубликовано"], record["Операторов"]) == (
+        personas.org_a.code,
+        personas.org_a.inn,
+        1,
+        1,
+    )
+    client.force_login(personas.operator_a)
+    assert client.get(f"{REGISTER}xlsx/").status_code == 403
