@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -141,9 +142,9 @@ class NewPerson(NamedTuple):
     patronymic: str = ""
 
 
-def organization_access(organization: Any) -> list[RoleAssignment]:
+def organization_roles(organization: Any) -> QuerySet[RoleAssignment]:
     """Who may work in the organization's office — its operators, then its teachers — each with their account."""
-    return list(
+    return (
         RoleAssignment.objects.filter(organization=organization, role__in=ORGANIZATION_ROLES)
         .select_related("user")
         .order_by("role", "user__last_name", "user__first_name", "user__email")

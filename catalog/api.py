@@ -975,21 +975,15 @@ def create_organization(request: Any, body: OrganizationCreateIn) -> Status[Orga
     operator = data.pop("operator", None) or {}
     organization = Organization()
     units = _register_entry(request.auth, organization, data)
-    try:
-        register.add_organization(
-            request.auth,
-            organization,
-            units or [],
-            operator=operator.get("email", ""),
-            person=NewPerson(
-                operator.get("last_name", ""), operator.get("first_name", ""), operator.get("patronymic", "")
-            ),
-            absolute=request.build_absolute_uri,
-        )
-    except ValidationError as error:
-        raise ValidationError(
-            {field.replace("operator_", "operator.", 1): errors for field, errors in error.message_dict.items()}
-        ) from None
+    register.add_organization(
+        request.auth,
+        organization,
+        units or [],
+        operator=operator.get("email", ""),
+        person=NewPerson(operator.get("last_name", ""), operator.get("first_name", ""), operator.get("patronymic", "")),
+        absolute=request.build_absolute_uri,
+        operator_errors_at="operator.",
+    )
     return Status(201, _organizations_in_detail().get(pk=organization.pk))
 
 

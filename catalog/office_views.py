@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, F, Q, QuerySet, When
+from django.db.models import Case, Count, F, Model, Q, QuerySet, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from accounts.services import (
     NewPerson,
     close_organization_access,
     open_organization_access,
-    organization_access,
+    organization_roles,
     resend_invitation,
 )
 from accounts.views import AuthenticatedRequest
@@ -65,7 +65,7 @@ from catalog.models import (
     ProgramRevision,
     StudyPlace,
 )
-from catalog.permissions import keeps_staff, organizations_staffed_by, permitted_transitions
+from catalog.permissions import kept_teacher, organizations_staffed_by, permitted_transitions, staffed_organization
 from core import audit, scope
 from core.redirects import back_to
 from core.typed import title_or_code
@@ -119,6 +119,12 @@ def _transitions(user: Any, program: Program) -> list[tuple[str, str]]:
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page[Any]:
     return Paginator(queryset, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _unsaved(obj: Model) -> None:
+    """A new object whose saving was rolled back: new again, so that the form sent anew saves it from scratch."""
+    obj.pk = None
+    obj._state.adding = True
 
 
 def _show_errors(error: ValidationError, form: forms.BaseForm, formsets: dict[str, Any] | None = None) -> None:
@@ -631,9 +637,8 @@ def _register_form(request: HttpRequest, organization: Organization) -> HttpResp
             else:
                 register.save_organization(request.user, form.instance, units_from(units))
         except ValidationError as error:
-            if creating:  # rolled back: saved again from scratch
-                organization.pk = None
-                organization._state.adding = True
+            if creating:
+                _unsaved(organization)
             _show_errors(error, form, {"units": units})
         else:
             messages.success(request, f"Организация сохранена в реестре: {organization.short_name}.")
@@ -802,18 +807,7 @@ def _staff_of(request: HttpRequest) -> tuple[Organization | None, bool]:
     code = request.GET.get("organization")
     if code is None:
         return _acting_for(request)
-    organization = scope.get_in_scope(Organization.objects.all(), request.user, "view", code=code)
-    if not keeps_staff(request.user, organization):
-        raise PermissionDenied
-    return organization, True
-
-
-def _teacher_kept(request: HttpRequest, uuid: UUID) -> Teacher:
-    """A teacher's card the person keeps (`keeps_staff`): 404 unseen, 403 seen only (a colleague)."""
-    teacher = scope.get_in_scope(Teacher.objects.select_related("organization", "user"), request.user, uuid=uuid)
-    if not keeps_staff(request.user, teacher.organization):
-        raise PermissionDenied
-    return teacher
+    return staffed_organization(request.user, code), True
 
 
 def _office_access(user: Any) -> QuerySet[RoleAssignment]:
@@ -841,7 +835,7 @@ def staff(request: HttpRequest) -> HttpResponse:
     programs_named = _count_by(Program.teachers.through.objects.filter(teacher__in=ids), "teacher")
     for teacher in rows:
         teacher.groups_now, teacher.programs_named = groups_now[teacher.pk], programs_named[teacher.pk]
-    access = organization_access(organization)
+    access = list(organization_roles(organization))
     with_card = set(organization.teachers.filter(user__isnull=False).values_list("user_id", flat=True))
     teachers_access = {role.user_id: role for role in access if role.role == Role.TEACHER}
     return render(
@@ -873,7 +867,7 @@ def teacher_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def teacher_edit(request: HttpRequest, uuid: UUID) -> HttpResponse:
-    return _teacher_form(request, _teacher_kept(request, uuid))
+    return _teacher_form(request, kept_teacher(request.user, uuid))
 
 
 def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
@@ -888,8 +882,7 @@ def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
             )
         except ValidationError as error:
             if creating:
-                teacher.pk = None  # rolled back: saved again from scratch
-                teacher._state.adding = True
+                _unsaved(teacher)
             _show_errors(error, form)
         else:
             invited = f" Приглашение отправлено на {invite.strip().lower()}." if invite else ""
@@ -914,7 +907,7 @@ def _teacher_form(request: HttpRequest, teacher: Teacher) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def teacher_remove(request: HttpRequest, uuid: UUID) -> HttpResponse:
     """Removing a card, confirmed on a page of its own; one that leads groups or is named in programs stays."""
-    teacher = _teacher_kept(request, uuid)
+    teacher = kept_teacher(request.user, uuid)
     if request.method == "POST":
         try:
             people_services.remove_teacher(request.user, teacher)

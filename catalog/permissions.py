@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -200,3 +201,19 @@ def organizations_staffed_by(user: Any) -> QuerySet[Organization]:
     for action in ("change", "moderate"):
         kept |= Q(pk__in=scope.restrict(Organization.objects.all(), user, action).values("pk"))
     return Organization.objects.filter(kept)
+
+
+def staffed_organization(user: Any, code: str) -> Organization:
+    """The organization (by its code) whose staff the person keeps (`keeps_staff`): 404 unseen, 403 seen only."""
+    organization = scope.get_in_scope(Organization.objects.all(), user, "view", code=code)
+    if not keeps_staff(user, organization):
+        raise PermissionDenied
+    return organization
+
+
+def kept_teacher(user: Any, uuid: Any) -> Teacher:
+    """A teacher's card the person keeps (`keeps_staff`): 404 unseen, 403 seen only (a colleague's)."""
+    teacher = scope.get_in_scope(Teacher.objects.select_related("organization", "user"), user, uuid=uuid)
+    if not keeps_staff(user, teacher.organization):
+        raise PermissionDenied
+    return teacher

@@ -5,7 +5,7 @@ what families read of it (services.save_organization_profile). The admin's form 
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts import services as access
@@ -15,6 +15,7 @@ from catalog import search
 from catalog.models import Organization, OrganizationUnit, Program
 from catalog.services import HistoryEntry, history
 from core import audit
+from core.fields import verbose_names
 from territory.permissions import governed_municipalities
 
 # What the register keeps of an organization: the territory's to set and change.
@@ -173,10 +174,12 @@ def add_organization(
     operator: str = "",
     person: NewPerson | None = None,
     absolute: Callable[[str], str] | None = None,
+    operator_errors_at: str = "operator_",
 ) -> Organization:
     """A new organization in the register (`save_organization`) and, given `operator`'s address, its first operator
     invited (accounts.services.open_organization_access, `absolute` making the letter's links); neither is kept if
-    either is refused — the invitation's errors said at the `operator_…` fields."""
+    either is refused — the invitation's errors said at its fields named after `operator_errors_at` (the form's
+    «operator_email», the API's «operator.email»)."""
     save_organization(actor, organization, units)
     if operator:
         assert absolute is not None, "an invitation's letter links to the site"
@@ -186,12 +189,13 @@ def add_organization(
             )
         except ValidationError as error:
             raise ValidationError(
-                {f"operator_{field}": errors for field, errors in error.message_dict.items()}
+                {f"{operator_errors_at}{field}": errors for field, errors in error.message_dict.items()}
             ) from None
     return organization
 
 
-# What an organization's register page shows of its history.
+# What an organization's register page shows of its history; the units, changed with it, named as one field.
+UNIT_LABEL = {"units": "подразделения"}
 HISTORY_ACTIONS = (
     "organization.registered",
     "organization.changed",
@@ -204,17 +208,6 @@ HISTORY_ACTIONS = (
 )
 
 
-def field_labels(names: list[str]) -> list[str]:
-    """Russian names of an organization's fields, for lists of what changed; «units» its units."""
-    labels = []
-    for name in names:
-        try:
-            labels.append(str(getattr(Organization._meta.get_field(name), "verbose_name", name)))
-        except FieldDoesNotExist:  # «units», or a field an old record names that is gone
-            labels.append("подразделения" if name == "units" else name)
-    return labels
-
-
 def organization_history(organization: Organization) -> list[HistoryEntry]:
     """Who registered the organization, changed it and opened or closed access to it, the latest first."""
-    return history(organization, HISTORY_ACTIONS, field_labels)
+    return history(organization, HISTORY_ACTIONS, lambda names: verbose_names(Organization, names, UNIT_LABEL))

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils import timezone
 
 from catalog.models import ModerationStatus, Program, ProgramRevision
+from core.fields import verbose_names
 
 # What families read about a program and the moderator checks against the program document. The
 # rest — its teachers and address, like a group's teacher, address and timetable — is operational:
@@ -177,13 +178,7 @@ def mark_decided(program: Program) -> None:
 
 def field_labels(names: list[str]) -> list[str]:
     """Russian names of program fields (attnames or names), for lists of what changed."""
-    labels = []
-    for name in names:
-        try:
-            labels.append(str(_field(name).verbose_name))
-        except FieldDoesNotExist:  # an old audit record may name a field that is gone
-            labels.append(name)
-    return labels
+    return verbose_names(Program, names)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 
@@ -36,3 +38,17 @@ class CopiedForeignKey(models.ForeignKey):  # type: ignore[type-arg]
             source = getattr(model_instance, self.copied_from)
             setattr(model_instance, self.attname, getattr(source, self.attname))
         return getattr(model_instance, self.attname)
+
+
+def verbose_names(
+    model: type[models.Model], names: Iterable[str], others: Mapping[str, str] | None = None
+) -> list[str]:
+    """Russian names of a model's fields (names or attnames), for lists of what changed; a name that is no field
+    (`others`, or one an old audit record keeps of a field gone since) as `others` say it or as it is."""
+    labels = []
+    for name in names:
+        try:
+            labels.append(str(getattr(model._meta.get_field(name), "verbose_name", name)))
+        except FieldDoesNotExist:
+            labels.append((others or {}).get(name, name))
+    return labels

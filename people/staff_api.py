@@ -9,16 +9,16 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from ninja import Field, PatchDict, Router, Schema, Status
 
 from accounts import services as access
 from accounts.api_auth import token_auth
-from accounts.models import ORGANIZATION_ROLES, RoleAssignment
+from accounts.models import RoleAssignment
 from catalog.models import Organization
-from catalog.permissions import keeps_staff
+from catalog.permissions import kept_teacher, staffed_organization
 from core import scope
 from core.api import INPUT, NOT_FOUND, WRITE_ERRORS, Code, ErrorOut
 from people import services
@@ -107,14 +107,6 @@ class AccessIn(Schema):
     teacher: UUID | None = Field(None, description="UUID карточки педагога организации, связываемой с учётной записью")
 
 
-def _organization(user: Any, code: str) -> Organization:
-    """The organization whose staff the caller keeps (catalog.permissions.keeps_staff): 404 unseen, 403 seen only."""
-    organization = scope.get_in_scope(Organization.objects.all(), user, "view", code=code)
-    if not keeps_staff(user, organization):
-        raise PermissionDenied
-    return organization
-
-
 def _card(teacher: Teacher) -> Teacher:
     return Teacher.objects.select_related("organization", "user").get(pk=teacher.pk)
 
@@ -129,22 +121,15 @@ def create_teacher(request: Any, code: Code, body: TeacherCreateIn) -> Status[Te
     (новому адресу — со ссылкой, чтобы задать пароль); если это невозможно, карточка не сохраняется (422 у email)."""
     data = body.model_dump()
     invite = data.pop("email")
-    teacher = Teacher(organization=_organization(request.auth, code), **data)
+    teacher = Teacher(organization=staffed_organization(request.auth, code), **data)
     services.save_teacher(request.auth, teacher, invite=invite, absolute=request.build_absolute_uri)
     return Status(201, _card(teacher))
-
-
-def _teacher_to_change(user: Any, uuid: UUID) -> Teacher:
-    teacher = scope.get_in_scope(Teacher.objects.select_related("organization", "user"), user, uuid=uuid)
-    if not keeps_staff(user, teacher.organization):
-        raise PermissionDenied
-    return teacher
 
 
 @router.patch("/teachers/{uuid}", response={200: TeacherCardOut, **WRITE_ERRORS}, summary="Изменить педагога")
 def update_teacher(request: Any, uuid: UUID, body: PatchDict[TeacherIn]) -> Teacher:
     """Меняются только переданные поля; null принимается лишь в teaching_since."""
-    teacher = _teacher_to_change(request.auth, uuid)
+    teacher = kept_teacher(request.auth, uuid)
     for name, value in body.items():
         setattr(teacher, name, value)
     services.save_teacher(request.auth, teacher)
@@ -154,14 +139,12 @@ def update_teacher(request: Any, uuid: UUID, body: PatchDict[TeacherIn]) -> Teac
 @router.delete("/teachers/{uuid}", response={204: None, **WRITE_ERRORS}, summary="Удалить педагога")
 def delete_teacher(request: Any, uuid: UUID) -> Status[None]:
     """Педагога, который ведёт или вёл группы или указан в программах, удалить нельзя (422)."""
-    services.remove_teacher(request.auth, _teacher_to_change(request.auth, uuid))
+    services.remove_teacher(request.auth, kept_teacher(request.auth, uuid))
     return Status(204, None)
 
 
 def _access_of(organization: Organization) -> QuerySet[RoleAssignment]:
-    return RoleAssignment.objects.filter(organization=organization, role__in=ORGANIZATION_ROLES).select_related(
-        "user", "organization"
-    )
+    return access.organization_roles(organization).select_related("organization")
 
 
 @router.get(
@@ -169,10 +152,10 @@ def _access_of(organization: Organization) -> QuerySet[RoleAssignment]:
     response={200: list[AccessOut], 401: ErrorOut, 403: ErrorOut, **NOT_FOUND},
     summary="Доступ к кабинету организации",
 )
-def list_access(request: Any, code: Code) -> list[RoleAssignment]:
+def list_access(request: Any, code: Code) -> QuerySet[RoleAssignment]:
     """Кто работает в кабинете организации: операторы, затем педагоги. Видят операторы организации и опорного
     центра её территории."""
-    return access.organization_access(_organization(request.auth, code))
+    return access.organization_roles(staffed_organization(request.auth, code))
 
 
 @router.post("/organizations/{code}/staff", response={201: AccessOut, **WRITE_ERRORS}, summary="Открыть доступ")
@@ -180,7 +163,7 @@ def open_access(request: Any, code: Code, body: AccessIn) -> Status[RoleAssignme
     """Открыть доступ оператору или педагогу по адресу почты; ему придёт письмо. Адресу без учётной записи она
     заводится (нужны фамилия и имя) с ссылкой, чтобы задать пароль. С teacher карточка педагога организации
     связывается с учётной записью: педагог видит свои группы и ведёт журнал."""
-    organization = _organization(request.auth, code)
+    organization = staffed_organization(request.auth, code)
     teacher = None
     if body.teacher is not None:
         if body.role != "teacher":
@@ -205,7 +188,7 @@ def open_access(request: Any, code: Code, body: AccessIn) -> Status[RoleAssignme
 )
 def close_access(request: Any, code: Code, access_id: int) -> Status[None]:
     """Карточка педагога остаётся, но без учётной записи. Свой доступ оператор не закрывает (422)."""
-    role = get_object_or_404(_access_of(_organization(request.auth, code)), pk=access_id)
+    role = get_object_or_404(_access_of(staffed_organization(request.auth, code)), pk=access_id)
     access.close_organization_access(request.auth, role)
     return Status(204, None)
 
@@ -217,6 +200,6 @@ def close_access(request: Any, code: Code, access_id: int) -> Status[None]:
 )
 def resend_invitation(request: Any, code: Code, access_id: int) -> Status[None]:
     """С новой ссылкой, чтобы задать пароль, — тому, кто ещё не входил (иначе 422)."""
-    role = get_object_or_404(_access_of(_organization(request.auth, code)), pk=access_id)
+    role = get_object_or_404(_access_of(staffed_organization(request.auth, code)), pk=access_id)
     access.resend_invitation(request.auth, role, request.build_absolute_uri)
     return Status(204, None)

@@ -44,6 +44,20 @@ def new_organization(municipality, **fields) -> Organization:
     return Organization(**values)
 
 
+ORLOVA = NewPerson("Орлова", "Вера")
+
+
+def register_with_operator(personas, person: NewPerson = ORLOVA) -> Organization:
+    """«Дом науки» registered by the municipality with orlova@example.ru invited as its operator."""
+    return register.add_organization(
+        personas.municipal_x,
+        new_organization(personas.municipality_x),
+        operator="orlova@example.ru",
+        person=person,
+        absolute=absolute,
+    )
+
+
 def form(personas, **changes) -> dict:
     data = {
         "full_name": "Муниципальное автономное учреждение дополнительного образования «Дом науки»",
@@ -159,23 +173,11 @@ def test_the_first_operator_is_invited_with_the_organization_or_neither_is_kept(
 ):
     refused_person = NewPerson("Орлова", "")
     with pytest.raises(ValidationError) as refused:
-        register.add_organization(
-            personas.municipal_x,
-            new_organization(personas.municipality_x),
-            operator="orlova@example.ru",
-            person=refused_person,
-            absolute=absolute,
-        )
+        register_with_operator(personas, refused_person)
     assert refused.value.message_dict == {"operator_first_name": [access.NAMES_NEEDED]}
     assert not Organization.objects.filter(inn=INN).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        register.add_organization(
-            personas.municipal_x,
-            new_organization(personas.municipality_x),
-            operator="orlova@example.ru",
-            person=NewPerson("Орлова", "Вера"),
-            absolute=absolute,
-        )
+        register_with_operator(personas)
     organization = Organization.objects.get(inn=INN)
     operator = RoleAssignment.objects.get(organization=organization)
     assert (operator.role, operator.user.email) == (Role.ORGANIZATION_OPERATOR, "orlova@example.ru")
@@ -336,13 +338,7 @@ def test_the_registers_change_leaves_what_the_organization_wrote_meanwhile(perso
 
 
 def test_the_register_page_shows_who_registered_changed_and_gave_access(client, personas):
-    register.add_organization(
-        personas.municipal_x,
-        new_organization(personas.municipality_x),
-        operator="orlova@example.ru",
-        person=NewPerson("Орлова", "Вера"),
-        absolute=absolute,
-    )
+    register_with_operator(personas)
     organization = Organization.objects.get(inn=INN)
     organization.licence_number = "Л035-01274-99/00261179"
     register.save_organization(personas.municipal_x, organization)
