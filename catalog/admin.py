@@ -113,6 +113,11 @@ class OrganizationAdmin(ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     show_full_result_count = False
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Organization | None = None) -> Any:
+        # Closing an organization archives its programs, refused while children are in it: the register's step
+        # (catalog.register), not a checkbox here.
+        return self.readonly_fields if obj is None or obj.pk is None else (*self.readonly_fields, "is_active")
+
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         # Its programs' search documents say its short name and its units; the index, where it is.

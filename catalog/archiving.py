@@ -1,12 +1,14 @@
 """What archiving a program means for its groups, enrolled children and waiting applications:
 said before it is done, on the office's confirmation page and on the admin's for a selection; and
-which of an archived program's groups nobody is in, so that they may be switched off."""
+which of an archived program's groups nobody is in, so that they may be switched off; and who is still in an
+organization the register would close."""
 
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from catalog.models import Group, Program
+from catalog.models import Group, Organization, Program
 from enrollment.models import ACTIVE_STATUSES, Application, ApplicationStatus
 
 WAITING_STATUSES = [status for status in ACTIVE_STATUSES if status != ApplicationStatus.ENROLLED]
@@ -78,3 +80,20 @@ def consequences(program_ids: list[int]) -> dict[int, Consequences]:
 
 def of_program(program: Program) -> Consequences:
     return consequences([program.pk])[program.pk]
+
+
+def of_organization(organization: Organization) -> Children:
+    """Children in the organization's groups that still meet, and applications waiting for an answer from it."""
+    return Children(
+        **Application.objects.filter(organization=organization).aggregate(
+            enrolled=Count(
+                "pk",
+                filter=Q(
+                    status=ApplicationStatus.ENROLLED,
+                    group__is_active=True,
+                    group__end_date__gte=timezone.localdate(),
+                ),
+            ),
+            waiting=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
+        )
+    )

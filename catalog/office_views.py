@@ -241,6 +241,8 @@ def program_create(request: HttpRequest) -> HttpResponse:
     organization, chosen = _acting_for(request)
     if organization is None:
         return _choose_organization(request, "office/program_organization.html")
+    if not organization.is_active:
+        raise PermissionDenied(services.ORGANIZATION_CLOSED.format(name=organization.short_name))
     return _program_form(request, Program(organization=organization), organization_chosen=chosen)
 
 

@@ -7,14 +7,15 @@ from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 
 from accounts import services as access
 from accounts.models import Role
 from accounts.services import NewPerson
-from catalog import search
+from catalog import archiving, search, services
 from catalog.models import Organization, OrganizationUnit, Program
 from catalog.services import HistoryEntry, history
-from core import audit
+from core import audit, letters
 from core.fields import verbose_names
 from territory.permissions import governed_municipalities
 
@@ -56,6 +57,10 @@ UNIT_IN_USE = "Подразделение «{name}» указано в прог�
 UNIT_TWICE = "Подразделение «{name}» указано дважды."
 REGISTERED_ALREADY = "Эта организация уже есть в реестре: «{name}», код {code}."
 COORDINATES_TOGETHER = "Укажите широту и долготу вместе или не указывайте ни одну."
+CLOSING_WITH_CHILDREN = (
+    "Организацию нельзя закрыть, пока в ней {whom}. Пусть организация отчислит или переведёт детей и ответит на "
+    "заявки — тогда закройте её."
+)
 
 
 class Unit(NamedTuple):
@@ -92,6 +97,9 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         changed = [name for name in REGISTER_FIELDS if getattr(stored, name) != getattr(organization, name)]
         if "municipality" in changed and Program.objects.filter(organization=organization).exists():
             raise ValidationError({"municipality": MUNICIPALITY_FIXED})
+    closing = stored is not None and stored.is_active and not organization.is_active
+    if closing:
+        _check_nobody_in(organization)
     if creating:
         organization.save()
     elif changed:  # the register's fields only: the organization may be changing its own card meanwhile
@@ -105,8 +113,36 @@ def save_organization(actor: Any, organization: Organization, units: Sequence[Un
         audit.record(actor, "organization.registered", organization, fields=changed)
     else:
         audit.record(actor, "organization.changed", organization, fields=changed)
+        if closing:
+            _close(actor, organization)
         reindex(organization, changed)
     return changed
+
+
+def _check_nobody_in(organization: Organization) -> None:
+    """A closed organization teaches nobody: its children are expelled or moved and its applications answered
+    first, by the organization itself — the register would otherwise leave them in groups nobody keeps."""
+    children = archiving.of_organization(organization)
+    whom = [
+        *([f"учатся дети ({children.enrolled})"] if children.enrolled else []),
+        *([f"ждут ответа заявки ({children.waiting})"] if children.waiting else []),
+    ]
+    if whom:
+        raise ValidationError({"is_active": CLOSING_WITH_CHILDREN.format(whom=" и ".join(whom))})
+
+
+def _close(actor: Any, organization: Organization) -> None:
+    """What closing an organization means: its programs go to the archive, leaving the Navigator; its operators
+    keep their office, where its programs, groups and applications stay readable, and are told once."""
+    moved = services.archive_programs_of(actor, organization)
+    letters.send_after_commit(
+        services.role_emails(Role.ORGANIZATION_OPERATOR, organization_id=organization.pk),
+        f"Организация «{organization.short_name}» закрыта в реестре",
+        f"Опорный центр отметил в реестре организаций, что «{organization.short_name}» закрыта. Её программы "
+        f"перенесены в архив и больше не видны в навигаторе: {moved}. Кабинет остаётся открытым: программы, группы "
+        "и заявки в нём можно читать. Если организация работает, сообщите об этом в опорный центр.",
+        reverse("office:home"),
+    )
 
 
 def _check_registered_once(organization: Organization) -> None:

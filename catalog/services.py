@@ -117,7 +117,7 @@ class Financing:
     cost_per_month: Decimal
 
 
-def _emails(role: str, **scope: Any) -> list[str]:
+def role_emails(role: str, **scope: Any) -> list[str]:
     return list(
         RoleAssignment.objects.filter(role=role, user__is_active=True, **scope).values_list("user__email", flat=True)
     )
@@ -160,7 +160,9 @@ def save_program(
     The status and the other STATE_FIELDS change only through `change_program_status`."""
     creating = program._state.adding
     published: Program | None = None
-    if not creating:
+    if creating:
+        check_organization_open(program.organization)
+    else:
         current = Program.objects.select_for_update().get(pk=program.pk)
         reason = editing_locked(current)
         if reason:
@@ -333,9 +335,30 @@ def change_program_status(actor: Any, program: Program, transition: str, remark:
 
 
 NO_REMARK = "Укажите, что нужно исправить: замечание обязательно при возврате на доработку."
+ORGANIZATION_CLOSED = (
+    "Организация «{name}» закрыта в реестре: её программы в архиве, новые не создаются и не публикуются. "
+    "Если она снова работает, опорный центр отмечает это в реестре организаций."
+)
+CLOSED_REMARK = "Организация закрыта."
 
 
-def _change_status(actor: Any, locked: Program, transition: str, remark: str) -> None:
+def check_organization_open(organization: Organization) -> None:
+    """A closed organization (the register's «действует» unchecked) keeps its programs in the archive."""
+    if not organization.is_active:
+        raise ValidationError(ORGANIZATION_CLOSED.format(name=organization.short_name))
+
+
+def archive_programs_of(actor: Any, organization: Organization) -> int:
+    """Every program of an organization the register closes, into the archive as a moderator would move it (each
+    audited, its operators told once by the register); how many were moved."""
+    moved = 0
+    for locked in Program.objects.select_for_update().filter(organization=organization).exclude(status=S.ARCHIVED):
+        _change_status(actor, locked, "archive", CLOSED_REMARK, notify=False)
+        moved += 1
+    return moved
+
+
+def _change_status(actor: Any, locked: Program, transition: str, remark: str, *, notify: bool = True) -> None:
     sources, target = TRANSITIONS[transition]
     if transition not in allowed_transitions(locked):
         if locked.status in sources:  # allowed by the status, not while changes are on moderation
@@ -347,6 +370,8 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
             f"Действие «{TRANSITION_LABELS[transition]}» невозможно: программа в статусе "
             f"«{locked.get_status_display()}»."
         )
+    if target != S.ARCHIVED:
+        check_organization_open(locked.organization)
     if transition == "return" and not remark:
         raise ValidationError({"remark": NO_REMARK})
     if transition == "submit" and not locked.groups.current().exists():
@@ -394,7 +419,8 @@ def _change_status(actor: Any, locked: Program, transition: str, remark: str) ->
         search.bump_catalog_version()
     if target == S.PUBLISHED:
         search.add_search_terms([locked])
-    _notify_status(locked, transition, remark)
+    if notify:
+        _notify_status(locked, transition, remark)
 
 
 def _change_revision(actor: Any, locked: Program, transition: str, remark: str) -> None:
@@ -474,7 +500,7 @@ def _notify_status(
             return  # nobody but the organization knew of them
         subject, body = to_moderators[transition]
         letters.send_after_commit(
-            _emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id),
+            role_emails(Role.MUNICIPAL_OPERATOR, municipality_id=program.municipality_id),
             subject,
             body,
             reverse("office:moderation_queue"),
@@ -492,7 +518,7 @@ def _notify_status(
     if remark:
         body += f"\n\nЗамечание модератора: {remark}"
     letters.send_after_commit(
-        _emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id),
+        role_emails(Role.ORGANIZATION_OPERATOR, organization_id=program.organization_id),
         subject,
         body,
         reverse("office:program_detail", args=[program.code]),

@@ -47,8 +47,10 @@ def organizations(personas):
     make_program(kindergarten, "Ритмика")
     quiet = make_organization(personas.municipality_x, "МБОУ СОШ № 7", kind=OrganizationKind.SCHOOL)
     make_program(quiet, "Черчение", status="draft")
-    closed = make_organization(personas.municipality_x, "Закрытый клуб", is_active=False)
+    closed = make_organization(personas.municipality_x, "Закрытый клуб")
     make_program(closed, "Фехтование")
+    # Closed with its program left published: the state before closing archived the programs (catalog.register).
+    Organization.objects.filter(pk=closed.pk).update(is_active=False)
     return radiant, station, school, kindergarten
 
 
