@@ -14,6 +14,7 @@ import re
 import sys
 import time
 import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -29,6 +30,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 ORGANIZATION_QUERIES = 200  # through the list of organizations (a fifth of them on its map)
 MAP_QUERIES = 200  # the same searches «На карте» (a map's page is larger: its places' lists, not 20 cards)
 SERVER_TIMING = re.compile(r'db;dur=([0-9.]+);desc="(\d+)')
+SITEMAP_LOC = re.compile(r"<loc>([^<]+)</loc>")
 
 os.environ.setdefault("OPORA_SECRET_KEY", "bench-only-not-secret")
 os.environ["OPORA_DEBUG"] = "0"
@@ -207,6 +209,13 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float, int]]:
         return [item for part in pool.map(client, chunks) for item in part]
 
 
+def sitemap_pages() -> list[str]:
+    """The sitemap's pages its index names (10 000 programs each), as paths."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/sitemap.xml", timeout=30) as response:
+        index = response.read().decode()
+    return [urllib.parse.urlsplit(loc)._replace(scheme="", netloc="").geturl() for loc in SITEMAP_LOC.findall(index)]
+
+
 def measure_index_rebuild(times: int = 3) -> str:
     """What a process pays when the catalog changed: the index rebuilt in its background thread
     (wall and CPU time), and the longest the interpreter went without switching threads meanwhile,
@@ -272,6 +281,7 @@ def main() -> None:
         maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
         listed = run(organization_paths)
         listed_api = run(organization_api_paths)
+        sitemap = run(["/sitemap.xml", *sitemap_pages()])
     finally:
         server.terminate()
         server.wait(10)
@@ -299,6 +309,11 @@ def main() -> None:
         f"the list of organizations: queries={len(listed)} page_p50_ms={percentile(listed_ms, 50):.1f} "
         f"page_p95_ms={percentile(listed_ms, 95):.1f} sql_p95_ms={percentile([d for _, d, _ in listed], 95):.2f} "
         f"api_p95_ms={percentile([t for t, _, _ in listed_api], 95):.1f}"
+    )
+    sitemap_ms = [t for t, _, _ in sitemap]
+    print(
+        f"the sitemap: pages={len(sitemap)} index_ms={sitemap_ms[0]:.0f} page_p50_ms={percentile(sitemap_ms, 50):.0f} "
+        f"page_max_ms={max(sitemap_ms):.0f} sql_max_ms={max(d for _, d, _ in sitemap):.0f}"
     )
     print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.

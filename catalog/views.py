@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
-from catalog import directory, places, text
+from catalog import directory, places, structured_data, text
 from catalog.models import MAX_CHILD_AGE, Direction, Organization, Program
 from catalog.permissions import readable_program, shown_groups, shown_teachers
 from catalog.search import (
@@ -131,6 +131,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "chips": _chips(query, params, result, organization, searched_text=not query_without_words),
             "reset_filters": _reset_filters(query),
             "for_children": _for_children(request.user, query, params),
+            "indexable": not errors and _indexable(request, {"direction", "municipality"}),
             **_views(query, on_map),
         },
     )
@@ -285,6 +286,7 @@ def organizations(request: HttpRequest) -> HttpResponse:
             "errors": errors,
             "sorts": _sorts(directory.SORTS, result.params.near),
             "base_query": urlencode(query),
+            "indexable": not errors and _indexable(request, {"municipality"}),
             "pages": _page_numbers(result.page.number, result.page.paginator.num_pages),
             "chips": [
                 *_facet_chips(query, result.facets, "q", result.params.q),
@@ -344,8 +346,15 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "where": where,
             "similar": similar,
             "similar_query": urlencode(similar_query),
+            "structured_data": structured_data.program_course(program, shown, request.build_absolute_uri),
         },
     )
+
+
+def _indexable(request: HttpRequest, kept: set[str]) -> bool:
+    """Whether a search engine may keep a list's page: the list itself, or narrowed by one value of a `kept` parameter
+    each (in the sitemap, catalog.sitemaps), not the endless combinations of words, filters and pages."""
+    return all(key in kept and len(request.GET.getlist(key)) == 1 for key in request.GET)
 
 
 @require_safe
@@ -362,7 +371,15 @@ def organization_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("-popularity", "title")
     )
     page = Paginator(programs, settings.OPORA_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "navigator/organization.html", {"organization": organization, "page": page})
+    return render(
+        request,
+        "navigator/organization.html",
+        {
+            "organization": organization,
+            "page": page,
+            "structured_data": structured_data.organization_profile(organization, request.build_absolute_uri),
+        },
+    )
 
 
 @require_safe
