@@ -272,6 +272,9 @@ def main() -> None:
         + urllib.parse.urlencode(q).replace("ovz=on", "ovz=true")
         for q in make_organization_queries(random.Random(20261207), ORGANIZATION_QUERIES)
     ]
+    # The sitemap's pages are cached for an hour (opora.urls): an earlier run's must not be measured. The benchmark's
+    # own Redis database: nothing else is lost.
+    manage("shell", "-c", "from django.core.cache import cache; cache.clear()")
     server = start_server(PORT)
     try:
         run(page_paths[:40] + api_paths[:40], LOAD_CLIENTS)  # load code and indexes in both workers
@@ -281,7 +284,8 @@ def main() -> None:
         maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
         listed = run(organization_paths)
         listed_api = run(organization_api_paths)
-        sitemap = run(["/sitemap.xml", *sitemap_pages()])
+        sitemap_paths = ["/sitemap.xml", *sitemap_pages()]
+        sitemap, sitemap_cached = run(sitemap_paths), run(sitemap_paths)
     finally:
         server.terminate()
         server.wait(10)
@@ -313,7 +317,8 @@ def main() -> None:
     sitemap_ms = [t for t, _, _ in sitemap]
     print(
         f"the sitemap: pages={len(sitemap)} index_ms={sitemap_ms[0]:.0f} page_p50_ms={percentile(sitemap_ms, 50):.0f} "
-        f"page_max_ms={max(sitemap_ms):.0f} sql_max_ms={max(d for _, d, _ in sitemap):.0f}"
+        f"page_max_ms={max(sitemap_ms):.0f} sql_max_ms={max(d for _, d, _ in sitemap):.0f} "
+        f"cached_max_ms={max(t for t, _, _ in sitemap_cached):.1f}"
     )
     print(rebuild)
     # SQL p95 falls where pages of one, two and three statements meet: show each group.

@@ -21,7 +21,7 @@ from pydantic_core import PydanticCustomError
 from accounts.api_auth import PUBLIC, token_auth
 from accounts.roles import principal_of
 from accounts.services import NewPerson
-from catalog import places, register, revisions, services
+from catalog import next_year, places, register, revisions, services
 from catalog.directory import MAP_ORGANIZATIONS, OrganizationSearchQuery, find_organizations
 from catalog.models import (
     Direction,
@@ -749,6 +749,16 @@ class ProgramCreateIn(ProgramFieldsIn):
     organization: Code = Field(description="Код организации, например OR-7K2M9Q")
 
 
+class CarryOverIn(Schema):
+    model_config = INPUT
+
+    groups: list[Code] = Field(
+        min_length=1,
+        max_length=500,
+        description="Коды действующих групп программы текущего учебного года, которые создать заново на следующий.",
+    )
+
+
 class TransitionIn(Schema):
     model_config = INPUT
 
@@ -1293,6 +1303,25 @@ def create_group(request: Any, body: GroupCreateIn) -> Status[Group]:
     )
     group = _save_group(request.auth, Group(program=program), data)
     return Status(201, _with_details(Group.objects.all()).get(pk=group.pk))
+
+
+@router.post(
+    "/programs/{code}/groups/next-year",
+    auth=token_auth,
+    response={201: list[GroupOut], **WRITE_ERRORS},
+    tags=GROUPS,
+    summary="Перенести группы на следующий учебный год",
+)
+def carry_groups_over(request: Any, code: Code, body: CarryOverIn) -> Status[list[Group]]:
+    """Выбранные группы текущего учебного года создаются заново на следующий: те же название, педагог, адрес,
+    расписание с кабинетами, возраст, число мест, часы и финансирование, даты и приём заявок — на год позже.
+    Все или ни одной (422 с причиной для каждой группы: такая группа на следующий год уже есть, педагог или
+    кабинет заняты и т. п.). Нынешние группы не меняются."""
+    program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "change", code=code)
+    made = next_year.carry_over(request.auth, program, body.groups)
+    return Status(
+        201, list(_with_details(Group.objects.filter(pk__in=[g.pk for g in made])).order_by("start_date", "name"))
+    )
 
 
 @router.patch(

@@ -35,7 +35,7 @@ from accounts.services import (
     resend_invitation,
 )
 from accounts.views import AuthenticatedRequest
-from catalog import archiving, register, revisions, services
+from catalog import archiving, next_year, register, revisions, services
 from catalog.choice import organization_choice
 from catalog.forms import (
     GroupFinancingFormSet,
@@ -64,6 +64,7 @@ from catalog.models import (
     Program,
     ProgramRevision,
     StudyPlace,
+    academic_year_label,
 )
 from catalog.permissions import kept_teacher, organizations_staffed_by, permitted_transitions, staffed_organization
 from core import audit, scope
@@ -205,6 +206,8 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("-is_active", "start_date", "name")
     )
     can_change = scope.can(request.user, program, "change")
+    groups_locked = services.editing_locked(program, groups=True)
+    this_year = next_year.source_year()
     return render(
         request,
         "office/program_detail.html",
@@ -214,7 +217,11 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "can_change": can_change,
             "switchable": _switchable(program, groups) if can_change else set(),
             "edit_locked": services.editing_locked(program),
-            "groups_locked": services.editing_locked(program, groups=True),
+            "groups_locked": groups_locked,
+            "carry_over": can_change
+            and not groups_locked
+            and any(g.is_active and g.academic_year == this_year for g in groups),
+            "next_academic_year": academic_year_label(this_year + 1),
             "transitions": _transitions(request.user, program),
             "revision": revision,
             "changes": revisions.rows(program, revision) if revision is not None else [],
@@ -414,6 +421,38 @@ def program_archive(request: HttpRequest, code: str) -> HttpResponse:
 def group_create(request: HttpRequest, code: str) -> HttpResponse:
     program = scope.get_in_scope(_office_programs(request.user), request.user, "change", code=code)
     return _group_form(request, Group(program=program))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def groups_next_year(request: HttpRequest, code: str) -> HttpResponse:
+    """The program's groups of this academic year, chosen, made again for the next one (catalog.next_year)."""
+    program = scope.get_in_scope(_office_programs(request.user), request.user, "change", code=code)
+    reason = services.editing_locked(program, groups=True)
+    if reason:
+        return _locked(request, program, reason, "Перенести группы сейчас нельзя")
+    items = next_year.carried(program)
+    chosen = {item.group.code for item in items if not item.there}
+    errors: list[str] = []
+    if request.method == "POST":
+        chosen = set(request.POST.getlist("groups"))
+        try:
+            made = next_year.carry_over(request.user, program, chosen)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            year = academic_year_label(made[0].academic_year)
+            messages.success(request, f"Группы на {year} учебный год созданы: {', '.join(g.name for g in made)}.")
+            return redirect("office:program_detail", code=program.code)
+    context = {
+        "program": program,
+        "items": items,
+        "chosen": chosen,
+        "errors": errors,
+        "source_year": academic_year_label(next_year.source_year()),
+        "target_year": academic_year_label(next_year.source_year() + 1),
+    }
+    return render(request, "office/groups_next_year.html", context)
 
 
 @login_required

@@ -123,6 +123,7 @@ def catalog_pages(transactional_db):
                 reverse("office:program_edit", args=[program.code]),
                 reverse("office:group_create", args=[program.code]),
                 reverse("office:group_edit", args=[group.code]),
+                reverse("office:groups_next_year", args=[program.code]),
                 reverse("office:organization_profile"),
                 reverse("office:place_list"),
                 reverse("office:place_create"),
