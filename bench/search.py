@@ -209,11 +209,15 @@ def run(paths: list[str], clients: int = 1) -> list[tuple[float, float, int]]:
         return [item for part in pool.map(client, chunks) for item in part]
 
 
-def sitemap_pages() -> list[str]:
-    """The sitemap's pages its index names (10 000 programs each), as paths."""
+def sitemap_pages() -> tuple[list[str], float]:
+    """The sitemap's pages its index names (10 000 programs each), as paths, and the index's milliseconds."""
+    start = time.perf_counter()
     with urllib.request.urlopen(f"http://127.0.0.1:{PORT}/sitemap.xml", timeout=30) as response:
         index = response.read().decode()
-    return [urllib.parse.urlsplit(loc)._replace(scheme="", netloc="").geturl() for loc in SITEMAP_LOC.findall(index)]
+    elapsed = (time.perf_counter() - start) * 1000
+    return [
+        urllib.parse.urlsplit(loc)._replace(scheme="", netloc="").geturl() for loc in SITEMAP_LOC.findall(index)
+    ], elapsed
 
 
 def measure_index_rebuild(times: int = 3) -> str:
@@ -284,8 +288,8 @@ def main() -> None:
         maps = run([path + "&view=map" for path in page_paths[:MAP_QUERIES]])  # «На карте»: 300 programs' places
         listed = run(organization_paths)
         listed_api = run(organization_api_paths)
-        sitemap_paths = ["/sitemap.xml", *sitemap_pages()]
-        sitemap, sitemap_cached = run(sitemap_paths), run(sitemap_paths)
+        sitemap_paths, sitemap_index_ms = sitemap_pages()
+        sitemap, sitemap_cached = run(sitemap_paths), run(["/sitemap.xml", *sitemap_paths])
     finally:
         server.terminate()
         server.wait(10)
@@ -316,8 +320,9 @@ def main() -> None:
     )
     sitemap_ms = [t for t, _, _ in sitemap]
     print(
-        f"the sitemap: pages={len(sitemap)} index_ms={sitemap_ms[0]:.0f} page_p50_ms={percentile(sitemap_ms, 50):.0f} "
-        f"page_max_ms={max(sitemap_ms):.0f} sql_max_ms={max(d for _, d, _ in sitemap):.0f} "
+        f"the sitemap: pages={len(sitemap)} index_ms={sitemap_index_ms:.0f} "
+        f"page_p50_ms={percentile(sitemap_ms, 50):.0f} page_max_ms={max(sitemap_ms):.0f} "
+        f"sql_max_ms={max(d for _, d, _ in sitemap):.0f} "
         f"cached_max_ms={max(t for t, _, _ in sitemap_cached):.1f}"
     )
     print(rebuild)
