@@ -1318,10 +1318,26 @@ def carry_groups_over(request: Any, code: Code, body: CarryOverIn) -> Status[lis
     Все или ни одной (422 с причиной для каждой группы: такая группа на следующий год уже есть, педагог или
     кабинет заняты и т. п.). Нынешние группы не меняются."""
     program = scope.get_in_scope(Program.objects.select_related("organization"), request.auth, "change", code=code)
-    made = next_year.carry_over(request.auth, program, body.groups)
-    return Status(
-        201, list(_with_details(Group.objects.filter(pk__in=[g.pk for g in made])).order_by("start_date", "name"))
-    )
+    return _carried_over(next_year.carry_over(request.auth, program, body.groups))
+
+
+@router.post(
+    "/organizations/{code}/groups/next-year",
+    auth=token_auth,
+    response={201: list[GroupOut], **WRITE_ERRORS},
+    tags=GROUPS,
+    summary="Перенести группы организации на следующий учебный год",
+)
+def carry_organization_groups_over(request: Any, code: Code, body: CarryOverIn) -> Status[list[Group]]:
+    """То же для групп разных программ организации сразу (кроме программ в архиве), все или ни одной: причина
+    отказа называет группу и её программу."""
+    organization = scope.get_in_scope(Organization.objects.all(), request.auth, "change", code=code)
+    return _carried_over(next_year.carry_over_in(request.auth, organization, body.groups))
+
+
+def _carried_over(made: list[Group]) -> Status[list[Group]]:
+    created = _with_details(Group.objects.filter(pk__in=[group.pk for group in made]))
+    return Status(201, list(created.order_by("program__title", "start_date", "name")))
 
 
 @router.patch(

@@ -4,19 +4,19 @@ year — instead of typing each one again. Each copy is a new group made by `ser
 (the teacher and the rooms free then, the program's duration and ages); the chosen groups are made all or none."""
 
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import Group, Program, academic_year_label
-from core.typed import same_in_any_case
+from catalog.models import Group, ModerationStatus, Organization, Program, academic_year_label
 
-ALREADY_THERE = "В программе уже есть группа «{name}» на {year} учебный год."
+ALREADY_THERE = "в программе уже есть группа «{name}» на {year} учебный год."
 NOTHING_CHOSEN = "Выберите хотя бы одну группу."
 NOT_OFFERED = "Таких действующих групп этого учебного года в программе нет:"
 
@@ -55,18 +55,26 @@ def source_year(today: datetime.date | None = None) -> int:
 
 def carried(program: Program, year: int | None = None) -> list[Carried]:
     """The program's active groups of the academic year `year` (by default the one going on), each with its copy."""
-    year = source_year() if year is None else year
-    groups = list(
-        program.groups.filter(academic_year=year, is_active=True)
-        .select_related("teacher")
+    return _carried(Group.objects.filter(program=program), source_year() if year is None else year)
+
+
+def carried_in(organization: Organization, year: int | None = None) -> list[Carried]:
+    """The same for every program of the organization but the archived ones (their groups are not made), by
+    program title."""
+    groups = Group.objects.filter(program__organization=organization).exclude(program__status=ModerationStatus.ARCHIVED)
+    return _carried(groups, source_year() if year is None else year)
+
+
+def _carried(groups: QuerySet[Group], year: int) -> list[Carried]:
+    chosen = list(
+        groups.filter(academic_year=year, is_active=True)
+        .select_related("teacher", "program")
         .prefetch_related("schedule", "financing")
-        .order_by("start_date", "name")
+        .order_by("program__title", "program_id", "start_date", "name")
     )
-    next_year = Group.objects.filter(program=program, academic_year=year + 1).only("name")
-    return [
-        Carried(group, _copy(group), getattr(same_in_any_case(next_year, "name", group.name), "name", ""))
-        for group in groups
-    ]
+    names = groups.filter(academic_year=year + 1, program__in={group.program_id for group in chosen})
+    taken = {(program, name.casefold()): name for program, name in names.values_list("program_id", "name")}
+    return [Carried(group, _copy(group), taken.get((group.program_id, group.name.casefold()), "")) for group in chosen]
 
 
 def _copy(group: Group) -> Group:
@@ -94,20 +102,29 @@ def carry_over(actor: Any, program: Program, codes: Iterable[str], year: int | N
     reason = services.editing_locked(program, groups=True)
     if reason:
         raise ValidationError(reason)
+    return _make(actor, carried(program, year), codes, lambda group: f"«{group.name}»")
+
+
+@transaction.atomic
+def carry_over_in(actor: Any, organization: Organization, codes: Iterable[str], year: int | None = None) -> list[Group]:
+    """The same across the organization's programs (`carried_in`), all or none: a refusal names the group and its
+    program."""
+    return _make(actor, carried_in(organization, year), codes, lambda group: f"«{group.name}» ({group.program.title})")
+
+
+def _make(actor: Any, offered: Sequence[Carried], codes: Iterable[str], named: Callable[[Group], str]) -> list[Group]:
     wanted = {code.upper() for code in codes}
     if not wanted:
         raise ValidationError({"groups": NOTHING_CHOSEN})
-    offered = {item.group.code: item for item in carried(program, year)}
-    unknown = sorted(wanted - set(offered))
+    by_code = {item.group.code: item for item in offered}
+    unknown = sorted(wanted - set(by_code))
     if unknown:
-        raise ValidationError(
-            {"groups": f"Таких действующих групп этого учебного года в программе нет: {', '.join(unknown)}."}
-        )
-    chosen: Sequence[Carried] = [offered[code] for code in offered if code in wanted]
+        raise ValidationError({"groups": f"{NOT_OFFERED} {', '.join(unknown)}."})
     made, errors = [], []
-    for item in chosen:
+    for item in (by_code[code] for code in by_code if code in wanted):
         if item.there:
-            errors.append(ALREADY_THERE.format(name=item.there, year=academic_year_label(item.copy.academic_year)))
+            year = academic_year_label(item.copy.academic_year)
+            errors.append(f"{named(item.group)}: {ALREADY_THERE.format(name=item.there, year=year)}")
             continue
         schedule = [services.Slot(s.weekday, s.starts_at, s.ends_at, s.room) for s in item.group.schedule.all()]
         financing = [services.Financing(f.source, f.cost_per_month) for f in item.group.financing.all()]
@@ -115,7 +132,7 @@ def carry_over(actor: Any, program: Program, codes: Iterable[str], year: int | N
             with transaction.atomic():
                 made.append(services.save_group(actor, item.copy, schedule=schedule, financing=financing))
         except ValidationError as error:
-            errors.extend(f"«{item.group.name}»: {message}" for message in error.messages)
+            errors.extend(f"{named(item.group)}: {message}" for message in error.messages)
     if errors:
         raise ValidationError({"groups": errors})
     return made

@@ -14,6 +14,7 @@ urlpatterns = [
     path("programs/<str:code>/archive/", office_views.program_archive, name="program_archive"),
     path("programs/<str:code>/groups/new/", office_views.group_create, name="group_create"),
     path("programs/<str:code>/groups/next-year/", office_views.groups_next_year, name="groups_next_year"),
+    path("groups/next-year/", office_views.organization_groups_next_year, name="organization_groups_next_year"),
     path("groups/<str:code>/edit/", office_views.group_edit, name="group_edit"),
     path("groups/<str:code>/switch-off/", office_views.group_switch_off, name="group_switch_off"),
     path("organization/", office_views.organization_profile, name="organization_profile"),

@@ -6,7 +6,9 @@ visible but not allowed), every write goes through catalog.services.
 """
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -431,28 +433,64 @@ def groups_next_year(request: HttpRequest, code: str) -> HttpResponse:
     reason = services.editing_locked(program, groups=True)
     if reason:
         return _locked(request, program, reason, "Перенести группы сейчас нельзя")
-    items = next_year.carried(program)
+    return _carry_over(
+        request,
+        next_year.carried(program),
+        partial(next_year.carry_over, request.user, program),
+        reverse("office:program_detail", args=[program.code]),
+        {"program": program},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_groups_next_year(request: HttpRequest) -> HttpResponse:
+    """Every program's groups of this academic year at once, for the organization the person operates."""
+    organization, chosen = _acting_for(request)
+    if organization is None:
+        return _choose_organization(request, "office/next_year_organization.html")
+    return _carry_over(
+        request,
+        next_year.carried_in(organization),
+        partial(next_year.carry_over_in, request.user, organization),
+        reverse("office:home"),
+        {"organization": organization, "organization_chosen": chosen},
+    )
+
+
+def _carry_over(
+    request: HttpRequest,
+    items: list[next_year.Carried],
+    carry: Callable[[set[str]], list[Group]],
+    done: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """The page of groups to make again next year: all offered ticked but those already there; the chosen made."""
     chosen = {item.group.code for item in items if not item.there}
     errors: list[str] = []
     if request.method == "POST":
         chosen = set(request.POST.getlist("groups"))
         try:
-            made = next_year.carry_over(request.user, program, chosen)
+            made = carry(chosen)
         except ValidationError as error:
             errors = error.messages
         else:
             year = academic_year_label(made[0].academic_year)
-            messages.success(request, f"Группы на {year} учебный год созданы: {', '.join(g.name for g in made)}.")
-            return redirect("office:program_detail", code=program.code)
-    context = {
-        "program": program,
-        "items": items,
-        "chosen": chosen,
-        "errors": errors,
-        "source_year": academic_year_label(next_year.source_year()),
-        "target_year": academic_year_label(next_year.source_year() + 1),
-    }
-    return render(request, "office/groups_next_year.html", context)
+            messages.success(request, f"Группы на {year} учебный год созданы: {len(made)}.")
+            return redirect(done)
+    return render(
+        request,
+        "office/groups_next_year.html",
+        {
+            **context,
+            "items": items,
+            "chosen": chosen,
+            "errors": errors,
+            "done": done,
+            "source_year": academic_year_label(next_year.source_year()),
+            "target_year": academic_year_label(next_year.source_year() + 1),
+        },
+    )
 
 
 @login_required

@@ -124,6 +124,7 @@ def catalog_pages(transactional_db):
                 reverse("office:group_create", args=[program.code]),
                 reverse("office:group_edit", args=[group.code]),
                 reverse("office:groups_next_year", args=[program.code]),
+                reverse("office:organization_groups_next_year"),
                 reverse("office:organization_profile"),
                 reverse("office:place_list"),
                 reverse("office:place_create"),

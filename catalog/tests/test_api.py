@@ -997,6 +997,7 @@ def test_openapi_document_lists_every_endpoint(client):
         f"{API}/programs/{{code}}": {"get", "patch"},
         f"{API}/programs/{{code}}/groups": {"get"},
         f"{API}/programs/{{code}}/groups/next-year": {"post"},
+        f"{API}/organizations/{{code}}/groups/next-year": {"post"},
         f"{API}/programs/{{code}}/transitions": {"post"},
         f"{API}/groups": {"get", "post"},
         f"{API}/groups/{{code}}": {"get", "patch"},

@@ -113,7 +113,7 @@ def test_the_office_page_carries_the_chosen_groups_over(client, personas, progra
     chosen = by_name(program, year)["Продолжающие"].code
     response = client.post(path, {"groups": [chosen]}, follow=True)
     assert response.redirect_chain[-1][0] == f"/office/programs/{program.code}/"
-    assert "созданы: Продолжающие" in response.content.decode()
+    assert "Группы на " in response.content.decode() and "учебный год созданы: 1." in response.content.decode()
     assert set(by_name(program, year + 1)) == {"Продолжающие"}
     again = client.get(path).content.decode()
     assert "уже есть на" in again and again.count('name="groups"') == 1
@@ -155,3 +155,62 @@ def test_the_api_carries_groups_over(client, personas, program):
     assert "уже есть группа" in again.json()["detail"][0]["msg"]
     empty = send(client, "post", path, {"groups": []}, personas.operator_a)
     assert empty.status_code == 422
+
+
+@pytest.fixture
+def second(personas):
+    """Шашки with one group of this academic year, and an archived program whose group stays where it is."""
+    program = make_program(personas.org_a, "Шашки", with_group=False, status="draft")
+    make_group(program, name="Шашисты", weekdays=(5,))
+    make_program(personas.org_a, "Архивная", status="archived")
+    return program
+
+
+def test_the_organizations_groups_are_carried_over_across_its_programs_all_or_none(personas, program, second):
+    items = next_year.carried_in(personas.org_a)
+    assert [(item.group.program.title, item.group.name) for item in items] == [
+        ("Шахматы", "Начинающие"),
+        ("Шахматы", "Продолжающие"),
+        ("Шашки", "Шашисты"),
+    ]
+    codes = [item.group.code for item in items]
+    next_year.carry_over(personas.operator_a, second, codes[2:])
+    with pytest.raises(ValidationError) as refused:
+        next_year.carry_over_in(personas.operator_a, personas.org_a, codes)
+    assert refused.value.message_dict["groups"] == [
+        "«Шашисты» (Шашки): в программе уже есть группа «Шашисты» на "
+        f"{items[0].copy.academic_year}/{(items[0].copy.academic_year + 1) % 100:02d} учебный год."
+    ]
+    assert not Group.objects.filter(program=program, academic_year=items[0].copy.academic_year).exists()
+    made = next_year.carry_over_in(personas.operator_a, personas.org_a, codes[:2])
+    assert sorted(group.name for group in made) == ["Начинающие", "Продолжающие"]
+    with pytest.raises(ValidationError, match="Таких действующих групп"):
+        next_year.carry_over_in(personas.operator_b, personas.org_b, codes[:1])  # another organization's groups
+
+
+def test_the_office_carries_the_organizations_groups_over_on_one_page(client, personas, program, second):
+    client.force_login(personas.operator_a)
+    assert "/office/groups/next-year/" in client.get("/office/").content.decode()
+    page = client.get("/office/groups/next-year/")
+    html = page.content.decode()
+    assert page.status_code == 200 and html.count('name="groups"') == 3 and "Архивная" not in html
+    codes = [item.group.code for item in next_year.carried_in(personas.org_a)]
+    response = client.post("/office/groups/next-year/", {"groups": codes}, follow=True)
+    assert response.redirect_chain[-1][0] == "/office/"
+    assert "учебный год созданы: 3." in response.content.decode()
+    client.force_login(personas.operator_b)
+    # Another organization is public: seen, not changed.
+    assert client.get(f"/office/groups/next-year/?organization={personas.org_a.code}").status_code == 403
+    client.force_login(personas.admin)  # works for every organization: chooses one first
+    assert "office/_organization_choice.html" in [t.name for t in client.get("/office/groups/next-year/").templates]
+    chosen = client.get(f"/office/groups/next-year/?organization={personas.org_a.code}").content.decode()
+    assert "уже есть на" in chosen and 'name="groups"' not in chosen
+
+
+def test_the_api_carries_the_organizations_groups_over(client, personas, program, second):
+    codes = [item.group.code for item in next_year.carried_in(personas.org_a)]
+    path = f"/organizations/{personas.org_a.code}/groups/next-year"
+    assert send(client, "post", path, {"groups": codes}, personas.operator_b).status_code == 403
+    response = send(client, "post", path, {"groups": codes}, personas.operator_a)
+    assert response.status_code == 201, response.content
+    assert [g["name"] for g in response.json()] == ["Начинающие", "Продолжающие", "Шашисты"]
