@@ -10,7 +10,7 @@ TEST_ENV := OPORA_SECRET_KEY=test-only-not-secret OPORA_DEBUG=0 OPORA_ALLOWED_HO
 	OPORA_SECURE_COOKIES=0 OPORA_HASHED_STATIC=0
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/opora_bench
 
-.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-alerts bench-admin-search bench-office fuzz-api bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots
+.PHONY: demo test install lint typecheck pytest browser-deps bench-search bench-alerts bench-admin-search bench-office fuzz-api bench-allocate bench-rush bench-coverage bench-dedup bench-ledger serve screenshots og-image
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -110,5 +110,9 @@ bench-ledger: install
 	DATABASE_URL=$(BENCH_LEDGER_DATABASE_URL) $(BIN)/python bench/ledger.py
 
 # README screenshots from a running demo (make demo in another terminal).
+# The picture beside a link to the Navigator in messengers (core/static/og-image.png), after docs/preview/og-image.html changed.
+og-image: install browser-deps
+	$(BIN)/python docs/preview/render.py
+
 screenshots: install browser-deps
 	$(BIN)/python bench/screenshots.py http://$(HOST):$(PORT)

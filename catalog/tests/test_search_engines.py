@@ -110,6 +110,8 @@ def test_a_program_page_gives_its_address_preview_and_schema_org_course(client, 
     url = f"{SITE}/programs/{program.code}/"
     assert f'<link rel="canonical" href="{url}">' in html
     assert f'<meta property="og:url" content="{url}">' in html
+    [image] = re.findall(r'<meta property="og:image" content="([^"]+)">', html)
+    assert image.startswith(f"{SITE}/static/og-image") and image.endswith(".png")
     assert "<script>alert(1)</script>" not in html
     course = ld_json(html)
     assert course["@type"] == "Course" and course["name"] == program.title and course["url"] == url
