@@ -60,6 +60,25 @@ def test_family_searches_filters_opens_a_program_and_sees_its_groups(live_server
     page.screenshot(path=str(SHOTS / "program.png"), full_page=True)
 
 
+def test_a_program_is_shared_by_its_address(live_server, browser, catalog_for_browser):
+    """Where the browser has no sharing sheet (a desktop's Chromium), «Поделиться» copies the program's address; without
+    JavaScript the button is not offered."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    path = f"/programs/{catalog_for_browser.code}/"
+    page.goto(live_server.url + path + "?direction=technical")
+    assert page.evaluate("typeof navigator.share") == "undefined"
+    page.get_by_role("button", name="Поделиться").click()
+    expect(page.get_by_role("status").filter(has_text="Ссылка скопирована.")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == live_server.url + path
+    context.close()
+    plain = browser.new_context(java_script_enabled=False)
+    page = plain.new_page()
+    page.goto(live_server.url + path)
+    expect(page.get_by_role("button", name="Поделиться")).to_be_hidden()
+    plain.close()
+
+
 @pytest.mark.parametrize("viewport", [{"width": 1280, "height": 500}, {"width": 390, "height": 600}])
 def test_a_filter_ticked_low_on_the_page_stays_where_it_was(live_server, browser, catalog_for_browser, viewport):
     """htmx replaces the filters: the browser's scroll anchoring must not carry the page off (it
