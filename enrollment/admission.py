@@ -38,8 +38,10 @@ NEVER_PUBLISHED_CALL = "Запись откроется после публик�
 
 
 def moment(at: datetime) -> str:
-    """«1 сентября в 10:00», local time."""
-    return date_format(timezone.localtime(at), "j E в H:i")
+    """«1 сентября в 10:00», local time; «15 августа 2027 г. в 09:00» in another year than this one (groups are made
+    a year ahead: catalog.next_year)."""
+    local = timezone.localtime(at)
+    return date_format(local, "j E в H:i" if local.year == timezone.localdate().year else "j E Y г. в H:i")
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,11 @@ def test_admission_follows_the_rules_apply_enforces(personas, published_program)
     group.is_locked, group.enrollment_opens_at = False, now + timedelta(days=1)
     later = admission.admission([group], None, now)
     assert later.state == admission.LATER and later.opens_at == group.enrollment_opens_at
+
+
+def test_a_moment_in_another_year_names_its_year():
+    now = timezone.localtime()
+    this_year = now.replace(month=9, day=1, hour=10, minute=0)
+    next_year = this_year.replace(year=now.year + 1)
+    assert admission.moment(this_year) == "1 сентября в 10:00"
+    assert admission.moment(next_year) == f"1 сентября {now.year + 1} г. в 10:00"
