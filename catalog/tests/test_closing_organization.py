@@ -126,3 +126,12 @@ def test_the_api_closes_an_organization_as_the_register_does(client, personas):
     created = send(client, "post", "/programs", program_payload(personas.org_b), personas.operator_b)
     assert created.status_code == 422
     assert "закрыта в реестре" in " ".join(messages(created))
+
+
+def test_a_closed_organizations_program_page_says_it_closed_without_a_link_to_its_page(client, personas):
+    program = make_program(personas.org_a, "Шахматы")
+    close(personas)
+    html = client.get(f"/programs/{program.code}/").content.decode()
+    assert "Организация закрыта: записаться на неё нельзя." in html
+    assert f"/organizations/{personas.org_a.code}/" not in html
+    assert client.get(f"/organizations/{personas.org_a.code}/").status_code == 404
