@@ -9,6 +9,7 @@ urlpatterns = [
     path("programs/", office_views.program_list, name="program_list"),
     path("programs/new/", office_views.program_create, name="program_create"),
     path("programs/<str:code>/", office_views.program_detail, name="program_detail"),
+    path("programs/<str:code>/copy/", office_views.program_copy, name="program_copy"),
     path("programs/<str:code>/edit/", office_views.program_edit, name="program_edit"),
     path("programs/<str:code>/status/", office_views.program_status, name="program_status"),
     path("programs/<str:code>/archive/", office_views.program_archive, name="program_archive"),

@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, F, Model, Q, QuerySet, When
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -301,12 +302,36 @@ def _locked(request: HttpRequest, program: Program, reason: str, heading: str) -
     return render(request, "office/program_locked.html", context, status=409)
 
 
+TITLE_BEFORE_COPY = 300 - len(" (копия)")  # the title's length (Program.title) with room for the mark
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def program_copy(request: HttpRequest, code: str) -> HttpResponse:
+    """A new program of the same organization that starts as this one — «второй год обучения», another age —: the
+    new program's form filled with what the organization last wrote of it (its changes waiting for moderation
+    included), «(копия)» after its title; its groups are not copied, the new program's own to add."""
+    source = scope.get_in_scope(
+        _office_programs(request.user).select_related("organization", "revision").prefetch_related("teachers"),
+        request.user,
+        "change",
+        code=code,
+    )
+    if not source.organization.is_active:
+        raise PermissionDenied(services.ORGANIZATION_CLOSED.format(name=source.organization.short_name))
+    relations = revisions.editing_copy(source)
+    initial = model_to_dict(source, fields=ProgramForm.Meta.fields)
+    initial.update(relations, title=f"{source.title[:TITLE_BEFORE_COPY]} (копия)")
+    return _program_form(request, Program(organization=source.organization), initial, copied_from=source)
+
+
 def _program_form(
     request: HttpRequest,
     program: Program,
     initial: dict[str, Any] | None = None,
     *,
     organization_chosen: bool = False,
+    copied_from: Program | None = None,
 ) -> HttpResponse:
     creating = program._state.adding
     data = request.POST if request.method == "POST" else None
@@ -336,6 +361,7 @@ def _program_form(
             "program": program,
             "creating": creating,
             "organization_chosen": organization_chosen,
+            "copied_from": copied_from,
             "error_links": error_links(form),
             # Said before saving: the changes families read go to moderation (services.save_program).
             "resubmits": program.status == ModerationStatus.PUBLISHED,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.forms import BaseForm, MultiWidget
 from django.utils import timezone
 
 from accounts.models import Role, RoleAssignment, User
@@ -252,3 +253,23 @@ def make_personas() -> Personas:
         methodologist=make_user("methodologist@opora.test", Role.METHODOLOGIST, region=region),
         admin=admin,
     )
+
+
+def as_sent(*forms: BaseForm) -> dict[str, Any]:
+    """What a browser sends back of forms as they were shown: each field's value, a checkbox ticked as «on»."""
+    data: dict[str, Any] = {}
+    for form in forms:
+        for bound in form:
+            value = bound.field.prepare_value(bound.value())
+            if value is None or value is False or value == "":
+                continue
+            if isinstance(bound.field.widget, MultiWidget):  # a date and a time
+                for number, part in enumerate(bound.field.widget.decompress(value) or []):
+                    data[f"{bound.html_name}_{number}"] = str(part)
+            elif value is True:
+                data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            else:
+                data[bound.html_name] = str(value)
+    return data

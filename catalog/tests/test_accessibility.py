@@ -121,6 +121,7 @@ def catalog_pages(transactional_db):
                 reverse("office:program_create"),
                 reverse("office:program_detail", args=[program.code]),
                 reverse("office:program_edit", args=[program.code]),
+                reverse("office:program_copy", args=[program.code]),
                 reverse("office:group_create", args=[program.code]),
                 reverse("office:group_edit", args=[group.code]),
                 reverse("office:groups_next_year", args=[program.code]),

@@ -13,7 +13,6 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.core.management import call_command
 from django.db import connection
 from django.db.models import Model
-from django.forms import MultiWidget
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -38,6 +37,7 @@ from catalog.search_index import catalog_version
 from core.models import AuditEvent
 from core.testing import (
     archive_with_changes_that_fail,
+    as_sent,
     enroll_child,
     make_campaign,
     make_child,
@@ -569,22 +569,7 @@ def form_data(response: Any) -> dict[str, Any]:
     forms = [response.context["adminform"].form]
     for inline in response.context["inline_admin_formsets"]:
         forms += [inline.formset.management_form, *inline.formset.forms]
-    data: dict[str, Any] = {"_save": "Сохранить"}
-    for form in forms:
-        for bound in form:
-            value = bound.field.prepare_value(bound.value())
-            if value is None or value is False or value == "":
-                continue
-            if isinstance(bound.field.widget, MultiWidget):  # a date and a time
-                for number, part in enumerate(bound.field.widget.decompress(value)):
-                    data[f"{bound.html_name}_{number}"] = str(part)
-            elif value is True:
-                data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            else:
-                data[bound.html_name] = str(value)
-    return data
+    return {"_save": "Сохранить", **as_sent(*forms)}
 
 
 # A program on moderation, and one whose changes are on moderation, open read-only with the reason.
