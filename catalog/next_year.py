@@ -18,7 +18,7 @@ from catalog.models import Group, ModerationStatus, Organization, Program, acade
 
 ALREADY_THERE = "в программе уже есть группа «{name}» на {year} учебный год."
 NOTHING_CHOSEN = "Выберите хотя бы одну группу."
-NOT_OFFERED = "Таких действующих групп этого учебного года в программе нет:"
+NOT_OFFERED = "Таких действующих групп этого учебного года нет:"
 
 
 def _a_year_later(day: datetime.date) -> datetime.date:
