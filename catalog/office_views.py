@@ -461,7 +461,7 @@ def groups_next_year(request: HttpRequest, code: str) -> HttpResponse:
         return _locked(request, program, reason, "Перенести группы сейчас нельзя")
     return _carry_over(
         request,
-        next_year.carried(program),
+        partial(next_year.carried, program),
         partial(next_year.carry_over, request.user, program),
         reverse("office:program_detail", args=[program.code]),
         {"program": program},
@@ -477,7 +477,7 @@ def organization_groups_next_year(request: HttpRequest) -> HttpResponse:
         return _choose_organization(request, "office/next_year_organization.html")
     return _carry_over(
         request,
-        next_year.carried_in(organization),
+        partial(next_year.carried_in, organization),
         partial(next_year.carry_over_in, request.user, organization),
         reverse("office:home"),
         {"organization": organization, "organization_chosen": chosen},
@@ -486,13 +486,14 @@ def organization_groups_next_year(request: HttpRequest) -> HttpResponse:
 
 def _carry_over(
     request: HttpRequest,
-    items: list[next_year.Carried],
+    offered: Callable[[], list[next_year.Carried]],
     carry: Callable[[set[str]], list[Group]],
     done: str,
     context: dict[str, Any],
 ) -> HttpResponse:
-    """The page of groups to make again next year: all offered ticked but those already there; the chosen made."""
-    chosen = {item.group.code for item in items if not item.there}
+    """The page of groups to make again next year: all offered ticked but those already there; the chosen made (the
+    offer read again under `carry`'s transaction, not here: only a page shown reads it)."""
+    chosen: set[str] | None = None
     errors: list[str] = []
     if request.method == "POST":
         chosen = set(request.POST.getlist("groups"))
@@ -504,6 +505,9 @@ def _carry_over(
             year = academic_year_label(made[0].academic_year)
             messages.success(request, f"Группы на {year} учебный год созданы: {len(made)}.")
             return redirect(done)
+    items = offered()
+    if chosen is None:
+        chosen = {item.group.code for item in items if not item.there}
     return render(
         request,
         "office/groups_next_year.html",

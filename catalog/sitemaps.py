@@ -69,7 +69,7 @@ class OrganizationSitemap(_PagesSitemap):
 
 
 class NavigatorSitemap(Sitemap):  # type: ignore[type-arg]
-    """The pages families start from: the search's pages a search engine may keep (catalog.views.indexable) — a
+    """The pages families start from: the search's pages a search engine may keep (catalog.views._indexable) — a
     direction's programs, a municipality's — and the lists themselves."""
 
     def items(self) -> list[str]:
@@ -82,10 +82,7 @@ class NavigatorSitemap(Sitemap):  # type: ignore[type-arg]
             search,
             reverse("navigator:organizations"),
             *(f"{search}?{urlencode({'direction': value})}" for value in Direction.values),
-            *(
-                f"{search}?{urlencode({'municipality': oktmo})}"
-                for oktmo in with_programs.values_list("oktmo", flat=True)
-            ),
+            *(f"{search}?{urlencode({'municipality': oktmo})}" for oktmo in with_programs),
         ]
 
     def location(self, item: str) -> str:

@@ -346,7 +346,10 @@ def program_detail(request: HttpRequest, code: str) -> HttpResponse:
             "where": where,
             "similar": similar,
             "similar_query": urlencode(similar_query),
-            "structured_data": structured_data.program_course(program, shown, request.build_absolute_uri),
+            # Given to search engines for a published program only (the page's `social` block).
+            "structured_data": structured_data.program_course(program, shown, request.build_absolute_uri)
+            if program.is_public
+            else None,
         },
     )
 
